@@ -1,0 +1,68 @@
+package dev.baton.engine;
+
+import akka.Done;
+import akka.actor.typed.ActorSystem;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import com.typesafe.config.Config;
+import dev.baton.engine.dispatch.EnvironmentDispatcher;
+import dev.baton.engine.run.RunEntity;
+import dev.baton.engine.run.RunService;
+import dev.baton.engine.run.RunSettings;
+import dev.baton.engine.task.TaskCatalog;
+import dev.baton.engine.task.TaskDefinition;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The engine on one node: starts sharding for runs, task catalogs and dispatchers, and offers the
+ * calls the HTTP API and the worker gateway need.
+ */
+public final class Engine {
+
+  private final ClusterSharding sharding;
+  private final RunSettings runSettings;
+  private final Duration askTimeout;
+  private final RunService runs;
+
+  private Engine(ActorSystem<?> system, RunSettings runSettings, Duration askTimeout, String readJournalPluginId) {
+    this.sharding = ClusterSharding.get(system);
+    this.runSettings = runSettings;
+    this.askTimeout = askTimeout;
+    this.runs = new RunService(system, askTimeout, readJournalPluginId);
+  }
+
+  /** Reads {@code baton.engine} and starts the sharded entities on this node. */
+  public static Engine init(ActorSystem<?> system, Clock clock) {
+    Config config = system.settings().config().getConfig("baton.engine");
+    RunSettings runSettings = RunSettings.fromConfig(config);
+    RunEntity.init(system, runSettings, clock);
+    TaskCatalog.init(system);
+    EnvironmentDispatcher.init(system);
+    return new Engine(system, runSettings, config.getDuration("ask-timeout"), config.getString("read-journal-plugin"));
+  }
+
+  public RunService runs() {
+    return runs;
+  }
+
+  public RunSettings runSettings() {
+    return runSettings;
+  }
+
+  /** Registers (or updates) the tasks a worker serves; completes once persisted. */
+  public CompletionStage<Done> declareTasks(String environmentId, List<TaskDefinition> tasks) {
+    return sharding.entityRefFor(TaskCatalog.ENTITY_TYPE_KEY, environmentId)
+        .ask(replyTo -> new TaskCatalog.DeclareTasks(tasks, replyTo), askTimeout);
+  }
+
+  public void reportWorker(String environmentId, EnvironmentDispatcher.WorkerReport report) {
+    sharding.entityRefFor(EnvironmentDispatcher.ENTITY_TYPE_KEY, environmentId).tell(report);
+  }
+
+  public void workerLeft(String environmentId, String sessionId) {
+    sharding.entityRefFor(EnvironmentDispatcher.ENTITY_TYPE_KEY, environmentId)
+        .tell(new EnvironmentDispatcher.WorkerLeft(sessionId));
+  }
+}

@@ -1,0 +1,39 @@
+package dev.baton.engine.dispatch;
+
+import akka.actor.typed.receptionist.ServiceKey;
+import dev.baton.engine.CborSerializable;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The dispatch port: what the engine sends to a connected worker session. The worker gateway
+ * implements it; the engine never knows how a worker is connected.
+ */
+public final class WorkerChannel {
+  private WorkerChannel() {}
+
+  /** Every worker session registers under this key so a restarted dispatcher can find them again. */
+  public static final ServiceKey<Message> SERVICE_KEY = ServiceKey.create(Message.class, "baton-worker-sessions");
+
+  public interface Message extends CborSerializable {}
+
+  /** Run this attempt. Sent by the run entity only after its {@code AttemptLeased} event is persisted. */
+  public record Execute(
+      String runId,
+      String attemptId,
+      int attemptNumber,
+      String taskId,
+      String queue,
+      String environmentId,
+      String payloadJson,
+      String payloadType,
+      List<String> tags,
+      String metadataJson,
+      String idempotencyKey,
+      int maxAttempts,
+      Instant createdAt)
+      implements Message {}
+
+  /** A dispatcher (re)started and lost its view of the workers: report yourself if you serve this environment. */
+  public record Resync(String environmentId) implements Message {}
+}

@@ -1,0 +1,19 @@
+package dev.baton.engine.run;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+
+/** Run lifecycle settings from {@code baton.engine.run}. */
+public record RunSettings(Duration leaseTimeout, Duration heartbeatInterval, int tagCount) {
+
+  public static RunSettings fromConfig(Config engineConfig) {
+    Config run = engineConfig.getConfig("run");
+    return new RunSettings(run.getDuration("lease-timeout"), run.getDuration("heartbeat-interval"),
+        run.getInt("tag-count"));
+  }
+
+  /** Projection tag of a run's events: a stable slice of the run id, so slices can be projected in parallel. */
+  public String tagFor(String runId) {
+    return "run-" + Math.floorMod(runId.hashCode(), tagCount);
+  }
+}

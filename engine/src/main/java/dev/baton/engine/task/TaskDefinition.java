@@ -1,0 +1,32 @@
+package dev.baton.engine.task;
+
+import dev.baton.engine.CborSerializable;
+import dev.baton.engine.run.RetryPolicy;
+import java.util.regex.Pattern;
+
+/**
+ * A task as a worker declared it. Part of the {@code TaskDeclared} event.
+ *
+ * @param concurrencyLimit the queue's limit, or null for none
+ * @param maxDurationSeconds the attempt's time limit, or null for none
+ */
+public record TaskDefinition(String taskId, String queue, Integer concurrencyLimit, RetryPolicy retry,
+    Integer maxDurationSeconds) implements CborSerializable {
+
+  public static final Pattern ID_PATTERN = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$");
+
+  public TaskDefinition {
+    if (taskId == null || !ID_PATTERN.matcher(taskId).matches())
+      throw new IllegalArgumentException("invalid task id: " + taskId);
+    if (queue == null || queue.isBlank()) queue = defaultQueue(taskId);
+    if (concurrencyLimit != null && concurrencyLimit < 0)
+      throw new IllegalArgumentException("concurrencyLimit must not be negative");
+    if (retry == null) retry = RetryPolicy.DEFAULT;
+    if (maxDurationSeconds != null && maxDurationSeconds < 1)
+      throw new IllegalArgumentException("maxDurationSeconds must be positive");
+  }
+
+  public static String defaultQueue(String taskId) {
+    return "task/" + taskId;
+  }
+}

@@ -1,0 +1,121 @@
+package dev.baton.engine.testkit;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.typed.ActorSystem;
+import akka.cluster.MemberStatus;
+import akka.cluster.typed.Cluster;
+import akka.cluster.typed.Join;
+import akka.persistence.testkit.PersistenceTestKitPlugin;
+import akka.persistence.testkit.query.javadsl.PersistenceTestKitReadJournal;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.baton.engine.Engine;
+import dev.baton.engine.Ids;
+import dev.baton.engine.environment.CredentialKind;
+import dev.baton.engine.environment.Environment;
+import dev.baton.engine.environment.EnvironmentDirectory;
+import dev.baton.engine.storage.Database;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * A single-node cluster for module tests: real actors, sharding and serialization, the testkit's
+ * in-memory journal, and an in-memory H2 database for the environment directory. Integration tests
+ * on PostgreSQL start a full node from {@code cluster-config} instead.
+ */
+public final class TestNode implements AutoCloseable {
+
+  private final ActorTestKit testKit;
+  private final Database database;
+  private final EnvironmentDirectory directory;
+  private final Engine engine;
+
+  private TestNode(ActorTestKit testKit, Database database) {
+    this.testKit = testKit;
+    this.database = database;
+    this.directory = new EnvironmentDirectory(database.dataSource());
+    this.engine = Engine.init(testKit.system(), Clock.systemUTC());
+  }
+
+  /** Cluster on a random port, in-memory journal with serialization verified, short leases for fast tests. */
+  public static Config config() {
+    return ConfigFactory.parseString("""
+            akka.actor.provider = cluster
+            akka.remote.artery.canonical.hostname = 127.0.0.1
+            akka.remote.artery.canonical.port = 0
+            akka.cluster.jmx.multi-mbeans-in-same-jvm = on
+            akka.actor.serialize-messages = off
+            akka.coordinated-shutdown.terminate-actor-system = on
+            akka.actor.testkit.typed.system-shutdown-default = 30s
+            baton.engine.run.lease-timeout = 3s
+            baton.engine.run.heartbeat-interval = 500ms
+            baton.engine.read-journal-plugin = "%s"
+            """.formatted(PersistenceTestKitReadJournal.Identifier()))
+        .withFallback(PersistenceTestKitPlugin.getInstance().config())
+        .withFallback(ConfigFactory.load());
+  }
+
+  public static TestNode start(String name) {
+    return start(name, ConfigFactory.empty());
+  }
+
+  public static TestNode start(String name, Config overrides) {
+    Config config = overrides.withFallback(config());
+    ActorTestKit testKit = ActorTestKit.create(name, config);
+    Cluster cluster = Cluster.get(testKit.system());
+    cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    Instant deadline = Instant.now().plusSeconds(20);
+    while (cluster.selfMember().status() != MemberStatus.up()) {
+      if (Instant.now().isAfter(deadline)) throw new IllegalStateException("node did not come up");
+      sleep(Duration.ofMillis(50));
+    }
+    Database database = Database.open(ConfigFactory.parseString(
+        "url = \"jdbc:h2:mem:" + name + "-" + Ids.random(6) + ";DB_CLOSE_DELAY=-1\"\nuser = sa\npassword = \"\"\npool-size = 2"));
+    database.createSchemaIfMissing();
+    return new TestNode(testKit, database);
+  }
+
+  /** A fresh environment with the given credentials registered. */
+  public Environment createEnvironment(String projectRef, String slug, String secretKey, String workerToken) {
+    Environment environment = directory.ensureEnvironment(projectRef, slug);
+    directory.replaceCredential(environment, CredentialKind.SECRET_KEY, secretKey);
+    directory.replaceCredential(environment, CredentialKind.WORKER_TOKEN, workerToken);
+    return environment;
+  }
+
+  public ActorTestKit testKit() {
+    return testKit;
+  }
+
+  public ActorSystem<Void> system() {
+    return testKit.system();
+  }
+
+  public Engine engine() {
+    return engine;
+  }
+
+  public EnvironmentDirectory directory() {
+    return directory;
+  }
+
+  public Database database() {
+    return database;
+  }
+
+  public static void sleep(Duration duration) {
+    try {
+      Thread.sleep(duration.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    testKit.shutdownTestKit();
+    database.close();
+  }
+}

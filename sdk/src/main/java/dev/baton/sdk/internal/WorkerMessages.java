@@ -1,0 +1,166 @@
+package dev.baton.sdk.internal;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.node.NullNode;
+import dev.baton.sdk.task.RetryPolicy;
+import dev.baton.sdk.task.Task;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
+
+/**
+ * The worker protocol's messages (docs/worker-protocol.md), as the wire shapes they are. Each is
+ * one JSON object with a {@code type} field, sent in one text frame.
+ */
+public final class WorkerMessages {
+
+    /** Keeps one failure's report bounded: a deep recursion's trace would otherwise be megabytes. */
+    private static final int MAX_STACK_TRACE_CHARS = 16_000;
+
+    private static final ObjectWriter OUTBOUND_WRITER = Json.mapper().writerFor(Outbound.class);
+
+    private WorkerMessages() {
+    }
+
+    // ---- worker → gateway ----
+
+    @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "type")
+    @JsonSubTypes({
+            @JsonSubTypes.Type(value = Hello.class, name = "hello"),
+            @JsonSubTypes.Type(value = Started.class, name = "started"),
+            @JsonSubTypes.Type(value = Heartbeat.class, name = "heartbeat"),
+            @JsonSubTypes.Type(value = Completed.class, name = "completed"),
+            @JsonSubTypes.Type(value = Failed.class, name = "failed")})
+    public sealed interface Outbound {
+    }
+
+    public record Hello(String workerId, String sdk, int slots, List<TaskDeclaration> tasks) implements Outbound {
+    }
+
+    public record Started(String attemptId) implements Outbound {
+    }
+
+    public record Heartbeat(String attemptId) implements Outbound {
+    }
+
+    /** {@code output} is always written, as JSON null when the handler returned nothing. */
+    public record Completed(String attemptId, JsonNode output) implements Outbound {
+        public Completed {
+            output = output == null ? NullNode.getInstance() : output;
+        }
+    }
+
+    public record Failed(String attemptId, ErrorBody error, boolean retryable) implements Outbound {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record ErrorBody(String message, String name, String stackTrace) {
+
+        /** Describes a thrown exception: its message, its class's simple name, its stack trace. */
+        public static ErrorBody of(Throwable error) {
+            String message = error.getMessage() != null ? error.getMessage() : error.getClass().getName();
+            String name = error.getClass().getSimpleName().isEmpty()
+                    ? error.getClass().getName() : error.getClass().getSimpleName();
+            StringWriter trace = new StringWriter();
+            error.printStackTrace(new PrintWriter(trace));
+            String stackTrace = trace.length() > MAX_STACK_TRACE_CHARS
+                    ? trace.substring(0, MAX_STACK_TRACE_CHARS) + "\n\t… (truncated)"
+                    : trace.toString();
+            return new ErrorBody(message, name, stackTrace);
+        }
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record TaskDeclaration(String id, QueueDeclaration queue, RetryDeclaration retry, Long maxDurationSeconds) {
+
+        public static TaskDeclaration of(Task<?, ?> task) {
+            QueueDeclaration queue = task.queueName()
+                    .map(name -> new QueueDeclaration(name,
+                            task.concurrencyLimit().isPresent() ? task.concurrencyLimit().getAsInt() : null))
+                    .orElse(null);
+            Long maxDurationSeconds = task.maxDuration()
+                    .map(d -> d.getSeconds() + (d.getNano() > 0 ? 1 : 0))
+                    .orElse(null);
+            return new TaskDeclaration(task.id(), queue, RetryDeclaration.of(task.retry()), maxDurationSeconds);
+        }
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record QueueDeclaration(String name, Integer concurrencyLimit) {
+    }
+
+    public record RetryDeclaration(int maxAttempts, double factor, long minTimeoutInMs, long maxTimeoutInMs,
+                                   boolean randomize) {
+        static RetryDeclaration of(RetryPolicy policy) {
+            return new RetryDeclaration(policy.maxAttempts(), policy.factor(), policy.minTimeoutInMs(),
+                    policy.maxTimeoutInMs(), policy.randomize());
+        }
+    }
+
+    // ---- gateway → worker ----
+
+    public sealed interface Inbound {
+    }
+
+    public record Welcome(String sessionId, String environmentId, long heartbeatIntervalMs, long leaseTimeoutMs)
+            implements Inbound {
+    }
+
+    /** {@code payload} is null when the run has none; {@code context} is kept as JSON (see the protocol doc). */
+    public record Execute(String runId, String attemptId, int attemptNumber, String taskId, JsonNode payload,
+                          String payloadType, JsonNode context) implements Inbound {
+    }
+
+    public record Rejected(String attemptId, String reason) implements Inbound {
+    }
+
+    public record GatewayError(String message) implements Inbound {
+    }
+
+    /** A message type this SDK does not know; ignored, so the gateway can add types. */
+    public record Unknown(String type) implements Inbound {
+    }
+
+    public static String encode(Outbound message) {
+        try {
+            return OUTBOUND_WRITER.writeValueAsString(message);
+        } catch (JsonProcessingException e) {
+            // only our own records go through here, and they always serialize
+            throw new IllegalStateException("cannot encode " + message.getClass().getSimpleName(), e);
+        }
+    }
+
+    /**
+     * Reads one message from the gateway.
+     *
+     * @throws IllegalArgumentException when the text is not a JSON object with a {@code type}
+     */
+    public static Inbound decode(String text) {
+        try {
+            JsonNode json = Json.mapper().readTree(text);
+            String type = json == null ? null : Json.text(json, "type");
+            if (type == null) {
+                throw new IllegalArgumentException("message without a type: " + abbreviate(text));
+            }
+            return switch (type) {
+                case "welcome" -> Json.mapper().treeToValue(json, Welcome.class);
+                case "execute" -> Json.mapper().treeToValue(json, Execute.class);
+                case "rejected" -> Json.mapper().treeToValue(json, Rejected.class);
+                case "error" -> Json.mapper().treeToValue(json, GatewayError.class);
+                default -> new Unknown(type);
+            };
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("malformed message: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() <= 200 ? text : text.substring(0, 200) + "…";
+    }
+}

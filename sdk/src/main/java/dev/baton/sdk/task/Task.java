@@ -1,0 +1,158 @@
+package dev.baton.sdk.task;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.regex.Pattern;
+
+/**
+ * A task a worker can run: its id (what clients trigger), the type its JSON payload is decoded
+ * into, its handler, and how the server queues, retries and times out its runs.
+ *
+ * <pre>{@code
+ * record Resize(String url, int width) {}
+ * Task<Resize, String> resize = Task.define("images/resize", Resize.class, (p, ctx) -> resizer.resize(p.url(), p.width()))
+ *         .queue("images", 4)
+ *         .retry(RetryPolicy.attempts(5))
+ *         .maxDuration(Duration.ofMinutes(2))
+ *         .build();
+ * }</pre>
+ *
+ * <p>The payload type may be any Jackson-readable class (a record is typical), {@code JsonNode}
+ * for the raw JSON, {@code Object} for maps and lists, or {@code Void} to ignore the payload.
+ * Unknown JSON properties are ignored. The output is written with Jackson as any JSON value.
+ *
+ * @param <P> payload type
+ * @param <R> output type
+ */
+public final class Task<P, R> {
+
+    private static final Pattern ID_PATTERN = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$");
+
+    private final String id;
+    private final Class<P> payloadType;
+    private final TaskHandler<P, R> handler;
+    private final String queueName;
+    private final Integer concurrencyLimit;
+    private final RetryPolicy retry;
+    private final Duration maxDuration;
+
+    private Task(Builder<P, R> builder) {
+        this.id = builder.id;
+        this.payloadType = builder.payloadType;
+        this.handler = builder.handler;
+        this.queueName = builder.queueName;
+        this.concurrencyLimit = builder.concurrencyLimit;
+        this.retry = builder.retry;
+        this.maxDuration = builder.maxDuration;
+    }
+
+    /**
+     * Starts defining a task.
+     *
+     * @throws IllegalArgumentException when the id does not match {@code ^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$}
+     */
+    public static <P, R> Builder<P, R> define(String id, Class<P> payloadType, TaskHandler<P, R> handler) {
+        return new Builder<>(id, payloadType, handler);
+    }
+
+    /** Whether the server accepts {@code id} as a task id. */
+    public static boolean isValidId(String id) {
+        return id != null && ID_PATTERN.matcher(id).matches();
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public Class<P> payloadType() {
+        return payloadType;
+    }
+
+    public TaskHandler<P, R> handler() {
+        return handler;
+    }
+
+    /** The declared queue; empty means the server's default queue {@code task/<id>}. */
+    public Optional<String> queueName() {
+        return Optional.ofNullable(queueName);
+    }
+
+    /** How many runs of the queue may execute at once across all workers; empty means no limit. */
+    public OptionalInt concurrencyLimit() {
+        return concurrencyLimit == null ? OptionalInt.empty() : OptionalInt.of(concurrencyLimit);
+    }
+
+    public RetryPolicy retry() {
+        return retry;
+    }
+
+    /** How long one attempt may run before the server times the run out; empty means no limit. */
+    public Optional<Duration> maxDuration() {
+        return Optional.ofNullable(maxDuration);
+    }
+
+    @Override
+    public String toString() {
+        return "Task[" + id + ", payload " + payloadType.getSimpleName() + "]";
+    }
+
+    public static final class Builder<P, R> {
+        private final String id;
+        private final Class<P> payloadType;
+        private final TaskHandler<P, R> handler;
+        private String queueName;
+        private Integer concurrencyLimit;
+        private RetryPolicy retry = RetryPolicy.defaults();
+        private Duration maxDuration;
+
+        private Builder(String id, Class<P> payloadType, TaskHandler<P, R> handler) {
+            if (!isValidId(id)) {
+                throw new IllegalArgumentException("invalid task id '" + id
+                        + "': use 1-128 letters, digits or _ . : / -, starting with a letter or digit");
+            }
+            this.id = id;
+            this.payloadType = Objects.requireNonNull(payloadType, "payloadType");
+            this.handler = Objects.requireNonNull(handler, "handler");
+        }
+
+        /** Runs in the named queue, of which at most {@code concurrencyLimit} runs execute at once. */
+        public Builder<P, R> queue(String name, int concurrencyLimit) {
+            if (concurrencyLimit < 1) {
+                throw new IllegalArgumentException("concurrencyLimit must be at least 1, was " + concurrencyLimit);
+            }
+            queue(name);
+            this.concurrencyLimit = concurrencyLimit;
+            return this;
+        }
+
+        /** Runs in the named queue, without a concurrency limit of its own. */
+        public Builder<P, R> queue(String name) {
+            if (name == null || name.isBlank()) {
+                throw new IllegalArgumentException("queue name must not be blank");
+            }
+            this.queueName = name;
+            this.concurrencyLimit = null;
+            return this;
+        }
+
+        public Builder<P, R> retry(RetryPolicy retry) {
+            this.retry = Objects.requireNonNull(retry, "retry");
+            return this;
+        }
+
+        /** Limits one attempt's run time; the protocol counts whole seconds, so this rounds up. */
+        public Builder<P, R> maxDuration(Duration maxDuration) {
+            if (maxDuration == null || maxDuration.isNegative() || maxDuration.isZero()) {
+                throw new IllegalArgumentException("maxDuration must be positive, was " + maxDuration);
+            }
+            this.maxDuration = maxDuration;
+            return this;
+        }
+
+        public Task<P, R> build() {
+            return new Task<>(this);
+        }
+    }
+}
