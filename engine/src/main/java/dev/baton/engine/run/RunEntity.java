@@ -4,7 +4,7 @@ import akka.Done;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
-import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.RecipientRef;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.TimerScheduler;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -28,6 +28,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
 /**
@@ -187,13 +188,18 @@ public final class RunEntity
   // ---------------------------------------------------------------- wiring
 
   public static void init(ActorSystem<?> system, RunSettings settings, Clock clock) {
-    ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
-        entityContext -> create(entityContext.getEntityId(), settings, clock, RandomGenerator.getDefault())));
+    ClusterSharding sharding = ClusterSharding.get(system);
+    Function<String, RecipientRef<EnvironmentDispatcher.Command>> dispatchers =
+        environmentId -> sharding.entityRefFor(EnvironmentDispatcher.ENTITY_TYPE_KEY, environmentId);
+    sharding.init(Entity.of(ENTITY_TYPE_KEY, entityContext ->
+        create(entityContext.getEntityId(), settings, clock, RandomGenerator.getDefault(), dispatchers)));
   }
 
-  public static Behavior<Command> create(String runId, RunSettings settings, Clock clock, RandomGenerator random) {
+  /** @param dispatchers the dispatcher of an environment, by environment id (queued runs are handed to it) */
+  public static Behavior<Command> create(String runId, RunSettings settings, Clock clock, RandomGenerator random,
+      Function<String, RecipientRef<EnvironmentDispatcher.Command>> dispatchers) {
     return Behaviors.setup(context -> Behaviors.withTimers(
-        timers -> new RunEntity(runId, context, timers, settings, clock, random)));
+        timers -> new RunEntity(runId, timers, settings, clock, random, dispatchers)));
   }
 
   public static PersistenceId persistenceId(String runId) {
@@ -201,21 +207,21 @@ public final class RunEntity
   }
 
   private final String runId;
-  private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
   private final RunSettings settings;
   private final Clock clock;
   private final RandomGenerator random;
+  private final Function<String, RecipientRef<EnvironmentDispatcher.Command>> dispatchers;
 
-  private RunEntity(String runId, ActorContext<Command> context, TimerScheduler<Command> timers,
-      RunSettings settings, Clock clock, RandomGenerator random) {
+  private RunEntity(String runId, TimerScheduler<Command> timers, RunSettings settings, Clock clock,
+      RandomGenerator random, Function<String, RecipientRef<EnvironmentDispatcher.Command>> dispatchers) {
     super(persistenceId(runId));
     this.runId = runId;
-    this.context = context;
     this.timers = timers;
     this.settings = settings;
     this.clock = clock;
     this.random = random;
+    this.dispatchers = dispatchers;
   }
 
   @Override
@@ -366,8 +372,7 @@ public final class RunEntity
   // ---------------------------------------------------------------- side effects
 
   private void enqueue(State state) {
-    ClusterSharding.get(context.getSystem())
-        .entityRefFor(EnvironmentDispatcher.ENTITY_TYPE_KEY, state.spec().environmentId())
+    dispatchers.apply(state.spec().environmentId())
         .tell(new EnvironmentDispatcher.Enqueue(runId, state.spec().taskId(), state.spec().queue()));
   }
 

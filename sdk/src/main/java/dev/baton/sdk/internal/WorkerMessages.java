@@ -67,11 +67,12 @@ public final class WorkerMessages {
             String message = error.getMessage() != null ? error.getMessage() : error.getClass().getName();
             String name = error.getClass().getSimpleName().isEmpty()
                     ? error.getClass().getName() : error.getClass().getSimpleName();
-            StringWriter trace = new StringWriter();
-            error.printStackTrace(new PrintWriter(trace));
+            StringWriter writer = new StringWriter();
+            error.printStackTrace(new PrintWriter(writer));
+            String trace = writer.toString();
             String stackTrace = trace.length() > MAX_STACK_TRACE_CHARS
                     ? trace.substring(0, MAX_STACK_TRACE_CHARS) + "\n\t… (truncated)"
-                    : trace.toString();
+                    : trace;
             return new ErrorBody(message, name, stackTrace);
         }
     }

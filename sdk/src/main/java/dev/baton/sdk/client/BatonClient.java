@@ -1,0 +1,192 @@
+package dev.baton.sdk.client;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.sdk.internal.Json;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Triggers runs and reads them back over Baton's HTTP API (Trigger.dev-compatible), with an
+ * environment's secret key. Thread-safe; build one per application and share it.
+ *
+ * <pre>{@code
+ * BatonClient baton = BatonClient.builder(URI.create("http://127.0.0.1:8080"), secretKey).build();
+ * TriggerResult triggered = baton.trigger("hello-world", Map.of("name", "Ada"));
+ * Run run = baton.poll(triggered.id(), Duration.ofSeconds(30));
+ * }</pre>
+ *
+ * <p>Error statuses throw a {@link BatonApiException} subclass; a request that gets no answer
+ * throws {@link BatonConnectionException}. Requests are not retried automatically.
+ */
+public final class BatonClient {
+
+    private static final Duration DEFAULT_POLL_INTERVAL = Duration.ofMillis(200);
+
+    private final String baseUrl;
+    private final String authorization;
+    private final Duration requestTimeout;
+    private final HttpClient http;
+
+    private BatonClient(Builder builder) {
+        this.baseUrl = builder.serverUrl.toString().replaceAll("/+$", "");
+        this.authorization = "Bearer " + builder.secretKey;
+        this.requestTimeout = builder.requestTimeout;
+        this.http = HttpClient.newBuilder()
+                // Akka HTTP speaks HTTP/1.1 on plain ports; skip the h2c upgrade dance
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(builder.requestTimeout)
+                .build();
+    }
+
+    /**
+     * @param serverUrl any node's HTTP base, e.g. {@code http://127.0.0.1:8080}
+     * @param secretKey the environment's secret key ({@code BATON_SECRET_KEY})
+     */
+    public static Builder builder(URI serverUrl, String secretKey) {
+        return new Builder(serverUrl, secretKey);
+    }
+
+    /** Triggers a run of {@code taskId} with {@code payload} (any Jackson-writable value) and default options. */
+    public TriggerResult trigger(String taskId, Object payload) {
+        return trigger(taskId, payload, null);
+    }
+
+    /** Triggers a run of {@code taskId} with {@code payload} and {@code options} (null: defaults). */
+    public TriggerResult trigger(String taskId, Object payload, TriggerOptions options) {
+        Objects.requireNonNull(taskId, "taskId");
+        String body = write(ApiJson.triggerBody(payload, options));
+        HttpRequest request = request("/api/v1/tasks/" + pathSegment(taskId) + "/trigger")
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build();
+        return ApiJson.triggerResult(send(request));
+    }
+
+    /** The run's current state. */
+    public Run retrieve(String runId) {
+        Objects.requireNonNull(runId, "runId");
+        return ApiJson.run(send(request("/api/v3/runs/" + pathSegment(runId)).GET().build()));
+    }
+
+    /** Retrieves the run every 200 ms until it has finished (any final status, not only success). */
+    public Run poll(String runId, Duration timeout) {
+        return poll(runId, timeout, DEFAULT_POLL_INTERVAL);
+    }
+
+    /**
+     * Retrieves the run every {@code interval} until it has finished.
+     *
+     * @throws BatonTimeoutException when it has not finished within {@code timeout}
+     */
+    public Run poll(String runId, Duration timeout, Duration interval) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            Run run = retrieve(runId);
+            if (run.isCompleted()) {
+                return run;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new BatonTimeoutException(
+                        "run " + runId + " did not finish within " + timeout + " (last status " + run.status() + ")", run);
+            }
+            try {
+                Thread.sleep(Math.max(1, Math.min(interval.toMillis(), left / 1_000_000)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new BatonConnectionException("interrupted while polling run " + runId, e);
+            }
+        }
+    }
+
+    /** The run's history, oldest first. */
+    public List<RunEvent> events(String runId) {
+        Objects.requireNonNull(runId, "runId");
+        return ApiJson.events(send(request("/api/v1/runs/" + pathSegment(runId) + "/events").GET().build()));
+    }
+
+    private HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(URI.create(baseUrl + path))
+                .timeout(requestTimeout)
+                .header("Authorization", authorization)
+                .header("Accept", "application/json");
+    }
+
+    private JsonNode send(HttpRequest request) {
+        HttpResponse<String> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new BatonConnectionException(
+                    request.method() + " " + request.uri() + " failed: " + e.getClass().getSimpleName()
+                            + (e.getMessage() != null ? ": " + e.getMessage() : ""), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BatonConnectionException("interrupted during " + request.method() + " " + request.uri(), e);
+        }
+        int status = response.statusCode();
+        if (status < 200 || status > 299) {
+            throw ApiJson.error(status, response.body(), response.headers().firstValue("Retry-After"));
+        }
+        try {
+            JsonNode json = Json.mapper().readTree(response.body());
+            return json == null ? Json.mapper().missingNode() : json;
+        } catch (JsonProcessingException e) {
+            throw new BatonApiException(status, "unreadable response from " + request.uri() + ": " + e.getOriginalMessage());
+        }
+    }
+
+    private static String write(JsonNode json) {
+        try {
+            return Json.mapper().writeValueAsString(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("cannot write request body", e);
+        }
+    }
+
+    /** Task ids may contain '/' and ':'; encode them so each id stays one path segment. */
+    private static String pathSegment(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    public static final class Builder {
+        private final URI serverUrl;
+        private final String secretKey;
+        private Duration requestTimeout = Duration.ofSeconds(30);
+
+        private Builder(URI serverUrl, String secretKey) {
+            this.serverUrl = Objects.requireNonNull(serverUrl, "serverUrl");
+            String scheme = String.valueOf(serverUrl.getScheme()).toLowerCase();
+            if (!scheme.equals("http") && !scheme.equals("https")) {
+                throw new IllegalArgumentException("server URL must be http(s): " + serverUrl);
+            }
+            if (secretKey == null || secretKey.isBlank()) {
+                throw new IllegalArgumentException("a secret key is required");
+            }
+            this.secretKey = secretKey;
+        }
+
+        /** How long one request may take, connecting included (default 30 s). */
+        public Builder requestTimeout(Duration requestTimeout) {
+            if (requestTimeout == null || requestTimeout.isNegative() || requestTimeout.isZero()) {
+                throw new IllegalArgumentException("requestTimeout must be positive, was " + requestTimeout);
+            }
+            this.requestTimeout = requestTimeout;
+            return this;
+        }
+
+        public BatonClient build() {
+            return new BatonClient(this);
+        }
+    }
+}

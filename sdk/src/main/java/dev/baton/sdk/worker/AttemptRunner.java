@@ -1,0 +1,95 @@
+package dev.baton.sdk.worker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import dev.baton.sdk.internal.Json;
+import dev.baton.sdk.internal.PayloadDecodingException;
+import dev.baton.sdk.internal.Payloads;
+import dev.baton.sdk.internal.WorkerMessages.Completed;
+import dev.baton.sdk.internal.WorkerMessages.ErrorBody;
+import dev.baton.sdk.internal.WorkerMessages.Execute;
+import dev.baton.sdk.internal.WorkerMessages.Failed;
+import dev.baton.sdk.internal.WorkerMessages.Started;
+import dev.baton.sdk.internal.WorkerMessages.Welcome;
+import dev.baton.sdk.task.Task;
+import dev.baton.sdk.task.TaskContext;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs one attempt on a handler thread: decode the payload, report {@code started}, run the
+ * handler, report {@code completed} or {@code failed}.
+ */
+final class AttemptRunner<P, R> implements Runnable {
+
+    private final Task<P, R> task;
+    private final Execute execute;
+    private final TaskContext context;
+    private final Session session;
+    private final RunningAttempt attempt;
+
+    private AttemptRunner(Task<P, R> task, Execute execute, TaskContext context, Session session,
+                          RunningAttempt attempt) {
+        this.task = task;
+        this.execute = execute;
+        this.context = context;
+        this.session = session;
+        this.attempt = attempt;
+    }
+
+    static <P, R> AttemptRunner<P, R> of(Task<P, R> task, Execute execute, Welcome welcome, Session session,
+                                         RunningAttempt attempt) {
+        return new AttemptRunner<>(task, execute, contextOf(execute, welcome), session, attempt);
+    }
+
+    @Override
+    public void run() {
+        String attemptId = execute.attemptId();
+        P payload;
+        try {
+            payload = Payloads.decode(execute.payload(), task.payloadType());
+        } catch (PayloadDecodingException e) {
+            // the same payload would fail every attempt: end the run now
+            session.finish(attempt, new Failed(attemptId, ErrorBody.of(e), false));
+            return;
+        }
+        if (!session.isCurrent(attempt)) {
+            return; // fenced while queued
+        }
+        attempt.markStarted();
+        session.send(new Started(attemptId));
+
+        R result;
+        try {
+            result = task.handler().run(payload, context);
+        } catch (Throwable e) { // task code's errors (even an AssertionError) fail the attempt, not the worker
+            session.finish(attempt, new Failed(attemptId, ErrorBody.of(e), true));
+            return;
+        }
+
+        JsonNode output;
+        try {
+            output = Json.mapper().valueToTree(result);
+        } catch (IllegalArgumentException e) {
+            IllegalArgumentException unserializable = new IllegalArgumentException(
+                    "output of task " + task.id() + " cannot be written as JSON: " + e.getMessage(), e);
+            session.finish(attempt, new Failed(attemptId, ErrorBody.of(unserializable), false));
+            return;
+        }
+        session.finish(attempt, new Completed(attemptId, output));
+    }
+
+    /** Flattens the protocol's execution context into what handlers see. */
+    static TaskContext contextOf(Execute execute, Welcome welcome) {
+        JsonNode context = execute.context() == null ? MissingNode.getInstance() : execute.context();
+        JsonNode run = context.path("run");
+        List<String> tags = new ArrayList<>();
+        run.path("tags").forEach(tag -> tags.add(tag.asText()));
+        String environmentId = context.path("environment").path("id")
+                .asText(welcome == null ? null : welcome.environmentId());
+        String queueName = context.path("queue").path("name").asText("task/" + execute.taskId());
+        return new TaskContext(execute.runId(), execute.attemptId(), execute.attemptNumber(), execute.taskId(),
+                tags, run.path("metadata"), environmentId, queueName);
+    }
+}

@@ -1,0 +1,433 @@
+package dev.baton.sdk.worker;
+
+import dev.baton.sdk.internal.Backoff;
+import dev.baton.sdk.internal.WorkerMessages.Hello;
+import dev.baton.sdk.internal.WorkerMessages.TaskDeclaration;
+import dev.baton.sdk.task.Task;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A worker process's connection to Baton: it declares its tasks to a node's worker gateway over a
+ * WebSocket and runs the executions it is sent, at most {@code slots} at a time.
+ *
+ * <pre>{@code
+ * try (BatonWorker worker = BatonWorker.builder(URI.create("http://127.0.0.1:8080"), token)
+ *         .register(helloWorld)
+ *         .build()) {
+ *     worker.start();
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <p>{@link #start()} connects in the background and keeps reconnecting, with backoff, whenever
+ * the connection fails or drops; executions running when a connection drops are interrupted,
+ * because the server has already given them to another attempt. {@link #close()} stops
+ * gracefully; {@link #kill()} stops like a crashed process. Implements
+ * docs/worker-protocol.md.
+ */
+public final class BatonWorker implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(BatonWorker.class);
+
+    static final String SDK_NAME = "baton-java/0.1.0";
+    private static final String CONNECT_PATH = "/api/v1/workers/connect";
+
+    private final URI connectUri;
+    private final String workerToken;
+    private final String workerId;
+    private final int slots;
+    private final Map<String, Task<?, ?>> tasks;
+    private final Duration minBackoff;
+    private final Duration maxBackoff;
+    private final Duration connectTimeout;
+    private final Duration shutdownGracePeriod;
+
+    private final HttpClient http;
+    /** Runs handlers; sized to the slots declared, since the gateway never sends more than that. */
+    private final ThreadPoolExecutor handlers;
+    private final ScheduledExecutorService heartbeats;
+
+    /** Guards the lifecycle fields below and is the monitor {@link #awaitConnected} waits on. */
+    private final Object lifecycle = new Object();
+    private Thread connector;
+    private Session session;
+    private boolean stopping;
+    private boolean killed;
+
+    private BatonWorker(Builder builder) {
+        this.connectUri = connectUri(builder.serverUrl);
+        this.workerToken = builder.workerToken;
+        this.workerId = builder.workerId != null ? builder.workerId
+                : "worker-" + UUID.randomUUID().toString().substring(0, 8);
+        this.slots = builder.slots;
+        this.tasks = Map.copyOf(builder.tasks);
+        this.minBackoff = builder.minBackoff;
+        this.maxBackoff = builder.maxBackoff;
+        this.connectTimeout = builder.connectTimeout;
+        this.shutdownGracePeriod = builder.shutdownGracePeriod;
+        this.http = HttpClient.newBuilder().connectTimeout(connectTimeout).build();
+        this.handlers = new ThreadPoolExecutor(slots, slots, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
+                threads("baton-task-" + workerId + "-", true));
+        this.heartbeats = Executors.newSingleThreadScheduledExecutor(threads("baton-heartbeat-" + workerId + "-", true));
+    }
+
+    public static Builder builder(URI serverUrl, String workerToken) {
+        return new Builder(serverUrl, workerToken);
+    }
+
+    /** Connects in the background and stays connected until {@link #close()} or {@link #kill()}. */
+    public void start() {
+        synchronized (lifecycle) {
+            if (stopping) {
+                throw new IllegalStateException("worker " + workerId + " was stopped; build a new one");
+            }
+            if (connector != null) {
+                throw new IllegalStateException("worker " + workerId + " is already started");
+            }
+            // not a daemon: like a server, a started worker keeps the JVM alive until closed
+            connector = threads("baton-connector-" + workerId + "-", false).newThread(this::connectLoop);
+            connector.start();
+        }
+    }
+
+    /** Waits until the gateway has welcomed this worker; false when {@code timeout} passed first. */
+    public boolean awaitConnected(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (lifecycle) {
+            while (!isConnected()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(lifecycle, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return isConnected();
+                }
+            }
+            return true;
+        }
+    }
+
+    /** Whether a connection is open and welcomed, i.e. the gateway can send executions now. */
+    public boolean isConnected() {
+        synchronized (lifecycle) {
+            return session != null && session.isWelcomed() && !session.hasEnded();
+        }
+    }
+
+    public String workerId() {
+        return workerId;
+    }
+
+    /**
+     * Stops gracefully: takes no new executions, lets running handlers finish for up to the
+     * shutdown grace period (10 s by default) and sends their results, then closes the connection.
+     * Handlers still running after that are interrupted and their results dropped. Idempotent.
+     */
+    @Override
+    public void close() {
+        Session current;
+        Thread connectorThread;
+        synchronized (lifecycle) {
+            if (stopping) {
+                return;
+            }
+            stopping = true;
+            current = session;
+            connectorThread = connector;
+        }
+        log.info("worker {} closing", workerId);
+        handlers.shutdown();
+        try {
+            if (!handlers.awaitTermination(shutdownGracePeriod.toMillis(), TimeUnit.MILLISECONDS)) {
+                log.warn("worker {}: handlers still running after {}; interrupting them", workerId, shutdownGracePeriod);
+                if (current != null) {
+                    current.abandonAttempts();
+                }
+                handlers.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            handlers.shutdownNow();
+        }
+        heartbeats.shutdownNow();
+        if (current != null) {
+            current.closeGracefully(connectTimeout);
+        }
+        stopConnector(connectorThread);
+        log.info("worker {} closed", workerId);
+    }
+
+    /**
+     * Stops like a crashed process: aborts the connection without a close frame, interrupts all
+     * handlers and never sends anything more. Meant for tests of the server's failure handling.
+     */
+    public void kill() {
+        Session current;
+        Thread connectorThread;
+        synchronized (lifecycle) {
+            killed = true;
+            stopping = true;
+            current = session;
+            connectorThread = connector;
+        }
+        log.warn("worker {} killed", workerId);
+        if (current != null) {
+            current.kill();
+        }
+        handlers.shutdownNow();
+        heartbeats.shutdownNow();
+        stopConnector(connectorThread);
+    }
+
+    // ---- connection loop ----
+
+    private void connectLoop() {
+        Backoff backoff = new Backoff(minBackoff, maxBackoff);
+        while (!isStopping()) {
+            Session attempt = new Session(this);
+            try {
+                if (connect(attempt)) {
+                    attempt.awaitEnd();
+                }
+            } catch (InterruptedException e) {
+                break; // close() or kill() woke us
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause() != null ? e.getCause() : e;
+                log.warn("worker {} cannot connect to {}: {}", workerId, connectUri, describe(cause));
+            }
+            if (attempt.isWelcomed()) {
+                backoff.reset();
+            }
+            if (isStopping()) {
+                break;
+            }
+            Duration delay = backoff.next();
+            log.info("worker {} reconnecting in {} ms", workerId, delay.toMillis());
+            try {
+                Thread.sleep(delay.toMillis());
+            } catch (InterruptedException e) {
+                break;
+            }
+        }
+    }
+
+    /** Opens the socket and sends hello; false when the worker was stopped meanwhile. */
+    private boolean connect(Session attempt) throws InterruptedException, ExecutionException {
+        CompletableFuture<WebSocket> opening = http.newWebSocketBuilder()
+                .header("Authorization", "Bearer " + workerToken)
+                .connectTimeout(connectTimeout)
+                .buildAsync(connectUri, attempt);
+        WebSocket socket;
+        try {
+            socket = opening.get();
+        } catch (InterruptedException e) {
+            opening.thenAccept(WebSocket::abort); // don't leak a socket that opens after we gave up
+            throw e;
+        }
+        synchronized (lifecycle) {
+            if (stopping) {
+                socket.abort();
+                return false;
+            }
+            session = attempt;
+        }
+        log.debug("worker {} connected to {}; sending hello", workerId, connectUri);
+        attempt.send(hello());
+        return true;
+    }
+
+    private void stopConnector(Thread connectorThread) {
+        if (connectorThread == null || connectorThread == Thread.currentThread()) {
+            return;
+        }
+        connectorThread.interrupt();
+        try {
+            connectorThread.join(connectTimeout.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ---- what sessions use ----
+
+    Hello hello() {
+        List<TaskDeclaration> declarations = tasks.values().stream().map(TaskDeclaration::of).toList();
+        return new Hello(workerId, SDK_NAME, slots, declarations);
+    }
+
+    Task<?, ?> task(String taskId) {
+        return tasks.get(taskId);
+    }
+
+    ThreadPoolExecutor handlers() {
+        return handlers;
+    }
+
+    ScheduledExecutorService heartbeats() {
+        return heartbeats;
+    }
+
+    boolean isStopping() {
+        synchronized (lifecycle) {
+            return stopping;
+        }
+    }
+
+    boolean isKilled() {
+        synchronized (lifecycle) {
+            return killed;
+        }
+    }
+
+    /** A session was welcomed or ended: wake {@link #awaitConnected} callers. */
+    void sessionStateChanged() {
+        synchronized (lifecycle) {
+            lifecycle.notifyAll();
+        }
+    }
+
+    String id() {
+        return workerId;
+    }
+
+    // ---- helpers ----
+
+    /** {@code http(s)://host:port[/base]} → {@code ws(s)://host:port[/base]/api/v1/workers/connect}. */
+    static URI connectUri(URI serverUrl) {
+        String scheme = switch (String.valueOf(serverUrl.getScheme()).toLowerCase()) {
+            case "http", "ws" -> "ws";
+            case "https", "wss" -> "wss";
+            default -> throw new IllegalArgumentException("server URL must be http(s): " + serverUrl);
+        };
+        String base = serverUrl.getRawPath() == null ? "" : serverUrl.getRawPath().replaceAll("/+$", "");
+        try {
+            return new URI(scheme, serverUrl.getRawAuthority(), null, null, null)
+                    .resolve(base + CONNECT_PATH);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("invalid server URL: " + serverUrl, e);
+        }
+    }
+
+    private static String describe(Throwable error) {
+        if (error instanceof WebSocketHandshakeException handshake) {
+            int status = handshake.getResponse().statusCode();
+            return "HTTP " + status + (status == 401 ? " (is the worker token right?)" : "");
+        }
+        return error.getMessage() != null ? error.getClass().getSimpleName() + ": " + error.getMessage()
+                : error.getClass().getSimpleName();
+    }
+
+    private static ThreadFactory threads(String prefix, boolean daemon) {
+        AtomicInteger counter = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, prefix + counter.incrementAndGet());
+            thread.setDaemon(daemon);
+            return thread;
+        };
+    }
+
+    public static final class Builder {
+        private final URI serverUrl;
+        private final String workerToken;
+        private final Map<String, Task<?, ?>> tasks = new LinkedHashMap<>();
+        private int slots = 8;
+        private String workerId;
+        private Duration minBackoff = Duration.ofMillis(250);
+        private Duration maxBackoff = Duration.ofSeconds(10);
+        private Duration connectTimeout = Duration.ofSeconds(10);
+        private Duration shutdownGracePeriod = Duration.ofSeconds(10);
+
+        private Builder(URI serverUrl, String workerToken) {
+            this.serverUrl = Objects.requireNonNull(serverUrl, "serverUrl");
+            if (workerToken == null || workerToken.isBlank()) {
+                throw new IllegalArgumentException("a worker token is required");
+            }
+            this.workerToken = workerToken;
+            connectUri(serverUrl); // fail here rather than in the background
+        }
+
+        /** How many executions may run at once (default 8). */
+        public Builder slots(int slots) {
+            if (slots < 1) {
+                throw new IllegalArgumentException("slots must be at least 1, was " + slots);
+            }
+            this.slots = slots;
+            return this;
+        }
+
+        /** Names this process to the server (default {@code worker-<8 random hex>}); must be unique. */
+        public Builder workerId(String workerId) {
+            if (workerId == null || workerId.isBlank()) {
+                throw new IllegalArgumentException("workerId must not be blank");
+            }
+            this.workerId = workerId;
+            return this;
+        }
+
+        public Builder register(Task<?, ?> task) {
+            Objects.requireNonNull(task, "task");
+            if (tasks.putIfAbsent(task.id(), task) != null) {
+                throw new IllegalArgumentException("task " + task.id() + " is registered twice");
+            }
+            return this;
+        }
+
+        /** Delay between reconnect tries: from {@code min}, doubling up to {@code max} (default 250 ms – 10 s). */
+        public Builder reconnectBackoff(Duration min, Duration max) {
+            if (min.isNegative() || min.compareTo(max) > 0) {
+                throw new IllegalArgumentException("reconnect backoff needs 0 <= min <= max, got " + min + ", " + max);
+            }
+            this.minBackoff = min;
+            this.maxBackoff = max;
+            return this;
+        }
+
+        /** How long one connect try may take (default 10 s). */
+        public Builder connectTimeout(Duration connectTimeout) {
+            this.connectTimeout = requirePositive(connectTimeout, "connectTimeout");
+            return this;
+        }
+
+        /** How long {@link #close()} lets running handlers finish (default 10 s). */
+        public Builder shutdownGracePeriod(Duration shutdownGracePeriod) {
+            this.shutdownGracePeriod = requirePositive(shutdownGracePeriod, "shutdownGracePeriod");
+            return this;
+        }
+
+        public BatonWorker build() {
+            return new BatonWorker(this);
+        }
+
+        private static Duration requirePositive(Duration value, String name) {
+            if (value == null || value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive, was " + value);
+            }
+            return value;
+        }
+    }
+}

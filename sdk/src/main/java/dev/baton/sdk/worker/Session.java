@@ -1,0 +1,285 @@
+package dev.baton.sdk.worker;
+
+import dev.baton.sdk.internal.SerialSender;
+import dev.baton.sdk.internal.WorkerMessages;
+import dev.baton.sdk.internal.WorkerMessages.Execute;
+import dev.baton.sdk.internal.WorkerMessages.Failed;
+import dev.baton.sdk.internal.WorkerMessages.GatewayError;
+import dev.baton.sdk.internal.WorkerMessages.Heartbeat;
+import dev.baton.sdk.internal.WorkerMessages.Inbound;
+import dev.baton.sdk.internal.WorkerMessages.Outbound;
+import dev.baton.sdk.internal.WorkerMessages.Rejected;
+import dev.baton.sdk.internal.WorkerMessages.Unknown;
+import dev.baton.sdk.internal.WorkerMessages.Welcome;
+import dev.baton.sdk.task.Task;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One WebSocket connection to the gateway, from hello until the socket closes. Owns the attempts
+ * received on it: when it ends they are interrupted, because the gateway fails them as
+ * {@code WORKER_LOST} and a result sent on a later connection would only be rejected.
+ */
+final class Session implements WebSocket.Listener {
+
+    private static final Logger log = LoggerFactory.getLogger(Session.class);
+
+    private final BatonWorker worker;
+    /** Attempts received and not yet answered. Removing an entry is the right to send its result. */
+    private final Map<String, RunningAttempt> running = new ConcurrentHashMap<>();
+    private final CompletableFuture<Void> ended = new CompletableFuture<>();
+    /** Text frames may arrive in parts; java.net.http calls the listener sequentially, so no lock. */
+    private final StringBuilder partialMessage = new StringBuilder();
+
+    private volatile WebSocket socket;
+    private volatile SerialSender sender;
+    private volatile Welcome welcome;
+    private volatile ScheduledFuture<?> heartbeatTimer;
+    /** Set by kill(): from then on nothing at all is sent. */
+    private volatile boolean silenced;
+
+    Session(BatonWorker worker) {
+        this.worker = worker;
+    }
+
+    boolean isWelcomed() {
+        return welcome != null;
+    }
+
+    boolean hasEnded() {
+        return ended.isDone();
+    }
+
+    void awaitEnd() throws InterruptedException {
+        try {
+            ended.get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("session end is never exceptional", e);
+        }
+    }
+
+    // ---- WebSocket.Listener ----
+
+    @Override
+    public void onOpen(WebSocket webSocket) {
+        this.socket = webSocket;
+        this.sender = new SerialSender(webSocket);
+        webSocket.request(1);
+    }
+
+    @Override
+    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+        partialMessage.append(data);
+        if (last) {
+            String text = partialMessage.toString();
+            partialMessage.setLength(0);
+            handle(text);
+        }
+        webSocket.request(1);
+        return null;
+    }
+
+    @Override
+    public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
+        log.debug("worker {}: ignoring a binary frame", worker.id());
+        webSocket.request(1);
+        return null;
+    }
+
+    @Override
+    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+        if (!worker.isStopping()) {
+            log.warn("worker {}: gateway closed the connection ({} {})", worker.id(), statusCode, reason);
+        }
+        end();
+        return null;
+    }
+
+    @Override
+    public void onError(WebSocket webSocket, Throwable error) {
+        if (!worker.isStopping()) {
+            log.warn("worker {}: connection failed: {}", worker.id(), error.toString());
+        }
+        end();
+    }
+
+    // ---- messages from the gateway ----
+
+    private void handle(String text) {
+        Inbound message;
+        try {
+            message = WorkerMessages.decode(text);
+        } catch (IllegalArgumentException e) {
+            log.warn("worker {}: ignoring unreadable message: {}", worker.id(), e.getMessage());
+            return;
+        }
+        if (message instanceof Welcome w) {
+            onWelcome(w);
+        } else if (message instanceof Execute e) {
+            onExecute(e);
+        } else if (message instanceof Rejected r) {
+            onRejected(r);
+        } else if (message instanceof GatewayError g) {
+            // the gateway closes after an error; abort now so the worker reconnects without waiting for it
+            log.error("worker {}: gateway reported a protocol error: {}", worker.id(), g.message());
+            abort();
+        } else if (message instanceof Unknown u) {
+            log.debug("worker {}: ignoring message of unknown type {}", worker.id(), u.type());
+        }
+    }
+
+    private void onWelcome(Welcome w) {
+        welcome = w;
+        log.info("worker {} connected: session {}, environment {}", worker.id(), w.sessionId(), w.environmentId());
+        long interval = Math.max(1, w.heartbeatIntervalMs());
+        try {
+            heartbeatTimer = worker.heartbeats()
+                    .scheduleAtFixedRate(this::sendHeartbeats, interval, interval, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            log.debug("worker {}: not scheduling heartbeats, the worker is stopping", worker.id());
+        }
+        worker.sessionStateChanged();
+    }
+
+    private void onExecute(Execute execute) {
+        if (worker.isStopping()) {
+            // the connection closes shortly; the gateway then hands the attempt to another worker
+            log.info("worker {}: not starting attempt {}, the worker is stopping", worker.id(), execute.attemptId());
+            return;
+        }
+        Task<?, ?> task = worker.task(execute.taskId());
+        if (task == null) {
+            send(new Failed(execute.attemptId(), new WorkerMessages.ErrorBody(
+                    "task " + execute.taskId() + " is not registered on worker " + worker.id(), "TaskNotRegistered",
+                    null), true));
+            return;
+        }
+        log.debug("worker {}: executing {} attempt {} of run {}", worker.id(), task.id(), execute.attemptNumber(),
+                execute.runId());
+        RunningAttempt attempt = new RunningAttempt(execute.attemptId());
+        running.put(attempt.attemptId(), attempt);
+        try {
+            attempt.submit(AttemptRunner.of(task, execute, welcome, this, attempt), worker.handlers());
+        } catch (RejectedExecutionException e) {
+            running.remove(attempt.attemptId(), attempt);
+            log.info("worker {}: not starting attempt {}, the worker is stopping", worker.id(), execute.attemptId());
+        }
+    }
+
+    private void onRejected(Rejected rejected) {
+        RunningAttempt attempt = running.remove(rejected.attemptId());
+        if (attempt != null) {
+            log.warn("worker {}: attempt {} was fenced ({}); interrupting it and dropping its result", worker.id(),
+                    rejected.attemptId(), rejected.reason());
+            attempt.interrupt();
+        } else {
+            log.debug("worker {}: gateway rejected a message about finished attempt {} ({})", worker.id(),
+                    rejected.attemptId(), rejected.reason());
+        }
+    }
+
+    // ---- what attempts use ----
+
+    boolean isCurrent(RunningAttempt attempt) {
+        return running.get(attempt.attemptId()) == attempt;
+    }
+
+    /** Sends an attempt's final message, unless the attempt was fenced or abandoned meanwhile. */
+    void finish(RunningAttempt attempt, Outbound result) {
+        if (running.remove(attempt.attemptId(), attempt)) {
+            send(result);
+        } else {
+            log.debug("worker {}: dropping the result of attempt {}", worker.id(), attempt.attemptId());
+        }
+    }
+
+    void send(Outbound message) {
+        SerialSender out = sender;
+        if (silenced || out == null || ended.isDone()) {
+            return;
+        }
+        out.sendText(WorkerMessages.encode(message)).whenComplete((ok, error) -> {
+            if (error != null && !ended.isDone()) {
+                log.debug("worker {}: could not send {}: {}", worker.id(), message.getClass().getSimpleName(),
+                        error.toString());
+            }
+        });
+    }
+
+    private void sendHeartbeats() {
+        for (RunningAttempt attempt : running.values()) {
+            if (attempt.hasStarted()) {
+                send(new Heartbeat(attempt.attemptId()));
+            }
+        }
+    }
+
+    // ---- ending ----
+
+    /** Interrupts every attempt and forgets it, so none of their results is sent. */
+    void abandonAttempts() {
+        for (RunningAttempt attempt : running.values()) {
+            if (running.remove(attempt.attemptId(), attempt)) {
+                attempt.interrupt();
+            }
+        }
+    }
+
+    /** Sends a close frame after all queued results, then waits briefly for the gateway's. */
+    void closeGracefully(Duration wait) {
+        SerialSender out = sender;
+        if (out != null && !ended.isDone() && !silenced) {
+            out.sendClose(WebSocket.NORMAL_CLOSURE, "worker shutting down");
+            try {
+                ended.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                log.debug("worker {}: no close frame from the gateway; aborting", worker.id());
+            }
+        }
+        abort();
+    }
+
+    void kill() {
+        silenced = true;
+        abort();
+    }
+
+    private void abort() {
+        WebSocket ws = socket;
+        if (ws != null) {
+            ws.abort();
+        }
+        end();
+    }
+
+    private void end() {
+        if (!ended.complete(null)) {
+            return;
+        }
+        ScheduledFuture<?> timer = heartbeatTimer;
+        if (timer != null) {
+            timer.cancel(false);
+        }
+        if (!running.isEmpty()) {
+            log.warn("worker {}: connection lost with {} attempt(s) running; interrupting them", worker.id(),
+                    running.size());
+            abandonAttempts();
+        }
+        worker.sessionStateChanged();
+    }
+}

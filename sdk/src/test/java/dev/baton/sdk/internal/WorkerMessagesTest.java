@@ -1,0 +1,132 @@
+package dev.baton.sdk.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.sdk.internal.WorkerMessages.Completed;
+import dev.baton.sdk.internal.WorkerMessages.ErrorBody;
+import dev.baton.sdk.internal.WorkerMessages.Execute;
+import dev.baton.sdk.internal.WorkerMessages.Failed;
+import dev.baton.sdk.internal.WorkerMessages.GatewayError;
+import dev.baton.sdk.internal.WorkerMessages.Heartbeat;
+import dev.baton.sdk.internal.WorkerMessages.Hello;
+import dev.baton.sdk.internal.WorkerMessages.Rejected;
+import dev.baton.sdk.internal.WorkerMessages.Started;
+import dev.baton.sdk.internal.WorkerMessages.TaskDeclaration;
+import dev.baton.sdk.internal.WorkerMessages.Unknown;
+import dev.baton.sdk.internal.WorkerMessages.Welcome;
+import dev.baton.sdk.task.RetryPolicy;
+import dev.baton.sdk.task.Task;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class WorkerMessagesTest {
+
+    private static JsonNode json(String text) throws Exception {
+        return Json.mapper().readTree(text);
+    }
+
+    @Test
+    void helloDeclaresTasksAsTheProtocolShowsThem() throws Exception {
+        Task<Void, Void> sleep = Task.<Void, Void>define("sleep", Void.class, (p, ctx) -> null)
+                .queue("sleepy", 2)
+                .maxDuration(Duration.ofMillis(299_500))
+                .build();
+        Task<Void, Void> plain = Task.<Void, Void>define("plain", Void.class, (p, ctx) -> null)
+                .retry(new RetryPolicy(2, 1.5, 100, 500, false))
+                .build();
+        String encoded = WorkerMessages.encode(new Hello("w-1", "baton-java/0.1.0", 2,
+                List.of(TaskDeclaration.of(sleep), TaskDeclaration.of(plain))));
+
+        assertEquals(json("""
+                {"type":"hello","workerId":"w-1","sdk":"baton-java/0.1.0","slots":2,"tasks":[
+                  {"id":"sleep","queue":{"name":"sleepy","concurrencyLimit":2},
+                   "retry":{"maxAttempts":3,"factor":2.0,"minTimeoutInMs":1000,"maxTimeoutInMs":10000,"randomize":true},
+                   "maxDurationSeconds":300},
+                  {"id":"plain",
+                   "retry":{"maxAttempts":2,"factor":1.5,"minTimeoutInMs":100,"maxTimeoutInMs":500,"randomize":false}}]}
+                """), json(encoded));
+    }
+
+    @Test
+    void queueWithoutLimitOmitsTheLimit() throws Exception {
+        Task<Void, Void> task = Task.<Void, Void>define("t", Void.class, (p, ctx) -> null).queue("q").build();
+        JsonNode declaration = Json.mapper().valueToTree(TaskDeclaration.of(task));
+        assertEquals(json("{\"name\":\"q\"}"), declaration.get("queue"));
+    }
+
+    @Test
+    void attemptMessagesCarryTheirType() throws Exception {
+        assertEquals(json("{\"type\":\"started\",\"attemptId\":\"att_1\"}"),
+                json(WorkerMessages.encode(new Started("att_1"))));
+        assertEquals(json("{\"type\":\"heartbeat\",\"attemptId\":\"att_1\"}"),
+                json(WorkerMessages.encode(new Heartbeat("att_1"))));
+        assertEquals(json("{\"type\":\"completed\",\"attemptId\":\"att_1\",\"output\":{\"n\":1}}"),
+                json(WorkerMessages.encode(new Completed("att_1", json("{\"n\":1}")))));
+    }
+
+    @Test
+    void completedWithoutOutputSendsExplicitNull() throws Exception {
+        JsonNode completed = json(WorkerMessages.encode(new Completed("att_1", null)));
+        assertTrue(completed.has("output"));
+        assertTrue(completed.get("output").isNull());
+    }
+
+    @Test
+    void failedDescribesTheException() throws Exception {
+        ErrorBody error = ErrorBody.of(new IllegalStateException("boom"));
+        JsonNode failed = json(WorkerMessages.encode(new Failed("att_1", error, false)));
+        assertEquals("failed", failed.get("type").asText());
+        assertEquals("boom", failed.at("/error/message").asText());
+        assertEquals("IllegalStateException", failed.at("/error/name").asText());
+        assertTrue(failed.at("/error/stackTrace").asText().contains("WorkerMessagesTest"));
+        assertFalse(failed.get("retryable").asBoolean());
+    }
+
+    @Test
+    void failureWithoutMessageFallsBackToTheClassName() {
+        assertEquals("java.lang.NullPointerException", ErrorBody.of(new NullPointerException()).message());
+    }
+
+    @Test
+    void decodesGatewayMessagesIgnoringUnknownFields() {
+        assertEquals(new Welcome("ws_1", "env_dev", 5000, 30000), WorkerMessages.decode("""
+                {"type":"welcome","sessionId":"ws_1","environmentId":"env_dev","heartbeatIntervalMs":5000,
+                 "leaseTimeoutMs":30000,"futureField":[1]}"""));
+        assertEquals(new Rejected("att_1", "fenced"),
+                WorkerMessages.decode("{\"type\":\"rejected\",\"attemptId\":\"att_1\",\"reason\":\"fenced\"}"));
+        assertEquals(new GatewayError("bad hello"),
+                WorkerMessages.decode("{\"type\":\"error\",\"message\":\"bad hello\"}"));
+        assertEquals(new Unknown("cancel"), WorkerMessages.decode("{\"type\":\"cancel\",\"attemptId\":\"a\"}"));
+    }
+
+    @Test
+    void decodesExecute() throws Exception {
+        Execute execute = assertInstanceOf(Execute.class, WorkerMessages.decode("""
+                {"type":"execute","runId":"run_1","attemptId":"att_1","attemptNumber":2,"taskId":"hello-world",
+                 "payload":{"name":"Ada"},"payloadType":"application/json",
+                 "context":{"run":{"id":"run_1","tags":["a"]},"queue":{"name":"task/hello-world"}}}"""));
+        assertEquals("run_1", execute.runId());
+        assertEquals(2, execute.attemptNumber());
+        assertEquals(json("{\"name\":\"Ada\"}"), execute.payload());
+        assertEquals("task/hello-world", execute.context().at("/queue/name").asText());
+
+        Execute withoutPayload = assertInstanceOf(Execute.class, WorkerMessages.decode(
+                "{\"type\":\"execute\",\"runId\":\"r\",\"attemptId\":\"a\",\"attemptNumber\":1,\"taskId\":\"t\"}"));
+        assertNull(withoutPayload.payload());
+    }
+
+    @Test
+    void rejectsMessagesWithoutTypeOrMalformedJson() {
+        assertThrows(IllegalArgumentException.class, () -> WorkerMessages.decode("{\"message\":\"x\"}"));
+        assertThrows(IllegalArgumentException.class, () -> WorkerMessages.decode("{not json"));
+        assertThrows(IllegalArgumentException.class, () -> WorkerMessages.decode("[]"));
+    }
+}
