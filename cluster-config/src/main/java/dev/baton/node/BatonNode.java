@@ -1,0 +1,134 @@
+package dev.baton.node;
+
+import akka.Done;
+import akka.actor.CoordinatedShutdown;
+import akka.actor.typed.ActorSystem;
+import akka.cluster.MemberStatus;
+import akka.cluster.typed.Cluster;
+import akka.cluster.typed.Join;
+import akka.http.javadsl.Http;
+import akka.http.javadsl.ServerBinding;
+import akka.http.javadsl.model.ContentTypes;
+import akka.http.javadsl.model.HttpEntities;
+import akka.http.javadsl.model.StatusCodes;
+import akka.http.javadsl.server.Directives;
+import akka.http.javadsl.server.Route;
+import akka.management.javadsl.AkkaManagement;
+import com.typesafe.config.Config;
+import dev.baton.api.HttpApi;
+import dev.baton.engine.Engine;
+import dev.baton.engine.environment.EnvironmentDirectory;
+import dev.baton.engine.storage.Database;
+import dev.baton.gateway.WorkerGateway;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The composition root: schema, cluster membership, engine, credentials, and one HTTP port for the
+ * API and the worker gateway. Tests start several nodes in one JVM by calling {@link #start} on
+ * systems with their own configuration.
+ */
+public final class BatonNode {
+
+  private static final Logger log = LoggerFactory.getLogger(BatonNode.class);
+
+  private final ActorSystem<?> system;
+  private final Engine engine;
+  private final Credentials credentials;
+  private final ServerBinding binding;
+
+  private BatonNode(ActorSystem<?> system, Engine engine, Credentials credentials, ServerBinding binding) {
+    this.system = system;
+    this.engine = engine;
+    this.credentials = credentials;
+    this.binding = binding;
+  }
+
+  public static BatonNode start(ActorSystem<?> system) {
+    Config config = system.settings().config();
+    Database database = Database.open(config.getConfig("baton.db"));
+    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "close-database",
+        () -> {
+          database.close();
+          return CompletableFuture.completedFuture(Done.getInstance());
+        });
+    database.createSchemaIfMissing();
+
+    Cluster cluster = Cluster.get(system);
+    if (config.getStringList("akka.cluster.seed-nodes").isEmpty()) {
+      cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    }
+
+    Engine engine = Engine.init(system, Clock.systemUTC());
+    EnvironmentDirectory directory = new EnvironmentDirectory(database.dataSource());
+    Credentials credentials = Credentials.bootstrap(config.getConfig("baton.bootstrap"), directory);
+
+    Route routes = Directives.concat(
+        Directives.path("health", () -> Directives.get(() -> health(cluster))),
+        new WorkerGateway(system, engine, directory).route(),
+        new HttpApi(system, engine, directory).route());
+    Config http = config.getConfig("baton.node.http");
+    Duration startupTimeout = config.getDuration("baton.node.startup-timeout");
+    ServerBinding binding = await(Http.get(system)
+        .newServerAt(http.getString("interface"), http.getInt("port"))
+        .bind(routes)
+        .toCompletableFuture(), "bind HTTP on port " + http.getInt("port"), startupTimeout);
+    binding.addToCoordinatedShutdown(http.getDuration("termination-deadline"), system);
+
+    if (config.getBoolean("baton.management.enabled")) {
+      await(AkkaManagement.get(system).start().toCompletableFuture(), "start Akka Management", startupTimeout);
+    }
+
+    BatonNode node = new BatonNode(system, engine, credentials, binding);
+    node.announce();
+    return node;
+  }
+
+  private static Route health(Cluster cluster) {
+    boolean up = cluster.selfMember().status() == MemberStatus.up();
+    return Directives.complete(up ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE,
+        HttpEntities.create(ContentTypes.APPLICATION_JSON, up ? "{\"status\":\"ok\"}" : "{\"status\":\"starting\"}"));
+  }
+
+  private void announce() {
+    String url = "http://127.0.0.1:" + httpPort();
+    log.info("Baton node up: HTTP API and worker gateway on {} (environment {})", url,
+        credentials.environment().id());
+    if (credentials.secretKey() != null && credentials.generated()) {
+      log.warn("Generated credentials for environment {}: secret key {} worker token {} (stored hashed; keep them)",
+          credentials.environment().slug(), credentials.secretKey(), credentials.workerToken());
+    }
+  }
+
+  public int httpPort() {
+    return binding.localAddress().getPort();
+  }
+
+  public Credentials credentials() {
+    return credentials;
+  }
+
+  public Engine engine() {
+    return engine;
+  }
+
+  public ActorSystem<?> system() {
+    return system;
+  }
+
+  private static <T> T await(CompletableFuture<T> future, String what, Duration timeout) {
+    try {
+      return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("could not " + what + ": " + e.getCause().getMessage(), e.getCause());
+    } catch (InterruptedException | TimeoutException e) {
+      throw new IllegalStateException("could not " + what, e);
+    }
+  }
+}

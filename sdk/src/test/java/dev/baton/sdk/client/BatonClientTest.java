@@ -1,0 +1,271 @@
+package dev.baton.sdk.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.baton.sdk.internal.Json;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The client against a JDK HttpServer that plays the Baton HTTP API. */
+class BatonClientTest {
+
+    private record Recorded(String method, String rawPath, String authorization, JsonNode body) {
+    }
+
+    private record Greeting(String greeting) {
+    }
+
+    private HttpServer server;
+    private BatonClient client;
+    private final ConcurrentLinkedQueue<Recorded> requests = new ConcurrentLinkedQueue<>();
+
+    @BeforeEach
+    void startServer() throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.start();
+        client = BatonClient.builder(URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/"), "tr_dev_secret")
+                .requestTimeout(Duration.ofSeconds(5))
+                .build();
+    }
+
+    @AfterEach
+    void stopServer() {
+        server.stop(0);
+    }
+
+    /** Answers every request under {@code path} with the given status and body, recording it. */
+    private void respond(String path, int status, String body, Map<String, String> headers) {
+        server.createContext(path, exchange -> reply(exchange, status, body, headers));
+    }
+
+    private void reply(HttpExchange exchange, int status, String body, Map<String, String> headers) throws IOException {
+        byte[] requestBody = exchange.getRequestBody().readAllBytes();
+        requests.add(new Recorded(exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(),
+                exchange.getRequestHeaders().getFirst("Authorization"),
+                requestBody.length == 0 ? null : Json.mapper().readTree(requestBody)));
+        headers.forEach((name, value) -> exchange.getResponseHeaders().add(name, value));
+        exchange.getResponseHeaders().add("Content-Type", "application/json");
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+        exchange.getResponseBody().write(bytes);
+        exchange.close();
+    }
+
+    private static JsonNode json(String text) throws IOException {
+        return Json.mapper().readTree(text);
+    }
+
+    @Test
+    void triggerPostsPayloadAndOptionsWithTheSecretKey() throws Exception {
+        respond("/api/v1/tasks/", 200, "{\"id\":\"run_1\",\"isCached\":true,\"extra\":1}", Map.of());
+
+        TriggerResult result = client.trigger("images/resize", Map.of("name", "Ada"), TriggerOptions.builder()
+                .tags("a", "b")
+                .metadata(Map.of("user", 42))
+                .maxAttempts(5)
+                .idempotencyKey("k-1")
+                .queue("images")
+                .concurrencyKey("user-42")
+                .delay("10s")
+                .ttl("1h")
+                .priority(3)
+                .maxDuration(60)
+                .build());
+
+        assertEquals(new TriggerResult("run_1", true), result);
+        Recorded request = requests.remove();
+        assertEquals("POST", request.method());
+        assertEquals("/api/v1/tasks/images%2Fresize/trigger", request.rawPath());
+        assertEquals("Bearer tr_dev_secret", request.authorization());
+        assertEquals(json("""
+                {"payload":{"name":"Ada"},
+                 "options":{"tags":["a","b"],"metadata":{"user":42},"maxAttempts":5,"idempotencyKey":"k-1",
+                            "queue":{"name":"images"},"concurrencyKey":"user-42","delay":"10s","ttl":"1h",
+                            "priority":3,"maxDuration":60}}"""), request.body());
+    }
+
+    @Test
+    void triggerOmitsAbsentOptions() throws Exception {
+        respond("/api/v1/tasks/", 200, "{\"id\":\"run_1\",\"isCached\":false}", Map.of());
+
+        client.trigger("hello-world", null);
+        client.trigger("hello-world", List.of(1), TriggerOptions.builder().delay("1m").build());
+
+        assertEquals(json("{\"payload\":null}"), requests.remove().body());
+        assertEquals(json("{\"payload\":[1],\"options\":{\"delay\":\"1m\"}}"), requests.remove().body());
+    }
+
+    @Test
+    void retrieveReadsTheRun() {
+        respond("/api/v3/runs/run_1", 200, """
+                {"id":"run_1","status":"COMPLETED","taskIdentifier":"hello-world","version":"x",
+                 "isQueued":false,"isExecuting":false,"isCompleted":true,"isSuccess":true,"isFailed":false,
+                 "isCancelled":false,"isTest":false,
+                 "createdAt":"2026-11-28T01:00:00Z","updatedAt":"2026-11-28T01:00:02.5Z",
+                 "startedAt":"2026-11-28T01:00:01Z","finishedAt":"2026-11-28T01:00:02Z",
+                 "tags":["a"],"attemptCount":1,"durationMs":120,"costInCents":0,
+                 "payload":{"name":"Ada"},"output":{"greeting":"Hello, Ada!"},
+                 "metadata":{"k":"v"},"idempotencyKey":"key","attempts":[]}""", Map.of());
+
+        Run run = client.retrieve("run_1");
+
+        assertEquals("run_1", run.id());
+        assertEquals(RunStatus.COMPLETED, run.status());
+        assertEquals("hello-world", run.taskIdentifier());
+        assertTrue(run.isCompleted() && run.isSuccess());
+        assertFalse(run.isFailed() || run.isCancelled() || run.isQueued() || run.isExecuting() || run.isWaiting());
+        assertEquals(Instant.parse("2026-11-28T01:00:00Z"), run.createdAt());
+        assertEquals(Instant.parse("2026-11-28T01:00:02.5Z"), run.updatedAt());
+        assertEquals(List.of("a"), run.tags());
+        assertEquals(1, run.attemptCount());
+        assertEquals(120, run.durationMs());
+        assertEquals(new Greeting("Hello, Ada!"), run.outputAs(Greeting.class));
+        assertEquals("v", run.metadata().get("k").asText());
+        assertEquals("key", run.idempotencyKey());
+        assertNull(run.error());
+        assertEquals("Bearer tr_dev_secret", requests.remove().authorization());
+    }
+
+    @Test
+    void retrieveDerivesMissingFlagsAndReadsErrors() {
+        respond("/api/v3/runs/run_2", 200, """
+                {"id":"run_2","status":"FAILED","taskIdentifier":"fail","createdAt":"2026-11-28T01:00:00Z",
+                 "error":{"message":"boom","name":"RuntimeException","stackTrace":"at x"},"output":null}""", Map.of());
+
+        Run run = client.retrieve("run_2");
+
+        assertTrue(run.isCompleted() && run.isFailed());
+        assertFalse(run.isSuccess());
+        assertEquals(new RunError("boom", "RuntimeException", "at x"), run.error());
+        assertNull(run.output());
+        assertNull(run.outputAs(Greeting.class));
+        assertNull(run.startedAt());
+        assertNull(run.metadata());
+        assertEquals(List.of(), run.tags());
+    }
+
+    @Test
+    void pollWaitsUntilTheRunFinishes() {
+        AtomicInteger calls = new AtomicInteger();
+        server.createContext("/api/v3/runs/run_3", exchange -> reply(exchange, 200, calls.incrementAndGet() < 3
+                ? "{\"id\":\"run_3\",\"status\":\"EXECUTING\"}"
+                : "{\"id\":\"run_3\",\"status\":\"COMPLETED\",\"output\":1}", Map.of()));
+
+        Run run = client.poll("run_3", Duration.ofSeconds(5), Duration.ofMillis(10));
+
+        assertEquals(RunStatus.COMPLETED, run.status());
+        assertEquals(3, calls.get());
+        assertEquals(1, run.outputAs(Integer.class));
+    }
+
+    @Test
+    void pollGivesUpAfterTheTimeout() {
+        respond("/api/v3/runs/run_4", 200, "{\"id\":\"run_4\",\"status\":\"QUEUED\"}", Map.of());
+
+        BatonTimeoutException e = assertThrows(BatonTimeoutException.class,
+                () -> client.poll("run_4", Duration.ofMillis(100), Duration.ofMillis(20)));
+
+        assertInstanceOf(TimeoutException.class, e.getCause());
+        assertEquals(RunStatus.QUEUED, e.lastSeen().status());
+        assertTrue(e.lastSeen().isQueued());
+    }
+
+    @Test
+    void eventsReadsTheHistory() {
+        respond("/api/v1/runs/run_5/events", 200, """
+                {"data":[{"sequenceNr":1,"type":"RunTriggered","timestamp":"2026-11-28T01:00:00Z","data":{"taskId":"t"}},
+                         {"sequenceNr":2,"type":"RunQueued","timestamp":"2026-11-28T01:00:01Z","data":{}}]}""", Map.of());
+
+        List<RunEvent> events = client.events("run_5");
+
+        assertEquals(2, events.size());
+        assertEquals(1, events.get(0).sequenceNr());
+        assertEquals("RunTriggered", events.get(0).type());
+        assertEquals(Instant.parse("2026-11-28T01:00:00Z"), events.get(0).timestamp());
+        assertEquals("t", events.get(0).data().get("taskId").asText());
+        assertEquals("RunQueued", events.get(1).type());
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            "400, BadRequestException",
+            "401, AuthenticationException",
+            "404, NotFoundException",
+            "413, PayloadTooLargeException",
+            "422, UnprocessableEntityException",
+            "429, RateLimitException",
+            "500, ServerException",
+            "503, ServerException",
+            "409, BatonApiException"})
+    void errorStatusesMapToTypedExceptions(int status, String exceptionName) {
+        respond("/api/v3/runs/", status, "{\"error\":\"server says no\"}", Map.of("Retry-After", "7"));
+
+        BatonApiException e = assertThrows(BatonApiException.class, () -> client.retrieve("run_x"));
+
+        assertEquals(exceptionName, e.getClass().getSimpleName());
+        assertEquals(status, e.status());
+        assertEquals("server says no", e.getMessage());
+        if (e instanceof RateLimitException rateLimited) {
+            assertEquals(Duration.ofSeconds(7), rateLimited.retryAfter().orElseThrow());
+        }
+    }
+
+    @Test
+    void errorWithoutJsonBodyKeepsTheText() {
+        server.createContext("/api/v3/runs/", exchange -> {
+            byte[] text = "upstream timed out".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(502, text.length);
+            exchange.getResponseBody().write(text);
+            exchange.close();
+        });
+
+        ServerException e = assertThrows(ServerException.class, () -> client.retrieve("run_x"));
+        assertEquals("upstream timed out", e.getMessage());
+        assertEquals(502, e.status());
+    }
+
+    @Test
+    void unreachableServerIsAConnectionFailure() throws IOException {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        BatonClient offline = BatonClient.builder(URI.create("http://127.0.0.1:" + closedPort), "k").build();
+
+        BatonConnectionException e = assertThrows(BatonConnectionException.class, () -> offline.retrieve("run_1"));
+        assertInstanceOf(IOException.class, e.getCause());
+    }
+
+    @Test
+    void builderValidatesItsArguments() {
+        assertThrows(IllegalArgumentException.class, () -> BatonClient.builder(URI.create("ftp://x"), "k"));
+        assertThrows(IllegalArgumentException.class, () -> BatonClient.builder(URI.create("http://x"), " "));
+        assertSame(BatonClient.Builder.class,
+                BatonClient.builder(URI.create("https://x"), "k").requestTimeout(Duration.ofSeconds(1)).getClass());
+    }
+}
