@@ -76,9 +76,9 @@ public final class Database implements AutoCloseable {
 
   private static void runScript(Connection connection, String resource) throws SQLException {
     try (Statement statement = connection.createStatement()) {
-      for (String sql : readResource(resource).split(";")) {
-        String withoutComments = sql.replaceAll("(?m)^\\s*--.*$", "").trim();
-        if (!withoutComments.isEmpty()) statement.execute(withoutComments);
+      String withoutComments = readResource(resource).replaceAll("(?m)^\\s*--.*$", "");
+      for (String sql : withoutComments.split(";")) {
+        if (!sql.isBlank()) statement.execute(sql.trim());
       }
     }
   }

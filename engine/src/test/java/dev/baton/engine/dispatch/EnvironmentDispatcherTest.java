@@ -1,0 +1,96 @@
+package dev.baton.engine.dispatch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import akka.actor.testkit.typed.javadsl.TestProbe;
+import dev.baton.engine.run.TriggerRequest;
+import dev.baton.engine.task.TaskDefinition;
+import dev.baton.engine.testkit.TestNode;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Demand-driven dispatch: a worker never gets more executions than the free slots it reported. */
+class EnvironmentDispatcherTest {
+
+  private static TestNode node;
+
+  @BeforeAll
+  static void start() {
+    node = TestNode.start("EnvironmentDispatcherTest");
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+  }
+
+  private static void triggerRuns(String env, String taskId, int count) throws Exception {
+    node.engine().declareTasks(env, List.of(new TaskDefinition(taskId, null, null, null, null)))
+        .toCompletableFuture().get();
+    for (int i = 0; i < count; i++) {
+      node.engine().runs().trigger(env, new TriggerRequest(taskId, "{}", "application/json", List.of(), null, null,
+          null, false)).toCompletableFuture().get();
+    }
+  }
+
+  private static WorkerChannel.Execute expectExecute(TestProbe<WorkerChannel.Message> probe) {
+    return probe.expectMessageClass(WorkerChannel.Execute.class, Duration.ofSeconds(5));
+  }
+
+  @Test
+  void offersNoMoreThanTheReportedFreeSlots() throws Exception {
+    String env = "env_slots";
+    triggerRuns(env, "t-slots", 5);
+    TestProbe<WorkerChannel.Message> worker = node.testKit().createTestProbe();
+    node.engine().reportWorker(env, new EnvironmentDispatcher.WorkerReport("ws_a", "w-a", worker.ref(),
+        Set.of("t-slots"), 2, 0));
+    Set<String> runs = new HashSet<>();
+    runs.add(expectExecute(worker).runId());
+    runs.add(expectExecute(worker).runId());
+    assertEquals(2, runs.size());
+    worker.expectNoMessage(Duration.ofMillis(300));
+
+    // The session saw both executions and has no slot free: still nothing more.
+    node.engine().reportWorker(env, new EnvironmentDispatcher.WorkerReport("ws_a", "w-a", worker.ref(),
+        Set.of("t-slots"), 0, 2));
+    worker.expectNoMessage(Duration.ofMillis(300));
+
+    // One finished: exactly one more.
+    node.engine().reportWorker(env, new EnvironmentDispatcher.WorkerReport("ws_a", "w-a", worker.ref(),
+        Set.of("t-slots"), 1, 2));
+    runs.add(expectExecute(worker).runId());
+    assertEquals(3, runs.size());
+    worker.expectNoMessage(Duration.ofMillis(300));
+  }
+
+  @Test
+  void onlyWorkersServingTheTaskGetItsRuns() throws Exception {
+    String env = "env_tasks";
+    TestProbe<WorkerChannel.Message> other = node.testKit().createTestProbe();
+    node.engine().reportWorker(env, new EnvironmentDispatcher.WorkerReport("ws_o", "w-o", other.ref(),
+        Set.of("something-else"), 4, 0));
+    triggerRuns(env, "t-served", 2);
+    other.expectNoMessage(Duration.ofMillis(300));
+
+    TestProbe<WorkerChannel.Message> serving = node.testKit().createTestProbe();
+    node.engine().reportWorker(env, new EnvironmentDispatcher.WorkerReport("ws_s", "w-s", serving.ref(),
+        Set.of("t-served"), 4, 0));
+    expectExecute(serving);
+    expectExecute(serving);
+    other.expectNoMessage(Duration.ofMillis(100));
+  }
+
+  @Test
+  void runsOfOneEnvironmentNeverReachAnotherEnvironmentsWorkers() throws Exception {
+    TestProbe<WorkerChannel.Message> foreign = node.testKit().createTestProbe();
+    node.engine().reportWorker("env_b", new EnvironmentDispatcher.WorkerReport("ws_b", "w-b", foreign.ref(),
+        Set.of("shared-task"), 4, 0));
+    triggerRuns("env_a", "shared-task", 2);
+    foreign.expectNoMessage(Duration.ofMillis(500));
+  }
+}
