@@ -31,7 +31,8 @@ public final class WorkerChannel {
       String metadataJson,
       String idempotencyKey,
       int maxAttempts,
-      Instant createdAt)
+      Instant createdAt,
+      boolean test)
       implements Message {}
 
   /** A dispatcher (re)started and lost its view of the workers: report yourself if you serve this environment. */

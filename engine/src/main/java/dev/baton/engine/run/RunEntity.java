@@ -381,7 +381,7 @@ public final class RunEntity
     Attempt attempt = state.currentAttempt();
     return new WorkerChannel.Execute(runId, attempt.id(), attempt.number(), spec.taskId(), spec.queue(),
         spec.environmentId(), spec.payloadJson(), spec.payloadType(), spec.tags(), spec.metadataJson(),
-        spec.idempotencyKey(), spec.retry().maxAttempts(), state.createdAt());
+        spec.idempotencyKey(), spec.retry().maxAttempts(), state.createdAt(), spec.test());
   }
 
   private void armLease(String attemptId) {

@@ -57,8 +57,8 @@ final class AttemptRunner<P, R> implements Runnable {
         if (!session.isCurrent(attempt)) {
             return; // fenced while queued
         }
-        attempt.markStarted();
         session.send(new Started(attemptId));
+        attempt.markStarted(); // after queueing started, so no heartbeat can overtake it
 
         R result;
         try {

@@ -13,6 +13,7 @@ import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -82,7 +83,8 @@ public final class BatonWorker implements AutoCloseable {
         this.workerId = builder.workerId != null ? builder.workerId
                 : "worker-" + UUID.randomUUID().toString().substring(0, 8);
         this.slots = builder.slots;
-        this.tasks = Map.copyOf(builder.tasks);
+        // keeps registration order, so hello declares tasks in the order the code lists them
+        this.tasks = Collections.unmodifiableMap(new LinkedHashMap<>(builder.tasks));
         this.minBackoff = builder.minBackoff;
         this.maxBackoff = builder.maxBackoff;
         this.connectTimeout = builder.connectTimeout;
@@ -190,6 +192,9 @@ public final class BatonWorker implements AutoCloseable {
         Session current;
         Thread connectorThread;
         synchronized (lifecycle) {
+            if (killed) {
+                return;
+            }
             killed = true;
             stopping = true;
             current = session;
@@ -295,12 +300,6 @@ public final class BatonWorker implements AutoCloseable {
     boolean isStopping() {
         synchronized (lifecycle) {
             return stopping;
-        }
-    }
-
-    boolean isKilled() {
-        synchronized (lifecycle) {
-            return killed;
         }
     }
 

@@ -1,0 +1,61 @@
+package dev.baton.examples;
+
+import dev.baton.examples.ExampleTasks.FailPayload;
+import dev.baton.examples.ExampleTasks.Greeting;
+import dev.baton.examples.ExampleTasks.HelloPayload;
+import dev.baton.examples.ExampleTasks.SleepPayload;
+import dev.baton.examples.ExampleTasks.Slept;
+import dev.baton.sdk.task.Task;
+import dev.baton.sdk.task.TaskContext;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class ExampleTasksTest {
+
+    private static TaskContext context(String taskId) {
+        return new TaskContext("run_1", "att_1", 1, taskId, List.of(), null, "env_dev", "task/" + taskId);
+    }
+
+    @Test
+    void helloWorldGreets() throws Exception {
+        Task<HelloPayload, Greeting> task = ExampleTasks.helloWorld();
+        assertEquals("hello-world", task.id());
+        assertEquals(new Greeting("Hello, Ada!"), task.handler().run(new HelloPayload("Ada"), context(task.id())));
+    }
+
+    @Test
+    void sleepSleepsOnAConcurrencyLimitedQueue() throws Exception {
+        Task<SleepPayload, Slept> task = ExampleTasks.sleep();
+        assertEquals(Optional.of("sleepy"), task.queueName());
+        assertEquals(OptionalInt.of(2), task.concurrencyLimit());
+        assertEquals(new Slept(5), task.handler().run(new SleepPayload(5), context(task.id())));
+    }
+
+    @Test
+    void failAlwaysThrowsAndRetriesFast() {
+        Task<FailPayload, Void> task = ExampleTasks.fail();
+        assertEquals(2, task.retry().maxAttempts());
+        assertEquals(100, task.retry().minTimeoutInMs());
+        RuntimeException e = assertThrows(RuntimeException.class,
+                () -> task.handler().run(new FailPayload("nope"), context(task.id())));
+        assertEquals("nope", e.getMessage());
+    }
+
+    @Test
+    void workerOptionsParseTheCommandLine() {
+        ExampleWorker.Options options = ExampleWorker.Options.parse(
+                new String[] {"--url", "http://node:9090", "--worker-token", "wt_1", "--slots", "3"});
+        assertEquals(new ExampleWorker.Options(URI.create("http://node:9090"), "wt_1", 3), options);
+        assertThrows(IllegalArgumentException.class,
+                () -> ExampleWorker.Options.parse(new String[] {"--worker-token", "t", "--slots", "many"}));
+        assertThrows(IllegalArgumentException.class,
+                () -> ExampleWorker.Options.parse(new String[] {"--worker-token", "t", "--bogus", "1"}));
+    }
+}

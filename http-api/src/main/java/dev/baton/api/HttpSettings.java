@@ -1,0 +1,25 @@
+package dev.baton.api;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+
+/** The public API's settings, from {@code baton.http} (see this module's {@code reference.conf}). */
+public record HttpSettings(
+    long maxBodySize,
+    Duration bodyReadTimeout,
+    long maxMetadataSize,
+    int maxTags,
+    int maxTagLength,
+    int maxIdempotencyKeyLength) {
+
+  public static HttpSettings fromConfig(Config root) {
+    Config http = root.getConfig("baton.http");
+    return new HttpSettings(
+        http.getBytes("max-body-size"),
+        http.getDuration("body-read-timeout"),
+        http.getBytes("max-metadata-size"),
+        http.getInt("max-tags"),
+        http.getInt("max-tag-length"),
+        http.getInt("max-idempotency-key-length"));
+  }
+}

@@ -1,0 +1,103 @@
+package dev.baton.api.errors;
+
+import static akka.http.javadsl.server.Directives.complete;
+
+import akka.http.javadsl.model.ContentTypes;
+import akka.http.javadsl.model.HttpEntity;
+import akka.http.javadsl.model.HttpHeader;
+import akka.http.javadsl.model.HttpResponse;
+import akka.http.javadsl.model.StatusCode;
+import akka.http.javadsl.model.StatusCodes;
+import akka.http.javadsl.server.ExceptionHandler;
+import akka.http.javadsl.server.RejectionHandler;
+import akka.http.javadsl.server.Route;
+import akka.http.scaladsl.model.EntityStreamSizeException;
+import dev.baton.api.json.Json;
+import dev.baton.engine.run.TaskNotFoundException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every error the API sends is {@code {"error": "…"}}: the ones routes decide ({@link ApiException}),
+ * engine failures, and akka-http's own rejections (unknown path, wrong method, unsupported media type…),
+ * whose default text answers are rewrapped as JSON. Internal errors are logged and never leak.
+ */
+public final class ErrorHandling {
+
+  private static final Logger log = LoggerFactory.getLogger(ErrorHandling.class);
+
+  /** The JSON error body, the only shape an error takes on the wire. */
+  public record ErrorBody(String error) {}
+
+  private ErrorHandling() {}
+
+  public static HttpResponse errorResponse(StatusCode status, String message) {
+    return Json.response(status, new ErrorBody(message));
+  }
+
+  public static HttpResponse errorResponse(StatusCode status, String message, List<HttpHeader> headers) {
+    return Json.response(status, new ErrorBody(message), headers);
+  }
+
+  public static Route error(StatusCode status, String message) {
+    return complete(errorResponse(status, message));
+  }
+
+  public static RejectionHandler rejectionHandler() {
+    return RejectionHandler.newBuilder()
+        .handleNotFound(error(StatusCodes.NOT_FOUND, "Not found"))
+        .build()
+        .withFallback(RejectionHandler.defaultHandler())
+        .mapRejectionResponse(ErrorHandling::asJsonError);
+  }
+
+  public static ExceptionHandler exceptionHandler() {
+    return ExceptionHandler.newBuilder()
+        .matchAny(thrown -> complete(responseFor(unwrap(thrown))))
+        .build();
+  }
+
+  /** Maps a failure to its answer; anything unexpected is a logged 500 that names nothing internal. */
+  static HttpResponse responseFor(Throwable failure) {
+    if (failure instanceof ApiException api) {
+      return errorResponse(api.status(), api.getMessage(), api.headers());
+    }
+    if (failure instanceof EntityStreamSizeException tooLarge) {
+      return errorResponse(StatusCodes.CONTENT_TOO_LARGE,
+          "Request body too large: the limit is " + tooLarge.limit() + " bytes");
+    }
+    if (failure instanceof TaskNotFoundException) {
+      return errorResponse(StatusCodes.NOT_FOUND, "Task not found");
+    }
+    if (failure instanceof TimeoutException) { // akka's AskTimeoutException among them
+      log.warn("engine did not answer in time: {}", failure.getMessage());
+      return errorResponse(StatusCodes.SERVICE_UNAVAILABLE, "The engine did not answer in time, please retry");
+    }
+    log.error("request failed", failure);
+    return errorResponse(StatusCodes.INTERNAL_SERVER_ERROR, "Something went wrong");
+  }
+
+  static Throwable unwrap(Throwable thrown) {
+    Throwable current = thrown;
+    while ((current instanceof CompletionException || current instanceof ExecutionException)
+        && current.getCause() != null) {
+      current = current.getCause();
+    }
+    return current;
+  }
+
+  /** akka-http's default rejection answers are plain text: keep status and headers, wrap the text. */
+  private static HttpResponse asJsonError(HttpResponse response) {
+    if (response.entity().getContentType().equals(ContentTypes.APPLICATION_JSON)) return response;
+    String message = response.entity() instanceof HttpEntity.Strict strict
+        ? strict.getData().decodeString(StandardCharsets.UTF_8).strip()
+        : "";
+    if (message.isEmpty()) message = response.status().reason();
+    return response.withEntity(ContentTypes.APPLICATION_JSON, Json.bytes(new ErrorBody(message)));
+  }
+}

@@ -1,0 +1,125 @@
+package dev.baton.api.json;
+
+import akka.http.javadsl.model.ContentTypes;
+import akka.http.javadsl.model.HttpHeader;
+import akka.http.javadsl.model.HttpResponse;
+import akka.http.javadsl.model.StatusCode;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+
+/**
+ * The API's one JSON mapper and the helpers around it. Wire records are written with nulls left out
+ * (the Trigger.dev SDK rejects {@code null} for optional fields); numbers keep their exact decimal
+ * form; dates are ISO-8601 strings.
+ */
+public final class Json {
+
+  private static final ObjectMapper MAPPER = new ObjectMapper()
+      .registerModule(new JavaTimeModule())
+      .registerModule(new SimpleModule("baton-instants").addSerializer(Instant.class, new MillisInstantSerializer()))
+      .setSerializationInclusion(JsonInclude.Include.NON_NULL)
+      .setNodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+      .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+
+  private Json() {}
+
+  public static ObjectMapper mapper() {
+    return MAPPER;
+  }
+
+  /** Parses JSON text; fails with the parser's own message (no source excerpt) on malformed input. */
+  public static JsonNode parse(String text) throws JsonProcessingException {
+    JsonNode node = MAPPER.readTree(text);
+    if (node == null || node.isMissingNode()) throw new EmptyJsonException();
+    return node;
+  }
+
+  public static JsonNode parse(byte[] bytes) throws IOException {
+    JsonNode node = MAPPER.readTree(bytes);
+    if (node == null || node.isMissingNode()) throw new EmptyJsonException();
+    return node;
+  }
+
+  /**
+   * Reads JSON text the engine stored (payload, output, metadata). Null for none or for a JSON
+   * {@code null}; text that is not JSON (never written by Baton) comes back as a string rather than failing.
+   */
+  public static JsonNode readStored(String json) {
+    if (json == null) return null;
+    try {
+      JsonNode node = parse(json);
+      return node.isNull() ? null : node;
+    } catch (IOException e) {
+      return MAPPER.getNodeFactory().textNode(json);
+    }
+  }
+
+  public static String write(JsonNode node) {
+    try {
+      return MAPPER.writeValueAsString(node);
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public static byte[] bytes(Object value) {
+    try {
+      return MAPPER.writeValueAsBytes(value);
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** ISO-8601 with millisecond precision, what JavaScript's {@code Date} parses; null stays null. */
+  public static String timestamp(Instant instant) {
+    return instant == null ? null : instant.truncatedTo(ChronoUnit.MILLIS).toString();
+  }
+
+  public static HttpResponse response(StatusCode status, Object body) {
+    return response(status, body, List.of());
+  }
+
+  public static HttpResponse response(StatusCode status, Object body, List<HttpHeader> headers) {
+    return HttpResponse.create()
+        .withStatus(status)
+        .addHeaders(headers)
+        .withEntity(ContentTypes.APPLICATION_JSON, bytes(body));
+  }
+
+  /** Instants inside engine events are written like {@link #timestamp(Instant)}: ISO-8601, milliseconds. */
+  private static final class MillisInstantSerializer extends StdSerializer<Instant> {
+    MillisInstantSerializer() {
+      super(Instant.class);
+    }
+
+    @Override
+    public void serialize(Instant value, JsonGenerator generator, SerializerProvider provider) throws IOException {
+      generator.writeString(timestamp(value));
+    }
+  }
+
+  /** A body that holds no JSON value at all (empty or whitespace). */
+  public static final class EmptyJsonException extends JsonProcessingException {
+    EmptyJsonException() {
+      super("no JSON value (empty input)");
+    }
+  }
+}

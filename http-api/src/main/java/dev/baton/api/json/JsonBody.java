@@ -1,0 +1,93 @@
+package dev.baton.api.json;
+
+import static akka.http.javadsl.server.Directives.extractMaterializer;
+import static akka.http.javadsl.server.Directives.extractRequestEntity;
+import static akka.http.javadsl.server.Directives.onSuccess;
+import static akka.http.javadsl.server.Directives.reject;
+
+import akka.http.javadsl.model.MediaTypes;
+import akka.http.javadsl.model.RequestEntity;
+import akka.http.javadsl.model.StatusCodes;
+import akka.http.javadsl.server.Rejections;
+import akka.http.javadsl.server.Route;
+import akka.http.scaladsl.model.EntityStreamSizeException;
+import akka.stream.Materializer;
+import akka.util.ByteString;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.api.errors.ApiException;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+
+/**
+ * Reads a request body as JSON, bounded: a declared Content-Length over the limit is refused with
+ * 413 before a byte is read; a body without one (chunked) is cut off at the limit while it streams
+ * in, also 413. Only then is it parsed; malformed JSON is a 400.
+ */
+public final class JsonBody {
+
+  private final long maxBytes;
+  private final Duration readTimeout;
+
+  public JsonBody(long maxBytes, Duration readTimeout) {
+    this.maxBytes = maxBytes;
+    this.readTimeout = readTimeout;
+  }
+
+  public Route json(Function<JsonNode, Route> inner) {
+    return extractRequestEntity(entity -> {
+      OptionalLong declared = entity.getContentLengthOption();
+      if (declared.isPresent() && declared.getAsLong() > maxBytes) throw tooLarge();
+      if (declared.isPresent() && declared.getAsLong() == 0) throw invalid("the body is empty");
+      if (!entity.getContentType().mediaType().equals(MediaTypes.APPLICATION_JSON)) {
+        return reject(Rejections.unsupportedRequestContentType(
+            List.of(MediaTypes.APPLICATION_JSON), Optional.of(entity.getContentType())));
+      }
+      return extractMaterializer(materializer ->
+          onSuccess(readBounded(entity, materializer), bytes -> inner.apply(parse(bytes))));
+    });
+  }
+
+  private CompletionStage<ByteString> readBounded(RequestEntity entity, Materializer materializer) {
+    return entity.withSizeLimit(maxBytes)
+        .toStrict(readTimeout.toMillis(), maxBytes, materializer)
+        .handle((strict, failure) -> {
+          if (failure == null) return strict.getData();
+          Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+              ? failure.getCause() : failure;
+          if (cause instanceof EntityStreamSizeException) throw tooLarge();
+          if (cause instanceof TimeoutException) {
+            throw new ApiException(StatusCodes.REQUEST_TIMEOUT,
+                "The request body did not arrive within " + readTimeout.toSeconds() + "s");
+          }
+          throw failure instanceof CompletionException completion ? completion : new CompletionException(failure);
+        });
+  }
+
+  private static JsonNode parse(ByteString bytes) {
+    try {
+      return Json.parse(bytes.toArray());
+    } catch (Json.EmptyJsonException e) {
+      throw invalid("the body is empty");
+    } catch (JsonProcessingException e) {
+      throw invalid(e.getOriginalMessage());
+    } catch (IOException e) {
+      throw invalid(e.getMessage());
+    }
+  }
+
+  private ApiException tooLarge() {
+    return ApiException.tooLarge("Request body too large: the limit is " + maxBytes + " bytes");
+  }
+
+  private static ApiException invalid(String reason) {
+    return ApiException.badRequest("Invalid JSON body: " + reason);
+  }
+}

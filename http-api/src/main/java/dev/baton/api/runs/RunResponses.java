@@ -1,0 +1,65 @@
+package dev.baton.api.runs;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The runs API's response bodies, as Trigger.dev's SDK reads them. Null components are left out of
+ * the JSON (never sent as {@code null}); see {@link RunTranslator} for how engine state fills them.
+ */
+public final class RunResponses {
+  private RunResponses() {}
+
+  /** {@code POST /api/v1/tasks/{taskId}/trigger}. */
+  public record TriggerTaskResponse(String id, boolean isCached) {}
+
+  /** {@code GET /api/v3/runs/{runId}}: Trigger.dev's RetrieveRunResponse. */
+  @JsonPropertyOrder({"id", "status", "taskIdentifier", "isQueued", "isExecuting", "isWaiting", "isCompleted",
+      "isSuccess", "isFailed", "isCancelled", "isTest", "createdAt", "updatedAt", "startedAt", "finishedAt", "tags",
+      "costInCents", "baseCostInCents", "durationMs", "depth", "triggerFunction", "relatedRuns", "attemptCount",
+      "payload", "output", "error", "metadata", "idempotencyKey"})
+  public record RetrieveRunResponse(
+      String id,
+      ApiRunStatus status,
+      String taskIdentifier,
+      @JsonProperty("isQueued") boolean isQueued,
+      @JsonProperty("isExecuting") boolean isExecuting,
+      @JsonProperty("isWaiting") boolean isWaiting,
+      @JsonProperty("isCompleted") boolean isCompleted,
+      @JsonProperty("isSuccess") boolean isSuccess,
+      @JsonProperty("isFailed") boolean isFailed,
+      @JsonProperty("isCancelled") boolean isCancelled,
+      @JsonProperty("isTest") boolean isTest,
+      String createdAt,
+      String updatedAt,
+      String startedAt,
+      String finishedAt,
+      List<String> tags,
+      long costInCents,
+      long baseCostInCents,
+      long durationMs,
+      int depth,
+      String triggerFunction,
+      Map<String, Object> relatedRuns,
+      int attemptCount,
+      JsonNode payload,
+      JsonNode output,
+      SerializedError error,
+      JsonNode metadata,
+      String idempotencyKey) {}
+
+  /** A run's error, flattened like Trigger.dev's {@code SerializedError}. */
+  public record SerializedError(String message, String name, String stackTrace) {}
+
+  /** {@code GET /api/v1/runs/{runId}/events} (Baton's own: the run's journal). */
+  public record RunEventsResponse(List<RunEvent> data) {}
+
+  /**
+   * One journal entry: the event's type and its fields as plain JSON (user JSON inlined, instants as
+   * ISO-8601). {@code timestamp} is when the journal wrote it, left out if the journal does not record it.
+   */
+  public record RunEvent(long sequenceNr, String type, String timestamp, JsonNode data) {}
+}

@@ -1,0 +1,298 @@
+package dev.baton.sdk.worker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.sdk.task.RetryPolicy;
+import dev.baton.sdk.task.Task;
+import dev.baton.sdk.task.TaskContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The worker's side of docs/worker-protocol.md, against {@link FakeGateway}. */
+class BatonWorkerTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(5);
+    private static final Duration QUIET = Duration.ofMillis(300);
+    private static final String TOKEN = "wt_test";
+
+    record Named(String name) {
+    }
+
+    record Nap(long ms) {
+    }
+
+    private final AtomicReference<TaskContext> lastContext = new AtomicReference<>();
+    private final CountDownLatch napInterrupted = new CountDownLatch(1);
+
+    private final Task<Named, Map<String, String>> hello = Task.define("hello", Named.class, (payload, ctx) -> {
+        lastContext.set(ctx);
+        return Map.of("greeting", "Hello, " + payload.name() + "!");
+    }).build();
+
+    private final Task<Nap, Long> nap = Task.define("nap", Nap.class, (payload, ctx) -> {
+        try {
+            Thread.sleep(payload.ms());
+        } catch (InterruptedException e) {
+            napInterrupted.countDown();
+            throw e;
+        }
+        return payload.ms();
+    }).queue("sleepy", 2).maxDuration(Duration.ofSeconds(30)).build();
+
+    private final Task<Void, Void> boom = Task.<Void, Void>define("boom", Void.class, (payload, ctx) -> {
+        throw new IllegalStateException("boom");
+    }).retry(RetryPolicy.attempts(2)).build();
+
+    private FakeGateway gateway;
+    private BatonWorker worker;
+
+    @BeforeEach
+    void startGateway() throws Exception {
+        gateway = new FakeGateway(TOKEN);
+    }
+
+    @AfterEach
+    void stopEverything() throws Exception {
+        if (worker != null) {
+            worker.kill();
+        }
+        gateway.close();
+    }
+
+    private BatonWorker startWorker(String token) {
+        worker = BatonWorker.builder(gateway.httpUrl(), token)
+                .workerId("w-test")
+                .slots(2)
+                .register(hello)
+                .register(nap)
+                .register(boom)
+                .reconnectBackoff(Duration.ofMillis(20), Duration.ofMillis(100))
+                .shutdownGracePeriod(Duration.ofSeconds(3))
+                .build();
+        worker.start();
+        return worker;
+    }
+
+    /** Starts a worker, reads its hello and welcomes it. */
+    private FakeGateway.Connection connectAndWelcome(long heartbeatIntervalMs) throws Exception {
+        startWorker(TOKEN);
+        FakeGateway.Connection connection = gateway.nextConnection(WAIT);
+        assertNotNull(connection, "worker did not connect");
+        assertEquals("hello", connection.next(WAIT).get("type").asText());
+        welcome(connection, heartbeatIntervalMs);
+        return connection;
+    }
+
+    private void welcome(FakeGateway.Connection connection, long heartbeatIntervalMs) throws Exception {
+        connection.send("{\"type\":\"welcome\",\"sessionId\":\"ws_1\",\"environmentId\":\"env_dev\","
+                + "\"heartbeatIntervalMs\":" + heartbeatIntervalMs + ",\"leaseTimeoutMs\":30000}");
+        assertTrue(worker.awaitConnected(WAIT), "worker did not see the welcome");
+    }
+
+    private static String execute(String attemptId, String taskId, String payload) {
+        return "{\"type\":\"execute\",\"runId\":\"run_1\",\"attemptId\":\"" + attemptId + "\",\"attemptNumber\":1,"
+                + "\"taskId\":\"" + taskId + "\",\"payload\":" + payload + ",\"payloadType\":\"application/json\","
+                + "\"context\":{\"run\":{\"id\":\"run_1\",\"tags\":[\"t1\"],\"metadata\":{\"k\":\"v\"}},"
+                + "\"attempt\":{\"id\":\"" + attemptId + "\",\"number\":1},\"task\":{\"id\":\"" + taskId + "\"},"
+                + "\"queue\":{\"name\":\"task/" + taskId + "\"},\"environment\":{\"id\":\"env_dev\",\"slug\":\"dev\"}}}";
+    }
+
+    private static void assertMessage(JsonNode message, String type, String attemptId) {
+        assertNotNull(message, "expected " + type + " for " + attemptId + ", got nothing");
+        assertEquals(type, message.path("type").asText(), message.toString());
+        assertEquals(attemptId, message.path("attemptId").asText(), message.toString());
+    }
+
+    @Test
+    void saysHelloWithItsTasksThenRunsAnExecution() throws Exception {
+        startWorker(TOKEN);
+        FakeGateway.Connection connection = gateway.nextConnection(WAIT);
+        assertEquals("Bearer " + TOKEN, connection.authorization());
+        JsonNode helloMessage = connection.next(WAIT);
+        assertEquals("w-test", helloMessage.get("workerId").asText());
+        assertEquals("baton-java/0.1.0", helloMessage.get("sdk").asText());
+        assertEquals(2, helloMessage.get("slots").asInt());
+        assertEquals(List.of("hello", "nap", "boom"),
+                helloMessage.get("tasks").findValuesAsText("id").stream().distinct().toList());
+        assertEquals("sleepy", helloMessage.at("/tasks/1/queue/name").asText());
+        assertEquals(2, helloMessage.at("/tasks/1/queue/concurrencyLimit").asInt());
+        assertEquals(30, helloMessage.at("/tasks/1/maxDurationSeconds").asInt());
+        assertEquals(2, helloMessage.at("/tasks/2/retry/maxAttempts").asInt());
+        assertFalse(worker.isConnected(), "not connected before the welcome");
+
+        welcome(connection, 10_000);
+        connection.sendInTwoFrames(execute("att_1", "hello", "{\"name\":\"Ada\",\"unknown\":1}"));
+
+        assertMessage(connection.next(WAIT), "started", "att_1");
+        JsonNode completed = connection.next(WAIT);
+        assertMessage(completed, "completed", "att_1");
+        assertEquals("Hello, Ada!", completed.at("/output/greeting").asText());
+        assertEquals(new TaskContext("run_1", "att_1", 1, "hello", List.of("t1"), lastContext.get().metadata(),
+                "env_dev", "task/hello"), lastContext.get());
+        assertEquals("v", lastContext.get().metadata().get("k").asText());
+    }
+
+    @Test
+    void heartbeatsRunningAttempts() throws Exception {
+        FakeGateway.Connection connection = connectAndWelcome(50);
+        connection.send(execute("att_1", "nap", "{\"ms\":400}"));
+
+        assertMessage(connection.next(WAIT), "started", "att_1");
+        int heartbeats = 0;
+        JsonNode message;
+        while ((message = connection.next(WAIT)) != null && message.get("type").asText().equals("heartbeat")) {
+            assertEquals("att_1", message.get("attemptId").asText());
+            heartbeats++;
+        }
+        assertMessage(message, "completed", "att_1");
+        assertEquals(400, message.get("output").asLong());
+        assertTrue(heartbeats >= 3, "heartbeats sent: " + heartbeats);
+    }
+
+    @Test
+    void handlerExceptionIsARetryableFailure() throws Exception {
+        FakeGateway.Connection connection = connectAndWelcome(10_000);
+        connection.send(execute("att_1", "boom", "null"));
+
+        assertMessage(connection.next(WAIT), "started", "att_1");
+        JsonNode failed = connection.next(WAIT);
+        assertMessage(failed, "failed", "att_1");
+        assertTrue(failed.get("retryable").asBoolean());
+        assertEquals("boom", failed.at("/error/message").asText());
+        assertEquals("IllegalStateException", failed.at("/error/name").asText());
+        assertTrue(failed.at("/error/stackTrace").asText().contains("java.lang.IllegalStateException: boom"));
+    }
+
+    @Test
+    void undecodablePayloadFailsTheRunWithoutStartingIt() throws Exception {
+        FakeGateway.Connection connection = connectAndWelcome(10_000);
+        connection.send(execute("att_1", "nap", "{\"ms\":\"a while\"}"));
+
+        JsonNode failed = connection.next(WAIT);
+        assertMessage(failed, "failed", "att_1");
+        assertFalse(failed.get("retryable").asBoolean());
+        assertEquals("PayloadDecodingException", failed.at("/error/name").asText());
+    }
+
+    @Test
+    void rejectedAttemptIsInterruptedAndItsResultDropped() throws Exception {
+        FakeGateway.Connection connection = connectAndWelcome(10_000);
+        connection.send(execute("att_1", "nap", "{\"ms\":10000}"));
+        assertMessage(connection.next(WAIT), "started", "att_1");
+
+        connection.send("{\"type\":\"rejected\",\"attemptId\":\"att_1\",\"reason\":\"lease expired\"}");
+
+        assertTrue(napInterrupted.await(WAIT.toMillis(), TimeUnit.MILLISECONDS), "handler was not interrupted");
+        assertNull(connection.next(QUIET), "nothing may be sent about a rejected attempt");
+        connection.send(execute("att_2", "hello", "{\"name\":\"Bo\"}"));
+        assertMessage(connection.next(WAIT), "started", "att_2");
+    }
+
+    @Test
+    void reconnectsAfterTheConnectionDropsAndInterruptsLostAttempts() throws Exception {
+        FakeGateway.Connection first = connectAndWelcome(10_000);
+        first.send(execute("att_1", "nap", "{\"ms\":10000}"));
+        assertMessage(first.next(WAIT), "started", "att_1");
+
+        first.drop();
+
+        assertTrue(napInterrupted.await(WAIT.toMillis(), TimeUnit.MILLISECONDS), "lost attempt kept running");
+        FakeGateway.Connection second = gateway.nextConnection(WAIT);
+        assertNotNull(second, "worker did not reconnect");
+        assertEquals("hello", second.next(WAIT).get("type").asText());
+        welcome(second, 10_000);
+        assertTrue(worker.isConnected());
+        assertNull(second.next(QUIET), "the lost attempt's result must not reach the new session");
+    }
+
+    @Test
+    void gatewayErrorMakesTheWorkerReconnect() throws Exception {
+        FakeGateway.Connection first = connectAndWelcome(10_000);
+
+        first.send("{\"type\":\"error\",\"message\":\"unknown message type\"}");
+
+        assertTrue(first.awaitDisconnect(WAIT));
+        FakeGateway.Connection second = gateway.nextConnection(WAIT);
+        assertNotNull(second, "worker did not reconnect");
+        assertEquals("hello", second.next(WAIT).get("type").asText());
+    }
+
+    @Test
+    void wrongTokenKeepsRetryingWithoutConnecting() throws Exception {
+        startWorker("wt_wrong");
+
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (gateway.refusedHandshakes() < 3 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertTrue(gateway.refusedHandshakes() >= 3, "refused: " + gateway.refusedHandshakes());
+        assertFalse(worker.awaitConnected(Duration.ofMillis(50)));
+    }
+
+    @Test
+    void closeLetsRunningAttemptsFinishAndSendsTheirResultsFirst() throws Exception {
+        FakeGateway.Connection connection = connectAndWelcome(10_000);
+        connection.send(execute("att_1", "nap", "{\"ms\":300}"));
+        assertMessage(connection.next(WAIT), "started", "att_1");
+
+        CompletableFuture<Void> closing = CompletableFuture.runAsync(worker::close);
+
+        assertMessage(connection.nextIgnoringHeartbeats(WAIT), "completed", "att_1");
+        closing.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        assertTrue(connection.awaitDisconnect(WAIT));
+        assertTrue(connection.closeFrameReceived(), "a graceful close sends a close frame");
+        assertFalse(worker.isConnected());
+        assertThrows(IllegalStateException.class, worker::start);
+    }
+
+    @Test
+    void killAbortsWithoutSendingAnythingMore() throws Exception {
+        FakeGateway.Connection connection = connectAndWelcome(10_000);
+        connection.send(execute("att_1", "nap", "{\"ms\":10000}"));
+        assertMessage(connection.next(WAIT), "started", "att_1");
+
+        worker.kill();
+
+        assertTrue(connection.awaitDisconnect(WAIT));
+        assertFalse(connection.closeFrameReceived(), "a killed worker sends no close frame");
+        assertTrue(napInterrupted.await(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+        assertNull(connection.next(QUIET));
+        assertNull(gateway.nextConnection(QUIET), "a killed worker does not reconnect");
+    }
+
+    @Test
+    void connectUriFollowsTheServerUrl() {
+        assertEquals(URI.create("ws://127.0.0.1:8080/api/v1/workers/connect"),
+                BatonWorker.connectUri(URI.create("http://127.0.0.1:8080")));
+        assertEquals(URI.create("wss://baton.example.com/base/api/v1/workers/connect"),
+                BatonWorker.connectUri(URI.create("https://baton.example.com/base/")));
+        assertThrows(IllegalArgumentException.class, () -> BatonWorker.connectUri(URI.create("ftp://x")));
+    }
+
+    @Test
+    void builderValidatesItsArguments() {
+        URI url = URI.create("http://127.0.0.1:8080");
+        assertThrows(IllegalArgumentException.class, () -> BatonWorker.builder(url, ""));
+        assertThrows(IllegalArgumentException.class, () -> BatonWorker.builder(url, "t").slots(0));
+        assertThrows(IllegalArgumentException.class, () -> BatonWorker.builder(url, "t").register(hello).register(hello));
+        assertThrows(IllegalArgumentException.class,
+                () -> BatonWorker.builder(url, "t").reconnectBackoff(Duration.ofSeconds(2), Duration.ofSeconds(1)));
+        assertTrue(BatonWorker.builder(url, "t").build().workerId().matches("worker-[0-9a-f]{8}"));
+    }
+}

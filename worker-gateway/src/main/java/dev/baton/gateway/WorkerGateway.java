@@ -1,0 +1,104 @@
+package dev.baton.gateway;
+
+import static akka.http.javadsl.server.Directives.complete;
+import static akka.http.javadsl.server.Directives.extractRequest;
+import static akka.http.javadsl.server.Directives.get;
+import static akka.http.javadsl.server.Directives.handleWebSocketMessages;
+import static akka.http.javadsl.server.Directives.onSuccess;
+import static akka.http.javadsl.server.Directives.optionalHeaderValueByName;
+import static akka.http.javadsl.server.Directives.path;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.DispatcherSelector;
+import akka.actor.typed.Props;
+import akka.http.javadsl.model.AttributeKeys;
+import akka.http.javadsl.model.ContentTypes;
+import akka.http.javadsl.model.HttpResponse;
+import akka.http.javadsl.model.StatusCode;
+import akka.http.javadsl.model.StatusCodes;
+import akka.http.javadsl.model.headers.RawHeader;
+import akka.http.javadsl.server.PathMatchers;
+import akka.http.javadsl.server.Route;
+import dev.baton.engine.Engine;
+import dev.baton.engine.Ids;
+import dev.baton.engine.environment.CredentialKind;
+import dev.baton.engine.environment.Environment;
+import dev.baton.engine.environment.EnvironmentDirectory;
+import dev.baton.gateway.session.WorkerSession;
+import dev.baton.gateway.session.WorkerSocket;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The worker gateway of one node: {@code GET /api/v1/workers/connect}, a WebSocket per worker
+ * (docs/worker-protocol.md). The worker token is checked before the upgrade; each accepted
+ * connection gets its own {@link WorkerSession} actor.
+ */
+public final class WorkerGateway {
+
+  private static final String BEARER = "bearer ";
+  private static final String INVALID_TOKEN = "{\"error\":\"Invalid or missing worker token\"}";
+  private static final String NOT_WEBSOCKET =
+      "{\"error\":\"Expected a WebSocket upgrade request (see docs/worker-protocol.md)\"}";
+
+  private final ActorSystem<?> system;
+  private final Engine engine;
+  private final EnvironmentDirectory directory;
+  private final GatewaySettings settings;
+  private final Executor blocking;
+  private final LongAdder staleRejected = new LongAdder();
+
+  public WorkerGateway(ActorSystem<?> system, Engine engine, EnvironmentDirectory directory) {
+    this.system = system;
+    this.engine = engine;
+    this.directory = directory;
+    this.settings = GatewaySettings.fromConfig(system.settings().config().getConfig("baton.gateway"));
+    // credential lookups may hit the database on a cache miss
+    this.blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+  }
+
+  public Route route() {
+    return path(PathMatchers.segment("api").slash("v1").slash("workers").slash("connect"), () ->
+        get(() -> optionalHeaderValueByName("Authorization", authorization ->
+            onSuccess(authenticate(authorization), environment -> environment
+                .map(this::connect)
+                .orElseGet(() -> complete(jsonResponse(StatusCodes.UNAUTHORIZED, INVALID_TOKEN)
+                    .addHeader(RawHeader.create("WWW-Authenticate", "Bearer"))))))));
+  }
+
+  /** Worker messages fenced as stale on this node since start: rejected and counted, never applied. */
+  public long staleMessagesRejected() {
+    return staleRejected.sum();
+  }
+
+  private Route connect(Environment environment) {
+    return extractRequest(request -> request.getAttribute(AttributeKeys.webSocketUpgrade).isPresent()
+        ? handleWebSocketMessages(WorkerSocket.flow(settings, socket -> startSession(environment, socket)))
+        : complete(jsonResponse(StatusCodes.BAD_REQUEST, NOT_WEBSOCKET)));
+  }
+
+  private ActorRef<WorkerSession.Command> startSession(Environment environment,
+      ActorRef<WorkerSocket.Outgoing> socket) {
+    String sessionId = Ids.newId("ws");
+    return system.systemActorOf(WorkerSession.create(engine, settings, environment, sessionId, socket, staleRejected),
+        "worker-session-" + sessionId, Props.empty());
+  }
+
+  private CompletionStage<Optional<Environment>> authenticate(Optional<String> authorization) {
+    Optional<String> token = authorization
+        .filter(value -> value.regionMatches(true, 0, BEARER, 0, BEARER.length()))
+        .map(value -> value.substring(BEARER.length()).trim())
+        .filter(value -> !value.isEmpty());
+    if (token.isEmpty()) return CompletableFuture.completedFuture(Optional.empty());
+    return CompletableFuture.supplyAsync(() -> directory.authenticate(CredentialKind.WORKER_TOKEN, token.get()),
+        blocking);
+  }
+
+  private static HttpResponse jsonResponse(StatusCode status, String json) {
+    return HttpResponse.create().withStatus(status).withEntity(ContentTypes.APPLICATION_JSON, json);
+  }
+}

@@ -1,0 +1,46 @@
+package dev.baton.gateway.protocol;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+
+/** Gateway → worker messages (docs/worker-protocol.md), as they are on the wire. */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "type")
+@JsonSubTypes({
+    @JsonSubTypes.Type(value = GatewayMessage.Welcome.class, name = "welcome"),
+    @JsonSubTypes.Type(value = GatewayMessage.Execute.class, name = "execute"),
+    @JsonSubTypes.Type(value = GatewayMessage.Rejected.class, name = "rejected"),
+    @JsonSubTypes.Type(value = GatewayMessage.Error.class, name = "error")})
+public sealed interface GatewayMessage {
+
+  record Welcome(String sessionId, String environmentId, long heartbeatIntervalMs, long leaseTimeoutMs)
+      implements GatewayMessage {}
+
+  /** {@code payload} (and {@code payloadType}) are left out when the run has none. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record Execute(String runId, String attemptId, int attemptNumber, String taskId, JsonNode payload,
+      String payloadType, ExecutionContext context) implements GatewayMessage {}
+
+  record Rejected(String attemptId, String reason) implements GatewayMessage {}
+
+  record Error(String message) implements GatewayMessage {}
+
+  record ExecutionContext(RunContext run, AttemptContext attempt, TaskContext task, QueueContext queue,
+      EnvironmentContext environment) {}
+
+  /** {@code metadata} and {@code idempotencyKey} are left out when the run has none. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record RunContext(String id, List<String> tags, String createdAt, @JsonProperty("isTest") boolean isTest,
+      int maxAttempts, JsonNode metadata, String idempotencyKey) {}
+
+  record AttemptContext(String id, int number) {}
+
+  record TaskContext(String id) {}
+
+  record QueueContext(String name) {}
+
+  record EnvironmentContext(String id, String slug) {}
+}

@@ -1,0 +1,40 @@
+package dev.baton.gateway.protocol;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+
+/**
+ * Worker → gateway messages (docs/worker-protocol.md), as they are on the wire. Optional fields
+ * are boxed so that "absent" stays distinguishable from a value; {@link WorkerProtocol} turns them
+ * into engine types and applies the defaults.
+ */
+public sealed interface WorkerMessage {
+
+  /** Must be the first message of a connection. */
+  record Hello(String workerId, String sdk, Integer slots, List<TaskDeclaration> tasks) implements WorkerMessage {}
+
+  /** A message about one attempt the gateway sent with {@code execute}. */
+  sealed interface AboutAttempt extends WorkerMessage {
+    String attemptId();
+  }
+
+  record Started(String attemptId) implements AboutAttempt {}
+
+  record Heartbeat(String attemptId) implements AboutAttempt {}
+
+  /** {@code output} is any JSON value; JSON null and an absent field both mean "no output". */
+  record Completed(String attemptId, JsonNode output) implements AboutAttempt {}
+
+  /** {@code retryable} absent means true. */
+  record Failed(String attemptId, ErrorBody error, Boolean retryable) implements AboutAttempt {}
+
+  record ErrorBody(String message, String name, String stackTrace) {}
+
+  record TaskDeclaration(String id, QueueDeclaration queue, RetryDeclaration retry, Integer maxDurationSeconds) {}
+
+  record QueueDeclaration(String name, Integer concurrencyLimit) {}
+
+  /** Each absent field takes its default from the protocol (the engine's {@code RetryPolicy.DEFAULT}). */
+  record RetryDeclaration(Integer maxAttempts, Double factor, Long minTimeoutInMs, Long maxTimeoutInMs,
+      Boolean randomize) {}
+}

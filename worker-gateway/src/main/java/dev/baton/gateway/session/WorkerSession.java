@@ -1,0 +1,361 @@
+package dev.baton.gateway.session;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.PostStop;
+import akka.actor.typed.javadsl.AbstractBehavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.Receive;
+import akka.actor.typed.javadsl.ReceiveBuilder;
+import akka.actor.typed.javadsl.TimerScheduler;
+import akka.actor.typed.receptionist.Receptionist;
+import dev.baton.engine.Engine;
+import dev.baton.engine.dispatch.EnvironmentDispatcher;
+import dev.baton.engine.dispatch.WorkerChannel;
+import dev.baton.engine.environment.Environment;
+import dev.baton.engine.run.StaleAttemptException;
+import dev.baton.gateway.GatewaySettings;
+import dev.baton.gateway.protocol.GatewayMessage;
+import dev.baton.gateway.protocol.ProtocolException;
+import dev.baton.gateway.protocol.WorkerMessage;
+import dev.baton.gateway.protocol.WorkerProtocol;
+import dev.baton.gateway.protocol.WorkerProtocol.AcceptedHello;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * One connected worker. Waits for {@code hello}, declares the worker's tasks, then serves as the
+ * engine's {@link WorkerChannel} for it: executions go out within the worker's free slots, the
+ * worker's messages become {@code RunService} calls (in order per attempt), and fenced messages are
+ * answered {@code rejected} and counted. When the socket ends, every attempt it still held is
+ * reported lost so the runs retry elsewhere.
+ */
+public final class WorkerSession extends AbstractBehavior<WorkerSession.Command> {
+
+  public sealed interface Command {}
+
+  // ---- from the socket (see WorkerSocket)
+  record SocketOpened(ActorRef<SocketAck> ackTo) implements Command {}
+
+  record FrameReceived(ActorRef<SocketAck> ackTo, WorkerSocket.Incoming frame) implements Command {}
+
+  enum SocketClosed implements Command { INSTANCE }
+
+  record SocketFailed(Throwable cause) implements Command {}
+
+  /** Asks the socket for the next frame. */
+  enum SocketAck { INSTANCE }
+
+  // ---- internal
+  private record FromEngine(WorkerChannel.Message message) implements Command {}
+
+  private record TasksDeclared(AcceptedHello hello, ActorRef<SocketAck> ackTo, Throwable failure)
+      implements Command {}
+
+  private record CallAnswered(String attemptId, Throwable failure) implements Command {}
+
+  private enum ReportTick implements Command { INSTANCE }
+
+  private enum HelloTimedOut implements Command { INSTANCE }
+
+  private static final String REPORT_TIMER = "report";
+  private static final String HELLO_TIMER = "hello";
+  static final String STALE_REASON = "stale attempt";
+  static final String DISCONNECTED = "worker disconnected";
+
+  public static Behavior<Command> create(Engine engine, GatewaySettings settings, Environment environment,
+      String sessionId, ActorRef<WorkerSocket.Outgoing> socket, LongAdder staleRejected) {
+    return Behaviors.setup(context -> Behaviors.withTimers(timers ->
+        new WorkerSession(context, timers, engine, settings, environment, sessionId, socket, staleRejected)));
+  }
+
+  private final TimerScheduler<Command> timers;
+  private final Engine engine;
+  private final GatewaySettings settings;
+  private final Environment environment;
+  private final String sessionId;
+  private final ActorRef<WorkerSocket.Outgoing> socket;
+  private final LongAdder staleRejected;
+  private final ActorRef<WorkerChannel.Message> channel;
+  private final AttemptCalls calls;
+
+  private AcceptedHello hello;
+  private Set<String> taskIds;
+  private SlotBook slots;
+  private boolean registered;
+  private boolean left;
+  /** False once the session asked the socket to close or the socket ended: nothing more is sent. */
+  private boolean canSend = true;
+  private boolean socketEnded;
+
+  private WorkerSession(ActorContext<Command> context, TimerScheduler<Command> timers, Engine engine,
+      GatewaySettings settings, Environment environment, String sessionId, ActorRef<WorkerSocket.Outgoing> socket,
+      LongAdder staleRejected) {
+    super(context);
+    this.timers = timers;
+    this.engine = engine;
+    this.settings = settings;
+    this.environment = environment;
+    this.sessionId = sessionId;
+    this.socket = socket;
+    this.staleRejected = staleRejected;
+    this.channel = context.messageAdapter(WorkerChannel.Message.class, FromEngine::new);
+    this.calls = new AttemptCalls((runId, attemptId, call) -> context.pipeToSelf(
+        call.send(engine.runs(), runId, attemptId), (ok, failure) -> new CallAnswered(attemptId, failure)));
+    timers.startSingleTimer(HELLO_TIMER, HelloTimedOut.INSTANCE, settings.helloTimeout());
+  }
+
+  // ---------------------------------------------------------------- phases
+
+  /** Before hello. Handlers in every phase return {@code Behaviors.same()}, never {@code this}. */
+  @Override
+  public Receive<Command> createReceive() {
+    return phase()
+        .onMessage(FrameReceived.class, this::onHello)
+        .onMessage(HelloTimedOut.class, msg -> protocolError("no hello within " + settings.helloTimeout()))
+        .onMessage(FromEngine.class, this::whileGone)
+        .onMessage(SocketClosed.class, msg -> onSocketEnded())
+        .onMessage(SocketFailed.class, msg -> onSocketEnded())
+        .build();
+  }
+
+  /** Hello accepted, tasks being declared; the hello frame stays unacknowledged, so nothing else arrives. */
+  private Receive<Command> declaring() {
+    return phase()
+        .onMessage(TasksDeclared.class, this::onTasksDeclared)
+        .onMessage(FromEngine.class, this::whileGone)
+        .onMessage(SocketClosed.class, msg -> onSocketEnded())
+        .onMessage(SocketFailed.class, msg -> onSocketEnded())
+        .build();
+  }
+
+  private Receive<Command> active() {
+    return phase()
+        .onMessage(FrameReceived.class, this::onFrame)
+        .onMessage(FromEngine.class, this::onEngineMessage)
+        .onMessage(CallAnswered.class, this::onCallAnswered)
+        .onMessage(ReportTick.class, msg -> {
+          report();
+          return Behaviors.same();
+        })
+        .onMessage(SocketClosed.class, msg -> onSocketEnded())
+        .onMessage(SocketFailed.class, msg -> {
+          getContext().getLog().info("session {}: socket failed: {}", sessionId, msg.cause().toString());
+          return onSocketEnded();
+        })
+        .build();
+  }
+
+  /** Left the dispatcher; waits for the socket to end and for the worker's last answers to reach the engine. */
+  private Receive<Command> draining() {
+    return phase()
+        .onMessage(FrameReceived.class, msg -> {
+          msg.ackTo().tell(SocketAck.INSTANCE);
+          return Behaviors.same();
+        })
+        .onMessage(FromEngine.class, this::whileGone)
+        .onMessage(CallAnswered.class, this::onCallAnswered)
+        .onMessage(SocketClosed.class, msg -> onSocketEnded())
+        .onMessage(SocketFailed.class, msg -> onSocketEnded())
+        .onMessage(ReportTick.class, msg -> Behaviors.same()) // a tick sent before the timer was cancelled
+        .build();
+  }
+
+  /** What every phase handles alike. */
+  private ReceiveBuilder<Command> phase() {
+    return newReceiveBuilder()
+        .onMessage(SocketOpened.class, msg -> {
+          msg.ackTo().tell(SocketAck.INSTANCE);
+          return Behaviors.same();
+        })
+        .onSignal(PostStop.class, signal -> {
+          leave(DISCONNECTED); // normally done already; covers a crash
+          getContext().getLog().debug("session {}: stopped", sessionId);
+          return Behaviors.same();
+        });
+  }
+
+  // ---------------------------------------------------------------- handshake
+
+  private Behavior<Command> onHello(FrameReceived msg) {
+    timers.cancel(HELLO_TIMER);
+    AcceptedHello accepted;
+    try {
+      if (!(decode(msg.frame()) instanceof WorkerMessage.Hello helloMessage))
+        throw new ProtocolException("the first message must be a hello");
+      accepted = WorkerProtocol.acceptHello(helloMessage, settings.maxSlots());
+    } catch (ProtocolException e) {
+      msg.ackTo().tell(SocketAck.INSTANCE);
+      return protocolError(e.getMessage());
+    }
+    getContext().pipeToSelf(engine.declareTasks(environment.id(), accepted.tasks()),
+        (done, failure) -> new TasksDeclared(accepted, msg.ackTo(), failure));
+    return declaring();
+  }
+
+  private Behavior<Command> onTasksDeclared(TasksDeclared msg) {
+    msg.ackTo().tell(SocketAck.INSTANCE);
+    if (msg.failure() != null) {
+      getContext().getLog().warn("session {}: declaring tasks failed: {}", sessionId, msg.failure().toString());
+      return protocolError("could not declare the tasks, try again: " + unwrap(msg.failure()).getMessage());
+    }
+    hello = msg.hello();
+    taskIds = hello.taskIds();
+    slots = new SlotBook(hello.slots());
+    send(new GatewayMessage.Welcome(sessionId, environment.id(), engine.runSettings().heartbeatInterval().toMillis(),
+        engine.runSettings().leaseTimeout().toMillis()));
+    getContext().getSystem().receptionist().tell(Receptionist.register(WorkerChannel.SERVICE_KEY, channel));
+    registered = true;
+    report();
+    timers.startTimerWithFixedDelay(REPORT_TIMER, ReportTick.INSTANCE, settings.reportInterval());
+    getContext().getLog().info("session {}: worker {} ({}) connected to {} with {} slots for {}", sessionId,
+        hello.workerId(), hello.sdk(), environment.id(), hello.slots(), taskIds);
+    return active();
+  }
+
+  // ---------------------------------------------------------------- active
+
+  private Behavior<Command> onFrame(FrameReceived msg) {
+    msg.ackTo().tell(SocketAck.INSTANCE);
+    WorkerMessage message;
+    try {
+      message = decode(msg.frame());
+    } catch (ProtocolException e) {
+      return protocolError(e.getMessage());
+    }
+    if (!(message instanceof WorkerMessage.AboutAttempt about)) return protocolError("hello was already received");
+    onAttemptMessage(about);
+    return Behaviors.same();
+  }
+
+  private void onAttemptMessage(WorkerMessage.AboutAttempt message) {
+    WorkerChannel.Execute execute = slots.inFlight(message.attemptId());
+    if (execute == null) {
+      // never sent to this worker, or already answered: only the gateway can know, and it is stale either way
+      reject(message.attemptId());
+      return;
+    }
+    AttemptCall call;
+    if (message instanceof WorkerMessage.Started) {
+      call = new AttemptCall.Start();
+    } else if (message instanceof WorkerMessage.Heartbeat) {
+      call = new AttemptCall.Beat();
+    } else if (message instanceof WorkerMessage.Completed completed) {
+      call = new AttemptCall.Complete(WorkerProtocol.outputJson(completed));
+    } else {
+      WorkerMessage.Failed failed = (WorkerMessage.Failed) message;
+      call = new AttemptCall.Fail(WorkerProtocol.runError(failed), WorkerProtocol.retryable(failed));
+    }
+    if (call.finishesAttempt()) {
+      // The worker's slot is free now, whatever the engine answers: if the call fails, the lease expires.
+      releaseSlot(message.attemptId());
+    }
+    calls.submit(execute.runId(), message.attemptId(), call);
+  }
+
+  private Behavior<Command> onEngineMessage(FromEngine msg) {
+    if (msg.message() instanceof WorkerChannel.Execute execute) {
+      if (slots.offer(execute)) send(WorkerProtocol.execute(execute, environment));
+      report();
+    } else if (msg.message() instanceof WorkerChannel.Resync resync && resync.environmentId().equals(environment.id())) {
+      report();
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onCallAnswered(CallAnswered msg) {
+    Throwable failure = unwrap(msg.failure());
+    if (failure instanceof StaleAttemptException) {
+      reject(msg.attemptId());
+      for (AttemptCall ignored : calls.dropWaiting(msg.attemptId())) reject(msg.attemptId());
+      // the worker drops a fenced attempt, so it no longer holds a slot
+      if (slots != null && !left) releaseSlot(msg.attemptId());
+    } else if (failure != null) {
+      getContext().getLog().warn("session {}: no answer from the engine for attempt {} ({}); its lease decides",
+          sessionId, msg.attemptId(), failure.toString());
+    }
+    calls.answered(msg.attemptId());
+    return left ? stopWhenDrained() : Behaviors.same();
+  }
+
+  private void releaseSlot(String attemptId) {
+    if (!slots.release(attemptId)) return;
+    for (WorkerChannel.Execute next : slots.fillFreeSlots()) send(WorkerProtocol.execute(next, environment));
+    report();
+  }
+
+  private void report() {
+    engine.reportWorker(environment.id(), new EnvironmentDispatcher.WorkerReport(sessionId, hello.workerId(), channel,
+        taskIds, slots.freeSlots(), slots.executesReceived()));
+  }
+
+  private void reject(String attemptId) {
+    staleRejected.increment();
+    send(new GatewayMessage.Rejected(attemptId, STALE_REASON));
+  }
+
+  // ---------------------------------------------------------------- ending
+
+  private Behavior<Command> protocolError(String message) {
+    getContext().getLog().info("session {}: protocol error, closing: {}", sessionId, message);
+    send(new GatewayMessage.Error(message));
+    closeSocket();
+    leave(DISCONNECTED);
+    return stopWhenDrained();
+  }
+
+  private Behavior<Command> onSocketEnded() {
+    socketEnded = true;
+    canSend = false;
+    leave(DISCONNECTED);
+    return stopWhenDrained();
+  }
+
+  /** An execution that reached the session after it left: the worker will never see it. */
+  private Behavior<Command> whileGone(FromEngine msg) {
+    if (msg.message() instanceof WorkerChannel.Execute execute) {
+      engine.runs().workerLost(execute.runId(), execute.attemptId(), DISCONNECTED);
+    }
+    return Behaviors.same();
+  }
+
+  /** Leaves the dispatcher and gives back every attempt the worker still held. Idempotent. */
+  private void leave(String reason) {
+    if (left) return;
+    left = true;
+    timers.cancelAll();
+    if (registered) {
+      engine.workerLeft(environment.id(), sessionId);
+      getContext().getSystem().receptionist().tell(Receptionist.deregister(WorkerChannel.SERVICE_KEY, channel));
+    }
+    if (slots != null) {
+      for (WorkerChannel.Execute held : slots.takeAll()) engine.runs().workerLost(held.runId(), held.attemptId(), reason);
+    }
+    calls.keepOnlyAnswers();
+    if (hello != null) getContext().getLog().info("session {}: worker {} left", sessionId, hello.workerId());
+  }
+
+  private void closeSocket() {
+    if (canSend) socket.tell(WorkerSocket.Close.INSTANCE);
+    canSend = false;
+  }
+
+  private Behavior<Command> stopWhenDrained() {
+    return socketEnded && calls.idle() ? Behaviors.stopped() : draining();
+  }
+
+  private void send(GatewayMessage message) {
+    if (canSend) socket.tell(new WorkerSocket.Send(WorkerProtocol.encode(message)));
+  }
+
+  private static WorkerMessage decode(WorkerSocket.Incoming frame) throws ProtocolException {
+    if (frame instanceof WorkerSocket.Unreadable unreadable) throw new ProtocolException(unreadable.reason());
+    return WorkerProtocol.decode(((WorkerSocket.Text) frame).text());
+  }
+
+  private static Throwable unwrap(Throwable failure) {
+    return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+  }
+}

@@ -1,0 +1,126 @@
+package dev.baton.gateway.protocol;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.baton.engine.dispatch.WorkerChannel;
+import dev.baton.engine.environment.Environment;
+import dev.baton.engine.run.RetryPolicy;
+import dev.baton.engine.run.RunError;
+import dev.baton.engine.task.TaskDefinition;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class WorkerProtocolTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Test
+  void decodesEveryWorkerMessageAndIgnoresUnknownFields() throws Exception {
+    assertEquals(new WorkerMessage.Started("att_1"),
+        WorkerProtocol.decode("{\"type\":\"started\",\"attemptId\":\"att_1\",\"extra\":true}"));
+    assertEquals(new WorkerMessage.Heartbeat("att_1"),
+        WorkerProtocol.decode("{\"type\":\"heartbeat\",\"attemptId\":\"att_1\"}"));
+    var completed = (WorkerMessage.Completed) WorkerProtocol.decode(
+        "{\"type\":\"completed\",\"attemptId\":\"att_1\",\"output\":{\"a\":[1,2]}}");
+    assertEquals("{\"a\":[1,2]}", WorkerProtocol.outputJson(completed));
+    var failed = (WorkerMessage.Failed) WorkerProtocol.decode(
+        "{\"type\":\"failed\",\"attemptId\":\"att_1\",\"error\":{\"message\":\"boom\"}}");
+    assertEquals(new RunError(null, "boom", null), WorkerProtocol.runError(failed));
+    assertTrue(WorkerProtocol.retryable(failed), "retryable defaults to true");
+    assertInstanceOf(WorkerMessage.Hello.class, WorkerProtocol.decode(
+        "{\"type\":\"hello\",\"workerId\":\"w\",\"sdk\":\"s\",\"slots\":1,\"tasks\":[]}"));
+  }
+
+  @Test
+  void storesNullOrMissingOutputAsNullText() throws Exception {
+    assertEquals("null", WorkerProtocol.outputJson((WorkerMessage.Completed) WorkerProtocol.decode(
+        "{\"type\":\"completed\",\"attemptId\":\"att_1\",\"output\":null}")));
+    assertEquals("null", WorkerProtocol.outputJson((WorkerMessage.Completed) WorkerProtocol.decode(
+        "{\"type\":\"completed\",\"attemptId\":\"att_1\"}")));
+  }
+
+  @Test
+  void refusesWhatIsNotAProtocolMessage() {
+    for (String text : List.of("{oops", "[1]", "\"hello\"", "{}", "{\"type\":7}", "{\"type\":\"bogus\"}",
+        "{\"type\":\"started\"}", "{\"type\":\"hello\",\"slots\":\"many\"}")) {
+      assertThrows(ProtocolException.class, () -> WorkerProtocol.decode(text), text);
+    }
+  }
+
+  @Test
+  void appliesDeclarationDefaults() throws Exception {
+    var hello = (WorkerMessage.Hello) WorkerProtocol.decode("""
+        {"type":"hello","workerId":"w-1","sdk":"s","slots":4,"tasks":[
+          {"id":"plain"},
+          {"id":"tuned","queue":{"name":"sleepy","concurrencyLimit":2},"retry":{"maxAttempts":5},"maxDurationSeconds":300}
+        ]}""");
+    var accepted = WorkerProtocol.acceptHello(hello, 10);
+    assertEquals(4, accepted.slots());
+    assertEquals(new TaskDefinition("plain", "task/plain", null, RetryPolicy.DEFAULT, null), accepted.tasks().get(0));
+    assertEquals(new TaskDefinition("tuned", "sleepy", 2, RetryPolicy.DEFAULT.withMaxAttempts(5), 300),
+        accepted.tasks().get(1));
+  }
+
+  @Test
+  void refusesInvalidHellos() throws Exception {
+    for (String hello : List.of(
+        "{\"type\":\"hello\",\"slots\":1,\"tasks\":[{\"id\":\"t\"}]}",
+        "{\"type\":\"hello\",\"workerId\":\"w\",\"tasks\":[{\"id\":\"t\"}]}",
+        "{\"type\":\"hello\",\"workerId\":\"w\",\"slots\":11,\"tasks\":[{\"id\":\"t\"}]}",
+        "{\"type\":\"hello\",\"workerId\":\"w\",\"slots\":1,\"tasks\":[]}",
+        "{\"type\":\"hello\",\"workerId\":\"w\",\"slots\":1,\"tasks\":[{\"id\":\"t\"},{\"id\":\"t\"}]}",
+        "{\"type\":\"hello\",\"workerId\":\"w\",\"slots\":1,\"tasks\":[{\"id\":\"-bad\"}]}",
+        "{\"type\":\"hello\",\"workerId\":\"w\",\"slots\":1,\"tasks\":[{\"id\":\"t\",\"retry\":{\"maxAttempts\":0}}]}")) {
+      var decoded = (WorkerMessage.Hello) WorkerProtocol.decode(hello);
+      assertThrows(ProtocolException.class, () -> WorkerProtocol.acceptHello(decoded, 10), hello);
+    }
+  }
+
+  @Test
+  void writesExecuteWithContext() throws Exception {
+    var execute = new WorkerChannel.Execute("run_1", "att_1", 2, "hello-world", "task/hello-world", "env_p_dev",
+        "{\"name\":\"Ada\"}", "application/json", List.of("a"), "{\"k\":1}", "idem", 3,
+        Instant.parse("2026-11-28T01:00:00Z"), true);
+    JsonNode json = JSON.readTree(WorkerProtocol.encode(
+        WorkerProtocol.execute(execute, new Environment("env_p_dev", "proj_p", "p", "dev"))));
+    assertEquals(JSON.readTree("""
+        {"type":"execute","runId":"run_1","attemptId":"att_1","attemptNumber":2,"taskId":"hello-world",
+         "payload":{"name":"Ada"},"payloadType":"application/json",
+         "context":{"run":{"id":"run_1","tags":["a"],"createdAt":"2026-11-28T01:00:00Z","isTest":true,
+                           "maxAttempts":3,"metadata":{"k":1},"idempotencyKey":"idem"},
+                    "attempt":{"id":"att_1","number":2},"task":{"id":"hello-world"},
+                    "queue":{"name":"task/hello-world"},"environment":{"id":"env_p_dev","slug":"dev"}}}"""), json);
+  }
+
+  @Test
+  void leavesAbsentPartsOutOfExecute() throws Exception {
+    var execute = new WorkerChannel.Execute("run_1", "att_1", 1, "t", "task/t", "env_p_dev", null, null, List.of(),
+        null, null, 3, Instant.parse("2026-11-28T01:00:00Z"), false);
+    JsonNode json = JSON.readTree(WorkerProtocol.encode(
+        WorkerProtocol.execute(execute, new Environment("env_p_dev", "proj_p", "p", "dev"))));
+    assertFalse(json.has("payload"));
+    assertFalse(json.path("context").path("run").has("metadata"));
+    assertFalse(json.path("context").path("run").has("idempotencyKey"));
+    assertNull(json.path("context").path("run").get("test"));
+  }
+
+  @Test
+  void writesTheOtherGatewayMessages() throws Exception {
+    assertEquals(JSON.readTree(
+            "{\"type\":\"welcome\",\"sessionId\":\"ws_1\",\"environmentId\":\"env\",\"heartbeatIntervalMs\":5000,"
+                + "\"leaseTimeoutMs\":30000}"),
+        JSON.readTree(WorkerProtocol.encode(new GatewayMessage.Welcome("ws_1", "env", 5000, 30000))));
+    assertEquals(JSON.readTree("{\"type\":\"rejected\",\"attemptId\":\"att_1\",\"reason\":\"stale attempt\"}"),
+        JSON.readTree(WorkerProtocol.encode(new GatewayMessage.Rejected("att_1", "stale attempt"))));
+    assertEquals(JSON.readTree("{\"type\":\"error\",\"message\":\"m\"}"),
+        JSON.readTree(WorkerProtocol.encode(new GatewayMessage.Error("m"))));
+  }
+}
