@@ -174,6 +174,9 @@ public final class BatonWorker implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            if (current != null) {
+                current.abandonAttempts();
+            }
             handlers.shutdownNow();
         }
         heartbeats.shutdownNow();
@@ -215,6 +218,7 @@ public final class BatonWorker implements AutoCloseable {
         Backoff backoff = new Backoff(minBackoff, maxBackoff);
         while (!isStopping()) {
             Session attempt = new Session(this);
+            String failure = null;
             try {
                 if (connect(attempt)) {
                     attempt.awaitEnd();
@@ -222,8 +226,7 @@ public final class BatonWorker implements AutoCloseable {
             } catch (InterruptedException e) {
                 break; // close() or kill() woke us
             } catch (ExecutionException e) {
-                Throwable cause = e.getCause() != null ? e.getCause() : e;
-                log.warn("worker {} cannot connect to {}: {}", workerId, connectUri, describe(cause));
+                failure = describe(e.getCause() != null ? e.getCause() : e);
             }
             if (attempt.isWelcomed()) {
                 backoff.reset();
@@ -232,7 +235,12 @@ public final class BatonWorker implements AutoCloseable {
                 break;
             }
             Duration delay = backoff.next();
-            log.info("worker {} reconnecting in {} ms", workerId, delay.toMillis());
+            if (failure != null) {
+                log.warn("worker {} cannot connect to {}: {}; retrying in {} ms", workerId, connectUri, failure,
+                        delay.toMillis());
+            } else {
+                log.info("worker {} reconnecting in {} ms", workerId, delay.toMillis());
+            }
             try {
                 Thread.sleep(delay.toMillis());
             } catch (InterruptedException e) {
