@@ -58,12 +58,12 @@ class PostgresEndToEndTest {
   @Test
   void aRunWhoseWorkerIsKilledIsRetriedOnAnotherWorker() throws Exception {
     CountDownLatch startedOnDoomedWorker = new CountDownLatch(1);
-    Task<Map, Map> blocking = Task.define("e2e-crash", Map.class, (payload, ctx) -> {
+    Task<Map, Object> blocking = Task.<Map, Object>define("e2e-crash", Map.class, (payload, ctx) -> {
       startedOnDoomedWorker.countDown();
       Thread.sleep(Duration.ofMinutes(5).toMillis());
       return Map.of("by", "doomed");
     }).build();
-    Task<Map, Map> healthy = Task.define("e2e-crash", Map.class,
+    Task<Map, Object> healthy = Task.<Map, Object>define("e2e-crash", Map.class,
         (payload, ctx) -> Map.of("by", "survivor", "attempt", ctx.attemptNumber())).build();
 
     BatonWorker doomed = BatonWorker.builder(HappyPathScenario.url(node), TestNodes.WORKER_TOKEN)
