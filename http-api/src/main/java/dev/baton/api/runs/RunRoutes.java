@@ -21,6 +21,7 @@ import dev.baton.api.runs.RunResponses.TriggerTaskResponse;
 import dev.baton.engine.Engine;
 import dev.baton.engine.environment.Environment;
 import dev.baton.engine.run.TaskNotFoundException;
+import dev.baton.engine.run.TriggerRequest;
 import dev.baton.engine.task.TaskDefinition;
 import java.util.List;
 
@@ -49,17 +50,19 @@ public final class RunRoutes {
     return concat(
         path(segment("api").slash("v1").slash("tasks").slash(segment()).slash("trigger"), taskId ->
             post(() -> authentication.authenticated(environment ->
-                jsonBody.json(body -> trigger(environment, taskId, decoder.decode(body)))))),
+                jsonBody.json(body -> trigger(environment, decoder.decode(taskId, body)))))),
         path(segment("api").slash("v3").slash("runs").slash(segment()), runId ->
             get(() -> authentication.authenticated(environment -> retrieve(environment, runId)))),
         path(segment("api").slash("v1").slash("runs").slash(segment()).slash("events"), runId ->
             get(() -> authentication.authenticated(environment -> events(environment, runId)))));
   }
 
-  private Route trigger(Environment environment, String taskId, TriggerTaskBody body) {
+  private Route trigger(Environment environment, TriggerRequest request) {
     // A task id no worker could have declared needs no lookup.
-    if (!TaskDefinition.ID_PATTERN.matcher(taskId).matches()) throw new TaskNotFoundException(taskId);
-    return onSuccess(engine.runs().trigger(environment.id(), RunTranslator.toEngine(taskId, body)),
+    if (!TaskDefinition.ID_PATTERN.matcher(request.taskId()).matches()) {
+      throw new TaskNotFoundException(request.taskId());
+    }
+    return onSuccess(engine.runs().trigger(environment.id(), request),
         run -> complete(Json.response(StatusCodes.OK, new TriggerTaskResponse(run.runId(), false))));
   }
 

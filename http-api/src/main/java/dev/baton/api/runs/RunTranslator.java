@@ -11,7 +11,6 @@ import dev.baton.api.runs.RunResponses.SerializedError;
 import dev.baton.engine.run.RecordedEvent;
 import dev.baton.engine.run.RunEntity;
 import dev.baton.engine.run.RunError;
-import dev.baton.engine.run.TriggerRequest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,11 +22,6 @@ public final class RunTranslator {
   private static final String JSON_TEXT_SUFFIX = "Json";
 
   private RunTranslator() {}
-
-  public static TriggerRequest toEngine(String taskId, TriggerTaskBody body) {
-    return new TriggerRequest(taskId, body.payloadJson(), body.payloadType(), body.tags(), body.metadataJson(),
-        body.idempotencyKey(), body.maxAttempts(), body.test());
-  }
 
   public static RetrieveRunResponse toRetrieveResponse(RunEntity.State run) {
     ApiRunStatus status = ApiRunStatus.of(run.status());

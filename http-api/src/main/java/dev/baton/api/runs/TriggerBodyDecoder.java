@@ -6,6 +6,7 @@ import dev.baton.api.errors.ApiException;
 import dev.baton.api.json.Json;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import dev.baton.engine.run.TriggerRequest;
 import java.util.List;
 import java.util.Set;
 
@@ -29,7 +30,11 @@ public final class TriggerBodyDecoder {
     this.settings = settings;
   }
 
-  public TriggerTaskBody decode(JsonNode body) {
+  /**
+   * The trigger request for {@code taskId}. Payloads are stored decoded, as plain JSON; the
+   * idempotency key is stored as given (deduplication by key is not implemented yet).
+   */
+  public TriggerRequest decode(String taskId, JsonNode body) {
     if (!body.isObject()) throw ApiException.badRequest("The request body must be a JSON object");
     JsonNode options = present(body.get("options"));
     if (options != null && !options.isObject()) throw ApiException.badRequest("options must be a JSON object");
@@ -42,8 +47,8 @@ public final class TriggerBodyDecoder {
     String idempotencyKey = idempotencyKey(options);
     List<String> tags = tags(option(options, "tags"));
     String metadataJson = metadata(option(options, "metadata"));
-    return new TriggerTaskBody(payloadJson, PayloadDecoder.APPLICATION_JSON, tags, metadataJson, idempotencyKey,
-        maxAttempts, test);
+    return new TriggerRequest(taskId, payloadJson, PayloadDecoder.APPLICATION_JSON, tags, metadataJson,
+        idempotencyKey, maxAttempts, test);
   }
 
   private static Integer maxAttempts(JsonNode value) {

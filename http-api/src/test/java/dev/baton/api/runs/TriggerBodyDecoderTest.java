@@ -10,6 +10,7 @@ import com.typesafe.config.ConfigFactory;
 import dev.baton.api.HttpSettings;
 import dev.baton.api.errors.ApiException;
 import dev.baton.api.json.Json;
+import dev.baton.engine.run.TriggerRequest;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -19,8 +20,8 @@ class TriggerBodyDecoderTest {
 
   private final TriggerBodyDecoder decoder = new TriggerBodyDecoder(HttpSettings.fromConfig(ConfigFactory.load()));
 
-  private TriggerTaskBody decode(String json) throws Exception {
-    return decoder.decode(Json.parse(json));
+  private TriggerRequest decode(String json) throws Exception {
+    return decoder.decode("hello-world", Json.parse(json));
   }
 
   private ApiException rejected(String json) {
@@ -29,7 +30,7 @@ class TriggerBodyDecoderTest {
 
   @Test
   void emptyBodyMeansNoPayloadAndDefaults() throws Exception {
-    TriggerTaskBody body = decode("{}");
+    TriggerRequest body = decode("{}");
     assertNull(body.payloadJson());
     assertEquals("application/json", body.payloadType());
     assertEquals(List.of(), body.tags());
@@ -58,7 +59,7 @@ class TriggerBodyDecoderTest {
   void superJsonKeepsItsJsonPart() throws Exception {
     String superJson = "{\\\"json\\\":{\\\"when\\\":\\\"2024-01-01T00:00:00.000Z\\\",\\\"n\\\":1},"
         + "\\\"meta\\\":{\\\"values\\\":{\\\"when\\\":[\\\"Date\\\"]}}}";
-    TriggerTaskBody body = decode("{\"payload\":\"" + superJson + "\",\"options\":{\"payloadType\":\"application/super+json\"}}");
+    TriggerRequest body = decode("{\"payload\":\"" + superJson + "\",\"options\":{\"payloadType\":\"application/super+json\"}}");
     assertEquals("{\"when\":\"2024-01-01T00:00:00.000Z\",\"n\":1}", body.payloadJson());
     assertEquals("application/json", body.payloadType());
     // SuperJSON leaves `json` out for undefined.
@@ -83,7 +84,7 @@ class TriggerBodyDecoderTest {
 
   @Test
   void honouredOptions() throws Exception {
-    TriggerTaskBody body = decode("""
+    TriggerRequest body = decode("""
         {"payload":{},"context":{"anything":true},"options":{"tags":"one","metadata":{"k":"v"},"maxAttempts":2,
          "idempotencyKey":"abc","test":true,"queue":{"name":"q"},"delay":"1h","ttl":3600,"priority":10,
          "concurrencyKey":"ck","machine":"small-1x","maxDuration":60,"lockToVersion":"20240101.1",
