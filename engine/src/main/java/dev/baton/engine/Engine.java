@@ -5,6 +5,7 @@ import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import com.typesafe.config.Config;
 import dev.baton.engine.dispatch.EnvironmentDispatcher;
+import dev.baton.engine.idempotency.IdempotencyKeyEntity;
 import dev.baton.engine.run.RunEntity;
 import dev.baton.engine.run.RunService;
 import dev.baton.engine.run.RunSettings;
@@ -26,11 +27,11 @@ public final class Engine {
   private final Duration askTimeout;
   private final RunService runs;
 
-  private Engine(ActorSystem<?> system, RunSettings runSettings, Duration askTimeout, String readJournalPluginId) {
+  private Engine(ActorSystem<?> system, RunSettings runSettings, Duration askTimeout, RunService runs) {
     this.sharding = ClusterSharding.get(system);
     this.runSettings = runSettings;
     this.askTimeout = askTimeout;
-    this.runs = new RunService(system, askTimeout, readJournalPluginId);
+    this.runs = runs;
   }
 
   /** Reads {@code baton.engine} and starts the sharded entities on this node. */
@@ -39,8 +40,12 @@ public final class Engine {
     RunSettings runSettings = RunSettings.fromConfig(config);
     RunEntity.init(system, runSettings, clock);
     TaskCatalog.init(system);
-    EnvironmentDispatcher.init(system);
-    return new Engine(system, runSettings, config.getDuration("ask-timeout"), config.getString("read-journal-plugin"));
+    IdempotencyKeyEntity.init(system, clock);
+    EnvironmentDispatcher.init(system, clock);
+    Duration askTimeout = config.getDuration("ask-timeout");
+    RunService runs = new RunService(system, clock, askTimeout, config.getString("read-journal-plugin"),
+        config.getDuration("idempotency.default-key-ttl"), config.getDuration("idempotency.request-key-ttl"));
+    return new Engine(system, runSettings, askTimeout, runs);
   }
 
   public RunService runs() {

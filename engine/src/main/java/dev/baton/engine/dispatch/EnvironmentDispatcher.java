@@ -7,26 +7,39 @@ import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
+import akka.actor.typed.javadsl.TimerScheduler;
 import akka.actor.typed.receptionist.Receptionist;
 import akka.cluster.sharding.typed.ClusterShardingSettings;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.Entity;
 import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
+import com.typesafe.config.Config;
 import dev.baton.engine.CborSerializable;
 import dev.baton.engine.run.RunEntity;
+import dev.baton.engine.run.RunState;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * Matches an environment's queued runs with free worker slots. Dispatch is demand-driven: a run is
- * offered only to a session that reported a free slot, and the run entity decides (by persisting
- * the lease) whether the offer still stands. This actor keeps no durable state: the runs re-enqueue
- * themselves when they recover, and worker sessions re-report when asked through the receptionist.
+ * Matches an environment's queued runs with free worker slots, within concurrency limits: per
+ * queue (or per concurrency key of a queue, each with the queue's limit), an optional cap across a
+ * queue's keys, and a limit for the whole environment. Queues and keys take turns, one run each per
+ * round, so a hot queue or key cannot starve the others; within a key runs go by score (queued time
+ * minus priority). Every run of an environment passes through this one actor, so its counts hold
+ * cluster-wide.
+ *
+ * <p>Dispatch is demand-driven: a run is offered only to a session that reported a free slot, and
+ * the run entity decides (by persisting the lease) whether the offer still stands. Nothing here is
+ * durable: queued runs re-enqueue themselves and running ones re-register when the sweeper wakes
+ * them (asked for at start), and worker sessions re-report when asked through the receptionist.
  */
 public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDispatcher.Command> {
 
@@ -35,15 +48,24 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
 
   public sealed interface Command extends CborSerializable {}
 
-  /** A run is waiting for a worker. Duplicates (recovery plus a live enqueue) are ignored. */
-  public record Enqueue(String runId, String taskId, String queue) implements Command {}
+  /** A run waits for a worker. Duplicates (recovery or wake plus a live enqueue) are ignored. */
+  public record Enqueue(String runId, String taskId, String queue, String concurrencyKey, long score)
+      implements Command {}
+
+  /** A leased or executing run (re-)registers the concurrency slot it holds, e.g. after this dispatcher restarted. */
+  public record Occupying(String runId, String taskId, String queue, String concurrencyKey) implements Command {}
+
+  /** The run no longer waits in its queue nor holds a slot (it finished, failed an attempt, or was canceled). */
+  public record Withdraw(String runId) implements Command {}
 
   /**
    * A worker session's view of itself. {@code executesReceived} counts every Execute the session has
-   * seen, so offers still in flight towards it are not counted as free slots twice.
+   * seen, so offers still in flight towards it are not counted as free slots twice. {@code queues}
+   * carries the limits its tasks declared for their queues (the newest report wins).
    */
   public record WorkerReport(String sessionId, String workerId, ActorRef<WorkerChannel.Message> worker,
-      Set<String> taskIds, int freeSlots, long executesReceived) implements Command {}
+      Set<String> taskIds, Map<String, QueueLimits> queues, int freeSlots, long executesReceived)
+      implements Command {}
 
   public record WorkerLeft(String sessionId) implements Command {}
 
@@ -51,18 +73,33 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
 
   private record DispatchAnswered(RunEntity.DispatchReply reply) implements Command {}
 
-  private record WorkersListed(Receptionist.Listing listing) implements Command {}
+  /** Worker sessions or sweepers found at start (one adapter: a second one for Listing would replace the first). */
+  private record Listed(Receptionist.Listing listing) implements Command {}
 
-  public static void init(ActorSystem<?> system) {
-    // Passivating would drop the queue held in memory, so dispatchers stay up while the node does.
-    ClusterShardingSettings settings = ClusterShardingSettings.create(system).withNoPassivationStrategy();
-    ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY, ctx -> create(ctx.getEntityId()))
-        .withSettings(settings));
+  private enum ReconcileTick implements Command { INSTANCE }
+
+  private record Reconciled(String runId, RunState state) implements Command {}
+
+  public static void init(ActorSystem<?> system, Clock clock) {
+    Config config = system.settings().config().getConfig("baton.engine");
+    DispatchSettings settings = new DispatchSettings(
+        config.getInt("dispatch.environment-concurrency-limit"),
+        config.getDuration("dispatch.reconcile-interval"),
+        config.getDuration("ask-timeout"));
+    // Passivating would drop the queues held in memory, so dispatchers stay up while the node does.
+    ClusterShardingSettings sharding = ClusterShardingSettings.create(system).withNoPassivationStrategy();
+    ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY, ctx -> create(ctx.getEntityId(), settings, clock))
+        .withSettings(sharding));
   }
 
-  public static Behavior<Command> create(String environmentId) {
-    return Behaviors.setup(context -> new EnvironmentDispatcher(context, environmentId));
+  public record DispatchSettings(int environmentConcurrencyLimit, Duration reconcileInterval, Duration askTimeout) {}
+
+  public static Behavior<Command> create(String environmentId, DispatchSettings settings, Clock clock) {
+    return Behaviors.setup(context -> Behaviors.withTimers(timers ->
+        new EnvironmentDispatcher(context, timers, environmentId, settings, clock)));
   }
+
+  // ---------------------------------------------------------------- model
 
   /** What the dispatcher knows of one connected worker session. */
   private static final class WorkerView {
@@ -84,41 +121,127 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
     }
   }
 
-  private record QueuedRun(String runId, String queue) {}
+  private record QueuedRun(String runId, String taskId, long score, long sequence) implements Comparable<QueuedRun> {
+    @Override
+    public int compareTo(QueuedRun other) {
+      int byScore = Long.compare(score, other.score);
+      return byScore != 0 ? byScore : Long.compare(sequence, other.sequence);
+    }
+  }
+
+  private record RunningRun(String queue, String key, String sessionId, Instant since) {}
+
+  /** One concurrency key of a queue (the empty key when runs name none). */
+  private static final class KeyQueue {
+    final String key;
+    final java.util.PriorityQueue<QueuedRun> pending = new java.util.PriorityQueue<>();
+    int running;
+
+    KeyQueue(String key) {
+      this.key = key;
+    }
+  }
+
+  private static final class QueueState {
+    final String name;
+    QueueLimits limits = QueueLimits.UNLIMITED;
+    int running;
+    final Map<String, KeyQueue> keys = new HashMap<>();
+    /** Keys with pending runs, in turn order. */
+    final ArrayDeque<KeyQueue> turns = new ArrayDeque<>();
+    boolean inRotation;
+
+    QueueState(String name) {
+      this.name = name;
+    }
+
+    KeyQueue key(String key) {
+      return keys.computeIfAbsent(key, KeyQueue::new);
+    }
+  }
 
   private final String environmentId;
+  private final DispatchSettings settings;
+  private final Clock clock;
   private final ClusterSharding sharding;
   private final ActorRef<RunEntity.DispatchReply> dispatchReplies;
-  private final Map<String, ArrayDeque<QueuedRun>> pendingByTask = new LinkedHashMap<>();
-  private final Set<String> pendingRunIds = new HashSet<>();
   private final Map<String, WorkerView> workers = new LinkedHashMap<>();
-  private int rotation;
+  private final Map<String, QueueState> queues = new HashMap<>();
+  /** Queues with pending runs, in turn order. */
+  private final ArrayDeque<QueueState> queueTurns = new ArrayDeque<>();
+  /** Pending runs by id; a run withdrawn while pending is dropped from here and skipped when reached. */
+  private final Map<String, QueuedRun> pending = new HashMap<>();
+  private final Map<String, RunningRun> running = new HashMap<>();
+  private long sequence;
+  private int workerRotation;
 
-  private EnvironmentDispatcher(ActorContext<Command> context, String environmentId) {
+  private EnvironmentDispatcher(ActorContext<Command> context, TimerScheduler<Command> timers, String environmentId,
+      DispatchSettings settings, Clock clock) {
     super(context);
     this.environmentId = environmentId;
+    this.settings = settings;
+    this.clock = clock;
     this.sharding = ClusterSharding.get(context.getSystem());
     this.dispatchReplies = context.messageAdapter(RunEntity.DispatchReply.class, DispatchAnswered::new);
-    ActorRef<Receptionist.Listing> listings = context.messageAdapter(Receptionist.Listing.class, WorkersListed::new);
+    ActorRef<Receptionist.Listing> listings = context.messageAdapter(Receptionist.Listing.class, Listed::new);
     context.getSystem().receptionist().tell(Receptionist.find(WorkerChannel.SERVICE_KEY, listings));
+    context.getSystem().receptionist().tell(Receptionist.find(RunSweep.SERVICE_KEY, listings));
+    timers.startTimerWithFixedDelay(ReconcileTick.INSTANCE, settings.reconcileInterval());
   }
 
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Enqueue.class, this::onEnqueue)
+        .onMessage(Occupying.class, this::onOccupying)
+        .onMessage(Withdraw.class, msg -> {
+          withdraw(msg.runId());
+          dispatch();
+          return this;
+        })
         .onMessage(WorkerReport.class, this::onWorkerReport)
         .onMessage(WorkerLeft.class, msg -> removeWorker(msg.sessionId()))
         .onMessage(WorkerTerminated.class, msg -> removeWorker(msg.sessionId()))
         .onMessage(DispatchAnswered.class, this::onDispatchAnswered)
-        .onMessage(WorkersListed.class, this::onWorkersListed)
+        .onMessage(Listed.class, this::onListed)
+        .onMessage(ReconcileTick.class, msg -> reconcile())
+        .onMessage(Reconciled.class, this::onReconciled)
         .build();
   }
 
   private Behavior<Command> onEnqueue(Enqueue msg) {
-    if (pendingRunIds.add(msg.runId())) {
-      pendingByTask.computeIfAbsent(msg.taskId(), t -> new ArrayDeque<>()).add(new QueuedRun(msg.runId(), msg.queue()));
-      dispatch();
+    if (pending.containsKey(msg.runId()) || running.containsKey(msg.runId())) return this;
+    QueuedRun run = new QueuedRun(msg.runId(), msg.taskId(), msg.score(), sequence++);
+    pending.put(run.runId(), run);
+    QueueState queue = queues.computeIfAbsent(msg.queue(), QueueState::new);
+    KeyQueue key = queue.key(keyOf(msg.concurrencyKey()));
+    key.pending.add(run);
+    if (key.pending.size() == 1) queue.turns.add(key);
+    if (!queue.inRotation) {
+      queue.inRotation = true;
+      queueTurns.add(queue);
+    }
+    dispatch();
+    return this;
+  }
+
+  private Behavior<Command> onOccupying(Occupying msg) {
+    if (!running.containsKey(msg.runId())) {
+      pending.remove(msg.runId());
+      occupy(msg.runId(), msg.queue(), keyOf(msg.concurrencyKey()), null);
+    }
+    return this;
+  }
+
+  /** Starting empty: ask the sessions to report themselves and the sweepers to wake this environment's runs. */
+  private Behavior<Command> onListed(Listed msg) {
+    Receptionist.Listing listing = msg.listing();
+    if (listing.isForKey(WorkerChannel.SERVICE_KEY)) {
+      listing.getServiceInstances(WorkerChannel.SERVICE_KEY)
+          .forEach(session -> session.tell(new WorkerChannel.Resync(environmentId)));
+    } else if (listing.isForKey(RunSweep.SERVICE_KEY)) {
+      listing.getServiceInstances(RunSweep.SERVICE_KEY)
+          .forEach(sweeper -> sweeper.tell(new RunSweep.SweepEnvironment(environmentId)));
     }
     return this;
   }
@@ -135,6 +258,7 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
     view.taskIds = msg.taskIds();
     view.reportedFree = msg.freeSlots();
     view.reportedReceived = msg.executesReceived();
+    msg.queues().forEach((name, limits) -> queues.computeIfAbsent(name, QueueState::new).limits = limits);
     dispatch();
     return this;
   }
@@ -147,53 +271,141 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
 
   private Behavior<Command> onDispatchAnswered(DispatchAnswered msg) {
     if (!msg.reply().accepted()) {
-      // The run was no longer queued (a duplicate entry, or it moved on): the slot is free again.
+      // The run was no longer queued (canceled, expired, or a duplicate offer): slot and credit are free again.
+      RunningRun offered = running.get(msg.reply().runId());
+      if (offered != null && msg.reply().sessionId().equals(offered.sessionId())) withdraw(msg.reply().runId());
       WorkerView view = workers.get(msg.reply().sessionId());
-      if (view != null) {
-        view.offered--;
-        dispatch();
+      if (view != null) view.offered--;
+      dispatch();
+    }
+    return this;
+  }
+
+  /** Runs counted as running for a while are checked with their entities, so a lost Withdraw cannot leak a slot. */
+  private Behavior<Command> reconcile() {
+    Instant threshold = clock.instant().minus(settings.reconcileInterval());
+    running.forEach((runId, run) -> {
+      if (run.since().isBefore(threshold)) {
+        getContext().ask(RunState.class, sharding.entityRefFor(RunEntity.ENTITY_TYPE_KEY, runId),
+            settings.askTimeout(), RunEntity.Get::new, (state, failure) -> new Reconciled(runId, state));
       }
+    });
+    return this;
+  }
+
+  private Behavior<Command> onReconciled(Reconciled msg) {
+    if (msg.state() != null && !msg.state().isRunning() && running.containsKey(msg.runId())) {
+      withdraw(msg.runId());
+      if (msg.state().status() == dev.baton.engine.run.RunStatus.QUEUED) {
+        // It went back to its queue and the enqueue was lost: wake it so it enqueues again.
+        sharding.entityRefFor(RunEntity.ENTITY_TYPE_KEY, msg.runId()).tell(new RunEntity.Wake());
+      }
+      dispatch();
     }
     return this;
   }
 
-  private Behavior<Command> onWorkersListed(WorkersListed msg) {
-    for (ActorRef<WorkerChannel.Message> session : msg.listing().getServiceInstances(WorkerChannel.SERVICE_KEY)) {
-      session.tell(new WorkerChannel.Resync(environmentId));
-    }
-    return this;
-  }
+  // ---------------------------------------------------------------- dispatch
 
-  /** Offer queued runs, task by task in rotation, to sessions with free slots, also in rotation. */
+  /** Rounds over the queues with pending runs, one run per queue per round, until nothing more can go. */
   private void dispatch() {
     boolean progress = true;
-    while (progress && !pendingRunIds.isEmpty() && !workers.isEmpty()) {
+    while (progress && hasFreeWorker()) {
       progress = false;
-      List<String> tasks = new ArrayList<>(pendingByTask.keySet());
-      for (String taskId : tasks) {
-        ArrayDeque<QueuedRun> queue = pendingByTask.get(taskId);
-        WorkerView worker = freeWorkerFor(taskId);
-        if (worker == null) continue;
-        QueuedRun run = queue.poll();
-        if (queue.isEmpty()) pendingByTask.remove(taskId);
-        pendingRunIds.remove(run.runId());
-        worker.offered++;
-        sharding.entityRefFor(RunEntity.ENTITY_TYPE_KEY, run.runId())
-            .tell(new RunEntity.Dispatch(worker.sessionId, worker.workerId, worker.worker, dispatchReplies));
-        progress = true;
+      for (int turn = queueTurns.size(); turn > 0 && !environmentFull(); turn--) {
+        QueueState queue = queueTurns.poll();
+        progress |= dispatchOne(queue);
+        if (queue.turns.isEmpty()) {
+          queue.inRotation = false;
+        } else {
+          queueTurns.add(queue);
+        }
       }
+      if (environmentFull()) return;
     }
+  }
+
+  /** Offers the head run of the next key (in turn) that is under its limit and has a free worker for its task. */
+  private boolean dispatchOne(QueueState queue) {
+    QueueLimits limits = queue.limits;
+    if (limits.globalConcurrencyLimit() != null && queue.running >= limits.globalConcurrencyLimit()) return false;
+    for (int turn = queue.turns.size(); turn > 0; turn--) {
+      KeyQueue key = queue.turns.poll();
+      QueuedRun head = headOf(key);
+      boolean offered = false;
+      if (head != null && (limits.concurrencyLimit() == null || key.running < limits.concurrencyLimit())) {
+        WorkerView worker = freeWorkerFor(head.taskId());
+        if (worker != null) {
+          key.pending.poll();
+          pending.remove(head.runId());
+          offer(head, queue, key, worker);
+          offered = true;
+        }
+      }
+      if (headOf(key) != null) queue.turns.add(key);
+      if (offered) return true;
+    }
+    return false;
+  }
+
+  /** The key's first run still pending (withdrawn runs are dropped here). */
+  private QueuedRun headOf(KeyQueue key) {
+    QueuedRun head = key.pending.peek();
+    while (head != null && pending.get(head.runId()) != head) {
+      key.pending.poll();
+      head = key.pending.peek();
+    }
+    return head;
+  }
+
+  private void offer(QueuedRun run, QueueState queue, KeyQueue key, WorkerView worker) {
+    worker.offered++;
+    occupy(run.runId(), queue.name, key.key, worker.sessionId);
+    sharding.entityRefFor(RunEntity.ENTITY_TYPE_KEY, run.runId())
+        .tell(new RunEntity.Dispatch(worker.sessionId, worker.workerId, worker.worker, dispatchReplies));
+  }
+
+  private void occupy(String runId, String queueName, String keyName, String sessionId) {
+    QueueState queue = queues.computeIfAbsent(queueName, QueueState::new);
+    queue.running++;
+    queue.key(keyName).running++;
+    running.put(runId, new RunningRun(queueName, keyName, sessionId, clock.instant()));
+  }
+
+  private void withdraw(String runId) {
+    pending.remove(runId);
+    RunningRun run = running.remove(runId);
+    if (run != null) {
+      QueueState queue = queues.get(run.queue());
+      queue.running--;
+      queue.key(run.key()).running--;
+    }
+  }
+
+  private boolean environmentFull() {
+    return running.size() >= settings.environmentConcurrencyLimit();
+  }
+
+  private boolean hasFreeWorker() {
+    for (WorkerView view : workers.values()) {
+      if (view.available() > 0) return true;
+    }
+    return false;
   }
 
   private WorkerView freeWorkerFor(String taskId) {
     List<WorkerView> candidates = new ArrayList<>(workers.values());
     for (int i = 0; i < candidates.size(); i++) {
-      WorkerView view = candidates.get(Math.floorMod(rotation + i, candidates.size()));
+      WorkerView view = candidates.get(Math.floorMod(workerRotation + i, candidates.size()));
       if (view.available() > 0 && view.taskIds.contains(taskId)) {
-        rotation = Math.floorMod(rotation + i + 1, candidates.size());
+        workerRotation = Math.floorMod(workerRotation + i + 1, candidates.size());
         return view;
       }
     }
     return null;
+  }
+
+  private static String keyOf(String concurrencyKey) {
+    return concurrencyKey == null ? "" : concurrencyKey;
   }
 }

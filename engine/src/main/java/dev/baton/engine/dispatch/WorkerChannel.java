@@ -32,8 +32,12 @@ public final class WorkerChannel {
       String idempotencyKey,
       int maxAttempts,
       Instant createdAt,
-      boolean test)
+      boolean test,
+      Integer maxDurationSeconds)
       implements Message {}
+
+  /** Stop working on this attempt: the run was canceled or timed out. The attempt is over; its slot is free. */
+  public record CancelAttempt(String runId, String attemptId, String reason) implements Message {}
 
   /** A dispatcher (re)started and lost its view of the workers: report yourself if you serve this environment. */
   public record Resync(String environmentId) implements Message {}

@@ -23,38 +23,51 @@ import dev.baton.engine.CborSerializable;
 import dev.baton.engine.Ids;
 import dev.baton.engine.dispatch.EnvironmentDispatcher;
 import dev.baton.engine.dispatch.WorkerChannel;
+import dev.baton.engine.run.RunState.Attempt;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
 /**
- * One task run: the single writer of its own history. A run is triggered, queued, leased to one
- * worker attempt at a time, and ends with exactly one terminal event ({@link RunSucceeded} or
- * {@link RunFailed}). Every worker message names its attempt; messages about any other attempt are
- * rejected (fencing). Side effects (queueing, dispatch, timers) run only after the event that
- * justifies them is persisted, and are re-driven from {@link RecoveryCompleted}.
+ * One task run: the single writer of its own history. A run is triggered (maybe delayed), queued,
+ * leased to one worker attempt at a time, and ends with exactly one terminal event
+ * ({@link RunSucceeded}, {@link RunFailed}, {@link RunCanceled} or {@link RunExpired}). Every worker
+ * message names its attempt; messages about any other attempt are rejected (fencing). Side effects
+ * (queueing, dispatch, timers) run only after the event that justifies them is persisted, and are
+ * re-driven from {@link RecoveryCompleted} and {@link Wake}.
  */
-public final class RunEntity
-    extends EventSourcedBehaviorWithEnforcedReplies<RunEntity.Command, RunEntity.Event, RunEntity.State> {
+public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<RunEntity.Command, RunEntity.Event, RunState> {
 
   public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "Run");
 
+  /** Rejection texts the API and the gateway map to their answers. */
+  public static final String STALE_ATTEMPT = "stale attempt";
+  public static final String UNKNOWN_RUN = "unknown run";
+  public static final String NOT_DELAYED = "only a DELAYED run can be rescheduled";
+  public static final String TOO_MANY_TAGS = "too many tags";
+  public static final String METADATA_TOO_LARGE = "metadata too large";
+
   private static final String LEASE_TIMER = "lease";
   private static final String RETRY_TIMER = "retry";
+  private static final String DELAY_TIMER = "delay";
+  private static final String TTL_TIMER = "ttl";
+  private static final String MAX_DURATION_TIMER = "max-duration";
 
   // ---------------------------------------------------------------- commands
 
   public sealed interface Command extends CborSerializable {}
 
   /** Create the run. Idempotent: a run that exists answers with its current state. */
-  public record Trigger(RunSpec spec, ActorRef<StatusReply<State>> replyTo) implements Command {}
+  public record Trigger(RunSpec spec, ActorRef<StatusReply<RunState>> replyTo) implements Command {}
 
   /** Current state; {@link RunStatus#NEW} when no run exists under this id. */
-  public record Get(ActorRef<State> replyTo) implements Command {}
+  public record Get(ActorRef<RunState> replyTo) implements Command {}
 
   /** From the dispatcher: lease the run to this worker session if the run is still queued. */
   public record Dispatch(
@@ -74,9 +87,30 @@ public final class RunEntity
   /** From the gateway: the session that held this attempt is gone. */
   public record WorkerLost(String attemptId, String reason) implements Command {}
 
+  /** From the sweeper: re-drive whatever the run waits for (its node may have crashed since). */
+  public record Wake() implements Command {}
+
+  /** Cancel the run; a finished run stays as it is. Replies with the resulting state. */
+  public record Cancel(ActorRef<StatusReply<RunState>> replyTo) implements Command {}
+
+  /** Move a DELAYED run's start to {@code delayUntil}. */
+  public record Reschedule(Instant delayUntil, ActorRef<StatusReply<RunState>> replyTo) implements Command {}
+
+  public record AddTags(List<String> tags, ActorRef<StatusReply<RunState>> replyTo) implements Command {}
+
+  /** @param attemptId when a worker updates its own run: must be the current attempt; null from the API */
+  public record UpdateMetadata(List<MetadataOperation> operations, String attemptId,
+      ActorRef<StatusReply<RunState>> replyTo) implements Command {}
+
   private record LeaseExpired(String attemptId) implements Command {}
 
+  private record MaxDurationExceeded(String attemptId) implements Command {}
+
   private record RetryDue(int afterAttempt) implements Command {}
+
+  private record DelayDue() implements Command {}
+
+  private record TtlDue() implements Command {}
 
   /** Answer to {@link Dispatch}: whether the run accepted the lease. */
   public record DispatchReply(String runId, String sessionId, boolean accepted) implements CborSerializable {}
@@ -87,6 +121,11 @@ public final class RunEntity
 
   public record RunTriggered(String runId, RunSpec spec, Instant at) implements Event {}
 
+  public record RunRescheduled(Instant delayUntil, Instant at) implements Event {}
+
+  /** The run entered its queue: its delay or its retry backoff is over. */
+  public record RunEnqueued(Instant at) implements Event {}
+
   public record AttemptLeased(Attempt attempt) implements Event {}
 
   public record AttemptStarted(String attemptId, Instant at) implements Event {}
@@ -94,96 +133,18 @@ public final class RunEntity
   /** @param retryAt when the next attempt is queued, or null when this failure ends the run */
   public record AttemptFailed(String attemptId, RunError error, Instant at, Instant retryAt) implements Event {}
 
-  public record RunEnqueued(Instant at) implements Event {}
-
   public record RunSucceeded(String attemptId, String outputJson, Instant at) implements Event {}
 
+  /** Terminal: FAILED, CRASHED, SYSTEM_FAILURE or TIMED_OUT. */
   public record RunFailed(RunError error, RunStatus status, Instant at) implements Event {}
 
-  // ---------------------------------------------------------------- state
+  public record RunCanceled(Instant at) implements Event {}
 
-  public record Attempt(String id, int number, String sessionId, String workerId, Instant leasedAt, Instant startedAt)
-      implements CborSerializable {
-    Attempt started(Instant at) {
-      return new Attempt(id, number, sessionId, workerId, leasedAt, at);
-    }
+  public record RunExpired(Instant at) implements Event {}
 
-    long runningMillis(Instant end) {
-      return startedAt == null ? 0 : Math.max(0, Duration.between(startedAt, end).toMillis());
-    }
-  }
+  public record TagsAdded(List<String> tags, Instant at) implements Event {}
 
-  public record State(
-      String runId,
-      RunStatus status,
-      RunSpec spec,
-      Instant createdAt,
-      Instant updatedAt,
-      int attemptCount,
-      Attempt currentAttempt,
-      Instant startedAt,
-      Instant finishedAt,
-      Instant retryAt,
-      String outputJson,
-      RunError error,
-      long durationMs)
-      implements CborSerializable {
-
-    static State empty(String runId) {
-      return new State(runId, RunStatus.NEW, null, null, null, 0, null, null, null, null, null, null, 0);
-    }
-
-    public boolean exists() {
-      return status != RunStatus.NEW;
-    }
-
-    public boolean belongsTo(String environmentId) {
-      return exists() && spec.environmentId().equals(environmentId);
-    }
-
-    boolean isCurrentAttempt(String attemptId) {
-      return currentAttempt != null && currentAttempt.id().equals(attemptId);
-    }
-
-    int maxAttempts() {
-      return spec.retry().maxAttempts();
-    }
-
-    State with(RunStatus newStatus, Instant at) {
-      return new State(runId, newStatus, spec, createdAt, at, attemptCount, currentAttempt, startedAt, finishedAt,
-          retryAt, outputJson, error, durationMs);
-    }
-
-    State triggered(RunSpec runSpec, Instant at) {
-      return new State(runId, RunStatus.QUEUED, runSpec, at, at, 0, null, null, null, null, null, null, 0);
-    }
-
-    State leased(Attempt attempt) {
-      return new State(runId, RunStatus.DEQUEUED, spec, createdAt, attempt.leasedAt(), attempt.number(), attempt,
-          startedAt, finishedAt, null, outputJson, error, durationMs);
-    }
-
-    State attemptStarted(Instant at) {
-      return new State(runId, RunStatus.EXECUTING, spec, createdAt, at, attemptCount, currentAttempt.started(at),
-          startedAt == null ? at : startedAt, finishedAt, retryAt, outputJson, error, durationMs);
-    }
-
-    State attemptFailed(RunError attemptError, Instant at, Instant nextRetryAt) {
-      RunStatus next = nextRetryAt == null ? status : RunStatus.RETRYING;
-      return new State(runId, next, spec, createdAt, at, attemptCount, null, startedAt, finishedAt, nextRetryAt,
-          outputJson, attemptError, durationMs + currentAttempt.runningMillis(at));
-    }
-
-    State succeeded(String output, Instant at) {
-      return new State(runId, RunStatus.COMPLETED, spec, createdAt, at, attemptCount, null, startedAt, at, null,
-          output, null, durationMs + currentAttempt.runningMillis(at));
-    }
-
-    State failed(RunError runError, RunStatus finalStatus, Instant at) {
-      return new State(runId, finalStatus, spec, createdAt, at, attemptCount, null, startedAt, at, null, null,
-          runError, durationMs);
-    }
-  }
+  public record MetadataUpdated(String metadataJson, Instant at) implements Event {}
 
   // ---------------------------------------------------------------- wiring
 
@@ -212,6 +173,8 @@ public final class RunEntity
   private final Clock clock;
   private final RandomGenerator random;
   private final Function<String, RecipientRef<EnvironmentDispatcher.Command>> dispatchers;
+  /** The session running the current attempt, to tell it about a cancel or timeout; not kept across recovery. */
+  private ActorRef<WorkerChannel.Message> currentWorker;
 
   private RunEntity(String runId, TimerScheduler<Command> timers, RunSettings settings, Clock clock,
       RandomGenerator random, Function<String, RecipientRef<EnvironmentDispatcher.Command>> dispatchers) {
@@ -225,8 +188,8 @@ public final class RunEntity
   }
 
   @Override
-  public State emptyState() {
-    return State.empty(runId);
+  public RunState emptyState() {
+    return RunState.empty(runId);
   }
 
   @Override
@@ -237,25 +200,31 @@ public final class RunEntity
   // ---------------------------------------------------------------- command handlers, per state
 
   @Override
-  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
-    CommandHandlerWithReplyBuilder<Command, Event, State> builder = newCommandHandlerWithReplyBuilder();
+  public CommandHandlerWithReply<Command, Event, RunState> commandHandler() {
+    CommandHandlerWithReplyBuilder<Command, Event, RunState> builder = newCommandHandlerWithReplyBuilder();
 
     builder.forState(state -> state.status() == RunStatus.NEW)
         .onCommand(Trigger.class, this::trigger)
-        .onCommand(Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), state))
-        .onCommand(Dispatch.class, this::declineDispatch)
-        .onCommand(StartAttempt.class, (state, cmd) -> unknownRun(cmd.replyTo()))
-        .onCommand(Heartbeat.class, (state, cmd) -> unknownRun(cmd.replyTo()))
-        .onCommand(CompleteAttempt.class, (state, cmd) -> unknownRun(cmd.replyTo()))
-        .onCommand(FailAttempt.class, (state, cmd) -> unknownRun(cmd.replyTo()))
-        .onCommand(WorkerLost.class, (state, cmd) -> Effect().noReply())
-        .onCommand(LeaseExpired.class, (state, cmd) -> Effect().noReply())
-        .onCommand(RetryDue.class, (state, cmd) -> Effect().noReply());
+        .onCommand(StartAttempt.class, (state, cmd) -> error(cmd.replyTo(), UNKNOWN_RUN))
+        .onCommand(Heartbeat.class, (state, cmd) -> error(cmd.replyTo(), UNKNOWN_RUN))
+        .onCommand(CompleteAttempt.class, (state, cmd) -> error(cmd.replyTo(), UNKNOWN_RUN))
+        .onCommand(FailAttempt.class, (state, cmd) -> error(cmd.replyTo(), UNKNOWN_RUN))
+        .onCommand(Cancel.class, (state, cmd) -> error(cmd.replyTo(), UNKNOWN_RUN))
+        .onCommand(Reschedule.class, (state, cmd) -> error(cmd.replyTo(), UNKNOWN_RUN))
+        .onCommand(AddTags.class, (state, cmd) -> error(cmd.replyTo(), UNKNOWN_RUN))
+        .onCommand(UpdateMetadata.class, (state, cmd) -> error(cmd.replyTo(), UNKNOWN_RUN));
+
+    builder.forState(state -> state.status() == RunStatus.DELAYED)
+        .onCommand(DelayDue.class, this::endDelay)
+        .onCommand(Reschedule.class, this::reschedule)
+        .onCommand(Cancel.class, this::cancel);
 
     builder.forState(state -> state.status() == RunStatus.QUEUED)
-        .onCommand(Dispatch.class, this::lease);
+        .onCommand(Dispatch.class, this::lease)
+        .onCommand(TtlDue.class, this::expireIfDue)
+        .onCommand(Cancel.class, this::cancel);
 
-    builder.forState(state -> state.status() == RunStatus.DEQUEUED || state.status() == RunStatus.EXECUTING)
+    builder.forState(RunState::isRunning)
         .onCommand(StartAttempt.class, this::startAttempt)
         .onCommand(Heartbeat.class, this::heartbeat)
         .onCommand(CompleteAttempt.class, this::completeAttempt)
@@ -265,69 +234,109 @@ public final class RunEntity
             RunError.workerLost(cmd.reason()), true, RunStatus.CRASHED, null))
         .onCommand(LeaseExpired.class, (state, cmd) -> failAttempt(state, cmd.attemptId(),
             RunError.workerLost("lease expired: no heartbeat within " + settings.leaseTimeout().toSeconds() + "s"),
-            true, RunStatus.CRASHED, null));
+            true, RunStatus.CRASHED, null))
+        .onCommand(MaxDurationExceeded.class, this::timeOut)
+        .onCommand(Cancel.class, this::cancel);
 
     builder.forState(state -> state.status() == RunStatus.RETRYING)
-        .onCommand(RetryDue.class, this::requeue);
+        .onCommand(RetryDue.class, this::requeue)
+        .onCommand(Cancel.class, this::cancel);
 
     // Whatever a state did not handle above: the same answer in every state.
     builder.forAnyState()
         .onCommand(Trigger.class, (state, cmd) -> Effect().reply(cmd.replyTo(), StatusReply.success(state)))
         .onCommand(Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), state))
-        .onCommand(Dispatch.class, this::declineDispatch)
-        .onCommand(StartAttempt.class, (state, cmd) -> staleAttempt(cmd.replyTo()))
-        .onCommand(Heartbeat.class, (state, cmd) -> staleAttempt(cmd.replyTo()))
-        .onCommand(CompleteAttempt.class, (state, cmd) -> staleAttempt(cmd.replyTo()))
-        .onCommand(FailAttempt.class, (state, cmd) -> staleAttempt(cmd.replyTo()))
+        .onCommand(Dispatch.class, (state, cmd) ->
+            Effect().reply(cmd.replyTo(), new DispatchReply(runId, cmd.sessionId(), false)))
+        .onCommand(StartAttempt.class, (state, cmd) -> error(cmd.replyTo(), STALE_ATTEMPT))
+        .onCommand(Heartbeat.class, (state, cmd) -> error(cmd.replyTo(), STALE_ATTEMPT))
+        .onCommand(CompleteAttempt.class, (state, cmd) -> error(cmd.replyTo(), STALE_ATTEMPT))
+        .onCommand(FailAttempt.class, (state, cmd) -> error(cmd.replyTo(), STALE_ATTEMPT))
+        .onCommand(Cancel.class, (state, cmd) -> Effect().reply(cmd.replyTo(), StatusReply.success(state)))
+        .onCommand(Reschedule.class, (state, cmd) -> error(cmd.replyTo(), NOT_DELAYED))
+        .onCommand(AddTags.class, this::addTags)
+        .onCommand(UpdateMetadata.class, this::updateMetadata)
+        .onCommand(Wake.class, (state, cmd) -> {
+          redrive(state);
+          return Effect().noReply();
+        })
         .onCommand(WorkerLost.class, (state, cmd) -> Effect().noReply())
         .onCommand(LeaseExpired.class, (state, cmd) -> Effect().noReply())
-        .onCommand(RetryDue.class, (state, cmd) -> Effect().noReply());
+        .onCommand(MaxDurationExceeded.class, (state, cmd) -> Effect().noReply())
+        .onCommand(RetryDue.class, (state, cmd) -> Effect().noReply())
+        .onCommand(DelayDue.class, (state, cmd) -> Effect().noReply())
+        .onCommand(TtlDue.class, (state, cmd) -> Effect().noReply());
 
     return builder.build();
   }
 
-  private ReplyEffect<Event, State> trigger(State state, Trigger cmd) {
+  private ReplyEffect<Event, RunState> trigger(RunState state, Trigger cmd) {
     return Effect().persist(new RunTriggered(runId, cmd.spec(), clock.instant()))
-        .thenRun(this::enqueue)
+        .thenRun(this::redrive)
         .thenReply(cmd.replyTo(), StatusReply::success);
   }
 
-  private ReplyEffect<Event, State> lease(State state, Dispatch cmd) {
+  private ReplyEffect<Event, RunState> reschedule(RunState state, Reschedule cmd) {
+    return Effect().persist(new RunRescheduled(cmd.delayUntil(), clock.instant()))
+        .thenRun(this::armDelay)
+        .thenReply(cmd.replyTo(), StatusReply::success);
+  }
+
+  private ReplyEffect<Event, RunState> endDelay(RunState state, DelayDue cmd) {
+    if (state.delayUntil().isAfter(clock.instant())) {
+      armDelay(state);
+      return Effect().noReply();
+    }
+    return Effect().persist(new RunEnqueued(clock.instant())).thenRun(this::redrive).thenNoReply();
+  }
+
+  private ReplyEffect<Event, RunState> expireIfDue(RunState state, TtlDue cmd) {
+    Instant expiresAt = state.expiresAt();
+    if (expiresAt == null) return Effect().noReply();
+    if (expiresAt.isAfter(clock.instant())) {
+      armTtl(state);
+      return Effect().noReply();
+    }
+    return Effect().persist(new RunExpired(clock.instant())).thenRun(this::withdraw).thenNoReply();
+  }
+
+  private ReplyEffect<Event, RunState> lease(RunState state, Dispatch cmd) {
     Attempt attempt = new Attempt(Ids.newId("att"), state.attemptCount() + 1, cmd.sessionId(), cmd.workerId(),
         clock.instant(), null);
     return Effect().persist(new AttemptLeased(attempt))
         .thenRun(leased -> {
+          timers.cancel(TTL_TIMER);
+          currentWorker = cmd.worker();
           cmd.worker().tell(execute(leased));
           armLease(attempt.id());
         })
         .thenReply(cmd.replyTo(), leased -> new DispatchReply(runId, cmd.sessionId(), true));
   }
 
-  private ReplyEffect<Event, State> declineDispatch(State state, Dispatch cmd) {
-    return Effect().reply(cmd.replyTo(), new DispatchReply(runId, cmd.sessionId(), false));
-  }
-
-  private ReplyEffect<Event, State> startAttempt(State state, StartAttempt cmd) {
-    if (!state.isCurrentAttempt(cmd.attemptId())) return staleAttempt(cmd.replyTo());
+  private ReplyEffect<Event, RunState> startAttempt(RunState state, StartAttempt cmd) {
+    if (!state.isCurrentAttempt(cmd.attemptId())) return error(cmd.replyTo(), STALE_ATTEMPT);
     if (state.status() == RunStatus.EXECUTING) {
       armLease(cmd.attemptId());
       return Effect().reply(cmd.replyTo(), StatusReply.ack());
     }
     return Effect().persist(new AttemptStarted(cmd.attemptId(), clock.instant()))
-        .thenRun(started -> armLease(cmd.attemptId()))
+        .thenRun(started -> {
+          armLease(cmd.attemptId());
+          armMaxDuration(started);
+        })
         .thenReply(cmd.replyTo(), started -> StatusReply.ack());
   }
 
-  private ReplyEffect<Event, State> heartbeat(State state, Heartbeat cmd) {
-    if (!state.isCurrentAttempt(cmd.attemptId())) return staleAttempt(cmd.replyTo());
+  private ReplyEffect<Event, RunState> heartbeat(RunState state, Heartbeat cmd) {
+    if (!state.isCurrentAttempt(cmd.attemptId())) return error(cmd.replyTo(), STALE_ATTEMPT);
     armLease(cmd.attemptId());
     return Effect().reply(cmd.replyTo(), StatusReply.ack());
   }
 
-  private ReplyEffect<Event, State> completeAttempt(State state, CompleteAttempt cmd) {
-    if (!state.isCurrentAttempt(cmd.attemptId())) return staleAttempt(cmd.replyTo());
+  private ReplyEffect<Event, RunState> completeAttempt(RunState state, CompleteAttempt cmd) {
+    if (!state.isCurrentAttempt(cmd.attemptId())) return error(cmd.replyTo(), STALE_ATTEMPT);
     return Effect().persist(new RunSucceeded(cmd.attemptId(), cmd.outputJson(), clock.instant()))
-        .thenRun(done -> timers.cancel(LEASE_TIMER))
+        .thenRun(this::leaveExecution)
         .thenReply(cmd.replyTo(), done -> StatusReply.ack());
   }
 
@@ -335,10 +344,10 @@ public final class RunEntity
    * Fails the current attempt. With attempts left (and a retryable error) the run waits out the
    * policy's backoff and is queued again; otherwise it ends with {@code finalStatus}.
    */
-  private ReplyEffect<Event, State> failAttempt(State state, String attemptId, RunError error, boolean retryable,
-      RunStatus finalStatus, ActorRef<StatusReply<Done>> replyTo) {
+  private ReplyEffect<Event, RunState> failAttempt(RunState state, String attemptId, RunError error,
+      boolean retryable, RunStatus finalStatus, ActorRef<StatusReply<Done>> replyTo) {
     if (!state.isCurrentAttempt(attemptId)) {
-      return replyTo == null ? Effect().noReply() : staleAttempt(replyTo);
+      return replyTo == null ? Effect().noReply() : error(replyTo, STALE_ATTEMPT);
     }
     Instant now = clock.instant();
     int attempt = state.currentAttempt().number();
@@ -347,82 +356,186 @@ public final class RunEntity
         ? List.of(new AttemptFailed(attemptId, error, now, now.plus(state.spec().retry().delayAfter(attempt, random))))
         : List.of(new AttemptFailed(attemptId, error, now, null), new RunFailed(error, finalStatus, now));
     var effect = Effect().persist(events).thenRun(failed -> {
-      timers.cancel(LEASE_TIMER);
+      leaveExecution(failed);
       if (failed.status() == RunStatus.RETRYING) armRetry(failed);
     });
     return replyTo == null ? effect.thenNoReply() : effect.thenReply(replyTo, failed -> StatusReply.ack());
   }
 
-  private ReplyEffect<Event, State> requeue(State state, RetryDue cmd) {
+  /** maxDuration is a hard limit: no retry, the run ends TIMED_OUT and the worker is told to stop. */
+  private ReplyEffect<Event, RunState> timeOut(RunState state, MaxDurationExceeded cmd) {
+    if (!state.isCurrentAttempt(cmd.attemptId())) return Effect().noReply();
+    Instant now = clock.instant();
+    RunError error = new RunError("MAX_DURATION_EXCEEDED",
+        "Run exceeded its maxDuration of " + state.spec().maxDurationSeconds() + "s", null);
+    Attempt attempt = state.currentAttempt();
+    return Effect().persist(List.of(new AttemptFailed(attempt.id(), error, now, null),
+            new RunFailed(error, RunStatus.TIMED_OUT, now)))
+        .thenRun(timedOut -> {
+          stopWorker(attempt, "maxDuration exceeded");
+          leaveExecution(timedOut);
+        })
+        .thenNoReply();
+  }
+
+  private ReplyEffect<Event, RunState> cancel(RunState state, Cancel cmd) {
+    Attempt attempt = state.currentAttempt();
+    return Effect().persist(new RunCanceled(clock.instant()))
+        .thenRun(canceled -> {
+          if (attempt != null) stopWorker(attempt, "run canceled");
+          leaveExecution(canceled);
+        })
+        .thenReply(cmd.replyTo(), StatusReply::success);
+  }
+
+  private ReplyEffect<Event, RunState> requeue(RunState state, RetryDue cmd) {
     if (cmd.afterAttempt() != state.attemptCount()) return Effect().noReply();
-    return Effect().persist(new RunEnqueued(clock.instant())).thenRun(this::enqueue).thenNoReply();
+    return Effect().persist(new RunEnqueued(clock.instant())).thenRun(this::redrive).thenNoReply();
   }
 
-  private ReplyEffect<Event, State> unknownRun(ActorRef<StatusReply<Done>> replyTo) {
-    return Effect().reply(replyTo, StatusReply.error("unknown run " + runId));
+  private ReplyEffect<Event, RunState> addTags(RunState state, AddTags cmd) {
+    LinkedHashSet<String> added = new LinkedHashSet<>(cmd.tags());
+    added.removeAll(state.tags());
+    if (added.isEmpty()) return Effect().reply(cmd.replyTo(), StatusReply.success(state));
+    if (state.tags().size() + added.size() > settings.maxTags()) {
+      return error(cmd.replyTo(), TOO_MANY_TAGS + ": at most " + settings.maxTags() + " per run");
+    }
+    return Effect().persist(new TagsAdded(List.copyOf(added), clock.instant()))
+        .thenReply(cmd.replyTo(), StatusReply::success);
   }
 
-  private ReplyEffect<Event, State> staleAttempt(ActorRef<StatusReply<Done>> replyTo) {
-    return Effect().reply(replyTo, StatusReply.error(STALE_ATTEMPT));
+  private ReplyEffect<Event, RunState> updateMetadata(RunState state, UpdateMetadata cmd) {
+    if (cmd.attemptId() != null && !state.isCurrentAttempt(cmd.attemptId())) {
+      return error(cmd.replyTo(), STALE_ATTEMPT);
+    }
+    String updated;
+    try {
+      updated = MetadataOperation.applyAll(state.metadataJson(), cmd.operations());
+    } catch (IllegalArgumentException e) {
+      return error(cmd.replyTo(), e.getMessage());
+    }
+    if (updated.getBytes(StandardCharsets.UTF_8).length > settings.maxMetadataBytes()) {
+      return error(cmd.replyTo(), METADATA_TOO_LARGE + ": at most " + settings.maxMetadataBytes() + " bytes");
+    }
+    return Effect().persist(new MetadataUpdated(updated, clock.instant()))
+        .thenReply(cmd.replyTo(), StatusReply::success);
   }
 
-  /** The rejection text for fenced worker messages; the gateway matches on it. */
-  public static final String STALE_ATTEMPT = "stale attempt";
+  private ReplyEffect<Event, RunState> error(ActorRef<? extends StatusReply<?>> replyTo, String message) {
+    @SuppressWarnings("unchecked")
+    ActorRef<StatusReply<Object>> ref = (ActorRef<StatusReply<Object>>) replyTo;
+    return Effect().reply(ref, StatusReply.error(message));
+  }
 
   // ---------------------------------------------------------------- side effects
 
-  private void enqueue(State state) {
-    dispatchers.apply(state.spec().environmentId())
-        .tell(new EnvironmentDispatcher.Enqueue(runId, state.spec().taskId(), state.spec().queue()));
+  /**
+   * Makes sure whatever the state waits for will happen: the queue knows a queued run, a running
+   * run holds its slot and its lease, and timers (delay, TTL, retry, maxDuration) are armed. Safe
+   * to repeat: after recovery, on every {@link Wake}, and after each transition into a waiting state.
+   */
+  private void redrive(RunState state) {
+    switch (state.status()) {
+      case DELAYED -> armDelay(state);
+      case QUEUED -> {
+        dispatcher(state).tell(new EnvironmentDispatcher.Enqueue(runId, state.spec().taskId(), state.spec().queue(),
+            state.spec().concurrencyKey(), state.queuedAt().toEpochMilli() - state.spec().priorityMs()));
+        if (!timers.isTimerActive(TTL_TIMER)) armTtl(state);
+      }
+      case DEQUEUED, EXECUTING -> {
+        dispatcher(state).tell(new EnvironmentDispatcher.Occupying(runId, state.spec().taskId(),
+            state.spec().queue(), state.spec().concurrencyKey()));
+        if (!timers.isTimerActive(LEASE_TIMER)) armLease(state.currentAttempt().id());
+        if (!timers.isTimerActive(MAX_DURATION_TIMER)) armMaxDuration(state);
+      }
+      case RETRYING -> {
+        if (!timers.isTimerActive(RETRY_TIMER)) armRetry(state);
+      }
+      default -> { }
+    }
   }
 
-  private WorkerChannel.Execute execute(State state) {
+  /** The run left its queue or its execution for good or for now: free its place and its slot. */
+  private void leaveExecution(RunState state) {
+    timers.cancel(LEASE_TIMER);
+    timers.cancel(MAX_DURATION_TIMER);
+    timers.cancel(TTL_TIMER);
+    timers.cancel(DELAY_TIMER);
+    currentWorker = null;
+    withdraw(state);
+  }
+
+  private void withdraw(RunState state) {
+    dispatcher(state).tell(new EnvironmentDispatcher.Withdraw(runId));
+  }
+
+  private void stopWorker(Attempt attempt, String reason) {
+    if (currentWorker != null) currentWorker.tell(new WorkerChannel.CancelAttempt(runId, attempt.id(), reason));
+  }
+
+  private RecipientRef<EnvironmentDispatcher.Command> dispatcher(RunState state) {
+    return dispatchers.apply(state.spec().environmentId());
+  }
+
+  private WorkerChannel.Execute execute(RunState state) {
     RunSpec spec = state.spec();
     Attempt attempt = state.currentAttempt();
     return new WorkerChannel.Execute(runId, attempt.id(), attempt.number(), spec.taskId(), spec.queue(),
-        spec.environmentId(), spec.payloadJson(), spec.payloadType(), spec.tags(), spec.metadataJson(),
-        spec.idempotencyKey(), spec.retry().maxAttempts(), state.createdAt(), spec.test());
+        spec.environmentId(), spec.payloadJson(), spec.payloadType(), state.tags(), state.metadataJson(),
+        spec.idempotencyKey(), spec.retry().maxAttempts(), state.createdAt(), spec.test(), spec.maxDurationSeconds());
   }
 
   private void armLease(String attemptId) {
     timers.startSingleTimer(LEASE_TIMER, new LeaseExpired(attemptId), settings.leaseTimeout());
   }
 
-  private void armRetry(State state) {
-    Duration delay = Duration.between(clock.instant(), state.retryAt());
-    timers.startSingleTimer(RETRY_TIMER, new RetryDue(state.attemptCount()), delay.isNegative() ? Duration.ZERO : delay);
+  private void armMaxDuration(RunState state) {
+    Attempt attempt = state.currentAttempt();
+    if (state.spec().maxDurationSeconds() == null || attempt == null || attempt.startedAt() == null) return;
+    Instant deadline = attempt.startedAt().plusSeconds(state.spec().maxDurationSeconds());
+    timers.startSingleTimer(MAX_DURATION_TIMER, new MaxDurationExceeded(attempt.id()), until(deadline));
+  }
+
+  private void armRetry(RunState state) {
+    timers.startSingleTimer(RETRY_TIMER, new RetryDue(state.attemptCount()), until(state.retryAt()));
+  }
+
+  private void armDelay(RunState state) {
+    timers.startSingleTimer(DELAY_TIMER, new DelayDue(), until(state.delayUntil()));
+  }
+
+  private void armTtl(RunState state) {
+    if (state.expiresAt() != null) timers.startSingleTimer(TTL_TIMER, new TtlDue(), until(state.expiresAt()));
+  }
+
+  private Duration until(Instant instant) {
+    Duration delay = Duration.between(clock.instant(), instant);
+    return delay.isNegative() ? Duration.ZERO : delay;
   }
 
   @Override
-  public SignalHandler<State> signalHandler() {
-    return newSignalHandlerBuilder()
-        .onSignal(RecoveryCompleted.instance(), this::redriveAfterRecovery)
-        .build();
-  }
-
-  /** Timers and queue positions live in memory: re-arm what the recovered state is waiting for. */
-  private void redriveAfterRecovery(State state) {
-    switch (state.status()) {
-      case QUEUED -> enqueue(state);
-      case DEQUEUED, EXECUTING -> armLease(state.currentAttempt().id());
-      case RETRYING -> armRetry(state);
-      default -> { }
-    }
+  public SignalHandler<RunState> signalHandler() {
+    return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), this::redrive).build();
   }
 
   // ---------------------------------------------------------------- event handler (pure)
 
   @Override
-  public EventHandler<State, Event> eventHandler() {
+  public EventHandler<RunState, Event> eventHandler() {
     return newEventHandlerBuilder()
         .forAnyState()
         .onEvent(RunTriggered.class, (state, e) -> state.triggered(e.spec(), e.at()))
+        .onEvent(RunRescheduled.class, (state, e) -> state.rescheduled(e.delayUntil(), e.at()))
+        .onEvent(RunEnqueued.class, (state, e) -> state.enqueued(e.at()))
         .onEvent(AttemptLeased.class, (state, e) -> state.leased(e.attempt()))
         .onEvent(AttemptStarted.class, (state, e) -> state.attemptStarted(e.at()))
         .onEvent(AttemptFailed.class, (state, e) -> state.attemptFailed(e.error(), e.at(), e.retryAt()))
-        .onEvent(RunEnqueued.class, (state, e) -> state.with(RunStatus.QUEUED, e.at()))
         .onEvent(RunSucceeded.class, (state, e) -> state.succeeded(e.outputJson(), e.at()))
-        .onEvent(RunFailed.class, (state, e) -> state.failed(e.error(), e.status(), e.at()))
+        .onEvent(RunFailed.class, (state, e) -> state.ended(e.status(), e.error(), e.at()))
+        .onEvent(RunCanceled.class, (state, e) -> state.ended(RunStatus.CANCELED, null, e.at()))
+        .onEvent(RunExpired.class, (state, e) -> state.ended(RunStatus.EXPIRED, null, e.at()))
+        .onEvent(TagsAdded.class, (state, e) -> state.tagged(e.tags(), e.at()))
+        .onEvent(MetadataUpdated.class, (state, e) -> state.withMetadata(e.metadataJson(), e.at()))
         .build();
   }
 }

@@ -1,63 +1,145 @@
 package dev.baton.engine.run;
 
 import akka.Done;
+import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.EntityRef;
+import akka.japi.function.Function;
 import akka.pattern.StatusReply;
 import akka.persistence.query.PersistenceQuery;
 import akka.persistence.query.javadsl.CurrentEventsByPersistenceIdQuery;
 import akka.stream.javadsl.Sink;
 import dev.baton.engine.Ids;
+import dev.baton.engine.idempotency.IdempotencyKeyEntity;
+import dev.baton.engine.idempotency.IdempotencyKeyEntity.Claimed;
+import dev.baton.engine.idempotency.IdempotencyKeyEntity.Kind;
 import dev.baton.engine.task.TaskCatalog;
 import dev.baton.engine.task.TaskDefinition;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
-/** The engine's API for runs, used by the HTTP API (trigger, read) and the worker gateway (attempts). */
+/** The engine's API for runs, used by the HTTP API (trigger, read, manage) and the worker gateway (attempts). */
 public final class RunService {
+
+  /** Final statuses that free a run's idempotency key, so the same key triggers a new run (Trigger.dev semantics). */
+  private static final Set<RunStatus> FREES_IDEMPOTENCY_KEY = Set.of(RunStatus.FAILED, RunStatus.CRASHED,
+      RunStatus.SYSTEM_FAILURE, RunStatus.TIMED_OUT, RunStatus.EXPIRED);
+
+  /** @param cached true when an idempotency key returned an existing run */
+  public record Triggered(RunState run, boolean cached) {}
 
   private final ActorSystem<?> system;
   private final ClusterSharding sharding;
+  private final Clock clock;
   private final Duration askTimeout;
   private final String readJournalPluginId;
+  private final Duration defaultKeyTtl;
+  private final Duration requestKeyTtl;
 
-  public RunService(ActorSystem<?> system, Duration askTimeout, String readJournalPluginId) {
+  public RunService(ActorSystem<?> system, Clock clock, Duration askTimeout, String readJournalPluginId,
+      Duration defaultKeyTtl, Duration requestKeyTtl) {
     this.system = system;
     this.sharding = ClusterSharding.get(system);
+    this.clock = clock;
     this.askTimeout = askTimeout;
     this.readJournalPluginId = readJournalPluginId;
+    this.defaultKeyTtl = defaultKeyTtl;
+    this.requestKeyTtl = requestKeyTtl;
+  }
+
+  public CompletionStage<Triggered> trigger(String environmentId, TriggerRequest request) {
+    return trigger(environmentId, request, null);
   }
 
   /**
    * Creates a run. Completes only after {@code RunTriggered} is persisted (no lost trigger); fails
    * with {@link TaskNotFoundException} when no worker of the environment ever declared the task.
+   * With an idempotency key, every trigger of the key gets the same run until the key expires or
+   * that run ends in a failure; a request key makes a retried request return its first answer.
    */
-  public CompletionStage<RunEntity.State> trigger(String environmentId, TriggerRequest request) {
-    EntityRef<TaskCatalog.Command> catalog = sharding.entityRefFor(TaskCatalog.ENTITY_TYPE_KEY, environmentId);
-    CompletionStage<StatusReply<TaskDefinition>> lookup =
-        catalog.ask(replyTo -> new TaskCatalog.GetTask(request.taskId(), replyTo), askTimeout);
+  public CompletionStage<Triggered> trigger(String environmentId, TriggerRequest request, String requestKey) {
+    CompletionStage<StatusReply<TaskDefinition>> lookup = sharding.entityRefFor(TaskCatalog.ENTITY_TYPE_KEY,
+        environmentId).ask(replyTo -> new TaskCatalog.GetTask(request.taskId(), replyTo), askTimeout);
     return lookup.thenCompose(found -> {
       if (found.isError()) throw new TaskNotFoundException(request.taskId());
-      TaskDefinition task = found.getValue();
-      RetryPolicy retry = request.maxAttempts() == null ? task.retry() : task.retry().withMaxAttempts(request.maxAttempts());
-      RunSpec spec = new RunSpec(environmentId, task.taskId(), task.queue(), request.payloadJson(),
-          request.payloadType(), request.tags(), request.metadataJson(), request.idempotencyKey(), retry,
-          task.maxDurationSeconds(), request.test());
-      CompletionStage<StatusReply<RunEntity.State>> created = run(Ids.newId("run"))
-          .ask(replyTo -> new RunEntity.Trigger(spec, replyTo), askTimeout);
-      return created.thenApply(StatusReply::getValue);
+      RunSpec spec = specOf(environmentId, found.getValue(), request);
+      if (requestKey == null) return triggerWithKey(spec, request.idempotencyKeyTtl());
+      String candidate = Ids.newId("run");
+      return claim(spec, Kind.REQUEST, requestKey, candidate, null, clock.instant().plus(requestKeyTtl))
+          .thenCompose(claimed -> claimed.isNew()
+              ? triggerWithKey(spec, request.idempotencyKeyTtl(), candidate)
+                  .thenCompose(triggered -> rememberRequestAnswer(spec, requestKey, candidate, triggered))
+              // A retried request answers like the first one, whatever the run became since.
+              : create(claimed.runId(), spec).thenApply(run -> new Triggered(run, false)));
     });
   }
 
+  private CompletionStage<Triggered> triggerWithKey(RunSpec spec, Duration keyTtl) {
+    return triggerWithKey(spec, keyTtl, Ids.newId("run"));
+  }
+
+  private CompletionStage<Triggered> triggerWithKey(RunSpec spec, Duration keyTtl, String candidate) {
+    if (spec.idempotencyKey() == null) {
+      return create(candidate, spec).thenApply(run -> new Triggered(run, false));
+    }
+    Instant expiresAt = clock.instant().plus(keyTtl == null ? defaultKeyTtl : keyTtl);
+    return claim(spec, Kind.RUN, spec.idempotencyKey(), candidate, null, expiresAt).thenCompose(claimed ->
+        // Triggering the claimed id creates it if its first trigger never got that far (a crash, a concurrent duplicate).
+        create(claimed.runId(), spec).thenCompose(run -> {
+          if (claimed.isNew() || !FREES_IDEMPOTENCY_KEY.contains(run.status())) {
+            return CompletableFuture.completedFuture(new Triggered(run, !claimed.isNew()));
+          }
+          String next = Ids.newId("run");
+          return claim(spec, Kind.RUN, spec.idempotencyKey(), next, run.runId(), expiresAt).thenCompose(taken ->
+              create(taken.runId(), spec).thenApply(created -> new Triggered(created, !taken.isNew())));
+        }));
+  }
+
+  /** The request key must answer retries with the run this request ended up with (maybe a cached one). */
+  private CompletionStage<Triggered> rememberRequestAnswer(RunSpec spec, String requestKey, String candidate,
+      Triggered triggered) {
+    if (triggered.run().runId().equals(candidate)) return CompletableFuture.completedFuture(triggered);
+    return claim(spec, Kind.REQUEST, requestKey, triggered.run().runId(), candidate,
+        clock.instant().plus(requestKeyTtl)).thenApply(claimed -> triggered);
+  }
+
+  private CompletionStage<Claimed> claim(RunSpec spec, Kind kind, String key, String candidate, String replacing,
+      Instant expiresAt) {
+    String entityId = IdempotencyKeyEntity.entityId(spec.environmentId(), spec.taskId(), kind, key);
+    return sharding.entityRefFor(IdempotencyKeyEntity.ENTITY_TYPE_KEY, entityId)
+        .ask(replyTo -> new IdempotencyKeyEntity.Claim(candidate, replacing, expiresAt, replyTo), askTimeout);
+  }
+
+  private CompletionStage<RunState> create(String runId, RunSpec spec) {
+    return askRun(runId, replyTo -> new RunEntity.Trigger(spec, replyTo));
+  }
+
+  private RunSpec specOf(String environmentId, TaskDefinition task, TriggerRequest request) {
+    RetryPolicy retry = request.maxAttempts() == null ? task.retry() : task.retry().withMaxAttempts(request.maxAttempts());
+    return new RunSpec(environmentId, task.taskId(), request.queue() == null ? task.queue() : request.queue(),
+        request.payloadJson(), request.payloadType(), request.tags(), request.metadataJson(), request.idempotencyKey(),
+        retry, request.maxDurationSeconds() == null ? task.maxDurationSeconds() : request.maxDurationSeconds(),
+        request.test(), request.concurrencyKey(), request.priorityMs(), request.delayUntil(), request.ttl(), null);
+  }
+
+  /** Frees the key: the next trigger with it creates a new run. */
+  public CompletionStage<Done> resetIdempotencyKey(String environmentId, String taskId, String key) {
+    String entityId = IdempotencyKeyEntity.entityId(environmentId, taskId, Kind.RUN, key);
+    return sharding.entityRefFor(IdempotencyKeyEntity.ENTITY_TYPE_KEY, entityId)
+        .ask(IdempotencyKeyEntity.Reset::new, askTimeout);
+  }
+
   /** The run, if it exists in this environment (a run of another environment is as absent as an unknown id). */
-  public CompletionStage<Optional<RunEntity.State>> get(String environmentId, String runId) {
+  public CompletionStage<Optional<RunState>> get(String environmentId, String runId) {
     if (!looksLikeRunId(runId)) return CompletableFuture.completedFuture(Optional.empty());
-    return run(runId).<RunEntity.State>ask(RunEntity.Get::new, askTimeout)
+    return run(runId).<RunState>ask(RunEntity.Get::new, askTimeout)
         .thenApply(state -> state.belongsTo(environmentId) ? Optional.of(state) : Optional.empty());
   }
 
@@ -75,21 +157,66 @@ public final class RunService {
     });
   }
 
+  // ---------------------------------------------------------------- managing a run (API)
+
+  public CompletionStage<Optional<RunState>> cancel(String environmentId, String runId) {
+    return ifFound(environmentId, runId, () -> askRun(runId, RunEntity.Cancel::new));
+  }
+
+  public CompletionStage<Optional<RunState>> reschedule(String environmentId, String runId, Instant delayUntil) {
+    return ifFound(environmentId, runId, () -> askRun(runId, replyTo -> new RunEntity.Reschedule(delayUntil, replyTo)));
+  }
+
+  public CompletionStage<Optional<RunState>> addTags(String environmentId, String runId, List<String> tags) {
+    return ifFound(environmentId, runId, () -> askRun(runId, replyTo -> new RunEntity.AddTags(tags, replyTo)));
+  }
+
+  public CompletionStage<Optional<RunState>> updateMetadata(String environmentId, String runId,
+      List<MetadataOperation> operations) {
+    return ifFound(environmentId, runId,
+        () -> askRun(runId, replyTo -> new RunEntity.UpdateMetadata(operations, null, replyTo)));
+  }
+
+  /** A new run with the original's task, payload, queue, tags and metadata, changed by {@code overrides}. */
+  public CompletionStage<Optional<RunState>> replay(String environmentId, String runId, ReplayOverrides overrides) {
+    return get(environmentId, runId).thenCompose(found -> found.isEmpty()
+        ? CompletableFuture.completedFuture(Optional.empty())
+        : create(Ids.newId("run"), overrides.applyTo(found.get().spec(), runId)).thenApply(Optional::of));
+  }
+
+  private CompletionStage<Optional<RunState>> ifFound(String environmentId, String runId,
+      java.util.function.Supplier<CompletionStage<RunState>> command) {
+    return get(environmentId, runId).thenCompose(found -> found.isEmpty()
+        ? CompletableFuture.completedFuture(Optional.empty())
+        : command.get().thenApply(Optional::of));
+  }
+
+  // ---------------------------------------------------------------- attempts (worker gateway)
+
   public CompletionStage<Done> startAttempt(String runId, String attemptId) {
-    return attemptCommand(runId, attemptId, replyTo -> new RunEntity.StartAttempt(attemptId, replyTo));
+    return attemptCommand(runId, replyTo -> new RunEntity.StartAttempt(attemptId, replyTo));
   }
 
   public CompletionStage<Done> heartbeat(String runId, String attemptId) {
-    return attemptCommand(runId, attemptId, replyTo -> new RunEntity.Heartbeat(attemptId, replyTo));
+    return attemptCommand(runId, replyTo -> new RunEntity.Heartbeat(attemptId, replyTo));
   }
 
   public CompletionStage<Done> complete(String runId, String attemptId, String outputJson) {
-    return attemptCommand(runId, attemptId, replyTo -> new RunEntity.CompleteAttempt(attemptId, outputJson, replyTo));
+    return attemptCommand(runId, replyTo -> new RunEntity.CompleteAttempt(attemptId, outputJson, replyTo));
   }
 
   public CompletionStage<Done> fail(String runId, String attemptId, RunError error, boolean retryable) {
-    return attemptCommand(runId, attemptId,
-        replyTo -> new RunEntity.FailAttempt(attemptId, error, retryable, replyTo));
+    return attemptCommand(runId, replyTo -> new RunEntity.FailAttempt(attemptId, error, retryable, replyTo));
+  }
+
+  /** A worker updates the metadata of the run it executes; fenced by its attempt id. */
+  public CompletionStage<RunState> updateMetadataFromAttempt(String runId, String attemptId,
+      List<MetadataOperation> operations) {
+    if (!looksLikeRunId(runId)) {
+      return CompletableFuture.failedFuture(new RunRejectedException(RunRejectedException.Reason.STALE_ATTEMPT,
+          RunEntity.STALE_ATTEMPT));
+    }
+    return askRun(runId, replyTo -> new RunEntity.UpdateMetadata(operations, attemptId, replyTo));
   }
 
   /** The session holding the attempt is gone; fire and forget, the run decides. */
@@ -97,14 +224,20 @@ public final class RunService {
     run(runId).tell(new RunEntity.WorkerLost(attemptId, reason));
   }
 
-  private CompletionStage<Done> attemptCommand(String runId, String attemptId,
-      akka.japi.function.Function<akka.actor.typed.ActorRef<StatusReply<Done>>, RunEntity.Command> command) {
+  private CompletionStage<Done> attemptCommand(String runId, Function<ActorRef<StatusReply<Done>>, RunEntity.Command> command) {
     if (!looksLikeRunId(runId)) {
-      return CompletableFuture.failedFuture(new StaleAttemptException(runId, attemptId));
+      return CompletableFuture.failedFuture(new StaleAttemptException(runId, "unknown"));
     }
     return run(runId).ask(command, askTimeout).thenApply(reply -> {
-      if (reply.isError()) throw new StaleAttemptException(runId, attemptId);
+      if (reply.isError()) throw new StaleAttemptException(runId, reply.getError().getMessage());
       return Done.getInstance();
+    });
+  }
+
+  private CompletionStage<RunState> askRun(String runId, Function<ActorRef<StatusReply<RunState>>, RunEntity.Command> command) {
+    return run(runId).ask(command, askTimeout).thenApply(reply -> {
+      if (reply.isError()) throw RunRejectedException.fromReply(reply.getError().getMessage());
+      return reply.getValue();
     });
   }
 

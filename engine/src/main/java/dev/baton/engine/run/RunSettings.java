@@ -4,12 +4,13 @@ import com.typesafe.config.Config;
 import java.time.Duration;
 
 /** Run lifecycle settings from {@code baton.engine.run}. */
-public record RunSettings(Duration leaseTimeout, Duration heartbeatInterval, int tagCount) {
+public record RunSettings(Duration leaseTimeout, Duration heartbeatInterval, int tagCount, int maxTags,
+    long maxMetadataBytes) {
 
   public static RunSettings fromConfig(Config engineConfig) {
     Config run = engineConfig.getConfig("run");
     return new RunSettings(run.getDuration("lease-timeout"), run.getDuration("heartbeat-interval"),
-        run.getInt("tag-count"));
+        run.getInt("tag-count"), run.getInt("max-tags"), run.getBytes("max-metadata-size"));
   }
 
   /** Projection tag of a run's events: a stable slice of the run id, so slices can be projected in parallel. */

@@ -1,6 +1,8 @@
 package dev.baton.engine.run;
 
 import dev.baton.engine.CborSerializable;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -10,6 +12,12 @@ import java.util.List;
  * @param payloadJson the payload as JSON text, or null for none
  * @param metadataJson the initial metadata as a JSON object's text, or null
  * @param idempotencyKey the caller's idempotency key, or null
+ * @param concurrencyKey splits the queue into per-key sub-queues, each with the queue's limit; null for none
+ * @param priorityMs head start in the queue: the queue orders runs by (queued time − priority)
+ * @param delayUntil the run stays DELAYED until then; null to queue at once
+ * @param ttl the run expires when it has not started within this long after being queued; null for never
+ * @param maxDurationSeconds an attempt running longer is stopped and the run ends TIMED_OUT; null for no limit
+ * @param replayOf the run this one replays, or null
  */
 public record RunSpec(
     String environmentId,
@@ -22,7 +30,12 @@ public record RunSpec(
     String idempotencyKey,
     RetryPolicy retry,
     Integer maxDurationSeconds,
-    boolean test)
+    boolean test,
+    String concurrencyKey,
+    long priorityMs,
+    Instant delayUntil,
+    Duration ttl,
+    String replayOf)
     implements CborSerializable {
 
   public RunSpec {

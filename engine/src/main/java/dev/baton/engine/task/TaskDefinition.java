@@ -7,11 +7,12 @@ import java.util.regex.Pattern;
 /**
  * A task as a worker declared it. Part of the {@code TaskDeclared} event.
  *
- * @param concurrencyLimit the queue's limit, or null for none
+ * @param concurrencyLimit the queue's limit (per concurrency key), or null for none
  * @param maxDurationSeconds the attempt's time limit, or null for none
+ * @param globalConcurrencyLimit the queue's limit across all its concurrency keys, or null for none
  */
 public record TaskDefinition(String taskId, String queue, Integer concurrencyLimit, RetryPolicy retry,
-    Integer maxDurationSeconds) implements CborSerializable {
+    Integer maxDurationSeconds, Integer globalConcurrencyLimit) implements CborSerializable {
 
   public static final Pattern ID_PATTERN = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$");
 
@@ -24,6 +25,17 @@ public record TaskDefinition(String taskId, String queue, Integer concurrencyLim
     if (retry == null) retry = RetryPolicy.DEFAULT;
     if (maxDurationSeconds != null && maxDurationSeconds < 1)
       throw new IllegalArgumentException("maxDurationSeconds must be positive");
+    if (globalConcurrencyLimit != null && globalConcurrencyLimit < 0)
+      throw new IllegalArgumentException("globalConcurrencyLimit must not be negative");
+  }
+
+  public TaskDefinition(String taskId, String queue, Integer concurrencyLimit, RetryPolicy retry,
+      Integer maxDurationSeconds) {
+    this(taskId, queue, concurrencyLimit, retry, maxDurationSeconds, null);
+  }
+
+  public dev.baton.engine.dispatch.QueueLimits queueLimits() {
+    return new dev.baton.engine.dispatch.QueueLimits(concurrencyLimit, globalConcurrencyLimit);
   }
 
   public static String defaultQueue(String taskId) {

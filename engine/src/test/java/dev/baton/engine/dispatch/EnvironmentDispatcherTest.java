@@ -9,6 +9,7 @@ import dev.baton.engine.testkit.TestNode;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,8 +34,7 @@ class EnvironmentDispatcherTest {
     node.engine().declareTasks(env, List.of(new TaskDefinition(taskId, null, null, null, null)))
         .toCompletableFuture().get();
     for (int i = 0; i < count; i++) {
-      node.engine().runs().trigger(env, new TriggerRequest(taskId, "{}", "application/json", List.of(), null, null,
-          null, false)).toCompletableFuture().get();
+      node.engine().runs().trigger(env, TriggerRequest.of(taskId, "{}")).toCompletableFuture().get();
     }
   }
 
@@ -48,7 +48,7 @@ class EnvironmentDispatcherTest {
     triggerRuns(env, "t-slots", 5);
     TestProbe<WorkerChannel.Message> worker = node.testKit().createTestProbe();
     node.engine().reportWorker(env, new EnvironmentDispatcher.WorkerReport("ws_a", "w-a", worker.ref(),
-        Set.of("t-slots"), 2, 0));
+        Set.of("t-slots"), Map.of(), 2, 0));
     Set<String> runs = new HashSet<>();
     runs.add(expectExecute(worker).runId());
     runs.add(expectExecute(worker).runId());
@@ -57,12 +57,12 @@ class EnvironmentDispatcherTest {
 
     // The session saw both executions and has no slot free: still nothing more.
     node.engine().reportWorker(env, new EnvironmentDispatcher.WorkerReport("ws_a", "w-a", worker.ref(),
-        Set.of("t-slots"), 0, 2));
+        Set.of("t-slots"), Map.of(), 0, 2));
     worker.expectNoMessage(Duration.ofMillis(300));
 
     // One finished: exactly one more.
     node.engine().reportWorker(env, new EnvironmentDispatcher.WorkerReport("ws_a", "w-a", worker.ref(),
-        Set.of("t-slots"), 1, 2));
+        Set.of("t-slots"), Map.of(), 1, 2));
     runs.add(expectExecute(worker).runId());
     assertEquals(3, runs.size());
     worker.expectNoMessage(Duration.ofMillis(300));
@@ -73,13 +73,13 @@ class EnvironmentDispatcherTest {
     String env = "env_tasks";
     TestProbe<WorkerChannel.Message> other = node.testKit().createTestProbe();
     node.engine().reportWorker(env, new EnvironmentDispatcher.WorkerReport("ws_o", "w-o", other.ref(),
-        Set.of("something-else"), 4, 0));
+        Set.of("something-else"), Map.of(), 4, 0));
     triggerRuns(env, "t-served", 2);
     other.expectNoMessage(Duration.ofMillis(300));
 
     TestProbe<WorkerChannel.Message> serving = node.testKit().createTestProbe();
     node.engine().reportWorker(env, new EnvironmentDispatcher.WorkerReport("ws_s", "w-s", serving.ref(),
-        Set.of("t-served"), 4, 0));
+        Set.of("t-served"), Map.of(), 4, 0));
     expectExecute(serving);
     expectExecute(serving);
     other.expectNoMessage(Duration.ofMillis(100));
@@ -89,7 +89,7 @@ class EnvironmentDispatcherTest {
   void runsOfOneEnvironmentNeverReachAnotherEnvironmentsWorkers() throws Exception {
     TestProbe<WorkerChannel.Message> foreign = node.testKit().createTestProbe();
     node.engine().reportWorker("env_b", new EnvironmentDispatcher.WorkerReport("ws_b", "w-b", foreign.ref(),
-        Set.of("shared-task"), 4, 0));
+        Set.of("shared-task"), Map.of(), 4, 0));
     triggerRuns("env_a", "shared-task", 2);
     foreign.expectNoMessage(Duration.ofMillis(500));
   }

@@ -1,0 +1,146 @@
+package dev.baton.engine.run;
+
+import dev.baton.engine.CborSerializable;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+
+/**
+ * A run's state, folded from its events by {@link RunEntity}. Pure: every method returns a new state.
+ *
+ * @param queuedAt when the run last entered its queue (trigger, end of delay, retry); orders the queue
+ *     and starts the TTL clock
+ * @param retryAt when the next attempt is queued (RETRYING), else null
+ * @param tags the run's tags (the trigger's, plus any added since)
+ * @param metadataJson the run's current metadata (a JSON object's text), or null
+ */
+public record RunState(
+    String runId,
+    RunStatus status,
+    RunSpec spec,
+    Instant createdAt,
+    Instant updatedAt,
+    Instant delayUntil,
+    Instant queuedAt,
+    int attemptCount,
+    Attempt currentAttempt,
+    Instant startedAt,
+    Instant finishedAt,
+    Instant retryAt,
+    String outputJson,
+    RunError error,
+    long durationMs,
+    List<String> tags,
+    String metadataJson)
+    implements CborSerializable {
+
+  public record Attempt(String id, int number, String sessionId, String workerId, Instant leasedAt, Instant startedAt)
+      implements CborSerializable {
+
+    Attempt started(Instant at) {
+      return new Attempt(id, number, sessionId, workerId, leasedAt, at);
+    }
+
+    long runningMillis(Instant end) {
+      return startedAt == null ? 0 : Math.max(0, Duration.between(startedAt, end).toMillis());
+    }
+  }
+
+  public RunState {
+    tags = tags == null ? List.of() : List.copyOf(tags);
+  }
+
+  static RunState empty(String runId) {
+    return new RunState(runId, RunStatus.NEW, null, null, null, null, null, 0, null, null, null, null, null, null, 0,
+        List.of(), null);
+  }
+
+  public boolean exists() {
+    return status != RunStatus.NEW;
+  }
+
+  public boolean belongsTo(String environmentId) {
+    return exists() && spec.environmentId().equals(environmentId);
+  }
+
+  /** A run holding a worker slot and a concurrency slot: leased or executing. */
+  public boolean isRunning() {
+    return status == RunStatus.DEQUEUED || status == RunStatus.EXECUTING;
+  }
+
+  boolean isCurrentAttempt(String attemptId) {
+    return currentAttempt != null && currentAttempt.id().equals(attemptId);
+  }
+
+  int maxAttempts() {
+    return spec.retry().maxAttempts();
+  }
+
+  /** When the TTL expires a run that never started; null without a TTL or once an attempt was leased. */
+  Instant expiresAt() {
+    return spec.ttl() == null || queuedAt == null || attemptCount > 0 ? null : queuedAt.plus(spec.ttl());
+  }
+
+  // ---------------------------------------------------------------- transitions (one per event)
+
+  RunState triggered(RunSpec runSpec, Instant at) {
+    boolean delayed = runSpec.delayUntil() != null && runSpec.delayUntil().isAfter(at);
+    return new RunState(runId, delayed ? RunStatus.DELAYED : RunStatus.QUEUED, runSpec, at, at,
+        delayed ? runSpec.delayUntil() : null, delayed ? null : at, 0, null, null, null, null, null, null, 0,
+        runSpec.tags(), runSpec.metadataJson());
+  }
+
+  RunState rescheduled(Instant until, Instant at) {
+    return new RunState(runId, status, spec, createdAt, at, until, queuedAt, attemptCount, currentAttempt, startedAt,
+        finishedAt, retryAt, outputJson, error, durationMs, tags, metadataJson);
+  }
+
+  RunState enqueued(Instant at) {
+    return new RunState(runId, RunStatus.QUEUED, spec, createdAt, at, null, at, attemptCount, null, startedAt,
+        finishedAt, null, outputJson, error, durationMs, tags, metadataJson);
+  }
+
+  RunState leased(Attempt attempt) {
+    return new RunState(runId, RunStatus.DEQUEUED, spec, createdAt, attempt.leasedAt(), null, queuedAt,
+        attempt.number(), attempt, startedAt, finishedAt, null, outputJson, error, durationMs, tags, metadataJson);
+  }
+
+  RunState attemptStarted(Instant at) {
+    return new RunState(runId, RunStatus.EXECUTING, spec, createdAt, at, null, queuedAt, attemptCount,
+        currentAttempt.started(at), startedAt == null ? at : startedAt, finishedAt, null, outputJson, error,
+        durationMs, tags, metadataJson);
+  }
+
+  /** The current attempt ended in failure; with {@code nextRetryAt} the run waits, else a terminal event follows. */
+  RunState attemptFailed(RunError attemptError, Instant at, Instant nextRetryAt) {
+    RunStatus next = nextRetryAt == null ? status : RunStatus.RETRYING;
+    return new RunState(runId, next, spec, createdAt, at, null, queuedAt, attemptCount, null, startedAt, finishedAt,
+        nextRetryAt, outputJson, attemptError, durationMs + currentAttempt.runningMillis(at), tags, metadataJson);
+  }
+
+  RunState succeeded(String output, Instant at) {
+    return new RunState(runId, RunStatus.COMPLETED, spec, createdAt, at, null, queuedAt, attemptCount, null,
+        startedAt, at, null, output, null, durationMs + currentAttempt.runningMillis(at), tags, metadataJson);
+  }
+
+  /** A terminal event other than success; an attempt still running is closed at {@code at}. */
+  RunState ended(RunStatus finalStatus, RunError runError, Instant at) {
+    long duration = durationMs + (currentAttempt == null ? 0 : currentAttempt.runningMillis(at));
+    return new RunState(runId, finalStatus, spec, createdAt, at, null, queuedAt, attemptCount, null, startedAt, at,
+        null, null, runError, duration, tags, metadataJson);
+  }
+
+  RunState tagged(List<String> added, Instant at) {
+    LinkedHashSet<String> all = new LinkedHashSet<>(tags);
+    all.addAll(added);
+    return new RunState(runId, status, spec, createdAt, at, delayUntil, queuedAt, attemptCount, currentAttempt,
+        startedAt, finishedAt, retryAt, outputJson, error, durationMs, new ArrayList<>(all), metadataJson);
+  }
+
+  RunState withMetadata(String metadata, Instant at) {
+    return new RunState(runId, status, spec, createdAt, at, delayUntil, queuedAt, attemptCount, currentAttempt,
+        startedAt, finishedAt, retryAt, outputJson, error, durationMs, tags, metadata);
+  }
+}
