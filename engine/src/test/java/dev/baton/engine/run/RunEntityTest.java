@@ -37,6 +37,8 @@ class RunEntityTest {
 
   private static ActorTestKit testKit;
 
+  /** Each test its own run: the testkit's in-memory journal outlives a test. */
+  private final String runId = "run_" + dev.baton.engine.Ids.random(12);
   private final MutableClock clock = new MutableClock(Instant.parse("2026-11-28T10:00:00Z"));
   private TestProbe<EnvironmentDispatcher.Command> dispatcher;
   private TestProbe<WorkerChannel.Message> worker;
@@ -59,9 +61,36 @@ class RunEntityTest {
     dispatcher = testKit.createTestProbe();
     worker = testKit.createTestProbe();
     dispatchReplies = testKit.createTestProbe();
-    run = EventSourcedBehaviorTestKit.create(testKit.system(),
-        RunEntity.create("run_abc", SETTINGS, clock, RandomGenerator.of("L64X128MixRandom"), env -> dispatcher.ref()),
+    run = runWithClock(clock);
+  }
+
+  /** Delay and TTL tests need the entity's clock to move with its (real-time) timers. */
+  private EventSourcedBehaviorTestKit<RunEntity.Command, RunEntity.Event, RunState> runWithClock(Clock entityClock) {
+    return EventSourcedBehaviorTestKit.create(testKit.system(),
+        RunEntity.create(runId, SETTINGS, entityClock, RandomGenerator.of("L64X128MixRandom"),
+            env -> dispatcher.ref()),
         EventSourcedBehaviorTestKit.enabledSerializationSettings());
+  }
+
+  private static RunSpec spec(RetryPolicy retry, Instant delayUntil, Duration ttl, Integer maxDurationSeconds) {
+    return new RunSpec(ENV, "hello-world", "task/hello-world", "{\"name\":\"Ada\"}", "application/json",
+        List.of("a", "b"), "{\"k\":1}", null, retry, maxDurationSeconds, false, "tenant-1", 5_000, delayUntil, ttl,
+        null);
+  }
+
+  private RunState triggerWith(RunSpec runSpec) {
+    var result = run.<StatusReply<RunState>>runCommand(replyTo -> new RunEntity.Trigger(runSpec, replyTo));
+    assertTrue(result.reply().isSuccess());
+    return result.state();
+  }
+
+  private <T> T expectDispatcherMessage(Class<T> type) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+    while (true) {
+      EnvironmentDispatcher.Command message =
+          dispatcher.receiveMessage(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+      if (type.isInstance(message)) return type.cast(message);
+    }
   }
 
   private static RunSpec spec(RetryPolicy retry) {
@@ -87,7 +116,7 @@ class RunEntityTest {
     while (true) {
       EnvironmentDispatcher.Command message = dispatcher.receiveMessage(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
       if (message instanceof EnvironmentDispatcher.Enqueue enqueue) {
-        assertEquals("run_abc", enqueue.runId());
+        assertEquals(runId, enqueue.runId());
         assertEquals("hello-world", enqueue.taskId());
         return enqueue;
       }
@@ -96,7 +125,7 @@ class RunEntityTest {
 
   private WorkerChannel.Execute lease() {
     var result = run.<RunEntity.DispatchReply>runCommand(replyTo -> new RunEntity.Dispatch("ws_1", "worker-1", worker.ref(), replyTo));
-    assertEquals(new RunEntity.DispatchReply("run_abc", "ws_1", true), result.reply());
+    assertEquals(new RunEntity.DispatchReply(runId, "ws_1", true), result.reply());
     return worker.expectMessageClass(WorkerChannel.Execute.class);
   }
 
@@ -391,6 +420,192 @@ class RunEntityTest {
       assertTrue(retrigger.hasNoEvents());
       assertEquals(RunStatus.COMPLETED, retrigger.reply().getValue().status());
       assertEquals("1", run.getState().outputJson());
+    }
+  }
+
+
+  @Nested
+  class WhenDelayed {
+    @Test
+    void aDelayedRunWaitsThenQueuesItself() {
+      run = runWithClock(Clock.systemUTC());
+      Instant until = Instant.now().plusMillis(300);
+      RunState state = triggerWith(spec(RetryPolicy.DEFAULT, until, null, null));
+      assertEquals(RunStatus.DELAYED, state.status());
+      assertEquals(until, state.delayUntil());
+      EnvironmentDispatcher.Enqueue enqueue = expectEnqueue();
+      assertFalse(Instant.now().isBefore(until), "queued before its delay");
+      assertEquals("tenant-1", enqueue.concurrencyKey());
+      assertEquals(run.getState().queuedAt().toEpochMilli() - 5_000, enqueue.score(), "priority is a head start");
+      assertEquals(RunStatus.QUEUED, run.getState().status());
+    }
+
+    @Test
+    void rescheduleMovesTheDelayAndIsRefusedOnceQueued() {
+      run = runWithClock(Clock.systemUTC());
+      triggerWith(spec(RetryPolicy.DEFAULT, Instant.now().plusSeconds(60), null, null));
+      Instant sooner = Instant.now().plusMillis(200);
+      var moved = run.<StatusReply<RunState>>runCommand(r -> new RunEntity.Reschedule(sooner, r));
+      assertEquals(sooner, moved.eventOfType(RunEntity.RunRescheduled.class).delayUntil());
+      expectEnqueue();
+      var refused = run.<StatusReply<RunState>>runCommand(r -> new RunEntity.Reschedule(Instant.now(), r));
+      assertTrue(refused.hasNoEvents());
+      assertEquals(RunEntity.NOT_DELAYED, refused.reply().getError().getMessage());
+    }
+
+    @Test
+    void cancelEndsADelayedRun() {
+      triggerWith(spec(RetryPolicy.DEFAULT, clock.instant().plusSeconds(60), null, null));
+      var canceled = run.<StatusReply<RunState>>runCommand(RunEntity.Cancel::new);
+      canceled.eventOfType(RunEntity.RunCanceled.class);
+      assertEquals(RunStatus.CANCELED, canceled.reply().getValue().status());
+      expectDispatcherMessage(EnvironmentDispatcher.Withdraw.class);
+    }
+  }
+
+  @Nested
+  class Ttl {
+    @Test
+    void aRunThatDoesNotStartWithinItsTtlExpires() {
+      run = runWithClock(Clock.systemUTC());
+      triggerWith(spec(RetryPolicy.DEFAULT, null, Duration.ofMillis(300), null));
+      expectDispatcherMessage(EnvironmentDispatcher.Withdraw.class);
+      RunState state = run.getState();
+      assertEquals(RunStatus.EXPIRED, state.status());
+      assertTrue(state.status().isFinal());
+      assertNotNull(state.finishedAt());
+    }
+
+    @Test
+    void aLeasedRunNoLongerExpires() {
+      run = runWithClock(Clock.systemUTC());
+      triggerWith(spec(RetryPolicy.DEFAULT, null, Duration.ofMillis(300), null));
+      expectEnqueue();
+      String attemptId = lease().attemptId();
+      run.<StatusReply<Done>>runCommand(r -> new RunEntity.StartAttempt(attemptId, r));
+      for (int i = 0; i < 3; i++) { // past the TTL, with the lease kept alive
+        sleep(Duration.ofMillis(200));
+        run.<StatusReply<Done>>runCommand(r -> new RunEntity.Heartbeat(attemptId, r));
+      }
+      assertEquals(RunStatus.EXECUTING, run.getState().status());
+    }
+  }
+
+  @Nested
+  class MaxDuration {
+    @Test
+    void anAttemptRunningTooLongEndsTheRunTimedOutAndStopsTheWorker() {
+      run = runWithClock(Clock.systemUTC());
+      triggerWith(spec(noBackoff(3), null, null, 1));
+      expectEnqueue();
+      String attemptId = lease().attemptId();
+      run.<StatusReply<Done>>runCommand(r -> new RunEntity.StartAttempt(attemptId, r));
+      for (int i = 0; i < 6; i++) { // heartbeats keep the lease; only maxDuration may end it
+        run.<StatusReply<Done>>runCommand(r -> new RunEntity.Heartbeat(attemptId, r));
+        sleep(Duration.ofMillis(250));
+      }
+      WorkerChannel.CancelAttempt cancel = worker.expectMessageClass(WorkerChannel.CancelAttempt.class);
+      assertEquals(attemptId, cancel.attemptId());
+      RunState state = run.getState();
+      assertEquals(RunStatus.TIMED_OUT, state.status());
+      assertEquals(1, state.attemptCount(), "maxDuration is not retried");
+      assertStale(complete(attemptId, "late"));
+    }
+  }
+
+  @Nested
+  class Cancel {
+    @Test
+    void cancelOfAQueuedRunWithdrawsIt() {
+      trigger(RetryPolicy.DEFAULT);
+      var canceled = run.<StatusReply<RunState>>runCommand(RunEntity.Cancel::new);
+      assertEquals(RunStatus.CANCELED, canceled.state().status());
+      expectDispatcherMessage(EnvironmentDispatcher.Withdraw.class);
+      var dispatch = run.<RunEntity.DispatchReply>runCommand(r -> new RunEntity.Dispatch("ws_1", "w", worker.ref(), r));
+      assertFalse(dispatch.reply().accepted());
+    }
+
+    @Test
+    void cancelOfAnExecutingRunTellsTheWorkerAndFencesItsAttempt() {
+      String attemptId = executing(RetryPolicy.DEFAULT);
+      clock.advance(Duration.ofMillis(100));
+      var canceled = run.<StatusReply<RunState>>runCommand(RunEntity.Cancel::new);
+      assertEquals(RunStatus.CANCELED, canceled.state().status());
+      assertEquals(100, canceled.state().durationMs());
+      assertEquals(new WorkerChannel.CancelAttempt(runId, attemptId, "run canceled"),
+          worker.expectMessageClass(WorkerChannel.CancelAttempt.class));
+      assertStale(complete(attemptId, "1"));
+    }
+
+    @Test
+    void cancelOfARetryingRunEndsIt() {
+      String attemptId = executing(new RetryPolicy(3, 1, 60_000, 60_000, false));
+      run.<StatusReply<Done>>runCommand(r -> new RunEntity.FailAttempt(attemptId, new RunError("E", "m", null), true, r));
+      assertEquals(RunStatus.CANCELED, run.<StatusReply<RunState>>runCommand(RunEntity.Cancel::new).state().status());
+    }
+
+    @Test
+    void cancelOfAFinishedRunChangesNothing() {
+      String attemptId = executing(RetryPolicy.DEFAULT);
+      complete(attemptId, "1");
+      var again = run.<StatusReply<RunState>>runCommand(RunEntity.Cancel::new);
+      assertTrue(again.hasNoEvents());
+      assertEquals(RunStatus.COMPLETED, again.reply().getValue().status());
+    }
+  }
+
+  @Nested
+  class TagsAndMetadata {
+    @Test
+    void tagsAreDedupedAndLimited() {
+      trigger(RetryPolicy.DEFAULT);
+      var added = run.<StatusReply<RunState>>runCommand(r -> new RunEntity.AddTags(List.of("b", "c", "c"), r));
+      assertEquals(List.of("c"), added.eventOfType(RunEntity.TagsAdded.class).tags());
+      assertEquals(List.of("a", "b", "c"), added.state().tags());
+      assertTrue(run.<StatusReply<RunState>>runCommand(r -> new RunEntity.AddTags(List.of("a"), r)).hasNoEvents());
+      var tooMany = run.<StatusReply<RunState>>runCommand(r -> new RunEntity.AddTags(
+          List.of("1", "2", "3", "4", "5", "6", "7", "8"), r));
+      assertTrue(tooMany.hasNoEvents());
+      assertTrue(tooMany.reply().getError().getMessage().startsWith(RunEntity.TOO_MANY_TAGS));
+    }
+
+    @Test
+    void metadataOperationsApplyInOrderAndTheLimitHolds() {
+      trigger(RetryPolicy.DEFAULT);
+      var updated = run.<StatusReply<RunState>>runCommand(r -> new RunEntity.UpdateMetadata(List.of(
+          new MetadataOperation(MetadataOperation.Type.INCREMENT, "k", "2"),
+          new MetadataOperation(MetadataOperation.Type.APPEND, "$.log.lines", "\"x\"")), null, r));
+      assertEquals("{\"k\":3,\"log\":{\"lines\":[\"x\"]}}", updated.state().metadataJson());
+      String big = "\"" + "x".repeat(300 * 1024) + "\"";
+      var tooLarge = run.<StatusReply<RunState>>runCommand(r -> new RunEntity.UpdateMetadata(List.of(
+          new MetadataOperation(MetadataOperation.Type.SET, "big", big)), null, r));
+      assertTrue(tooLarge.hasNoEvents());
+      assertTrue(tooLarge.reply().getError().getMessage().startsWith(RunEntity.METADATA_TOO_LARGE));
+    }
+
+    @Test
+    void aWorkerUpdatesMetadataOnlyThroughItsCurrentAttempt() {
+      String attemptId = executing(RetryPolicy.DEFAULT);
+      var fenced = run.<StatusReply<RunState>>runCommand(r -> new RunEntity.UpdateMetadata(List.of(
+          new MetadataOperation(MetadataOperation.Type.SET, "p", "1")), "att_old", r));
+      assertTrue(fenced.hasNoEvents());
+      assertEquals(RunEntity.STALE_ATTEMPT, fenced.reply().getError().getMessage());
+      var applied = run.<StatusReply<RunState>>runCommand(r -> new RunEntity.UpdateMetadata(List.of(
+          new MetadataOperation(MetadataOperation.Type.SET, "p", "1")), attemptId, r));
+      assertEquals("{\"k\":1,\"p\":1}", applied.state().metadataJson());
+    }
+  }
+
+  @Nested
+  class Wake {
+    @Test
+    void wakeReEnqueuesAQueuedRunAndReRegistersARunningOne() {
+      trigger(RetryPolicy.DEFAULT);
+      assertNoEventsFor(new RunEntity.Wake());
+      expectEnqueue();
+      lease();
+      assertNoEventsFor(new RunEntity.Wake());
+      assertEquals(runId, expectDispatcherMessage(EnvironmentDispatcher.Occupying.class).runId());
     }
   }
 
