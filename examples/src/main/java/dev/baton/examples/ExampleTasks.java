@@ -1,8 +1,11 @@
 package dev.baton.examples;
 
+import dev.baton.sdk.task.MetadataOperation;
 import dev.baton.sdk.task.RetryPolicy;
 import dev.baton.sdk.task.Task;
+import dev.baton.sdk.task.TaskContext;
 
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -14,6 +17,7 @@ public final class ExampleTasks {
     public static final String HELLO_WORLD = "hello-world";
     public static final String SLEEP = "sleep";
     public static final String FAIL = "fail";
+    public static final String PROGRESS = "progress";
 
     /** Payload of {@code hello-world}. */
     public record HelloPayload(String name) {
@@ -33,6 +37,14 @@ public final class ExampleTasks {
 
     /** Payload of {@code fail}. */
     public record FailPayload(String message) {
+    }
+
+    /** Payload of {@code progress}. */
+    public record ProgressPayload(int steps, long stepMs) {
+    }
+
+    /** Output of {@code progress}. */
+    public record Progressed(int steps) {
     }
 
     private ExampleTasks() {
@@ -67,8 +79,29 @@ public final class ExampleTasks {
         }).retry(new RetryPolicy(2, 2, 100, 1000, false)).build();
     }
 
-    /** All three, as the example worker registers them. */
+    /**
+     * {@code {steps, stepMs}} → works through the steps, reporting {@code progress: {done, total}}
+     * in the run's metadata after each → {@code {steps}}: the task for observing metadata and
+     * cancellation. Its queue {@code reports} runs one run per concurrency key (say, per user) and
+     * four across all keys. Canceling the run (or its maxDuration of 10 minutes passing) interrupts
+     * the sleep; {@link TaskContext#throwIfCancelled()} covers work that does not block.
+     */
+    public static Task<ProgressPayload, Progressed> progress() {
+        return Task.define(PROGRESS, ProgressPayload.class, (payload, ctx) -> {
+            int steps = payload == null ? 3 : payload.steps();
+            long stepMs = payload == null ? 100 : payload.stepMs();
+            for (int done = 1; done <= steps; done++) {
+                ctx.throwIfCancelled();
+                Thread.sleep(stepMs);
+                ctx.updateMetadata(MetadataOperation.set("$.progress.done", done),
+                        MetadataOperation.set("$.progress.total", steps));
+            }
+            return new Progressed(steps);
+        }).queue("reports", 1, 4).maxDuration(Duration.ofMinutes(10)).build();
+    }
+
+    /** All four, as the example worker registers them. */
     public static List<Task<?, ?>> all() {
-        return List.of(helloWorld(), sleep(), fail());
+        return List.of(helloWorld(), sleep(), fail(), progress());
     }
 }

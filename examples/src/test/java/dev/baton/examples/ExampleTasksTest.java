@@ -3,6 +3,8 @@ package dev.baton.examples;
 import dev.baton.examples.ExampleTasks.FailPayload;
 import dev.baton.examples.ExampleTasks.Greeting;
 import dev.baton.examples.ExampleTasks.HelloPayload;
+import dev.baton.examples.ExampleTasks.ProgressPayload;
+import dev.baton.examples.ExampleTasks.Progressed;
 import dev.baton.examples.ExampleTasks.SleepPayload;
 import dev.baton.examples.ExampleTasks.Slept;
 import dev.baton.sdk.task.Task;
@@ -46,6 +48,18 @@ class ExampleTasksTest {
         RuntimeException e = assertThrows(RuntimeException.class,
                 () -> task.handler().run(new FailPayload("nope"), context(task.id())));
         assertEquals("nope", e.getMessage());
+    }
+
+    @Test
+    void progressReportsThroughMetadata() throws Exception {
+        Task<ProgressPayload, Progressed> task = ExampleTasks.progress();
+        assertEquals(OptionalInt.of(1), task.concurrencyLimit());
+        assertEquals(OptionalInt.of(4), task.globalConcurrencyLimit());
+        TaskContext ctx = context(task.id());
+        assertEquals(new Progressed(3), task.handler().run(new ProgressPayload(3, 1), ctx));
+        assertEquals(3, ctx.metadata().at("/progress/done").asInt());
+        assertEquals(3, ctx.metadata().at("/progress/total").asInt());
+        assertEquals(4, ExampleTasks.all().size());
     }
 
     @Test

@@ -14,7 +14,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.engine.Engine;
 import dev.baton.engine.Ids;
 import dev.baton.engine.environment.Environment;
-import dev.baton.engine.run.RunEntity;
+import dev.baton.engine.run.RunState;
 import dev.baton.engine.run.RunStatus;
 import dev.baton.engine.run.TriggerRequest;
 import dev.baton.engine.testkit.TestNode;
@@ -51,7 +51,9 @@ class WorkerGatewayTest {
 
   @BeforeAll
   static void start() throws Exception {
-    node = TestNode.start("worker-gateway-test");
+    // a small metadata limit, so "too large" is reachable within one worker message
+    node = TestNode.start("worker-gateway-test",
+        com.typesafe.config.ConfigFactory.parseString("baton.engine.run.max-metadata-size = 2k"));
     gateway = new WorkerGateway(node.system(), node.engine(), node.directory());
     binding = Http.get(node.system()).newServerAt("127.0.0.1", 0).bind(gateway.route())
         .toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -111,7 +113,7 @@ class WorkerGatewayTest {
       assertEquals(3000, welcome.path("leaseTimeoutMs").asLong());
 
       String runId = trigger(new TriggerRequest("hello-world", "{\"name\":\"Ada\"}", "application/json",
-          List.of("a"), "{\"k\":1}", "idem-1", null, false));
+          List.of("a"), "{\"k\":1}", "idem-1", null, false, null, null, 0, null, null, null, null));
 
       JsonNode execute = worker.expect("execute");
       String attemptId = execute.path("attemptId").asText();
@@ -139,7 +141,7 @@ class WorkerGatewayTest {
       worker.send(started(attemptId));
       awaitRun(runId, state -> state.status() == RunStatus.EXECUTING);
       worker.send(completed(attemptId, "{\"greeting\":\"Hello, Ada!\"}"));
-      RunEntity.State done = awaitRun(runId, state -> state.status() == RunStatus.COMPLETED);
+      RunState done = awaitRun(runId, state -> state.status() == RunStatus.COMPLETED);
       assertEquals(RawWorker.JSON.readTree("{\"greeting\":\"Hello, Ada!\"}"), RawWorker.JSON.readTree(done.outputJson()));
       assertEquals(1, done.attemptCount());
     }
@@ -148,7 +150,8 @@ class WorkerGatewayTest {
   @Test
   void leavesPayloadOutWhenTheRunHasNoneAndStoresANullOutput() throws Exception {
     try (RawWorker worker = RawWorker.connectAndHello(port, token, "w-1", 1, "[{\"id\":\"no-payload\"}]")) {
-      String runId = trigger(new TriggerRequest("no-payload", null, null, List.of(), null, null, null, false));
+      String runId = trigger(new TriggerRequest("no-payload", null, null, List.of(), null, null, null, false, null, null,
+          0, null, null, null, null));
       JsonNode execute = worker.expect("execute");
       assertFalse(execute.has("payload"));
       assertFalse(execute.path("context").path("run").has("metadata"));
@@ -167,7 +170,7 @@ class WorkerGatewayTest {
       String attemptId = worker.expect("execute").path("attemptId").asText();
       worker.send(started(attemptId));
       worker.send(completed(attemptId, "{\"n\":1}"));
-      RunEntity.State done = awaitRun(runId, state -> state.status() == RunStatus.COMPLETED);
+      RunState done = awaitRun(runId, state -> state.status() == RunStatus.COMPLETED);
 
       long before = gateway.staleMessagesRejected();
       worker.send(completed(attemptId, "{\"n\":2}"));
@@ -240,7 +243,7 @@ class WorkerGatewayTest {
         assertNotEquals(attempt1, attempt2);
         second.send(started(attempt2));
         second.send(completed(attempt2, "\"ok\""));
-        RunEntity.State done = awaitRun(runId, state -> state.status() == RunStatus.COMPLETED);
+        RunState done = awaitRun(runId, state -> state.status() == RunStatus.COMPLETED);
         assertEquals(2, done.attemptCount());
         assertEquals("\"ok\"", done.outputJson());
       }
@@ -269,12 +272,209 @@ class WorkerGatewayTest {
           {"type":"failed","attemptId":"%s","error":{"message":"nope","name":"Fatal","stackTrace":"at x"},
            "retryable":false}""".formatted(attempt2));
 
-      RunEntity.State failed = awaitRun(runId, state -> state.status() == RunStatus.FAILED);
+      RunState failed = awaitRun(runId, state -> state.status() == RunStatus.FAILED);
       assertEquals(2, failed.attemptCount());
       assertEquals("nope", failed.error().message());
       assertEquals("Fatal", failed.error().name());
       assertEquals("at x", failed.error().stackTrace());
     }
+  }
+
+  // ---------------------------------------------------------------- (h) cancel and maxDuration
+
+  @Test
+  void cancelTellsTheWorkerFreesItsSlotAndRejectsLaterMessagesUncounted() throws Exception {
+    try (RawWorker worker = RawWorker.connectAndHello(port, token, "w-1", 1, "[{\"id\":\"cancelable\"}]")) {
+      String first = trigger(request("cancelable"));
+      String attempt1 = worker.expect("execute").path("attemptId").asText();
+      worker.send(started(attempt1));
+      awaitRun(first, state -> state.status() == RunStatus.EXECUTING);
+      String second = trigger(request("cancelable"));
+      assertTrue(worker.poll(Duration.ofMillis(300)).isEmpty(), "the only slot is taken");
+
+      assertEquals(RunStatus.CANCELED, engine().runs().cancel(environment.id(), first).toCompletableFuture()
+          .get(10, TimeUnit.SECONDS).orElseThrow().status());
+      JsonNode cancel = worker.expect("cancel");
+      assertEquals(attempt1, cancel.path("attemptId").asText());
+      assertEquals(first, cancel.path("runId").asText());
+      assertEquals("run canceled", cancel.path("reason").asText());
+
+      JsonNode execute = worker.expect("execute");
+      assertEquals(second, execute.path("runId").asText(), "the freed slot takes the queued run");
+
+      long before = gateway.staleMessagesRejected();
+      worker.send(completed(attempt1, "\"too late\""));
+      JsonNode rejected = worker.expect("rejected");
+      assertEquals(attempt1, rejected.path("attemptId").asText());
+      assertEquals("attempt canceled", rejected.path("reason").asText());
+      assertEquals(before, gateway.staleMessagesRejected(), "a message about a canceled attempt is not stale");
+      assertEquals(RunStatus.CANCELED, run(first).status());
+
+      String attempt2 = execute.path("attemptId").asText();
+      worker.send(completed(attempt2, "2"));
+      awaitRun(second, state -> state.status() == RunStatus.COMPLETED);
+    }
+  }
+
+  @Test
+  void cancelOfAQueuedRunNeverReachesTheWorker() throws Exception {
+    try (RawWorker worker = RawWorker.connectAndHello(port, token, "w-1", 1, "[{\"id\":\"quick-cancel\"}]")) {
+      String first = trigger(request("quick-cancel"));
+      String attempt1 = worker.expect("execute").path("attemptId").asText();
+      String second = trigger(request("quick-cancel"));
+      assertEquals(RunStatus.CANCELED, engine().runs().cancel(environment.id(), second).toCompletableFuture()
+          .get(10, TimeUnit.SECONDS).orElseThrow().status());
+      worker.send(completed(attempt1, "1"));
+      awaitRun(first, state -> state.status() == RunStatus.COMPLETED);
+      Optional<JsonNode> extra = worker.poll(Duration.ofMillis(500));
+      assertTrue(extra.isEmpty(), () -> "nothing about the canceled queued run: " + extra.get());
+    }
+  }
+
+  @Test
+  void maxDurationIsInTheContextAndExceedingItCancelsTheAttempt() throws Exception {
+    try (RawWorker worker = RawWorker.connectAndHello(port, token, "w-1", 1,
+        "[{\"id\":\"slowpoke\",\"maxDurationSeconds\":1}]")) {
+      String runId = trigger(request("slowpoke"));
+      JsonNode execute = worker.expect("execute");
+      assertEquals(1, execute.path("context").path("run").path("maxDuration").asInt());
+      String attemptId = execute.path("attemptId").asText();
+      worker.send(started(attemptId));
+
+      JsonNode cancel = worker.expect("cancel");
+      assertEquals(attemptId, cancel.path("attemptId").asText());
+      assertEquals("maxDuration exceeded", cancel.path("reason").asText());
+      assertEquals(RunStatus.TIMED_OUT, awaitRun(runId, state -> state.status() == RunStatus.TIMED_OUT).status());
+      worker.send(heartbeat(attemptId));
+      assertEquals("attempt canceled", worker.expect("rejected").path("reason").asText());
+    }
+  }
+
+  // ---------------------------------------------------------------- (i) metadata
+
+  @Test
+  void metadataFromTheWorkerUpdatesTheRun() throws Exception {
+    try (RawWorker worker = RawWorker.connectAndHello(port, token, "w-1", 1, "[{\"id\":\"reporter\"}]")) {
+      String runId = trigger(new TriggerRequest("reporter", "{}", "application/json", List.of(), "{\"k\":1}", null,
+          null, false, null, null, 0, null, null, null, null));
+      String attemptId = worker.expect("execute").path("attemptId").asText();
+      worker.send(started(attemptId));
+      worker.send(metadata(attemptId, "m1", """
+          [{"type":"set","key":"progress","value":0.5},{"type":"increment","key":"$.counts.done"},
+           {"type":"append","key":"log","value":"step 1"}]"""));
+
+      JsonNode updated = worker.expect("metadataUpdated");
+      assertEquals(attemptId, updated.path("attemptId").asText());
+      assertEquals("m1", updated.path("requestId").asText());
+      JsonNode expected = RawWorker.JSON.readTree("{\"k\":1,\"progress\":0.5,\"counts\":{\"done\":1},\"log\":[\"step 1\"]}");
+      assertEquals(expected, updated.path("metadata"));
+      assertEquals(expected, RawWorker.JSON.readTree(run(runId).metadataJson()));
+
+      worker.send(metadata(attemptId, null, "[{\"type\":\"update\",\"value\":{\"fresh\":true}}]"));
+      JsonNode replaced = worker.expect("metadataUpdated");
+      assertFalse(replaced.has("requestId"));
+      assertEquals(RawWorker.JSON.readTree("{\"fresh\":true}"), replaced.path("metadata"));
+
+      worker.send(completed(attemptId, "1"));
+      RunState done = awaitRun(runId, state -> state.status() == RunStatus.COMPLETED);
+      assertEquals(RawWorker.JSON.readTree("{\"fresh\":true}"), RawWorker.JSON.readTree(done.metadataJson()));
+    }
+  }
+
+  @Test
+  void invalidOrTooLargeMetadataIsRejectedAndTheSocketStaysOpen() throws Exception {
+    try (RawWorker worker = RawWorker.connectAndHello(port, token, "w-1", 1, "[{\"id\":\"bad-reporter\"}]")) {
+      String runId = trigger(request("bad-reporter"));
+      String attemptId = worker.expect("execute").path("attemptId").asText();
+      worker.send(started(attemptId));
+
+      worker.send(metadata(attemptId, "bad", "[{\"type\":\"explode\",\"key\":\"k\"}]"));
+      JsonNode invalid = worker.expect("metadataRejected");
+      assertEquals(attemptId, invalid.path("attemptId").asText());
+      assertEquals("bad", invalid.path("requestId").asText());
+      assertTrue(invalid.path("reason").asText().contains("explode"), invalid.toString());
+
+      worker.send(metadata(attemptId, "big", "[{\"type\":\"set\",\"key\":\"blob\",\"value\":\"" + "x".repeat(3000) + "\"}]"));
+      JsonNode tooLarge = worker.expect("metadataRejected");
+      assertEquals("big", tooLarge.path("requestId").asText());
+      assertTrue(tooLarge.path("reason").asText().contains("metadata too large"), tooLarge.toString());
+      assertEquals(null, run(runId).metadataJson(), "nothing was applied");
+
+      worker.send(metadata(attemptId, "ok", "[{\"type\":\"set\",\"key\":\"a\",\"value\":1}]"));
+      assertEquals("ok", worker.expect("metadataUpdated").path("requestId").asText());
+      worker.send(completed(attemptId, "1"));
+      awaitRun(runId, state -> state.status() == RunStatus.COMPLETED);
+    }
+  }
+
+  @Test
+  void metadataAboutAStaleAttemptIsRejected() throws Exception {
+    try (RawWorker worker = RawWorker.connectAndHello(port, token, "w-1", 1,
+        "[{\"id\":\"stale-reporter\"," + FAST_RETRY + "}]")) {
+      String runId = trigger(request("stale-reporter"));
+      String first = worker.expect("execute").path("attemptId").asText();
+      // no started: the lease expires and the run waits for attempt 2, while this session still holds attempt 1
+      awaitRun(runId, state -> state.attemptCount() == 1 && state.status() == RunStatus.QUEUED);
+
+      long before = gateway.staleMessagesRejected();
+      worker.send(metadata(first, "m1", "[{\"type\":\"set\",\"key\":\"a\",\"value\":1}]"));
+      JsonNode rejected = worker.expect("rejected");
+      assertEquals(first, rejected.path("attemptId").asText());
+      assertEquals("stale attempt", rejected.path("reason").asText());
+      assertEquals(before + 1, gateway.staleMessagesRejected(), "the engine fenced it");
+      assertEquals(null, run(runId).metadataJson());
+
+      JsonNode second = worker.expect("execute");
+      String attempt2 = second.path("attemptId").asText();
+      worker.send(completed(attempt2, "2"));
+      awaitRun(runId, state -> state.status() == RunStatus.COMPLETED);
+      worker.send(metadata(attempt2, null, "[{\"type\":\"set\",\"key\":\"a\",\"value\":1}]"));
+      assertEquals(attempt2, worker.expect("rejected").path("attemptId").asText(), "after completed it is stale");
+    }
+  }
+
+  // ---------------------------------------------------------------- (j) queue limits
+
+  @Test
+  void theDispatcherRespectsTheQueueLimitsOfTheHello() throws Exception {
+    try (RawWorker worker = RawWorker.connectAndHello(port, token, "w-1", 5,
+        "[{\"id\":\"limited\",\"queue\":{\"name\":\"limited-q\",\"concurrencyLimit\":2}}]")) {
+      for (int i = 0; i < 5; i++) trigger(request("limited"));
+      assertEquals(5, drainRespectingLimit(worker, 2, 5));
+    }
+  }
+
+  @Test
+  void theGlobalConcurrencyLimitCapsAllKeysOfAQueue() throws Exception {
+    try (RawWorker worker = RawWorker.connectAndHello(port, token, "w-1", 6, """
+        [{"id":"per-user","queue":{"name":"per-user-q","concurrencyLimit":2,"globalConcurrencyLimit":3}}]""")) {
+      for (String key : List.of("a", "a", "a", "b", "b", "b")) {
+        trigger(new TriggerRequest("per-user", "{}", "application/json", List.of(), null, null, null, false, null, key,
+            0, null, null, null, null));
+      }
+      assertEquals(6, drainRespectingLimit(worker, 3, 6));
+    }
+  }
+
+  /** Answers executes one at a time, checking that no more than {@code limit} are ever unanswered. */
+  private static int drainRespectingLimit(RawWorker worker, int limit, int runs) throws Exception {
+    java.util.ArrayDeque<String> unanswered = new java.util.ArrayDeque<>();
+    int done = 0;
+    while (done < runs) {
+      Optional<JsonNode> next = worker.poll(unanswered.size() < limit && done + unanswered.size() < runs
+          ? WAIT : Duration.ofMillis(400));
+      if (next.isPresent()) {
+        assertEquals("execute", next.get().path("type").asText(), next.get().toString());
+        unanswered.add(next.get().path("attemptId").asText());
+        assertTrue(unanswered.size() <= limit, "more than " + limit + " unanswered executes: " + unanswered);
+      } else {
+        assertFalse(unanswered.isEmpty(), "no execute arrived although runs are waiting");
+        String attemptId = unanswered.poll();
+        worker.send(completed(attemptId, "0"));
+        done++;
+      }
+    }
+    return done;
   }
 
   // ---------------------------------------------------------------- (g) protocol errors
@@ -349,20 +549,21 @@ class WorkerGatewayTest {
   }
 
   private static TriggerRequest request(String taskId) {
-    return new TriggerRequest(taskId, "{}", "application/json", List.of(), null, null, null, false);
+    return new TriggerRequest(taskId, "{}", "application/json", List.of(), null, null, null, false, null, null, 0, null,
+        null, null, null);
   }
 
   private String trigger(TriggerRequest request) throws Exception {
-    return engine().runs().trigger(environment.id(), request).toCompletableFuture().get(10, TimeUnit.SECONDS).runId();
+    return engine().runs().trigger(environment.id(), request).toCompletableFuture().get(10, TimeUnit.SECONDS).run().runId();
   }
 
-  private RunEntity.State run(String runId) throws Exception {
+  private RunState run(String runId) throws Exception {
     return engine().runs().get(environment.id(), runId).toCompletableFuture().get(10, TimeUnit.SECONDS).orElseThrow();
   }
 
-  private RunEntity.State awaitRun(String runId, Predicate<RunEntity.State> condition) throws Exception {
+  private RunState awaitRun(String runId, Predicate<RunState> condition) throws Exception {
     Instant deadline = Instant.now().plus(WAIT);
-    RunEntity.State state = run(runId);
+    RunState state = run(runId);
     while (!condition.test(state)) {
       if (Instant.now().isAfter(deadline)) throw new AssertionError("run never reached the expected state: " + state);
       TestNode.sleep(Duration.ofMillis(50));
@@ -395,6 +596,11 @@ class WorkerGatewayTest {
 
   private static String heartbeat(String attemptId) {
     return "{\"type\":\"heartbeat\",\"attemptId\":\"" + attemptId + "\"}";
+  }
+
+  private static String metadata(String attemptId, String requestId, String operationsJson) {
+    return "{\"type\":\"metadata\",\"attemptId\":\"" + attemptId + "\""
+        + (requestId == null ? "" : ",\"requestId\":\"" + requestId + "\"") + ",\"operations\":" + operationsJson + "}";
   }
 
   private static String completed(String attemptId, String outputJson) {

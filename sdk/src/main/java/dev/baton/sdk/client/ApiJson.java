@@ -32,6 +32,7 @@ final class ApiJson {
             }
             putIfPresent(json, "maxAttempts", options.maxAttempts());
             putIfPresent(json, "idempotencyKey", options.idempotencyKey());
+            putIfPresent(json, "idempotencyKeyTTL", options.idempotencyKeyTTL());
             if (options.queue() != null) {
                 json.putObject("queue").put("name", options.queue());
             }
@@ -83,7 +84,10 @@ final class ApiJson {
                 Json.valueOrNull(json, "output"),
                 error,
                 Json.valueOrNull(json, "metadata"),
-                Json.text(json, "idempotencyKey"));
+                Json.text(json, "idempotencyKey"),
+                Json.instant(json.get("delayedUntil")),
+                Json.instant(json.get("expiredAt")),
+                Json.text(json, "ttl"));
     }
 
     static List<RunEvent> events(JsonNode json) {
@@ -149,7 +153,7 @@ final class ApiJson {
         return value != null && value.isBoolean() ? value.asBoolean() : derived;
     }
 
-    private static JsonNode toJson(Object value, String what) {
+    static JsonNode toJson(Object value, String what) {
         try {
             return Json.mapper().valueToTree(value);
         } catch (IllegalArgumentException e) {

@@ -2,6 +2,7 @@ package dev.baton.sdk.client;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.sdk.internal.Json;
 
 import java.io.IOException;
@@ -12,12 +13,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * Triggers runs and reads them back over Baton's HTTP API (Trigger.dev-compatible), with an
- * environment's secret key. Thread-safe; build one per application and share it.
+ * Triggers runs, reads them back and manages them (cancel, replay, reschedule, tags, metadata,
+ * idempotency keys) over Baton's HTTP API (Trigger.dev-compatible), with an environment's secret key. Thread-safe; build one per application and share it.
  *
  * <pre>{@code
  * BatonClient baton = BatonClient.builder(URI.create("http://127.0.0.1:8080"), secretKey).build();
@@ -113,6 +116,114 @@ public final class BatonClient {
     public List<RunEvent> events(String runId) {
         Objects.requireNonNull(runId, "runId");
         return ApiJson.events(send(request("/api/v1/runs/" + pathSegment(runId) + "/events").GET().build()));
+    }
+
+    // ---- managing runs ----
+
+    /**
+     * Cancels the run ({@code POST /api/v2/runs/{id}/cancel}). A run still waiting never starts;
+     * an executing one ends {@code CANCELED} and its worker is told to stop. A finished run stays
+     * as it is.
+     *
+     * @return the run's id
+     */
+    public String cancel(String runId) {
+        Objects.requireNonNull(runId, "runId");
+        return Json.text(send(request("/api/v2/runs/" + pathSegment(runId) + "/cancel")
+                .POST(HttpRequest.BodyPublishers.noBody()).build()), "id");
+    }
+
+    /**
+     * Triggers a new run with the same task, payload and options as {@code runId}
+     * ({@code POST /api/v1/runs/{id}/replay}).
+     *
+     * @return the new run's id
+     */
+    public String replay(String runId) {
+        Objects.requireNonNull(runId, "runId");
+        return Json.text(send(request("/api/v1/runs/" + pathSegment(runId) + "/replay")
+                .POST(HttpRequest.BodyPublishers.noBody()).build()), "id");
+    }
+
+    /**
+     * Moves a {@code DELAYED} run's start ({@code POST /api/v1/runs/{id}/reschedule}); the delay
+     * counts from now, in the trigger's format: {@code "30s"}, {@code "1h52m"}, or an ISO-8601
+     * instant. A run that is not delayed any more is refused (a {@link BatonApiException}).
+     *
+     * @return the run afterwards
+     */
+    public Run reschedule(String runId, String delay) {
+        Objects.requireNonNull(runId, "runId");
+        if (delay == null || delay.isBlank()) {
+            throw new IllegalArgumentException("delay must not be blank");
+        }
+        ObjectNode body = Json.mapper().createObjectNode().put("delay", delay);
+        return ApiJson.run(send(jsonRequest("/api/v1/runs/" + pathSegment(runId) + "/reschedule", "POST", body)));
+    }
+
+    /** {@link #reschedule(String, String)} to start at {@code until}. */
+    public Run reschedule(String runId, Instant until) {
+        return reschedule(runId, Objects.requireNonNull(until, "until").toString());
+    }
+
+    /** {@link #reschedule(String, String)} to start {@code delay} from now (whole seconds, rounded up). */
+    public Run reschedule(String runId, Duration delay) {
+        if (delay == null || delay.isNegative()) {
+            throw new IllegalArgumentException("delay must not be negative, was " + delay);
+        }
+        return reschedule(runId, (delay.getSeconds() + (delay.getNano() > 0 ? 1 : 0)) + "s");
+    }
+
+    /** Adds tags to the run ({@code POST /api/v1/runs/{id}/tags}); tags it already has are kept once. */
+    public void addTags(String runId, String... tags) {
+        addTags(runId, Arrays.asList(tags));
+    }
+
+    /** Adds tags to the run ({@code POST /api/v1/runs/{id}/tags}); tags it already has are kept once. */
+    public void addTags(String runId, List<String> tags) {
+        Objects.requireNonNull(runId, "runId");
+        if (tags == null || tags.isEmpty()) {
+            throw new IllegalArgumentException("no tags to add");
+        }
+        ObjectNode body = Json.mapper().createObjectNode();
+        body.set("tags", Json.mapper().valueToTree(List.copyOf(tags)));
+        send(jsonRequest("/api/v1/runs/" + pathSegment(runId) + "/tags", "POST", body));
+    }
+
+    /**
+     * Replaces the run's metadata ({@code PUT /api/v1/runs/{id}/metadata}).
+     *
+     * @param metadata any value that serializes to a JSON object (a Map, a record, …)
+     * @return the run's metadata as the server stored it
+     */
+    public JsonNode updateMetadata(String runId, Object metadata) {
+        Objects.requireNonNull(runId, "runId");
+        JsonNode json = ApiJson.toJson(Objects.requireNonNull(metadata, "metadata"), "metadata");
+        if (!json.isObject()) {
+            throw new IllegalArgumentException("metadata must be a JSON object (a Map, a record, …)");
+        }
+        ObjectNode body = Json.mapper().createObjectNode();
+        body.set("metadata", json);
+        return Json.valueOrNull(send(jsonRequest("/api/v1/runs/" + pathSegment(runId) + "/metadata", "PUT", body)),
+                "metadata");
+    }
+
+    /**
+     * Frees an idempotency key of a task ({@code POST /api/v1/idempotencyKeys/{key}/reset}): the
+     * next trigger with it creates a new run.
+     */
+    public void resetIdempotencyKey(String taskId, String idempotencyKey) {
+        Objects.requireNonNull(taskId, "taskId");
+        Objects.requireNonNull(idempotencyKey, "idempotencyKey");
+        ObjectNode body = Json.mapper().createObjectNode().put("taskIdentifier", taskId);
+        send(jsonRequest("/api/v1/idempotencyKeys/" + pathSegment(idempotencyKey) + "/reset", "POST", body));
+    }
+
+    private HttpRequest jsonRequest(String path, String method, JsonNode body) {
+        return request(path)
+                .header("Content-Type", "application/json")
+                .method(method, HttpRequest.BodyPublishers.ofString(write(body)))
+                .build();
     }
 
     private HttpRequest.Builder request(String path) {

@@ -15,6 +15,9 @@ import java.util.List;
  * @param error      why the run failed, or null
  * @param metadata   the run's metadata, or null when it has none
  * @param durationMs execution time so far, summed over attempts
+ * @param delayedUntil when a delayed run enters its queue, or null
+ * @param expiredAt    when the run expired because its TTL passed before it started, or null
+ * @param ttl          the run's time to live as triggered, e.g. {@code "10m"}, or null
  */
 public record Run(
         String id,
@@ -38,7 +41,10 @@ public record Run(
         JsonNode output,
         RunError error,
         JsonNode metadata,
-        String idempotencyKey) {
+        String idempotencyKey,
+        Instant delayedUntil,
+        Instant expiredAt,
+        String ttl) {
 
     public Run {
         tags = tags == null ? List.of() : List.copyOf(tags);

@@ -8,13 +8,14 @@ import java.util.List;
  * means "not sent", so the task's or server's default applies.
  *
  * <pre>{@code
- * TriggerOptions.builder().tags("user:42").idempotencyKey("welcome-42").delay("10s").build()
+ * TriggerOptions.builder().tags("user:42").idempotencyKey("welcome-42").idempotencyKeyTTL("1h").delay("10s").build()
  * }</pre>
  *
  * @param tags           labels to find the run by
  * @param metadata       any object, stored with the run as a JSON object
  * @param maxAttempts    overrides the task's retry policy's attempts
  * @param idempotencyKey a second trigger with the same key returns the first run ({@code isCached})
+ * @param idempotencyKeyTTL how long the key keeps returning that run, e.g. {@code "1h"} (server default: 30 days)
  * @param queue          the name of the queue to run in instead of the task's
  * @param concurrencyKey splits the queue's concurrency limit per key (e.g. per user)
  * @param delay          wait before queueing, e.g. {@code "30s"}, {@code "5m"} or an ISO-8601 instant
@@ -32,7 +33,8 @@ public record TriggerOptions(
         String delay,
         String ttl,
         Integer priority,
-        Integer maxDuration) {
+        Integer maxDuration,
+        String idempotencyKeyTTL) {
 
     public TriggerOptions {
         tags = tags == null ? null : List.copyOf(tags);
@@ -58,6 +60,7 @@ public record TriggerOptions(
         private String ttl;
         private Integer priority;
         private Integer maxDuration;
+        private String idempotencyKeyTTL;
 
         private Builder() {
         }
@@ -116,9 +119,15 @@ public record TriggerOptions(
             return this;
         }
 
+        /** How long the idempotency key keeps returning its run, e.g. {@code "30m"}, {@code "1h"}, {@code "2d"}. */
+        public Builder idempotencyKeyTTL(String idempotencyKeyTTL) {
+            this.idempotencyKeyTTL = idempotencyKeyTTL;
+            return this;
+        }
+
         public TriggerOptions build() {
             return new TriggerOptions(tags, metadata, maxAttempts, idempotencyKey, queue, concurrencyKey, delay, ttl,
-                    priority, maxDuration);
+                    priority, maxDuration, idempotencyKeyTTL);
         }
     }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.NullNode;
+import dev.baton.sdk.task.MetadataOperation;
 import dev.baton.sdk.task.RetryPolicy;
 import dev.baton.sdk.task.Task;
 
@@ -36,7 +37,8 @@ public final class WorkerMessages {
             @JsonSubTypes.Type(value = Started.class, name = "started"),
             @JsonSubTypes.Type(value = Heartbeat.class, name = "heartbeat"),
             @JsonSubTypes.Type(value = Completed.class, name = "completed"),
-            @JsonSubTypes.Type(value = Failed.class, name = "failed")})
+            @JsonSubTypes.Type(value = Failed.class, name = "failed"),
+            @JsonSubTypes.Type(value = Metadata.class, name = "metadata")})
     public sealed interface Outbound {
     }
 
@@ -57,6 +59,21 @@ public final class WorkerMessages {
     }
 
     public record Failed(String attemptId, ErrorBody error, boolean retryable) implements Outbound {
+    }
+
+    /** Operations on the run's metadata, applied together; the answer echoes {@code requestId}. */
+    public record Metadata(String attemptId, String requestId, List<OperationBody> operations) implements Outbound {
+
+        public static Metadata of(String attemptId, String requestId, List<MetadataOperation> operations) {
+            return new Metadata(attemptId, requestId, operations.stream()
+                    .map(op -> new OperationBody(op.type().wireName(), op.key(), op.value()))
+                    .toList());
+        }
+    }
+
+    /** {@code type} is lowercase; {@code key} is absent for update, {@code value} for delete. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record OperationBody(String type, String key, JsonNode value) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -83,7 +100,9 @@ public final class WorkerMessages {
         public static TaskDeclaration of(Task<?, ?> task) {
             QueueDeclaration queue = task.queueName()
                     .map(name -> new QueueDeclaration(name,
-                            task.concurrencyLimit().isPresent() ? task.concurrencyLimit().getAsInt() : null))
+                            task.concurrencyLimit().isPresent() ? task.concurrencyLimit().getAsInt() : null,
+                            task.globalConcurrencyLimit().isPresent()
+                                    ? task.globalConcurrencyLimit().getAsInt() : null))
                     .orElse(null);
             Long maxDurationSeconds = task.maxDuration()
                     .map(d -> d.getSeconds() + (d.getNano() > 0 ? 1 : 0))
@@ -93,7 +112,7 @@ public final class WorkerMessages {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record QueueDeclaration(String name, Integer concurrencyLimit) {
+    public record QueueDeclaration(String name, Integer concurrencyLimit, Integer globalConcurrencyLimit) {
     }
 
     public record RetryDeclaration(int maxAttempts, double factor, long minTimeoutInMs, long maxTimeoutInMs,
@@ -122,6 +141,18 @@ public final class WorkerMessages {
     }
 
     public record GatewayError(String message) implements Inbound {
+    }
+
+    /** Stop the attempt (run canceled, maxDuration exceeded) and send nothing more about it. */
+    public record Cancel(String runId, String attemptId, String reason) implements Inbound {
+    }
+
+    /** A metadata message was applied; {@code metadata} is the run's whole metadata now. */
+    public record MetadataUpdated(String attemptId, String requestId, JsonNode metadata) implements Inbound {
+    }
+
+    /** A metadata message was refused; nothing was applied and the attempt goes on. */
+    public record MetadataRejected(String attemptId, String requestId, String reason) implements Inbound {
     }
 
     /** A message type this SDK does not know; ignored, so the gateway can add types. */
@@ -154,6 +185,9 @@ public final class WorkerMessages {
                 case "execute" -> Json.mapper().treeToValue(json, Execute.class);
                 case "rejected" -> Json.mapper().treeToValue(json, Rejected.class);
                 case "error" -> Json.mapper().treeToValue(json, GatewayError.class);
+                case "cancel" -> Json.mapper().treeToValue(json, Cancel.class);
+                case "metadataUpdated" -> Json.mapper().treeToValue(json, MetadataUpdated.class);
+                case "metadataRejected" -> Json.mapper().treeToValue(json, MetadataRejected.class);
                 default -> new Unknown(type);
             };
         } catch (JsonProcessingException e) {

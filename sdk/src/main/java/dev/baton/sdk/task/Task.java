@@ -35,6 +35,7 @@ public final class Task<P, R> {
     private final TaskHandler<P, R> handler;
     private final String queueName;
     private final Integer concurrencyLimit;
+    private final Integer globalConcurrencyLimit;
     private final RetryPolicy retry;
     private final Duration maxDuration;
 
@@ -44,6 +45,7 @@ public final class Task<P, R> {
         this.handler = builder.handler;
         this.queueName = builder.queueName;
         this.concurrencyLimit = builder.concurrencyLimit;
+        this.globalConcurrencyLimit = builder.globalConcurrencyLimit;
         this.retry = builder.retry;
         this.maxDuration = builder.maxDuration;
     }
@@ -79,9 +81,17 @@ public final class Task<P, R> {
         return Optional.ofNullable(queueName);
     }
 
-    /** How many runs of the queue may execute at once across all workers; empty means no limit. */
+    /**
+     * How many runs of the queue may execute at once across all workers (per concurrency key, when
+     * runs are triggered with one); empty means no limit.
+     */
     public OptionalInt concurrencyLimit() {
         return concurrencyLimit == null ? OptionalInt.empty() : OptionalInt.of(concurrencyLimit);
+    }
+
+    /** How many runs of the queue may execute at once across all its concurrency keys; empty means no cap. */
+    public OptionalInt globalConcurrencyLimit() {
+        return globalConcurrencyLimit == null ? OptionalInt.empty() : OptionalInt.of(globalConcurrencyLimit);
     }
 
     public RetryPolicy retry() {
@@ -104,6 +114,7 @@ public final class Task<P, R> {
         private final TaskHandler<P, R> handler;
         private String queueName;
         private Integer concurrencyLimit;
+        private Integer globalConcurrencyLimit;
         private RetryPolicy retry = RetryPolicy.defaults();
         private Duration maxDuration;
 
@@ -117,14 +128,33 @@ public final class Task<P, R> {
             this.handler = Objects.requireNonNull(handler, "handler");
         }
 
-        /** Runs in the named queue, of which at most {@code concurrencyLimit} runs execute at once. */
+        /**
+         * Runs in the named queue, of which at most {@code concurrencyLimit} runs execute at once
+         * (per concurrency key, for runs triggered with one).
+         */
         public Builder<P, R> queue(String name, int concurrencyLimit) {
-            if (concurrencyLimit < 1) {
-                throw new IllegalArgumentException("concurrencyLimit must be at least 1, was " + concurrencyLimit);
-            }
+            requireLimit(concurrencyLimit, "concurrencyLimit");
             queue(name);
             this.concurrencyLimit = concurrencyLimit;
             return this;
+        }
+
+        /**
+         * Runs in the named queue with {@code concurrencyLimit} per concurrency key and, across all
+         * keys of the queue together, at most {@code globalConcurrencyLimit} (Baton's extension).
+         * E.g. {@code queue("per-user", 1, 10)}: one run per user, ten users at a time.
+         */
+        public Builder<P, R> queue(String name, int concurrencyLimit, int globalConcurrencyLimit) {
+            requireLimit(globalConcurrencyLimit, "globalConcurrencyLimit");
+            queue(name, concurrencyLimit);
+            this.globalConcurrencyLimit = globalConcurrencyLimit;
+            return this;
+        }
+
+        private static void requireLimit(int limit, String name) {
+            if (limit < 1) {
+                throw new IllegalArgumentException(name + " must be at least 1, was " + limit);
+            }
         }
 
         /** Runs in the named queue, without a concurrency limit of its own. */
@@ -134,6 +164,7 @@ public final class Task<P, R> {
             }
             this.queueName = name;
             this.concurrencyLimit = null;
+            this.globalConcurrencyLimit = null;
             return this;
         }
 

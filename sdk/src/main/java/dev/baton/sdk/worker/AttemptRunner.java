@@ -2,6 +2,7 @@ package dev.baton.sdk.worker;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
+import dev.baton.sdk.internal.AttemptLink;
 import dev.baton.sdk.internal.Json;
 import dev.baton.sdk.internal.PayloadDecodingException;
 import dev.baton.sdk.internal.Payloads;
@@ -14,12 +15,14 @@ import dev.baton.sdk.internal.WorkerMessages.Welcome;
 import dev.baton.sdk.task.Task;
 import dev.baton.sdk.task.TaskContext;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Runs one attempt on a handler thread: decode the payload, report {@code started}, run the
- * handler, report {@code completed} or {@code failed}.
+ * handler, report {@code completed} or {@code failed}. An attempt that is over meanwhile (canceled,
+ * fenced) reports nothing: {@link Session#finish} drops its result.
  */
 final class AttemptRunner<P, R> implements Runnable {
 
@@ -40,7 +43,12 @@ final class AttemptRunner<P, R> implements Runnable {
 
     static <P, R> AttemptRunner<P, R> of(Task<P, R> task, Execute execute, Welcome welcome, Session session,
                                          RunningAttempt attempt) {
-        return new AttemptRunner<>(task, execute, contextOf(execute, welcome), session, attempt);
+        return new AttemptRunner<>(task, execute, contextOf(execute, welcome, attempt), session, attempt);
+    }
+
+    /** The run's metadata when the attempt was sent ({@code context.run.metadata}); missing when none. */
+    static JsonNode initialMetadata(Execute execute) {
+        return execute.context() == null ? MissingNode.getInstance() : execute.context().path("run").path("metadata");
     }
 
     @Override
@@ -54,10 +62,9 @@ final class AttemptRunner<P, R> implements Runnable {
             session.finish(attempt, new Failed(attemptId, ErrorBody.of(e), false));
             return;
         }
-        if (!session.isCurrent(attempt)) {
-            return; // fenced while queued
+        if (!session.sendAbout(attempt, new Started(attemptId))) {
+            return; // fenced or canceled while queued
         }
-        session.send(new Started(attemptId));
         attempt.markStarted(); // after queueing started, so no heartbeat can overtake it
 
         R result;
@@ -81,7 +88,7 @@ final class AttemptRunner<P, R> implements Runnable {
     }
 
     /** Flattens the protocol's execution context into what handlers see. */
-    static TaskContext contextOf(Execute execute, Welcome welcome) {
+    static TaskContext contextOf(Execute execute, Welcome welcome, AttemptLink link) {
         JsonNode context = execute.context() == null ? MissingNode.getInstance() : execute.context();
         JsonNode run = context.path("run");
         List<String> tags = new ArrayList<>();
@@ -89,7 +96,10 @@ final class AttemptRunner<P, R> implements Runnable {
         String environmentId = context.path("environment").path("id")
                 .asText(welcome == null ? null : welcome.environmentId());
         String queueName = context.path("queue").path("name").asText("task/" + execute.taskId());
+        JsonNode maxDuration = run.path("maxDuration");
         return new TaskContext(execute.runId(), execute.attemptId(), execute.attemptNumber(), execute.taskId(),
-                tags, run.path("metadata"), environmentId, queueName);
+                tags, environmentId, queueName, run.path("isTest").asBoolean(false),
+                maxDuration.isNumber() && maxDuration.asLong() > 0 ? Duration.ofSeconds(maxDuration.asLong()) : null,
+                link);
     }
 }

@@ -64,6 +64,7 @@ public final class BatonWorker implements AutoCloseable {
     private final Duration maxBackoff;
     private final Duration connectTimeout;
     private final Duration shutdownGracePeriod;
+    private final Duration metadataTimeout;
 
     private final HttpClient http;
     /** Runs handlers; sized to the slots declared, since the gateway never sends more than that. */
@@ -89,6 +90,7 @@ public final class BatonWorker implements AutoCloseable {
         this.maxBackoff = builder.maxBackoff;
         this.connectTimeout = builder.connectTimeout;
         this.shutdownGracePeriod = builder.shutdownGracePeriod;
+        this.metadataTimeout = builder.metadataTimeout;
         this.http = HttpClient.newBuilder().connectTimeout(connectTimeout).build();
         this.handlers = new ThreadPoolExecutor(slots, slots, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
                 threads("baton-task-" + workerId + "-", true));
@@ -168,14 +170,14 @@ public final class BatonWorker implements AutoCloseable {
             if (!handlers.awaitTermination(shutdownGracePeriod.toMillis(), TimeUnit.MILLISECONDS)) {
                 log.warn("worker {}: handlers still running after {}; interrupting them", workerId, shutdownGracePeriod);
                 if (current != null) {
-                    current.abandonAttempts();
+                    current.abandonAttempts("worker stopping");
                 }
                 handlers.shutdownNow();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             if (current != null) {
-                current.abandonAttempts();
+                current.abandonAttempts("worker stopping");
             }
             handlers.shutdownNow();
         }
@@ -305,6 +307,10 @@ public final class BatonWorker implements AutoCloseable {
         return heartbeats;
     }
 
+    Duration metadataTimeout() {
+        return metadataTimeout;
+    }
+
     boolean isStopping() {
         synchronized (lifecycle) {
             return stopping;
@@ -368,6 +374,7 @@ public final class BatonWorker implements AutoCloseable {
         private Duration maxBackoff = Duration.ofSeconds(10);
         private Duration connectTimeout = Duration.ofSeconds(10);
         private Duration shutdownGracePeriod = Duration.ofSeconds(10);
+        private Duration metadataTimeout = Duration.ofSeconds(10);
 
         private Builder(URI serverUrl, String workerToken) {
             this.serverUrl = Objects.requireNonNull(serverUrl, "serverUrl");
@@ -423,6 +430,12 @@ public final class BatonWorker implements AutoCloseable {
         /** How long {@link #close()} lets running handlers finish (default 10 s). */
         public Builder shutdownGracePeriod(Duration shutdownGracePeriod) {
             this.shutdownGracePeriod = requirePositive(shutdownGracePeriod, "shutdownGracePeriod");
+            return this;
+        }
+
+        /** How long a handler's metadata update waits for the server's answer (default 10 s). */
+        public Builder metadataTimeout(Duration metadataTimeout) {
+            this.metadataTimeout = requirePositive(metadataTimeout, "metadataTimeout");
             return this;
         }
 

@@ -2,11 +2,14 @@ package dev.baton.sdk.worker;
 
 import dev.baton.sdk.internal.SerialSender;
 import dev.baton.sdk.internal.WorkerMessages;
+import dev.baton.sdk.internal.WorkerMessages.Cancel;
 import dev.baton.sdk.internal.WorkerMessages.Execute;
 import dev.baton.sdk.internal.WorkerMessages.Failed;
 import dev.baton.sdk.internal.WorkerMessages.GatewayError;
 import dev.baton.sdk.internal.WorkerMessages.Heartbeat;
 import dev.baton.sdk.internal.WorkerMessages.Inbound;
+import dev.baton.sdk.internal.WorkerMessages.MetadataRejected;
+import dev.baton.sdk.internal.WorkerMessages.MetadataUpdated;
 import dev.baton.sdk.internal.WorkerMessages.Outbound;
 import dev.baton.sdk.internal.WorkerMessages.Rejected;
 import dev.baton.sdk.internal.WorkerMessages.Unknown;
@@ -27,11 +30,17 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One WebSocket connection to the gateway, from hello until the socket closes. Owns the attempts
  * received on it: when it ends they are interrupted, because the gateway fails them as
  * {@code WORKER_LOST} and a result sent on a later connection would only be rejected.
+ *
+ * <p>An attempt is in {@link #running} while the worker may still send about it. Whoever removes
+ * it (its result, a {@code cancel}, a {@code rejected}, the connection ending) does so holding the
+ * attempt's monitor, and every message about an attempt is sent holding it too
+ * ({@link #sendAbout}), so nothing is sent about an attempt once it is over.
  */
 final class Session implements WebSocket.Listener {
 
@@ -40,6 +49,7 @@ final class Session implements WebSocket.Listener {
     private final BatonWorker worker;
     /** Attempts received and not yet answered. Removing an entry is the right to send its result. */
     private final Map<String, RunningAttempt> running = new ConcurrentHashMap<>();
+    private final AtomicLong requestIds = new AtomicLong();
     private final CompletableFuture<Void> ended = new CompletableFuture<>();
     /** Text frames may arrive in parts; java.net.http calls the listener sequentially, so no lock. */
     private final StringBuilder partialMessage = new StringBuilder();
@@ -132,6 +142,20 @@ final class Session implements WebSocket.Listener {
             onExecute(e);
         } else if (message instanceof Rejected r) {
             onRejected(r);
+        } else if (message instanceof Cancel c) {
+            onCancel(c);
+        } else if (message instanceof MetadataUpdated m) {
+            RunningAttempt attempt = running.get(m.attemptId());
+            if (attempt != null) {
+                attempt.metadataUpdated(m.requestId(), m.metadata());
+            }
+        } else if (message instanceof MetadataRejected m) {
+            RunningAttempt attempt = running.get(m.attemptId());
+            if (attempt != null) {
+                log.debug("worker {}: metadata update of attempt {} rejected: {}", worker.id(), m.attemptId(),
+                        m.reason());
+                attempt.metadataRejected(m.requestId(), m.reason());
+            }
         } else if (message instanceof GatewayError g) {
             // the gateway closes after an error; abort now so the worker reconnects without waiting for it
             log.error("worker {}: gateway reported a protocol error: {}", worker.id(), g.message());
@@ -169,7 +193,8 @@ final class Session implements WebSocket.Listener {
         }
         log.debug("worker {}: executing {} attempt {} of run {}", worker.id(), task.id(), execute.attemptNumber(),
                 execute.runId());
-        RunningAttempt attempt = new RunningAttempt(execute.attemptId());
+        RunningAttempt attempt = new RunningAttempt(execute.attemptId(), this, AttemptRunner.initialMetadata(execute),
+                worker.metadataTimeout());
         running.put(attempt.attemptId(), attempt);
         try {
             attempt.submit(AttemptRunner.of(task, execute, welcome, this, attempt), worker.handlers());
@@ -180,30 +205,66 @@ final class Session implements WebSocket.Listener {
     }
 
     private void onRejected(Rejected rejected) {
-        RunningAttempt attempt = running.remove(rejected.attemptId());
+        RunningAttempt attempt = takeOver(rejected.attemptId());
         if (attempt != null) {
             log.warn("worker {}: attempt {} was fenced ({}); interrupting it and dropping its result", worker.id(),
                     rejected.attemptId(), rejected.reason());
-            attempt.interrupt();
+            attempt.end(rejected.reason() == null ? "rejected" : rejected.reason());
         } else {
             log.debug("worker {}: gateway rejected a message about finished attempt {} ({})", worker.id(),
                     rejected.attemptId(), rejected.reason());
         }
     }
 
-    // ---- what attempts use ----
-
-    boolean isCurrent(RunningAttempt attempt) {
-        return running.get(attempt.attemptId()) == attempt;
+    /** The run was canceled or exceeded its maxDuration: stop the handler, send nothing more about it. */
+    private void onCancel(Cancel cancel) {
+        RunningAttempt attempt = takeOver(cancel.attemptId());
+        if (attempt != null) {
+            log.info("worker {}: attempt {} of run {} canceled ({}); interrupting it", worker.id(),
+                    cancel.attemptId(), cancel.runId(), cancel.reason());
+            attempt.end(cancel.reason() == null ? "canceled" : cancel.reason());
+        } else {
+            log.debug("worker {}: cancel for attempt {} that is no longer running", worker.id(), cancel.attemptId());
+        }
     }
 
-    /** Sends an attempt's final message, unless the attempt was fenced or abandoned meanwhile. */
-    void finish(RunningAttempt attempt, Outbound result) {
-        if (running.remove(attempt.attemptId(), attempt)) {
-            send(result);
-        } else {
-            log.debug("worker {}: dropping the result of attempt {}", worker.id(), attempt.attemptId());
+    /** Removes the attempt, if still running, so that nothing more is sent about it; null when it was not. */
+    private RunningAttempt takeOver(String attemptId) {
+        RunningAttempt attempt = running.get(attemptId);
+        if (attempt == null) {
+            return null;
         }
+        synchronized (attempt) {
+            return running.remove(attemptId, attempt) ? attempt : null;
+        }
+    }
+
+    // ---- what attempts use ----
+
+    /** Sends a message about a running attempt; false (nothing sent) once the attempt is over. */
+    boolean sendAbout(RunningAttempt attempt, Outbound message) {
+        synchronized (attempt) {
+            if (running.get(attempt.attemptId()) != attempt) {
+                return false;
+            }
+            send(message);
+            return true;
+        }
+    }
+
+    /** Sends an attempt's final message, unless the attempt was fenced, canceled or abandoned meanwhile. */
+    void finish(RunningAttempt attempt, Outbound result) {
+        synchronized (attempt) {
+            if (running.remove(attempt.attemptId(), attempt)) {
+                send(result);
+                return;
+            }
+        }
+        log.debug("worker {}: dropping the result of attempt {}", worker.id(), attempt.attemptId());
+    }
+
+    String nextRequestId() {
+        return "m" + requestIds.incrementAndGet();
     }
 
     void send(Outbound message) {
@@ -222,7 +283,7 @@ final class Session implements WebSocket.Listener {
     private void sendHeartbeats() {
         for (RunningAttempt attempt : running.values()) {
             if (attempt.hasStarted()) {
-                send(new Heartbeat(attempt.attemptId()));
+                sendAbout(attempt, new Heartbeat(attempt.attemptId()));
             }
         }
     }
@@ -230,10 +291,11 @@ final class Session implements WebSocket.Listener {
     // ---- ending ----
 
     /** Interrupts every attempt and forgets it, so none of their results is sent. */
-    void abandonAttempts() {
+    void abandonAttempts(String reason) {
         for (RunningAttempt attempt : running.values()) {
-            if (running.remove(attempt.attemptId(), attempt)) {
-                attempt.interrupt();
+            RunningAttempt taken = takeOver(attempt.attemptId());
+            if (taken != null) {
+                taken.end(reason);
             }
         }
     }
@@ -278,7 +340,7 @@ final class Session implements WebSocket.Listener {
         if (!running.isEmpty()) {
             log.warn("worker {}: connection lost with {} attempt(s) running; interrupting them", worker.id(),
                     running.size());
-            abandonAttempts();
+            abandonAttempts("connection lost");
         }
         worker.sessionStateChanged();
     }

@@ -95,6 +95,7 @@ class BatonClientTest {
                 .ttl("1h")
                 .priority(3)
                 .maxDuration(60)
+                .idempotencyKeyTTL("1h")
                 .build());
 
         assertEquals(new TriggerResult("run_1", true), result);
@@ -106,7 +107,7 @@ class BatonClientTest {
                 {"payload":{"name":"Ada"},
                  "options":{"tags":["a","b"],"metadata":{"user":42},"maxAttempts":5,"idempotencyKey":"k-1",
                             "queue":{"name":"images"},"concurrencyKey":"user-42","delay":"10s","ttl":"1h",
-                            "priority":3,"maxDuration":60}}"""), request.body());
+                            "priority":3,"maxDuration":60,"idempotencyKeyTTL":"1h"}}"""), request.body());
     }
 
     @Test
@@ -148,7 +149,123 @@ class BatonClientTest {
         assertEquals("v", run.metadata().get("k").asText());
         assertEquals("key", run.idempotencyKey());
         assertNull(run.error());
+        assertNull(run.delayedUntil());
+        assertNull(run.expiredAt());
+        assertNull(run.ttl());
         assertEquals("Bearer tr_dev_secret", requests.remove().authorization());
+    }
+
+    @Test
+    void cancelPostsToV2AndReturnsTheId() {
+        respond("/api/v2/runs/", 200, "{\"id\":\"run_1\"}", Map.of());
+
+        assertEquals("run_1", client.cancel("run_1"));
+
+        Recorded request = requests.remove();
+        assertEquals("POST", request.method());
+        assertEquals("/api/v2/runs/run_1/cancel", request.rawPath());
+        assertEquals("Bearer tr_dev_secret", request.authorization());
+        assertNull(request.body());
+    }
+
+    @Test
+    void replayReturnsTheNewRunsId() {
+        respond("/api/v1/runs/", 200, "{\"id\":\"run_2\"}", Map.of());
+
+        assertEquals("run_2", client.replay("run_1"));
+
+        Recorded request = requests.remove();
+        assertEquals("POST", request.method());
+        assertEquals("/api/v1/runs/run_1/replay", request.rawPath());
+    }
+
+    @Test
+    void rescheduleSendsTheDelayAndReadsTheRun() throws Exception {
+        respond("/api/v1/runs/", 200, """
+                {"id":"run_1","status":"DELAYED","taskIdentifier":"t","createdAt":"2026-11-28T01:00:00Z",
+                 "delayedUntil":"2026-11-28T02:00:00Z","ttl":"10m"}""", Map.of());
+
+        Run run = client.reschedule("run_1", "1h");
+        client.reschedule("run_1", Instant.parse("2026-12-01T00:00:00Z"));
+        client.reschedule("run_1", Duration.ofMillis(90_500));
+
+        assertEquals(RunStatus.DELAYED, run.status());
+        assertTrue(run.isQueued());
+        assertEquals(Instant.parse("2026-11-28T02:00:00Z"), run.delayedUntil());
+        assertEquals("10m", run.ttl());
+        Recorded request = requests.remove();
+        assertEquals("POST", request.method());
+        assertEquals("/api/v1/runs/run_1/reschedule", request.rawPath());
+        assertEquals(json("{\"delay\":\"1h\"}"), request.body());
+        assertEquals(json("{\"delay\":\"2026-12-01T00:00:00Z\"}"), requests.remove().body());
+        assertEquals(json("{\"delay\":\"91s\"}"), requests.remove().body());
+        assertThrows(IllegalArgumentException.class, () -> client.reschedule("run_1", " "));
+    }
+
+    @Test
+    void rescheduleOfARunThatIsNotDelayedIsAnApiError() {
+        respond("/api/v1/runs/", 400, "{\"error\":\"only a DELAYED run can be rescheduled\"}", Map.of());
+
+        BadRequestException e = assertThrows(BadRequestException.class, () -> client.reschedule("run_1", "1h"));
+        assertEquals("only a DELAYED run can be rescheduled", e.getMessage());
+    }
+
+    @Test
+    void addTagsPostsTheTags() throws Exception {
+        respond("/api/v1/runs/", 200, "{\"message\":\"Successfully set 2 new tags.\"}", Map.of());
+
+        client.addTags("run_1", "a", "b");
+
+        Recorded request = requests.remove();
+        assertEquals("POST", request.method());
+        assertEquals("/api/v1/runs/run_1/tags", request.rawPath());
+        assertEquals(json("{\"tags\":[\"a\",\"b\"]}"), request.body());
+        assertThrows(IllegalArgumentException.class, () -> client.addTags("run_1"));
+    }
+
+    @Test
+    void updateMetadataPutsTheWholeObject() throws Exception {
+        respond("/api/v1/runs/", 200, "{\"metadata\":{\"user\":42}}", Map.of());
+
+        JsonNode stored = client.updateMetadata("run_1", Map.of("user", 42));
+
+        assertEquals(json("{\"user\":42}"), stored);
+        Recorded request = requests.remove();
+        assertEquals("PUT", request.method());
+        assertEquals("/api/v1/runs/run_1/metadata", request.rawPath());
+        assertEquals(json("{\"metadata\":{\"user\":42}}"), request.body());
+        assertThrows(IllegalArgumentException.class, () -> client.updateMetadata("run_1", List.of(1)));
+    }
+
+    @Test
+    void resetIdempotencyKeyNamesTheTask() throws Exception {
+        respond("/api/v1/idempotencyKeys/", 200, "{\"id\":\"welcome/42\"}", Map.of());
+
+        client.resetIdempotencyKey("emails/welcome", "welcome/42");
+
+        Recorded request = requests.remove();
+        assertEquals("POST", request.method());
+        assertEquals("/api/v1/idempotencyKeys/welcome%2F42/reset", request.rawPath());
+        assertEquals(json("{\"taskIdentifier\":\"emails/welcome\"}"), request.body());
+    }
+
+    @Test
+    void managementCallsMapErrorsLikeEveryCall() {
+        respond("/api/v2/runs/", 404, "{\"error\":\"Run not found\"}", Map.of());
+        assertThrows(NotFoundException.class, () -> client.cancel("run_missing"));
+    }
+
+    @Test
+    void retrieveReadsExpiry() {
+        respond("/api/v3/runs/run_9", 200, """
+                {"id":"run_9","status":"EXPIRED","taskIdentifier":"t","ttl":"1m",
+                 "expiredAt":"2026-11-28T01:01:00Z"}""", Map.of());
+
+        Run run = client.retrieve("run_9");
+
+        assertTrue(run.isCompleted());
+        assertEquals(Instant.parse("2026-11-28T01:01:00Z"), run.expiredAt());
+        assertEquals("1m", run.ttl());
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.baton.sdk.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.sdk.internal.WorkerMessages.Cancel;
 import dev.baton.sdk.internal.WorkerMessages.Completed;
 import dev.baton.sdk.internal.WorkerMessages.ErrorBody;
 import dev.baton.sdk.internal.WorkerMessages.Execute;
@@ -8,17 +9,22 @@ import dev.baton.sdk.internal.WorkerMessages.Failed;
 import dev.baton.sdk.internal.WorkerMessages.GatewayError;
 import dev.baton.sdk.internal.WorkerMessages.Heartbeat;
 import dev.baton.sdk.internal.WorkerMessages.Hello;
+import dev.baton.sdk.internal.WorkerMessages.Metadata;
+import dev.baton.sdk.internal.WorkerMessages.MetadataRejected;
+import dev.baton.sdk.internal.WorkerMessages.MetadataUpdated;
 import dev.baton.sdk.internal.WorkerMessages.Rejected;
 import dev.baton.sdk.internal.WorkerMessages.Started;
 import dev.baton.sdk.internal.WorkerMessages.TaskDeclaration;
 import dev.baton.sdk.internal.WorkerMessages.Unknown;
 import dev.baton.sdk.internal.WorkerMessages.Welcome;
+import dev.baton.sdk.task.MetadataOperation;
 import dev.baton.sdk.task.RetryPolicy;
 import dev.baton.sdk.task.Task;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -53,6 +59,33 @@ class WorkerMessagesTest {
                   {"id":"plain",
                    "retry":{"maxAttempts":2,"factor":1.5,"minTimeoutInMs":100,"maxTimeoutInMs":500,"randomize":false}}]}
                 """), json(encoded));
+    }
+
+    @Test
+    void queueDeclaresItsGlobalConcurrencyLimit() throws Exception {
+        Task<Void, Void> task = Task.<Void, Void>define("t", Void.class, (p, ctx) -> null).queue("q", 1, 10).build();
+        JsonNode declaration = Json.mapper().valueToTree(TaskDeclaration.of(task));
+        assertEquals(json("{\"name\":\"q\",\"concurrencyLimit\":1,\"globalConcurrencyLimit\":10}"),
+                declaration.get("queue"));
+    }
+
+    @Test
+    void metadataCarriesLowercaseOperations() throws Exception {
+        String encoded = WorkerMessages.encode(Metadata.of("att_1", "m1", List.of(
+                MetadataOperation.set("$.progress.pct", 0.5),
+                MetadataOperation.increment("n", 2),
+                MetadataOperation.append("log", Map.of("step", 1)),
+                MetadataOperation.remove("log", "x"),
+                MetadataOperation.delete("old"),
+                MetadataOperation.replace(Map.of("a", 1)))));
+        assertEquals(json("""
+                {"type":"metadata","attemptId":"att_1","requestId":"m1","operations":[
+                  {"type":"set","key":"$.progress.pct","value":0.5},
+                  {"type":"increment","key":"n","value":2},
+                  {"type":"append","key":"log","value":{"step":1}},
+                  {"type":"remove","key":"log","value":"x"},
+                  {"type":"delete","key":"old"},
+                  {"type":"update","value":{"a":1}}]}"""), json(encoded));
     }
 
     @Test
@@ -104,7 +137,15 @@ class WorkerMessagesTest {
                 WorkerMessages.decode("{\"type\":\"rejected\",\"attemptId\":\"att_1\",\"reason\":\"fenced\"}"));
         assertEquals(new GatewayError("bad hello"),
                 WorkerMessages.decode("{\"type\":\"error\",\"message\":\"bad hello\"}"));
-        assertEquals(new Unknown("cancel"), WorkerMessages.decode("{\"type\":\"cancel\",\"attemptId\":\"a\"}"));
+        assertEquals(new Unknown("teleport"), WorkerMessages.decode("{\"type\":\"teleport\",\"attemptId\":\"a\"}"));
+        assertEquals(new Cancel("run_1", "att_1", "run canceled"), WorkerMessages.decode(
+                "{\"type\":\"cancel\",\"runId\":\"run_1\",\"attemptId\":\"att_1\",\"reason\":\"run canceled\"}"));
+        assertEquals(new MetadataRejected("att_1", "m2", "too large"), WorkerMessages.decode(
+                "{\"type\":\"metadataRejected\",\"attemptId\":\"att_1\",\"requestId\":\"m2\",\"reason\":\"too large\"}"));
+        MetadataUpdated updated = assertInstanceOf(MetadataUpdated.class, WorkerMessages.decode(
+                "{\"type\":\"metadataUpdated\",\"attemptId\":\"att_1\",\"metadata\":{\"a\":1}}"));
+        assertNull(updated.requestId());
+        assertEquals(1, updated.metadata().get("a").asInt());
     }
 
     @Test

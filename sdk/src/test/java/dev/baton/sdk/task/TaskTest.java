@@ -40,6 +40,7 @@ class TaskTest {
         Task<Void, String> task = Task.define("t", Void.class, NOOP).build();
         assertEquals(Optional.empty(), task.queueName());
         assertEquals(OptionalInt.empty(), task.concurrencyLimit());
+        assertEquals(OptionalInt.empty(), task.globalConcurrencyLimit());
         assertEquals(RetryPolicy.defaults(), task.retry());
         assertEquals(Optional.empty(), task.maxDuration());
     }
@@ -59,8 +60,18 @@ class TaskTest {
 
     @Test
     void queueWithoutLimitClearsAnEarlierLimit() {
-        Task<Void, String> task = Task.define("t", Void.class, NOOP).queue("q", 3).queue("q").build();
+        Task<Void, String> task = Task.define("t", Void.class, NOOP).queue("q", 3, 6).queue("q").build();
         assertEquals(OptionalInt.empty(), task.concurrencyLimit());
+        assertEquals(OptionalInt.empty(), task.globalConcurrencyLimit());
+    }
+
+    @Test
+    void queueCanCapAllConcurrencyKeysTogether() {
+        Task<Void, String> task = Task.define("t", Void.class, NOOP).queue("per-user", 1, 10).build();
+        assertEquals(Optional.of("per-user"), task.queueName());
+        assertEquals(OptionalInt.of(1), task.concurrencyLimit());
+        assertEquals(OptionalInt.of(10), task.globalConcurrencyLimit());
+        assertEquals(OptionalInt.empty(), Task.define("t", Void.class, NOOP).queue("q", 2).build().globalConcurrencyLimit());
     }
 
     @Test
@@ -68,6 +79,8 @@ class TaskTest {
         Task.Builder<Void, String> builder = Task.define("t", Void.class, NOOP);
         assertThrows(IllegalArgumentException.class, () -> builder.queue(" "));
         assertThrows(IllegalArgumentException.class, () -> builder.queue("q", 0));
+        assertThrows(IllegalArgumentException.class, () -> builder.queue("q", 1, 0));
+        assertThrows(IllegalArgumentException.class, () -> builder.queue("q", 0, 5));
         assertThrows(IllegalArgumentException.class, () -> builder.maxDuration(Duration.ZERO));
         assertThrows(NullPointerException.class, () -> builder.retry(null));
         assertThrows(NullPointerException.class, () -> Task.define("t", null, NOOP));

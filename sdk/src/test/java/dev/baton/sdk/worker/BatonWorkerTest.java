@@ -1,8 +1,10 @@
 package dev.baton.sdk.worker;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.sdk.task.MetadataUpdateException;
 import dev.baton.sdk.task.RetryPolicy;
 import dev.baton.sdk.task.Task;
+import dev.baton.sdk.task.TaskCancelledException;
 import dev.baton.sdk.task.TaskContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -10,8 +12,10 @@ import org.junit.jupiter.api.Test;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -53,11 +57,72 @@ class BatonWorkerTest {
             throw e;
         }
         return payload.ms();
-    }).queue("sleepy", 2).maxDuration(Duration.ofSeconds(30)).build();
+    }).queue("sleepy", 2, 4).maxDuration(Duration.ofSeconds(30)).build();
 
     private final Task<Void, Void> boom = Task.<Void, Void>define("boom", Void.class, (payload, ctx) -> {
         throw new IllegalStateException("boom");
     }).retry(RetryPolicy.attempts(2)).build();
+
+    /** Blocks until interrupted, then reports what its context said and tries to send metadata. */
+    private final CompletableFuture<String> waiterSaw = new CompletableFuture<>();
+    private final Task<Void, String> waiter = Task.<Void, String>define("waiter", Void.class, (payload, ctx) -> {
+        try {
+            Thread.sleep(30_000);
+            return "slept";
+        } catch (InterruptedException e) {
+            StringBuilder saw = new StringBuilder("interrupted, cancelled=" + ctx.isCancelled()
+                    + ", reason=" + ctx.cancelReason().orElse(null));
+            try {
+                ctx.metadataSet("after", 1);
+                saw.append(", metadata sent");
+            } catch (TaskCancelledException cancelled) {
+                saw.append(", metadata refused: ").append(cancelled.reason());
+            }
+            try {
+                ctx.throwIfCancelled();
+            } catch (TaskCancelledException cancelled) {
+                saw.append(", throwIfCancelled threw");
+            }
+            waiterSaw.complete(saw.toString());
+            return "finished anyway"; // must be dropped
+        }
+    }).build();
+
+    /** Updates metadata three times: answered, rejected, unanswered (times out). */
+    private final Task<Void, Map<String, Object>> reporter = Task.<Void, Map<String, Object>>define("reporter",
+            Void.class, (payload, ctx) -> {
+                Map<String, Object> out = new LinkedHashMap<>();
+                out.put("initial", ctx.metadata());
+                out.put("afterSet", ctx.metadataSet("progress", 0.5));
+                try {
+                    ctx.metadataIncrement("n", 1);
+                    out.put("increment", "applied");
+                } catch (MetadataUpdateException e) {
+                    out.put("increment", e.kind() + ": " + e.getMessage());
+                }
+                out.put("current", ctx.metadata());
+                try {
+                    ctx.metadataAppend("log", "x");
+                    out.put("append", "applied");
+                } catch (MetadataUpdateException e) {
+                    out.put("append", e.kind().toString());
+                }
+                return out;
+            }).build();
+
+    /** Waits for a metadata answer that never comes: a cancel arrives instead. */
+    private final CompletableFuture<String> blockedSaw = new CompletableFuture<>();
+    private final Task<Void, Void> blocked = Task.<Void, Void>define("blocked", Void.class, (payload, ctx) -> {
+        try {
+            ctx.metadataSet("a", 1);
+            blockedSaw.complete("applied");
+        } catch (TaskCancelledException e) {
+            blockedSaw.complete("cancelled: " + e.reason());
+        } catch (RuntimeException e) {
+            blockedSaw.complete(e.toString());
+        }
+        return null;
+    }).build();
 
     private FakeGateway gateway;
     private BatonWorker worker;
@@ -82,6 +147,10 @@ class BatonWorkerTest {
                 .register(hello)
                 .register(nap)
                 .register(boom)
+                .register(waiter)
+                .register(reporter)
+                .register(blocked)
+                .metadataTimeout(Duration.ofMillis(700))
                 .reconnectBackoff(Duration.ofMillis(20), Duration.ofMillis(100))
                 .shutdownGracePeriod(Duration.ofSeconds(3))
                 .build();
@@ -108,7 +177,8 @@ class BatonWorkerTest {
     private static String execute(String attemptId, String taskId, String payload) {
         return "{\"type\":\"execute\",\"runId\":\"run_1\",\"attemptId\":\"" + attemptId + "\",\"attemptNumber\":1,"
                 + "\"taskId\":\"" + taskId + "\",\"payload\":" + payload + ",\"payloadType\":\"application/json\","
-                + "\"context\":{\"run\":{\"id\":\"run_1\",\"tags\":[\"t1\"],\"metadata\":{\"k\":\"v\"}},"
+                + "\"context\":{\"run\":{\"id\":\"run_1\",\"tags\":[\"t1\"],\"metadata\":{\"k\":\"v\"},\"isTest\":true,"
+                + "\"maxDuration\":90},"
                 + "\"attempt\":{\"id\":\"" + attemptId + "\",\"number\":1},\"task\":{\"id\":\"" + taskId + "\"},"
                 + "\"queue\":{\"name\":\"task/" + taskId + "\"},\"environment\":{\"id\":\"env_dev\",\"slug\":\"dev\"}}}";
     }
@@ -128,10 +198,11 @@ class BatonWorkerTest {
         assertEquals("w-test", helloMessage.get("workerId").asText());
         assertEquals("baton-java/0.1.0", helloMessage.get("sdk").asText());
         assertEquals(2, helloMessage.get("slots").asInt());
-        assertEquals(List.of("hello", "nap", "boom"),
+        assertEquals(List.of("hello", "nap", "boom", "waiter", "reporter", "blocked"),
                 helloMessage.get("tasks").findValuesAsText("id").stream().distinct().toList());
         assertEquals("sleepy", helloMessage.at("/tasks/1/queue/name").asText());
         assertEquals(2, helloMessage.at("/tasks/1/queue/concurrencyLimit").asInt());
+        assertEquals(4, helloMessage.at("/tasks/1/queue/globalConcurrencyLimit").asInt());
         assertEquals(30, helloMessage.at("/tasks/1/maxDurationSeconds").asInt());
         assertEquals(2, helloMessage.at("/tasks/2/retry/maxAttempts").asInt());
         assertFalse(worker.isConnected(), "not connected before the welcome");
@@ -143,9 +214,18 @@ class BatonWorkerTest {
         JsonNode completed = connection.next(WAIT);
         assertMessage(completed, "completed", "att_1");
         assertEquals("Hello, Ada!", completed.at("/output/greeting").asText());
-        assertEquals(new TaskContext("run_1", "att_1", 1, "hello", List.of("t1"), lastContext.get().metadata(),
-                "env_dev", "task/hello"), lastContext.get());
-        assertEquals("v", lastContext.get().metadata().get("k").asText());
+        TaskContext ctx = lastContext.get();
+        assertEquals("run_1", ctx.runId());
+        assertEquals("att_1", ctx.attemptId());
+        assertEquals(1, ctx.attemptNumber());
+        assertEquals("hello", ctx.taskId());
+        assertEquals(List.of("t1"), ctx.tags());
+        assertEquals("env_dev", ctx.environmentId());
+        assertEquals("task/hello", ctx.queueName());
+        assertEquals("v", ctx.metadata().get("k").asText());
+        assertTrue(ctx.isTest());
+        assertEquals(Optional.of(Duration.ofSeconds(90)), ctx.maxDuration());
+        assertFalse(ctx.isCancelled());
     }
 
     @Test
@@ -202,6 +282,69 @@ class BatonWorkerTest {
         assertNull(connection.next(QUIET), "nothing may be sent about a rejected attempt");
         connection.send(execute("att_2", "hello", "{\"name\":\"Bo\"}"));
         assertMessage(connection.next(WAIT), "started", "att_2");
+    }
+
+    @Test
+    void cancelInterruptsTheHandlerMarksTheContextAndNothingMoreIsSent() throws Exception {
+        FakeGateway.Connection connection = connectAndWelcome(10_000);
+        connection.send(execute("att_1", "waiter", "null"));
+        assertMessage(connection.next(WAIT), "started", "att_1");
+
+        connection.send("{\"type\":\"cancel\",\"runId\":\"run_1\",\"attemptId\":\"att_1\",\"reason\":\"run canceled\"}");
+
+        assertEquals("interrupted, cancelled=true, reason=run canceled, metadata refused: run canceled, "
+                + "throwIfCancelled threw", waiterSaw.get(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+        assertNull(connection.next(QUIET), "nothing may be sent about a canceled attempt");
+        connection.send(execute("att_2", "hello", "{\"name\":\"Bo\"}"));
+        assertMessage(connection.next(WAIT), "started", "att_2");
+        assertMessage(connection.next(WAIT), "completed", "att_2");
+    }
+
+    @Test
+    void metadataUpdatesRoundTripAndFailTyped() throws Exception {
+        FakeGateway.Connection connection = connectAndWelcome(10_000);
+        connection.send(execute("att_1", "reporter", "null"));
+        assertMessage(connection.next(WAIT), "started", "att_1");
+
+        JsonNode set = connection.next(WAIT);
+        assertMessage(set, "metadata", "att_1");
+        assertEquals(json("[{\"type\":\"set\",\"key\":\"progress\",\"value\":0.5}]"), set.get("operations"));
+        String setId = set.get("requestId").asText();
+        connection.send("{\"type\":\"metadataUpdated\",\"attemptId\":\"att_1\",\"requestId\":\"" + setId
+                + "\",\"metadata\":{\"k\":\"v\",\"progress\":0.5}}");
+
+        JsonNode increment = connection.next(WAIT);
+        assertMessage(increment, "metadata", "att_1");
+        assertEquals(json("[{\"type\":\"increment\",\"key\":\"n\",\"value\":1}]"), increment.get("operations"));
+        String incrementId = increment.get("requestId").asText();
+        assertFalse(incrementId.equals(setId), "each update has its own request id");
+        connection.send("{\"type\":\"metadataRejected\",\"attemptId\":\"att_1\",\"requestId\":\"" + incrementId
+                + "\",\"reason\":\"metadata too large\"}");
+
+        assertMessage(connection.next(WAIT), "metadata", "att_1"); // the append: left unanswered
+        JsonNode completed = connection.next(WAIT);
+        assertMessage(completed, "completed", "att_1");
+        assertEquals(json("""
+                {"initial":{"k":"v"},"afterSet":{"k":"v","progress":0.5},
+                 "increment":"REJECTED: metadata too large","current":{"k":"v","progress":0.5},
+                 "append":"TIMED_OUT"}"""), completed.get("output"));
+    }
+
+    @Test
+    void cancelWhileWaitingForAMetadataAnswerEndsTheWait() throws Exception {
+        FakeGateway.Connection connection = connectAndWelcome(10_000);
+        connection.send(execute("att_1", "blocked", "null"));
+        assertMessage(connection.next(WAIT), "started", "att_1");
+        assertMessage(connection.next(WAIT), "metadata", "att_1");
+
+        connection.send("{\"type\":\"cancel\",\"runId\":\"run_1\",\"attemptId\":\"att_1\",\"reason\":\"maxDuration exceeded\"}");
+
+        assertEquals("cancelled: maxDuration exceeded", blockedSaw.get(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+        assertNull(connection.next(QUIET), "the handler's return is dropped");
+    }
+
+    private static JsonNode json(String text) throws Exception {
+        return dev.baton.sdk.internal.Json.mapper().readTree(text);
     }
 
     @Test

@@ -13,6 +13,9 @@ import java.util.List;
     @JsonSubTypes.Type(value = GatewayMessage.Welcome.class, name = "welcome"),
     @JsonSubTypes.Type(value = GatewayMessage.Execute.class, name = "execute"),
     @JsonSubTypes.Type(value = GatewayMessage.Rejected.class, name = "rejected"),
+    @JsonSubTypes.Type(value = GatewayMessage.Cancel.class, name = "cancel"),
+    @JsonSubTypes.Type(value = GatewayMessage.MetadataUpdated.class, name = "metadataUpdated"),
+    @JsonSubTypes.Type(value = GatewayMessage.MetadataRejected.class, name = "metadataRejected"),
     @JsonSubTypes.Type(value = GatewayMessage.Error.class, name = "error")})
 public sealed interface GatewayMessage {
 
@@ -28,13 +31,27 @@ public sealed interface GatewayMessage {
 
   record Error(String message) implements GatewayMessage {}
 
+  /** Stop working on this attempt (the run was canceled or exceeded its maxDuration); send nothing more about it. */
+  record Cancel(String runId, String attemptId, String reason) implements GatewayMessage {}
+
+  /** A {@code metadata} message was applied; {@code metadata} is the run's whole metadata afterwards. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record MetadataUpdated(String attemptId, String requestId, JsonNode metadata) implements GatewayMessage {}
+
+  /** A {@code metadata} message was not applied (invalid operations, metadata too large); the attempt goes on. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record MetadataRejected(String attemptId, String requestId, String reason) implements GatewayMessage {}
+
   record ExecutionContext(RunContext run, AttemptContext attempt, TaskContext task, QueueContext queue,
       EnvironmentContext environment) {}
 
-  /** {@code metadata} and {@code idempotencyKey} are left out when the run has none. */
+  /**
+   * {@code metadata}, {@code idempotencyKey} and {@code maxDuration} (seconds one attempt may execute)
+   * are left out when the run has none.
+   */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   record RunContext(String id, List<String> tags, String createdAt, @JsonProperty("isTest") boolean isTest,
-      int maxAttempts, JsonNode metadata, String idempotencyKey) {}
+      int maxAttempts, JsonNode metadata, String idempotencyKey, Integer maxDuration) {}
 
   record AttemptContext(String id, int number) {}
 

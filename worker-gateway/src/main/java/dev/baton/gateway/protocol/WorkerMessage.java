@@ -30,9 +30,17 @@ public sealed interface WorkerMessage {
 
   record ErrorBody(String message, String name, String stackTrace) {}
 
+  /**
+   * Operations on the run's metadata, applied together. {@code operations} stays raw JSON here so a
+   * malformed list is answered {@code metadataRejected} rather than closing the socket; {@code requestId}
+   * is optional and echoed in the answer.
+   */
+  record Metadata(String attemptId, String requestId, JsonNode operations) implements AboutAttempt {}
+
   record TaskDeclaration(String id, QueueDeclaration queue, RetryDeclaration retry, Integer maxDurationSeconds) {}
 
-  record QueueDeclaration(String name, Integer concurrencyLimit) {}
+  /** {@code globalConcurrencyLimit} is Baton's extension: a cap across all concurrency keys of the queue. */
+  record QueueDeclaration(String name, Integer concurrencyLimit, Integer globalConcurrencyLimit) {}
 
   /** Each absent field takes its default from the protocol (the engine's {@code RetryPolicy.DEFAULT}). */
   record RetryDeclaration(Integer maxAttempts, Double factor, Long minTimeoutInMs, Long maxTimeoutInMs,

@@ -5,15 +5,20 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
+import dev.baton.engine.dispatch.QueueLimits;
 import dev.baton.engine.dispatch.WorkerChannel;
 import dev.baton.engine.environment.Environment;
+import dev.baton.engine.run.MetadataOperation;
 import dev.baton.engine.run.RetryPolicy;
 import dev.baton.engine.run.RunError;
 import dev.baton.engine.task.TaskDefinition;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -36,7 +41,27 @@ public final class WorkerProtocol {
       for (TaskDefinition task : tasks) ids.add(task.taskId());
       return Set.copyOf(ids);
     }
+
+    /**
+     * The limits of every queue the tasks run in, for the dispatcher. When several tasks share a
+     * queue, the last declaration in the hello wins.
+     */
+    public Map<String, QueueLimits> queueLimits() {
+      Map<String, QueueLimits> queues = new LinkedHashMap<>();
+      for (TaskDefinition task : tasks) queues.put(task.queue(), task.queueLimits());
+      return Map.copyOf(queues);
+    }
   }
+
+  /** A {@code metadata} message the engine will not get: its operations are invalid (answered {@code metadataRejected}). */
+  public static final class InvalidMetadataException extends Exception {
+    public InvalidMetadataException(String message) {
+      super(message);
+    }
+  }
+
+  /** The most operations one {@code metadata} message may carry. */
+  public static final int MAX_METADATA_OPERATIONS = 100;
 
   // ---------------------------------------------------------------- reading
 
@@ -57,6 +82,7 @@ public final class WorkerProtocol {
       case "heartbeat" -> WorkerMessage.Heartbeat.class;
       case "completed" -> WorkerMessage.Completed.class;
       case "failed" -> WorkerMessage.Failed.class;
+      case "metadata" -> WorkerMessage.Metadata.class;
       default -> throw new ProtocolException("unknown message type \"" + type.asText() + "\"");
     };
     WorkerMessage message;
@@ -94,7 +120,7 @@ public final class WorkerProtocol {
       // TaskDefinition defaults a missing queue name to task/<id> and validates the rest.
       return new TaskDefinition(declaration.id(), queue == null ? null : queue.name(),
           queue == null ? null : queue.concurrencyLimit(), retryPolicy(declaration.retry()),
-          declaration.maxDurationSeconds());
+          declaration.maxDurationSeconds(), queue == null ? null : queue.globalConcurrencyLimit());
     } catch (IllegalArgumentException e) {
       throw new ProtocolException("task \"" + declaration.id() + "\": " + e.getMessage());
     }
@@ -130,6 +156,52 @@ public final class WorkerProtocol {
     return failed.retryable() == null || failed.retryable();
   }
 
+  /**
+   * The engine operations of a {@code metadata} message: {@code operations} must be a non-empty
+   * array of {@code {type, key?, value?}} with a lowercase type of update, set, delete, append,
+   * remove or increment; each is validated by {@link MetadataOperation}'s constructor.
+   */
+  public static List<MetadataOperation> metadataOperations(WorkerMessage.Metadata message)
+      throws InvalidMetadataException {
+    JsonNode operations = message.operations();
+    if (operations == null || !operations.isArray() || operations.isEmpty())
+      throw new InvalidMetadataException("\"operations\" must be a non-empty array");
+    if (operations.size() > MAX_METADATA_OPERATIONS)
+      throw new InvalidMetadataException("at most " + MAX_METADATA_OPERATIONS + " operations per message");
+    List<MetadataOperation> result = new ArrayList<>();
+    for (int i = 0; i < operations.size(); i++) {
+      JsonNode operation = operations.get(i);
+      try {
+        result.add(metadataOperation(operation));
+      } catch (IllegalArgumentException e) {
+        throw new InvalidMetadataException("operation " + i + ": " + e.getMessage());
+      }
+    }
+    return List.copyOf(result);
+  }
+
+  private static MetadataOperation metadataOperation(JsonNode operation) {
+    if (operation == null || !operation.isObject()) throw new IllegalArgumentException("must be an object");
+    JsonNode type = operation.get("type");
+    if (type == null || !type.isTextual()) throw new IllegalArgumentException("needs a string \"type\"");
+    MetadataOperation.Type parsed;
+    try {
+      parsed = MetadataOperation.Type.valueOf(type.asText().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("unknown type \"" + type.asText() + "\"");
+    }
+    JsonNode key = operation.get("key");
+    if (key != null && !key.isNull() && !key.isTextual()) throw new IllegalArgumentException("\"key\" must be a string");
+    JsonNode value = operation.get("value");
+    String valueJson;
+    try {
+      valueJson = value == null ? null : MAPPER.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a parsed JSON tree always serializes", e);
+    }
+    return new MetadataOperation(parsed, key == null || key.isNull() ? null : key.asText(), valueJson);
+  }
+
   // ---------------------------------------------------------------- writing
 
   public static String encode(GatewayMessage message) {
@@ -144,7 +216,7 @@ public final class WorkerProtocol {
   public static GatewayMessage.Execute execute(WorkerChannel.Execute execute, Environment environment) {
     var run = new GatewayMessage.RunContext(execute.runId(), execute.tags() == null ? List.of() : execute.tags(),
         execute.createdAt() == null ? null : execute.createdAt().toString(), execute.test(), execute.maxAttempts(),
-        parseStored(execute.metadataJson()), execute.idempotencyKey());
+        parseStored(execute.metadataJson()), execute.idempotencyKey(), execute.maxDurationSeconds());
     var context = new GatewayMessage.ExecutionContext(run,
         new GatewayMessage.AttemptContext(execute.attemptId(), execute.attemptNumber()),
         new GatewayMessage.TaskContext(execute.taskId()),
@@ -152,6 +224,12 @@ public final class WorkerProtocol {
         new GatewayMessage.EnvironmentContext(environment.id(), environment.slug()));
     return new GatewayMessage.Execute(execute.runId(), execute.attemptId(), execute.attemptNumber(),
         execute.taskId(), parseStored(execute.payloadJson()), execute.payloadType(), context);
+  }
+
+  /** The run's metadata after an update, as the worker gets it in {@code metadataUpdated}: always an object. */
+  public static JsonNode metadata(String metadataJson) {
+    JsonNode parsed = parseStored(metadataJson);
+    return parsed == null || parsed.isNull() ? MAPPER.createObjectNode() : parsed;
   }
 
   /** JSON text the engine stored (validated when it came in) as a tree to embed; null stays absent. */

@@ -1,14 +1,18 @@
 package dev.baton.gateway.session;
 
-import akka.Done;
+import dev.baton.engine.run.MetadataOperation;
 import dev.baton.engine.run.RunError;
+import dev.baton.engine.run.RunRejectedException;
 import dev.baton.engine.run.RunService;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /** One worker message about an attempt, as the engine call it turns into. */
 sealed interface AttemptCall {
 
-  CompletionStage<Done> send(RunService runs, String runId, String attemptId);
+  /** Sends the call; the stage completes with the engine's answer ({@code Done}, or a {@code RunState}). */
+  CompletionStage<?> send(RunService runs, String runId, String attemptId);
 
   /** True for the worker's answer to an execution ({@code completed} / {@code failed}). */
   default boolean finishesAttempt() {
@@ -17,21 +21,21 @@ sealed interface AttemptCall {
 
   record Start() implements AttemptCall {
     @Override
-    public CompletionStage<Done> send(RunService runs, String runId, String attemptId) {
+    public CompletionStage<?> send(RunService runs, String runId, String attemptId) {
       return runs.startAttempt(runId, attemptId);
     }
   }
 
   record Beat() implements AttemptCall {
     @Override
-    public CompletionStage<Done> send(RunService runs, String runId, String attemptId) {
+    public CompletionStage<?> send(RunService runs, String runId, String attemptId) {
       return runs.heartbeat(runId, attemptId);
     }
   }
 
   record Complete(String outputJson) implements AttemptCall {
     @Override
-    public CompletionStage<Done> send(RunService runs, String runId, String attemptId) {
+    public CompletionStage<?> send(RunService runs, String runId, String attemptId) {
       return runs.complete(runId, attemptId, outputJson);
     }
 
@@ -43,13 +47,30 @@ sealed interface AttemptCall {
 
   record Fail(RunError error, boolean retryable) implements AttemptCall {
     @Override
-    public CompletionStage<Done> send(RunService runs, String runId, String attemptId) {
+    public CompletionStage<?> send(RunService runs, String runId, String attemptId) {
       return runs.fail(runId, attemptId, error, retryable);
     }
 
     @Override
     public boolean finishesAttempt() {
       return true;
+    }
+  }
+
+  /**
+   * A {@code metadata} message. One whose operations did not validate ({@code invalidReason} set)
+   * still waits its turn, so the worker gets the answers to one attempt's metadata messages in the
+   * order it sent them; it fails without reaching the engine.
+   */
+  record UpdateMetadata(String requestId, List<MetadataOperation> operations, String invalidReason)
+      implements AttemptCall {
+    @Override
+    public CompletionStage<?> send(RunService runs, String runId, String attemptId) {
+      if (invalidReason != null) {
+        return CompletableFuture.failedFuture(
+            new RunRejectedException(RunRejectedException.Reason.INVALID, invalidReason));
+      }
+      return runs.updateMetadataFromAttempt(runId, attemptId, operations);
     }
   }
 }

@@ -10,7 +10,7 @@ import java.util.Map;
 /**
  * A session's slot accounting. An execution holds a slot from the moment it is sent to the worker
  * until the worker answers it ({@code completed} / {@code failed}) or the gateway rejects a message
- * about it as stale; executions that arrive while every slot is held wait here, in order, and are
+ * about it as stale, or the engine cancels it; executions that arrive while every slot is held wait here, in order, and are
  * sent as slots free up. Not thread-safe: owned by one session actor.
  */
 final class SlotBook {
@@ -39,6 +39,19 @@ final class SlotBook {
   /** The in-flight execution of this attempt, or null when the worker does not hold it (any more). */
   WorkerChannel.Execute inFlight(String attemptId) {
     return inFlight.get(attemptId);
+  }
+
+  /** Where a canceled attempt was. */
+  enum Canceled { IN_FLIGHT, WAITING, NOT_HELD }
+
+  /**
+   * Drops an attempt the engine canceled: an in-flight one frees its slot (the worker must be told),
+   * a waiting one is forgotten before the worker ever saw it.
+   */
+  Canceled cancel(String attemptId) {
+    if (inFlight.remove(attemptId) != null) return Canceled.IN_FLIGHT;
+    if (waiting.removeIf(execute -> execute.attemptId().equals(attemptId))) return Canceled.WAITING;
+    return Canceled.NOT_HELD;
   }
 
   /** Ends an in-flight attempt; true when it held a slot. */

@@ -12,8 +12,12 @@ import akka.actor.typed.javadsl.TimerScheduler;
 import akka.actor.typed.receptionist.Receptionist;
 import dev.baton.engine.Engine;
 import dev.baton.engine.dispatch.EnvironmentDispatcher;
+import dev.baton.engine.dispatch.QueueLimits;
 import dev.baton.engine.dispatch.WorkerChannel;
 import dev.baton.engine.environment.Environment;
+import dev.baton.engine.run.MetadataOperation;
+import dev.baton.engine.run.RunRejectedException;
+import dev.baton.engine.run.RunState;
 import dev.baton.engine.run.StaleAttemptException;
 import dev.baton.gateway.GatewaySettings;
 import dev.baton.gateway.protocol.GatewayMessage;
@@ -21,6 +25,9 @@ import dev.baton.gateway.protocol.ProtocolException;
 import dev.baton.gateway.protocol.WorkerMessage;
 import dev.baton.gateway.protocol.WorkerProtocol;
 import dev.baton.gateway.protocol.WorkerProtocol.AcceptedHello;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.LongAdder;
@@ -29,8 +36,10 @@ import java.util.concurrent.atomic.LongAdder;
  * One connected worker. Waits for {@code hello}, declares the worker's tasks, then serves as the
  * engine's {@link WorkerChannel} for it: executions go out within the worker's free slots, the
  * worker's messages become {@code RunService} calls (in order per attempt), and fenced messages are
- * answered {@code rejected} and counted. When the socket ends, every attempt it still held is
- * reported lost so the runs retry elsewhere.
+ * answered {@code rejected} and counted. An attempt the engine cancels is over for the session at
+ * once: the worker gets {@code cancel}, its slot is free, and later messages about it are answered
+ * {@code rejected} without asking the engine (not counted as stale). When the socket ends, every
+ * attempt it still held is reported lost so the runs retry elsewhere.
  */
 public final class WorkerSession extends AbstractBehavior<WorkerSession.Command> {
 
@@ -54,7 +63,8 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
   private record TasksDeclared(AcceptedHello hello, ActorRef<SocketAck> ackTo, Throwable failure)
       implements Command {}
 
-  private record CallAnswered(String attemptId, Throwable failure) implements Command {}
+  private record CallAnswered(String attemptId, AttemptCall call, Object result, Throwable failure)
+      implements Command {}
 
   private enum ReportTick implements Command { INSTANCE }
 
@@ -64,6 +74,9 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
   private static final String HELLO_TIMER = "hello";
   static final String STALE_REASON = "stale attempt";
   static final String DISCONNECTED = "worker disconnected";
+  static final String CANCELED_REASON = "attempt canceled";
+  /** Canceled attempts remembered per session, so late messages about them are not counted as stale. */
+  static final int REMEMBERED_CANCELS = 4096;
 
   public static Behavior<Command> create(Engine engine, GatewaySettings settings, Environment environment,
       String sessionId, ActorRef<WorkerSocket.Outgoing> socket, LongAdder staleRejected) {
@@ -80,9 +93,17 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
   private final LongAdder staleRejected;
   private final ActorRef<WorkerChannel.Message> channel;
   private final AttemptCalls calls;
+  /** Attempts the engine canceled while the worker held them, oldest first (bounded). */
+  private final Map<String, String> canceled = new LinkedHashMap<>(16, 0.75f, false) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+      return size() > REMEMBERED_CANCELS;
+    }
+  };
 
   private AcceptedHello hello;
   private Set<String> taskIds;
+  private Map<String, QueueLimits> queueLimits;
   private SlotBook slots;
   private boolean registered;
   private boolean left;
@@ -103,7 +124,8 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
     this.staleRejected = staleRejected;
     this.channel = context.messageAdapter(WorkerChannel.Message.class, FromEngine::new);
     this.calls = new AttemptCalls((runId, attemptId, call) -> context.pipeToSelf(
-        call.send(engine.runs(), runId, attemptId), (ok, failure) -> new CallAnswered(attemptId, failure)));
+        call.send(engine.runs(), runId, attemptId).thenApply(answer -> (Object) answer),
+        (answer, failure) -> new CallAnswered(attemptId, call, answer, failure)));
     timers.startSingleTimer(HELLO_TIMER, HelloTimedOut.INSTANCE, settings.helloTimeout());
   }
 
@@ -203,6 +225,7 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
     }
     hello = msg.hello();
     taskIds = hello.taskIds();
+    queueLimits = hello.queueLimits();
     slots = new SlotBook(hello.slots());
     send(new GatewayMessage.Welcome(sessionId, environment.id(), engine.runSettings().heartbeatInterval().toMillis(),
         engine.runSettings().leaseTimeout().toMillis()));
@@ -233,12 +256,26 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
   private void onAttemptMessage(WorkerMessage.AboutAttempt message) {
     WorkerChannel.Execute execute = slots.inFlight(message.attemptId());
     if (execute == null) {
-      // never sent to this worker, or already answered: only the gateway can know, and it is stale either way
-      reject(message.attemptId());
+      if (canceled.containsKey(message.attemptId())) {
+        // the worker may have sent it before our cancel reached it: expected, so not counted as stale
+        send(new GatewayMessage.Rejected(message.attemptId(), CANCELED_REASON));
+      } else {
+        // never sent to this worker, or already answered: only the gateway can know, and it is stale either way
+        reject(message.attemptId());
+      }
       return;
     }
     AttemptCall call;
-    if (message instanceof WorkerMessage.Started) {
+    if (message instanceof WorkerMessage.Metadata metadata) {
+      List<MetadataOperation> operations = null;
+      String invalid = null;
+      try {
+        operations = WorkerProtocol.metadataOperations(metadata);
+      } catch (WorkerProtocol.InvalidMetadataException e) {
+        invalid = e.getMessage();
+      }
+      call = new AttemptCall.UpdateMetadata(metadata.requestId(), operations, invalid);
+    } else if (message instanceof WorkerMessage.Started) {
       call = new AttemptCall.Start();
     } else if (message instanceof WorkerMessage.Heartbeat) {
       call = new AttemptCall.Beat();
@@ -259,25 +296,71 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
     if (msg.message() instanceof WorkerChannel.Execute execute) {
       if (slots.offer(execute)) send(WorkerProtocol.execute(execute, environment));
       report();
+    } else if (msg.message() instanceof WorkerChannel.CancelAttempt cancel) {
+      onCancel(cancel);
     } else if (msg.message() instanceof WorkerChannel.Resync resync && resync.environmentId().equals(environment.id())) {
       report();
     }
     return Behaviors.same();
   }
 
+  /** The run was canceled or timed out: the attempt is over here, whatever the worker still sends. */
+  private void onCancel(WorkerChannel.CancelAttempt cancel) {
+    switch (slots.cancel(cancel.attemptId())) {
+      case IN_FLIGHT -> {
+        canceled.put(cancel.attemptId(), cancel.reason());
+        send(new GatewayMessage.Cancel(cancel.runId(), cancel.attemptId(), cancel.reason()));
+        // messages already waiting behind an outstanding call will never reach the engine
+        for (AttemptCall ignored : calls.dropWaiting(cancel.attemptId()))
+          send(new GatewayMessage.Rejected(cancel.attemptId(), CANCELED_REASON));
+        for (WorkerChannel.Execute next : slots.fillFreeSlots()) send(WorkerProtocol.execute(next, environment));
+        report();
+        getContext().getLog().debug("session {}: attempt {} canceled ({})", sessionId, cancel.attemptId(),
+            cancel.reason());
+      }
+      case WAITING -> report(); // the worker never saw it
+      case NOT_HELD -> { } // already answered by the worker, or never ours
+    }
+  }
+
   private Behavior<Command> onCallAnswered(CallAnswered msg) {
     Throwable failure = unwrap(msg.failure());
-    if (failure instanceof StaleAttemptException) {
+    if (isStale(failure)) {
       reject(msg.attemptId());
       for (AttemptCall ignored : calls.dropWaiting(msg.attemptId())) reject(msg.attemptId());
       // the worker drops a fenced attempt, so it no longer holds a slot
       if (slots != null && !left) releaseSlot(msg.attemptId());
+    } else if (msg.call() instanceof AttemptCall.UpdateMetadata update) {
+      answerMetadata(msg.attemptId(), update, msg.result(), failure);
     } else if (failure != null) {
       getContext().getLog().warn("session {}: no answer from the engine for attempt {} ({}); its lease decides",
           sessionId, msg.attemptId(), failure.toString());
     }
     calls.answered(msg.attemptId());
     return left ? stopWhenDrained() : Behaviors.same();
+  }
+
+  /** The engine fenced the call: the attempt is not (or no longer) the run's current one. */
+  private static boolean isStale(Throwable failure) {
+    if (failure instanceof StaleAttemptException) return true;
+    return failure instanceof RunRejectedException rejected
+        && (rejected.reason() == RunRejectedException.Reason.STALE_ATTEMPT
+            || rejected.reason() == RunRejectedException.Reason.UNKNOWN_RUN);
+  }
+
+  private void answerMetadata(String attemptId, AttemptCall.UpdateMetadata update, Object result, Throwable failure) {
+    if (canceled.containsKey(attemptId)) return; // the worker was told the attempt is over
+    if (failure == null) {
+      send(new GatewayMessage.MetadataUpdated(attemptId, update.requestId(),
+          WorkerProtocol.metadata(((RunState) result).metadataJson())));
+    } else if (failure instanceof RunRejectedException rejected) {
+      send(new GatewayMessage.MetadataRejected(attemptId, update.requestId(), rejected.getMessage()));
+    } else {
+      getContext().getLog().warn("session {}: no answer from the engine to a metadata update of attempt {} ({})",
+          sessionId, attemptId, failure.toString());
+      send(new GatewayMessage.MetadataRejected(attemptId, update.requestId(),
+          "the engine did not answer; the update may or may not have been applied"));
+    }
   }
 
   private void releaseSlot(String attemptId) {
@@ -288,7 +371,7 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
 
   private void report() {
     engine.reportWorker(environment.id(), new EnvironmentDispatcher.WorkerReport(sessionId, hello.workerId(), channel,
-        taskIds, slots.freeSlots(), slots.executesReceived()));
+        taskIds, queueLimits, slots.freeSlots(), slots.executesReceived()));
   }
 
   private void reject(String attemptId) {

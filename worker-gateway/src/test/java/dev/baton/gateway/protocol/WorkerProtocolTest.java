@@ -9,13 +9,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.baton.engine.dispatch.QueueLimits;
 import dev.baton.engine.dispatch.WorkerChannel;
 import dev.baton.engine.environment.Environment;
+import dev.baton.engine.run.MetadataOperation;
 import dev.baton.engine.run.RetryPolicy;
 import dev.baton.engine.run.RunError;
 import dev.baton.engine.task.TaskDefinition;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class WorkerProtocolTest {
@@ -60,13 +63,60 @@ class WorkerProtocolTest {
     var hello = (WorkerMessage.Hello) WorkerProtocol.decode("""
         {"type":"hello","workerId":"w-1","sdk":"s","slots":4,"tasks":[
           {"id":"plain"},
-          {"id":"tuned","queue":{"name":"sleepy","concurrencyLimit":2},"retry":{"maxAttempts":5},"maxDurationSeconds":300}
+          {"id":"tuned","queue":{"name":"sleepy","concurrencyLimit":2},"retry":{"maxAttempts":5},"maxDurationSeconds":300},
+          {"id":"capped","queue":{"name":"per-user","concurrencyLimit":1,"globalConcurrencyLimit":10}}
         ]}""");
     var accepted = WorkerProtocol.acceptHello(hello, 10);
     assertEquals(4, accepted.slots());
     assertEquals(new TaskDefinition("plain", "task/plain", null, RetryPolicy.DEFAULT, null), accepted.tasks().get(0));
     assertEquals(new TaskDefinition("tuned", "sleepy", 2, RetryPolicy.DEFAULT.withMaxAttempts(5), 300),
         accepted.tasks().get(1));
+    assertEquals(new TaskDefinition("capped", "per-user", 1, RetryPolicy.DEFAULT, null, 10), accepted.tasks().get(2));
+    assertEquals(Map.of("task/plain", QueueLimits.UNLIMITED, "sleepy", new QueueLimits(2, null),
+        "per-user", new QueueLimits(1, 10)), accepted.queueLimits());
+  }
+
+  @Test
+  void refusesANegativeGlobalConcurrencyLimit() throws Exception {
+    var hello = (WorkerMessage.Hello) WorkerProtocol.decode("""
+        {"type":"hello","workerId":"w","slots":1,"tasks":[{"id":"t","queue":{"name":"q","globalConcurrencyLimit":-1}}]}""");
+    assertTrue(assertThrows(ProtocolException.class, () -> WorkerProtocol.acceptHello(hello, 10)).getMessage()
+        .contains("globalConcurrencyLimit"));
+  }
+
+  @Test
+  void readsMetadataOperations() throws Exception {
+    var message = (WorkerMessage.Metadata) WorkerProtocol.decode("""
+        {"type":"metadata","attemptId":"att_1","requestId":"m1","operations":[
+          {"type":"set","key":"progress","value":0.5},
+          {"type":"increment","key":"$.counts.done","value":2},
+          {"type":"append","key":"log","value":{"step":1}},
+          {"type":"delete","key":"old"},
+          {"type":"remove","key":"log","value":"x"},
+          {"type":"update","value":{"a":1}}]}""");
+    assertEquals("m1", message.requestId());
+    assertEquals(List.of(
+            new MetadataOperation(MetadataOperation.Type.SET, "progress", "0.5"),
+            new MetadataOperation(MetadataOperation.Type.INCREMENT, "$.counts.done", "2"),
+            new MetadataOperation(MetadataOperation.Type.APPEND, "log", "{\"step\":1}"),
+            new MetadataOperation(MetadataOperation.Type.DELETE, "old", null),
+            new MetadataOperation(MetadataOperation.Type.REMOVE, "log", "\"x\""),
+            new MetadataOperation(MetadataOperation.Type.UPDATE, null, "{\"a\":1}")),
+        WorkerProtocol.metadataOperations(message));
+  }
+
+  @Test
+  void refusesInvalidMetadataOperationsWithoutAProtocolError() throws Exception {
+    for (String operations : List.of("null", "[]", "{}", "[1]", "[{\"key\":\"k\"}]", "[{\"type\":\"bogus\",\"key\":\"k\"}]",
+        "[{\"type\":\"set\"}]", "[{\"type\":\"set\",\"key\":\"$.a..b\",\"value\":1}]",
+        "[{\"type\":\"set\",\"key\":\"__proto__\",\"value\":1}]", "[{\"type\":\"update\",\"value\":[1]}]",
+        "[{\"type\":\"increment\",\"key\":\"n\",\"value\":\"one\"}]", "[{\"type\":\"set\",\"key\":7,\"value\":1}]")) {
+      var message = (WorkerMessage.Metadata) WorkerProtocol.decode(
+          "{\"type\":\"metadata\",\"attemptId\":\"att_1\",\"operations\":" + operations + "}");
+      assertThrows(WorkerProtocol.InvalidMetadataException.class, () -> WorkerProtocol.metadataOperations(message),
+          operations);
+    }
+    assertThrows(ProtocolException.class, () -> WorkerProtocol.decode("{\"type\":\"metadata\",\"operations\":[]}"));
   }
 
   @Test
@@ -88,14 +138,14 @@ class WorkerProtocolTest {
   void writesExecuteWithContext() throws Exception {
     var execute = new WorkerChannel.Execute("run_1", "att_1", 2, "hello-world", "task/hello-world", "env_p_dev",
         "{\"name\":\"Ada\"}", "application/json", List.of("a"), "{\"k\":1}", "idem", 3,
-        Instant.parse("2026-11-28T01:00:00Z"), true);
+        Instant.parse("2026-11-28T01:00:00Z"), true, 120);
     JsonNode json = JSON.readTree(WorkerProtocol.encode(
         WorkerProtocol.execute(execute, new Environment("env_p_dev", "proj_p", "p", "dev"))));
     assertEquals(JSON.readTree("""
         {"type":"execute","runId":"run_1","attemptId":"att_1","attemptNumber":2,"taskId":"hello-world",
          "payload":{"name":"Ada"},"payloadType":"application/json",
          "context":{"run":{"id":"run_1","tags":["a"],"createdAt":"2026-11-28T01:00:00Z","isTest":true,
-                           "maxAttempts":3,"metadata":{"k":1},"idempotencyKey":"idem"},
+                           "maxAttempts":3,"metadata":{"k":1},"idempotencyKey":"idem","maxDuration":120},
                     "attempt":{"id":"att_1","number":2},"task":{"id":"hello-world"},
                     "queue":{"name":"task/hello-world"},"environment":{"id":"env_p_dev","slug":"dev"}}}"""), json);
   }
@@ -103,12 +153,13 @@ class WorkerProtocolTest {
   @Test
   void leavesAbsentPartsOutOfExecute() throws Exception {
     var execute = new WorkerChannel.Execute("run_1", "att_1", 1, "t", "task/t", "env_p_dev", null, null, List.of(),
-        null, null, 3, Instant.parse("2026-11-28T01:00:00Z"), false);
+        null, null, 3, Instant.parse("2026-11-28T01:00:00Z"), false, null);
     JsonNode json = JSON.readTree(WorkerProtocol.encode(
         WorkerProtocol.execute(execute, new Environment("env_p_dev", "proj_p", "p", "dev"))));
     assertFalse(json.has("payload"));
     assertFalse(json.path("context").path("run").has("metadata"));
     assertFalse(json.path("context").path("run").has("idempotencyKey"));
+    assertFalse(json.path("context").path("run").has("maxDuration"));
     assertNull(json.path("context").path("run").get("test"));
   }
 
@@ -122,5 +173,15 @@ class WorkerProtocolTest {
         JSON.readTree(WorkerProtocol.encode(new GatewayMessage.Rejected("att_1", "stale attempt"))));
     assertEquals(JSON.readTree("{\"type\":\"error\",\"message\":\"m\"}"),
         JSON.readTree(WorkerProtocol.encode(new GatewayMessage.Error("m"))));
+    assertEquals(JSON.readTree("{\"type\":\"cancel\",\"runId\":\"run_1\",\"attemptId\":\"att_1\",\"reason\":\"run canceled\"}"),
+        JSON.readTree(WorkerProtocol.encode(new GatewayMessage.Cancel("run_1", "att_1", "run canceled"))));
+    assertEquals(JSON.readTree("{\"type\":\"metadataUpdated\",\"attemptId\":\"att_1\",\"requestId\":\"m1\",\"metadata\":{\"a\":1}}"),
+        JSON.readTree(WorkerProtocol.encode(new GatewayMessage.MetadataUpdated("att_1", "m1",
+            WorkerProtocol.metadata("{\"a\":1}")))));
+    assertEquals(JSON.readTree("{\"type\":\"metadataUpdated\",\"attemptId\":\"att_1\",\"metadata\":{}}"),
+        JSON.readTree(WorkerProtocol.encode(new GatewayMessage.MetadataUpdated("att_1", null,
+            WorkerProtocol.metadata(null)))));
+    assertEquals(JSON.readTree("{\"type\":\"metadataRejected\",\"attemptId\":\"att_1\",\"reason\":\"too large\"}"),
+        JSON.readTree(WorkerProtocol.encode(new GatewayMessage.MetadataRejected("att_1", null, "too large"))));
   }
 }

@@ -14,7 +14,7 @@ class SlotBookTest {
 
   private static WorkerChannel.Execute execute(String attemptId) {
     return new WorkerChannel.Execute("run_" + attemptId, attemptId, 1, "t", "task/t", "env", null, null, List.of(),
-        null, null, 3, Instant.EPOCH, false);
+        null, null, 3, Instant.EPOCH, false, null);
   }
 
   @Test
@@ -56,5 +56,19 @@ class SlotBookTest {
     assertEquals(List.of(execute("a"), execute("b")), book.takeAll());
     assertEquals(1, book.freeSlots());
     assertEquals(0, book.inFlightCount());
+  }
+
+  @Test
+  void cancelFreesAnInFlightSlotOrForgetsAWaitingExecute() {
+    SlotBook book = new SlotBook(1);
+    book.offer(execute("a"));
+    book.offer(execute("b"));
+    book.offer(execute("c"));
+    assertEquals(SlotBook.Canceled.WAITING, book.cancel("b"));
+    assertEquals(SlotBook.Canceled.IN_FLIGHT, book.cancel("a"));
+    assertEquals(SlotBook.Canceled.NOT_HELD, book.cancel("a"));
+    assertNull(book.inFlight("a"));
+    assertEquals(List.of(execute("c")), book.fillFreeSlots(), "b was dropped, c takes the freed slot");
+    assertEquals(0, book.freeSlots());
   }
 }

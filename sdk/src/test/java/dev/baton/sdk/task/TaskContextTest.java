@@ -1,0 +1,66 @@
+package dev.baton.sdk.task;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.sdk.internal.Json;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A context built by a test (attached to no worker) applies metadata updates in memory, like the server. */
+class TaskContextTest {
+
+    private static JsonNode json(String text) throws Exception {
+        return Json.mapper().readTree(text);
+    }
+
+    private static TaskContext context(JsonNode metadata) {
+        return new TaskContext("run_1", "att_1", 1, "t", List.of("a"), metadata, "env_dev", "task/t");
+    }
+
+    @Test
+    void detachedContextAppliesMetadataLocally() throws Exception {
+        TaskContext ctx = context(json("{\"k\":\"v\",\"log\":[\"a\",\"b\"]}"));
+        assertEquals(json("{\"k\":\"v\",\"log\":[\"a\",\"b\"],\"progress\":0.5}"), ctx.metadataSet("progress", 0.5));
+        ctx.metadataIncrement("$.counts.done", 2);
+        ctx.metadataIncrement("$.counts.done", 1);
+        ctx.metadataAppend("log", "c");
+        ctx.metadataRemove("log", "a");
+        ctx.metadataDelete("k");
+        assertEquals(json("{\"log\":[\"b\",\"c\"],\"progress\":0.5,\"counts\":{\"done\":3}}"), ctx.metadata());
+        assertEquals(json("{\"fresh\":true}"), ctx.metadataReplace(Map.of("fresh", true)));
+        assertEquals(json("{\"fresh\":true,\"x\":1,\"y\":[1]}"),
+                ctx.updateMetadata(MetadataOperation.set("x", 1), MetadataOperation.append("y", 1)));
+    }
+
+    @Test
+    void contextWithoutMetadataStartsMissingAndIsNeverCancelled() {
+        TaskContext ctx = context(null);
+        assertTrue(ctx.metadata().isMissingNode());
+        assertFalse(ctx.isCancelled());
+        assertTrue(ctx.cancelReason().isEmpty());
+        ctx.throwIfCancelled();
+        assertEquals(1, ctx.metadataIncrement("n", 1).get("n").asInt());
+    }
+
+    @Test
+    void operationsAreValidatedBeforeAnythingIsSent() {
+        TaskContext ctx = context(null);
+        assertThrows(IllegalArgumentException.class, () -> ctx.metadataSet(" ", 1));
+        assertThrows(IllegalArgumentException.class, () -> ctx.metadataReplace(List.of(1)));
+        assertThrows(IllegalArgumentException.class, () -> ctx.updateMetadata());
+        assertThrows(NullPointerException.class, () -> ctx.metadataIncrement("n", null));
+    }
+
+    @Test
+    void cancellationIsACancellationException() {
+        TaskCancelledException e = new TaskCancelledException("run canceled");
+        assertTrue(e instanceof java.util.concurrent.CancellationException);
+        assertEquals("run canceled", e.reason());
+    }
+}
