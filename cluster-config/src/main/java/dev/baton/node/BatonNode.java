@@ -20,6 +20,7 @@ import dev.baton.engine.Engine;
 import dev.baton.engine.environment.EnvironmentDirectory;
 import dev.baton.engine.storage.Database;
 import dev.baton.gateway.WorkerGateway;
+import dev.baton.projections.Projections;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -66,6 +67,7 @@ public final class BatonNode {
     }
 
     Engine engine = Engine.init(system, Clock.systemUTC());
+    Projections.init(system, database);
     EnvironmentDirectory directory = new EnvironmentDirectory(database.dataSource());
     Credentials credentials = Credentials.bootstrap(config.getConfig("baton.bootstrap"), directory);
 

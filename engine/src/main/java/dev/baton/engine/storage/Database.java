@@ -74,6 +74,26 @@ public final class Database implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs another module's idempotent schema script (a classpath resource; statements separated by
+   * {@code ;}, {@code --} line comments) in one transaction, under the same lock as
+   * {@link #createSchemaIfMissing()}, so nodes starting together never race on it.
+   */
+  public void runSchemaScript(String resource) {
+    try (Connection connection = dataSource.getConnection()) {
+      connection.setAutoCommit(false);
+      if (dialect == Dialect.POSTGRES) {
+        try (Statement lock = connection.createStatement()) {
+          lock.execute("SELECT pg_advisory_xact_lock(7723001)");
+        }
+      }
+      runScript(connection, resource);
+      connection.commit();
+    } catch (SQLException e) {
+      throw new IllegalStateException("could not run the schema script " + resource, e);
+    }
+  }
+
   private static void runScript(Connection connection, String resource) throws SQLException {
     try (Statement statement = connection.createStatement()) {
       String withoutComments = readResource(resource).replaceAll("(?m)^\\s*--.*$", "");

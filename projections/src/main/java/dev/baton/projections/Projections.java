@@ -1,0 +1,46 @@
+package dev.baton.projections;
+
+import akka.actor.typed.ActorSystem;
+import dev.baton.engine.storage.Database;
+import dev.baton.projections.runs.RunIndexProjection;
+import dev.baton.projections.runs.RunIndexSettings;
+import dev.baton.projections.runs.RunSweeper;
+import dev.baton.projections.runs.RunTable;
+import java.time.Clock;
+
+/**
+ * The projections on one node: creates their tables (idempotently, under the schema lock) and starts
+ * the run index projection and the run sweepers, one per run event tag, spread over the cluster.
+ */
+public final class Projections {
+
+  public static final String SCHEMA_SCRIPT = "db/projections-schema.sql";
+
+  private Projections() {}
+
+  public static void init(ActorSystem<?> system, Database database) {
+    init(system, database, Clock.systemUTC());
+  }
+
+  public static void init(ActorSystem<?> system, Database database, Clock clock) {
+    checkDialect(system, database);
+    database.runSchemaScript(SCHEMA_SCRIPT);
+    RunIndexSettings settings = RunIndexSettings.fromConfig(system.settings().config());
+    RunTable table = new RunTable(database.dialect());
+    RunIndexProjection.init(system, database, settings);
+    RunSweeper.init(system, database.dataSource(), table, settings, clock);
+  }
+
+  /** akka-projection's offset store speaks the dialect of its configuration: it must be the database's. */
+  private static void checkDialect(ActorSystem<?> system, Database database) {
+    String expected = switch (database.dialect()) {
+      case POSTGRES -> "postgres-dialect";
+      case H2 -> "h2-dialect";
+    };
+    String configured = system.settings().config().getString("akka.projection.jdbc.dialect");
+    if (!expected.equals(configured)) {
+      throw new IllegalStateException("akka.projection.jdbc.dialect is \"" + configured + "\" but baton.db is "
+          + database.dialect() + ": set it to \"" + expected + "\"");
+    }
+  }
+}

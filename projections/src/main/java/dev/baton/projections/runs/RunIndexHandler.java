@@ -1,0 +1,76 @@
+package dev.baton.projections.runs;
+
+import akka.persistence.typed.PersistenceId;
+import akka.projection.eventsourced.EventEnvelope;
+import akka.projection.jdbc.javadsl.JdbcHandler;
+import dev.baton.engine.run.RunEntity;
+import dev.baton.projections.internal.DataSourceJdbcSession;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes a group of run events of one tag into {@code baton_runs}, in the projection's transaction:
+ * loads the rows the group touches, folds each run's events in journal order ({@link RunRow#apply}),
+ * and writes every changed row once. Idempotent: replaying events rebuilds the same rows.
+ */
+public final class RunIndexHandler extends JdbcHandler<List<EventEnvelope<RunEntity.Event>>, DataSourceJdbcSession> {
+
+  private static final Logger log = LoggerFactory.getLogger(RunIndexHandler.class);
+
+  private final String tag;
+  private final RunTable table;
+  private final RunRow.WakeRules rules;
+
+  public RunIndexHandler(String tag, RunTable table, RunRow.WakeRules rules) {
+    this.tag = tag;
+    this.table = table;
+    this.rules = rules;
+  }
+
+  @Override
+  public void process(DataSourceJdbcSession session, List<EventEnvelope<RunEntity.Event>> envelopes)
+      throws Exception {
+    session.withConnection(connection -> {
+      apply(connection, envelopes);
+      return null;
+    });
+  }
+
+  private void apply(Connection connection, List<EventEnvelope<RunEntity.Event>> envelopes) throws SQLException {
+    Set<String> runIds = new LinkedHashSet<>();
+    envelopes.forEach(envelope -> runIds.add(runId(envelope)));
+    Map<String, RunRow> rows = new LinkedHashMap<>(table.load(connection, runIds));
+    Map<String, RunRow> changed = new LinkedHashMap<>();
+    for (EventEnvelope<RunEntity.Event> envelope : envelopes) {
+      // Only run entities tag their events run-N; anything else is skipped rather than failing the projection.
+      Object payload = envelope.event();
+      if (!(payload instanceof RunEntity.Event event)) {
+        log.warn("Skipping {} of {} (seq {}): not a run event", payload.getClass().getName(),
+            envelope.persistenceId(), envelope.sequenceNr());
+        continue;
+      }
+      String runId = runId(envelope);
+      RunRow before = rows.get(runId);
+      RunRow after = RunRow.apply(before, runId, tag, event, rules);
+      if (after == null) {
+        log.warn("Skipping {} of run {} (seq {}): the run has no row in the index", event.getClass().getSimpleName(),
+            runId, envelope.sequenceNr());
+      } else if (!after.equals(before)) {
+        rows.put(runId, after);
+        changed.put(runId, after);
+      }
+    }
+    table.upsert(connection, changed.values());
+  }
+
+  private static String runId(EventEnvelope<RunEntity.Event> envelope) {
+    return PersistenceId.extractEntityId(envelope.persistenceId());
+  }
+}

@@ -1,0 +1,186 @@
+package dev.baton.projections.runs;
+
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.DispatcherSelector;
+import akka.actor.typed.javadsl.AbstractBehavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.Receive;
+import akka.actor.typed.receptionist.Receptionist;
+import akka.cluster.sharding.typed.ShardedDaemonProcessSettings;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import akka.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
+import dev.baton.engine.dispatch.RunSweep;
+import dev.baton.engine.run.RunEntity;
+import dev.baton.projections.runs.RunTable.Due;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+import javax.sql.DataSource;
+
+/**
+ * Wakes the runs of one tag that are overdue in the run index, so no run waits forever on a timer
+ * or a queue that died with its node (invariant 5). Every {@code sweep-interval} it wakes the due
+ * runs (earliest first, at most {@code sweep-batch}) and moves their wake time out by a backoff; on
+ * {@link RunSweep.SweepEnvironment} (a dispatcher that started with empty queues) it wakes every
+ * unfinished run of the environment. Waking is {@link RunEntity.Wake}: idempotent, cheap for a live run.
+ *
+ * <p>The JDBC calls block, so they run on the sweeper dispatcher, one at a time; requests arriving
+ * meanwhile are remembered and served next.
+ */
+public final class RunSweeper extends AbstractBehavior<RunSweeper.Command> {
+
+  public static final String NAME = "baton-run-sweeper";
+
+  public sealed interface Command {}
+
+  private enum Tick implements Command { INSTANCE }
+
+  private record Requested(RunSweep.Request request) implements Command {}
+
+  private record Swept(String what, int woken, Throwable failure) implements Command {}
+
+  /** One sweeper per tag, somewhere in the cluster, each waking runs through cluster sharding. */
+  public static void init(ActorSystem<?> system, DataSource dataSource, RunTable table, RunIndexSettings settings,
+      Clock clock) {
+    ClusterSharding sharding = ClusterSharding.get(system);
+    Consumer<String> wake = runId -> sharding.entityRefFor(RunEntity.ENTITY_TYPE_KEY, runId).tell(new RunEntity.Wake());
+    List<String> tags = settings.tags();
+    ShardedDaemonProcess.get(system).init(Command.class, NAME, tags.size(),
+        index -> create(tags.get(index), dataSource, table, settings, clock, wake),
+        ShardedDaemonProcessSettings.create(system), Optional.empty());
+  }
+
+  /** @param wake tells a run to wake up (the run entity, through sharding, outside tests) */
+  public static Behavior<Command> create(String tag, DataSource dataSource, RunTable table, RunIndexSettings settings,
+      Clock clock, Consumer<String> wake) {
+    return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
+      timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.sweepInterval());
+      context.getSelf().tell(Tick.INSTANCE);
+      return new RunSweeper(context, tag, dataSource, table, settings, clock, wake);
+    }));
+  }
+
+  /** How long after a wake the run is looked at again: recheck x 2^wakes so far, at most max-recheck. */
+  static Duration backoff(RunIndexSettings settings, int wakeCount) {
+    Duration grown = settings.recheck().multipliedBy(1L << Math.min(Math.max(wakeCount, 0), 30));
+    return grown.compareTo(settings.maxRecheck()) > 0 ? settings.maxRecheck() : grown;
+  }
+
+  private final String tag;
+  private final DataSource dataSource;
+  private final RunTable table;
+  private final RunIndexSettings settings;
+  private final Clock clock;
+  private final Consumer<String> wake;
+  private final Executor blocking;
+  private boolean sweeping;
+  private boolean tickPending;
+  private final LinkedHashSet<String> environmentsPending = new LinkedHashSet<>();
+
+  private RunSweeper(ActorContext<Command> context, String tag, DataSource dataSource, RunTable table,
+      RunIndexSettings settings, Clock clock, Consumer<String> wake) {
+    super(context);
+    this.tag = tag;
+    this.dataSource = dataSource;
+    this.table = table;
+    this.settings = settings;
+    this.clock = clock;
+    this.wake = wake;
+    this.blocking = context.getSystem().dispatchers()
+        .lookup(DispatcherSelector.fromConfig(settings.sweeperDispatcher()));
+    context.getSystem().receptionist().tell(Receptionist.register(RunSweep.SERVICE_KEY,
+        context.messageAdapter(RunSweep.Request.class, Requested::new)));
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Tick.class, tick -> {
+          tickPending = true;
+          return next();
+        })
+        .onMessage(Requested.class, this::onRequested)
+        .onMessage(Swept.class, this::onSwept)
+        .build();
+  }
+
+  private Behavior<Command> onRequested(Requested msg) {
+    if (msg.request() instanceof RunSweep.SweepEnvironment sweep) {
+      environmentsPending.add(sweep.environmentId());
+    }
+    return next();
+  }
+
+  private Behavior<Command> onSwept(Swept msg) {
+    sweeping = false;
+    if (msg.failure() != null) {
+      getContext().getLog().warn("Sweeping {} of {} failed (retried on the next tick): {}", msg.what(), tag,
+          msg.failure().getMessage());
+    } else if (msg.woken() > 0) {
+      getContext().getLog().debug("Woke {} runs of {} ({})", msg.woken(), tag, msg.what());
+    }
+    return next();
+  }
+
+  /** Starts the next sweep if none is running: environments asked for first, then the due runs. */
+  private Behavior<Command> next() {
+    if (sweeping) return this;
+    String environmentId = environmentsPending.isEmpty() ? null : environmentsPending.iterator().next();
+    if (environmentId != null) {
+      environmentsPending.remove(environmentId);
+      run("environment " + environmentId, () -> sweepEnvironment(environmentId));
+    } else if (tickPending) {
+      tickPending = false;
+      run("due runs", this::sweepDue);
+    }
+    return this;
+  }
+
+  private interface Sweep {
+    int run() throws SQLException;
+  }
+
+  private void run(String what, Sweep sweep) {
+    sweeping = true;
+    CompletableFuture<Integer> done = CompletableFuture.supplyAsync(() -> {
+      try {
+        return sweep.run();
+      } catch (SQLException e) {
+        throw new CompletionException(e);
+      }
+    }, blocking);
+    getContext().pipeToSelf(done, (woken, failure) -> new Swept(what, woken == null ? 0 : woken, failure));
+  }
+
+  /** Wakes the due runs, then moves their wake time out (unless a newer event moved it first). */
+  private int sweepDue() throws SQLException {
+    Instant now = clock.instant();
+    try (Connection connection = dataSource.getConnection()) {
+      connection.setAutoCommit(true);
+      List<Due> due = table.due(connection, tag, now, settings.sweepBatch());
+      due.forEach(run -> wake.accept(run.runId()));
+      table.postpone(connection, due, run -> now.plus(backoff(settings, run.wakeCount())));
+      return due.size();
+    }
+  }
+
+  private int sweepEnvironment(String environmentId) throws SQLException {
+    try (Connection connection = dataSource.getConnection()) {
+      connection.setAutoCommit(true);
+      List<String> unfinished = table.unfinished(connection, tag, environmentId);
+      unfinished.forEach(wake);
+      return unfinished.size();
+    }
+  }
+}

@@ -1,0 +1,190 @@
+package dev.baton.projections.runs;
+
+import dev.baton.engine.run.RunStatus;
+import dev.baton.engine.storage.Database;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The SQL of {@code baton_runs} (created by {@code db/projections-schema.sql}), for PostgreSQL and H2.
+ * A new column goes into the script, {@link RunRow}, {@link #COLUMNS}, {@link #bind} and {@link #read}.
+ */
+public final class RunTable {
+
+  /** A row the sweeper found due, with the wake time it read (its update only applies if that still stands). */
+  public record Due(String runId, Instant wakeAt, int wakeCount) {}
+
+  private static final List<String> COLUMNS = List.of("run_id", "environment_id", "task_id", "queue",
+      "concurrency_key", "status", "tag", "attempt_count", "ttl_ms", "max_duration_seconds", "created_at",
+      "updated_at", "wake_at", "wake_count");
+  private static final String COLUMN_LIST = String.join(", ", COLUMNS);
+  private static final String PLACEHOLDERS = COLUMNS.stream().map(c -> "?").collect(Collectors.joining(", "));
+  /** Rows loaded per query: a projection group holds at most this many runs in practice. */
+  private static final int LOAD_CHUNK = 500;
+  private static final String FINAL_STATUSES = Arrays.stream(RunStatus.values()).filter(RunStatus::isFinal)
+      .map(s -> "'" + s.name() + "'").collect(Collectors.joining(", "));
+
+  private final String upsertSql;
+
+  public RunTable(Database.Dialect dialect) {
+    this.upsertSql = switch (dialect) {
+      case POSTGRES -> "INSERT INTO baton_runs (" + COLUMN_LIST + ") VALUES (" + PLACEHOLDERS + ")"
+          + " ON CONFLICT (run_id) DO UPDATE SET " + COLUMNS.stream().skip(1)
+              .map(c -> c + " = EXCLUDED." + c).collect(Collectors.joining(", "));
+      case H2 -> "MERGE INTO baton_runs (" + COLUMN_LIST + ") KEY (run_id) VALUES (" + PLACEHOLDERS + ")";
+    };
+  }
+
+  public Map<String, RunRow> load(Connection connection, Collection<String> runIds) throws SQLException {
+    Map<String, RunRow> rows = new HashMap<>();
+    List<String> ids = List.copyOf(runIds);
+    for (int from = 0; from < ids.size(); from += LOAD_CHUNK) {
+      List<String> chunk = ids.subList(from, Math.min(ids.size(), from + LOAD_CHUNK));
+      String in = chunk.stream().map(id -> "?").collect(Collectors.joining(", "));
+      try (PreparedStatement select = connection.prepareStatement(
+          "SELECT " + COLUMN_LIST + " FROM baton_runs WHERE run_id IN (" + in + ")")) {
+        for (int i = 0; i < chunk.size(); i++) select.setString(i + 1, chunk.get(i));
+        try (ResultSet result = select.executeQuery()) {
+          while (result.next()) {
+            RunRow row = read(result);
+            rows.put(row.runId(), row);
+          }
+        }
+      }
+    }
+    return rows;
+  }
+
+  public Optional<RunRow> find(Connection connection, String runId) throws SQLException {
+    return Optional.ofNullable(load(connection, List.of(runId)).get(runId));
+  }
+
+  /** Inserts or replaces these rows whole. */
+  public void upsert(Connection connection, Collection<RunRow> rows) throws SQLException {
+    if (rows.isEmpty()) return;
+    try (PreparedStatement upsert = connection.prepareStatement(upsertSql)) {
+      for (RunRow row : rows) {
+        bind(upsert, row);
+        upsert.addBatch();
+      }
+      upsert.executeBatch();
+    }
+  }
+
+  /** Runs of {@code tag} due at {@code now}, earliest first. */
+  public List<Due> due(Connection connection, String tag, Instant now, int limit) throws SQLException {
+    try (PreparedStatement select = connection.prepareStatement(
+        "SELECT run_id, wake_at, wake_count FROM baton_runs WHERE tag = ? AND wake_at <= ? ORDER BY wake_at LIMIT ?")) {
+      select.setString(1, tag);
+      setInstant(select, 2, now);
+      select.setInt(3, limit);
+      List<Due> due = new ArrayList<>();
+      try (ResultSet result = select.executeQuery()) {
+        while (result.next()) {
+          due.add(new Due(result.getString(1), instant(result, 2), result.getInt(3)));
+        }
+      }
+      return due;
+    }
+  }
+
+  /**
+   * Moves each woken run's wake time to {@code nextWake} and counts the wake, unless its row changed since
+   * it was read (a newer event's wake time wins). Returns how many rows were moved.
+   */
+  public int postpone(Connection connection, List<Due> woken, Function<Due, Instant> nextWake)
+      throws SQLException {
+    if (woken.isEmpty()) return 0;
+    try (PreparedStatement update = connection.prepareStatement(
+        "UPDATE baton_runs SET wake_at = ?, wake_count = wake_count + 1 WHERE run_id = ? AND wake_at = ?")) {
+      for (Due due : woken) {
+        setInstant(update, 1, nextWake.apply(due));
+        update.setString(2, due.runId());
+        setInstant(update, 3, due.wakeAt());
+        update.addBatch();
+      }
+      int moved = 0;
+      for (int count : update.executeBatch()) {
+        if (count > 0) moved += count;
+      }
+      return moved;
+    }
+  }
+
+  /** Ids of the environment's runs of {@code tag} that are not finished. */
+  public List<String> unfinished(Connection connection, String tag, String environmentId) throws SQLException {
+    try (PreparedStatement select = connection.prepareStatement("SELECT run_id FROM baton_runs"
+        + " WHERE environment_id = ? AND tag = ? AND status NOT IN (" + FINAL_STATUSES + ")")) {
+      select.setString(1, environmentId);
+      select.setString(2, tag);
+      List<String> ids = new ArrayList<>();
+      try (ResultSet result = select.executeQuery()) {
+        while (result.next()) ids.add(result.getString(1));
+      }
+      return ids;
+    }
+  }
+
+  private static void bind(PreparedStatement statement, RunRow row) throws SQLException {
+    statement.setString(1, row.runId());
+    statement.setString(2, row.environmentId());
+    statement.setString(3, row.taskId());
+    statement.setString(4, row.queue());
+    statement.setString(5, row.concurrencyKey());
+    statement.setString(6, row.status().name());
+    statement.setString(7, row.tag());
+    statement.setInt(8, row.attemptCount());
+    statement.setObject(9, row.ttl() == null ? null : row.ttl().toMillis(), Types.BIGINT);
+    statement.setObject(10, row.maxDurationSeconds(), Types.INTEGER);
+    setInstant(statement, 11, row.createdAt());
+    setInstant(statement, 12, row.updatedAt());
+    setInstant(statement, 13, row.wakeAt());
+    statement.setInt(14, row.wakeCount());
+  }
+
+  private static RunRow read(ResultSet result) throws SQLException {
+    long ttlMs = result.getLong("ttl_ms");
+    Duration ttl = result.wasNull() ? null : Duration.ofMillis(ttlMs);
+    int maxDuration = result.getInt("max_duration_seconds");
+    Integer maxDurationSeconds = result.wasNull() ? null : maxDuration;
+    return new RunRow(result.getString("run_id"), result.getString("environment_id"), result.getString("task_id"),
+        result.getString("queue"), result.getString("concurrency_key"), RunStatus.valueOf(result.getString("status")),
+        result.getString("tag"), result.getInt("attempt_count"), ttl, maxDurationSeconds,
+        instant(result, "created_at"), instant(result, "updated_at"), instant(result, "wake_at"),
+        result.getInt("wake_count"));
+  }
+
+  private static void setInstant(PreparedStatement statement, int index, Instant instant) throws SQLException {
+    if (instant == null) {
+      statement.setNull(index, Types.TIMESTAMP_WITH_TIMEZONE);
+    } else {
+      statement.setObject(index, OffsetDateTime.ofInstant(instant, ZoneOffset.UTC));
+    }
+  }
+
+  private static Instant instant(ResultSet result, String column) throws SQLException {
+    OffsetDateTime value = result.getObject(column, OffsetDateTime.class);
+    return value == null ? null : value.toInstant();
+  }
+
+  private static Instant instant(ResultSet result, int column) throws SQLException {
+    OffsetDateTime value = result.getObject(column, OffsetDateTime.class);
+    return value == null ? null : value.toInstant();
+  }
+}
