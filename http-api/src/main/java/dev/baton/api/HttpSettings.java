@@ -10,7 +10,11 @@ public record HttpSettings(
     long maxMetadataSize,
     int maxTags,
     int maxTagLength,
-    int maxIdempotencyKeyLength) {
+    int maxIdempotencyKeyLength,
+    long maxMetadataBodySize,
+    int maxConcurrencyKeyLength,
+    Duration maxDelay,
+    Duration maxTtl) {
 
   public static HttpSettings fromConfig(Config root) {
     Config http = root.getConfig("baton.http");
@@ -20,6 +24,10 @@ public record HttpSettings(
         http.getBytes("max-metadata-size"),
         http.getInt("max-tags"),
         http.getInt("max-tag-length"),
-        http.getInt("max-idempotency-key-length"));
+        http.getInt("max-idempotency-key-length"),
+        http.getBytes("max-metadata-body-size"),
+        http.getInt("max-concurrency-key-length"),
+        http.getDuration("max-delay"),
+        http.getDuration("max-ttl"));
   }
 }

@@ -1,5 +1,7 @@
 package dev.baton.api;
 
+import akka.actor.testkit.typed.javadsl.TestProbe;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.http.javadsl.Http;
 import akka.http.javadsl.ServerBinding;
 import akka.persistence.testkit.JournalOperation;
@@ -9,21 +11,28 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.baton.engine.dispatch.WorkerChannel;
 import dev.baton.engine.environment.Environment;
 import dev.baton.engine.run.RunEntity;
 import dev.baton.engine.task.TaskDefinition;
 import dev.baton.engine.testkit.TestNode;
+import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
+import java.io.InputStreamReader;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * A {@link TestNode} with the HTTP API bound on a random local port, a plain JDK HTTP client, and a
@@ -106,6 +115,47 @@ public final class ApiTestServer implements AutoCloseable {
         .POST(HttpRequest.BodyPublishers.ofString(json)).build());
   }
 
+  public HttpResponse<String> put(String path, String secretKey, String json) throws Exception {
+    return send(request(path, secretKey).header("Content-Type", "application/json")
+        .PUT(HttpRequest.BodyPublishers.ofString(json)).build());
+  }
+
+  /**
+   * Sends only a request's head, declaring a JSON body of {@code contentLength} bytes that never comes,
+   * and returns the status line and body of the answer: proves a limit is enforced from Content-Length
+   * alone (a real client sending the body may see the connection closed under it instead).
+   */
+  public String[] sendHeadOnly(String method, String path, String secretKey, long contentLength) throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", binding.localAddress().getPort())) {
+      socket.setSoTimeout((int) TIMEOUT.toMillis());
+      String head = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + secretKey
+          + "\r\nContent-Type: application/json\r\nContent-Length: " + contentLength + "\r\n\r\n";
+      socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+      BufferedReader reader = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+      String statusLine = reader.readLine();
+      int length = 0;
+      for (String line = reader.readLine(); line != null && !line.isEmpty(); line = reader.readLine()) {
+        if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+          length = Integer.parseInt(line.substring("content-length:".length()).strip());
+        }
+      }
+      char[] body = new char[length];
+      int read = 0;
+      while (read < length) {
+        int n = reader.read(body, read, length - read);
+        if (n < 0) break;
+        read += n;
+      }
+      return new String[] {statusLine, new String(body, 0, read)};
+    }
+  }
+
+  /** A POST without a body ({@code Content-Length: 0}, no content type), as the SDK cancels. */
+  public HttpResponse<String> postEmpty(String path, String secretKey) throws Exception {
+    return send(request(path, secretKey).POST(HttpRequest.BodyPublishers.noBody()).build());
+  }
+
   /** A POST whose body has no Content-Length: the JDK client sends it chunked. */
   public HttpResponse<String> postChunked(String path, String secretKey, byte[] body) throws Exception {
     return send(request(path, secretKey).header("Content-Type", "application/json")
@@ -128,6 +178,59 @@ public final class ApiTestServer implements AutoCloseable {
 
   private HttpResponse<String> send(HttpRequest request) throws Exception {
     return client.send(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The run as {@code GET /api/v3/runs/{id}} shows it; fails unless that answers 200. */
+  public JsonNode retrieve(String runId, String secretKey) throws Exception {
+    HttpResponse<String> response = get("/api/v3/runs/" + runId, secretKey);
+    if (response.statusCode() != 200) throw new AssertionError("retrieve " + runId + ": " + response.body());
+    return json(response);
+  }
+
+  /** Polls the run until {@code until} holds, failing after {@code timeout} with the last state seen. */
+  public JsonNode awaitRun(String runId, String secretKey, Predicate<JsonNode> until, Duration timeout)
+      throws Exception {
+    Instant deadline = Instant.now().plus(timeout);
+    JsonNode run = retrieve(runId, secretKey);
+    while (!until.test(run)) {
+      if (Instant.now().isAfter(deadline)) throw new AssertionError("run never got there, last seen: " + run);
+      Thread.sleep(50);
+      run = retrieve(runId, secretKey);
+    }
+    return run;
+  }
+
+  public JsonNode awaitStatus(String runId, String secretKey, String status) throws Exception {
+    return awaitRun(runId, secretKey, run -> status.equals(run.path("status").asText()), Duration.ofSeconds(10));
+  }
+
+  /** The types of the run's journal events, in order. */
+  public List<String> eventTypes(String runId, String secretKey) throws Exception {
+    List<String> types = new ArrayList<>();
+    json(get("/api/v1/runs/" + runId + "/events", secretKey)).get("data")
+        .forEach(event -> types.add(event.get("type").asText()));
+    return types;
+  }
+
+  /**
+   * Plays the dispatcher: offers the queued run to {@code worker} (a probe standing in for a worker
+   * session) and returns the leased attempt's id.
+   */
+  public String lease(String runId, TestProbe<WorkerChannel.Message> worker) {
+    TestProbe<RunEntity.DispatchReply> reply = node.testKit().createTestProbe();
+    ClusterSharding.get(node.system()).entityRefFor(RunEntity.ENTITY_TYPE_KEY, runId)
+        .tell(new RunEntity.Dispatch("session-" + runId, "worker-1", worker.ref(), reply.ref()));
+    if (!reply.receiveMessage().accepted()) throw new AssertionError("run " + runId + " refused the lease");
+    WorkerChannel.Execute execute = worker.expectMessageClass(WorkerChannel.Execute.class);
+    if (!execute.runId().equals(runId)) throw new AssertionError("executed " + execute.runId() + ", not " + runId);
+    return execute.attemptId();
+  }
+
+  /** Leases the run to a throw-away probe and starts the attempt: the run is EXECUTING. */
+  public String startExecuting(String runId, TestProbe<WorkerChannel.Message> worker) throws Exception {
+    String attemptId = lease(runId, worker);
+    node.engine().runs().startAttempt(runId, attemptId).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    return attemptId;
   }
 
   public static JsonNode json(HttpResponse<String> response) throws Exception {

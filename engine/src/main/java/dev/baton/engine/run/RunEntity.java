@@ -366,6 +366,11 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
   private ReplyEffect<Event, RunState> timeOut(RunState state, MaxDurationExceeded cmd) {
     if (!state.isCurrentAttempt(cmd.attemptId())) return Effect().noReply();
     Instant now = clock.instant();
+    Attempt running = state.currentAttempt();
+    if (running.startedAt() != null && running.startedAt().plusSeconds(state.spec().maxDurationSeconds()).isAfter(now)) {
+      armMaxDuration(state);
+      return Effect().noReply();
+    }
     RunError error = new RunError("MAX_DURATION_EXCEEDED",
         "Run exceeded its maxDuration of " + state.spec().maxDurationSeconds() + "s", null);
     Attempt attempt = state.currentAttempt();
@@ -390,6 +395,10 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
 
   private ReplyEffect<Event, RunState> requeue(RunState state, RetryDue cmd) {
     if (cmd.afterAttempt() != state.attemptCount()) return Effect().noReply();
+    if (state.retryAt().isAfter(clock.instant())) {
+      armRetry(state);
+      return Effect().noReply();
+    }
     return Effect().persist(new RunEnqueued(clock.instant())).thenRun(this::redrive).thenNoReply();
   }
 
@@ -508,10 +517,17 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
     if (state.expiresAt() != null) timers.startSingleTimer(TTL_TIMER, new TtlDue(), until(state.expiresAt()));
   }
 
+  /**
+   * Time left until {@code instant}, at most a day: Akka's scheduler refuses delays beyond ~248 days,
+   * so long waits are armed in steps, and every timer handler re-arms itself when woken early.
+   */
   private Duration until(Instant instant) {
     Duration delay = Duration.between(clock.instant(), instant);
-    return delay.isNegative() ? Duration.ZERO : delay;
+    if (delay.isNegative()) return Duration.ZERO;
+    return delay.compareTo(LONGEST_TIMER) > 0 ? LONGEST_TIMER : delay;
   }
+
+  private static final Duration LONGEST_TIMER = Duration.ofDays(1);
 
   @Override
   public SignalHandler<RunState> signalHandler() {

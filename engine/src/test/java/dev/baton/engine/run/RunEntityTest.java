@@ -336,6 +336,7 @@ class RunEntityTest {
       RunEntity.AttemptFailed failed = result.eventOfType(RunEntity.AttemptFailed.class);
       assertEquals(clock.instant().plusMillis(100), failed.retryAt());
       assertEquals(RunStatus.RETRYING, result.state().status());
+      clock.advance(Duration.ofMillis(100)); // the backoff is over when the timer fires
       expectEnqueue();
       assertEquals(RunStatus.QUEUED, run.getState().status());
       assertEquals(2, lease().attemptNumber());

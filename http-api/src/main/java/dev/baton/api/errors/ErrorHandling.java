@@ -8,11 +8,13 @@ import akka.http.javadsl.model.HttpHeader;
 import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.model.StatusCode;
 import akka.http.javadsl.model.StatusCodes;
+import akka.http.javadsl.model.headers.RawHeader;
 import akka.http.javadsl.server.ExceptionHandler;
 import akka.http.javadsl.server.RejectionHandler;
 import akka.http.javadsl.server.Route;
 import akka.http.scaladsl.model.EntityStreamSizeException;
 import dev.baton.api.json.Json;
+import dev.baton.engine.run.RunRejectedException;
 import dev.baton.engine.run.TaskNotFoundException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -30,6 +32,7 @@ import org.slf4j.LoggerFactory;
 public final class ErrorHandling {
 
   private static final Logger log = LoggerFactory.getLogger(ErrorHandling.class);
+  private static final List<HttpHeader> RUN_NOT_FOUND_HEADERS = List.of(RawHeader.create("x-should-retry", "false"));
 
   /** The JSON error body, the only shape an error takes on the wire. */
   public record ErrorBody(String error) {}
@@ -42,6 +45,14 @@ public final class ErrorHandling {
 
   public static HttpResponse errorResponse(StatusCode status, String message, List<HttpHeader> headers) {
     return Json.response(status, new ErrorBody(message), headers);
+  }
+
+  /**
+   * An unknown run, or a run of another environment (the same answer, so ids cannot be probed). A final
+   * answer (Trigger.dev says "retry"): a triggered run is readable at once.
+   */
+  public static HttpResponse runNotFound() {
+    return errorResponse(StatusCodes.NOT_FOUND, "Run not found", RUN_NOT_FOUND_HEADERS);
   }
 
   public static Route error(StatusCode status, String message) {
@@ -73,6 +84,15 @@ public final class ErrorHandling {
     }
     if (failure instanceof TaskNotFoundException) {
       return errorResponse(StatusCodes.NOT_FOUND, "Task not found");
+    }
+    if (failure instanceof RunRejectedException rejected) {
+      return switch (rejected.reason()) {
+        case UNKNOWN_RUN -> runNotFound();
+        case NOT_DELAYED, TOO_MANY_TAGS -> errorResponse(StatusCodes.UNPROCESSABLE_CONTENT, rejected.getMessage());
+        case METADATA_TOO_LARGE -> errorResponse(StatusCodes.CONTENT_TOO_LARGE, rejected.getMessage());
+        case STALE_ATTEMPT -> errorResponse(StatusCodes.CONFLICT, rejected.getMessage());
+        case INVALID -> errorResponse(StatusCodes.BAD_REQUEST, rejected.getMessage());
+      };
     }
     if (failure instanceof TimeoutException) { // akka's AskTimeoutException among them
       log.warn("engine did not answer in time: {}", failure.getMessage());

@@ -16,8 +16,10 @@ import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.baton.api.time.Durations;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -31,7 +33,8 @@ public final class Json {
 
   private static final ObjectMapper MAPPER = new ObjectMapper()
       .registerModule(new JavaTimeModule())
-      .registerModule(new SimpleModule("baton-instants").addSerializer(Instant.class, new MillisInstantSerializer()))
+      .registerModule(new SimpleModule("baton-instants").addSerializer(Instant.class, new MillisInstantSerializer())
+          .addSerializer(Duration.class, new ShortDurationSerializer()))
       .setSerializationInclusion(JsonInclude.Include.NON_NULL)
       .setNodeFactory(JsonNodeFactory.withExactBigDecimals(true))
       .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
@@ -113,6 +116,18 @@ public final class Json {
     @Override
     public void serialize(Instant value, JsonGenerator generator, SerializerProvider provider) throws IOException {
       generator.writeString(timestamp(value));
+    }
+  }
+
+  /** Durations inside engine events (a run's ttl) are written as on retrieve: {@code "1h"}, {@code "90s"}. */
+  private static final class ShortDurationSerializer extends StdSerializer<Duration> {
+    ShortDurationSerializer() {
+      super(Duration.class);
+    }
+
+    @Override
+    public void serialize(Duration value, JsonGenerator generator, SerializerProvider provider) throws IOException {
+      generator.writeString(Durations.format(value));
     }
   }
 

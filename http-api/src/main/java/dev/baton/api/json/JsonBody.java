@@ -25,6 +25,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Reads a request body as JSON, bounded: a declared Content-Length over the limit is refused with
@@ -42,16 +43,39 @@ public final class JsonBody {
   }
 
   public Route json(Function<JsonNode, Route> inner) {
+    return body(false, inner);
+  }
+
+  /**
+   * Like {@link #json}, but a request without a body (no or an empty entity, whatever its content type)
+   * reaches {@code inner} with null instead of being refused.
+   */
+  public Route optionalJson(Function<JsonNode, Route> inner) {
+    return body(true, inner);
+  }
+
+  /** For calls that take no body: whatever was sent is drained unread. */
+  public static Route ignored(Supplier<Route> inner) {
+    return extractRequestEntity(entity -> extractMaterializer(materializer -> {
+      entity.discardBytes(materializer);
+      return inner.get();
+    }));
+  }
+
+  private Route body(boolean optional, Function<JsonNode, Route> inner) {
     return extractRequestEntity(entity -> {
       OptionalLong declared = entity.getContentLengthOption();
       if (declared.isPresent() && declared.getAsLong() > maxBytes) throw tooLarge();
-      if (declared.isPresent() && declared.getAsLong() == 0) throw invalid("the body is empty");
+      if (declared.isPresent() && declared.getAsLong() == 0) {
+        if (optional) return inner.apply(null);
+        throw invalid("the body is empty");
+      }
       if (!entity.getContentType().mediaType().equals(MediaTypes.APPLICATION_JSON)) {
         return reject(Rejections.unsupportedRequestContentType(
             List.of(MediaTypes.APPLICATION_JSON), Optional.of(entity.getContentType())));
       }
       return extractMaterializer(materializer ->
-          onSuccess(readBounded(entity, materializer), bytes -> inner.apply(parse(bytes))));
+          onSuccess(readBounded(entity, materializer), bytes -> inner.apply(parse(bytes, optional))));
     });
   }
 
@@ -71,10 +95,11 @@ public final class JsonBody {
         });
   }
 
-  private static JsonNode parse(ByteString bytes) {
+  private static JsonNode parse(ByteString bytes, boolean optional) {
     try {
       return Json.parse(bytes.toArray());
     } catch (Json.EmptyJsonException e) {
+      if (optional) return null;
       throw invalid("the body is empty");
     } catch (JsonProcessingException e) {
       throw invalid(e.getOriginalMessage());

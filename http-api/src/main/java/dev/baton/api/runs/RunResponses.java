@@ -3,6 +3,7 @@ package dev.baton.api.runs;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
 
@@ -16,11 +17,16 @@ public final class RunResponses {
   /** {@code POST /api/v1/tasks/{taskId}/trigger}. */
   public record TriggerTaskResponse(String id, boolean isCached) {}
 
-  /** {@code GET /api/v3/runs/{runId}}: Trigger.dev's RetrieveRunResponse. */
+  /**
+   * {@code GET /api/v3/runs/{runId}}: Trigger.dev's RetrieveRunResponse. {@code ttl} is a duration string
+   * ({@code "1h"}, {@code "90s"}); {@code concurrencyKey} and {@code priority} (seconds) are Baton's
+   * additions, which the SDK's schema strips.
+   */
   @JsonPropertyOrder({"id", "status", "taskIdentifier", "isQueued", "isExecuting", "isWaiting", "isCompleted",
-      "isSuccess", "isFailed", "isCancelled", "isTest", "createdAt", "updatedAt", "startedAt", "finishedAt", "tags",
-      "costInCents", "baseCostInCents", "durationMs", "depth", "triggerFunction", "relatedRuns", "attemptCount",
-      "payload", "output", "error", "metadata", "idempotencyKey"})
+      "isSuccess", "isFailed", "isCancelled", "isTest", "createdAt", "updatedAt", "startedAt", "finishedAt",
+      "delayedUntil", "ttl", "expiredAt", "tags", "costInCents", "baseCostInCents", "durationMs", "depth",
+      "triggerFunction", "relatedRuns", "attemptCount", "payload", "output", "error", "metadata", "idempotencyKey",
+      "concurrencyKey", "priority"})
   public record RetrieveRunResponse(
       String id,
       ApiRunStatus status,
@@ -37,6 +43,9 @@ public final class RunResponses {
       String updatedAt,
       String startedAt,
       String finishedAt,
+      String delayedUntil,
+      String ttl,
+      String expiredAt,
       List<String> tags,
       long costInCents,
       long baseCostInCents,
@@ -49,7 +58,18 @@ public final class RunResponses {
       JsonNode output,
       SerializedError error,
       JsonNode metadata,
-      String idempotencyKey) {}
+      String idempotencyKey,
+      String concurrencyKey,
+      BigDecimal priority) {}
+
+  /** {@code {"id"}}: cancel (the run), replay (the new run), idempotency-key reset (the key). */
+  public record IdResponse(String id) {}
+
+  /** {@code POST /api/v1/runs/{runId}/tags}. */
+  public record MessageResponse(String message) {}
+
+  /** {@code PUT /api/v1/runs/{runId}/metadata}: the run's metadata after the update. */
+  public record MetadataResponse(JsonNode metadata) {}
 
   /** A run's error, flattened like Trigger.dev's {@code SerializedError}. */
   public record SerializedError(String message, String name, String stackTrace) {}

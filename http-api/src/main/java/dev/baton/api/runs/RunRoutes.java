@@ -4,81 +4,202 @@ import static akka.http.javadsl.server.Directives.complete;
 import static akka.http.javadsl.server.Directives.concat;
 import static akka.http.javadsl.server.Directives.get;
 import static akka.http.javadsl.server.Directives.onSuccess;
+import static akka.http.javadsl.server.Directives.optionalHeaderValueByName;
 import static akka.http.javadsl.server.Directives.path;
 import static akka.http.javadsl.server.Directives.post;
+import static akka.http.javadsl.server.Directives.put;
 import static akka.http.javadsl.server.PathMatchers.segment;
 
-import akka.http.javadsl.model.HttpHeader;
 import akka.http.javadsl.model.StatusCodes;
-import akka.http.javadsl.model.headers.RawHeader;
 import akka.http.javadsl.server.Route;
 import dev.baton.api.HttpSettings;
 import dev.baton.api.auth.Authentication;
+import dev.baton.api.errors.ApiException;
 import dev.baton.api.errors.ErrorHandling;
 import dev.baton.api.json.Json;
 import dev.baton.api.json.JsonBody;
+import dev.baton.api.runs.RunResponses.IdResponse;
+import dev.baton.api.runs.RunResponses.MessageResponse;
+import dev.baton.api.runs.RunResponses.MetadataResponse;
 import dev.baton.api.runs.RunResponses.TriggerTaskResponse;
 import dev.baton.engine.Engine;
 import dev.baton.engine.environment.Environment;
+import dev.baton.engine.run.MetadataOperation;
+import dev.baton.engine.run.ReplayOverrides;
+import dev.baton.engine.run.RunService;
+import dev.baton.engine.run.RunState;
 import dev.baton.engine.run.TaskNotFoundException;
 import dev.baton.engine.run.TriggerRequest;
 import dev.baton.engine.task.TaskDefinition;
+import java.time.Instant;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
- * Trigger a task, read a run, read a run's history. Authentication, body size, JSON syntax and
- * option validation are all decided before the engine is asked anything.
+ * Trigger a task; read a run and its history; cancel, replay, reschedule, tag a run and update its
+ * metadata; reset an idempotency key. Authentication, body size, JSON syntax and validation are all
+ * decided before the engine is asked anything. A run that does not exist, or belongs to another
+ * environment, is the same 404 {@code {"error":"Run not found"}} with {@code x-should-retry: false}.
  */
 public final class RunRoutes {
 
-  /** Unknown runs are final answers here (Trigger.dev says "retry"): a triggered run is readable at once. */
-  private static final List<HttpHeader> RUN_NOT_FOUND_HEADERS = List.of(RawHeader.create("x-should-retry", "false"));
+  static final String REQUEST_IDEMPOTENCY_KEY = "x-trigger-request-idempotency-key";
+  static final String IDEMPOTENCY_KEY = "idempotency-key";
+  static final String IDEMPOTENCY_KEY_TTL = "idempotency-key-ttl";
 
   private final Engine engine;
   private final Authentication authentication;
+  private final HttpSettings settings;
   private final JsonBody jsonBody;
+  private final JsonBody metadataBody;
   private final TriggerBodyDecoder decoder;
+  private final RunCommandDecoder commands;
 
   public RunRoutes(Engine engine, Authentication authentication, HttpSettings settings) {
     this.engine = engine;
     this.authentication = authentication;
+    this.settings = settings;
     this.jsonBody = new JsonBody(settings.maxBodySize(), settings.bodyReadTimeout());
+    this.metadataBody = new JsonBody(settings.maxMetadataBodySize(), settings.bodyReadTimeout());
     this.decoder = new TriggerBodyDecoder(settings);
+    this.commands = new RunCommandDecoder(settings);
   }
 
   public Route routes() {
     return concat(
         path(segment("api").slash("v1").slash("tasks").slash(segment()).slash("trigger"), taskId ->
-            post(() -> authentication.authenticated(environment ->
-                jsonBody.json(body -> trigger(environment, decoder.decode(taskId, body)))))),
+            post(() -> authentication.authenticated(environment -> triggerHeaders((requestKey, key, keyTtl) ->
+                jsonBody.json(body -> trigger(environment, decoder.decode(taskId, body, key, keyTtl),
+                    commands.requestKey(requestKey))))))),
         path(segment("api").slash("v3").slash("runs").slash(segment()), runId ->
             get(() -> authentication.authenticated(environment -> retrieve(environment, runId)))),
         path(segment("api").slash("v1").slash("runs").slash(segment()).slash("events"), runId ->
-            get(() -> authentication.authenticated(environment -> events(environment, runId)))));
+            get(() -> authentication.authenticated(environment -> events(environment, runId)))),
+        path(segment("api").slash("v2").slash("runs").slash(segment()).slash("cancel"), runId ->
+            post(() -> authentication.authenticated(environment ->
+                JsonBody.ignored(() -> cancel(environment, runId))))),
+        path(segment("api").slash("v1").slash("runs").slash(segment()).slash("replay"), runId ->
+            post(() -> authentication.authenticated(environment ->
+                jsonBody.optionalJson(body -> replay(environment, runId, commands.replay(body)))))),
+        path(segment("api").slash("v1").slash("runs").slash(segment()).slash("reschedule"), runId ->
+            post(() -> authentication.authenticated(environment ->
+                jsonBody.json(body -> reschedule(environment, runId, commands.reschedule(body)))))),
+        path(segment("api").slash("v1").slash("runs").slash(segment()).slash("tags"), runId ->
+            post(() -> authentication.authenticated(environment ->
+                jsonBody.json(body -> addTags(environment, runId, commands.tags(body)))))),
+        path(segment("api").slash("v1").slash("runs").slash(segment()).slash("metadata"), runId ->
+            put(() -> authentication.authenticated(environment ->
+                metadataBody.json(body -> updateMetadata(environment, runId, commands.metadata(body)))))),
+        path(segment("api").slash("v1").slash("idempotencyKeys").slash(segment()).slash("reset"), key ->
+            post(() -> authentication.authenticated(environment ->
+                jsonBody.json(body -> resetIdempotencyKey(environment, key, commands.resetTaskIdentifier(key, body)))))));
   }
 
-  private Route trigger(Environment environment, TriggerRequest request) {
+  private interface TriggerHeaders {
+    Route apply(String requestKey, String idempotencyKey, String idempotencyKeyTtl);
+  }
+
+  private static Route triggerHeaders(TriggerHeaders inner) {
+    return optionalHeaderValueByName(REQUEST_IDEMPOTENCY_KEY, requestKey ->
+        optionalHeaderValueByName(IDEMPOTENCY_KEY, key ->
+            optionalHeaderValueByName(IDEMPOTENCY_KEY_TTL, keyTtl ->
+                inner.apply(requestKey.orElse(null), nonBlank(key), nonBlank(keyTtl)))));
+  }
+
+  private static String nonBlank(Optional<String> header) {
+    return header.filter(value -> !value.isBlank()).orElse(null);
+  }
+
+  private RunService runs() {
+    return engine.runs();
+  }
+
+  private Route trigger(Environment environment, TriggerRequest request, String requestKey) {
     // A task id no worker could have declared needs no lookup.
     if (!TaskDefinition.ID_PATTERN.matcher(request.taskId()).matches()) {
       throw new TaskNotFoundException(request.taskId());
     }
-    return onSuccess(engine.runs().trigger(environment.id(), request),
-        run -> complete(Json.response(StatusCodes.OK, new TriggerTaskResponse(run.runId(), false))));
+    return onSuccess(runs().trigger(environment.id(), request, requestKey), triggered -> complete(
+        Json.response(StatusCodes.OK, new TriggerTaskResponse(triggered.run().runId(), triggered.cached()))));
   }
 
   private Route retrieve(Environment environment, String runId) {
-    return onSuccess(engine.runs().get(environment.id(), runId), found -> found
-        .map(run -> complete(Json.response(StatusCodes.OK, RunTranslator.toRetrieveResponse(run))))
-        .orElseGet(RunRoutes::runNotFound));
+    return ifFound(runs().get(environment.id(), runId), RunRoutes::runResponse);
   }
 
   private Route events(Environment environment, String runId) {
-    return onSuccess(engine.runs().history(environment.id(), runId), found -> found
-        .map(history -> complete(Json.response(StatusCodes.OK, RunTranslator.toEventsResponse(history))))
-        .orElseGet(RunRoutes::runNotFound));
+    return ifFound(runs().history(environment.id(), runId),
+        history -> complete(Json.response(StatusCodes.OK, RunTranslator.toEventsResponse(history))));
   }
 
-  private static Route runNotFound() {
-    return complete(ErrorHandling.errorResponse(StatusCodes.NOT_FOUND, "Run not found", RUN_NOT_FOUND_HEADERS));
+  /** A finished run stays as it is, and the answer is the same 200. */
+  private Route cancel(Environment environment, String runId) {
+    return ifFound(runs().cancel(environment.id(), runId),
+        run -> complete(Json.response(StatusCodes.OK, new IdResponse(run.runId()))));
+  }
+
+  private Route replay(Environment environment, String runId, ReplayOverrides overrides) {
+    return ifFound(runs().replay(environment.id(), runId, overrides),
+        replayed -> complete(Json.response(StatusCodes.OK, new IdResponse(replayed.runId()))));
+  }
+
+  /** A run that is not DELAYED is refused by the engine (NOT_DELAYED → 422). */
+  private Route reschedule(Environment environment, String runId, Instant delayUntil) {
+    return ifFound(runs().reschedule(environment.id(), runId, delayUntil), RunRoutes::runResponse);
+  }
+
+  /**
+   * Appends the tags the run does not have yet. The count of new tags (for the message) and the
+   * Trigger.dev-style 422 are computed against the run as read just before; the engine enforces the
+   * limit itself too, should another update slip in between.
+   */
+  private Route addTags(Environment environment, String runId, List<String> tags) {
+    return ifFound(runs().get(environment.id(), runId), before -> {
+      List<String> added = tags.stream().filter(tag -> !before.tags().contains(tag)).toList();
+      int total = before.tags().size() + added.size();
+      if (total > settings.maxTags()) {
+        throw ApiException.unprocessable("Runs can only have " + settings.maxTags() + " tags, you're trying to set "
+            + total + ". These tags have not been set: "
+            + added.stream().map(tag -> "'" + tag + "'").collect(Collectors.joining(", ")) + ".");
+      }
+      if (added.isEmpty()) return complete(Json.response(StatusCodes.OK, new MessageResponse("No new tags to set")));
+      return ifFound(runs().addTags(environment.id(), runId, added), after -> {
+        Set<String> now = new LinkedHashSet<>(after.tags());
+        long set = added.stream().filter(now::contains).count();
+        return complete(Json.response(StatusCodes.OK,
+            new MessageResponse("Successfully set " + set + " new tags.")));
+      });
+    });
+  }
+
+  /** No operations at all: nothing is written, the current metadata is the answer. */
+  private Route updateMetadata(Environment environment, String runId, List<MetadataOperation> operations) {
+    CompletionStage<Optional<RunState>> updated = operations.isEmpty()
+        ? runs().get(environment.id(), runId)
+        : runs().updateMetadata(environment.id(), runId, operations);
+    return ifFound(updated, run -> {
+      var metadata = Json.readStored(run.metadataJson());
+      return complete(Json.response(StatusCodes.OK,
+          new MetadataResponse(metadata != null ? metadata : Json.mapper().createObjectNode())));
+    });
+  }
+
+  /** Frees the key for the task; a key that holds no run is reset just the same. */
+  private Route resetIdempotencyKey(Environment environment, String key, String taskIdentifier) {
+    return onSuccess(runs().resetIdempotencyKey(environment.id(), taskIdentifier, key),
+        done -> complete(Json.response(StatusCodes.OK, new IdResponse(key))));
+  }
+
+  private static Route runResponse(RunState run) {
+    return complete(Json.response(StatusCodes.OK, RunTranslator.toRetrieveResponse(run)));
+  }
+
+  private static <T> Route ifFound(CompletionStage<Optional<T>> lookup, Function<T, Route> found) {
+    return onSuccess(lookup, result -> result.map(found).orElseGet(() -> complete(ErrorHandling.runNotFound())));
   }
 }

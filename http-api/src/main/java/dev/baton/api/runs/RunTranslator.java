@@ -8,9 +8,14 @@ import dev.baton.api.runs.RunResponses.RetrieveRunResponse;
 import dev.baton.api.runs.RunResponses.RunEvent;
 import dev.baton.api.runs.RunResponses.RunEventsResponse;
 import dev.baton.api.runs.RunResponses.SerializedError;
+import dev.baton.api.time.Durations;
 import dev.baton.engine.run.RecordedEvent;
 import dev.baton.engine.run.RunEntity;
 import dev.baton.engine.run.RunError;
+import dev.baton.engine.run.RunSpec;
+import dev.baton.engine.run.RunState;
+import dev.baton.engine.run.RunStatus;
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,9 +28,9 @@ public final class RunTranslator {
 
   private RunTranslator() {}
 
-  public static RetrieveRunResponse toRetrieveResponse(RunEntity.State run) {
+  public static RetrieveRunResponse toRetrieveResponse(RunState run) {
     ApiRunStatus status = ApiRunStatus.of(run.status());
-    var spec = run.spec();
+    RunSpec spec = run.spec();
     return new RetrieveRunResponse(
         run.runId(),
         status,
@@ -42,7 +47,10 @@ public final class RunTranslator {
         Json.timestamp(run.updatedAt()),
         Json.timestamp(run.startedAt()),
         Json.timestamp(run.finishedAt()),
-        spec.tags(),
+        status == ApiRunStatus.DELAYED ? Json.timestamp(run.delayUntil()) : null,
+        spec.ttl() == null ? null : Durations.format(spec.ttl()),
+        status == ApiRunStatus.EXPIRED ? Json.timestamp(run.finishedAt()) : null,
+        run.tags(),
         0,
         0,
         run.durationMs(),
@@ -52,9 +60,27 @@ public final class RunTranslator {
         run.attemptCount(),
         Json.readStored(spec.payloadJson()),
         status.isSuccess() ? Json.readStored(run.outputJson()) : null,
-        status.isFailed() ? toWire(run.error()) : null,
-        Json.readStored(spec.metadataJson()),
-        spec.idempotencyKey());
+        status.isFailed() ? errorOf(run) : null,
+        Json.readStored(run.metadataJson()),
+        spec.idempotencyKey(),
+        spec.concurrencyKey(),
+        prioritySeconds(spec.priorityMs()));
+  }
+
+  /** Milliseconds back to the seconds the caller gave ({@code 10}, {@code 0.5}); null for none. */
+  private static BigDecimal prioritySeconds(long priorityMs) {
+    if (priorityMs == 0) return null;
+    BigDecimal seconds = BigDecimal.valueOf(priorityMs, 3).stripTrailingZeros();
+    return seconds.scale() < 0 ? seconds.setScale(0) : seconds;
+  }
+
+  /** The run's error; an expired run has none of its own, so it says why it ended (as Trigger.dev does). */
+  private static SerializedError errorOf(RunState run) {
+    if (run.error() == null && run.status() == RunStatus.EXPIRED) {
+      String ttl = run.spec().ttl() == null ? "" : " (" + Durations.format(run.spec().ttl()) + ")";
+      return new SerializedError("Run expired because the TTL" + ttl + " was reached", "Error", null);
+    }
+    return toWire(run.error());
   }
 
   public static RunEventsResponse toEventsResponse(List<RecordedEvent> history) {

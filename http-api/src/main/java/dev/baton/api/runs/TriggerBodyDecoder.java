@@ -1,132 +1,101 @@
 package dev.baton.api.runs;
 
+import static dev.baton.api.runs.RunOptions.optionalString;
+import static dev.baton.api.runs.RunOptions.present;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.api.HttpSettings;
 import dev.baton.api.errors.ApiException;
-import dev.baton.api.json.Json;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import dev.baton.engine.run.TriggerRequest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Validates a trigger body {@code {payload?, context?, options?}} against Trigger.dev's rules. A JSON
- * {@code null} counts as absent everywhere. Wrong types are 400s naming the field; too many tags is 422
- * and oversized metadata 413, as in Trigger.dev.
+ * {@code null} counts as absent everywhere. Wrong types are 400s naming the field; an unreadable
+ * {@code delay}, {@code ttl} or {@code idempotencyKeyTTL} and more than 10 tags are 422, oversized
+ * metadata 413, as in Trigger.dev.
  *
  * <p>Honoured options: {@code payloadType}, {@code tags}, {@code metadata}, {@code maxAttempts},
- * {@code idempotencyKey} and {@code test}. The idempotency key is only stored with the run for now:
- * a second trigger with the same key still creates a new run. {@code context} and every other option
- * Trigger.dev knows ({@code queue}, {@code concurrencyKey}, {@code delay}, {@code ttl}, {@code priority},
- * {@code machine}, {@code maxDuration}, {@code lockToVersion}, {@code idempotencyKeyTTL},
- * {@code idempotencyKeyOptions}, {@code payloadSize}…) are accepted and ignored, as are unknown fields.
+ * {@code idempotencyKey} (+ {@code idempotencyKeyTTL}), {@code test}, {@code queue}, {@code concurrencyKey},
+ * {@code priority}, {@code delay}, {@code ttl} and {@code maxDuration} (see {@link RunOptions}). Raw HTTP
+ * callers may give the idempotency key and its TTL as {@code idempotency-key} / {@code idempotency-key-ttl}
+ * headers; the body's values win. {@code context} and every other option Trigger.dev knows
+ * ({@code machine}, {@code lockToVersion}, {@code idempotencyKeyOptions}, {@code payloadSize}, …) are
+ * accepted and ignored, as are unknown fields.
  */
 public final class TriggerBodyDecoder {
 
-  private final HttpSettings settings;
+  private final RunOptions options;
 
   public TriggerBodyDecoder(HttpSettings settings) {
-    this.settings = settings;
+    this(settings, Clock.systemUTC());
+  }
+
+  public TriggerBodyDecoder(HttpSettings settings, Clock clock) {
+    this.options = new RunOptions(settings, clock);
+  }
+
+  /** The trigger request for {@code taskId}, without idempotency headers. */
+  public TriggerRequest decode(String taskId, JsonNode body) {
+    return decode(taskId, body, null, null);
   }
 
   /**
-   * The trigger request for {@code taskId}. Payloads are stored decoded, as plain JSON; the
-   * idempotency key is stored as given (deduplication by key is not implemented yet).
+   * The trigger request for {@code taskId}. Payloads are stored decoded, as plain JSON.
+   *
+   * @param headerKey the {@code idempotency-key} header, used when the body names no key
+   * @param headerKeyTtl the {@code idempotency-key-ttl} header, used when the body names no TTL
    */
-  public TriggerRequest decode(String taskId, JsonNode body) {
+  public TriggerRequest decode(String taskId, JsonNode body, String headerKey, String headerKeyTtl) {
     if (!body.isObject()) throw ApiException.badRequest("The request body must be a JSON object");
-    JsonNode options = present(body.get("options"));
-    if (options != null && !options.isObject()) throw ApiException.badRequest("options must be a JSON object");
+    JsonNode given = present(body.get("options"));
+    if (given != null && !given.isObject()) throw ApiException.badRequest("options must be a JSON object");
 
-    String payloadType = optionalString(options, "payloadType");
+    String payloadType = optionalString(option(given, "payloadType"), "options.payloadType");
     if (payloadType == null) payloadType = PayloadDecoder.APPLICATION_JSON;
     String payloadJson = PayloadDecoder.decode(body.get("payload"), payloadType);
-    Integer maxAttempts = maxAttempts(option(options, "maxAttempts"));
-    boolean test = test(option(options, "test"));
-    String idempotencyKey = idempotencyKey(options);
-    List<String> tags = tags(option(options, "tags"));
-    String metadataJson = metadata(option(options, "metadata"));
-    return new TriggerRequest(taskId, payloadJson, PayloadDecoder.APPLICATION_JSON, tags, metadataJson,
-        idempotencyKey, maxAttempts, test);
-  }
+    Integer maxAttempts = options.maxAttempts(option(given, "maxAttempts"), "options.maxAttempts");
+    boolean test = test(option(given, "test"));
 
-  private static Integer maxAttempts(JsonNode value) {
-    if (value == null) return null;
-    if (!value.isNumber() || !value.canConvertToExactIntegral() || !value.canConvertToInt() || value.intValue() < 1) {
-      throw ApiException.badRequest("options.maxAttempts must be an integer of at least 1");
+    String idempotencyKey = optionalString(option(given, "idempotencyKey"), "options.idempotencyKey");
+    String keyField = "options.idempotencyKey";
+    if (idempotencyKey == null && headerKey != null) {
+      idempotencyKey = headerKey;
+      keyField = "idempotency-key header";
     }
-    return value.intValue();
+    idempotencyKey = options.idempotencyKey(idempotencyKey, keyField);
+    String keyTtlText = optionalString(option(given, "idempotencyKeyTTL"), "options.idempotencyKeyTTL");
+    String keyTtlField = "options.idempotencyKeyTTL";
+    if (keyTtlText == null && headerKeyTtl != null) {
+      keyTtlText = headerKeyTtl;
+      keyTtlField = "idempotency-key-ttl header";
+    }
+    Duration idempotencyKeyTtl = RunOptions.idempotencyKeyTtl(keyTtlText, keyTtlField);
+
+    List<String> tags = options.tags(option(given, "tags"), "options.tags");
+    String metadataJson = options.metadata(option(given, "metadata"), "options.metadata");
+    String queue = options.queue(option(given, "queue"), "options.queue");
+    String concurrencyKey = options.concurrencyKey(option(given, "concurrencyKey"), "options.concurrencyKey");
+    Long priorityMs = options.priorityMs(option(given, "priority"), "options.priority");
+    Instant delayUntil = options.delayUntil(option(given, "delay"), "options.delay");
+    Duration ttl = options.ttl(option(given, "ttl"), "options.ttl");
+    Integer maxDurationSeconds = options.maxDurationSeconds(option(given, "maxDuration"), "options.maxDuration");
+
+    return new TriggerRequest(taskId, payloadJson, PayloadDecoder.APPLICATION_JSON, tags, metadataJson,
+        idempotencyKey, maxAttempts, test, queue, concurrencyKey, priorityMs == null ? 0 : priorityMs, delayUntil,
+        ttl, maxDurationSeconds, idempotencyKey == null ? null : idempotencyKeyTtl);
   }
 
   private static boolean test(JsonNode value) {
-    if (value == null) return false;
+    if (present(value) == null) return false;
     if (!value.isBoolean()) throw ApiException.badRequest("options.test must be a boolean");
     return value.booleanValue();
   }
 
-  private String idempotencyKey(JsonNode options) {
-    String key = optionalString(options, "idempotencyKey");
-    if (key != null && key.length() > settings.maxIdempotencyKeyLength()) {
-      throw ApiException.badRequest(
-          "options.idempotencyKey must be at most " + settings.maxIdempotencyKeyLength() + " characters");
-    }
-    return key;
-  }
-
-  private List<String> tags(JsonNode value) {
-    if (value == null) return List.of();
-    List<String> given = new ArrayList<>();
-    if (value.isTextual()) {
-      given.add(checkTag(value.textValue(), "options.tags"));
-    } else if (value.isArray()) {
-      for (int i = 0; i < value.size(); i++) {
-        JsonNode tag = value.get(i);
-        if (!tag.isTextual()) throw ApiException.badRequest("options.tags[" + i + "] must be a string");
-        given.add(checkTag(tag.textValue(), "options.tags[" + i + "]"));
-      }
-    } else {
-      throw ApiException.badRequest("options.tags must be a string or an array of strings");
-    }
-    Set<String> distinct = new LinkedHashSet<>(given);
-    if (distinct.size() > settings.maxTags()) {
-      throw ApiException.unprocessable(
-          "Runs can have at most " + settings.maxTags() + " tags, got " + distinct.size());
-    }
-    return List.copyOf(distinct);
-  }
-
-  private String checkTag(String tag, String field) {
-    if (tag.length() > settings.maxTagLength()) {
-      throw ApiException.badRequest(field + " must be at most " + settings.maxTagLength() + " characters");
-    }
-    return tag;
-  }
-
-  private String metadata(JsonNode value) {
-    if (value == null) return null;
-    if (!value.isObject()) throw ApiException.badRequest("options.metadata must be a JSON object");
-    String json = Json.write(value);
-    long size = json.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
-    if (size > settings.maxMetadataSize()) {
-      throw ApiException.tooLarge("options.metadata is too large: " + size + " bytes, the limit is "
-          + settings.maxMetadataSize() + " bytes");
-    }
-    return json;
-  }
-
-  private static String optionalString(JsonNode options, String name) {
-    JsonNode value = option(options, name);
-    if (value == null) return null;
-    if (!value.isTextual()) throw ApiException.badRequest("options." + name + " must be a string");
-    return value.textValue();
-  }
-
   private static JsonNode option(JsonNode options, String name) {
     return options == null ? null : present(options.get(name));
-  }
-
-  private static JsonNode present(JsonNode value) {
-    return value == null || value.isNull() || value.isMissingNode() ? null : value;
   }
 }

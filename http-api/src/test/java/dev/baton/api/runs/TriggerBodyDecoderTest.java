@@ -11,6 +11,10 @@ import dev.baton.api.HttpSettings;
 import dev.baton.api.errors.ApiException;
 import dev.baton.api.json.Json;
 import dev.baton.engine.run.TriggerRequest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -18,7 +22,9 @@ import org.junit.jupiter.api.Test;
 
 class TriggerBodyDecoderTest {
 
-  private final TriggerBodyDecoder decoder = new TriggerBodyDecoder(HttpSettings.fromConfig(ConfigFactory.load()));
+  private static final Instant NOW = Instant.parse("2025-06-01T12:00:00Z");
+  private final TriggerBodyDecoder decoder = new TriggerBodyDecoder(HttpSettings.fromConfig(ConfigFactory.load()),
+      Clock.fixed(NOW, ZoneOffset.UTC));
 
   private TriggerRequest decode(String json) throws Exception {
     return decoder.decode("hello-world", Json.parse(json));
@@ -38,6 +44,13 @@ class TriggerBodyDecoderTest {
     assertNull(body.idempotencyKey());
     assertNull(body.maxAttempts());
     assertFalse(body.test());
+    assertNull(body.queue());
+    assertNull(body.concurrencyKey());
+    assertEquals(0, body.priorityMs());
+    assertNull(body.delayUntil());
+    assertNull(body.ttl());
+    assertNull(body.maxDurationSeconds());
+    assertNull(body.idempotencyKeyTtl());
   }
 
   @Test
@@ -95,6 +108,126 @@ class TriggerBodyDecoderTest {
     assertEquals(2, body.maxAttempts());
     assertEquals("abc", body.idempotencyKey());
     assertTrue(body.test());
+    assertEquals("q", body.queue());
+    assertEquals(NOW.plusSeconds(3600), body.delayUntil());
+    assertEquals(Duration.ofHours(1), body.ttl());
+    assertEquals(10_000, body.priorityMs());
+    assertEquals("ck", body.concurrencyKey());
+    assertEquals(60, body.maxDurationSeconds());
+    assertEquals(Duration.ofDays(1), body.idempotencyKeyTtl());
+  }
+
+  @Test
+  void queueIsAnObjectOrAString() throws Exception {
+    assertEquals("emails", decode("{\"options\":{\"queue\":{\"name\":\"emails\",\"concurrencyLimit\":3}}}").queue());
+    assertEquals("emails", decode("{\"options\":{\"queue\":\"emails\"}}").queue());
+    assertEquals("options.queue.name is required", rejected("{\"options\":{\"queue\":{}}}").getMessage());
+    assertEquals("options.queue.name must not be empty", rejected("{\"options\":{\"queue\":{\"name\":\" \"}}}").getMessage());
+    assertEquals("options.queue must be an object {name} or a string", rejected("{\"options\":{\"queue\":5}}").getMessage());
+    assertEquals(400, rejected("{\"options\":{\"queue\":\"" + "q".repeat(129) + "\"}}").status().intValue());
+  }
+
+  @Test
+  void concurrencyKeyIsAStringOrANumber() throws Exception {
+    assertEquals("tenant-1", decode("{\"options\":{\"concurrencyKey\":\"tenant-1\"}}").concurrencyKey());
+    assertEquals("42", decode("{\"options\":{\"concurrencyKey\":42}}").concurrencyKey());
+    assertEquals("1.5", decode("{\"options\":{\"concurrencyKey\":1.50}}").concurrencyKey());
+    assertEquals("12345678901234567890", decode("{\"options\":{\"concurrencyKey\":12345678901234567890}}").concurrencyKey());
+    assertEquals(512, decode("{\"options\":{\"concurrencyKey\":\"" + "k".repeat(512) + "\"}}").concurrencyKey().length());
+    assertEquals("options.concurrencyKey must be at most 512 characters",
+        rejected("{\"options\":{\"concurrencyKey\":\"" + "k".repeat(513) + "\"}}").getMessage());
+    assertEquals("1000", decode("{\"options\":{\"concurrencyKey\":1e3}}").concurrencyKey());
+    assertEquals(400, rejected("{\"options\":{\"concurrencyKey\":1e100000000}}").status().intValue());
+    assertEquals(400, rejected("{\"options\":{\"concurrencyKey\":1e-100000000}}").status().intValue());
+    assertEquals("options.concurrencyKey must be a string or a number",
+        rejected("{\"options\":{\"concurrencyKey\":true}}").getMessage());
+  }
+
+  @Test
+  void priorityIsSecondsStoredAsMilliseconds() throws Exception {
+    assertEquals(10_000, decode("{\"options\":{\"priority\":10}}").priorityMs());
+    assertEquals(1_500, decode("{\"options\":{\"priority\":1.5}}").priorityMs());
+    assertEquals(1, decode("{\"options\":{\"priority\":0.0005}}").priorityMs(), "round(0.5) = 1");
+    assertEquals(0, decode("{\"options\":{\"priority\":0}}").priorityMs());
+    assertEquals(400, rejected("{\"options\":{\"priority\":-1}}").status().intValue());
+    assertEquals(400, rejected("{\"options\":{\"priority\":\"10\"}}").status().intValue());
+    assertEquals(400, rejected("{\"options\":{\"priority\":1e300}}").status().intValue());
+  }
+
+  @Test
+  void delayIsADurationOrADate() throws Exception {
+    assertEquals(NOW.plusSeconds(30), decode("{\"options\":{\"delay\":\"30s\"}}").delayUntil());
+    assertEquals(NOW.plusSeconds(5400), decode("{\"options\":{\"delay\":\"1h30m\"}}").delayUntil());
+    assertEquals(NOW.plusMillis(500), decode("{\"options\":{\"delay\":\"500ms\"}}").delayUntil());
+    assertEquals(NOW.plus(Duration.ofDays(2)), decode("{\"options\":{\"delay\":\"2d\"}}").delayUntil());
+    assertEquals(Instant.parse("2025-07-01T08:00:00Z"),
+        decode("{\"options\":{\"delay\":\"2025-07-01T08:00:00.000Z\"}}").delayUntil());
+    assertNull(decode("{\"options\":{\"delay\":\"2020-01-01T00:00:00Z\"}}").delayUntil(), "past: no delay");
+    ApiException invalid = rejected("{\"options\":{\"delay\":\"whenever\"}}");
+    assertEquals(422, invalid.status().intValue());
+    assertTrue(invalid.getMessage().startsWith("Invalid options.delay: \"whenever\""), invalid.getMessage());
+    assertEquals(400, rejected("{\"options\":{\"delay\":30}}").status().intValue());
+    assertEquals(422, rejected("{\"options\":{\"delay\":\"300d\"}}").status().intValue(), "beyond max-delay");
+    assertEquals(NOW.plus(Duration.ofDays(240)), decode("{\"options\":{\"delay\":\"240d\"}}").delayUntil());
+  }
+
+  @Test
+  void ttlIsADurationOrSeconds() throws Exception {
+    assertEquals(Duration.ofMinutes(10), decode("{\"options\":{\"ttl\":\"10m\"}}").ttl());
+    assertEquals(Duration.ofSeconds(90), decode("{\"options\":{\"ttl\":90}}").ttl());
+    assertEquals(Duration.ofSeconds(1), decode("{\"options\":{\"ttl\":\"1s\"}}").ttl());
+    assertNull(decode("{\"options\":{\"ttl\":0}}").ttl(), "zero: no TTL");
+    assertEquals(422, rejected("{\"options\":{\"ttl\":\"ten minutes\"}}").status().intValue());
+    assertEquals(422, rejected("{\"options\":{\"ttl\":-5}}").status().intValue());
+    assertEquals(422, rejected("{\"options\":{\"ttl\":1.5}}").status().intValue());
+    assertEquals(422, rejected("{\"options\":{\"ttl\":\"300d\"}}").status().intValue());
+    assertEquals(422, rejected("{\"options\":{\"ttl\":99999999999999999999999}}").status().intValue());
+    assertEquals(400, rejected("{\"options\":{\"ttl\":{}}}").status().intValue());
+  }
+
+  @Test
+  void maxDurationIsClampedToFiveSeconds() throws Exception {
+    assertEquals(5, decode("{\"options\":{\"maxDuration\":1}}").maxDurationSeconds());
+    assertEquals(5, decode("{\"options\":{\"maxDuration\":-10}}").maxDurationSeconds());
+    assertEquals(300, decode("{\"options\":{\"maxDuration\":300}}").maxDurationSeconds());
+    assertEquals(8, decode("{\"options\":{\"maxDuration\":7.6}}").maxDurationSeconds());
+    assertEquals(Integer.MAX_VALUE, decode("{\"options\":{\"maxDuration\":1e12}}").maxDurationSeconds());
+    assertEquals(Integer.MAX_VALUE, decode("{\"options\":{\"maxDuration\":1e100000000}}").maxDurationSeconds());
+    assertEquals(5, decode("{\"options\":{\"maxDuration\":1e-100000000}}").maxDurationSeconds());
+    assertEquals(400, rejected("{\"options\":{\"priority\":1e100000000}}").status().intValue());
+    assertEquals(0, decode("{\"options\":{\"priority\":1e-100000000}}").priorityMs());
+    assertEquals(422, rejected("{\"options\":{\"ttl\":1e100000000}}").status().intValue());
+    assertEquals(400, rejected("{\"options\":{\"concurrencyKey\":1e400}}").status().intValue());
+    assertEquals(400, rejected("{\"options\":{\"maxDuration\":\"60\"}}").status().intValue());
+  }
+
+  @Test
+  void idempotencyKeyTtl() throws Exception {
+    assertEquals(Duration.ofHours(1),
+        decode("{\"options\":{\"idempotencyKey\":\"k\",\"idempotencyKeyTTL\":\"1h\"}}").idempotencyKeyTtl());
+    assertNull(decode("{\"options\":{\"idempotencyKeyTTL\":\"1h\"}}").idempotencyKeyTtl(), "no key: no TTL");
+    ApiException invalid = rejected("{\"options\":{\"idempotencyKey\":\"k\",\"idempotencyKeyTTL\":\"1h30m\"}}");
+    assertEquals(422, invalid.status().intValue());
+    assertTrue(invalid.getMessage().startsWith("Invalid options.idempotencyKeyTTL"), invalid.getMessage());
+  }
+
+  @Test
+  void idempotencyHeadersApplyWhenTheBodyHasNone() throws Exception {
+    TriggerRequest fromHeaders = decoder.decode("hello-world", Json.parse("{}"), "header-key", "2h");
+    assertEquals("header-key", fromHeaders.idempotencyKey());
+    assertEquals(Duration.ofHours(2), fromHeaders.idempotencyKeyTtl());
+    TriggerRequest bodyWins = decoder.decode("hello-world",
+        Json.parse("{\"options\":{\"idempotencyKey\":\"body-key\",\"idempotencyKeyTTL\":\"5m\"}}"), "header-key", "2h");
+    assertEquals("body-key", bodyWins.idempotencyKey());
+    assertEquals(Duration.ofMinutes(5), bodyWins.idempotencyKeyTtl());
+    TriggerRequest mixed = decoder.decode("hello-world",
+        Json.parse("{\"options\":{\"idempotencyKey\":\"body-key\"}}"), null, "2h");
+    assertEquals(Duration.ofHours(2), mixed.idempotencyKeyTtl());
+    ApiException badHeader = assertThrows(ApiException.class,
+        () -> decoder.decode("hello-world", Json.parse("{}"), "k", "soon"));
+    assertEquals(422, badHeader.status().intValue());
+    assertEquals(400, assertThrows(ApiException.class,
+        () -> decoder.decode("hello-world", Json.parse("{}"), "k".repeat(2049), null)).status().intValue());
   }
 
   @Test

@@ -114,6 +114,7 @@ class TriggerTaskTest {
 
   @Test
   void honouredOptionsShowOnTheRunAndOthersAreIgnored() throws Exception {
+    // machine, lockToVersion, idempotencyKeyOptions, payloadSize, context and unknown fields are ignored.
     JsonNode run = triggerAndRead(Map.of("payload", Map.of("x", 1), "context", Map.of("ignored", true),
         "options", Map.ofEntries(
             Map.entry("tags", "solo"), Map.entry("metadata", Map.of("plan", "pro")), Map.entry("maxAttempts", 2),
@@ -127,6 +128,11 @@ class TriggerTaskTest {
     assertEquals("pro", run.get("metadata").get("plan").asText());
     assertEquals("order-123", run.get("idempotencyKey").asText());
     assertTrue(run.get("isTest").asBoolean());
+    assertEquals("DELAYED", run.get("status").asText());
+    assertTrue(run.has("delayedUntil"));
+    assertEquals("10m", run.get("ttl").asText());
+    assertEquals("tenant-1", run.get("concurrencyKey").asText());
+    assertEquals(5, run.get("priority").asInt());
   }
 
   // ---------------------------------------------------------------- rejections (none reaches the engine)
