@@ -5,12 +5,8 @@ import akka.actor.typed.javadsl.Behaviors;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
-import dev.baton.engine.Ids;
+import dev.baton.engine.testkit.TestDatabases;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
 
@@ -26,31 +22,16 @@ final class TestNodes {
 
   private TestNodes() {}
 
-  static String env(String name, String fallback) {
-    String value = System.getenv(name);
-    return value == null || value.isBlank() ? fallback : value;
-  }
-
-  /** A fresh, empty PostgreSQL schema on the test database; returns the JDBC URL that uses it. */
   static String freshPostgresSchema(String prefix) {
-    String baseUrl = env("BATON_TEST_DB_URL", "jdbc:postgresql://127.0.0.1:5432/baton_test");
-    String schema = (prefix + "_" + Ids.random(8)).toLowerCase();
-    try (Connection connection = DriverManager.getConnection(baseUrl, user(), password());
-        Statement statement = connection.createStatement()) {
-      statement.execute("CREATE SCHEMA " + schema);
-    } catch (SQLException e) {
-      throw new IllegalStateException("cannot reach the test PostgreSQL at " + baseUrl
-          + " (set BATON_TEST_DB_URL/USER/PASSWORD or run ./scripts/test)", e);
-    }
-    return baseUrl + (baseUrl.contains("?") ? "&" : "?") + "currentSchema=" + schema;
+    return TestDatabases.freshPostgresSchema(prefix);
   }
 
   static String user() {
-    return env("BATON_TEST_DB_USER", "postgres");
+    return TestDatabases.user();
   }
 
   static String password() {
-    return env("BATON_TEST_DB_PASSWORD", "postgres");
+    return TestDatabases.password();
   }
 
   static Config postgresConfig(String jdbcUrl) {

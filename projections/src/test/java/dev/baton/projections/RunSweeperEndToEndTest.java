@@ -1,5 +1,6 @@
 package dev.baton.projections;
 
+import dev.baton.engine.testkit.TestDatabases;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

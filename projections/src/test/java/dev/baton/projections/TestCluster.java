@@ -1,5 +1,6 @@
 package dev.baton.projections;
 
+import dev.baton.engine.testkit.TestDatabases;
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.MemberStatus;

@@ -16,10 +16,10 @@ import akka.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResul
 import com.typesafe.config.ConfigFactory;
 import dev.baton.engine.dispatch.EnvironmentDispatcher;
 import dev.baton.engine.dispatch.WorkerChannel;
+import dev.baton.engine.testkit.MutableClock;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.AfterAll;
@@ -643,34 +643,6 @@ class RunEntityTest {
       Thread.sleep(duration.toMillis());
     } catch (InterruptedException e) {
       throw new IllegalStateException(e);
-    }
-  }
-
-  /** A clock the test moves by hand, so event timestamps and durations are exact. */
-  static final class MutableClock extends Clock {
-    private volatile Instant now;
-
-    MutableClock(Instant start) {
-      this.now = start;
-    }
-
-    void advance(Duration duration) {
-      now = now.plus(duration);
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public java.time.ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
     }
   }
 }

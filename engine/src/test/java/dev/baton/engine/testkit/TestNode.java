@@ -10,7 +10,6 @@ import akka.persistence.testkit.query.javadsl.PersistenceTestKitReadJournal;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.baton.engine.Engine;
-import dev.baton.engine.Ids;
 import dev.baton.engine.environment.CredentialKind;
 import dev.baton.engine.environment.Environment;
 import dev.baton.engine.environment.EnvironmentDirectory;
@@ -70,8 +69,7 @@ public final class TestNode implements AutoCloseable {
       if (Instant.now().isAfter(deadline)) throw new IllegalStateException("node did not come up");
       sleep(Duration.ofMillis(50));
     }
-    Database database = Database.open(ConfigFactory.parseString(
-        "url = \"jdbc:h2:mem:" + name + "-" + Ids.random(6) + ";DB_CLOSE_DELAY=-1\"\nuser = sa\npassword = \"\"\npool-size = 2"));
+    Database database = Database.open(TestDatabases.dbConfig(TestDatabases.freshH2(name)));
     database.createSchemaIfMissing();
     return new TestNode(testKit, database);
   }

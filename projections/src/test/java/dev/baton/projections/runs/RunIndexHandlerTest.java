@@ -1,5 +1,7 @@
 package dev.baton.projections.runs;
 
+import dev.baton.engine.testkit.TestDatabases;
+import dev.baton.projections.ProjectionDatabases;
 import static dev.baton.projections.runs.RunEvents.at;
 import static dev.baton.projections.runs.RunEvents.attempt;
 import static dev.baton.projections.runs.RunEvents.spec;
@@ -28,7 +30,6 @@ import dev.baton.engine.run.RunError;
 import dev.baton.engine.run.RunStatus;
 import dev.baton.engine.storage.Database;
 import dev.baton.projections.Projections;
-import dev.baton.projections.TestDatabases;
 import dev.baton.projections.internal.DataSourceJdbcSession;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -65,8 +66,8 @@ class RunIndexHandlerTest {
 
   @BeforeAll
   void start() {
-    databases.put("h2", TestDatabases.open(TestDatabases.freshH2("index")));
-    databases.put("postgres", TestDatabases.open(TestDatabases.freshPostgresSchema("index")));
+    databases.put("h2", ProjectionDatabases.open(TestDatabases.freshH2("index")));
+    databases.put("postgres", ProjectionDatabases.open(TestDatabases.freshPostgresSchema("index")));
     databases.forEach((name, database) -> testKits.put(name, ActorTestKit.create("RunIndexHandlerTest-" + name,
         ConfigFactory.parseString("""
             akka.projection.jdbc.dialect = "%s-dialect"

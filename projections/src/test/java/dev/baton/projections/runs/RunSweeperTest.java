@@ -1,5 +1,8 @@
 package dev.baton.projections.runs;
 
+import dev.baton.engine.testkit.TestDatabases;
+import dev.baton.projections.ProjectionDatabases;
+import dev.baton.engine.testkit.MutableClock;
 import static dev.baton.projections.runs.RunEvents.T0;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,7 +14,6 @@ import akka.actor.typed.receptionist.Receptionist;
 import dev.baton.engine.dispatch.RunSweep;
 import dev.baton.engine.run.RunStatus;
 import dev.baton.engine.storage.Database;
-import dev.baton.projections.TestDatabases;
 import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,8 +45,8 @@ class RunSweeperTest {
   @BeforeAll
   void start() {
     testKit = ActorTestKit.create("RunSweeperTest");
-    databases.put("h2", TestDatabases.open(TestDatabases.freshH2("sweeper")));
-    databases.put("postgres", TestDatabases.open(TestDatabases.freshPostgresSchema("sweeper")));
+    databases.put("h2", ProjectionDatabases.open(TestDatabases.freshH2("sweeper")));
+    databases.put("postgres", ProjectionDatabases.open(TestDatabases.freshPostgresSchema("sweeper")));
   }
 
   @AfterAll

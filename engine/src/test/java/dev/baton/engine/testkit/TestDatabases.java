@@ -1,4 +1,4 @@
-package dev.baton.projections;
+package dev.baton.engine.testkit;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
@@ -17,7 +17,7 @@ public final class TestDatabases {
 
   private TestDatabases() {}
 
-  public static String env(String name, String fallback) {
+  private static String env(String name, String fallback) {
     String value = System.getenv(name);
     return value == null || value.isBlank() ? fallback : value;
   }
@@ -39,7 +39,7 @@ public final class TestDatabases {
       statement.execute("CREATE SCHEMA " + schema);
     } catch (SQLException e) {
       throw new IllegalStateException("cannot reach the test PostgreSQL at " + baseUrl
-          + " (set BATON_TEST_DB_URL/USER/PASSWORD)", e);
+          + " (set BATON_TEST_DB_URL/USER/PASSWORD or run ./scripts/test)", e);
     }
     return baseUrl + (baseUrl.contains("?") ? "&" : "?") + "currentSchema=" + schema;
   }
@@ -57,13 +57,5 @@ public final class TestDatabases {
         password = "%s"
         pool-size = 4
         """.formatted(url, h2 ? "sa" : user(), h2 ? "" : password()));
-  }
-
-  /** Opens the database and creates the engine's and the projections' tables. */
-  public static Database open(String url) {
-    Database database = Database.open(dbConfig(url));
-    database.createSchemaIfMissing();
-    database.runSchemaScript(Projections.SCHEMA_SCRIPT);
-    return database;
   }
 }
