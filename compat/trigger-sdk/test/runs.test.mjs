@@ -1,0 +1,106 @@
+// The unmodified @trigger.dev/sdk against Baton: trigger, retrieve, poll and manage runs.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { configure, tasks, runs, idempotencyKeys } from "@trigger.dev/sdk";
+import { ApiError } from "@trigger.dev/core/v3";
+
+configure({
+  baseURL: process.env.BATON_URL,
+  accessToken: process.env.BATON_SECRET_KEY,
+  requestOptions: { retry: { maxAttempts: 2, minTimeoutInMs: 200, maxTimeoutInMs: 500 } },
+});
+
+const poll = (id) => runs.poll(id, { pollIntervalMs: 200 });
+
+test("trigger an object payload (SuperJSON on the wire) and poll it to COMPLETED", async () => {
+  const handle = await tasks.trigger("hello-world", { name: "Ada", when: new Date("2026-01-01T00:00:00Z") },
+    { tags: ["compat", "user:42"], metadata: { source: "compat" } });
+  assert.match(handle.id, /^run_/);
+  const run = await poll(handle.id);
+  assert.equal(run.status, "COMPLETED");
+  assert.equal(run.isSuccess, true);
+  assert.deepEqual(run.output, { greeting: "Hello, Ada!" });
+  assert.deepEqual(run.payload, { name: "Ada", when: "2026-01-01T00:00:00.000Z" });
+  assert.deepEqual(run.tags, ["compat", "user:42"]);
+  assert.deepEqual(run.metadata, { source: "compat" });
+  assert.equal(run.attemptCount, 1);
+  assert.ok(run.createdAt instanceof Date && run.finishedAt instanceof Date);
+});
+
+test("a task that always throws ends FAILED with its error", async () => {
+  const handle = await tasks.trigger("fail", { message: "nope" });
+  const run = await poll(handle.id);
+  assert.equal(run.status, "FAILED");
+  assert.equal(run.isFailed, true);
+  assert.equal(run.error.message, "nope");
+  assert.equal(run.attemptCount, 2);
+});
+
+test("retrieve returns the run with the fields the SDK requires", async () => {
+  const handle = await tasks.trigger("hello-world", { name: "Grace" });
+  const run = await runs.retrieve(handle.id);
+  assert.equal(run.id, handle.id);
+  assert.equal(run.taskIdentifier, "hello-world");
+  assert.equal(typeof run.isQueued, "boolean");
+  assert.deepEqual(run.relatedRuns, {});
+});
+
+test("an unknown task is a 404 the SDK raises as an ApiError", async () => {
+  await assert.rejects(tasks.trigger("no-such-task", {}), (error) => {
+    assert.ok(error instanceof ApiError);
+    assert.equal(error.status, 404);
+    return true;
+  });
+});
+
+test("a wrong secret key is a 401", async () => {
+  configure({ baseURL: process.env.BATON_URL, accessToken: "tr_dev_wrong" });
+  try {
+    await assert.rejects(runs.retrieve("run_doesnotexist000000000000"), (error) => error.status === 401);
+  } finally {
+    configure({ baseURL: process.env.BATON_URL, accessToken: process.env.BATON_SECRET_KEY });
+  }
+});
+
+test("delay, reschedule and cancel", async () => {
+  const handle = await tasks.trigger("hello-world", { name: "Later" }, { delay: "1h" });
+  let run = await runs.retrieve(handle.id);
+  assert.equal(run.status, "DELAYED");
+  run = await runs.reschedule(handle.id, { delay: "2h" });
+  assert.equal(run.status, "DELAYED");
+  assert.ok(run.delayedUntil.getTime() > Date.now() + 90 * 60 * 1000);
+  const canceled = await runs.cancel(handle.id);
+  assert.equal(canceled.id, handle.id);
+  run = await poll(handle.id);
+  assert.equal(run.status, "CANCELED");
+  assert.equal(run.isCancelled, true);
+});
+
+test("a TTL that passes before a worker can start the run expires it, and poll finishes", async () => {
+  // `sleep` has a concurrency limit of 2: occupy both slots, then the third run waits past its TTL.
+  const blockers = await Promise.all([1, 2].map(() => tasks.trigger("sleep", { ms: 3000 })));
+  const handle = await tasks.trigger("sleep", { ms: 1 }, { ttl: "1s" });
+  const run = await poll(handle.id);
+  assert.equal(run.status, "EXPIRED");
+  assert.equal(run.isFailed, true);
+  await Promise.all(blockers.map((blocker) => poll(blocker.id)));
+});
+
+test("replay creates a new run of the same task and payload", async () => {
+  const original = await tasks.trigger("hello-world", { name: "Again" });
+  await poll(original.id);
+  const replay = await runs.replay(original.id);
+  assert.notEqual(replay.id, original.id);
+  const run = await poll(replay.id);
+  assert.deepEqual(run.output, { greeting: "Hello, Again!" });
+});
+
+test("an idempotency key returns the same run until it is reset", async () => {
+  const key = await idempotencyKeys.create(`compat-${Date.now()}`, { scope: "global" });
+  const first = await tasks.trigger("hello-world", { name: "Once" }, { idempotencyKey: key });
+  const second = await tasks.trigger("hello-world", { name: "Once" }, { idempotencyKey: key });
+  assert.equal(second.id, first.id);
+  await idempotencyKeys.reset("hello-world", key);
+  const third = await tasks.trigger("hello-world", { name: "Once" }, { idempotencyKey: key });
+  assert.notEqual(third.id, first.id);
+});
