@@ -74,7 +74,7 @@ public final class BatonNode {
     Route routes = Directives.concat(
         Directives.path("health", () -> Directives.get(() -> health(cluster))),
         new WorkerGateway(system, engine, directory).route(),
-        new HttpApi(system, engine, directory).route());
+        new HttpApi(system, engine, directory, database).route());
     Config http = config.getConfig("baton.node.http");
     Duration startupTimeout = config.getDuration("baton.node.startup-timeout");
     ServerBinding binding = await(Http.get(system)

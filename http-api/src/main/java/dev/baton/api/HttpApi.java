@@ -1,5 +1,6 @@
 package dev.baton.api;
 
+import static akka.http.javadsl.server.Directives.concat;
 import static akka.http.javadsl.server.Directives.handleExceptions;
 import static akka.http.javadsl.server.Directives.handleRejections;
 import static akka.http.javadsl.server.Directives.withRequestTimeoutResponse;
@@ -9,12 +10,19 @@ import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
 import dev.baton.api.auth.Authentication;
 import dev.baton.api.errors.ErrorHandling;
+import dev.baton.api.projections.ProjectionRoutes;
+import dev.baton.api.runs.RunListRoutes;
 import dev.baton.api.runs.RunRoutes;
 import dev.baton.engine.Engine;
 import dev.baton.engine.environment.EnvironmentDirectory;
+import dev.baton.engine.storage.Database;
+import dev.baton.projections.lag.ProjectionLag;
+import dev.baton.projections.runs.RunList;
+import java.time.Clock;
 
 /**
- * Baton's public REST API: Trigger.dev's paths and JSON shapes over the engine. The node binds
+ * Baton's public REST API: Trigger.dev's paths and JSON shapes over the engine, and over the read model
+ * (run list, projection lag) in {@code database}, whose tables the projections create. The node binds
  * {@link #route()} together with the worker gateway's.
  * Every answer that is not a success is {@code {"error": "…"}}, including akka-http's own rejections.
  */
@@ -22,10 +30,16 @@ public final class HttpApi {
 
   private final HttpSettings settings;
   private final RunRoutes runs;
+  private final RunListRoutes runList;
+  private final ProjectionRoutes projections;
 
-  public HttpApi(ActorSystem<?> system, Engine engine, EnvironmentDirectory directory) {
+  public HttpApi(ActorSystem<?> system, Engine engine, EnvironmentDirectory directory, Database database) {
     this.settings = HttpSettings.fromConfig(system.settings().config());
-    this.runs = new RunRoutes(engine, new Authentication(system, directory), settings);
+    Authentication authentication = new Authentication(system, directory);
+    this.runs = new RunRoutes(engine, authentication, settings);
+    this.runList = new RunListRoutes(RunList.create(system, database, Clock.systemUTC()), authentication, settings);
+    this.projections = new ProjectionRoutes(ProjectionLag.create(system, database, Clock.systemUTC()),
+        authentication);
   }
 
   public HttpSettings settings() {
@@ -36,6 +50,7 @@ public final class HttpApi {
     return withRequestTimeoutResponse(
         request -> ErrorHandling.errorResponse(StatusCodes.SERVICE_UNAVAILABLE, "The request timed out, please retry"),
         () -> handleExceptions(ErrorHandling.exceptionHandler(), () ->
-            handleRejections(ErrorHandling.rejectionHandler(), runs::routes)));
+            handleRejections(ErrorHandling.rejectionHandler(),
+                () -> concat(runList.routes(), runs.routes(), projections.routes()))));
   }
 }

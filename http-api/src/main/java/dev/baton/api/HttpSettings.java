@@ -14,7 +14,10 @@ public record HttpSettings(
     long maxMetadataBodySize,
     int maxConcurrencyKeyLength,
     Duration maxDelay,
-    Duration maxTtl) {
+    Duration maxTtl,
+    int listDefaultPageSize,
+    int listMaxPageSize,
+    int listMaxFilterValues) {
 
   public static HttpSettings fromConfig(Config root) {
     Config http = root.getConfig("baton.http");
@@ -28,6 +31,9 @@ public record HttpSettings(
         http.getBytes("max-metadata-body-size"),
         http.getInt("max-concurrency-key-length"),
         http.getDuration("max-delay"),
-        http.getDuration("max-ttl"));
+        http.getDuration("max-ttl"),
+        http.getInt("list.default-page-size"),
+        http.getInt("list.max-page-size"),
+        http.getInt("list.max-filter-values"));
   }
 }

@@ -4,9 +4,13 @@ import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.http.javadsl.Http;
 import akka.http.javadsl.ServerBinding;
+import akka.persistence.query.Offset;
+import akka.persistence.query.PersistenceQuery;
 import akka.persistence.testkit.JournalOperation;
 import akka.persistence.testkit.ProcessingSuccess;
 import akka.persistence.testkit.javadsl.PersistenceTestKit;
+import akka.persistence.testkit.query.javadsl.PersistenceTestKitReadJournal;
+import akka.projection.eventsourced.EventEnvelope;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
@@ -16,15 +20,20 @@ import dev.baton.engine.environment.Environment;
 import dev.baton.engine.run.RunEntity;
 import dev.baton.engine.task.TaskDefinition;
 import dev.baton.engine.testkit.TestNode;
+import dev.baton.projections.Projections;
+import dev.baton.projections.internal.DataSourceJdbcSession;
+import dev.baton.projections.runs.RunIndexHandler;
+import dev.baton.projections.runs.RunIndexSettings;
+import dev.baton.projections.runs.RunTable;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.InputStreamReader;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -53,7 +62,8 @@ public final class ApiTestServer implements AutoCloseable {
 
   private ApiTestServer(TestNode node) throws Exception {
     this.node = node;
-    HttpApi api = new HttpApi(node.system(), node.engine(), node.directory());
+    node.database().runSchemaScript(Projections.SCHEMA_SCRIPT);
+    HttpApi api = new HttpApi(node.system(), node.engine(), node.directory(), node.database());
     this.binding = Http.get(node.system()).newServerAt("127.0.0.1", 0).bind(api.route())
         .toCompletableFuture().get(10, TimeUnit.SECONDS);
     this.baseUrl = "http://127.0.0.1:" + binding.localAddress().getPort();
@@ -231,6 +241,33 @@ public final class ApiTestServer implements AutoCloseable {
     String attemptId = lease(runId, worker);
     node.engine().runs().startAttempt(runId, attemptId).toCompletableFuture().get(10, TimeUnit.SECONDS);
     return attemptId;
+  }
+
+  /**
+   * Brings the read model up to date with the journal: every tag's events from the start, through the
+   * run index projection's own handler (idempotent, so calling it again changes only what changed). The
+   * testkit journal has no live tag query, so this stands in for the projection a node runs.
+   */
+  public void projectRuns() throws Exception {
+    RunIndexSettings settings = RunIndexSettings.fromConfig(node.system().settings().config());
+    RunTable table = new RunTable(node.database().dialect());
+    PersistenceTestKitReadJournal journal = PersistenceQuery.get(node.system())
+        .getReadJournalFor(PersistenceTestKitReadJournal.class, PersistenceTestKitReadJournal.Identifier());
+    for (String tag : settings.tags()) {
+      List<EventEnvelope<RunEntity.Event>> envelopes = new ArrayList<>();
+      journal.currentEventsByTag(tag, Offset.noOffset())
+          .runForeach(envelope -> envelopes.add(EventEnvelope.create(envelope.offset(), envelope.persistenceId(),
+              envelope.sequenceNr(), (RunEntity.Event) envelope.event(), envelope.timestamp())), node.system())
+          .toCompletableFuture().get(10, TimeUnit.SECONDS);
+      if (envelopes.isEmpty()) continue;
+      DataSourceJdbcSession session = new DataSourceJdbcSession(node.database().dataSource());
+      try {
+        new RunIndexHandler(tag, table, settings.wakeRules()).process(session, envelopes);
+        session.commit();
+      } finally {
+        session.close();
+      }
+    }
   }
 
   public static JsonNode json(HttpResponse<String> response) throws Exception {

@@ -2,6 +2,7 @@ package dev.baton.projections;
 
 import akka.actor.typed.ActorSystem;
 import dev.baton.engine.storage.Database;
+import dev.baton.projections.clickhouse.ClickHouseAnalytics;
 import dev.baton.projections.runs.RunIndexProjection;
 import dev.baton.projections.runs.RunIndexSettings;
 import dev.baton.projections.runs.RunSweeper;
@@ -29,6 +30,7 @@ public final class Projections {
     RunTable table = new RunTable(database.dialect());
     RunIndexProjection.init(system, database, settings);
     RunSweeper.init(system, database.dataSource(), table, settings, clock);
+    ClickHouseAnalytics.init(system, database);
   }
 
   /** akka-projection's offset store speaks the dialect of its configuration: it must be the database's. */

@@ -1,6 +1,10 @@
 package dev.baton.api.runs;
 
 import dev.baton.engine.run.RunStatus;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * Trigger.dev's v2 run status (what SDK v4 accepts), and the boolean helpers its API derives from it.
@@ -43,6 +47,31 @@ public enum ApiRunStatus {
       case EXPIRED -> EXPIRED;
       case TIMED_OUT -> TIMED_OUT;
     };
+  }
+
+  /**
+   * The engine statuses a {@code filter[status]} value selects: every status shown as that v2 status
+   * ({@code EXECUTING} includes runs waiting out a retry backoff), or a v1 name where it maps
+   * ({@code WAITING_FOR_DEPLOY}, {@code REATTEMPTING}, {@code FROZEN}; {@code INTERRUPTED} selects none, Baton
+   * never interrupts a run). Empty for anything else.
+   */
+  public static Optional<Set<RunStatus>> engineStatuses(String name) {
+    return switch (name) {
+      case "WAITING_FOR_DEPLOY" -> engineStatuses(PENDING_VERSION.name());
+      case "REATTEMPTING" -> Optional.of(EnumSet.of(RunStatus.RETRYING));
+      case "FROZEN" -> engineStatuses(WAITING.name());
+      case "INTERRUPTED" -> Optional.of(EnumSet.noneOf(RunStatus.class));
+      default -> Arrays.stream(values()).filter(status -> status.name().equals(name)).findFirst()
+          .map(ApiRunStatus::engineStatuses);
+    };
+  }
+
+  private static Set<RunStatus> engineStatuses(ApiRunStatus api) {
+    EnumSet<RunStatus> statuses = EnumSet.noneOf(RunStatus.class);
+    for (RunStatus status : RunStatus.values()) {
+      if (status != RunStatus.NEW && of(status) == api) statuses.add(status);
+    }
+    return statuses;
   }
 
   public boolean isQueued() {

@@ -62,6 +62,49 @@ public final class RunResponses {
       String concurrencyKey,
       BigDecimal priority) {}
 
+  /**
+   * {@code GET /api/v1/runs}: a page of runs, newest first. {@code pagination} is always there; its
+   * {@code next} (older runs) and {@code previous} (newer runs) only when there are such runs.
+   */
+  public record ListRunsResponse(List<ListRunItem> data, Pagination pagination) {}
+
+  public record Pagination(String next, String previous) {}
+
+  /** Trigger.dev's ListRunResponseItem: the common run fields and the run's environment. */
+  @JsonPropertyOrder({"id", "status", "taskIdentifier", "isQueued", "isExecuting", "isWaiting", "isCompleted",
+      "isSuccess", "isFailed", "isCancelled", "isTest", "createdAt", "updatedAt", "startedAt", "finishedAt",
+      "delayedUntil", "ttl", "expiredAt", "tags", "costInCents", "baseCostInCents", "durationMs", "idempotencyKey",
+      "version", "env"})
+  public record ListRunItem(
+      String id,
+      ApiRunStatus status,
+      String taskIdentifier,
+      @JsonProperty("isQueued") boolean isQueued,
+      @JsonProperty("isExecuting") boolean isExecuting,
+      @JsonProperty("isWaiting") boolean isWaiting,
+      @JsonProperty("isCompleted") boolean isCompleted,
+      @JsonProperty("isSuccess") boolean isSuccess,
+      @JsonProperty("isFailed") boolean isFailed,
+      @JsonProperty("isCancelled") boolean isCancelled,
+      @JsonProperty("isTest") boolean isTest,
+      String createdAt,
+      String updatedAt,
+      String startedAt,
+      String finishedAt,
+      String delayedUntil,
+      String ttl,
+      String expiredAt,
+      List<String> tags,
+      long costInCents,
+      long baseCostInCents,
+      long durationMs,
+      String idempotencyKey,
+      String version,
+      Env env) {}
+
+  /** A run's environment, as the list shows it: its id and its name (the environment's slug). */
+  public record Env(String id, String name) {}
+
   /** {@code {"id"}}: cancel (the run), replay (the new run), idempotency-key reset (the key). */
   public record IdResponse(String id) {}
 

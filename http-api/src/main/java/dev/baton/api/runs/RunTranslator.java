@@ -4,17 +4,24 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.api.json.Json;
+import dev.baton.api.runs.RunResponses.Env;
+import dev.baton.api.runs.RunResponses.ListRunItem;
+import dev.baton.api.runs.RunResponses.ListRunsResponse;
+import dev.baton.api.runs.RunResponses.Pagination;
 import dev.baton.api.runs.RunResponses.RetrieveRunResponse;
 import dev.baton.api.runs.RunResponses.RunEvent;
 import dev.baton.api.runs.RunResponses.RunEventsResponse;
 import dev.baton.api.runs.RunResponses.SerializedError;
 import dev.baton.api.time.Durations;
+import dev.baton.engine.environment.Environment;
 import dev.baton.engine.run.RecordedEvent;
 import dev.baton.engine.run.RunEntity;
 import dev.baton.engine.run.RunError;
 import dev.baton.engine.run.RunSpec;
 import dev.baton.engine.run.RunState;
 import dev.baton.engine.run.RunStatus;
+import dev.baton.projections.runs.RunList;
+import dev.baton.projections.runs.RunRow;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -65,6 +72,44 @@ public final class RunTranslator {
         spec.idempotencyKey(),
         spec.concurrencyKey(),
         prioritySeconds(spec.priorityMs()));
+  }
+
+  /** A run of the list, from the read model; {@code environment} is the caller's (every listed run is in it). */
+  public static ListRunItem toListItem(RunRow row, Environment environment) {
+    ApiRunStatus status = ApiRunStatus.of(row.status());
+    RunRow.Details details = row.details();
+    return new ListRunItem(
+        row.runId(),
+        status,
+        row.taskId(),
+        status.isQueued(),
+        status.isExecuting(),
+        status.isWaiting(),
+        status.isCompleted(),
+        status.isSuccess(),
+        status.isFailed(),
+        status.isCancelled(),
+        details.test(),
+        Json.timestamp(row.createdAt()),
+        Json.timestamp(row.updatedAt()),
+        Json.timestamp(details.startedAt()),
+        Json.timestamp(details.finishedAt()),
+        status == ApiRunStatus.DELAYED ? Json.timestamp(details.delayedUntil()) : null,
+        row.ttl() == null ? null : Durations.format(row.ttl()),
+        status == ApiRunStatus.EXPIRED ? Json.timestamp(details.finishedAt()) : null,
+        row.tags(),
+        0,
+        0,
+        details.durationMs(),
+        details.idempotencyKey(),
+        details.version(),
+        new Env(environment.id(), environment.slug()));
+  }
+
+  public static ListRunsResponse toListResponse(RunList.Page page, Environment environment) {
+    return new ListRunsResponse(page.runs().stream().map(row -> toListItem(row, environment)).toList(),
+        new Pagination(page.next() == null ? null : page.next().encode(),
+            page.previous() == null ? null : page.previous().encode()));
   }
 
   /** Milliseconds back to the seconds the caller gave ({@code 10}, {@code 0.5}); null for none. */

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Writes a group of run events of one tag into {@code baton_runs}, in the projection's transaction:
  * loads the rows the group touches, folds each run's events in journal order ({@link RunRow#apply}),
- * and writes every changed row once. Idempotent: replaying events rebuilds the same rows.
+ * and writes every changed row once (and its tags to {@code baton_run_tags} when they changed).
+ * Idempotent: replaying events rebuilds the same rows.
  */
 public final class RunIndexHandler extends JdbcHandler<List<EventEnvelope<RunEntity.Event>>, DataSourceJdbcSession> {
 
@@ -46,7 +47,8 @@ public final class RunIndexHandler extends JdbcHandler<List<EventEnvelope<RunEnt
   private void apply(Connection connection, List<EventEnvelope<RunEntity.Event>> envelopes) throws SQLException {
     Set<String> runIds = new LinkedHashSet<>();
     envelopes.forEach(envelope -> runIds.add(runId(envelope)));
-    Map<String, RunRow> rows = new LinkedHashMap<>(table.load(connection, runIds));
+    Map<String, RunRow> loaded = table.load(connection, runIds);
+    Map<String, RunRow> rows = new LinkedHashMap<>(loaded);
     Map<String, RunRow> changed = new LinkedHashMap<>();
     for (EventEnvelope<RunEntity.Event> envelope : envelopes) {
       // Only run entities tag their events run-N; anything else is skipped rather than failing the projection.
@@ -67,7 +69,14 @@ public final class RunIndexHandler extends JdbcHandler<List<EventEnvelope<RunEnt
         changed.put(runId, after);
       }
     }
-    table.upsert(connection, changed.values());
+    List<RunRow> retagged = changed.values().stream()
+        .filter(row -> !row.tags().equals(tagsOf(loaded.get(row.runId()))))
+        .toList();
+    table.upsert(connection, changed.values(), retagged);
+  }
+
+  private static List<String> tagsOf(RunRow row) {
+    return row == null ? List.of() : row.tags();
   }
 
   private static String runId(EventEnvelope<RunEntity.Event> envelope) {

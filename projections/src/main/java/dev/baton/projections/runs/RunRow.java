@@ -18,6 +18,10 @@ import dev.baton.engine.run.RunStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
 
 /**
  * One row of {@code baton_runs}, and how each run event changes it. Pure and deterministic (times
@@ -30,6 +34,7 @@ import java.time.temporal.ChronoUnit;
  * @param attemptCount attempts leased so far (a run with none still expires by its TTL)
  * @param ttl the spec's TTL, or null; with {@code maxDurationSeconds} kept for the wake times of later events
  * @param wakeCount how often the sweeper woke the run since its last event (its recheck backs off with it)
+ * @param details what the run list shows and filters on beyond the index columns
  */
 public record RunRow(
     String runId,
@@ -45,7 +50,8 @@ public record RunRow(
     Instant createdAt,
     Instant updatedAt,
     Instant wakeAt,
-    int wakeCount) {
+    int wakeCount,
+    Details details) {
 
   /**
    * @param recheck how long after its last event a run waiting on others is looked at again
@@ -53,10 +59,106 @@ public record RunRow(
    */
   public record WakeRules(Duration recheck, Duration leaseTimeout) {}
 
+  /**
+   * The run's list fields, folded like the engine's {@code RunState}: {@code durationMs} is time spent
+   * executing, summed over attempts; {@code delayedUntil} is set while the run is DELAYED.
+   * {@code version}, {@code batchId} and {@code scheduleId} stay null until runs get versions, batches and
+   * schedules.
+   *
+   * @param tags the run's tags in order (the trigger's, then any added since), without duplicates
+   * @param attemptStartedAt the running attempt's start, or null; to the nanosecond, as in the event, so
+   *     {@code durationMs} is the engine's to the millisecond
+   * @param timedAttempts the attempts (1..n) whose time is in {@code durationMs}: an attempt's time counts
+   *     once, however often its events are delivered
+   */
+  public record Details(
+      boolean test,
+      String idempotencyKey,
+      List<String> tags,
+      Instant startedAt,
+      Instant finishedAt,
+      Instant delayedUntil,
+      Instant attemptStartedAt,
+      long durationMs,
+      int timedAttempts,
+      String version,
+      String batchId,
+      String scheduleId) {
+
+    public Details {
+      tags = tags == null ? List.of() : List.copyOf(new LinkedHashSet<>(tags));
+      startedAt = micros(startedAt);
+      finishedAt = micros(finishedAt);
+      delayedUntil = micros(delayedUntil);
+    }
+
+    /** A run with nothing listed beyond its spec yet. */
+    public static Details none() {
+      return new Details(false, null, List.of(), null, null, null, null, 0, 0, null, null, null);
+    }
+
+    static Details of(RunSpec spec, Instant delayedUntil) {
+      return new Details(spec.test(), spec.idempotencyKey(), spec.tags(), null, null, delayedUntil, null, 0, 0, null,
+          null, null);
+    }
+
+    Details delayed(Instant until) {
+      return new Details(test, idempotencyKey, tags, startedAt, finishedAt, until, attemptStartedAt, durationMs,
+          timedAttempts, version, batchId, scheduleId);
+    }
+
+    Details attemptStarted(Instant at) {
+      return new Details(test, idempotencyKey, tags, startedAt == null ? at : startedAt, finishedAt, delayedUntil, at,
+          durationMs, timedAttempts, version, batchId, scheduleId);
+    }
+
+    /** A new attempt was leased, or the run went back to its queue: no attempt is running (nothing counted). */
+    Details noAttempt() {
+      return new Details(test, idempotencyKey, tags, startedAt, finishedAt, delayedUntil, null, durationMs,
+          timedAttempts, version, batchId, scheduleId);
+    }
+
+    /** Attempt {@code attempt} (the latest leased; 0 for none) ended at {@code at}: its time counts, once. */
+    Details attemptEnded(int attempt, Instant at) {
+      if (attempt <= timedAttempts) return noAttempt();
+      long running = attemptStartedAt == null ? 0 : Math.max(0, Duration.between(attemptStartedAt, at).toMillis());
+      return new Details(test, idempotencyKey, tags, startedAt, finishedAt, delayedUntil, null, durationMs + running,
+          attempt, version, batchId, scheduleId);
+    }
+
+    Details finished(int attempt, Instant at) {
+      Details ended = attemptEnded(attempt, at);
+      return new Details(test, idempotencyKey, tags, startedAt, at, null, null, ended.durationMs, ended.timedAttempts,
+          version, batchId, scheduleId);
+    }
+
+    Details tagged(List<String> added) {
+      List<String> all = new ArrayList<>(tags);
+      all.addAll(added);
+      return new Details(test, idempotencyKey, all, startedAt, finishedAt, delayedUntil, attemptStartedAt, durationMs,
+          timedAttempts, version, batchId, scheduleId);
+    }
+
+    Details withTags(List<String> newTags) {
+      return new Details(test, idempotencyKey, newTags, startedAt, finishedAt, delayedUntil, attemptStartedAt,
+          durationMs, timedAttempts, version, batchId, scheduleId);
+    }
+  }
+
   public RunRow {
     createdAt = micros(createdAt);
     updatedAt = micros(updatedAt);
     wakeAt = micros(wakeAt);
+    details = Objects.requireNonNull(details, "details");
+  }
+
+  public List<String> tags() {
+    return details.tags();
+  }
+
+  /** This row with these tags (as read from {@code baton_run_tags}). */
+  RunRow withTags(List<String> tags) {
+    return with(details.withTags(tags));
   }
 
   /**
@@ -66,33 +168,37 @@ public record RunRow(
   public static RunRow apply(RunRow row, String runId, String tag, RunEntity.Event event, WakeRules rules) {
     if (event instanceof RunTriggered e) return triggered(runId, tag, e.spec(), e.at(), rules);
     if (row == null) return null;
-    if (event instanceof RunRescheduled e) return row.moved(tag, row.status, e.at(), e.delayUntil());
+    if (event instanceof RunRescheduled e) {
+      return row.moved(tag, row.status, e.at(), e.delayUntil()).with(row.details.delayed(e.delayUntil()));
+    }
     if (event instanceof RunEnqueued e) {
       Instant wake = e.at().plus(rules.recheck());
       if (row.attemptCount == 0) wake = earliest(wake, expiry(row.ttl, e.at()));
-      return row.moved(tag, RunStatus.QUEUED, e.at(), wake);
+      return row.moved(tag, RunStatus.QUEUED, e.at(), wake).with(row.details.noAttempt().delayed(null));
     }
     if (event instanceof AttemptLeased e) {
       Instant leasedAt = e.attempt().leasedAt();
       return row.withAttemptCount(e.attempt().number())
-          .moved(tag, RunStatus.DEQUEUED, leasedAt, leasedAt.plus(rules.leaseTimeout()).plus(rules.recheck()));
+          .moved(tag, RunStatus.DEQUEUED, leasedAt, leasedAt.plus(rules.leaseTimeout()).plus(rules.recheck()))
+          .with(row.details.noAttempt().delayed(null));
     }
     if (event instanceof AttemptStarted e) {
       Instant wake = e.at().plus(rules.leaseTimeout()).plus(rules.recheck());
       if (row.maxDurationSeconds != null) wake = earliest(wake, e.at().plusSeconds(row.maxDurationSeconds));
-      return row.moved(tag, RunStatus.EXECUTING, e.at(), wake);
+      return row.moved(tag, RunStatus.EXECUTING, e.at(), wake).with(row.details.attemptStarted(e.at()));
     }
     if (event instanceof AttemptFailed e) {
       // Without a retry the terminal event follows in the same write; until then the run keeps its status.
-      return e.retryAt() != null
+      RunRow failed = e.retryAt() != null
           ? row.moved(tag, RunStatus.RETRYING, e.at(), e.retryAt())
           : row.moved(tag, row.status, e.at(), e.at().plus(rules.recheck()));
+      return failed.with(row.details.attemptEnded(row.attemptCount, e.at()));
     }
-    if (event instanceof RunSucceeded e) return row.moved(tag, RunStatus.COMPLETED, e.at(), null);
-    if (event instanceof RunFailed e) return row.moved(tag, e.status(), e.at(), null);
-    if (event instanceof RunCanceled e) return row.moved(tag, RunStatus.CANCELED, e.at(), null);
-    if (event instanceof RunExpired e) return row.moved(tag, RunStatus.EXPIRED, e.at(), null);
-    if (event instanceof TagsAdded e) return row.touched(e.at());
+    if (event instanceof RunSucceeded e) return row.ended(tag, RunStatus.COMPLETED, e.at());
+    if (event instanceof RunFailed e) return row.ended(tag, e.status(), e.at());
+    if (event instanceof RunCanceled e) return row.ended(tag, RunStatus.CANCELED, e.at());
+    if (event instanceof RunExpired e) return row.ended(tag, RunStatus.EXPIRED, e.at());
+    if (event instanceof TagsAdded e) return row.touched(e.at()).with(row.details.tagged(e.tags()));
     if (event instanceof MetadataUpdated e) return row.touched(e.at());
     return row;
   }
@@ -102,23 +208,37 @@ public record RunRow(
     Instant wake = delayed ? spec.delayUntil() : earliest(at.plus(rules.recheck()), expiry(spec.ttl(), at));
     return new RunRow(runId, spec.environmentId(), spec.taskId(), spec.queue(), spec.concurrencyKey(),
         delayed ? RunStatus.DELAYED : RunStatus.QUEUED, tag, 0, spec.ttl(), spec.maxDurationSeconds(), at, at,
-        wake, 0);
+        wake, 0, Details.of(spec, delayed ? spec.delayUntil() : null));
   }
 
-  /** A new status, last-event time and wake time; the sweeper's backoff starts over. */
+  /**
+   * A new status, last-event time and wake time; the sweeper's backoff starts over. A run that leaves
+   * DELAYED is no longer delayed until anything.
+   */
   private RunRow moved(String newTag, RunStatus newStatus, Instant at, Instant wake) {
+    Details next = newStatus == RunStatus.DELAYED ? details : details.delayed(null);
     return new RunRow(runId, environmentId, taskId, queue, concurrencyKey, newStatus, newTag, attemptCount, ttl,
-        maxDurationSeconds, createdAt, at, newStatus.isFinal() ? null : wake, 0);
+        maxDurationSeconds, createdAt, at, newStatus.isFinal() ? null : wake, 0, next);
+  }
+
+  /** The final event: a running attempt ends with the run. */
+  private RunRow ended(String newTag, RunStatus finalStatus, Instant at) {
+    return moved(newTag, finalStatus, at, null).with(details.finished(attemptCount, at));
   }
 
   private RunRow touched(Instant at) {
     return new RunRow(runId, environmentId, taskId, queue, concurrencyKey, status, tag, attemptCount, ttl,
-        maxDurationSeconds, createdAt, at, wakeAt, wakeCount);
+        maxDurationSeconds, createdAt, at, wakeAt, wakeCount, details);
   }
 
   private RunRow withAttemptCount(int count) {
     return new RunRow(runId, environmentId, taskId, queue, concurrencyKey, status, tag, count, ttl,
-        maxDurationSeconds, createdAt, updatedAt, wakeAt, wakeCount);
+        maxDurationSeconds, createdAt, updatedAt, wakeAt, wakeCount, details);
+  }
+
+  private RunRow with(Details newDetails) {
+    return new RunRow(runId, environmentId, taskId, queue, concurrencyKey, status, tag, attemptCount, ttl,
+        maxDurationSeconds, createdAt, updatedAt, wakeAt, wakeCount, newDetails);
   }
 
   private static Instant expiry(Duration ttl, Instant queuedAt) {

@@ -14,6 +14,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,17 +24,20 @@ import java.util.stream.Collectors;
 
 /**
  * The SQL of {@code baton_runs} (created by {@code db/projections-schema.sql}), for PostgreSQL and H2.
- * A new column goes into the script, {@link RunRow}, {@link #COLUMNS}, {@link #bind} and {@link #read}.
+ * A new column goes into the script (CREATE and ALTER), {@link RunRow}, {@link #COLUMNS}, {@link #bind} and
+ * {@link #read}. A run's tags live in {@code baton_run_tags}, one row each.
  */
 public final class RunTable {
 
   /** A row the sweeper found due, with the wake time it read (its update only applies if that still stands). */
   public record Due(String runId, Instant wakeAt, int wakeCount) {}
 
-  private static final List<String> COLUMNS = List.of("run_id", "environment_id", "task_id", "queue",
+  static final List<String> COLUMNS = List.of("run_id", "environment_id", "task_id", "queue",
       "concurrency_key", "status", "tag", "attempt_count", "ttl_ms", "max_duration_seconds", "created_at",
-      "updated_at", "wake_at", "wake_count");
-  private static final String COLUMN_LIST = String.join(", ", COLUMNS);
+      "updated_at", "wake_at", "wake_count", "is_test", "idempotency_key", "started_at", "finished_at",
+      "delayed_until", "attempt_started_ns", "duration_ms", "timed_attempts", "version", "batch_id",
+      "schedule_id");
+  static final String COLUMN_LIST = String.join(", ", COLUMNS);
   private static final String PLACEHOLDERS = COLUMNS.stream().map(c -> "?").collect(Collectors.joining(", "));
   /** Rows loaded per query: a projection group holds at most this many runs in practice. */
   private static final int LOAD_CHUNK = 500;
@@ -51,18 +55,19 @@ public final class RunTable {
     };
   }
 
+  /** The rows of these runs (with their tags); runs without a row are left out. */
   public Map<String, RunRow> load(Connection connection, Collection<String> runIds) throws SQLException {
+    Map<String, List<String>> tags = tags(connection, runIds);
     Map<String, RunRow> rows = new HashMap<>();
     List<String> ids = List.copyOf(runIds);
     for (int from = 0; from < ids.size(); from += LOAD_CHUNK) {
       List<String> chunk = ids.subList(from, Math.min(ids.size(), from + LOAD_CHUNK));
-      String in = chunk.stream().map(id -> "?").collect(Collectors.joining(", "));
       try (PreparedStatement select = connection.prepareStatement(
-          "SELECT " + COLUMN_LIST + " FROM baton_runs WHERE run_id IN (" + in + ")")) {
+          "SELECT " + COLUMN_LIST + " FROM baton_runs WHERE run_id IN (" + placeholders(chunk.size()) + ")")) {
         for (int i = 0; i < chunk.size(); i++) select.setString(i + 1, chunk.get(i));
         try (ResultSet result = select.executeQuery()) {
           while (result.next()) {
-            RunRow row = read(result);
+            RunRow row = read(result, tags.getOrDefault(result.getString("run_id"), List.of()));
             rows.put(row.runId(), row);
           }
         }
@@ -71,12 +76,40 @@ public final class RunTable {
     return rows;
   }
 
+  /** The tags of these runs, each run's in order; runs without tags are left out. */
+  static Map<String, List<String>> tags(Connection connection, Collection<String> runIds) throws SQLException {
+    Map<String, List<String>> tags = new HashMap<>();
+    List<String> ids = List.copyOf(runIds);
+    for (int from = 0; from < ids.size(); from += LOAD_CHUNK) {
+      List<String> chunk = ids.subList(from, Math.min(ids.size(), from + LOAD_CHUNK));
+      try (PreparedStatement select = connection.prepareStatement("SELECT run_id, tag FROM baton_run_tags"
+          + " WHERE run_id IN (" + placeholders(chunk.size()) + ") ORDER BY run_id, position")) {
+        for (int i = 0; i < chunk.size(); i++) select.setString(i + 1, chunk.get(i));
+        try (ResultSet result = select.executeQuery()) {
+          while (result.next()) {
+            tags.computeIfAbsent(result.getString(1), id -> new ArrayList<>()).add(result.getString(2));
+          }
+        }
+      }
+    }
+    return tags;
+  }
+
   public Optional<RunRow> find(Connection connection, String runId) throws SQLException {
     return Optional.ofNullable(load(connection, List.of(runId)).get(runId));
   }
 
-  /** Inserts or replaces these rows whole. */
+  /** Inserts or replaces these rows whole, with their tags. */
   public void upsert(Connection connection, Collection<RunRow> rows) throws SQLException {
+    upsert(connection, rows, rows);
+  }
+
+  /**
+   * Inserts or replaces these rows whole; of {@code retagged} (some of the rows), replaces the tags too.
+   * The projection passes only the rows whose tags changed, so a status change costs one statement.
+   */
+  public void upsert(Connection connection, Collection<RunRow> rows, Collection<RunRow> retagged)
+      throws SQLException {
     if (rows.isEmpty()) return;
     try (PreparedStatement upsert = connection.prepareStatement(upsertSql)) {
       for (RunRow row : rows) {
@@ -84,6 +117,34 @@ public final class RunTable {
         upsert.addBatch();
       }
       upsert.executeBatch();
+    }
+    replaceTags(connection, retagged);
+  }
+
+  private static void replaceTags(Connection connection, Collection<RunRow> rows) throws SQLException {
+    if (rows.isEmpty()) return;
+    try (PreparedStatement delete = connection.prepareStatement("DELETE FROM baton_run_tags WHERE run_id = ?")) {
+      for (RunRow row : rows) {
+        delete.setString(1, row.runId());
+        delete.addBatch();
+      }
+      delete.executeBatch();
+    }
+    if (rows.stream().allMatch(row -> row.tags().isEmpty())) return;
+    try (PreparedStatement insert = connection.prepareStatement("INSERT INTO baton_run_tags"
+        + " (run_id, tag, position, environment_id, created_at) VALUES (?, ?, ?, ?, ?)")) {
+      for (RunRow row : rows) {
+        List<String> tags = row.tags();
+        for (int position = 0; position < tags.size(); position++) {
+          insert.setString(1, row.runId());
+          insert.setString(2, tags.get(position));
+          insert.setInt(3, position);
+          insert.setString(4, row.environmentId());
+          setInstant(insert, 5, row.createdAt());
+          insert.addBatch();
+        }
+      }
+      insert.executeBatch();
     }
   }
 
@@ -156,9 +217,22 @@ public final class RunTable {
     setInstant(statement, 12, row.updatedAt());
     setInstant(statement, 13, row.wakeAt());
     statement.setInt(14, row.wakeCount());
+    RunRow.Details details = row.details();
+    statement.setBoolean(15, details.test());
+    statement.setString(16, details.idempotencyKey());
+    setInstant(statement, 17, details.startedAt());
+    setInstant(statement, 18, details.finishedAt());
+    setInstant(statement, 19, details.delayedUntil());
+    statement.setObject(20, nanos(details.attemptStartedAt()), Types.BIGINT);
+    statement.setLong(21, details.durationMs());
+    statement.setInt(22, details.timedAttempts());
+    statement.setString(23, details.version());
+    statement.setString(24, details.batchId());
+    statement.setString(25, details.scheduleId());
   }
 
-  private static RunRow read(ResultSet result) throws SQLException {
+  /** A row of a {@code SELECT} of {@link #COLUMN_LIST}, with the run's tags (read separately). */
+  static RunRow read(ResultSet result, List<String> tags) throws SQLException {
     long ttlMs = result.getLong("ttl_ms");
     Duration ttl = result.wasNull() ? null : Duration.ofMillis(ttlMs);
     int maxDuration = result.getInt("max_duration_seconds");
@@ -167,10 +241,28 @@ public final class RunTable {
         result.getString("queue"), result.getString("concurrency_key"), RunStatus.valueOf(result.getString("status")),
         result.getString("tag"), result.getInt("attempt_count"), ttl, maxDurationSeconds,
         instant(result, "created_at"), instant(result, "updated_at"), instant(result, "wake_at"),
-        result.getInt("wake_count"));
+        result.getInt("wake_count"), new RunRow.Details(result.getBoolean("is_test"),
+            result.getString("idempotency_key"), tags, instant(result, "started_at"), instant(result, "finished_at"),
+            instant(result, "delayed_until"), ofNanos(result, "attempt_started_ns"), result.getLong("duration_ms"),
+            result.getInt("timed_attempts"),
+            result.getString("version"), result.getString("batch_id"), result.getString("schedule_id")));
   }
 
-  private static void setInstant(PreparedStatement statement, int index, Instant instant) throws SQLException {
+  private static Long nanos(Instant instant) {
+    return instant == null ? null : instant.getEpochSecond() * 1_000_000_000L + instant.getNano();
+  }
+
+  private static Instant ofNanos(ResultSet result, String column) throws SQLException {
+    long nanos = result.getLong(column);
+    return result.wasNull() ? null : Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L),
+        Math.floorMod(nanos, 1_000_000_000L));
+  }
+
+  static String placeholders(int count) {
+    return String.join(", ", Collections.nCopies(count, "?"));
+  }
+
+  static void setInstant(PreparedStatement statement, int index, Instant instant) throws SQLException {
     if (instant == null) {
       statement.setNull(index, Types.TIMESTAMP_WITH_TIMEZONE);
     } else {
@@ -178,7 +270,7 @@ public final class RunTable {
     }
   }
 
-  private static Instant instant(ResultSet result, String column) throws SQLException {
+  static Instant instant(ResultSet result, String column) throws SQLException {
     OffsetDateTime value = result.getObject(column, OffsetDateTime.class);
     return value == null ? null : value.toInstant();
   }

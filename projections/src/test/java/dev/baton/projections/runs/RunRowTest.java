@@ -153,7 +153,7 @@ class RunRowTest {
     RunRow before = fold(triggered(spec("env_1")), new AttemptLeased(attempt(1, at(2))));
     RunRow swept = new RunRow(before.runId(), before.environmentId(), before.taskId(), before.queue(),
         before.concurrencyKey(), before.status(), before.tag(), before.attemptCount(), before.ttl(),
-        before.maxDurationSeconds(), before.createdAt(), before.updatedAt(), at(99), 3);
+        before.maxDurationSeconds(), before.createdAt(), before.updatedAt(), at(99), 3, before.details());
     RunRow tagged = RunRow.apply(swept, "run_1", "run-2", new TagsAdded(List.of("x"), at(7)), RULES);
     RunRow updated = RunRow.apply(tagged, "run_1", "run-2", new MetadataUpdated("{\"a\":1}", at(8)), RULES);
     assertEquals(RunStatus.DEQUEUED, updated.status());
@@ -167,7 +167,7 @@ class RunRowTest {
     RunRow queued = fold(triggered(spec("env_1")));
     RunRow swept = new RunRow(queued.runId(), queued.environmentId(), queued.taskId(), queued.queue(),
         queued.concurrencyKey(), queued.status(), queued.tag(), 0, null, null, queued.createdAt(),
-        queued.updatedAt(), at(50), 4);
+        queued.updatedAt(), at(50), 4, queued.details());
     assertRow(RunRow.apply(swept, "run_1", "run-2", new AttemptLeased(attempt(1, at(60))), RULES),
         RunStatus.DEQUEUED, at(100));
   }

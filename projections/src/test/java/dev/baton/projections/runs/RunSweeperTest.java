@@ -62,7 +62,7 @@ class RunSweeperTest {
   private static RunRow row(String runId, String environmentId, String tag, RunStatus status, Instant wakeAt,
       int wakeCount) {
     return new RunRow(runId, environmentId, "task-a", "task/task-a", null, status, tag, 0, null, null, T0, T0, wakeAt,
-        wakeCount);
+        wakeCount, RunRow.Details.none());
   }
 
   private static void insert(Database database, RunRow... rows) throws Exception {

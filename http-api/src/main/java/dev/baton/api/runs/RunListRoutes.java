@@ -1,0 +1,52 @@
+package dev.baton.api.runs;
+
+import static akka.http.javadsl.server.Directives.complete;
+import static akka.http.javadsl.server.Directives.get;
+import static akka.http.javadsl.server.Directives.onSuccess;
+import static akka.http.javadsl.server.Directives.parameterMultiMap;
+import static akka.http.javadsl.server.Directives.path;
+import static akka.http.javadsl.server.PathMatchers.segment;
+
+import akka.http.javadsl.model.StatusCodes;
+import akka.http.javadsl.server.Route;
+import dev.baton.api.HttpSettings;
+import dev.baton.api.auth.Authentication;
+import dev.baton.api.json.Json;
+import dev.baton.engine.environment.Environment;
+import dev.baton.projections.runs.RunList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code GET /api/v1/runs}: the environment's runs from the read model, filtered and paginated as
+ * Trigger.dev's {@code runs.list}. Authentication first, then the query string (a 400 naming the
+ * parameter), then the database, on the query dispatcher. Eventually consistent with retrieve.
+ */
+public final class RunListRoutes {
+
+  private final RunList runList;
+  private final Authentication authentication;
+  private final RunListParams params;
+
+  public RunListRoutes(RunList runList, Authentication authentication, HttpSettings settings) {
+    this.runList = runList;
+    this.authentication = authentication;
+    this.params = new RunListParams(settings);
+  }
+
+  public Route routes() {
+    return path(segment("api").slash("v1").slash("runs"), () ->
+        get(() -> authentication.authenticated(environment ->
+            parameterMultiMap(query -> list(environment, query)))));
+  }
+
+  private Route list(Environment environment, Map<String, List<String>> query) {
+    RunListParams.Decoded decoded = params.decode(query);
+    if (decoded.matchesNothing()) {
+      return complete(Json.response(StatusCodes.OK,
+          RunTranslator.toListResponse(new RunList.Page(List.of(), null, null), environment)));
+    }
+    return onSuccess(runList.list(environment.id(), decoded.filter(), decoded.page()),
+        page -> complete(Json.response(StatusCodes.OK, RunTranslator.toListResponse(page, environment))));
+  }
+}
