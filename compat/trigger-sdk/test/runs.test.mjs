@@ -104,3 +104,25 @@ test("an idempotency key returns the same run until it is reset", async () => {
   const third = await tasks.trigger("hello-world", { name: "Once" }, { idempotencyKey: key });
   assert.notEqual(third.id, first.id);
 });
+
+test("runs.list filters by tag and status and pages through every run, newest first", async () => {
+  const tag = `list-${Date.now()}`;
+  const ids = [];
+  for (let i = 0; i < 5; i++) ids.push((await tasks.trigger("hello-world", { name: `L${i}` }, { tags: [tag] })).id);
+  await Promise.all(ids.map(poll));
+  let listed = [];
+  for (let attempt = 0; attempt < 50; attempt++) { // the list is eventually consistent with retrieve
+    listed = [];
+    for await (const run of runs.list({ tag, status: ["COMPLETED"], limit: 2 })) listed.push(run);
+    if (listed.length === ids.length) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  assert.deepEqual(listed.map((run) => run.id).sort(), [...ids].sort());
+  for (let i = 1; i < listed.length; i++) {
+    assert.ok(listed[i - 1].createdAt.getTime() >= listed[i].createdAt.getTime(), "newest first");
+  }
+  assert.ok(listed.every((run) => run.env && run.env.id && run.status === "COMPLETED"));
+  const firstPage = await runs.list({ tag, limit: 2 });
+  assert.equal(firstPage.data.length, 2);
+  assert.ok(firstPage.hasNextPage());
+});
