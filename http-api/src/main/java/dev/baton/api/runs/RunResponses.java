@@ -2,6 +2,7 @@ package dev.baton.api.runs;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigDecimal;
 import java.util.List;
@@ -18,16 +19,14 @@ public final class RunResponses {
   public record TriggerTaskResponse(String id, boolean isCached) {}
 
   /**
-   * {@code GET /api/v3/runs/{runId}}: Trigger.dev's RetrieveRunResponse. {@code ttl} is a duration string
-   * ({@code "1h"}, {@code "90s"}); {@code concurrencyKey} and {@code priority} (seconds) are Baton's
-   * additions, which the SDK's schema strips.
+   * The run fields retrieve and list share (Trigger.dev's common run fields, §1.3.3), unwrapped into
+   * both bodies. The booleans follow from the status, and {@code delayedUntil}/{@code expiredAt} are
+   * shown only in the status they describe.
    */
   @JsonPropertyOrder({"id", "status", "taskIdentifier", "isQueued", "isExecuting", "isWaiting", "isCompleted",
       "isSuccess", "isFailed", "isCancelled", "isTest", "createdAt", "updatedAt", "startedAt", "finishedAt",
-      "delayedUntil", "ttl", "expiredAt", "tags", "costInCents", "baseCostInCents", "durationMs", "depth",
-      "triggerFunction", "relatedRuns", "attemptCount", "payload", "output", "error", "metadata", "idempotencyKey",
-      "concurrencyKey", "priority"})
-  public record RetrieveRunResponse(
+      "delayedUntil", "ttl", "expiredAt", "tags", "costInCents", "baseCostInCents", "durationMs"})
+  public record CommonRunFields(
       String id,
       ApiRunStatus status,
       String taskIdentifier,
@@ -49,7 +48,27 @@ public final class RunResponses {
       List<String> tags,
       long costInCents,
       long baseCostInCents,
-      long durationMs,
+      long durationMs) {
+
+    static CommonRunFields of(String id, ApiRunStatus status, String taskIdentifier, boolean test,
+        String createdAt, String updatedAt, String startedAt, String finishedAt, String delayedUntil, String ttl,
+        List<String> tags, long durationMs) {
+      return new CommonRunFields(id, status, taskIdentifier, status.isQueued(), status.isExecuting(),
+          status.isWaiting(), status.isCompleted(), status.isSuccess(), status.isFailed(), status.isCancelled(),
+          test, createdAt, updatedAt, startedAt, finishedAt, status == ApiRunStatus.DELAYED ? delayedUntil : null,
+          ttl, status == ApiRunStatus.EXPIRED ? finishedAt : null, tags, 0, 0, durationMs);
+    }
+  }
+
+  /**
+   * {@code GET /api/v3/runs/{runId}}: Trigger.dev's RetrieveRunResponse. {@code ttl} is a duration string
+   * ({@code "1h"}, {@code "90s"}); {@code concurrencyKey} and {@code priority} (seconds) are Baton's
+   * additions, which the SDK's schema strips.
+   */
+  @JsonPropertyOrder({"common", "depth", "triggerFunction", "relatedRuns", "attemptCount", "payload", "output",
+      "error", "metadata", "idempotencyKey", "concurrencyKey", "priority"})
+  public record RetrieveRunResponse(
+      @JsonUnwrapped CommonRunFields common,
       int depth,
       String triggerFunction,
       Map<String, Object> relatedRuns,
@@ -71,36 +90,8 @@ public final class RunResponses {
   public record Pagination(String next, String previous) {}
 
   /** Trigger.dev's ListRunResponseItem: the common run fields and the run's environment. */
-  @JsonPropertyOrder({"id", "status", "taskIdentifier", "isQueued", "isExecuting", "isWaiting", "isCompleted",
-      "isSuccess", "isFailed", "isCancelled", "isTest", "createdAt", "updatedAt", "startedAt", "finishedAt",
-      "delayedUntil", "ttl", "expiredAt", "tags", "costInCents", "baseCostInCents", "durationMs", "idempotencyKey",
-      "version", "env"})
-  public record ListRunItem(
-      String id,
-      ApiRunStatus status,
-      String taskIdentifier,
-      @JsonProperty("isQueued") boolean isQueued,
-      @JsonProperty("isExecuting") boolean isExecuting,
-      @JsonProperty("isWaiting") boolean isWaiting,
-      @JsonProperty("isCompleted") boolean isCompleted,
-      @JsonProperty("isSuccess") boolean isSuccess,
-      @JsonProperty("isFailed") boolean isFailed,
-      @JsonProperty("isCancelled") boolean isCancelled,
-      @JsonProperty("isTest") boolean isTest,
-      String createdAt,
-      String updatedAt,
-      String startedAt,
-      String finishedAt,
-      String delayedUntil,
-      String ttl,
-      String expiredAt,
-      List<String> tags,
-      long costInCents,
-      long baseCostInCents,
-      long durationMs,
-      String idempotencyKey,
-      String version,
-      Env env) {}
+  @JsonPropertyOrder({"common", "idempotencyKey", "version", "env"})
+  public record ListRunItem(@JsonUnwrapped CommonRunFields common, String idempotencyKey, String version, Env env) {}
 
   /** A run's environment, as the list shows it: its id and its name (the environment's slug). */
   public record Env(String id, String name) {}

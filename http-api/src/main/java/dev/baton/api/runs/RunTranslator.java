@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.api.json.Json;
 import dev.baton.api.runs.RunResponses.Env;
+import dev.baton.api.runs.RunResponses.CommonRunFields;
 import dev.baton.api.runs.RunResponses.ListRunItem;
 import dev.baton.api.runs.RunResponses.ListRunsResponse;
 import dev.baton.api.runs.RunResponses.Pagination;
@@ -39,28 +40,10 @@ public final class RunTranslator {
     ApiRunStatus status = ApiRunStatus.of(run.status());
     RunSpec spec = run.spec();
     return new RetrieveRunResponse(
-        run.runId(),
-        status,
-        spec.taskId(),
-        status.isQueued(),
-        status.isExecuting(),
-        status.isWaiting(),
-        status.isCompleted(),
-        status.isSuccess(),
-        status.isFailed(),
-        status.isCancelled(),
-        spec.test(),
-        Json.timestamp(run.createdAt()),
-        Json.timestamp(run.updatedAt()),
-        Json.timestamp(run.startedAt()),
-        Json.timestamp(run.finishedAt()),
-        status == ApiRunStatus.DELAYED ? Json.timestamp(run.delayUntil()) : null,
-        spec.ttl() == null ? null : Durations.format(spec.ttl()),
-        status == ApiRunStatus.EXPIRED ? Json.timestamp(run.finishedAt()) : null,
-        run.tags(),
-        0,
-        0,
-        run.durationMs(),
+        CommonRunFields.of(run.runId(), status, spec.taskId(), spec.test(), Json.timestamp(run.createdAt()),
+            Json.timestamp(run.updatedAt()), Json.timestamp(run.startedAt()), Json.timestamp(run.finishedAt()),
+            Json.timestamp(run.delayUntil()), spec.ttl() == null ? null : Durations.format(spec.ttl()), run.tags(),
+            run.durationMs()),
         0,
         "trigger",
         Map.of(),
@@ -79,28 +62,10 @@ public final class RunTranslator {
     ApiRunStatus status = ApiRunStatus.of(row.status());
     RunRow.Details details = row.details();
     return new ListRunItem(
-        row.runId(),
-        status,
-        row.taskId(),
-        status.isQueued(),
-        status.isExecuting(),
-        status.isWaiting(),
-        status.isCompleted(),
-        status.isSuccess(),
-        status.isFailed(),
-        status.isCancelled(),
-        details.test(),
-        Json.timestamp(row.createdAt()),
-        Json.timestamp(row.updatedAt()),
-        Json.timestamp(details.startedAt()),
-        Json.timestamp(details.finishedAt()),
-        status == ApiRunStatus.DELAYED ? Json.timestamp(details.delayedUntil()) : null,
-        row.ttl() == null ? null : Durations.format(row.ttl()),
-        status == ApiRunStatus.EXPIRED ? Json.timestamp(details.finishedAt()) : null,
-        row.tags(),
-        0,
-        0,
-        details.durationMs(),
+        CommonRunFields.of(row.runId(), status, row.taskId(), details.test(), Json.timestamp(row.createdAt()),
+            Json.timestamp(row.updatedAt()), Json.timestamp(details.startedAt()),
+            Json.timestamp(details.finishedAt()), Json.timestamp(details.delayedUntil()),
+            row.ttl() == null ? null : Durations.format(row.ttl()), row.tags(), details.durationMs()),
         details.idempotencyKey(),
         details.version(),
         new Env(environment.id(), environment.slug()));

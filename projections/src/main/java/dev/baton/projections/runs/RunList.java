@@ -261,7 +261,7 @@ public final class RunList {
     }
 
     void in(String column, List<String> values) {
-      and(column + " IN (" + RunTable.placeholders(values.size()) + ")", values.toArray());
+      and(column + " IN (" + RunTable.bindMarkers(values.size()) + ")", values.toArray());
     }
 
     PreparedStatement prepare(Connection connection) throws SQLException {

@@ -38,7 +38,7 @@ public final class RunTable {
       "delayed_until", "attempt_started_ns", "duration_ms", "timed_attempts", "version", "batch_id",
       "schedule_id");
   static final String COLUMN_LIST = String.join(", ", COLUMNS);
-  private static final String PLACEHOLDERS = COLUMNS.stream().map(c -> "?").collect(Collectors.joining(", "));
+  private static final String BIND_MARKERS = COLUMNS.stream().map(c -> "?").collect(Collectors.joining(", "));
   /** Rows loaded per query: a projection group holds at most this many runs in practice. */
   private static final int LOAD_CHUNK = 500;
   private static final String FINAL_STATUSES = Arrays.stream(RunStatus.values()).filter(RunStatus::isFinal)
@@ -48,10 +48,10 @@ public final class RunTable {
 
   public RunTable(Database.Dialect dialect) {
     this.upsertSql = switch (dialect) {
-      case POSTGRES -> "INSERT INTO baton_runs (" + COLUMN_LIST + ") VALUES (" + PLACEHOLDERS + ")"
+      case POSTGRES -> "INSERT INTO baton_runs (" + COLUMN_LIST + ") VALUES (" + BIND_MARKERS + ")"
           + " ON CONFLICT (run_id) DO UPDATE SET " + COLUMNS.stream().skip(1)
               .map(c -> c + " = EXCLUDED." + c).collect(Collectors.joining(", "));
-      case H2 -> "MERGE INTO baton_runs (" + COLUMN_LIST + ") KEY (run_id) VALUES (" + PLACEHOLDERS + ")";
+      case H2 -> "MERGE INTO baton_runs (" + COLUMN_LIST + ") KEY (run_id) VALUES (" + BIND_MARKERS + ")";
     };
   }
 
@@ -63,7 +63,7 @@ public final class RunTable {
     for (int from = 0; from < ids.size(); from += LOAD_CHUNK) {
       List<String> chunk = ids.subList(from, Math.min(ids.size(), from + LOAD_CHUNK));
       try (PreparedStatement select = connection.prepareStatement(
-          "SELECT " + COLUMN_LIST + " FROM baton_runs WHERE run_id IN (" + placeholders(chunk.size()) + ")")) {
+          "SELECT " + COLUMN_LIST + " FROM baton_runs WHERE run_id IN (" + bindMarkers(chunk.size()) + ")")) {
         for (int i = 0; i < chunk.size(); i++) select.setString(i + 1, chunk.get(i));
         try (ResultSet result = select.executeQuery()) {
           while (result.next()) {
@@ -83,7 +83,7 @@ public final class RunTable {
     for (int from = 0; from < ids.size(); from += LOAD_CHUNK) {
       List<String> chunk = ids.subList(from, Math.min(ids.size(), from + LOAD_CHUNK));
       try (PreparedStatement select = connection.prepareStatement("SELECT run_id, tag FROM baton_run_tags"
-          + " WHERE run_id IN (" + placeholders(chunk.size()) + ") ORDER BY run_id, position")) {
+          + " WHERE run_id IN (" + bindMarkers(chunk.size()) + ") ORDER BY run_id, position")) {
         for (int i = 0; i < chunk.size(); i++) select.setString(i + 1, chunk.get(i));
         try (ResultSet result = select.executeQuery()) {
           while (result.next()) {
@@ -258,7 +258,8 @@ public final class RunTable {
         Math.floorMod(nanos, 1_000_000_000L));
   }
 
-  static String placeholders(int count) {
+  /** {@code count} JDBC bind markers ({@code ?, ?, …}) for an IN list; the values are always bound, never inlined. */
+  static String bindMarkers(int count) {
     return String.join(", ", Collections.nCopies(count, "?"));
   }
 
