@@ -87,9 +87,27 @@ public final class BatonNode {
       await(AkkaManagement.get(system).start().toCompletableFuture(), "start Akka Management", startupTimeout);
     }
 
+    awaitMemberUp(cluster, startupTimeout);
     BatonNode node = new BatonNode(system, engine, credentials, binding);
     node.announce();
     return node;
+  }
+
+  /** Sharding allocates nothing before the node is Up: a node that answers before that only times out. */
+  private static void awaitMemberUp(Cluster cluster, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (cluster.selfMember().status() != MemberStatus.up()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("this node did not become Up within " + timeout
+            + " (status " + cluster.selfMember().status() + "); check akka.cluster.seed-nodes");
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while joining the cluster", e);
+      }
+    }
   }
 
   private static Route health(Cluster cluster) {

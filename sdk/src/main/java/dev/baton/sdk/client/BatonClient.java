@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.UUID;
 
 /**
  * Triggers runs, reads them back and manages them (cancel, replay, reschedule, tags, metadata,
@@ -34,16 +35,19 @@ import java.util.Objects;
 public final class BatonClient {
 
     private static final Duration DEFAULT_POLL_INTERVAL = Duration.ofMillis(200);
+    private static final Duration RETRY_BASE_DELAY = Duration.ofMillis(250);
 
     private final String baseUrl;
     private final String authorization;
     private final Duration requestTimeout;
+    private final int maxRetries;
     private final HttpClient http;
 
     private BatonClient(Builder builder) {
         this.baseUrl = builder.serverUrl.toString().replaceAll("/+$", "");
         this.authorization = "Bearer " + builder.secretKey;
         this.requestTimeout = builder.requestTimeout;
+        this.maxRetries = builder.maxRetries;
         this.http = HttpClient.newBuilder()
                 // Akka HTTP speaks HTTP/1.1 on plain ports; skip the h2c upgrade dance
                 .version(HttpClient.Version.HTTP_1_1)
@@ -70,6 +74,8 @@ public final class BatonClient {
         String body = write(ApiJson.triggerBody(payload, options));
         HttpRequest request = request("/api/v1/tasks/" + pathSegment(taskId) + "/trigger")
                 .header("Content-Type", "application/json")
+                // the server deduplicates on this key, which makes a retried trigger safe
+                .header("x-trigger-request-idempotency-key", UUID.randomUUID().toString())
                 .POST(HttpRequest.BodyPublishers.ofString(body))
                 .build();
         return ApiJson.triggerResult(send(request));
@@ -141,8 +147,9 @@ public final class BatonClient {
      */
     public String replay(String runId) {
         Objects.requireNonNull(runId, "runId");
+        // a replay is not idempotent: a retry after a lost response could start a second run
         return Json.text(send(request("/api/v1/runs/" + pathSegment(runId) + "/replay")
-                .POST(HttpRequest.BodyPublishers.noBody()).build()), "id");
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), false), "id");
     }
 
     /**
@@ -234,6 +241,43 @@ public final class BatonClient {
     }
 
     private JsonNode send(HttpRequest request) {
+        return send(request, true);
+    }
+
+    /**
+     * Sends the request; a {@code retryable} one is sent again, with exponential backoff, after a
+     * connection failure, a 5xx or a 429 (then no sooner than its {@code Retry-After}), like the
+     * Trigger.dev SDK does. 4xx answers other than 429 are never retried: they will not change.
+     */
+    private JsonNode send(HttpRequest request, boolean retryable) {
+        for (int attempt = 1; ; attempt++) {
+            boolean last = !retryable || attempt > maxRetries;
+            try {
+                return sendOnce(request);
+            } catch (BatonConnectionException | ServerException | RateLimitException e) {
+                if (last || Thread.currentThread().isInterrupted()) {
+                    throw e;
+                }
+                Duration backoff = RETRY_BASE_DELAY.multipliedBy(1L << Math.min(attempt - 1, 6));
+                if (e instanceof RateLimitException limited && limited.retryAfter().isPresent()
+                        && limited.retryAfter().get().compareTo(backoff) > 0) {
+                    backoff = limited.retryAfter().get();
+                }
+                sleep(backoff, request);
+            }
+        }
+    }
+
+    private static void sleep(Duration backoff, HttpRequest request) {
+        try {
+            Thread.sleep(backoff.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BatonConnectionException("interrupted while retrying " + request.method() + " " + request.uri(), e);
+        }
+    }
+
+    private JsonNode sendOnce(HttpRequest request) {
         HttpResponse<String> response;
         try {
             response = http.send(request, HttpResponse.BodyHandlers.ofString());
@@ -274,6 +318,7 @@ public final class BatonClient {
         private final URI serverUrl;
         private final String secretKey;
         private Duration requestTimeout = Duration.ofSeconds(30);
+        private int maxRetries = 3;
 
         private Builder(URI serverUrl, String secretKey) {
             this.serverUrl = Objects.requireNonNull(serverUrl, "serverUrl");
@@ -293,6 +338,18 @@ public final class BatonClient {
                 throw new IllegalArgumentException("requestTimeout must be positive, was " + requestTimeout);
             }
             this.requestTimeout = requestTimeout;
+            return this;
+        }
+
+        /**
+         * How often a failed call is sent again after a connection failure, a 5xx or a 429
+         * (default 3; 0 turns retries off). Replays are never retried.
+         */
+        public Builder maxRetries(int maxRetries) {
+            if (maxRetries < 0) {
+                throw new IllegalArgumentException("maxRetries must not be negative, was " + maxRetries);
+            }
+            this.maxRetries = maxRetries;
             return this;
         }
 

@@ -20,12 +20,14 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -40,6 +42,12 @@ class BatonClientTest {
     private record Greeting(String greeting) {
     }
 
+    private static final String RUN_JSON = """
+            {"id":"run_1","status":"QUEUED","taskIdentifier":"hello-world","isQueued":true,"isExecuting":false,
+             "isCompleted":false,"isSuccess":false,"isFailed":false,"isCancelled":false,"isTest":false,
+             "createdAt":"2026-11-28T01:00:00Z","updatedAt":"2026-11-28T01:00:00Z","tags":[],"attemptCount":0,
+             "durationMs":0,"costInCents":0}""";
+
     private HttpServer server;
     private BatonClient client;
     private final ConcurrentLinkedQueue<Recorded> requests = new ConcurrentLinkedQueue<>();
@@ -50,6 +58,7 @@ class BatonClientTest {
         server.start();
         client = BatonClient.builder(URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/"), "tr_dev_secret")
                 .requestTimeout(Duration.ofSeconds(5))
+                .maxRetries(0)
                 .build();
     }
 
@@ -378,8 +387,68 @@ class BatonClientTest {
         assertInstanceOf(IOException.class, e.getCause());
     }
 
+    /** Answers the requests under {@code path} with {@code statuses} in turn (the last one repeats). */
+    private List<String> respondInTurn(String path, String successBody, int... statuses) {
+        List<String> requestKeys = new CopyOnWriteArrayList<>();
+        AtomicInteger calls = new AtomicInteger();
+        server.createContext(path, exchange -> {
+            requestKeys.add(String.valueOf(exchange.getRequestHeaders().getFirst("x-trigger-request-idempotency-key")));
+            int status = statuses[Math.min(calls.getAndIncrement(), statuses.length - 1)];
+            reply(exchange, status, status == 200 ? successBody : "{\"error\":\"busy\"}", Map.of());
+        });
+        return requestKeys;
+    }
+
+    private BatonClient retryingClient() {
+        return BatonClient.builder(URI.create("http://127.0.0.1:" + server.getAddress().getPort()), "tr_dev_secret")
+                .maxRetries(3)
+                .build();
+    }
+
+    @Test
+    void serverErrorsAreRetriedUntilTheCallSucceeds() {
+        List<String> calls = respondInTurn("/api/v3/runs/", RUN_JSON, 503, 502, 200);
+
+        Run run = retryingClient().retrieve("run_1");
+
+        assertEquals("run_1", run.id());
+        assertEquals(3, calls.size());
+    }
+
+    @Test
+    void aRetriedTriggerSendsTheSameRequestKeySoTheServerDeduplicatesIt() {
+        List<String> keys = respondInTurn("/api/v1/tasks/", "{\"id\":\"run_1\"}", 503, 200);
+
+        assertEquals("run_1", retryingClient().trigger("hello-world", Map.of()).id());
+
+        assertEquals(2, keys.size());
+        assertEquals(keys.get(0), keys.get(1));
+        assertNotEquals("null", keys.get(0));
+    }
+
+    @Test
+    void retriesStopAfterMaxRetries() {
+        List<String> calls = respondInTurn("/api/v3/runs/", RUN_JSON, 500);
+
+        assertThrows(ServerException.class, () -> retryingClient().retrieve("run_1"));
+        assertEquals(4, calls.size());
+    }
+
+    @Test
+    void clientErrorsAndReplaysAreNotRetried() {
+        List<String> retrieves = respondInTurn("/api/v3/runs/", RUN_JSON, 404, 200);
+        List<String> replays = respondInTurn("/api/v1/runs/", "{\"id\":\"run_2\"}", 503, 200);
+        BatonClient client = retryingClient();
+
+        assertThrows(NotFoundException.class, () -> client.retrieve("run_1"));
+        assertThrows(ServerException.class, () -> client.replay("run_1"));
+        assertEquals(1, retrieves.size());
+        assertEquals(1, replays.size());
+    }
+
     @Test
     void builderValidatesItsArguments() {
+        assertThrows(IllegalArgumentException.class, () -> BatonClient.builder(URI.create("http://x"), "k").maxRetries(-1));
         assertThrows(IllegalArgumentException.class, () -> BatonClient.builder(URI.create("ftp://x"), "k"));
         assertThrows(IllegalArgumentException.class, () -> BatonClient.builder(URI.create("http://x"), " "));
         assertSame(BatonClient.Builder.class,
