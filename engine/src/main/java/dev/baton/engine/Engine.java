@@ -38,13 +38,13 @@ public final class Engine {
   public static Engine init(ActorSystem<?> system, Clock clock) {
     Config config = system.settings().config().getConfig("baton.engine");
     RunSettings runSettings = RunSettings.fromConfig(config);
-    RunEntity.init(system, runSettings, clock);
-    TaskCatalog.init(system);
-    IdempotencyKeyEntity.init(system, clock);
-    EnvironmentDispatcher.init(system, clock);
     Duration askTimeout = config.getDuration("ask-timeout");
     RunService runs = new RunService(system, clock, askTimeout, config.getString("read-journal-plugin"),
         config.getDuration("idempotency.default-key-ttl"), config.getDuration("idempotency.request-key-ttl"));
+    RunEntity.init(system, runSettings, clock, new ShardedRunLinks(system, runs));
+    TaskCatalog.init(system);
+    IdempotencyKeyEntity.init(system, clock);
+    EnvironmentDispatcher.init(system, clock);
     return new Engine(system, runSettings, askTimeout, runs);
   }
 

@@ -2,8 +2,10 @@ package dev.baton.engine.dispatch;
 
 import akka.actor.typed.receptionist.ServiceKey;
 import dev.baton.engine.CborSerializable;
+import dev.baton.engine.run.StepResult;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The dispatch port: what the engine sends to a connected worker session. The worker gateway
@@ -17,7 +19,12 @@ public final class WorkerChannel {
 
   public interface Message extends CborSerializable {}
 
-  /** Run this attempt. Sent by the run entity only after its {@code AttemptLeased} event is persisted. */
+  /**
+   * Run this attempt. Sent by the run entity only after its {@code AttemptLeased} event is persisted.
+   *
+   * @param steps the results of the run's durable operations so far, by key: the attempt returns
+   *     them instead of running those operations again
+   */
   public record Execute(
       String runId,
       String attemptId,
@@ -33,8 +40,14 @@ public final class WorkerChannel {
       int maxAttempts,
       Instant createdAt,
       boolean test,
-      Integer maxDurationSeconds)
-      implements Message {}
+      Integer maxDurationSeconds,
+      Map<String, StepResult> steps)
+      implements Message {
+
+    public Execute {
+      steps = steps == null ? Map.of() : Map.copyOf(steps);
+    }
+  }
 
   /** Stop working on this attempt: the run was canceled or timed out. The attempt is over; its slot is free. */
   public record CancelAttempt(String runId, String attemptId, String reason) implements Message {}

@@ -5,6 +5,7 @@ import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.RecipientRef;
+import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.TimerScheduler;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -31,7 +32,6 @@ import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
 /**
@@ -58,6 +58,14 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
   private static final String DELAY_TIMER = "delay";
   private static final String TTL_TIMER = "ttl";
   private static final String MAX_DURATION_TIMER = "max-duration";
+  private static final String WAIT_TIMER = "wait";
+
+  /** A run waits for at most this many child runs at once (Trigger.dev's batch limit). */
+  public static final int MAX_CHILDREN = 1_000;
+  /** Runs nest at most this deep: a task that triggers itself and waits must end somewhere. */
+  public static final int MAX_DEPTH = 32;
+  public static final String STEP_ALREADY_RESOLVED = "already resolved";
+  public static final String INVALID_WAIT = "invalid wait";
 
   // ---------------------------------------------------------------- commands
 
@@ -101,6 +109,24 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
   /** @param attemptId when a worker updates its own run: must be the current attempt; null from the API */
   public record UpdateMetadata(List<MetadataOperation> operations, String attemptId,
       ActorRef<StatusReply<RunState>> replyTo) implements Command {}
+
+  /** From the worker: an operation of the current attempt finished; its result is memoized for every later attempt. */
+  public record CompleteStep(String attemptId, String key, StepResult result, ActorRef<StatusReply<Done>> replyTo)
+      implements Command {}
+
+  /** From the worker: the current attempt stops until {@code wait} is resolved; its slots are freed meanwhile. */
+  public record Suspend(String attemptId, Wait waitFor, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  /** From a child run this run may wait for: it finished. */
+  public record ChildFinished(String waitKey, int index, String childRunId, StepResult result) implements Command {}
+
+  /** From a waitpoint token this run may wait for: it was completed or timed out. */
+  public record TokenCompleted(String tokenId, StepResult result) implements Command {}
+
+  private record WaitDue(String key) implements Command {}
+
+  /** A child run exists and has not finished: nothing to do until it does. */
+  private record ChildPending() implements Command {}
 
   private record LeaseExpired(String attemptId) implements Command {}
 
@@ -146,21 +172,29 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
 
   public record MetadataUpdated(String metadataJson, Instant at) implements Event {}
 
+  public record StepCompleted(String attemptId, String key, StepResult result, Instant at) implements Event {}
+
+  /** The attempt stopped to wait; the run is WAITING and holds no slot. */
+  public record RunSuspended(String attemptId, Wait waitFor, Instant at) implements Event {}
+
+  /** One child run of a wait for several finished; the wait goes on until all have. */
+  public record WaitResolved(String key, int index, String childRunId, StepResult result, Instant at)
+      implements Event {}
+
+  /** The wait is over: its result is memoized under its key and the run is queued again. */
+  public record RunResumed(String key, StepResult result, Instant at) implements Event {}
+
   // ---------------------------------------------------------------- wiring
 
-  public static void init(ActorSystem<?> system, RunSettings settings, Clock clock) {
-    ClusterSharding sharding = ClusterSharding.get(system);
-    Function<String, RecipientRef<EnvironmentDispatcher.Command>> dispatchers =
-        environmentId -> sharding.entityRefFor(EnvironmentDispatcher.ENTITY_TYPE_KEY, environmentId);
-    sharding.init(Entity.of(ENTITY_TYPE_KEY, entityContext ->
-        create(entityContext.getEntityId(), settings, clock, RandomGenerator.getDefault(), dispatchers)));
+  public static void init(ActorSystem<?> system, RunSettings settings, Clock clock, RunLinks links) {
+    ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY, entityContext ->
+        create(entityContext.getEntityId(), settings, clock, RandomGenerator.getDefault(), links)));
   }
 
-  /** @param dispatchers the dispatcher of an environment, by environment id (queued runs are handed to it) */
   public static Behavior<Command> create(String runId, RunSettings settings, Clock clock, RandomGenerator random,
-      Function<String, RecipientRef<EnvironmentDispatcher.Command>> dispatchers) {
+      RunLinks links) {
     return Behaviors.setup(context -> Behaviors.withTimers(
-        timers -> new RunEntity(runId, timers, settings, clock, random, dispatchers)));
+        timers -> new RunEntity(runId, context, timers, settings, clock, random, links)));
   }
 
   public static PersistenceId persistenceId(String runId) {
@@ -168,23 +202,25 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
   }
 
   private final String runId;
+  private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
   private final RunSettings settings;
   private final Clock clock;
   private final RandomGenerator random;
-  private final Function<String, RecipientRef<EnvironmentDispatcher.Command>> dispatchers;
+  private final RunLinks links;
   /** The session running the current attempt, to tell it about a cancel or timeout; not kept across recovery. */
   private ActorRef<WorkerChannel.Message> currentWorker;
 
-  private RunEntity(String runId, TimerScheduler<Command> timers, RunSettings settings, Clock clock,
-      RandomGenerator random, Function<String, RecipientRef<EnvironmentDispatcher.Command>> dispatchers) {
+  private RunEntity(String runId, ActorContext<Command> context, TimerScheduler<Command> timers, RunSettings settings,
+      Clock clock, RandomGenerator random, RunLinks links) {
     super(persistenceId(runId));
     this.runId = runId;
+    this.context = context;
     this.timers = timers;
     this.settings = settings;
     this.clock = clock;
     this.random = random;
-    this.dispatchers = dispatchers;
+    this.links = links;
   }
 
   @Override
@@ -212,7 +248,9 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
         .onCommand(Cancel.class, (state, cmd) -> error(cmd.replyTo(), UNKNOWN_RUN))
         .onCommand(Reschedule.class, (state, cmd) -> error(cmd.replyTo(), UNKNOWN_RUN))
         .onCommand(AddTags.class, (state, cmd) -> error(cmd.replyTo(), UNKNOWN_RUN))
-        .onCommand(UpdateMetadata.class, (state, cmd) -> error(cmd.replyTo(), UNKNOWN_RUN));
+        .onCommand(UpdateMetadata.class, (state, cmd) -> error(cmd.replyTo(), UNKNOWN_RUN))
+        .onCommand(CompleteStep.class, (state, cmd) -> error(cmd.replyTo(), UNKNOWN_RUN))
+        .onCommand(Suspend.class, (state, cmd) -> error(cmd.replyTo(), UNKNOWN_RUN));
 
     builder.forState(state -> state.status() == RunStatus.DELAYED)
         .onCommand(DelayDue.class, this::endDelay)
@@ -236,6 +274,14 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
             RunError.workerLost("lease expired: no heartbeat within " + settings.leaseTimeout().toSeconds() + "s"),
             true, RunStatus.CRASHED, null))
         .onCommand(MaxDurationExceeded.class, this::timeOut)
+        .onCommand(CompleteStep.class, this::completeStep)
+        .onCommand(Suspend.class, this::suspend)
+        .onCommand(Cancel.class, this::cancel);
+
+    builder.forState(state -> state.status() == RunStatus.WAITING)
+        .onCommand(WaitDue.class, this::endDurationWait)
+        .onCommand(TokenCompleted.class, this::tokenCompleted)
+        .onCommand(ChildFinished.class, this::childFinished)
         .onCommand(Cancel.class, this::cancel);
 
     builder.forState(state -> state.status() == RunStatus.RETRYING)
@@ -252,6 +298,8 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
         .onCommand(Heartbeat.class, (state, cmd) -> error(cmd.replyTo(), STALE_ATTEMPT))
         .onCommand(CompleteAttempt.class, (state, cmd) -> error(cmd.replyTo(), STALE_ATTEMPT))
         .onCommand(FailAttempt.class, (state, cmd) -> error(cmd.replyTo(), STALE_ATTEMPT))
+        .onCommand(CompleteStep.class, (state, cmd) -> error(cmd.replyTo(), STALE_ATTEMPT))
+        .onCommand(Suspend.class, (state, cmd) -> error(cmd.replyTo(), STALE_ATTEMPT))
         .onCommand(Cancel.class, (state, cmd) -> Effect().reply(cmd.replyTo(), StatusReply.success(state)))
         .onCommand(Reschedule.class, (state, cmd) -> error(cmd.replyTo(), NOT_DELAYED))
         .onCommand(AddTags.class, this::addTags)
@@ -265,7 +313,11 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
         .onCommand(MaxDurationExceeded.class, (state, cmd) -> Effect().noReply())
         .onCommand(RetryDue.class, (state, cmd) -> Effect().noReply())
         .onCommand(DelayDue.class, (state, cmd) -> Effect().noReply())
-        .onCommand(TtlDue.class, (state, cmd) -> Effect().noReply());
+        .onCommand(TtlDue.class, (state, cmd) -> Effect().noReply())
+        .onCommand(WaitDue.class, (state, cmd) -> Effect().noReply())
+        .onCommand(TokenCompleted.class, (state, cmd) -> Effect().noReply())
+        .onCommand(ChildFinished.class, (state, cmd) -> Effect().noReply())
+        .onCommand(ChildPending.class, (state, cmd) -> Effect().noReply());
 
     return builder.build();
   }
@@ -297,11 +349,11 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
       armTtl(state);
       return Effect().noReply();
     }
-    return Effect().persist(new RunExpired(clock.instant())).thenRun(this::withdraw).thenNoReply();
+    return Effect().persist(new RunExpired(clock.instant())).thenRun(this::leaveExecution).thenNoReply();
   }
 
   private ReplyEffect<Event, RunState> lease(RunState state, Dispatch cmd) {
-    Attempt attempt = new Attempt(Ids.newId("att"), state.attemptCount() + 1, cmd.sessionId(), cmd.workerId(),
+    Attempt attempt = new Attempt(Ids.newId("att"), state.nextAttemptNumber(), cmd.sessionId(), cmd.workerId(),
         clock.instant(), null);
     return Effect().persist(new AttemptLeased(attempt))
         .thenRun(leased -> {
@@ -385,9 +437,11 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
 
   private ReplyEffect<Event, RunState> cancel(RunState state, Cancel cmd) {
     Attempt attempt = state.currentAttempt();
+    Wait waiting = state.pendingWait();
     return Effect().persist(new RunCanceled(clock.instant()))
         .thenRun(canceled -> {
           if (attempt != null) stopWorker(attempt, "run canceled");
+          if (waiting != null) cancelUnfinishedChildren(waiting);
           leaveExecution(canceled);
         })
         .thenReply(cmd.replyTo(), StatusReply::success);
@@ -400,6 +454,83 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
       return Effect().noReply();
     }
     return Effect().persist(new RunEnqueued(clock.instant())).thenRun(this::redrive).thenNoReply();
+  }
+
+  private ReplyEffect<Event, RunState> completeStep(RunState state, CompleteStep cmd) {
+    if (!state.isCurrentAttempt(cmd.attemptId())) return error(cmd.replyTo(), STALE_ATTEMPT);
+    armLease(cmd.attemptId());
+    // A step reported twice (a retried message) keeps its first result.
+    if (state.steps().containsKey(cmd.key())) return Effect().reply(cmd.replyTo(), StatusReply.ack());
+    return Effect().persist(new StepCompleted(cmd.attemptId(), cmd.key(), cmd.result(), clock.instant()))
+        .thenReply(cmd.replyTo(), done -> StatusReply.ack());
+  }
+
+  private ReplyEffect<Event, RunState> suspend(RunState state, Suspend cmd) {
+    if (!state.isCurrentAttempt(cmd.attemptId())) return error(cmd.replyTo(), STALE_ATTEMPT);
+    Wait wait = cmd.waitFor();
+    if (state.steps().containsKey(wait.key())) {
+      return error(cmd.replyTo(), STEP_ALREADY_RESOLVED + ": " + wait.key() + " has a result; the worker should use it");
+    }
+    String invalid = invalidWait(state, wait);
+    if (invalid != null) return error(cmd.replyTo(), INVALID_WAIT + ": " + invalid);
+    return Effect().persist(new RunSuspended(cmd.attemptId(), wait, clock.instant()))
+        .thenRun(suspended -> {
+          leaveExecution(suspended);
+          pursueWait(suspended);
+        })
+        .thenReply(cmd.replyTo(), suspended -> StatusReply.ack());
+  }
+
+  private static String invalidWait(RunState state, Wait wait) {
+    if (wait.key() == null || wait.key().isBlank()) return "a wait needs a key";
+    return switch (wait.kind()) {
+      case DURATION -> wait.until() == null ? "a duration wait needs an end" : null;
+      case TOKEN -> wait.tokenId() == null || wait.tokenId().isBlank() ? "a token wait needs a token id" : null;
+      case RUNS -> {
+        if (wait.children().isEmpty()) yield "no runs to wait for";
+        if (wait.children().size() > MAX_CHILDREN) yield "at most " + MAX_CHILDREN + " runs per wait";
+        if (state.lineage().depth() + 1 > MAX_DEPTH) yield "runs nest at most " + MAX_DEPTH + " deep";
+        yield null;
+      }
+    };
+  }
+
+  private ReplyEffect<Event, RunState> endDurationWait(RunState state, WaitDue cmd) {
+    Wait wait = state.pendingWait();
+    if (wait.kind() != Wait.Kind.DURATION || !wait.key().equals(cmd.key())) return Effect().noReply();
+    if (wait.until().isAfter(clock.instant())) {
+      pursueWait(state);
+      return Effect().noReply();
+    }
+    return resume(StepResult.success("{\"waitedUntil\":\"" + wait.until() + "\"}"), wait);
+  }
+
+  private ReplyEffect<Event, RunState> tokenCompleted(RunState state, TokenCompleted cmd) {
+    Wait wait = state.pendingWait();
+    if (wait.kind() != Wait.Kind.TOKEN || !wait.tokenId().equals(cmd.tokenId())) return Effect().noReply();
+    return resume(cmd.result(), wait);
+  }
+
+  private ReplyEffect<Event, RunState> childFinished(RunState state, ChildFinished cmd) {
+    Wait wait = state.pendingWait();
+    boolean ours = wait.kind() == Wait.Kind.RUNS && wait.key().equals(cmd.waitKey())
+        && cmd.index() >= 0 && cmd.index() < wait.children().size()
+        && wait.childRunId(runId, cmd.index()).equals(cmd.childRunId());
+    if (!ours || wait.resolved().containsKey(cmd.index())) return Effect().noReply();
+    Instant now = clock.instant();
+    Wait after = wait.withResolved(cmd.index(), cmd.result());
+    WaitResolved resolved = new WaitResolved(wait.key(), cmd.index(), cmd.childRunId(), cmd.result(), now);
+    if (!after.allChildrenResolved()) return Effect().persist(resolved).thenNoReply();
+    return Effect().persist(List.of(resolved, new RunResumed(wait.key(), ChildResults.combine(runId, after), now)))
+        .thenRun(this::redrive)
+        .thenNoReply();
+  }
+
+  private ReplyEffect<Event, RunState> resume(StepResult result, Wait wait) {
+    return Effect().persist(new RunResumed(wait.key(), result, clock.instant())).thenRun(resumed -> {
+      timers.cancel(WAIT_TIMER);
+      redrive(resumed);
+    }).thenNoReply();
   }
 
   private ReplyEffect<Event, RunState> addTags(RunState state, AddTags cmd) {
@@ -460,7 +591,60 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
       case RETRYING -> {
         if (!timers.isTimerActive(RETRY_TIMER)) armRetry(state);
       }
-      default -> { }
+      case WAITING -> pursueWait(state);
+      default -> {
+        // A parent may have missed this run's end (its node crashed in between): telling it again is harmless.
+        if (state.status().isFinal()) notifyParent(state);
+      }
+    }
+  }
+
+  /**
+   * Makes the wait progress: arms the timer of a duration wait, registers with the token, and
+   * triggers (or finds) every child run not finished yet — a finished one resolves its item at once.
+   */
+  private void pursueWait(RunState state) {
+    Wait wait = state.pendingWait();
+    switch (wait.kind()) {
+      case DURATION -> timers.startSingleTimer(WAIT_TIMER, new WaitDue(wait.key()), until(wait.until()));
+      case TOKEN -> links.awaitToken(state.spec().environmentId(), wait.tokenId(), runId);
+      case RUNS -> {
+        for (int index = 0; index < wait.children().size(); index++) {
+          if (wait.resolved().containsKey(index)) continue;
+          int item = index;
+          String childId = wait.childRunId(runId, item);
+          RunLineage lineage = RunLineage.childOf(runId, state.lineage(), wait.key(), wait.batchId(), item);
+          context.pipeToSelf(
+              links.triggerChild(state.spec().environmentId(), wait.children().get(item), childId, lineage),
+              (child, failure) -> {
+                if (failure != null) {
+                  // A child that cannot exist fails its item; anything else (a timeout) is retried on the next wake.
+                  RunError error = ChildResults.refusal(failure);
+                  return error == null ? new ChildPending() : new ChildFinished(wait.key(), item, childId,
+                      StepResult.failure(error));
+                }
+                return child.status().isFinal()
+                    ? new ChildFinished(wait.key(), item, childId, ChildResults.outcome(child))
+                    : new ChildPending();
+              });
+        }
+      }
+    }
+  }
+
+  private void notifyParent(RunState state) {
+    RunLineage lineage = state.lineage();
+    if (!lineage.resumesParent()) return;
+    links.run(lineage.parentRunId()).tell(new ChildFinished(lineage.parentWaitKey(), lineage.batchIndex(), runId,
+        ChildResults.outcome(state)));
+  }
+
+  private void cancelUnfinishedChildren(Wait wait) {
+    if (wait.kind() != Wait.Kind.RUNS) return;
+    for (int index = 0; index < wait.children().size(); index++) {
+      if (!wait.resolved().containsKey(index)) {
+        links.run(wait.childRunId(runId, index)).tell(new Cancel(context.getSystem().ignoreRef()));
+      }
     }
   }
 
@@ -470,8 +654,10 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
     timers.cancel(MAX_DURATION_TIMER);
     timers.cancel(TTL_TIMER);
     timers.cancel(DELAY_TIMER);
+    timers.cancel(WAIT_TIMER);
     currentWorker = null;
     withdraw(state);
+    if (state.status().isFinal()) notifyParent(state);
   }
 
   private void withdraw(RunState state) {
@@ -483,7 +669,7 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
   }
 
   private RecipientRef<EnvironmentDispatcher.Command> dispatcher(RunState state) {
-    return dispatchers.apply(state.spec().environmentId());
+    return links.dispatcher(state.spec().environmentId());
   }
 
   private WorkerChannel.Execute execute(RunState state) {
@@ -491,7 +677,8 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
     Attempt attempt = state.currentAttempt();
     return new WorkerChannel.Execute(runId, attempt.id(), attempt.number(), spec.taskId(), spec.queue(),
         spec.environmentId(), spec.payloadJson(), spec.payloadType(), state.tags(), state.metadataJson(),
-        spec.idempotencyKey(), spec.retry().maxAttempts(), state.createdAt(), spec.test(), spec.maxDurationSeconds());
+        spec.idempotencyKey(), spec.retry().maxAttempts(), state.createdAt(), spec.test(), spec.maxDurationSeconds(),
+        state.steps());
   }
 
   private void armLease(String attemptId) {
@@ -552,6 +739,10 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
         .onEvent(RunExpired.class, (state, e) -> state.ended(RunStatus.EXPIRED, null, e.at()))
         .onEvent(TagsAdded.class, (state, e) -> state.tagged(e.tags(), e.at()))
         .onEvent(MetadataUpdated.class, (state, e) -> state.withMetadata(e.metadataJson(), e.at()))
+        .onEvent(StepCompleted.class, (state, e) -> state.stepCompleted(e.key(), e.result(), e.at()))
+        .onEvent(RunSuspended.class, (state, e) -> state.suspended(e.waitFor(), e.waitFor().childRunIds(runId), e.at()))
+        .onEvent(WaitResolved.class, (state, e) -> state.waitPartlyResolved(e.index(), e.result(), e.at()))
+        .onEvent(RunResumed.class, (state, e) -> state.resumed(e.result(), e.at()))
         .build();
   }
 }

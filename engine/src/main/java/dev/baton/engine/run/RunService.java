@@ -129,6 +129,20 @@ public final class RunService {
         request.test(), request.concurrencyKey(), request.priorityMs(), request.delayUntil(), request.ttl(), null);
   }
 
+  /**
+   * Creates the run under {@code runId} (a derived id: a child's, a batch item's), or finds it when
+   * it exists; completes with its state. Fails with {@link TaskNotFoundException} for an unknown task.
+   */
+  public CompletionStage<RunState> triggerWithId(String environmentId, TriggerRequest request, String runId,
+      RunLineage lineage) {
+    return sharding.entityRefFor(TaskCatalog.ENTITY_TYPE_KEY, environmentId)
+        .<StatusReply<TaskDefinition>>ask(replyTo -> new TaskCatalog.GetTask(request.taskId(), replyTo), askTimeout)
+        .thenCompose(found -> {
+          if (found.isError()) throw new TaskNotFoundException(request.taskId());
+          return create(runId, specOf(environmentId, found.getValue(), request).withLineage(lineage));
+        });
+  }
+
   /** Frees the key: the next trigger with it creates a new run. */
   public CompletionStage<Done> resetIdempotencyKey(String environmentId, String taskId, String key) {
     String entityId = IdempotencyKeyEntity.entityId(environmentId, taskId, Kind.RUN, key);
@@ -207,6 +221,38 @@ public final class RunService {
 
   public CompletionStage<Done> fail(String runId, String attemptId, RunError error, boolean retryable) {
     return attemptCommand(runId, replyTo -> new RunEntity.FailAttempt(attemptId, error, retryable, replyTo));
+  }
+
+  /** A durable operation of the attempt finished: its result is kept for every later attempt. */
+  public CompletionStage<Done> completeStep(String runId, String attemptId, String key, StepResult result) {
+    return attemptCommand(runId, replyTo -> new RunEntity.CompleteStep(attemptId, key, result, replyTo));
+  }
+
+  /**
+   * The attempt stops until {@code wait} is resolved. Fails with {@link StaleAttemptException} for
+   * an attempt that is not current and {@link RunRejectedException} for a wait the run refuses.
+   */
+  public CompletionStage<Done> suspend(String runId, String attemptId, Wait wait) {
+    if (!looksLikeRunId(runId)) return CompletableFuture.failedFuture(new StaleAttemptException(runId, "unknown"));
+    return run(runId).<StatusReply<Done>>ask(replyTo -> new RunEntity.Suspend(attemptId, wait, replyTo), askTimeout)
+        .thenApply(reply -> {
+          if (reply.isSuccess()) return Done.getInstance();
+          String message = reply.getError().getMessage();
+          if (message.startsWith(RunEntity.STALE_ATTEMPT) || message.startsWith(RunEntity.UNKNOWN_RUN)) {
+            throw new StaleAttemptException(runId, message);
+          }
+          throw RunRejectedException.fromReply(message);
+        });
+  }
+
+  /** The batch id of the children a run starts with {@code batchTriggerAndWait} under {@code key}. */
+  public static String batchIdOf(String runId, String key) {
+    return Ids.derived("batch", runId + "/" + key);
+  }
+
+  /** A waitpoint token the run may wait for was completed or timed out; fire and forget. */
+  public void tokenCompleted(String runId, String tokenId, StepResult result) {
+    if (looksLikeRunId(runId)) run(runId).tell(new RunEntity.TokenCompleted(tokenId, result));
   }
 
   /** A worker updates the metadata of the run it executes; fenced by its attempt id. */

@@ -18,6 +18,7 @@ import java.util.List;
  * @param ttl the run expires when it has not started within this long after being queued; null for never
  * @param maxDurationSeconds an attempt running longer is stopped and the run ends TIMED_OUT; null for no limit
  * @param replayOf the run this one replays, or null
+ * @param lineage the run's parent, root, depth and batch ({@link RunLineage#ROOT} for a run triggered from outside)
  */
 public record RunSpec(
     String environmentId,
@@ -35,10 +36,25 @@ public record RunSpec(
     long priorityMs,
     Instant delayUntil,
     Duration ttl,
-    String replayOf)
+    String replayOf,
+    RunLineage lineage)
     implements CborSerializable {
 
   public RunSpec {
     tags = tags == null ? List.of() : List.copyOf(tags);
+    lineage = lineage == null ? RunLineage.ROOT : lineage;
+  }
+
+  /** A root run's spec. */
+  public RunSpec(String environmentId, String taskId, String queue, String payloadJson, String payloadType,
+      List<String> tags, String metadataJson, String idempotencyKey, RetryPolicy retry, Integer maxDurationSeconds,
+      boolean test, String concurrencyKey, long priorityMs, Instant delayUntil, Duration ttl, String replayOf) {
+    this(environmentId, taskId, queue, payloadJson, payloadType, tags, metadataJson, idempotencyKey, retry,
+        maxDurationSeconds, test, concurrencyKey, priorityMs, delayUntil, ttl, replayOf, RunLineage.ROOT);
+  }
+
+  RunSpec withLineage(RunLineage newLineage) {
+    return new RunSpec(environmentId, taskId, queue, payloadJson, payloadType, tags, metadataJson, idempotencyKey,
+        retry, maxDurationSeconds, test, concurrencyKey, priorityMs, delayUntil, ttl, replayOf, newLineage);
   }
 }

@@ -5,7 +5,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A run's state, folded from its events by {@link RunEntity}. Pure: every method returns a new state.
@@ -15,6 +18,10 @@ import java.util.List;
  * @param retryAt when the next attempt is queued (RETRYING), else null
  * @param tags the run's tags (the trigger's, plus any added since)
  * @param metadataJson the run's current metadata (a JSON object's text), or null
+ * @param steps the memoized results of the run's durable operations (steps and resolved waits), by key
+ * @param pendingWait what the run waits for while WAITING, else null
+ * @param children the child runs it started and waited for, in order
+ * @param resuming true from the end of a wait until the next lease: that lease continues the same attempt
  */
 public record RunState(
     String runId,
@@ -33,7 +40,11 @@ public record RunState(
     RunError error,
     long durationMs,
     List<String> tags,
-    String metadataJson)
+    String metadataJson,
+    Map<String, StepResult> steps,
+    Wait pendingWait,
+    List<String> children,
+    boolean resuming)
     implements CborSerializable {
 
   public record Attempt(String id, int number, String sessionId, String workerId, Instant leasedAt, Instant startedAt)
@@ -50,11 +61,13 @@ public record RunState(
 
   public RunState {
     tags = tags == null ? List.of() : List.copyOf(tags);
+    steps = steps == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(steps));
+    children = children == null ? List.of() : List.copyOf(children);
   }
 
   static RunState empty(String runId) {
     return new RunState(runId, RunStatus.NEW, null, null, null, null, null, 0, null, null, null, null, null, null, 0,
-        List.of(), null);
+        List.of(), null, Map.of(), null, List.of(), false);
   }
 
   public boolean exists() {
@@ -68,6 +81,10 @@ public record RunState(
   /** A run holding a worker slot and a concurrency slot: leased or executing. */
   public boolean isRunning() {
     return status == RunStatus.DEQUEUED || status == RunStatus.EXECUTING;
+  }
+
+  public RunLineage lineage() {
+    return spec.lineage();
   }
 
   boolean isCurrentAttempt(String attemptId) {
@@ -89,58 +106,99 @@ public record RunState(
     boolean delayed = runSpec.delayUntil() != null && runSpec.delayUntil().isAfter(at);
     return new RunState(runId, delayed ? RunStatus.DELAYED : RunStatus.QUEUED, runSpec, at, at,
         delayed ? runSpec.delayUntil() : null, delayed ? null : at, 0, null, null, null, null, null, null, 0,
-        runSpec.tags(), runSpec.metadataJson());
+        runSpec.tags(), runSpec.metadataJson(), Map.of(), null, List.of(), false);
   }
 
   RunState rescheduled(Instant until, Instant at) {
     return new RunState(runId, status, spec, createdAt, at, until, queuedAt, attemptCount, currentAttempt, startedAt,
-        finishedAt, retryAt, outputJson, error, durationMs, tags, metadataJson);
+        finishedAt, retryAt, outputJson, error, durationMs, tags, metadataJson, steps, pendingWait, children, resuming);
   }
 
   RunState enqueued(Instant at) {
     return new RunState(runId, RunStatus.QUEUED, spec, createdAt, at, null, at, attemptCount, null, startedAt,
-        finishedAt, null, outputJson, error, durationMs, tags, metadataJson);
+        finishedAt, null, outputJson, error, durationMs, tags, metadataJson, steps, null, children, false);
   }
 
   RunState leased(Attempt attempt) {
     return new RunState(runId, RunStatus.DEQUEUED, spec, createdAt, attempt.leasedAt(), null, queuedAt,
-        attempt.number(), attempt, startedAt, finishedAt, null, outputJson, error, durationMs, tags, metadataJson);
+        attempt.number(), attempt, startedAt, finishedAt, null, outputJson, error, durationMs, tags, metadataJson,
+        steps, null, children, false);
+  }
+
+  /** The number of the next leased attempt: a run resuming after a wait continues its attempt. */
+  int nextAttemptNumber() {
+    return resuming ? Math.max(1, attemptCount) : attemptCount + 1;
+  }
+
+  RunState stepCompleted(String key, StepResult result, Instant at) {
+    Map<String, StepResult> next = new LinkedHashMap<>(steps);
+    next.put(key, result);
+    return new RunState(runId, status, spec, createdAt, at, delayUntil, queuedAt, attemptCount, currentAttempt,
+        startedAt, finishedAt, retryAt, outputJson, error, durationMs, tags, metadataJson, next, pendingWait, children,
+        resuming);
+  }
+
+  /** The attempt ends without an outcome: its slots are free until the wait is resolved. */
+  RunState suspended(Wait newWait, List<String> newChildren, Instant at) {
+    List<String> allChildren = new ArrayList<>(children);
+    allChildren.addAll(newChildren);
+    return new RunState(runId, RunStatus.WAITING, spec, createdAt, at, null, queuedAt, attemptCount, null, startedAt,
+        finishedAt, null, outputJson, error, durationMs + currentAttempt.runningMillis(at), tags, metadataJson, steps,
+        newWait, allChildren, false);
+  }
+
+  RunState waitPartlyResolved(int index, StepResult result, Instant at) {
+    return new RunState(runId, status, spec, createdAt, at, delayUntil, queuedAt, attemptCount, currentAttempt,
+        startedAt, finishedAt, retryAt, outputJson, error, durationMs, tags, metadataJson, steps,
+        pendingWait.withResolved(index, result), children, resuming);
+  }
+
+  /** The wait is over: its result is memoized and the run is queued again in its original place. */
+  RunState resumed(StepResult result, Instant at) {
+    return stepCompleted(pendingWait.key(), result, at).queuedAgain(at);
+  }
+
+  private RunState queuedAgain(Instant at) {
+    return new RunState(runId, RunStatus.QUEUED, spec, createdAt, at, null, queuedAt, attemptCount, null, startedAt,
+        finishedAt, null, outputJson, error, durationMs, tags, metadataJson, steps, null, children, true);
   }
 
   RunState attemptStarted(Instant at) {
     return new RunState(runId, RunStatus.EXECUTING, spec, createdAt, at, null, queuedAt, attemptCount,
         currentAttempt.started(at), startedAt == null ? at : startedAt, finishedAt, null, outputJson, error,
-        durationMs, tags, metadataJson);
+        durationMs, tags, metadataJson, steps, pendingWait, children, resuming);
   }
 
   /** The current attempt ended in failure; with {@code nextRetryAt} the run waits, else a terminal event follows. */
   RunState attemptFailed(RunError attemptError, Instant at, Instant nextRetryAt) {
     RunStatus next = nextRetryAt == null ? status : RunStatus.RETRYING;
     return new RunState(runId, next, spec, createdAt, at, null, queuedAt, attemptCount, null, startedAt, finishedAt,
-        nextRetryAt, outputJson, attemptError, durationMs + currentAttempt.runningMillis(at), tags, metadataJson);
+        nextRetryAt, outputJson, attemptError, durationMs + currentAttempt.runningMillis(at), tags, metadataJson, steps,
+        null, children, false);
   }
 
   RunState succeeded(String output, Instant at) {
     return new RunState(runId, RunStatus.COMPLETED, spec, createdAt, at, null, queuedAt, attemptCount, null,
-        startedAt, at, null, output, null, durationMs + currentAttempt.runningMillis(at), tags, metadataJson);
+        startedAt, at, null, output, null, durationMs + currentAttempt.runningMillis(at), tags, metadataJson, steps,
+        null, children, false);
   }
 
   /** A terminal event other than success; an attempt still running is closed at {@code at}. */
   RunState ended(RunStatus finalStatus, RunError runError, Instant at) {
     long duration = durationMs + (currentAttempt == null ? 0 : currentAttempt.runningMillis(at));
     return new RunState(runId, finalStatus, spec, createdAt, at, null, queuedAt, attemptCount, null, startedAt, at,
-        null, null, runError, duration, tags, metadataJson);
+        null, null, runError, duration, tags, metadataJson, steps, null, children, false);
   }
 
   RunState tagged(List<String> added, Instant at) {
     LinkedHashSet<String> all = new LinkedHashSet<>(tags);
     all.addAll(added);
     return new RunState(runId, status, spec, createdAt, at, delayUntil, queuedAt, attemptCount, currentAttempt,
-        startedAt, finishedAt, retryAt, outputJson, error, durationMs, new ArrayList<>(all), metadataJson);
+        startedAt, finishedAt, retryAt, outputJson, error, durationMs, new ArrayList<>(all), metadataJson, steps, pendingWait, children, resuming);
   }
 
   RunState withMetadata(String metadata, Instant at) {
     return new RunState(runId, status, spec, createdAt, at, delayUntil, queuedAt, attemptCount, currentAttempt,
-        startedAt, finishedAt, retryAt, outputJson, error, durationMs, tags, metadata);
+        startedAt, finishedAt, retryAt, outputJson, error, durationMs, tags, metadata, steps, pendingWait, children, resuming);
   }
 }

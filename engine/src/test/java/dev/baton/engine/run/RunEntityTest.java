@@ -44,6 +44,7 @@ class RunEntityTest {
   private TestProbe<WorkerChannel.Message> worker;
   private TestProbe<RunEntity.DispatchReply> dispatchReplies;
   private EventSourcedBehaviorTestKit<RunEntity.Command, RunEntity.Event, RunState> run;
+  private TestLinks links;
 
   @BeforeAll
   static void startTestKit() {
@@ -61,14 +62,14 @@ class RunEntityTest {
     dispatcher = testKit.createTestProbe();
     worker = testKit.createTestProbe();
     dispatchReplies = testKit.createTestProbe();
+    links = new TestLinks(dispatcher.ref(), testKit.createTestProbe());
     run = runWithClock(clock);
   }
 
   /** Delay and TTL tests need the entity's clock to move with its (real-time) timers. */
   private EventSourcedBehaviorTestKit<RunEntity.Command, RunEntity.Event, RunState> runWithClock(Clock entityClock) {
     return EventSourcedBehaviorTestKit.create(testKit.system(),
-        RunEntity.create(runId, SETTINGS, entityClock, RandomGenerator.of("L64X128MixRandom"),
-            env -> dispatcher.ref()),
+        RunEntity.create(runId, SETTINGS, entityClock, RandomGenerator.of("L64X128MixRandom"), links),
         EventSourcedBehaviorTestKit.enabledSerializationSettings());
   }
 

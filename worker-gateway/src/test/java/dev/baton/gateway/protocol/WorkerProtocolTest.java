@@ -138,7 +138,7 @@ class WorkerProtocolTest {
   void writesExecuteWithContext() throws Exception {
     var execute = new WorkerChannel.Execute("run_1", "att_1", 2, "hello-world", "task/hello-world", "env_p_dev",
         "{\"name\":\"Ada\"}", "application/json", List.of("a"), "{\"k\":1}", "idem", 3,
-        Instant.parse("2026-11-28T01:00:00Z"), true, 120);
+        Instant.parse("2026-11-28T01:00:00Z"), true, 120, Map.of());
     JsonNode json = JSON.readTree(WorkerProtocol.encode(
         WorkerProtocol.execute(execute, new Environment("env_p_dev", "proj_p", "p", "dev"))));
     assertEquals(JSON.readTree("""
@@ -153,7 +153,7 @@ class WorkerProtocolTest {
   @Test
   void leavesAbsentPartsOutOfExecute() throws Exception {
     var execute = new WorkerChannel.Execute("run_1", "att_1", 1, "t", "task/t", "env_p_dev", null, null, List.of(),
-        null, null, 3, Instant.parse("2026-11-28T01:00:00Z"), false, null);
+        null, null, 3, Instant.parse("2026-11-28T01:00:00Z"), false, null, Map.of());
     JsonNode json = JSON.readTree(WorkerProtocol.encode(
         WorkerProtocol.execute(execute, new Environment("env_p_dev", "proj_p", "p", "dev"))));
     assertFalse(json.has("payload"));

@@ -8,13 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.baton.engine.dispatch.WorkerChannel;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class SlotBookTest {
 
   private static WorkerChannel.Execute execute(String attemptId) {
     return new WorkerChannel.Execute("run_" + attemptId, attemptId, 1, "t", "task/t", "env", null, null, List.of(),
-        null, null, 3, Instant.EPOCH, false, null);
+        null, null, 3, Instant.EPOCH, false, null, Map.of());
   }
 
   @Test

@@ -1,0 +1,50 @@
+package dev.baton.engine;
+
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.RecipientRef;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import dev.baton.engine.dispatch.EnvironmentDispatcher;
+import dev.baton.engine.run.RunEntity;
+import dev.baton.engine.run.RunError;
+import dev.baton.engine.run.RunLineage;
+import dev.baton.engine.run.RunLinks;
+import dev.baton.engine.run.RunService;
+import dev.baton.engine.run.RunState;
+import dev.baton.engine.run.StepResult;
+import dev.baton.engine.run.TriggerRequest;
+import java.util.concurrent.CompletionStage;
+
+/** A run's links in a cluster: every other entity is reached through sharding. */
+final class ShardedRunLinks implements RunLinks {
+
+  private final ClusterSharding sharding;
+  private final RunService runs;
+
+  ShardedRunLinks(ActorSystem<?> system, RunService runs) {
+    this.sharding = ClusterSharding.get(system);
+    this.runs = runs;
+  }
+
+  @Override
+  public RecipientRef<EnvironmentDispatcher.Command> dispatcher(String environmentId) {
+    return sharding.entityRefFor(EnvironmentDispatcher.ENTITY_TYPE_KEY, environmentId);
+  }
+
+  @Override
+  public RecipientRef<RunEntity.Command> run(String runId) {
+    return sharding.entityRefFor(RunEntity.ENTITY_TYPE_KEY, runId);
+  }
+
+  @Override
+  public CompletionStage<RunState> triggerChild(String environmentId, TriggerRequest request, String childRunId,
+      RunLineage lineage) {
+    return runs.triggerWithId(environmentId, request, childRunId, lineage);
+  }
+
+  @Override
+  public void awaitToken(String environmentId, String tokenId, String runId) {
+    // Replaced by the waitpoint token entity's registration.
+    runs.tokenCompleted(runId, tokenId,
+        StepResult.failure(new RunError("TOKEN_NOT_FOUND", "waitpoint tokens are not available yet", null)));
+  }
+}

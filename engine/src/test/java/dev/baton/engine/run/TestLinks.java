@@ -1,0 +1,55 @@
+package dev.baton.engine.run;
+
+import akka.actor.testkit.typed.javadsl.TestProbe;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.RecipientRef;
+import dev.baton.engine.dispatch.EnvironmentDispatcher;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * A run's links for one-entity tests: one dispatcher probe, one probe that receives whatever the run
+ * sends to any other run, child triggers the test completes by hand, and recorded token registrations.
+ */
+final class TestLinks implements RunLinks {
+
+  record ChildTrigger(String environmentId, TriggerRequest request, String childRunId, RunLineage lineage,
+      CompletableFuture<RunState> answer) {}
+
+  record TokenRegistration(String environmentId, String tokenId, String runId) {}
+
+  private final ActorRef<EnvironmentDispatcher.Command> dispatcher;
+  final TestProbe<RunEntity.Command> otherRuns;
+  final Queue<ChildTrigger> childTriggers = new ConcurrentLinkedQueue<>();
+  final Queue<TokenRegistration> tokenRegistrations = new ConcurrentLinkedQueue<>();
+
+  TestLinks(ActorRef<EnvironmentDispatcher.Command> dispatcher, TestProbe<RunEntity.Command> otherRuns) {
+    this.dispatcher = dispatcher;
+    this.otherRuns = otherRuns;
+  }
+
+  @Override
+  public RecipientRef<EnvironmentDispatcher.Command> dispatcher(String environmentId) {
+    return dispatcher;
+  }
+
+  @Override
+  public RecipientRef<RunEntity.Command> run(String runId) {
+    return otherRuns.ref();
+  }
+
+  @Override
+  public CompletionStage<RunState> triggerChild(String environmentId, TriggerRequest request, String childRunId,
+      RunLineage lineage) {
+    CompletableFuture<RunState> answer = new CompletableFuture<>();
+    childTriggers.add(new ChildTrigger(environmentId, request, childRunId, lineage, answer));
+    return answer;
+  }
+
+  @Override
+  public void awaitToken(String environmentId, String tokenId, String runId) {
+    tokenRegistrations.add(new TokenRegistration(environmentId, tokenId, runId));
+  }
+}
