@@ -143,7 +143,10 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
 
   // ---------------------------------------------------------------- events (a contract: never rename)
 
-  public sealed interface Event extends CborSerializable {}
+  public sealed interface Event extends CborSerializable {
+    /** When it happened. */
+    Instant at();
+  }
 
   public record RunTriggered(String runId, RunSpec spec, Instant at) implements Event {}
 
@@ -152,7 +155,12 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
   /** The run entered its queue: its delay or its retry backoff is over. */
   public record RunEnqueued(Instant at) implements Event {}
 
-  public record AttemptLeased(Attempt attempt) implements Event {}
+  public record AttemptLeased(Attempt attempt) implements Event {
+    @Override
+    public Instant at() {
+      return attempt.leasedAt();
+    }
+  }
 
   public record AttemptStarted(String attemptId, Instant at) implements Event {}
 

@@ -21,6 +21,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -636,6 +637,279 @@ class RunEntityTest {
       expectEnqueue();
       assertEquals(RunStatus.QUEUED, run.getState().status());
       assertEquals(1, run.getState().attemptCount());
+    }
+  }
+
+  private StatusReply<Done> step(String attemptId, String key, String outputJson) {
+    return run.<StatusReply<Done>>runCommand(
+        replyTo -> new RunEntity.CompleteStep(attemptId, key, StepResult.success(outputJson), replyTo)).reply();
+  }
+
+  private CommandResultWithReply<RunEntity.Command, RunEntity.Event, RunState, StatusReply<Done>> suspend(
+      String attemptId, Wait wait) {
+    return run.runCommand(replyTo -> new RunEntity.Suspend(attemptId, wait, replyTo));
+  }
+
+  private static TriggerRequest child(String name) {
+    return TriggerRequest.of("hello-world", "{\"name\":\"" + name + "\"}");
+  }
+
+  private static RunState finishedChild(RunStatus status, String output, RunError error) {
+    return new RunState("run_child", status, spec(RetryPolicy.DEFAULT), Instant.EPOCH, Instant.EPOCH, null, null, 1,
+        null, null, Instant.EPOCH, null, output, error, 0, List.of(), null, Map.of(), null, List.of(), false);
+  }
+
+  @Nested
+  class Steps {
+    @Test
+    void aStepResultIsJournaledAndHandedToTheNextAttempt() {
+      String attemptId = executing(noBackoff(3));
+      var result = run.<StatusReply<Done>>runCommand(replyTo ->
+          new RunEntity.CompleteStep(attemptId, "charge", StepResult.success("{\"paid\":true}"), replyTo));
+      assertTrue(result.reply().isSuccess());
+      assertEquals("charge", result.eventOfType(RunEntity.StepCompleted.class).key());
+
+      run.runCommand(new RunEntity.WorkerLost(attemptId, "gone"));
+      expectEnqueue();
+      WorkerChannel.Execute retry = lease();
+      assertEquals(2, retry.attemptNumber());
+      assertEquals(Map.of("charge", StepResult.success("{\"paid\":true}")), retry.steps());
+    }
+
+    @Test
+    void aStepReportedTwiceKeepsItsFirstResult() {
+      String attemptId = executing(RetryPolicy.DEFAULT);
+      assertTrue(step(attemptId, "s", "1").isSuccess());
+      var again = run.<StatusReply<Done>>runCommand(replyTo ->
+          new RunEntity.CompleteStep(attemptId, "s", StepResult.success("2"), replyTo));
+      assertTrue(again.hasNoEvents());
+      assertTrue(again.reply().isSuccess());
+      assertEquals("1", run.getState().steps().get("s").outputJson());
+    }
+
+    @Test
+    void aStepOfAnotherAttemptIsStale() {
+      executing(RetryPolicy.DEFAULT);
+      assertStale(step("att_old", "s", "1"));
+    }
+  }
+
+  @Nested
+  class DurationWaits {
+    @Test
+    void aSuspendedRunFreesItsSlotsAndIsQueuedAgainInItsPlaceWhenTheWaitEnds() {
+      run = runWithClock(Clock.systemUTC());
+      Instant queuedAt = trigger(noBackoff(1)).queuedAt();
+      String attemptId = lease().attemptId();
+      Instant until = Instant.now().plusMillis(300);
+
+      var result = suspend(attemptId, Wait.duration("wait#1", until));
+
+      assertTrue(result.reply().isSuccess());
+      assertEquals(RunStatus.WAITING, result.state().status());
+      assertNull(result.state().currentAttempt());
+      assertEquals(runId, expectDispatcherMessage(EnvironmentDispatcher.Withdraw.class).runId());
+      EnvironmentDispatcher.Enqueue requeued = expectEnqueue();
+      assertEquals(queuedAt.toEpochMilli(), requeued.score(), "the run keeps its place in the queue");
+      RunState resumed = run.getState();
+      assertEquals(RunStatus.QUEUED, resumed.status());
+      assertEquals("{\"waitedUntil\":\"" + until + "\"}", resumed.steps().get("wait#1").outputJson());
+
+      WorkerChannel.Execute again = lease();
+      assertEquals(1, again.attemptNumber(), "a resumed run continues its attempt: maxAttempts 1 still allows it");
+      assertTrue(again.steps().containsKey("wait#1"));
+      assertTrue(complete(again.attemptId(), "42").isSuccess());
+      assertEquals(RunStatus.COMPLETED, run.getState().status());
+    }
+
+    @Test
+    void theOldAttemptIsStaleOnceSuspended() {
+      String attemptId = executing(RetryPolicy.DEFAULT);
+      suspend(attemptId, Wait.duration("wait#1", clock.instant().plusSeconds(60)));
+      assertStale(complete(attemptId, "1"));
+      assertStale(step(attemptId, "s", "1"));
+    }
+
+    @Test
+    void aWaitWhoseKeyHasAResultIsRefused() {
+      String attemptId = executing(RetryPolicy.DEFAULT);
+      step(attemptId, "k", "1");
+      var result = suspend(attemptId, Wait.duration("k", clock.instant().plusSeconds(60)));
+      assertTrue(result.hasNoEvents());
+      assertTrue(result.reply().getError().getMessage().startsWith(RunEntity.STEP_ALREADY_RESOLVED));
+    }
+
+    @Test
+    void invalidWaitsAreRefused() {
+      String attemptId = executing(RetryPolicy.DEFAULT);
+      for (Wait invalid : List.of(Wait.duration("w", null), Wait.token("t", " "), Wait.runs("r", List.of(), null),
+          Wait.duration(" ", clock.instant()))) {
+        var result = suspend(attemptId, invalid);
+        assertTrue(result.hasNoEvents());
+        assertTrue(result.reply().getError().getMessage().startsWith(RunEntity.INVALID_WAIT), invalid.toString());
+      }
+    }
+
+    @Test
+    void aWaitingRunCanBeCanceled() {
+      String attemptId = executing(RetryPolicy.DEFAULT);
+      suspend(attemptId, Wait.duration("wait#1", clock.instant().plusSeconds(60)));
+      var result = run.<StatusReply<RunState>>runCommand(RunEntity.Cancel::new);
+      assertEquals(RunStatus.CANCELED, result.reply().getValue().status());
+    }
+
+    @Test
+    void aWaitingRunResumesAfterARestart() {
+      String attemptId = executing(RetryPolicy.DEFAULT);
+      suspend(attemptId, Wait.duration("wait#1", clock.instant().minusMillis(1)));
+      // The timer fired at once: the run is queued again, and stays so after recovery.
+      expectEnqueue();
+      var restarted = run.restart();
+      assertEquals(RunStatus.QUEUED, restarted.state().status());
+      expectEnqueue();
+    }
+  }
+
+  @Nested
+  class TokenWaits {
+    @Test
+    void aTokenWaitRegistersWithTheTokenAndResumesWithItsData() {
+      String attemptId = executing(RetryPolicy.DEFAULT);
+      suspend(attemptId, Wait.token("token#1", "waitpoint_abc"));
+      assertEquals(new TestLinks.TokenRegistration(ENV, "waitpoint_abc", runId), links.tokenRegistrations.poll());
+
+      assertNoEventsFor(new RunEntity.TokenCompleted("waitpoint_other", StepResult.success("{}")));
+      var result = run.runCommand(new RunEntity.TokenCompleted("waitpoint_abc", StepResult.success("{\"ok\":1}")));
+      assertEquals("token#1", result.eventOfType(RunEntity.RunResumed.class).key());
+      assertEquals(RunStatus.QUEUED, result.state().status());
+      assertNoEventsFor(new RunEntity.TokenCompleted("waitpoint_abc", StepResult.success("{}")));
+    }
+
+    @Test
+    void wakeRegistersAgain() {
+      String attemptId = executing(RetryPolicy.DEFAULT);
+      suspend(attemptId, Wait.token("token#1", "waitpoint_abc"));
+      links.tokenRegistrations.clear();
+      assertNoEventsFor(new RunEntity.Wake());
+      assertEquals("waitpoint_abc", links.tokenRegistrations.poll().tokenId());
+    }
+  }
+
+  @Nested
+  class ChildWaits {
+    @Test
+    void childrenAreTriggeredWithDerivedIdsAndLineageAndTheirResultsResumeTheParent() {
+      String attemptId = executing(RetryPolicy.DEFAULT);
+      String batchId = RunService.batchIdOf(runId, "runs#1");
+      Wait wait = Wait.runs("runs#1", List.of(child("a"), child("b")), batchId);
+      suspend(attemptId, wait);
+
+      List<TestLinks.ChildTrigger> triggers = List.copyOf(links.childTriggers);
+      assertEquals(2, triggers.size());
+      assertEquals(wait.childRunId(runId, 0), triggers.get(0).childRunId());
+      RunLineage lineage = triggers.get(1).lineage();
+      assertEquals(runId, lineage.parentRunId());
+      assertEquals(runId, lineage.rootRunId());
+      assertEquals(1, lineage.depth());
+      assertEquals("batchTriggerAndWait", lineage.triggerFunction());
+      assertEquals(batchId, lineage.batchId());
+      assertEquals(1, lineage.batchIndex());
+      assertEquals(List.of(wait.childRunId(runId, 0), wait.childRunId(runId, 1)), run.getState().children());
+
+      var first = run.runCommand(new RunEntity.ChildFinished("runs#1", 1, wait.childRunId(runId, 1),
+          StepResult.failure(new RunError("Error", "boom", null))));
+      assertEquals(RunStatus.WAITING, first.state().status());
+      assertNoEventsFor(new RunEntity.ChildFinished("runs#1", 1, wait.childRunId(runId, 1), StepResult.success("1")));
+      assertNoEventsFor(new RunEntity.ChildFinished("runs#1", 0, "run_impostor", StepResult.success("1")));
+
+      var last = run.runCommand(new RunEntity.ChildFinished("runs#1", 0, wait.childRunId(runId, 0),
+          StepResult.success("{\"greeting\":\"Hello, a!\"}")));
+      assertEquals(RunStatus.QUEUED, last.state().status());
+      assertEquals("[{\"ok\":true,\"id\":\"" + wait.childRunId(runId, 0) + "\",\"output\":{\"greeting\":\"Hello, a!\"}},"
+              + "{\"ok\":false,\"id\":\"" + wait.childRunId(runId, 1) + "\",\"error\":{\"name\":\"Error\",\"message\":\"boom\"}}]",
+          last.state().steps().get("runs#1").outputJson());
+    }
+
+    @Test
+    void aChildThatAlreadyFinishedOrCannotExistResolvesItsItemAtOnce() throws Exception {
+      String attemptId = executing(RetryPolicy.DEFAULT);
+      suspend(attemptId, Wait.runs("runs#1", List.of(child("a"), child("b")), null));
+      List<TestLinks.ChildTrigger> triggers = List.copyOf(links.childTriggers);
+      triggers.get(0).answer().complete(finishedChild(RunStatus.COMPLETED, "7", null));
+      triggers.get(1).answer().completeExceptionally(new TaskNotFoundException("hello-world"));
+
+      long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+      while (run.getState().status() == RunStatus.WAITING && System.nanoTime() < deadline) Thread.sleep(20);
+
+      RunState state = run.getState();
+      assertEquals(RunStatus.QUEUED, state.status());
+      String output = state.steps().get("runs#1").outputJson();
+      assertTrue(output.contains("\"output\":7") && output.contains("TRIGGER_FAILED"), output);
+    }
+
+    @Test
+    void cancelingTheParentCancelsItsUnfinishedChildren() {
+      String attemptId = executing(RetryPolicy.DEFAULT);
+      suspend(attemptId, Wait.runs("runs#1", List.of(child("a"), child("b")), null));
+      Wait wait = run.getState().pendingWait();
+      run.runCommand(new RunEntity.ChildFinished("runs#1", 0, wait.childRunId(runId, 0), StepResult.success("1")));
+
+      run.<StatusReply<RunState>>runCommand(RunEntity.Cancel::new);
+
+      assertInstanceOf(RunEntity.Cancel.class, links.otherRuns.receiveMessage(Duration.ofSeconds(3)));
+      links.otherRuns.expectNoMessage(Duration.ofMillis(200));
+    }
+
+    @Test
+    void waitsNestAtMostMaxDepth() {
+      RunSpec deep = spec(RetryPolicy.DEFAULT).withLineage(
+          new RunLineage("run_p", "run_root", RunEntity.MAX_DEPTH, "triggerAndWait", null, 0, "runs#1"));
+      triggerWith(deep);
+      expectEnqueue();
+      String attemptId = lease().attemptId();
+      var result = suspend(attemptId, Wait.runs("runs#1", List.of(child("a")), null));
+      assertTrue(result.reply().getError().getMessage().contains("deep"));
+    }
+  }
+
+  @Nested
+  class AsChild {
+    private RunSpec childSpec() {
+      return spec(noBackoff(1)).withLineage(new RunLineage("run_parent", "run_parent", 1, "triggerAndWait", null, 3,
+          "runs#2"));
+    }
+
+    @Test
+    void aFinishedChildTellsItsParentWithItsOutcome() {
+      triggerWith(childSpec());
+      expectEnqueue();
+      String attemptId = lease().attemptId();
+      run.<StatusReply<Done>>runCommand(replyTo -> new RunEntity.StartAttempt(attemptId, replyTo));
+      complete(attemptId, "{\"greeting\":\"hi\"}");
+
+      var told = (RunEntity.ChildFinished) links.otherRuns.receiveMessage(Duration.ofSeconds(3));
+      assertEquals(new RunEntity.ChildFinished("runs#2", 3, runId, StepResult.success("{\"greeting\":\"hi\"}")), told);
+    }
+
+    @Test
+    void aFailedChildTellsItsParentItsErrorAndTellsItAgainAfterRecovery() {
+      triggerWith(childSpec());
+      expectEnqueue();
+      String attemptId = lease().attemptId();
+      run.runCommand(new RunEntity.WorkerLost(attemptId, "gone"));
+      var told = (RunEntity.ChildFinished) links.otherRuns.receiveMessage(Duration.ofSeconds(3));
+      assertFalse(told.result().ok());
+      assertEquals(RunError.WORKER_LOST, told.result().error().name());
+
+      run.restart();
+      assertEquals(told, links.otherRuns.receiveMessage(Duration.ofSeconds(3)));
+    }
+
+    @Test
+    void aRootRunTellsNobody() {
+      String attemptId = executing(RetryPolicy.DEFAULT);
+      complete(attemptId, "1");
+      links.otherRuns.expectNoMessage(Duration.ofMillis(200));
     }
   }
 

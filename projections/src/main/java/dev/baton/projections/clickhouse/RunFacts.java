@@ -87,28 +87,22 @@ public record RunFacts(
       return with(eventSeqNr, status, at, queuedAtMs, startedAtMs, finishedAtMs, attemptCount, attemptId, workerId,
           attemptStartedAtMs, durationMs, error, List.copyOf(all));
     }
-    // RunRescheduled, MetadataUpdated: nothing the rows show changes but the time.
+    if (event instanceof RunEntity.RunSuspended) {
+      return with(eventSeqNr, RunStatus.WAITING, at, queuedAtMs, startedAtMs, finishedAtMs, attemptCount, "", "", 0,
+          durationMs + runningMs(at), error, tags);
+    }
+    if (event instanceof RunEntity.RunResumed) {
+      return with(eventSeqNr, RunStatus.QUEUED, at, queuedAtMs, startedAtMs, finishedAtMs, attemptCount, "", "", 0,
+          durationMs, error, tags);
+    }
+    // RunRescheduled, MetadataUpdated, StepCompleted, WaitResolved: nothing the rows show changes but the time.
     return with(eventSeqNr, status, at, queuedAtMs, startedAtMs, finishedAtMs, attemptCount, attemptId, workerId,
         attemptStartedAtMs, durationMs, error, tags);
   }
 
   /** The time an event happened, in epoch milliseconds. */
   public static long eventTimeMs(RunEntity.Event event) {
-    Instant at;
-    if (event instanceof RunEntity.RunTriggered e) at = e.at();
-    else if (event instanceof RunEntity.RunRescheduled e) at = e.at();
-    else if (event instanceof RunEntity.RunEnqueued e) at = e.at();
-    else if (event instanceof RunEntity.AttemptLeased e) at = e.attempt().leasedAt();
-    else if (event instanceof RunEntity.AttemptStarted e) at = e.at();
-    else if (event instanceof RunEntity.AttemptFailed e) at = e.at();
-    else if (event instanceof RunEntity.RunSucceeded e) at = e.at();
-    else if (event instanceof RunEntity.RunFailed e) at = e.at();
-    else if (event instanceof RunEntity.RunCanceled e) at = e.at();
-    else if (event instanceof RunEntity.RunExpired e) at = e.at();
-    else if (event instanceof RunEntity.TagsAdded e) at = e.at();
-    else if (event instanceof RunEntity.MetadataUpdated e) at = e.at();
-    else throw new IllegalArgumentException("unknown run event " + event.getClass().getName());
-    return at.toEpochMilli();
+    return event.at().toEpochMilli();
   }
 
   /** Running time of the current attempt until {@code atMs}; 0 when no attempt has started. */

@@ -10,11 +10,16 @@ import dev.baton.engine.run.RunEntity.RunEnqueued;
 import dev.baton.engine.run.RunEntity.RunExpired;
 import dev.baton.engine.run.RunEntity.RunFailed;
 import dev.baton.engine.run.RunEntity.RunRescheduled;
+import dev.baton.engine.run.RunEntity.RunResumed;
 import dev.baton.engine.run.RunEntity.RunSucceeded;
+import dev.baton.engine.run.RunEntity.RunSuspended;
+import dev.baton.engine.run.RunEntity.StepCompleted;
 import dev.baton.engine.run.RunEntity.RunTriggered;
 import dev.baton.engine.run.RunEntity.TagsAdded;
+import dev.baton.engine.run.RunEntity.WaitResolved;
 import dev.baton.engine.run.RunSpec;
 import dev.baton.engine.run.RunStatus;
+import dev.baton.engine.run.Wait;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -200,6 +205,14 @@ public record RunRow(
     if (event instanceof RunExpired e) return row.ended(tag, RunStatus.EXPIRED, e.at());
     if (event instanceof TagsAdded e) return row.touched(e.at()).with(row.details.tagged(e.tags()));
     if (event instanceof MetadataUpdated e) return row.touched(e.at());
+    if (event instanceof RunSuspended e) {
+      // A duration wait wakes at its end; any other wait is rechecked, so a lost answer is asked for again.
+      Instant wake = e.waitFor().kind() == Wait.Kind.DURATION ? e.waitFor().until() : e.at().plus(rules.recheck());
+      return row.moved(tag, RunStatus.WAITING, e.at(), wake).with(row.details.attemptEnded(row.attemptCount, e.at()));
+    }
+    if (event instanceof RunResumed e) return row.moved(tag, RunStatus.QUEUED, e.at(), e.at().plus(rules.recheck()));
+    if (event instanceof StepCompleted e) return row.touched(e.at());
+    if (event instanceof WaitResolved e) return row.touched(e.at());
     return row;
   }
 
