@@ -17,16 +17,22 @@ import dev.baton.engine.run.RunEntity.RunEnqueued;
 import dev.baton.engine.run.RunEntity.RunExpired;
 import dev.baton.engine.run.RunEntity.RunFailed;
 import dev.baton.engine.run.RunEntity.RunRescheduled;
+import dev.baton.engine.run.RunEntity.RunResumed;
 import dev.baton.engine.run.RunEntity.RunSucceeded;
+import dev.baton.engine.run.RunEntity.RunSuspended;
 import dev.baton.engine.run.RunEntity.RunTriggered;
 import dev.baton.engine.run.RunEntity.TagsAdded;
 import dev.baton.engine.run.RunError;
 import dev.baton.engine.run.RunSettings;
 import dev.baton.engine.run.RunSpec;
 import dev.baton.engine.run.RunStatus;
+import dev.baton.engine.run.StepResult;
+import dev.baton.engine.run.TriggerRequest;
+import dev.baton.engine.run.Wait;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -81,6 +87,29 @@ class RunRowTest {
     RunRow rescheduled = fold(triggered(delayed), new RunRescheduled(at(900), at(5)));
     assertRow(rescheduled, RunStatus.DELAYED, at(900));
     assertEquals(at(5), rescheduled.updatedAt());
+  }
+
+  @Test
+  void aRunWaitingForADurationWakesAtItsEndAndAnyOtherWaitIsRechecked() {
+    Event[] executing = {triggered(spec("env_1")), new AttemptLeased(attempt(1, at(2))),
+        new AttemptStarted(attempt(1, at(2)).id(), at(3))};
+    RunRow sleeping = fold(concat(executing, new RunSuspended(attempt(1, at(2)).id(),
+        Wait.duration("wait#1", at(3600)), at(5))));
+    assertRow(sleeping, RunStatus.WAITING, at(3600));
+
+    RunRow waitingForChildren = fold(concat(executing, new RunSuspended(attempt(1, at(2)).id(),
+        Wait.runs("runs#1", List.of(TriggerRequest.of("task-a", "{}")), null), at(5))));
+    assertRow(waitingForChildren, RunStatus.WAITING, at(15));
+
+    RunRow resumed = fold(concat(executing, new RunSuspended(attempt(1, at(2)).id(),
+        Wait.token("token#1", "waitpoint_1"), at(5)), new RunResumed("token#1", StepResult.success("{}"), at(8))));
+    assertRow(resumed, RunStatus.QUEUED, at(18));
+  }
+
+  private static Event[] concat(Event[] first, Event... more) {
+    Event[] all = Arrays.copyOf(first, first.length + more.length);
+    System.arraycopy(more, 0, all, first.length, more.length);
+    return all;
   }
 
   @Test
