@@ -19,7 +19,9 @@ import dev.baton.engine.task.TaskDefinition;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -155,6 +157,30 @@ public final class RunService {
     if (!looksLikeRunId(runId)) return CompletableFuture.completedFuture(Optional.empty());
     return run(runId).<RunState>ask(RunEntity.Get::new, askTimeout)
         .thenApply(state -> state.belongsTo(environmentId) ? Optional.of(state) : Optional.empty());
+  }
+
+  /** A run's relatives: its tree's root and its parent (null for a root run) and the children it waited for. */
+  public record RelatedRuns(RunState root, RunState parent, List<RunState> children) {}
+
+  /** Reads the runs related to {@code run}; relatives that cannot be read in time are left out. */
+  public CompletionStage<RelatedRuns> related(RunState run) {
+    RunLineage lineage = run.lineage();
+    CompletableFuture<RunState> root = stateOrNull(lineage.rootRunId());
+    CompletableFuture<RunState> parent = stateOrNull(lineage.parentRunId());
+    List<CompletableFuture<RunState>> children = run.children().stream().map(this::stateOrNull).toList();
+    List<CompletableFuture<RunState>> all = new ArrayList<>(children);
+    all.add(root);
+    all.add(parent);
+    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(done -> new RelatedRuns(
+        root.join(), parent.join(),
+        children.stream().map(CompletableFuture::join).filter(Objects::nonNull).toList()));
+  }
+
+  private CompletableFuture<RunState> stateOrNull(String runId) {
+    if (!looksLikeRunId(runId)) return CompletableFuture.completedFuture(null);
+    return run(runId).<RunState>ask(RunEntity.Get::new, askTimeout).toCompletableFuture()
+        .thenApply(state -> state.exists() ? state : null)
+        .exceptionally(failure -> null);
   }
 
   /** The run's journal, in order, read back from the event store. */

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigDecimal;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The runs API's response bodies, as Trigger.dev's SDK reads them. Null components are left out of
@@ -65,13 +64,14 @@ public final class RunResponses {
    * ({@code "1h"}, {@code "90s"}); {@code concurrencyKey} and {@code priority} (seconds) are Baton's
    * additions, which the SDK's schema strips.
    */
-  @JsonPropertyOrder({"common", "depth", "triggerFunction", "relatedRuns", "attemptCount", "payload", "output",
-      "error", "metadata", "idempotencyKey", "concurrencyKey", "priority"})
+  @JsonPropertyOrder({"common", "depth", "triggerFunction", "batchId", "relatedRuns", "attemptCount", "payload",
+      "output", "error", "metadata", "idempotencyKey", "concurrencyKey", "priority"})
   public record RetrieveRunResponse(
       @JsonUnwrapped CommonRunFields common,
       int depth,
       String triggerFunction,
-      Map<String, Object> relatedRuns,
+      String batchId,
+      RelatedRuns relatedRuns,
       int attemptCount,
       JsonNode payload,
       JsonNode output,
@@ -80,6 +80,13 @@ public final class RunResponses {
       String idempotencyKey,
       String concurrencyKey,
       BigDecimal priority) {}
+
+  /** The runs related to a retrieved one; {@code root} and {@code parent} are left out for a root run. */
+  public record RelatedRuns(RelatedRun root, RelatedRun parent, List<RelatedRun> children) {}
+
+  /** A related run: the common run fields, its depth, how it was triggered and its batch. */
+  @JsonPropertyOrder({"common", "depth", "triggerFunction", "batchId"})
+  public record RelatedRun(@JsonUnwrapped CommonRunFields common, int depth, String triggerFunction, String batchId) {}
 
   /**
    * {@code GET /api/v1/runs}: a page of runs, newest first. {@code pagination} is always there; its

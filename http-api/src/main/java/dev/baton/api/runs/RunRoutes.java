@@ -129,7 +129,7 @@ public final class RunRoutes {
   }
 
   private Route retrieve(Environment environment, String runId) {
-    return ifFound(runs().get(environment.id(), runId), RunRoutes::runResponse);
+    return ifFound(runs().get(environment.id(), runId), this::runResponse);
   }
 
   private Route events(Environment environment, String runId) {
@@ -150,7 +150,7 @@ public final class RunRoutes {
 
   /** A run that is not DELAYED is refused by the engine (NOT_DELAYED → 422). */
   private Route reschedule(Environment environment, String runId, Instant delayUntil) {
-    return ifFound(runs().reschedule(environment.id(), runId, delayUntil), RunRoutes::runResponse);
+    return ifFound(runs().reschedule(environment.id(), runId, delayUntil), this::runResponse);
   }
 
   /**
@@ -195,8 +195,9 @@ public final class RunRoutes {
         done -> complete(Json.response(StatusCodes.OK, new IdResponse(key))));
   }
 
-  private static Route runResponse(RunState run) {
-    return complete(Json.response(StatusCodes.OK, RunTranslator.toRetrieveResponse(run)));
+  private Route runResponse(RunState run) {
+    return onSuccess(runs().related(run),
+        related -> complete(Json.response(StatusCodes.OK, RunTranslator.toRetrieveResponse(run, related))));
   }
 
   private static <T> Route ifFound(CompletionStage<Optional<T>> lookup, Function<T, Route> found) {

@@ -9,6 +9,8 @@ import dev.baton.api.runs.RunResponses.CommonRunFields;
 import dev.baton.api.runs.RunResponses.ListRunItem;
 import dev.baton.api.runs.RunResponses.ListRunsResponse;
 import dev.baton.api.runs.RunResponses.Pagination;
+import dev.baton.api.runs.RunResponses.RelatedRun;
+import dev.baton.api.runs.RunResponses.RelatedRuns;
 import dev.baton.api.runs.RunResponses.RetrieveRunResponse;
 import dev.baton.api.runs.RunResponses.RunEvent;
 import dev.baton.api.runs.RunResponses.RunEventsResponse;
@@ -18,6 +20,8 @@ import dev.baton.engine.environment.Environment;
 import dev.baton.engine.run.RecordedEvent;
 import dev.baton.engine.run.RunEntity;
 import dev.baton.engine.run.RunError;
+import dev.baton.engine.run.RunLineage;
+import dev.baton.engine.run.RunService;
 import dev.baton.engine.run.RunSpec;
 import dev.baton.engine.run.RunState;
 import dev.baton.engine.run.RunStatus;
@@ -27,7 +31,6 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /** The one place where wire shapes and engine classes meet, in both directions. */
 public final class RunTranslator {
@@ -36,17 +39,17 @@ public final class RunTranslator {
 
   private RunTranslator() {}
 
-  public static RetrieveRunResponse toRetrieveResponse(RunState run) {
+  public static RetrieveRunResponse toRetrieveResponse(RunState run, RunService.RelatedRuns related) {
     ApiRunStatus status = ApiRunStatus.of(run.status());
     RunSpec spec = run.spec();
+    RunLineage lineage = spec.lineage();
     return new RetrieveRunResponse(
-        CommonRunFields.of(run.runId(), status, spec.taskId(), spec.test(), Json.timestamp(run.createdAt()),
-            Json.timestamp(run.updatedAt()), Json.timestamp(run.startedAt()), Json.timestamp(run.finishedAt()),
-            Json.timestamp(run.delayUntil()), spec.ttl() == null ? null : Durations.format(spec.ttl()), run.tags(),
-            run.durationMs()),
-        0,
-        "trigger",
-        Map.of(),
+        commonFields(run),
+        lineage.depth(),
+        lineage.triggerFunction(),
+        lineage.batchId(),
+        new RelatedRuns(relatedRun(related.root()), relatedRun(related.parent()),
+            related.children().stream().map(RunTranslator::relatedRun).toList()),
         run.attemptCount(),
         Json.readStored(spec.payloadJson()),
         status.isSuccess() ? Json.readStored(run.outputJson()) : null,
@@ -55,6 +58,20 @@ public final class RunTranslator {
         spec.idempotencyKey(),
         spec.concurrencyKey(),
         prioritySeconds(spec.priorityMs()));
+  }
+
+  private static CommonRunFields commonFields(RunState run) {
+    RunSpec spec = run.spec();
+    return CommonRunFields.of(run.runId(), ApiRunStatus.of(run.status()), spec.taskId(), spec.test(),
+        Json.timestamp(run.createdAt()), Json.timestamp(run.updatedAt()), Json.timestamp(run.startedAt()),
+        Json.timestamp(run.finishedAt()), Json.timestamp(run.delayUntil()),
+        spec.ttl() == null ? null : Durations.format(spec.ttl()), run.tags(), run.durationMs());
+  }
+
+  private static RelatedRun relatedRun(RunState run) {
+    if (run == null) return null;
+    RunLineage lineage = run.lineage();
+    return new RelatedRun(commonFields(run), lineage.depth(), lineage.triggerFunction(), lineage.batchId());
   }
 
   /** A run of the list, from the read model; {@code environment} is the caller's (every listed run is in it). */

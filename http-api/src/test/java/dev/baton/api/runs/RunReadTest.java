@@ -15,6 +15,9 @@ import dev.baton.api.ApiTestServer;
 import dev.baton.engine.dispatch.WorkerChannel;
 import dev.baton.engine.environment.Environment;
 import dev.baton.engine.run.RunEntity;
+import dev.baton.engine.run.RunService;
+import dev.baton.engine.run.TriggerRequest;
+import dev.baton.engine.run.Wait;
 import dev.baton.engine.run.RunError;
 import java.net.http.HttpResponse;
 import java.time.Instant;
@@ -98,7 +101,7 @@ class RunReadTest {
     assertEquals(0, run.get("baseCostInCents").asInt());
     assertEquals(0, run.get("depth").asInt());
     assertEquals("trigger", run.get("triggerFunction").asText());
-    assertEquals("{}", run.get("relatedRuns").toString());
+    assertEquals("{\"children\":[]}", run.get("relatedRuns").toString());
     assertTrue(run.get("durationMs").isIntegralNumber());
 
     JsonNode events = json(server.get("/api/v1/runs/" + runId + "/events", KEY)).get("data");
@@ -147,6 +150,35 @@ class RunReadTest {
     assertFalse(run.has("startedAt"));
     assertFalse(run.has("finishedAt"));
     assertNoNulls(run, "$");
+  }
+
+  @Test
+  void aWaitingParentShowsItsChildrenAndAChildItsParentAndRoot() throws Exception {
+    String parentId = trigger("{\"payload\":{\"name\":\"parent\"}}");
+    String attemptId = lease(parentId);
+    String batchId = RunService.batchIdOf(parentId, "runs#1");
+    Wait wait = Wait.runs("runs#1", List.of(TriggerRequest.of("hello-world", "{\"name\":\"a\"}"),
+        TriggerRequest.of("hello-world", "{\"name\":\"b\"}")), batchId);
+    server.node().engine().runs().suspend(parentId, attemptId, wait).toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+    JsonNode parent = json(server.get("/api/v3/runs/" + parentId, KEY));
+    assertEquals("WAITING", parent.get("status").asText());
+    assertTrue(parent.get("isWaiting").asBoolean());
+    JsonNode children = parent.get("relatedRuns").get("children");
+    assertEquals(2, children.size());
+    assertEquals(wait.childRunId(parentId, 0), children.get(0).get("id").asText());
+    assertEquals(1, children.get(0).get("depth").asInt());
+    assertEquals("batchTriggerAndWait", children.get(0).get("triggerFunction").asText());
+    assertEquals(batchId, children.get(1).get("batchId").asText());
+    assertFalse(parent.get("relatedRuns").has("parent"));
+
+    JsonNode child = json(server.get("/api/v3/runs/" + wait.childRunId(parentId, 1), KEY));
+    assertEquals(1, child.get("depth").asInt());
+    assertEquals(batchId, child.get("batchId").asText());
+    assertEquals(parentId, child.get("relatedRuns").get("parent").get("id").asText());
+    assertEquals(parentId, child.get("relatedRuns").get("root").get("id").asText());
+    assertEquals("WAITING", child.get("relatedRuns").get("parent").get("status").asText());
+    assertNoNulls(child, "$");
   }
 
   // ---------------------------------------------------------------- helpers
