@@ -11,6 +11,8 @@ import dev.baton.engine.run.RunService;
 import dev.baton.engine.run.RunSettings;
 import dev.baton.engine.task.TaskCatalog;
 import dev.baton.engine.task.TaskDefinition;
+import dev.baton.engine.waitpoint.WaitpointTokenEntity;
+import dev.baton.engine.waitpoint.WaitpointTokens;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -26,12 +28,15 @@ public final class Engine {
   private final RunSettings runSettings;
   private final Duration askTimeout;
   private final RunService runs;
+  private final WaitpointTokens tokens;
 
-  private Engine(ActorSystem<?> system, RunSettings runSettings, Duration askTimeout, RunService runs) {
+  private Engine(ActorSystem<?> system, RunSettings runSettings, Duration askTimeout, RunService runs,
+      WaitpointTokens tokens) {
     this.sharding = ClusterSharding.get(system);
     this.runSettings = runSettings;
     this.askTimeout = askTimeout;
     this.runs = runs;
+    this.tokens = tokens;
   }
 
   /** Reads {@code baton.engine} and starts the sharded entities on this node. */
@@ -41,15 +46,23 @@ public final class Engine {
     Duration askTimeout = config.getDuration("ask-timeout");
     RunService runs = new RunService(system, clock, askTimeout, config.getString("read-journal-plugin"),
         config.getDuration("idempotency.default-key-ttl"), config.getDuration("idempotency.request-key-ttl"));
-    RunEntity.init(system, runSettings, clock, new ShardedRunLinks(system, runs));
+    WaitpointTokens tokens = new WaitpointTokens(system, clock, askTimeout,
+        config.getDuration("waitpoint.default-idempotency-key-ttl"), runs::tokenCompleted);
+    WaitpointTokenEntity.init(system, clock, runs::tokenCompleted);
+    RunEntity.init(system, runSettings, clock, new ShardedRunLinks(system, runs, tokens));
     TaskCatalog.init(system);
     IdempotencyKeyEntity.init(system, clock);
     EnvironmentDispatcher.init(system, clock);
-    return new Engine(system, runSettings, askTimeout, runs);
+    return new Engine(system, runSettings, askTimeout, runs, tokens);
   }
 
   public RunService runs() {
     return runs;
+  }
+
+  /** Waitpoint tokens: create, read, complete; runs wait for them. */
+  public WaitpointTokens tokens() {
+    return tokens;
   }
 
   public RunSettings runSettings() {

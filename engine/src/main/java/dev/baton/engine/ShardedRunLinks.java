@@ -5,13 +5,12 @@ import akka.actor.typed.RecipientRef;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import dev.baton.engine.dispatch.EnvironmentDispatcher;
 import dev.baton.engine.run.RunEntity;
-import dev.baton.engine.run.RunError;
 import dev.baton.engine.run.RunLineage;
 import dev.baton.engine.run.RunLinks;
 import dev.baton.engine.run.RunService;
 import dev.baton.engine.run.RunState;
-import dev.baton.engine.run.StepResult;
 import dev.baton.engine.run.TriggerRequest;
+import dev.baton.engine.waitpoint.WaitpointTokens;
 import java.util.concurrent.CompletionStage;
 
 /** A run's links in a cluster: every other entity is reached through sharding. */
@@ -19,10 +18,12 @@ final class ShardedRunLinks implements RunLinks {
 
   private final ClusterSharding sharding;
   private final RunService runs;
+  private final WaitpointTokens tokens;
 
-  ShardedRunLinks(ActorSystem<?> system, RunService runs) {
+  ShardedRunLinks(ActorSystem<?> system, RunService runs, WaitpointTokens tokens) {
     this.sharding = ClusterSharding.get(system);
     this.runs = runs;
+    this.tokens = tokens;
   }
 
   @Override
@@ -43,8 +44,6 @@ final class ShardedRunLinks implements RunLinks {
 
   @Override
   public void awaitToken(String environmentId, String tokenId, String runId) {
-    // Replaced by the waitpoint token entity's registration.
-    runs.tokenCompleted(runId, tokenId,
-        StepResult.failure(new RunError("TOKEN_NOT_FOUND", "waitpoint tokens are not available yet", null)));
+    tokens.awaitToken(environmentId, tokenId, runId);
   }
 }

@@ -29,8 +29,11 @@ public final class IdempotencyKeyEntity extends EventSourcedBehaviorWithEnforced
 
   public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "IdempotencyKey");
 
-  /** Run keys ({@code options.idempotencyKey}) and request keys ({@code x-trigger-request-idempotency-key}) never collide. */
-  public enum Kind { RUN, REQUEST }
+  /**
+   * Run keys ({@code options.idempotencyKey}), request keys ({@code x-trigger-request-idempotency-key}) and
+   * waitpoint token keys never collide. A token key's claim names the token's id instead of a run's.
+   */
+  public enum Kind { RUN, REQUEST, TOKEN }
 
   public sealed interface Command extends CborSerializable {}
 
