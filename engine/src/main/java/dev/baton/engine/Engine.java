@@ -9,6 +9,7 @@ import dev.baton.engine.idempotency.IdempotencyKeyEntity;
 import dev.baton.engine.run.RunEntity;
 import dev.baton.engine.run.RunService;
 import dev.baton.engine.run.RunSettings;
+import dev.baton.engine.schedule.ScheduleService;
 import dev.baton.engine.task.TaskCatalog;
 import dev.baton.engine.task.TaskDefinition;
 import dev.baton.engine.waitpoint.WaitpointTokenEntity;
@@ -29,6 +30,7 @@ public final class Engine {
   private final Duration askTimeout;
   private final RunService runs;
   private final WaitpointTokens tokens;
+  private final ScheduleService schedules;
 
   private Engine(ActorSystem<?> system, RunSettings runSettings, Duration askTimeout, RunService runs,
       WaitpointTokens tokens) {
@@ -37,6 +39,7 @@ public final class Engine {
     this.askTimeout = askTimeout;
     this.runs = runs;
     this.tokens = tokens;
+    this.schedules = new ScheduleService(system, askTimeout);
   }
 
   /** Reads {@code baton.engine} and starts the sharded entities on this node. */
@@ -46,6 +49,7 @@ public final class Engine {
     Duration askTimeout = config.getDuration("ask-timeout");
     RunService runs = new RunService(system, clock, askTimeout, config.getString("read-journal-plugin"),
         config.getDuration("idempotency.default-key-ttl"), config.getDuration("idempotency.request-key-ttl"));
+    ScheduleService.init(system, clock, config.getDuration("schedule.fire-retry"), ScheduleService.firer(runs));
     WaitpointTokens tokens = new WaitpointTokens(system, clock, askTimeout,
         config.getDuration("waitpoint.default-idempotency-key-ttl"), runs::tokenCompleted);
     WaitpointTokenEntity.init(system, clock, runs::tokenCompleted);
@@ -63,6 +67,10 @@ public final class Engine {
   /** Waitpoint tokens: create, read, complete; runs wait for them. */
   public WaitpointTokens tokens() {
     return tokens;
+  }
+
+  public ScheduleService schedules() {
+    return schedules;
   }
 
   public RunSettings runSettings() {

@@ -7,6 +7,7 @@ import dev.baton.projections.runs.RunIndexProjection;
 import dev.baton.projections.runs.RunIndexSettings;
 import dev.baton.projections.runs.RunSweeper;
 import dev.baton.projections.runs.RunTable;
+import dev.baton.projections.schedules.ScheduleIndex;
 import java.time.Clock;
 
 /**
@@ -31,6 +32,7 @@ public final class Projections {
     RunIndexProjection.init(system, database, settings);
     RunSweeper.init(system, database.dataSource(), table, settings, clock);
     ClickHouseAnalytics.init(system, database);
+    ScheduleIndex.init(system, database, clock);
   }
 
   /** akka-projection's offset store speaks the dialect of its configuration: it must be the database's. */

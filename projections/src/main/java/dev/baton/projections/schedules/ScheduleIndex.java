@@ -1,0 +1,58 @@
+package dev.baton.projections.schedules;
+
+import akka.actor.typed.ActorSystem;
+import akka.cluster.sharding.typed.ShardedDaemonProcessSettings;
+import akka.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
+import akka.persistence.query.Offset;
+import akka.projection.ProjectionBehavior;
+import akka.projection.ProjectionId;
+import akka.projection.eventsourced.EventEnvelope;
+import akka.projection.eventsourced.javadsl.EventSourcedProvider;
+import akka.projection.javadsl.GroupedProjection;
+import akka.projection.javadsl.SourceProvider;
+import akka.projection.jdbc.javadsl.JdbcProjection;
+import dev.baton.engine.schedule.ScheduleEntity;
+import dev.baton.engine.storage.Database;
+import dev.baton.projections.internal.DataSourceJdbcSession;
+import java.time.Clock;
+import java.util.Optional;
+
+/**
+ * The schedule index on one node: its table, the exactly-once JDBC projection that fills it from every
+ * schedule event (one instance in the cluster: schedules change rarely), and the sweeper that wakes due
+ * schedules. Why a projection rather than a table the entity writes after persisting: a write lost to a
+ * crash between the persist and the write would leave a schedule that no list shows and no sweeper
+ * wakes; the projection writes its offset in the same transaction, so the table always catches up.
+ */
+public final class ScheduleIndex {
+
+  public static final String NAME = "baton-schedule-index";
+  public static final String SCHEMA_SCRIPT = "db/schedules-schema.sql";
+
+  private ScheduleIndex() {}
+
+  /** Creates the table (idempotently) and starts the projection and the sweeper somewhere in the cluster. */
+  public static void init(ActorSystem<?> system, Database database, Clock clock) {
+    database.runSchemaScript(SCHEMA_SCRIPT);
+    ScheduleIndexSettings settings = ScheduleIndexSettings.fromConfig(system.settings().config());
+    ScheduleTable table = new ScheduleTable(database.dialect());
+    ShardedDaemonProcess.get(system).init(ProjectionBehavior.Command.class, NAME, 1,
+        index -> ProjectionBehavior.create(projection(system, database, table, settings)),
+        ShardedDaemonProcessSettings.create(system), Optional.of(ProjectionBehavior.stopMessage()));
+    ScheduleSweeper.init(system, database.dataSource(), table, settings, clock);
+  }
+
+  public static ProjectionId projectionId() {
+    return ProjectionId.of(NAME, ScheduleEntity.TAG);
+  }
+
+  public static GroupedProjection<Offset, EventEnvelope<ScheduleEntity.Event>> projection(ActorSystem<?> system,
+      Database database, ScheduleTable table, ScheduleIndexSettings settings) {
+    SourceProvider<Offset, EventEnvelope<ScheduleEntity.Event>> events =
+        EventSourcedProvider.eventsByTag(system, settings.readJournalPluginId(), ScheduleEntity.TAG);
+    return JdbcProjection.groupedWithin(projectionId(), events,
+            () -> new DataSourceJdbcSession(database.dataSource()),
+            () -> new ScheduleIndexHandler(table), system)
+        .withGroup(settings.groupAfterEnvelopes(), settings.groupAfterDuration());
+  }
+}
