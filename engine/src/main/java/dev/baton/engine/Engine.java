@@ -4,6 +4,9 @@ import akka.Done;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import com.typesafe.config.Config;
+import dev.baton.engine.batch.BatchEntity;
+import dev.baton.engine.batch.BatchService;
+import dev.baton.engine.batch.BatchSettings;
 import dev.baton.engine.dispatch.EnvironmentDispatcher;
 import dev.baton.engine.idempotency.IdempotencyKeyEntity;
 import dev.baton.engine.run.RunEntity;
@@ -29,15 +32,17 @@ public final class Engine {
   private final RunSettings runSettings;
   private final Duration askTimeout;
   private final RunService runs;
+  private final BatchService batches;
   private final WaitpointTokens tokens;
   private final ScheduleService schedules;
 
   private Engine(ActorSystem<?> system, RunSettings runSettings, Duration askTimeout, RunService runs,
-      WaitpointTokens tokens) {
+      WaitpointTokens tokens, BatchService batches) {
     this.sharding = ClusterSharding.get(system);
     this.runSettings = runSettings;
     this.askTimeout = askTimeout;
     this.runs = runs;
+    this.batches = batches;
     this.tokens = tokens;
     this.schedules = new ScheduleService(system, askTimeout);
   }
@@ -57,20 +62,27 @@ public final class Engine {
     TaskCatalog.init(system);
     IdempotencyKeyEntity.init(system, clock);
     EnvironmentDispatcher.init(system, clock);
-    return new Engine(system, runSettings, askTimeout, runs, tokens);
+    BatchEntity.init(system, clock);
+    BatchService batches = new BatchService(system, runs, clock, askTimeout, BatchSettings.fromConfig(config));
+    return new Engine(system, runSettings, askTimeout, runs, tokens, batches);
   }
 
   public RunService runs() {
     return runs;
   }
 
-  /** Waitpoint tokens: create, read, complete; runs wait for them. */
-  public WaitpointTokens tokens() {
-    return tokens;
+  /** Batch triggers: create a batch, add its items (each becomes a run), read it. */
+  public BatchService batches() {
+    return batches;
   }
 
   public ScheduleService schedules() {
     return schedules;
+  }
+
+  /** Waitpoint tokens: create, read, complete; runs wait for them. */
+  public WaitpointTokens tokens() {
+    return tokens;
   }
 
   public RunSettings runSettings() {
