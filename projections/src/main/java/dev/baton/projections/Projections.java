@@ -8,6 +8,7 @@ import dev.baton.projections.runs.RunIndexSettings;
 import dev.baton.projections.runs.RunSweeper;
 import dev.baton.projections.runs.RunTable;
 import dev.baton.projections.schedules.ScheduleIndex;
+import dev.baton.projections.waitpoints.TokenIndex;
 import java.time.Clock;
 
 /**
@@ -32,6 +33,7 @@ public final class Projections {
     RunIndexProjection.init(system, database, settings);
     RunSweeper.init(system, database.dataSource(), table, settings, clock);
     ClickHouseAnalytics.init(system, database);
+    TokenIndex.init(system, database, clock);
     ScheduleIndex.init(system, database, clock);
   }
 
