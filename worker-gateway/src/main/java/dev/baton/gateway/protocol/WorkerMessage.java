@@ -1,5 +1,6 @@
 package dev.baton.gateway.protocol;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 
@@ -36,6 +37,15 @@ public sealed interface WorkerMessage {
    * is optional and echoed in the answer.
    */
   record Metadata(String attemptId, String requestId, JsonNode operations) implements AboutAttempt {}
+
+  /** A step of the attempt finished: its result is memoized under {@code key}; an absent output means null. */
+  record Step(String attemptId, String key, JsonNode output) implements AboutAttempt {}
+
+  /**
+   * The attempt stops until the wait (wire field {@code wait}) is resolved. {@code key} and the wait stay raw JSON here
+   * so that a malformed suspension is answered {@code suspendRejected} rather than closing the socket.
+   */
+  record Suspend(String attemptId, JsonNode key, @JsonProperty("wait") JsonNode waitSpec) implements AboutAttempt {}
 
   record TaskDeclaration(String id, QueueDeclaration queue, RetryDeclaration retry, Integer maxDurationSeconds) {}
 

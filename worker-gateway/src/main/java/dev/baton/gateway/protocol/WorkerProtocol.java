@@ -10,8 +10,16 @@ import dev.baton.engine.dispatch.WorkerChannel;
 import dev.baton.engine.environment.Environment;
 import dev.baton.engine.run.MetadataOperation;
 import dev.baton.engine.run.RetryPolicy;
+import dev.baton.engine.run.RunEntity;
 import dev.baton.engine.run.RunError;
+import dev.baton.engine.run.RunService;
+import dev.baton.engine.run.StepResult;
+import dev.baton.engine.run.TriggerRequest;
+import dev.baton.engine.run.Wait;
 import dev.baton.engine.task.TaskDefinition;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -60,8 +68,21 @@ public final class WorkerProtocol {
     }
   }
 
+  /** A {@code suspend} the engine will not get: its key or wait is invalid (answered {@code suspendRejected}). */
+  public static final class InvalidWaitException extends Exception {
+    public InvalidWaitException(String message) {
+      super(message);
+    }
+  }
+
   /** The most operations one {@code metadata} message may carry. */
   public static final int MAX_METADATA_OPERATIONS = 100;
+
+  /** The longest key of a step or wait. */
+  public static final int MAX_KEY_LENGTH = 256;
+
+  /** The most runs one {@code suspend} may wait for. */
+  public static final int MAX_WAIT_RUNS = RunEntity.MAX_CHILDREN;
 
   // ---------------------------------------------------------------- reading
 
@@ -83,6 +104,8 @@ public final class WorkerProtocol {
       case "completed" -> WorkerMessage.Completed.class;
       case "failed" -> WorkerMessage.Failed.class;
       case "metadata" -> WorkerMessage.Metadata.class;
+      case "step" -> WorkerMessage.Step.class;
+      case "suspend" -> WorkerMessage.Suspend.class;
       default -> throw new ProtocolException("unknown message type \"" + type.asText() + "\"");
     };
     WorkerMessage message;
@@ -93,7 +116,16 @@ public final class WorkerProtocol {
     }
     if (message instanceof WorkerMessage.AboutAttempt about && (about.attemptId() == null || about.attemptId().isBlank()))
       throw new ProtocolException(type.asText() + " needs an \"attemptId\"");
+    if (message instanceof WorkerMessage.Step step && invalidKey(step.key()) != null)
+      throw new ProtocolException("step " + invalidKey(step.key()));
     return message;
+  }
+
+  /** Why a step or wait key is unusable, or null when it is fine. */
+  private static String invalidKey(String key) {
+    if (key == null || key.isBlank()) return "needs a \"key\"";
+    if (key.length() > MAX_KEY_LENGTH) return "\"key\" must be at most " + MAX_KEY_LENGTH + " characters";
+    return null;
   }
 
   /** Validates a hello and turns its task declarations into engine definitions, applying the defaults. */
@@ -139,11 +171,7 @@ public final class WorkerProtocol {
 
   /** The output as the engine stores it: JSON text, with an absent output stored as {@code "null"}. */
   public static String outputJson(WorkerMessage.Completed completed) {
-    try {
-      return completed.output() == null ? "null" : MAPPER.writeValueAsString(completed.output());
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("a parsed JSON tree always serializes", e);
-    }
+    return completed.output() == null ? "null" : write(completed.output());
   }
 
   public static RunError runError(WorkerMessage.Failed failed) {
@@ -202,6 +230,138 @@ public final class WorkerProtocol {
     return new MetadataOperation(parsed, key == null || key.isNull() ? null : key.asText(), valueJson);
   }
 
+  /** A step's result as the engine memoizes it: its output as JSON text, an absent output as {@code "null"}. */
+  public static StepResult stepResult(WorkerMessage.Step step) {
+    return StepResult.success(write(step.output() == null ? MAPPER.nullNode() : step.output()));
+  }
+
+  /** A suspension's key as text; null when it is not a usable key (the suspension is then rejected). */
+  public static String suspendKey(WorkerMessage.Suspend suspend) {
+    JsonNode key = suspend.key();
+    return key != null && key.isTextual() && invalidKey(key.asText()) == null ? key.asText() : null;
+  }
+
+  /**
+   * The engine's wait for a {@code suspend} of an attempt of run {@code runId}. {@code wait} must be
+   * {@code {type:"duration", until}}, {@code {type:"token", tokenId}} or {@code {type:"runs", batch, items}}
+   * with 1 to {@link #MAX_WAIT_RUNS} items ({@code batch} false: exactly one); child runs are test runs
+   * when their parent is.
+   */
+  public static Wait waitOf(WorkerMessage.Suspend suspend, String runId, boolean test) throws InvalidWaitException {
+    JsonNode key = suspend.key();
+    if (key == null || !key.isTextual()) throw new InvalidWaitException("suspend needs a string \"key\"");
+    String invalid = invalidKey(key.asText());
+    if (invalid != null) throw new InvalidWaitException("suspend " + invalid);
+    JsonNode wait = suspend.waitSpec();
+    if (wait == null || !wait.isObject()) throw new InvalidWaitException("\"wait\" must be an object");
+    JsonNode type = wait.get("type");
+    if (type == null || !type.isTextual()) throw new InvalidWaitException("\"wait\" needs a string \"type\"");
+    return switch (type.asText()) {
+      case "duration" -> Wait.duration(key.asText(), until(wait.get("until")));
+      case "token" -> {
+        JsonNode tokenId = wait.get("tokenId");
+        if (tokenId == null || !tokenId.isTextual() || tokenId.asText().isBlank())
+          throw new InvalidWaitException("a token wait needs a string \"tokenId\"");
+        yield Wait.token(key.asText(), tokenId.asText());
+      }
+      case "runs" -> runsWait(key.asText(), wait, runId, test);
+      default -> throw new InvalidWaitException("unknown wait type \"" + type.asText() + "\"");
+    };
+  }
+
+  private static Instant until(JsonNode until) throws InvalidWaitException {
+    if (until == null || !until.isTextual())
+      throw new InvalidWaitException("a duration wait needs \"until\", an ISO-8601 timestamp");
+    try {
+      return OffsetDateTime.parse(until.asText()).toInstant();
+    } catch (DateTimeParseException e) {
+      throw new InvalidWaitException("\"until\" is not an ISO-8601 timestamp: " + until.asText());
+    }
+  }
+
+  private static Wait runsWait(String key, JsonNode wait, String runId, boolean test) throws InvalidWaitException {
+    JsonNode batch = wait.get("batch");
+    if (batch != null && !batch.isNull() && !batch.isBoolean())
+      throw new InvalidWaitException("\"batch\" must be a boolean");
+    boolean isBatch = batch != null && batch.asBoolean();
+    JsonNode items = wait.get("items");
+    if (items == null || !items.isArray() || items.isEmpty())
+      throw new InvalidWaitException("a runs wait needs a non-empty \"items\" array");
+    if (items.size() > MAX_WAIT_RUNS)
+      throw new InvalidWaitException("at most " + MAX_WAIT_RUNS + " items per wait");
+    if (!isBatch && items.size() != 1)
+      throw new InvalidWaitException("a runs wait without \"batch\" waits for exactly one run");
+    List<TriggerRequest> children = new ArrayList<>(items.size());
+    for (int i = 0; i < items.size(); i++) {
+      try {
+        children.add(child(items.get(i), test));
+      } catch (IllegalArgumentException e) {
+        throw new InvalidWaitException("item " + i + ": " + e.getMessage());
+      }
+    }
+    return Wait.runs(key, children, isBatch ? RunService.batchIdOf(runId, key) : null);
+  }
+
+  /** One child run of a runs wait; its idempotency comes from its derived id, so it has no key of its own. */
+  private static TriggerRequest child(JsonNode item, boolean test) {
+    if (item == null || !item.isObject()) throw new IllegalArgumentException("must be an object");
+    JsonNode task = item.get("task");
+    if (task == null || !task.isTextual() || !TaskDefinition.ID_PATTERN.matcher(task.asText()).matches())
+      throw new IllegalArgumentException("needs a valid \"task\" id");
+    JsonNode payload = item.get("payload");
+    String payloadJson = payload == null || payload.isNull() ? null : write(payload);
+    String payloadType = optionalText(item, "payloadType");
+    if (payloadType == null && payloadJson != null) payloadType = "application/json";
+    JsonNode options = item.get("options");
+    if (options != null && !options.isNull() && !options.isObject())
+      throw new IllegalArgumentException("\"options\" must be an object");
+    if (options == null || options.isNull()) options = MAPPER.createObjectNode();
+    JsonNode metadata = options.get("metadata");
+    if (metadata != null && !metadata.isNull() && !metadata.isObject())
+      throw new IllegalArgumentException("\"options.metadata\" must be an object");
+    return new TriggerRequest(task.asText(), payloadJson, payloadType, tags(options.get("tags")),
+        metadata == null || metadata.isNull() ? null : write(metadata), null,
+        positiveInt(options, "maxAttempts"), test, optionalText(options, "queue"),
+        optionalText(options, "concurrencyKey"), 0, null, null, positiveInt(options, "maxDuration"), null);
+  }
+
+  private static List<String> tags(JsonNode tags) {
+    if (tags == null || tags.isNull()) return List.of();
+    if (tags.isTextual()) return List.of(tags.asText());
+    if (!tags.isArray()) throw new IllegalArgumentException("\"options.tags\" must be a string or an array of strings");
+    List<String> result = new ArrayList<>();
+    for (JsonNode tag : tags) {
+      if (!tag.isTextual() || tag.asText().isBlank())
+        throw new IllegalArgumentException("\"options.tags\" must hold non-blank strings");
+      result.add(tag.asText());
+    }
+    return result;
+  }
+
+  private static String optionalText(JsonNode object, String field) {
+    JsonNode value = object.get(field);
+    if (value == null || value.isNull()) return null;
+    if (!value.isTextual() || value.asText().isBlank())
+      throw new IllegalArgumentException("\"" + field + "\" must be a non-blank string");
+    return value.asText();
+  }
+
+  private static Integer positiveInt(JsonNode object, String field) {
+    JsonNode value = object.get(field);
+    if (value == null || value.isNull()) return null;
+    if (!value.canConvertToInt() || !value.isIntegralNumber() || value.asInt() < 1)
+      throw new IllegalArgumentException("\"" + field + "\" must be a positive integer");
+    return value.asInt();
+  }
+
+  private static String write(JsonNode json) {
+    try {
+      return MAPPER.writeValueAsString(json);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a parsed JSON tree always serializes", e);
+    }
+  }
+
   // ---------------------------------------------------------------- writing
 
   public static String encode(GatewayMessage message) {
@@ -223,7 +383,24 @@ public final class WorkerProtocol {
         new GatewayMessage.QueueContext(execute.queue()),
         new GatewayMessage.EnvironmentContext(environment.id(), environment.slug()));
     return new GatewayMessage.Execute(execute.runId(), execute.attemptId(), execute.attemptNumber(),
-        execute.taskId(), parseStored(execute.payloadJson()), execute.payloadType(), context);
+        execute.taskId(), parseStored(execute.payloadJson()), execute.payloadType(), context, steps(execute.steps()));
+  }
+
+  /** The memoized results as the worker gets them, by key; null (left out) when there are none. */
+  private static Map<String, GatewayMessage.StepEntry> steps(Map<String, StepResult> steps) {
+    if (steps.isEmpty()) return null;
+    Map<String, GatewayMessage.StepEntry> entries = new LinkedHashMap<>();
+    steps.forEach((key, result) -> entries.put(key, result.ok()
+        ? new GatewayMessage.StepEntry(outputOf(result.outputJson()), null)
+        : new GatewayMessage.StepEntry(null, new GatewayMessage.StepError(result.error().name(),
+            result.error().message(), result.error().stackTrace()))));
+    return entries;
+  }
+
+  /** A memoized output: always a JSON value, {@code null} included, so the entry keeps its {@code output} field. */
+  private static JsonNode outputOf(String outputJson) {
+    JsonNode parsed = parseStored(outputJson);
+    return parsed == null ? MAPPER.nullNode() : parsed;
   }
 
   /** The run's metadata after an update, as the worker gets it in {@code metadataUpdated}: always an object. */

@@ -4,6 +4,8 @@ import dev.baton.engine.run.MetadataOperation;
 import dev.baton.engine.run.RunError;
 import dev.baton.engine.run.RunRejectedException;
 import dev.baton.engine.run.RunService;
+import dev.baton.engine.run.StepResult;
+import dev.baton.engine.run.Wait;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -71,6 +73,29 @@ sealed interface AttemptCall {
             new RunRejectedException(RunRejectedException.Reason.INVALID, invalidReason));
       }
       return runs.updateMetadataFromAttempt(runId, attemptId, operations);
+    }
+  }
+
+  /** A {@code step}: its result is memoized under {@code key}. */
+  record RecordStep(String key, StepResult result) implements AttemptCall {
+    @Override
+    public CompletionStage<?> send(RunService runs, String runId, String attemptId) {
+      return runs.completeStep(runId, attemptId, key, result);
+    }
+  }
+
+  /**
+   * A {@code suspend}. One that did not validate ({@code invalidReason} set, {@code waitFor} null) waits
+   * its turn like {@link UpdateMetadata} and fails without reaching the engine.
+   */
+  record Suspend(String key, Wait waitFor, String invalidReason) implements AttemptCall {
+    @Override
+    public CompletionStage<?> send(RunService runs, String runId, String attemptId) {
+      if (invalidReason != null) {
+        return CompletableFuture.failedFuture(
+            new RunRejectedException(RunRejectedException.Reason.INVALID, invalidReason));
+      }
+      return runs.suspend(runId, attemptId, waitFor);
     }
   }
 }

@@ -9,8 +9,8 @@ import java.util.Map;
 
 /**
  * A session's slot accounting. An execution holds a slot from the moment it is sent to the worker
- * until the worker answers it ({@code completed} / {@code failed}) or the gateway rejects a message
- * about it as stale, or the engine cancels it; executions that arrive while every slot is held wait here, in order, and are
+ * until the worker answers it ({@code completed} / {@code failed}), the engine suspends it, the
+ * gateway rejects a message about it as stale, or the engine cancels it; executions that arrive while every slot is held wait here, in order, and are
  * sent as slots free up. Not thread-safe: owned by one session actor.
  */
 final class SlotBook {

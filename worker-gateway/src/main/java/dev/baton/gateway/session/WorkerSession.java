@@ -38,8 +38,9 @@ import java.util.concurrent.atomic.LongAdder;
  * worker's messages become {@code RunService} calls (in order per attempt), and fenced messages are
  * answered {@code rejected} and counted. An attempt the engine cancels is over for the session at
  * once: the worker gets {@code cancel}, its slot is free, and later messages about it are answered
- * {@code rejected} without asking the engine (not counted as stale). When the socket ends, every
- * attempt it still held is reported lost so the runs retry elsewhere.
+ * {@code rejected} without asking the engine (not counted as stale). A {@code suspend} the engine
+ * accepts ends the attempt the same way: the worker gets {@code suspended} and its slot is free. When
+ * the socket ends, every attempt it still held is reported lost so the runs retry elsewhere.
  */
 public final class WorkerSession extends AbstractBehavior<WorkerSession.Command> {
 
@@ -75,8 +76,10 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
   static final String STALE_REASON = "stale attempt";
   static final String DISCONNECTED = "worker disconnected";
   static final String CANCELED_REASON = "attempt canceled";
-  /** Canceled attempts remembered per session, so late messages about them are not counted as stale. */
-  static final int REMEMBERED_CANCELS = 4096;
+  static final String SUSPENDED_REASON = "attempt suspended";
+  static final String NO_ANSWER = "the engine did not answer in time";
+  /** Canceled and suspended attempts remembered per session, so late messages about them are not counted as stale. */
+  static final int REMEMBERED_ENDS = 4096;
 
   public static Behavior<Command> create(Engine engine, GatewaySettings settings, Environment environment,
       String sessionId, ActorRef<WorkerSocket.Outgoing> socket, LongAdder staleRejected) {
@@ -93,11 +96,14 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
   private final LongAdder staleRejected;
   private final ActorRef<WorkerChannel.Message> channel;
   private final AttemptCalls calls;
-  /** Attempts the engine canceled while the worker held them, oldest first (bounded). */
-  private final Map<String, String> canceled = new LinkedHashMap<>(16, 0.75f, false) {
+  /**
+   * Attempts the session ended while the worker held them (canceled or suspended), oldest first
+   * (bounded), with the reason later messages about them are rejected with.
+   */
+  private final Map<String, String> ended = new LinkedHashMap<>(16, 0.75f, false) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
-      return size() > REMEMBERED_CANCELS;
+      return size() > REMEMBERED_ENDS;
     }
   };
 
@@ -256,9 +262,10 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
   private void onAttemptMessage(WorkerMessage.AboutAttempt message) {
     WorkerChannel.Execute execute = slots.inFlight(message.attemptId());
     if (execute == null) {
-      if (canceled.containsKey(message.attemptId())) {
-        // the worker may have sent it before our cancel reached it: expected, so not counted as stale
-        send(new GatewayMessage.Rejected(message.attemptId(), CANCELED_REASON));
+      String endedReason = ended.get(message.attemptId());
+      if (endedReason != null) {
+        // the worker may have sent it before our cancel (or suspended) reached it: expected, so not counted as stale
+        send(new GatewayMessage.Rejected(message.attemptId(), endedReason));
       } else {
         // never sent to this worker, or already answered: only the gateway can know, and it is stale either way
         reject(message.attemptId());
@@ -275,6 +282,10 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
         invalid = e.getMessage();
       }
       call = new AttemptCall.UpdateMetadata(metadata.requestId(), operations, invalid);
+    } else if (message instanceof WorkerMessage.Step step) {
+      call = new AttemptCall.RecordStep(step.key(), WorkerProtocol.stepResult(step));
+    } else if (message instanceof WorkerMessage.Suspend suspend) {
+      call = suspendCall(suspend, execute);
     } else if (message instanceof WorkerMessage.Started) {
       call = new AttemptCall.Start();
     } else if (message instanceof WorkerMessage.Heartbeat) {
@@ -290,6 +301,15 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
       releaseSlot(message.attemptId());
     }
     calls.submit(execute.runId(), message.attemptId(), call);
+  }
+
+  private static AttemptCall suspendCall(WorkerMessage.Suspend suspend, WorkerChannel.Execute execute) {
+    try {
+      return new AttemptCall.Suspend(WorkerProtocol.suspendKey(suspend),
+          WorkerProtocol.waitOf(suspend, execute.runId(), execute.test()), null);
+    } catch (WorkerProtocol.InvalidWaitException e) {
+      return new AttemptCall.Suspend(WorkerProtocol.suspendKey(suspend), null, e.getMessage());
+    }
   }
 
   private Behavior<Command> onEngineMessage(FromEngine msg) {
@@ -308,7 +328,7 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
   private void onCancel(WorkerChannel.CancelAttempt cancel) {
     switch (slots.cancel(cancel.attemptId())) {
       case IN_FLIGHT -> {
-        canceled.put(cancel.attemptId(), cancel.reason());
+        ended.put(cancel.attemptId(), CANCELED_REASON);
         send(new GatewayMessage.Cancel(cancel.runId(), cancel.attemptId(), cancel.reason()));
         // messages already waiting behind an outstanding call will never reach the engine
         for (AttemptCall ignored : calls.dropWaiting(cancel.attemptId()))
@@ -332,6 +352,10 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
       if (slots != null && !left) releaseSlot(msg.attemptId());
     } else if (msg.call() instanceof AttemptCall.UpdateMetadata update) {
       answerMetadata(msg.attemptId(), update, msg.result(), failure);
+    } else if (msg.call() instanceof AttemptCall.RecordStep step && failure == null) {
+      if (!ended.containsKey(msg.attemptId())) send(new GatewayMessage.StepRecorded(msg.attemptId(), step.key()));
+    } else if (msg.call() instanceof AttemptCall.Suspend suspend) {
+      answerSuspend(msg.attemptId(), suspend, failure);
     } else if (failure != null) {
       getContext().getLog().warn("session {}: no answer from the engine for attempt {} ({}); its lease decides",
           sessionId, msg.attemptId(), failure.toString());
@@ -348,8 +372,31 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
             || rejected.reason() == RunRejectedException.Reason.UNKNOWN_RUN);
   }
 
+  /**
+   * A suspension the engine applied ends the attempt here like a cancel: {@code suspended}, then the
+   * slot is free and later messages about it are rejected uncounted. A refused one is answered and
+   * the attempt goes on; the worker then fails it.
+   */
+  private void answerSuspend(String attemptId, AttemptCall.Suspend suspend, Throwable failure) {
+    if (ended.containsKey(attemptId)) return; // the worker was told the attempt is over
+    if (failure == null) {
+      send(new GatewayMessage.Suspended(attemptId, suspend.key()));
+      if (slots == null || left) return; // the socket is gone; leave() already gave the attempt back
+      ended.put(attemptId, SUSPENDED_REASON);
+      for (AttemptCall ignored : calls.dropWaiting(attemptId)) send(new GatewayMessage.Rejected(attemptId, SUSPENDED_REASON));
+      releaseSlot(attemptId);
+    } else if (failure instanceof RunRejectedException rejected) {
+      send(new GatewayMessage.SuspendRejected(attemptId, suspend.key(), rejected.getMessage()));
+    } else {
+      getContext().getLog().warn("session {}: no answer from the engine to a suspension of attempt {} ({})",
+          sessionId, attemptId, failure.toString());
+      send(new GatewayMessage.SuspendRejected(attemptId, suspend.key(),
+          NO_ANSWER + "; the run may or may not be waiting"));
+    }
+  }
+
   private void answerMetadata(String attemptId, AttemptCall.UpdateMetadata update, Object result, Throwable failure) {
-    if (canceled.containsKey(attemptId)) return; // the worker was told the attempt is over
+    if (ended.containsKey(attemptId)) return; // the worker was told the attempt is over
     if (failure == null) {
       send(new GatewayMessage.MetadataUpdated(attemptId, update.requestId(),
           WorkerProtocol.metadata(((RunState) result).metadataJson())));

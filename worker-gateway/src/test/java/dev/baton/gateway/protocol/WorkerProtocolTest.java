@@ -15,6 +15,10 @@ import dev.baton.engine.environment.Environment;
 import dev.baton.engine.run.MetadataOperation;
 import dev.baton.engine.run.RetryPolicy;
 import dev.baton.engine.run.RunError;
+import dev.baton.engine.run.RunService;
+import dev.baton.engine.run.StepResult;
+import dev.baton.engine.run.TriggerRequest;
+import dev.baton.engine.run.Wait;
 import dev.baton.engine.task.TaskDefinition;
 import java.time.Instant;
 import java.util.List;
@@ -183,5 +187,131 @@ class WorkerProtocolTest {
             WorkerProtocol.metadata(null)))));
     assertEquals(JSON.readTree("{\"type\":\"metadataRejected\",\"attemptId\":\"att_1\",\"reason\":\"too large\"}"),
         JSON.readTree(WorkerProtocol.encode(new GatewayMessage.MetadataRejected("att_1", null, "too large"))));
+  }
+
+  // ---------------------------------------------------------------- durable execution
+
+  @Test
+  void readsStepsAndStoresAMissingOutputAsNull() throws Exception {
+    var step = (WorkerMessage.Step) WorkerProtocol.decode(
+        "{\"type\":\"step\",\"attemptId\":\"att_1\",\"key\":\"charge#2\",\"output\":{\"id\":7}}");
+    assertEquals("charge#2", step.key());
+    assertEquals(StepResult.success("{\"id\":7}"), WorkerProtocol.stepResult(step));
+    assertEquals(StepResult.success("null"), WorkerProtocol.stepResult((WorkerMessage.Step) WorkerProtocol.decode(
+        "{\"type\":\"step\",\"attemptId\":\"att_1\",\"key\":\"k\"}")));
+    for (String bad : List.of("{\"type\":\"step\",\"attemptId\":\"att_1\"}",
+        "{\"type\":\"step\",\"attemptId\":\"att_1\",\"key\":\" \"}",
+        "{\"type\":\"step\",\"attemptId\":\"att_1\",\"key\":\"" + "k".repeat(257) + "\"}",
+        "{\"type\":\"step\",\"key\":\"k\"}")) {
+      assertThrows(ProtocolException.class, () -> WorkerProtocol.decode(bad), bad);
+    }
+  }
+
+  @Test
+  void readsTheThreeKindsOfWait() throws Exception {
+    assertEquals(Wait.duration("wait#1", Instant.parse("2026-11-28T01:00:00Z")), waitOf("""
+        {"type":"duration","until":"2026-11-28T01:00:00Z"}""", "wait#1", false));
+    assertEquals(Wait.duration("wait#2", Instant.parse("2026-11-28T01:00:00Z")), waitOf("""
+        {"type":"duration","until":"2026-11-28T03:00:00+02:00"}""", "wait#2", false));
+    assertEquals(Wait.token("token#1", "waitpoint_1"), waitOf("""
+        {"type":"token","tokenId":"waitpoint_1","extra":1}""", "token#1", false));
+
+    Wait one = waitOf("""
+        {"type":"runs","items":[{"task":"hello-world","payload":{"name":"Ada"}}]}""", "runs#1", false);
+    assertEquals(Wait.runs("runs#1", List.of(TriggerRequest.of("hello-world", "{\"name\":\"Ada\"}")), null), one);
+
+    Wait batch = waitOf("""
+        {"type":"runs","batch":true,"items":[
+          {"task":"a"},
+          {"task":"b","payload":[1],"payloadType":"application/x-test","options":{"queue":"q","concurrencyKey":"u1",
+           "tags":["t1","t2"],"maxAttempts":5,"maxDuration":60,"metadata":{"m":1}}},
+          {"task":"c","options":{"tags":"solo"}}]}""", "runs#2", true);
+    assertEquals(RunService.batchIdOf("run_1", "runs#2"), batch.batchId());
+    assertEquals(List.of(
+            new TriggerRequest("a", null, null, List.of(), null, null, null, true, null, null, 0, null, null, null, null),
+            new TriggerRequest("b", "[1]", "application/x-test", List.of("t1", "t2"), "{\"m\":1}", null, 5, true, "q",
+                "u1", 0, null, null, 60, null),
+            new TriggerRequest("c", null, null, List.of("solo"), null, null, null, true, null, null, 0, null, null, null,
+                null)),
+        batch.children());
+  }
+
+  @Test
+  void refusesInvalidWaitsWithoutAProtocolError() throws Exception {
+    String item = "{\"task\":\"t\"}";
+    String tooMany = "[" + String.join(",", java.util.Collections.nCopies(1001, item)) + "]";
+    for (String wait : List.of("null", "[]", "{}", "{\"type\":\"sleep\"}", "{\"type\":7}",
+        "{\"type\":\"duration\"}", "{\"type\":\"duration\",\"until\":\"tomorrow\"}",
+        "{\"type\":\"duration\",\"until\":1700000000000}",
+        "{\"type\":\"token\"}", "{\"type\":\"token\",\"tokenId\":\" \"}",
+        "{\"type\":\"runs\"}", "{\"type\":\"runs\",\"items\":[]}", "{\"type\":\"runs\",\"items\":{}}",
+        "{\"type\":\"runs\",\"batch\":true,\"items\":" + tooMany + "}",
+        "{\"type\":\"runs\",\"items\":[" + item + "," + item + "]}",
+        "{\"type\":\"runs\",\"batch\":\"yes\",\"items\":[" + item + "]}",
+        "{\"type\":\"runs\",\"items\":[7]}", "{\"type\":\"runs\",\"items\":[{}]}",
+        "{\"type\":\"runs\",\"items\":[{\"task\":\"bad id!\"}]}",
+        "{\"type\":\"runs\",\"items\":[{\"task\":\"t\",\"options\":[]}]}",
+        "{\"type\":\"runs\",\"items\":[{\"task\":\"t\",\"options\":{\"maxAttempts\":0}}]}",
+        "{\"type\":\"runs\",\"items\":[{\"task\":\"t\",\"options\":{\"maxDuration\":1.5}}]}",
+        "{\"type\":\"runs\",\"items\":[{\"task\":\"t\",\"options\":{\"tags\":[1]}}]}",
+        "{\"type\":\"runs\",\"items\":[{\"task\":\"t\",\"options\":{\"metadata\":[1]}}]}",
+        "{\"type\":\"runs\",\"items\":[{\"task\":\"t\",\"options\":{\"queue\":5}}]}")) {
+      var suspend = suspend("\"k\"", wait);
+      assertThrows(WorkerProtocol.InvalidWaitException.class, () -> WorkerProtocol.waitOf(suspend, "run_1", false),
+          wait);
+    }
+    String duration = "{\"type\":\"duration\",\"until\":\"2026-11-28T01:00:00Z\"}";
+    for (String key : List.of("null", "7", "{}", "\"\"", "\"" + "k".repeat(257) + "\"")) {
+      var suspend = suspend(key, duration);
+      assertNull(WorkerProtocol.suspendKey(suspend), key);
+      assertThrows(WorkerProtocol.InvalidWaitException.class, () -> WorkerProtocol.waitOf(suspend, "run_1", false),
+          key);
+    }
+    var missingKey = (WorkerMessage.Suspend) WorkerProtocol.decode(
+        "{\"type\":\"suspend\",\"attemptId\":\"att_1\",\"wait\":" + duration + "}");
+    assertThrows(WorkerProtocol.InvalidWaitException.class, () -> WorkerProtocol.waitOf(missingKey, "run_1", false));
+    assertThrows(ProtocolException.class, () -> WorkerProtocol.decode("{\"type\":\"suspend\",\"key\":\"k\"}"));
+  }
+
+  @Test
+  void writesMemoizedStepsIntoExecute() throws Exception {
+    var steps = new java.util.LinkedHashMap<String, StepResult>();
+    steps.put("charge", StepResult.success("{\"id\":7}"));
+    steps.put("nothing", StepResult.success("null"));
+    steps.put("absent", StepResult.success(null));
+    steps.put("token#1", StepResult.failure(new RunError("TRIGGER_WAITPOINT_TIMEOUT", "timed out", null)));
+    steps.put("runs#1", StepResult.success("[{\"ok\":false,\"id\":\"run_2\",\"error\":{\"name\":\"E\",\"message\":\"m\"}}]"));
+    steps.put("boom", StepResult.failure(new RunError(null, "m", "at x")));
+    var execute = new WorkerChannel.Execute("run_1", "att_1", 1, "t", "task/t", "env_p_dev", null, null, List.of(),
+        null, null, 3, Instant.parse("2026-11-28T01:00:00Z"), false, null, steps);
+    JsonNode json = JSON.readTree(WorkerProtocol.encode(
+        WorkerProtocol.execute(execute, new Environment("env_p_dev", "proj_p", "p", "dev"))));
+    assertEquals(JSON.readTree("""
+        {"charge":{"output":{"id":7}},"nothing":{"output":null},"absent":{"output":null},
+         "token#1":{"error":{"name":"TRIGGER_WAITPOINT_TIMEOUT","message":"timed out"}},
+         "runs#1":{"output":[{"ok":false,"id":"run_2","error":{"name":"E","message":"m"}}]},
+         "boom":{"error":{"message":"m","stackTrace":"at x"}}}"""), json.get("steps"));
+  }
+
+  @Test
+  void writesTheDurableExecutionAnswers() throws Exception {
+    assertEquals(JSON.readTree("{\"type\":\"stepRecorded\",\"attemptId\":\"att_1\",\"key\":\"charge\"}"),
+        JSON.readTree(WorkerProtocol.encode(new GatewayMessage.StepRecorded("att_1", "charge"))));
+    assertEquals(JSON.readTree("{\"type\":\"suspended\",\"attemptId\":\"att_1\",\"key\":\"wait#1\"}"),
+        JSON.readTree(WorkerProtocol.encode(new GatewayMessage.Suspended("att_1", "wait#1"))));
+    assertEquals(JSON.readTree(
+            "{\"type\":\"suspendRejected\",\"attemptId\":\"att_1\",\"key\":\"wait#1\",\"reason\":\"invalid wait: x\"}"),
+        JSON.readTree(WorkerProtocol.encode(new GatewayMessage.SuspendRejected("att_1", "wait#1", "invalid wait: x"))));
+    assertEquals(JSON.readTree("{\"type\":\"suspendRejected\",\"attemptId\":\"att_1\",\"reason\":\"no key\"}"),
+        JSON.readTree(WorkerProtocol.encode(new GatewayMessage.SuspendRejected("att_1", null, "no key"))));
+  }
+
+  private static Wait waitOf(String waitJson, String key, boolean test) throws Exception {
+    return WorkerProtocol.waitOf(suspend("\"" + key + "\"", waitJson), "run_1", test);
+  }
+
+  private static WorkerMessage.Suspend suspend(String keyJson, String waitJson) throws Exception {
+    return (WorkerMessage.Suspend) WorkerProtocol.decode(
+        "{\"type\":\"suspend\",\"attemptId\":\"att_1\",\"key\":" + keyJson + ",\"wait\":" + waitJson + "}");
   }
 }
