@@ -13,6 +13,7 @@ import dev.baton.api.errors.ErrorHandling;
 import dev.baton.api.projections.ProjectionRoutes;
 import dev.baton.api.runs.RunListRoutes;
 import dev.baton.api.runs.RunRoutes;
+import dev.baton.api.schedules.ScheduleRoutes;
 import dev.baton.engine.Engine;
 import dev.baton.engine.environment.EnvironmentDirectory;
 import dev.baton.engine.storage.Database;
@@ -32,6 +33,7 @@ public final class HttpApi {
   private final RunRoutes runs;
   private final RunListRoutes runList;
   private final ProjectionRoutes projections;
+  private final ScheduleRoutes schedules;
 
   public HttpApi(ActorSystem<?> system, Engine engine, EnvironmentDirectory directory, Database database) {
     this.settings = HttpSettings.fromConfig(system.settings().config());
@@ -40,6 +42,7 @@ public final class HttpApi {
     this.runList = new RunListRoutes(RunList.create(system, database, Clock.systemUTC()), authentication, settings);
     this.projections = new ProjectionRoutes(ProjectionLag.create(system, database, Clock.systemUTC()),
         authentication);
+    this.schedules = new ScheduleRoutes(system, engine, database, authentication, settings);
   }
 
   public HttpSettings settings() {
@@ -51,6 +54,6 @@ public final class HttpApi {
         request -> ErrorHandling.errorResponse(StatusCodes.SERVICE_UNAVAILABLE, "The request timed out, please retry"),
         () -> handleExceptions(ErrorHandling.exceptionHandler(), () ->
             handleRejections(ErrorHandling.rejectionHandler(),
-                () -> concat(runList.routes(), runs.routes(), projections.routes()))));
+                () -> concat(runList.routes(), runs.routes(), projections.routes(), schedules.routes()))));
   }
 }
