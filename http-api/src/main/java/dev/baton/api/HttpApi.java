@@ -9,6 +9,8 @@ import akka.actor.typed.ActorSystem;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
 import dev.baton.api.auth.Authentication;
+import dev.baton.api.batches.BatchHttpSettings;
+import dev.baton.api.batches.BatchRoutes;
 import dev.baton.api.errors.ErrorHandling;
 import dev.baton.api.projections.ProjectionRoutes;
 import dev.baton.api.runs.RunListRoutes;
@@ -33,6 +35,7 @@ public final class HttpApi {
   private final RunRoutes runs;
   private final RunListRoutes runList;
   private final ProjectionRoutes projections;
+  private final BatchRoutes batches;
   private final ScheduleRoutes schedules;
 
   public HttpApi(ActorSystem<?> system, Engine engine, EnvironmentDirectory directory, Database database) {
@@ -42,6 +45,8 @@ public final class HttpApi {
     this.runList = new RunListRoutes(RunList.create(system, database, Clock.systemUTC()), authentication, settings);
     this.projections = new ProjectionRoutes(ProjectionLag.create(system, database, Clock.systemUTC()),
         authentication);
+    this.batches = new BatchRoutes(engine, authentication, settings,
+        BatchHttpSettings.fromConfig(system.settings().config()));
     this.schedules = new ScheduleRoutes(system, engine, database, authentication, settings);
   }
 
@@ -54,6 +59,7 @@ public final class HttpApi {
         request -> ErrorHandling.errorResponse(StatusCodes.SERVICE_UNAVAILABLE, "The request timed out, please retry"),
         () -> handleExceptions(ErrorHandling.exceptionHandler(), () ->
             handleRejections(ErrorHandling.rejectionHandler(),
-                () -> concat(runList.routes(), runs.routes(), projections.routes(), schedules.routes()))));
+                () -> concat(runList.routes(), runs.routes(), projections.routes(), batches.routes(),
+                    schedules.routes()))));
   }
 }

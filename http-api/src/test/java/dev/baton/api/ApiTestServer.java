@@ -172,6 +172,13 @@ public final class ApiTestServer implements AutoCloseable {
         .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body))).build());
   }
 
+  /** A POST of {@code contentType} without a Content-Length: the JDK client streams it chunked. */
+  public HttpResponse<String> postChunked(String path, String secretKey, String contentType, byte[] body)
+      throws Exception {
+    return send(request(path, secretKey).header("Content-Type", contentType)
+        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body))).build());
+  }
+
   public HttpResponse<String> send(String method, String path, Map<String, String> headers, String body)
       throws Exception {
     HttpRequest.Builder builder = request(path, null).method(method,
