@@ -48,6 +48,25 @@ final class ApiJson {
         return body;
     }
 
+    /** One NDJSON line of a batch's items: {@code {index, task, payload, options?}}. */
+    static ObjectNode batchItemLine(int index, BatchItem item) {
+        ObjectNode line = Json.mapper().createObjectNode().put("index", index).put("task", item.taskId());
+        line.setAll(triggerBody(item.payload(), item.options()));
+        return line;
+    }
+
+    static Batch batch(JsonNode json) {
+        List<String> runIds = new ArrayList<>();
+        json.path("runs").forEach(run -> runIds.add(run.asText()));
+        List<Batch.ItemError> errors = new ArrayList<>();
+        JsonNode processing = json.path("processing");
+        processing.path("errors").forEach(error -> errors.add(new Batch.ItemError(error.path("index").asInt(),
+                Json.text(error, "taskIdentifier"), Json.text(error, "error"))));
+        return new Batch(Json.text(json, "id"), Json.text(json, "status"), Json.text(json, "idempotencyKey"),
+                Json.instant(json.get("createdAt")), Json.instant(json.get("updatedAt")),
+                Json.instant(processing.get("completedAt")), json.path("runCount").asInt(), runIds, errors);
+    }
+
     static TriggerResult triggerResult(JsonNode json) {
         return new TriggerResult(Json.text(json, "id"), json.path("isCached").asBoolean(false));
     }

@@ -20,7 +20,7 @@ import java.util.Objects;
 import java.util.UUID;
 
 /**
- * Triggers runs, reads them back and manages them (cancel, replay, reschedule, tags, metadata,
+ * Triggers runs (one at a time or in batches), reads them back and manages them (cancel, replay, reschedule, tags, metadata,
  * idempotency keys) over Baton's HTTP API (Trigger.dev-compatible), with an environment's secret key. Thread-safe; build one per application and share it.
  *
  * <pre>{@code
@@ -79,6 +79,61 @@ public final class BatonClient {
                 .POST(HttpRequest.BodyPublishers.ofString(body))
                 .build();
         return ApiJson.triggerResult(send(request));
+    }
+
+    /**
+     * Triggers one run per item, of any tasks, as one batch (Trigger.dev's two-phase batch API:
+     * {@code POST /api/v3/batches}, then the items as NDJSON). Every run exists when this returns.
+     * Retries are safe: the create carries a request key and the items are deduplicated by index.
+     *
+     * @param items 1 to 1,000 items
+     */
+    public BatchTriggerResult batchTrigger(List<BatchItem> items) {
+        return batchTrigger(items, null);
+    }
+
+    /**
+     * {@link #batchTrigger(List)} under a batch idempotency key: while the key holds, the same batch is
+     * returned ({@code isCached}) and its items are not sent again.
+     */
+    public BatchTriggerResult batchTrigger(List<BatchItem> items, String idempotencyKey) {
+        Objects.requireNonNull(items, "items");
+        if (items.isEmpty()) {
+            throw new IllegalArgumentException("a batch needs at least one item");
+        }
+        ObjectNode create = Json.mapper().createObjectNode().put("runCount", items.size());
+        if (idempotencyKey != null) {
+            create.put("idempotencyKey", idempotencyKey);
+        }
+        JsonNode created = send(request("/api/v3/batches")
+                .header("Content-Type", "application/json")
+                .header("x-trigger-request-idempotency-key", UUID.randomUUID().toString())
+                .POST(HttpRequest.BodyPublishers.ofString(write(create)))
+                .build());
+        String batchId = Json.text(created, "id");
+        int runCount = created.path("runCount").asInt(items.size());
+        if (created.path("isCached").asBoolean(false)) {
+            return new BatchTriggerResult(batchId, runCount, true);
+        }
+        StringBuilder lines = new StringBuilder();
+        for (int index = 0; index < items.size(); index++) {
+            lines.append(write(ApiJson.batchItemLine(index, items.get(index)))).append('\n');
+        }
+        JsonNode added = send(request("/api/v3/batches/" + pathSegment(batchId) + "/items")
+                .header("Content-Type", "application/x-ndjson")
+                .POST(HttpRequest.BodyPublishers.ofString(lines.toString()))
+                .build());
+        if (!added.path("sealed").asBoolean(false)) {
+            throw new BatonException("batch " + batchId + " was not sealed after sending its " + items.size()
+                    + " items: " + added);
+        }
+        return new BatchTriggerResult(batchId, runCount, false);
+    }
+
+    /** The batch: its status and its runs ({@code GET /api/v2/batches/{id}}). */
+    public Batch retrieveBatch(String batchId) {
+        Objects.requireNonNull(batchId, "batchId");
+        return ApiJson.batch(send(request("/api/v2/batches/" + pathSegment(batchId)).GET().build()));
     }
 
     /** The run's current state. */
