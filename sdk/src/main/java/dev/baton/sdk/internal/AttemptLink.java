@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.baton.sdk.task.MetadataOperation;
 import dev.baton.sdk.task.TaskCancelledException;
 
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What a {@code TaskContext} needs from whatever runs its attempt: the worker's session, or
@@ -27,7 +29,37 @@ public interface AttemptLink {
      */
     JsonNode updateMetadata(List<MetadataOperation> operations);
 
-    /** A link to nothing: never cancelled, and metadata updates are applied in memory. */
+    /** The memoized results of the run's durable calls, by key, as the execution was sent with them. */
+    Map<String, Memoized> memoized();
+
+    /**
+     * Records a step's output under {@code key} and returns once the server has it.
+     *
+     * @throws TaskCancelledException when the attempt is, or becomes, over
+     * @throws dev.baton.sdk.task.DurableCallException when the server did not answer in time
+     */
+    void recordStep(String key, JsonNode output);
+
+    /**
+     * Suspends the run until {@code wait} (a wire shape of {@link WorkerMessages}) is over. Never
+     * returns normally: once the server has suspended the run it throws {@link Suspension}.
+     *
+     * @throws dev.baton.sdk.task.DurableCallException when the server refused the wait or did not answer
+     * @throws TaskCancelledException when the attempt is, or becomes, over
+     * @throws UnsupportedOperationException when nothing can suspend ({@link #canSuspend()} is false)
+     */
+    void suspend(String key, JsonNode wait);
+
+    /** False for a link to nothing: no run to suspend, so waits sleep and child runs or tokens are unavailable. */
+    boolean canSuspend();
+
+    /** Waits shorter than this sleep in the worker instead of suspending the run. */
+    Duration shortWaitThreshold();
+
+    /**
+     * A link to nothing: never cancelled, metadata updates are applied in memory, steps run inline
+     * and are not recorded, waits sleep, and nothing can suspend.
+     */
     static AttemptLink detached(JsonNode initialMetadata) {
         return new AttemptLink() {
             private JsonNode metadata = MetadataOps.normalize(initialMetadata);
@@ -46,6 +78,31 @@ public interface AttemptLink {
             public synchronized JsonNode updateMetadata(List<MetadataOperation> operations) {
                 metadata = MetadataOps.apply(metadata, operations);
                 return metadata;
+            }
+
+            @Override
+            public Map<String, Memoized> memoized() {
+                return Map.of();
+            }
+
+            @Override
+            public void recordStep(String key, JsonNode output) {
+                // nothing to record to: the step ran inline
+            }
+
+            @Override
+            public void suspend(String key, JsonNode wait) {
+                throw new UnsupportedOperationException("a detached TaskContext cannot suspend");
+            }
+
+            @Override
+            public boolean canSuspend() {
+                return false;
+            }
+
+            @Override
+            public Duration shortWaitThreshold() {
+                return Duration.ofSeconds(Long.MAX_VALUE, 999_999_999); // every wait is short
             }
         };
     }

@@ -1,12 +1,15 @@
 package dev.baton.sdk.internal;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
+import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 
@@ -55,5 +58,23 @@ public final class Json {
     public static JsonNode valueOrNull(JsonNode node, String field) {
         JsonNode value = node.path(field);
         return value.isNull() || value.isMissingNode() ? null : value;
+    }
+
+    /**
+     * Decodes a JSON value into {@code type} (JSON null into null).
+     *
+     * @throws IllegalArgumentException naming {@code what} when the value does not fit the type
+     */
+    public static <T> T decode(JsonNode value, JavaType type, String what) {
+        if (value == null || value.isNull() || value.isMissingNode()) {
+            return null;
+        }
+        try {
+            return MAPPER.readerFor(type).readValue(value);
+        } catch (IOException e) {
+            String reason = e instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : e.getMessage();
+            String typeName = type.containedTypeCount() == 0 ? type.getRawClass().getSimpleName() : type.toCanonical();
+            throw new IllegalArgumentException(what + " cannot be read as " + typeName + ": " + reason, e);
+        }
     }
 }

@@ -1,18 +1,25 @@
 package dev.baton.sdk.internal;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.sdk.task.ChildItem;
+import dev.baton.sdk.task.ChildOptions;
 import dev.baton.sdk.task.MetadataOperation;
 import dev.baton.sdk.task.RetryPolicy;
 import dev.baton.sdk.task.Task;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -26,6 +33,9 @@ public final class WorkerMessages {
 
     private static final ObjectWriter OUTBOUND_WRITER = Json.mapper().writerFor(Outbound.class);
 
+    /** The gateway's default limit on one message ({@code baton.gateway.max-message-size}), in characters. */
+    public static final int MAX_MESSAGE_CHARS = 192 * 1024;
+
     private WorkerMessages() {
     }
 
@@ -38,7 +48,9 @@ public final class WorkerMessages {
             @JsonSubTypes.Type(value = Heartbeat.class, name = "heartbeat"),
             @JsonSubTypes.Type(value = Completed.class, name = "completed"),
             @JsonSubTypes.Type(value = Failed.class, name = "failed"),
-            @JsonSubTypes.Type(value = Metadata.class, name = "metadata")})
+            @JsonSubTypes.Type(value = Metadata.class, name = "metadata"),
+            @JsonSubTypes.Type(value = Step.class, name = "step"),
+            @JsonSubTypes.Type(value = Suspend.class, name = "suspend")})
     public sealed interface Outbound {
     }
 
@@ -68,6 +80,92 @@ public final class WorkerMessages {
             return new Metadata(attemptId, requestId, operations.stream()
                     .map(op -> new OperationBody(op.type().wireName(), op.key(), op.value()))
                     .toList());
+        }
+    }
+
+    /** A step's result, to be memoized under {@code key}; {@code output} is always written (JSON null for none). */
+    public record Step(String attemptId, String key, JsonNode output) implements Outbound {
+        public Step {
+            output = output == null ? NullNode.getInstance() : output;
+        }
+    }
+
+    /**
+     * Suspends the run until the wait ({@link #durationWait}, {@link #tokenWait}, {@link #runsWait}) is
+     * over; the wire field is {@code wait}.
+     */
+    public record Suspend(String attemptId, String key, @JsonProperty("wait") JsonNode waitSpec) implements Outbound {
+    }
+
+    /** {@code {type: "duration", until}}. */
+    public static JsonNode durationWait(Instant until) {
+        return Json.mapper().createObjectNode().put("type", "duration").put("until", until.toString());
+    }
+
+    /** {@code {type: "token", tokenId}}. */
+    public static JsonNode tokenWait(String tokenId) {
+        return Json.mapper().createObjectNode().put("type", "token").put("tokenId", tokenId);
+    }
+
+    /**
+     * {@code {type: "runs", batch, items: [{task, payload?, options?}]}}.
+     *
+     * @throws IllegalArgumentException when a payload or metadata cannot be written as JSON, or metadata is not an object
+     */
+    public static JsonNode runsWait(boolean batch, List<ChildItem> items) {
+        ObjectNode wait = Json.mapper().createObjectNode().put("type", "runs").put("batch", batch);
+        ArrayNode wireItems = wait.putArray("items");
+        for (ChildItem item : items) {
+            ObjectNode wireItem = wireItems.addObject().put("task", item.taskId());
+            if (item.payload() != null) {
+                wireItem.set("payload", toJson(item.payload(), "payload of a " + item.taskId() + " child"));
+            }
+            ObjectNode options = childOptions(item.options());
+            if (options != null) {
+                wireItem.set("options", options);
+            }
+        }
+        return wait;
+    }
+
+    private static ObjectNode childOptions(ChildOptions options) {
+        if (options == null) {
+            return null;
+        }
+        ObjectNode wire = Json.mapper().createObjectNode();
+        if (options.queue() != null) {
+            wire.put("queue", options.queue());
+        }
+        if (options.concurrencyKey() != null) {
+            wire.put("concurrencyKey", options.concurrencyKey());
+        }
+        if (options.tags() != null) {
+            ArrayNode tags = wire.putArray("tags");
+            options.tags().forEach(tags::add);
+        }
+        if (options.maxAttempts() != null) {
+            wire.put("maxAttempts", options.maxAttempts());
+        }
+        if (options.maxDuration() != null) {
+            Duration d = options.maxDuration();
+            long seconds = d.getSeconds() + (d.getNano() > 0 ? 1 : 0);
+            wire.put("maxDuration", (int) Math.min(Integer.MAX_VALUE, seconds)); // the protocol's field is an int
+        }
+        if (options.metadata() != null) {
+            JsonNode metadata = toJson(options.metadata(), "child metadata");
+            if (!metadata.isObject()) {
+                throw new IllegalArgumentException("child metadata must be an object (a Map, a record, …)");
+            }
+            wire.set("metadata", metadata);
+        }
+        return wire.isEmpty() ? null : wire;
+    }
+
+    private static JsonNode toJson(Object value, String what) {
+        try {
+            return Json.mapper().valueToTree(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(what + " cannot be written as JSON: " + e.getMessage(), e);
         }
     }
 
@@ -132,9 +230,12 @@ public final class WorkerMessages {
             implements Inbound {
     }
 
-    /** {@code payload} is null when the run has none; {@code context} is kept as JSON (see the protocol doc). */
+    /**
+     * {@code payload} is null when the run has none; {@code context} is kept as JSON (see the protocol
+     * doc); {@code steps} holds the run's memoized results (see {@link Memoized#fromWire}), null when none.
+     */
     public record Execute(String runId, String attemptId, int attemptNumber, String taskId, JsonNode payload,
-                          String payloadType, JsonNode context) implements Inbound {
+                          String payloadType, JsonNode context, JsonNode steps) implements Inbound {
     }
 
     public record Rejected(String attemptId, String reason) implements Inbound {
@@ -153,6 +254,18 @@ public final class WorkerMessages {
 
     /** A metadata message was refused; nothing was applied and the attempt goes on. */
     public record MetadataRejected(String attemptId, String requestId, String reason) implements Inbound {
+    }
+
+    /** A step's result was memoized. */
+    public record StepRecorded(String attemptId, String key) implements Inbound {
+    }
+
+    /** The run is suspended on the wait: the attempt is over for this worker, its slot free. */
+    public record Suspended(String attemptId, String key) implements Inbound {
+    }
+
+    /** A suspension was refused; the attempt goes on. */
+    public record SuspendRejected(String attemptId, String key, String reason) implements Inbound {
     }
 
     /** A message type this SDK does not know; ignored, so the gateway can add types. */
@@ -188,6 +301,9 @@ public final class WorkerMessages {
                 case "cancel" -> Json.mapper().treeToValue(json, Cancel.class);
                 case "metadataUpdated" -> Json.mapper().treeToValue(json, MetadataUpdated.class);
                 case "metadataRejected" -> Json.mapper().treeToValue(json, MetadataRejected.class);
+                case "stepRecorded" -> Json.mapper().treeToValue(json, StepRecorded.class);
+                case "suspended" -> Json.mapper().treeToValue(json, Suspended.class);
+                case "suspendRejected" -> Json.mapper().treeToValue(json, SuspendRejected.class);
                 default -> new Unknown(type);
             };
         } catch (JsonProcessingException e) {

@@ -1,18 +1,63 @@
 package dev.baton.sdk.task;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.baton.sdk.internal.AttemptLink;
+import dev.baton.sdk.internal.Json;
+import dev.baton.sdk.internal.Memoized;
+import dev.baton.sdk.internal.WorkerMessages;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.function.UnaryOperator;
 
 /**
  * What a handler knows about the attempt it is running, and what it can do about its run while
- * it runs: read and update the run's metadata, and find out whether it should stop.
+ * it runs: make its progress durable (steps, waits, child runs, waitpoint tokens), read and update
+ * the run's metadata, and find out whether it should stop.
+ *
+ * <p><b>Durable execution.</b> A run's handler may be executed several times: after a retry,
+ * after its worker was lost, and every time the run resumes from a wait. What it did before
+ * survives in the run's journal:
+ * <ul>
+ *   <li>{@link #step} runs its body once: the first successful result is recorded on the server
+ *       (before {@code step} returns) and every later execution of the run gets that result back
+ *       (decoded from JSON) without running the body again. A body that throws records nothing.</li>
+ *   <li>{@link #waitFor}/{@link #waitUntil} shorter than the worker's short-wait threshold (5 s by
+ *       default) sleep in the worker. Longer ones <em>suspend</em> the run: the handler ends at once
+ *       (its thread is freed; nothing is reported), the run waits on the server holding no worker
+ *       slot and no concurrency slot, and when the time has come the handler is executed again from
+ *       the top: its steps return their recorded results and the wait returns at once.</li>
+ *   <li>{@link #triggerAndWait}, {@link #batchTriggerAndWait} and {@link #waitForToken} suspend the
+ *       run the same way until the child runs have finished or the token was completed (or timed
+ *       out), and then return their outcome. A re-executed parent never triggers its children again.</li>
+ * </ul>
+ * A suspension ends the handler by throwing an internal {@link Error}: a {@code catch (Exception e)}
+ * lets it through, and task code must not catch {@code Throwable} or {@code Error} around these calls.
+ *
+ * <p><b>Determinism.</b> Recorded results are found by key, so the handler must make its durable
+ * calls in the same order on every execution of the run: decide what to do from the payload and
+ * from the results of earlier durable calls, not from the clock, random numbers or outside state
+ * read outside a step (read them inside a step). A step's key is its name; a name used again in
+ * one execution gets an index ({@code charge}, {@code charge#2}, …). Waits, child runs and tokens
+ * are numbered per kind in call order ({@code wait#1}, {@code runs#1}, {@code token#1}; every
+ * {@code waitFor}/{@code waitUntil} takes a number, short or not). Step names may not contain
+ * {@code #} nor be {@code wait}, {@code runs} or {@code token}. When a recorded result does not fit
+ * the call that finds it (the code changed between executions) the call throws
+ * {@link NonDeterminismException}, which fails the run without retry. Durable calls may not be
+ * made inside a step's body. Calls from several threads are allowed as long as their order does
+ * not matter (distinct step names).
  *
  * <p><b>Cancellation.</b> When the server cancels the run (or it exceeds its maxDuration), fences
  * the attempt, or the worker loses its connection, the handler's thread is interrupted and
@@ -28,9 +73,22 @@ import java.util.Optional;
  * not answered in time, and {@link TaskCancelledException} when the attempt is over.
  *
  * <p>Tests can build a context with the public constructor to call a handler directly; such a
- * context is never cancelled and applies metadata updates in memory.
+ * context is never cancelled, applies metadata updates in memory, runs steps inline (recording
+ * nothing), sleeps for every wait, and refuses child runs and tokens.
  */
 public final class TaskContext {
+
+    /** The most child runs one {@link #batchTriggerAndWait} may start. */
+    public static final int MAX_BATCH_ITEMS = 1000;
+    /** The longest step name. */
+    public static final int MAX_STEP_NAME_LENGTH = 200;
+
+    private static final String WAIT = "wait";
+    private static final String RUNS = "runs";
+    private static final String TOKEN = "token";
+    private static final Set<String> RESERVED_NAMES = Set.of(WAIT, RUNS, TOKEN);
+    /** True on a thread running a step's body: durable calls may not nest. */
+    private static final ThreadLocal<Boolean> IN_STEP = ThreadLocal.withInitial(() -> false);
 
     private final String runId;
     private final String attemptId;
@@ -42,6 +100,9 @@ public final class TaskContext {
     private final boolean isTest;
     private final Duration maxDuration;
     private final AttemptLink link;
+    /** How often each step name and each kind of durable call was used in this execution. Guarded by {@code this}. */
+    private final Map<String, Integer> stepNames = new HashMap<>();
+    private final Map<String, Integer> durableCalls = new HashMap<>();
 
     /**
      * A context attached to nothing, for calling a handler directly (tests): never cancelled,
@@ -55,7 +116,7 @@ public final class TaskContext {
                 AttemptLink.detached(metadata));
     }
 
-    /** The worker's constructor; {@link AttemptLink} is internal to the SDK. */
+    /** The worker's constructor (and tests' for a fake link); {@link AttemptLink} is internal to the SDK. */
     public TaskContext(String runId, String attemptId, int attemptNumber, String taskId, List<String> tags,
                        String environmentId, String queueName, boolean isTest, Duration maxDuration,
                        AttemptLink link) {
@@ -136,6 +197,270 @@ public final class TaskContext {
         if (reason != null) {
             throw new TaskCancelledException(reason);
         }
+    }
+
+    // ---- durable execution ----
+
+    /**
+     * Runs {@code body} once per run: the first time, runs it, records its result (written as JSON)
+     * on the server and returns it; on every later execution of the run, returns the recorded result
+     * decoded into {@code type} without running {@code body}. Exceptions from {@code body}
+     * propagate and record nothing, so the body runs again on the next execution.
+     *
+     * @param name the step's name, unique in the handler (see the class comment for keys)
+     * @throws NonDeterminismException when the run recorded something under this step's key that is not a step's result
+     * @throws DurableCallException when the server did not confirm the record in time
+     * @throws TaskCancelledException when the attempt is over
+     */
+    public <T> T step(String name, Class<T> type, Callable<T> body) throws Exception {
+        Objects.requireNonNull(type, "type");
+        return step(name, Json.mapper().constructType(type), body);
+    }
+
+    /** Like {@link #step(String, Class, Callable)}, for generic results such as {@code List<String>}. */
+    public <T> T step(String name, TypeReference<T> type, Callable<T> body) throws Exception {
+        Objects.requireNonNull(type, "type");
+        return step(name, Json.mapper().constructType(type), body);
+    }
+
+    private <T> T step(String name, JavaType type, Callable<T> body) throws Exception {
+        checkStepName(name);
+        Objects.requireNonNull(body, "body");
+        requireOutsideStep("step");
+        throwIfCancelled();
+        String key = stepKey(name);
+        Memoized memo = link.memoized().get(key);
+        if (memo != null) {
+            if (!memo.ok()) {
+                throw new NonDeterminismException(key, "the run recorded an error there (" + memo.error().name()
+                        + "), which a step never records");
+            }
+            try {
+                return Json.decode(memo.output(), type, "the recorded result");
+            } catch (IllegalArgumentException e) {
+                throw new NonDeterminismException(key, e.getMessage());
+            }
+        }
+        T value;
+        IN_STEP.set(true);
+        try {
+            value = body.call();
+        } finally {
+            IN_STEP.remove();
+        }
+        JsonNode output;
+        try {
+            output = Json.mapper().valueToTree(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("the result of step '" + key + "' cannot be written as JSON: "
+                    + e.getMessage(), e);
+        }
+        link.recordStep(key, output);
+        return value;
+    }
+
+    /**
+     * Waits for {@code duration}: sleeps in the worker when it is shorter than the worker's
+     * short-wait threshold, else suspends the run until then (see the class comment). The end is
+     * computed once, on the execution that suspends; later executions return at once.
+     *
+     * @throws TaskCancelledException when the attempt is over (also while sleeping)
+     * @throws DurableCallException when the server refused or did not confirm the suspension
+     */
+    public void waitFor(Duration duration) {
+        Objects.requireNonNull(duration, "duration");
+        if (duration.isNegative()) {
+            throw new IllegalArgumentException("duration must not be negative, was " + duration);
+        }
+        await(now -> now.plus(duration));
+    }
+
+    /** Waits until {@code until}, like {@link #waitFor(Duration)}; a time in the past does not wait. */
+    public void waitUntil(Instant until) {
+        Objects.requireNonNull(until, "until");
+        await(now -> until);
+    }
+
+    private void await(UnaryOperator<Instant> untilFrom) {
+        requireOutsideStep("waitFor/waitUntil");
+        throwIfCancelled();
+        String key = durableKey(WAIT);
+        Memoized memo = link.memoized().get(key);
+        if (memo != null) {
+            if (!memo.ok() || !memo.output().has("waitedUntil")) {
+                throw new NonDeterminismException(key, "the run recorded something other than a finished wait there: "
+                        + describe(memo));
+            }
+            return;
+        }
+        Instant now = Instant.now();
+        Instant until = untilFrom.apply(now);
+        Duration remaining = Duration.between(now, until);
+        if (remaining.compareTo(link.shortWaitThreshold()) < 0) {
+            sleep(remaining);
+            return;
+        }
+        link.suspend(key, WorkerMessages.durationWait(until));
+        throw new IllegalStateException("suspend returned normally");
+    }
+
+    private void sleep(Duration duration) {
+        if (duration.isNegative() || duration.isZero()) {
+            return;
+        }
+        try {
+            Thread.sleep(duration.toMillis(), duration.toNanosPart() % 1_000_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            String reason = link.cancelReason();
+            throw new TaskCancelledException(reason != null ? reason : "interrupted");
+        }
+    }
+
+    /** Triggers a run of {@code taskId} with {@code payload} and default options, and waits until it ends. */
+    public ChildResult triggerAndWait(String taskId, Object payload) {
+        return triggerAndWait(taskId, payload, null);
+    }
+
+    /**
+     * Triggers a child run of {@code taskId} with {@code payload} (any Jackson-writable value) and
+     * {@code options} (null: defaults), suspends this run until the child has ended, and returns how
+     * it ended. The child is triggered once per run, whatever the number of executions.
+     *
+     * @throws UnsupportedOperationException on a context built by a test
+     * @throws NonDeterminismException when the run recorded something else under this call's key
+     * @throws DurableCallException when the server refused or did not confirm the suspension
+     * @throws TaskCancelledException when the attempt is over
+     */
+    public ChildResult triggerAndWait(String taskId, Object payload, ChildOptions options) {
+        return awaitRuns("triggerAndWait", false, List.of(new ChildItem(taskId, payload, options))).get(0);
+    }
+
+    /**
+     * Triggers one child run per item (at most {@value #MAX_BATCH_ITEMS}) as one batch, suspends this
+     * run until all of them have ended, and returns how each ended, in item order. The children are
+     * triggered once per run, whatever the number of executions.
+     *
+     * @throws UnsupportedOperationException on a context built by a test
+     * @throws NonDeterminismException when the run recorded something else under this call's key
+     * @throws DurableCallException when the server refused or did not confirm the suspension
+     * @throws TaskCancelledException when the attempt is over
+     */
+    public List<ChildResult> batchTriggerAndWait(List<ChildItem> items) {
+        Objects.requireNonNull(items, "items");
+        if (items.size() > MAX_BATCH_ITEMS) {
+            throw new IllegalArgumentException("at most " + MAX_BATCH_ITEMS + " items per batch, got " + items.size());
+        }
+        for (ChildItem item : items) {
+            Objects.requireNonNull(item, "item");
+        }
+        return awaitRuns("batchTriggerAndWait", true, List.copyOf(items));
+    }
+
+    private List<ChildResult> awaitRuns(String call, boolean batch, List<ChildItem> items) {
+        requireSuspendable(call);
+        requireOutsideStep(call);
+        throwIfCancelled();
+        String key = durableKey(RUNS);
+        Memoized memo = link.memoized().get(key);
+        if (memo != null) {
+            return childResults(key, memo, items.size());
+        }
+        if (items.isEmpty()) {
+            return List.of();
+        }
+        link.suspend(key, WorkerMessages.runsWait(batch, items));
+        throw new IllegalStateException("suspend returned normally");
+    }
+
+    private static List<ChildResult> childResults(String key, Memoized memo, int expected) {
+        JsonNode results = memo.output();
+        if (!memo.ok() || !results.isArray()) {
+            throw new NonDeterminismException(key, "the run recorded something other than child runs there: "
+                    + describe(memo));
+        }
+        if (results.size() != expected) {
+            throw new NonDeterminismException(key, "the run waited for " + results.size() + " child run(s) there, this call for "
+                    + expected);
+        }
+        List<ChildResult> children = new ArrayList<>(expected);
+        for (JsonNode result : results) {
+            String id = Json.text(result, "id");
+            JsonNode error = result.path("error");
+            if (result.path("ok").asBoolean(false)) {
+                children.add(new ChildResult(id, result.get("output"), null));
+            } else {
+                children.add(new ChildResult(id, null, new TaskError(Json.text(error, "name"),
+                        Json.text(error, "message"), Json.text(error, "stackTrace"))));
+            }
+        }
+        return List.copyOf(children);
+    }
+
+    /**
+     * Suspends this run until the waitpoint token {@code tokenId} is completed (over HTTP or its
+     * callback URL) or times out, and returns its outcome: the data it was completed with, or an
+     * error ({@link TokenResult#isTimeout()}). The token may have been created before the run or
+     * inside it (in a step, so that re-executions do not create another).
+     *
+     * @throws UnsupportedOperationException on a context built by a test
+     * @throws DurableCallException when the server refused or did not confirm the suspension
+     * @throws TaskCancelledException when the attempt is over
+     */
+    public TokenResult waitForToken(String tokenId) {
+        if (tokenId == null || tokenId.isBlank()) {
+            throw new IllegalArgumentException("tokenId must not be blank");
+        }
+        requireSuspendable("waitForToken");
+        requireOutsideStep("waitForToken");
+        throwIfCancelled();
+        String key = durableKey(TOKEN);
+        Memoized memo = link.memoized().get(key);
+        if (memo != null) {
+            return memo.ok() ? new TokenResult(tokenId, memo.output(), null) : new TokenResult(tokenId, null, memo.error());
+        }
+        link.suspend(key, WorkerMessages.tokenWait(tokenId));
+        throw new IllegalStateException("suspend returned normally");
+    }
+
+    private static void checkStepName(String name) {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("a step needs a name");
+        }
+        if (name.length() > MAX_STEP_NAME_LENGTH) {
+            throw new IllegalArgumentException("step names are at most " + MAX_STEP_NAME_LENGTH + " characters");
+        }
+        if (name.indexOf('#') >= 0 || RESERVED_NAMES.contains(name)) {
+            throw new IllegalArgumentException("step name '" + name + "' is reserved: names may not contain '#' "
+                    + "nor be wait, runs or token (the keys of waits, child runs and tokens)");
+        }
+    }
+
+    private synchronized String stepKey(String name) {
+        int count = stepNames.merge(name, 1, Integer::sum);
+        return count == 1 ? name : name + "#" + count;
+    }
+
+    private synchronized String durableKey(String kind) {
+        return kind + "#" + durableCalls.merge(kind, 1, Integer::sum);
+    }
+
+    private static void requireOutsideStep(String call) {
+        if (IN_STEP.get()) {
+            throw new IllegalStateException(call + " cannot be called inside a step's body");
+        }
+    }
+
+    private void requireSuspendable(String call) {
+        if (!link.canSuspend()) {
+            throw new UnsupportedOperationException(call + " needs a Baton worker: this TaskContext was built by "
+                    + "a test and is attached to no run, so it cannot start child runs or wait for tokens");
+        }
+    }
+
+    private static String describe(Memoized memo) {
+        String text = memo.ok() ? String.valueOf(memo.output()) : "error " + memo.error().name() + ": " + memo.error().message();
+        return text.length() <= 200 ? text : text.substring(0, 200) + "…";
     }
 
     // ---- metadata ----

@@ -6,12 +6,14 @@ import dev.baton.sdk.internal.AttemptLink;
 import dev.baton.sdk.internal.Json;
 import dev.baton.sdk.internal.PayloadDecodingException;
 import dev.baton.sdk.internal.Payloads;
+import dev.baton.sdk.internal.Suspension;
 import dev.baton.sdk.internal.WorkerMessages.Completed;
 import dev.baton.sdk.internal.WorkerMessages.ErrorBody;
 import dev.baton.sdk.internal.WorkerMessages.Execute;
 import dev.baton.sdk.internal.WorkerMessages.Failed;
 import dev.baton.sdk.internal.WorkerMessages.Started;
 import dev.baton.sdk.internal.WorkerMessages.Welcome;
+import dev.baton.sdk.task.NonDeterminismException;
 import dev.baton.sdk.task.Task;
 import dev.baton.sdk.task.TaskContext;
 
@@ -22,7 +24,8 @@ import java.util.List;
 /**
  * Runs one attempt on a handler thread: decode the payload, report {@code started}, run the
  * handler, report {@code completed} or {@code failed}. An attempt that is over meanwhile (canceled,
- * fenced) reports nothing: {@link Session#finish} drops its result.
+ * fenced, suspended) reports nothing: {@link Session#finish} drops its result. A handler ended by a
+ * {@link Suspension} reports nothing either: the gateway freed the slot when it suspended the run.
  */
 final class AttemptRunner<P, R> implements Runnable {
 
@@ -71,7 +74,11 @@ final class AttemptRunner<P, R> implements Runnable {
         try {
             result = task.handler().run(payload, context);
         } catch (Throwable e) { // task code's errors (even an AssertionError) fail the attempt, not the worker
-            session.finish(attempt, new Failed(attemptId, ErrorBody.of(e), true));
+            if (attempt.isSuspended()) {
+                return; // ended by its Suspension, or it failed after that: either way the attempt is over
+            }
+            // code and journal disagree: the same code fails the same way, so retrying is pointless
+            session.finish(attempt, new Failed(attemptId, ErrorBody.of(e), !(e instanceof NonDeterminismException)));
             return;
         }
 

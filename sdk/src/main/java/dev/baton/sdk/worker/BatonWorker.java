@@ -64,7 +64,7 @@ public final class BatonWorker implements AutoCloseable {
     private final Duration maxBackoff;
     private final Duration connectTimeout;
     private final Duration shutdownGracePeriod;
-    private final Duration metadataTimeout;
+    private final RunningAttempt.Settings attemptSettings;
 
     private final HttpClient http;
     /** Runs handlers; sized to the slots declared, since the gateway never sends more than that. */
@@ -90,7 +90,8 @@ public final class BatonWorker implements AutoCloseable {
         this.maxBackoff = builder.maxBackoff;
         this.connectTimeout = builder.connectTimeout;
         this.shutdownGracePeriod = builder.shutdownGracePeriod;
-        this.metadataTimeout = builder.metadataTimeout;
+        this.attemptSettings = new RunningAttempt.Settings(builder.metadataTimeout, builder.durableCallTimeout,
+                builder.shortWaitThreshold);
         this.http = HttpClient.newBuilder().connectTimeout(connectTimeout).build();
         this.handlers = new ThreadPoolExecutor(slots, slots, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
                 threads("baton-task-" + workerId + "-", true));
@@ -307,8 +308,8 @@ public final class BatonWorker implements AutoCloseable {
         return heartbeats;
     }
 
-    Duration metadataTimeout() {
-        return metadataTimeout;
+    RunningAttempt.Settings attemptSettings() {
+        return attemptSettings;
     }
 
     boolean isStopping() {
@@ -375,6 +376,8 @@ public final class BatonWorker implements AutoCloseable {
         private Duration connectTimeout = Duration.ofSeconds(10);
         private Duration shutdownGracePeriod = Duration.ofSeconds(10);
         private Duration metadataTimeout = Duration.ofSeconds(10);
+        private Duration durableCallTimeout = Duration.ofSeconds(10);
+        private Duration shortWaitThreshold = Duration.ofSeconds(5);
 
         private Builder(URI serverUrl, String workerToken) {
             this.serverUrl = Objects.requireNonNull(serverUrl, "serverUrl");
@@ -436,6 +439,27 @@ public final class BatonWorker implements AutoCloseable {
         /** How long a handler's metadata update waits for the server's answer (default 10 s). */
         public Builder metadataTimeout(Duration metadataTimeout) {
             this.metadataTimeout = requirePositive(metadataTimeout, "metadataTimeout");
+            return this;
+        }
+
+        /**
+         * How long a handler's durable call waits for the server's answer: a step's record, a
+         * suspension for a wait, child runs or a token (default 10 s).
+         */
+        public Builder durableCallTimeout(Duration durableCallTimeout) {
+            this.durableCallTimeout = requirePositive(durableCallTimeout, "durableCallTimeout");
+            return this;
+        }
+
+        /**
+         * Waits ({@code TaskContext.waitFor/waitUntil}) shorter than this sleep in the worker, holding
+         * their slot; longer ones suspend the run (default 5 s; zero: every wait suspends).
+         */
+        public Builder shortWaitThreshold(Duration shortWaitThreshold) {
+            if (shortWaitThreshold == null || shortWaitThreshold.isNegative()) {
+                throw new IllegalArgumentException("shortWaitThreshold must not be negative, was " + shortWaitThreshold);
+            }
+            this.shortWaitThreshold = shortWaitThreshold;
             return this;
         }
 

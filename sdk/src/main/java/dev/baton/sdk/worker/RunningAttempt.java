@@ -2,14 +2,22 @@ package dev.baton.sdk.worker;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.sdk.internal.AttemptLink;
+import dev.baton.sdk.internal.Memoized;
 import dev.baton.sdk.internal.MetadataOps;
+import dev.baton.sdk.internal.Suspension;
+import dev.baton.sdk.internal.WorkerMessages;
 import dev.baton.sdk.internal.WorkerMessages.Metadata;
+import dev.baton.sdk.internal.WorkerMessages.Outbound;
+import dev.baton.sdk.internal.WorkerMessages.Step;
+import dev.baton.sdk.internal.WorkerMessages.Suspend;
+import dev.baton.sdk.task.DurableCallException;
 import dev.baton.sdk.task.MetadataOperation;
 import dev.baton.sdk.task.MetadataUpdateException;
 import dev.baton.sdk.task.TaskCancelledException;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,13 +31,24 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * An execution received from the gateway, queued or running on a handler thread; also what its
- * {@code TaskContext} talks to (cancellation state, metadata updates).
+ * {@code TaskContext} talks to (cancellation state, metadata updates, memoized steps, step records
+ * and suspensions).
  */
 final class RunningAttempt implements AttemptLink {
+
+    /** Why an attempt whose run the server suspended is over. */
+    static final String SUSPENDED = "attempt suspended";
+
+    /** How the worker configured durable calls. */
+    record Settings(Duration metadataTimeout, Duration durableCallTimeout, Duration shortWaitThreshold) {
+    }
 
     private final String attemptId;
     private final Session session;
     private final Duration metadataTimeout;
+    private final Duration durableCallTimeout;
+    private final Duration shortWaitThreshold;
+    private final Map<String, Memoized> memoized;
     private volatile FutureTask<Void> execution;
     private volatile boolean started;
     private volatile JsonNode metadata;
@@ -37,12 +56,23 @@ final class RunningAttempt implements AttemptLink {
     private volatile String endReason;
     /** Metadata messages sent and not answered yet, by request id, oldest first. Guarded by {@code this}. */
     private final Map<String, CompletableFuture<JsonNode>> pendingMetadata = new LinkedHashMap<>();
+    /** Steps sent and not confirmed yet, by key. Guarded by {@code this}. */
+    private final Map<String, CompletableFuture<Void>> pendingSteps = new HashMap<>();
+    /** The suspension sent and not answered yet, and its key; at most one. Guarded by {@code this}. */
+    private CompletableFuture<Void> pendingSuspend;
+    private String pendingSuspendKey;
+    /** True once the server suspended the run on this attempt's wait. */
+    private volatile boolean suspended;
 
-    RunningAttempt(String attemptId, Session session, JsonNode initialMetadata, Duration metadataTimeout) {
+    RunningAttempt(String attemptId, Session session, JsonNode initialMetadata, Map<String, Memoized> memoized,
+                   Settings settings) {
         this.attemptId = attemptId;
         this.session = session;
         this.metadata = MetadataOps.normalize(initialMetadata);
-        this.metadataTimeout = metadataTimeout;
+        this.memoized = Map.copyOf(memoized);
+        this.metadataTimeout = settings.metadataTimeout();
+        this.durableCallTimeout = settings.durableCallTimeout();
+        this.shortWaitThreshold = settings.shortWaitThreshold();
     }
 
     String attemptId() {
@@ -67,6 +97,11 @@ final class RunningAttempt implements AttemptLink {
         return started;
     }
 
+    /** True once the server suspended the run on this attempt's wait: the handler's outcome is not reported. */
+    boolean isSuspended() {
+        return suspended;
+    }
+
     /**
      * The attempt is over for this worker (canceled, fenced, connection lost, worker stopping):
      * the context reports it, waiting metadata updates fail, a queued handler never starts and a
@@ -74,20 +109,49 @@ final class RunningAttempt implements AttemptLink {
      * so nothing more is sent about it.
      */
     void end(String reason) {
-        List<CompletableFuture<JsonNode>> waiting;
+        failPending(reason);
+        FutureTask<Void> task = execution;
+        if (task != null) {
+            task.cancel(true);
+        }
+    }
+
+    /**
+     * The server suspended the run ({@code suspended}): the handler's waiting call throws
+     * {@link Suspension}, which ends the handler without a report. Other waiting calls fail as
+     * cancelled. The thread is not interrupted. The caller has already removed the attempt from its
+     * session.
+     */
+    void suspended(String key) {
+        CompletableFuture<Void> suspension;
+        synchronized (this) {
+            suspended = true;
+            suspension = pendingSuspend;
+            pendingSuspend = null;
+        }
+        failPending(SUSPENDED);
+        if (suspension != null) {
+            suspension.complete(null);
+        }
+    }
+
+    private void failPending(String reason) {
+        List<CompletableFuture<?>> waiting;
         synchronized (this) {
             if (endReason == null) {
                 endReason = reason;
             }
             waiting = new ArrayList<>(pendingMetadata.values());
+            waiting.addAll(pendingSteps.values());
+            if (pendingSuspend != null) {
+                waiting.add(pendingSuspend);
+            }
             pendingMetadata.clear();
+            pendingSteps.clear();
+            pendingSuspend = null;
         }
-        for (CompletableFuture<JsonNode> answer : waiting) {
+        for (CompletableFuture<?> answer : waiting) {
             answer.completeExceptionally(new TaskCancelledException(endReason));
-        }
-        FutureTask<Void> task = execution;
-        if (task != null) {
-            task.cancel(true);
         }
     }
 
@@ -109,6 +173,29 @@ final class RunningAttempt implements AttemptLink {
             answer.completeExceptionally(new MetadataUpdateException(MetadataUpdateException.Kind.REJECTED,
                     reason == null ? "metadata update rejected" : reason));
         }
+    }
+
+    void stepRecorded(String key) {
+        CompletableFuture<Void> answer;
+        synchronized (this) {
+            answer = pendingSteps.remove(key);
+        }
+        if (answer != null) {
+            answer.complete(null);
+        }
+    }
+
+    void suspendRejected(String key, String reason) {
+        CompletableFuture<Void> answer;
+        synchronized (this) {
+            if (pendingSuspend == null || (key != null && !key.equals(pendingSuspendKey))) {
+                return;
+            }
+            answer = pendingSuspend;
+            pendingSuspend = null;
+        }
+        answer.completeExceptionally(new DurableCallException(DurableCallException.Kind.REJECTED, key,
+                "the server refused the wait at '" + key + "': " + (reason == null ? "no reason given" : reason)));
     }
 
     /** The call a response answers: by request id, or the oldest one when the response names none. */
@@ -180,5 +267,132 @@ final class RunningAttempt implements AttemptLink {
 
     private synchronized void forget(String requestId) {
         pendingMetadata.remove(requestId);
+    }
+
+    // ---- durable calls (the handler's threads) ----
+
+    @Override
+    public Map<String, Memoized> memoized() {
+        return memoized;
+    }
+
+    @Override
+    public boolean canSuspend() {
+        return true;
+    }
+
+    @Override
+    public Duration shortWaitThreshold() {
+        return shortWaitThreshold;
+    }
+
+    @Override
+    public void recordStep(String key, JsonNode output) {
+        Step message = new Step(attemptId, key, output);
+        requireFits(message, "the result of step '" + key + "'");
+        CompletableFuture<Void> answer = new CompletableFuture<>();
+        synchronized (this) {
+            if (endReason != null) {
+                throw new TaskCancelledException(endReason);
+            }
+            pendingSteps.put(key, answer);
+        }
+        if (!session.sendAbout(this, message)) {
+            forgetStep(key);
+            throw new TaskCancelledException(endReason != null ? endReason : "the attempt is over");
+        }
+        try {
+            answer.get(durableCallTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            forgetStep(key);
+            if (endReason != null) {
+                throw new TaskCancelledException(endReason);
+            }
+            throw new DurableCallException(DurableCallException.Kind.INTERRUPTED, key,
+                    "interrupted while waiting for step '" + key + "' to be recorded; it may or may not have been");
+        } catch (TimeoutException e) {
+            forgetStep(key);
+            throw new DurableCallException(DurableCallException.Kind.TIMED_OUT, key, "no confirmation that step '"
+                    + key + "' was recorded within " + durableCallTimeout.toMillis() + " ms; it may or may not have been");
+        } catch (ExecutionException e) {
+            throw rethrown(e);
+        }
+    }
+
+    @Override
+    public void suspend(String key, JsonNode wait) {
+        Suspend message = new Suspend(attemptId, key, wait);
+        requireFits(message, "the wait at '" + key + "'");
+        CompletableFuture<Void> answer = new CompletableFuture<>();
+        synchronized (this) {
+            if (endReason != null) {
+                throw new TaskCancelledException(endReason);
+            }
+            if (pendingSuspend != null) {
+                throw new IllegalStateException("the run is already being suspended at '" + pendingSuspendKey
+                        + "'; waits cannot run in parallel");
+            }
+            pendingSuspend = answer;
+            pendingSuspendKey = key;
+        }
+        if (!session.sendAbout(this, message)) {
+            forgetSuspend(answer);
+            throw new TaskCancelledException(endReason != null ? endReason : "the attempt is over");
+        }
+        try {
+            answer.get(durableCallTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            forgetSuspend(answer);
+            if (suspended) {
+                throw new Suspension(key);
+            }
+            if (endReason != null) {
+                throw new TaskCancelledException(endReason);
+            }
+            throw new DurableCallException(DurableCallException.Kind.INTERRUPTED, key,
+                    "interrupted while suspending the run at '" + key + "'; it may or may not be waiting");
+        } catch (TimeoutException e) {
+            forgetSuspend(answer);
+            if (suspended) {
+                throw new Suspension(key);
+            }
+            throw new DurableCallException(DurableCallException.Kind.TIMED_OUT, key, "no answer to the suspension at '"
+                    + key + "' within " + durableCallTimeout.toMillis() + " ms; the run may or may not be waiting");
+        } catch (ExecutionException e) {
+            throw rethrown(e);
+        }
+        throw new Suspension(key);
+    }
+
+    /** The gateway closes the socket on a message over its limit; refuse it here instead, with a clear reason. */
+    private static void requireFits(Outbound message, String what) {
+        int length = WorkerMessages.encode(message).length();
+        if (length > WorkerMessages.MAX_MESSAGE_CHARS) {
+            throw new IllegalArgumentException(what + " takes " + length + " characters as a message, over the gateway's "
+                    + "limit of " + WorkerMessages.MAX_MESSAGE_CHARS + "; make it smaller (e.g. fewer or smaller child payloads)");
+        }
+    }
+
+    /** Rethrows an answer's failure as a new exception, so that its stack trace shows the handler's call. */
+    private static RuntimeException rethrown(ExecutionException e) {
+        if (e.getCause() instanceof DurableCallException refused) {
+            return new DurableCallException(refused.kind(), refused.key(), refused.getMessage());
+        }
+        if (e.getCause() instanceof TaskCancelledException cancelled) {
+            return new TaskCancelledException(cancelled.reason());
+        }
+        return new IllegalStateException("unexpected failure of a durable call", e.getCause());
+    }
+
+    private synchronized void forgetStep(String key) {
+        pendingSteps.remove(key);
+    }
+
+    private synchronized void forgetSuspend(CompletableFuture<Void> answer) {
+        if (pendingSuspend == answer) {
+            pendingSuspend = null;
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.baton.sdk.worker;
 
+import dev.baton.sdk.internal.Memoized;
 import dev.baton.sdk.internal.SerialSender;
 import dev.baton.sdk.internal.WorkerMessages;
 import dev.baton.sdk.internal.WorkerMessages.Cancel;
@@ -12,6 +13,9 @@ import dev.baton.sdk.internal.WorkerMessages.MetadataRejected;
 import dev.baton.sdk.internal.WorkerMessages.MetadataUpdated;
 import dev.baton.sdk.internal.WorkerMessages.Outbound;
 import dev.baton.sdk.internal.WorkerMessages.Rejected;
+import dev.baton.sdk.internal.WorkerMessages.StepRecorded;
+import dev.baton.sdk.internal.WorkerMessages.SuspendRejected;
+import dev.baton.sdk.internal.WorkerMessages.Suspended;
 import dev.baton.sdk.internal.WorkerMessages.Unknown;
 import dev.baton.sdk.internal.WorkerMessages.Welcome;
 import dev.baton.sdk.task.Task;
@@ -156,6 +160,20 @@ final class Session implements WebSocket.Listener {
                         m.reason());
                 attempt.metadataRejected(m.requestId(), m.reason());
             }
+        } else if (message instanceof StepRecorded r) {
+            RunningAttempt attempt = running.get(r.attemptId());
+            if (attempt != null) {
+                attempt.stepRecorded(r.key());
+            }
+        } else if (message instanceof Suspended m) {
+            onSuspended(m);
+        } else if (message instanceof SuspendRejected m) {
+            RunningAttempt attempt = running.get(m.attemptId());
+            if (attempt != null) {
+                log.info("worker {}: the wait {} of attempt {} was refused: {}", worker.id(), m.key(), m.attemptId(),
+                        m.reason());
+                attempt.suspendRejected(m.key(), m.reason());
+            }
         } else if (message instanceof GatewayError g) {
             // the gateway closes after an error; abort now so the worker reconnects without waiting for it
             log.error("worker {}: gateway reported a protocol error: {}", worker.id(), g.message());
@@ -194,7 +212,7 @@ final class Session implements WebSocket.Listener {
         log.debug("worker {}: executing {} attempt {} of run {}", worker.id(), task.id(), execute.attemptNumber(),
                 execute.runId());
         RunningAttempt attempt = new RunningAttempt(execute.attemptId(), this, AttemptRunner.initialMetadata(execute),
-                worker.metadataTimeout());
+                Memoized.fromWire(execute.steps()), worker.attemptSettings());
         running.put(attempt.attemptId(), attempt);
         try {
             attempt.submit(AttemptRunner.of(task, execute, welcome, this, attempt), worker.handlers());
@@ -225,6 +243,21 @@ final class Session implements WebSocket.Listener {
             attempt.end(cancel.reason() == null ? "canceled" : cancel.reason());
         } else {
             log.debug("worker {}: cancel for attempt {} that is no longer running", worker.id(), cancel.attemptId());
+        }
+    }
+
+    /**
+     * The run is suspended on the attempt's wait: the attempt is over for this worker (its slot is
+     * free at the gateway), so nothing more is sent about it, and its handler ends without a report.
+     */
+    private void onSuspended(Suspended suspended) {
+        RunningAttempt attempt = takeOver(suspended.attemptId());
+        if (attempt != null) {
+            log.debug("worker {}: attempt {} suspended at {}", worker.id(), suspended.attemptId(), suspended.key());
+            attempt.suspended(suspended.key());
+        } else {
+            log.debug("worker {}: suspended for attempt {} that is no longer running", worker.id(),
+                    suspended.attemptId());
         }
     }
 

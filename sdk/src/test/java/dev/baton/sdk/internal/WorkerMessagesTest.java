@@ -170,4 +170,38 @@ class WorkerMessagesTest {
         assertThrows(IllegalArgumentException.class, () -> WorkerMessages.decode("{not json"));
         assertThrows(IllegalArgumentException.class, () -> WorkerMessages.decode("[]"));
     }
+
+    @Test
+    void durableExecutionMessagesMatchTheProtocol() throws Exception {
+        assertEquals(json("{\"type\":\"step\",\"attemptId\":\"att_1\",\"key\":\"charge#2\",\"output\":null}"),
+                json(WorkerMessages.encode(new WorkerMessages.Step("att_1", "charge#2", null))));
+        assertEquals(json("""
+                {"type":"suspend","attemptId":"att_1","key":"wait#1",
+                 "wait":{"type":"duration","until":"2026-11-28T01:00:00Z"}}"""),
+                json(WorkerMessages.encode(new WorkerMessages.Suspend("att_1", "wait#1",
+                        WorkerMessages.durationWait(java.time.Instant.parse("2026-11-28T01:00:00Z"))))));
+        assertEquals(json("{\"type\":\"token\",\"tokenId\":\"waitpoint_1\"}"), WorkerMessages.tokenWait("waitpoint_1"));
+        assertThrows(IllegalArgumentException.class, () -> WorkerMessages.runsWait(true, List.of(
+                new dev.baton.sdk.task.ChildItem("t", null, dev.baton.sdk.task.ChildOptions.builder().metadata(List.of(1)).build()))));
+
+        assertEquals(new WorkerMessages.StepRecorded("att_1", "charge"),
+                WorkerMessages.decode("{\"type\":\"stepRecorded\",\"attemptId\":\"att_1\",\"key\":\"charge\"}"));
+        assertEquals(new WorkerMessages.Suspended("att_1", "wait#1"),
+                WorkerMessages.decode("{\"type\":\"suspended\",\"attemptId\":\"att_1\",\"key\":\"wait#1\"}"));
+        assertEquals(new WorkerMessages.SuspendRejected("att_1", "wait#1", "invalid wait: x"), WorkerMessages.decode(
+                "{\"type\":\"suspendRejected\",\"attemptId\":\"att_1\",\"key\":\"wait#1\",\"reason\":\"invalid wait: x\"}"));
+
+        Execute execute = (Execute) WorkerMessages.decode("""
+                {"type":"execute","runId":"run_1","attemptId":"att_1","attemptNumber":1,"taskId":"t",
+                 "steps":{"a":{"output":{"n":1}},"b":{"output":null},"c":{},
+                          "token#1":{"error":{"name":"TRIGGER_WAITPOINT_TIMEOUT","message":"timed out"}},"d":7}}""");
+        Map<String, Memoized> memoized = Memoized.fromWire(execute.steps());
+        assertEquals(List.of("a", "b", "c", "token#1"), List.copyOf(memoized.keySet()));
+        assertEquals(json("{\"n\":1}"), memoized.get("a").output());
+        assertTrue(memoized.get("b").output().isNull());
+        assertTrue(memoized.get("c").output().isNull());
+        assertEquals(new dev.baton.sdk.task.TaskError("TRIGGER_WAITPOINT_TIMEOUT", "timed out", null),
+                memoized.get("token#1").error());
+        assertTrue(Memoized.fromWire(null).isEmpty());
+    }
 }

@@ -63,4 +63,32 @@ class TaskContextTest {
         assertTrue(e instanceof java.util.concurrent.CancellationException);
         assertEquals("run canceled", e.reason());
     }
+
+    @Test
+    void detachedContextRunsStepsInlineSleepsForWaitsAndRefusesChildRunsAndTokens() throws Exception {
+        TaskContext ctx = context(null);
+        java.util.concurrent.atomic.AtomicInteger ran = new java.util.concurrent.atomic.AtomicInteger();
+        assertEquals(1, ctx.step("count", Integer.class, ran::incrementAndGet));
+        assertEquals(2, ctx.step("count", Integer.class, ran::incrementAndGet));
+
+        long started = System.nanoTime();
+        ctx.waitFor(java.time.Duration.ofMillis(50));
+        ctx.waitUntil(java.time.Instant.now().minusSeconds(1));
+        assertTrue(System.nanoTime() - started >= 50_000_000L, "waits sleep");
+
+        UnsupportedOperationException child = assertThrows(UnsupportedOperationException.class,
+                () -> ctx.triggerAndWait("hello-world", Map.of("name", "Ada")));
+        assertTrue(child.getMessage().contains("triggerAndWait needs a Baton worker"), child.getMessage());
+        assertThrows(UnsupportedOperationException.class,
+                () -> ctx.batchTriggerAndWait(List.of(ChildItem.of("hello-world", null))));
+        assertThrows(UnsupportedOperationException.class, () -> ctx.waitForToken("waitpoint_1"));
+    }
+
+    @Test
+    void anInterruptedSleepIsACancellation() {
+        TaskContext ctx = context(null);
+        Thread.currentThread().interrupt();
+        assertThrows(TaskCancelledException.class, () -> ctx.waitFor(java.time.Duration.ofSeconds(10)));
+        assertTrue(Thread.interrupted(), "the interrupt flag is kept");
+    }
 }
