@@ -9,12 +9,18 @@ import akka.actor.typed.ActorSystem;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
 import dev.baton.api.auth.Authentication;
+import dev.baton.api.auth.EnvironmentSecrets;
+import dev.baton.api.auth.PublicAccessTokens;
 import dev.baton.api.batches.BatchHttpSettings;
 import dev.baton.api.batches.BatchRoutes;
 import dev.baton.api.errors.ErrorHandling;
+import dev.baton.api.packets.PacketRoutes;
+import dev.baton.api.packets.PacketStore;
 import dev.baton.api.projections.ProjectionRoutes;
+import dev.baton.api.ratelimit.RateLimiter;
 import dev.baton.api.runs.RunListRoutes;
 import dev.baton.api.runs.RunRoutes;
+import dev.baton.api.runs.StoredPayloads;
 import dev.baton.api.schedules.ScheduleRoutes;
 import dev.baton.engine.Engine;
 import dev.baton.engine.environment.EnvironmentDirectory;
@@ -37,11 +43,19 @@ public final class HttpApi {
   private final ProjectionRoutes projections;
   private final BatchRoutes batches;
   private final ScheduleRoutes schedules;
+  private final PacketRoutes packets;
 
   public HttpApi(ActorSystem<?> system, Engine engine, EnvironmentDirectory directory, Database database) {
     this.settings = HttpSettings.fromConfig(system.settings().config());
     Authentication authentication = new Authentication(system, directory);
-    this.runs = new RunRoutes(engine, authentication, settings);
+    EnvironmentSecrets secrets = EnvironmentSecrets.create(system, database);
+    PacketStore packetStore = PacketStore.create(system, database);
+    this.runs = new RunRoutes(engine, authentication, settings,
+        new RateLimiter(RateLimiter.Settings.fromConfig(system.settings().config()), Clock.systemUTC()),
+        new PublicAccessTokens(secrets, Clock.systemUTC(),
+            system.settings().config().getDuration("baton.http.public-access-token.expires-in")),
+        new StoredPayloads(packetStore));
+    this.packets = new PacketRoutes(system, packetStore, secrets, authentication);
     this.runList = new RunListRoutes(RunList.create(system, database, Clock.systemUTC()), authentication, settings);
     this.projections = new ProjectionRoutes(ProjectionLag.create(system, database, Clock.systemUTC()),
         authentication);
@@ -60,6 +74,6 @@ public final class HttpApi {
         () -> handleExceptions(ErrorHandling.exceptionHandler(), () ->
             handleRejections(ErrorHandling.rejectionHandler(),
                 () -> concat(runList.routes(), runs.routes(), projections.routes(), batches.routes(),
-                    schedules.routes()))));
+                    schedules.routes(), packets.routes()))));
   }
 }

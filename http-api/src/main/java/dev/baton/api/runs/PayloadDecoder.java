@@ -18,14 +18,16 @@ import java.util.Set;
  *       {@code parsePacketAsJson} does for API readers;</li>
  *   <li>a string with {@code text/plain} → kept as a JSON string.</li>
  * </ul>
- * Any other payloadType (notably {@code application/store}, a payload offloaded to object storage) is
- * refused with 400 for now.
+ * {@code application/store} (a payload the SDK uploaded as a packet first) is a packet path here, which
+ * {@link StoredPayloads} replaces by the packet's content, decoded by the packet's own content type. Any
+ * other payloadType is refused with 400.
  */
 final class PayloadDecoder {
 
   static final String APPLICATION_JSON = "application/json";
   static final String SUPER_JSON = "application/super+json";
   static final String TEXT_PLAIN = "text/plain";
+  static final String STORE = "application/store";
   private static final Set<String> SUPPORTED = Set.of(APPLICATION_JSON, SUPER_JSON, TEXT_PLAIN);
 
   private PayloadDecoder() {}
@@ -43,6 +45,20 @@ final class PayloadDecoder {
       case SUPER_JSON -> superJson(text);
       default -> plainJson(parse(text, "payload is not valid JSON (payloadType " + APPLICATION_JSON + ")"));
     };
+  }
+
+  /** The packet path of an {@code application/store} payload: a non-empty string. */
+  static String storePath(JsonNode payload) {
+    if (payload == null || !payload.isTextual() || payload.textValue().isEmpty()) {
+      throw ApiException.badRequest("payload must be the packet path (a non-empty string) with payloadType " + STORE);
+    }
+    return payload.textValue();
+  }
+
+  /** A stored packet's text, decoded by its content type ({@code text/plain} for any type Baton does not read). */
+  static String decodePacket(String text, String contentType) {
+    String type = SUPPORTED.contains(contentType) ? contentType : TEXT_PLAIN;
+    return decode(Json.mapper().getNodeFactory().textNode(text), type);
   }
 
   private static String superJson(String text) {

@@ -1,6 +1,7 @@
 package dev.baton.api.runs;
 
 import static akka.http.javadsl.server.Directives.complete;
+import static akka.http.javadsl.server.Directives.concat;
 import static akka.http.javadsl.server.Directives.get;
 import static akka.http.javadsl.server.Directives.onSuccess;
 import static akka.http.javadsl.server.Directives.parameterMultiMap;
@@ -11,9 +12,12 @@ import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
 import dev.baton.api.HttpSettings;
 import dev.baton.api.auth.Authentication;
+import dev.baton.api.environments.EnvironmentTypes;
+import dev.baton.api.errors.ErrorHandling;
 import dev.baton.api.json.Json;
 import dev.baton.engine.environment.Environment;
 import dev.baton.projections.runs.RunList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -27,6 +31,7 @@ public final class RunListRoutes {
   private final RunList runList;
   private final Authentication authentication;
   private final RunListParams params;
+  private static final String ENV = "filter[env]";
 
   public RunListRoutes(RunList runList, Authentication authentication, HttpSettings settings) {
     this.runList = runList;
@@ -35,9 +40,32 @@ public final class RunListRoutes {
   }
 
   public Route routes() {
-    return path(segment("api").slash("v1").slash("runs"), () ->
-        get(() -> authentication.authenticated(environment ->
-            parameterMultiMap(query -> list(environment, query)))));
+    return concat(
+        path(segment("api").slash("v1").slash("runs"), () ->
+            get(() -> authentication.authenticated(environment ->
+                parameterMultiMap(query -> list(environment, query))))),
+        path(segment("api").slash("v1").slash("projects").slash(segment()).slash("runs"), projectRef ->
+            get(() -> authentication.authenticated(environment ->
+                parameterMultiMap(query -> listProject(environment, projectRef, query))))));
+  }
+
+  /**
+   * {@code runs.list(projectRef, …)}: the same list, for the key's own environment. A secret key reads only
+   * its environment, so another project is 404, and {@code filter[env]} (slugs or types, comma-separated)
+   * that does not name the key's environment lists nothing.
+   */
+  private Route listProject(Environment environment, String projectRef, Map<String, List<String>> query) {
+    if (!projectRef.equals(environment.projectRef())) {
+      return ErrorHandling.error(StatusCodes.NOT_FOUND, "Project not found");
+    }
+    List<String> envs = query.getOrDefault(ENV, List.of()).stream()
+        .flatMap(value -> Arrays.stream(value.split(","))).map(String::trim).filter(name -> !name.isEmpty()).toList();
+    if (!envs.isEmpty() && envs.stream().noneMatch(name -> EnvironmentTypes.names(name, environment.slug()))) {
+      params.decode(query); // a malformed query is still a 400
+      return complete(Json.response(StatusCodes.OK,
+          RunTranslator.toListResponse(new RunList.Page(List.of(), null, null), environment)));
+    }
+    return list(environment, query);
   }
 
   private Route list(Environment environment, Map<String, List<String>> query) {

@@ -10,14 +10,17 @@ import static akka.http.javadsl.server.Directives.post;
 import static akka.http.javadsl.server.Directives.put;
 import static akka.http.javadsl.server.PathMatchers.segment;
 
+import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
 import dev.baton.api.HttpSettings;
 import dev.baton.api.auth.Authentication;
+import dev.baton.api.auth.PublicAccessTokens;
 import dev.baton.api.errors.ApiException;
 import dev.baton.api.errors.ErrorHandling;
 import dev.baton.api.json.Json;
 import dev.baton.api.json.JsonBody;
+import dev.baton.api.ratelimit.RateLimiter;
 import dev.baton.api.runs.RunResponses.IdResponse;
 import dev.baton.api.runs.RunResponses.MessageResponse;
 import dev.baton.api.runs.RunResponses.MetadataResponse;
@@ -59,8 +62,20 @@ public final class RunRoutes {
   private final JsonBody metadataBody;
   private final TriggerBodyDecoder decoder;
   private final RunCommandDecoder commands;
+  private final RateLimiter rateLimiter;
+  private final PublicAccessTokens accessTokens;
+  private final StoredPayloads storedPayloads;
 
-  public RunRoutes(Engine engine, Authentication authentication, HttpSettings settings) {
+  /**
+   * @param rateLimiter the per-environment limit of triggers (429 past it)
+   * @param accessTokens the x-trigger-jwt every trigger answers with
+   * @param storedPayloads resolves payloads uploaded as packets ({@code application/store})
+   */
+  public RunRoutes(Engine engine, Authentication authentication, HttpSettings settings, RateLimiter rateLimiter,
+      PublicAccessTokens accessTokens, StoredPayloads storedPayloads) {
+    this.rateLimiter = rateLimiter;
+    this.accessTokens = accessTokens;
+    this.storedPayloads = storedPayloads;
     this.engine = engine;
     this.authentication = authentication;
     this.settings = settings;
@@ -73,9 +88,10 @@ public final class RunRoutes {
   public Route routes() {
     return concat(
         path(segment("api").slash("v1").slash("tasks").slash(segment()).slash("trigger"), taskId ->
-            post(() -> authentication.authenticated(environment -> triggerHeaders((requestKey, key, keyTtl) ->
-                jsonBody.json(body -> trigger(environment, decoder.decode(taskId, body, key, keyTtl),
-                    commands.requestKey(requestKey))))))),
+            post(() -> authentication.authenticated(environment -> rateLimiter.limited(environment.id(), () ->
+                triggerHeaders((requestKey, key, keyTtl) ->
+                    jsonBody.json(body -> trigger(environment, decoder.decode(taskId, body, key, keyTtl),
+                        commands.requestKey(requestKey)))))))),
         path(segment("api").slash("v3").slash("runs").slash(segment()), runId ->
             get(() -> authentication.authenticated(environment -> retrieve(environment, runId)))),
         path(segment("api").slash("v1").slash("runs").slash(segment()).slash("events"), runId ->
@@ -124,8 +140,12 @@ public final class RunRoutes {
     if (!TaskDefinition.ID_PATTERN.matcher(request.taskId()).matches()) {
       throw new TaskNotFoundException(request.taskId());
     }
-    return onSuccess(runs().trigger(environment.id(), request, requestKey), triggered -> complete(
-        Json.response(StatusCodes.OK, new TriggerTaskResponse(triggered.run().runId(), triggered.cached()))));
+    CompletionStage<HttpResponse> answer = storedPayloads.resolve(environment.id(), request)
+        .thenCompose(resolved -> runs().trigger(environment.id(), resolved, requestKey))
+        .thenCompose(triggered -> accessTokens.forRun(environment.id(), triggered.run().runId())
+            .thenApply(headers -> Json.response(StatusCodes.OK,
+                new TriggerTaskResponse(triggered.run().runId(), triggered.cached()), headers)));
+    return onSuccess(answer, response -> complete(response));
   }
 
   private Route retrieve(Environment environment, String runId) {

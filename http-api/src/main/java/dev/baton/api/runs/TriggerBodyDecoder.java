@@ -56,7 +56,11 @@ public final class TriggerBodyDecoder {
 
     String payloadType = optionalString(option(given, "payloadType"), "options.payloadType");
     if (payloadType == null) payloadType = PayloadDecoder.APPLICATION_JSON;
-    String payloadJson = PayloadDecoder.decode(body.get("payload"), payloadType);
+    // An uploaded packet stays a path here; StoredPayloads puts its content in before the engine is asked.
+    boolean stored = PayloadDecoder.STORE.equals(payloadType);
+    String payloadJson = stored
+        ? PayloadDecoder.storePath(present(body.get("payload")))
+        : PayloadDecoder.decode(body.get("payload"), payloadType);
     Integer maxAttempts = options.maxAttempts(option(given, "maxAttempts"), "options.maxAttempts");
     boolean test = test(option(given, "test"));
 
@@ -84,9 +88,10 @@ public final class TriggerBodyDecoder {
     Duration ttl = options.ttl(option(given, "ttl"), "options.ttl");
     Integer maxDurationSeconds = options.maxDurationSeconds(option(given, "maxDuration"), "options.maxDuration");
 
-    return new TriggerRequest(taskId, payloadJson, PayloadDecoder.APPLICATION_JSON, tags, metadataJson,
-        idempotencyKey, maxAttempts, test, queue, concurrencyKey, priorityMs == null ? 0 : priorityMs, delayUntil,
-        ttl, maxDurationSeconds, idempotencyKey == null ? null : idempotencyKeyTtl);
+    return new TriggerRequest(taskId, payloadJson, stored ? PayloadDecoder.STORE : PayloadDecoder.APPLICATION_JSON,
+        tags, metadataJson, idempotencyKey, maxAttempts, test, queue, concurrencyKey,
+        priorityMs == null ? 0 : priorityMs, delayUntil, ttl, maxDurationSeconds,
+        idempotencyKey == null ? null : idempotencyKeyTtl);
   }
 
   private static boolean test(JsonNode value) {

@@ -89,10 +89,21 @@ class TriggerBodyDecoderTest {
   }
 
   @Test
-  void otherPayloadTypesAreNotSupportedYet() {
-    ApiException error = rejected("{\"payload\":\"packets/run_1/payload.json\",\"options\":{\"payloadType\":\"application/store\"}}");
+  void aStoredPayloadStaysThePacketPathUntilItIsResolved() throws Exception {
+    TriggerRequest stored = decode(
+        "{\"payload\":\"trigger/packet_1/payload.json\",\"options\":{\"payloadType\":\"application/store\"}}");
+    assertEquals("application/store", stored.payloadType());
+    assertEquals("trigger/packet_1/payload.json", stored.payloadJson());
+    assertEquals(400, rejected("{\"payload\":{\"a\":1},\"options\":{\"payloadType\":\"application/store\"}}")
+        .status().intValue());
+    assertEquals(400, rejected("{\"options\":{\"payloadType\":\"application/store\"}}").status().intValue());
+  }
+
+  @Test
+  void otherPayloadTypesAreNotSupported() {
+    ApiException error = rejected("{\"payload\":\"<a/>\",\"options\":{\"payloadType\":\"application/xml\"}}");
     assertEquals(400, error.status().intValue());
-    assertEquals("payloadType application/store is not supported", error.getMessage());
+    assertEquals("payloadType application/xml is not supported", error.getMessage());
   }
 
   @Test

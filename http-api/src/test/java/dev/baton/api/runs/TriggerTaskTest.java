@@ -166,8 +166,12 @@ class TriggerTaskTest {
         "options.metadata must be a JSON object");
     assertError(server.post(TRIGGER, KEY, "{\"options\":{\"test\":1}}"), 400, "options.test must be a boolean");
     assertError(server.post(TRIGGER, KEY, "{\"payload\":\"{oops\"}"), 400, null);
+    assertError(server.post(TRIGGER, KEY, "{\"payload\":\"x\",\"options\":{\"payloadType\":\"application/xml\"}}"),
+        400, "payloadType application/xml is not supported");
+    assertError(server.post(TRIGGER, KEY, "{\"payload\":\"\",\"options\":{\"payloadType\":\"application/store\"}}"),
+        400, "payload must be the packet path (a non-empty string) with payloadType application/store");
     assertError(server.post(TRIGGER, KEY, "{\"payload\":\"x\",\"options\":{\"payloadType\":\"application/store\"}}"),
-        400, "payloadType application/store is not supported");
+        422, "Payload packet x was not found: upload it first (PUT /api/v2/packets/x)");
     assertNothingReachedTheEngine();
   }
 

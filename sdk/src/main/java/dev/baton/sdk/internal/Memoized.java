@@ -2,10 +2,14 @@ package dev.baton.sdk.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
+import dev.baton.sdk.task.ChildResult;
+import dev.baton.sdk.task.NonDeterminismException;
 import dev.baton.sdk.task.TaskError;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -48,5 +52,48 @@ public record Memoized(JsonNode output, TaskError error) {
             }
         });
         return Collections.unmodifiableMap(memoized);
+    }
+
+    /** @throws NonDeterminismException unless this is a finished wait for a time ({@code {waitedUntil}}) */
+    public void requireFinishedWait(String key) {
+        if (!ok() || !output.has("waitedUntil")) {
+            throw new NonDeterminismException(key, "the run recorded something other than a finished wait there: "
+                    + describe());
+        }
+    }
+
+    /**
+     * The outcomes of a wait for {@code expected} child runs: an array, in item order, of
+     * {@code {ok, id, output}} or {@code {ok, id, error: {name, message, stackTrace?}}}.
+     *
+     * @throws NonDeterminismException when this is not such an array, or of another length
+     */
+    public List<ChildResult> childResults(String key, int expected) {
+        if (!ok() || !output.isArray()) {
+            throw new NonDeterminismException(key, "the run recorded something other than child runs there: "
+                    + describe());
+        }
+        if (output.size() != expected) {
+            throw new NonDeterminismException(key, "the run waited for " + output.size()
+                    + " child run(s) there, this call for " + expected);
+        }
+        List<ChildResult> children = new ArrayList<>(expected);
+        for (JsonNode result : output) {
+            String id = Json.text(result, "id");
+            if (result.path("ok").asBoolean(false)) {
+                children.add(new ChildResult(id, result.get("output"), null));
+            } else {
+                JsonNode error = result.path("error");
+                children.add(new ChildResult(id, null, new TaskError(Json.text(error, "name"),
+                        Json.text(error, "message"), Json.text(error, "stackTrace"))));
+            }
+        }
+        return List.copyOf(children);
+    }
+
+    /** A short description for error messages. */
+    public String describe() {
+        String text = ok() ? String.valueOf(output) : "error " + error.name() + ": " + error.message();
+        return text.length() <= 200 ? text : text.substring(0, 200) + "…";
     }
 }

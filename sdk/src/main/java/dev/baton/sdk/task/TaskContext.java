@@ -5,20 +5,17 @@ import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.baton.sdk.internal.AttemptLink;
+import dev.baton.sdk.internal.DurableKeys;
 import dev.baton.sdk.internal.Json;
 import dev.baton.sdk.internal.Memoized;
 import dev.baton.sdk.internal.WorkerMessages;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.UnaryOperator;
 
@@ -81,12 +78,8 @@ public final class TaskContext {
     /** The most child runs one {@link #batchTriggerAndWait} may start. */
     public static final int MAX_BATCH_ITEMS = 1000;
     /** The longest step name. */
-    public static final int MAX_STEP_NAME_LENGTH = 200;
+    public static final int MAX_STEP_NAME_LENGTH = DurableKeys.MAX_STEP_NAME_LENGTH;
 
-    private static final String WAIT = "wait";
-    private static final String RUNS = "runs";
-    private static final String TOKEN = "token";
-    private static final Set<String> RESERVED_NAMES = Set.of(WAIT, RUNS, TOKEN);
     /** True on a thread running a step's body: durable calls may not nest. */
     private static final ThreadLocal<Boolean> IN_STEP = ThreadLocal.withInitial(() -> false);
 
@@ -100,9 +93,8 @@ public final class TaskContext {
     private final boolean isTest;
     private final Duration maxDuration;
     private final AttemptLink link;
-    /** How often each step name and each kind of durable call was used in this execution. Guarded by {@code this}. */
-    private final Map<String, Integer> stepNames = new HashMap<>();
-    private final Map<String, Integer> durableCalls = new HashMap<>();
+    /** The keys of this execution's durable calls. */
+    private final DurableKeys keys = new DurableKeys();
 
     /**
      * A context attached to nothing, for calling a handler directly (tests): never cancelled,
@@ -224,11 +216,10 @@ public final class TaskContext {
     }
 
     private <T> T step(String name, JavaType type, Callable<T> body) throws Exception {
-        checkStepName(name);
         Objects.requireNonNull(body, "body");
         requireOutsideStep("step");
         throwIfCancelled();
-        String key = stepKey(name);
+        String key = keys.step(name);
         Memoized memo = link.memoized().get(key);
         if (memo != null) {
             if (!memo.ok()) {
@@ -284,13 +275,10 @@ public final class TaskContext {
     private void await(UnaryOperator<Instant> untilFrom) {
         requireOutsideStep("waitFor/waitUntil");
         throwIfCancelled();
-        String key = durableKey(WAIT);
+        String key = keys.next(DurableKeys.WAIT);
         Memoized memo = link.memoized().get(key);
         if (memo != null) {
-            if (!memo.ok() || !memo.output().has("waitedUntil")) {
-                throw new NonDeterminismException(key, "the run recorded something other than a finished wait there: "
-                        + describe(memo));
-            }
+            memo.requireFinishedWait(key);
             return;
         }
         Instant now = Instant.now();
@@ -361,40 +349,16 @@ public final class TaskContext {
         requireSuspendable(call);
         requireOutsideStep(call);
         throwIfCancelled();
-        String key = durableKey(RUNS);
+        String key = keys.next(DurableKeys.RUNS);
         Memoized memo = link.memoized().get(key);
         if (memo != null) {
-            return childResults(key, memo, items.size());
+            return memo.childResults(key, items.size());
         }
         if (items.isEmpty()) {
             return List.of();
         }
         link.suspend(key, WorkerMessages.runsWait(batch, items));
         throw new IllegalStateException("suspend returned normally");
-    }
-
-    private static List<ChildResult> childResults(String key, Memoized memo, int expected) {
-        JsonNode results = memo.output();
-        if (!memo.ok() || !results.isArray()) {
-            throw new NonDeterminismException(key, "the run recorded something other than child runs there: "
-                    + describe(memo));
-        }
-        if (results.size() != expected) {
-            throw new NonDeterminismException(key, "the run waited for " + results.size() + " child run(s) there, this call for "
-                    + expected);
-        }
-        List<ChildResult> children = new ArrayList<>(expected);
-        for (JsonNode result : results) {
-            String id = Json.text(result, "id");
-            JsonNode error = result.path("error");
-            if (result.path("ok").asBoolean(false)) {
-                children.add(new ChildResult(id, result.get("output"), null));
-            } else {
-                children.add(new ChildResult(id, null, new TaskError(Json.text(error, "name"),
-                        Json.text(error, "message"), Json.text(error, "stackTrace"))));
-            }
-        }
-        return List.copyOf(children);
     }
 
     /**
@@ -414,35 +378,13 @@ public final class TaskContext {
         requireSuspendable("waitForToken");
         requireOutsideStep("waitForToken");
         throwIfCancelled();
-        String key = durableKey(TOKEN);
+        String key = keys.next(DurableKeys.TOKEN);
         Memoized memo = link.memoized().get(key);
         if (memo != null) {
             return memo.ok() ? new TokenResult(tokenId, memo.output(), null) : new TokenResult(tokenId, null, memo.error());
         }
         link.suspend(key, WorkerMessages.tokenWait(tokenId));
         throw new IllegalStateException("suspend returned normally");
-    }
-
-    private static void checkStepName(String name) {
-        if (name == null || name.isBlank()) {
-            throw new IllegalArgumentException("a step needs a name");
-        }
-        if (name.length() > MAX_STEP_NAME_LENGTH) {
-            throw new IllegalArgumentException("step names are at most " + MAX_STEP_NAME_LENGTH + " characters");
-        }
-        if (name.indexOf('#') >= 0 || RESERVED_NAMES.contains(name)) {
-            throw new IllegalArgumentException("step name '" + name + "' is reserved: names may not contain '#' "
-                    + "nor be wait, runs or token (the keys of waits, child runs and tokens)");
-        }
-    }
-
-    private synchronized String stepKey(String name) {
-        int count = stepNames.merge(name, 1, Integer::sum);
-        return count == 1 ? name : name + "#" + count;
-    }
-
-    private synchronized String durableKey(String kind) {
-        return kind + "#" + durableCalls.merge(kind, 1, Integer::sum);
     }
 
     private static void requireOutsideStep(String call) {
@@ -456,11 +398,6 @@ public final class TaskContext {
             throw new UnsupportedOperationException(call + " needs a Baton worker: this TaskContext was built by "
                     + "a test and is attached to no run, so it cannot start child runs or wait for tokens");
         }
-    }
-
-    private static String describe(Memoized memo) {
-        String text = memo.ok() ? String.valueOf(memo.output()) : "error " + memo.error().name() + ": " + memo.error().message();
-        return text.length() <= 200 ? text : text.substring(0, 200) + "…";
     }
 
     // ---- metadata ----
