@@ -1,11 +1,16 @@
 package dev.baton.examples;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.sdk.task.ChildItem;
+import dev.baton.sdk.task.ChildResult;
 import dev.baton.sdk.task.MetadataOperation;
 import dev.baton.sdk.task.RetryPolicy;
 import dev.baton.sdk.task.Task;
 import dev.baton.sdk.task.TaskContext;
+import dev.baton.sdk.task.TokenResult;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -18,6 +23,9 @@ public final class ExampleTasks {
     public static final String SLEEP = "sleep";
     public static final String FAIL = "fail";
     public static final String PROGRESS = "progress";
+    public static final String WAIT = "wait";
+    public static final String FAN_OUT = "fan-out";
+    public static final String APPROVAL = "approval";
 
     /** Payload of {@code hello-world}. */
     public record HelloPayload(String name) {
@@ -45,6 +53,26 @@ public final class ExampleTasks {
 
     /** Output of {@code progress}. */
     public record Progressed(int steps) {
+    }
+
+    /** Payload of {@code wait}. */
+    public record WaitPayload(long seconds) {
+    }
+
+    /** Output of {@code wait}. */
+    public record Waited(long waitedSeconds) {
+    }
+
+    /** Payload of {@code fan-out}. */
+    public record FanOutPayload(int count) {
+    }
+
+    /** Output of {@code fan-out}: one entry per child, in order. */
+    public record Greetings(List<String> greetings) {
+    }
+
+    /** Payload of {@code approval}. */
+    public record ApprovalPayload(String tokenId) {
     }
 
     private ExampleTasks() {
@@ -100,8 +128,68 @@ public final class ExampleTasks {
         }).queue("reports", 1, 4).maxDuration(Duration.ofMinutes(10)).build();
     }
 
-    /** All four, as the example worker registers them. */
+    /**
+     * {@code {seconds}} → waits that long → {@code {waitedSeconds}}: the task for observing durable
+     * waits. From 5 seconds on (the worker's short-wait threshold) the run is suspended: it shows
+     * {@code WAITING}, holds no worker slot meanwhile, and is executed again when the time is up,
+     * on any worker, even after the node restarted.
+     */
+    public static Task<WaitPayload, Waited> waitTask() {
+        return Task.define(WAIT, WaitPayload.class, (payload, ctx) -> {
+            long seconds = payload == null ? 0 : payload.seconds();
+            ctx.waitFor(Duration.ofSeconds(seconds));
+            return new Waited(seconds);
+        }).build();
+    }
+
+    /**
+     * {@code {count}} → one {@code hello-world} child per i in 1..count, with payload
+     * {@code {name: "child-<i>"}}, triggered together and waited for → {@code {greetings}} in child
+     * order (a failed child's entry is {@code "failed: <message>"}): the task for observing child
+     * runs and batches. The parent is suspended while the children run; re-executing it never
+     * triggers them again.
+     */
+    public static Task<FanOutPayload, Greetings> fanOut() {
+        return Task.define(FAN_OUT, FanOutPayload.class, (payload, ctx) -> {
+            int count = payload == null ? 0 : payload.count();
+            if (count < 0 || count > TaskContext.MAX_BATCH_ITEMS) {
+                throw new IllegalArgumentException("count must be between 0 and " + TaskContext.MAX_BATCH_ITEMS);
+            }
+            List<ChildItem> children = new ArrayList<>();
+            for (int i = 1; i <= count; i++) {
+                children.add(ChildItem.of(HELLO_WORLD, new HelloPayload("child-" + i)));
+            }
+            List<String> greetings = new ArrayList<>();
+            for (ChildResult child : ctx.batchTriggerAndWait(children)) {
+                greetings.add(child.ok() ? child.outputAs(Greeting.class).greeting()
+                        : "failed: " + child.error().message());
+            }
+            return new Greetings(greetings);
+        }).build();
+    }
+
+    /**
+     * {@code {tokenId}} → waits until the waitpoint token is completed → the data it was completed
+     * with: the task for observing waitpoint tokens (a human approval, a webhook). The run is
+     * suspended meanwhile. A token that times out fails the run, without retry: waiting again
+     * would time out again.
+     */
+    public static Task<ApprovalPayload, JsonNode> approval() {
+        return Task.define(APPROVAL, ApprovalPayload.class, (payload, ctx) -> {
+            if (payload == null || payload.tokenId() == null) {
+                throw new IllegalArgumentException("approval needs a tokenId");
+            }
+            TokenResult token = ctx.waitForToken(payload.tokenId());
+            if (!token.ok()) {
+                throw new IllegalStateException("token " + payload.tokenId() + " was not completed: "
+                        + token.error().name() + ": " + token.error().message());
+            }
+            return token.data();
+        }).retry(RetryPolicy.attempts(1)).build();
+    }
+
+    /** All of them, as the example worker registers them. */
     public static List<Task<?, ?>> all() {
-        return List.of(helloWorld(), sleep(), fail(), progress());
+        return List.of(helloWorld(), sleep(), fail(), progress(), waitTask(), fanOut(), approval());
     }
 }

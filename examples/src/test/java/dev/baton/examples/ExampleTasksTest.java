@@ -59,7 +59,33 @@ class ExampleTasksTest {
         assertEquals(new Progressed(3), task.handler().run(new ProgressPayload(3, 1), ctx));
         assertEquals(3, ctx.metadata().at("/progress/done").asInt());
         assertEquals(3, ctx.metadata().at("/progress/total").asInt());
-        assertEquals(4, ExampleTasks.all().size());
+        assertEquals(7, ExampleTasks.all().size());
+    }
+
+    @Test
+    void waitWaitsAndReportsHowLong() throws Exception {
+        Task<ExampleTasks.WaitPayload, ExampleTasks.Waited> task = ExampleTasks.waitTask();
+        assertEquals("wait", task.id());
+        // a context built by a test sleeps instead of suspending
+        assertEquals(new ExampleTasks.Waited(0), task.handler().run(new ExampleTasks.WaitPayload(0), context(task.id())));
+    }
+
+    @Test
+    void fanOutAndApprovalNeedAWorker() {
+        Task<ExampleTasks.FanOutPayload, ExampleTasks.Greetings> fanOut = ExampleTasks.fanOut();
+        assertEquals("fan-out", fanOut.id());
+        assertThrows(UnsupportedOperationException.class,
+                () -> fanOut.handler().run(new ExampleTasks.FanOutPayload(2), context(fanOut.id())));
+        assertThrows(IllegalArgumentException.class,
+                () -> fanOut.handler().run(new ExampleTasks.FanOutPayload(1001), context(fanOut.id())));
+
+        var approval = ExampleTasks.approval();
+        assertEquals("approval", approval.id());
+        assertEquals(1, approval.retry().maxAttempts());
+        assertThrows(UnsupportedOperationException.class,
+                () -> approval.handler().run(new ExampleTasks.ApprovalPayload("waitpoint_1"), context(approval.id())));
+        assertThrows(IllegalArgumentException.class,
+                () -> approval.handler().run(new ExampleTasks.ApprovalPayload(null), context(approval.id())));
     }
 
     @Test
