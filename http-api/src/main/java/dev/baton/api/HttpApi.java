@@ -22,6 +22,7 @@ import dev.baton.api.runs.RunListRoutes;
 import dev.baton.api.runs.RunRoutes;
 import dev.baton.api.runs.StoredPayloads;
 import dev.baton.api.schedules.ScheduleRoutes;
+import dev.baton.api.waitpoints.WaitpointRoutes;
 import dev.baton.engine.Engine;
 import dev.baton.engine.environment.EnvironmentDirectory;
 import dev.baton.engine.storage.Database;
@@ -44,6 +45,7 @@ public final class HttpApi {
   private final BatchRoutes batches;
   private final ScheduleRoutes schedules;
   private final PacketRoutes packets;
+  private final WaitpointRoutes waitpoints;
 
   public HttpApi(ActorSystem<?> system, Engine engine, EnvironmentDirectory directory, Database database) {
     this.settings = HttpSettings.fromConfig(system.settings().config());
@@ -62,6 +64,7 @@ public final class HttpApi {
     this.batches = new BatchRoutes(engine, authentication, settings,
         BatchHttpSettings.fromConfig(system.settings().config()));
     this.schedules = new ScheduleRoutes(system, engine, database, authentication, settings);
+    this.waitpoints = new WaitpointRoutes(system, engine, database, authentication, settings, secrets);
   }
 
   public HttpSettings settings() {
@@ -74,6 +77,6 @@ public final class HttpApi {
         () -> handleExceptions(ErrorHandling.exceptionHandler(), () ->
             handleRejections(ErrorHandling.rejectionHandler(),
                 () -> concat(runList.routes(), runs.routes(), projections.routes(), batches.routes(),
-                    schedules.routes(), packets.routes()))));
+                    schedules.routes(), packets.routes(), waitpoints.routes()))));
   }
 }

@@ -44,6 +44,12 @@ public final class PublicAccessTokens {
         sign(secret, claims(environmentId, "read:runs:" + runId))));
   }
 
+  /** A token that may complete one waitpoint token (Trigger.dev's {@code write:waitpoints:<id>}); with its headers. */
+  public CompletionStage<List<HttpHeader>> forWaitpoint(String environmentId, String tokenId) {
+    return secrets.secret(environmentId).thenApply(secret -> headers(environmentId,
+        sign(secret, claims(environmentId, "write:waitpoints:" + tokenId))));
+  }
+
   private ObjectNode claims(String environmentId, String scope) {
     long now = clock.instant().getEpochSecond();
     ObjectNode claims = Json.mapper().createObjectNode();
