@@ -281,6 +281,51 @@ public final class BatonClient {
         send(jsonRequest("/api/v1/idempotencyKeys/" + pathSegment(idempotencyKey) + "/reset", "POST", body));
     }
 
+    // ---- waitpoint tokens ----
+
+    /**
+     * Creates a waitpoint token ({@code POST /api/v1/waitpoints/tokens}) that runs can wait for with
+     * {@code ctx.waitForToken(id)}. Retries are safe only with an idempotency key.
+     *
+     * @param options null: no timeout, tags or key
+     */
+    public CreatedWaitpointToken createToken(WaitpointTokenOptions options) {
+        HttpRequest request = jsonRequest("/api/v1/waitpoints/tokens", "POST", WaitpointJson.createBody(options));
+        return WaitpointJson.created(send(request, options != null && options.idempotencyKey() != null));
+    }
+
+    /**
+     * Completes the token with {@code data} (any Jackson-writable value; null: no data); the runs waiting
+     * for it resume with the data. A token already completed or timed out keeps its outcome (no error).
+     *
+     * @throws NotFoundException when the token does not exist in this environment
+     */
+    public void completeToken(String tokenId, Object data) {
+        Objects.requireNonNull(tokenId, "tokenId");
+        ObjectNode body = Json.mapper().createObjectNode();
+        if (data != null) {
+            body.set("data", ApiJson.toJson(data, "data"));
+        }
+        send(jsonRequest("/api/v1/waitpoints/tokens/" + pathSegment(tokenId) + "/complete", "POST", body));
+    }
+
+    /** The token, with its output once completed (or its error once timed out). */
+    public WaitpointToken retrieveToken(String tokenId) {
+        Objects.requireNonNull(tokenId, "tokenId");
+        return WaitpointJson.token(send(request("/api/v1/waitpoints/tokens/" + pathSegment(tokenId)).GET().build()));
+    }
+
+    /**
+     * One page of the environment's tokens, newest first ({@code GET /api/v1/waitpoints/tokens}); the
+     * next page is {@code listTokens(query.after(page.next()))}. The list is eventually consistent: a token
+     * just created or completed shows there within a moment.
+     *
+     * @param query null: every token, the newest page
+     */
+    public WaitpointTokenPage listTokens(WaitpointTokenQuery query) {
+        return WaitpointJson.page(send(request("/api/v1/waitpoints/tokens" + WaitpointJson.query(query)).GET().build()));
+    }
+
     private HttpRequest jsonRequest(String path, String method, JsonNode body) {
         return request(path)
                 .header("Content-Type", "application/json")
