@@ -14,6 +14,8 @@ import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
 import akka.pattern.StatusReply;
 import akka.persistence.typed.PersistenceId;
 import akka.persistence.typed.RecoveryCompleted;
+import akka.persistence.typed.SnapshotSelectionCriteria;
+import akka.persistence.typed.javadsl.Recovery;
 import akka.persistence.typed.javadsl.CommandHandlerWithReply;
 import akka.persistence.typed.javadsl.CommandHandlerWithReplyBuilder;
 import akka.persistence.typed.javadsl.EventHandler;
@@ -234,6 +236,15 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
   @Override
   public RunState emptyState() {
     return RunState.empty(runId);
+  }
+
+  /**
+   * Runs never snapshot (a run's journal is short): skipping the snapshot lookup saves a query on
+   * every entity start, and every trigger starts one.
+   */
+  @Override
+  public Recovery recovery() {
+    return Recovery.withSnapshotSelectionCriteria(SnapshotSelectionCriteria.none());
   }
 
   @Override
