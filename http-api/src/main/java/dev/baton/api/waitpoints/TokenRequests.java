@@ -139,10 +139,9 @@ final class TokenRequests {
         listValues(params, TAGS), date(params, FROM, false), date(params, TO, true), period(params));
     TokenCursor after = cursor(params, AFTER);
     TokenCursor before = cursor(params, BEFORE);
-    if (after != null && before != null) {
-      throw ApiException.badRequest("Invalid query: " + AFTER + " and " + BEFORE + " cannot be used together");
-    }
-    return new ListQuery(filter, new TokenList.PageRequest(pageSize(params), after, before));
+    // The SDK's getPreviousPage() keeps the page[after] it came with and adds page[before]: before wins (as in
+    // Trigger.dev's presenter).
+    return new ListQuery(filter, new TokenList.PageRequest(pageSize(params), before == null ? after : null, before));
   }
 
   private Set<Status> statuses(Map<String, List<String>> params) {

@@ -404,6 +404,10 @@ class WaitpointTokenApiTest {
     assertEquals(created.subList(0, 3), firstPage);
     assertFalse(back.get("pagination").has("previous"));
     assertTrue(back.get("pagination").has("next"));
+    // The SDK's getPreviousPage() sends the page[after] it came with too: page[before] wins.
+    JsonNode both = json(server.get(TOKENS + "?page%5Bsize%5D=3&page%5Bafter%5D=" + previousCursors.get(0)
+        + "&page%5Bbefore%5D=" + previousCursors.get(0), key));
+    assertEquals(back.get("data"), both.get("data"));
   }
 
   private static JsonNode retrieve2(String tokenId, String key) throws Exception {
