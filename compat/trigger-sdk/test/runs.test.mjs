@@ -126,3 +126,64 @@ test("runs.list filters by tag and status and pages through every run, newest fi
   assert.equal(firstPage.data.length, 2);
   assert.ok(firstPage.hasNextPage());
 });
+
+test("tasks.trigger with a string payload and with no payload", async () => {
+  const text = await tasks.trigger("hello-world", "just a string");
+  assert.equal((await runs.retrieve(text.id)).payload, "just a string");
+  const none = await tasks.trigger("hello-world");
+  const run = await poll(none.id);
+  assert.equal(run.payload, undefined);
+  assert.deepEqual(run.output, { greeting: "Hello, world!" });
+});
+
+test("a payload of 128 KiB and more goes through a packet and comes back whole", async () => {
+  // `sleep` answers with a small output (a worker's messages to the gateway are limited to 192 KiB).
+  const blob = "n".repeat(200 * 1024);
+  const handle = await tasks.trigger("sleep", { ms: 1, blob, when: new Date("2026-02-03T04:05:06Z") });
+  const run = await poll(handle.id);
+  assert.equal(run.status, "COMPLETED");
+  assert.equal(run.payload.blob, blob);
+  assert.equal(run.payload.when, "2026-02-03T04:05:06.000Z");
+  assert.deepEqual(run.output, { sleptMs: 1 });
+});
+
+test("a trigger's publicAccessToken is Baton's JWT scoped to the run", async () => {
+  const handle = await tasks.trigger("hello-world", { name: "Token" });
+  const [header, payload] = handle.publicAccessToken.split(".").slice(0, 2)
+    .map((part) => JSON.parse(Buffer.from(part, "base64url").toString()));
+  assert.equal(header.alg, "HS256");
+  assert.deepEqual(payload.scopes, [`read:runs:${handle.id}`]);
+  assert.match(payload.sub, /^env_/);
+  assert.equal(payload.pub, true);
+});
+
+test("runs.list(projectRef) lists the key's environment, filtered by env", async () => {
+  const tag = `project-${Date.now()}`;
+  const handle = await tasks.trigger("hello-world", { name: "Project" }, { tags: [tag] });
+  let listed = [];
+  for (let attempt = 0; attempt < 50 && listed.length === 0; attempt++) {
+    listed = [];
+    for await (const run of runs.list("default", { tag, env: ["dev"] })) listed.push(run);
+    if (listed.length === 0) await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  assert.deepEqual(listed.map((run) => run.id), [handle.id]);
+  const prod = await runs.list("default", { tag, env: ["prod"] });
+  assert.equal(prod.data.length, 0);
+  await assert.rejects(runs.list("not-this-project", { tag }), (error) => error.status === 404);
+});
+
+test("a retried request (same x-trigger-request-idempotency-key) gets the first answer", async () => {
+  const headers = {
+    Authorization: `Bearer ${process.env.BATON_SECRET_KEY}`,
+    "Content-Type": "application/json",
+    "x-trigger-request-idempotency-key": crypto.randomUUID(),
+  };
+  const send = () => fetch(`${process.env.BATON_URL}/api/v1/tasks/hello-world/trigger`,
+    { method: "POST", headers, body: JSON.stringify({ payload: { name: "Retry" } }) }).then((r) => r.json());
+  const first = await send();
+  const second = await send();
+  assert.equal(second.id, first.id);
+  assert.equal(second.isCached, false);
+  const other = await tasks.trigger("hello-world", { name: "Retry" });
+  assert.notEqual(other.id, first.id);
+});
