@@ -56,11 +56,9 @@ final class RunListParams {
     RunList.Filter filter = new RunList.Filter(statuses(params), list(params, TASK), list(params, TAG),
         list(params, QUEUE), list(params, VERSION), single(params, BATCH), single(params, SCHEDULE),
         bool(params, IS_TEST), date(params, FROM, false), date(params, TO, true), period(params));
-    RunCursor after = cursor(params, AFTER);
     RunCursor before = cursor(params, BEFORE);
-    if (after != null && before != null) {
-      throw ApiException.badRequest("Invalid query: " + AFTER + " and " + BEFORE + " cannot be used together");
-    }
+    // The SDK's getPreviousPage() keeps the page's after cursor next to before; like Trigger.dev, before wins.
+    RunCursor after = before != null ? null : cursor(params, AFTER);
     boolean nothing = NEVER_MATCHING.stream().anyMatch(name -> !values(params, name).isEmpty());
     return new Decoded(filter, new RunList.PageRequest(pageSize(params), after, before), nothing);
   }

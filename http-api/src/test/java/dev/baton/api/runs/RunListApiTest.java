@@ -216,8 +216,9 @@ class RunListApiTest {
     }
     assertEquals(all, down);
     assertEquals(3, pages.size());
-    JsonNode back = list("?" + q("page[size]", "3") + "&"
-        + q("page[before]", pages.get(2).get("pagination").get("previous").asText()));
+    // The SDK's getPreviousPage() sends the page's own after cursor along with before: before wins.
+    JsonNode back = list("?" + q("page[size]", "3") + "&" + q("page[after]", pages.get(1).get("pagination")
+        .get("next").asText()) + "&" + q("page[before]", pages.get(2).get("pagination").get("previous").asText()));
     assertEquals(ids(pages.get(1)), ids(back));
     assertTrue(back.get("pagination").has("next"));
     back = list("?" + q("page[size]", "3") + "&" + q("page[before]", back.get("pagination").get("previous").asText()));
@@ -248,7 +249,6 @@ class RunListApiTest {
     bad.put(q("page[after]", foreignCursor), "page[after]");
     bad.put(q("page[before]", farCursor), "page[before]");
     bad.put(q("page[before]", "%%%"), "page[before]");
-    bad.put(q("page[after]", "MTox") + "&" + q("page[before]", "MTox"), "page[after]");
     bad.put(q("filter[status]", "RUNNING"), "filter[status]");
     bad.put(q("filter[isTest]", "yes"), "filter[isTest]");
     bad.put(q("filter[createdAt][from]", "yesterday"), "filter[createdAt][from]");
