@@ -9,6 +9,8 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueFactory;
 import dev.baton.examples.ExampleTasks;
 import dev.baton.sdk.client.BatonClient;
+import dev.baton.sdk.client.CreatedWaitpointToken;
+import dev.baton.sdk.client.WaitpointTokenOptions;
 import dev.baton.sdk.client.Run;
 import dev.baton.sdk.client.RunStatus;
 import dev.baton.sdk.task.ChildItem;
@@ -18,6 +20,10 @@ import dev.baton.sdk.task.Task;
 import dev.baton.sdk.worker.BatonWorker;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -190,6 +196,38 @@ class DurableExecutionEndToEndTest {
     childRuns.forEach((index, count) -> assertEquals(1, count.get(), "child " + index + " ran " + count + " times"));
     assertEquals(2, parentExecutions.get(), "the parent ran until it waited, then once more with the results");
     assertFalse(run.isFailed());
+  }
+
+  @Test
+  void aRunWaitingForATokenResumesWithItsDataFromTheApiOrTheCallbackAndFailsWhenItTimesOut() throws Exception {
+    worker(4, ExampleTasks.approval());
+    BatonClient client = HappyPathScenario.client(node);
+
+    CreatedWaitpointToken byApi = client.createToken(WaitpointTokenOptions.none());
+    String approvedId = client.trigger("approval", Map.of("tokenId", byApi.id())).id();
+    awaitStatus(client, approvedId, RunStatus.WAITING);
+    client.completeToken(byApi.id(), Map.of("approved", true));
+    Run approved = client.poll(approvedId, Duration.ofSeconds(30));
+    assertEquals(RunStatus.COMPLETED, approved.status(), () -> String.valueOf(approved.error()));
+    assertEquals("{\"approved\":true}", approved.output().toString());
+
+    CreatedWaitpointToken byCallback = client.createToken(WaitpointTokenOptions.none());
+    String calledBackId = client.trigger("approval", Map.of("tokenId", byCallback.id())).id();
+    awaitStatus(client, calledBackId, RunStatus.WAITING);
+    HttpResponse<String> callback = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create(byCallback.url()))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString("{\"via\":\"webhook\"}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, callback.statusCode(), callback.body());
+    Run calledBack = client.poll(calledBackId, Duration.ofSeconds(30));
+    assertEquals("{\"via\":\"webhook\"}", calledBack.output().toString());
+
+    CreatedWaitpointToken expiring = client.createToken(WaitpointTokenOptions.builder().timeout("2s").build());
+    String timedOutId = client.trigger("approval", Map.of("tokenId", expiring.id())).id();
+    Run timedOut = client.poll(timedOutId, Duration.ofSeconds(60));
+    assertEquals(RunStatus.FAILED, timedOut.status());
+    assertTrue(timedOut.error().message().contains("TRIGGER_WAITPOINT_TIMEOUT"), timedOut.error().message());
   }
 
   private static void awaitStatus(BatonClient client, String runId, RunStatus status) throws InterruptedException {
