@@ -42,7 +42,7 @@ test("retrieve returns the run with the fields the SDK requires", async () => {
   assert.equal(run.id, handle.id);
   assert.equal(run.taskIdentifier, "hello-world");
   assert.equal(typeof run.isQueued, "boolean");
-  assert.deepEqual(run.relatedRuns, {});
+  assert.deepEqual(run.relatedRuns, { children: [] });
 });
 
 test("an unknown task is a 404 the SDK raises as an ApiError", async () => {

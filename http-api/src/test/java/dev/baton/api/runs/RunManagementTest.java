@@ -17,6 +17,9 @@ import dev.baton.engine.environment.Environment;
 import dev.baton.engine.run.RetryPolicy;
 import dev.baton.engine.run.RunEntity;
 import dev.baton.engine.run.RunError;
+import dev.baton.engine.run.StepResult;
+import dev.baton.engine.run.TriggerRequest;
+import dev.baton.engine.run.Wait;
 import dev.baton.engine.task.TaskDefinition;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -420,6 +423,22 @@ class RunManagementTest {
     String expired = trigger("{\"options\":{\"ttl\":1}}");
     server.awaitStatus(expired, KEY, "EXPIRED");
 
+    // A run that records a step and waits for two children, both canceled: it resumes with their errors.
+    String durable = trigger("{}");
+    String durableAttempt = server.startExecuting(durable, worker);
+    var runs = server.node().engine().runs();
+    runs.completeStep(durable, durableAttempt, "charge", StepResult.success("{\"paid\":true}"))
+        .toCompletableFuture().get(10, TimeUnit.SECONDS);
+    Wait wait = Wait.runs("runs#1", List.of(TriggerRequest.of("hello-world", "{}"),
+        TriggerRequest.of("hello-world", "{}")), null);
+    runs.suspend(durable, durableAttempt, wait).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    for (int i = 0; i < 2; i++) {
+      String child = wait.childRunId(durable, i);
+      server.awaitStatus(child, KEY, "QUEUED");
+      assertEquals(200, server.postEmpty(cancelPath(child), KEY).statusCode());
+    }
+    server.awaitStatus(durable, KEY, "QUEUED");
+
     assertEquals(List.of("RunTriggered", "RunRescheduled", "RunEnqueued", "TagsAdded", "MetadataUpdated",
         "AttemptLeased", "AttemptStarted", "AttemptFailed", "RunEnqueued", "AttemptLeased", "AttemptStarted",
         "RunSucceeded"), server.eventTypes(runId, KEY));
@@ -427,9 +446,11 @@ class RunManagementTest {
         server.eventTypes(failed, KEY));
     assertEquals(List.of("RunTriggered", "RunCanceled"), server.eventTypes(canceled, KEY));
     assertEquals(List.of("RunTriggered", "RunExpired"), server.eventTypes(expired, KEY));
+    assertEquals(List.of("RunTriggered", "AttemptLeased", "AttemptStarted", "StepCompleted", "RunSuspended",
+        "WaitResolved", "WaitResolved", "RunResumed"), server.eventTypes(durable, KEY));
 
     Map<String, JsonNode> byType = new java.util.HashMap<>();
-    for (String id : List.of(runId, failed, canceled, expired)) {
+    for (String id : List.of(runId, failed, canceled, expired, durable)) {
       JsonNode events = json(server.get("/api/v1/runs/" + id + "/events", KEY)).get("data");
       assertNoNulls(events, "$.data");
       events.forEach(event -> byType.putIfAbsent(event.get("type").asText(), event.get("data")));
@@ -461,6 +482,11 @@ class RunManagementTest {
     assertEquals("TypeError", byType.get("RunFailed").get("error").get("name").asText());
     assertTimestamp(byType.get("RunCanceled").get("at"));
     assertTimestamp(byType.get("RunExpired").get("at"));
+    assertEquals("charge", byType.get("StepCompleted").get("key").asText());
+    assertTrue(byType.get("StepCompleted").get("result").get("output").get("paid").asBoolean());
+    assertEquals("RUNS", byType.get("RunSuspended").get("waitFor").get("kind").asText());
+    assertEquals("CANCELED", byType.get("WaitResolved").get("result").get("error").get("name").asText());
+    assertEquals("runs#1", byType.get("RunResumed").get("key").asText());
 
     JsonNode done = server.retrieve(runId, KEY);
     assertEquals("COMPLETED", done.get("status").asText());
