@@ -86,6 +86,14 @@ test("a TTL that passes before a worker can start the run expires it, and poll f
   await Promise.all(blockers.map((blocker) => poll(blocker.id)));
 });
 
+test("an attempt running past its maxDuration ends the run TIMED_OUT, and poll finishes", async () => {
+  const handle = await tasks.trigger("sleep", { ms: 20000 }, { maxDuration: 5 });
+  const run = await poll(handle.id);
+  assert.equal(run.status, "TIMED_OUT");
+  assert.equal(run.isFailed, true);
+  assert.match(run.error.message, /maxDuration/);
+});
+
 test("replay creates a new run of the same task and payload", async () => {
   const original = await tasks.trigger("hello-world", { name: "Again" });
   await poll(original.id);
