@@ -22,6 +22,7 @@ CREATE TABLE IF NOT EXISTS "event_tag" (
   PRIMARY KEY("event_id", "tag"),
   CONSTRAINT fk_event_journal FOREIGN KEY("event_id") REFERENCES "event_journal"("ordering") ON DELETE CASCADE
 );
+CREATE INDEX IF NOT EXISTS "event_tag_tag_idx" ON "event_tag" ("tag", "event_id");
 CREATE TABLE IF NOT EXISTS "snapshot" (
   "persistence_id" VARCHAR(255) NOT NULL,
   "sequence_number" BIGINT NOT NULL,
