@@ -166,15 +166,21 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
 
   public record AttemptStarted(String attemptId, Instant at) implements Event {}
 
-  /** @param retryAt when the next attempt is queued, or null when this failure ends the run */
-  public record AttemptFailed(String attemptId, RunError error, Instant at, Instant retryAt) implements Event {}
+  /**
+   * @param retryAt when the next attempt is queued, or null when this failure ends the run
+   * @param attempt the attempt, written with its outcome (null in journals from before lazy attempts)
+   */
+  public record AttemptFailed(String attemptId, RunError error, Instant at, Instant retryAt, Attempt attempt)
+      implements Event {}
 
-  public record RunSucceeded(String attemptId, String outputJson, Instant at) implements Event {}
+  /** @param attempt the attempt, written with its outcome (null in journals from before lazy attempts) */
+  public record RunSucceeded(String attemptId, String outputJson, Instant at, Attempt attempt) implements Event {}
 
   /** Terminal: FAILED, CRASHED, SYSTEM_FAILURE or TIMED_OUT. */
   public record RunFailed(RunError error, RunStatus status, Instant at) implements Event {}
 
-  public record RunCanceled(Instant at) implements Event {}
+  /** @param attempt the attempt a worker held when the run was canceled, or null */
+  public record RunCanceled(Instant at, Attempt attempt) implements Event {}
 
   public record RunExpired(Instant at) implements Event {}
 
@@ -184,8 +190,8 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
 
   public record StepCompleted(String attemptId, String key, StepResult result, Instant at) implements Event {}
 
-  /** The attempt stopped to wait; the run is WAITING and holds no slot. */
-  public record RunSuspended(String attemptId, Wait waitFor, Instant at) implements Event {}
+  /** The attempt stopped to wait; the run is WAITING and holds no slot. {@code attempt}: as in RunSucceeded. */
+  public record RunSuspended(String attemptId, Wait waitFor, Instant at, Attempt attempt) implements Event {}
 
   /** One child run of a wait for several finished; the wait goes on until all have. */
   public record WaitResolved(String key, int index, String childRunId, StepResult result, Instant at)
@@ -218,8 +224,17 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
   private final Clock clock;
   private final RandomGenerator random;
   private final RunLinks links;
-  /** The session running the current attempt, to tell it about a cancel or timeout; not kept across recovery. */
-  private ActorRef<WorkerChannel.Message> currentWorker;
+  /**
+   * The attempt a worker holds now, and its session (to tell it about a cancel or a timeout). Not
+   * journaled: an attempt is written once, with its outcome ({@link RunSucceeded}, {@link AttemptFailed},
+   * {@link RunSuspended}, {@link RunCanceled}), like Temporal writes ActivityTaskStarted lazily, so
+   * executing a run costs one event. A node that crashes loses only the lease: the run recovers
+   * QUEUED and a later attempt runs it (at-least-once, as after any crash mid-attempt), and the
+   * lost attempt's messages are fenced because its id is unknown. Null when no worker holds the run.
+   */
+  private Lease lease;
+
+  private record Lease(Attempt attempt, ActorRef<WorkerChannel.Message> worker) {}
 
   private RunEntity(String runId, ActorContext<Command> context, TimerScheduler<Command> timers, RunSettings settings,
       Clock clock, RandomGenerator random, RunLinks links) {
@@ -276,12 +291,12 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
         .onCommand(Reschedule.class, this::reschedule)
         .onCommand(Cancel.class, this::cancel);
 
-    builder.forState(state -> state.status() == RunStatus.QUEUED)
+    builder.forState(state -> state.status() == RunStatus.QUEUED && lease == null)
         .onCommand(Dispatch.class, this::lease)
         .onCommand(TtlDue.class, this::expireIfDue)
         .onCommand(Cancel.class, this::cancel);
 
-    builder.forState(RunState::isRunning)
+    builder.forState(state -> lease != null)
         .onCommand(StartAttempt.class, this::startAttempt)
         .onCommand(Heartbeat.class, this::heartbeat)
         .onCommand(CompleteAttempt.class, this::completeAttempt)
@@ -309,8 +324,8 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
 
     // Whatever a state did not handle above: the same answer in every state.
     builder.forAnyState()
-        .onCommand(Trigger.class, (state, cmd) -> Effect().reply(cmd.replyTo(), StatusReply.success(state)))
-        .onCommand(Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), state))
+        .onCommand(Trigger.class, (state, cmd) -> Effect().reply(cmd.replyTo(), StatusReply.success(view(state))))
+        .onCommand(Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), view(state)))
         .onCommand(Dispatch.class, (state, cmd) ->
             Effect().reply(cmd.replyTo(), new DispatchReply(runId, cmd.sessionId(), false)))
         .onCommand(StartAttempt.class, (state, cmd) -> error(cmd.replyTo(), STALE_ATTEMPT))
@@ -371,42 +386,40 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
     return Effect().persist(new RunExpired(clock.instant())).thenRun(this::leaveExecution).thenNoReply();
   }
 
+  /** Hands the run to the worker: nothing is journaled until the attempt has an outcome (see {@link #lease}). */
   private ReplyEffect<Event, RunState> lease(RunState state, Dispatch cmd) {
     Attempt attempt = new Attempt(Ids.newId("att"), state.nextAttemptNumber(), cmd.sessionId(), cmd.workerId(),
         clock.instant(), null);
-    return Effect().persist(new AttemptLeased(attempt))
-        .thenRun(leased -> {
-          timers.cancel(TTL_TIMER);
-          currentWorker = cmd.worker();
-          cmd.worker().tell(execute(leased));
-          armLease(attempt.id());
-        })
-        .thenReply(cmd.replyTo(), leased -> new DispatchReply(runId, cmd.sessionId(), true));
+    lease = new Lease(attempt, cmd.worker());
+    timers.cancel(TTL_TIMER);
+    cmd.worker().tell(execute(state, attempt));
+    armLease(attempt.id());
+    return Effect().reply(cmd.replyTo(), new DispatchReply(runId, cmd.sessionId(), true));
+  }
+
+  private boolean isCurrent(String attemptId) {
+    return lease != null && lease.attempt().id().equals(attemptId);
   }
 
   private ReplyEffect<Event, RunState> startAttempt(RunState state, StartAttempt cmd) {
-    if (!state.isCurrentAttempt(cmd.attemptId())) return error(cmd.replyTo(), STALE_ATTEMPT);
-    if (state.status() == RunStatus.EXECUTING) {
-      armLease(cmd.attemptId());
-      return Effect().reply(cmd.replyTo(), StatusReply.ack());
+    if (!isCurrent(cmd.attemptId())) return error(cmd.replyTo(), STALE_ATTEMPT);
+    armLease(cmd.attemptId());
+    if (lease.attempt().startedAt() == null) {
+      lease = new Lease(lease.attempt().started(clock.instant()), lease.worker());
+      armMaxDuration(state);
     }
-    return Effect().persist(new AttemptStarted(cmd.attemptId(), clock.instant()))
-        .thenRun(started -> {
-          armLease(cmd.attemptId());
-          armMaxDuration(started);
-        })
-        .thenReply(cmd.replyTo(), started -> StatusReply.ack());
+    return Effect().reply(cmd.replyTo(), StatusReply.ack());
   }
 
   private ReplyEffect<Event, RunState> heartbeat(RunState state, Heartbeat cmd) {
-    if (!state.isCurrentAttempt(cmd.attemptId())) return error(cmd.replyTo(), STALE_ATTEMPT);
+    if (!isCurrent(cmd.attemptId())) return error(cmd.replyTo(), STALE_ATTEMPT);
     armLease(cmd.attemptId());
     return Effect().reply(cmd.replyTo(), StatusReply.ack());
   }
 
   private ReplyEffect<Event, RunState> completeAttempt(RunState state, CompleteAttempt cmd) {
-    if (!state.isCurrentAttempt(cmd.attemptId())) return error(cmd.replyTo(), STALE_ATTEMPT);
-    return Effect().persist(new RunSucceeded(cmd.attemptId(), cmd.outputJson(), clock.instant()))
+    if (!isCurrent(cmd.attemptId())) return error(cmd.replyTo(), STALE_ATTEMPT);
+    return Effect().persist(new RunSucceeded(cmd.attemptId(), cmd.outputJson(), clock.instant(), lease.attempt()))
         .thenRun(this::leaveExecution)
         .thenReply(cmd.replyTo(), done -> StatusReply.ack());
   }
@@ -417,15 +430,16 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
    */
   private ReplyEffect<Event, RunState> failAttempt(RunState state, String attemptId, RunError error,
       boolean retryable, RunStatus finalStatus, ActorRef<StatusReply<Done>> replyTo) {
-    if (!state.isCurrentAttempt(attemptId)) {
+    if (!isCurrent(attemptId)) {
       return replyTo == null ? Effect().noReply() : error(replyTo, STALE_ATTEMPT);
     }
     Instant now = clock.instant();
-    int attempt = state.currentAttempt().number();
-    boolean retry = retryable && attempt < state.maxAttempts();
+    Attempt attempt = lease.attempt();
+    boolean retry = retryable && attempt.number() < state.maxAttempts();
     List<Event> events = retry
-        ? List.of(new AttemptFailed(attemptId, error, now, now.plus(state.spec().retry().delayAfter(attempt, random))))
-        : List.of(new AttemptFailed(attemptId, error, now, null), new RunFailed(error, finalStatus, now));
+        ? List.of(new AttemptFailed(attemptId, error, now,
+            now.plus(state.spec().retry().delayAfter(attempt.number(), random)), attempt))
+        : List.of(new AttemptFailed(attemptId, error, now, null, attempt), new RunFailed(error, finalStatus, now));
     var effect = Effect().persist(events).thenRun(failed -> {
       leaveExecution(failed);
       if (failed.status() == RunStatus.RETRYING) armRetry(failed);
@@ -435,31 +449,31 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
 
   /** maxDuration is a hard limit: no retry, the run ends TIMED_OUT and the worker is told to stop. */
   private ReplyEffect<Event, RunState> timeOut(RunState state, MaxDurationExceeded cmd) {
-    if (!state.isCurrentAttempt(cmd.attemptId())) return Effect().noReply();
+    if (!isCurrent(cmd.attemptId())) return Effect().noReply();
     Instant now = clock.instant();
-    Attempt running = state.currentAttempt();
+    Attempt running = lease.attempt();
     if (running.startedAt() != null && running.startedAt().plusSeconds(state.spec().maxDurationSeconds()).isAfter(now)) {
       armMaxDuration(state);
       return Effect().noReply();
     }
     RunError error = new RunError("MAX_DURATION_EXCEEDED",
         "Run exceeded its maxDuration of " + state.spec().maxDurationSeconds() + "s", null);
-    Attempt attempt = state.currentAttempt();
-    return Effect().persist(List.of(new AttemptFailed(attempt.id(), error, now, null),
+    Attempt attempt = lease.attempt();
+    return Effect().persist(List.of(new AttemptFailed(attempt.id(), error, now, null, attempt),
             new RunFailed(error, RunStatus.TIMED_OUT, now)))
         .thenRun(timedOut -> {
-          stopWorker(attempt, "maxDuration exceeded");
+          stopWorker("maxDuration exceeded");
           leaveExecution(timedOut);
         })
         .thenNoReply();
   }
 
   private ReplyEffect<Event, RunState> cancel(RunState state, Cancel cmd) {
-    Attempt attempt = state.currentAttempt();
+    Attempt attempt = lease == null ? null : lease.attempt();
     Wait waiting = state.pendingWait();
-    return Effect().persist(new RunCanceled(clock.instant()))
+    return Effect().persist(new RunCanceled(clock.instant(), attempt))
         .thenRun(canceled -> {
-          if (attempt != null) stopWorker(attempt, "run canceled");
+          stopWorker("run canceled");
           if (waiting != null) cancelUnfinishedChildren(waiting);
           leaveExecution(canceled);
         })
@@ -476,7 +490,7 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
   }
 
   private ReplyEffect<Event, RunState> completeStep(RunState state, CompleteStep cmd) {
-    if (!state.isCurrentAttempt(cmd.attemptId())) return error(cmd.replyTo(), STALE_ATTEMPT);
+    if (!isCurrent(cmd.attemptId())) return error(cmd.replyTo(), STALE_ATTEMPT);
     armLease(cmd.attemptId());
     // A step reported twice (a retried message) keeps its first result.
     if (state.steps().containsKey(cmd.key())) return Effect().reply(cmd.replyTo(), StatusReply.ack());
@@ -485,14 +499,14 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
   }
 
   private ReplyEffect<Event, RunState> suspend(RunState state, Suspend cmd) {
-    if (!state.isCurrentAttempt(cmd.attemptId())) return error(cmd.replyTo(), STALE_ATTEMPT);
+    if (!isCurrent(cmd.attemptId())) return error(cmd.replyTo(), STALE_ATTEMPT);
     Wait wait = cmd.waitFor();
     if (state.steps().containsKey(wait.key())) {
       return error(cmd.replyTo(), STEP_ALREADY_RESOLVED + ": " + wait.key() + " has a result; the worker should use it");
     }
     String invalid = invalidWait(state, wait);
     if (invalid != null) return error(cmd.replyTo(), INVALID_WAIT + ": " + invalid);
-    return Effect().persist(new RunSuspended(cmd.attemptId(), wait, clock.instant()))
+    return Effect().persist(new RunSuspended(cmd.attemptId(), wait, clock.instant(), lease.attempt()))
         .thenRun(suspended -> {
           leaveExecution(suspended);
           pursueWait(suspended);
@@ -555,16 +569,16 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
   private ReplyEffect<Event, RunState> addTags(RunState state, AddTags cmd) {
     LinkedHashSet<String> added = new LinkedHashSet<>(cmd.tags());
     added.removeAll(state.tags());
-    if (added.isEmpty()) return Effect().reply(cmd.replyTo(), StatusReply.success(state));
+    if (added.isEmpty()) return Effect().reply(cmd.replyTo(), StatusReply.success(view(state)));
     if (state.tags().size() + added.size() > settings.maxTags()) {
       return error(cmd.replyTo(), TOO_MANY_TAGS + ": at most " + settings.maxTags() + " per run");
     }
     return Effect().persist(new TagsAdded(List.copyOf(added), clock.instant()))
-        .thenReply(cmd.replyTo(), StatusReply::success);
+        .thenReply(cmd.replyTo(), tagged -> StatusReply.success(view(tagged)));
   }
 
   private ReplyEffect<Event, RunState> updateMetadata(RunState state, UpdateMetadata cmd) {
-    if (cmd.attemptId() != null && !state.isCurrentAttempt(cmd.attemptId())) {
+    if (cmd.attemptId() != null && !isCurrent(cmd.attemptId())) {
       return error(cmd.replyTo(), STALE_ATTEMPT);
     }
     String updated;
@@ -577,7 +591,7 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
       return error(cmd.replyTo(), METADATA_TOO_LARGE + ": at most " + settings.maxMetadataBytes() + " bytes");
     }
     return Effect().persist(new MetadataUpdated(updated, clock.instant()))
-        .thenReply(cmd.replyTo(), StatusReply::success);
+        .thenReply(cmd.replyTo(), withMetadata -> StatusReply.success(view(withMetadata)));
   }
 
   private ReplyEffect<Event, RunState> error(ActorRef<? extends StatusReply<?>> replyTo, String message) {
@@ -596,16 +610,18 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
   private void redrive(RunState state) {
     switch (state.status()) {
       case DELAYED -> armDelay(state);
-      case QUEUED -> {
-        dispatcher(state).tell(new EnvironmentDispatcher.Enqueue(runId, state.spec().taskId(), state.spec().queue(),
-            state.spec().concurrencyKey(), state.queuedAt().toEpochMilli() - state.spec().priorityMs()));
-        if (!timers.isTimerActive(TTL_TIMER)) armTtl(state);
-      }
-      case DEQUEUED, EXECUTING -> {
-        dispatcher(state).tell(new EnvironmentDispatcher.Occupying(runId, state.spec().taskId(),
-            state.spec().queue(), state.spec().concurrencyKey()));
-        if (!timers.isTimerActive(LEASE_TIMER)) armLease(state.currentAttempt().id());
-        if (!timers.isTimerActive(MAX_DURATION_TIMER)) armMaxDuration(state);
+      case QUEUED, DEQUEUED, EXECUTING -> {
+        if (lease != null) {
+          dispatcher(state).tell(new EnvironmentDispatcher.Occupying(runId, state.spec().taskId(),
+              state.spec().queue(), state.spec().concurrencyKey()));
+          if (!timers.isTimerActive(LEASE_TIMER)) armLease(lease.attempt().id());
+          if (!timers.isTimerActive(MAX_DURATION_TIMER)) armMaxDuration(state);
+        } else {
+          dispatcher(state).tell(new EnvironmentDispatcher.Enqueue(runId, state.spec().taskId(),
+              state.spec().queue(), state.spec().concurrencyKey(),
+              state.queuedAt().toEpochMilli() - state.spec().priorityMs()));
+          if (!timers.isTimerActive(TTL_TIMER)) armTtl(state);
+        }
       }
       case RETRYING -> {
         if (!timers.isTimerActive(RETRY_TIMER)) armRetry(state);
@@ -674,7 +690,7 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
     timers.cancel(TTL_TIMER);
     timers.cancel(DELAY_TIMER);
     timers.cancel(WAIT_TIMER);
-    currentWorker = null;
+    lease = null;
     withdraw(state);
     if (state.status().isFinal()) notifyParent(state);
   }
@@ -683,17 +699,23 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
     dispatcher(state).tell(new EnvironmentDispatcher.Withdraw(runId));
   }
 
-  private void stopWorker(Attempt attempt, String reason) {
-    if (currentWorker != null) currentWorker.tell(new WorkerChannel.CancelAttempt(runId, attempt.id(), reason));
+  private void stopWorker(String reason) {
+    if (lease != null && lease.worker() != null) {
+      lease.worker().tell(new WorkerChannel.CancelAttempt(runId, lease.attempt().id(), reason));
+    }
+  }
+
+  /** The state as callers see it: with the attempt a worker holds now, which the journal gets with its outcome. */
+  private RunState view(RunState state) {
+    return lease == null || state.isRunning() ? state : state.running(lease.attempt());
   }
 
   private RecipientRef<EnvironmentDispatcher.Command> dispatcher(RunState state) {
     return links.dispatcher(state.spec().environmentId());
   }
 
-  private WorkerChannel.Execute execute(RunState state) {
+  private WorkerChannel.Execute execute(RunState state, Attempt attempt) {
     RunSpec spec = state.spec();
-    Attempt attempt = state.currentAttempt();
     return new WorkerChannel.Execute(runId, attempt.id(), attempt.number(), spec.taskId(), spec.queue(),
         spec.environmentId(), spec.payloadJson(), spec.payloadType(), state.tags(), state.metadataJson(),
         spec.idempotencyKey(), spec.retry().maxAttempts(), state.createdAt(), spec.test(), spec.maxDurationSeconds(),
@@ -705,7 +727,7 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
   }
 
   private void armMaxDuration(RunState state) {
-    Attempt attempt = state.currentAttempt();
+    Attempt attempt = lease == null ? null : lease.attempt();
     if (state.spec().maxDurationSeconds() == null || attempt == null || attempt.startedAt() == null) return;
     Instant deadline = attempt.startedAt().plusSeconds(state.spec().maxDurationSeconds());
     timers.startSingleTimer(MAX_DURATION_TIMER, new MaxDurationExceeded(attempt.id()), until(deadline));
@@ -737,7 +759,11 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
 
   @Override
   public SignalHandler<RunState> signalHandler() {
-    return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), this::redrive).build();
+    return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), state -> {
+      // A journal from before lazy attempts may end with a leased attempt: it holds the run until its lease lapses.
+      if (state.isRunning()) lease = new Lease(state.currentAttempt(), null);
+      redrive(state);
+    }).build();
   }
 
   // ---------------------------------------------------------------- event handler (pure)
@@ -751,15 +777,17 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
         .onEvent(RunEnqueued.class, (state, e) -> state.enqueued(e.at()))
         .onEvent(AttemptLeased.class, (state, e) -> state.leased(e.attempt()))
         .onEvent(AttemptStarted.class, (state, e) -> state.attemptStarted(e.at()))
-        .onEvent(AttemptFailed.class, (state, e) -> state.attemptFailed(e.error(), e.at(), e.retryAt()))
-        .onEvent(RunSucceeded.class, (state, e) -> state.succeeded(e.outputJson(), e.at()))
+        .onEvent(AttemptFailed.class, (state, e) -> state.attempted(e.attempt()).attemptFailed(e.error(), e.at(),
+            e.retryAt()))
+        .onEvent(RunSucceeded.class, (state, e) -> state.attempted(e.attempt()).succeeded(e.outputJson(), e.at()))
         .onEvent(RunFailed.class, (state, e) -> state.ended(e.status(), e.error(), e.at()))
-        .onEvent(RunCanceled.class, (state, e) -> state.ended(RunStatus.CANCELED, null, e.at()))
+        .onEvent(RunCanceled.class, (state, e) -> state.attempted(e.attempt()).ended(RunStatus.CANCELED, null, e.at()))
         .onEvent(RunExpired.class, (state, e) -> state.ended(RunStatus.EXPIRED, null, e.at()))
         .onEvent(TagsAdded.class, (state, e) -> state.tagged(e.tags(), e.at()))
         .onEvent(MetadataUpdated.class, (state, e) -> state.withMetadata(e.metadataJson(), e.at()))
         .onEvent(StepCompleted.class, (state, e) -> state.stepCompleted(e.key(), e.result(), e.at()))
-        .onEvent(RunSuspended.class, (state, e) -> state.suspended(e.waitFor(), e.waitFor().childRunIds(runId), e.at()))
+        .onEvent(RunSuspended.class, (state, e) -> state.attempted(e.attempt()).suspended(e.waitFor(),
+            e.waitFor().childRunIds(runId), e.at()))
         .onEvent(WaitResolved.class, (state, e) -> state.waitPartlyResolved(e.index(), e.result(), e.at()))
         .onEvent(RunResumed.class, (state, e) -> state.resumed(e.result(), e.at()))
         .build();

@@ -125,6 +125,25 @@ public record RunState(
         steps, null, children, false);
   }
 
+  /**
+   * The state with {@code attempt} as its current attempt (counted, its start kept as the run's first
+   * start), before the attempt's outcome is applied; null (an older journal's event) changes nothing.
+   */
+  RunState attempted(Attempt attempt) {
+    if (attempt == null) return this;
+    return new RunState(runId, status, spec, createdAt, updatedAt, delayUntil, queuedAt, attempt.number(), attempt,
+        startedAt == null ? attempt.startedAt() : startedAt, finishedAt, retryAt, outputJson, error, durationMs, tags,
+        metadataJson, steps, pendingWait, children, resuming);
+  }
+
+  /** How a run held by a worker looks from outside: DEQUEUED until the worker starts it, then EXECUTING. */
+  RunState running(Attempt attempt) {
+    RunState withAttempt = attempted(attempt);
+    return new RunState(runId, attempt.startedAt() == null ? RunStatus.DEQUEUED : RunStatus.EXECUTING, spec,
+        createdAt, updatedAt, null, queuedAt, withAttempt.attemptCount, attempt, withAttempt.startedAt, finishedAt,
+        null, outputJson, error, durationMs, tags, metadataJson, steps, null, children, false);
+  }
+
   /** The number of the next leased attempt: a run resuming after a wait continues its attempt. */
   int nextAttemptNumber() {
     return resuming ? Math.max(1, attemptCount) : attemptCount + 1;

@@ -150,6 +150,11 @@ class RunEntityTest {
     assertEquals(RunEntity.STALE_ATTEMPT, reply.getError().getMessage());
   }
 
+  /** The run as callers see it (Get): with the attempt a worker holds, which the journal gets only with its outcome. */
+  private RunState current() {
+    return run.<RunState>runCommand(RunEntity.Get::new).reply();
+  }
+
   private void assertNoEventsFor(RunEntity.Command command) {
     assertTrue(run.runCommand(command).hasNoEvents());
   }
@@ -208,16 +213,18 @@ class RunEntityTest {
     }
 
     @Test
-    void dispatchLeasesAnAttemptAndSendsItToTheWorker() {
+    void dispatchLeasesAnAttemptWithoutAnEventAndSendsItToTheWorker() {
       trigger(RetryPolicy.DEFAULT);
       var result = run.<RunEntity.DispatchReply>runCommand(replyTo -> new RunEntity.Dispatch("ws_1", "worker-1", worker.ref(), replyTo));
-      RunEntity.AttemptLeased leased = result.eventOfType(RunEntity.AttemptLeased.class);
-      assertEquals(1, leased.attempt().number());
-      assertEquals("ws_1", leased.attempt().sessionId());
-      assertEquals(RunStatus.DEQUEUED, result.state().status());
+      assertTrue(result.hasNoEvents(), "an attempt is journaled with its outcome");
       assertTrue(result.reply().accepted());
+      RunState leased = current();
+      assertEquals(RunStatus.DEQUEUED, leased.status());
+      assertEquals(1, leased.currentAttempt().number());
+      assertEquals("ws_1", leased.currentAttempt().sessionId());
       WorkerChannel.Execute execute = worker.expectMessageClass(WorkerChannel.Execute.class);
-      assertEquals(leased.attempt().id(), execute.attemptId());
+      assertEquals(leased.currentAttempt().id(), execute.attemptId());
+      assertEquals(1, execute.attemptNumber());
       assertEquals("{\"name\":\"Ada\"}", execute.payloadJson());
       assertEquals(List.of("a", "b"), execute.tags());
       assertEquals(3, execute.maxAttempts());
@@ -236,13 +243,14 @@ class RunEntityTest {
   @Nested
   class WhenDequeued {
     @Test
-    void startPersistsAttemptStarted() {
+    void startIsKeptUntilTheOutcomeAndShownAsExecuting() {
       trigger(RetryPolicy.DEFAULT);
       String attemptId = lease().attemptId();
       var result = run.<StatusReply<Done>>runCommand(r -> new RunEntity.StartAttempt(attemptId, r));
-      assertEquals(attemptId, result.eventOfType(RunEntity.AttemptStarted.class).attemptId());
-      assertEquals(RunStatus.EXECUTING, result.state().status());
-      assertNotNull(result.state().startedAt());
+      assertTrue(result.hasNoEvents());
+      assertTrue(result.reply().isSuccess());
+      assertEquals(RunStatus.EXECUTING, current().status());
+      assertEquals(clock.instant(), current().startedAt());
     }
 
     @Test
@@ -295,7 +303,7 @@ class RunEntityTest {
         assertTrue(result.reply().isSuccess());
         sleep(LEASE.dividedBy(2));
       }
-      assertEquals(RunStatus.EXECUTING, run.getState().status());
+      assertEquals(RunStatus.EXECUTING, current().status());
     }
 
     @Test
@@ -311,8 +319,13 @@ class RunEntityTest {
       String attemptId = executing(RetryPolicy.DEFAULT);
       clock.advance(Duration.ofMillis(250));
       var result = run.<StatusReply<Done>>runCommand(r -> new RunEntity.CompleteAttempt(attemptId, "{\"ok\":true}", r));
-      assertEquals(new RunEntity.RunSucceeded(attemptId, "{\"ok\":true}", clock.instant()),
-          result.eventOfType(RunEntity.RunSucceeded.class));
+      RunEntity.RunSucceeded succeeded = result.eventOfType(RunEntity.RunSucceeded.class);
+      assertEquals(attemptId, succeeded.attemptId());
+      assertEquals("{\"ok\":true}", succeeded.outputJson());
+      assertEquals(clock.instant(), succeeded.at());
+      assertEquals(attemptId, succeeded.attempt().id());
+      assertEquals(1, succeeded.attempt().number());
+      assertEquals(clock.instant().minusMillis(250), succeeded.attempt().startedAt(), "the start rides along");
       RunState state = result.state();
       assertEquals(RunStatus.COMPLETED, state.status());
       assertEquals("{\"ok\":true}", state.outputJson());
@@ -380,7 +393,7 @@ class RunEntityTest {
     void workerLostForAnotherAttemptIsIgnored() {
       executing(noBackoff(2));
       assertNoEventsFor(new RunEntity.WorkerLost("att_old", "socket closed"));
-      assertEquals(RunStatus.EXECUTING, run.getState().status());
+      assertEquals(RunStatus.EXECUTING, current().status());
     }
 
     @Test
@@ -490,7 +503,7 @@ class RunEntityTest {
         sleep(Duration.ofMillis(200));
         run.<StatusReply<Done>>runCommand(r -> new RunEntity.Heartbeat(attemptId, r));
       }
-      assertEquals(RunStatus.EXECUTING, run.getState().status());
+      assertEquals(RunStatus.EXECUTING, current().status());
     }
   }
 
@@ -631,12 +644,31 @@ class RunEntityTest {
     }
 
     @Test
-    void anExecutingRunGetsAFreshLeaseAfterRecoveryAndIsRetriedWhenItLapses() {
-      executing(noBackoff(2));
+    void anExecutingRunIsQueuedAgainAfterRecoveryAndItsLostAttemptIsFenced() {
+      String lost = executing(noBackoff(2));
       run.restart();
       expectEnqueue();
       assertEquals(RunStatus.QUEUED, run.getState().status());
-      assertEquals(1, run.getState().attemptCount());
+      assertEquals(0, run.getState().attemptCount(), "a node crash does not use up an attempt");
+      assertStale(complete(lost, "1"));
+      assertEquals(1, lease().attemptNumber());
+    }
+
+    @Test
+    void aJournalFromBeforeLazyAttemptsKeepsItsLeasedAttempt() {
+      String legacyRunId = "run_" + dev.baton.engine.Ids.random(12);
+      RunState.Attempt legacy = new RunState.Attempt("att_legacy", 1, "ws_1", "worker-1", clock.instant(), null);
+      var restarted = EventSourcedBehaviorTestKit.<RunEntity.Command, RunEntity.Event, RunState>create(
+          testKit.system(), RunEntity.create(legacyRunId, SETTINGS, clock, RandomGenerator.of("L64X128MixRandom"),
+              links), EventSourcedBehaviorTestKit.enabledSerializationSettings());
+      restarted.initialize(new RunEntity.RunTriggered(legacyRunId, spec(noBackoff(2)), clock.instant()),
+          new RunEntity.AttemptLeased(legacy));
+      assertEquals(RunStatus.DEQUEUED, restarted.getState().status());
+      assertTrue(restarted.<StatusReply<Done>>runCommand(r -> new RunEntity.StartAttempt("att_legacy", r))
+          .reply().isSuccess());
+      var done = restarted.<StatusReply<Done>>runCommand(r -> new RunEntity.CompleteAttempt("att_legacy", "1", r));
+      assertEquals(RunStatus.COMPLETED, done.state().status());
+      assertEquals(1, done.state().attemptCount());
     }
   }
 

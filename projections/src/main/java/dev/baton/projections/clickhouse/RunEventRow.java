@@ -2,6 +2,7 @@ package dev.baton.projections.clickhouse;
 
 import dev.baton.engine.run.RunEntity;
 import dev.baton.engine.run.RunError;
+import dev.baton.engine.run.RunState;
 import java.util.List;
 
 /**
@@ -60,14 +61,16 @@ public record RunEventRow(
       queueWait = before.queuedAtMs() == 0 ? 0 : Math.max(0, at - before.queuedAtMs());
       attempt = e.attempt().number();
     } else if (event instanceof RunEntity.AttemptFailed e) {
-      attemptDuration = before.runningMs(at);
+      attemptDuration = attemptRanMs(before, e.attempt(), at);
+      queueWait = waitedInQueueMs(before, e.attempt());
       attemptId = e.attemptId();
-      workerId = before.workerId();
+      workerId = e.attempt() == null ? before.workerId() : nullToEmpty(e.attempt().workerId());
       error = e.error();
     } else if (event instanceof RunEntity.RunSucceeded e) {
-      attemptDuration = before.runningMs(at);
+      attemptDuration = attemptRanMs(before, e.attempt(), at);
+      queueWait = waitedInQueueMs(before, e.attempt());
       attemptId = e.attemptId();
-      workerId = before.workerId();
+      workerId = e.attempt() == null ? before.workerId() : nullToEmpty(e.attempt().workerId());
     } else if (event instanceof RunEntity.RunFailed e) {
       error = e.error();
     }
@@ -79,6 +82,18 @@ public record RunEventRow(
         after.createdAtMs());
   }
 
+
+  /** How long the attempt ran until {@code at}: from the attempt the event carries, else from the facts. */
+  private static long attemptRanMs(RunFacts before, RunState.Attempt attempt, long at) {
+    if (attempt == null) return before.runningMs(at);
+    return attempt.startedAt() == null ? 0 : Math.max(0, at - attempt.startedAt().toEpochMilli());
+  }
+
+  /** An attempt journaled with its outcome: how long the run waited in its queue before it was leased. */
+  private static long waitedInQueueMs(RunFacts before, RunState.Attempt attempt) {
+    if (attempt == null || before.queuedAtMs() == 0) return 0;
+    return Math.max(0, attempt.leasedAt().toEpochMilli() - before.queuedAtMs());
+  }
   static String nullToEmpty(String value) {
     return value == null ? "" : value;
   }

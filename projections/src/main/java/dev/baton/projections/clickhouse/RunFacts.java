@@ -2,6 +2,7 @@ package dev.baton.projections.clickhouse;
 
 import dev.baton.engine.run.RunEntity;
 import dev.baton.engine.run.RunError;
+import dev.baton.engine.run.RunState.Attempt;
 import dev.baton.engine.run.RunSpec;
 import dev.baton.engine.run.RunStatus;
 import java.time.Instant;
@@ -44,6 +45,28 @@ public record RunFacts(
 
   /** The facts after {@code event}, the run's event number {@code eventSeqNr}. */
   public RunFacts apply(RunEntity.Event event, long eventSeqNr) {
+    return withAttempt(attemptOf(event)).applyOutcome(event, eventSeqNr);
+  }
+
+  /** The attempt an outcome event carries (attempts are journaled with their outcome), or null. */
+  private static Attempt attemptOf(RunEntity.Event event) {
+    if (event instanceof RunEntity.RunSucceeded e) return e.attempt();
+    if (event instanceof RunEntity.AttemptFailed e) return e.attempt();
+    if (event instanceof RunEntity.RunSuspended e) return e.attempt();
+    if (event instanceof RunEntity.RunCanceled e) return e.attempt();
+    return null;
+  }
+
+  /** The facts with the attempt leased and started, as its own events would have left them. */
+  private RunFacts withAttempt(Attempt attempt) {
+    if (attempt == null) return this;
+    long attemptStarted = attempt.startedAt() == null ? 0 : attempt.startedAt().toEpochMilli();
+    return new RunFacts(seqNr, envId, taskId, queue, status, tags, test, createdAtMs, updatedAtMs, queuedAtMs,
+        startedAtMs == 0 ? attemptStarted : startedAtMs, finishedAtMs, attempt.number(), attempt.id(),
+        nullToEmpty(attempt.workerId()), attemptStarted, durationMs, error);
+  }
+
+  private RunFacts applyOutcome(RunEntity.Event event, long eventSeqNr) {
     long at = eventTimeMs(event);
     if (event instanceof RunEntity.RunTriggered e) {
       RunSpec spec = e.spec();

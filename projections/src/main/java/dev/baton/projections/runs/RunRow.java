@@ -18,6 +18,7 @@ import dev.baton.engine.run.RunEntity.RunTriggered;
 import dev.baton.engine.run.RunEntity.TagsAdded;
 import dev.baton.engine.run.RunEntity.WaitResolved;
 import dev.baton.engine.run.RunSpec;
+import dev.baton.engine.run.RunState.Attempt;
 import dev.baton.engine.run.RunStatus;
 import dev.baton.engine.run.Wait;
 import java.time.Duration;
@@ -173,6 +174,7 @@ public record RunRow(
   public static RunRow apply(RunRow row, String runId, String tag, RunEntity.Event event, WakeRules rules) {
     if (event instanceof RunTriggered e) return triggered(runId, tag, e.spec(), e.at(), rules);
     if (row == null) return null;
+    row = row.withAttempt(attemptOf(event));
     if (event instanceof RunRescheduled e) {
       return row.moved(tag, row.status, e.at(), e.delayUntil()).with(row.details.delayed(e.delayUntil()));
     }
@@ -214,6 +216,22 @@ public record RunRow(
     if (event instanceof StepCompleted e) return row.touched(e.at());
     if (event instanceof WaitResolved e) return row.touched(e.at());
     return row;
+  }
+
+  /** The attempt an outcome event carries (attempts are journaled with their outcome), or null. */
+  private static Attempt attemptOf(RunEntity.Event event) {
+    if (event instanceof RunSucceeded e) return e.attempt();
+    if (event instanceof AttemptFailed e) return e.attempt();
+    if (event instanceof RunSuspended e) return e.attempt();
+    if (event instanceof RunCanceled e) return e.attempt();
+    return null;
+  }
+
+  /** The row with the attempt counted and its start recorded, before its outcome is applied. */
+  private RunRow withAttempt(Attempt attempt) {
+    if (attempt == null) return this;
+    RunRow counted = withAttemptCount(attempt.number());
+    return attempt.startedAt() == null ? counted : counted.with(details.attemptStarted(attempt.startedAt()));
   }
 
   private static RunRow triggered(String runId, String tag, RunSpec spec, Instant at, WakeRules rules) {

@@ -1,13 +1,11 @@
 package dev.baton.projections.clickhouse;
 
 import static dev.baton.projections.clickhouse.TestRuns.BOOM;
-import static dev.baton.projections.clickhouse.TestRuns.attempt;
+import static dev.baton.projections.clickhouse.TestRuns.started;
 import static dev.baton.projections.clickhouse.TestRuns.spec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.baton.engine.run.RunEntity.AttemptFailed;
-import dev.baton.engine.run.RunEntity.AttemptLeased;
-import dev.baton.engine.run.RunEntity.AttemptStarted;
 import dev.baton.engine.run.RunEntity.RunCanceled;
 import dev.baton.engine.run.RunEntity.RunEnqueued;
 import dev.baton.engine.run.RunEntity.RunFailed;
@@ -109,30 +107,20 @@ class AnalyticsQueriesTest {
         .completed("a2", emailEu, t(0), 3000, 2000)
         .run("a3",
             new RunTriggered("a3", eu, t(m10)),
-            new AttemptLeased(attempt(1, t(m10 + 500))),
-            new AttemptStarted("att_1", t(m10 + 500)),
-            new AttemptFailed("att_1", BOOM, t(m10 + 1000), t(m10 + 2000)),
+            new AttemptFailed("att_1", BOOM, t(m10 + 1000), t(m10 + 2000), started(1, t(m10 + 500))),
             new RunEnqueued(t(m10 + 2000)),
-            new AttemptLeased(attempt(2, t(m10 + 2200))),
-            new AttemptStarted("att_2", t(m10 + 2200)),
-            new AttemptFailed("att_2", BOOM, t(m10 + 3700), null),
+            new AttemptFailed("att_2", BOOM, t(m10 + 3700), null, started(2, t(m10 + 2200))),
             new RunFailed(BOOM, RunStatus.FAILED, t(m10 + 3700)))
         .run("a4", new RunTriggered("a4", spec("env_a", "email", List.of()), t(2 * m10)),
-            new RunCanceled(t(2 * m10 + 1000)))
+            new RunCanceled(t(2 * m10 + 1000), null))
         .completed("a5", resize, t(h1), 100, 4000)
         .run("a6",
             new RunTriggered("a6", plainResize, t(r6)),
-            new AttemptLeased(attempt(1, t(r6))),
-            new AttemptStarted("att_1", t(r6)),
-            new AttemptFailed("att_1", BOOM, t(r6 + 100), t(r6 + 1000)),
+            new AttemptFailed("att_1", BOOM, t(r6 + 100), t(r6 + 1000), started(1, t(r6))),
             new RunEnqueued(t(r6 + 1000)),
-            new AttemptLeased(attempt(2, t(r6 + 1000))),
-            new AttemptStarted("att_2", t(r6 + 1000)),
-            new AttemptFailed("att_2", BOOM, t(r6 + 1100), t(r6 + 2000)),
+            new AttemptFailed("att_2", BOOM, t(r6 + 1100), t(r6 + 2000), started(2, t(r6 + 1000))),
             new RunEnqueued(t(r6 + 2000)),
-            new AttemptLeased(attempt(3, t(r6 + 2000))),
-            new AttemptStarted("att_3", t(r6 + 2000)),
-            new RunSucceeded("att_3", "{}", t(r6 + 2300)))
+            new RunSucceeded("att_3", "{}", t(r6 + 2300), started(3, t(r6 + 2000))))
         .completed("b1", spec("env_b", "email", List.of("vip")), t(3 * m10), 50, 3000);
   }
 

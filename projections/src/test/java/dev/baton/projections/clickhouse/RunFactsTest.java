@@ -49,12 +49,12 @@ class RunFactsTest {
         new RunEnqueued(t(90_000)),
         new AttemptLeased(attempt(1, t(90_500))),
         new AttemptStarted("att_1", t(90_600)),
-        new AttemptFailed("att_1", BOOM, t(91_600), t(92_000)),
+        new AttemptFailed("att_1", BOOM, t(91_600), t(92_000), null),
         new MetadataUpdated("{}", t(91_700)),
         new RunEnqueued(t(92_000)),
         new AttemptLeased(attempt(2, t(92_100))),
         new AttemptStarted("att_2", t(92_200)),
-        new RunCanceled(t(92_700)));
+        new RunCanceled(t(92_700), null));
     assertEquals(List.of("DELAYED", "DELAYED", "QUEUED", "DEQUEUED", "EXECUTING", "RETRYING", "RETRYING", "QUEUED",
         "DEQUEUED", "EXECUTING", "CANCELED"), statuses(rows));
     assertEquals(List.of(0L, 0L, 0L, 500L, 0L, 0L, 0L, 0L, 100L, 0L, 0L),
@@ -80,7 +80,7 @@ class RunFactsTest {
         new RunTriggered("f", spec("env", "task", List.of()), T),
         new AttemptLeased(attempt(1, t(10))),
         new AttemptStarted("att_1", t(20)),
-        new AttemptFailed("att_1", BOOM, t(520), null),
+        new AttemptFailed("att_1", BOOM, t(520), null, null),
         new RunFailed(BOOM, RunStatus.CRASHED, t(520)));
     assertEquals(List.of("QUEUED", "DEQUEUED", "EXECUTING", "EXECUTING", "CRASHED"), statuses(failed));
     assertEquals(500, failed.get(4).durationMs());

@@ -45,12 +45,16 @@ final class TestRuns {
     return this;
   }
 
-  /** A run that completes: triggered at {@code t}, leased after {@code waitMs}, runs {@code durationMs}. */
+  /** A run that completes: triggered at {@code t}, leased after {@code waitMs}, runs {@code durationMs} (one attempt, journaled with its outcome). */
   TestRuns completed(String runId, RunSpec spec, Instant t, long waitMs, long durationMs) {
     Instant leased = t.plusMillis(waitMs);
-    return run(runId, new RunEntity.RunTriggered(runId, spec, t), new RunEntity.AttemptLeased(attempt(1, leased)),
-        new RunEntity.AttemptStarted("att_1", leased), new RunEntity.RunSucceeded("att_1", "{}",
-            leased.plusMillis(durationMs)));
+    return run(runId, new RunEntity.RunTriggered(runId, spec, t), new RunEntity.RunSucceeded("att_1", "{}",
+        leased.plusMillis(durationMs), started(1, leased)));
+  }
+
+  /** An attempt as its outcome event carries it: leased and started at {@code at}. */
+  static RunState.Attempt started(int number, Instant at) {
+    return new RunState.Attempt("att_" + number, number, "ws_1", "w_1", at, at);
   }
 
   long count() {

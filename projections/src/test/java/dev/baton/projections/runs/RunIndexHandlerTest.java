@@ -96,14 +96,14 @@ class RunIndexHandlerTest {
         new Object[] {a, new AttemptLeased(attempt(1, at(1)))},
         new Object[] {a, new AttemptStarted("att_1", at(2))},
         new Object[] {c, new RunTriggered(c, spec("env_2", null, Duration.ofSeconds(4), 30), at(2))},
-        new Object[] {a, new AttemptFailed("att_1", BOOM, at(3), at(5))},
+        new Object[] {a, new AttemptFailed("att_1", BOOM, at(3), at(5), null)},
         new Object[] {c, new TagsAdded(List.of("x"), at(3))},
         new Object[] {a, new RunEnqueued(at(5))},
         new Object[] {c, new AttemptLeased(attempt(1, at(6)))},
         new Object[] {a, new AttemptLeased(attempt(2, at(6)))},
         new Object[] {c, new AttemptStarted("att_1", at(7))},
         new Object[] {a, new AttemptStarted("att_2", at(7))},
-        new Object[] {a, new RunSucceeded("att_2", "{}", at(8))});
+        new Object[] {a, new RunSucceeded("att_2", "{}", at(8), null)});
     Map<String, Long> sequenceNumbers = new LinkedHashMap<>();
     List<EventEnvelope<Event>> envelopes = new ArrayList<>();
     for (int i = 0; i < events.size(); i++) {

@@ -64,9 +64,9 @@ class RunRowDetailsTest {
     Instant start2 = at(20).plusNanos(500);
     List<Event> events = List.of(new RunTriggered("run_1", spec("env_1"), at(0)),
         new AttemptLeased(attempt(1, at(1))), new AttemptStarted("att_1", start1),
-        new AttemptFailed("att_1", BOOM, at(3).plusNanos(999_998), at(10)), new RunEnqueued(at(10)),
+        new AttemptFailed("att_1", BOOM, at(3).plusNanos(999_998), at(10), null), new RunEnqueued(at(10)),
         new AttemptLeased(attempt(2, at(19))), new AttemptStarted("att_2", start2),
-        new RunSucceeded("att_2", "{}", at(21).plusNanos(499)));
+        new RunSucceeded("att_2", "{}", at(21).plusNanos(499), null));
     RunRow row = fold(events);
     // As RunState: (3.000999998 - 2.000999999) s → 999 ms, then (21.000000499 - 20.0000005) s → 999 ms
     // (starts cut to microseconds would give 1000 + 1000).
@@ -81,7 +81,7 @@ class RunRowDetailsTest {
   void eventsDeliveredAgainNeverCountAnAttemptTwice() {
     List<Event> history = List.of(new RunTriggered("run_1", spec("env_1"), at(0)),
         new AttemptLeased(attempt(1, at(1))), new AttemptStarted("att_1", at(2)),
-        new AttemptFailed("att_1", BOOM, at(5), null), new RunFailed(BOOM, RunStatus.FAILED, at(5)));
+        new AttemptFailed("att_1", BOOM, at(5), null, null), new RunFailed(BOOM, RunStatus.FAILED, at(5)));
     RunRow once = fold(history);
     assertEquals(3000, once.details().durationMs());
     for (int from = 1; from < history.size(); from++) {
@@ -94,7 +94,7 @@ class RunRowDetailsTest {
   @Test
   void aCanceledRunningAttemptCountsUntilTheCancel() {
     RunRow row = fold(List.of(new RunTriggered("run_1", spec("env_1"), at(0)),
-        new AttemptLeased(attempt(1, at(1))), new AttemptStarted("att_1", at(2)), new RunCanceled(at(9))));
+        new AttemptLeased(attempt(1, at(1))), new AttemptStarted("att_1", at(2)), new RunCanceled(at(9), null)));
     assertEquals(RunStatus.CANCELED, row.status());
     assertEquals(7000, row.details().durationMs());
     assertEquals(at(9), row.details().finishedAt());
@@ -108,7 +108,7 @@ class RunRowDetailsTest {
     assertEquals(at(90), rescheduled.details().delayedUntil());
     RunRow queued = RunRow.apply(rescheduled, "run_1", "run-0", new RunEnqueued(at(90)), RULES);
     assertNull(queued.details().delayedUntil());
-    RunRow canceled = RunRow.apply(rescheduled, "run_1", "run-0", new RunCanceled(at(2)), RULES);
+    RunRow canceled = RunRow.apply(rescheduled, "run_1", "run-0", new RunCanceled(at(2), null), RULES);
     assertNull(canceled.details().delayedUntil());
   }
 

@@ -25,6 +25,7 @@ import dev.baton.engine.run.RunEntity.TagsAdded;
 import dev.baton.engine.run.RunError;
 import dev.baton.engine.run.RunSettings;
 import dev.baton.engine.run.RunSpec;
+import dev.baton.engine.run.RunState;
 import dev.baton.engine.run.RunStatus;
 import dev.baton.engine.run.StepResult;
 import dev.baton.engine.run.TriggerRequest;
@@ -90,19 +91,35 @@ class RunRowTest {
   }
 
   @Test
+  void anAttemptJournaledWithItsOutcomeIsCountedAndTimed() {
+    RunState.Attempt first = new RunState.Attempt("att_1", 1, "ws_1", "w_1", at(2), at(3));
+    RunState.Attempt second = new RunState.Attempt("att_2", 2, "ws_1", "w_1", at(20), at(21));
+    RunRow retrying = fold(triggered(spec("env_1")), new AttemptFailed("att_1", new RunError("E", "m", null), at(5),
+        at(15), first));
+    assertRow(retrying, RunStatus.RETRYING, at(15));
+    assertEquals(1, retrying.attemptCount());
+    RunRow done = fold(triggered(spec("env_1")), new AttemptFailed("att_1", new RunError("E", "m", null), at(5),
+        at(15), first), new RunEnqueued(at(15)), new RunSucceeded("att_2", "{}", at(24), second));
+    assertRow(done, RunStatus.COMPLETED, null);
+    assertEquals(2, done.attemptCount());
+    assertEquals(at(3), done.details().startedAt());
+    assertEquals(2_000 + 3_000, done.details().durationMs());
+  }
+
+  @Test
   void aRunWaitingForADurationWakesAtItsEndAndAnyOtherWaitIsRechecked() {
     Event[] executing = {triggered(spec("env_1")), new AttemptLeased(attempt(1, at(2))),
         new AttemptStarted(attempt(1, at(2)).id(), at(3))};
     RunRow sleeping = fold(concat(executing, new RunSuspended(attempt(1, at(2)).id(),
-        Wait.duration("wait#1", at(3600)), at(5))));
+        Wait.duration("wait#1", at(3600)), at(5), null)));
     assertRow(sleeping, RunStatus.WAITING, at(3600));
 
     RunRow waitingForChildren = fold(concat(executing, new RunSuspended(attempt(1, at(2)).id(),
-        Wait.runs("runs#1", List.of(TriggerRequest.of("task-a", "{}")), null), at(5))));
+        Wait.runs("runs#1", List.of(TriggerRequest.of("task-a", "{}")), null), at(5), null)));
     assertRow(waitingForChildren, RunStatus.WAITING, at(15));
 
     RunRow resumed = fold(concat(executing, new RunSuspended(attempt(1, at(2)).id(),
-        Wait.token("token#1", "waitpoint_1"), at(5)), new RunResumed("token#1", StepResult.success("{}"), at(8))));
+        Wait.token("token#1", "waitpoint_1"), at(5), null), new RunResumed("token#1", StepResult.success("{}"), at(8))));
     assertRow(resumed, RunStatus.QUEUED, at(18));
   }
 
@@ -144,14 +161,14 @@ class RunRowTest {
   @Test
   void aFailedAttemptWithARetryWakesAtTheRetryAndIsRetrying() {
     RunRow row = fold(triggered(spec("env_1")), new AttemptLeased(attempt(1, at(2))),
-        new AttemptStarted("att_1", at(3)), new AttemptFailed("att_1", BOOM, at(4), at(6)));
+        new AttemptStarted("att_1", at(3)), new AttemptFailed("att_1", BOOM, at(4), at(6), null));
     assertRow(row, RunStatus.RETRYING, at(6));
   }
 
   @Test
   void aRequeuedRunThatHadAnAttemptNoLongerExpires() {
     RunRow row = fold(triggered(spec("env_1", null, Duration.ofSeconds(4), null)),
-        new AttemptLeased(attempt(1, at(2))), new AttemptFailed("att_1", BOOM, at(3), at(5)), new RunEnqueued(at(5)));
+        new AttemptLeased(attempt(1, at(2))), new AttemptFailed("att_1", BOOM, at(3), at(5), null), new RunEnqueued(at(5)));
     assertRow(row, RunStatus.QUEUED, at(15));
   }
 
@@ -160,20 +177,20 @@ class RunRowTest {
     RunTriggered trigger = triggered(spec("env_1"));
     AttemptLeased leased = new AttemptLeased(attempt(1, at(2)));
     AttemptStarted started = new AttemptStarted("att_1", at(3));
-    assertRow(fold(trigger, leased, started, new RunSucceeded("att_1", "{}", at(4))), RunStatus.COMPLETED, null);
-    assertRow(fold(trigger, leased, started, new AttemptFailed("att_1", BOOM, at(4), null),
+    assertRow(fold(trigger, leased, started, new RunSucceeded("att_1", "{}", at(4), null)), RunStatus.COMPLETED, null);
+    assertRow(fold(trigger, leased, started, new AttemptFailed("att_1", BOOM, at(4), null, null),
         new RunFailed(BOOM, RunStatus.FAILED, at(4))), RunStatus.FAILED, null);
-    assertRow(fold(trigger, leased, started, new AttemptFailed("att_1", BOOM, at(4), null),
+    assertRow(fold(trigger, leased, started, new AttemptFailed("att_1", BOOM, at(4), null, null),
         new RunFailed(BOOM, RunStatus.TIMED_OUT, at(4))), RunStatus.TIMED_OUT, null);
     assertRow(fold(trigger, leased, new RunFailed(BOOM, RunStatus.CRASHED, at(4))), RunStatus.CRASHED, null);
-    assertRow(fold(trigger, new RunCanceled(at(4))), RunStatus.CANCELED, null);
+    assertRow(fold(trigger, new RunCanceled(at(4), null)), RunStatus.CANCELED, null);
     assertRow(fold(trigger, new RunExpired(at(4))), RunStatus.EXPIRED, null);
   }
 
   @Test
   void aFailedAttemptWithoutRetryKeepsTheStatusUntilTheFinalEvent() {
     RunRow row = fold(triggered(spec("env_1")), new AttemptLeased(attempt(1, at(2))),
-        new AttemptStarted("att_1", at(3)), new AttemptFailed("att_1", BOOM, at(4), null));
+        new AttemptStarted("att_1", at(3)), new AttemptFailed("att_1", BOOM, at(4), null, null));
     assertRow(row, RunStatus.EXECUTING, at(14));
   }
 
@@ -210,9 +227,9 @@ class RunRowTest {
   void replayingAnyPrefixAgainEndsInTheSameRow() {
     List<Event> history = List.of(triggered(spec("env_1", at(5), Duration.ofSeconds(60), 100)),
         new RunRescheduled(at(6), at(1)), new RunEnqueued(at(6)), new AttemptLeased(attempt(1, at(7))),
-        new AttemptStarted("att_1", at(8)), new AttemptFailed("att_1", BOOM, at(9), at(11)),
+        new AttemptStarted("att_1", at(8)), new AttemptFailed("att_1", BOOM, at(9), at(11), null),
         new RunEnqueued(at(11)), new TagsAdded(List.of("t"), at(12)), new AttemptLeased(attempt(2, at(13))),
-        new AttemptStarted("att_2", at(14)), new RunSucceeded("att_2", "{}", at(15)));
+        new AttemptStarted("att_2", at(14)), new RunSucceeded("att_2", "{}", at(15), null));
     RunRow once = fold(history.toArray(Event[]::new));
     for (int replayFrom = 0; replayFrom < history.size(); replayFrom++) {
       List<Event> again = new ArrayList<>(history);

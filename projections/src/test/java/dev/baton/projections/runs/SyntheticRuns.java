@@ -92,7 +92,7 @@ final class SyntheticRuns {
     }
     switch (status) {
       case QUEUED, DELAYED -> { }
-      case CANCELED -> events.add(new RunCanceled(at.plusMillis(5)));
+      case CANCELED -> events.add(new RunCanceled(at.plusMillis(5), null));
       case EXPIRED -> events.add(new RunExpired(at.plusMillis(5)));
       default -> {
         Instant leasedAt = at.plusMillis(2);
@@ -102,10 +102,10 @@ final class SyntheticRuns {
         Instant end = leasedAt.plusMillis(10 + random.nextInt(50));
         switch (status) {
           case EXECUTING -> { }
-          case RETRYING -> events.add(new AttemptFailed("att_1", BOOM, end, end.plusSeconds(60)));
-          case COMPLETED -> events.add(new RunSucceeded("att_1", "{}", end));
+          case RETRYING -> events.add(new AttemptFailed("att_1", BOOM, end, end.plusSeconds(60), null));
+          case COMPLETED -> events.add(new RunSucceeded("att_1", "{}", end, null));
           default -> {
-            events.add(new AttemptFailed("att_1", BOOM, end, null));
+            events.add(new AttemptFailed("att_1", BOOM, end, null, null));
             events.add(new RunFailed(BOOM, status, end));
           }
         }
