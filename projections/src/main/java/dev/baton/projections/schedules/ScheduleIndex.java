@@ -2,6 +2,7 @@ package dev.baton.projections.schedules;
 
 import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.ShardedDaemonProcessSettings;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
 import akka.persistence.query.Offset;
 import akka.projection.ProjectionBehavior;
@@ -12,6 +13,7 @@ import akka.projection.javadsl.GroupedProjection;
 import akka.projection.javadsl.SourceProvider;
 import akka.projection.jdbc.javadsl.JdbcProjection;
 import dev.baton.engine.schedule.ScheduleEntity;
+import dev.baton.projections.internal.DueSweeper;
 import dev.baton.engine.storage.Database;
 import dev.baton.projections.internal.DataSourceJdbcSession;
 import java.time.Clock;
@@ -39,7 +41,10 @@ public final class ScheduleIndex {
     ShardedDaemonProcess.get(system).init(ProjectionBehavior.Command.class, NAME, 1,
         index -> ProjectionBehavior.create(projection(system, database, table, settings)),
         ShardedDaemonProcessSettings.create(system), Optional.of(ProjectionBehavior.stopMessage()));
-    ScheduleSweeper.init(system, database.dataSource(), table, settings, clock);
+    ClusterSharding sharding = ClusterSharding.get(system);
+    DueSweeper.init(system, "baton-schedule-sweeper", "due schedules", database.dataSource(), table::dueBy,
+        settings.sweeping(), clock,
+        id -> sharding.entityRefFor(ScheduleEntity.ENTITY_TYPE_KEY, id).tell(new ScheduleEntity.Wake()));
   }
 
   public static ProjectionId projectionId() {

@@ -2,6 +2,7 @@ package dev.baton.projections.waitpoints;
 
 import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.ShardedDaemonProcessSettings;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
 import akka.persistence.query.Offset;
 import akka.projection.ProjectionBehavior;
@@ -13,6 +14,7 @@ import akka.projection.javadsl.SourceProvider;
 import akka.projection.jdbc.javadsl.JdbcProjection;
 import dev.baton.engine.storage.Database;
 import dev.baton.engine.waitpoint.WaitpointTokenEntity;
+import dev.baton.projections.internal.DueSweeper;
 import dev.baton.projections.internal.DataSourceJdbcSession;
 import java.time.Clock;
 import java.util.Optional;
@@ -41,7 +43,10 @@ public final class TokenIndex {
     ShardedDaemonProcess.get(system).init(ProjectionBehavior.Command.class, NAME, 1,
         index -> ProjectionBehavior.create(projection(system, database, table, settings)),
         ShardedDaemonProcessSettings.create(system), Optional.of(ProjectionBehavior.stopMessage()));
-    TokenSweeper.init(system, database.dataSource(), table, settings, clock);
+    ClusterSharding sharding = ClusterSharding.get(system);
+    DueSweeper.init(system, "baton-waitpoint-sweeper", "waitpoint tokens near their timeout", database.dataSource(),
+        table::timingOutBy, settings.sweeping(), clock,
+        id -> sharding.entityRefFor(WaitpointTokenEntity.ENTITY_TYPE_KEY, id).tell(new WaitpointTokenEntity.Wake()));
   }
 
   public static ProjectionId projectionId() {

@@ -1,6 +1,7 @@
 package dev.baton.projections.waitpoints;
 
 import com.typesafe.config.Config;
+import dev.baton.projections.internal.DueSweeper;
 import java.time.Duration;
 
 /** Settings of the waitpoint token index and its sweeper, from {@code baton.projections.waitpoint-index}. */
@@ -23,5 +24,9 @@ public record TokenIndexSettings(
         index.getDuration("wake-ahead"),
         index.getInt("sweep-batch"),
         "baton.projections.sweeper-dispatcher");
+  }
+
+  public DueSweeper.Settings sweeping() {
+    return new DueSweeper.Settings(sweepInterval, wakeAhead, sweepBatch, sweeperDispatcher);
   }
 }

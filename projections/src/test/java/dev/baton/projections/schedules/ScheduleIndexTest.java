@@ -8,6 +8,7 @@ import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.persistence.query.Sequence;
 import akka.projection.eventsourced.EventEnvelope;
 import com.typesafe.config.ConfigFactory;
+import dev.baton.projections.internal.DueSweeper;
 import dev.baton.engine.schedule.ScheduleEntity;
 import dev.baton.engine.schedule.ScheduleEntity.Event;
 import dev.baton.engine.schedule.ScheduleSpec;
@@ -173,8 +174,8 @@ class ScheduleIndexTest {
     List<String> woken = new CopyOnWriteArrayList<>();
     ScheduleIndexSettings settings = new ScheduleIndexSettings("unused", 10, Duration.ofMillis(50),
         Duration.ofMillis(100), Duration.ofSeconds(60), 100, "baton.projections.sweeper-dispatcher");
-    var sweeper = testKit.spawn(ScheduleSweeper.create(database.dataSource(), new ScheduleTable(database.dialect()),
-        settings, clock, woken::add));
+    var sweeper = testKit.spawn(DueSweeper.create("due schedules", database.dataSource(),
+        new ScheduleTable(database.dialect())::dueBy, settings.sweeping(), clock, woken::add));
     Instant deadline = Instant.now().plusSeconds(10);
     while (woken.isEmpty()) {
       if (Instant.now().isAfter(deadline)) throw new AssertionError("the sweeper woke nothing");

@@ -1,4 +1,4 @@
-package dev.baton.projections.waitpoints;
+package dev.baton.projections.internal;
 
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
@@ -8,12 +8,11 @@ import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import akka.cluster.sharding.typed.ShardedDaemonProcessSettings;
-import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
-import dev.baton.engine.waitpoint.WaitpointTokenEntity;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -24,15 +23,21 @@ import java.util.function.Consumer;
 import javax.sql.DataSource;
 
 /**
- * Every {@code sweep-interval}, wakes each waiting token whose timeout falls within {@code wake-ahead}. A
- * token entity keeps its timeout timer only while it lives: an idle one is passivated, one on a crashed node
- * is gone. Woken ({@link WaitpointTokenEntity.Wake}, idempotent), it recovers and arms its timer again, so
- * it times out at the exact time (at once when that has passed). One sweeper in the cluster; its JDBC calls
- * run on the sweeper dispatcher.
+ * Every {@code sweep-interval}, wakes each entity an index says is due within {@code wake-ahead} (a
+ * schedule's next fire, a token's timeout). An entity keeps its timer only while it lives: an idle one
+ * is passivated, one on a crashed node is gone. Woken (idempotently), it recovers and arms its timer
+ * again, so it acts at the exact time (at once when that has passed). One sweeper per kind in the
+ * cluster; its JDBC calls run on the sweeper dispatcher.
  */
-public final class TokenSweeper extends AbstractBehavior<TokenSweeper.Command> {
+public final class DueSweeper extends AbstractBehavior<DueSweeper.Command> {
 
-  public static final String NAME = "baton-waitpoint-sweeper";
+  public record Settings(Duration sweepInterval, Duration wakeAhead, int sweepBatch, String dispatcher) {}
+
+  /** The ids of the entities due by {@code by}, at most {@code limit}, from the index. */
+  @FunctionalInterface
+  public interface DueQuery {
+    List<String> dueBy(Connection connection, Instant by, int limit) throws SQLException;
+  }
 
   public sealed interface Command {}
 
@@ -40,44 +45,43 @@ public final class TokenSweeper extends AbstractBehavior<TokenSweeper.Command> {
 
   private record Swept(int woken, Throwable failure) implements Command {}
 
-  public static void init(ActorSystem<?> system, DataSource dataSource, TokenTable table, TokenIndexSettings settings,
-      Clock clock) {
-    ClusterSharding sharding = ClusterSharding.get(system);
-    Consumer<String> wake = id -> sharding.entityRefFor(WaitpointTokenEntity.ENTITY_TYPE_KEY, id)
-        .tell(new WaitpointTokenEntity.Wake());
-    ShardedDaemonProcess.get(system).init(Command.class, NAME, 1,
-        index -> create(dataSource, table, settings, clock, wake),
+  /** Starts the cluster's one sweeper named {@code name}; {@code what} names the due entities in logs. */
+  public static void init(ActorSystem<?> system, String name, String what, DataSource dataSource, DueQuery due,
+      Settings settings, Clock clock, Consumer<String> wake) {
+    ShardedDaemonProcess.get(system).init(Command.class, name, 1,
+        index -> create(what, dataSource, due, settings, clock, wake),
         ShardedDaemonProcessSettings.create(system), Optional.empty());
   }
 
-  /** @param wake tells a token to wake up (the token entity, through sharding, outside tests) */
-  public static Behavior<Command> create(DataSource dataSource, TokenTable table, TokenIndexSettings settings,
+  /** @param wake tells an entity to wake up (through sharding, outside tests) */
+  public static Behavior<Command> create(String what, DataSource dataSource, DueQuery due, Settings settings,
       Clock clock, Consumer<String> wake) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.sweepInterval());
       context.getSelf().tell(Tick.INSTANCE);
-      return new TokenSweeper(context, dataSource, table, settings, clock, wake);
+      return new DueSweeper(context, what, dataSource, due, settings, clock, wake);
     }));
   }
 
+  private final String what;
   private final DataSource dataSource;
-  private final TokenTable table;
-  private final TokenIndexSettings settings;
+  private final DueQuery due;
+  private final Settings settings;
   private final Clock clock;
   private final Consumer<String> wake;
   private final Executor blocking;
   private boolean sweeping;
 
-  private TokenSweeper(ActorContext<Command> context, DataSource dataSource, TokenTable table,
-      TokenIndexSettings settings, Clock clock, Consumer<String> wake) {
+  private DueSweeper(ActorContext<Command> context, String what, DataSource dataSource, DueQuery due,
+      Settings settings, Clock clock, Consumer<String> wake) {
     super(context);
+    this.what = what;
     this.dataSource = dataSource;
-    this.table = table;
+    this.due = due;
     this.settings = settings;
     this.clock = clock;
     this.wake = wake;
-    this.blocking = context.getSystem().dispatchers()
-        .lookup(DispatcherSelector.fromConfig(settings.sweeperDispatcher()));
+    this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(settings.dispatcher()));
   }
 
   @Override
@@ -95,9 +99,9 @@ public final class TokenSweeper extends AbstractBehavior<TokenSweeper.Command> {
     CompletableFuture<Integer> done = CompletableFuture.supplyAsync(() -> {
       try (Connection connection = dataSource.getConnection()) {
         connection.setAutoCommit(true);
-        List<String> due = table.timingOutBy(connection, by, settings.sweepBatch());
-        due.forEach(wake);
-        return due.size();
+        List<String> ids = due.dueBy(connection, by, settings.sweepBatch());
+        ids.forEach(wake);
+        return ids.size();
       } catch (SQLException e) {
         throw new CompletionException(e);
       }
@@ -109,10 +113,10 @@ public final class TokenSweeper extends AbstractBehavior<TokenSweeper.Command> {
   private Behavior<Command> onSwept(Swept msg) {
     sweeping = false;
     if (msg.failure() != null) {
-      getContext().getLog().warn("Sweeping waitpoint token timeouts failed (retried on the next tick): {}",
+      getContext().getLog().warn("Sweeping {} failed (retried on the next tick): {}", what,
           msg.failure().getMessage());
     } else if (msg.woken() > 0) {
-      getContext().getLog().debug("Woke {} waitpoint tokens near their timeout", msg.woken());
+      getContext().getLog().debug("Woke {} {}", msg.woken(), what);
     }
     return this;
   }
