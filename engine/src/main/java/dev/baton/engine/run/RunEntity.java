@@ -41,8 +41,11 @@ import java.util.random.RandomGenerator;
  * leased to one worker attempt at a time, and ends with exactly one terminal event
  * ({@link RunSucceeded}, {@link RunFailed}, {@link RunCanceled} or {@link RunExpired}). Every worker
  * message names its attempt; messages about any other attempt are rejected (fencing). Side effects
- * (queueing, dispatch, timers) run only after the event that justifies them is persisted, and are
- * re-driven from {@link RecoveryCompleted} and {@link Wake}.
+ * (queueing, timers, telling a parent) run only after the event that justifies them is persisted, and
+ * are re-driven from {@link RecoveryCompleted} and {@link Wake}. The one exception is the lease: an
+ * attempt is handed to a worker at once and journaled with its outcome (see {@link #lease}), which
+ * costs at most a repeated execution after a crash, never a lost or doubled outcome. Durable execution
+ * adds memoized steps and waits (duration, token, child runs) that suspend the run without a slot.
  */
 public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<RunEntity.Command, RunEntity.Event, RunState> {
 
@@ -157,6 +160,7 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
   /** The run entered its queue: its delay or its retry backoff is over. */
   public record RunEnqueued(Instant at) implements Event {}
 
+  /** Written before attempts were journaled with their outcome; replayed from older journals, never written now. */
   public record AttemptLeased(Attempt attempt) implements Event {
     @Override
     public Instant at() {
@@ -164,6 +168,7 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
     }
   }
 
+  /** Written before attempts were journaled with their outcome; replayed from older journals, never written now. */
   public record AttemptStarted(String attemptId, Instant at) implements Event {}
 
   /**
