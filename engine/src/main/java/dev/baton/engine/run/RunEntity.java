@@ -64,6 +64,7 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
   private static final String TTL_TIMER = "ttl";
   private static final String MAX_DURATION_TIMER = "max-duration";
   private static final String WAIT_TIMER = "wait";
+  private static final String PASSIVATE_TIMER = "passivate";
 
   /** A run waits for at most this many child runs at once (Trigger.dev's batch limit). */
   public static final int MAX_CHILDREN = 1_000;
@@ -129,6 +130,9 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
   public record TokenCompleted(String tokenId, StepResult result) implements Command {}
 
   private record WaitDue(String key) implements Command {}
+
+  /** The run finished a while ago: leave memory (see {@link RunSettings#finishedIdle}). */
+  private record PassivateFinished() implements Command {}
 
   /** A child run exists and has not finished: nothing to do until it does. */
   private record ChildPending() implements Command {}
@@ -209,13 +213,21 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
 
   public static void init(ActorSystem<?> system, RunSettings settings, Clock clock, RunLinks links) {
     ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY, entityContext ->
-        create(entityContext.getEntityId(), settings, clock, RandomGenerator.getDefault(), links)));
+        create(entityContext.getEntityId(), settings, clock, RandomGenerator.getDefault(), links,
+            entityContext.getShard())));
   }
 
+  /** A run outside sharding (tests): it never passivates. */
   public static Behavior<Command> create(String runId, RunSettings settings, Clock clock, RandomGenerator random,
       RunLinks links) {
+    return create(runId, settings, clock, random, links, null);
+  }
+
+  /** @param shard the run's shard, asked to passivate the run once it has finished; null for never */
+  public static Behavior<Command> create(String runId, RunSettings settings, Clock clock, RandomGenerator random,
+      RunLinks links, ActorRef<ClusterSharding.ShardCommand> shard) {
     return Behaviors.setup(context -> Behaviors.withTimers(
-        timers -> new RunEntity(runId, context, timers, settings, clock, random, links)));
+        timers -> new RunEntity(runId, context, timers, settings, clock, random, links, shard)));
   }
 
   public static PersistenceId persistenceId(String runId) {
@@ -229,6 +241,7 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
   private final Clock clock;
   private final RandomGenerator random;
   private final RunLinks links;
+  private final ActorRef<ClusterSharding.ShardCommand> shard;
   /**
    * The attempt a worker holds now, and its session (to tell it about a cancel or a timeout). Not
    * journaled: an attempt is written once, with its outcome ({@link RunSucceeded}, {@link AttemptFailed},
@@ -242,7 +255,7 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
   private record Lease(Attempt attempt, ActorRef<WorkerChannel.Message> worker) {}
 
   private RunEntity(String runId, ActorContext<Command> context, TimerScheduler<Command> timers, RunSettings settings,
-      Clock clock, RandomGenerator random, RunLinks links) {
+      Clock clock, RandomGenerator random, RunLinks links, ActorRef<ClusterSharding.ShardCommand> shard) {
     super(persistenceId(runId));
     this.runId = runId;
     this.context = context;
@@ -251,6 +264,7 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
     this.clock = clock;
     this.random = random;
     this.links = links;
+    this.shard = shard;
   }
 
   @Override
@@ -356,7 +370,11 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
         .onCommand(WaitDue.class, (state, cmd) -> Effect().noReply())
         .onCommand(TokenCompleted.class, (state, cmd) -> Effect().noReply())
         .onCommand(ChildFinished.class, (state, cmd) -> Effect().noReply())
-        .onCommand(ChildPending.class, (state, cmd) -> Effect().noReply());
+        .onCommand(ChildPending.class, (state, cmd) -> Effect().noReply())
+        .onCommand(PassivateFinished.class, (state, cmd) -> {
+          if (state.status().isFinal() && shard != null) shard.tell(new ClusterSharding.Passivate<>(context.getSelf()));
+          return Effect().noReply();
+        });
 
     return builder.build();
   }
@@ -634,7 +652,10 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
       case WAITING -> pursueWait(state);
       default -> {
         // A parent may have missed this run's end (its node crashed in between): telling it again is harmless.
-        if (state.status().isFinal()) notifyParent(state);
+        if (state.status().isFinal()) {
+          notifyParent(state);
+          armPassivation();
+        }
       }
     }
   }
@@ -697,7 +718,14 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
     timers.cancel(WAIT_TIMER);
     lease = null;
     withdraw(state);
-    if (state.status().isFinal()) notifyParent(state);
+    if (state.status().isFinal()) {
+      notifyParent(state);
+      armPassivation();
+    }
+  }
+
+  private void armPassivation() {
+    if (shard != null) timers.startSingleTimer(PASSIVATE_TIMER, new PassivateFinished(), settings.finishedIdle());
   }
 
   private void withdraw(RunState state) {

@@ -34,7 +34,7 @@ class RunEntityTest {
 
   private static final String ENV = "env_test_dev";
   private static final Duration LEASE = Duration.ofMillis(400);
-  private static final RunSettings SETTINGS = new RunSettings(LEASE, Duration.ofMillis(100), 4, 10, 256 * 1024);
+  private static final RunSettings SETTINGS = new RunSettings(LEASE, Duration.ofMillis(100), 4, 10, 256 * 1024, Duration.ofSeconds(10));
 
   private static ActorTestKit testKit;
 
@@ -942,6 +942,27 @@ class RunEntityTest {
       String attemptId = executing(RetryPolicy.DEFAULT);
       complete(attemptId, "1");
       links.otherRuns.expectNoMessage(Duration.ofMillis(200));
+    }
+  }
+
+  @Nested
+  class Passivation {
+    @Test
+    void aFinishedRunAsksItsShardToPassivateItAndAnUnfinishedOneDoesNot() {
+      TestProbe<akka.cluster.sharding.typed.javadsl.ClusterSharding.ShardCommand> shard = testKit.createTestProbe();
+      RunSettings quick = new RunSettings(Duration.ofSeconds(5), Duration.ofMillis(100), 4, 10, 256 * 1024,
+          Duration.ofMillis(200));
+      run = EventSourcedBehaviorTestKit.create(testKit.system(),
+          RunEntity.create(runId, quick, clock, RandomGenerator.of("L64X128MixRandom"), links, shard.ref()),
+          EventSourcedBehaviorTestKit.enabledSerializationSettings());
+      String attemptId = executing(RetryPolicy.DEFAULT);
+      shard.expectNoMessage(Duration.ofMillis(400));
+
+      assertTrue(complete(attemptId, "1").isSuccess());
+      assertEquals(RunStatus.COMPLETED, run.getState().status());
+
+      assertInstanceOf(akka.cluster.sharding.typed.javadsl.ClusterSharding.Passivate.class,
+          shard.receiveMessage(Duration.ofSeconds(3)));
     }
   }
 

@@ -250,7 +250,7 @@ class RunRowTest {
 
   @Test
   void theIndexProjectsEveryTagARunCanHave() {
-    RunSettings engine = new RunSettings(LEASE, Duration.ofSeconds(5), 4, 10, 1000);
+    RunSettings engine = new RunSettings(LEASE, Duration.ofSeconds(5), 4, 10, 1000, Duration.ofSeconds(10));
     RunIndexSettings index = new RunIndexSettings(4, LEASE, "jdbc-read-journal", 500, Duration.ofMillis(250),
         RECHECK, Duration.ofSeconds(60), Duration.ofSeconds(1), 1000, RunIndexSettings.SWEEPER_DISPATCHER);
     for (int i = 0; i < 200; i++) {
