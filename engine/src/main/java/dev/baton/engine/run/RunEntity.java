@@ -155,6 +155,18 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
   public sealed interface Event extends CborSerializable {
     /** When it happened. */
     Instant at();
+
+    /**
+     * The attempt this event ends or interrupts, which is journaled with it (see {@link RunEntity#lease});
+     * null for other events and for outcome events of journals from before attempts were written this way.
+     */
+    static Attempt outcomeAttempt(Event event) {
+      if (event instanceof RunSucceeded e) return e.attempt();
+      if (event instanceof AttemptFailed e) return e.attempt();
+      if (event instanceof RunSuspended e) return e.attempt();
+      if (event instanceof RunCanceled e) return e.attempt();
+      return null;
+    }
   }
 
   public record RunTriggered(String runId, RunSpec spec, Instant at) implements Event {}

@@ -45,17 +45,9 @@ public record RunFacts(
 
   /** The facts after {@code event}, the run's event number {@code eventSeqNr}. */
   public RunFacts apply(RunEntity.Event event, long eventSeqNr) {
-    return withAttempt(attemptOf(event)).applyOutcome(event, eventSeqNr);
+    return withAttempt(RunEntity.Event.outcomeAttempt(event)).applyOutcome(event, eventSeqNr);
   }
 
-  /** The attempt an outcome event carries (attempts are journaled with their outcome), or null. */
-  private static Attempt attemptOf(RunEntity.Event event) {
-    if (event instanceof RunEntity.RunSucceeded e) return e.attempt();
-    if (event instanceof RunEntity.AttemptFailed e) return e.attempt();
-    if (event instanceof RunEntity.RunSuspended e) return e.attempt();
-    if (event instanceof RunEntity.RunCanceled e) return e.attempt();
-    return null;
-  }
 
   /** The facts with the attempt leased and started, as its own events would have left them. */
   private RunFacts withAttempt(Attempt attempt) {

@@ -174,7 +174,7 @@ public record RunRow(
   public static RunRow apply(RunRow row, String runId, String tag, RunEntity.Event event, WakeRules rules) {
     if (event instanceof RunTriggered e) return triggered(runId, tag, e.spec(), e.at(), rules);
     if (row == null) return null;
-    row = row.withAttempt(attemptOf(event));
+    row = row.withAttempt(RunEntity.Event.outcomeAttempt(event));
     if (event instanceof RunRescheduled e) {
       return row.moved(tag, row.status, e.at(), e.delayUntil()).with(row.details.delayed(e.delayUntil()));
     }
@@ -218,14 +218,6 @@ public record RunRow(
     return row;
   }
 
-  /** The attempt an outcome event carries (attempts are journaled with their outcome), or null. */
-  private static Attempt attemptOf(RunEntity.Event event) {
-    if (event instanceof RunSucceeded e) return e.attempt();
-    if (event instanceof AttemptFailed e) return e.attempt();
-    if (event instanceof RunSuspended e) return e.attempt();
-    if (event instanceof RunCanceled e) return e.attempt();
-    return null;
-  }
 
   /** The row with the attempt counted and its start recorded, before its outcome is applied. */
   private RunRow withAttempt(Attempt attempt) {

@@ -14,6 +14,7 @@ import akka.projection.javadsl.SourceProvider;
 import akka.projection.jdbc.javadsl.JdbcProjection;
 import dev.baton.engine.schedule.ScheduleEntity;
 import dev.baton.projections.internal.DueSweeper;
+import dev.baton.projections.internal.SweptIndexSettings;
 import dev.baton.engine.storage.Database;
 import dev.baton.projections.internal.DataSourceJdbcSession;
 import java.time.Clock;
@@ -36,7 +37,8 @@ public final class ScheduleIndex {
   /** Creates the table (idempotently) and starts the projection and the sweeper somewhere in the cluster. */
   public static void init(ActorSystem<?> system, Database database, Clock clock) {
     database.runSchemaScript(SCHEMA_SCRIPT);
-    ScheduleIndexSettings settings = ScheduleIndexSettings.fromConfig(system.settings().config());
+    SweptIndexSettings settings = SweptIndexSettings.fromConfig(system.settings().config(),
+        "baton.projections.schedule-index");
     ScheduleTable table = new ScheduleTable(database.dialect());
     ShardedDaemonProcess.get(system).init(ProjectionBehavior.Command.class, NAME, 1,
         index -> ProjectionBehavior.create(projection(system, database, table, settings)),
@@ -52,7 +54,7 @@ public final class ScheduleIndex {
   }
 
   public static GroupedProjection<Offset, EventEnvelope<ScheduleEntity.Event>> projection(ActorSystem<?> system,
-      Database database, ScheduleTable table, ScheduleIndexSettings settings) {
+      Database database, ScheduleTable table, SweptIndexSettings settings) {
     SourceProvider<Offset, EventEnvelope<ScheduleEntity.Event>> events =
         EventSourcedProvider.eventsByTag(system, settings.readJournalPluginId(), ScheduleEntity.TAG);
     return JdbcProjection.groupedWithin(projectionId(), events,

@@ -15,6 +15,7 @@ import akka.projection.jdbc.javadsl.JdbcProjection;
 import dev.baton.engine.storage.Database;
 import dev.baton.engine.waitpoint.WaitpointTokenEntity;
 import dev.baton.projections.internal.DueSweeper;
+import dev.baton.projections.internal.SweptIndexSettings;
 import dev.baton.projections.internal.DataSourceJdbcSession;
 import java.time.Clock;
 import java.util.Optional;
@@ -38,7 +39,8 @@ public final class TokenIndex {
   /** Creates the tables (idempotently) and starts the projection and the sweeper somewhere in the cluster. */
   public static void init(ActorSystem<?> system, Database database, Clock clock) {
     database.runSchemaScript(SCHEMA_SCRIPT);
-    TokenIndexSettings settings = TokenIndexSettings.fromConfig(system.settings().config());
+    SweptIndexSettings settings = SweptIndexSettings.fromConfig(system.settings().config(),
+        "baton.projections.waitpoint-index");
     TokenTable table = new TokenTable(database.dialect());
     ShardedDaemonProcess.get(system).init(ProjectionBehavior.Command.class, NAME, 1,
         index -> ProjectionBehavior.create(projection(system, database, table, settings)),
@@ -54,7 +56,7 @@ public final class TokenIndex {
   }
 
   public static GroupedProjection<Offset, EventEnvelope<WaitpointTokenEntity.Event>> projection(
-      ActorSystem<?> system, Database database, TokenTable table, TokenIndexSettings settings) {
+      ActorSystem<?> system, Database database, TokenTable table, SweptIndexSettings settings) {
     SourceProvider<Offset, EventEnvelope<WaitpointTokenEntity.Event>> events =
         EventSourcedProvider.eventsByTag(system, settings.readJournalPluginId(), WaitpointTokenEntity.TAG);
     return JdbcProjection.groupedWithin(projectionId(), events,

@@ -9,6 +9,7 @@ import akka.persistence.query.Sequence;
 import akka.projection.eventsourced.EventEnvelope;
 import com.typesafe.config.ConfigFactory;
 import dev.baton.projections.internal.DueSweeper;
+import dev.baton.projections.internal.SweptIndexSettings;
 import dev.baton.engine.schedule.ScheduleEntity;
 import dev.baton.engine.schedule.ScheduleEntity.Event;
 import dev.baton.engine.schedule.ScheduleSpec;
@@ -172,7 +173,7 @@ class ScheduleIndexTest {
         envelope("sched_off", new ScheduleEntity.ScheduleDeactivated(T0))));
     MutableClock clock = new MutableClock(Instant.parse("2026-03-02T10:59:30Z"));
     List<String> woken = new CopyOnWriteArrayList<>();
-    ScheduleIndexSettings settings = new ScheduleIndexSettings("unused", 10, Duration.ofMillis(50),
+    SweptIndexSettings settings = new SweptIndexSettings("unused", 10, Duration.ofMillis(50),
         Duration.ofMillis(100), Duration.ofSeconds(60), 100, "baton.projections.sweeper-dispatcher");
     var sweeper = testKit.spawn(DueSweeper.create("due schedules", database.dataSource(),
         new ScheduleTable(database.dialect())::dueBy, settings.sweeping(), clock, woken::add));

@@ -45,7 +45,7 @@ class DurableTaskContextTest {
 
         @Override
         public JsonNode updateMetadata(List<MetadataOperation> operations) {
-            throw new UnsupportedOperationException();
+            throw new UnsupportedOperationException("these tests do not update metadata");
         }
 
         @Override

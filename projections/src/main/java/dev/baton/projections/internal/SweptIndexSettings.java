@@ -1,11 +1,13 @@
-package dev.baton.projections.waitpoints;
+package dev.baton.projections.internal;
 
 import com.typesafe.config.Config;
-import dev.baton.projections.internal.DueSweeper;
 import java.time.Duration;
 
-/** Settings of the waitpoint token index and its sweeper, from {@code baton.projections.waitpoint-index}. */
-public record TokenIndexSettings(
+/**
+ * Settings of an index projected from entity events with a sweeper that wakes its due entities (the schedule
+ * index, {@code baton.projections.schedule-index}; the waitpoint token index, {@code baton.projections.waitpoint-index}).
+ */
+public record SweptIndexSettings(
     String readJournalPluginId,
     int groupAfterEnvelopes,
     Duration groupAfterDuration,
@@ -14,9 +16,9 @@ public record TokenIndexSettings(
     int sweepBatch,
     String sweeperDispatcher) {
 
-  public static TokenIndexSettings fromConfig(Config config) {
-    Config index = config.getConfig("baton.projections.waitpoint-index");
-    return new TokenIndexSettings(
+  public static SweptIndexSettings fromConfig(Config config, String path) {
+    Config index = config.getConfig(path);
+    return new SweptIndexSettings(
         config.getString("baton.engine.read-journal-plugin"),
         index.getInt("group-after-envelopes"),
         index.getDuration("group-after-duration"),
