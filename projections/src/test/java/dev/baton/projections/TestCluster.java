@@ -62,6 +62,7 @@ public final class TestCluster implements AutoCloseable {
             jdbc-journal.use-shared-db = "slick"
             jdbc-snapshot-store.use-shared-db = "slick"
             jdbc-read-journal.use-shared-db = "slick"
+            jdbc-read-journal.dao = "dev.baton.engine.storage.TagRangeReadJournalDao"
             jdbc-read-journal.journal-sequence-retrieval.ask-timeout = 5s
             jdbc-read-journal.refresh-interval = 200ms
             akka.projection.jdbc.dialect = "postgres-dialect"
