@@ -19,7 +19,10 @@ import java.util.List;
  *   <li>{@code latency} ({@code latency_e2e}): open loop at each --rate for --duration s: trigger call start →
  *       handler start, p50/p95/p99.</li>
  * </ul>
- * Phases that drain need runs: drain_batch loads a batch first when enqueue_batch was not asked for.
+ * Phases that drain need runs: drain_batch loads a batch first when enqueue_batch was not asked for. With
+ * {@code --warmup W}, W runs first go through batch load, drain, single triggers and drain, printed as comments:
+ * the node is a long-running JVM, and until its JIT has compiled the hot path (tens of seconds on 2 cores, when
+ * C2 takes 40 % of the CPU) it measures the compiler more than itself.
  *
  * <p>Exit status: 0, 1 when an invariant was violated, 2 on bad usage.
  */
@@ -59,20 +62,22 @@ public final class Bench {
     InvariantChecker.Report report = null;
     InvariantChecker.Expectation expectation;
     try (LoadRun run = new LoadRun(options, out)) {
+      if (options.warmup() > 0) warmUp(run, options.warmup(), out);
+      int n = options.n();
       boolean batchLoaded = false;
       for (String phase : options.phases()) {
         switch (phase) {
           case "enqueue_batch" -> {
-            emit(results, out, run.enqueueBatch());
+            emit(results, out, run.enqueueBatch(n));
             batchLoaded = true;
           }
           case "drain_batch" -> {
-            if (!batchLoaded) emit(results, out, run.enqueueBatch());
+            if (!batchLoaded) emit(results, out, run.enqueueBatch(n));
             batchLoaded = false;
-            emit(results, out, run.drain("drain_batch", false));
+            emit(results, out, run.drain("drain_batch", n, false));
           }
-          case "enqueue_single" -> emit(results, out, run.enqueueSingle());
-          case "drain_single" -> emit(results, out, run.drain("drain_single", options.phases().contains("latency")));
+          case "enqueue_single" -> emit(results, out, run.enqueueSingle(n));
+          case "drain_single" -> emit(results, out, run.drain("drain_single", n, options.phases().contains("latency")));
           case "latency" -> {
             for (int rate : options.rates()) emit(results, out, run.latency(rate));
             run.stopFleet();
@@ -89,6 +94,15 @@ public final class Bench {
       }
     }
     return new Outcome(List.copyOf(results), expectation, report);
+  }
+
+  /** The load phases once, unmeasured; their runs are checked with the rest. */
+  private static void warmUp(LoadRun run, int runs, PrintStream out) throws Exception {
+    out.println("# warm-up: " + runs + " runs through enqueue_batch, drain_batch, enqueue_single, drain_single");
+    out.println("# warm-up " + run.enqueueBatch(runs));
+    out.println("# warm-up " + run.drain("drain_batch", runs, false));
+    out.println("# warm-up " + run.enqueueSingle(runs));
+    out.println("# warm-up " + run.drain("drain_single", runs, false));
   }
 
   private static InvariantChecker.Report check(BenchOptions options, InvariantChecker.Expectation expected)

@@ -12,6 +12,7 @@ import java.util.Map;
  *
  * @param rates       open-loop rates for the latency phase, one phase per rate (e.g. {@code 100,500})
  * @param phases      in order; see {@link Bench} for the names
+ * @param warmup      runs first put through batch load, drain, single triggers and drain, unmeasured (0: none)
  * @param dbUrl       JDBC URL of the node's database (read model and journal), needed to count and check
  * @param clickhouseUrl ClickHouse HTTP URL when the node writes analytics there; null to skip that check
  */
@@ -20,7 +21,7 @@ public record BenchOptions(
     String dbUrl, String dbUser, String dbPassword,
     int n, int batch, int inflight, int concurrency, int workers,
     List<Integer> rates, int durationSeconds, List<String> phases,
-    int phaseTimeoutSeconds, String label, boolean check,
+    int phaseTimeoutSeconds, String label, boolean check, int warmup,
     String clickhouseUrl, String clickhouseDatabase) {
 
   public static final String DEFAULT_PHASES = "enqueue_batch,drain_batch,enqueue_single,drain_single,latency";
@@ -30,7 +31,7 @@ public record BenchOptions(
                    [--db-url jdbc:postgresql://…] [--db-user U] [--db-password P]
                    [--n 20000] [--batch 1000] [--inflight 64] [--concurrency 32] [--workers 1]
                    [--rate 500[,100…]] [--duration 20] [--phases %s]
-                   [--phase-timeout 240] [--label L] [--no-check]
+                   [--phase-timeout 240] [--label L] [--no-check] [--warmup 0]
                    [--clickhouse-url http://127.0.0.1:8123] [--clickhouse-database baton]
       Environment defaults: BATON_URL, BATON_SECRET_KEY, BATON_WORKER_TOKEN, BATON_DB_URL, BATON_DB_USER,
       BATON_DB_PASSWORD, BATON_CLICKHOUSE_URL.""".formatted(DEFAULT_PHASES);
@@ -57,6 +58,7 @@ public record BenchOptions(
     values.put("phases", DEFAULT_PHASES);
     values.put("phase-timeout", "240");
     values.put("label", "");
+    values.put("warmup", "0");
     values.put("clickhouse-url", env.getOrDefault("BATON_CLICKHOUSE_URL", ""));
     values.put("clickhouse-database", env.getOrDefault("BATON_CLICKHOUSE_DATABASE", "baton"));
     boolean check = true;
@@ -94,6 +96,7 @@ public record BenchOptions(
         positive("workers", values.get("workers")), List.copyOf(rates),
         positive("duration", values.get("duration")), phases,
         positive("phase-timeout", values.get("phase-timeout")), values.get("label"), check,
+        notNegative("warmup", values.get("warmup")),
         blankToNull(values.get("clickhouse-url")), values.get("clickhouse-database"));
     if (options.secretKey().isBlank()) throw new IllegalArgumentException("--secret-key (or BATON_SECRET_KEY) is required");
     if (options.workerToken().isBlank()) throw new IllegalArgumentException("--worker-token (or BATON_WORKER_TOKEN) is required");
@@ -121,6 +124,10 @@ public record BenchOptions(
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("--" + name + " needs a number, got " + value);
     }
+  }
+
+  private static int notNegative(String name, String value) {
+    return value.equals("0") ? 0 : positive(name, value);
   }
 
   private static String blankToNull(String value) {

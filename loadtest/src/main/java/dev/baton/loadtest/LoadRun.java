@@ -1,11 +1,13 @@
 package dev.baton.loadtest;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -51,8 +53,7 @@ final class LoadRun implements AutoCloseable {
 
   // ---------------------------------------------------------------- loading
 
-  ResultLine enqueueBatch() throws Exception {
-    int n = options.n();
+  ResultLine enqueueBatch(int n) throws Exception {
     long t0 = System.nanoTime();
     String via = "batch";
     for (int i = 0; i < n; i += options.batch()) {
@@ -77,50 +78,46 @@ final class LoadRun implements AutoCloseable {
         .put("loadavg1", Stats.loadavg1());
   }
 
-  ResultLine enqueueSingle() throws InterruptedException {
+  ResultLine enqueueSingle(int n) throws InterruptedException {
     long t0 = System.nanoTime();
     Latencies calls = new Latencies();
-    long errors = triggerSingles(0, options.n(), options.inflight(), calls);
+    long errors = triggerSingles(0, n, options.inflight(), calls);
     double secs = (System.nanoTime() - t0) / 1e9;
     double[] sorted = Stats.sorted(calls.values());
-    return new ResultLine(options.label(), "enqueue_single").put("jobs", options.n())
+    return new ResultLine(options.label(), "enqueue_single").put("jobs", n)
         .put("inflight", options.inflight()).put("secs", Stats.f2(secs))
-        .put("jobs_per_sec", Math.round(options.n() / secs))
+        .put("jobs_per_sec", Math.round(n / secs))
         .put("call_p50_ms", Stats.f2(Stats.pct(sorted, 50))).put("call_p99_ms", Stats.f2(Stats.pct(sorted, 99)))
         .put("errors", errors).put("loadavg1", Stats.loadavg1());
   }
 
-  /** {@code count} trigger calls, {@code inflight} at a time (each lane calls again when answered); the errors. */
+  /** {@code count} trigger calls, {@code inflight} lanes at a time (each calls again when answered); the errors. */
   private long triggerSingles(int first, int count, int inflight, Latencies calls) throws InterruptedException {
     AtomicInteger next = new AtomicInteger();
     AtomicLong errors = new AtomicLong();
     int lanes = Math.min(inflight, count);
-    CountDownLatch done = new CountDownLatch(lanes);
+    List<Thread> threads = new ArrayList<>(lanes);
     for (int lane = 0; lane < lanes; lane++) {
-      lane(first, count, next, errors, calls, done);
+      Thread thread = new Thread(() -> {
+        try (TriggerLane client = new TriggerLane(options.url(), options.secretKey())) {
+          for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
+            long start = System.nanoTime();
+            try {
+              triggered(client.trigger(first + i, start));
+              if (calls != null) calls.add(Stats.ms(System.nanoTime() - start));
+            } catch (IOException | RuntimeException e) {
+              failed(errors, e);
+            }
+          }
+        }
+      }, "bench-lane-" + lane);
+      thread.setDaemon(true);
+      thread.start();
+      threads.add(thread);
     }
-    done.await();
+    for (Thread thread : threads) thread.join();
     if (errors.get() > 0) out.println("# " + errors.get() + " of " + count + " trigger calls failed");
     return errors.get();
-  }
-
-  private void lane(int first, int count, AtomicInteger next, AtomicLong errors, Latencies calls,
-                    CountDownLatch done) {
-    int i = next.getAndIncrement();
-    if (i >= count) {
-      done.countDown();
-      return;
-    }
-    long start = System.nanoTime();
-    client.trigger(first + i, start).whenComplete((runId, error) -> {
-      if (error == null) {
-        if (calls != null) calls.add(Stats.ms(System.nanoTime() - start));
-        triggered(runId);
-      } else {
-        failed(errors, error);
-      }
-      lane(first, count, next, errors, calls, done);
-    });
   }
 
   private void triggered(String runId) {
@@ -135,16 +132,16 @@ final class LoadRun implements AutoCloseable {
 
   // ---------------------------------------------------------------- draining
 
-  /** Starts the fleet and times it from worker start until every run triggered so far is final. */
-  ResultLine drain(String metric, boolean keepFleet) {
+  /** Starts the fleet and times it from worker start until every run triggered so far (n just now) is final. */
+  ResultLine drain(String metric, int n, boolean keepFleet) {
     recorder.resetLatencies();
     long expectedCalls = remaining();
     long t0 = System.nanoTime();
     startFleet();
     long remaining = awaitFinished(expectedCalls);
     double secs = (System.nanoTime() - t0) / 1e9;
-    long done = options.n() - Math.min(options.n(), remaining);
-    ResultLine line = new ResultLine(options.label(), metric).put("jobs", done).put("of", options.n())
+    long done = n - Math.min(n, remaining);
+    ResultLine line = new ResultLine(options.label(), metric).put("jobs", done).put("of", n)
         .put("secs", Stats.f2(secs)).put("jobs_per_sec", Math.round(done / secs))
         .put("handler_calls", recorder.calls()).put("timed_out", remaining != 0)
         .put("concurrency", options.concurrency()).put("workers", options.workers())

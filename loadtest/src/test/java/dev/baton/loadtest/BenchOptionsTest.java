@@ -32,6 +32,8 @@ class BenchOptionsTest {
     assertEquals(List.of(100, 500), options.rates());
     assertEquals(List.of("enqueue_single", "latency"), options.phases());
     assertEquals("http://h:1", options.url().toString());
+    assertEquals(0, options.warmup());
+    assertEquals(5000, BenchOptions.parse(new String[] {"--warmup", "5000"}, ENV).warmup());
   }
 
   @Test
@@ -46,6 +48,7 @@ class BenchOptionsTest {
   void badInputIsRefusedWithTheReason() {
     assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(new String[] {"--phases", "warmup"}, ENV));
     assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(new String[] {"--n", "0"}, ENV));
+    assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(new String[] {"--warmup", "-1"}, ENV));
     assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(new String[] {"--bogus", "1"}, ENV));
     assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(new String[0], Map.of()));
   }

@@ -78,13 +78,13 @@ class LoadSmokeTest {
         "--url", "http://127.0.0.1:" + node.httpPort(), "--secret-key", SECRET_KEY, "--worker-token", WORKER_TOKEN,
         "--db-url", jdbcUrl, "--db-user", TestDatabases.user(), "--db-password", TestDatabases.password(),
         "--n", "120", "--batch", "50", "--inflight", "16", "--concurrency", "8", "--workers", "2",
-        "--rate", "40", "--duration", "2", "--phase-timeout", "30", "--label", "smoke"}, Map.of());
+        "--rate", "40", "--duration", "2", "--phase-timeout", "30", "--label", "smoke", "--warmup", "40"}, Map.of());
 
     Bench.Outcome outcome = Bench.run(options, System.out);
 
     InvariantChecker.Report report = outcome.report();
     assertTrue(report.ok(), () -> "invariants violated:\n" + String.join("\n", report.listed(20)));
-    assertEquals(120 + 120 + 80, report.runs());
+    assertEquals(40 + 40 + 120 + 120 + 80, report.runs(), "warm-up runs are checked too");
     assertEquals(report.runs(), report.readModelRuns());
     assertEquals(0, report.executedElsewhere());
     assertEquals("false", outcome.result("drain_batch").get("timed_out"));
