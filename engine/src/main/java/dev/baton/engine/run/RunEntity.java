@@ -446,6 +446,15 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
     return Effect().reply(cmd.replyTo(), StatusReply.ack());
   }
 
+  /**
+   * The current attempt as the worker's outcome report shows it: a handler that finished before the worker's
+   * started delay sends no {@code started} (the protocol allows it), so it started, at the latest, now.
+   */
+  private Attempt reportedAttempt() {
+    Attempt attempt = lease.attempt();
+    return attempt.startedAt() == null ? attempt.started(clock.instant()) : attempt;
+  }
+
   private ReplyEffect<Event, RunState> heartbeat(RunState state, Heartbeat cmd) {
     if (!isCurrent(cmd.attemptId())) return error(cmd.replyTo(), STALE_ATTEMPT);
     armLease(cmd.attemptId());
@@ -454,7 +463,7 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
 
   private ReplyEffect<Event, RunState> completeAttempt(RunState state, CompleteAttempt cmd) {
     if (!isCurrent(cmd.attemptId())) return error(cmd.replyTo(), STALE_ATTEMPT);
-    return Effect().persist(new RunSucceeded(cmd.attemptId(), cmd.outputJson(), clock.instant(), lease.attempt()))
+    return Effect().persist(new RunSucceeded(cmd.attemptId(), cmd.outputJson(), clock.instant(), reportedAttempt()))
         .thenRun(this::leaveExecution)
         .thenReply(cmd.replyTo(), done -> StatusReply.ack());
   }
@@ -469,7 +478,8 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
       return replyTo == null ? Effect().noReply() : error(replyTo, STALE_ATTEMPT);
     }
     Instant now = clock.instant();
-    Attempt attempt = lease.attempt();
+    // The worker's own failure report means the handler ran; a lost worker's attempt may never have started.
+    Attempt attempt = replyTo != null ? reportedAttempt() : lease.attempt();
     boolean retry = retryable && attempt.number() < state.maxAttempts();
     List<Event> events = retry
         ? List.of(new AttemptFailed(attemptId, error, now,

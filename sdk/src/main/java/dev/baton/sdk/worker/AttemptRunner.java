@@ -11,7 +11,6 @@ import dev.baton.sdk.internal.WorkerMessages.Completed;
 import dev.baton.sdk.internal.WorkerMessages.ErrorBody;
 import dev.baton.sdk.internal.WorkerMessages.Execute;
 import dev.baton.sdk.internal.WorkerMessages.Failed;
-import dev.baton.sdk.internal.WorkerMessages.Started;
 import dev.baton.sdk.internal.WorkerMessages.Welcome;
 import dev.baton.sdk.task.NonDeterminismException;
 import dev.baton.sdk.task.Task;
@@ -22,8 +21,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Runs one attempt on a handler thread: decode the payload, report {@code started}, run the
- * handler, report {@code completed} or {@code failed}. An attempt that is over meanwhile (canceled,
+ * Runs one attempt on a handler thread: decode the payload, run the handler ({@code started} is
+ * reported if it runs for a while, see {@link Session#begin}), report {@code completed} or {@code failed}. An attempt that is over meanwhile (canceled,
  * fenced, suspended) reports nothing: {@link Session#finish} drops its result. A handler ended by a
  * {@link Suspension} reports nothing either: the gateway freed the slot when it suspended the run.
  */
@@ -65,10 +64,9 @@ final class AttemptRunner<P, R> implements Runnable {
             session.finish(attempt, new Failed(attemptId, ErrorBody.of(e), false));
             return;
         }
-        if (!session.sendAbout(attempt, new Started(attemptId))) {
+        if (!session.begin(attempt)) {
             return; // fenced or canceled while queued
         }
-        attempt.markStarted(); // after queueing started, so no heartbeat can overtake it
 
         R result;
         try {

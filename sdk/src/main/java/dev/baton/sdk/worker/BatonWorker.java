@@ -64,6 +64,7 @@ public final class BatonWorker implements AutoCloseable {
     private final Duration maxBackoff;
     private final Duration connectTimeout;
     private final Duration shutdownGracePeriod;
+    private final Duration startedDelay;
     private final RunningAttempt.Settings attemptSettings;
 
     private final HttpClient http;
@@ -90,6 +91,7 @@ public final class BatonWorker implements AutoCloseable {
         this.maxBackoff = builder.maxBackoff;
         this.connectTimeout = builder.connectTimeout;
         this.shutdownGracePeriod = builder.shutdownGracePeriod;
+        this.startedDelay = builder.startedDelay;
         this.attemptSettings = new RunningAttempt.Settings(builder.metadataTimeout, builder.durableCallTimeout,
                 builder.shortWaitThreshold);
         this.http = HttpClient.newBuilder().connectTimeout(connectTimeout).build();
@@ -308,6 +310,10 @@ public final class BatonWorker implements AutoCloseable {
         return heartbeats;
     }
 
+    Duration startedDelay() {
+        return startedDelay;
+    }
+
     RunningAttempt.Settings attemptSettings() {
         return attemptSettings;
     }
@@ -378,6 +384,7 @@ public final class BatonWorker implements AutoCloseable {
         private Duration metadataTimeout = Duration.ofSeconds(10);
         private Duration durableCallTimeout = Duration.ofSeconds(10);
         private Duration shortWaitThreshold = Duration.ofSeconds(5);
+        private Duration startedDelay = Duration.ofMillis(50);
 
         private Builder(URI serverUrl, String workerToken) {
             this.serverUrl = Objects.requireNonNull(serverUrl, "serverUrl");
@@ -460,6 +467,20 @@ public final class BatonWorker implements AutoCloseable {
                 throw new IllegalArgumentException("shortWaitThreshold must not be negative, was " + shortWaitThreshold);
             }
             this.shortWaitThreshold = shortWaitThreshold;
+            return this;
+        }
+
+        /**
+         * How long a handler runs before the worker tells the server it started (default 50 ms; zero: at once).
+         * A handler that finishes sooner, or sends a step, metadata or a wait first, needs no separate
+         * {@code started}; the run shows as dequeued rather than executing until then. Keep it well below
+         * the server's lease timeout.
+         */
+        public Builder startedDelay(Duration startedDelay) {
+            if (startedDelay == null || startedDelay.isNegative()) {
+                throw new IllegalArgumentException("startedDelay must not be negative, was " + startedDelay);
+            }
+            this.startedDelay = startedDelay;
             return this;
         }
 

@@ -13,6 +13,7 @@ import dev.baton.sdk.internal.WorkerMessages.MetadataRejected;
 import dev.baton.sdk.internal.WorkerMessages.MetadataUpdated;
 import dev.baton.sdk.internal.WorkerMessages.Outbound;
 import dev.baton.sdk.internal.WorkerMessages.Rejected;
+import dev.baton.sdk.internal.WorkerMessages.Started;
 import dev.baton.sdk.internal.WorkerMessages.StepRecorded;
 import dev.baton.sdk.internal.WorkerMessages.SuspendRejected;
 import dev.baton.sdk.internal.WorkerMessages.Suspended;
@@ -280,8 +281,40 @@ final class Session implements WebSocket.Listener {
             if (running.get(attempt.attemptId()) != attempt) {
                 return false;
             }
+            reportStarted(attempt); // whatever the attempt says next, the gateway hears that it started first
             send(message);
             return true;
+        }
+    }
+
+    /**
+     * The handler is about to run; false when the attempt is over already (fenced or canceled while queued).
+     * {@code started} is sent only once the handler has run for {@code startedDelay}, or before any other message
+     * about the attempt: a handler that finishes sooner sends just its result, which the protocol allows, and
+     * saves the node a message and a round trip to the run per execution.
+     */
+    boolean begin(RunningAttempt attempt) {
+        if (running.get(attempt.attemptId()) != attempt) {
+            return false;
+        }
+        Duration delay = worker.startedDelay();
+        if (delay.isZero()) {
+            sendAbout(attempt, new Started(attempt.attemptId()));
+        } else {
+            worker.heartbeats().schedule(() -> {
+                synchronized (attempt) {
+                    if (running.get(attempt.attemptId()) == attempt) reportStarted(attempt);
+                }
+            }, delay.toNanos(), TimeUnit.NANOSECONDS);
+        }
+        return true;
+    }
+
+    /** Sends {@code started} once; the caller holds the attempt's lock and knows it is current. */
+    private void reportStarted(RunningAttempt attempt) {
+        if (!attempt.hasStarted()) {
+            send(new Started(attempt.attemptId()));
+            attempt.markStarted(); // from now on heartbeats keep its lease alive
         }
     }
 

@@ -126,6 +126,8 @@ class BatonWorkerTest {
 
     private FakeGateway gateway;
     private BatonWorker worker;
+    /** Most tests follow every message of the protocol, so started is sent at once unless a test says otherwise. */
+    private Duration startedDelay = Duration.ZERO;
 
     @BeforeEach
     void startGateway() throws Exception {
@@ -153,6 +155,7 @@ class BatonWorkerTest {
                 .metadataTimeout(Duration.ofMillis(700))
                 .reconnectBackoff(Duration.ofMillis(20), Duration.ofMillis(100))
                 .shutdownGracePeriod(Duration.ofSeconds(3))
+                .startedDelay(startedDelay)
                 .build();
         worker.start();
         return worker;
@@ -226,6 +229,26 @@ class BatonWorkerTest {
         assertTrue(ctx.isTest());
         assertEquals(Optional.of(Duration.ofSeconds(90)), ctx.maxDuration());
         assertFalse(ctx.isCancelled());
+    }
+
+    @Test
+    void aHandlerFasterThanTheStartedDelaySendsOnlyItsResultASlowerOneReportsStartedFirst() throws Exception {
+        startedDelay = Duration.ofMillis(100);
+        FakeGateway.Connection connection = connectAndWelcome(50);
+
+        connection.send(execute("att_1", "hello", "{\"name\":\"Ada\"}"));
+        assertMessage(connection.next(WAIT), "completed", "att_1");
+
+        connection.send(execute("att_2", "nap", "{\"ms\":400}"));
+        JsonNode first = connection.next(WAIT);
+        assertMessage(first, "started", "att_2");
+        JsonNode message;
+        while ((message = connection.next(WAIT)) != null && message.get("type").asText().equals("heartbeat")) {
+            assertEquals("att_2", message.get("attemptId").asText());
+        }
+        assertMessage(message, "completed", "att_2");
+        assertThrows(IllegalArgumentException.class,
+                () -> BatonWorker.builder(gateway.httpUrl(), TOKEN).startedDelay(Duration.ofMillis(-1)));
     }
 
     @Test

@@ -97,6 +97,7 @@ class DurableWorkerTest {
                 .register(durable).register(swallower).register(refused).register(fanOut).register(hello)
                 .durableCallTimeout(Duration.ofMillis(700))
                 .reconnectBackoff(Duration.ofMillis(20), Duration.ofMillis(100))
+                .startedDelay(Duration.ZERO) // every test expects started first
                 .build();
         worker.start();
         FakeGateway.Connection connection = gateway.nextConnection(WAIT);

@@ -69,6 +69,9 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
 
   private enum ReportTick implements Command { INSTANCE }
 
+  /** Sends the report asked for since the last one (see {@link #report}). */
+  private enum FlushReport implements Command { INSTANCE }
+
   private enum HelloTimedOut implements Command { INSTANCE }
 
   private static final String REPORT_TIMER = "report";
@@ -116,6 +119,7 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
   /** False once the session asked the socket to close or the socket ended: nothing more is sent. */
   private boolean canSend = true;
   private boolean socketEnded;
+  private boolean reportPending;
 
   private WorkerSession(ActorContext<Command> context, TimerScheduler<Command> timers, Engine engine,
       GatewaySettings settings, Environment environment, String sessionId, ActorRef<WorkerSocket.Outgoing> socket,
@@ -168,6 +172,12 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
           report();
           return Behaviors.same();
         })
+        .onMessage(FlushReport.class, msg -> {
+          reportPending = false;
+          engine.reportWorker(environment.id(), new EnvironmentDispatcher.WorkerReport(sessionId, hello.workerId(),
+              channel, taskIds, queueLimits, slots.freeSlots(), slots.executesReceived()));
+          return Behaviors.same();
+        })
         .onMessage(SocketClosed.class, msg -> onSocketEnded())
         .onMessage(SocketFailed.class, msg -> {
           getContext().getLog().info("session {}: socket failed: {}", sessionId, msg.cause().toString());
@@ -188,6 +198,7 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
         .onMessage(SocketClosed.class, msg -> onSocketEnded())
         .onMessage(SocketFailed.class, msg -> onSocketEnded())
         .onMessage(ReportTick.class, msg -> Behaviors.same()) // a tick sent before the timer was cancelled
+        .onMessage(FlushReport.class, msg -> Behaviors.same()) // the dispatcher was left: nothing to report
         .build();
   }
 
@@ -314,8 +325,12 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
 
   private Behavior<Command> onEngineMessage(FromEngine msg) {
     if (msg.message() instanceof WorkerChannel.Execute execute) {
-      if (slots.offer(execute)) send(WorkerProtocol.execute(execute, environment));
-      report();
+      if (slots.offer(execute)) {
+        // The dispatcher counted this offer against the free slots already: a report would tell it nothing.
+        send(WorkerProtocol.execute(execute, environment));
+      } else {
+        report();
+      }
     } else if (msg.message() instanceof WorkerChannel.CancelAttempt cancel) {
       onCancel(cancel);
     } else if (msg.message() instanceof WorkerChannel.Resync resync && resync.environmentId().equals(environment.id())) {
@@ -416,9 +431,14 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
     report();
   }
 
+  /**
+   * Reports free slots to the dispatcher once the messages already in the mailbox are handled: a burst of
+   * completions (32 slots freed within a millisecond) is one report, not 32 through cluster sharding.
+   */
   private void report() {
-    engine.reportWorker(environment.id(), new EnvironmentDispatcher.WorkerReport(sessionId, hello.workerId(), channel,
-        taskIds, queueLimits, slots.freeSlots(), slots.executesReceived()));
+    if (reportPending) return;
+    reportPending = true;
+    getContext().getSelf().tell(FlushReport.INSTANCE);
   }
 
   private void reject(String attemptId) {
