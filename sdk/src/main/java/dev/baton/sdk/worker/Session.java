@@ -297,15 +297,16 @@ final class Session implements WebSocket.Listener {
         if (running.get(attempt.attemptId()) != attempt) {
             return false;
         }
+        Runnable started = () -> {
+            synchronized (attempt) {
+                if (running.get(attempt.attemptId()) == attempt) reportStarted(attempt);
+            }
+        };
         Duration delay = worker.startedDelay();
         if (delay.isZero()) {
-            sendAbout(attempt, new Started(attempt.attemptId()));
+            started.run();
         } else {
-            worker.heartbeats().schedule(() -> {
-                synchronized (attempt) {
-                    if (running.get(attempt.attemptId()) == attempt) reportStarted(attempt);
-                }
-            }, delay.toNanos(), TimeUnit.NANOSECONDS);
+            worker.heartbeats().schedule(started, delay.toNanos(), TimeUnit.NANOSECONDS);
         }
         return true;
     }
