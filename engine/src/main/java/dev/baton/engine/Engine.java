@@ -53,7 +53,8 @@ public final class Engine {
     RunSettings runSettings = RunSettings.fromConfig(config);
     Duration askTimeout = config.getDuration("ask-timeout");
     RunService runs = new RunService(system, clock, askTimeout, config.getString("read-journal-plugin"),
-        config.getDuration("idempotency.default-key-ttl"), config.getDuration("idempotency.request-key-ttl"));
+        config.getDuration("idempotency.default-key-ttl"), config.getDuration("idempotency.request-key-ttl"),
+        config.getDuration("task-cache-ttl"));
     ScheduleService.init(system, clock, config.getDuration("schedule.fire-retry"), ScheduleService.firer(runs));
     WaitpointTokens tokens = new WaitpointTokens(system, clock, askTimeout,
         config.getDuration("waitpoint.default-idempotency-key-ttl"), runs::tokenCompleted);

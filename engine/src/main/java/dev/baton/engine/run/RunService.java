@@ -14,6 +14,7 @@ import dev.baton.engine.Ids;
 import dev.baton.engine.idempotency.IdempotencyKeyEntity;
 import dev.baton.engine.idempotency.IdempotencyKeyEntity.Claimed;
 import dev.baton.engine.idempotency.IdempotencyKeyEntity.Kind;
+import dev.baton.engine.storage.NewEntities;
 import dev.baton.engine.task.TaskCatalog;
 import dev.baton.engine.task.TaskDefinition;
 import java.time.Clock;
@@ -21,11 +22,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** The engine's API for runs, used by the HTTP API (trigger, read, manage) and the worker gateway (attempts). */
 public final class RunService {
@@ -44,9 +47,12 @@ public final class RunService {
   private final String readJournalPluginId;
   private final Duration defaultKeyTtl;
   private final Duration requestKeyTtl;
+  private final NewEntities newEntities;
+  private final Duration taskCacheTtl;
+  private final Map<String, CachedTask> taskCache = new ConcurrentHashMap<>();
 
   public RunService(ActorSystem<?> system, Clock clock, Duration askTimeout, String readJournalPluginId,
-      Duration defaultKeyTtl, Duration requestKeyTtl) {
+      Duration defaultKeyTtl, Duration requestKeyTtl, Duration taskCacheTtl) {
     this.system = system;
     this.sharding = ClusterSharding.get(system);
     this.clock = clock;
@@ -54,6 +60,8 @@ public final class RunService {
     this.readJournalPluginId = readJournalPluginId;
     this.defaultKeyTtl = defaultKeyTtl;
     this.requestKeyTtl = requestKeyTtl;
+    this.newEntities = NewEntities.get(system);
+    this.taskCacheTtl = taskCacheTtl;
   }
 
   public CompletionStage<Triggered> trigger(String environmentId, TriggerRequest request) {
@@ -67,11 +75,8 @@ public final class RunService {
    * that run ends in a failure; a request key makes a retried request return its first answer.
    */
   public CompletionStage<Triggered> trigger(String environmentId, TriggerRequest request, String requestKey) {
-    CompletionStage<StatusReply<TaskDefinition>> lookup = sharding.entityRefFor(TaskCatalog.ENTITY_TYPE_KEY,
-        environmentId).ask(replyTo -> new TaskCatalog.GetTask(request.taskId(), replyTo), askTimeout);
-    return lookup.thenCompose(found -> {
-      if (found.isError()) throw new TaskNotFoundException(request.taskId());
-      RunSpec spec = specOf(environmentId, found.getValue(), request);
+    return task(environmentId, request.taskId()).thenCompose(task -> {
+      RunSpec spec = specOf(environmentId, task, request);
       if (requestKey == null) return triggerWithKey(spec, request.idempotencyKeyTtl());
       String candidate = Ids.newId("run");
       return claim(spec, Kind.REQUEST, requestKey, candidate, null, clock.instant().plus(requestKeyTtl))
@@ -83,18 +88,41 @@ public final class RunService {
     });
   }
 
+  /**
+   * The task's definition; fails with {@link TaskNotFoundException} when no worker ever declared it. Every
+   * trigger needs one, so what the catalog answered is reused for {@code taskCacheTtl}: a new declaration
+   * reaches triggers on this node that much later.
+   */
+  private CompletionStage<TaskDefinition> task(String environmentId, String taskId) {
+    String key = environmentId + "/" + taskId;
+    CachedTask cached = taskCache.get(key);
+    if (cached != null && System.nanoTime() - cached.fetchedAtNanos() < taskCacheTtl.toNanos()) {
+      return CompletableFuture.completedFuture(cached.task());
+    }
+    return sharding.entityRefFor(TaskCatalog.ENTITY_TYPE_KEY, environmentId)
+        .<StatusReply<TaskDefinition>>ask(replyTo -> new TaskCatalog.GetTask(taskId, replyTo), askTimeout)
+        .thenApply(found -> {
+          if (found.isError()) throw new TaskNotFoundException(taskId);
+          taskCache.put(key, new CachedTask(found.getValue(), System.nanoTime()));
+          return found.getValue();
+        });
+  }
+
+  private record CachedTask(TaskDefinition task, long fetchedAtNanos) {}
+
   private CompletionStage<Triggered> triggerWithKey(RunSpec spec, Duration keyTtl) {
     return triggerWithKey(spec, keyTtl, Ids.newId("run"));
   }
 
+  /** {@code candidate} is a new random id, never used before. */
   private CompletionStage<Triggered> triggerWithKey(RunSpec spec, Duration keyTtl, String candidate) {
     if (spec.idempotencyKey() == null) {
-      return create(candidate, spec).thenApply(run -> new Triggered(run, false));
+      return createNew(candidate, spec).thenApply(run -> new Triggered(run, false));
     }
     Instant expiresAt = clock.instant().plus(keyTtl == null ? defaultKeyTtl : keyTtl);
     return claim(spec, Kind.RUN, spec.idempotencyKey(), candidate, null, expiresAt).thenCompose(claimed ->
         // Triggering the claimed id creates it if its first trigger never got that far (a crash, a concurrent duplicate).
-        create(claimed.runId(), spec).thenCompose(run -> {
+        (claimed.isNew() ? createNew(claimed.runId(), spec) : create(claimed.runId(), spec)).thenCompose(run -> {
           if (claimed.isNew() || !FREES_IDEMPOTENCY_KEY.contains(run.status())) {
             return CompletableFuture.completedFuture(new Triggered(run, !claimed.isNew()));
           }
@@ -123,6 +151,13 @@ public final class RunService {
     return askRun(runId, replyTo -> new RunEntity.Trigger(spec, replyTo));
   }
 
+  /** As {@link #create}, for an id just made up here: its entity's recovery skips the journal query. */
+  private CompletionStage<RunState> createNew(String runId, RunSpec spec) {
+    String persistenceId = RunEntity.persistenceId(runId).id();
+    newEntities.add(persistenceId);
+    return create(runId, spec).whenComplete((run, failure) -> newEntities.forget(persistenceId));
+  }
+
   private RunSpec specOf(String environmentId, TaskDefinition task, TriggerRequest request) {
     RetryPolicy retry = request.maxAttempts() == null ? task.retry() : task.retry().withMaxAttempts(request.maxAttempts());
     return new RunSpec(environmentId, task.taskId(), request.queue() == null ? task.queue() : request.queue(),
@@ -137,12 +172,8 @@ public final class RunService {
    */
   public CompletionStage<RunState> triggerWithId(String environmentId, TriggerRequest request, String runId,
       RunLineage lineage) {
-    return sharding.entityRefFor(TaskCatalog.ENTITY_TYPE_KEY, environmentId)
-        .<StatusReply<TaskDefinition>>ask(replyTo -> new TaskCatalog.GetTask(request.taskId(), replyTo), askTimeout)
-        .thenCompose(found -> {
-          if (found.isError()) throw new TaskNotFoundException(request.taskId());
-          return create(runId, specOf(environmentId, found.getValue(), request).withLineage(lineage));
-        });
+    return task(environmentId, request.taskId())
+        .thenCompose(task -> create(runId, specOf(environmentId, task, request).withLineage(lineage)));
   }
 
   /** Frees the key: the next trigger with it creates a new run. */
@@ -221,7 +252,7 @@ public final class RunService {
   public CompletionStage<Optional<RunState>> replay(String environmentId, String runId, ReplayOverrides overrides) {
     return get(environmentId, runId).thenCompose(found -> found.isEmpty()
         ? CompletableFuture.completedFuture(Optional.empty())
-        : create(Ids.newId("run"), overrides.applyTo(found.get().spec(), runId)).thenApply(Optional::of));
+        : createNew(Ids.newId("run"), overrides.applyTo(found.get().spec(), runId)).thenApply(Optional::of));
   }
 
   private CompletionStage<Optional<RunState>> ifFound(String environmentId, String runId,
