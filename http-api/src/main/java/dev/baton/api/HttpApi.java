@@ -72,11 +72,14 @@ public final class HttpApi {
   }
 
   public Route route() {
+    // Built once: the Java DSL calls a directive's inner supplier for every request, and rebuilding every
+    // route of the API per request cost about 3 % of a trigger's CPU.
+    Route api = concat(runList.routes(), runs.routes(), projections.routes(), batches.routes(),
+        schedules.routes(), packets.routes(), waitpoints.routes());
+    var exceptions = ErrorHandling.exceptionHandler();
+    var rejections = ErrorHandling.rejectionHandler();
     return withRequestTimeoutResponse(
         request -> ErrorHandling.errorResponse(StatusCodes.SERVICE_UNAVAILABLE, "The request timed out, please retry"),
-        () -> handleExceptions(ErrorHandling.exceptionHandler(), () ->
-            handleRejections(ErrorHandling.rejectionHandler(),
-                () -> concat(runList.routes(), runs.routes(), projections.routes(), batches.routes(),
-                    schedules.routes(), packets.routes(), waitpoints.routes()))));
+        () -> handleExceptions(exceptions, () -> handleRejections(rejections, () -> api)));
   }
 }

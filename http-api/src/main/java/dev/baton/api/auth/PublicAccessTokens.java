@@ -76,9 +76,18 @@ public final class PublicAccessTokens {
     return signed + "." + base64Url(hmac(secret, signed.getBytes(StandardCharsets.US_ASCII)));
   }
 
+  /** Looking the algorithm up costs more than the signature; every trigger signs one token. */
+  private static final ThreadLocal<Mac> HMAC_SHA256 = ThreadLocal.withInitial(() -> {
+    try {
+      return Mac.getInstance("HmacSHA256");
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
+    }
+  });
+
   public static byte[] hmac(byte[] secret, byte[] data) {
     try {
-      Mac mac = Mac.getInstance("HmacSHA256");
+      Mac mac = HMAC_SHA256.get();
       mac.init(new SecretKeySpec(secret, "HmacSHA256"));
       return mac.doFinal(data);
     } catch (GeneralSecurityException e) {
