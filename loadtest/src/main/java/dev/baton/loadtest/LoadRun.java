@@ -66,16 +66,34 @@ final class LoadRun implements AutoCloseable {
         triggerSingles(i, n - i, options.inflight(), null);
         break;
       }
-      TriggerClient.BatchItems items = client.sendItems(batchId.get(), i, count).get();
+      TriggerClient.BatchItems items = sendItems(batchId.get(), i, count);
       if (!items.sealed() || items.itemsAccepted() + items.itemsDeduplicated() != count) {
         throw new IllegalStateException("batch " + batchId.get() + " took " + items + " for " + count + " items");
       }
-      accepted.addAndGet(items.itemsAccepted());
+      // The batch is new, so items it deduplicated were created by an earlier send of this loop.
+      accepted.addAndGet(count);
     }
     double secs = (System.nanoTime() - t0) / 1e9;
     return new ResultLine(options.label(), "enqueue_batch").put("jobs", n).put("batch", options.batch())
         .put("secs", Stats.f2(secs)).put("jobs_per_sec", Math.round(n / secs)).put("via", via)
         .put("loadavg1", Stats.loadavg1());
+  }
+
+  /**
+   * Sends a batch's items; a 503 (some runs not created in time, e.g. while a cluster allocates its shards) is
+   * answered as the API asks: the same items again, which it deduplicates by index.
+   */
+  private TriggerClient.BatchItems sendItems(String batchId, int first, int count) throws Exception {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return client.sendItems(batchId, first, count).get();
+      } catch (java.util.concurrent.ExecutionException e) {
+        if (!(e.getCause() instanceof TriggerClient.HttpStatusException status) || status.status != 503 || attempt == 5) {
+          throw e;
+        }
+        out.println("# batch " + batchId + ": " + status.getMessage() + "; sending its items again");
+      }
+    }
   }
 
   ResultLine enqueueSingle(int n) throws InterruptedException {
