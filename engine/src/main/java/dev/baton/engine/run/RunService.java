@@ -10,6 +10,7 @@ import akka.pattern.StatusReply;
 import akka.persistence.query.PersistenceQuery;
 import akka.persistence.query.javadsl.CurrentEventsByPersistenceIdQuery;
 import akka.stream.javadsl.Sink;
+import dev.baton.engine.Asks;
 import dev.baton.engine.Ids;
 import dev.baton.engine.idempotency.IdempotencyKeyEntity;
 import dev.baton.engine.idempotency.IdempotencyKeyEntity.Claimed;
@@ -99,8 +100,8 @@ public final class RunService {
     if (cached != null && System.nanoTime() - cached.fetchedAtNanos() < taskCacheTtl.toNanos()) {
       return CompletableFuture.completedFuture(cached.task());
     }
-    return sharding.entityRefFor(TaskCatalog.ENTITY_TYPE_KEY, environmentId)
-        .<StatusReply<TaskDefinition>>ask(replyTo -> new TaskCatalog.GetTask(taskId, replyTo), askTimeout)
+    return Asks.direct(sharding.entityRefFor(TaskCatalog.ENTITY_TYPE_KEY, environmentId)
+        .<StatusReply<TaskDefinition>>ask(replyTo -> new TaskCatalog.GetTask(taskId, replyTo), askTimeout))
         .thenApply(found -> {
           if (found.isError()) throw new TaskNotFoundException(taskId);
           taskCache.put(key, new CachedTask(found.getValue(), System.nanoTime()));
@@ -331,14 +332,14 @@ public final class RunService {
     if (!looksLikeRunId(runId)) {
       return CompletableFuture.failedFuture(new StaleAttemptException(runId, "unknown"));
     }
-    return run(runId).ask(command, askTimeout).thenApply(reply -> {
+    return Asks.direct(run(runId).ask(command, askTimeout)).thenApply(reply -> {
       if (reply.isError()) throw new StaleAttemptException(runId, reply.getError().getMessage());
       return Done.getInstance();
     });
   }
 
   private CompletionStage<RunState> askRun(String runId, Function<ActorRef<StatusReply<RunState>>, RunEntity.Command> command) {
-    return run(runId).ask(command, askTimeout).thenApply(reply -> {
+    return Asks.direct(run(runId).ask(command, askTimeout)).thenApply(reply -> {
       if (reply.isError()) throw RunRejectedException.fromReply(reply.getError().getMessage());
       return reply.getValue();
     });
