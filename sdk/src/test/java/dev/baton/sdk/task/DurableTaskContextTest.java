@@ -32,10 +32,11 @@ class DurableTaskContextTest {
         final List<String> suspendedKeys = new ArrayList<>();
         final List<JsonNode> waits = new ArrayList<>();
         Duration threshold = Duration.ofSeconds(5);
+        JsonNode metadata = com.fasterxml.jackson.databind.node.MissingNode.getInstance();
 
         @Override
         public JsonNode metadata() {
-            return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+            return metadata;
         }
 
         @Override
@@ -45,7 +46,8 @@ class DurableTaskContextTest {
 
         @Override
         public JsonNode updateMetadata(List<MetadataOperation> operations) {
-            throw new UnsupportedOperationException("these tests do not update metadata");
+            metadata = dev.baton.sdk.internal.MetadataOps.apply(metadata, operations); // as the server would
+            return metadata;
         }
 
         @Override
