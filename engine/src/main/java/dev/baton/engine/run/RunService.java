@@ -144,8 +144,8 @@ public final class RunService {
   private CompletionStage<Claimed> claim(RunSpec spec, Kind kind, String key, String candidate, String replacing,
       Instant expiresAt) {
     String entityId = IdempotencyKeyEntity.entityId(spec.environmentId(), spec.taskId(), kind, key);
-    return sharding.entityRefFor(IdempotencyKeyEntity.ENTITY_TYPE_KEY, entityId)
-        .ask(replyTo -> new IdempotencyKeyEntity.Claim(candidate, replacing, expiresAt, replyTo), askTimeout);
+    return Asks.direct(sharding.entityRefFor(IdempotencyKeyEntity.ENTITY_TYPE_KEY, entityId)
+        .ask(replyTo -> new IdempotencyKeyEntity.Claim(candidate, replacing, expiresAt, replyTo), askTimeout));
   }
 
   private CompletionStage<RunState> create(String runId, RunSpec spec) {
@@ -187,7 +187,7 @@ public final class RunService {
   /** The run, if it exists in this environment (a run of another environment is as absent as an unknown id). */
   public CompletionStage<Optional<RunState>> get(String environmentId, String runId) {
     if (!looksLikeRunId(runId)) return CompletableFuture.completedFuture(Optional.empty());
-    return run(runId).<RunState>ask(RunEntity.Get::new, askTimeout)
+    return Asks.direct(run(runId).<RunState>ask(RunEntity.Get::new, askTimeout))
         .thenApply(state -> state.belongsTo(environmentId) ? Optional.of(state) : Optional.empty());
   }
 
@@ -210,7 +210,7 @@ public final class RunService {
 
   private CompletableFuture<RunState> stateOrNull(String runId) {
     if (!looksLikeRunId(runId)) return CompletableFuture.completedFuture(null);
-    return run(runId).<RunState>ask(RunEntity.Get::new, askTimeout).toCompletableFuture()
+    return Asks.direct(run(runId).<RunState>ask(RunEntity.Get::new, askTimeout))
         .thenApply(state -> state.exists() ? state : null)
         .exceptionally(failure -> null);
   }
@@ -292,7 +292,8 @@ public final class RunService {
    */
   public CompletionStage<Done> suspend(String runId, String attemptId, Wait wait) {
     if (!looksLikeRunId(runId)) return CompletableFuture.failedFuture(new StaleAttemptException(runId, "unknown"));
-    return run(runId).<StatusReply<Done>>ask(replyTo -> new RunEntity.Suspend(attemptId, wait, replyTo), askTimeout)
+    return Asks.direct(run(runId).<StatusReply<Done>>ask(replyTo -> new RunEntity.Suspend(attemptId, wait, replyTo),
+            askTimeout))
         .thenApply(reply -> {
           if (reply.isSuccess()) return Done.getInstance();
           String message = reply.getError().getMessage();
