@@ -17,7 +17,6 @@ import akka.persistence.typed.RecoveryCompleted;
 import akka.persistence.typed.SnapshotSelectionCriteria;
 import akka.persistence.typed.javadsl.Recovery;
 import akka.persistence.typed.javadsl.CommandHandlerWithReply;
-import akka.persistence.typed.javadsl.CommandHandlerWithReplyBuilder;
 import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import akka.persistence.typed.javadsl.ReplyEffect;
@@ -300,95 +299,127 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
 
   // ---------------------------------------------------------------- command handlers, per state
 
+  /**
+   * One handler per state, tried in this order; a command the state does not handle falls through to
+   * {@link #inAnyState}. Written as methods rather than with Akka's handler builder because every trigger
+   * starts a run entity, and the builder would build (and keep) ~60 cases per entity.
+   */
   @Override
   public CommandHandlerWithReply<Command, Event, RunState> commandHandler() {
-    CommandHandlerWithReplyBuilder<Command, Event, RunState> builder = newCommandHandlerWithReplyBuilder();
+    return this::onCommand;
+  }
 
-    builder.forState(state -> state.status() == RunStatus.NEW)
-        .onCommand(Trigger.class, this::trigger)
-        .onCommand(StartAttempt.class, (state, cmd) -> error(cmd.replyTo(), UNKNOWN_RUN))
-        .onCommand(Heartbeat.class, (state, cmd) -> error(cmd.replyTo(), UNKNOWN_RUN))
-        .onCommand(CompleteAttempt.class, (state, cmd) -> error(cmd.replyTo(), UNKNOWN_RUN))
-        .onCommand(FailAttempt.class, (state, cmd) -> error(cmd.replyTo(), UNKNOWN_RUN))
-        .onCommand(Cancel.class, (state, cmd) -> error(cmd.replyTo(), UNKNOWN_RUN))
-        .onCommand(Reschedule.class, (state, cmd) -> error(cmd.replyTo(), UNKNOWN_RUN))
-        .onCommand(AddTags.class, (state, cmd) -> error(cmd.replyTo(), UNKNOWN_RUN))
-        .onCommand(UpdateMetadata.class, (state, cmd) -> error(cmd.replyTo(), UNKNOWN_RUN))
-        .onCommand(CompleteStep.class, (state, cmd) -> error(cmd.replyTo(), UNKNOWN_RUN))
-        .onCommand(Suspend.class, (state, cmd) -> error(cmd.replyTo(), UNKNOWN_RUN));
+  private ReplyEffect<Event, RunState> onCommand(RunState state, Command command) {
+    ReplyEffect<Event, RunState> effect;
+    if (state.status() == RunStatus.NEW) effect = whenNew(state, command);
+    else if (state.status() == RunStatus.DELAYED) effect = whenDelayed(state, command);
+    else if (state.status() == RunStatus.QUEUED && lease == null) effect = whenQueued(state, command);
+    else if (lease != null) effect = whenLeased(state, command);
+    else if (state.status() == RunStatus.WAITING) effect = whenWaiting(state, command);
+    else if (state.status() == RunStatus.RETRYING) effect = whenRetrying(state, command);
+    else effect = null;
+    return effect != null ? effect : inAnyState(state, command);
+  }
 
-    builder.forState(state -> state.status() == RunStatus.DELAYED)
-        .onCommand(DelayDue.class, this::endDelay)
-        .onCommand(Reschedule.class, this::reschedule)
-        .onCommand(Cancel.class, this::cancel);
+  /** No run under this id: only a trigger creates one; whatever names a run that should exist is refused. */
+  private ReplyEffect<Event, RunState> whenNew(RunState state, Command command) {
+    if (command instanceof Trigger cmd) return trigger(state, cmd);
+    if (command instanceof StartAttempt cmd) return error(cmd.replyTo(), UNKNOWN_RUN);
+    if (command instanceof Heartbeat cmd) return error(cmd.replyTo(), UNKNOWN_RUN);
+    if (command instanceof CompleteAttempt cmd) return error(cmd.replyTo(), UNKNOWN_RUN);
+    if (command instanceof FailAttempt cmd) return error(cmd.replyTo(), UNKNOWN_RUN);
+    if (command instanceof Cancel cmd) return error(cmd.replyTo(), UNKNOWN_RUN);
+    if (command instanceof Reschedule cmd) return error(cmd.replyTo(), UNKNOWN_RUN);
+    if (command instanceof AddTags cmd) return error(cmd.replyTo(), UNKNOWN_RUN);
+    if (command instanceof UpdateMetadata cmd) return error(cmd.replyTo(), UNKNOWN_RUN);
+    if (command instanceof CompleteStep cmd) return error(cmd.replyTo(), UNKNOWN_RUN);
+    if (command instanceof Suspend cmd) return error(cmd.replyTo(), UNKNOWN_RUN);
+    return null;
+  }
 
-    builder.forState(state -> state.status() == RunStatus.QUEUED && lease == null)
-        .onCommand(Dispatch.class, this::lease)
-        .onCommand(TtlDue.class, this::expireIfDue)
-        .onCommand(Cancel.class, this::cancel);
+  private ReplyEffect<Event, RunState> whenDelayed(RunState state, Command command) {
+    if (command instanceof DelayDue cmd) return endDelay(state, cmd);
+    if (command instanceof Reschedule cmd) return reschedule(state, cmd);
+    if (command instanceof Cancel cmd) return cancel(state, cmd);
+    return null;
+  }
 
-    builder.forState(state -> lease != null)
-        .onCommand(StartAttempt.class, this::startAttempt)
-        .onCommand(Heartbeat.class, this::heartbeat)
-        .onCommand(CompleteAttempt.class, this::completeAttempt)
-        .onCommand(FailAttempt.class, (state, cmd) -> failAttempt(state, cmd.attemptId(), cmd.error(),
-            cmd.retryable(), RunStatus.FAILED, cmd.replyTo()))
-        .onCommand(WorkerLost.class, (state, cmd) -> failAttempt(state, cmd.attemptId(),
-            RunError.workerLost(cmd.reason()), true, RunStatus.CRASHED, null))
-        .onCommand(LeaseExpired.class, (state, cmd) -> failAttempt(state, cmd.attemptId(),
-            RunError.workerLost("lease expired: no heartbeat within " + settings.leaseTimeout().toSeconds() + "s"),
-            true, RunStatus.CRASHED, null))
-        .onCommand(MaxDurationExceeded.class, this::timeOut)
-        .onCommand(CompleteStep.class, this::completeStep)
-        .onCommand(Suspend.class, this::suspend)
-        .onCommand(Cancel.class, this::cancel);
+  private ReplyEffect<Event, RunState> whenQueued(RunState state, Command command) {
+    if (command instanceof Dispatch cmd) return lease(state, cmd);
+    if (command instanceof TtlDue cmd) return expireIfDue(state, cmd);
+    if (command instanceof Cancel cmd) return cancel(state, cmd);
+    return null;
+  }
 
-    builder.forState(state -> state.status() == RunStatus.WAITING)
-        .onCommand(WaitDue.class, this::endDurationWait)
-        .onCommand(TokenCompleted.class, this::tokenCompleted)
-        .onCommand(ChildFinished.class, this::childFinished)
-        .onCommand(Cancel.class, this::cancel);
+  /** A worker holds the current attempt. */
+  private ReplyEffect<Event, RunState> whenLeased(RunState state, Command command) {
+    if (command instanceof StartAttempt cmd) return startAttempt(state, cmd);
+    if (command instanceof Heartbeat cmd) return heartbeat(state, cmd);
+    if (command instanceof CompleteAttempt cmd) return completeAttempt(state, cmd);
+    if (command instanceof FailAttempt cmd) {
+      return failAttempt(state, cmd.attemptId(), cmd.error(), cmd.retryable(), RunStatus.FAILED, cmd.replyTo());
+    }
+    if (command instanceof WorkerLost cmd) {
+      return failAttempt(state, cmd.attemptId(), RunError.workerLost(cmd.reason()), true, RunStatus.CRASHED, null);
+    }
+    if (command instanceof LeaseExpired cmd) {
+      return failAttempt(state, cmd.attemptId(),
+          RunError.workerLost("lease expired: no heartbeat within " + settings.leaseTimeout().toSeconds() + "s"),
+          true, RunStatus.CRASHED, null);
+    }
+    if (command instanceof MaxDurationExceeded cmd) return timeOut(state, cmd);
+    if (command instanceof CompleteStep cmd) return completeStep(state, cmd);
+    if (command instanceof Suspend cmd) return suspend(state, cmd);
+    if (command instanceof Cancel cmd) return cancel(state, cmd);
+    return null;
+  }
 
-    builder.forState(state -> state.status() == RunStatus.RETRYING)
-        .onCommand(RetryDue.class, this::requeue)
-        .onCommand(Cancel.class, this::cancel);
+  private ReplyEffect<Event, RunState> whenWaiting(RunState state, Command command) {
+    if (command instanceof WaitDue cmd) return endDurationWait(state, cmd);
+    if (command instanceof TokenCompleted cmd) return tokenCompleted(state, cmd);
+    if (command instanceof ChildFinished cmd) return childFinished(state, cmd);
+    if (command instanceof Cancel cmd) return cancel(state, cmd);
+    return null;
+  }
 
-    // Whatever a state did not handle above: the same answer in every state.
-    builder.forAnyState()
-        .onCommand(Trigger.class, (state, cmd) -> Effect().reply(cmd.replyTo(), StatusReply.success(view(state))))
-        .onCommand(Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), view(state)))
-        .onCommand(Dispatch.class, (state, cmd) ->
-            Effect().reply(cmd.replyTo(), new DispatchReply(runId, cmd.sessionId(), false)))
-        .onCommand(StartAttempt.class, (state, cmd) -> error(cmd.replyTo(), STALE_ATTEMPT))
-        .onCommand(Heartbeat.class, (state, cmd) -> error(cmd.replyTo(), STALE_ATTEMPT))
-        .onCommand(CompleteAttempt.class, (state, cmd) -> error(cmd.replyTo(), STALE_ATTEMPT))
-        .onCommand(FailAttempt.class, (state, cmd) -> error(cmd.replyTo(), STALE_ATTEMPT))
-        .onCommand(CompleteStep.class, (state, cmd) -> error(cmd.replyTo(), STALE_ATTEMPT))
-        .onCommand(Suspend.class, (state, cmd) -> error(cmd.replyTo(), STALE_ATTEMPT))
-        .onCommand(Cancel.class, (state, cmd) -> Effect().reply(cmd.replyTo(), StatusReply.success(state)))
-        .onCommand(Reschedule.class, (state, cmd) -> error(cmd.replyTo(), NOT_DELAYED))
-        .onCommand(AddTags.class, this::addTags)
-        .onCommand(UpdateMetadata.class, this::updateMetadata)
-        .onCommand(Wake.class, (state, cmd) -> {
-          redrive(state);
-          return Effect().noReply();
-        })
-        .onCommand(WorkerLost.class, (state, cmd) -> Effect().noReply())
-        .onCommand(LeaseExpired.class, (state, cmd) -> Effect().noReply())
-        .onCommand(MaxDurationExceeded.class, (state, cmd) -> Effect().noReply())
-        .onCommand(RetryDue.class, (state, cmd) -> Effect().noReply())
-        .onCommand(DelayDue.class, (state, cmd) -> Effect().noReply())
-        .onCommand(TtlDue.class, (state, cmd) -> Effect().noReply())
-        .onCommand(WaitDue.class, (state, cmd) -> Effect().noReply())
-        .onCommand(TokenCompleted.class, (state, cmd) -> Effect().noReply())
-        .onCommand(ChildFinished.class, (state, cmd) -> Effect().noReply())
-        .onCommand(ChildPending.class, (state, cmd) -> Effect().noReply())
-        .onCommand(PassivateFinished.class, (state, cmd) -> {
-          if (state.status().isFinal() && shard != null) shard.tell(new ClusterSharding.Passivate<>(context.getSelf()));
-          return Effect().noReply();
-        });
+  private ReplyEffect<Event, RunState> whenRetrying(RunState state, Command command) {
+    if (command instanceof RetryDue cmd) return requeue(state, cmd);
+    if (command instanceof Cancel cmd) return cancel(state, cmd);
+    return null;
+  }
 
-    return builder.build();
+  /** Whatever the run's state did not handle: the same answer in every state. */
+  private ReplyEffect<Event, RunState> inAnyState(RunState state, Command command) {
+    if (command instanceof Trigger cmd) return Effect().reply(cmd.replyTo(), StatusReply.success(view(state)));
+    if (command instanceof Get cmd) return Effect().reply(cmd.replyTo(), view(state));
+    if (command instanceof Dispatch cmd) {
+      return Effect().reply(cmd.replyTo(), new DispatchReply(runId, cmd.sessionId(), false));
+    }
+    if (command instanceof StartAttempt cmd) return error(cmd.replyTo(), STALE_ATTEMPT);
+    if (command instanceof Heartbeat cmd) return error(cmd.replyTo(), STALE_ATTEMPT);
+    if (command instanceof CompleteAttempt cmd) return error(cmd.replyTo(), STALE_ATTEMPT);
+    if (command instanceof FailAttempt cmd) return error(cmd.replyTo(), STALE_ATTEMPT);
+    if (command instanceof CompleteStep cmd) return error(cmd.replyTo(), STALE_ATTEMPT);
+    if (command instanceof Suspend cmd) return error(cmd.replyTo(), STALE_ATTEMPT);
+    if (command instanceof Cancel cmd) return Effect().reply(cmd.replyTo(), StatusReply.success(state));
+    if (command instanceof Reschedule cmd) return error(cmd.replyTo(), NOT_DELAYED);
+    if (command instanceof AddTags cmd) return addTags(state, cmd);
+    if (command instanceof UpdateMetadata cmd) return updateMetadata(state, cmd);
+    if (command instanceof Wake) {
+      redrive(state);
+      return Effect().noReply();
+    }
+    if (command instanceof PassivateFinished) {
+      if (state.status().isFinal() && shard != null) shard.tell(new ClusterSharding.Passivate<>(context.getSelf()));
+      return Effect().noReply();
+    }
+    if (command instanceof WorkerLost || command instanceof LeaseExpired || command instanceof MaxDurationExceeded
+        || command instanceof RetryDue || command instanceof DelayDue || command instanceof TtlDue
+        || command instanceof WaitDue || command instanceof TokenCompleted || command instanceof ChildFinished
+        || command instanceof ChildPending) {
+      return Effect().noReply(); // a timer or a notice that arrived after what it was about had passed
+    }
+    throw new IllegalArgumentException("RunEntity has no handler for " + command.getClass().getSimpleName());
   }
 
   private ReplyEffect<Event, RunState> trigger(RunState state, Trigger cmd) {
@@ -823,28 +854,33 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
 
   // ---------------------------------------------------------------- event handler (pure)
 
+  /** Shared by every run (it needs nothing but the state and the event): entities start on every trigger. */
+  private static final EventHandler<RunState, Event> EVENT_HANDLER = RunEntity::applyEvent;
+
   @Override
   public EventHandler<RunState, Event> eventHandler() {
-    return newEventHandlerBuilder()
-        .forAnyState()
-        .onEvent(RunTriggered.class, (state, e) -> state.triggered(e.spec(), e.at()))
-        .onEvent(RunRescheduled.class, (state, e) -> state.rescheduled(e.delayUntil(), e.at()))
-        .onEvent(RunEnqueued.class, (state, e) -> state.enqueued(e.at()))
-        .onEvent(AttemptLeased.class, (state, e) -> state.leased(e.attempt()))
-        .onEvent(AttemptStarted.class, (state, e) -> state.attemptStarted(e.at()))
-        .onEvent(AttemptFailed.class, (state, e) -> state.attempted(e.attempt()).attemptFailed(e.error(), e.at(),
-            e.retryAt()))
-        .onEvent(RunSucceeded.class, (state, e) -> state.attempted(e.attempt()).succeeded(e.outputJson(), e.at()))
-        .onEvent(RunFailed.class, (state, e) -> state.ended(e.status(), e.error(), e.at()))
-        .onEvent(RunCanceled.class, (state, e) -> state.attempted(e.attempt()).ended(RunStatus.CANCELED, null, e.at()))
-        .onEvent(RunExpired.class, (state, e) -> state.ended(RunStatus.EXPIRED, null, e.at()))
-        .onEvent(TagsAdded.class, (state, e) -> state.tagged(e.tags(), e.at()))
-        .onEvent(MetadataUpdated.class, (state, e) -> state.withMetadata(e.metadataJson(), e.at()))
-        .onEvent(StepCompleted.class, (state, e) -> state.stepCompleted(e.key(), e.result(), e.at()))
-        .onEvent(RunSuspended.class, (state, e) -> state.attempted(e.attempt()).suspended(e.waitFor(),
-            e.waitFor().childRunIds(runId), e.at()))
-        .onEvent(WaitResolved.class, (state, e) -> state.waitPartlyResolved(e.index(), e.result(), e.at()))
-        .onEvent(RunResumed.class, (state, e) -> state.resumed(e.result(), e.at()))
-        .build();
+    return EVENT_HANDLER;
+  }
+
+  private static RunState applyEvent(RunState state, Event event) {
+    if (event instanceof RunTriggered e) return state.triggered(e.spec(), e.at());
+    if (event instanceof RunRescheduled e) return state.rescheduled(e.delayUntil(), e.at());
+    if (event instanceof RunEnqueued e) return state.enqueued(e.at());
+    if (event instanceof AttemptLeased e) return state.leased(e.attempt());
+    if (event instanceof AttemptStarted e) return state.attemptStarted(e.at());
+    if (event instanceof AttemptFailed e) return state.attempted(e.attempt()).attemptFailed(e.error(), e.at(), e.retryAt());
+    if (event instanceof RunSucceeded e) return state.attempted(e.attempt()).succeeded(e.outputJson(), e.at());
+    if (event instanceof RunFailed e) return state.ended(e.status(), e.error(), e.at());
+    if (event instanceof RunCanceled e) return state.attempted(e.attempt()).ended(RunStatus.CANCELED, null, e.at());
+    if (event instanceof RunExpired e) return state.ended(RunStatus.EXPIRED, null, e.at());
+    if (event instanceof TagsAdded e) return state.tagged(e.tags(), e.at());
+    if (event instanceof MetadataUpdated e) return state.withMetadata(e.metadataJson(), e.at());
+    if (event instanceof StepCompleted e) return state.stepCompleted(e.key(), e.result(), e.at());
+    if (event instanceof RunSuspended e) {
+      return state.attempted(e.attempt()).suspended(e.waitFor(), e.waitFor().childRunIds(state.runId()), e.at());
+    }
+    if (event instanceof WaitResolved e) return state.waitPartlyResolved(e.index(), e.result(), e.at());
+    if (event instanceof RunResumed e) return state.resumed(e.result(), e.at());
+    throw new IllegalArgumentException("RunEntity has no event handler for " + event.getClass().getSimpleName());
   }
 }

@@ -5,6 +5,7 @@ import static akka.http.javadsl.server.Directives.extractRequestEntity;
 import static akka.http.javadsl.server.Directives.onSuccess;
 import static akka.http.javadsl.server.Directives.reject;
 
+import akka.http.javadsl.model.HttpEntity;
 import akka.http.javadsl.model.MediaTypes;
 import akka.http.javadsl.model.RequestEntity;
 import akka.http.javadsl.model.StatusCodes;
@@ -74,6 +75,9 @@ public final class JsonBody {
         return reject(Rejections.unsupportedRequestContentType(
             List.of(MediaTypes.APPLICATION_JSON), Optional.of(entity.getContentType())));
       }
+      // A body that arrived whole (nearly every one) is parsed where it is: reading it as a stream would
+      // materialize a stream per request.
+      if (entity instanceof HttpEntity.Strict strict) return inner.apply(parse(strict.getData(), optional));
       return extractMaterializer(materializer ->
           onSuccess(readBounded(entity, materializer), bytes -> inner.apply(parse(bytes, optional))));
     });
