@@ -868,7 +868,9 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
     if (event instanceof RunEnqueued e) return state.enqueued(e.at());
     if (event instanceof AttemptLeased e) return state.leased(e.attempt());
     if (event instanceof AttemptStarted e) return state.attemptStarted(e.at());
-    if (event instanceof AttemptFailed e) return state.attempted(e.attempt()).attemptFailed(e.error(), e.at(), e.retryAt());
+    if (event instanceof AttemptFailed e) {
+      return state.attempted(e.attempt()).attemptFailed(e.error(), e.at(), e.retryAt());
+    }
     if (event instanceof RunSucceeded e) return state.attempted(e.attempt()).succeeded(e.outputJson(), e.at());
     if (event instanceof RunFailed e) return state.ended(e.status(), e.error(), e.at());
     if (event instanceof RunCanceled e) return state.attempted(e.attempt()).ended(RunStatus.CANCELED, null, e.at());
