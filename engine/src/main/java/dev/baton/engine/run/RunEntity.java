@@ -310,14 +310,14 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
   }
 
   private ReplyEffect<Event, RunState> onCommand(RunState state, Command command) {
-    ReplyEffect<Event, RunState> effect;
-    if (state.status() == RunStatus.NEW) effect = whenNew(state, command);
-    else if (state.status() == RunStatus.DELAYED) effect = whenDelayed(state, command);
-    else if (state.status() == RunStatus.QUEUED && lease == null) effect = whenQueued(state, command);
-    else if (lease != null) effect = whenLeased(state, command);
-    else if (state.status() == RunStatus.WAITING) effect = whenWaiting(state, command);
-    else if (state.status() == RunStatus.RETRYING) effect = whenRetrying(state, command);
-    else effect = null;
+    RunStatus status = state.status();
+    ReplyEffect<Event, RunState> effect = null;
+    if (status == RunStatus.NEW) effect = whenNew(state, command);
+    if (effect == null && status == RunStatus.DELAYED) effect = whenDelayed(state, command);
+    if (effect == null && status == RunStatus.QUEUED && lease == null) effect = whenQueued(state, command);
+    if (effect == null && lease != null) effect = whenLeased(state, command);
+    if (effect == null && status == RunStatus.WAITING) effect = whenWaiting(state, command);
+    if (effect == null && status == RunStatus.RETRYING) effect = whenRetrying(state, command);
     return effect != null ? effect : inAnyState(state, command);
   }
 
