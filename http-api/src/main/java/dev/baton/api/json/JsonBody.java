@@ -5,14 +5,9 @@ import static akka.http.javadsl.server.Directives.extractRequestEntity;
 import static akka.http.javadsl.server.Directives.onSuccess;
 import static akka.http.javadsl.server.Directives.reject;
 
-import akka.http.javadsl.model.HttpEntity;
 import akka.http.javadsl.model.MediaTypes;
-import akka.http.javadsl.model.RequestEntity;
-import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Rejections;
 import akka.http.javadsl.server.Route;
-import akka.http.scaladsl.model.EntityStreamSizeException;
-import akka.stream.Materializer;
 import akka.util.ByteString;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -22,9 +17,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -75,28 +67,10 @@ public final class JsonBody {
         return reject(Rejections.unsupportedRequestContentType(
             List.of(MediaTypes.APPLICATION_JSON), Optional.of(entity.getContentType())));
       }
-      // A body that arrived whole (nearly every one) is parsed where it is: reading it as a stream would
-      // materialize a stream per request.
-      if (entity instanceof HttpEntity.Strict strict) return inner.apply(parse(strict.getData(), optional));
-      return extractMaterializer(materializer ->
-          onSuccess(readBounded(entity, materializer), bytes -> inner.apply(parse(bytes, optional))));
+      return extractMaterializer(materializer -> onSuccess(
+          BoundedBody.read(entity, maxBytes, readTimeout, materializer, "request body", this::tooLarge),
+          bytes -> inner.apply(parse(bytes, optional))));
     });
-  }
-
-  private CompletionStage<ByteString> readBounded(RequestEntity entity, Materializer materializer) {
-    return entity.withSizeLimit(maxBytes)
-        .toStrict(readTimeout.toMillis(), maxBytes, materializer)
-        .handle((strict, failure) -> {
-          if (failure == null) return strict.getData();
-          Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-              ? failure.getCause() : failure;
-          if (cause instanceof EntityStreamSizeException) throw tooLarge();
-          if (cause instanceof TimeoutException) {
-            throw new ApiException(StatusCodes.REQUEST_TIMEOUT,
-                "The request body did not arrive within " + readTimeout.toSeconds() + "s");
-          }
-          throw failure instanceof CompletionException completion ? completion : new CompletionException(failure);
-        });
   }
 
   private static JsonNode parse(ByteString bytes, boolean optional) {

@@ -21,12 +21,13 @@ import akka.http.javadsl.model.RequestEntity;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.model.Uri;
 import akka.http.javadsl.server.Route;
-import akka.http.scaladsl.model.EntityStreamSizeException;
+import akka.util.ByteString;
 import dev.baton.api.auth.Authentication;
 import dev.baton.api.auth.EnvironmentSecrets;
 import dev.baton.api.auth.PublicAccessTokens;
 import dev.baton.api.errors.ApiException;
 import dev.baton.api.errors.ErrorHandling;
+import dev.baton.api.json.BoundedBody;
 import dev.baton.api.json.Json;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -35,9 +36,7 @@ import java.time.Clock;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 
 /**
@@ -125,19 +124,8 @@ public final class PacketRoutes {
   }
 
   private CompletionStage<byte[]> read(RequestEntity entity, akka.stream.Materializer materializer) {
-    return entity.withSizeLimit(settings.maxSize())
-        .toStrict(settings.bodyReadTimeout().toMillis(), settings.maxSize(), materializer)
-        .handle((strict, failure) -> {
-          if (failure == null) return strict.getData().toArray();
-          Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-              ? failure.getCause() : failure;
-          if (cause instanceof EntityStreamSizeException) throw tooLarge();
-          if (cause instanceof TimeoutException) {
-            throw new ApiException(StatusCodes.REQUEST_TIMEOUT, "The packet did not arrive within "
-                + settings.bodyReadTimeout().toSeconds() + "s");
-          }
-          throw failure instanceof CompletionException completion ? completion : new CompletionException(failure);
-        });
+    return BoundedBody.read(entity, settings.maxSize(), settings.bodyReadTimeout(), materializer, "packet",
+        this::tooLarge).thenApply(ByteString::toArray);
   }
 
   private Route download(String environmentId, String path) {

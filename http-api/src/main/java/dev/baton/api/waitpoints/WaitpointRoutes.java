@@ -17,7 +17,6 @@ import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.model.Uri;
 import akka.http.javadsl.server.Route;
-import akka.http.scaladsl.model.EntityStreamSizeException;
 import akka.util.ByteString;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.api.HttpSettings;
@@ -26,6 +25,7 @@ import dev.baton.api.auth.EnvironmentSecrets;
 import dev.baton.api.auth.PublicAccessTokens;
 import dev.baton.api.errors.ApiException;
 import dev.baton.api.errors.ErrorHandling;
+import dev.baton.api.json.BoundedBody;
 import dev.baton.api.json.Json;
 import dev.baton.api.json.JsonBody;
 import dev.baton.api.waitpoints.TokenResponses.CreateTokenResponse;
@@ -40,7 +40,6 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 
@@ -160,15 +159,8 @@ public final class WaitpointRoutes {
       if (entity.getContentLengthOption().isPresent() && entity.getContentLengthOption().getAsLong() > max) {
         throw tooLarge(max);
       }
-      return extractMaterializer(materializer -> onSuccess(entity.withSizeLimit(max)
-          .toStrict(settings.bodyReadTimeout().toMillis(), max, materializer)
-          .handle((strict, failure) -> {
-            if (failure == null) return strict.getData();
-            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                ? failure.getCause() : failure;
-            if (cause instanceof EntityStreamSizeException) throw tooLarge(max);
-            throw failure instanceof CompletionException completion ? completion : new CompletionException(failure);
-          }), inner::apply));
+      return extractMaterializer(materializer -> onSuccess(BoundedBody.read(entity, max, settings.bodyReadTimeout(),
+          materializer, "request body", () -> tooLarge(max)), inner::apply));
     });
   }
 

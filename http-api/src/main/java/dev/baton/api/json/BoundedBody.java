@@ -1,0 +1,48 @@
+package dev.baton.api.json;
+
+import akka.http.javadsl.model.HttpEntity;
+import akka.http.javadsl.model.RequestEntity;
+import akka.http.javadsl.model.StatusCodes;
+import akka.http.scaladsl.model.EntityStreamSizeException;
+import akka.stream.Materializer;
+import akka.util.ByteString;
+import dev.baton.api.errors.ApiException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+
+/**
+ * A request body read whole, at most {@code maxBytes}: past the limit the read fails with {@code tooLarge} (413),
+ * and a body that does not arrive within the timeout with a 408. A body that arrived whole (nearly every one) is
+ * taken as it is: reading it as a stream would materialize a stream per request.
+ */
+public final class BoundedBody {
+
+  private BoundedBody() {}
+
+  /** @param what names the body in the timeout's message ("The request body did not arrive within 10s") */
+  public static CompletionStage<ByteString> read(RequestEntity entity, long maxBytes, Duration timeout,
+      Materializer materializer, String what, Supplier<ApiException> tooLarge) {
+    if (entity instanceof HttpEntity.Strict strict) {
+      return strict.getData().size() > maxBytes
+          ? CompletableFuture.failedFuture(new CompletionException(tooLarge.get()))
+          : CompletableFuture.completedFuture(strict.getData());
+    }
+    return entity.withSizeLimit(maxBytes)
+        .toStrict(timeout.toMillis(), maxBytes, materializer)
+        .handle((strict, failure) -> {
+          if (failure == null) return strict.getData();
+          Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+              ? failure.getCause() : failure;
+          if (cause instanceof EntityStreamSizeException) throw tooLarge.get();
+          if (cause instanceof TimeoutException) {
+            throw new ApiException(StatusCodes.REQUEST_TIMEOUT,
+                "The " + what + " did not arrive within " + timeout.toSeconds() + "s");
+          }
+          throw failure instanceof CompletionException completion ? completion : new CompletionException(failure);
+        });
+  }
+}
