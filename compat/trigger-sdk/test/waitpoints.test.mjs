@@ -83,7 +83,7 @@ test("a POST of JSON to the callback URL completes the token; a wrong hash is re
 });
 
 test("a token that is not completed in time is TIMED_OUT with a WaitpointTimeoutError", async () => {
-  const token = await wait.createToken({ timeout: "2s" });
+  const token = await wait.createToken({ timeout: "4s" }); // still waiting when read back
   let retrieved = await wait.retrieveToken(token.id);
   assert.equal(retrieved.status, "WAITING");
   const deadline = Date.now() + 15_000;

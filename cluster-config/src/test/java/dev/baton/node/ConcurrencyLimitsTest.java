@@ -31,11 +31,23 @@ class ConcurrencyLimitsTest {
   private static final int ENVIRONMENT_LIMIT = 20;
   private static BatonNode node;
   private static final Map<String, Overlap> overlaps = new ConcurrentHashMap<>();
+  /** The overlap each limit allows, which the tests expect reached exactly. */
+  private static final Map<String, Integer> PEAKS = Map.of("limit-5", 5, "keyed/a", 5, "keyed/b", 5, "keyed/c", 5,
+      "capped", 8, "unlimited", ENVIRONMENT_LIMIT);
 
   /** Counts runs in flight and remembers the highest count. */
   static final class Overlap {
     final AtomicInteger current = new AtomicInteger();
     final AtomicInteger max = new AtomicInteger();
+    final int peak;
+
+    Overlap(int peak) {
+      this.peak = peak;
+    }
+
+    boolean peakReached() {
+      return max.get() >= peak;
+    }
 
     void enter() {
       max.accumulateAndGet(current.incrementAndGet(), Math::max);
@@ -47,7 +59,7 @@ class ConcurrencyLimitsTest {
   }
 
   private static Overlap overlap(String name) {
-    return overlaps.computeIfAbsent(name, n -> new Overlap());
+    return overlaps.computeIfAbsent(name, n -> new Overlap(PEAKS.getOrDefault(n, 0)));
   }
 
   private static Task<Map, Object> recording(String taskId, String queue, Integer limit, Integer globalLimit) {
@@ -56,7 +68,13 @@ class ConcurrencyLimitsTest {
       overlap(taskId).enter();
       overlap(key).enter();
       try {
-        Thread.sleep(200); // long enough that dispatch, not the handler, decides how many overlap
+        // At least 200 ms, and held (up to 3 s) until the limit's overlap was seen once: executions reach the
+        // worker one by one over its socket, so on a busy machine the first may end before the last starts.
+        long start = System.nanoTime();
+        do {
+          Thread.sleep(20);
+        } while (System.nanoTime() - start < 200_000_000L || System.nanoTime() - start < 3_000_000_000L
+            && !(overlap(taskId).peakReached() && overlap(key).peakReached()));
       } finally {
         overlap(key).leave();
         overlap(taskId).leave();

@@ -81,7 +81,7 @@ class StoppingRunsEndToEndTest {
     assertTrue(run.isFailed() && run.isCompleted());
     assertEquals(1, run.attemptCount());
     long ranForMs = Duration.between(run.startedAt(), run.finishedAt()).toMillis();
-    assertTrue(ranForMs >= 5_000 && ranForMs < 8_000, "timed out after " + ranForMs + " ms");
+    assertTrue(ranForMs >= 5_000 && ranForMs < 15_000, "timed out after " + ranForMs + " ms");
     awaitCancellationSeen(runId);
   }
 }

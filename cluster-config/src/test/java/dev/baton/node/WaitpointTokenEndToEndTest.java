@@ -95,7 +95,7 @@ class WaitpointTokenEndToEndTest {
     CreatedWaitpointToken byCallback = client.createToken(WaitpointTokenOptions.builder().tags("e2e", "callback").build());
     CreatedWaitpointToken byApi = client.createToken(WaitpointTokenOptions.builder().tags("e2e").build());
     CreatedWaitpointToken timingOut = client.createToken(WaitpointTokenOptions.builder().tags("e2e")
-        .timeout(Duration.ofSeconds(3)).build());
+        .timeout(Duration.ofSeconds(10)).build()); // after the third run is seen waiting, on a busy machine too
     assertTrue(byCallback.url().startsWith(HappyPathScenario.url(node) + "/api/v1/waitpoints/tokens/"),
         byCallback.url());
 
@@ -122,7 +122,7 @@ class WaitpointTokenEndToEndTest {
     Run late = client.poll(client.trigger("approval-e2e", Map.of("tokenId", byApi.id())).id(), Duration.ofSeconds(30));
     assertEquals("{\"approved\":false}", late.output().toString());
 
-    Run timedOut = client.poll(third, Duration.ofSeconds(30));
+    Run timedOut = client.poll(third, Duration.ofSeconds(60));
     assertEquals(RunStatus.FAILED, timedOut.status());
     assertTrue(timedOut.error().message().startsWith("TRIGGER_WAITPOINT_TIMEOUT: Waitpoint timed out at"),
         timedOut.error().message());

@@ -204,17 +204,27 @@ public final class ApiTestServer implements AutoCloseable {
     return json(response);
   }
 
-  /** Polls the run until {@code until} holds, failing after {@code timeout} with the last state seen. */
+  /**
+   * Polls the run until it exists (a child run is created after its parent's wait is journaled) and
+   * {@code until} holds, failing after {@code timeout} with the last state seen.
+   */
   public JsonNode awaitRun(String runId, String secretKey, Predicate<JsonNode> until, Duration timeout)
       throws Exception {
     Instant deadline = Instant.now().plus(timeout);
-    JsonNode run = retrieve(runId, secretKey);
-    while (!until.test(run)) {
+    JsonNode run = retrieveIfExists(runId, secretKey);
+    while (run == null || !until.test(run)) {
       if (Instant.now().isAfter(deadline)) throw new AssertionError("run never got there, last seen: " + run);
       Thread.sleep(50);
-      run = retrieve(runId, secretKey);
+      run = retrieveIfExists(runId, secretKey);
     }
     return run;
+  }
+
+  private JsonNode retrieveIfExists(String runId, String secretKey) throws Exception {
+    HttpResponse<String> response = get("/api/v3/runs/" + runId, secretKey);
+    if (response.statusCode() == 404) return null;
+    if (response.statusCode() != 200) throw new AssertionError("retrieve " + runId + ": " + response.body());
+    return json(response);
   }
 
   public JsonNode awaitStatus(String runId, String secretKey, String status) throws Exception {

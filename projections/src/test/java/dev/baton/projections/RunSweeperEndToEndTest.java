@@ -42,7 +42,7 @@ import org.junit.jupiter.api.Test;
  */
 class RunSweeperEndToEndTest {
 
-  private static final Duration RETRY_BACKOFF = Duration.ofSeconds(20);
+  private static final Duration RETRY_BACKOFF = Duration.ofSeconds(30);
 
   private TestCluster node;
 

@@ -78,7 +78,8 @@ class TokenIndexEndToEndTest {
         """);
     node = TestCluster.start("TokenIndexEndToEndTest", config);
     State approval = create(null, List.of("approval", "user:7"));
-    Instant timeoutAt = Instant.now().plusSeconds(4);
+    // Room for two index waits, the queries and a node stop on a busy machine, all before the timeout.
+    Instant timeoutAt = Instant.now().plusSeconds(12);
     State timing = create(timeoutAt, List.of());
 
     TestCluster first = node;
@@ -106,7 +107,7 @@ class TokenIndexEndToEndTest {
     assertFalse(liveTokens(node).contains(timing.tokenId()), "nothing woke the token on the new node yet");
 
     TestCluster restarted = node;
-    TestCluster.await(() -> hasStatus(restarted, timing.tokenId(), Status.TIMED_OUT), Duration.ofSeconds(30),
+    TestCluster.await(() -> hasStatus(restarted, timing.tokenId(), Status.TIMED_OUT), Duration.ofSeconds(45),
         "the sweeper to wake the token and the token to time out");
     TokenRow timedOut = row(node, timing.tokenId()).orElseThrow();
     assertFalse(timedOut.completedAt().isBefore(timeoutAt.truncatedTo(java.time.temporal.ChronoUnit.MILLIS)),

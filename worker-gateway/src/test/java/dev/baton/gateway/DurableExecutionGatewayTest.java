@@ -106,7 +106,7 @@ class DurableExecutionGatewayTest {
       String other = trigger("sleeper", "{}");
       assertTrue(worker.poll(Duration.ofMillis(300)).isEmpty(), "the only slot is taken");
 
-      Instant until = Instant.now().plusMillis(1500).truncatedTo(ChronoUnit.MILLIS);
+      Instant until = Instant.now().plusMillis(4000).truncatedTo(ChronoUnit.MILLIS); // still waiting when checked
       worker.send(suspend(attempt1, "\"wait#1\"", "{\"type\":\"duration\",\"until\":\"" + until + "\"}"));
       Map<String, List<JsonNode>> sent = nextByType(worker, 2);
       assertEquals(Set.of("suspended", "execute"), sent.keySet(), sent::toString);

@@ -26,8 +26,11 @@ class ConcurrencyAndFairnessTest {
 
   @BeforeAll
   static void start() {
-    node = TestNode.start("ConcurrencyAndFairnessTest",
-        ConfigFactory.parseString("baton.engine.dispatch.environment-concurrency-limit = 12"));
+    // The stand-in worker holds runs across many quiet windows without heartbeats: leases must outlast them.
+    node = TestNode.start("ConcurrencyAndFairnessTest", ConfigFactory.parseString("""
+        baton.engine.dispatch.environment-concurrency-limit = 12
+        baton.engine.run.lease-timeout = 60s
+        """));
   }
 
   @AfterAll

@@ -33,7 +33,8 @@ import org.junit.jupiter.api.Test;
 class RunEntityTest {
 
   private static final String ENV = "env_test_dev";
-  private static final Duration LEASE = Duration.ofMillis(400);
+  /** Real time: long enough that a stalled test thread (GC, a busy machine) does not lose a lease it renews. */
+  private static final Duration LEASE = Duration.ofSeconds(2);
   private static final RunSettings SETTINGS = new RunSettings(LEASE, Duration.ofMillis(100), 4, 10, 256 * 1024, Duration.ofSeconds(10));
 
   private static ActorTestKit testKit;
@@ -297,7 +298,7 @@ class RunEntityTest {
     @Test
     void heartbeatRenewsTheLeaseWithoutEvents() {
       String attemptId = executing(noBackoff(3));
-      for (int i = 0; i < 4; i++) {
+      for (int i = 0; i < 3; i++) { // past the lease, renewed every half lease
         var result = run.<StatusReply<Done>>runCommand(r -> new RunEntity.Heartbeat(attemptId, r));
         assertTrue(result.hasNoEvents());
         assertTrue(result.reply().isSuccess());
@@ -399,7 +400,9 @@ class RunEntityTest {
     @Test
     void leaseExpiresWithoutHeartbeats() {
       executing(noBackoff(1));
-      sleep(LEASE.multipliedBy(3));
+      sleep(LEASE);
+      long deadline = System.nanoTime() + LEASE.multipliedBy(5).toNanos();
+      while (run.getState().status() != RunStatus.CRASHED && System.nanoTime() < deadline) sleep(Duration.ofMillis(50));
       assertEquals(RunStatus.CRASHED, run.getState().status());
     }
   }
@@ -495,12 +498,12 @@ class RunEntityTest {
     @Test
     void aLeasedRunNoLongerExpires() {
       run = runWithClock(Clock.systemUTC());
-      triggerWith(spec(RetryPolicy.DEFAULT, null, Duration.ofMillis(300), null));
+      triggerWith(spec(RetryPolicy.DEFAULT, null, Duration.ofSeconds(1), null));
       expectEnqueue();
       String attemptId = lease().attemptId();
       run.<StatusReply<Done>>runCommand(r -> new RunEntity.StartAttempt(attemptId, r));
       for (int i = 0; i < 3; i++) { // past the TTL, with the lease kept alive
-        sleep(Duration.ofMillis(200));
+        sleep(Duration.ofMillis(500));
         run.<StatusReply<Done>>runCommand(r -> new RunEntity.Heartbeat(attemptId, r));
       }
       assertEquals(RunStatus.EXECUTING, current().status());
@@ -870,7 +873,7 @@ class RunEntityTest {
       triggers.get(0).answer().complete(finishedChild(RunStatus.COMPLETED, "7", null));
       triggers.get(1).answer().completeExceptionally(new TaskNotFoundException("hello-world"));
 
-      long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
       while (run.getState().status() == RunStatus.WAITING && System.nanoTime() < deadline) Thread.sleep(20);
 
       RunState state = run.getState();

@@ -20,6 +20,7 @@ import dev.baton.engine.run.TriggerRequest;
 import dev.baton.engine.run.Wait;
 import dev.baton.engine.run.RunError;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Iterator;
 import java.util.List;
@@ -160,6 +161,7 @@ class RunReadTest {
     Wait wait = Wait.runs("runs#1", List.of(TriggerRequest.of("hello-world", "{\"name\":\"a\"}"),
         TriggerRequest.of("hello-world", "{\"name\":\"b\"}")), batchId);
     server.node().engine().runs().suspend(parentId, attemptId, wait).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    for (int i = 0; i < 2; i++) server.awaitRun(wait.childRunId(parentId, i), KEY, run -> true, Duration.ofSeconds(10));
 
     JsonNode parent = json(server.get("/api/v3/runs/" + parentId, KEY));
     assertEquals("WAITING", parent.get("status").asText());

@@ -105,7 +105,7 @@ class TriggerOptionsTest {
 
   @Test
   void aShortDelayEndsInTheQueue() throws Exception {
-    String runId = triggered(post("{\"options\":{\"delay\":\"1s\"}}"));
+    String runId = triggered(post("{\"options\":{\"delay\":\"3s\"}}")); // still delayed when read back
     JsonNode delayed = server.retrieve(runId, KEY);
     assertEquals("DELAYED", delayed.get("status").asText());
     assertTrue(delayed.has("delayedUntil"));
@@ -242,13 +242,13 @@ class TriggerOptionsTest {
 
   @Test
   void keyTtlExpires() throws Exception {
-    String body = "{\"options\":{\"idempotencyKey\":\"short-lived\",\"idempotencyKeyTTL\":\"1s\"}}";
+    String body = "{\"options\":{\"idempotencyKey\":\"short-lived\",\"idempotencyKeyTTL\":\"3s\"}}";
     String first = triggered(post(body));
     JsonNode cached = json(post(body));
     assertEquals(first, cached.get("id").asText());
     assertTrue(cached.get("isCached").asBoolean());
 
-    Thread.sleep(1_500);
+    Thread.sleep(3_500);
     JsonNode fresh = json(post(body));
     assertNotEquals(first, fresh.get("id").asText());
     assertFalse(fresh.get("isCached").asBoolean());

@@ -29,7 +29,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The ClickHouse projection on a real node (PostgreSQL journal, real run entities): run_events holds exactly
@@ -37,6 +40,7 @@ import org.junit.jupiter.api.Test;
  * count (FINAL or raw) and no task statistic, and a handler with nothing cached reads the journal and writes
  * the same rows as the one that saw every event.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class) // the second test adds a run the first one's counts exclude
 class ClickHouseProjectionEndToEndTest {
 
   private static final String ENV = "env_ch";
@@ -102,6 +106,19 @@ class ClickHouseProjectionEndToEndTest {
     return counts;
   }
 
+  /** Tag → the journal position (event_id) of its last event: what a caught-up projection stores as offset. */
+  private static Map<String, Long> lastTaggedEvents() throws Exception {
+    Map<String, Long> last = new TreeMap<>();
+    try (Connection connection = node.database().dataSource().getConnection();
+        Statement statement = connection.createStatement();
+        ResultSet result = statement.executeQuery("SELECT tag, max(event_id) FROM event_tag GROUP BY tag")) {
+      while (result.next()) {
+        if (store.settings().tags().contains(result.getString(1))) last.put(result.getString(1), result.getLong(2));
+      }
+    }
+    return last;
+  }
+
   private static Map<String, long[]> offsets() throws Exception {
     Map<String, long[]> offsets = new TreeMap<>();
     try (Connection connection = node.database().dataSource().getConnection();
@@ -149,6 +166,7 @@ class ClickHouseProjectionEndToEndTest {
   }
 
   @Test
+  @Order(1)
   void everyJournalEventIsOneRowAndAReplayFromOffsetZeroChangesNoCount() throws Exception {
     Map<String, RunState> expected = driveRuns();
     TestCluster.await(() -> clickHouseCounts(store, true).equals(journalCounts(node)), Duration.ofSeconds(60),
@@ -171,6 +189,14 @@ class ClickHouseProjectionEndToEndTest {
     Map<String, Long> finalBefore = clickHouseCounts(store, true);
     Map<String, Long> rawBefore = clickHouseCounts(store, false);
     String runsBefore = store.select("SELECT count() FROM runs FINAL").single();
+    // The offset is stored after ClickHouse acknowledged the group's rows: wait for the last one of each tag.
+    Map<String, Long> lastTagged = lastTaggedEvents();
+    assertEquals(4, lastTagged.size(), "every tag has events");
+    TestCluster.await(() -> {
+      Map<String, long[]> stored = offsets();
+      return lastTagged.entrySet().stream().allMatch(entry ->
+          stored.get(entry.getKey()) != null && stored.get(entry.getKey())[0] == entry.getValue());
+    }, Duration.ofSeconds(30), "every tag's offset stored at its last event");
     Map<String, long[]> offsetsBefore = offsets();
     assertEquals(4, offsetsBefore.size(), "every tag's projection stored an offset");
 
@@ -193,6 +219,7 @@ class ClickHouseProjectionEndToEndTest {
   }
 
   @Test
+  @Order(2)
   void aHandlerWithNothingCachedReadsTheJournalAndWritesTheSameRows() throws Exception {
     String runId = "ch_cold";
     RunDriver runs = new RunDriver(node.system());

@@ -178,13 +178,11 @@ class ScheduleIndexTest {
     var sweeper = testKit.spawn(DueSweeper.create("due schedules", database.dataSource(),
         new ScheduleTable(database.dialect())::dueBy, settings.sweeping(), clock, woken::add));
     Instant deadline = Instant.now().plusSeconds(10);
-    while (woken.isEmpty()) {
-      if (Instant.now().isAfter(deadline)) throw new AssertionError("the sweeper woke nothing");
+    while (woken.size() < 2) {
+      if (Instant.now().isAfter(deadline)) throw new AssertionError("woken on every sweep while due: " + woken);
       Thread.sleep(20);
     }
-    Thread.sleep(300);
     testKit.stop(sweeper);
     assertEquals(Set.of("sched_soon"), Set.copyOf(woken));
-    assertTrue(woken.size() >= 2, "woken on every sweep while due: " + woken);
   }
 }

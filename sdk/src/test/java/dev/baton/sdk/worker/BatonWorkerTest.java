@@ -152,7 +152,7 @@ class BatonWorkerTest {
                 .register(waiter)
                 .register(reporter)
                 .register(blocked)
-                .metadataTimeout(Duration.ofMillis(700))
+                .metadataTimeout(Duration.ofSeconds(2)) // a round trip through the test thread, on a busy machine
                 .reconnectBackoff(Duration.ofMillis(20), Duration.ofMillis(100))
                 .shutdownGracePeriod(Duration.ofSeconds(3))
                 .startedDelay(startedDelay)
@@ -233,13 +233,13 @@ class BatonWorkerTest {
 
     @Test
     void aHandlerFasterThanTheStartedDelaySendsOnlyItsResultASlowerOneReportsStartedFirst() throws Exception {
-        startedDelay = Duration.ofMillis(100);
+        startedDelay = Duration.ofSeconds(1); // far longer than a no-op handler, even on a busy machine
         FakeGateway.Connection connection = connectAndWelcome(50);
 
         connection.send(execute("att_1", "hello", "{\"name\":\"Ada\"}"));
         assertMessage(connection.next(WAIT), "completed", "att_1");
 
-        connection.send(execute("att_2", "nap", "{\"ms\":400}"));
+        connection.send(execute("att_2", "nap", "{\"ms\":1500}"));
         JsonNode first = connection.next(WAIT);
         assertMessage(first, "started", "att_2");
         JsonNode message;
