@@ -76,8 +76,18 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
 
   public sealed interface Command extends CborSerializable {}
 
+  /** A command answered with a status reply: where it does not apply, it is answered with an error. */
+  public sealed interface AnsweredCommand extends Command {
+    ActorRef<? extends StatusReply<?>> replyTo();
+  }
+
+  /** From the worker, about one attempt: stale unless that attempt is the one a worker holds now. */
+  public sealed interface AttemptCommand extends AnsweredCommand {
+    String attemptId();
+  }
+
   /** Create the run. Idempotent: a run that exists answers with its current state. */
-  public record Trigger(RunSpec spec, ActorRef<StatusReply<RunState>> replyTo) implements Command {}
+  public record Trigger(RunSpec spec, ActorRef<StatusReply<RunState>> replyTo) implements AnsweredCommand {}
 
   /** Current state; {@link RunStatus#NEW} when no run exists under this id. */
   public record Get(ActorRef<RunState> replyTo) implements Command {}
@@ -87,15 +97,15 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
       String sessionId, String workerId, ActorRef<WorkerChannel.Message> worker, ActorRef<DispatchReply> replyTo)
       implements Command {}
 
-  public record StartAttempt(String attemptId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+  public record StartAttempt(String attemptId, ActorRef<StatusReply<Done>> replyTo) implements AttemptCommand {}
 
-  public record Heartbeat(String attemptId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+  public record Heartbeat(String attemptId, ActorRef<StatusReply<Done>> replyTo) implements AttemptCommand {}
 
   public record CompleteAttempt(String attemptId, String outputJson, ActorRef<StatusReply<Done>> replyTo)
-      implements Command {}
+      implements AttemptCommand {}
 
   public record FailAttempt(String attemptId, RunError error, boolean retryable, ActorRef<StatusReply<Done>> replyTo)
-      implements Command {}
+      implements AttemptCommand {}
 
   /** From the gateway: the session that held this attempt is gone. */
   public record WorkerLost(String attemptId, String reason) implements Command {}
@@ -104,23 +114,24 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
   public record Wake() implements Command {}
 
   /** Cancel the run; a finished run stays as it is. Replies with the resulting state. */
-  public record Cancel(ActorRef<StatusReply<RunState>> replyTo) implements Command {}
+  public record Cancel(ActorRef<StatusReply<RunState>> replyTo) implements AnsweredCommand {}
 
   /** Move a DELAYED run's start to {@code delayUntil}. */
-  public record Reschedule(Instant delayUntil, ActorRef<StatusReply<RunState>> replyTo) implements Command {}
+  public record Reschedule(Instant delayUntil, ActorRef<StatusReply<RunState>> replyTo) implements AnsweredCommand {}
 
-  public record AddTags(List<String> tags, ActorRef<StatusReply<RunState>> replyTo) implements Command {}
+  public record AddTags(List<String> tags, ActorRef<StatusReply<RunState>> replyTo) implements AnsweredCommand {}
 
   /** @param attemptId when a worker updates its own run: must be the current attempt; null from the API */
   public record UpdateMetadata(List<MetadataOperation> operations, String attemptId,
-      ActorRef<StatusReply<RunState>> replyTo) implements Command {}
+      ActorRef<StatusReply<RunState>> replyTo) implements AnsweredCommand {}
 
   /** From the worker: an operation of the current attempt finished; its result is memoized for every later attempt. */
   public record CompleteStep(String attemptId, String key, StepResult result, ActorRef<StatusReply<Done>> replyTo)
-      implements Command {}
+      implements AttemptCommand {}
 
   /** From the worker: the current attempt stops until {@code wait} is resolved; its slots are freed meanwhile. */
-  public record Suspend(String attemptId, Wait waitFor, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+  public record Suspend(String attemptId, Wait waitFor, ActorRef<StatusReply<Done>> replyTo)
+      implements AttemptCommand {}
 
   /** From a child run this run may wait for: it finished. */
   public record ChildFinished(String waitKey, int index, String childRunId, StepResult result) implements Command {}
@@ -324,16 +335,7 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
   /** No run under this id: only a trigger creates one; whatever names a run that should exist is refused. */
   private ReplyEffect<Event, RunState> whenNew(RunState state, Command command) {
     if (command instanceof Trigger cmd) return trigger(state, cmd);
-    if (command instanceof StartAttempt cmd) return error(cmd.replyTo(), UNKNOWN_RUN);
-    if (command instanceof Heartbeat cmd) return error(cmd.replyTo(), UNKNOWN_RUN);
-    if (command instanceof CompleteAttempt cmd) return error(cmd.replyTo(), UNKNOWN_RUN);
-    if (command instanceof FailAttempt cmd) return error(cmd.replyTo(), UNKNOWN_RUN);
-    if (command instanceof Cancel cmd) return error(cmd.replyTo(), UNKNOWN_RUN);
-    if (command instanceof Reschedule cmd) return error(cmd.replyTo(), UNKNOWN_RUN);
-    if (command instanceof AddTags cmd) return error(cmd.replyTo(), UNKNOWN_RUN);
-    if (command instanceof UpdateMetadata cmd) return error(cmd.replyTo(), UNKNOWN_RUN);
-    if (command instanceof CompleteStep cmd) return error(cmd.replyTo(), UNKNOWN_RUN);
-    if (command instanceof Suspend cmd) return error(cmd.replyTo(), UNKNOWN_RUN);
+    if (command instanceof AnsweredCommand cmd) return error(cmd.replyTo(), UNKNOWN_RUN);
     return null;
   }
 
@@ -395,12 +397,7 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
     if (command instanceof Dispatch cmd) {
       return Effect().reply(cmd.replyTo(), new DispatchReply(runId, cmd.sessionId(), false));
     }
-    if (command instanceof StartAttempt cmd) return error(cmd.replyTo(), STALE_ATTEMPT);
-    if (command instanceof Heartbeat cmd) return error(cmd.replyTo(), STALE_ATTEMPT);
-    if (command instanceof CompleteAttempt cmd) return error(cmd.replyTo(), STALE_ATTEMPT);
-    if (command instanceof FailAttempt cmd) return error(cmd.replyTo(), STALE_ATTEMPT);
-    if (command instanceof CompleteStep cmd) return error(cmd.replyTo(), STALE_ATTEMPT);
-    if (command instanceof Suspend cmd) return error(cmd.replyTo(), STALE_ATTEMPT);
+    if (command instanceof AttemptCommand cmd) return error(cmd.replyTo(), STALE_ATTEMPT);
     if (command instanceof Cancel cmd) return Effect().reply(cmd.replyTo(), StatusReply.success(state));
     if (command instanceof Reschedule cmd) return error(cmd.replyTo(), NOT_DELAYED);
     if (command instanceof AddTags cmd) return addTags(state, cmd);
