@@ -199,9 +199,9 @@ public final class ApiTestServer implements AutoCloseable {
 
   /** The run as {@code GET /api/v3/runs/{id}} shows it; fails unless that answers 200. */
   public JsonNode retrieve(String runId, String secretKey) throws Exception {
-    HttpResponse<String> response = get("/api/v3/runs/" + runId, secretKey);
-    if (response.statusCode() != 200) throw new AssertionError("retrieve " + runId + ": " + response.body());
-    return json(response);
+    JsonNode run = retrieveIfExists(runId, secretKey);
+    if (run == null) throw new AssertionError("retrieve " + runId + ": 404");
+    return run;
   }
 
   /**
