@@ -14,6 +14,7 @@ import dev.baton.api.auth.PublicAccessTokens;
 import dev.baton.api.batches.BatchHttpSettings;
 import dev.baton.api.batches.BatchRoutes;
 import dev.baton.api.errors.ErrorHandling;
+import dev.baton.api.json.BoundedBody;
 import dev.baton.api.packets.PacketRoutes;
 import dev.baton.api.packets.PacketStore;
 import dev.baton.api.projections.ProjectionRoutes;
@@ -78,8 +79,10 @@ public final class HttpApi {
         schedules.routes(), packets.routes(), waitpoints.routes());
     var exceptions = ErrorHandling.exceptionHandler();
     var rejections = ErrorHandling.rejectionHandler();
+    Route handled = BoundedBody.drainedWhenRefused(handleExceptions(exceptions, () -> handleRejections(rejections,
+        () -> api)), settings.refusedBodyDrainLimit(), settings.bodyReadTimeout());
     return withRequestTimeoutResponse(
         request -> ErrorHandling.errorResponse(StatusCodes.SERVICE_UNAVAILABLE, "The request timed out, please retry"),
-        () -> handleExceptions(exceptions, () -> handleRejections(rejections, () -> api)));
+        () -> handled);
   }
 }

@@ -7,6 +7,7 @@ import java.time.Duration;
 public record HttpSettings(
     long maxBodySize,
     Duration bodyReadTimeout,
+    long refusedBodyDrainLimit,
     long maxMetadataSize,
     int maxTags,
     int maxTagLength,
@@ -24,6 +25,7 @@ public record HttpSettings(
     return new HttpSettings(
         http.getBytes("max-body-size"),
         http.getDuration("body-read-timeout"),
+        http.getBytes("refused-body-drain-limit"),
         http.getBytes("max-metadata-size"),
         http.getInt("max-tags"),
         http.getInt("max-tag-length"),

@@ -133,15 +133,31 @@ public final class ApiTestServer implements AutoCloseable {
   /**
    * Sends only a request's head, declaring a JSON body of {@code contentLength} bytes that never comes,
    * and returns the status line and body of the answer: proves a limit is enforced from Content-Length
-   * alone (a real client sending the body may see the connection closed under it instead).
+   * alone, without the body (the answer comes once the server gave up waiting for it).
    */
   public String[] sendHeadOnly(String method, String path, String secretKey, long contentLength) throws Exception {
+    return sendRaw(method, path, secretKey, contentLength, null);
+  }
+
+  /**
+   * Sends a request's head, then, half a second later, {@code body} (unless null); returns the status line,
+   * the body of the answer, and whether any of the answer had arrived before the body was sent.
+   */
+  public String[] sendRaw(String method, String path, String secretKey, long contentLength, byte[] body)
+      throws Exception {
     try (Socket socket = new Socket("127.0.0.1", binding.localAddress().getPort())) {
       socket.setSoTimeout((int) TIMEOUT.toMillis());
       String head = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + secretKey
           + "\r\nContent-Type: application/json\r\nContent-Length: " + contentLength + "\r\n\r\n";
       socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
       socket.getOutputStream().flush();
+      boolean answeredBeforeBody = false;
+      if (body != null) {
+        Thread.sleep(500);
+        answeredBeforeBody = socket.getInputStream().available() > 0;
+        socket.getOutputStream().write(body);
+        socket.getOutputStream().flush();
+      }
       BufferedReader reader = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
       String statusLine = reader.readLine();
       int length = 0;
@@ -150,14 +166,14 @@ public final class ApiTestServer implements AutoCloseable {
           length = Integer.parseInt(line.substring("content-length:".length()).strip());
         }
       }
-      char[] body = new char[length];
+      char[] answer = new char[length];
       int read = 0;
       while (read < length) {
-        int n = reader.read(body, read, length - read);
+        int n = reader.read(answer, read, length - read);
         if (n < 0) break;
         read += n;
       }
-      return new String[] {statusLine, new String(body, 0, read)};
+      return new String[] {statusLine, new String(answer, 0, read), String.valueOf(answeredBeforeBody)};
     }
   }
 

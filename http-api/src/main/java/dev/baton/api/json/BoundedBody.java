@@ -1,15 +1,24 @@
 package dev.baton.api.json;
 
+import static akka.http.javadsl.server.Directives.extractMaterializer;
+import static akka.http.javadsl.server.Directives.extractRequestEntity;
+import static akka.http.javadsl.server.Directives.mapRouteResultWith;
+
 import akka.http.javadsl.model.HttpEntity;
 import akka.http.javadsl.model.RequestEntity;
 import akka.http.javadsl.model.StatusCodes;
+import akka.http.javadsl.server.Complete;
+import akka.http.javadsl.server.Route;
+import akka.http.javadsl.server.RouteResult;
 import akka.http.scaladsl.model.EntityStreamSizeException;
 import akka.stream.Materializer;
+import akka.stream.javadsl.Sink;
 import akka.util.ByteString;
 import dev.baton.api.errors.ApiException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
@@ -44,5 +53,27 @@ public final class BoundedBody {
           }
           throw failure instanceof CompletionException completion ? completion : new CompletionException(failure);
         });
+  }
+
+  /**
+   * {@code inner}, except that a body it refused as too large from its Content-Length (a 413 before reading it)
+   * is read and dropped first, up to {@code drainLimit} bytes within {@code timeout}: akka-http closes the
+   * connection after an answer that comes before the body, and many clients (the JDK's among them) still
+   * sending it then see the connection reset instead of the 413. Bodies that arrived whole cost nothing here.
+   */
+  public static Route drainedWhenRefused(Route inner, long drainLimit, Duration timeout) {
+    return extractRequestEntity(entity -> {
+      OptionalLong declared = entity.getContentLengthOption();
+      if (entity.isStrict() || declared.isEmpty() || declared.getAsLong() > drainLimit) return inner;
+      return extractMaterializer(materializer -> mapRouteResultWith(result -> {
+        if (!(result instanceof Complete complete)
+            || complete.getResponse().status().intValue() != StatusCodes.PAYLOAD_TOO_LARGE.intValue()) {
+          return CompletableFuture.completedFuture(result);
+        }
+        // Whatever happens to the drain (the body stops coming, or was read after all), the answer stays the 413.
+        return entity.getDataBytes().completionTimeout(timeout).runWith(Sink.ignore(), materializer)
+            .handle((drained, failure) -> (RouteResult) complete);
+      }, () -> inner));
+    });
   }
 }

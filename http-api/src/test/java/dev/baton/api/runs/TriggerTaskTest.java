@@ -194,6 +194,16 @@ class TriggerTaskTest {
   }
 
   @Test
+  void aBodyRefusedFromItsContentLengthIsReadBeforeThe413() throws Exception {
+    byte[] body = ("{\"payload\":\"" + "x".repeat(MAX_BODY) + "\"}").getBytes(StandardCharsets.UTF_8);
+    String[] answer = server.sendRaw("POST", TRIGGER, KEY, body.length, body);
+    assertEquals("false", answer[2], "no answer while the client is still to send its body");
+    assertTrue(answer[0].startsWith("HTTP/1.1 413 "), answer[0]);
+    assertTrue(answer[1].contains("Request body too large"), answer[1]);
+    assertNothingReachedTheEngine();
+  }
+
+  @Test
   void oversizedChunkedBodyIs413() throws Exception {
     byte[] body = ("{\"payload\":\"" + "x".repeat(MAX_BODY) + "\"}").getBytes(StandardCharsets.UTF_8);
     HttpResponse<String> response = server.postChunked(TRIGGER, KEY, body);
