@@ -1,6 +1,10 @@
 package dev.baton.loadtest;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -17,34 +21,55 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * Checks DESIGN.md's invariants after a load run, from the outside: the journal ({@code event_journal} of
- * akka-persistence-jdbc; events are CBOR, so it counts rows per run by their serializer manifest, the event's
- * class name), the read model ({@code baton_runs}), the worker's own count of handler starts and, when given,
- * ClickHouse's {@code run_events}. Every run whose {@code RunTriggered} was written at or after {@code since}
- * is checked (runs of other tasks, known from the read model, are skipped):
+ * Checks the engine's invariants after a load or fault run, from the outside: the journal ({@code event_journal}
+ * of akka-persistence-jdbc, read on PostgreSQL or the embedded H2 store; events are Jackson CBOR, read as trees),
+ * the read model ({@code baton_runs}), the worker's own count of handler starts and, when given, ClickHouse's
+ * {@code run_events}. Every run of the expected tasks whose first event was written at or after {@code since}
+ * is checked:
  * <ol>
  *   <li>no lost trigger: every run id a trigger answered 2xx for is in the journal, and the journal holds as
- *       many runs as triggers were accepted (plus at most the calls that failed without an answer);</li>
- *   <li>one {@code RunTriggered} first, exactly one terminal event, nothing after it, no sequence gaps;</li>
- *   <li>no run executed to success twice: at most one {@code RunSucceeded}, and the worker never started a
- *       run's handler more often than the journal recorded attempts (an attempt is journaled with its outcome:
- *       {@code AttemptFailed} or {@code RunSucceeded}, for the no-op runs of a load test);</li>
- *   <li>the read model agrees with the journal: a row per run, the status the terminal event implies, and
- *       {@code attempt_count} equal to the journal's attempts; no row without a journal;</li>
+ *       many runs as triggers were accepted (plus at most the calls that failed without an answer; child runs,
+ *       which a parent's task triggered, are not counted);</li>
+ *   <li>one {@code RunTriggered} first, no sequence gaps, exactly one terminal event and nothing after it; a run
+ *       the caller expects to be still pending (delayed far into the future) has none;</li>
+ *   <li>no outcome accepted from a fenced attempt: every attempt's id ends at most once (a second outcome for an
+ *       attempt means a stale one was accepted), attempt numbers never go back, and none exceeds the run's retry
+ *       budget ({@code maxAttempts});</li>
+ *   <li>no run executed to success twice: at most one {@code RunSucceeded}, and the worker never started a run's
+ *       handler more often than the journal recorded executions, plus one per node crash (an attempt is journaled
+ *       with its outcome, so one in flight when its node dies leaves no trace and runs again);</li>
+ *   <li>the read model agrees with the journal: a row per run, the status the terminal event implies (a pending
+ *       run's is not final), and {@code attempt_count} equal to the journal's last attempt number; no row without
+ *       a journal;</li>
  *   <li>ClickHouse (when on): {@code run_events FINAL} holds exactly the journal's events per run.</li>
  * </ol>
  * The projections lag the journal, so {@link #check} retries until the report is clean or {@code settle} ends.
  */
 public final class InvariantChecker {
 
-  /** What the load run knows: when it began, what it was told, and what its worker saw. */
+  /**
+   * What the load run knows: when it began, what it was told, and what its worker saw.
+   *
+   * @param tasks the task ids whose runs are checked
+   * @param pendingRunIds accepted runs that must not have finished yet (e.g. delayed by an hour)
+   * @param nodeCrashes how often the node was killed during the run
+   */
   public record Expectation(Instant since, long accepted, long failedCalls, Set<String> acceptedRunIds,
-                            Map<String, Integer> executions) {}
+                            Map<String, Integer> executions, Set<String> tasks, Set<String> pendingRunIds,
+                            int nodeCrashes) {
+
+    /** A load test's: runs of its no-op task, none pending, no crash. */
+    public Expectation(Instant since, long accepted, long failedCalls, Set<String> acceptedRunIds,
+                       Map<String, Integer> executions) {
+      this(since, accepted, failedCalls, acceptedRunIds, executions, Set.of(TriggerClient.TASK), Set.of(), 0);
+    }
+  }
 
   /** The outcome; {@code violations} is empty when every invariant held. */
   public record Report(long runs, long journalEvents, long readModelRuns, long reexecuted, long executedElsewhere,
@@ -72,6 +97,12 @@ public final class InvariantChecker {
       "RunFailed", Set.of("FAILED", "CRASHED", "SYSTEM_FAILURE", "TIMED_OUT"),
       "RunCanceled", Set.of("CANCELED"),
       "RunExpired", Set.of("EXPIRED"));
+  private static final Set<String> FINAL_STATUSES = Set.of("COMPLETED", "FAILED", "CRASHED", "SYSTEM_FAILURE",
+      "TIMED_OUT", "CANCELED", "EXPIRED");
+  /** Events that end an execution of the handler, each journaled with its attempt. */
+  private static final Set<String> ATTEMPT_OUTCOMES = Set.of("AttemptFailed", "RunSucceeded", "RunSuspended",
+      "RunCanceled");
+  private static final ObjectMapper CBOR = new CBORMapper();
 
   private final String dbUrl;
   private final String dbUser;
@@ -98,9 +129,55 @@ public final class InvariantChecker {
     }
   }
 
-  /** One journal row group per run. */
-  private record JournalRun(long events, long firstSeq, long lastSeq, long triggered, long leased, long succeeded,
-                            long terminals, long terminalSeq, String terminalType) {}
+  /** One run's journal, folded event by event; what breaks an invariant on the way is noted in {@code broken}. */
+  private static final class JournalRun {
+    final List<String> broken = new ArrayList<>();
+    final Set<String> endedAttempts = new HashSet<>();
+    long events;
+    long lastSeq;
+    long triggered;
+    long succeeded;
+    long terminals;
+    long terminalSeq;
+    String terminalType;
+    String taskId;
+    String parentRunId;
+    int maxAttempts = Integer.MAX_VALUE;
+    int executions;
+    int lastAttemptNumber;
+
+    void add(long seq, String type, JsonNode event) {
+      events++;
+      if (seq != lastSeq + 1) broken.add("sequence number " + seq + " after " + lastSeq);
+      lastSeq = seq;
+      if (type.equals("RunTriggered")) {
+        triggered++;
+        if (seq != 1) broken.add("RunTriggered at sequence number " + seq);
+        JsonNode spec = event.path("spec");
+        taskId = spec.path("taskId").asText(null);
+        parentRunId = spec.path("lineage").path("parentRunId").asText(null);
+        if (spec.path("retry").has("maxAttempts")) maxAttempts = spec.path("retry").path("maxAttempts").asInt();
+      }
+      if (type.equals("RunSucceeded")) succeeded++;
+      if (STATUS_OF_TERMINAL.containsKey(type)) {
+        terminals++;
+        terminalSeq = seq;
+        terminalType = type;
+      }
+      JsonNode attempt = event.path("attempt");
+      if (ATTEMPT_OUTCOMES.contains(type) && attempt.isObject()) {
+        executions++;
+        String attemptId = attempt.path("id").asText();
+        int number = attempt.path("number").asInt();
+        if (!endedAttempts.add(attemptId)) {
+          broken.add("attempt " + attemptId + " ended twice (" + type + " at " + seq + " came from a fenced attempt)");
+        }
+        if (number < lastAttemptNumber) broken.add("attempt number " + number + " after " + lastAttemptNumber);
+        if (number > maxAttempts) broken.add("attempt number " + number + " beyond maxAttempts " + maxAttempts);
+        lastAttemptNumber = number;
+      }
+    }
+  }
 
   private record ReadRow(String status, int attemptCount, String taskId) {}
 
@@ -111,11 +188,9 @@ public final class InvariantChecker {
       journal = journal(connection, expected.since());
       readModel = readModel(connection, expected.since());
     }
-    // runs of other tasks (known from the read model) are not this load run's
-    readModel.forEach((runId, row) -> {
-      if (!row.taskId().equals(TriggerClient.TASK)) journal.remove(runId);
-    });
-    readModel.values().removeIf(row -> !row.taskId().equals(TriggerClient.TASK));
+    // runs of other tasks are not this run's
+    journal.values().removeIf(run -> run.taskId != null && !expected.tasks().contains(run.taskId));
+    readModel.values().removeIf(row -> !expected.tasks().contains(row.taskId()));
 
     List<String> violations = new ArrayList<>();
     long events = 0;
@@ -125,45 +200,50 @@ public final class InvariantChecker {
       if (!journal.containsKey(runId)) violations.add("lost trigger: run " + runId + " was answered 2xx but has no journal");
     }
     long runs = journal.size();
-    if (runs < expected.accepted() || runs > expected.accepted() + expected.failedCalls()) {
-      violations.add("journal holds " + runs + " runs since " + expected.since() + " but " + expected.accepted()
-          + " triggers were accepted (" + expected.failedCalls() + " calls failed)");
+    long triggeredFromOutside = journal.values().stream().filter(run -> run.parentRunId == null).count();
+    if (triggeredFromOutside < expected.accepted()
+        || triggeredFromOutside > expected.accepted() + expected.failedCalls()) {
+      violations.add("journal holds " + triggeredFromOutside + " runs triggered from outside since " + expected.since()
+          + " but " + expected.accepted() + " triggers were accepted (" + expected.failedCalls() + " calls failed)");
     }
     for (Map.Entry<String, JournalRun> entry : journal.entrySet()) {
       String runId = entry.getKey();
       JournalRun run = entry.getValue();
-      events += run.events();
-      if (run.triggered() != 1) violations.add("run " + runId + ": " + run.triggered() + " RunTriggered events");
-      if (run.firstSeq() != 1 || run.lastSeq() != run.events()) {
-        violations.add("run " + runId + ": sequence numbers " + run.firstSeq() + ".." + run.lastSeq() + " for "
-            + run.events() + " events");
+      events += run.events;
+      run.broken.forEach(broken -> violations.add("run " + runId + ": " + broken));
+      if (run.triggered != 1) violations.add("run " + runId + ": " + run.triggered + " RunTriggered events");
+      boolean pending = expected.pendingRunIds().contains(runId);
+      if (pending) {
+        if (run.terminals != 0) violations.add("run " + runId + ": expected pending, ended with " + run.terminalType);
+      } else if (run.terminals != 1) {
+        violations.add("run " + runId + ": " + run.terminals + " terminal events (expected exactly one)");
+      } else if (run.terminalSeq != run.lastSeq) {
+        violations.add("run " + runId + ": events after its terminal event (" + run.terminalSeq + " < "
+            + run.lastSeq + ")");
       }
-      if (run.terminals() != 1) {
-        violations.add("run " + runId + ": " + run.terminals() + " terminal events (expected exactly one)");
-      } else if (run.terminalSeq() != run.lastSeq()) {
-        violations.add("run " + runId + ": events after its terminal event (" + run.terminalSeq() + " < "
-            + run.lastSeq() + ")");
-      }
-      if (run.succeeded() > 1) violations.add("run " + runId + ": succeeded " + run.succeeded() + " times");
+      if (run.succeeded > 1) violations.add("run " + runId + ": succeeded " + run.succeeded + " times");
       int executed = expected.executions().getOrDefault(runId, 0);
-      if (executed > run.leased()) {
+      if (executed > run.executions + expected.nodeCrashes()) {
         violations.add("run " + runId + ": the worker started its handler " + executed + " times for "
-            + run.leased() + " journaled attempts");
+            + run.executions + " journaled executions and " + expected.nodeCrashes() + " node crashes");
       }
       if (executed > 1) reexecuted++;
-      if (executed == 0 && run.succeeded() == 1) elsewhere++;
+      if (executed == 0 && run.succeeded == 1) elsewhere++;
       ReadRow row = readModel.get(runId);
       if (row == null) {
         violations.add("run " + runId + ": no row in baton_runs");
       } else {
-        Set<String> allowed = STATUS_OF_TERMINAL.get(run.terminalType());
-        if (run.terminals() == 1 && (allowed == null || !allowed.contains(row.status()))) {
+        Set<String> allowed = STATUS_OF_TERMINAL.get(run.terminalType);
+        if (run.terminals == 1 && (allowed == null || !allowed.contains(row.status()))) {
           violations.add("run " + runId + ": baton_runs says " + row.status() + ", the journal ends with "
-              + run.terminalType());
+              + run.terminalType);
         }
-        if (row.attemptCount() != run.leased()) {
+        if (pending && FINAL_STATUSES.contains(row.status())) {
+          violations.add("run " + runId + ": expected pending, baton_runs says " + row.status());
+        }
+        if (row.attemptCount() != run.lastAttemptNumber) {
           violations.add("run " + runId + ": baton_runs counts " + row.attemptCount() + " attempts, the journal "
-              + run.leased());
+              + run.lastAttemptNumber);
         }
       }
     }
@@ -177,46 +257,47 @@ public final class InvariantChecker {
       for (Map.Entry<String, JournalRun> entry : journal.entrySet()) {
         Long counted = clickhouse.get(entry.getKey());
         if (counted != null) clickhouseRuns++;
-        if (counted == null || counted != entry.getValue().events()) {
+        if (counted == null || counted != entry.getValue().events) {
           violations.add("run " + entry.getKey() + ": ClickHouse run_events holds " + counted + " events, the journal "
-              + entry.getValue().events());
+              + entry.getValue().events);
         }
       }
     }
     return new Report(runs, events, readModel.size(), reexecuted, elsewhere, clickhouseRuns, List.copyOf(violations));
   }
 
-  private static String manifestIs(String eventName) {
-    return "event_ser_manifest LIKE '%$" + eventName + "%'";
-  }
-
+  /**
+   * Every event of the runs first written since {@code since}, in order. Names are quoted: the embedded store's
+   * journal tables have quoted lower-case names, which PostgreSQL reads the same way.
+   */
   private static Map<String, JournalRun> journal(Connection connection, Instant since) throws SQLException {
-    String terminal = "(" + manifestIs("RunSucceeded") + " OR " + manifestIs("RunFailed") + " OR "
-        + manifestIs("RunCanceled") + " OR " + manifestIs("RunExpired") + ")";
-    String sql = "SELECT persistence_id, count(*), min(sequence_number), max(sequence_number),"
-        + " sum(CASE WHEN " + manifestIs("RunTriggered") + " THEN 1 ELSE 0 END),"
-        + " sum(CASE WHEN " + manifestIs("AttemptFailed") + " OR " + manifestIs("RunSucceeded")
-        + " THEN 1 ELSE 0 END),"
-        + " sum(CASE WHEN " + manifestIs("RunSucceeded") + " THEN 1 ELSE 0 END),"
-        + " sum(CASE WHEN " + terminal + " THEN 1 ELSE 0 END),"
-        + " max(CASE WHEN " + terminal + " THEN sequence_number END),"
-        + " max(CASE WHEN " + terminal + " THEN event_ser_manifest END)"
-        + " FROM event_journal WHERE persistence_id LIKE 'Run|%' AND NOT deleted"
-        + " GROUP BY persistence_id HAVING min(write_timestamp) >= ?";
+    String sql = "SELECT \"persistence_id\", \"sequence_number\", \"event_ser_manifest\", \"event_payload\""
+        + " FROM \"event_journal\" WHERE NOT \"deleted\" AND \"persistence_id\" IN ("
+        + "SELECT \"persistence_id\" FROM \"event_journal\" WHERE \"persistence_id\" LIKE 'Run|%'"
+        + " GROUP BY \"persistence_id\" HAVING min(\"write_timestamp\") >= ?)"
+        + " ORDER BY \"persistence_id\", \"sequence_number\"";
     Map<String, JournalRun> runs = new HashMap<>();
     try (PreparedStatement statement = connection.prepareStatement(sql)) {
       statement.setLong(1, since.toEpochMilli());
+      statement.setFetchSize(10_000);
       try (ResultSet rows = statement.executeQuery()) {
         while (rows.next()) {
-          String manifest = rows.getString(10);
-          String type = manifest == null ? null : manifest.substring(manifest.lastIndexOf('$') + 1).replaceAll("#.*$", "");
-          runs.put(rows.getString(1).substring("Run|".length()), new JournalRun(rows.getLong(2), rows.getLong(3),
-              rows.getLong(4), rows.getLong(5), rows.getLong(6), rows.getLong(7), rows.getLong(8), rows.getLong(9),
-              type));
+          String runId = rows.getString(1).substring("Run|".length());
+          String manifest = rows.getString(3);
+          String type = manifest.substring(manifest.lastIndexOf('$') + 1).replaceAll("#.*$", "");
+          runs.computeIfAbsent(runId, id -> new JournalRun()).add(rows.getLong(2), type, event(rows.getBytes(4)));
         }
       }
     }
     return runs;
+  }
+
+  private static JsonNode event(byte[] cbor) {
+    try {
+      return CBOR.readTree(cbor);
+    } catch (IOException e) {
+      throw new UncheckedIOException("a journal event is not Jackson CBOR", e);
+    }
   }
 
   private static Map<String, ReadRow> readModel(Connection connection, Instant since) throws SQLException {
