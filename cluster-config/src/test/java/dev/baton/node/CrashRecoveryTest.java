@@ -60,9 +60,9 @@ class CrashRecoveryTest {
 
   @Test
   void everyRunFinishesAfterTheNodeIsKilledAndRestarted(@TempDir Path logs) throws Exception {
-    String jdbcUrl = TestNodes.freshPostgresSchema("crash");
+    NodeProcess.Store store = NodeProcess.Store.postgres(TestNodes.freshPostgresSchema("crash"));
     int port = NodeProcess.freePort();
-    NodeProcess first = NodeProcess.start(jdbcUrl, port, FAST_TIMERS, logs.resolve("first.log"));
+    NodeProcess first = NodeProcess.start(store, port, FAST_TIMERS, logs.resolve("first.log"));
     BatonClient client = BatonClient.builder(first.url(), TestNodes.SECRET_KEY).build();
 
     // crash-queued is known (declared once) but its worker is gone: its runs wait in the queue.
@@ -88,7 +88,7 @@ class CrashRecoveryTest {
     for (int i = 0; i < 50; i++) queued.add(client.trigger("crash-queued", Map.of("i", i)).id());
 
     first.kill();
-    try (NodeProcess second = NodeProcess.start(jdbcUrl, port, FAST_TIMERS, logs.resolve("second.log"));
+    try (NodeProcess second = NodeProcess.start(store, port, FAST_TIMERS, logs.resolve("second.log"));
         BatonWorker queuedWorker = worker(second, 10, "crash-queued")) {
       Instant restartedAt = Instant.now();
       List<String> all = new ArrayList<>(executing);

@@ -12,12 +12,40 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A Baton node in its own JVM (the test's classpath, {@link Main}), so a test can kill it the hard
- * way ({@code SIGKILL}: no coordinated shutdown, no flushing) and start another on the same database.
+ * way ({@code SIGKILL}: no coordinated shutdown, no flushing) and start another on the same store.
+ * Used by this module's crash tests and by the loadtest module's fault suite.
  */
-final class NodeProcess implements AutoCloseable {
+public final class NodeProcess implements AutoCloseable {
+
+  /**
+   * Where a node keeps its journal: how to start a node on it, and the JDBC URL, user and password an
+   * observer (the invariant checker) reads it with while the node runs.
+   */
+  public record Store(String name, List<String> nodeArguments, String jdbcUrl, String user, String password) {
+
+    /** The test PostgreSQL at {@code url} (e.g. a fresh schema), with the production configuration. */
+    public static Store postgres(String url) {
+      return new Store("postgres", List.of("-Dbaton.db.url=" + url, "-Dbaton.db.user=" + TestNodes.user(),
+          "-Dbaton.db.password=" + TestNodes.password()), url, TestNodes.user(), TestNodes.password());
+    }
+
+    /**
+     * The embedded H2 store as {@code baton dev} configures it (dev.conf), with H2's AUTO_SERVER so an
+     * observer in another process can read the file the node holds open. AUTO_SERVER refuses
+     * DB_CLOSE_ON_EXIT=FALSE, which only decides who closes the database on a graceful exit: neither changes
+     * how a commit is written, which is what a kill tests.
+     */
+    public static Store h2(Path dataDir) {
+      String devUrl = TestNodes.h2Config(dataDir).getString("baton.db.url");
+      String url = devUrl.replace(";DB_CLOSE_ON_EXIT=FALSE", "") + ";AUTO_SERVER=TRUE";
+      return new Store("h2", List.of("-Dconfig.resource=dev.conf", "-Dbaton.data-dir=" + dataDir.toAbsolutePath(),
+          "-Dbaton.db.url=" + url), url, "sa", "");
+    }
+  }
 
   private final Process process;
   private final int httpPort;
@@ -27,21 +55,26 @@ final class NodeProcess implements AutoCloseable {
     this.httpPort = httpPort;
   }
 
-  static int freePort() throws IOException {
+  public static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
     }
   }
 
-  /** Starts a node on the given database and HTTP port with the test credentials; waits until it is healthy. */
-  static NodeProcess start(String jdbcUrl, int httpPort, Map<String, String> settings, Path log) throws Exception {
+  /**
+   * Starts a node on the store and HTTP port with the test credentials ({@link TestNodes#SECRET_KEY},
+   * {@link TestNodes#WORKER_TOKEN}); {@code settings} become system properties. Waits until it is healthy;
+   * its output is appended to {@code log}.
+   */
+  public static NodeProcess start(Store store, int httpPort, Map<String, String> settings, Path log)
+      throws Exception {
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx512m",
-        "-cp", System.getProperty("java.class.path"),
-        "-Dbaton.db.url=" + jdbcUrl,
-        "-Dbaton.db.user=" + TestNodes.user(),
-        "-Dbaton.db.password=" + TestNodes.password(),
+        "-XX:+UseParallelGC",
+        "-cp", System.getProperty("java.class.path")));
+    command.addAll(store.nodeArguments());
+    command.addAll(List.of(
         "-Dbaton.node.http.interface=127.0.0.1",
         "-Dbaton.node.http.port=" + httpPort,
         "-Dakka.remote.artery.canonical.port=0",
@@ -53,12 +86,16 @@ final class NodeProcess implements AutoCloseable {
     Process process = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     NodeProcess node = new NodeProcess(process, httpPort);
-    node.awaitHealthy(Duration.ofSeconds(90));
+    node.awaitHealthy(Duration.ofSeconds(120));
     return node;
   }
 
-  URI url() {
+  public URI url() {
     return URI.create("http://127.0.0.1:" + httpPort);
+  }
+
+  public long pid() {
+    return process.pid();
   }
 
   private void awaitHealthy(Duration timeout) throws Exception {
@@ -80,7 +117,7 @@ final class NodeProcess implements AutoCloseable {
   }
 
   /** SIGKILL: the node gets no chance to finish anything. */
-  void kill() throws InterruptedException {
+  public void kill() throws InterruptedException {
     process.destroyForcibly();
     process.waitFor();
   }
@@ -89,7 +126,7 @@ final class NodeProcess implements AutoCloseable {
   public void close() throws InterruptedException {
     if (process.isAlive()) {
       process.destroy();
-      if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) process.destroyForcibly();
+      if (!process.waitFor(30, TimeUnit.SECONDS)) process.destroyForcibly();
     }
   }
 }

@@ -15,10 +15,10 @@ import java.util.Map;
  * a real PostgreSQL (from BATON_TEST_DB_*; each test class gets its own schema) or an H2 file,
  * random ports, and fixed credentials.
  */
-final class TestNodes {
+public final class TestNodes {
 
-  static final String SECRET_KEY = "tr_dev_e2e_secret_key_0123456789abcdef";
-  static final String WORKER_TOKEN = "bw_dev_e2e_worker_token_0123456789abcdef";
+  public static final String SECRET_KEY = "tr_dev_e2e_secret_key_0123456789abcdef";
+  public static final String WORKER_TOKEN = "bw_dev_e2e_worker_token_0123456789abcdef";
 
   private TestNodes() {}
 
