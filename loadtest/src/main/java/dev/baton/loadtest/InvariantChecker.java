@@ -37,7 +37,8 @@ import java.util.Set;
  *       many runs as triggers were accepted (plus at most the calls that failed without an answer; child runs,
  *       which a parent's task triggered, are not counted);</li>
  *   <li>one {@code RunTriggered} first, no sequence gaps, exactly one terminal event and nothing after it; a run
- *       the caller expects to be still pending (delayed far into the future) has none;</li>
+ *       still delayed (its delay ends after the check) has none, and so does every run the caller expects to be
+ *       pending;</li>
  *   <li>no outcome accepted from a fenced attempt: every attempt's id ends at most once (a second outcome for an
  *       attempt means a stale one was accepted), attempt numbers never go back, and none exceeds the run's retry
  *       budget ({@code maxAttempts});</li>
@@ -57,7 +58,7 @@ public final class InvariantChecker {
    * What the load run knows: when it began, what it was told, and what its worker saw.
    *
    * @param tasks the task ids whose runs are checked
-   * @param pendingRunIds accepted runs that must not have finished yet (e.g. delayed by an hour)
+   * @param pendingRunIds accepted runs that must still be delayed (e.g. by an hour)
    * @param nodeCrashes how often the node was killed during the run
    */
   public record Expectation(Instant since, long accepted, long failedCalls, Set<String> acceptedRunIds,
@@ -143,6 +144,7 @@ public final class InvariantChecker {
     String taskId;
     String parentRunId;
     int maxAttempts = Integer.MAX_VALUE;
+    Instant delayedUntil;
     int executions;
     int lastAttemptNumber;
 
@@ -157,7 +159,9 @@ public final class InvariantChecker {
         taskId = spec.path("taskId").asText(null);
         parentRunId = spec.path("lineage").path("parentRunId").asText(null);
         if (spec.path("retry").has("maxAttempts")) maxAttempts = spec.path("retry").path("maxAttempts").asInt();
+        delayedUntil = instant(spec.path("delayUntil"));
       }
+      if (type.equals("RunRescheduled")) delayedUntil = instant(event.path("delayUntil"));
       if (type.equals("RunSucceeded")) succeeded++;
       if (STATUS_OF_TERMINAL.containsKey(type)) {
         terminals++;
@@ -177,6 +181,13 @@ public final class InvariantChecker {
         lastAttemptNumber = number;
       }
     }
+  }
+
+  /** An Instant as Akka's Jackson writes it: ISO-8601 text, or epoch seconds when configured so. */
+  private static Instant instant(JsonNode node) {
+    if (node.isTextual()) return Instant.parse(node.asText());
+    if (node.isNumber()) return Instant.ofEpochMilli(Math.round(node.asDouble() * 1000));
+    return null;
   }
 
   private record ReadRow(String status, int attemptCount, String taskId) {}
@@ -212,7 +223,12 @@ public final class InvariantChecker {
       events += run.events;
       run.broken.forEach(broken -> violations.add("run " + runId + ": " + broken));
       if (run.triggered != 1) violations.add("run " + runId + ": " + run.triggered + " RunTriggered events");
-      boolean pending = expected.pendingRunIds().contains(runId);
+      // Still delayed (e.g. by an hour): no terminal event yet, whether or not the caller heard the 2xx.
+      boolean stillDelayed = run.delayedUntil != null && run.delayedUntil.isAfter(Instant.now()) && run.terminals == 0;
+      boolean pending = expected.pendingRunIds().contains(runId) || stillDelayed;
+      if (expected.pendingRunIds().contains(runId) && !stillDelayed) {
+        violations.add("run " + runId + ": expected still delayed, its delay ends " + run.delayedUntil);
+      }
       if (pending) {
         if (run.terminals != 0) violations.add("run " + runId + ": expected pending, ended with " + run.terminalType);
       } else if (run.terminals != 1) {
@@ -233,7 +249,7 @@ public final class InvariantChecker {
       if (row == null) {
         violations.add("run " + runId + ": no row in baton_runs");
       } else {
-        Set<String> allowed = STATUS_OF_TERMINAL.get(run.terminalType);
+        Set<String> allowed = run.terminalType == null ? null : STATUS_OF_TERMINAL.get(run.terminalType);
         if (run.terminals == 1 && (allowed == null || !allowed.contains(row.status()))) {
           violations.add("run " + runId + ": baton_runs says " + row.status() + ", the journal ends with "
               + run.terminalType);

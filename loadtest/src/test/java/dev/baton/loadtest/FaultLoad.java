@@ -1,0 +1,242 @@
+package dev.baton.loadtest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The fault suite's clients: {@code clients} threads, each triggering a seeded mix of runs over HTTP until
+ * stopped — immediate, delayed by seconds and by an hour, executing for a while, flaky, durably waiting,
+ * parents of child runs, and v3 batches. Half the single triggers carry an idempotency key and are sent again
+ * until answered, as a careful client would; the others are sent once. It keeps what the invariant checker
+ * needs: every run id answered 2xx, the calls that got no answer (their runs may or may not exist), and every
+ * answer's status, so a test can assert that a refused trigger was refused clearly (503 while the store is down).
+ */
+final class FaultLoad implements AutoCloseable {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration KEYED_RETRY_FOR = Duration.ofSeconds(120);
+
+  private final URI url;
+  private final String authorization;
+  private final long seed;
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5)).build();
+  private final AtomicBoolean running = new AtomicBoolean(true);
+  private final List<Thread> threads = new ArrayList<>();
+  private final Set<String> singleRunIds = ConcurrentHashMap.newKeySet();
+  private final Set<String> batchRunIds = ConcurrentHashMap.newKeySet();
+  private final Set<String> pendingRunIds = ConcurrentHashMap.newKeySet();
+  private final Set<String> batchIds = ConcurrentHashMap.newKeySet();
+  private final AtomicLong acceptedBatchItems = new AtomicLong();
+  private final AtomicLong unanswered = new AtomicLong();
+  private final Map<String, AtomicLong> answers = new ConcurrentHashMap<>();
+  private final List<String> unclearRefusals = java.util.Collections.synchronizedList(new ArrayList<>());
+
+  FaultLoad(URI url, String secretKey, long seed) {
+    this.url = url;
+    this.authorization = "Bearer " + secretKey;
+    this.seed = seed;
+  }
+
+  /** Starts {@code clients} threads. */
+  FaultLoad start(int clients) {
+    for (int client = 0; client < clients; client++) {
+      Random random = new Random(seed * 1_000 + client);
+      int id = client;
+      Thread thread = new Thread(() -> loop(id, random), "fault-client-" + client);
+      thread.setDaemon(true);
+      threads.add(thread);
+      thread.start();
+    }
+    return this;
+  }
+
+  /** Stops the clients after their current call (a keyed one may still be retrying, for up to two minutes). */
+  void stop() throws InterruptedException {
+    running.set(false);
+    for (Thread thread : threads) thread.join(KEYED_RETRY_FOR.plusSeconds(10).toMillis());
+  }
+
+  private void loop(int client, Random random) {
+    long n = 0;
+    while (running.get()) {
+      try {
+        int roll = random.nextInt(100);
+        if (roll < 10) batch(random);
+        else single(random, roll, random.nextBoolean() ? "fault-" + seed + "-" + client + "-" + n : null);
+        n++;
+        Thread.sleep(random.nextInt(20));
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
+  }
+
+  private void single(Random random, int roll, String idempotencyKey) throws InterruptedException {
+    String task;
+    String payload;
+    String options = "";
+    boolean pending = false;
+    if (roll < 45) {
+      task = FaultTasks.NOOP;
+      payload = "{}";
+    } else if (roll < 55) {
+      task = FaultTasks.NOOP;
+      payload = "{}";
+      options = "\"delay\":\"" + (1 + random.nextInt(4)) + "s\"";
+    } else if (roll < 57) {
+      task = FaultTasks.NOOP;
+      payload = "{}";
+      options = "\"delay\":\"1h\"";
+      pending = true;
+    } else if (roll < 67) {
+      task = FaultTasks.SLEEP;
+      payload = "{\"ms\":" + (300 + random.nextInt(1200)) + "}";
+    } else if (roll < 77) {
+      task = FaultTasks.WAIT;
+      payload = "{\"seconds\":" + (2 + random.nextInt(2)) + "}";
+    } else if (roll < 85) {
+      task = FaultTasks.PARENT;
+      payload = "{}";
+    } else {
+      task = FaultTasks.FLAKY;
+      payload = "{}";
+    }
+    if (idempotencyKey != null) options += (options.isEmpty() ? "" : ",") + "\"idempotencyKey\":\"" + idempotencyKey + "\"";
+    String body = "{\"payload\":" + payload + (options.isEmpty() ? "" : ",\"options\":{" + options + "}") + "}";
+    JsonNode answer = send("/api/v1/tasks/" + task + "/trigger", "application/json", body, idempotencyKey != null);
+    if (answer != null) {
+      String runId = answer.path("id").asText();
+      singleRunIds.add(runId);
+      if (pending) pendingRunIds.add(runId);
+    }
+  }
+
+  private void batch(Random random) throws InterruptedException {
+    int count = 5 + random.nextInt(11);
+    JsonNode created = send("/api/v3/batches", "application/json", "{\"runCount\":" + count + "}", false);
+    if (created == null) return;
+    StringBuilder items = new StringBuilder();
+    for (int index = 0; index < count; index++) {
+      items.append("{\"index\":").append(index).append(",\"task\":\"").append(FaultTasks.NOOP)
+          .append("\",\"payload\":\"{}\"}\n");
+    }
+    String batchId = created.path("id").asText();
+    JsonNode sent = send("/api/v3/batches/" + batchId + "/items", "application/x-ndjson", items.toString(), false);
+    if (sent == null) {
+      unanswered.addAndGet(count - 1); // send() counted the call once; its items may each exist or not
+      return;
+    }
+    if (!sent.path("sealed").asBoolean() || sent.path("itemsAccepted").asInt() != count) {
+      unclearRefusals.add("batch " + batchId + " answered " + sent + " for " + count + " items");
+      return;
+    }
+    batchIds.add(batchId);
+    acceptedBatchItems.addAndGet(count);
+  }
+
+  /**
+   * Sends once, or, when {@code retry}, again until answered 2xx (the same idempotency key makes a repeat safe).
+   * Returns the 2xx answer, or null. A call without an answer is counted as unanswered; an answer that is not
+   * 2xx must be a 503 or 429 with an error body: anything else is noted as an unclear refusal.
+   */
+  private JsonNode send(String path, String contentType, String body, boolean retry) throws InterruptedException {
+    HttpRequest request = HttpRequest.newBuilder(url.resolve(path)).timeout(Duration.ofSeconds(30))
+        .header("Authorization", authorization).header("Content-Type", contentType)
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+    Instant giveUp = Instant.now().plus(KEYED_RETRY_FOR);
+    boolean answeredBefore = false;
+    while (true) {
+      try {
+        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        int status = response.statusCode();
+        answers.computeIfAbsent(String.valueOf(status), s -> new AtomicLong()).incrementAndGet();
+        if (status / 100 == 2) return JSON.readTree(response.body());
+        boolean clear = (status == 503 || status == 429) && response.body().contains("\"error\"");
+        if (!clear) unclearRefusals.add(path + " answered " + status + ": " + response.body());
+        answeredBefore = true;
+      } catch (IOException e) {
+        answers.computeIfAbsent("no answer", s -> new AtomicLong()).incrementAndGet();
+        if (!retry) {
+          unanswered.incrementAndGet();
+          return null;
+        }
+      }
+      if (!retry) return null;
+      if (Instant.now().isAfter(giveUp)) {
+        if (!answeredBefore) unanswered.incrementAndGet();
+        return null;
+      }
+      Thread.sleep(250);
+    }
+  }
+
+  /** Reads the run ids of the accepted batches' items (the items call answers with counts only). */
+  void resolveBatchRuns() throws IOException, InterruptedException {
+    batchRunIds.clear();
+    for (String batchId : batchIds) {
+      HttpRequest request = HttpRequest.newBuilder(url.resolve("/api/v2/batches/" + batchId))
+          .timeout(Duration.ofSeconds(30)).header("Authorization", authorization).GET().build();
+      HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() != 200) {
+        throw new IllegalStateException("batch " + batchId + " was accepted, now answers " + response.statusCode()
+            + ": " + response.body());
+      }
+      for (JsonNode run : JSON.readTree(response.body()).path("runs")) batchRunIds.add(run.asText());
+    }
+  }
+
+  /**
+   * What the checker expects, given the worker's handler starts and how often the node was killed; after
+   * {@link #resolveBatchRuns}, so the batch items' run ids are among the accepted ones.
+   */
+  InvariantChecker.Expectation expectation(Instant since, Map<String, Integer> executions, int nodeCrashes) {
+    Set<String> accepted = new java.util.HashSet<>(singleRunIds);
+    accepted.addAll(batchRunIds);
+    return new InvariantChecker.Expectation(since, singleRunIds.size() + acceptedBatchItems.get(), unanswered.get(),
+        accepted, executions, FaultTasks.ALL, Set.copyOf(pendingRunIds), nodeCrashes);
+  }
+
+  /** Runs answered 2xx so far (batch items counted as they were accepted). */
+  long acceptedSoFar() {
+    return singleRunIds.size() + acceptedBatchItems.get();
+  }
+
+  List<String> unclearRefusals() {
+    return List.copyOf(unclearRefusals);
+  }
+
+  long answered(int status) {
+    AtomicLong count = answers.get(String.valueOf(status));
+    return count == null ? 0 : count.get();
+  }
+
+  String summary() {
+    Map<String, Long> sorted = new TreeMap<>();
+    answers.forEach((status, count) -> sorted.put(status, count.get()));
+    return "runs accepted " + (singleRunIds.size() + acceptedBatchItems.get()) + " (" + acceptedBatchItems.get() + " as batch items in "
+        + batchIds.size() + " batches, " + pendingRunIds.size() + " delayed by an hour), calls without an answer "
+        + unanswered.get() + ", answers " + sorted;
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    stop();
+  }
+}

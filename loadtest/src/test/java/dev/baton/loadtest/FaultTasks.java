@@ -1,0 +1,80 @@
+package dev.baton.loadtest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.sdk.task.ChildItem;
+import dev.baton.sdk.task.RetryPolicy;
+import dev.baton.sdk.task.Task;
+import dev.baton.sdk.worker.BatonWorker;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The fault suite's tasks, each a kind of run that must survive a crash: quick ones, ones still executing when
+ * the node dies, ones that fail once and retry, durable waits and parents waiting for child runs. Every handler
+ * start is recorded (the invariant checker compares the starts with the journal's executions).
+ */
+final class FaultTasks {
+
+  static final String NOOP = "fault-noop";
+  static final String SLEEP = "fault-sleep";
+  static final String FLAKY = "fault-flaky";
+  static final String WAIT = "fault-wait";
+  static final String PARENT = "fault-parent";
+  static final Set<String> ALL = Set.of(NOOP, SLEEP, FLAKY, WAIT, PARENT);
+  /** A flaky run's budget: its first attempt fails, so it completes on the second. */
+  static final int FLAKY_ATTEMPTS = 3;
+
+  private FaultTasks() {}
+
+  static List<Task<JsonNode, ?>> all(NoopFleet.Recorder recorder) {
+    return List.of(
+        Task.define(NOOP, JsonNode.class, (JsonNode payload, dev.baton.sdk.task.TaskContext ctx) -> {
+          recorder.started(ctx.runId(), null, 0);
+          return Map.of("ok", true);
+        }).build(),
+        Task.define(SLEEP, JsonNode.class, (JsonNode payload, dev.baton.sdk.task.TaskContext ctx) -> {
+          recorder.started(ctx.runId(), null, 0);
+          Thread.sleep(payload.path("ms").asLong(500));
+          return Map.of("slept", true);
+        }).build(),
+        Task.define(FLAKY, JsonNode.class, (JsonNode payload, dev.baton.sdk.task.TaskContext ctx) -> {
+          recorder.started(ctx.runId(), null, 0);
+          if (ctx.attemptNumber() == 1) throw new IllegalStateException("the first attempt of a flaky run fails");
+          return Map.of("attempt", ctx.attemptNumber());
+        }).retry(new RetryPolicy(FLAKY_ATTEMPTS, 2, 200, 1_000, false)).build(),
+        Task.define(WAIT, JsonNode.class, (JsonNode payload, dev.baton.sdk.task.TaskContext ctx) -> {
+          recorder.started(ctx.runId(), null, 0);
+          ctx.waitFor(Duration.ofSeconds(payload.path("seconds").asLong(2)));
+          return Map.of("waited", true);
+        }).build(),
+        Task.define(PARENT, JsonNode.class, (JsonNode payload, dev.baton.sdk.task.TaskContext ctx) -> {
+          recorder.started(ctx.runId(), null, 0);
+          var children = ctx.batchTriggerAndWait(List.of(ChildItem.of(NOOP, Map.of("child", 1)),
+              ChildItem.of(NOOP, Map.of("child", 2))));
+          return Map.of("children", children.size());
+        }).build());
+  }
+
+  /**
+   * A worker in this JVM serving every fault task: it reconnects quickly after its node dies, and every wait
+   * suspends the run (no short waits held in the worker).
+   */
+  static BatonWorker startWorker(URI url, String workerToken, int slots, NoopFleet.Recorder recorder) {
+    BatonWorker.Builder builder = BatonWorker.builder(url, workerToken)
+        .workerId("fault-" + ProcessHandle.current().pid() + "-" + System.nanoTime() % 100_000)
+        .slots(slots)
+        .shortWaitThreshold(Duration.ZERO)
+        .reconnectBackoff(Duration.ofMillis(100), Duration.ofSeconds(1));
+    for (Task<JsonNode, ?> task : all(recorder)) builder.register(task);
+    BatonWorker worker = builder.build();
+    worker.start();
+    if (!worker.awaitConnected(Duration.ofSeconds(60))) {
+      worker.close();
+      throw new IllegalStateException("the fault worker did not connect to " + url);
+    }
+    return worker;
+  }
+}
