@@ -27,9 +27,17 @@ import java.util.List;
 /**
  * The API's one JSON mapper and the helpers around it. Wire records are written with nulls left out
  * (the Trigger.dev SDK rejects {@code null} for optional fields); numbers keep their exact decimal
- * form; dates are ISO-8601 strings.
+ * form; dates are ISO-8601 strings. Every JSON the API reads goes through {@link #parse}, which refuses
+ * arrays and objects nested deeper than {@link #MAX_DEPTH}.
  */
 public final class Json {
+
+  /**
+   * The deepest nesting of arrays and objects read (Jackson's own default from 2.15 on). Jackson 2.13 reads any
+   * depth, but writing a tree back recurses per level: 10,000 levels overflow the stack, and Akka stops the JVM
+   * on a StackOverflowError, so one request could take the node down.
+   */
+  public static final int MAX_DEPTH = 1000;
 
   private static final ObjectMapper MAPPER = new ObjectMapper()
       .registerModule(new JavaTimeModule())
@@ -48,17 +56,47 @@ public final class Json {
     return MAPPER;
   }
 
-  /** Parses JSON text; fails with the parser's own message (no source excerpt) on malformed input. */
+  /**
+   * Parses JSON text; fails with the parser's own message (no source excerpt) on malformed input, and on
+   * nesting deeper than {@link #MAX_DEPTH}.
+   */
   public static JsonNode parse(String text) throws JsonProcessingException {
+    checkDepth(text.length(), text::charAt);
     JsonNode node = MAPPER.readTree(text);
     if (node == null || node.isMissingNode()) throw new EmptyJsonException();
     return node;
   }
 
+  /** Like {@link #parse(String)}, from UTF-8 bytes. */
   public static JsonNode parse(byte[] bytes) throws IOException {
+    // The structural characters are ASCII, and no byte of a multi-byte UTF-8 character is: bytes count as chars.
+    checkDepth(bytes.length, i -> (char) bytes[i]);
     JsonNode node = MAPPER.readTree(bytes);
     if (node == null || node.isMissingNode()) throw new EmptyJsonException();
     return node;
+  }
+
+  /** Counts the brackets outside strings; the parser finds every other fault. */
+  private static void checkDepth(int length, CharAt charAt) throws TooDeepException {
+    int depth = 0;
+    boolean inString = false;
+    for (int i = 0; i < length; i++) {
+      char c = charAt.at(i);
+      if (inString) {
+        if (c == '\\') i++;
+        else if (c == '"') inString = false;
+      } else if (c == '"') {
+        inString = true;
+      } else if ((c == '[' || c == '{') && ++depth > MAX_DEPTH) {
+        throw new TooDeepException();
+      } else if (c == ']' || c == '}') {
+        depth--;
+      }
+    }
+  }
+
+  private interface CharAt {
+    char at(int index);
   }
 
   /**
@@ -135,6 +173,13 @@ public final class Json {
   public static final class EmptyJsonException extends JsonProcessingException {
     EmptyJsonException() {
       super("no JSON value (empty input)");
+    }
+  }
+
+  /** JSON nested deeper than {@link #MAX_DEPTH}. */
+  public static final class TooDeepException extends JsonProcessingException {
+    TooDeepException() {
+      super("arrays and objects are nested deeper than " + MAX_DEPTH + " levels");
     }
   }
 }
