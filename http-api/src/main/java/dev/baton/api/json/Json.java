@@ -28,7 +28,7 @@ import java.util.List;
  * The API's one JSON mapper and the helpers around it. Wire records are written with nulls left out
  * (the Trigger.dev SDK rejects {@code null} for optional fields); numbers keep their exact decimal
  * form; dates are ISO-8601 strings. Every JSON the API reads goes through {@link #parse}, which refuses
- * arrays and objects nested deeper than {@link #MAX_DEPTH}.
+ * arrays and objects nested deeper than {@link #MAX_DEPTH} and text that is not Unicode ({@link JsonText}).
  */
 public final class Json {
 
@@ -58,10 +58,10 @@ public final class Json {
 
   /**
    * Parses JSON text; fails with the parser's own message (no source excerpt) on malformed input, and on
-   * nesting deeper than {@link #MAX_DEPTH}.
+   * what {@link JsonText} refuses.
    */
   public static JsonNode parse(String text) throws JsonProcessingException {
-    checkDepth(text.length(), text::charAt);
+    JsonText.check(text);
     JsonNode node = MAPPER.readTree(text);
     if (node == null || node.isMissingNode()) throw new EmptyJsonException();
     return node;
@@ -69,34 +69,10 @@ public final class Json {
 
   /** Like {@link #parse(String)}, from UTF-8 bytes. */
   public static JsonNode parse(byte[] bytes) throws IOException {
-    // The structural characters are ASCII, and no byte of a multi-byte UTF-8 character is: bytes count as chars.
-    checkDepth(bytes.length, i -> (char) bytes[i]);
+    JsonText.check(bytes);
     JsonNode node = MAPPER.readTree(bytes);
     if (node == null || node.isMissingNode()) throw new EmptyJsonException();
     return node;
-  }
-
-  /** Counts the brackets outside strings; the parser finds every other fault. */
-  private static void checkDepth(int length, CharAt charAt) throws TooDeepException {
-    int depth = 0;
-    boolean inString = false;
-    for (int i = 0; i < length; i++) {
-      char c = charAt.at(i);
-      if (inString) {
-        if (c == '\\') i++;
-        else if (c == '"') inString = false;
-      } else if (c == '"') {
-        inString = true;
-      } else if ((c == '[' || c == '{') && ++depth > MAX_DEPTH) {
-        throw new TooDeepException();
-      } else if (c == ']' || c == '}') {
-        depth--;
-      }
-    }
-  }
-
-  private interface CharAt {
-    char at(int index);
   }
 
   /**
@@ -176,10 +152,10 @@ public final class Json {
     }
   }
 
-  /** JSON nested deeper than {@link #MAX_DEPTH}. */
-  public static final class TooDeepException extends JsonProcessingException {
-    TooDeepException() {
-      super("arrays and objects are nested deeper than " + MAX_DEPTH + " levels");
+  /** JSON that parses but that the API does not take (see {@link JsonText}). */
+  public static final class RefusedJsonException extends JsonProcessingException {
+    RefusedJsonException(String message) {
+      super(message);
     }
   }
 }
