@@ -6,6 +6,7 @@ import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.model.StatusCode;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -28,7 +29,8 @@ import java.util.List;
  * The API's one JSON mapper and the helpers around it. Wire records are written with nulls left out
  * (the Trigger.dev SDK rejects {@code null} for optional fields); numbers keep their exact decimal
  * form; dates are ISO-8601 strings. Every JSON the API reads goes through {@link #parse}, which refuses
- * arrays and objects nested deeper than {@link #MAX_DEPTH} and text that is not Unicode ({@link JsonText}).
+ * arrays and objects nested deeper than {@link #MAX_DEPTH}, text that is not Unicode ({@link JsonText}) and
+ * objects that name a key twice.
  */
 public final class Json {
 
@@ -47,6 +49,8 @@ public final class Json {
       .setNodeFactory(JsonNodeFactory.withExactBigDecimals(true))
       .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      // {"delay":"1h","delay":"2d"} says two things; which one wins is up to each reader, so none does.
+      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
       .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
       .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
 
