@@ -12,6 +12,7 @@ import akka.http.javadsl.model.headers.RawHeader;
 import akka.http.javadsl.server.ExceptionHandler;
 import akka.http.javadsl.server.RejectionHandler;
 import akka.http.javadsl.server.Route;
+import akka.http.scaladsl.model.EntityStreamException;
 import akka.http.scaladsl.model.EntityStreamSizeException;
 import dev.baton.api.json.Json;
 import dev.baton.engine.run.RunRejectedException;
@@ -81,6 +82,12 @@ public final class ErrorHandling {
     if (failure instanceof EntityStreamSizeException tooLarge) {
       return errorResponse(StatusCodes.CONTENT_TOO_LARGE,
           "Request body too large: the limit is " + tooLarge.limit() + " bytes");
+    }
+    if (failure instanceof EntityStreamException broken) {
+      // The body ended before it was whole (the client closed the connection mid-body) or its chunked encoding
+      // broke: the request is malformed, whatever route read it.
+      return errorResponse(StatusCodes.BAD_REQUEST, "The request body did not arrive whole: "
+          + broken.info().summary());
     }
     if (failure instanceof TaskNotFoundException) {
       return errorResponse(StatusCodes.NOT_FOUND, "Task not found");
