@@ -86,15 +86,19 @@ final class TokenRequests {
         throw ApiException.unprocessable("Invalid timeout '" + text
             + "': expected a duration such as 30s, 10m, 1h or 2d, or an ISO-8601 date");
       }
+      // Compared before it is added: a duration such as 9999999999999w is past the largest Instant.
+      if (duration.isPresent() && duration.get().compareTo(settings.maxDelay()) > 0) throw timeoutTooFar();
       at = duration.map(now::plus).orElseGet(date::get);
     } else {
       throw ApiException.badRequest("Invalid body: timeout must be a string (a duration or a date)");
     }
-    if (at.isAfter(now.plus(settings.maxDelay()))) {
-      throw ApiException.unprocessable("Invalid timeout: it must be at most " + Durations.format(settings.maxDelay())
-          + " away");
-    }
+    if (at.isAfter(now.plus(settings.maxDelay()))) throw timeoutTooFar();
     return at;
+  }
+
+  private ApiException timeoutTooFar() {
+    return ApiException.unprocessable("Invalid timeout: it must be at most " + Durations.format(settings.maxDelay())
+        + " away");
   }
 
   /** A tag or a list of tags, deduplicated in order; at most max-tags, each at most max-tag-length characters. */
