@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -23,7 +24,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * batch runs (immediate, delayed, executing, retrying, durably waiting, parents of children), and restarted on
  * the same store each time. Afterwards the invariant checker must find every acknowledged run, each finished
  * exactly once (those delayed by an hour still pending), no fenced attempt's outcome, no attempt beyond its
- * budget, and the read model in agreement. On the embedded H2 store exactly as {@code baton dev} runs it, and
+ * budget, and the read model (and ClickHouse, when the test run has one) in agreement. On the embedded H2 store exactly as {@code baton dev} runs it, and
  * on PostgreSQL. The seed is printed; {@code -Dbaton.faults.seed} replays a timeline, {@code
  * -Dbaton.faults.kills} makes it longer. The node's log and store stay under {@code target/faults}.
  */
@@ -52,7 +53,18 @@ class NodeKillFaultTest {
     NoopFleet.Recorder recorder = new NoopFleet.Recorder();
     List<String> timeline = new ArrayList<>();
 
-    NodeProcess node = NodeProcess.start(store, port, FAST_RECOVERY, log);
+    // ClickHouse, when the test run has one (./scripts/test starts it): the analytics sink is checked too.
+    String clickhouseUrl = System.getenv("BATON_TEST_CLICKHOUSE_URL");
+    String clickhouseDatabase = "faults_" + storeName + "_" + seed;
+    Map<String, String> settings = new HashMap<>(FAST_RECOVERY);
+    if (clickhouseUrl != null && !clickhouseUrl.isBlank()) {
+      settings.put("baton.clickhouse.url", clickhouseUrl);
+      settings.put("baton.clickhouse.database", clickhouseDatabase);
+    } else {
+      clickhouseUrl = null;
+    }
+
+    NodeProcess node = NodeProcess.start(store, port, settings, log);
     try (BatonWorker worker = FaultTasks.startWorker(node.url(), TestNodes.WORKER_TOKEN, 32, recorder);
          FaultLoad load = new FaultLoad(node.url(), TestNodes.SECRET_KEY, seed).start(16)) {
       for (int kill = 1; kill <= kills; kill++) {
@@ -63,7 +75,7 @@ class NodeKillFaultTest {
         timeline.add("kill " + kill + " after " + acceptedMeanwhile + " runs accepted since the last start");
         // The injector must have fired into load: a kill while nothing was accepted proves nothing.
         assertTrue(acceptedMeanwhile > 0, "no run was accepted before kill " + kill + ": " + timeline);
-        node = NodeProcess.start(store, port, FAST_RECOVERY, log);
+        node = NodeProcess.start(store, port, settings, log);
         timeline.add("restarted");
       }
       Thread.sleep(2_000);
@@ -72,11 +84,14 @@ class NodeKillFaultTest {
       System.out.println("NodeKillFaultTest[" + storeName + "]: " + String.join(", ", timeline) + "; "
           + load.summary());
 
-      InvariantChecker checker = new InvariantChecker(store.jdbcUrl(), store.user(), store.password(), null, null);
+      InvariantChecker checker = new InvariantChecker(store.jdbcUrl(), store.user(), store.password(), clickhouseUrl,
+          clickhouseDatabase);
       InvariantChecker.Report report = checker.check(load.expectation(since, recorder.executions(), kills),
           Duration.ofSeconds(120));
       System.out.println("NodeKillFaultTest[" + storeName + "]: checked " + report.runs() + " runs, "
-          + report.journalEvents() + " events, " + report.violations().size() + " violations");
+          + report.journalEvents() + " events, " + report.readModelRuns() + " in the read model, "
+          + (clickhouseUrl == null ? "no ClickHouse" : report.clickhouseRuns() + " in ClickHouse") + ", "
+          + report.violations().size() + " violations");
       assertTrue(report.ok(), () -> "seed " + seed + ", invariants violated:\n" + String.join("\n", report.listed(30)));
       assertEquals(List.of(), load.unclearRefusals(), "every refusal is a clear 503 or 429");
     } finally {
