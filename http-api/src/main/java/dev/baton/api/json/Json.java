@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.baton.api.time.Durations;
+import dev.baton.engine.JsonText;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -35,11 +36,11 @@ import java.util.List;
 public final class Json {
 
   /**
-   * The deepest nesting of arrays and objects read (Jackson's own default from 2.15 on). Jackson 2.13 reads any
-   * depth, but writing a tree back recurses per level: 10,000 levels overflow the stack, and Akka stops the JVM
-   * on a StackOverflowError, so one request could take the node down.
+   * The deepest nesting of arrays and objects read. Jackson 2.13 reads any depth, but writing a tree back recurses
+   * per level: 10,000 levels overflow the stack, and Akka stops the JVM on a StackOverflowError, so one request
+   * could take the node down.
    */
-  public static final int MAX_DEPTH = 1000;
+  public static final int MAX_DEPTH = JsonText.MAX_DEPTH;
 
   private static final ObjectMapper MAPPER = new ObjectMapper()
       .registerModule(new JavaTimeModule())
@@ -153,13 +154,6 @@ public final class Json {
   public static final class EmptyJsonException extends JsonProcessingException {
     EmptyJsonException() {
       super("no JSON value (empty input)");
-    }
-  }
-
-  /** JSON that parses but that the API does not take (see {@link JsonText}). */
-  public static final class RefusedJsonException extends JsonProcessingException {
-    RefusedJsonException(String message) {
-      super(message);
     }
   }
 }

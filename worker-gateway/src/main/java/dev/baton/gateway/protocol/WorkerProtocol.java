@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
+import dev.baton.engine.JsonText;
 import dev.baton.engine.dispatch.QueueLimits;
 import dev.baton.engine.dispatch.WorkerChannel;
 import dev.baton.engine.environment.Environment;
@@ -86,10 +87,14 @@ public final class WorkerProtocol {
 
   // ---------------------------------------------------------------- reading
 
-  /** Reads one worker message; anything but a JSON object with a known {@code type} is a protocol error. */
+  /**
+   * Reads one worker message; anything but a JSON object with a known {@code type} is a protocol error, and so is
+   * JSON that {@link JsonText} refuses (nested too deep to write back, or holding unpaired surrogates).
+   */
   public static WorkerMessage decode(String text) throws ProtocolException {
     JsonNode json;
     try {
+      JsonText.check(text);
       json = MAPPER.readTree(text);
     } catch (JsonProcessingException e) {
       throw new ProtocolException("malformed JSON: " + e.getOriginalMessage());

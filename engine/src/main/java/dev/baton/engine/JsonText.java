@@ -1,9 +1,12 @@
-package dev.baton.api.json;
+package dev.baton.engine;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
 
 /**
- * Refuses JSON text that Jackson 2.13 reads but nothing after it can hold, in one pass before the parser:
+ * Refuses JSON text that Jackson 2.13 reads but nothing after it can hold, in one pass before the parser; for every
+ * JSON that comes from outside (the HTTP API's bodies, the worker gateway's messages):
  * <ul>
- *   <li>arrays and objects nested deeper than {@link Json#MAX_DEPTH}: writing such a tree back recurses per level
+ *   <li>arrays and objects nested deeper than {@link #MAX_DEPTH}: writing such a tree back recurses per level
  *       and overflows the stack, and Akka stops the JVM on that;</li>
  *   <li>text that is not Unicode: bytes that are not UTF-8 (Jackson takes overlong forms, encoded surrogates and
  *       code points past U+10FFFF), and surrogates that do not pair, raw or escaped (a lone {@code \\uD800}). The event
@@ -11,7 +14,17 @@ package dev.baton.api.json;
  * </ul>
  * Every other fault is left to the parser.
  */
-final class JsonText {
+public final class JsonText {
+
+  /** The deepest nesting of arrays and objects taken (Jackson's own default from 2.15 on). */
+  public static final int MAX_DEPTH = 1000;
+
+  /** JSON that parses but is refused; its message says why. */
+  public static final class RefusedJsonException extends JsonProcessingException {
+    RefusedJsonException(String message) {
+      super(message);
+    }
+  }
 
   private final byte[] bytes;
   private final String string;
@@ -28,11 +41,11 @@ final class JsonText {
   }
 
   /** UTF-8 bytes. */
-  static void check(byte[] bytes) throws Json.RefusedJsonException {
+  public static void check(byte[] bytes) throws RefusedJsonException {
     new JsonText(bytes, null).scan();
   }
 
-  static void check(String text) throws Json.RefusedJsonException {
+  public static void check(String text) throws RefusedJsonException {
     new JsonText(null, text).scan();
   }
 
@@ -41,7 +54,7 @@ final class JsonText {
     return bytes != null ? bytes[index] & 0xFF : string.charAt(index);
   }
 
-  private void scan() throws Json.RefusedJsonException {
+  private void scan() throws RefusedJsonException {
     int i = 0;
     while (i < length) {
       int c = at(i);
@@ -52,8 +65,8 @@ final class JsonText {
       } else if (!inString) {
         if (c == '"') {
           inString = true;
-        } else if ((c == '[' || c == '{') && ++depth > Json.MAX_DEPTH) {
-          throw new Json.RefusedJsonException("arrays and objects are nested deeper than " + Json.MAX_DEPTH + " levels");
+        } else if ((c == '[' || c == '{') && ++depth > MAX_DEPTH) {
+          throw new RefusedJsonException("arrays and objects are nested deeper than " + MAX_DEPTH + " levels");
         } else if (c == ']' || c == '}') {
           depth--;
         }
@@ -72,7 +85,7 @@ final class JsonText {
   }
 
   /** A character inside a string: surrogates must come in high-low pairs. */
-  private void character(int c) throws Json.RefusedJsonException {
+  private void character(int c) throws RefusedJsonException {
     if (Character.isHighSurrogate((char) c)) {
       if (awaitingLowSurrogate) throw unpairedSurrogate();
       awaitingLowSurrogate = true;
@@ -85,7 +98,7 @@ final class JsonText {
   }
 
   /** A {@code \\u} escape counts as the character it names; the parser judges every other escape. */
-  private int afterEscape(int backslash) throws Json.RefusedJsonException {
+  private int afterEscape(int backslash) throws RefusedJsonException {
     if (backslash + 5 < length && at(backslash + 1) == 'u') {
       int value = 0;
       for (int k = 2; k <= 5; k++) {
@@ -101,7 +114,7 @@ final class JsonText {
   }
 
   /** Validates one multi-byte UTF-8 character (RFC 3629, section 4) starting at {@code start}; returns the index after it. */
-  private int afterUtf8Sequence(int start) throws Json.RefusedJsonException {
+  private int afterUtf8Sequence(int start) throws RefusedJsonException {
     int lead = at(start);
     int following;
     int secondMin = 0x80;
@@ -135,12 +148,12 @@ final class JsonText {
     return start + following + 1;
   }
 
-  private static Json.RefusedJsonException unpairedSurrogate() {
-    return new Json.RefusedJsonException("a string holds an unpaired UTF-16 surrogate, which is not a character");
+  private static RefusedJsonException unpairedSurrogate() {
+    return new RefusedJsonException("a string holds an unpaired UTF-16 surrogate, which is not a character");
   }
 
-  private Json.RefusedJsonException notUtf8(int offset) {
-    return new Json.RefusedJsonException(String.format("the text is not UTF-8: byte 0x%02X at offset %d", at(offset),
+  private RefusedJsonException notUtf8(int offset) {
+    return new RefusedJsonException(String.format("the text is not UTF-8: byte 0x%02X at offset %d", at(offset),
         offset));
   }
 }
