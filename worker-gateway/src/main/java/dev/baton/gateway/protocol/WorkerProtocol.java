@@ -1,5 +1,6 @@
 package dev.baton.gateway.protocol;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -38,7 +39,9 @@ import java.util.Set;
 public final class WorkerProtocol {
 
   private static final ObjectMapper MAPPER = new ObjectMapper()
-      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+      // {"type":"completed","type":"failed"} says two things; which one wins is up to each reader, so none does.
+      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
   private static final ObjectWriter GATEWAY_WRITER = MAPPER.writerFor(GatewayMessage.class);
 
   private WorkerProtocol() {}
