@@ -222,6 +222,8 @@ public final class WorkerProtocol {
     if (type == null || !type.isTextual()) throw new IllegalArgumentException("needs a string \"type\"");
     MetadataOperation.Type parsed;
     try {
+      // The protocol's names are lowercase, as the HTTP API's, which refuses "SET" too.
+      if (!type.asText().equals(type.asText().toLowerCase(Locale.ROOT))) throw new IllegalArgumentException();
       parsed = MetadataOperation.Type.valueOf(type.asText().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("unknown type \"" + type.asText() + "\"");
