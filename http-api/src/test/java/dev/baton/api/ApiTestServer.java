@@ -84,6 +84,11 @@ public final class ApiTestServer implements AutoCloseable {
     return node;
   }
 
+  /** The local port the API is bound on, for tests that speak raw HTTP over a socket. */
+  public int port() {
+    return binding.localAddress().getPort();
+  }
+
   public PersistenceTestKit journal() {
     return journal;
   }
