@@ -59,6 +59,11 @@ final class RawWorker implements AutoCloseable {
     socket.sendText(json, true).get(10, TimeUnit.SECONDS);
   }
 
+  /** A binary frame, which the protocol has no use for. */
+  void sendBinary(byte[] data) throws Exception {
+    socket.sendBinary(java.nio.ByteBuffer.wrap(data), true).get(10, TimeUnit.SECONDS);
+  }
+
   /** The next message, failing the test when none arrives in time. */
   JsonNode next(Duration timeout) throws InterruptedException {
     JsonNode message = inbox.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
