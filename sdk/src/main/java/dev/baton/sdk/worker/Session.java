@@ -26,6 +26,9 @@ import org.slf4j.LoggerFactory;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -50,10 +53,21 @@ import java.util.concurrent.atomic.AtomicLong;
 final class Session implements WebSocket.Listener {
 
     private static final Logger log = LoggerFactory.getLogger(Session.class);
+    private static final int REMEMBERED_RESULTS = 1024;
 
     private final BatonWorker worker;
     /** Attempts received and not yet answered. Removing an entry is the right to send its result. */
     private final Map<String, RunningAttempt> running = new ConcurrentHashMap<>();
+    /**
+     * The last attempts whose result was sent (the message type by attempt id): a {@code rejected} for one of them
+     * means it had been fenced, so the gateway refuses the result and the handler's work does not count.
+     */
+    private final Map<String, String> resultsSent = Collections.synchronizedMap(new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+            return size() > REMEMBERED_RESULTS;
+        }
+    });
     private final AtomicLong requestIds = new AtomicLong();
     private final CompletableFuture<Void> ended = new CompletableFuture<>();
     /** Text frames may arrive in parts; java.net.http calls the listener sequentially, so no lock. */
@@ -229,6 +243,13 @@ final class Session implements WebSocket.Listener {
             log.warn("worker {}: attempt {} was fenced ({}); interrupting it and dropping its result", worker.id(),
                     rejected.attemptId(), rejected.reason());
             attempt.end(rejected.reason() == null ? "rejected" : rejected.reason());
+            return;
+        }
+        String result = resultsSent.remove(rejected.attemptId());
+        if (result != null) {
+            // the handler ran to its end, but another attempt owns the run now: an operator should know
+            log.warn("worker {}: attempt {} was fenced ({}); its {} result, sent already, does not count", worker.id(),
+                    rejected.attemptId(), rejected.reason(), result);
         } else {
             log.debug("worker {}: gateway rejected a message about finished attempt {} ({})", worker.id(),
                     rejected.attemptId(), rejected.reason());
@@ -323,6 +344,7 @@ final class Session implements WebSocket.Listener {
     void finish(RunningAttempt attempt, Outbound result) {
         synchronized (attempt) {
             if (running.remove(attempt.attemptId(), attempt)) {
+                resultsSent.put(attempt.attemptId(), result.getClass().getSimpleName().toLowerCase(Locale.ROOT));
                 send(result);
                 return;
             }
