@@ -40,8 +40,9 @@ import java.util.Set;
  *       still delayed (its delay ends after the check) has none, and so does every run the caller expects to be
  *       pending;</li>
  *   <li>no outcome accepted from a fenced attempt: every attempt's id ends at most once (a second outcome for an
- *       attempt means a stale one was accepted), attempt numbers never go back, and none exceeds the run's retry
- *       budget ({@code maxAttempts});</li>
+ *       attempt means a stale one was accepted), an outcome names the attempt it is journaled with (the run's
+ *       current one: another's id means a fenced attempt's report was taken for the current attempt's), attempt
+ *       numbers never go back, and none exceeds the run's retry budget ({@code maxAttempts});</li>
  *   <li>no run executed to success twice: at most one {@code RunSucceeded}, and the worker never started a run's
  *       handler more often than the journal recorded executions, plus one per node crash (an attempt is journaled
  *       with its outcome, so one in flight when its node dies leaves no trace and runs again);</li>
@@ -51,6 +52,9 @@ import java.util.Set;
  *   <li>ClickHouse (when on): {@code run_events FINAL} holds exactly the journal's events per run.</li>
  * </ol>
  * The projections lag the journal, so {@link #check} retries until the report is clean or {@code settle} ends.
+ * Besides the violations, the report says which runs failed over: an attempt on one worker ended {@code
+ * WORKER_LOST} (socket gone or lease expired) and the run's next attempt ran on another worker, which a worker
+ * fault scenario needs to show its fault hit executions.
  */
 public final class InvariantChecker {
 
@@ -72,9 +76,12 @@ public final class InvariantChecker {
     }
   }
 
-  /** The outcome; {@code violations} is empty when every invariant held. */
+  /**
+   * The outcome; {@code violations} is empty when every invariant held. {@code failedOver} maps a worker id to
+   * the runs that lost an attempt on it ({@code WORKER_LOST}) and whose next attempt ran on another worker.
+   */
   public record Report(long runs, long journalEvents, long readModelRuns, long reexecuted, long executedElsewhere,
-                       long clickhouseRuns, List<String> violations) {
+                       long clickhouseRuns, Map<String, Set<String>> failedOver, List<String> violations) {
 
     public boolean ok() {
       return violations.isEmpty();
@@ -147,6 +154,9 @@ public final class InvariantChecker {
     Instant delayedUntil;
     int executions;
     int lastAttemptNumber;
+    /** Workers an attempt of this run was lost on whose next attempt ran elsewhere; the last such loss so far. */
+    final Set<String> failedOverFrom = new HashSet<>();
+    String lostOn;
 
     void add(long seq, String type, JsonNode event) {
       events++;
@@ -176,9 +186,18 @@ public final class InvariantChecker {
         if (!endedAttempts.add(attemptId)) {
           broken.add("attempt " + attemptId + " ended twice (" + type + " at " + seq + " came from a fenced attempt)");
         }
+        String reportedBy = event.path("attemptId").asText(null);
+        if (reportedBy != null && !reportedBy.equals(attemptId)) {
+          broken.add(type + " at " + seq + " reported by attempt " + reportedBy + " was journaled for attempt "
+              + attemptId + " (a fenced attempt's outcome was accepted)");
+        }
         if (number < lastAttemptNumber) broken.add("attempt number " + number + " after " + lastAttemptNumber);
         if (number > maxAttempts) broken.add("attempt number " + number + " beyond maxAttempts " + maxAttempts);
         lastAttemptNumber = number;
+        String workerId = attempt.path("workerId").asText(null);
+        if (lostOn != null && workerId != null && !workerId.equals(lostOn)) failedOverFrom.add(lostOn);
+        boolean lost = type.equals("AttemptFailed") && event.path("error").path("name").asText().equals("WORKER_LOST");
+        lostOn = lost ? workerId : null;
       }
     }
   }
@@ -207,6 +226,7 @@ public final class InvariantChecker {
     long events = 0;
     long reexecuted = 0;
     long elsewhere = 0;
+    Map<String, Set<String>> failedOver = new HashMap<>();
     for (String runId : expected.acceptedRunIds()) {
       if (!journal.containsKey(runId)) violations.add("lost trigger: run " + runId + " was answered 2xx but has no journal");
     }
@@ -245,6 +265,7 @@ public final class InvariantChecker {
       }
       if (executed > 1) reexecuted++;
       if (executed == 0 && run.succeeded == 1) elsewhere++;
+      for (String worker : run.failedOverFrom) failedOver.computeIfAbsent(worker, w -> new HashSet<>()).add(runId);
       ReadRow row = readModel.get(runId);
       if (row == null) {
         violations.add("run " + runId + ": no row in baton_runs");
@@ -279,7 +300,8 @@ public final class InvariantChecker {
         }
       }
     }
-    return new Report(runs, events, readModel.size(), reexecuted, elsewhere, clickhouseRuns, List.copyOf(violations));
+    return new Report(runs, events, readModel.size(), reexecuted, elsewhere, clickhouseRuns, Map.copyOf(failedOver),
+        List.copyOf(violations));
   }
 
   /**
