@@ -128,6 +128,19 @@ final class FaultLoad implements AutoCloseable {
     }
   }
 
+  /**
+   * Triggers one run of {@code task} from the calling thread, sent once and counted like the mix's runs (so a
+   * scenario's own runs are in the checker's expectation); its run id, or null when it was not accepted.
+   */
+  String trigger(String task, String payloadJson) throws InterruptedException {
+    JsonNode answer = send("/api/v1/tasks/" + task + "/trigger", "application/json",
+        "{\"payload\":" + payloadJson + "}", false);
+    if (answer == null) return null;
+    String runId = answer.path("id").asText();
+    singleRunIds.add(runId);
+    return runId;
+  }
+
   private void batch(Random random) throws InterruptedException {
     int count = 5 + random.nextInt(11);
     JsonNode created = send("/api/v3/batches", "application/json", "{\"runCount\":" + count + "}", false);

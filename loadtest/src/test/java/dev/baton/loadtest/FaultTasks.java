@@ -4,12 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.sdk.task.ChildItem;
 import dev.baton.sdk.task.RetryPolicy;
 import dev.baton.sdk.task.Task;
+import dev.baton.sdk.task.TaskContext;
 import dev.baton.sdk.worker.BatonWorker;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * The fault suite's tasks, each a kind of run that must survive a crash: quick ones, ones still executing when
@@ -30,28 +32,39 @@ final class FaultTasks {
   private FaultTasks() {}
 
   static List<Task<JsonNode, ?>> all(NoopFleet.Recorder recorder) {
+    return all(recorder, ctx -> { });
+  }
+
+  /** The tasks, each handler start also told to {@code onStart} (a worker process appends it to its starts file). */
+  static List<Task<JsonNode, ?>> all(NoopFleet.Recorder recorder, Consumer<TaskContext> onStart) {
+    Consumer<TaskContext> started = ctx -> {
+      recorder.started(ctx.runId(), null, 0);
+      onStart.accept(ctx);
+    };
     return List.of(
         Task.define(NOOP, JsonNode.class, (JsonNode payload, dev.baton.sdk.task.TaskContext ctx) -> {
-          recorder.started(ctx.runId(), null, 0);
+          started.accept(ctx);
           return Map.of("ok", true);
         }).build(),
         Task.define(SLEEP, JsonNode.class, (JsonNode payload, dev.baton.sdk.task.TaskContext ctx) -> {
-          recorder.started(ctx.runId(), null, 0);
-          Thread.sleep(payload.path("ms").asLong(500));
+          started.accept(ctx);
+          // laterMs, when given, is how long attempts after the first sleep (a retry on another worker)
+          boolean later = ctx.attemptNumber() > 1 && payload.has("laterMs");
+          Thread.sleep(later ? payload.path("laterMs").asLong() : payload.path("ms").asLong(500));
           return Map.of("slept", true);
         }).build(),
         Task.define(FLAKY, JsonNode.class, (JsonNode payload, dev.baton.sdk.task.TaskContext ctx) -> {
-          recorder.started(ctx.runId(), null, 0);
+          started.accept(ctx);
           if (ctx.attemptNumber() == 1) throw new IllegalStateException("the first attempt of a flaky run fails");
           return Map.of("attempt", ctx.attemptNumber());
         }).retry(new RetryPolicy(FLAKY_ATTEMPTS, 2, 200, 1_000, false)).build(),
         Task.define(WAIT, JsonNode.class, (JsonNode payload, dev.baton.sdk.task.TaskContext ctx) -> {
-          recorder.started(ctx.runId(), null, 0);
+          started.accept(ctx);
           ctx.waitFor(Duration.ofSeconds(payload.path("seconds").asLong(2)));
           return Map.of("waited", true);
         }).build(),
         Task.define(PARENT, JsonNode.class, (JsonNode payload, dev.baton.sdk.task.TaskContext ctx) -> {
-          recorder.started(ctx.runId(), null, 0);
+          started.accept(ctx);
           var children = ctx.batchTriggerAndWait(List.of(ChildItem.of(NOOP, Map.of("child", 1)),
               ChildItem.of(NOOP, Map.of("child", 2))));
           return Map.of("children", children.size());
@@ -63,12 +76,19 @@ final class FaultTasks {
    * suspends the run (no short waits held in the worker).
    */
   static BatonWorker startWorker(URI url, String workerToken, int slots, NoopFleet.Recorder recorder) {
+    return startWorker(url, workerToken, "fault-" + ProcessHandle.current().pid() + "-" + System.nanoTime() % 100_000,
+        slots, recorder, ctx -> { });
+  }
+
+  /** The same, under a chosen worker id (the journal's attempts name it), telling {@code onStart} of each start. */
+  static BatonWorker startWorker(URI url, String workerToken, String workerId, int slots, NoopFleet.Recorder recorder,
+                                 Consumer<TaskContext> onStart) {
     BatonWorker.Builder builder = BatonWorker.builder(url, workerToken)
-        .workerId("fault-" + ProcessHandle.current().pid() + "-" + System.nanoTime() % 100_000)
+        .workerId(workerId)
         .slots(slots)
         .shortWaitThreshold(Duration.ZERO)
         .reconnectBackoff(Duration.ofMillis(100), Duration.ofSeconds(1));
-    for (Task<JsonNode, ?> task : all(recorder)) builder.register(task);
+    for (Task<JsonNode, ?> task : all(recorder, onStart)) builder.register(task);
     BatonWorker worker = builder.build();
     worker.start();
     if (!worker.awaitConnected(Duration.ofSeconds(60))) {
