@@ -449,8 +449,17 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
     return Effect().persist(new RunExpired(clock.instant())).thenRun(this::leaveExecution).thenNoReply();
   }
 
-  /** Hands the run to the worker: nothing is journaled until the attempt has an outcome (see {@link #lease}). */
+  /**
+   * Hands the run to the worker: nothing is journaled until the attempt has an outcome (see {@link #lease}). A run
+   * whose TTL has passed expires instead: the offer can overtake the TTL timer, e.g. when a run recovered after
+   * a downtime enqueues itself and arms its overdue timer, and an idle worker's offer arrives first.
+   */
   private ReplyEffect<Event, RunState> lease(RunState state, Dispatch cmd) {
+    Instant expiresAt = state.expiresAt();
+    if (expiresAt != null && !expiresAt.isAfter(clock.instant())) {
+      return Effect().persist(new RunExpired(clock.instant())).thenRun(this::leaveExecution)
+          .thenReply(cmd.replyTo(), expired -> new DispatchReply(runId, cmd.sessionId(), false));
+    }
     Attempt attempt = new Attempt(Ids.newId("att"), state.nextAttemptNumber(), cmd.sessionId(), cmd.workerId(),
         clock.instant(), null);
     lease = new Lease(attempt, cmd.worker());

@@ -496,6 +496,20 @@ class RunEntityTest {
     }
 
     @Test
+    void anOfferMadeAfterTheTtlExpiresTheRunInsteadOfLeasingIt() {
+      // After a downtime the dispatcher's offer can reach the recovered run before its overdue TTL timer does.
+      triggerWith(spec(RetryPolicy.DEFAULT, null, Duration.ofMinutes(1), null));
+      expectEnqueue();
+      clock.advance(Duration.ofMinutes(2)); // the TTL has passed; its timer (real time) has not fired yet
+      var offered = run.<RunEntity.DispatchReply>runCommand(
+          replyTo -> new RunEntity.Dispatch("ws_1", "worker-1", worker.ref(), replyTo));
+      assertEquals(new RunEntity.DispatchReply(runId, "ws_1", false), offered.reply());
+      assertEquals(RunStatus.EXPIRED, offered.state().status());
+      worker.expectNoMessage(Duration.ofMillis(200));
+      expectDispatcherMessage(EnvironmentDispatcher.Withdraw.class);
+    }
+
+    @Test
     void aLeasedRunNoLongerExpires() {
       run = runWithClock(Clock.systemUTC());
       triggerWith(spec(RetryPolicy.DEFAULT, null, Duration.ofSeconds(1), null));
