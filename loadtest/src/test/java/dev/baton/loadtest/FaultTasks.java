@@ -1,10 +1,12 @@
 package dev.baton.loadtest;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import dev.baton.sdk.task.ChildItem;
 import dev.baton.sdk.task.RetryPolicy;
 import dev.baton.sdk.task.Task;
 import dev.baton.sdk.task.TaskContext;
+import dev.baton.sdk.task.TokenResult;
 import dev.baton.sdk.worker.BatonWorker;
 import java.net.URI;
 import java.time.Duration;
@@ -15,8 +17,9 @@ import java.util.function.Consumer;
 
 /**
  * The fault suite's tasks, each a kind of run that must survive a crash: quick ones, ones still executing when
- * the node dies, ones that fail once and retry, durable waits and parents waiting for child runs. Every handler
- * start is recorded (the invariant checker compares the starts with the journal's executions).
+ * the node dies, ones that fail once and retry (soon, or after a backoff long enough to span a downtime), durable
+ * waits, waits for a waitpoint token and parents waiting for child runs. Every handler start is recorded (the
+ * invariant checker compares the starts with the journal's executions).
  */
 final class FaultTasks {
 
@@ -25,9 +28,14 @@ final class FaultTasks {
   static final String FLAKY = "fault-flaky";
   static final String WAIT = "fault-wait";
   static final String PARENT = "fault-parent";
-  static final Set<String> ALL = Set.of(NOOP, SLEEP, FLAKY, WAIT, PARENT);
+  /** Waits for the waitpoint token {@code payload.tokenId}; its output says how the wait ended. */
+  static final String TOKEN = "fault-token";
+  /** Like {@link #FLAKY}, with a backoff long enough to fall into a downtime. */
+  static final String FLAKY_SLOW = "fault-flaky-slow";
+  static final Set<String> ALL = Set.of(NOOP, SLEEP, FLAKY, WAIT, PARENT, TOKEN, FLAKY_SLOW);
   /** A flaky run's budget: its first attempt fails, so it completes on the second. */
   static final int FLAKY_ATTEMPTS = 3;
+  static final Duration FLAKY_SLOW_BACKOFF = Duration.ofSeconds(7);
 
   private FaultTasks() {}
 
@@ -68,7 +76,19 @@ final class FaultTasks {
           var children = ctx.batchTriggerAndWait(List.of(ChildItem.of(NOOP, Map.of("child", 1)),
               ChildItem.of(NOOP, Map.of("child", 2))));
           return Map.of("children", children.size());
-        }).build());
+        }).build(),
+        Task.define(TOKEN, JsonNode.class, (JsonNode payload, dev.baton.sdk.task.TaskContext ctx) -> {
+          started.accept(ctx);
+          TokenResult result = ctx.waitForToken(payload.path("tokenId").asText());
+          return Map.of("ok", result.ok(), "timeout", result.isTimeout(),
+              "data", result.ok() ? result.data() : NullNode.getInstance());
+        }).build(),
+        Task.define(FLAKY_SLOW, JsonNode.class, (JsonNode payload, dev.baton.sdk.task.TaskContext ctx) -> {
+          started.accept(ctx);
+          if (ctx.attemptNumber() == 1) throw new IllegalStateException("the first attempt of a flaky run fails");
+          return Map.of("attempt", ctx.attemptNumber());
+        }).retry(new RetryPolicy(FLAKY_ATTEMPTS, 1, FLAKY_SLOW_BACKOFF.toMillis(), FLAKY_SLOW_BACKOFF.toMillis(),
+            false)).build());
   }
 
   /**
