@@ -81,8 +81,10 @@ public final class HttpApi {
     var rejections = ErrorHandling.rejectionHandler();
     Route handled = BoundedBody.drainedWhenRefused(handleExceptions(exceptions, () -> handleRejections(rejections,
         () -> api)), settings.refusedBodyDrainLimit(), settings.bodyReadTimeout());
+    // 504, not 503: a request cut off by akka-http's request-timeout may have stored its run (a 503 promises not).
     return withRequestTimeoutResponse(
-        request -> ErrorHandling.errorResponse(StatusCodes.SERVICE_UNAVAILABLE, "The request timed out, please retry"),
+        request -> ErrorHandling.errorResponse(StatusCodes.GATEWAY_TIMEOUT,
+            "The request timed out; it may have taken effect (retry with the same idempotency key)"),
         () -> handled);
   }
 }

@@ -17,6 +17,7 @@ import dev.baton.engine.run.RunService;
 import dev.baton.engine.run.RunState;
 import dev.baton.engine.run.TaskNotFoundException;
 import dev.baton.engine.run.TriggerRequest;
+import dev.baton.engine.storage.WriteOutcomeUnknownException;
 import dev.baton.engine.task.TaskDefinition;
 import java.time.Clock;
 import java.time.Duration;
@@ -61,8 +62,8 @@ public final class BatchService {
    *
    * @param accepted items recorded by this call (with their run, or with an error)
    * @param deduplicated items recorded before (by an earlier or a concurrent call); nothing was done for them
-   * @param unavailable items whose run could not be created now (the engine did not answer in time); they
-   *     are not recorded, so sending them again retries them
+   * @param unavailable items whose run could not be confirmed now (the engine did not answer in time); their runs
+   *     may exist. They are not recorded, so sending them again retries them, reaching the same runs
    */
   public record ItemsAdded(BatchState batch, int accepted, int deduplicated, int unavailable) {}
 
@@ -185,8 +186,8 @@ public final class BatchService {
       }
       return addItems(created.batch(), items).thenApply(added -> {
         if (added.unavailable() > 0) {
-          throw new CompletionException(new TimeoutException(
-              added.unavailable() + " runs of batch " + added.batch().batchId() + " could not be created in time"));
+          throw new CompletionException(new WriteOutcomeUnknownException(added.unavailable() + " runs of batch "
+              + added.batch().batchId(), new TimeoutException("the engine did not answer in time")));
         }
         return new Created(added.batch(), false);
       });
@@ -209,7 +210,12 @@ public final class BatchService {
         .mapAsyncUnordered(settings.createParallelism(), item -> createRun(batch.environmentId(), batchId, item))
         .grouped(settings.recordChunkSize())
         .mapAsync(1, outcomes -> record(batchId, outcomes))
-        .runWith(Sink.fold(start, BatchService::sum), system);
+        .runWith(Sink.fold(start, BatchService::sum), system)
+        .handle((added, failure) -> {
+          // Item runs may exist by now: a failure (recording them, most likely) must not read as "nothing stored".
+          if (failure == null) return added;
+          throw new WriteOutcomeUnknownException("runs of batch " + batchId, unwrap(failure));
+        });
   }
 
   /** The item's run, created or found; an empty outcome when the engine did not answer (try again later). */

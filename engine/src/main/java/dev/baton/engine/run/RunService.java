@@ -16,6 +16,7 @@ import dev.baton.engine.idempotency.IdempotencyKeyEntity;
 import dev.baton.engine.idempotency.IdempotencyKeyEntity.Claimed;
 import dev.baton.engine.idempotency.IdempotencyKeyEntity.Kind;
 import dev.baton.engine.storage.NewEntities;
+import dev.baton.engine.storage.WriteOutcomeUnknownException;
 import dev.baton.engine.task.TaskCatalog;
 import dev.baton.engine.task.TaskDefinition;
 import java.time.Clock;
@@ -28,6 +29,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -74,6 +76,7 @@ public final class RunService {
    * with {@link TaskNotFoundException} when no worker of the environment ever declared the task.
    * With an idempotency key, every trigger of the key gets the same run until the key expires or
    * that run ends in a failure; a request key makes a retried request return its first answer.
+   * Fails with {@link WriteOutcomeUnknownException} when the run may or may not exist.
    */
   public CompletionStage<Triggered> trigger(String environmentId, TriggerRequest request, String requestKey) {
     return task(environmentId, request.taskId()).thenCompose(task -> {
@@ -137,8 +140,9 @@ public final class RunService {
   private CompletionStage<Triggered> rememberRequestAnswer(RunSpec spec, String requestKey, String candidate,
       Triggered triggered) {
     if (triggered.run().runId().equals(candidate)) return CompletableFuture.completedFuture(triggered);
-    return claim(spec, Kind.REQUEST, requestKey, triggered.run().runId(), candidate,
-        clock.instant().plus(requestKeyTtl)).thenApply(claimed -> triggered);
+    // The run exists by now: a failure here must not read as "not stored".
+    return outcomeUnknownOnFailure("run " + triggered.run().runId(), claim(spec, Kind.REQUEST, requestKey,
+        triggered.run().runId(), candidate, clock.instant().plus(requestKeyTtl)).thenApply(claimed -> triggered));
   }
 
   private CompletionStage<Claimed> claim(RunSpec spec, Kind kind, String key, String candidate, String replacing,
@@ -148,8 +152,25 @@ public final class RunService {
         .ask(replyTo -> new IdempotencyKeyEntity.Claim(candidate, replacing, expiresAt, replyTo), askTimeout));
   }
 
+  /**
+   * Once the Trigger is on its way, only the run's answer says whether RunTriggered was stored: any other end (the
+   * ask timed out, the entity stopped on a journal failure) leaves it unknown, never "not stored".
+   */
   private CompletionStage<RunState> create(String runId, RunSpec spec) {
-    return askRun(runId, replyTo -> new RunEntity.Trigger(spec, replyTo));
+    return outcomeUnknownOnFailure("run " + runId, askRun(runId, replyTo -> new RunEntity.Trigger(spec, replyTo)));
+  }
+
+  /** Refusals the run answered stay as they are; every other failure becomes {@link WriteOutcomeUnknownException}. */
+  private static <T> CompletionStage<T> outcomeUnknownOnFailure(String what, CompletionStage<T> stage) {
+    return stage.handle((value, failure) -> {
+      if (failure == null) return value;
+      Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+      if (cause instanceof RunRejectedException || cause instanceof TaskNotFoundException
+          || cause instanceof WriteOutcomeUnknownException) {
+        throw new CompletionException(cause);
+      }
+      throw new WriteOutcomeUnknownException(what, cause);
+    });
   }
 
   /** As {@link #create}, for an id just made up here: its entity's recovery skips the journal query. */

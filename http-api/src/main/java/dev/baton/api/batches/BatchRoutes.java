@@ -258,8 +258,9 @@ public final class BatchRoutes {
     return ApiException.tooLarge("Request body too large: the limit is " + limits.maxItemsBodySize() + " bytes");
   }
 
+  /** Not a 503: those items' runs may exist (a 503 promises that nothing was stored). */
   private static ApiException unavailable(int items) {
-    return new ApiException(StatusCodes.SERVICE_UNAVAILABLE, items + " items could not be created in time; "
-        + "send the items again (items already in are deduplicated)");
+    return new ApiException(StatusCodes.GATEWAY_TIMEOUT, items + " items could not be confirmed in time (their runs "
+        + "may exist); send the items again: items already in are deduplicated, the others reach the same runs");
   }
 }

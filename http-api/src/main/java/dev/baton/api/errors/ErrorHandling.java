@@ -17,6 +17,7 @@ import akka.http.scaladsl.model.EntityStreamSizeException;
 import dev.baton.api.json.Json;
 import dev.baton.engine.run.RunRejectedException;
 import dev.baton.engine.run.TaskNotFoundException;
+import dev.baton.engine.storage.WriteOutcomeUnknownException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletionException;
@@ -34,6 +35,8 @@ public final class ErrorHandling {
 
   private static final Logger log = LoggerFactory.getLogger(ErrorHandling.class);
   private static final List<HttpHeader> RUN_NOT_FOUND_HEADERS = List.of(RawHeader.create("x-should-retry", "false"));
+  public static final String OUTCOME_UNKNOWN = "The engine could not confirm in time whether the run was stored: it "
+      + "may exist. Retry with the same idempotency key to reach it, or look for it before triggering again";
 
   /** The JSON error body, the only shape an error takes on the wire. */
   public record ErrorBody(String error) {}
@@ -100,6 +103,11 @@ public final class ErrorHandling {
         case STALE_ATTEMPT -> errorResponse(StatusCodes.CONFLICT, rejected.getMessage());
         case INVALID -> errorResponse(StatusCodes.BAD_REQUEST, rejected.getMessage());
       };
+    }
+    // 504, not 503: a 503 promises that nothing was stored, and the run may exist.
+    if (failure instanceof WriteOutcomeUnknownException unknown) {
+      log.warn("answered 504: {}", unknown.getMessage());
+      return errorResponse(StatusCodes.GATEWAY_TIMEOUT, OUTCOME_UNKNOWN);
     }
     if (failure instanceof TimeoutException) { // akka's AskTimeoutException among them
       log.warn("engine did not answer in time: {}", failure.getMessage());

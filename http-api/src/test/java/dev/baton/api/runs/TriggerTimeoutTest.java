@@ -8,11 +8,15 @@ import com.typesafe.config.ConfigFactory;
 import dev.baton.api.ApiTestServer;
 import dev.baton.engine.environment.Environment;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** A trigger whose persist never confirms is never answered 2xx: the ask times out and the client gets 503. */
+/**
+ * A trigger whose persist never confirms is never answered 2xx, nor 503 (which promises nothing was stored): the
+ * ask times out with the outcome unknown, and the client gets 504.
+ */
 class TriggerTimeoutTest {
 
   private static final String KEY = "tr_dev_timeout_test_key";
@@ -33,16 +37,35 @@ class TriggerTimeoutTest {
   }
 
   @Test
-  void failedPersistIsA503NotA2xx() throws Exception {
+  void unconfirmedPersistIsA504NotA2xxNorA503() throws Exception {
     server.journal().failNextPersisted();
     try {
       HttpResponse<String> response = server.post(TRIGGER, KEY, "{\"payload\":{\"n\":1}}");
-      assertEquals(503, response.statusCode(), response.body());
-      assertTrue(json(response).get("error").asText().contains("did not answer in time"), response.body());
+      assertEquals(504, response.statusCode(), response.body());
+      assertTrue(json(response).get("error").asText().contains("could not confirm"), response.body());
     } finally {
       server.recordJournal();
     }
     HttpResponse<String> retried = server.post(TRIGGER, KEY, "{\"payload\":{\"n\":1}}");
     assertEquals(200, retried.statusCode(), retried.body());
+  }
+
+  @Test
+  void batchItemsWhoseRunsAreNotConfirmedAreA504() throws Exception {
+    HttpResponse<String> created = server.post("/api/v3/batches", KEY, "{\"runCount\":1}");
+    assertEquals(202, created.statusCode(), created.body());
+    String items = "/api/v3/batches/" + json(created).get("id").asText() + "/items";
+    byte[] item = "{\"index\":0,\"task\":\"hello-world\",\"payload\":\"{}\"}\n".getBytes(StandardCharsets.UTF_8);
+    server.journal().failNextPersisted(); // the item's run: it may or may not exist, so not a 503
+    try {
+      HttpResponse<String> response = server.postChunked(items, KEY, "application/x-ndjson", item);
+      assertEquals(504, response.statusCode(), response.body());
+      assertTrue(json(response).get("error").asText().contains("may exist"), response.body());
+    } finally {
+      server.recordJournal();
+    }
+    HttpResponse<String> resent = server.postChunked(items, KEY, "application/x-ndjson", item);
+    assertEquals(200, resent.statusCode(), resent.body());
+    assertTrue(json(resent).get("sealed").asBoolean(), resent.body());
   }
 }
