@@ -17,6 +17,8 @@ import dev.baton.engine.run.RunService;
 import dev.baton.engine.run.RunState;
 import dev.baton.engine.run.TaskNotFoundException;
 import dev.baton.engine.run.TriggerRequest;
+import dev.baton.engine.storage.StoreAvailability;
+import dev.baton.engine.storage.StoreUnavailableException;
 import dev.baton.engine.storage.WriteOutcomeUnknownException;
 import dev.baton.engine.task.TaskDefinition;
 import java.time.Clock;
@@ -62,8 +64,9 @@ public final class BatchService {
    *
    * @param accepted items recorded by this call (with their run, or with an error)
    * @param deduplicated items recorded before (by an earlier or a concurrent call); nothing was done for them
-   * @param unavailable items whose run could not be confirmed now (the engine did not answer in time); their runs
-   *     may exist. They are not recorded, so sending them again retries them, reaching the same runs
+   * @param unavailable items whose run could not be confirmed now (the engine did not answer in time, or the
+   *     database went down meanwhile); their runs may exist. They are not recorded, so sending them again retries
+   *     them, reaching the same runs
    */
   public record ItemsAdded(BatchState batch, int accepted, int deduplicated, int unavailable) {}
 
@@ -73,6 +76,7 @@ public final class BatchService {
   private final Clock clock;
   private final Duration askTimeout;
   private final BatchSettings settings;
+  private final StoreAvailability store;
 
   public BatchService(ActorSystem<?> system, RunService runs, Clock clock, Duration askTimeout,
       BatchSettings settings) {
@@ -82,6 +86,7 @@ public final class BatchService {
     this.clock = clock;
     this.askTimeout = askTimeout;
     this.settings = settings;
+    this.store = StoreAvailability.get(system);
   }
 
   public int maxRunCount() {
@@ -105,6 +110,8 @@ public final class BatchService {
     if (runCount < 1 || runCount > settings.maxRunCount()) {
       throw new IllegalArgumentException("runCount must be between 1 and " + settings.maxRunCount());
     }
+    StoreUnavailableException refusal = store.refusal();
+    if (refusal != null) return CompletableFuture.failedFuture(refusal);
     String candidate = Ids.newId("batch");
     if (requestKey == null) return createWithKey(environmentId, runCount, idempotencyKey, candidate);
     Instant requestKeyExpiry = clock.instant().plus(settings.requestKeyTtl());
@@ -133,15 +140,17 @@ public final class BatchService {
   private CompletionStage<Claimed> claim(String environmentId, Kind kind, String key, String candidate,
       String replacing, Instant expiresAt) {
     String entityId = IdempotencyKeyEntity.entityId(environmentId, KEY_SCOPE, kind, key);
-    return sharding.entityRefFor(IdempotencyKeyEntity.ENTITY_TYPE_KEY, entityId)
-        .ask(replyTo -> new IdempotencyKeyEntity.Claim(candidate, replacing, expiresAt, replyTo), askTimeout);
+    return store.endedByOutage(sharding.entityRefFor(IdempotencyKeyEntity.ENTITY_TYPE_KEY, entityId)
+        .ask(replyTo -> new IdempotencyKeyEntity.Claim(candidate, replacing, expiresAt, replyTo), askTimeout),
+        store::unavailable);
   }
 
   private CompletionStage<BatchState> createBatch(String batchId, String environmentId, int runCount,
       String idempotencyKey) {
-    return batch(batchId)
+    // A batch holds no run until its items are added: ended by an outage, nothing the caller answers for is stored.
+    return store.endedByOutage(batch(batchId)
         .<StatusReply<BatchState>>ask(replyTo -> new BatchEntity.Create(environmentId, runCount, idempotencyKey,
-            replyTo), askTimeout)
+            replyTo), askTimeout), store::unavailable)
         .thenApply(reply -> {
           if (reply.isError()) throw new IllegalArgumentException(reply.getError().getMessage());
           return reply.getValue();
@@ -153,7 +162,7 @@ public final class BatchService {
   /** The batch, if it exists in this environment (a batch of another environment is as absent as an unknown id). */
   public CompletionStage<Optional<BatchState>> get(String environmentId, String batchId) {
     if (!looksLikeBatchId(batchId)) return CompletableFuture.completedFuture(Optional.empty());
-    return batch(batchId).<BatchState>ask(BatchEntity.Get::new, askTimeout)
+    return store.endedByOutage(batch(batchId).<BatchState>ask(BatchEntity.Get::new, askTimeout), store::unavailable)
         .thenApply(state -> state.belongsTo(environmentId) ? Optional.of(state) : Optional.empty());
   }
 
@@ -166,6 +175,9 @@ public final class BatchService {
    * environment. Every index must be below the batch's {@code runCount} (checked by the caller first).
    */
   public CompletionStage<Optional<ItemsAdded>> addItems(String environmentId, String batchId, List<Item> items) {
+    // Refused before any item's run is created: the answer can then promise that none was.
+    StoreUnavailableException refusal = store.refusal();
+    if (refusal != null) return CompletableFuture.failedFuture(refusal);
     return get(environmentId, batchId).thenCompose(found -> found.isEmpty()
         ? CompletableFuture.completedFuture(Optional.empty())
         : addItems(found.get(), items).thenApply(Optional::of));
@@ -249,8 +261,9 @@ public final class BatchService {
     List<RecordedItem> items = outcomes.stream().flatMap(Optional::stream).toList();
     int unavailable = outcomes.size() - items.size();
     if (items.isEmpty()) return CompletableFuture.completedFuture(new ItemsAdded(null, 0, 0, unavailable));
-    return batch(batchId)
-        .<StatusReply<BatchEntity.Recorded>>ask(replyTo -> new BatchEntity.RecordItems(items, replyTo), askTimeout)
+    return store.endedByOutage(batch(batchId)
+        .<StatusReply<BatchEntity.Recorded>>ask(replyTo -> new BatchEntity.RecordItems(items, replyTo), askTimeout),
+            () -> new WriteOutcomeUnknownException("runs of batch " + batchId, store.unavailable()))
         .thenApply(reply -> {
           if (reply.isError()) throw new IllegalStateException("batch " + batchId + ": " + reply.getError().getMessage());
           BatchEntity.Recorded recorded = reply.getValue();

@@ -16,6 +16,8 @@ import dev.baton.engine.idempotency.IdempotencyKeyEntity;
 import dev.baton.engine.idempotency.IdempotencyKeyEntity.Claimed;
 import dev.baton.engine.idempotency.IdempotencyKeyEntity.Kind;
 import dev.baton.engine.storage.NewEntities;
+import dev.baton.engine.storage.StoreAvailability;
+import dev.baton.engine.storage.StoreUnavailableException;
 import dev.baton.engine.storage.WriteOutcomeUnknownException;
 import dev.baton.engine.task.TaskCatalog;
 import dev.baton.engine.task.TaskDefinition;
@@ -51,6 +53,7 @@ public final class RunService {
   private final Duration defaultKeyTtl;
   private final Duration requestKeyTtl;
   private final NewEntities newEntities;
+  private final StoreAvailability store;
   private final Duration taskCacheTtl;
   private final Map<String, CachedTask> taskCache = new ConcurrentHashMap<>();
 
@@ -64,6 +67,7 @@ public final class RunService {
     this.defaultKeyTtl = defaultKeyTtl;
     this.requestKeyTtl = requestKeyTtl;
     this.newEntities = NewEntities.get(system);
+    this.store = StoreAvailability.get(system);
     this.taskCacheTtl = taskCacheTtl;
   }
 
@@ -76,9 +80,13 @@ public final class RunService {
    * with {@link TaskNotFoundException} when no worker of the environment ever declared the task.
    * With an idempotency key, every trigger of the key gets the same run until the key expires or
    * that run ends in a failure; a request key makes a retried request return its first answer.
-   * Fails with {@link WriteOutcomeUnknownException} when the run may or may not exist.
+   * Fails with {@link StoreUnavailableException} when nothing was stored (the database is known to be
+   * down), and with {@link WriteOutcomeUnknownException} when the run may or may not exist.
    */
   public CompletionStage<Triggered> trigger(String environmentId, TriggerRequest request, String requestKey) {
+    // Refused before any key is claimed: a claim would wait out the ask timeout while the database is down.
+    StoreUnavailableException refusal = store.refusal();
+    if (refusal != null) return CompletableFuture.failedFuture(refusal);
     return task(environmentId, request.taskId()).thenCompose(task -> {
       RunSpec spec = specOf(environmentId, task, request);
       if (requestKey == null) return triggerWithKey(spec, request.idempotencyKeyTtl());
@@ -148,8 +156,10 @@ public final class RunService {
   private CompletionStage<Claimed> claim(RunSpec spec, Kind kind, String key, String candidate, String replacing,
       Instant expiresAt) {
     String entityId = IdempotencyKeyEntity.entityId(spec.environmentId(), spec.taskId(), kind, key);
-    return Asks.direct(sharding.entityRefFor(IdempotencyKeyEntity.ENTITY_TYPE_KEY, entityId)
-        .ask(replyTo -> new IdempotencyKeyEntity.Claim(candidate, replacing, expiresAt, replyTo), askTimeout));
+    // Ended by an outage as "nothing stored": the run is created only after the claim answers.
+    return store.endedByOutage(Asks.direct(sharding.entityRefFor(IdempotencyKeyEntity.ENTITY_TYPE_KEY, entityId)
+        .ask(replyTo -> new IdempotencyKeyEntity.Claim(candidate, replacing, expiresAt, replyTo), askTimeout)),
+        store::unavailable);
   }
 
   /**
@@ -157,7 +167,11 @@ public final class RunService {
    * ask timed out, the entity stopped on a journal failure) leaves it unknown, never "not stored".
    */
   private CompletionStage<RunState> create(String runId, RunSpec spec) {
-    return outcomeUnknownOnFailure("run " + runId, askRun(runId, replyTo -> new RunEntity.Trigger(spec, replyTo)));
+    StoreUnavailableException refusal = store.refusal();
+    if (refusal != null) return CompletableFuture.failedFuture(refusal);
+    return outcomeUnknownOnFailure("run " + runId, store.endedByOutage(
+        askRun(runId, replyTo -> new RunEntity.Trigger(spec, replyTo)),
+        () -> new WriteOutcomeUnknownException("run " + runId, store.unavailable())));
   }
 
   /** Refusals the run answered stay as they are; every other failure becomes {@link WriteOutcomeUnknownException}. */

@@ -1,35 +1,57 @@
 package dev.baton.engine.storage;
 
 import akka.actor.typed.javadsl.Adapter;
+import akka.persistence.AtomicWrite;
 import akka.persistence.jdbc.config.JournalConfig;
 import akka.persistence.jdbc.journal.dao.DefaultJournalDao;
 import akka.serialization.Serialization;
 import akka.stream.Materializer;
+import scala.collection.immutable.Seq;
 import scala.concurrent.ExecutionContext;
 import scala.concurrent.Future;
+import scala.jdk.javaapi.FutureConverters;
+import scala.runtime.BoxedUnit;
+import scala.util.Try;
 import slick.jdbc.JdbcBackend;
 import slick.jdbc.JdbcProfile;
 
 /**
  * The journal's DAO, answering the recovery of an entity this node has just created ({@link NewEntities})
  * without a query: every trigger starts a new run entity, and its highest-sequence-number query was one of
- * the two database round trips of a trigger. Configured as {@code jdbc-journal.dao}.
+ * the two database round trips of a trigger. It also tells {@link StoreAvailability} when a write or a
+ * recovery failed, so the node stops accepting runs while the database is unreachable. Configured as
+ * {@code jdbc-journal.dao}.
  */
 public class NewEntityJournalDao extends DefaultJournalDao {
 
   private static final Future<Object> EMPTY_JOURNAL = Future.successful(0L);
 
   private final NewEntities newEntities;
+  private final StoreAvailability availability;
 
   /** The constructor akka-persistence-jdbc calls reflectively for {@code jdbc-journal.dao}. */
   public NewEntityJournalDao(JdbcBackend.DatabaseDef db, JdbcProfile profile, JournalConfig config,
       Serialization serialization, ExecutionContext ec, Materializer mat) {
     super(db, profile, config, serialization, ec, mat);
     this.newEntities = NewEntities.get(Adapter.toTyped(serialization.system()));
+    this.availability = StoreAvailability.get(Adapter.toTyped(serialization.system()));
   }
 
   @Override
   public Future<Object> highestSequenceNr(String persistenceId, long fromSequenceNr) {
-    return newEntities.take(persistenceId) ? EMPTY_JOURNAL : super.highestSequenceNr(persistenceId, fromSequenceNr);
+    if (newEntities.take(persistenceId)) return EMPTY_JOURNAL;
+    return reportingFailure(super.highestSequenceNr(persistenceId, fromSequenceNr));
+  }
+
+  @Override
+  public Future<Seq<Try<BoxedUnit>>> asyncWriteMessages(Seq<AtomicWrite> messages) {
+    return reportingFailure(super.asyncWriteMessages(messages));
+  }
+
+  private <T> Future<T> reportingFailure(Future<T> call) {
+    FutureConverters.asJava(call).whenComplete((result, failure) -> {
+      if (failure != null) availability.journalCallFailed(failure);
+    });
+    return call;
   }
 }

@@ -17,6 +17,7 @@ import akka.http.scaladsl.model.EntityStreamSizeException;
 import dev.baton.api.json.Json;
 import dev.baton.engine.run.RunRejectedException;
 import dev.baton.engine.run.TaskNotFoundException;
+import dev.baton.engine.storage.StoreUnavailableException;
 import dev.baton.engine.storage.WriteOutcomeUnknownException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -104,7 +105,11 @@ public final class ErrorHandling {
         case INVALID -> errorResponse(StatusCodes.BAD_REQUEST, rejected.getMessage());
       };
     }
-    // 504, not 503: a 503 promises that nothing was stored, and the run may exist.
+    // 503 promises that nothing was stored; 504 promises nothing (the run may exist).
+    if (failure instanceof StoreUnavailableException unavailable) {
+      return errorResponse(StatusCodes.SERVICE_UNAVAILABLE, unavailable.getMessage(),
+          List.of(RawHeader.create("retry-after", String.valueOf(unavailable.retryAfter().toSeconds()))));
+    }
     if (failure instanceof WriteOutcomeUnknownException unknown) {
       log.warn("answered 504: {}", unknown.getMessage());
       return errorResponse(StatusCodes.GATEWAY_TIMEOUT, OUTCOME_UNKNOWN);
