@@ -4,6 +4,7 @@ import akka.Done;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
+import akka.actor.typed.PostStop;
 import akka.actor.typed.RecipientRef;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
@@ -855,6 +856,10 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
       // A journal from before lazy attempts may end with a leased attempt: it holds the run until its lease lapses.
       if (state.isRunning()) lease = new Lease(state.currentAttempt(), null);
       redrive(state);
+    }).onSignal(PostStop.instance(), state -> {
+      // The lease lives in this incarnation only: stopped holding one (a write failed while the database was away),
+      // the run frees its slot, or the dispatcher would ignore its enqueue after recovery until its reconcile.
+      if (lease != null) withdraw(state);
     }).build();
   }
 
