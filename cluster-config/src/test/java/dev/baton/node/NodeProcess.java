@@ -29,8 +29,13 @@ public final class NodeProcess implements AutoCloseable {
 
     /** The test PostgreSQL at {@code url} (e.g. a fresh schema), with the production configuration. */
     public static Store postgres(String url) {
-      return new Store("postgres", List.of("-Dbaton.db.url=" + url, "-Dbaton.db.user=" + TestNodes.user(),
-          "-Dbaton.db.password=" + TestNodes.password()), url, TestNodes.user(), TestNodes.password());
+      return postgres(url, TestNodes.user(), TestNodes.password());
+    }
+
+    /** A PostgreSQL server with credentials of its own (e.g. a test's private server), production configuration. */
+    public static Store postgres(String url, String user, String password) {
+      return new Store("postgres", List.of("-Dbaton.db.url=" + url, "-Dbaton.db.user=" + user,
+          "-Dbaton.db.password=" + password), url, user, password);
     }
 
     /**

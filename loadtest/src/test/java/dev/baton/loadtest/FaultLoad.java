@@ -25,7 +25,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * parents of child runs, and v3 batches. Half the single triggers carry an idempotency key and are sent again
  * until answered, as a careful client would; the others are sent once. It keeps what the invariant checker
  * needs: every run id answered 2xx, the calls that got no answer (their runs may or may not exist), and every
- * answer's status, so a test can assert that a refused trigger was refused clearly (503 while the store is down).
+ * answer's status, so a test can assert that a refused trigger was refused clearly (503 while the store is down,
+ * 504 when the node could not confirm a write).
  */
 final class FaultLoad implements AutoCloseable {
 
@@ -151,9 +152,12 @@ final class FaultLoad implements AutoCloseable {
           .append("\",\"payload\":\"{}\"}\n");
     }
     String batchId = created.path("id").asText();
-    JsonNode sent = send("/api/v3/batches/" + batchId + "/items", "application/x-ndjson", items.toString(), false);
+    Sent itemsCall = call("/api/v3/batches/" + batchId + "/items", "application/x-ndjson", items.toString(), false);
+    JsonNode sent = itemsCall.answer();
     if (sent == null) {
-      unanswered.addAndGet(count - 1); // send() counted the call once; its items may each exist or not
+      // call() counted a call that may have stored something once: its items may each exist or not. After a 503 or
+      // 429, none may.
+      if (itemsCall.maybeStored()) unanswered.addAndGet(count - 1);
       return;
     }
     if (!sent.path("sealed").asBoolean() || sent.path("itemsAccepted").asInt() != count) {
@@ -166,35 +170,42 @@ final class FaultLoad implements AutoCloseable {
 
   /**
    * Sends once, or, when {@code retry}, again until answered 2xx (the same idempotency key makes a repeat safe).
-   * Returns the 2xx answer, or null. A call without an answer is counted as unanswered; an answer that is not
-   * 2xx must be a 503 or 429 with an error body: anything else is noted as an unclear refusal.
+   * Returns the 2xx answer, or null. A call that may have stored its run without a 2xx (no answer, or a 504: the node
+   * could not confirm whether it stored it) is counted as unanswered; a 503 or 429 promises nothing was stored. An
+   * answer that is not 2xx must be one of those three with an error body: anything else is an unclear refusal.
    */
   private JsonNode send(String path, String contentType, String body, boolean retry) throws InterruptedException {
+    return call(path, contentType, body, retry).answer();
+  }
+
+  /** A call's 2xx answer (null if none), and whether it may have stored something all the same. */
+  private record Sent(JsonNode answer, boolean maybeStored) {}
+
+  /** As {@link #send}, saying whether a call without a 2xx may have stored something. */
+  private Sent call(String path, String contentType, String body, boolean retry) throws InterruptedException {
     HttpRequest request = HttpRequest.newBuilder(url.resolve(path)).timeout(Duration.ofSeconds(30))
         .header("Authorization", authorization).header("Content-Type", contentType)
         .POST(HttpRequest.BodyPublishers.ofString(body)).build();
     Instant giveUp = Instant.now().plus(KEYED_RETRY_FOR);
-    boolean answeredBefore = false;
+    boolean maybeStored = false;
     while (true) {
       try {
         HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
         int status = response.statusCode();
         answers.computeIfAbsent(String.valueOf(status), s -> new AtomicLong()).incrementAndGet();
-        if (status / 100 == 2) return JSON.readTree(response.body());
-        boolean clear = (status == 503 || status == 429) && response.body().contains("\"error\"");
+        if (status / 100 == 2) return new Sent(JSON.readTree(response.body()), true);
+        if (status == 504) maybeStored = true;
+        boolean clear = (status == 503 || status == 504 || status == 429) && response.body().contains("\"error\"");
         if (!clear) unclearRefusals.add(path + " answered " + status + ": " + response.body());
-        answeredBefore = true;
       } catch (IOException e) {
         answers.computeIfAbsent("no answer", s -> new AtomicLong()).incrementAndGet();
-        if (!retry) {
-          unanswered.incrementAndGet();
-          return null;
-        }
+        maybeStored = true;
       }
-      if (!retry) return null;
-      if (Instant.now().isAfter(giveUp)) {
-        if (!answeredBefore) unanswered.incrementAndGet();
-        return null;
+      // A keyed call that gives up counts once, if any of its sends may have stored the run (a later 503 does not
+      // undo an earlier send that went unanswered).
+      if (!retry || Instant.now().isAfter(giveUp)) {
+        if (maybeStored) unanswered.incrementAndGet();
+        return new Sent(null, maybeStored);
       }
       Thread.sleep(250);
     }
