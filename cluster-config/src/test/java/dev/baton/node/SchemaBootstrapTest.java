@@ -39,6 +39,6 @@ class SchemaBootstrapTest {
 
   private static Database open(String url) {
     return Database.open(ConfigFactory.parseMap(Map.of("url", url, "user", TestNodes.user(),
-        "password", TestNodes.password(), "pool-size", 2)));
+        "password", TestNodes.password(), "pool-size", 2, "connection-timeout", "5s")));
   }
 }

@@ -61,8 +61,15 @@ class PostgresOutageFaultTest {
           long refusedBefore = load.answered(503);
           int downMillis = 5_000 + random.nextInt(3_000);
           postgres.stop();
-          Thread.sleep(downMillis); // the outage itself: the database stays down this long whatever happens
+          long stoppedAt = System.nanoTime();
+          // A read of Baton's own tables (the run list) while the database is down: a clear 503, soon.
+          HttpResponse<String> list = listRuns(node);
+          long listMillis = Duration.ofNanos(System.nanoTime() - stoppedAt).toMillis();
+          Thread.sleep(Math.max(0, downMillis - listMillis)); // the database stays down this long whatever happens
           postgres.start();
+          assertEquals(503, list.statusCode(), "the run list during outage " + outage + ": " + list.body());
+          assertTrue(list.body().contains("\"error\""), list.body());
+          timeline.add("outage " + outage + ": the run list answered 503 in " + listMillis + " ms");
           long backAt = System.nanoTime();
           long refusedMeanwhile = load.answered(503) - refusedBefore;
           long acceptedAtRestart = load.acceptedSoFar();
@@ -115,6 +122,12 @@ class PostgresOutageFaultTest {
       Thread.sleep(20);
     }
     return Duration.ofNanos(System.nanoTime() - start);
+  }
+
+  private static HttpResponse<String> listRuns(NodeProcess node) throws Exception {
+    HttpRequest request = HttpRequest.newBuilder(node.url().resolve("/api/v1/runs")).timeout(Duration.ofSeconds(30))
+        .header("Authorization", "Bearer " + TestNodes.SECRET_KEY).build();
+    return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
   }
 
   private static int health(NodeProcess node) throws Exception {

@@ -28,7 +28,10 @@ public final class Database implements AutoCloseable {
     this.dialect = dialect;
   }
 
-  /** Opens a pool from {@code baton.db}: {@code url}, {@code user}, {@code password}, {@code pool-size}. */
+  /**
+   * Opens a pool from {@code baton.db}: {@code url}, {@code user}, {@code password}, {@code pool-size},
+   * {@code connection-timeout}.
+   */
   public static Database open(Config db) {
     String url = db.getString("url");
     if (url.isBlank()) throw new IllegalArgumentException("baton.db.url is not set (BATON_DB_URL)");
@@ -37,6 +40,7 @@ public final class Database implements AutoCloseable {
     config.setUsername(db.getString("user"));
     config.setPassword(db.getString("password"));
     config.setMaximumPoolSize(db.getInt("pool-size"));
+    config.setConnectionTimeout(db.getDuration("connection-timeout").toMillis());
     config.setPoolName("baton-db");
     return new Database(new HikariDataSource(config), dialectOf(url));
   }

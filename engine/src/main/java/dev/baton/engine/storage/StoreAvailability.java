@@ -98,7 +98,7 @@ public final class StoreAvailability implements Extension {
   }
 
   /** A failure to reach the database, as opposed to one it answered (a constraint, a bad statement). */
-  static boolean isUnreachable(Throwable failure) {
+  public static boolean isUnreachable(Throwable failure) {
     for (Throwable cause = failure; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
       if (cause instanceof SQLTransientConnectionException || cause instanceof SQLNonTransientConnectionException
           || cause instanceof IOException || cause instanceof RejectedExecutionException

@@ -22,7 +22,7 @@ class EnvironmentDirectoryTest {
   @BeforeEach
   void open() {
     database = Database.open(ConfigFactory.parseString(
-        "url = \"jdbc:h2:mem:dir-" + Ids.random(6) + ";DB_CLOSE_DELAY=-1\"\nuser = sa\npassword = \"\"\npool-size = 2"));
+        "url = \"jdbc:h2:mem:dir-" + Ids.random(6) + ";DB_CLOSE_DELAY=-1\"\nuser = sa\npassword = \"\"\npool-size = 2\nconnection-timeout = 5s"));
     database.createSchemaIfMissing();
     database.createSchemaIfMissing(); // idempotent
     directory = new EnvironmentDirectory(database.dataSource());

@@ -56,6 +56,7 @@ public final class TestDatabases {
         user = "%s"
         password = "%s"
         pool-size = 4
+        connection-timeout = 5s
         """.formatted(url, h2 ? "sa" : user(), h2 ? "" : password()));
   }
 }

@@ -17,6 +17,7 @@ import akka.http.scaladsl.model.EntityStreamSizeException;
 import dev.baton.api.json.Json;
 import dev.baton.engine.run.RunRejectedException;
 import dev.baton.engine.run.TaskNotFoundException;
+import dev.baton.engine.storage.StoreAvailability;
 import dev.baton.engine.storage.StoreUnavailableException;
 import dev.baton.engine.storage.WriteOutcomeUnknownException;
 import java.nio.charset.StandardCharsets;
@@ -113,6 +114,11 @@ public final class ErrorHandling {
     if (failure instanceof WriteOutcomeUnknownException unknown) {
       log.warn("answered 504: {}", unknown.getMessage());
       return errorResponse(StatusCodes.GATEWAY_TIMEOUT, OUTCOME_UNKNOWN);
+    }
+    if (StoreAvailability.isUnreachable(failure)) { // a read of Baton's tables, or an idempotent upload
+      log.warn("the database is unreachable: {}", failure.getMessage());
+      return errorResponse(StatusCodes.SERVICE_UNAVAILABLE, "The database is unreachable, please retry",
+          List.of(RawHeader.create("retry-after", "1")));
     }
     if (failure instanceof TimeoutException) { // akka's AskTimeoutException among them
       log.warn("engine did not answer in time: {}", failure.getMessage());
