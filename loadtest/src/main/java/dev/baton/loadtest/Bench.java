@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Baton's side of the peers benchmark ({@code ../shared/peers/}): the harness's phases against a running
+ * Baton's side of the peers benchmark (docs/benchmarks.md): the harness's phases against a running
  * node, one {@code RESULT} line per metric in the harness's format, then the {@link InvariantChecker}.
  *
  * <ul>

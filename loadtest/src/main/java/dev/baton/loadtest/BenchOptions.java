@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The generator's settings: the peers harness's flags ({@code ../shared/peers/common/harness.mjs}) plus
+ * The generator's settings: the peers harness's flags (docs/benchmarks.md, "Command") plus
  * where the node and its database are. Defaults come from the environment, then from the harness.
  *
  * @param rates       open-loop rates for the latency phase, one phase per rate (e.g. {@code 100,500})
