@@ -22,6 +22,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.engine.CborSerializable;
+import dev.baton.engine.common.DeadlineTimers;
 import dev.baton.engine.run.TaskNotFoundException;
 import java.time.Clock;
 import java.time.Duration;
@@ -53,7 +54,6 @@ public final class ScheduleEntity
   public static final int UPCOMING = 5;
 
   private static final String FIRE_TIMER = "fire";
-  private static final Duration LONGEST_TIMER = Duration.ofDays(1);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final DateTimeFormatter MILLIS =
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
@@ -284,12 +284,9 @@ public final class ScheduleEntity
     arm(state, next.get());
   }
 
-  /** Long waits are armed in steps of at most a day; the handler re-arms when woken early. */
+  /** The handler re-arms when woken early (see {@link DeadlineTimers}). */
   private void arm(ScheduleState state, Instant timestamp) {
-    Duration delay = Duration.between(clock.instant(), state.effectiveAt(timestamp));
-    if (delay.isNegative()) delay = Duration.ZERO;
-    if (delay.compareTo(LONGEST_TIMER) > 0) delay = LONGEST_TIMER;
-    timers.startSingleTimer(FIRE_TIMER, new FireDue(timestamp), delay);
+    DeadlineTimers.arm(timers, FIRE_TIMER, new FireDue(timestamp), clock, state.effectiveAt(timestamp));
   }
 
   /** Trigger.dev's scheduled-task payload: {@code {scheduleId, type, timestamp, lastTimestamp?, externalId?, timezone, upcoming}}. */

@@ -18,12 +18,12 @@ import akka.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import akka.persistence.typed.javadsl.ReplyEffect;
 import akka.persistence.typed.javadsl.SignalHandler;
 import dev.baton.engine.CborSerializable;
+import dev.baton.engine.common.DeadlineTimers;
 import dev.baton.engine.run.RunError;
 import dev.baton.engine.run.StepResult;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,7 +54,6 @@ public final class WaitpointTokenEntity extends EventSourcedBehaviorWithEnforced
 
   private static final String TIMEOUT_TIMER = "timeout";
   /** Akka's scheduler refuses delays beyond ~248 days: long timeouts are armed in steps. */
-  private static final Duration LONGEST_TIMER = Duration.ofDays(1);
 
   /** Tells a run that a token it may wait for is final; {@code RunService#tokenCompleted} in a node. */
   @FunctionalInterface
@@ -296,9 +295,7 @@ public final class WaitpointTokenEntity extends EventSourcedBehaviorWithEnforced
 
   private void armTimeout(State state) {
     if (state.status() != Status.WAITING || state.spec().timeoutAt() == null) return;
-    Duration delay = Duration.between(clock.instant(), state.spec().timeoutAt());
-    if (delay.isNegative()) delay = Duration.ZERO;
-    timers.startSingleTimer(TIMEOUT_TIMER, new TimeoutDue(), delay.compareTo(LONGEST_TIMER) > 0 ? LONGEST_TIMER : delay);
+    DeadlineTimers.arm(timers, TIMEOUT_TIMER, new TimeoutDue(), clock, state.spec().timeoutAt());
   }
 
   /**
