@@ -62,7 +62,7 @@ public final class Engine {
     RunEntity.init(system, runSettings, clock, new ShardedRunLinks(system, runs, tokens));
     TaskCatalog.init(system);
     IdempotencyKeyEntity.init(system, clock);
-    EnvironmentDispatcher.init(system, clock);
+    EnvironmentDispatcher.init(system, clock, new ShardedQueuedRuns(system, askTimeout));
     BatchEntity.init(system, clock);
     BatchService batches = new BatchService(system, runs, clock, askTimeout, BatchSettings.fromConfig(config));
     return new Engine(system, runSettings, askTimeout, runs, tokens, batches);

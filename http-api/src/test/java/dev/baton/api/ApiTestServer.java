@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.baton.engine.dispatch.DispatchReply;
 import dev.baton.engine.dispatch.WorkerChannel;
 import dev.baton.engine.environment.Environment;
 import dev.baton.engine.run.RunEntity;
@@ -265,7 +266,7 @@ public final class ApiTestServer implements AutoCloseable {
    * session) and returns the leased attempt's id.
    */
   public String lease(String runId, TestProbe<WorkerChannel.Message> worker) {
-    TestProbe<RunEntity.DispatchReply> reply = node.testKit().createTestProbe();
+    TestProbe<DispatchReply> reply = node.testKit().createTestProbe();
     ClusterSharding.get(node.system()).entityRefFor(RunEntity.ENTITY_TYPE_KEY, runId)
         .tell(new RunEntity.Dispatch("session-" + runId, "worker-1", worker.ref(), reply.ref()));
     if (!reply.receiveMessage().accepted()) throw new AssertionError("run " + runId + " refused the lease");

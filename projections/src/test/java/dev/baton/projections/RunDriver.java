@@ -6,6 +6,7 @@ import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.EntityRef;
 import akka.pattern.StatusReply;
+import dev.baton.engine.dispatch.DispatchReply;
 import dev.baton.engine.dispatch.WorkerChannel;
 import dev.baton.engine.run.RetryPolicy;
 import dev.baton.engine.run.RunEntity;
@@ -66,7 +67,7 @@ public final class RunDriver {
 
   /** Leases the queued run to {@code worker}; returns the attempt id. */
   public String lease(String runId, ActorRef<WorkerChannel.Message> worker) {
-    RunEntity.DispatchReply reply = await(run(runId).<RunEntity.DispatchReply>ask(
+    DispatchReply reply = await(run(runId).<DispatchReply>ask(
         replyTo -> new RunEntity.Dispatch("ws_test", "w_test", worker, replyTo), TIMEOUT));
     if (!reply.accepted()) throw new IllegalStateException("run " + runId + " refused the lease");
     return get(runId).currentAttempt().id();

@@ -15,8 +15,6 @@ import akka.cluster.sharding.typed.javadsl.Entity;
 import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
 import com.typesafe.config.Config;
 import dev.baton.engine.CborSerializable;
-import dev.baton.engine.run.RunEntity;
-import dev.baton.engine.run.RunState;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -71,32 +69,33 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
 
   private record WorkerTerminated(String sessionId) implements Command {}
 
-  private record DispatchAnswered(RunEntity.DispatchReply reply) implements Command {}
+  private record DispatchAnswered(DispatchReply reply) implements Command {}
 
   /** Worker sessions or sweepers found at start (one adapter: a second one for Listing would replace the first). */
   private record Listed(Receptionist.Listing listing) implements Command {}
 
   private enum ReconcileTick implements Command { INSTANCE }
 
-  private record Reconciled(String runId, RunState state) implements Command {}
+  /** @param activity null when the run did not answer */
+  private record Reconciled(String runId, QueuedRuns.Activity activity) implements Command {}
 
-  public static void init(ActorSystem<?> system, Clock clock) {
+  public static void init(ActorSystem<?> system, Clock clock, QueuedRuns runs) {
     Config config = system.settings().config().getConfig("baton.engine");
     DispatchSettings settings = new DispatchSettings(
         config.getInt("dispatch.environment-concurrency-limit"),
-        config.getDuration("dispatch.reconcile-interval"),
-        config.getDuration("ask-timeout"));
+        config.getDuration("dispatch.reconcile-interval"));
     // Passivating would drop the queues held in memory, so dispatchers stay up while the node does.
     ClusterShardingSettings sharding = ClusterShardingSettings.create(system).withNoPassivationStrategy();
-    ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY, ctx -> create(ctx.getEntityId(), settings, clock))
-        .withSettings(sharding));
+    ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY, ctx -> create(ctx.getEntityId(), settings, clock,
+        runs)).withSettings(sharding));
   }
 
-  public record DispatchSettings(int environmentConcurrencyLimit, Duration reconcileInterval, Duration askTimeout) {}
+  public record DispatchSettings(int environmentConcurrencyLimit, Duration reconcileInterval) {}
 
-  public static Behavior<Command> create(String environmentId, DispatchSettings settings, Clock clock) {
+  public static Behavior<Command> create(String environmentId, DispatchSettings settings, Clock clock,
+      QueuedRuns runs) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-        new EnvironmentDispatcher(context, timers, environmentId, settings, clock)));
+        new EnvironmentDispatcher(context, timers, environmentId, settings, clock, runs)));
   }
 
   // ---------------------------------------------------------------- model
@@ -163,8 +162,8 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
   private final String environmentId;
   private final DispatchSettings settings;
   private final Clock clock;
-  private final ClusterSharding sharding;
-  private final ActorRef<RunEntity.DispatchReply> dispatchReplies;
+  private final QueuedRuns runs;
+  private final ActorRef<DispatchReply> dispatchReplies;
   private final Map<String, WorkerView> workers = new LinkedHashMap<>();
   private final Map<String, QueueState> queues = new HashMap<>();
   /** Queues with pending runs, in turn order. */
@@ -176,13 +175,13 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
   private int workerRotation;
 
   private EnvironmentDispatcher(ActorContext<Command> context, TimerScheduler<Command> timers, String environmentId,
-      DispatchSettings settings, Clock clock) {
+      DispatchSettings settings, Clock clock, QueuedRuns runs) {
     super(context);
     this.environmentId = environmentId;
     this.settings = settings;
     this.clock = clock;
-    this.sharding = ClusterSharding.get(context.getSystem());
-    this.dispatchReplies = context.messageAdapter(RunEntity.DispatchReply.class, DispatchAnswered::new);
+    this.runs = runs;
+    this.dispatchReplies = context.messageAdapter(DispatchReply.class, DispatchAnswered::new);
     ActorRef<Receptionist.Listing> listings = context.messageAdapter(Receptionist.Listing.class, Listed::new);
     context.getSystem().receptionist().tell(Receptionist.find(WorkerChannel.SERVICE_KEY, listings));
     context.getSystem().receptionist().tell(Receptionist.find(RunSweep.SERVICE_KEY, listings));
@@ -286,20 +285,17 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
     Instant threshold = clock.instant().minus(settings.reconcileInterval());
     running.forEach((runId, run) -> {
       if (run.since().isBefore(threshold)) {
-        getContext().ask(RunState.class, sharding.entityRefFor(RunEntity.ENTITY_TYPE_KEY, runId),
-            settings.askTimeout(), RunEntity.Get::new, (state, failure) -> new Reconciled(runId, state));
+        getContext().pipeToSelf(runs.activity(runId), (activity, failure) -> new Reconciled(runId, activity));
       }
     });
     return this;
   }
 
   private Behavior<Command> onReconciled(Reconciled msg) {
-    if (msg.state() != null && !msg.state().isRunning() && running.containsKey(msg.runId())) {
+    if (msg.activity() != null && msg.activity() != QueuedRuns.Activity.RUNNING && running.containsKey(msg.runId())) {
       withdraw(msg.runId());
-      if (msg.state().status() == dev.baton.engine.run.RunStatus.QUEUED) {
-        // It went back to its queue and the enqueue was lost: wake it so it enqueues again.
-        sharding.entityRefFor(RunEntity.ENTITY_TYPE_KEY, msg.runId()).tell(new RunEntity.Wake());
-      }
+      // It went back to its queue and the enqueue was lost: wake it so it enqueues again.
+      if (msg.activity() == QueuedRuns.Activity.QUEUED) runs.wake(msg.runId());
       dispatch();
     }
     return this;
@@ -361,8 +357,7 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
   private void offer(QueuedRun run, QueueState queue, KeyQueue key, WorkerView worker) {
     worker.offered++;
     occupy(run.runId(), queue.name, key.key, worker.sessionId);
-    sharding.entityRefFor(RunEntity.ENTITY_TYPE_KEY, run.runId())
-        .tell(new RunEntity.Dispatch(worker.sessionId, worker.workerId, worker.worker, dispatchReplies));
+    runs.offer(run.runId(), worker.sessionId, worker.workerId, worker.worker, dispatchReplies);
   }
 
   private void occupy(String runId, String queueName, String keyName, String sessionId) {

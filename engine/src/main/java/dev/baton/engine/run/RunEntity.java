@@ -24,14 +24,18 @@ import akka.persistence.typed.javadsl.ReplyEffect;
 import akka.persistence.typed.javadsl.SignalHandler;
 import dev.baton.engine.CborSerializable;
 import dev.baton.engine.Ids;
+import dev.baton.engine.dispatch.DispatchReply;
 import dev.baton.engine.dispatch.EnvironmentDispatcher;
 import dev.baton.engine.dispatch.WorkerChannel;
+import dev.baton.engine.run.RunLifecycle.Stage;
+import dev.baton.engine.run.RunTimers.DelayDue;
+import dev.baton.engine.run.RunTimers.MaxDurationExceeded;
+import dev.baton.engine.run.RunTimers.PassivateFinished;
+import dev.baton.engine.run.RunTimers.RetryDue;
+import dev.baton.engine.run.RunTimers.TtlDue;
 import dev.baton.engine.run.RunState.Attempt;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.random.RandomGenerator;
@@ -43,7 +47,7 @@ import java.util.random.RandomGenerator;
  * message names its attempt; messages about any other attempt are rejected (fencing). Side effects
  * (queueing, timers, telling a parent) run only after the event that justifies them is persisted, and
  * are re-driven from {@link RecoveryCompleted} and {@link Wake}. The one exception is the lease: an
- * attempt is handed to a worker at once and journaled with its outcome (see {@link #lease}), which
+ * attempt is handed to a worker at once and journaled with its outcome (see {@link Lease}), which
  * costs at most a repeated execution after a crash, never a lost or doubled outcome. Durable execution
  * adds memoized steps and waits (duration, token, child runs) that suspend the run without a slot.
  */
@@ -57,14 +61,6 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
   public static final String NOT_DELAYED = "only a DELAYED run can be rescheduled";
   public static final String TOO_MANY_TAGS = "too many tags";
   public static final String METADATA_TOO_LARGE = "metadata too large";
-
-  private static final String LEASE_TIMER = "lease";
-  private static final String RETRY_TIMER = "retry";
-  private static final String DELAY_TIMER = "delay";
-  private static final String TTL_TIMER = "ttl";
-  private static final String MAX_DURATION_TIMER = "max-duration";
-  private static final String WAIT_TIMER = "wait";
-  private static final String PASSIVATE_TIMER = "passivate";
 
   /** A run waits for at most this many child runs at once (Trigger.dev's batch limit). */
   public static final int MAX_CHILDREN = 1_000;
@@ -86,6 +82,10 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
   public sealed interface AttemptCommand extends AnsweredCommand {
     String attemptId();
   }
+
+  /** A timer or a notice from elsewhere: never answered, and ignored once what it is about has passed. */
+  public sealed interface Notice extends Command
+      permits WorkerLost, ChildFinished, TokenCompleted, RunTimers.Due, RunWaits.ChildPending {}
 
   /** Create the run. Idempotent: a run that exists answers with its current state. */
   public record Trigger(RunSpec spec, ActorRef<StatusReply<RunState>> replyTo) implements AnsweredCommand {}
@@ -109,7 +109,7 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
       implements AttemptCommand {}
 
   /** From the gateway: the session that held this attempt is gone. */
-  public record WorkerLost(String attemptId, String reason) implements Command {}
+  public record WorkerLost(String attemptId, String reason) implements Notice {}
 
   /** From the sweeper: re-drive whatever the run waits for (its node may have crashed since). */
   public record Wake() implements Command {}
@@ -135,31 +135,11 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
       implements AttemptCommand {}
 
   /** From a child run this run may wait for: it finished. */
-  public record ChildFinished(String waitKey, int index, String childRunId, StepResult result) implements Command {}
+  public record ChildFinished(String waitKey, int index, String childRunId, StepResult result) implements Notice {}
 
   /** From a waitpoint token this run may wait for: it was completed or timed out. */
-  public record TokenCompleted(String tokenId, StepResult result) implements Command {}
+  public record TokenCompleted(String tokenId, StepResult result) implements Notice {}
 
-  private record WaitDue(String key) implements Command {}
-
-  /** The run finished a while ago: leave memory (see {@link RunSettings#finishedIdle}). */
-  private record PassivateFinished() implements Command {}
-
-  /** A child run exists and has not finished: nothing to do until it does. */
-  private record ChildPending() implements Command {}
-
-  private record LeaseExpired(String attemptId) implements Command {}
-
-  private record MaxDurationExceeded(String attemptId) implements Command {}
-
-  private record RetryDue(int afterAttempt) implements Command {}
-
-  private record DelayDue() implements Command {}
-
-  private record TtlDue() implements Command {}
-
-  /** Answer to {@link Dispatch}: whether the run accepted the lease. */
-  public record DispatchReply(String runId, String sessionId, boolean accepted) implements CborSerializable {}
 
   // ---------------------------------------------------------------- events (a contract: never rename)
 
@@ -259,30 +239,23 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
 
   private final String runId;
   private final ActorContext<Command> context;
-  private final TimerScheduler<Command> timers;
+  private final RunTimers timers;
+  private final RunWaits waits;
   private final RunSettings settings;
   private final Clock clock;
   private final RandomGenerator random;
   private final RunLinks links;
   private final ActorRef<ClusterSharding.ShardCommand> shard;
-  /**
-   * The attempt a worker holds now, and its session (to tell it about a cancel or a timeout). Not
-   * journaled: an attempt is written once, with its outcome ({@link RunSucceeded}, {@link AttemptFailed},
-   * {@link RunSuspended}, {@link RunCanceled}), like Temporal writes ActivityTaskStarted lazily, so
-   * executing a run costs one event. A node that crashes loses only the lease: the run recovers
-   * QUEUED and a later attempt runs it (at-least-once, as after any crash mid-attempt), and the
-   * lost attempt's messages are fenced because its id is unknown. Null when no worker holds the run.
-   */
+  /** The attempt a worker holds now; null when no worker holds the run. */
   private Lease lease;
-
-  private record Lease(Attempt attempt, ActorRef<WorkerChannel.Message> worker) {}
 
   private RunEntity(String runId, ActorContext<Command> context, TimerScheduler<Command> timers, RunSettings settings,
       Clock clock, RandomGenerator random, RunLinks links, ActorRef<ClusterSharding.ShardCommand> shard) {
     super(persistenceId(runId));
     this.runId = runId;
     this.context = context;
-    this.timers = timers;
+    this.timers = new RunTimers(timers, clock, settings, shard != null);
+    this.waits = new RunWaits(runId, context, links, this.timers, clock, Effect(), this::redrive);
     this.settings = settings;
     this.clock = clock;
     this.random = random;
@@ -312,150 +285,78 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
   // ---------------------------------------------------------------- command handlers, per state
 
   /**
-   * One handler per state, tried in this order; a command the state does not handle falls through to
-   * {@link #inAnyState}. Written as methods rather than with Akka's handler builder because every trigger
-   * starts a run entity, and the builder would build (and keep) ~60 cases per entity.
+   * Through {@link RunLifecycle}'s table: the handler of the command in the run's stage, else the common one.
+   * Not Akka's handler builder: every trigger starts a run entity, and the builder would build (and keep) ~60
+   * cases per entity, where the table is built once.
    */
   @Override
   public CommandHandlerWithReply<Command, Event, RunState> commandHandler() {
-    return this::onCommand;
+    return (state, command) -> RunLifecycle.transition(Stage.of(state, lease != null), command)
+        .apply(this, state, command);
   }
 
-  private ReplyEffect<Event, RunState> onCommand(RunState state, Command command) {
-    RunStatus status = state.status();
-    ReplyEffect<Event, RunState> effect = null;
-    if (status == RunStatus.NEW) effect = whenNew(state, command);
-    if (effect == null && status == RunStatus.DELAYED) effect = whenDelayed(state, command);
-    if (effect == null && status == RunStatus.QUEUED && lease == null) effect = whenQueued(state, command);
-    if (effect == null && lease != null) effect = whenLeased(state, command);
-    if (effect == null && status == RunStatus.WAITING) effect = whenWaiting(state, command);
-    if (effect == null && status == RunStatus.RETRYING) effect = whenRetrying(state, command);
-    return effect != null ? effect : inAnyState(state, command);
+  RunWaits waits() {
+    return waits;
   }
 
-  /** No run under this id: only a trigger creates one; whatever names a run that should exist is refused. */
-  private ReplyEffect<Event, RunState> whenNew(RunState state, Command command) {
-    if (command instanceof Trigger cmd) return trigger(state, cmd);
-    if (command instanceof AnsweredCommand cmd) return error(cmd.replyTo(), UNKNOWN_RUN);
-    return null;
+  RunSettings settings() {
+    return settings;
   }
 
-  private ReplyEffect<Event, RunState> whenDelayed(RunState state, Command command) {
-    if (command instanceof DelayDue cmd) return endDelay(state, cmd);
-    if (command instanceof Reschedule cmd) return reschedule(state, cmd);
-    if (command instanceof Cancel cmd) return cancel(state, cmd);
-    return null;
+  Instant now() {
+    return clock.instant();
   }
 
-  private ReplyEffect<Event, RunState> whenQueued(RunState state, Command command) {
-    if (command instanceof Dispatch cmd) return lease(state, cmd);
-    if (command instanceof TtlDue cmd) return expireIfDue(state, cmd);
-    if (command instanceof Cancel cmd) return cancel(state, cmd);
-    return null;
+  // ---------------------------------------------------------------- what every stage answers alike
+
+  ReplyEffect<Event, RunState> wake(RunState state, Wake cmd) {
+    redrive(state);
+    return Effect().noReply();
   }
 
-  /** A worker holds the current attempt. */
-  private ReplyEffect<Event, RunState> whenLeased(RunState state, Command command) {
-    if (command instanceof StartAttempt cmd) return startAttempt(state, cmd);
-    if (command instanceof Heartbeat cmd) return heartbeat(state, cmd);
-    if (command instanceof CompleteAttempt cmd) return completeAttempt(state, cmd);
-    if (command instanceof FailAttempt cmd) {
-      return failAttempt(state, cmd.attemptId(), cmd.error(), cmd.retryable(), RunStatus.FAILED, cmd.replyTo());
-    }
-    if (command instanceof WorkerLost cmd) {
-      return failAttempt(state, cmd.attemptId(), RunError.workerLost(cmd.reason()), true, RunStatus.CRASHED, null);
-    }
-    if (command instanceof LeaseExpired cmd) {
-      return failAttempt(state, cmd.attemptId(),
-          RunError.workerLost("lease expired: no heartbeat within " + settings.leaseTimeout().toSeconds() + "s"),
-          true, RunStatus.CRASHED, null);
-    }
-    if (command instanceof MaxDurationExceeded cmd) return timeOut(state, cmd);
-    if (command instanceof CompleteStep cmd) return completeStep(state, cmd);
-    if (command instanceof Suspend cmd) return suspend(state, cmd);
-    if (command instanceof Cancel cmd) return cancel(state, cmd);
-    return null;
+  ReplyEffect<Event, RunState> passivate(RunState state, PassivateFinished cmd) {
+    if (state.status().isFinal() && shard != null) shard.tell(new ClusterSharding.Passivate<>(context.getSelf()));
+    return Effect().noReply();
   }
 
-  private ReplyEffect<Event, RunState> whenWaiting(RunState state, Command command) {
-    if (command instanceof WaitDue cmd) return endDurationWait(state, cmd);
-    if (command instanceof TokenCompleted cmd) return tokenCompleted(state, cmd);
-    if (command instanceof ChildFinished cmd) return childFinished(state, cmd);
-    if (command instanceof Cancel cmd) return cancel(state, cmd);
-    return null;
-  }
+  // ---------------------------------------------------------------- handlers of a stage
 
-  private ReplyEffect<Event, RunState> whenRetrying(RunState state, Command command) {
-    if (command instanceof RetryDue cmd) return requeue(state, cmd);
-    if (command instanceof Cancel cmd) return cancel(state, cmd);
-    return null;
-  }
-
-  /** Whatever the run's state did not handle: the same answer in every state. */
-  private ReplyEffect<Event, RunState> inAnyState(RunState state, Command command) {
-    if (command instanceof Trigger cmd) return Effect().reply(cmd.replyTo(), StatusReply.success(view(state)));
-    if (command instanceof Get cmd) return Effect().reply(cmd.replyTo(), view(state));
-    if (command instanceof Dispatch cmd) {
-      return Effect().reply(cmd.replyTo(), new DispatchReply(runId, cmd.sessionId(), false));
-    }
-    if (command instanceof AttemptCommand cmd) return error(cmd.replyTo(), STALE_ATTEMPT);
-    if (command instanceof Cancel cmd) return Effect().reply(cmd.replyTo(), StatusReply.success(state));
-    if (command instanceof Reschedule cmd) return error(cmd.replyTo(), NOT_DELAYED);
-    if (command instanceof AddTags cmd) return addTags(state, cmd);
-    if (command instanceof UpdateMetadata cmd) return updateMetadata(state, cmd);
-    if (command instanceof Wake) {
-      redrive(state);
-      return Effect().noReply();
-    }
-    if (command instanceof PassivateFinished) {
-      if (state.status().isFinal() && shard != null) shard.tell(new ClusterSharding.Passivate<>(context.getSelf()));
-      return Effect().noReply();
-    }
-    if (command instanceof WorkerLost || command instanceof LeaseExpired || command instanceof MaxDurationExceeded
-        || command instanceof RetryDue || command instanceof DelayDue || command instanceof TtlDue
-        || command instanceof WaitDue || command instanceof TokenCompleted || command instanceof ChildFinished
-        || command instanceof ChildPending) {
-      return Effect().noReply(); // a timer or a notice that arrived after what it was about had passed
-    }
-    throw new IllegalArgumentException("RunEntity has no handler for " + command.getClass().getSimpleName());
-  }
-
-  private ReplyEffect<Event, RunState> trigger(RunState state, Trigger cmd) {
+  ReplyEffect<Event, RunState> trigger(RunState state, Trigger cmd) {
     return Effect().persist(new RunTriggered(runId, cmd.spec(), clock.instant()))
         .thenRun(this::redrive)
         .thenReply(cmd.replyTo(), StatusReply::success);
   }
 
-  private ReplyEffect<Event, RunState> reschedule(RunState state, Reschedule cmd) {
+  ReplyEffect<Event, RunState> reschedule(RunState state, Reschedule cmd) {
     return Effect().persist(new RunRescheduled(cmd.delayUntil(), clock.instant()))
-        .thenRun(this::armDelay)
+        .thenRun(timers::delay)
         .thenReply(cmd.replyTo(), StatusReply::success);
   }
 
-  private ReplyEffect<Event, RunState> endDelay(RunState state, DelayDue cmd) {
+  ReplyEffect<Event, RunState> endDelay(RunState state, DelayDue cmd) {
     if (state.delayUntil().isAfter(clock.instant())) {
-      armDelay(state);
+      timers.delay(state);
       return Effect().noReply();
     }
     return Effect().persist(new RunEnqueued(clock.instant())).thenRun(this::redrive).thenNoReply();
   }
 
-  private ReplyEffect<Event, RunState> expireIfDue(RunState state, TtlDue cmd) {
+  ReplyEffect<Event, RunState> expireIfDue(RunState state, TtlDue cmd) {
     Instant expiresAt = state.expiresAt();
     if (expiresAt == null) return Effect().noReply();
     if (expiresAt.isAfter(clock.instant())) {
-      armTtl(state);
+      timers.ttl(state);
       return Effect().noReply();
     }
     return Effect().persist(new RunExpired(clock.instant())).thenRun(this::leaveExecution).thenNoReply();
   }
 
   /**
-   * Hands the run to the worker: nothing is journaled until the attempt has an outcome (see {@link #lease}). A run
+   * Hands the run to the worker: nothing is journaled until the attempt has an outcome (see {@link Lease}). A run
    * whose TTL has passed expires instead: the offer can overtake the TTL timer, e.g. when a run recovered after
    * a downtime enqueues itself and arms its overdue timer, and an idle worker's offer arrives first.
    */
-  private ReplyEffect<Event, RunState> lease(RunState state, Dispatch cmd) {
+  ReplyEffect<Event, RunState> lease(RunState state, Dispatch cmd) {
     Instant expiresAt = state.expiresAt();
     if (expiresAt != null && !expiresAt.isAfter(clock.instant())) {
       return Effect().persist(new RunExpired(clock.instant())).thenRun(this::leaveExecution)
@@ -464,44 +365,35 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
     Attempt attempt = new Attempt(Ids.newId("att"), state.nextAttemptNumber(), cmd.sessionId(), cmd.workerId(),
         clock.instant(), null);
     lease = new Lease(attempt, cmd.worker());
-    timers.cancel(TTL_TIMER);
-    cmd.worker().tell(execute(state, attempt));
-    armLease(attempt.id());
+    timers.cancelTtl();
+    cmd.worker().tell(lease.execute(state));
+    timers.lease(attempt.id());
     return Effect().reply(cmd.replyTo(), new DispatchReply(runId, cmd.sessionId(), true));
   }
 
-  private boolean isCurrent(String attemptId) {
-    return lease != null && lease.attempt().id().equals(attemptId);
+  boolean isCurrent(String attemptId) {
+    return lease != null && lease.holds(attemptId);
   }
 
-  private ReplyEffect<Event, RunState> startAttempt(RunState state, StartAttempt cmd) {
+  ReplyEffect<Event, RunState> startAttempt(RunState state, StartAttempt cmd) {
     if (!isCurrent(cmd.attemptId())) return error(cmd.replyTo(), STALE_ATTEMPT);
-    armLease(cmd.attemptId());
+    timers.lease(cmd.attemptId());
     if (lease.attempt().startedAt() == null) {
-      lease = new Lease(lease.attempt().started(clock.instant()), lease.worker());
-      armMaxDuration(state);
+      lease = lease.started(clock.instant());
+      timers.maxDuration(state, lease.attempt());
     }
     return Effect().reply(cmd.replyTo(), StatusReply.ack());
   }
 
-  /**
-   * The current attempt as the worker's outcome report shows it: a handler that finished before the worker's
-   * started delay sends no {@code started} (the protocol allows it), so it started, at the latest, now.
-   */
-  private Attempt reportedAttempt() {
-    Attempt attempt = lease.attempt();
-    return attempt.startedAt() == null ? attempt.started(clock.instant()) : attempt;
-  }
-
-  private ReplyEffect<Event, RunState> heartbeat(RunState state, Heartbeat cmd) {
+  ReplyEffect<Event, RunState> heartbeat(RunState state, Heartbeat cmd) {
     if (!isCurrent(cmd.attemptId())) return error(cmd.replyTo(), STALE_ATTEMPT);
-    armLease(cmd.attemptId());
+    timers.lease(cmd.attemptId());
     return Effect().reply(cmd.replyTo(), StatusReply.ack());
   }
 
-  private ReplyEffect<Event, RunState> completeAttempt(RunState state, CompleteAttempt cmd) {
+  ReplyEffect<Event, RunState> completeAttempt(RunState state, CompleteAttempt cmd) {
     if (!isCurrent(cmd.attemptId())) return error(cmd.replyTo(), STALE_ATTEMPT);
-    return Effect().persist(new RunSucceeded(cmd.attemptId(), cmd.outputJson(), clock.instant(), reportedAttempt()))
+    return Effect().persist(new RunSucceeded(cmd.attemptId(), cmd.outputJson(), clock.instant(), lease.reported(clock.instant())))
         .thenRun(this::leaveExecution)
         .thenReply(cmd.replyTo(), done -> StatusReply.ack());
   }
@@ -510,14 +402,14 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
    * Fails the current attempt. With attempts left (and a retryable error) the run waits out the
    * policy's backoff and is queued again; otherwise it ends with {@code finalStatus}.
    */
-  private ReplyEffect<Event, RunState> failAttempt(RunState state, String attemptId, RunError error,
+  ReplyEffect<Event, RunState> failAttempt(RunState state, String attemptId, RunError error,
       boolean retryable, RunStatus finalStatus, ActorRef<StatusReply<Done>> replyTo) {
     if (!isCurrent(attemptId)) {
       return replyTo == null ? Effect().noReply() : error(replyTo, STALE_ATTEMPT);
     }
     Instant now = clock.instant();
     // The worker's own failure report means the handler ran; a lost worker's attempt may never have started.
-    Attempt attempt = replyTo != null ? reportedAttempt() : lease.attempt();
+    Attempt attempt = replyTo != null ? lease.reported(clock.instant()) : lease.attempt();
     boolean retry = retryable && attempt.number() < state.maxAttempts();
     List<Event> events = retry
         ? List.of(new AttemptFailed(attemptId, error, now,
@@ -525,18 +417,18 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
         : List.of(new AttemptFailed(attemptId, error, now, null, attempt), new RunFailed(error, finalStatus, now));
     var effect = Effect().persist(events).thenRun(failed -> {
       leaveExecution(failed);
-      if (failed.status() == RunStatus.RETRYING) armRetry(failed);
+      if (failed.status() == RunStatus.RETRYING) timers.retry(failed);
     });
     return replyTo == null ? effect.thenNoReply() : effect.thenReply(replyTo, failed -> StatusReply.ack());
   }
 
   /** maxDuration is a hard limit: no retry, the run ends TIMED_OUT and the worker is told to stop. */
-  private ReplyEffect<Event, RunState> timeOut(RunState state, MaxDurationExceeded cmd) {
+  ReplyEffect<Event, RunState> timeOut(RunState state, MaxDurationExceeded cmd) {
     if (!isCurrent(cmd.attemptId())) return Effect().noReply();
     Instant now = clock.instant();
     Attempt running = lease.attempt();
     if (running.startedAt() != null && running.startedAt().plusSeconds(state.spec().maxDurationSeconds()).isAfter(now)) {
-      armMaxDuration(state);
+      timers.maxDuration(state, running);
       return Effect().noReply();
     }
     RunError error = new RunError("MAX_DURATION_EXCEEDED",
@@ -551,133 +443,53 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
         .thenNoReply();
   }
 
-  private ReplyEffect<Event, RunState> cancel(RunState state, Cancel cmd) {
+  ReplyEffect<Event, RunState> cancel(RunState state, Cancel cmd) {
     Attempt attempt = lease == null ? null : lease.attempt();
     Wait waiting = state.pendingWait();
     return Effect().persist(new RunCanceled(clock.instant(), attempt))
         .thenRun(canceled -> {
           stopWorker("run canceled");
-          if (waiting != null) cancelUnfinishedChildren(waiting);
+          if (waiting != null) waits.cancelUnfinishedChildren(waiting);
           leaveExecution(canceled);
         })
         .thenReply(cmd.replyTo(), StatusReply::success);
   }
 
-  private ReplyEffect<Event, RunState> requeue(RunState state, RetryDue cmd) {
+  ReplyEffect<Event, RunState> requeue(RunState state, RetryDue cmd) {
     if (cmd.afterAttempt() != state.attemptCount()) return Effect().noReply();
     if (state.retryAt().isAfter(clock.instant())) {
-      armRetry(state);
+      timers.retry(state);
       return Effect().noReply();
     }
     return Effect().persist(new RunEnqueued(clock.instant())).thenRun(this::redrive).thenNoReply();
   }
 
-  private ReplyEffect<Event, RunState> completeStep(RunState state, CompleteStep cmd) {
+  ReplyEffect<Event, RunState> completeStep(RunState state, CompleteStep cmd) {
     if (!isCurrent(cmd.attemptId())) return error(cmd.replyTo(), STALE_ATTEMPT);
-    armLease(cmd.attemptId());
+    timers.lease(cmd.attemptId());
     // A step reported twice (a retried message) keeps its first result.
     if (state.steps().containsKey(cmd.key())) return Effect().reply(cmd.replyTo(), StatusReply.ack());
     return Effect().persist(new StepCompleted(cmd.attemptId(), cmd.key(), cmd.result(), clock.instant()))
         .thenReply(cmd.replyTo(), done -> StatusReply.ack());
   }
 
-  private ReplyEffect<Event, RunState> suspend(RunState state, Suspend cmd) {
+  ReplyEffect<Event, RunState> suspend(RunState state, Suspend cmd) {
     if (!isCurrent(cmd.attemptId())) return error(cmd.replyTo(), STALE_ATTEMPT);
     Wait wait = cmd.waitFor();
     if (state.steps().containsKey(wait.key())) {
       return error(cmd.replyTo(), STEP_ALREADY_RESOLVED + ": " + wait.key() + " has a result; the worker should use it");
     }
-    String invalid = invalidWait(state, wait);
+    String invalid = RunWaits.invalid(state, wait);
     if (invalid != null) return error(cmd.replyTo(), INVALID_WAIT + ": " + invalid);
     return Effect().persist(new RunSuspended(cmd.attemptId(), wait, clock.instant(), lease.attempt()))
         .thenRun(suspended -> {
           leaveExecution(suspended);
-          pursueWait(suspended);
+          waits.pursue(suspended);
         })
         .thenReply(cmd.replyTo(), suspended -> StatusReply.ack());
   }
 
-  private static String invalidWait(RunState state, Wait wait) {
-    if (wait.key() == null || wait.key().isBlank()) return "a wait needs a key";
-    return switch (wait.kind()) {
-      case DURATION -> wait.until() == null ? "a duration wait needs an end" : null;
-      case TOKEN -> wait.tokenId() == null || wait.tokenId().isBlank() ? "a token wait needs a token id" : null;
-      case RUNS -> {
-        if (wait.children().isEmpty()) yield "no runs to wait for";
-        if (wait.children().size() > MAX_CHILDREN) yield "at most " + MAX_CHILDREN + " runs per wait";
-        if (state.lineage().depth() + 1 > MAX_DEPTH) yield "runs nest at most " + MAX_DEPTH + " deep";
-        yield null;
-      }
-    };
-  }
-
-  private ReplyEffect<Event, RunState> endDurationWait(RunState state, WaitDue cmd) {
-    Wait wait = state.pendingWait();
-    if (wait.kind() != Wait.Kind.DURATION || !wait.key().equals(cmd.key())) return Effect().noReply();
-    if (wait.until().isAfter(clock.instant())) {
-      pursueWait(state);
-      return Effect().noReply();
-    }
-    return resume(StepResult.success("{\"waitedUntil\":\"" + wait.until() + "\"}"), wait);
-  }
-
-  private ReplyEffect<Event, RunState> tokenCompleted(RunState state, TokenCompleted cmd) {
-    Wait wait = state.pendingWait();
-    if (wait.kind() != Wait.Kind.TOKEN || !wait.tokenId().equals(cmd.tokenId())) return Effect().noReply();
-    return resume(cmd.result(), wait);
-  }
-
-  private ReplyEffect<Event, RunState> childFinished(RunState state, ChildFinished cmd) {
-    Wait wait = state.pendingWait();
-    boolean ours = wait.kind() == Wait.Kind.RUNS && wait.key().equals(cmd.waitKey())
-        && cmd.index() >= 0 && cmd.index() < wait.children().size()
-        && wait.childRunId(runId, cmd.index()).equals(cmd.childRunId());
-    if (!ours || wait.resolved().containsKey(cmd.index())) return Effect().noReply();
-    Instant now = clock.instant();
-    Wait after = wait.withResolved(cmd.index(), cmd.result());
-    WaitResolved resolved = new WaitResolved(wait.key(), cmd.index(), cmd.childRunId(), cmd.result(), now);
-    if (!after.allChildrenResolved()) return Effect().persist(resolved).thenNoReply();
-    return Effect().persist(List.of(resolved, new RunResumed(wait.key(), ChildResults.combine(runId, after), now)))
-        .thenRun(this::redrive)
-        .thenNoReply();
-  }
-
-  private ReplyEffect<Event, RunState> resume(StepResult result, Wait wait) {
-    return Effect().persist(new RunResumed(wait.key(), result, clock.instant())).thenRun(resumed -> {
-      timers.cancel(WAIT_TIMER);
-      redrive(resumed);
-    }).thenNoReply();
-  }
-
-  private ReplyEffect<Event, RunState> addTags(RunState state, AddTags cmd) {
-    LinkedHashSet<String> added = new LinkedHashSet<>(cmd.tags());
-    added.removeAll(state.tags());
-    if (added.isEmpty()) return Effect().reply(cmd.replyTo(), StatusReply.success(view(state)));
-    if (state.tags().size() + added.size() > settings.maxTags()) {
-      return error(cmd.replyTo(), TOO_MANY_TAGS + ": at most " + settings.maxTags() + " per run");
-    }
-    return Effect().persist(new TagsAdded(List.copyOf(added), clock.instant()))
-        .thenReply(cmd.replyTo(), tagged -> StatusReply.success(view(tagged)));
-  }
-
-  private ReplyEffect<Event, RunState> updateMetadata(RunState state, UpdateMetadata cmd) {
-    if (cmd.attemptId() != null && !isCurrent(cmd.attemptId())) {
-      return error(cmd.replyTo(), STALE_ATTEMPT);
-    }
-    String updated;
-    try {
-      updated = MetadataOperation.applyAll(state.metadataJson(), cmd.operations());
-    } catch (IllegalArgumentException e) {
-      return error(cmd.replyTo(), e.getMessage());
-    }
-    if (updated.getBytes(StandardCharsets.UTF_8).length > settings.maxMetadataBytes()) {
-      return error(cmd.replyTo(), METADATA_TOO_LARGE + ": at most " + settings.maxMetadataBytes() + " bytes");
-    }
-    return Effect().persist(new MetadataUpdated(updated, clock.instant()))
-        .thenReply(cmd.replyTo(), withMetadata -> StatusReply.success(view(withMetadata)));
-  }
-
-  private ReplyEffect<Event, RunState> error(ActorRef<? extends StatusReply<?>> replyTo, String message) {
+  ReplyEffect<Event, RunState> error(ActorRef<? extends StatusReply<?>> replyTo, String message) {
     @SuppressWarnings("unchecked")
     ActorRef<StatusReply<Object>> ref = (ActorRef<StatusReply<Object>>) replyTo;
     return Effect().reply(ref, StatusReply.error(message));
@@ -692,100 +504,41 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
    */
   private void redrive(RunState state) {
     switch (state.status()) {
-      case DELAYED -> armDelay(state);
+      case DELAYED -> timers.delay(state);
       case QUEUED, DEQUEUED, EXECUTING -> {
         if (lease != null) {
           dispatcher(state).tell(new EnvironmentDispatcher.Occupying(runId, state.spec().taskId(),
               state.spec().queue(), state.spec().concurrencyKey()));
-          if (!timers.isTimerActive(LEASE_TIMER)) armLease(lease.attempt().id());
-          if (!timers.isTimerActive(MAX_DURATION_TIMER)) armMaxDuration(state);
+          timers.leaseUnlessArmed(lease.attempt().id());
+          timers.maxDurationUnlessArmed(state, lease.attempt());
         } else {
           dispatcher(state).tell(new EnvironmentDispatcher.Enqueue(runId, state.spec().taskId(),
               state.spec().queue(), state.spec().concurrencyKey(),
               state.queuedAt().toEpochMilli() - state.spec().priorityMs()));
-          if (!timers.isTimerActive(TTL_TIMER)) armTtl(state);
+          timers.ttlUnlessArmed(state);
         }
       }
-      case RETRYING -> {
-        if (!timers.isTimerActive(RETRY_TIMER)) armRetry(state);
-      }
-      case WAITING -> pursueWait(state);
+      case RETRYING -> timers.retryUnlessArmed(state);
+      case WAITING -> waits.pursue(state);
       default -> {
         // A parent may have missed this run's end (its node crashed in between): telling it again is harmless.
         if (state.status().isFinal()) {
-          notifyParent(state);
-          armPassivation();
+          waits.notifyParent(state);
+          timers.passivation();
         }
-      }
-    }
-  }
-
-  /**
-   * Makes the wait progress: arms the timer of a duration wait, registers with the token, and
-   * triggers (or finds) every child run not finished yet — a finished one resolves its item at once.
-   */
-  private void pursueWait(RunState state) {
-    Wait wait = state.pendingWait();
-    switch (wait.kind()) {
-      case DURATION -> timers.startSingleTimer(WAIT_TIMER, new WaitDue(wait.key()), until(wait.until()));
-      case TOKEN -> links.awaitToken(state.spec().environmentId(), wait.tokenId(), runId);
-      case RUNS -> {
-        for (int index = 0; index < wait.children().size(); index++) {
-          if (wait.resolved().containsKey(index)) continue;
-          int item = index;
-          String childId = wait.childRunId(runId, item);
-          RunLineage lineage = RunLineage.childOf(runId, state.lineage(), wait.key(), wait.batchId(), item);
-          context.pipeToSelf(
-              links.triggerChild(state.spec().environmentId(), wait.children().get(item), childId, lineage),
-              (child, failure) -> {
-                if (failure != null) {
-                  // A child that cannot exist fails its item; anything else (a timeout) is retried on the next wake.
-                  RunError error = ChildResults.refusal(failure);
-                  return error == null ? new ChildPending() : new ChildFinished(wait.key(), item, childId,
-                      StepResult.failure(error));
-                }
-                return child.status().isFinal()
-                    ? new ChildFinished(wait.key(), item, childId, ChildResults.outcome(child))
-                    : new ChildPending();
-              });
-        }
-      }
-    }
-  }
-
-  private void notifyParent(RunState state) {
-    RunLineage lineage = state.lineage();
-    if (!lineage.resumesParent()) return;
-    links.run(lineage.parentRunId()).tell(new ChildFinished(lineage.parentWaitKey(), lineage.batchIndex(), runId,
-        ChildResults.outcome(state)));
-  }
-
-  private void cancelUnfinishedChildren(Wait wait) {
-    if (wait.kind() != Wait.Kind.RUNS) return;
-    for (int index = 0; index < wait.children().size(); index++) {
-      if (!wait.resolved().containsKey(index)) {
-        links.run(wait.childRunId(runId, index)).tell(new Cancel(context.getSystem().ignoreRef()));
       }
     }
   }
 
   /** The run left its queue or its execution for good or for now: free its place and its slot. */
   private void leaveExecution(RunState state) {
-    timers.cancel(LEASE_TIMER);
-    timers.cancel(MAX_DURATION_TIMER);
-    timers.cancel(TTL_TIMER);
-    timers.cancel(DELAY_TIMER);
-    timers.cancel(WAIT_TIMER);
+    timers.cancelExecution();
     lease = null;
     withdraw(state);
     if (state.status().isFinal()) {
-      notifyParent(state);
-      armPassivation();
+      waits.notifyParent(state);
+      timers.passivation();
     }
-  }
-
-  private void armPassivation() {
-    if (shard != null) timers.startSingleTimer(PASSIVATE_TIMER, new PassivateFinished(), settings.finishedIdle());
   }
 
   private void withdraw(RunState state) {
@@ -793,62 +546,17 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
   }
 
   private void stopWorker(String reason) {
-    if (lease != null && lease.worker() != null) {
-      lease.worker().tell(new WorkerChannel.CancelAttempt(runId, lease.attempt().id(), reason));
-    }
+    if (lease != null) lease.stopWorker(reason, runId);
   }
 
   /** The state as callers see it: with the attempt a worker holds now, which the journal gets with its outcome. */
-  private RunState view(RunState state) {
+  RunState view(RunState state) {
     return lease == null || state.isRunning() ? state : state.running(lease.attempt());
   }
 
   private RecipientRef<EnvironmentDispatcher.Command> dispatcher(RunState state) {
     return links.dispatcher(state.spec().environmentId());
   }
-
-  private WorkerChannel.Execute execute(RunState state, Attempt attempt) {
-    RunSpec spec = state.spec();
-    return new WorkerChannel.Execute(runId, attempt.id(), attempt.number(), spec.taskId(), spec.queue(),
-        spec.environmentId(), spec.payloadJson(), spec.payloadType(), state.tags(), state.metadataJson(),
-        spec.idempotencyKey(), spec.retry().maxAttempts(), state.createdAt(), spec.test(), spec.maxDurationSeconds(),
-        state.steps());
-  }
-
-  private void armLease(String attemptId) {
-    timers.startSingleTimer(LEASE_TIMER, new LeaseExpired(attemptId), settings.leaseTimeout());
-  }
-
-  private void armMaxDuration(RunState state) {
-    Attempt attempt = lease == null ? null : lease.attempt();
-    if (state.spec().maxDurationSeconds() == null || attempt == null || attempt.startedAt() == null) return;
-    Instant deadline = attempt.startedAt().plusSeconds(state.spec().maxDurationSeconds());
-    timers.startSingleTimer(MAX_DURATION_TIMER, new MaxDurationExceeded(attempt.id()), until(deadline));
-  }
-
-  private void armRetry(RunState state) {
-    timers.startSingleTimer(RETRY_TIMER, new RetryDue(state.attemptCount()), until(state.retryAt()));
-  }
-
-  private void armDelay(RunState state) {
-    timers.startSingleTimer(DELAY_TIMER, new DelayDue(), until(state.delayUntil()));
-  }
-
-  private void armTtl(RunState state) {
-    if (state.expiresAt() != null) timers.startSingleTimer(TTL_TIMER, new TtlDue(), until(state.expiresAt()));
-  }
-
-  /**
-   * Time left until {@code instant}, at most a day: Akka's scheduler refuses delays beyond ~248 days,
-   * so long waits are armed in steps, and every timer handler re-arms itself when woken early.
-   */
-  private Duration until(Instant instant) {
-    Duration delay = Duration.between(clock.instant(), instant);
-    if (delay.isNegative()) return Duration.ZERO;
-    return delay.compareTo(LONGEST_TIMER) > 0 ? LONGEST_TIMER : delay;
-  }
-
-  private static final Duration LONGEST_TIMER = Duration.ofDays(1);
 
   @Override
   public SignalHandler<RunState> signalHandler() {

@@ -11,6 +11,7 @@ import akka.pattern.StatusReply;
 import akka.persistence.testkit.PersistenceTestKitPlugin;
 import akka.persistence.testkit.javadsl.PersistenceTestKit;
 import com.typesafe.config.ConfigFactory;
+import dev.baton.engine.dispatch.DispatchReply;
 import dev.baton.engine.dispatch.EnvironmentDispatcher;
 import dev.baton.engine.dispatch.WorkerChannel;
 import java.time.Clock;
@@ -51,7 +52,7 @@ class RunEntityJournalFailureTest {
         null, null), triggered.ref()));
     assertTrue(triggered.receiveMessage().isSuccess());
     dispatcher.expectMessageClass(EnvironmentDispatcher.Enqueue.class);
-    TestProbe<RunEntity.DispatchReply> offered = testKit.createTestProbe();
+    TestProbe<DispatchReply> offered = testKit.createTestProbe();
     run.tell(new RunEntity.Dispatch("ws_1", "worker-1", worker.ref(), offered.ref()));
     assertTrue(offered.receiveMessage().accepted());
     String attemptId = worker.expectMessageClass(WorkerChannel.Execute.class).attemptId();

@@ -14,6 +14,7 @@ import akka.pattern.StatusReply;
 import akka.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import akka.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
 import com.typesafe.config.ConfigFactory;
+import dev.baton.engine.dispatch.DispatchReply;
 import dev.baton.engine.dispatch.EnvironmentDispatcher;
 import dev.baton.engine.dispatch.WorkerChannel;
 import dev.baton.engine.testkit.MutableClock;
@@ -44,7 +45,7 @@ class RunEntityTest {
   private final MutableClock clock = new MutableClock(Instant.parse("2026-11-28T10:00:00Z"));
   private TestProbe<EnvironmentDispatcher.Command> dispatcher;
   private TestProbe<WorkerChannel.Message> worker;
-  private TestProbe<RunEntity.DispatchReply> dispatchReplies;
+  private TestProbe<DispatchReply> dispatchReplies;
   private EventSourcedBehaviorTestKit<RunEntity.Command, RunEntity.Event, RunState> run;
   private TestLinks links;
 
@@ -127,8 +128,8 @@ class RunEntityTest {
   }
 
   private WorkerChannel.Execute lease() {
-    var result = run.<RunEntity.DispatchReply>runCommand(replyTo -> new RunEntity.Dispatch("ws_1", "worker-1", worker.ref(), replyTo));
-    assertEquals(new RunEntity.DispatchReply(runId, "ws_1", true), result.reply());
+    var result = run.<DispatchReply>runCommand(replyTo -> new RunEntity.Dispatch("ws_1", "worker-1", worker.ref(), replyTo));
+    assertEquals(new DispatchReply(runId, "ws_1", true), result.reply());
     return worker.expectMessageClass(WorkerChannel.Execute.class);
   }
 
@@ -183,7 +184,7 @@ class RunEntityTest {
 
     @Test
     void dispatchIsDeclined() {
-      var result = run.<RunEntity.DispatchReply>runCommand(replyTo -> new RunEntity.Dispatch("ws_1", "w", worker.ref(), replyTo));
+      var result = run.<DispatchReply>runCommand(replyTo -> new RunEntity.Dispatch("ws_1", "w", worker.ref(), replyTo));
       assertTrue(result.hasNoEvents());
       assertFalse(result.reply().accepted());
     }
@@ -216,7 +217,7 @@ class RunEntityTest {
     @Test
     void dispatchLeasesAnAttemptWithoutAnEventAndSendsItToTheWorker() {
       trigger(RetryPolicy.DEFAULT);
-      var result = run.<RunEntity.DispatchReply>runCommand(replyTo -> new RunEntity.Dispatch("ws_1", "worker-1", worker.ref(), replyTo));
+      var result = run.<DispatchReply>runCommand(replyTo -> new RunEntity.Dispatch("ws_1", "worker-1", worker.ref(), replyTo));
       assertTrue(result.hasNoEvents(), "an attempt is journaled with its outcome");
       assertTrue(result.reply().accepted());
       RunState leased = current();
@@ -267,7 +268,7 @@ class RunEntityTest {
     void secondDispatchIsDeclined() {
       trigger(RetryPolicy.DEFAULT);
       lease();
-      var result = run.<RunEntity.DispatchReply>runCommand(replyTo -> new RunEntity.Dispatch("ws_2", "w2", worker.ref(), replyTo));
+      var result = run.<DispatchReply>runCommand(replyTo -> new RunEntity.Dispatch("ws_2", "w2", worker.ref(), replyTo));
       assertTrue(result.hasNoEvents());
       assertFalse(result.reply().accepted());
       worker.expectNoMessage(Duration.ofMillis(50));
@@ -414,7 +415,7 @@ class RunEntityTest {
       String attemptId = executing(new RetryPolicy(2, 1, 60_000, 60_000, false));
       run.<StatusReply<Done>>runCommand(r -> new RunEntity.FailAttempt(attemptId, new RunError("E", "m", null), true, r));
       assertEquals(RunStatus.RETRYING, run.getState().status());
-      var dispatch = run.<RunEntity.DispatchReply>runCommand(replyTo -> new RunEntity.Dispatch("ws_1", "w", worker.ref(), replyTo));
+      var dispatch = run.<DispatchReply>runCommand(replyTo -> new RunEntity.Dispatch("ws_1", "w", worker.ref(), replyTo));
       assertFalse(dispatch.reply().accepted());
       assertStale(complete(attemptId, "1"));
       assertNoEventsFor(new RunEntity.WorkerLost(attemptId, "late"));
@@ -432,7 +433,7 @@ class RunEntityTest {
       assertStale(run.<StatusReply<Done>>runCommand(
           r -> new RunEntity.FailAttempt(attemptId, new RunError("E", "m", null), true, r)).reply());
       assertNoEventsFor(new RunEntity.WorkerLost(attemptId, "late"));
-      var dispatch = run.<RunEntity.DispatchReply>runCommand(replyTo -> new RunEntity.Dispatch("ws_2", "w", worker.ref(), replyTo));
+      var dispatch = run.<DispatchReply>runCommand(replyTo -> new RunEntity.Dispatch("ws_2", "w", worker.ref(), replyTo));
       assertFalse(dispatch.reply().accepted());
       var retrigger = run.<StatusReply<RunState>>runCommand(
           replyTo -> new RunEntity.Trigger(spec(RetryPolicy.DEFAULT), replyTo));
@@ -501,9 +502,9 @@ class RunEntityTest {
       triggerWith(spec(RetryPolicy.DEFAULT, null, Duration.ofMinutes(1), null));
       expectEnqueue();
       clock.advance(Duration.ofMinutes(2)); // the TTL has passed; its timer (real time) has not fired yet
-      var offered = run.<RunEntity.DispatchReply>runCommand(
+      var offered = run.<DispatchReply>runCommand(
           replyTo -> new RunEntity.Dispatch("ws_1", "worker-1", worker.ref(), replyTo));
-      assertEquals(new RunEntity.DispatchReply(runId, "ws_1", false), offered.reply());
+      assertEquals(new DispatchReply(runId, "ws_1", false), offered.reply());
       assertEquals(RunStatus.EXPIRED, offered.state().status());
       worker.expectNoMessage(Duration.ofMillis(200));
       expectDispatcherMessage(EnvironmentDispatcher.Withdraw.class);
@@ -554,7 +555,7 @@ class RunEntityTest {
       var canceled = run.<StatusReply<RunState>>runCommand(RunEntity.Cancel::new);
       assertEquals(RunStatus.CANCELED, canceled.state().status());
       expectDispatcherMessage(EnvironmentDispatcher.Withdraw.class);
-      var dispatch = run.<RunEntity.DispatchReply>runCommand(r -> new RunEntity.Dispatch("ws_1", "w", worker.ref(), r));
+      var dispatch = run.<DispatchReply>runCommand(r -> new RunEntity.Dispatch("ws_1", "w", worker.ref(), r));
       assertFalse(dispatch.reply().accepted());
     }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import dev.baton.engine.dispatch.DispatchReply;
 import dev.baton.engine.dispatch.WorkerChannel;
 import dev.baton.engine.environment.Environment;
 import dev.baton.engine.run.RunEntity;
@@ -169,7 +170,7 @@ class WaitpointTokensTest {
   private static String suspendedOn(String tokenId) throws Exception {
     String runId = await(node.engine().runs().trigger(env.id(), TriggerRequest.of("approval", "{}"))).run().runId();
     TestProbe<WorkerChannel.Message> worker = node.testKit().createTestProbe();
-    TestProbe<RunEntity.DispatchReply> reply = node.testKit().createTestProbe();
+    TestProbe<DispatchReply> reply = node.testKit().createTestProbe();
     ClusterSharding.get(node.system()).entityRefFor(RunEntity.ENTITY_TYPE_KEY, runId)
         .tell(new RunEntity.Dispatch("session-" + runId, "worker-1", worker.ref(), reply.ref()));
     assertTrue(reply.receiveMessage().accepted());

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.engine.dispatch.DispatchReply;
 import dev.baton.api.ApiTestServer;
 import dev.baton.engine.dispatch.WorkerChannel;
 import dev.baton.engine.environment.Environment;
@@ -194,7 +195,7 @@ class RunReadTest {
   /** Plays the dispatcher: offers the run to a probe worker and returns the leased attempt's id. */
   private static String lease(String runId) {
     TestProbe<WorkerChannel.Message> worker = server.node().testKit().createTestProbe();
-    TestProbe<RunEntity.DispatchReply> reply = server.node().testKit().createTestProbe();
+    TestProbe<DispatchReply> reply = server.node().testKit().createTestProbe();
     ClusterSharding.get(server.node().system()).entityRefFor(RunEntity.ENTITY_TYPE_KEY, runId)
         .tell(new RunEntity.Dispatch("session-1", "worker-1", worker.ref(), reply.ref()));
     assertTrue(reply.receiveMessage().accepted(), "the queued run accepts the lease");
