@@ -2,7 +2,7 @@ package dev.baton.node;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import dev.baton.engine.Ids;
+import dev.baton.engine.common.Ids;
 import dev.baton.projections.clickhouse.ClickHouseSettings;
 import dev.baton.projections.clickhouse.ClickHouseStore;
 import java.io.IOException;

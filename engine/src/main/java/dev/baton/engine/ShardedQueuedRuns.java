@@ -6,7 +6,7 @@ import akka.actor.typed.javadsl.AskPattern;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import dev.baton.engine.dispatch.DispatchReply;
 import dev.baton.engine.dispatch.QueuedRuns;
-import dev.baton.engine.dispatch.WorkerChannel;
+import dev.baton.engine.worker.WorkerChannel;
 import dev.baton.engine.run.RunEntity;
 import dev.baton.engine.run.RunState;
 import dev.baton.engine.run.RunStatus;

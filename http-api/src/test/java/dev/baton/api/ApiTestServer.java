@@ -16,7 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.baton.engine.dispatch.DispatchReply;
-import dev.baton.engine.dispatch.WorkerChannel;
+import dev.baton.engine.worker.WorkerChannel;
 import dev.baton.engine.environment.Environment;
 import dev.baton.engine.run.RunEntity;
 import dev.baton.engine.task.TaskDefinition;

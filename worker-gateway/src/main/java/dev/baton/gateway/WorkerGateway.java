@@ -21,7 +21,7 @@ import akka.http.javadsl.model.headers.RawHeader;
 import akka.http.javadsl.server.PathMatchers;
 import akka.http.javadsl.server.Route;
 import dev.baton.engine.Engine;
-import dev.baton.engine.Ids;
+import dev.baton.engine.common.Ids;
 import dev.baton.engine.environment.CredentialKind;
 import dev.baton.engine.environment.Environment;
 import dev.baton.engine.environment.EnvironmentDirectory;

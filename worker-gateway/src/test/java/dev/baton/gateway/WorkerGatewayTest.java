@@ -12,7 +12,7 @@ import akka.http.javadsl.Http;
 import akka.http.javadsl.ServerBinding;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.engine.Engine;
-import dev.baton.engine.Ids;
+import dev.baton.engine.common.Ids;
 import dev.baton.engine.environment.Environment;
 import dev.baton.engine.run.RunState;
 import dev.baton.engine.run.RunStatus;

@@ -1,6 +1,6 @@
 package dev.baton.engine.batch;
 
-import dev.baton.engine.CborSerializable;
+import dev.baton.engine.common.CborSerializable;
 import dev.baton.engine.batch.BatchEntity.BatchCreated;
 import dev.baton.engine.batch.BatchEntity.ItemsRecorded;
 import dev.baton.engine.batch.BatchEntity.RecordedItem;

@@ -1,5 +1,7 @@
 package dev.baton.engine.dispatch;
 
+import dev.baton.engine.task.QueueLimits;
+import dev.baton.engine.worker.WorkerChannel;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
@@ -14,7 +16,7 @@ import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.Entity;
 import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
 import com.typesafe.config.Config;
-import dev.baton.engine.CborSerializable;
+import dev.baton.engine.common.CborSerializable;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

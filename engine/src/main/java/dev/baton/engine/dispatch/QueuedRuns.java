@@ -1,5 +1,6 @@
 package dev.baton.engine.dispatch;
 
+import dev.baton.engine.worker.WorkerChannel;
 import akka.actor.typed.ActorRef;
 import java.util.concurrent.CompletionStage;
 

@@ -1,7 +1,7 @@
 package dev.baton.engine.dispatch;
 
 import akka.actor.typed.receptionist.ServiceKey;
-import dev.baton.engine.CborSerializable;
+import dev.baton.engine.common.CborSerializable;
 
 /**
  * The port to the run sweeper (the durable timer index's reader): a dispatcher that starts with

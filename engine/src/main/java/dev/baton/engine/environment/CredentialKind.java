@@ -13,6 +13,6 @@ public enum CredentialKind {
 
   /** A new random credential for an environment, prefixed like Trigger.dev keys ({@code tr_dev_…}). */
   public String generate(String environmentSlug) {
-    return prefixFormat.formatted(environmentSlug) + dev.baton.engine.Ids.random(32);
+    return prefixFormat.formatted(environmentSlug) + dev.baton.engine.common.Ids.random(32);
   }
 }

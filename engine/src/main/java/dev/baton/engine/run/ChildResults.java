@@ -1,5 +1,7 @@
 package dev.baton.engine.run;
 
+import dev.baton.engine.worker.RunError;
+import dev.baton.engine.worker.StepResult;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

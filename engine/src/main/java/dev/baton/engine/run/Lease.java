@@ -1,7 +1,7 @@
 package dev.baton.engine.run;
 
 import akka.actor.typed.ActorRef;
-import dev.baton.engine.dispatch.WorkerChannel;
+import dev.baton.engine.worker.WorkerChannel;
 import dev.baton.engine.run.RunState.Attempt;
 import java.time.Instant;
 

@@ -1,5 +1,7 @@
 package dev.baton.engine.run;
 
+import dev.baton.engine.worker.RunError;
+import dev.baton.engine.worker.StepResult;
 import akka.Done;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
@@ -22,11 +24,11 @@ import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import akka.persistence.typed.javadsl.ReplyEffect;
 import akka.persistence.typed.javadsl.SignalHandler;
-import dev.baton.engine.CborSerializable;
-import dev.baton.engine.Ids;
+import dev.baton.engine.common.CborSerializable;
+import dev.baton.engine.common.Ids;
 import dev.baton.engine.dispatch.DispatchReply;
 import dev.baton.engine.dispatch.EnvironmentDispatcher;
-import dev.baton.engine.dispatch.WorkerChannel;
+import dev.baton.engine.worker.WorkerChannel;
 import dev.baton.engine.run.RunLifecycle.Stage;
 import dev.baton.engine.run.RunTimers.DelayDue;
 import dev.baton.engine.run.RunTimers.MaxDurationExceeded;

@@ -1,5 +1,6 @@
 package dev.baton.engine.run;
 
+import dev.baton.engine.worker.RunError;
 import akka.pattern.StatusReply;
 import akka.persistence.typed.javadsl.ReplyEffect;
 import dev.baton.engine.dispatch.DispatchReply;

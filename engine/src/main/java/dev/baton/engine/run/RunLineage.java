@@ -1,6 +1,6 @@
 package dev.baton.engine.run;
 
-import dev.baton.engine.CborSerializable;
+import dev.baton.engine.common.CborSerializable;
 
 /**
  * Where a run sits in a tree of runs. A run triggered from outside a task is a root (lineage

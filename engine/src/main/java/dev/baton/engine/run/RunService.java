@@ -1,5 +1,8 @@
 package dev.baton.engine.run;
 
+import dev.baton.engine.task.RetryPolicy;
+import dev.baton.engine.worker.RunError;
+import dev.baton.engine.worker.StepResult;
 import akka.Done;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
@@ -10,8 +13,8 @@ import akka.pattern.StatusReply;
 import akka.persistence.query.PersistenceQuery;
 import akka.persistence.query.javadsl.CurrentEventsByPersistenceIdQuery;
 import akka.stream.javadsl.Sink;
-import dev.baton.engine.Asks;
-import dev.baton.engine.Ids;
+import dev.baton.engine.common.Asks;
+import dev.baton.engine.common.Ids;
 import dev.baton.engine.idempotency.IdempotencyKeyEntity;
 import dev.baton.engine.idempotency.IdempotencyKeyEntity.Claimed;
 import dev.baton.engine.idempotency.IdempotencyKeyEntity.Kind;

@@ -1,6 +1,7 @@
 package dev.baton.engine.run;
 
-import dev.baton.engine.CborSerializable;
+import dev.baton.engine.task.RetryPolicy;
+import dev.baton.engine.common.CborSerializable;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

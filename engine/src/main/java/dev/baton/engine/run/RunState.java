@@ -1,6 +1,8 @@
 package dev.baton.engine.run;
 
-import dev.baton.engine.CborSerializable;
+import dev.baton.engine.worker.RunError;
+import dev.baton.engine.worker.StepResult;
+import dev.baton.engine.common.CborSerializable;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
 package dev.baton.engine.run;
 
+import dev.baton.engine.worker.RunError;
+import dev.baton.engine.worker.StepResult;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.persistence.typed.javadsl.EffectFactories;
 import akka.persistence.typed.javadsl.ReplyEffect;

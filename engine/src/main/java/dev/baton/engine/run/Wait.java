@@ -1,7 +1,8 @@
 package dev.baton.engine.run;
 
-import dev.baton.engine.CborSerializable;
-import dev.baton.engine.Ids;
+import dev.baton.engine.worker.StepResult;
+import dev.baton.engine.common.CborSerializable;
+import dev.baton.engine.common.Ids;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;

@@ -21,7 +21,7 @@ import akka.persistence.typed.javadsl.SignalHandler;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.baton.engine.CborSerializable;
+import dev.baton.engine.common.CborSerializable;
 import dev.baton.engine.common.DeadlineTimers;
 import dev.baton.engine.run.TaskNotFoundException;
 import java.time.Clock;

@@ -5,7 +5,7 @@ import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.japi.function.Function;
 import akka.pattern.StatusReply;
-import dev.baton.engine.Ids;
+import dev.baton.engine.common.Ids;
 import dev.baton.engine.run.RunService;
 import dev.baton.engine.run.TriggerRequest;
 import dev.baton.engine.task.TaskCatalog;

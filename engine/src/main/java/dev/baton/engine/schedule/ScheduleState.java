@@ -1,6 +1,6 @@
 package dev.baton.engine.schedule;
 
-import dev.baton.engine.CborSerializable;
+import dev.baton.engine.common.CborSerializable;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;

@@ -12,7 +12,7 @@ import akka.persistence.typed.javadsl.CommandHandlerWithReply;
 import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import akka.persistence.typed.javadsl.ReplyEffect;
-import dev.baton.engine.CborSerializable;
+import dev.baton.engine.common.CborSerializable;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

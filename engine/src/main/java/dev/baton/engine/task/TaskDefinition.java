@@ -1,7 +1,7 @@
 package dev.baton.engine.task;
 
-import dev.baton.engine.CborSerializable;
-import dev.baton.engine.run.RetryPolicy;
+import dev.baton.engine.common.CborSerializable;
+import dev.baton.engine.task.RetryPolicy;
 import java.util.regex.Pattern;
 
 /**
@@ -34,8 +34,8 @@ public record TaskDefinition(String taskId, String queue, Integer concurrencyLim
     this(taskId, queue, concurrencyLimit, retry, maxDurationSeconds, null);
   }
 
-  public dev.baton.engine.dispatch.QueueLimits queueLimits() {
-    return new dev.baton.engine.dispatch.QueueLimits(concurrencyLimit, globalConcurrencyLimit);
+  public dev.baton.engine.task.QueueLimits queueLimits() {
+    return new dev.baton.engine.task.QueueLimits(concurrencyLimit, globalConcurrencyLimit);
   }
 
   public static String defaultQueue(String taskId) {

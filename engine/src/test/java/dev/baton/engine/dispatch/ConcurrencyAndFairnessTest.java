@@ -1,10 +1,12 @@
 package dev.baton.engine.dispatch;
 
+import dev.baton.engine.task.QueueLimits;
+import dev.baton.engine.worker.WorkerChannel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
-import dev.baton.engine.Ids;
+import dev.baton.engine.common.Ids;
 import dev.baton.engine.run.TriggerRequest;
 import dev.baton.engine.task.TaskDefinition;
 import dev.baton.engine.testkit.TestNode;

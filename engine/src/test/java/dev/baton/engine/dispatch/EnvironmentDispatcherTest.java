@@ -1,5 +1,6 @@
 package dev.baton.engine.dispatch;
 
+import dev.baton.engine.worker.WorkerChannel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import akka.actor.testkit.typed.javadsl.TestProbe;

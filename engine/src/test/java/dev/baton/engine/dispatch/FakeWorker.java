@@ -1,5 +1,7 @@
 package dev.baton.engine.dispatch;
 
+import dev.baton.engine.task.QueueLimits;
+import dev.baton.engine.worker.WorkerChannel;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import dev.baton.engine.testkit.TestNode;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package dev.baton.engine.run;
 
+import dev.baton.engine.task.RetryPolicy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,7 +14,7 @@ import akka.persistence.testkit.javadsl.PersistenceTestKit;
 import com.typesafe.config.ConfigFactory;
 import dev.baton.engine.dispatch.DispatchReply;
 import dev.baton.engine.dispatch.EnvironmentDispatcher;
-import dev.baton.engine.dispatch.WorkerChannel;
+import dev.baton.engine.worker.WorkerChannel;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -43,7 +44,7 @@ class RunEntityJournalFailureTest {
     PersistenceTestKit journal = PersistenceTestKit.create(testKit.system());
     TestProbe<EnvironmentDispatcher.Command> dispatcher = testKit.createTestProbe();
     TestProbe<WorkerChannel.Message> worker = testKit.createTestProbe();
-    String runId = "run_" + dev.baton.engine.Ids.random(12);
+    String runId = "run_" + dev.baton.engine.common.Ids.random(12);
     ActorRef<RunEntity.Command> run = testKit.spawn(RunEntity.create(runId, SETTINGS, Clock.systemUTC(),
         RandomGenerator.of("L64X128MixRandom"), new TestLinks(dispatcher.ref(), testKit.createTestProbe())));
     TestProbe<StatusReply<RunState>> triggered = testKit.createTestProbe();

@@ -1,5 +1,8 @@
 package dev.baton.engine.run;
 
+import dev.baton.engine.task.RetryPolicy;
+import dev.baton.engine.worker.RunError;
+import dev.baton.engine.worker.StepResult;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -16,7 +19,7 @@ import akka.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResul
 import com.typesafe.config.ConfigFactory;
 import dev.baton.engine.dispatch.DispatchReply;
 import dev.baton.engine.dispatch.EnvironmentDispatcher;
-import dev.baton.engine.dispatch.WorkerChannel;
+import dev.baton.engine.worker.WorkerChannel;
 import dev.baton.engine.testkit.MutableClock;
 import java.time.Clock;
 import java.time.Duration;
@@ -41,7 +44,7 @@ class RunEntityTest {
   private static ActorTestKit testKit;
 
   /** Each test its own run: the testkit's in-memory journal outlives a test. */
-  private final String runId = "run_" + dev.baton.engine.Ids.random(12);
+  private final String runId = "run_" + dev.baton.engine.common.Ids.random(12);
   private final MutableClock clock = new MutableClock(Instant.parse("2026-11-28T10:00:00Z"));
   private TestProbe<EnvironmentDispatcher.Command> dispatcher;
   private TestProbe<WorkerChannel.Message> worker;
@@ -674,7 +677,7 @@ class RunEntityTest {
 
     @Test
     void aJournalFromBeforeLazyAttemptsKeepsItsLeasedAttempt() {
-      String legacyRunId = "run_" + dev.baton.engine.Ids.random(12);
+      String legacyRunId = "run_" + dev.baton.engine.common.Ids.random(12);
       RunState.Attempt legacy = new RunState.Attempt("att_legacy", 1, "ws_1", "worker-1", clock.instant(), null);
       var restarted = EventSourcedBehaviorTestKit.<RunEntity.Command, RunEntity.Event, RunState>create(
           testKit.system(), RunEntity.create(legacyRunId, SETTINGS, clock, RandomGenerator.of("L64X128MixRandom"),

@@ -14,7 +14,7 @@ import akka.persistence.testkit.javadsl.PersistenceTestKit;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
-import dev.baton.engine.Ids;
+import dev.baton.engine.common.Ids;
 import dev.baton.engine.run.TaskNotFoundException;
 import dev.baton.engine.testkit.MutableClock;
 import java.time.Duration;

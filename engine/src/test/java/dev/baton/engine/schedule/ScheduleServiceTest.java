@@ -10,7 +10,7 @@ import akka.actor.typed.ActorRef;
 import akka.persistence.testkit.javadsl.PersistenceTestKit;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.baton.engine.Ids;
+import dev.baton.engine.common.Ids;
 import dev.baton.engine.environment.Environment;
 import dev.baton.engine.run.RunEntity;
 import dev.baton.engine.run.RunState;

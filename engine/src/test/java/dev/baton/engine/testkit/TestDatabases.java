@@ -2,7 +2,7 @@ package dev.baton.engine.testkit;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import dev.baton.engine.Ids;
+import dev.baton.engine.common.Ids;
 import dev.baton.engine.storage.Database;
 import java.sql.Connection;
 import java.sql.DriverManager;

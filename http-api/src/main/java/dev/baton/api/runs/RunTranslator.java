@@ -19,7 +19,7 @@ import dev.baton.api.time.Durations;
 import dev.baton.engine.environment.Environment;
 import dev.baton.engine.run.RecordedEvent;
 import dev.baton.engine.run.RunEntity;
-import dev.baton.engine.run.RunError;
+import dev.baton.engine.worker.RunError;
 import dev.baton.engine.run.RunLineage;
 import dev.baton.engine.run.RunService;
 import dev.baton.engine.run.RunSpec;

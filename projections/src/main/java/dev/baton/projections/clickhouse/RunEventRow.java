@@ -1,7 +1,7 @@
 package dev.baton.projections.clickhouse;
 
 import dev.baton.engine.run.RunEntity;
-import dev.baton.engine.run.RunError;
+import dev.baton.engine.worker.RunError;
 import dev.baton.engine.run.RunState;
 import java.util.List;
 

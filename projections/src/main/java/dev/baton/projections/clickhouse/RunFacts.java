@@ -1,7 +1,7 @@
 package dev.baton.projections.clickhouse;
 
 import dev.baton.engine.run.RunEntity;
-import dev.baton.engine.run.RunError;
+import dev.baton.engine.worker.RunError;
 import dev.baton.engine.run.RunState.Attempt;
 import dev.baton.engine.run.RunSpec;
 import dev.baton.engine.run.RunStatus;

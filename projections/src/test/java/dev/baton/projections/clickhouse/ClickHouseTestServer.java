@@ -2,7 +2,7 @@ package dev.baton.projections.clickhouse;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import dev.baton.engine.Ids;
+import dev.baton.engine.common.Ids;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -1,8 +1,8 @@
 package dev.baton.projections.clickhouse;
 
-import dev.baton.engine.run.RetryPolicy;
+import dev.baton.engine.task.RetryPolicy;
 import dev.baton.engine.run.RunEntity;
-import dev.baton.engine.run.RunError;
+import dev.baton.engine.worker.RunError;
 import dev.baton.engine.run.RunSpec;
 import dev.baton.engine.run.RunState;
 import dev.baton.engine.run.RunStatus;

@@ -1,6 +1,6 @@
 package dev.baton.projections.runs;
 
-import dev.baton.engine.run.RetryPolicy;
+import dev.baton.engine.task.RetryPolicy;
 import dev.baton.engine.run.RunSpec;
 import dev.baton.engine.run.RunState;
 import java.time.Duration;

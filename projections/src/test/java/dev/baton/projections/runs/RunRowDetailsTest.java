@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.baton.engine.run.RetryPolicy;
+import dev.baton.engine.task.RetryPolicy;
 import dev.baton.engine.run.RunEntity.AttemptFailed;
 import dev.baton.engine.run.RunEntity.AttemptLeased;
 import dev.baton.engine.run.RunEntity.AttemptStarted;
@@ -20,7 +20,7 @@ import dev.baton.engine.run.RunEntity.RunRescheduled;
 import dev.baton.engine.run.RunEntity.RunSucceeded;
 import dev.baton.engine.run.RunEntity.RunTriggered;
 import dev.baton.engine.run.RunEntity.TagsAdded;
-import dev.baton.engine.run.RunError;
+import dev.baton.engine.worker.RunError;
 import dev.baton.engine.run.RunSpec;
 import dev.baton.engine.run.RunStatus;
 import java.time.Duration;

@@ -22,12 +22,12 @@ import dev.baton.engine.run.RunEntity.RunSucceeded;
 import dev.baton.engine.run.RunEntity.RunSuspended;
 import dev.baton.engine.run.RunEntity.RunTriggered;
 import dev.baton.engine.run.RunEntity.TagsAdded;
-import dev.baton.engine.run.RunError;
+import dev.baton.engine.worker.RunError;
 import dev.baton.engine.run.RunSettings;
 import dev.baton.engine.run.RunSpec;
 import dev.baton.engine.run.RunState;
 import dev.baton.engine.run.RunStatus;
-import dev.baton.engine.run.StepResult;
+import dev.baton.engine.worker.StepResult;
 import dev.baton.engine.run.TriggerRequest;
 import dev.baton.engine.run.Wait;
 import java.time.Duration;
@@ -254,7 +254,7 @@ class RunRowTest {
     RunIndexSettings index = new RunIndexSettings(4, LEASE, "jdbc-read-journal", 500, Duration.ofMillis(250),
         RECHECK, Duration.ofSeconds(60), Duration.ofSeconds(1), 1000, RunIndexSettings.SWEEPER_DISPATCHER);
     for (int i = 0; i < 200; i++) {
-      String runId = dev.baton.engine.Ids.newId("run");
+      String runId = dev.baton.engine.common.Ids.newId("run");
       assertEquals(true, index.tags().contains(engine.tagFor(runId)), runId);
     }
   }

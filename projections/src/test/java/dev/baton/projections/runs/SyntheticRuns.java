@@ -2,7 +2,7 @@ package dev.baton.projections.runs;
 
 import akka.persistence.query.Offset;
 import akka.projection.eventsourced.EventEnvelope;
-import dev.baton.engine.run.RetryPolicy;
+import dev.baton.engine.task.RetryPolicy;
 import dev.baton.engine.run.RunEntity;
 import dev.baton.engine.run.RunEntity.AttemptFailed;
 import dev.baton.engine.run.RunEntity.AttemptLeased;
@@ -14,7 +14,7 @@ import dev.baton.engine.run.RunEntity.RunFailed;
 import dev.baton.engine.run.RunEntity.RunSucceeded;
 import dev.baton.engine.run.RunEntity.RunTriggered;
 import dev.baton.engine.run.RunEntity.TagsAdded;
-import dev.baton.engine.run.RunError;
+import dev.baton.engine.worker.RunError;
 import dev.baton.engine.run.RunSpec;
 import dev.baton.engine.run.RunState;
 import dev.baton.engine.run.RunStatus;

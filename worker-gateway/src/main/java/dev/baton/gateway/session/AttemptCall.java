@@ -1,10 +1,10 @@
 package dev.baton.gateway.session;
 
 import dev.baton.engine.run.MetadataOperation;
-import dev.baton.engine.run.RunError;
+import dev.baton.engine.worker.RunError;
 import dev.baton.engine.run.RunRejectedException;
 import dev.baton.engine.run.RunService;
-import dev.baton.engine.run.StepResult;
+import dev.baton.engine.worker.StepResult;
 import dev.baton.engine.run.Wait;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

@@ -1,6 +1,6 @@
 package dev.baton.gateway.session;
 
-import dev.baton.engine.dispatch.WorkerChannel;
+import dev.baton.engine.worker.WorkerChannel;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

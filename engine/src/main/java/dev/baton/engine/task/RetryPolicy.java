@@ -1,6 +1,6 @@
-package dev.baton.engine.run;
+package dev.baton.engine.task;
 
-import dev.baton.engine.CborSerializable;
+import dev.baton.engine.common.CborSerializable;
 import java.time.Duration;
 import java.util.random.RandomGenerator;
 

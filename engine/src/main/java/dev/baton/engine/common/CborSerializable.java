@@ -1,4 +1,4 @@
-package dev.baton.engine;
+package dev.baton.engine.common;
 
 /**
  * Marker for every message, event and state that crosses a node boundary or lands in the journal.

@@ -1,4 +1,4 @@
-package dev.baton.engine;
+package dev.baton.engine.common;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

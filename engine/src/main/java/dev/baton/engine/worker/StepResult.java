@@ -1,6 +1,6 @@
-package dev.baton.engine.run;
+package dev.baton.engine.worker;
 
-import dev.baton.engine.CborSerializable;
+import dev.baton.engine.common.CborSerializable;
 
 /**
  * The memoized result of one durable operation of a run (a step, a wait, a child run, a token),

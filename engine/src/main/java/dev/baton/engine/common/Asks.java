@@ -1,4 +1,4 @@
-package dev.baton.engine;
+package dev.baton.engine.common;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;

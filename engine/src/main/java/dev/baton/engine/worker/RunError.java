@@ -1,6 +1,6 @@
-package dev.baton.engine.run;
+package dev.baton.engine.worker;
 
-import dev.baton.engine.CborSerializable;
+import dev.baton.engine.common.CborSerializable;
 
 /** An attempt's or a run's error, as reported by the worker or decided by the engine. */
 public record RunError(String name, String message, String stackTrace) implements CborSerializable {

@@ -1,6 +1,6 @@
-package dev.baton.engine.dispatch;
+package dev.baton.engine.task;
 
-import dev.baton.engine.CborSerializable;
+import dev.baton.engine.common.CborSerializable;
 
 /**
  * A queue's concurrency limits as its tasks declare them.

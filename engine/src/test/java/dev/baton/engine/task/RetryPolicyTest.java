@@ -1,4 +1,4 @@
-package dev.baton.engine.run;
+package dev.baton.engine.task;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package dev.baton.engine;
+package dev.baton.engine.common;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 

@@ -1,8 +1,8 @@
-package dev.baton.engine.dispatch;
+package dev.baton.engine.worker;
 
 import akka.actor.typed.receptionist.ServiceKey;
-import dev.baton.engine.CborSerializable;
-import dev.baton.engine.run.StepResult;
+import dev.baton.engine.common.CborSerializable;
+import dev.baton.engine.worker.StepResult;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package dev.baton.engine;
+package dev.baton.engine.common;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
