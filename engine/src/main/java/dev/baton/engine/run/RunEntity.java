@@ -222,13 +222,7 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
             entityContext.getShard())));
   }
 
-  /** A run outside sharding (tests): it never passivates. */
-  public static Behavior<Command> create(String runId, RunSettings settings, Clock clock, RandomGenerator random,
-      RunLinks links) {
-    return create(runId, settings, clock, random, links, null);
-  }
-
-  /** @param shard the run's shard, asked to passivate the run once it has finished; null for never */
+  /** @param shard the run's shard, asked to passivate the run once it has finished; null (tests) for never */
   public static Behavior<Command> create(String runId, RunSettings settings, Clock clock, RandomGenerator random,
       RunLinks links, ActorRef<ClusterSharding.ShardCommand> shard) {
     return Behaviors.setup(context -> Behaviors.withTimers(
@@ -377,6 +371,11 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
     return lease != null && lease.holds(attemptId);
   }
 
+  /** The attempt a worker holds now, or null. */
+  Attempt heldAttempt() {
+    return lease == null ? null : lease.attempt();
+  }
+
   ReplyEffect<Event, RunState> startAttempt(RunState state, StartAttempt cmd) {
     if (!isCurrent(cmd.attemptId())) return error(cmd.replyTo(), STALE_ATTEMPT);
     timers.lease(cmd.attemptId());
@@ -475,22 +474,6 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
         .thenReply(cmd.replyTo(), done -> StatusReply.ack());
   }
 
-  ReplyEffect<Event, RunState> suspend(RunState state, Suspend cmd) {
-    if (!isCurrent(cmd.attemptId())) return error(cmd.replyTo(), STALE_ATTEMPT);
-    Wait wait = cmd.waitFor();
-    if (state.steps().containsKey(wait.key())) {
-      return error(cmd.replyTo(), STEP_ALREADY_RESOLVED + ": " + wait.key() + " has a result; the worker should use it");
-    }
-    String invalid = RunWaits.invalid(state, wait);
-    if (invalid != null) return error(cmd.replyTo(), INVALID_WAIT + ": " + invalid);
-    return Effect().persist(new RunSuspended(cmd.attemptId(), wait, clock.instant(), lease.attempt()))
-        .thenRun(suspended -> {
-          leaveExecution(suspended);
-          waits.pursue(suspended);
-        })
-        .thenReply(cmd.replyTo(), suspended -> StatusReply.ack());
-  }
-
   ReplyEffect<Event, RunState> error(ActorRef<? extends StatusReply<?>> replyTo, String message) {
     @SuppressWarnings("unchecked")
     ActorRef<StatusReply<Object>> ref = (ActorRef<StatusReply<Object>>) replyTo;
@@ -533,7 +516,7 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
   }
 
   /** The run left its queue or its execution for good or for now: free its place and its slot. */
-  private void leaveExecution(RunState state) {
+  void leaveExecution(RunState state) {
     timers.cancelExecution();
     lease = null;
     withdraw(state);

@@ -133,7 +133,7 @@ final class RunLifecycle {
         .on(MaxDurationExceeded.class, RunEntity::timeOut, writes(AttemptFailed.class, RunFailed.class),
             Stage.TIMED_OUT)
         .on(CompleteStep.class, RunEntity::completeStep, writes(StepCompleted.class))
-        .on(Suspend.class, RunEntity::suspend, writes(RunSuspended.class), Stage.WAITING)
+        .on(Suspend.class, (run, state, cmd) -> run.waits().suspend(run, state, cmd), writes(RunSuspended.class), Stage.WAITING)
         .on(Cancel.class, RunEntity::cancel, writes(RunCanceled.class), Stage.CANCELED);
     in(Stage.WAITING)
         .on(WaitDue.class, (run, state, cmd) -> run.waits().endDurationWait(state, cmd), writes(RunResumed.class),

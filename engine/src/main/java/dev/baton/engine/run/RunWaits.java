@@ -3,6 +3,7 @@ package dev.baton.engine.run;
 import dev.baton.engine.worker.RunError;
 import dev.baton.engine.worker.StepResult;
 import akka.actor.typed.javadsl.ActorContext;
+import akka.pattern.StatusReply;
 import akka.persistence.typed.javadsl.EffectFactories;
 import akka.persistence.typed.javadsl.ReplyEffect;
 import dev.baton.engine.run.RunEntity.Cancel;
@@ -10,6 +11,8 @@ import dev.baton.engine.run.RunEntity.ChildFinished;
 import dev.baton.engine.run.RunEntity.Command;
 import dev.baton.engine.run.RunEntity.Event;
 import dev.baton.engine.run.RunEntity.RunResumed;
+import dev.baton.engine.run.RunEntity.RunSuspended;
+import dev.baton.engine.run.RunEntity.Suspend;
 import dev.baton.engine.run.RunEntity.TokenCompleted;
 import dev.baton.engine.run.RunTimers.WaitDue;
 import dev.baton.engine.run.RunEntity.WaitResolved;
@@ -49,8 +52,26 @@ final class RunWaits {
     this.redrive = redrive;
   }
 
+  /** The attempt stops until the wait is over and frees its slot meanwhile. */
+  ReplyEffect<Event, RunState> suspend(RunEntity run, RunState state, Suspend cmd) {
+    if (!run.isCurrent(cmd.attemptId())) return run.error(cmd.replyTo(), RunEntity.STALE_ATTEMPT);
+    Wait wait = cmd.waitFor();
+    if (state.steps().containsKey(wait.key())) {
+      return run.error(cmd.replyTo(),
+          RunEntity.STEP_ALREADY_RESOLVED + ": " + wait.key() + " has a result; the worker should use it");
+    }
+    String invalid = invalid(state, wait);
+    if (invalid != null) return run.error(cmd.replyTo(), RunEntity.INVALID_WAIT + ": " + invalid);
+    return effects.persist(new RunSuspended(cmd.attemptId(), wait, clock.instant(), run.heldAttempt()))
+        .thenRun(suspended -> {
+          run.leaveExecution(suspended);
+          pursue(suspended);
+        })
+        .thenReply(cmd.replyTo(), suspended -> StatusReply.ack());
+  }
+
   /** Why the run cannot wait for {@code wait}, or null when it can. */
-  static String invalid(RunState state, Wait wait) {
+  private static String invalid(RunState state, Wait wait) {
     if (wait.key() == null || wait.key().isBlank()) return "a wait needs a key";
     return switch (wait.kind()) {
       case DURATION -> wait.until() == null ? "a duration wait needs an end" : null;

@@ -46,7 +46,7 @@ class RunEntityJournalFailureTest {
     TestProbe<WorkerChannel.Message> worker = testKit.createTestProbe();
     String runId = "run_" + dev.baton.engine.common.Ids.random(12);
     ActorRef<RunEntity.Command> run = testKit.spawn(RunEntity.create(runId, SETTINGS, Clock.systemUTC(),
-        RandomGenerator.of("L64X128MixRandom"), new TestLinks(dispatcher.ref(), testKit.createTestProbe())));
+        RandomGenerator.of("L64X128MixRandom"), new TestLinks(dispatcher.ref(), testKit.createTestProbe()), null));
     TestProbe<StatusReply<RunState>> triggered = testKit.createTestProbe();
     run.tell(new RunEntity.Trigger(new RunSpec("env_test_dev", "hello-world", "task/hello-world", "{}",
         "application/json", List.of(), null, null, new RetryPolicy(3, 2, 0, 0, false), null, false, null, 0, null,

@@ -75,7 +75,7 @@ class RunEntityTest {
   /** Delay and TTL tests need the entity's clock to move with its (real-time) timers. */
   private EventSourcedBehaviorTestKit<RunEntity.Command, RunEntity.Event, RunState> runWithClock(Clock entityClock) {
     return EventSourcedBehaviorTestKit.create(testKit.system(),
-        RunEntity.create(runId, SETTINGS, entityClock, RandomGenerator.of("L64X128MixRandom"), links),
+        RunEntity.create(runId, SETTINGS, entityClock, RandomGenerator.of("L64X128MixRandom"), links, null),
         EventSourcedBehaviorTestKit.enabledSerializationSettings());
   }
 
@@ -681,7 +681,7 @@ class RunEntityTest {
       RunState.Attempt legacy = new RunState.Attempt("att_legacy", 1, "ws_1", "worker-1", clock.instant(), null);
       var restarted = EventSourcedBehaviorTestKit.<RunEntity.Command, RunEntity.Event, RunState>create(
           testKit.system(), RunEntity.create(legacyRunId, SETTINGS, clock, RandomGenerator.of("L64X128MixRandom"),
-              links), EventSourcedBehaviorTestKit.enabledSerializationSettings());
+              links, null), EventSourcedBehaviorTestKit.enabledSerializationSettings());
       restarted.initialize(new RunEntity.RunTriggered(legacyRunId, spec(noBackoff(2)), clock.instant()),
           new RunEntity.AttemptLeased(legacy));
       assertEquals(RunStatus.DEQUEUED, restarted.getState().status());
