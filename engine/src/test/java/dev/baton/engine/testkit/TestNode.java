@@ -21,7 +21,7 @@ import java.time.Instant;
 /**
  * A single-node cluster for module tests: real actors, sharding and serialization, the testkit's
  * in-memory journal, and an in-memory H2 database for the environment directory. Integration tests
- * on PostgreSQL start a full node from {@code cluster-config} instead.
+ * on PostgreSQL start a full node from {@code node} instead.
  */
 public final class TestNode implements AutoCloseable {
 
