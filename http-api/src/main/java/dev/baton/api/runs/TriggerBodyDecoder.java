@@ -88,10 +88,13 @@ public final class TriggerBodyDecoder {
     Duration ttl = options.ttl(option(given, "ttl"), "options.ttl");
     Integer maxDurationSeconds = options.maxDurationSeconds(option(given, "maxDuration"), "options.maxDuration");
 
-    return new TriggerRequest(taskId, payloadJson, stored ? PayloadDecoder.STORE : PayloadDecoder.APPLICATION_JSON,
-        tags, metadataJson, idempotencyKey, maxAttempts, test, queue, concurrencyKey,
-        priorityMs == null ? 0 : priorityMs, delayUntil, ttl, maxDurationSeconds,
-        idempotencyKey == null ? null : idempotencyKeyTtl);
+    return TriggerRequest.builder(taskId)
+        .payload(payloadJson, stored ? PayloadDecoder.STORE : PayloadDecoder.APPLICATION_JSON)
+        .tags(tags).metadata(metadataJson)
+        .idempotencyKey(idempotencyKey, idempotencyKey == null ? null : idempotencyKeyTtl)
+        .maxAttempts(maxAttempts).test(test).queue(queue).concurrencyKey(concurrencyKey)
+        .priorityMs(priorityMs == null ? 0 : priorityMs).delayUntil(delayUntil).ttl(ttl)
+        .maxDurationSeconds(maxDurationSeconds).build();
   }
 
   private static boolean test(JsonNode value) {

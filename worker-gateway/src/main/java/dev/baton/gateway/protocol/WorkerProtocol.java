@@ -329,10 +329,11 @@ public final class WorkerProtocol {
     JsonNode metadata = options.get("metadata");
     if (metadata != null && !metadata.isNull() && !metadata.isObject())
       throw new IllegalArgumentException("\"options.metadata\" must be an object");
-    return new TriggerRequest(task.asText(), payloadJson, payloadType, tags(options.get("tags")),
-        metadata == null || metadata.isNull() ? null : write(metadata), null,
-        positiveInt(options, "maxAttempts"), test, optionalText(options, "queue"),
-        optionalText(options, "concurrencyKey"), 0, null, null, positiveInt(options, "maxDuration"), null);
+    return TriggerRequest.builder(task.asText()).payload(payloadJson, payloadType).tags(tags(options.get("tags")))
+        .metadata(metadata == null || metadata.isNull() ? null : write(metadata))
+        .maxAttempts(positiveInt(options, "maxAttempts")).test(test).queue(optionalText(options, "queue"))
+        .concurrencyKey(optionalText(options, "concurrencyKey")).maxDurationSeconds(positiveInt(options, "maxDuration"))
+        .build();
   }
 
   private static List<String> tags(JsonNode tags) {
