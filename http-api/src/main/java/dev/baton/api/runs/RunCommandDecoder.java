@@ -97,7 +97,8 @@ public final class RunCommandDecoder {
    * {@code PUT /api/v1/runs/{id}/metadata} {@code {metadata?, operations?}}: the operations to apply, in
    * order. A {@code metadata} object replaces the metadata (an {@code update} first). Empty when the body
    * changes nothing. {@code parentOperations} and {@code rootOperations} (a child run updating its
-   * parent's or root's metadata) are accepted and ignored: Baton runs have no parents yet.
+   * parent's or root's metadata) are accepted and ignored: child runs exist (a worker starts them over the
+   * worker protocol), but a run changes only its own metadata.
    */
   public List<MetadataOperation> metadata(JsonNode body) {
     try {
