@@ -253,8 +253,8 @@ class MalformedWorkerFramesTest {
   private record Holder(RawWorker worker, String attemptId) {
     static Holder start() throws Exception {
       RawWorker worker = RawWorker.connectAndHello(port, token, "w-held", 1, tasks(HELD_TASK));
-      node.engine().runs().trigger(environment.id(), new TriggerRequest(HELD_TASK, "{}", "application/json", List.of(),
-          null, null, 1, false, null, null, 0, null, null, null, null)).toCompletableFuture().get(10, TimeUnit.SECONDS);
+      node.engine().runs().trigger(environment.id(), TriggerRequest.builder(HELD_TASK)
+          .payload("{}", "application/json").maxAttempts(1).build()).toCompletableFuture().get(10, TimeUnit.SECONDS);
       String attemptId = worker.expect("execute").path("attemptId").asText();
       worker.send("{\"type\":\"started\",\"attemptId\":\"" + attemptId + "\"}");
       return new Holder(worker, attemptId);

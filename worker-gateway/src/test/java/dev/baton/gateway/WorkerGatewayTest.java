@@ -112,8 +112,8 @@ class WorkerGatewayTest {
       assertEquals(500, welcome.path("heartbeatIntervalMs").asLong());
       assertEquals(3000, welcome.path("leaseTimeoutMs").asLong());
 
-      String runId = trigger(new TriggerRequest("hello-world", "{\"name\":\"Ada\"}", "application/json",
-          List.of("a"), "{\"k\":1}", "idem-1", null, false, null, null, 0, null, null, null, null));
+      String runId = trigger(TriggerRequest.builder("hello-world").payload("{\"name\":\"Ada\"}", "application/json")
+          .tags(List.of("a")).metadata("{\"k\":1}").idempotencyKey("idem-1", null).build());
 
       JsonNode execute = worker.expect("execute");
       String attemptId = execute.path("attemptId").asText();
@@ -150,8 +150,7 @@ class WorkerGatewayTest {
   @Test
   void leavesPayloadOutWhenTheRunHasNoneAndStoresANullOutput() throws Exception {
     try (RawWorker worker = RawWorker.connectAndHello(port, token, "w-1", 1, "[{\"id\":\"no-payload\"}]")) {
-      String runId = trigger(new TriggerRequest("no-payload", null, null, List.of(), null, null, null, false, null, null,
-          0, null, null, null, null));
+      String runId = trigger(TriggerRequest.builder("no-payload").build());
       JsonNode execute = worker.expect("execute");
       assertFalse(execute.has("payload"));
       assertFalse(execute.path("context").path("run").has("metadata"));
@@ -355,8 +354,8 @@ class WorkerGatewayTest {
   @Test
   void metadataFromTheWorkerUpdatesTheRun() throws Exception {
     try (RawWorker worker = RawWorker.connectAndHello(port, token, "w-1", 1, "[{\"id\":\"reporter\"}]")) {
-      String runId = trigger(new TriggerRequest("reporter", "{}", "application/json", List.of(), "{\"k\":1}", null,
-          null, false, null, null, 0, null, null, null, null));
+      String runId = trigger(
+          TriggerRequest.builder("reporter").payload("{}", "application/json").metadata("{\"k\":1}").build());
       String attemptId = worker.expect("execute").path("attemptId").asText();
       worker.send(started(attemptId));
       worker.send(metadata(attemptId, "m1", """
@@ -449,8 +448,7 @@ class WorkerGatewayTest {
     try (RawWorker worker = RawWorker.connectAndHello(port, token, "w-1", 6, """
         [{"id":"per-user","queue":{"name":"per-user-q","concurrencyLimit":2,"globalConcurrencyLimit":3}}]""")) {
       for (String key : List.of("a", "a", "a", "b", "b", "b")) {
-        trigger(new TriggerRequest("per-user", "{}", "application/json", List.of(), null, null, null, false, null, key,
-            0, null, null, null, null));
+        trigger(TriggerRequest.builder("per-user").payload("{}", "application/json").concurrencyKey(key).build());
       }
       assertEquals(6, drainRespectingLimit(worker, 3, 6));
     }
@@ -549,8 +547,7 @@ class WorkerGatewayTest {
   }
 
   private static TriggerRequest request(String taskId) {
-    return new TriggerRequest(taskId, "{}", "application/json", List.of(), null, null, null, false, null, null, 0, null,
-        null, null, null);
+    return TriggerRequest.of(taskId, "{}");
   }
 
   private String trigger(TriggerRequest request) throws Exception {

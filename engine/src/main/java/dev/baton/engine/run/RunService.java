@@ -91,7 +91,7 @@ public final class RunService {
     StoreUnavailableException refusal = store.refusal();
     if (refusal != null) return CompletableFuture.failedFuture(refusal);
     return task(environmentId, request.taskId()).thenCompose(task -> {
-      RunSpec spec = specOf(environmentId, task, request);
+      RunSpec spec = request.toRunSpec(environmentId, task);
       if (requestKey == null) return triggerWithKey(spec, request.idempotencyKeyTtl());
       String candidate = Ids.newId("run");
       return claim(spec, Kind.REQUEST, requestKey, candidate, null, clock.instant().plus(requestKeyTtl))
@@ -197,14 +197,6 @@ public final class RunService {
     return create(runId, spec).whenComplete((run, failure) -> newEntities.forget(persistenceId));
   }
 
-  private RunSpec specOf(String environmentId, TaskDefinition task, TriggerRequest request) {
-    RetryPolicy retry = request.maxAttempts() == null ? task.retry() : task.retry().withMaxAttempts(request.maxAttempts());
-    return new RunSpec(environmentId, task.taskId(), request.queue() == null ? task.queue() : request.queue(),
-        request.payloadJson(), request.payloadType(), request.tags(), request.metadataJson(), request.idempotencyKey(),
-        retry, request.maxDurationSeconds() == null ? task.maxDurationSeconds() : request.maxDurationSeconds(),
-        request.test(), request.concurrencyKey(), request.priorityMs(), request.delayUntil(), request.ttl(), null);
-  }
-
   /**
    * Creates the run under {@code runId} (a derived id: a child's, a batch item's), or finds it when
    * it exists; completes with its state. Fails with {@link TaskNotFoundException} for an unknown task.
@@ -212,7 +204,7 @@ public final class RunService {
   public CompletionStage<RunState> triggerWithId(String environmentId, TriggerRequest request, String runId,
       RunLineage lineage) {
     return task(environmentId, request.taskId())
-        .thenCompose(task -> create(runId, specOf(environmentId, task, request).withLineage(lineage)));
+        .thenCompose(task -> create(runId, request.toRunSpec(environmentId, task).withLineage(lineage)));
   }
 
   /** Frees the key: the next trigger with it creates a new run. */

@@ -11,7 +11,6 @@ import dev.baton.engine.run.TriggerRequest;
 import dev.baton.engine.task.TaskCatalog;
 import dev.baton.engine.task.TaskDefinition;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -53,8 +52,8 @@ public final class ScheduleService {
    */
   public static ScheduleFirer firer(RunService runs) {
     return occurrence -> runs.trigger(occurrence.environmentId(),
-            new TriggerRequest(occurrence.taskId(), occurrence.payloadJson(), "application/json", List.of(), null,
-                occurrence.key(), null, false, null, null, 0, null, null, null, null),
+            TriggerRequest.builder(occurrence.taskId()).payload(occurrence.payloadJson(), "application/json")
+                .idempotencyKey(occurrence.key(), null).build(),
             occurrence.key())
         .thenApply(triggered -> triggered.run().runId());
   }

@@ -55,9 +55,9 @@ class ConcurrencyAndFairnessTest {
   private static void trigger(String env, String taskId, String label, String key, long priorityMs, int count)
       throws Exception {
     for (int i = 0; i < count; i++) {
-      TriggerRequest base = TriggerRequest.of(taskId, "{\"key\":\"" + label + "\"}");
-      node.engine().runs().trigger(env, new TriggerRequest(taskId, base.payloadJson(), base.payloadType(), List.of(),
-          null, null, null, false, "q", key, priorityMs, null, null, null, null)).toCompletableFuture().get();
+      TriggerRequest request = TriggerRequest.builder(taskId).payload("{\"key\":\"" + label + "\"}", "application/json")
+          .queue("q").concurrencyKey(key).priorityMs(priorityMs).build();
+      node.engine().runs().trigger(env, request).toCompletableFuture().get();
     }
   }
 

@@ -1,5 +1,7 @@
 package dev.baton.api.batches;
 
+import static dev.baton.engine.run.TriggerOptions.present;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.api.HttpSettings;
 import dev.baton.api.errors.ApiException;
@@ -103,10 +105,6 @@ final class BatchBodyDecoder {
     } catch (ApiException e) {
       throw new ApiException(e.status(), where + ": " + e.getMessage(), e.headers());
     }
-  }
-
-  private static JsonNode present(JsonNode value) {
-    return value == null || value.isNull() || value.isMissingNode() ? null : value;
   }
 
   private static void requireObject(JsonNode body) {

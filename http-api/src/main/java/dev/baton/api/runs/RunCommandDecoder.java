@@ -1,7 +1,7 @@
 package dev.baton.api.runs;
 
-import static dev.baton.api.runs.RunOptions.optionalString;
-import static dev.baton.api.runs.RunOptions.present;
+import static dev.baton.engine.run.TriggerOptions.optionalString;
+import static dev.baton.engine.run.TriggerOptions.present;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.api.HttpSettings;
@@ -9,6 +9,8 @@ import dev.baton.api.errors.ApiException;
 import dev.baton.api.json.Json;
 import dev.baton.engine.run.MetadataOperation;
 import dev.baton.engine.run.ReplayOverrides;
+import dev.baton.engine.run.TriggerOptions;
+import dev.baton.engine.run.TriggerOptions.InvalidOptionException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,13 +20,13 @@ import java.util.Locale;
 /**
  * Validates the bodies of the run-management calls (replay, reschedule, tags, metadata, idempotency-key
  * reset) before the engine is asked anything, with the same field rules as a trigger's options
- * ({@link RunOptions}). A JSON {@code null} counts as absent.
+ * ({@link TriggerOptions}). A JSON {@code null} counts as absent.
  */
 public final class RunCommandDecoder {
 
   private static final String OPERATION_TYPES = "update, set, delete, append, remove, increment";
 
-  private final RunOptions options;
+  private final TriggerOptions options;
   private final Clock clock;
 
   public RunCommandDecoder(HttpSettings settings) {
@@ -32,7 +34,7 @@ public final class RunCommandDecoder {
   }
 
   public RunCommandDecoder(HttpSettings settings, Clock clock) {
-    this.options = new RunOptions(settings, clock);
+    this.options = ApiTriggerOptions.create(settings, clock);
     this.clock = clock;
   }
 
@@ -44,58 +46,75 @@ public final class RunCommandDecoder {
    * {@code idempotencyKey}…) is ignored.
    */
   public ReplayOverrides replay(JsonNode body) {
-    if (body == null) return ReplayOverrides.NONE;
-    requireObject(body);
-    String payloadType = optionalString(body.get("payloadType"), "payloadType");
-    JsonNode payload = present(body.get("payload"));
-    String payloadJson = payload == null ? null
-        : PayloadDecoder.decode(payload, payloadType == null ? PayloadDecoder.APPLICATION_JSON : payloadType);
-    List<String> tags = present(body.get("tags")) == null ? null : options.tags(body.get("tags"), "tags");
-    return new ReplayOverrides(
-        payloadJson,
-        tags,
-        options.metadata(body.get("metadata"), "metadata"),
-        options.queue(body.get("queue"), "queue"),
-        options.concurrencyKey(body.get("concurrencyKey"), "concurrencyKey"),
-        options.delayUntil(body.get("delay"), "delay"),
-        options.ttl(body.get("ttl"), "ttl"),
-        options.maxAttempts(body.get("maxAttempts"), "maxAttempts"),
-        options.maxDurationSeconds(body.get("maxDuration"), "maxDuration"),
-        options.priorityMs(body.get("priority"), "priority"));
+    try {
+      if (body == null) return ReplayOverrides.NONE;
+      requireObject(body);
+      String payloadType = optionalString(body.get("payloadType"), "payloadType");
+      JsonNode payload = present(body.get("payload"));
+      String payloadJson = payload == null ? null
+          : PayloadDecoder.decode(payload, payloadType == null ? PayloadDecoder.APPLICATION_JSON : payloadType);
+      List<String> tags = present(body.get("tags")) == null ? null : options.tags(body.get("tags"), "tags");
+      return new ReplayOverrides(
+          payloadJson,
+          tags,
+          options.metadata(body.get("metadata"), "metadata"),
+          options.queue(body.get("queue"), "queue"),
+          options.concurrencyKey(body.get("concurrencyKey"), "concurrencyKey"),
+          options.delayUntil(body.get("delay"), "delay"),
+          options.ttl(body.get("ttl"), "ttl"),
+          options.maxAttempts(body.get("maxAttempts"), "maxAttempts"),
+          options.maxDurationSeconds(body.get("maxDuration"), "maxDuration"),
+          options.priorityMs(body.get("priority"), "priority"));
+    } catch (InvalidOptionException e) {
+      throw ApiTriggerOptions.refusal(e);
+    }
   }
 
   /** {@code POST /api/v1/runs/{id}/reschedule} {@code {delay}}: the new start; a past date means now. */
   public Instant reschedule(JsonNode body) {
-    requireObject(body);
-    if (present(body.get("delay")) == null) throw ApiException.badRequest("delay is required");
-    Instant until = options.delayUntil(body.get("delay"), "delay");
-    return until == null ? clock.instant() : until;
+    try {
+      requireObject(body);
+      if (present(body.get("delay")) == null) throw ApiException.badRequest("delay is required");
+      Instant until = options.delayUntil(body.get("delay"), "delay");
+      return until == null ? clock.instant() : until;
+    } catch (InvalidOptionException e) {
+      throw ApiTriggerOptions.refusal(e);
+    }
   }
 
   /** {@code POST /api/v1/runs/{id}/tags} {@code {tags: string | string[]}}: distinct, blank ones dropped. */
   public List<String> tags(JsonNode body) {
-    requireObject(body);
-    if (present(body.get("tags")) == null) throw ApiException.badRequest("tags is required");
-    return options.tags(body.get("tags"), "tags").stream().filter(tag -> !tag.isBlank()).toList();
+    try {
+      requireObject(body);
+      if (present(body.get("tags")) == null) throw ApiException.badRequest("tags is required");
+      return options.tags(body.get("tags"), "tags").stream().filter(tag -> !tag.isBlank()).toList();
+    } catch (InvalidOptionException e) {
+      throw ApiTriggerOptions.refusal(e);
+    }
   }
 
   /**
    * {@code PUT /api/v1/runs/{id}/metadata} {@code {metadata?, operations?}}: the operations to apply, in
    * order. A {@code metadata} object replaces the metadata (an {@code update} first). Empty when the body
    * changes nothing. {@code parentOperations} and {@code rootOperations} (a child run updating its
-   * parent's or root's metadata) are accepted and ignored: Baton runs have no parents yet.
+   * parent's or root's metadata) are accepted and ignored: child runs exist (a worker starts them over the
+   * worker protocol), but a run changes only its own metadata.
    */
   public List<MetadataOperation> metadata(JsonNode body) {
-    requireObject(body);
-    List<MetadataOperation> operations = new ArrayList<>();
-    String replacement = options.metadata(body.get("metadata"), "metadata");
-    if (replacement != null) operations.add(new MetadataOperation(MetadataOperation.Type.UPDATE, null, replacement));
-    JsonNode given = present(body.get("operations"));
-    if (given != null) {
-      if (!given.isArray()) throw ApiException.badRequest("operations must be an array");
-      for (int i = 0; i < given.size(); i++) operations.add(operation(given.get(i), "operations[" + i + "]"));
+    try {
+      requireObject(body);
+      List<MetadataOperation> operations = new ArrayList<>();
+      String replacement = options.metadata(body.get("metadata"), "metadata");
+      if (replacement != null) operations.add(new MetadataOperation(MetadataOperation.Type.UPDATE, null, replacement));
+      JsonNode given = present(body.get("operations"));
+      if (given != null) {
+        if (!given.isArray()) throw ApiException.badRequest("operations must be an array");
+        for (int i = 0; i < given.size(); i++) operations.add(operation(given.get(i), "operations[" + i + "]"));
+      }
+      return operations;
+    } catch (InvalidOptionException e) {
+      throw ApiTriggerOptions.refusal(e);
     }
-    return operations;
   }
 
   private static MetadataOperation operation(JsonNode op, String field) {
@@ -137,17 +156,27 @@ public final class RunCommandDecoder {
 
   /** {@code POST /api/v1/idempotencyKeys/{key}/reset} {@code {taskIdentifier}}: the task whose key to free. */
   public String resetTaskIdentifier(String key, JsonNode body) {
-    options.idempotencyKey(key, "The idempotency key");
-    requireObject(body);
-    String taskIdentifier = optionalString(body.get("taskIdentifier"), "taskIdentifier");
-    if (taskIdentifier == null || taskIdentifier.isEmpty()) throw ApiException.badRequest("taskIdentifier is required");
-    return taskIdentifier;
+    try {
+      options.idempotencyKey(key, "The idempotency key");
+      requireObject(body);
+      String taskIdentifier = optionalString(body.get("taskIdentifier"), "taskIdentifier");
+      if (taskIdentifier == null || taskIdentifier.isEmpty()) {
+        throw ApiException.badRequest("taskIdentifier is required");
+      }
+      return taskIdentifier;
+    } catch (InvalidOptionException e) {
+      throw ApiTriggerOptions.refusal(e);
+    }
   }
 
   /** The idempotency key of {@code x-trigger-request-idempotency-key}; null when absent or empty. */
   public String requestKey(String header) {
-    if (header == null || header.isBlank()) return null;
-    return options.idempotencyKey(header, "x-trigger-request-idempotency-key");
+    try {
+      if (header == null || header.isBlank()) return null;
+      return options.idempotencyKey(header, "x-trigger-request-idempotency-key");
+    } catch (InvalidOptionException e) {
+      throw ApiTriggerOptions.refusal(e);
+    }
   }
 
   private static void requireObject(JsonNode body) {

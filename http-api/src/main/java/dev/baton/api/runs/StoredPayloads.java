@@ -30,10 +30,7 @@ public final class StoredPayloads {
           "Payload packet " + path + " was not found: upload it first (PUT /api/v2/packets/" + path + ")"));
       String payloadJson = PayloadDecoder.decodePacket(new String(packet.data(), StandardCharsets.UTF_8),
           packet.contentType());
-      return new TriggerRequest(request.taskId(), payloadJson, PayloadDecoder.APPLICATION_JSON, request.tags(),
-          request.metadataJson(), request.idempotencyKey(), request.maxAttempts(), request.test(), request.queue(),
-          request.concurrencyKey(), request.priorityMs(), request.delayUntil(), request.ttl(),
-          request.maxDurationSeconds(), request.idempotencyKeyTtl());
+      return request.withPayload(payloadJson, PayloadDecoder.APPLICATION_JSON);
     });
   }
 }

@@ -1,16 +1,16 @@
 package dev.baton.api.runs;
 
-import static dev.baton.api.runs.RunOptions.optionalString;
-import static dev.baton.api.runs.RunOptions.present;
+import static dev.baton.engine.run.TriggerOptions.optionalString;
+import static dev.baton.engine.run.TriggerOptions.present;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.api.HttpSettings;
 import dev.baton.api.errors.ApiException;
+import dev.baton.engine.run.TriggerOptions;
+import dev.baton.engine.run.TriggerOptions.Fallback;
+import dev.baton.engine.run.TriggerOptions.InvalidOptionException;
 import dev.baton.engine.run.TriggerRequest;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
 
 /**
  * Validates a trigger body {@code {payload?, context?, options?}} against Trigger.dev's rules. A JSON
@@ -20,22 +20,22 @@ import java.util.List;
  *
  * <p>Honoured options: {@code payloadType}, {@code tags}, {@code metadata}, {@code maxAttempts},
  * {@code idempotencyKey} (+ {@code idempotencyKeyTTL}), {@code test}, {@code queue}, {@code concurrencyKey},
- * {@code priority}, {@code delay}, {@code ttl} and {@code maxDuration} (see {@link RunOptions}). Raw HTTP
- * callers may give the idempotency key and its TTL as {@code idempotency-key} / {@code idempotency-key-ttl}
- * headers; the body's values win. {@code context} and every other option Trigger.dev knows
- * ({@code machine}, {@code lockToVersion}, {@code idempotencyKeyOptions}, {@code payloadSize}, …) are
- * accepted and ignored, as are unknown fields.
+ * {@code priority}, {@code delay}, {@code ttl} and {@code maxDuration}, by the rules the worker protocol's child
+ * runs share ({@link TriggerOptions}). Raw HTTP callers may give the idempotency key and its TTL as
+ * {@code idempotency-key} / {@code idempotency-key-ttl} headers; the body's values win. {@code context} and
+ * every other option Trigger.dev knows ({@code machine}, {@code lockToVersion}, {@code idempotencyKeyOptions},
+ * {@code payloadSize}, …) are accepted and ignored, as are unknown fields.
  */
 public final class TriggerBodyDecoder {
 
-  private final RunOptions options;
+  private final TriggerOptions options;
 
   public TriggerBodyDecoder(HttpSettings settings) {
     this(settings, Clock.systemUTC());
   }
 
   public TriggerBodyDecoder(HttpSettings settings, Clock clock) {
-    this.options = new RunOptions(settings, clock);
+    this.options = ApiTriggerOptions.create(settings, clock);
   }
 
   /** The trigger request for {@code taskId}, without idempotency headers. */
@@ -51,53 +51,22 @@ public final class TriggerBodyDecoder {
    */
   public TriggerRequest decode(String taskId, JsonNode body, String headerKey, String headerKeyTtl) {
     if (!body.isObject()) throw ApiException.badRequest("The request body must be a JSON object");
-    JsonNode given = present(body.get("options"));
-    if (given != null && !given.isObject()) throw ApiException.badRequest("options must be a JSON object");
-
-    String payloadType = optionalString(option(given, "payloadType"), "options.payloadType");
-    if (payloadType == null) payloadType = PayloadDecoder.APPLICATION_JSON;
-    // An uploaded packet stays a path here; StoredPayloads puts its content in before the engine is asked.
-    boolean stored = PayloadDecoder.STORE.equals(payloadType);
-    String payloadJson = stored
-        ? PayloadDecoder.storePath(present(body.get("payload")))
-        : PayloadDecoder.decode(body.get("payload"), payloadType);
-    Integer maxAttempts = options.maxAttempts(option(given, "maxAttempts"), "options.maxAttempts");
-    boolean test = test(option(given, "test"));
-
-    String idempotencyKey = optionalString(option(given, "idempotencyKey"), "options.idempotencyKey");
-    String keyField = "options.idempotencyKey";
-    if (idempotencyKey == null && headerKey != null) {
-      idempotencyKey = headerKey;
-      keyField = "idempotency-key header";
+    try {
+      JsonNode given = TriggerOptions.optionsObject(body.get("options"));
+      String payloadType = optionalString(option(given, "payloadType"), "options.payloadType");
+      if (payloadType == null) payloadType = PayloadDecoder.APPLICATION_JSON;
+      // An uploaded packet stays a path here; StoredPayloads puts its content in before the engine is asked.
+      boolean stored = PayloadDecoder.STORE.equals(payloadType);
+      String payloadJson = stored
+          ? PayloadDecoder.storePath(present(body.get("payload")))
+          : PayloadDecoder.decode(body.get("payload"), payloadType);
+      TriggerRequest.Builder request = TriggerRequest.builder(taskId)
+          .payload(payloadJson, stored ? PayloadDecoder.STORE : PayloadDecoder.APPLICATION_JSON);
+      return options.decode(given, request, new Fallback(headerKey, "idempotency-key header"),
+          new Fallback(headerKeyTtl, "idempotency-key-ttl header")).build();
+    } catch (InvalidOptionException e) {
+      throw ApiTriggerOptions.refusal(e);
     }
-    idempotencyKey = options.idempotencyKey(idempotencyKey, keyField);
-    String keyTtlText = optionalString(option(given, "idempotencyKeyTTL"), "options.idempotencyKeyTTL");
-    String keyTtlField = "options.idempotencyKeyTTL";
-    if (keyTtlText == null && headerKeyTtl != null) {
-      keyTtlText = headerKeyTtl;
-      keyTtlField = "idempotency-key-ttl header";
-    }
-    Duration idempotencyKeyTtl = RunOptions.idempotencyKeyTtl(keyTtlText, keyTtlField);
-
-    List<String> tags = options.tags(option(given, "tags"), "options.tags");
-    String metadataJson = options.metadata(option(given, "metadata"), "options.metadata");
-    String queue = options.queue(option(given, "queue"), "options.queue");
-    String concurrencyKey = options.concurrencyKey(option(given, "concurrencyKey"), "options.concurrencyKey");
-    Long priorityMs = options.priorityMs(option(given, "priority"), "options.priority");
-    Instant delayUntil = options.delayUntil(option(given, "delay"), "options.delay");
-    Duration ttl = options.ttl(option(given, "ttl"), "options.ttl");
-    Integer maxDurationSeconds = options.maxDurationSeconds(option(given, "maxDuration"), "options.maxDuration");
-
-    return new TriggerRequest(taskId, payloadJson, stored ? PayloadDecoder.STORE : PayloadDecoder.APPLICATION_JSON,
-        tags, metadataJson, idempotencyKey, maxAttempts, test, queue, concurrencyKey,
-        priorityMs == null ? 0 : priorityMs, delayUntil, ttl, maxDurationSeconds,
-        idempotencyKey == null ? null : idempotencyKeyTtl);
-  }
-
-  private static boolean test(JsonNode value) {
-    if (present(value) == null) return false;
-    if (!value.isBoolean()) throw ApiException.badRequest("options.test must be a boolean");
-    return value.booleanValue();
   }
 
   private static JsonNode option(JsonNode options, String name) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.engine.common.JsonText;
 import dev.baton.engine.task.QueueLimits;
 import dev.baton.engine.worker.WorkerChannel;
@@ -15,10 +16,12 @@ import dev.baton.engine.task.RetryPolicy;
 import dev.baton.engine.run.RunEntity;
 import dev.baton.engine.worker.RunError;
 import dev.baton.engine.run.RunService;
+import dev.baton.engine.run.TriggerOptions;
 import dev.baton.engine.worker.StepResult;
 import dev.baton.engine.run.TriggerRequest;
 import dev.baton.engine.run.Wait;
 import dev.baton.engine.task.TaskDefinition;
+import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -87,6 +90,16 @@ public final class WorkerProtocol {
 
   /** The most runs one {@code suspend} may wait for. */
   public static final int MAX_WAIT_RUNS = RunEntity.MAX_CHILDREN;
+
+  /**
+   * A child run's options are read by the HTTP API's rules, with Trigger.dev's limits: the gateway has no
+   * {@code baton.http} settings.
+   */
+  private static final TriggerOptions CHILD_OPTIONS = new TriggerOptions(TriggerOptions.Limits.DEFAULTS,
+      Clock.systemUTC());
+
+  /** Options a child ignores: its derived id already makes it idempotent, and no key is ever claimed for it. */
+  private static final List<String> IGNORED_CHILD_OPTIONS = List.of("idempotencyKey", "idempotencyKeyTTL");
 
   // ---------------------------------------------------------------- reading
 
@@ -305,14 +318,20 @@ public final class WorkerProtocol {
     for (int i = 0; i < items.size(); i++) {
       try {
         children.add(child(items.get(i), test));
-      } catch (IllegalArgumentException e) {
+      } catch (IllegalArgumentException | TriggerOptions.InvalidOptionException e) {
         throw new InvalidWaitException("item " + i + ": " + e.getMessage());
       }
     }
     return Wait.runs(key, children, isBatch ? RunService.batchIdOf(runId, key) : null);
   }
 
-  /** One child run of a runs wait; its idempotency comes from its derived id, so it has no key of its own. */
+  /**
+   * One child run of a runs wait. Its {@code options} follow an HTTP trigger's rules ({@link TriggerOptions}), but
+   * for what only a child has: its payload is any JSON value kept as is, typed by the item's own
+   * {@code payloadType}; it is a test run when its parent is; it takes no idempotency key (see
+   * {@link #IGNORED_CHILD_OPTIONS}); and its {@code maxDuration} must be a whole number of seconds, as the
+   * protocol has always required.
+   */
   private static TriggerRequest child(JsonNode item, boolean test) {
     if (item == null || !item.isObject()) throw new IllegalArgumentException("must be an object");
     JsonNode task = item.get("task");
@@ -322,30 +341,18 @@ public final class WorkerProtocol {
     String payloadJson = payload == null || payload.isNull() ? null : write(payload);
     String payloadType = optionalText(item, "payloadType");
     if (payloadType == null && payloadJson != null) payloadType = "application/json";
-    JsonNode options = item.get("options");
-    if (options != null && !options.isNull() && !options.isObject())
-      throw new IllegalArgumentException("\"options\" must be an object");
-    if (options == null || options.isNull()) options = MAPPER.createObjectNode();
-    JsonNode metadata = options.get("metadata");
-    if (metadata != null && !metadata.isNull() && !metadata.isObject())
-      throw new IllegalArgumentException("\"options.metadata\" must be an object");
-    return new TriggerRequest(task.asText(), payloadJson, payloadType, tags(options.get("tags")),
-        metadata == null || metadata.isNull() ? null : write(metadata), null,
-        positiveInt(options, "maxAttempts"), test, optionalText(options, "queue"),
-        optionalText(options, "concurrencyKey"), 0, null, null, positiveInt(options, "maxDuration"), null);
-  }
-
-  private static List<String> tags(JsonNode tags) {
-    if (tags == null || tags.isNull()) return List.of();
-    if (tags.isTextual()) return List.of(tags.asText());
-    if (!tags.isArray()) throw new IllegalArgumentException("\"options.tags\" must be a string or an array of strings");
-    List<String> result = new ArrayList<>();
-    for (JsonNode tag : tags) {
-      if (!tag.isTextual() || tag.asText().isBlank())
-        throw new IllegalArgumentException("\"options.tags\" must hold non-blank strings");
-      result.add(tag.asText());
+    JsonNode options = TriggerOptions.optionsObject(item.get("options"));
+    if (options != null) {
+      options = ((ObjectNode) options).deepCopy().remove(IGNORED_CHILD_OPTIONS);
+      JsonNode maxDuration = TriggerOptions.present(options.get("maxDuration"));
+      if (maxDuration != null
+          && (!maxDuration.isIntegralNumber() || !maxDuration.canConvertToInt() || maxDuration.intValue() < 1))
+        throw new IllegalArgumentException("options.maxDuration must be an integer of at least 1");
     }
-    return result;
+    TriggerRequest.Builder request = CHILD_OPTIONS.decode(options,
+        TriggerRequest.builder(task.asText()).payload(payloadJson, payloadType));
+    if (test) request.test(true);
+    return request.build();
   }
 
   private static String optionalText(JsonNode object, String field) {
@@ -354,14 +361,6 @@ public final class WorkerProtocol {
     if (!value.isTextual() || value.asText().isBlank())
       throw new IllegalArgumentException("\"" + field + "\" must be a non-blank string");
     return value.asText();
-  }
-
-  private static Integer positiveInt(JsonNode object, String field) {
-    JsonNode value = object.get(field);
-    if (value == null || value.isNull()) return null;
-    if (!value.canConvertToInt() || !value.isIntegralNumber() || value.asInt() < 1)
-      throw new IllegalArgumentException("\"" + field + "\" must be a positive integer");
-    return value.asInt();
   }
 
   private static String write(JsonNode json) {

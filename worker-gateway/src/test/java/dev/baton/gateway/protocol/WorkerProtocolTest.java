@@ -228,11 +228,11 @@ class WorkerProtocolTest {
           {"task":"c","options":{"tags":"solo"}}]}""", "runs#2", true);
     assertEquals(RunService.batchIdOf("run_1", "runs#2"), batch.batchId());
     assertEquals(List.of(
-            new TriggerRequest("a", null, null, List.of(), null, null, null, true, null, null, 0, null, null, null, null),
-            new TriggerRequest("b", "[1]", "application/x-test", List.of("t1", "t2"), "{\"m\":1}", null, 5, true, "q",
-                "u1", 0, null, null, 60, null),
-            new TriggerRequest("c", null, null, List.of("solo"), null, null, null, true, null, null, 0, null, null, null,
-                null)),
+            TriggerRequest.builder("a").test(true).build(),
+            TriggerRequest.builder("b").payload("[1]", "application/x-test").tags(List.of("t1", "t2"))
+                .metadata("{\"m\":1}").maxAttempts(5).test(true).queue("q").concurrencyKey("u1").maxDurationSeconds(60)
+                .build(),
+            TriggerRequest.builder("c").tags(List.of("solo")).test(true).build()),
         batch.children());
   }
 
