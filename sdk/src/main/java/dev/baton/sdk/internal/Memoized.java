@@ -2,6 +2,7 @@ package dev.baton.sdk.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
+import dev.baton.sdk.internal.json.Json;
 import dev.baton.sdk.task.ChildResult;
 import dev.baton.sdk.task.NonDeterminismException;
 import dev.baton.sdk.task.TaskError;

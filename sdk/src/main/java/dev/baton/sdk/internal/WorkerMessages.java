@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.sdk.internal.json.Json;
 import dev.baton.sdk.task.ChildItem;
 import dev.baton.sdk.task.ChildOptions;
 import dev.baton.sdk.task.MetadataOperation;

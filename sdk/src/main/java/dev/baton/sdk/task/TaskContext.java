@@ -6,9 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.baton.sdk.internal.AttemptLink;
 import dev.baton.sdk.internal.DurableKeys;
-import dev.baton.sdk.internal.Json;
 import dev.baton.sdk.internal.Memoized;
 import dev.baton.sdk.internal.WorkerMessages;
+import dev.baton.sdk.internal.json.Json;
 
 import java.time.Duration;
 import java.time.Instant;

@@ -17,6 +17,7 @@ import dev.baton.sdk.internal.WorkerMessages.Started;
 import dev.baton.sdk.internal.WorkerMessages.TaskDeclaration;
 import dev.baton.sdk.internal.WorkerMessages.Unknown;
 import dev.baton.sdk.internal.WorkerMessages.Welcome;
+import dev.baton.sdk.internal.json.Json;
 import dev.baton.sdk.task.MetadataOperation;
 import dev.baton.sdk.task.RetryPolicy;
 import dev.baton.sdk.task.Task;

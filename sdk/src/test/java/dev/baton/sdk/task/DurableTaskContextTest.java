@@ -3,9 +3,9 @@ package dev.baton.sdk.task;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.sdk.internal.AttemptLink;
-import dev.baton.sdk.internal.Json;
 import dev.baton.sdk.internal.Memoized;
 import dev.baton.sdk.internal.Suspension;
+import dev.baton.sdk.internal.json.Json;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
