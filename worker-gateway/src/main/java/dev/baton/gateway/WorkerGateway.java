@@ -25,6 +25,7 @@ import dev.baton.engine.common.Ids;
 import dev.baton.engine.environment.CredentialKind;
 import dev.baton.engine.environment.Environment;
 import dev.baton.engine.environment.EnvironmentDirectory;
+import dev.baton.gateway.session.GatewaySettings;
 import dev.baton.gateway.session.WorkerSession;
 import dev.baton.gateway.session.WorkerSocket;
 import java.util.Optional;

@@ -3,7 +3,7 @@ package dev.baton.sdk.client;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.baton.sdk.internal.Json;
+import dev.baton.sdk.internal.json.Json;
 
 import java.io.IOException;
 import java.net.URI;

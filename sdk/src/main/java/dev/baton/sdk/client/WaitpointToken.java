@@ -2,7 +2,7 @@ package dev.baton.sdk.client;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.baton.sdk.internal.Json;
+import dev.baton.sdk.internal.json.Json;
 
 import java.time.Instant;
 import java.util.List;

@@ -3,6 +3,7 @@ package dev.baton.sdk.internal;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
+import dev.baton.sdk.internal.json.Json;
 
 /** Turns a run's JSON payload into the value a task handler expects. */
 public final class Payloads {

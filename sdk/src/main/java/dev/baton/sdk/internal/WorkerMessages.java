@@ -7,11 +7,8 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectWriter;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.NullNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.baton.sdk.task.ChildItem;
-import dev.baton.sdk.task.ChildOptions;
+import dev.baton.sdk.internal.json.Json;
 import dev.baton.sdk.task.MetadataOperation;
 import dev.baton.sdk.task.RetryPolicy;
 import dev.baton.sdk.task.Task;
@@ -19,7 +16,6 @@ import dev.baton.sdk.task.Task;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 
 /**
@@ -91,82 +87,10 @@ public final class WorkerMessages {
     }
 
     /**
-     * Suspends the run until the wait ({@link #durationWait}, {@link #tokenWait}, {@link #runsWait}) is
-     * over; the wire field is {@code wait}.
+     * Suspends the run until the wait (built by the task package's {@code TaskContext}) is over; the
+     * wire field is {@code wait}.
      */
     public record Suspend(String attemptId, String key, @JsonProperty("wait") JsonNode waitSpec) implements Outbound {
-    }
-
-    /** {@code {type: "duration", until}}. */
-    public static JsonNode durationWait(Instant until) {
-        return Json.mapper().createObjectNode().put("type", "duration").put("until", until.toString());
-    }
-
-    /** {@code {type: "token", tokenId}}. */
-    public static JsonNode tokenWait(String tokenId) {
-        return Json.mapper().createObjectNode().put("type", "token").put("tokenId", tokenId);
-    }
-
-    /**
-     * {@code {type: "runs", batch, items: [{task, payload?, options?}]}}.
-     *
-     * @throws IllegalArgumentException when a payload or metadata cannot be written as JSON, or metadata is not an object
-     */
-    public static JsonNode runsWait(boolean batch, List<ChildItem> items) {
-        ObjectNode wait = Json.mapper().createObjectNode().put("type", "runs").put("batch", batch);
-        ArrayNode wireItems = wait.putArray("items");
-        for (ChildItem item : items) {
-            ObjectNode wireItem = wireItems.addObject().put("task", item.taskId());
-            if (item.payload() != null) {
-                wireItem.set("payload", toJson(item.payload(), "payload of a " + item.taskId() + " child"));
-            }
-            ObjectNode options = childOptions(item.options());
-            if (options != null) {
-                wireItem.set("options", options);
-            }
-        }
-        return wait;
-    }
-
-    private static ObjectNode childOptions(ChildOptions options) {
-        if (options == null) {
-            return null;
-        }
-        ObjectNode wire = Json.mapper().createObjectNode();
-        if (options.queue() != null) {
-            wire.put("queue", options.queue());
-        }
-        if (options.concurrencyKey() != null) {
-            wire.put("concurrencyKey", options.concurrencyKey());
-        }
-        if (options.tags() != null) {
-            ArrayNode tags = wire.putArray("tags");
-            options.tags().forEach(tags::add);
-        }
-        if (options.maxAttempts() != null) {
-            wire.put("maxAttempts", options.maxAttempts());
-        }
-        if (options.maxDuration() != null) {
-            Duration d = options.maxDuration();
-            long seconds = d.getSeconds() + (d.getNano() > 0 ? 1 : 0);
-            wire.put("maxDuration", (int) Math.min(Integer.MAX_VALUE, seconds)); // the protocol's field is an int
-        }
-        if (options.metadata() != null) {
-            JsonNode metadata = toJson(options.metadata(), "child metadata");
-            if (!metadata.isObject()) {
-                throw new IllegalArgumentException("child metadata must be an object (a Map, a record, …)");
-            }
-            wire.set("metadata", metadata);
-        }
-        return wire.isEmpty() ? null : wire;
-    }
-
-    private static JsonNode toJson(Object value, String what) {
-        try {
-            return Json.mapper().valueToTree(value);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(what + " cannot be written as JSON: " + e.getMessage(), e);
-        }
     }
 
     /** {@code type} is lowercase; {@code key} is absent for update, {@code value} for delete. */

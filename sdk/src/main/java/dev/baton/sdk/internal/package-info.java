@@ -1,5 +1,5 @@
 /**
- * Implementation details of the SDK: the JSON mapper, worker protocol messages, payload decoding,
+ * Implementation details of the SDK: worker protocol messages, payload decoding,
  * reconnect backoff and WebSocket send ordering. Not part of the public API; anything here may
  * change without notice.
  */

@@ -4,11 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
-import dev.baton.sdk.internal.AttemptLink;
-import dev.baton.sdk.internal.DurableKeys;
-import dev.baton.sdk.internal.Json;
-import dev.baton.sdk.internal.Memoized;
-import dev.baton.sdk.internal.WorkerMessages;
+import dev.baton.sdk.internal.json.Json;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -108,7 +104,7 @@ public final class TaskContext {
                 AttemptLink.detached(metadata));
     }
 
-    /** The worker's constructor (and tests' for a fake link); {@link AttemptLink} is internal to the SDK. */
+    /** The worker's constructor (and tests' for a fake link); task code does not need {@link AttemptLink}. */
     public TaskContext(String runId, String attemptId, int attemptNumber, String taskId, List<String> tags,
                        String environmentId, String queueName, boolean isTest, Duration maxDuration,
                        AttemptLink link) {
@@ -288,7 +284,7 @@ public final class TaskContext {
             sleep(remaining);
             return;
         }
-        link.suspend(key, WorkerMessages.durationWait(until));
+        link.suspend(key, Waits.durationWait(until));
         throw new IllegalStateException("suspend returned normally");
     }
 
@@ -357,7 +353,7 @@ public final class TaskContext {
         if (items.isEmpty()) {
             return List.of();
         }
-        link.suspend(key, WorkerMessages.runsWait(batch, items));
+        link.suspend(key, Waits.runsWait(batch, items));
         throw new IllegalStateException("suspend returned normally");
     }
 
@@ -383,7 +379,7 @@ public final class TaskContext {
         if (memo != null) {
             return memo.ok() ? new TokenResult(tokenId, memo.output(), null) : new TokenResult(tokenId, null, memo.error());
         }
-        link.suspend(key, WorkerMessages.tokenWait(tokenId));
+        link.suspend(key, Waits.tokenWait(tokenId));
         throw new IllegalStateException("suspend returned normally");
     }
 

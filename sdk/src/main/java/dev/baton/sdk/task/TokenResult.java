@@ -3,7 +3,7 @@ package dev.baton.sdk.task;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
-import dev.baton.sdk.internal.Json;
+import dev.baton.sdk.internal.json.Json;
 
 import java.util.Objects;
 

@@ -2,8 +2,6 @@ package dev.baton.sdk.worker;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
-import dev.baton.sdk.internal.AttemptLink;
-import dev.baton.sdk.internal.Json;
 import dev.baton.sdk.internal.PayloadDecodingException;
 import dev.baton.sdk.internal.Payloads;
 import dev.baton.sdk.internal.Suspension;
@@ -12,6 +10,8 @@ import dev.baton.sdk.internal.WorkerMessages.ErrorBody;
 import dev.baton.sdk.internal.WorkerMessages.Execute;
 import dev.baton.sdk.internal.WorkerMessages.Failed;
 import dev.baton.sdk.internal.WorkerMessages.Welcome;
+import dev.baton.sdk.internal.json.Json;
+import dev.baton.sdk.task.AttemptLink;
 import dev.baton.sdk.task.NonDeterminismException;
 import dev.baton.sdk.task.Task;
 import dev.baton.sdk.task.TaskContext;

@@ -1,16 +1,16 @@
 package dev.baton.sdk.worker;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.baton.sdk.internal.AttemptLink;
-import dev.baton.sdk.internal.Memoized;
-import dev.baton.sdk.internal.MetadataOps;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.baton.sdk.internal.Suspension;
-import dev.baton.sdk.internal.WorkerMessages;
 import dev.baton.sdk.internal.WorkerMessages.Metadata;
 import dev.baton.sdk.internal.WorkerMessages.Outbound;
 import dev.baton.sdk.internal.WorkerMessages.Step;
 import dev.baton.sdk.internal.WorkerMessages.Suspend;
+import dev.baton.sdk.internal.WorkerMessages;
+import dev.baton.sdk.task.AttemptLink;
 import dev.baton.sdk.task.DurableCallException;
+import dev.baton.sdk.task.Memoized;
 import dev.baton.sdk.task.MetadataOperation;
 import dev.baton.sdk.task.MetadataUpdateException;
 import dev.baton.sdk.task.TaskCancelledException;
@@ -68,7 +68,9 @@ final class RunningAttempt implements AttemptLink {
                    Settings settings) {
         this.attemptId = attemptId;
         this.session = session;
-        this.metadata = MetadataOps.normalize(initialMetadata);
+        // held as AttemptLink.metadata() promises: an object, or a MissingNode when the run has none
+        this.metadata = initialMetadata == null || initialMetadata.isNull() || initialMetadata.isMissingNode()
+                ? MissingNode.getInstance() : initialMetadata;
         this.memoized = Map.copyOf(memoized);
         this.metadataTimeout = settings.metadataTimeout();
         this.durableCallTimeout = settings.durableCallTimeout();

@@ -1,8 +1,6 @@
 package dev.baton.sdk.worker;
 
-import dev.baton.sdk.internal.Memoized;
 import dev.baton.sdk.internal.SerialSender;
-import dev.baton.sdk.internal.WorkerMessages;
 import dev.baton.sdk.internal.WorkerMessages.Cancel;
 import dev.baton.sdk.internal.WorkerMessages.Execute;
 import dev.baton.sdk.internal.WorkerMessages.Failed;
@@ -19,6 +17,8 @@ import dev.baton.sdk.internal.WorkerMessages.SuspendRejected;
 import dev.baton.sdk.internal.WorkerMessages.Suspended;
 import dev.baton.sdk.internal.WorkerMessages.Unknown;
 import dev.baton.sdk.internal.WorkerMessages.Welcome;
+import dev.baton.sdk.internal.WorkerMessages;
+import dev.baton.sdk.task.Memoized;
 import dev.baton.sdk.task.Task;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

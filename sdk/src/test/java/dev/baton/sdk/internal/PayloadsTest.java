@@ -2,6 +2,7 @@ package dev.baton.sdk.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
+import dev.baton.sdk.internal.json.Json;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;

@@ -17,6 +17,8 @@ import dev.baton.sdk.internal.WorkerMessages.Started;
 import dev.baton.sdk.internal.WorkerMessages.TaskDeclaration;
 import dev.baton.sdk.internal.WorkerMessages.Unknown;
 import dev.baton.sdk.internal.WorkerMessages.Welcome;
+import dev.baton.sdk.internal.json.Json;
+import dev.baton.sdk.task.Memoized;
 import dev.baton.sdk.task.MetadataOperation;
 import dev.baton.sdk.task.RetryPolicy;
 import dev.baton.sdk.task.Task;
@@ -179,10 +181,7 @@ class WorkerMessagesTest {
                 {"type":"suspend","attemptId":"att_1","key":"wait#1",
                  "wait":{"type":"duration","until":"2026-11-28T01:00:00Z"}}"""),
                 json(WorkerMessages.encode(new WorkerMessages.Suspend("att_1", "wait#1",
-                        WorkerMessages.durationWait(java.time.Instant.parse("2026-11-28T01:00:00Z"))))));
-        assertEquals(json("{\"type\":\"token\",\"tokenId\":\"waitpoint_1\"}"), WorkerMessages.tokenWait("waitpoint_1"));
-        assertThrows(IllegalArgumentException.class, () -> WorkerMessages.runsWait(true, List.of(
-                new dev.baton.sdk.task.ChildItem("t", null, dev.baton.sdk.task.ChildOptions.builder().metadata(List.of(1)).build()))));
+                        json("{\"type\":\"duration\",\"until\":\"2026-11-28T01:00:00Z\"}")))));
 
         assertEquals(new WorkerMessages.StepRecorded("att_1", "charge"),
                 WorkerMessages.decode("{\"type\":\"stepRecorded\",\"attemptId\":\"att_1\",\"key\":\"charge\"}"));

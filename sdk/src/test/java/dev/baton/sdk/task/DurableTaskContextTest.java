@@ -2,10 +2,8 @@ package dev.baton.sdk.task;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.baton.sdk.internal.AttemptLink;
-import dev.baton.sdk.internal.Json;
-import dev.baton.sdk.internal.Memoized;
 import dev.baton.sdk.internal.Suspension;
+import dev.baton.sdk.internal.json.Json;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -46,7 +44,7 @@ class DurableTaskContextTest {
 
         @Override
         public JsonNode updateMetadata(List<MetadataOperation> operations) {
-            metadata = dev.baton.sdk.internal.MetadataOps.apply(metadata, operations); // as the server would
+            metadata = MetadataOps.apply(metadata, operations); // as the server would
             return metadata;
         }
 

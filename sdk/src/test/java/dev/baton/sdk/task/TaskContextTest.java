@@ -1,7 +1,7 @@
 package dev.baton.sdk.task;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.baton.sdk.internal.Json;
+import dev.baton.sdk.internal.json.Json;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

@@ -367,7 +367,7 @@ class BatonWorkerTest {
     }
 
     private static JsonNode json(String text) throws Exception {
-        return dev.baton.sdk.internal.Json.mapper().readTree(text);
+        return dev.baton.sdk.internal.json.Json.mapper().readTree(text);
     }
 
     @Test

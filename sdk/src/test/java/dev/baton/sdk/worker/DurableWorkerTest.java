@@ -1,7 +1,7 @@
 package dev.baton.sdk.worker;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.baton.sdk.internal.Json;
+import dev.baton.sdk.internal.json.Json;
 import dev.baton.sdk.task.ChildItem;
 import dev.baton.sdk.task.ChildResult;
 import dev.baton.sdk.task.DurableCallException;

@@ -1,7 +1,7 @@
 package dev.baton.sdk.worker;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.baton.sdk.internal.Json;
+import dev.baton.sdk.internal.json.Json;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;

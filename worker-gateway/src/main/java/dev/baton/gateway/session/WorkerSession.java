@@ -19,7 +19,6 @@ import dev.baton.engine.run.MetadataOperation;
 import dev.baton.engine.run.RunRejectedException;
 import dev.baton.engine.run.RunState;
 import dev.baton.engine.run.StaleAttemptException;
-import dev.baton.gateway.GatewaySettings;
 import dev.baton.gateway.protocol.GatewayMessage;
 import dev.baton.gateway.protocol.ProtocolException;
 import dev.baton.gateway.protocol.WorkerMessage;

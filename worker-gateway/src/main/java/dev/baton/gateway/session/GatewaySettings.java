@@ -1,4 +1,4 @@
-package dev.baton.gateway;
+package dev.baton.gateway.session;
 
 import com.typesafe.config.Config;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package dev.baton.sdk.internal;
+package dev.baton.sdk.internal.json;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;

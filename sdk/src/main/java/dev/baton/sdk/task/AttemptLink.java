@@ -1,9 +1,7 @@
-package dev.baton.sdk.internal;
+package dev.baton.sdk.task;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
-import dev.baton.sdk.task.MetadataOperation;
-import dev.baton.sdk.task.TaskCancelledException;
 
 import java.time.Duration;
 import java.util.List;
@@ -11,7 +9,9 @@ import java.util.Map;
 
 /**
  * What a {@code TaskContext} needs from whatever runs its attempt: the worker's session, or
- * nothing at all ({@link #detached}) when a test calls a handler directly.
+ * nothing at all ({@link #detached}) when a test calls a handler directly. Implemented by the SDK's
+ * worker (and by tests); task code does not need it. Declared here, beside {@link TaskContext}
+ * whose constructor takes it, so that the task package does not depend on the SDK's internals.
  */
 public interface AttemptLink {
 
@@ -25,7 +25,7 @@ public interface AttemptLink {
      * Applies the operations (together) and returns the run's metadata afterwards.
      *
      * @throws TaskCancelledException when the attempt is, or becomes, over
-     * @throws dev.baton.sdk.task.MetadataUpdateException when the update was refused or not answered
+     * @throws MetadataUpdateException when the update was refused or not answered
      */
     JsonNode updateMetadata(List<MetadataOperation> operations);
 
@@ -36,15 +36,16 @@ public interface AttemptLink {
      * Records a step's output under {@code key} and returns once the server has it.
      *
      * @throws TaskCancelledException when the attempt is, or becomes, over
-     * @throws dev.baton.sdk.task.DurableCallException when the server did not answer in time
+     * @throws DurableCallException when the server did not answer in time
      */
     void recordStep(String key, JsonNode output);
 
     /**
-     * Suspends the run until {@code wait} (a wire shape of {@link WorkerMessages}) is over. Never
-     * returns normally: once the server has suspended the run it throws {@link Suspension}.
+     * Suspends the run until {@code wait} (a wire shape of the worker protocol) is over. Never
+     * returns normally: once the server has suspended the run it throws the SDK's internal
+     * {@code Suspension} error.
      *
-     * @throws dev.baton.sdk.task.DurableCallException when the server refused the wait or did not answer
+     * @throws DurableCallException when the server refused the wait or did not answer
      * @throws TaskCancelledException when the attempt is, or becomes, over
      * @throws UnsupportedOperationException when nothing can suspend ({@link #canSuspend()} is false)
      */

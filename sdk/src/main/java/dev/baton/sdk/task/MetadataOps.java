@@ -1,11 +1,10 @@
-package dev.baton.sdk.internal;
+package dev.baton.sdk.task;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.baton.sdk.task.MetadataOperation;
 
 import java.util.List;
 
@@ -13,7 +12,7 @@ import java.util.List;
  * Applies metadata operations in memory, the way the server does; only for contexts that are not
  * attached to a worker (a handler called directly in a test).
  */
-public final class MetadataOps {
+final class MetadataOps {
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 

@@ -1,10 +1,8 @@
-package dev.baton.sdk.internal;
+package dev.baton.sdk.task;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
-import dev.baton.sdk.task.ChildResult;
-import dev.baton.sdk.task.NonDeterminismException;
-import dev.baton.sdk.task.TaskError;
+import dev.baton.sdk.internal.json.Json;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -14,7 +12,8 @@ import java.util.Map;
 
 /**
  * The memoized result of one durable call of a run (a step, a wait, child runs, a token), as the
- * gateway sends it in {@code execute.steps}.
+ * gateway sends it in {@code execute.steps}. Public because {@link AttemptLink} hands it to the
+ * context; task code does not need it.
  *
  * @param output the result as JSON ({@code NullNode} for none); null when {@code error} is set
  * @param error  the call's error, or null when it succeeded

@@ -1,4 +1,4 @@
-package dev.baton.sdk.internal;
+package dev.baton.sdk.task;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -10,7 +10,7 @@ import java.util.Set;
  * number in call order ({@code wait#1}, {@code runs#1}, {@code token#1}). Step names may not
  * contain {@code #} nor be a kind's name, so the two never collide. Thread-safe.
  */
-public final class DurableKeys {
+final class DurableKeys {
 
     public static final String WAIT = "wait";
     public static final String RUNS = "runs";
