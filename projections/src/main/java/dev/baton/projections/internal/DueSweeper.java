@@ -17,7 +17,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
@@ -96,16 +95,11 @@ public final class DueSweeper extends AbstractBehavior<DueSweeper.Command> {
     if (sweeping) return this;
     sweeping = true;
     Instant by = clock.instant().plus(settings.wakeAhead());
-    CompletableFuture<Integer> done = CompletableFuture.supplyAsync(() -> {
-      try (Connection connection = dataSource.getConnection()) {
-        connection.setAutoCommit(true);
-        List<String> ids = due.dueBy(connection, by, settings.sweepBatch());
-        ids.forEach(wake);
-        return ids.size();
-      } catch (SQLException e) {
-        throw new CompletionException(e);
-      }
-    }, blocking);
+    CompletableFuture<Integer> done = Jdbc.async(blocking, () -> Jdbc.withConnection(dataSource, connection -> {
+      List<String> ids = due.dueBy(connection, by, settings.sweepBatch());
+      ids.forEach(wake);
+      return ids.size();
+    }));
     getContext().pipeToSelf(done, (woken, failure) -> new Swept(woken == null ? 0 : woken, failure));
     return this;
   }

@@ -13,8 +13,8 @@ import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
 import dev.baton.engine.dispatch.RunSweep;
 import dev.baton.engine.run.RunEntity;
+import dev.baton.projections.internal.Jdbc;
 import dev.baton.projections.runs.RunTable.Due;
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -23,7 +23,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
@@ -147,40 +146,28 @@ public final class RunSweeper extends AbstractBehavior<RunSweeper.Command> {
     return this;
   }
 
-  private interface Sweep {
-    int run() throws SQLException;
-  }
-
-  private void run(String what, Sweep sweep) {
+  private void run(String what, Jdbc.Call<Integer> sweep) {
     sweeping = true;
-    CompletableFuture<Integer> done = CompletableFuture.supplyAsync(() -> {
-      try {
-        return sweep.run();
-      } catch (SQLException e) {
-        throw new CompletionException(e);
-      }
-    }, blocking);
+    CompletableFuture<Integer> done = Jdbc.async(blocking, sweep);
     getContext().pipeToSelf(done, (woken, failure) -> new Swept(what, woken == null ? 0 : woken, failure));
   }
 
   /** Wakes the due runs, then moves their wake time out (unless a newer event moved it first). */
   private int sweepDue() throws SQLException {
     Instant now = clock.instant();
-    try (Connection connection = dataSource.getConnection()) {
-      connection.setAutoCommit(true);
+    return Jdbc.withConnection(dataSource, connection -> {
       List<Due> due = table.due(connection, tag, now, settings.sweepBatch());
       due.forEach(run -> wake.accept(run.runId()));
       table.postpone(connection, due, run -> now.plus(backoff(settings, run.wakeCount())));
       return due.size();
-    }
+    });
   }
 
   private int sweepEnvironment(String environmentId) throws SQLException {
-    try (Connection connection = dataSource.getConnection()) {
-      connection.setAutoCommit(true);
+    return Jdbc.withConnection(dataSource, connection -> {
       List<String> unfinished = table.unfinished(connection, tag, environmentId);
       unfinished.forEach(wake);
       return unfinished.size();
-    }
+    });
   }
 }
