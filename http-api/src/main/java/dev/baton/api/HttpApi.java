@@ -27,14 +27,12 @@ import dev.baton.api.waitpoints.WaitpointRoutes;
 import dev.baton.engine.Engine;
 import dev.baton.engine.environment.EnvironmentDirectory;
 import dev.baton.engine.storage.Database;
-import dev.baton.projections.lag.ProjectionLag;
-import dev.baton.projections.runs.RunList;
 import java.time.Clock;
 
 /**
- * Baton's public REST API: Trigger.dev's paths and JSON shapes over the engine, and over the read model
- * (run list, projection lag) in {@code database}, whose tables the projections create. The node binds
- * {@link #route()} together with the worker gateway's.
+ * Baton's public REST API: Trigger.dev's paths and JSON shapes over the engine, and over the read models
+ * the node built ({@link ReadModels}). {@code database} holds the environments' secrets and the packets.
+ * The node binds {@link #route()} together with the worker gateway's.
  * Every answer that is not a success is {@code {"error": "…"}}, including akka-http's own rejections.
  */
 public final class HttpApi {
@@ -48,24 +46,25 @@ public final class HttpApi {
   private final PacketRoutes packets;
   private final WaitpointRoutes waitpoints;
 
-  public HttpApi(ActorSystem<?> system, Engine engine, EnvironmentDirectory directory, Database database) {
+  /** @param clock the node's clock: rate limits, token lifetimes and timeouts count on it */
+  public HttpApi(ActorSystem<?> system, Engine engine, EnvironmentDirectory directory, Database database,
+      ReadModels reads, Clock clock) {
     this.settings = HttpSettings.fromConfig(system.settings().config());
     Authentication authentication = new Authentication(system, directory);
     EnvironmentSecrets secrets = EnvironmentSecrets.create(system, database);
     PacketStore packetStore = PacketStore.create(system, database);
     this.runs = new RunRoutes(engine, authentication, settings,
-        new RateLimiter(RateLimiter.Settings.fromConfig(system.settings().config()), Clock.systemUTC()),
-        new PublicAccessTokens(secrets, Clock.systemUTC(),
+        new RateLimiter(RateLimiter.Settings.fromConfig(system.settings().config()), clock),
+        new PublicAccessTokens(secrets, clock,
             system.settings().config().getDuration("baton.http.public-access-token.expires-in")),
         new StoredPayloads(packetStore));
     this.packets = new PacketRoutes(system, packetStore, secrets, authentication);
-    this.runList = new RunListRoutes(RunList.create(system, database, Clock.systemUTC()), authentication, settings);
-    this.projections = new ProjectionRoutes(ProjectionLag.create(system, database, Clock.systemUTC()),
-        authentication);
+    this.runList = new RunListRoutes(reads.runs(), authentication, settings);
+    this.projections = new ProjectionRoutes(reads.lag(), authentication);
     this.batches = new BatchRoutes(engine, authentication, settings,
         BatchHttpSettings.fromConfig(system.settings().config()));
-    this.schedules = new ScheduleRoutes(system, engine, database, authentication, settings);
-    this.waitpoints = new WaitpointRoutes(system, engine, database, authentication, settings, secrets);
+    this.schedules = new ScheduleRoutes(system, engine, reads.schedules(), authentication, settings);
+    this.waitpoints = new WaitpointRoutes(system, engine, reads.tokens(), authentication, settings, secrets, clock);
   }
 
   public HttpSettings settings() {
