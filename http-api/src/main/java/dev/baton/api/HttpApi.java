@@ -15,9 +15,9 @@ import dev.baton.api.batches.BatchHttpSettings;
 import dev.baton.api.batches.BatchRoutes;
 import dev.baton.api.errors.ErrorHandling;
 import dev.baton.api.json.BoundedBody;
+import dev.baton.api.lag.ProjectionLagRoutes;
 import dev.baton.api.packets.PacketRoutes;
 import dev.baton.api.packets.PacketStore;
-import dev.baton.api.projections.ProjectionRoutes;
 import dev.baton.api.ratelimit.RateLimiter;
 import dev.baton.api.runs.RunListRoutes;
 import dev.baton.api.runs.RunRoutes;
@@ -40,7 +40,7 @@ public final class HttpApi {
   private final HttpSettings settings;
   private final RunRoutes runs;
   private final RunListRoutes runList;
-  private final ProjectionRoutes projections;
+  private final ProjectionLagRoutes lag;
   private final BatchRoutes batches;
   private final ScheduleRoutes schedules;
   private final PacketRoutes packets;
@@ -60,7 +60,7 @@ public final class HttpApi {
         new StoredPayloads(packetStore));
     this.packets = new PacketRoutes(system, packetStore, secrets, authentication);
     this.runList = new RunListRoutes(reads.runs(), authentication, settings);
-    this.projections = new ProjectionRoutes(reads.lag(), authentication);
+    this.lag = new ProjectionLagRoutes(reads.lag(), authentication);
     this.batches = new BatchRoutes(engine, authentication, settings,
         BatchHttpSettings.fromConfig(system.settings().config()));
     this.schedules = new ScheduleRoutes(system, engine, reads.schedules(), authentication, settings);
@@ -74,7 +74,7 @@ public final class HttpApi {
   public Route route() {
     // Built once: the Java DSL calls a directive's inner supplier for every request, and rebuilding every
     // route of the API per request cost about 3 % of a trigger's CPU.
-    Route api = concat(runList.routes(), runs.routes(), projections.routes(), batches.routes(),
+    Route api = concat(runList.routes(), runs.routes(), lag.routes(), batches.routes(),
         schedules.routes(), packets.routes(), waitpoints.routes());
     var exceptions = ErrorHandling.exceptionHandler();
     var rejections = ErrorHandling.rejectionHandler();

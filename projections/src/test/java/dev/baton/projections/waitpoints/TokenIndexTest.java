@@ -54,8 +54,8 @@ class TokenIndexTest {
   private static Database open(String url) {
     Database database = Database.open(TestDatabases.dbConfig(url));
     database.createSchemaIfMissing();
-    database.runSchemaScript(TokenIndex.SCHEMA_SCRIPT);
-    database.runSchemaScript(TokenIndex.SCHEMA_SCRIPT);
+    database.runSchemaScript(TokenIndexProjection.SCHEMA_SCRIPT);
+    database.runSchemaScript(TokenIndexProjection.SCHEMA_SCRIPT);
     return database;
   }
 

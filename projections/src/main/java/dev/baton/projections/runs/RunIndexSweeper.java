@@ -37,7 +37,7 @@ import javax.sql.DataSource;
  * <p>The JDBC calls block, so they run on the sweeper dispatcher, one at a time; requests arriving
  * meanwhile are remembered and served next.
  */
-public final class RunSweeper extends AbstractBehavior<RunSweeper.Command> {
+public final class RunIndexSweeper extends AbstractBehavior<RunIndexSweeper.Command> {
 
   public static final String NAME = "baton-run-sweeper";
 
@@ -66,7 +66,7 @@ public final class RunSweeper extends AbstractBehavior<RunSweeper.Command> {
     return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.sweepInterval());
       context.getSelf().tell(Tick.INSTANCE);
-      return new RunSweeper(context, tag, dataSource, table, settings, clock, wake);
+      return new RunIndexSweeper(context, tag, dataSource, table, settings, clock, wake);
     }));
   }
 
@@ -87,7 +87,7 @@ public final class RunSweeper extends AbstractBehavior<RunSweeper.Command> {
   private boolean tickPending;
   private final LinkedHashSet<String> environmentsPending = new LinkedHashSet<>();
 
-  private RunSweeper(ActorContext<Command> context, String tag, DataSource dataSource, RunTable table,
+  private RunIndexSweeper(ActorContext<Command> context, String tag, DataSource dataSource, RunTable table,
       RunIndexSettings settings, Clock clock, Consumer<String> wake) {
     super(context);
     this.tag = tag;
