@@ -9,6 +9,8 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
  * The tags of an indexed row, one row each in order ({@code baton_run_tags}, {@code baton_waitpoint_token_tags}):
@@ -35,6 +37,13 @@ public final class TagTable {
             + " WHERE " + idColumn + " IN (" + markers + ") ORDER BY " + idColumn + ", position",
         result -> tags.computeIfAbsent(result.getString(1), id -> new ArrayList<>()).add(result.getString(2)));
     return tags;
+  }
+
+  /** These rows, each with its tags from this table; {@code withTags} gives a row its tags. */
+  public <R> List<R> withTags(Connection connection, List<R> rows, Function<R, String> id,
+      BiFunction<R, List<String>, R> withTags) throws SQLException {
+    Map<String, List<String>> tags = load(connection, rows.stream().map(id).toList());
+    return rows.stream().map(row -> withTags.apply(row, tags.getOrDefault(id.apply(row), List.of()))).toList();
   }
 
   /** Replaces the tags of these rows with theirs: deletes the old ones, inserts the new. */

@@ -16,7 +16,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -69,7 +68,7 @@ public final class RunList {
    */
   public record Page(List<RunRow> runs, ListCursor next, ListCursor previous) {}
 
-  /** Read without their tags, which {@link #withTags} adds for the page's runs only. */
+  /** Read without their tags, which only the page's runs get afterwards. */
   private static final KeysetListing<RunRow> LISTING = new KeysetListing<>("baton_runs r", "r.created_at",
       "r.run_id", RunTable.COLUMN_LIST, result -> RunTable.read(result, List.of()), RunRow::cursor);
 
@@ -99,7 +98,8 @@ public final class RunList {
       KeysetListing.Rows<RunRow> page = LISTING.page(connection,
           (from, newer) -> where(environmentId, filter, from, newer), request);
       if (page.rows().isEmpty()) return new Page(List.of(), null, null);
-      return new Page(withTags(connection, page.rows()), page.next(), page.previous());
+      return new Page(RunTable.TAGS.withTags(connection, page.rows(), RunRow::runId, RunRow::withTags), page.next(),
+          page.previous());
     });
   }
 
@@ -110,11 +110,6 @@ public final class RunList {
   List<String> explainPage(Connection connection, String environmentId, Filter filter, PageRequest request)
       throws SQLException {
     return LISTING.explainPage(connection, (from, newer) -> where(environmentId, filter, from, newer), request);
-  }
-
-  private static List<RunRow> withTags(Connection connection, List<RunRow> rows) throws SQLException {
-    Map<String, List<String>> tags = RunTable.TAGS.load(connection, rows.stream().map(RunRow::runId).toList());
-    return rows.stream().map(row -> row.withTags(tags.getOrDefault(row.runId(), List.of()))).toList();
   }
 
   /** The WHERE clause: the environment, the filter, and the keyset bound. */

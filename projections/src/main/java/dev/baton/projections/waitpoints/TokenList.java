@@ -15,7 +15,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -83,9 +82,7 @@ public final class TokenList {
       KeysetListing.Rows<TokenRow> page = LISTING.page(connection,
           (from, newer) -> where(environmentId, filter, from, newer), request);
       if (page.rows().isEmpty()) return new Page(List.of(), null, null);
-      List<TokenRow> rows = page.rows();
-      Map<String, List<String>> tags = TokenTable.TAGS.load(connection, rows.stream().map(TokenRow::tokenId).toList());
-      return new Page(rows.stream().map(row -> row.withTags(tags.getOrDefault(row.tokenId(), List.of()))).toList(),
+      return new Page(TokenTable.TAGS.withTags(connection, page.rows(), TokenRow::tokenId, TokenRow::withTags),
           page.next(), page.previous());
     });
   }
