@@ -15,9 +15,9 @@ import dev.baton.api.batches.BatchHttpSettings;
 import dev.baton.api.batches.BatchRoutes;
 import dev.baton.api.errors.ErrorHandling;
 import dev.baton.api.json.BoundedBody;
+import dev.baton.api.lag.ProjectionLagRoutes;
 import dev.baton.api.packets.PacketRoutes;
 import dev.baton.api.packets.PacketStore;
-import dev.baton.api.projections.ProjectionRoutes;
 import dev.baton.api.ratelimit.RateLimiter;
 import dev.baton.api.runs.RunListRoutes;
 import dev.baton.api.runs.RunRoutes;
@@ -27,14 +27,12 @@ import dev.baton.api.waitpoints.WaitpointRoutes;
 import dev.baton.engine.Engine;
 import dev.baton.engine.environment.EnvironmentDirectory;
 import dev.baton.engine.storage.Database;
-import dev.baton.projections.lag.ProjectionLag;
-import dev.baton.projections.runs.RunList;
 import java.time.Clock;
 
 /**
- * Baton's public REST API: Trigger.dev's paths and JSON shapes over the engine, and over the read model
- * (run list, projection lag) in {@code database}, whose tables the projections create. The node binds
- * {@link #route()} together with the worker gateway's.
+ * Baton's public REST API: Trigger.dev's paths and JSON shapes over the engine, and over the read models
+ * the node built ({@link ReadModels}). {@code database} holds the environments' secrets and the packets.
+ * The node binds {@link #route()} together with the worker gateway's.
  * Every answer that is not a success is {@code {"error": "…"}}, including akka-http's own rejections.
  */
 public final class HttpApi {
@@ -42,30 +40,31 @@ public final class HttpApi {
   private final HttpSettings settings;
   private final RunRoutes runs;
   private final RunListRoutes runList;
-  private final ProjectionRoutes projections;
+  private final ProjectionLagRoutes lag;
   private final BatchRoutes batches;
   private final ScheduleRoutes schedules;
   private final PacketRoutes packets;
   private final WaitpointRoutes waitpoints;
 
-  public HttpApi(ActorSystem<?> system, Engine engine, EnvironmentDirectory directory, Database database) {
+  /** @param clock the node's clock: rate limits, token lifetimes and timeouts count on it */
+  public HttpApi(ActorSystem<?> system, Engine engine, EnvironmentDirectory directory, Database database,
+      ReadModels reads, Clock clock) {
     this.settings = HttpSettings.fromConfig(system.settings().config());
     Authentication authentication = new Authentication(system, directory);
     EnvironmentSecrets secrets = EnvironmentSecrets.create(system, database);
     PacketStore packetStore = PacketStore.create(system, database);
     this.runs = new RunRoutes(engine, authentication, settings,
-        new RateLimiter(RateLimiter.Settings.fromConfig(system.settings().config()), Clock.systemUTC()),
-        new PublicAccessTokens(secrets, Clock.systemUTC(),
+        new RateLimiter(RateLimiter.Settings.fromConfig(system.settings().config()), clock),
+        new PublicAccessTokens(secrets, clock,
             system.settings().config().getDuration("baton.http.public-access-token.expires-in")),
         new StoredPayloads(packetStore));
     this.packets = new PacketRoutes(system, packetStore, secrets, authentication);
-    this.runList = new RunListRoutes(RunList.create(system, database, Clock.systemUTC()), authentication, settings);
-    this.projections = new ProjectionRoutes(ProjectionLag.create(system, database, Clock.systemUTC()),
-        authentication);
+    this.runList = new RunListRoutes(reads.runs(), authentication, settings);
+    this.lag = new ProjectionLagRoutes(reads.lag(), authentication);
     this.batches = new BatchRoutes(engine, authentication, settings,
         BatchHttpSettings.fromConfig(system.settings().config()));
-    this.schedules = new ScheduleRoutes(system, engine, database, authentication, settings);
-    this.waitpoints = new WaitpointRoutes(system, engine, database, authentication, settings, secrets);
+    this.schedules = new ScheduleRoutes(system, engine, reads.schedules(), authentication, settings);
+    this.waitpoints = new WaitpointRoutes(system, engine, reads.tokens(), authentication, settings, secrets, clock);
   }
 
   public HttpSettings settings() {
@@ -75,7 +74,7 @@ public final class HttpApi {
   public Route route() {
     // Built once: the Java DSL calls a directive's inner supplier for every request, and rebuilding every
     // route of the API per request cost about 3 % of a trigger's CPU.
-    Route api = concat(runList.routes(), runs.routes(), projections.routes(), batches.routes(),
+    Route api = concat(runList.routes(), runs.routes(), lag.routes(), batches.routes(),
         schedules.routes(), packets.routes(), waitpoints.routes());
     var exceptions = ErrorHandling.exceptionHandler();
     var rejections = ErrorHandling.rejectionHandler();

@@ -23,9 +23,13 @@ import dev.baton.engine.task.TaskDefinition;
 import dev.baton.engine.testkit.TestNode;
 import dev.baton.projections.Projections;
 import dev.baton.projections.internal.DataSourceJdbcSession;
+import dev.baton.projections.lag.ProjectionLag;
 import dev.baton.projections.runs.RunIndexHandler;
 import dev.baton.projections.runs.RunIndexSettings;
+import dev.baton.projections.runs.RunList;
 import dev.baton.projections.runs.RunTable;
+import dev.baton.projections.schedules.ScheduleList;
+import dev.baton.projections.waitpoints.TokenList;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.InputStreamReader;
@@ -35,6 +39,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -64,7 +69,11 @@ public final class ApiTestServer implements AutoCloseable {
   private ApiTestServer(TestNode node) throws Exception {
     this.node = node;
     node.database().runSchemaScript(Projections.SCHEMA_SCRIPT);
-    HttpApi api = new HttpApi(node.system(), node.engine(), node.directory(), node.database());
+    Clock clock = Clock.systemUTC();
+    ReadModels reads = new ReadModels(RunList.create(node.system(), node.database(), clock),
+        TokenList.create(node.system(), node.database(), clock), ScheduleList.create(node.system(), node.database()),
+        ProjectionLag.create(node.system(), node.database(), clock));
+    HttpApi api = new HttpApi(node.system(), node.engine(), node.directory(), node.database(), reads, clock);
     this.binding = Http.get(node.system()).newServerAt("127.0.0.1", 0).bind(api.route())
         .toCompletableFuture().get(10, TimeUnit.SECONDS);
     this.baseUrl = "http://127.0.0.1:" + binding.localAddress().getPort();

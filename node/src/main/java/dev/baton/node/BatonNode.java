@@ -16,11 +16,16 @@ import akka.http.javadsl.server.Route;
 import akka.management.javadsl.AkkaManagement;
 import com.typesafe.config.Config;
 import dev.baton.api.HttpApi;
+import dev.baton.api.ReadModels;
 import dev.baton.engine.Engine;
 import dev.baton.engine.environment.EnvironmentDirectory;
 import dev.baton.engine.storage.Database;
 import dev.baton.gateway.WorkerGateway;
 import dev.baton.projections.Projections;
+import dev.baton.projections.lag.ProjectionLag;
+import dev.baton.projections.runs.RunList;
+import dev.baton.projections.schedules.ScheduleList;
+import dev.baton.projections.waitpoints.TokenList;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -31,8 +36,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The composition root: schema, cluster membership, engine, credentials, and one HTTP port for the
- * API and the worker gateway. Tests start several nodes in one JVM by calling {@link #start} on
+ * The composition root: schema, cluster membership, engine, projections and the read models over them,
+ * credentials, and one HTTP port for the API and the worker gateway; one clock for all of them. Tests start several nodes in one JVM by calling {@link #start} on
  * systems with their own configuration.
  */
 public final class BatonNode {
@@ -66,15 +71,20 @@ public final class BatonNode {
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }
 
-    Engine engine = Engine.init(system, Clock.systemUTC());
-    Projections.init(system, database);
+    Clock clock = Clock.systemUTC();
+    Engine engine = Engine.init(system, clock);
+    Projections.init(system, database, clock);
     EnvironmentDirectory directory = new EnvironmentDirectory(database.dataSource());
     Credentials credentials = Credentials.bootstrap(config.getConfig("baton.bootstrap"), directory);
+    // The API's lists read what the projections write: built here, on the same database and clock.
+    ReadModels reads = new ReadModels(RunList.create(system, database, clock),
+        TokenList.create(system, database, clock), ScheduleList.create(system, database),
+        ProjectionLag.create(system, database, clock));
 
     Route routes = Directives.concat(
         Directives.path("health", () -> Directives.get(() -> health(cluster))),
         new WorkerGateway(system, engine, directory).route(),
-        new HttpApi(system, engine, directory, database).route());
+        new HttpApi(system, engine, directory, database, reads, clock).route());
     Config http = config.getConfig("baton.node.http");
     Duration startupTimeout = config.getDuration("baton.node.startup-timeout");
     ServerBinding binding = await(Http.get(system)

@@ -5,15 +5,17 @@ import dev.baton.engine.storage.Database;
 import dev.baton.projections.clickhouse.ClickHouseAnalytics;
 import dev.baton.projections.runs.RunIndexProjection;
 import dev.baton.projections.runs.RunIndexSettings;
-import dev.baton.projections.runs.RunSweeper;
+import dev.baton.projections.runs.RunIndexSweeper;
 import dev.baton.projections.runs.RunTable;
-import dev.baton.projections.schedules.ScheduleIndex;
-import dev.baton.projections.waitpoints.TokenIndex;
+import dev.baton.projections.schedules.ScheduleIndexProjection;
+import dev.baton.projections.waitpoints.TokenIndexProjection;
 import java.time.Clock;
 
 /**
  * The projections on one node: creates their tables (idempotently, under the schema lock) and starts
- * the run index projection and the run sweepers, one per run event tag, spread over the cluster.
+ * the run index projection and the run sweepers, one per run event tag, spread over the cluster, then the
+ * ClickHouse analytics and the token and schedule indexes. Every index is named {@code XxxIndexProjection}
+ * (starts it), {@code XxxIndexHandler} (the fold), {@code XxxTable} (its SQL) and {@code XxxList} (its query).
  */
 public final class Projections {
 
@@ -31,10 +33,10 @@ public final class Projections {
     RunIndexSettings settings = RunIndexSettings.fromConfig(system.settings().config());
     RunTable table = new RunTable(database.dialect());
     RunIndexProjection.init(system, database, settings);
-    RunSweeper.init(system, database.dataSource(), table, settings, clock);
+    RunIndexSweeper.init(system, database.dataSource(), table, settings, clock);
     ClickHouseAnalytics.init(system, database);
-    TokenIndex.init(system, database, clock);
-    ScheduleIndex.init(system, database, clock);
+    TokenIndexProjection.init(system, database, clock);
+    ScheduleIndexProjection.init(system, database, clock);
   }
 
   /** akka-projection's offset store speaks the dialect of its configuration: it must be the database's. */

@@ -26,7 +26,6 @@ import dev.baton.engine.environment.Environment;
 import dev.baton.engine.schedule.ScheduleService;
 import dev.baton.engine.schedule.ScheduleSpec;
 import dev.baton.engine.schedule.ScheduleState;
-import dev.baton.engine.storage.Database;
 import dev.baton.projections.schedules.ScheduleList;
 import java.util.List;
 import java.util.Map;
@@ -49,10 +48,10 @@ public final class ScheduleRoutes {
   private final JsonBody jsonBody;
   private final ScheduleBodyDecoder decoder;
 
-  public ScheduleRoutes(ActorSystem<?> system, Engine engine, Database database, Authentication authentication,
+  public ScheduleRoutes(ActorSystem<?> system, Engine engine, ScheduleList list, Authentication authentication,
       HttpSettings settings) {
     this.schedules = engine.schedules();
-    this.list = ScheduleList.create(system, database);
+    this.list = list;
     this.authentication = authentication;
     this.jsonBody = new JsonBody(settings.maxBodySize(), settings.bodyReadTimeout());
     this.decoder = new ScheduleBodyDecoder(ScheduleSettings.fromConfig(system.settings().config()));

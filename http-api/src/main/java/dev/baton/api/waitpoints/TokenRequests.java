@@ -4,22 +4,22 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.api.HttpSettings;
 import dev.baton.api.errors.ApiException;
 import dev.baton.api.json.Json;
+import dev.baton.api.listing.ListParams;
 import dev.baton.api.time.Durations;
 import dev.baton.engine.waitpoint.WaitpointTokenEntity.Status;
 import dev.baton.engine.waitpoint.WaitpointTokens.CreateRequest;
-import dev.baton.projections.waitpoints.TokenCursor;
+import dev.baton.projections.listing.ListCursor;
+import dev.baton.projections.listing.PageRequest;
 import dev.baton.projections.waitpoints.TokenList;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * The waitpoint token requests, decoded and validated before the engine is asked anything: the create body
@@ -32,13 +32,6 @@ final class TokenRequests {
   static final String STATUS = "filter[status]";
   static final String IDEMPOTENCY_KEY = "filter[idempotencyKey]";
   static final String TAGS = "filter[tags]";
-  static final String FROM = "filter[createdAt][from]";
-  static final String TO = "filter[createdAt][to]";
-  static final String PERIOD = "filter[createdAt][period]";
-  static final String PAGE_SIZE = "page[size]";
-  static final String AFTER = "page[after]";
-  static final String BEFORE = "page[before]";
-  private static final Pattern EPOCH_MILLIS = Pattern.compile("^-?\\d{1,16}$");
 
   private final HttpSettings settings;
 
@@ -136,20 +129,21 @@ final class TokenRequests {
 
   // ---------------------------------------------------------------- the list's query string
 
-  record ListQuery(TokenList.Filter filter, TokenList.PageRequest page) {}
+  record ListQuery(TokenList.Filter filter, PageRequest page) {}
 
-  ListQuery list(Map<String, List<String>> params) {
-    TokenList.Filter filter = new TokenList.Filter(statuses(params), single(params, IDEMPOTENCY_KEY),
-        listValues(params, TAGS), date(params, FROM, false), date(params, TO, true), period(params));
-    TokenCursor after = cursor(params, AFTER);
-    TokenCursor before = cursor(params, BEFORE);
+  ListQuery list(Map<String, List<String>> query) {
+    ListParams params = new ListParams(query, settings, ListParams.Single.AS_SENT);
+    TokenList.Filter filter = new TokenList.Filter(statuses(params), params.single(IDEMPOTENCY_KEY),
+        params.list(TAGS), params.date(ListParams.FROM, false), params.date(ListParams.TO, true), params.period());
+    ListCursor after = params.cursor(ListParams.AFTER);
+    ListCursor before = params.cursor(ListParams.BEFORE);
     // The SDK's getPreviousPage() keeps the page[after] it came with and adds page[before]: before wins (as in
     // Trigger.dev's presenter).
-    return new ListQuery(filter, new TokenList.PageRequest(pageSize(params), before == null ? after : null, before));
+    return new ListQuery(filter, new PageRequest(params.pageSize(), before == null ? after : null, before));
   }
 
-  private Set<Status> statuses(Map<String, List<String>> params) {
-    Set<String> names = listValues(params, STATUS);
+  private static Set<Status> statuses(ListParams params) {
+    Set<String> names = params.list(STATUS);
     if (names == null) return null;
     Set<Status> statuses = EnumSet.noneOf(Status.class);
     List<String> invalid = new ArrayList<>();
@@ -163,69 +157,9 @@ final class TokenRequests {
       }
     }
     if (!invalid.isEmpty()) {
-      throw invalid(STATUS, "Invalid status values: " + String.join(", ", invalid)
+      throw ListParams.invalid(STATUS, "Invalid status values: " + String.join(", ", invalid)
           + " (expected WAITING, COMPLETED or TIMED_OUT)");
     }
     return statuses;
-  }
-
-  /** A comma-separated list (a repeated parameter adds to it); null when absent or empty. */
-  private Set<String> listValues(Map<String, List<String>> params, String name) {
-    List<String> values = values(params, name);
-    if (values.isEmpty()) return null;
-    if (values.size() > settings.listMaxFilterValues()) {
-      throw invalid(name, "expected at most " + settings.listMaxFilterValues() + " values");
-    }
-    return new LinkedHashSet<>(values);
-  }
-
-  private static String single(Map<String, List<String>> params, String name) {
-    List<String> values = params.getOrDefault(name, List.of()).stream().filter(value -> !value.isEmpty()).toList();
-    if (values.size() > 1) throw invalid(name, "expected a single value");
-    return values.isEmpty() ? null : values.get(0);
-  }
-
-  /** Epoch milliseconds (what the SDK sends) or an ISO-8601 date; {@code to} includes its whole millisecond. */
-  private static Instant date(Map<String, List<String>> params, String name, boolean upperBound) {
-    String value = single(params, name);
-    if (value == null) return null;
-    Instant instant = EPOCH_MILLIS.matcher(value).matches()
-        ? Instant.ofEpochMilli(Long.parseLong(value))
-        : Durations.parseDate(value).orElseThrow(() -> invalid(name, "expected epoch milliseconds or an ISO-8601 date"));
-    return upperBound ? instant.plusMillis(1) : instant;
-  }
-
-  private static Duration period(Map<String, List<String>> params) {
-    String value = single(params, PERIOD);
-    if (value == null) return null;
-    return Durations.parseDuration(value).orElseThrow(() -> invalid(PERIOD, "expected a duration such as 30m, 2h, 1d or 1w"));
-  }
-
-  private int pageSize(Map<String, List<String>> params) {
-    String value = single(params, PAGE_SIZE);
-    if (value == null) return settings.listDefaultPageSize();
-    String must = "expected an integer from 1 to " + settings.listMaxPageSize();
-    if (!value.matches("^\\d{1,9}$")) throw invalid(PAGE_SIZE, must);
-    int size = Integer.parseInt(value);
-    if (size < 1 || size > settings.listMaxPageSize()) throw invalid(PAGE_SIZE, must);
-    return size;
-  }
-
-  private static TokenCursor cursor(Map<String, List<String>> params, String name) {
-    String value = single(params, name);
-    if (value == null) return null;
-    return TokenCursor.decode(value).orElseThrow(() -> invalid(name, "expected a cursor from a previous page's pagination"));
-  }
-
-  private static List<String> values(Map<String, List<String>> params, String name) {
-    return params.getOrDefault(name, List.of()).stream()
-        .flatMap(value -> Arrays.stream(value.split(",")))
-        .map(String::strip)
-        .filter(value -> !value.isEmpty())
-        .toList();
-  }
-
-  private static ApiException invalid(String name, String problem) {
-    return ApiException.badRequest("Invalid query parameter " + name + ": " + problem);
   }
 }

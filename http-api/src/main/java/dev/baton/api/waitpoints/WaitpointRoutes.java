@@ -32,7 +32,6 @@ import dev.baton.api.waitpoints.TokenResponses.CreateTokenResponse;
 import dev.baton.api.waitpoints.TokenResponses.SuccessResponse;
 import dev.baton.engine.Engine;
 import dev.baton.engine.environment.Environment;
-import dev.baton.engine.storage.Database;
 import dev.baton.engine.waitpoint.WaitpointTokens;
 import dev.baton.projections.waitpoints.TokenList;
 import java.io.IOException;
@@ -74,11 +73,11 @@ public final class WaitpointRoutes {
   private final PublicAccessTokens accessTokens;
 
   /** @param secrets the environments' server secrets, which sign the public access token a create answers with */
-  public WaitpointRoutes(ActorSystem<?> system, Engine engine, Database database, Authentication authentication,
-      HttpSettings settings, EnvironmentSecrets secrets) {
+  public WaitpointRoutes(ActorSystem<?> system, Engine engine, TokenList tokenList, Authentication authentication,
+      HttpSettings settings, EnvironmentSecrets secrets, Clock clock) {
     this.tokens = engine.tokens();
-    this.clock = Clock.systemUTC();
-    this.tokenList = TokenList.create(system, database, clock);
+    this.clock = clock;
+    this.tokenList = tokenList;
     this.authentication = authentication;
     this.settings = settings;
     this.waitpoints = WaitpointSettings.fromConfig(system.settings().config());

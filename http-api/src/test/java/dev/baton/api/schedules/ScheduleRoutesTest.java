@@ -15,8 +15,8 @@ import dev.baton.api.ApiTestServer;
 import dev.baton.engine.environment.Environment;
 import dev.baton.engine.schedule.ScheduleEntity;
 import dev.baton.projections.internal.DataSourceJdbcSession;
-import dev.baton.projections.schedules.ScheduleIndex;
 import dev.baton.projections.schedules.ScheduleIndexHandler;
+import dev.baton.projections.schedules.ScheduleIndexProjection;
 import dev.baton.projections.schedules.ScheduleTable;
 import java.net.http.HttpResponse;
 import java.time.Instant;
@@ -43,7 +43,7 @@ class ScheduleRoutesTest {
   @BeforeAll
   static void start() throws Exception {
     server = ApiTestServer.start("ScheduleRoutesTest");
-    server.node().database().runSchemaScript(ScheduleIndex.SCHEMA_SCRIPT);
+    server.node().database().runSchemaScript(ScheduleIndexProjection.SCHEMA_SCRIPT);
     environment = server.environment("schedules", "dev", KEY);
     Environment other = server.environment("schedules", "prod", OTHER_KEY);
     server.declareTask(environment, "report");

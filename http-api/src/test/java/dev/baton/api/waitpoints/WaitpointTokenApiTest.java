@@ -20,8 +20,8 @@ import dev.baton.engine.worker.StepResult;
 import dev.baton.engine.run.Wait;
 import dev.baton.engine.waitpoint.WaitpointTokenEntity;
 import dev.baton.projections.internal.DataSourceJdbcSession;
-import dev.baton.projections.waitpoints.TokenIndex;
 import dev.baton.projections.waitpoints.TokenIndexHandler;
+import dev.baton.projections.waitpoints.TokenIndexProjection;
 import dev.baton.projections.waitpoints.TokenTable;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -57,7 +57,7 @@ class WaitpointTokenApiTest {
   @BeforeAll
   static void start() throws Exception {
     server = ApiTestServer.start("WaitpointTokenApiTest");
-    server.node().database().runSchemaScript(TokenIndex.SCHEMA_SCRIPT);
+    server.node().database().runSchemaScript(TokenIndexProjection.SCHEMA_SCRIPT);
     environment = server.environment("tokens", "dev", KEY);
     server.environment("tokens-other", "prod", OTHER_KEY);
     server.declareTask(environment, "approval");

@@ -28,7 +28,7 @@ public record SweptIndexSettings(
         "baton.projections.sweeper-dispatcher");
   }
 
-  public DueSweeper.Settings sweeping() {
-    return new DueSweeper.Settings(sweepInterval, wakeAhead, sweepBatch, sweeperDispatcher);
+  public IndexSweeper.Settings sweeping() {
+    return new IndexSweeper.Settings(sweepInterval, wakeAhead, sweepBatch, sweeperDispatcher);
   }
 }

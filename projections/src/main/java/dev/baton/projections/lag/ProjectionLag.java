@@ -1,11 +1,11 @@
 package dev.baton.projections.lag;
 
 import akka.actor.typed.ActorSystem;
-import akka.actor.typed.DispatcherSelector;
 import dev.baton.engine.storage.Database;
+import dev.baton.projections.internal.Jdbc;
+import dev.baton.projections.internal.QueryDispatcher;
 import dev.baton.projections.runs.RunIndexProjection;
 import dev.baton.projections.runs.RunIndexSettings;
-import dev.baton.projections.runs.RunList;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -17,8 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import javax.sql.DataSource;
@@ -63,19 +61,12 @@ public final class ProjectionLag {
   }
 
   public static ProjectionLag create(ActorSystem<?> system, Database database, Clock clock) {
-    return new ProjectionLag(database.dataSource(),
-        system.dispatchers().lookup(DispatcherSelector.fromConfig(RunList.QUERY_DISPATCHER)),
+    return new ProjectionLag(database.dataSource(), QueryDispatcher.lookup(system),
         RunIndexSettings.fromConfig(system.settings().config()).tags(), clock);
   }
 
   public CompletionStage<List<Entry>> current() {
-    return CompletableFuture.supplyAsync(() -> {
-      try {
-        return read();
-      } catch (SQLException e) {
-        throw new CompletionException(e);
-      }
-    }, executor);
+    return Jdbc.async(executor, this::read);
   }
 
   /** Every stored offset (and every run index tag), by projection and key (blocking). */

@@ -2,9 +2,8 @@ package dev.baton.projections.runs;
 
 import akka.persistence.typed.PersistenceId;
 import akka.projection.eventsourced.EventEnvelope;
-import akka.projection.jdbc.javadsl.JdbcHandler;
 import dev.baton.engine.run.RunEntity;
-import dev.baton.projections.internal.DataSourceJdbcSession;
+import dev.baton.projections.internal.IndexHandler;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.LinkedHashMap;
@@ -21,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * and writes every changed row once (and its tags to {@code baton_run_tags} when they changed).
  * Idempotent: replaying events rebuilds the same rows.
  */
-public final class RunIndexHandler extends JdbcHandler<List<EventEnvelope<RunEntity.Event>>, DataSourceJdbcSession> {
+public final class RunIndexHandler extends IndexHandler<RunEntity.Event> {
 
   private static final Logger log = LoggerFactory.getLogger(RunIndexHandler.class);
 
@@ -30,34 +29,23 @@ public final class RunIndexHandler extends JdbcHandler<List<EventEnvelope<RunEnt
   private final RunRow.WakeRules rules;
 
   public RunIndexHandler(String tag, RunTable table, RunRow.WakeRules rules) {
+    super(RunEntity.Event.class, "run");
     this.tag = tag;
     this.table = table;
     this.rules = rules;
   }
 
   @Override
-  public void process(DataSourceJdbcSession session, List<EventEnvelope<RunEntity.Event>> envelopes)
-      throws Exception {
-    session.withConnection(connection -> {
-      apply(connection, envelopes);
-      return null;
-    });
-  }
-
-  private void apply(Connection connection, List<EventEnvelope<RunEntity.Event>> envelopes) throws SQLException {
+  protected void apply(Connection connection, List<EventEnvelope<RunEntity.Event>> envelopes) throws SQLException {
     Set<String> runIds = new LinkedHashSet<>();
     envelopes.forEach(envelope -> runIds.add(runId(envelope)));
     Map<String, RunRow> loaded = table.load(connection, runIds);
     Map<String, RunRow> rows = new LinkedHashMap<>(loaded);
     Map<String, RunRow> changed = new LinkedHashMap<>();
     for (EventEnvelope<RunEntity.Event> envelope : envelopes) {
-      // Only run entities tag their events run-N; anything else is skipped rather than failing the projection.
-      Object payload = envelope.event();
-      if (!(payload instanceof RunEntity.Event event)) {
-        log.warn("Skipping {} of {} (seq {}): not a run event", payload.getClass().getName(),
-            envelope.persistenceId(), envelope.sequenceNr());
-        continue;
-      }
+      // Only run entities tag their events run-N; anything else is skipped.
+      RunEntity.Event event = event(envelope);
+      if (event == null) continue;
       String runId = runId(envelope);
       RunRow before = rows.get(runId);
       RunRow after = RunRow.apply(before, runId, tag, event, rules);

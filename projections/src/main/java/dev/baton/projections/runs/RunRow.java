@@ -21,6 +21,8 @@ import dev.baton.engine.run.RunSpec;
 import dev.baton.engine.run.RunState.Attempt;
 import dev.baton.engine.run.RunStatus;
 import dev.baton.engine.run.Wait;
+import dev.baton.projections.internal.TagTable;
+import dev.baton.projections.listing.ListCursor;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -165,6 +167,15 @@ public record RunRow(
   /** This row with these tags (as read from {@code baton_run_tags}). */
   RunRow withTags(List<String> tags) {
     return with(details.withTags(tags));
+  }
+
+  /** The run's position in the run list. */
+  public ListCursor cursor() {
+    return new ListCursor(createdAt, runId);
+  }
+
+  TagTable.Tagged tagged() {
+    return new TagTable.Tagged(runId, environmentId, createdAt, tags());
   }
 
   /**

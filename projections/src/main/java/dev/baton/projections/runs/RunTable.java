@@ -1,7 +1,12 @@
 package dev.baton.projections.runs;
 
+import static dev.baton.projections.internal.Jdbc.instant;
+import static dev.baton.projections.internal.Jdbc.setInstant;
+
 import dev.baton.engine.run.RunStatus;
 import dev.baton.engine.storage.Database;
+import dev.baton.projections.internal.Jdbc;
+import dev.baton.projections.internal.TagTable;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -9,12 +14,9 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,61 +40,27 @@ public final class RunTable {
       "delayed_until", "attempt_started_ns", "duration_ms", "timed_attempts", "version", "batch_id",
       "schedule_id");
   static final String COLUMN_LIST = String.join(", ", COLUMNS);
-  private static final String BIND_MARKERS = COLUMNS.stream().map(c -> "?").collect(Collectors.joining(", "));
-  /** Rows loaded per query: a projection group holds at most this many runs in practice. */
-  private static final int LOAD_CHUNK = 500;
+  /** A run's tags, read separately from its row. */
+  static final TagTable TAGS = new TagTable("baton_run_tags", "run_id");
   private static final String FINAL_STATUSES = Arrays.stream(RunStatus.values()).filter(RunStatus::isFinal)
       .map(s -> "'" + s.name() + "'").collect(Collectors.joining(", "));
 
   private final String upsertSql;
 
   public RunTable(Database.Dialect dialect) {
-    this.upsertSql = switch (dialect) {
-      case POSTGRES -> "INSERT INTO baton_runs (" + COLUMN_LIST + ") VALUES (" + BIND_MARKERS + ")"
-          + " ON CONFLICT (run_id) DO UPDATE SET " + COLUMNS.stream().skip(1)
-              .map(c -> c + " = EXCLUDED." + c).collect(Collectors.joining(", "));
-      case H2 -> "MERGE INTO baton_runs (" + COLUMN_LIST + ") KEY (run_id) VALUES (" + BIND_MARKERS + ")";
-    };
+    this.upsertSql = Jdbc.upsertSql(dialect, "baton_runs", COLUMNS);
   }
 
   /** The rows of these runs (with their tags); runs without a row are left out. */
   public Map<String, RunRow> load(Connection connection, Collection<String> runIds) throws SQLException {
-    Map<String, List<String>> tags = tags(connection, runIds);
+    Map<String, List<String>> tags = TAGS.load(connection, runIds);
     Map<String, RunRow> rows = new HashMap<>();
-    List<String> ids = List.copyOf(runIds);
-    for (int from = 0; from < ids.size(); from += LOAD_CHUNK) {
-      List<String> chunk = ids.subList(from, Math.min(ids.size(), from + LOAD_CHUNK));
-      try (PreparedStatement select = connection.prepareStatement(
-          "SELECT " + COLUMN_LIST + " FROM baton_runs WHERE run_id IN (" + bindMarkers(chunk.size()) + ")")) {
-        for (int i = 0; i < chunk.size(); i++) select.setString(i + 1, chunk.get(i));
-        try (ResultSet result = select.executeQuery()) {
-          while (result.next()) {
-            RunRow row = read(result, tags.getOrDefault(result.getString("run_id"), List.of()));
-            rows.put(row.runId(), row);
-          }
-        }
-      }
-    }
+    Jdbc.selectByIds(connection, runIds,
+        markers -> "SELECT " + COLUMN_LIST + " FROM baton_runs WHERE run_id IN (" + markers + ")", result -> {
+          RunRow row = read(result, tags.getOrDefault(result.getString("run_id"), List.of()));
+          rows.put(row.runId(), row);
+        });
     return rows;
-  }
-
-  /** The tags of these runs, each run's in order; runs without tags are left out. */
-  static Map<String, List<String>> tags(Connection connection, Collection<String> runIds) throws SQLException {
-    Map<String, List<String>> tags = new HashMap<>();
-    List<String> ids = List.copyOf(runIds);
-    for (int from = 0; from < ids.size(); from += LOAD_CHUNK) {
-      List<String> chunk = ids.subList(from, Math.min(ids.size(), from + LOAD_CHUNK));
-      try (PreparedStatement select = connection.prepareStatement("SELECT run_id, tag FROM baton_run_tags"
-          + " WHERE run_id IN (" + bindMarkers(chunk.size()) + ") ORDER BY run_id, position")) {
-        for (int i = 0; i < chunk.size(); i++) select.setString(i + 1, chunk.get(i));
-        try (ResultSet result = select.executeQuery()) {
-          while (result.next()) {
-            tags.computeIfAbsent(result.getString(1), id -> new ArrayList<>()).add(result.getString(2));
-          }
-        }
-      }
-    }
-    return tags;
   }
 
   public Optional<RunRow> find(Connection connection, String runId) throws SQLException {
@@ -118,34 +86,7 @@ public final class RunTable {
       }
       upsert.executeBatch();
     }
-    replaceTags(connection, retagged);
-  }
-
-  private static void replaceTags(Connection connection, Collection<RunRow> rows) throws SQLException {
-    if (rows.isEmpty()) return;
-    try (PreparedStatement delete = connection.prepareStatement("DELETE FROM baton_run_tags WHERE run_id = ?")) {
-      for (RunRow row : rows) {
-        delete.setString(1, row.runId());
-        delete.addBatch();
-      }
-      delete.executeBatch();
-    }
-    if (rows.stream().allMatch(row -> row.tags().isEmpty())) return;
-    try (PreparedStatement insert = connection.prepareStatement("INSERT INTO baton_run_tags"
-        + " (run_id, tag, position, environment_id, created_at) VALUES (?, ?, ?, ?, ?)")) {
-      for (RunRow row : rows) {
-        List<String> tags = row.tags();
-        for (int position = 0; position < tags.size(); position++) {
-          insert.setString(1, row.runId());
-          insert.setString(2, tags.get(position));
-          insert.setInt(3, position);
-          insert.setString(4, row.environmentId());
-          setInstant(insert, 5, row.createdAt());
-          insert.addBatch();
-        }
-      }
-      insert.executeBatch();
-    }
+    TAGS.replace(connection, retagged.stream().map(RunRow::tagged).toList());
   }
 
   /** Runs of {@code tag} due at {@code now}, earliest first. */
@@ -190,16 +131,11 @@ public final class RunTable {
 
   /** Ids of the environment's runs of {@code tag} that are not finished. */
   public List<String> unfinished(Connection connection, String tag, String environmentId) throws SQLException {
-    try (PreparedStatement select = connection.prepareStatement("SELECT run_id FROM baton_runs"
-        + " WHERE environment_id = ? AND tag = ? AND status NOT IN (" + FINAL_STATUSES + ")")) {
-      select.setString(1, environmentId);
-      select.setString(2, tag);
-      List<String> ids = new ArrayList<>();
-      try (ResultSet result = select.executeQuery()) {
-        while (result.next()) ids.add(result.getString(1));
-      }
-      return ids;
-    }
+    return Jdbc.selectStrings(connection, "SELECT run_id FROM baton_runs"
+        + " WHERE environment_id = ? AND tag = ? AND status NOT IN (" + FINAL_STATUSES + ")", select -> {
+          select.setString(1, environmentId);
+          select.setString(2, tag);
+        });
   }
 
   private static void bind(PreparedStatement statement, RunRow row) throws SQLException {
@@ -256,28 +192,5 @@ public final class RunTable {
     long nanos = result.getLong(column);
     return result.wasNull() ? null : Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L),
         Math.floorMod(nanos, 1_000_000_000L));
-  }
-
-  /** {@code count} JDBC bind markers ({@code ?, ?, …}) for an IN list; the values are always bound, never inlined. */
-  static String bindMarkers(int count) {
-    return String.join(", ", Collections.nCopies(count, "?"));
-  }
-
-  static void setInstant(PreparedStatement statement, int index, Instant instant) throws SQLException {
-    if (instant == null) {
-      statement.setNull(index, Types.TIMESTAMP_WITH_TIMEZONE);
-    } else {
-      statement.setObject(index, OffsetDateTime.ofInstant(instant, ZoneOffset.UTC));
-    }
-  }
-
-  static Instant instant(ResultSet result, String column) throws SQLException {
-    OffsetDateTime value = result.getObject(column, OffsetDateTime.class);
-    return value == null ? null : value.toInstant();
-  }
-
-  private static Instant instant(ResultSet result, int column) throws SQLException {
-    OffsetDateTime value = result.getObject(column, OffsetDateTime.class);
-    return value == null ? null : value.toInstant();
   }
 }

@@ -1,14 +1,10 @@
 package dev.baton.projections.schedules;
 
 import akka.actor.typed.ActorSystem;
-import akka.actor.typed.DispatcherSelector;
 import dev.baton.engine.storage.Database;
-import dev.baton.projections.runs.RunList;
-import java.sql.Connection;
-import java.sql.SQLException;
+import dev.baton.projections.internal.Jdbc;
+import dev.baton.projections.internal.QueryDispatcher;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import javax.sql.DataSource;
@@ -35,18 +31,12 @@ public final class ScheduleList {
 
   public static ScheduleList create(ActorSystem<?> system, Database database) {
     return new ScheduleList(database.dataSource(), new ScheduleTable(database.dialect()),
-        system.dispatchers().lookup(DispatcherSelector.fromConfig(RunList.QUERY_DISPATCHER)));
+        QueryDispatcher.lookup(system));
   }
 
   /** Page {@code page} (from 1) of {@code perPage} schedules, and the total. */
   public CompletionStage<Page> list(String environmentId, int page, int perPage) {
-    return CompletableFuture.supplyAsync(() -> {
-      try (Connection connection = dataSource.getConnection()) {
-        connection.setAutoCommit(true);
-        return new Page(table.page(connection, environmentId, page, perPage), table.count(connection, environmentId));
-      } catch (SQLException e) {
-        throw new CompletionException(e);
-      }
-    }, executor);
+    return Jdbc.async(executor, () -> Jdbc.withConnection(dataSource, connection ->
+        new Page(table.page(connection, environmentId, page, perPage), table.count(connection, environmentId))));
   }
 }

@@ -1,19 +1,19 @@
 package dev.baton.projections.schedules;
 
+import static dev.baton.projections.internal.Jdbc.instant;
+import static dev.baton.projections.internal.Jdbc.setInstant;
+
 import dev.baton.engine.schedule.ScheduleSpec;
 import dev.baton.engine.schedule.ScheduleState;
 import dev.baton.engine.storage.Database;
+import dev.baton.projections.internal.Jdbc;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +29,6 @@ public final class ScheduleTable {
       "external_id", "deduplication_key", "schedule_window", "active", "created_at", "updated_at", "cursor_at",
       "last_timestamp", "last_run_id", "next_run_at", "due_at");
   static final String COLUMN_LIST = String.join(", ", COLUMNS);
-  private static final String BIND_MARKERS = String.join(", ", Collections.nCopies(COLUMNS.size(), "?"));
 
   /** A schedule row: its state, and its next occurrence (null when it has none). */
   public record Row(ScheduleState state, Instant nextRunAt, Instant dueAt) {
@@ -42,28 +41,17 @@ public final class ScheduleTable {
   private final String upsertSql;
 
   public ScheduleTable(Database.Dialect dialect) {
-    this.upsertSql = switch (dialect) {
-      case POSTGRES -> "INSERT INTO baton_schedules (" + COLUMN_LIST + ") VALUES (" + BIND_MARKERS + ")"
-          + " ON CONFLICT (schedule_id) DO UPDATE SET " + String.join(", ",
-              COLUMNS.stream().skip(1).map(column -> column + " = EXCLUDED." + column).toList());
-      case H2 -> "MERGE INTO baton_schedules (" + COLUMN_LIST + ") KEY (schedule_id) VALUES (" + BIND_MARKERS + ")";
-    };
+    this.upsertSql = Jdbc.upsertSql(dialect, "baton_schedules", COLUMNS);
   }
 
   public Map<String, ScheduleState> load(Connection connection, Collection<String> scheduleIds) throws SQLException {
     Map<String, ScheduleState> rows = new LinkedHashMap<>();
-    if (scheduleIds.isEmpty()) return rows;
-    try (PreparedStatement select = connection.prepareStatement("SELECT " + COLUMN_LIST
-        + " FROM baton_schedules WHERE schedule_id IN (" + markers(scheduleIds.size()) + ")")) {
-      int index = 1;
-      for (String id : scheduleIds) select.setString(index++, id);
-      try (ResultSet result = select.executeQuery()) {
-        while (result.next()) {
+    Jdbc.selectByIds(connection, scheduleIds,
+        markers -> "SELECT " + COLUMN_LIST + " FROM baton_schedules WHERE schedule_id IN (" + markers + ")",
+        result -> {
           ScheduleState state = read(result).state();
           rows.put(state.scheduleId(), state);
-        }
-      }
-    }
+        });
     return rows;
   }
 
@@ -119,16 +107,11 @@ public final class ScheduleTable {
 
   /** Ids of the schedules due at or before {@code until}, earliest first. */
   public List<String> dueBy(Connection connection, Instant until, int limit) throws SQLException {
-    try (PreparedStatement select = connection.prepareStatement(
-        "SELECT schedule_id FROM baton_schedules WHERE due_at <= ? ORDER BY due_at LIMIT ?")) {
-      setInstant(select, 1, until);
-      select.setInt(2, limit);
-      List<String> ids = new ArrayList<>();
-      try (ResultSet result = select.executeQuery()) {
-        while (result.next()) ids.add(result.getString(1));
-      }
-      return ids;
-    }
+    return Jdbc.selectStrings(connection,
+        "SELECT schedule_id FROM baton_schedules WHERE due_at <= ? ORDER BY due_at LIMIT ?", select -> {
+          setInstant(select, 1, until);
+          select.setInt(2, limit);
+        });
   }
 
   private static void bind(PreparedStatement statement, Row row) throws SQLException {
@@ -160,22 +143,5 @@ public final class ScheduleTable {
         result.getBoolean("active"), false, instant(result, "created_at"), instant(result, "updated_at"),
         instant(result, "cursor_at"), instant(result, "last_timestamp"), result.getString("last_run_id"));
     return new Row(state, instant(result, "next_run_at"), instant(result, "due_at"));
-  }
-
-  private static String markers(int count) {
-    return String.join(", ", Collections.nCopies(count, "?"));
-  }
-
-  private static void setInstant(PreparedStatement statement, int index, Instant instant) throws SQLException {
-    if (instant == null) {
-      statement.setNull(index, Types.TIMESTAMP_WITH_TIMEZONE);
-    } else {
-      statement.setObject(index, OffsetDateTime.ofInstant(instant, ZoneOffset.UTC));
-    }
-  }
-
-  private static Instant instant(ResultSet result, String column) throws SQLException {
-    OffsetDateTime value = result.getObject(column, OffsetDateTime.class);
-    return value == null ? null : value.toInstant();
   }
 }

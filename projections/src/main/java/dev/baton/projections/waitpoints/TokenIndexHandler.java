@@ -2,9 +2,8 @@ package dev.baton.projections.waitpoints;
 
 import akka.persistence.typed.PersistenceId;
 import akka.projection.eventsourced.EventEnvelope;
-import akka.projection.jdbc.javadsl.JdbcHandler;
 import dev.baton.engine.waitpoint.WaitpointTokenEntity;
-import dev.baton.projections.internal.DataSourceJdbcSession;
+import dev.baton.projections.internal.IndexHandler;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.LinkedHashMap;
@@ -20,27 +19,19 @@ import org.slf4j.LoggerFactory;
  * loads the rows the group touches, folds each token's events in journal order ({@link TokenRow#apply}),
  * and writes every changed row once (a new one with its tags). Idempotent: replayed events rebuild the same rows.
  */
-public final class TokenIndexHandler
-    extends JdbcHandler<List<EventEnvelope<WaitpointTokenEntity.Event>>, DataSourceJdbcSession> {
+public final class TokenIndexHandler extends IndexHandler<WaitpointTokenEntity.Event> {
 
   private static final Logger log = LoggerFactory.getLogger(TokenIndexHandler.class);
 
   private final TokenTable table;
 
   public TokenIndexHandler(TokenTable table) {
+    super(WaitpointTokenEntity.Event.class, "token");
     this.table = table;
   }
 
   @Override
-  public void process(DataSourceJdbcSession session, List<EventEnvelope<WaitpointTokenEntity.Event>> envelopes)
-      throws Exception {
-    session.withConnection(connection -> {
-      apply(connection, envelopes);
-      return null;
-    });
-  }
-
-  private void apply(Connection connection, List<EventEnvelope<WaitpointTokenEntity.Event>> envelopes)
+  protected void apply(Connection connection, List<EventEnvelope<WaitpointTokenEntity.Event>> envelopes)
       throws SQLException {
     Set<String> ids = new LinkedHashSet<>();
     envelopes.forEach(envelope -> ids.add(tokenId(envelope)));
@@ -48,12 +39,8 @@ public final class TokenIndexHandler
     Map<String, TokenRow> rows = new LinkedHashMap<>(loaded);
     Map<String, TokenRow> changed = new LinkedHashMap<>();
     for (EventEnvelope<WaitpointTokenEntity.Event> envelope : envelopes) {
-      Object payload = envelope.event();
-      if (!(payload instanceof WaitpointTokenEntity.Event event)) {
-        log.warn("Skipping {} of {} (seq {}): not a token event", payload.getClass().getName(),
-            envelope.persistenceId(), envelope.sequenceNr());
-        continue;
-      }
+      WaitpointTokenEntity.Event event = event(envelope);
+      if (event == null) continue;
       String tokenId = tokenId(envelope);
       TokenRow before = rows.get(tokenId);
       TokenRow after = TokenRow.apply(before, tokenId, event);

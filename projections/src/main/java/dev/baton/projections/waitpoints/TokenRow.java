@@ -6,6 +6,8 @@ import dev.baton.engine.waitpoint.WaitpointTokenEntity.Status;
 import dev.baton.engine.waitpoint.WaitpointTokenEntity.TokenCompleted;
 import dev.baton.engine.waitpoint.WaitpointTokenEntity.TokenCreated;
 import dev.baton.engine.waitpoint.WaitpointTokenEntity.TokenTimedOut;
+import dev.baton.projections.internal.TagTable;
+import dev.baton.projections.listing.ListCursor;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -59,6 +61,15 @@ public record TokenRow(
     if (status.isFinal()) return this;
     return new TokenRow(tokenId, environmentId, end, createdAt, at, at, timeoutAt, idempotencyKey,
         idempotencyKeyExpiresAt, callbackHash, tags);
+  }
+
+  /** The token's position in the token list. */
+  public ListCursor cursor() {
+    return new ListCursor(createdAt, tokenId);
+  }
+
+  TagTable.Tagged tagged() {
+    return new TagTable.Tagged(tokenId, environmentId, createdAt, tags);
   }
 
   TokenRow withTags(List<String> newTags) {

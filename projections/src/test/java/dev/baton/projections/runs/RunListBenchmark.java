@@ -4,9 +4,10 @@ import dev.baton.engine.run.RunStatus;
 import dev.baton.engine.storage.Database;
 import dev.baton.engine.testkit.TestDatabases;
 import dev.baton.projections.ProjectionDatabases;
+import dev.baton.projections.listing.ListCursor;
+import dev.baton.projections.listing.PageRequest;
 import dev.baton.projections.runs.RunList.Filter;
 import dev.baton.projections.runs.RunList.Page;
-import dev.baton.projections.runs.RunList.PageRequest;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -81,7 +82,7 @@ class RunListBenchmark {
         Filter filter = entry.getValue();
         long matching = count(database, filter);
         double first = medianMillis(() -> list.page("env_big", filter, new PageRequest(PAGE, null, null)));
-        RunCursor deep = cursorAt(database, filter, deepOffset(matching));
+        ListCursor deep = cursorAt(database, filter, deepOffset(matching));
         double deepPage = deep == null ? Double.NaN
             : medianMillis(() -> list.page("env_big", filter, new PageRequest(PAGE, deep, null)));
         double before = deep == null ? Double.NaN
@@ -99,7 +100,7 @@ class RunListBenchmark {
               .forEach(line -> System.out.println("  " + line));
         }
         long offset = deepOffset(count(database, filter));
-        RunCursor deep = cursorAt(database, filter, offset);
+        ListCursor deep = cursorAt(database, filter, offset);
         if (deep != null) {
           System.out.println("EXPLAIN deep page (after run " + offset + "), " + name + ":");
           try (Connection connection = database.dataSource().getConnection()) {
@@ -233,13 +234,13 @@ class RunListBenchmark {
   }
 
   /** The cursor of the {@code offset}-th matching run (newest first), found once with OFFSET; null if none. */
-  private static RunCursor cursorAt(Database database, Filter filter, long offset) throws Exception {
+  private static ListCursor cursorAt(Database database, Filter filter, long offset) throws Exception {
     try (Connection connection = database.dataSource().getConnection();
         Statement statement = connection.createStatement();
         ResultSet result = statement.executeQuery("SELECT r.created_at, r.run_id FROM baton_runs r WHERE "
             + whereForCount(filter) + " ORDER BY r.created_at DESC, r.run_id DESC OFFSET " + offset + " LIMIT 1")) {
       if (!result.next()) return null;
-      return new RunCursor(result.getObject(1, OffsetDateTime.class).toInstant(), result.getString(2));
+      return new ListCursor(result.getObject(1, OffsetDateTime.class).toInstant(), result.getString(2));
     }
   }
 }

@@ -23,9 +23,10 @@ import dev.baton.engine.storage.Database;
 import dev.baton.engine.testkit.TestDatabases;
 import dev.baton.projections.ProjectionDatabases;
 import dev.baton.projections.internal.DataSourceJdbcSession;
+import dev.baton.projections.listing.ListCursor;
+import dev.baton.projections.listing.PageRequest;
 import dev.baton.projections.runs.RunList.Filter;
 import dev.baton.projections.runs.RunList.Page;
-import dev.baton.projections.runs.RunList.PageRequest;
 import dev.baton.projections.runs.SyntheticRuns.Run;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -253,7 +254,7 @@ class RunListTest {
 
       // Walking back up through previous, the runs that arrived meanwhile appear at the top, each once.
       List<String> up = new ArrayList<>(pages.get(pages.size() - 1));
-      RunCursor previous = cursor(db, up.get(0));
+      ListCursor previous = cursor(db, up.get(0));
       List<String> lastArrived = List.of();
       while (previous != null) {
         Page page = list.page("env_a", filter, new PageRequest(50, null, previous));
@@ -271,9 +272,9 @@ class RunListTest {
     }
   }
 
-  private RunCursor cursor(String db, String runId) {
+  private ListCursor cursor(String db, String runId) {
     return runs.get(db).stream().filter(run -> run.runId().equals(runId)).findFirst()
-        .map(run -> new RunCursor(run.createdAt(), run.runId())).orElseThrow();
+        .map(run -> new ListCursor(run.createdAt(), run.runId())).orElseThrow();
   }
 
   private Instant latestCreatedAt(String db) {
@@ -283,7 +284,7 @@ class RunListTest {
   private List<List<String>> walkForwards(RunList list, String environment, Filter filter, int size, String what,
       ThrowingRunnable betweenPages) throws Exception {
     List<List<String>> pages = new ArrayList<>();
-    RunCursor after = null;
+    ListCursor after = null;
     do {
       Page page = list.page(environment, filter, new PageRequest(size, after, null));
       assertEnvironment(page, environment, what);
@@ -306,7 +307,7 @@ class RunListTest {
   private List<String> walkBackFromTheOldest(RunList list, String environment, Filter filter, int size, String what)
       throws Exception {
     List<String> ids = new ArrayList<>();
-    RunCursor before = new RunCursor(Instant.EPOCH, "");
+    ListCursor before = new ListCursor(Instant.EPOCH, "");
     boolean first = true;
     while (before != null) {
       Page page = list.page(environment, filter, new PageRequest(size, null, before));
@@ -324,7 +325,7 @@ class RunListTest {
       int size, List<List<String>> forwards, String what) throws Exception {
     List<List<String>> pages = new ArrayList<>();
     pages.add(forwards.get(forwards.size() - 1));
-    RunCursor before = cursor(db, forwards.get(forwards.size() - 1).get(0));
+    ListCursor before = cursor(db, forwards.get(forwards.size() - 1).get(0));
     while (before != null) {
       Page page = list.page(environment, filter, new PageRequest(size, null, before));
       assertEnvironment(page, environment, what);
@@ -387,9 +388,9 @@ class RunListTest {
     Filter queued = filter(Set.of(RunStatus.QUEUED), null, null, null, null);
     List<String> before = expected(db, "env_c", run -> run.status() == RunStatus.QUEUED);
     Page first = list.page("env_c", queued, new PageRequest(5, null, null));
-    RunCursor cursor = first.next();
+    ListCursor cursor = first.next();
     // The cursor's run is leased: it leaves the filter, the pages around it stay the same.
-    Run moved = runs.get(db).stream().filter(run -> run.runId().equals(cursor.runId())).findFirst().orElseThrow();
+    Run moved = runs.get(db).stream().filter(run -> run.runId().equals(cursor.id())).findFirst().orElseThrow();
     DataSourceJdbcSession session = new DataSourceJdbcSession(databases.get(db).dataSource());
     try {
       new RunIndexHandler(TAG, new RunTable(databases.get(db).dialect()), SETTINGS.wakeRules()).process(session,
@@ -405,11 +406,11 @@ class RunListTest {
 
     Page second = list.page("env_c", queued, new PageRequest(5, cursor, null));
     assertEquals(before.subList(5, 10), ids(second));
-    assertEquals(RunCursor.of(second.runs().get(0)), second.previous(), "newer runs still exist");
+    assertEquals(second.runs().get(0).cursor(), second.previous(), "newer runs still exist");
     Page back = list.page("env_c", queued, new PageRequest(4, null, cursor));
     assertEquals(before.subList(0, 4), ids(back));
-    assertEquals(RunCursor.of(back.runs().get(3)), back.next(), "older runs still exist");
-    Page top = list.page("env_c", queued, new PageRequest(4, null, RunCursor.of(back.runs().get(0))));
+    assertEquals(back.runs().get(3).cursor(), back.next(), "older runs still exist");
+    Page top = list.page("env_c", queued, new PageRequest(4, null, back.runs().get(0).cursor()));
     assertTrue(top.runs().isEmpty(), "nothing is newer than the newest");
   }
 

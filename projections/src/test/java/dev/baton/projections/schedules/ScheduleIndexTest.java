@@ -8,8 +8,6 @@ import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.persistence.query.Sequence;
 import akka.projection.eventsourced.EventEnvelope;
 import com.typesafe.config.ConfigFactory;
-import dev.baton.projections.internal.DueSweeper;
-import dev.baton.projections.internal.SweptIndexSettings;
 import dev.baton.engine.schedule.ScheduleEntity;
 import dev.baton.engine.schedule.ScheduleEntity.Event;
 import dev.baton.engine.schedule.ScheduleSpec;
@@ -19,6 +17,8 @@ import dev.baton.engine.testkit.MutableClock;
 import dev.baton.engine.testkit.TestDatabases;
 import dev.baton.projections.ProjectionDatabases;
 import dev.baton.projections.internal.DataSourceJdbcSession;
+import dev.baton.projections.internal.IndexSweeper;
+import dev.baton.projections.internal.SweptIndexSettings;
 import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
@@ -63,8 +63,8 @@ class ScheduleIndexTest {
     Database h2 = ProjectionDatabases.open(TestDatabases.freshH2("schedule-index"));
     Database postgres = ProjectionDatabases.open(TestDatabases.freshPostgresSchema("schedule_index"));
     for (Database database : List.of(h2, postgres)) {
-      database.runSchemaScript(ScheduleIndex.SCHEMA_SCRIPT);
-      database.runSchemaScript(ScheduleIndex.SCHEMA_SCRIPT); // idempotent
+      database.runSchemaScript(ScheduleIndexProjection.SCHEMA_SCRIPT);
+      database.runSchemaScript(ScheduleIndexProjection.SCHEMA_SCRIPT); // idempotent
       databases.add(database);
     }
     return Stream.of(h2, postgres);
@@ -162,7 +162,7 @@ class ScheduleIndexTest {
   void theSweeperWakesTheSchedulesDueWithinItsLookAhead() throws Exception {
     Database database = ProjectionDatabases.open(TestDatabases.freshH2("schedule-sweeper"));
     databases.add(database);
-    database.runSchemaScript(ScheduleIndex.SCHEMA_SCRIPT);
+    database.runSchemaScript(ScheduleIndexProjection.SCHEMA_SCRIPT);
     ScheduleSpec hourly = new ScheduleSpec("tick", "0 * * * *", "UTC", null, null, null);
     project(database, List.of(
         // Next run 11:00 (due in under a minute at 10:59:30), and 12:00 for the one created after 11:00.
@@ -175,7 +175,7 @@ class ScheduleIndexTest {
     List<String> woken = new CopyOnWriteArrayList<>();
     SweptIndexSettings settings = new SweptIndexSettings("unused", 10, Duration.ofMillis(50),
         Duration.ofMillis(100), Duration.ofSeconds(60), 100, "baton.projections.sweeper-dispatcher");
-    var sweeper = testKit.spawn(DueSweeper.create("due schedules", database.dataSource(),
+    var sweeper = testKit.spawn(IndexSweeper.create("due schedules", database.dataSource(),
         new ScheduleTable(database.dialect())::dueBy, settings.sweeping(), clock, woken::add));
     Instant deadline = Instant.now().plusSeconds(10);
     while (woken.size() < 2) {

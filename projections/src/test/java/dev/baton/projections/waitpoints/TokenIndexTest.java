@@ -18,9 +18,10 @@ import dev.baton.engine.waitpoint.WaitpointTokenEntity.TokenCreated;
 import dev.baton.engine.waitpoint.WaitpointTokenEntity.TokenTimedOut;
 import dev.baton.engine.waitpoint.WaitpointTokenEntity.WaiterAdded;
 import dev.baton.projections.internal.DataSourceJdbcSession;
+import dev.baton.projections.listing.ListCursor;
+import dev.baton.projections.listing.PageRequest;
 import dev.baton.projections.waitpoints.TokenList.Filter;
 import dev.baton.projections.waitpoints.TokenList.Page;
-import dev.baton.projections.waitpoints.TokenList.PageRequest;
 import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
@@ -53,8 +54,8 @@ class TokenIndexTest {
   private static Database open(String url) {
     Database database = Database.open(TestDatabases.dbConfig(url));
     database.createSchemaIfMissing();
-    database.runSchemaScript(TokenIndex.SCHEMA_SCRIPT);
-    database.runSchemaScript(TokenIndex.SCHEMA_SCRIPT);
+    database.runSchemaScript(TokenIndexProjection.SCHEMA_SCRIPT);
+    database.runSchemaScript(TokenIndexProjection.SCHEMA_SCRIPT);
     return database;
   }
 
@@ -178,7 +179,7 @@ class TokenIndexTest {
     List<String> backwards = new ArrayList<>(last.tokens().stream().map(TokenRow::tokenId).toList());
     Page back = last;
     while (back.previous() != null) {
-      back = list.page(ENV, filter, new PageRequest(size, null, TokenCursor.decode(back.previous().encode()).orElseThrow()));
+      back = list.page(ENV, filter, new PageRequest(size, null, ListCursor.decode(back.previous().encode()).orElseThrow()));
       assertNotNull(back.next());
       backwards.addAll(0, back.tokens().stream().map(TokenRow::tokenId).toList());
     }

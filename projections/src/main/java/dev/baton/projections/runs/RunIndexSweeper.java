@@ -13,8 +13,8 @@ import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
 import dev.baton.engine.dispatch.RunSweep;
 import dev.baton.engine.run.RunEntity;
+import dev.baton.projections.internal.Jdbc;
 import dev.baton.projections.runs.RunTable.Due;
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -23,7 +23,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
@@ -38,7 +37,7 @@ import javax.sql.DataSource;
  * <p>The JDBC calls block, so they run on the sweeper dispatcher, one at a time; requests arriving
  * meanwhile are remembered and served next.
  */
-public final class RunSweeper extends AbstractBehavior<RunSweeper.Command> {
+public final class RunIndexSweeper extends AbstractBehavior<RunIndexSweeper.Command> {
 
   public static final String NAME = "baton-run-sweeper";
 
@@ -67,7 +66,7 @@ public final class RunSweeper extends AbstractBehavior<RunSweeper.Command> {
     return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.sweepInterval());
       context.getSelf().tell(Tick.INSTANCE);
-      return new RunSweeper(context, tag, dataSource, table, settings, clock, wake);
+      return new RunIndexSweeper(context, tag, dataSource, table, settings, clock, wake);
     }));
   }
 
@@ -88,7 +87,7 @@ public final class RunSweeper extends AbstractBehavior<RunSweeper.Command> {
   private boolean tickPending;
   private final LinkedHashSet<String> environmentsPending = new LinkedHashSet<>();
 
-  private RunSweeper(ActorContext<Command> context, String tag, DataSource dataSource, RunTable table,
+  private RunIndexSweeper(ActorContext<Command> context, String tag, DataSource dataSource, RunTable table,
       RunIndexSettings settings, Clock clock, Consumer<String> wake) {
     super(context);
     this.tag = tag;
@@ -147,40 +146,28 @@ public final class RunSweeper extends AbstractBehavior<RunSweeper.Command> {
     return this;
   }
 
-  private interface Sweep {
-    int run() throws SQLException;
-  }
-
-  private void run(String what, Sweep sweep) {
+  private void run(String what, Jdbc.Call<Integer> sweep) {
     sweeping = true;
-    CompletableFuture<Integer> done = CompletableFuture.supplyAsync(() -> {
-      try {
-        return sweep.run();
-      } catch (SQLException e) {
-        throw new CompletionException(e);
-      }
-    }, blocking);
+    CompletableFuture<Integer> done = Jdbc.async(blocking, sweep);
     getContext().pipeToSelf(done, (woken, failure) -> new Swept(what, woken == null ? 0 : woken, failure));
   }
 
   /** Wakes the due runs, then moves their wake time out (unless a newer event moved it first). */
   private int sweepDue() throws SQLException {
     Instant now = clock.instant();
-    try (Connection connection = dataSource.getConnection()) {
-      connection.setAutoCommit(true);
+    return Jdbc.withConnection(dataSource, connection -> {
       List<Due> due = table.due(connection, tag, now, settings.sweepBatch());
       due.forEach(run -> wake.accept(run.runId()));
       table.postpone(connection, due, run -> now.plus(backoff(settings, run.wakeCount())));
       return due.size();
-    }
+    });
   }
 
   private int sweepEnvironment(String environmentId) throws SQLException {
-    try (Connection connection = dataSource.getConnection()) {
-      connection.setAutoCommit(true);
+    return Jdbc.withConnection(dataSource, connection -> {
       List<String> unfinished = table.unfinished(connection, tag, environmentId);
       unfinished.forEach(wake);
       return unfinished.size();
-    }
+    });
   }
 }

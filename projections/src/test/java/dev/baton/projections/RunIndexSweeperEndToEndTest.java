@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Test;
  * empty queues gets exactly its environment's unfinished runs back through SweepEnvironment. The
  * recheck is long, so nothing here is woken by a periodic recheck.
  */
-class RunSweeperEndToEndTest {
+class RunIndexSweeperEndToEndTest {
 
   private static final Duration RETRY_BACKOFF = Duration.ofSeconds(30);
 
@@ -76,7 +76,7 @@ class RunSweeperEndToEndTest {
         baton.projections.run-index.recheck = 1h
         baton.projections.run-index.sweep-interval = 200ms
         """);
-    node = TestCluster.start("RunSweeperEndToEndTest", config);
+    node = TestCluster.start("RunIndexSweeperEndToEndTest", config);
     RunDriver runs = new RunDriver(node.system());
     TestProbe<WorkerChannel.Message> firstWorker = node.testKit().createTestProbe();
 
@@ -111,7 +111,7 @@ class RunSweeperEndToEndTest {
     node = null;
     assertTrue(Instant.now().isBefore(retrying.retryAt()),
         "the node must stop before the retry is due, or the test proves nothing");
-    node = TestCluster.start("RunSweeperEndToEndTest", config);
+    node = TestCluster.start("RunIndexSweeperEndToEndTest", config);
     TestCluster restarted = node;
     TestProbe<Receptionist.Listing> listings = node.testKit().createTestProbe();
     TestCluster.await(() -> {

@@ -1,4 +1,4 @@
-package dev.baton.api.projections;
+package dev.baton.api.lag;
 
 import static akka.http.javadsl.server.Directives.complete;
 import static akka.http.javadsl.server.Directives.get;
@@ -19,7 +19,7 @@ import java.util.List;
  * {@code GET /api/v1/projections} (Baton's own): how far each projection is behind the journal, per
  * tag. Any environment's secret key may read it; it names no runs, only offsets.
  */
-public final class ProjectionRoutes {
+public final class ProjectionLagRoutes {
 
   /**
    * One projection's progress on one tag. {@code offset}: the journal ordering it has stored (absent before
@@ -34,7 +34,7 @@ public final class ProjectionRoutes {
   private final ProjectionLag lag;
   private final Authentication authentication;
 
-  public ProjectionRoutes(ProjectionLag lag, Authentication authentication) {
+  public ProjectionLagRoutes(ProjectionLag lag, Authentication authentication) {
     this.lag = lag;
     this.authentication = authentication;
   }
@@ -43,7 +43,7 @@ public final class ProjectionRoutes {
     return path(segment("api").slash("v1").slash("projections"), () ->
         get(() -> authentication.authenticated(environment ->
             onSuccess(lag.current(), entries -> complete(Json.response(StatusCodes.OK, new ProjectionsResponse(
-                entries.stream().map(ProjectionRoutes::toWire).toList())))))));
+                entries.stream().map(ProjectionLagRoutes::toWire).toList())))))));
   }
 
   private static ProjectionStatus toWire(ProjectionLag.Entry entry) {

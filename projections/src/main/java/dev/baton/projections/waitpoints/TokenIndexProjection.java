@@ -14,9 +14,9 @@ import akka.projection.javadsl.SourceProvider;
 import akka.projection.jdbc.javadsl.JdbcProjection;
 import dev.baton.engine.storage.Database;
 import dev.baton.engine.waitpoint.WaitpointTokenEntity;
-import dev.baton.projections.internal.DueSweeper;
-import dev.baton.projections.internal.SweptIndexSettings;
 import dev.baton.projections.internal.DataSourceJdbcSession;
+import dev.baton.projections.internal.IndexSweeper;
+import dev.baton.projections.internal.SweptIndexSettings;
 import java.time.Clock;
 import java.util.Optional;
 
@@ -29,12 +29,12 @@ import java.util.Optional;
  * The price is a short lag (group-after-duration plus the read journal's refresh): a token just created
  * may take a moment to be listed, while retrieve, complete and the callback ask the entity and never lag.
  */
-public final class TokenIndex {
+public final class TokenIndexProjection {
 
   public static final String NAME = "baton-waitpoint-index";
   public static final String SCHEMA_SCRIPT = "db/waitpoints-schema.sql";
 
-  private TokenIndex() {}
+  private TokenIndexProjection() {}
 
   /** Creates the tables (idempotently) and starts the projection and the sweeper somewhere in the cluster. */
   public static void init(ActorSystem<?> system, Database database, Clock clock) {
@@ -46,7 +46,7 @@ public final class TokenIndex {
         index -> ProjectionBehavior.create(projection(system, database, table, settings)),
         ShardedDaemonProcessSettings.create(system), Optional.of(ProjectionBehavior.stopMessage()));
     ClusterSharding sharding = ClusterSharding.get(system);
-    DueSweeper.init(system, "baton-waitpoint-sweeper", "waitpoint tokens near their timeout", database.dataSource(),
+    IndexSweeper.init(system, "baton-waitpoint-sweeper", "waitpoint tokens near their timeout", database.dataSource(),
         table::timingOutBy, settings.sweeping(), clock,
         id -> sharding.entityRefFor(WaitpointTokenEntity.ENTITY_TYPE_KEY, id).tell(new WaitpointTokenEntity.Wake()));
   }

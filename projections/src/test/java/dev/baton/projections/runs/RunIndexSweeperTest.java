@@ -1,8 +1,8 @@
 package dev.baton.projections.runs;
 
+import dev.baton.engine.testkit.MutableClock;
 import dev.baton.engine.testkit.TestDatabases;
 import dev.baton.projections.ProjectionDatabases;
-import dev.baton.engine.testkit.MutableClock;
 import static dev.baton.projections.runs.RunEvents.T0;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -31,7 +31,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** The sweeper against rows of the run index on H2 and PostgreSQL, with a recording waker and a hand-moved clock. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class RunSweeperTest {
+class RunIndexSweeperTest {
 
   private static final Duration RECHECK = Duration.ofSeconds(10);
   private static final RunIndexSettings SETTINGS = new RunIndexSettings(4, Duration.ofSeconds(30),
@@ -44,7 +44,7 @@ class RunSweeperTest {
 
   @BeforeAll
   void start() {
-    testKit = ActorTestKit.create("RunSweeperTest");
+    testKit = ActorTestKit.create("RunIndexSweeperTest");
     databases.put("h2", ProjectionDatabases.open(TestDatabases.freshH2("sweeper")));
     databases.put("postgres", ProjectionDatabases.open(TestDatabases.freshPostgresSchema("sweeper")));
   }
@@ -77,9 +77,9 @@ class RunSweeperTest {
     }
   }
 
-  private ActorRef<RunSweeper.Command> sweeper(Database database, String tag, MutableClock clock,
+  private ActorRef<RunIndexSweeper.Command> sweeper(Database database, String tag, MutableClock clock,
       TestProbe<String> woken) {
-    return testKit.spawn(RunSweeper.create(tag, database.dataSource(), new RunTable(database.dialect()), SETTINGS,
+    return testKit.spawn(RunIndexSweeper.create(tag, database.dataSource(), new RunTable(database.dialect()), SETTINGS,
         clock, woken.ref()::tell));
   }
 
@@ -98,7 +98,7 @@ class RunSweeperTest {
         row("other-tag", "env", "run-1", RunStatus.QUEUED, now.minusSeconds(60), 0));
     MutableClock clock = new MutableClock(now);
     TestProbe<String> woken = testKit.createTestProbe();
-    ActorRef<RunSweeper.Command> sweeper = sweeper(database, "run-0", clock, woken);
+    ActorRef<RunIndexSweeper.Command> sweeper = sweeper(database, "run-0", clock, woken);
 
     // At most sweep-batch (3) per sweep, earliest first; the fourth comes with the next sweep.
     assertEquals(List.of("due-1", "due-2", "due-3", "due-4"), woken.receiveSeveralMessages(4));
@@ -154,7 +154,7 @@ class RunSweeperTest {
         row("b-queued", "env_b_" + db, "run-3", RunStatus.QUEUED, far, 0),
         row("a-other-tag", env, "run-0", RunStatus.QUEUED, far, 0));
     TestProbe<String> woken = testKit.createTestProbe();
-    ActorRef<RunSweeper.Command> sweeper = sweeper(database, "run-3", new MutableClock(now), woken);
+    ActorRef<RunIndexSweeper.Command> sweeper = sweeper(database, "run-3", new MutableClock(now), woken);
 
     // As a dispatcher does: every sweeper registered under the service key is asked.
     TestProbe<Receptionist.Listing> listings = testKit.createTestProbe();

@@ -13,10 +13,10 @@ import akka.projection.javadsl.GroupedProjection;
 import akka.projection.javadsl.SourceProvider;
 import akka.projection.jdbc.javadsl.JdbcProjection;
 import dev.baton.engine.schedule.ScheduleEntity;
-import dev.baton.projections.internal.DueSweeper;
-import dev.baton.projections.internal.SweptIndexSettings;
 import dev.baton.engine.storage.Database;
 import dev.baton.projections.internal.DataSourceJdbcSession;
+import dev.baton.projections.internal.IndexSweeper;
+import dev.baton.projections.internal.SweptIndexSettings;
 import java.time.Clock;
 import java.util.Optional;
 
@@ -27,12 +27,12 @@ import java.util.Optional;
  * crash between the persist and the write would leave a schedule that no list shows and no sweeper
  * wakes; the projection writes its offset in the same transaction, so the table always catches up.
  */
-public final class ScheduleIndex {
+public final class ScheduleIndexProjection {
 
   public static final String NAME = "baton-schedule-index";
   public static final String SCHEMA_SCRIPT = "db/schedules-schema.sql";
 
-  private ScheduleIndex() {}
+  private ScheduleIndexProjection() {}
 
   /** Creates the table (idempotently) and starts the projection and the sweeper somewhere in the cluster. */
   public static void init(ActorSystem<?> system, Database database, Clock clock) {
@@ -44,7 +44,7 @@ public final class ScheduleIndex {
         index -> ProjectionBehavior.create(projection(system, database, table, settings)),
         ShardedDaemonProcessSettings.create(system), Optional.of(ProjectionBehavior.stopMessage()));
     ClusterSharding sharding = ClusterSharding.get(system);
-    DueSweeper.init(system, "baton-schedule-sweeper", "due schedules", database.dataSource(), table::dueBy,
+    IndexSweeper.init(system, "baton-schedule-sweeper", "due schedules", database.dataSource(), table::dueBy,
         settings.sweeping(), clock,
         id -> sharding.entityRefFor(ScheduleEntity.ENTITY_TYPE_KEY, id).tell(new ScheduleEntity.Wake()));
   }

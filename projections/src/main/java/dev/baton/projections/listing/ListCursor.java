@@ -1,4 +1,4 @@
-package dev.baton.projections.runs;
+package dev.baton.projections.listing;
 
 import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
@@ -8,34 +8,28 @@ import java.util.Base64;
 import java.util.Optional;
 
 /**
- * A position in the run list, which is ordered by (created_at, run_id): the key of one run. Opaque to
- * clients: URL-safe base64 of {@code <epoch microseconds>:<run id>}. Runs never change their key, so a
- * cursor stays valid, and pages fetched from it neither repeat nor skip runs while new ones arrive.
+ * A position in a list ordered by (created_at, id): the key of one row. Opaque to clients: URL-safe base64
+ * of {@code <epoch microseconds>:<id>}, the format runs and tokens have always used, so cursors handed out
+ * earlier keep working. A row never changes its key, so pages fetched from a cursor neither repeat nor skip
+ * rows while new ones arrive.
  */
-public record RunCursor(Instant createdAt, String runId) {
+public record ListCursor(Instant createdAt, String id) {
 
   private static final char SEPARATOR = ':';
   private static final int MAX_LENGTH = 1024;
-  /** Both databases store these years (PostgreSQL refuses timestamps far beyond). */
-  private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
-  private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
 
-  public RunCursor {
+  public ListCursor {
     createdAt = createdAt.truncatedTo(ChronoUnit.MICROS);
-  }
-
-  public static RunCursor of(RunRow row) {
-    return new RunCursor(row.createdAt(), row.runId());
   }
 
   public String encode() {
     long micros = ChronoUnit.MICROS.between(Instant.EPOCH, createdAt);
     return Base64.getUrlEncoder().withoutPadding()
-        .encodeToString((micros + String.valueOf(SEPARATOR) + runId).getBytes(StandardCharsets.UTF_8));
+        .encodeToString((micros + String.valueOf(SEPARATOR) + id).getBytes(StandardCharsets.UTF_8));
   }
 
   /** The cursor a client sent back; empty if it is not one this class encoded. */
-  public static Optional<RunCursor> decode(String text) {
+  public static Optional<ListCursor> decode(String text) {
     if (text == null || text.isEmpty() || text.length() > MAX_LENGTH) return Optional.empty();
     try {
       String decoded = new String(Base64.getUrlDecoder().decode(text), StandardCharsets.UTF_8);
@@ -43,8 +37,10 @@ public record RunCursor(Instant createdAt, String runId) {
       if (separator <= 0 || separator == decoded.length() - 1) return Optional.empty();
       long micros = Long.parseLong(decoded.substring(0, separator));
       Instant createdAt = Instant.EPOCH.plus(micros, ChronoUnit.MICROS);
-      if (createdAt.isBefore(EARLIEST) || createdAt.isAfter(LATEST)) return Optional.empty();
-      return Optional.of(new RunCursor(createdAt, decoded.substring(separator + 1)));
+      if (createdAt.isBefore(CreatedWindow.EARLIEST) || createdAt.isAfter(CreatedWindow.LATEST)) {
+        return Optional.empty();
+      }
+      return Optional.of(new ListCursor(createdAt, decoded.substring(separator + 1)));
     } catch (IllegalArgumentException | ArithmeticException | DateTimeException e) {
       return Optional.empty();
     }

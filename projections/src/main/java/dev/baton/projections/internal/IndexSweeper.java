@@ -17,7 +17,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
@@ -27,9 +26,10 @@ import javax.sql.DataSource;
  * schedule's next fire, a token's timeout). An entity keeps its timer only while it lives: an idle one
  * is passivated, one on a crashed node is gone. Woken (idempotently), it recovers and arms its timer
  * again, so it acts at the exact time (at once when that has passed). One sweeper per kind in the
- * cluster; its JDBC calls run on the sweeper dispatcher.
+ * cluster; its JDBC calls run on the sweeper dispatcher. The run index has its own, {@code RunIndexSweeper}:
+ * runs back off between wakes and a dispatcher may ask for an environment's runs.
  */
-public final class DueSweeper extends AbstractBehavior<DueSweeper.Command> {
+public final class IndexSweeper extends AbstractBehavior<IndexSweeper.Command> {
 
   public record Settings(Duration sweepInterval, Duration wakeAhead, int sweepBatch, String dispatcher) {}
 
@@ -59,7 +59,7 @@ public final class DueSweeper extends AbstractBehavior<DueSweeper.Command> {
     return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.sweepInterval());
       context.getSelf().tell(Tick.INSTANCE);
-      return new DueSweeper(context, what, dataSource, due, settings, clock, wake);
+      return new IndexSweeper(context, what, dataSource, due, settings, clock, wake);
     }));
   }
 
@@ -72,7 +72,7 @@ public final class DueSweeper extends AbstractBehavior<DueSweeper.Command> {
   private final Executor blocking;
   private boolean sweeping;
 
-  private DueSweeper(ActorContext<Command> context, String what, DataSource dataSource, DueQuery due,
+  private IndexSweeper(ActorContext<Command> context, String what, DataSource dataSource, DueQuery due,
       Settings settings, Clock clock, Consumer<String> wake) {
     super(context);
     this.what = what;
@@ -96,16 +96,11 @@ public final class DueSweeper extends AbstractBehavior<DueSweeper.Command> {
     if (sweeping) return this;
     sweeping = true;
     Instant by = clock.instant().plus(settings.wakeAhead());
-    CompletableFuture<Integer> done = CompletableFuture.supplyAsync(() -> {
-      try (Connection connection = dataSource.getConnection()) {
-        connection.setAutoCommit(true);
-        List<String> ids = due.dueBy(connection, by, settings.sweepBatch());
-        ids.forEach(wake);
-        return ids.size();
-      } catch (SQLException e) {
-        throw new CompletionException(e);
-      }
-    }, blocking);
+    CompletableFuture<Integer> done = Jdbc.async(blocking, () -> Jdbc.withConnection(dataSource, connection -> {
+      List<String> ids = due.dueBy(connection, by, settings.sweepBatch());
+      ids.forEach(wake);
+      return ids.size();
+    }));
     getContext().pipeToSelf(done, (woken, failure) -> new Swept(woken == null ? 0 : woken, failure));
     return this;
   }
