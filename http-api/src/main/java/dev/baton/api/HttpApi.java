@@ -1,5 +1,6 @@
 package dev.baton.api;
 
+import dev.baton.api.config.HttpSettings;
 import static akka.http.javadsl.server.Directives.concat;
 import static akka.http.javadsl.server.Directives.handleExceptions;
 import static akka.http.javadsl.server.Directives.handleRejections;
@@ -14,7 +15,7 @@ import dev.baton.api.auth.PublicAccessTokens;
 import dev.baton.api.batches.BatchHttpSettings;
 import dev.baton.api.batches.BatchRoutes;
 import dev.baton.api.errors.ErrorHandling;
-import dev.baton.api.json.BoundedBody;
+import dev.baton.api.body.BoundedBody;
 import dev.baton.api.lag.ProjectionLagRoutes;
 import dev.baton.api.packets.PacketRoutes;
 import dev.baton.api.packets.PacketStore;

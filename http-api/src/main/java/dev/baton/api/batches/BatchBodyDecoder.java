@@ -3,7 +3,7 @@ package dev.baton.api.batches;
 import static dev.baton.engine.run.TriggerOptions.present;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.baton.api.HttpSettings;
+import dev.baton.api.config.HttpSettings;
 import dev.baton.api.errors.ApiException;
 import dev.baton.api.runs.TriggerBodyDecoder;
 import dev.baton.engine.batch.BatchService.Item;

@@ -1,6 +1,6 @@
 package dev.baton.api.listing;
 
-import dev.baton.api.HttpSettings;
+import dev.baton.api.config.HttpSettings;
 import dev.baton.api.errors.ApiException;
 import dev.baton.api.time.Durations;
 import dev.baton.projections.listing.ListCursor;

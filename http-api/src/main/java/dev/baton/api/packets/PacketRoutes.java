@@ -27,7 +27,7 @@ import dev.baton.api.auth.EnvironmentSecrets;
 import dev.baton.api.auth.PublicAccessTokens;
 import dev.baton.api.errors.ApiException;
 import dev.baton.api.errors.ErrorHandling;
-import dev.baton.api.json.BoundedBody;
+import dev.baton.api.body.BoundedBody;
 import dev.baton.api.json.Json;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,6 @@
 package dev.baton.api.runs;
 
-import dev.baton.api.HttpSettings;
+import dev.baton.api.config.HttpSettings;
 import dev.baton.api.errors.ApiException;
 import dev.baton.engine.run.TriggerOptions;
 import dev.baton.engine.run.TriggerOptions.InvalidOptionException;

@@ -4,7 +4,7 @@ import static dev.baton.engine.run.TriggerOptions.optionalString;
 import static dev.baton.engine.run.TriggerOptions.present;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.baton.api.HttpSettings;
+import dev.baton.api.config.HttpSettings;
 import dev.baton.api.errors.ApiException;
 import dev.baton.api.json.Json;
 import dev.baton.engine.run.MetadataOperation;

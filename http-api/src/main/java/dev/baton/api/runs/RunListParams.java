@@ -2,7 +2,7 @@ package dev.baton.api.runs;
 
 import static dev.baton.api.listing.ListParams.invalid;
 
-import dev.baton.api.HttpSettings;
+import dev.baton.api.config.HttpSettings;
 import dev.baton.api.listing.ListParams;
 import dev.baton.engine.run.RunStatus;
 import dev.baton.projections.listing.ListCursor;

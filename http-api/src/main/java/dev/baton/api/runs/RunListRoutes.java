@@ -10,7 +10,7 @@ import static akka.http.javadsl.server.PathMatchers.segment;
 
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
-import dev.baton.api.HttpSettings;
+import dev.baton.api.config.HttpSettings;
 import dev.baton.api.auth.Authentication;
 import dev.baton.api.environments.EnvironmentTypes;
 import dev.baton.api.errors.ErrorHandling;

@@ -1,7 +1,7 @@
 package dev.baton.api.waitpoints;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.baton.api.HttpSettings;
+import dev.baton.api.config.HttpSettings;
 import dev.baton.api.errors.ApiException;
 import dev.baton.api.json.Json;
 import dev.baton.api.listing.ListParams;

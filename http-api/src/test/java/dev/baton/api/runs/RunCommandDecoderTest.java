@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.typesafe.config.ConfigFactory;
-import dev.baton.api.HttpSettings;
+import dev.baton.api.config.HttpSettings;
 import dev.baton.api.errors.ApiException;
 import dev.baton.api.json.Json;
 import dev.baton.engine.run.MetadataOperation;

@@ -1,4 +1,4 @@
-package dev.baton.api;
+package dev.baton.api.config;
 
 import com.typesafe.config.Config;
 import java.time.Duration;

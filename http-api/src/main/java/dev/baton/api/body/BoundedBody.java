@@ -1,4 +1,4 @@
-package dev.baton.api.json;
+package dev.baton.api.body;
 
 import static akka.http.javadsl.server.Directives.extractMaterializer;
 import static akka.http.javadsl.server.Directives.extractRequestEntity;

@@ -1,5 +1,6 @@
-package dev.baton.api.json;
+package dev.baton.api.body;
 
+import dev.baton.api.json.Json;
 import static akka.http.javadsl.server.Directives.extractMaterializer;
 import static akka.http.javadsl.server.Directives.extractRequestEntity;
 import static akka.http.javadsl.server.Directives.onSuccess;
