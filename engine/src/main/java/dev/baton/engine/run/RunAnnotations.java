@@ -19,13 +19,13 @@ final class RunAnnotations {
   static ReplyEffect<Event, RunState> addTags(RunEntity run, RunState state, AddTags cmd) {
     LinkedHashSet<String> added = new LinkedHashSet<>(cmd.tags());
     added.removeAll(state.tags());
-    if (added.isEmpty()) return run.Effect().reply(cmd.replyTo(), StatusReply.success(run.view(state)));
+    if (added.isEmpty()) return run.Effect().reply(cmd.replyTo(), StatusReply.success(run.execution().view(state)));
     int maxTags = run.settings().maxTags();
     if (state.tags().size() + added.size() > maxTags) {
       return run.error(cmd.replyTo(), RunEntity.TOO_MANY_TAGS + ": at most " + maxTags + " per run");
     }
     return run.Effect().persist(new TagsAdded(List.copyOf(added), run.now()))
-        .thenReply(cmd.replyTo(), tagged -> StatusReply.success(run.view(tagged)));
+        .thenReply(cmd.replyTo(), tagged -> StatusReply.success(run.execution().view(tagged)));
   }
 
   /** From the API any time; from a worker only during its own attempt. */
@@ -44,6 +44,6 @@ final class RunAnnotations {
       return run.error(cmd.replyTo(), RunEntity.METADATA_TOO_LARGE + ": at most " + maxBytes + " bytes");
     }
     return run.Effect().persist(new MetadataUpdated(updated, run.now()))
-        .thenReply(cmd.replyTo(), withMetadata -> StatusReply.success(run.view(withMetadata)));
+        .thenReply(cmd.replyTo(), withMetadata -> StatusReply.success(run.execution().view(withMetadata)));
   }
 }

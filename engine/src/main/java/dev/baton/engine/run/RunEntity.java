@@ -7,7 +7,6 @@ import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.PostStop;
-import akka.actor.typed.RecipientRef;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.TimerScheduler;
@@ -27,7 +26,6 @@ import akka.persistence.typed.javadsl.SignalHandler;
 import dev.baton.engine.common.CborSerializable;
 import dev.baton.engine.common.Ids;
 import dev.baton.engine.dispatch.DispatchReply;
-import dev.baton.engine.dispatch.EnvironmentDispatcher;
 import dev.baton.engine.worker.WorkerChannel;
 import dev.baton.engine.run.RunLifecycle.Stage;
 import dev.baton.engine.run.RunTimers.DelayDue;
@@ -150,7 +148,7 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
     Instant at();
 
     /**
-     * The attempt this event ends or interrupts, which is journaled with it (see {@link RunEntity#lease});
+     * The attempt this event ends or interrupts, which is journaled with it (see {@link Lease});
      * null for other events and for outcome events of journals from before attempts were written this way.
      */
     static Attempt outcomeAttempt(Event event) {
@@ -242,8 +240,7 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
   private final RandomGenerator random;
   private final RunLinks links;
   private final ActorRef<ClusterSharding.ShardCommand> shard;
-  /** The attempt a worker holds now; null when no worker holds the run. */
-  private Lease lease;
+  private final RunExecution execution;
 
   private RunEntity(String runId, ActorContext<Command> context, TimerScheduler<Command> timers, RunSettings settings,
       Clock clock, RandomGenerator random, RunLinks links, ActorRef<ClusterSharding.ShardCommand> shard) {
@@ -257,6 +254,7 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
     this.random = random;
     this.links = links;
     this.shard = shard;
+    this.execution = new RunExecution(runId, links, this.timers, waits);
   }
 
   @Override
@@ -287,12 +285,16 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
    */
   @Override
   public CommandHandlerWithReply<Command, Event, RunState> commandHandler() {
-    return (state, command) -> RunLifecycle.transition(Stage.of(state, lease != null), command)
+    return (state, command) -> RunLifecycle.transition(Stage.of(state, execution.leased()), command)
         .apply(this, state, command);
   }
 
   RunWaits waits() {
     return waits;
+  }
+
+  RunExecution execution() {
+    return execution;
   }
 
   RunSettings settings() {
@@ -306,7 +308,7 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
   // ---------------------------------------------------------------- what every stage answers alike
 
   ReplyEffect<Event, RunState> wake(RunState state, Wake cmd) {
-    redrive(state);
+    execution.redrive(state);
     return Effect().noReply();
   }
 
@@ -319,7 +321,7 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
 
   ReplyEffect<Event, RunState> trigger(RunState state, Trigger cmd) {
     return Effect().persist(new RunTriggered(runId, cmd.spec(), clock.instant()))
-        .thenRun(this::redrive)
+        .thenRun(execution::redrive)
         .thenReply(cmd.replyTo(), StatusReply::success);
   }
 
@@ -334,7 +336,7 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
       timers.delay(state);
       return Effect().noReply();
     }
-    return Effect().persist(new RunEnqueued(clock.instant())).thenRun(this::redrive).thenNoReply();
+    return Effect().persist(new RunEnqueued(clock.instant())).thenRun(execution::redrive).thenNoReply();
   }
 
   ReplyEffect<Event, RunState> expireIfDue(RunState state, TtlDue cmd) {
@@ -344,7 +346,7 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
       timers.ttl(state);
       return Effect().noReply();
     }
-    return Effect().persist(new RunExpired(clock.instant())).thenRun(this::leaveExecution).thenNoReply();
+    return Effect().persist(new RunExpired(clock.instant())).thenRun(execution::leave).thenNoReply();
   }
 
   /**
@@ -355,34 +357,28 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
   ReplyEffect<Event, RunState> lease(RunState state, Dispatch cmd) {
     Instant expiresAt = state.expiresAt();
     if (expiresAt != null && !expiresAt.isAfter(clock.instant())) {
-      return Effect().persist(new RunExpired(clock.instant())).thenRun(this::leaveExecution)
+      return Effect().persist(new RunExpired(clock.instant())).thenRun(execution::leave)
           .thenReply(cmd.replyTo(), expired -> new DispatchReply(runId, cmd.sessionId(), false));
     }
     Attempt attempt = new Attempt(Ids.newId("att"), state.nextAttemptNumber(), cmd.sessionId(), cmd.workerId(),
         clock.instant(), null);
-    lease = new Lease(attempt, cmd.worker());
-    timers.cancelTtl();
-    cmd.worker().tell(lease.execute(state));
-    timers.lease(attempt.id());
+    execution.lease(new Lease(attempt, cmd.worker()), state);
     return Effect().reply(cmd.replyTo(), new DispatchReply(runId, cmd.sessionId(), true));
   }
 
   boolean isCurrent(String attemptId) {
-    return lease != null && lease.holds(attemptId);
+    return execution.holds(attemptId);
   }
 
   /** The attempt a worker holds now, or null. */
   Attempt heldAttempt() {
-    return lease == null ? null : lease.attempt();
+    return execution.held();
   }
 
   ReplyEffect<Event, RunState> startAttempt(RunState state, StartAttempt cmd) {
     if (!isCurrent(cmd.attemptId())) return error(cmd.replyTo(), STALE_ATTEMPT);
     timers.lease(cmd.attemptId());
-    if (lease.attempt().startedAt() == null) {
-      lease = lease.started(clock.instant());
-      timers.maxDuration(state, lease.attempt());
-    }
+    execution.started(state, clock.instant());
     return Effect().reply(cmd.replyTo(), StatusReply.ack());
   }
 
@@ -394,8 +390,8 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
 
   ReplyEffect<Event, RunState> completeAttempt(RunState state, CompleteAttempt cmd) {
     if (!isCurrent(cmd.attemptId())) return error(cmd.replyTo(), STALE_ATTEMPT);
-    return Effect().persist(new RunSucceeded(cmd.attemptId(), cmd.outputJson(), clock.instant(), lease.reported(clock.instant())))
-        .thenRun(this::leaveExecution)
+    return Effect().persist(new RunSucceeded(cmd.attemptId(), cmd.outputJson(), clock.instant(), execution.reported(clock.instant())))
+        .thenRun(execution::leave)
         .thenReply(cmd.replyTo(), done -> StatusReply.ack());
   }
 
@@ -410,14 +406,14 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
     }
     Instant now = clock.instant();
     // The worker's own failure report means the handler ran; a lost worker's attempt may never have started.
-    Attempt attempt = replyTo != null ? lease.reported(clock.instant()) : lease.attempt();
+    Attempt attempt = replyTo != null ? execution.reported(clock.instant()) : execution.held();
     boolean retry = retryable && attempt.number() < state.maxAttempts();
     List<Event> events = retry
         ? List.of(new AttemptFailed(attemptId, error, now,
             now.plus(state.spec().retry().delayAfter(attempt.number(), random)), attempt))
         : List.of(new AttemptFailed(attemptId, error, now, null, attempt), new RunFailed(error, finalStatus, now));
     var effect = Effect().persist(events).thenRun(failed -> {
-      leaveExecution(failed);
+      execution.leave(failed);
       if (failed.status() == RunStatus.RETRYING) timers.retry(failed);
     });
     return replyTo == null ? effect.thenNoReply() : effect.thenReply(replyTo, failed -> StatusReply.ack());
@@ -427,31 +423,31 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
   ReplyEffect<Event, RunState> timeOut(RunState state, MaxDurationExceeded cmd) {
     if (!isCurrent(cmd.attemptId())) return Effect().noReply();
     Instant now = clock.instant();
-    Attempt running = lease.attempt();
+    Attempt running = execution.held();
     if (running.startedAt() != null && running.startedAt().plusSeconds(state.spec().maxDurationSeconds()).isAfter(now)) {
       timers.maxDuration(state, running);
       return Effect().noReply();
     }
     RunError error = new RunError("MAX_DURATION_EXCEEDED",
         "Run exceeded its maxDuration of " + state.spec().maxDurationSeconds() + "s", null);
-    Attempt attempt = lease.attempt();
+    Attempt attempt = running;
     return Effect().persist(List.of(new AttemptFailed(attempt.id(), error, now, null, attempt),
             new RunFailed(error, RunStatus.TIMED_OUT, now)))
         .thenRun(timedOut -> {
-          stopWorker("maxDuration exceeded");
-          leaveExecution(timedOut);
+          execution.stopWorker("maxDuration exceeded");
+          execution.leave(timedOut);
         })
         .thenNoReply();
   }
 
   ReplyEffect<Event, RunState> cancel(RunState state, Cancel cmd) {
-    Attempt attempt = lease == null ? null : lease.attempt();
+    Attempt attempt = execution.held();
     Wait waiting = state.pendingWait();
     return Effect().persist(new RunCanceled(clock.instant(), attempt))
         .thenRun(canceled -> {
-          stopWorker("run canceled");
+          execution.stopWorker("run canceled");
           if (waiting != null) waits.cancelUnfinishedChildren(waiting);
-          leaveExecution(canceled);
+          execution.leave(canceled);
         })
         .thenReply(cmd.replyTo(), StatusReply::success);
   }
@@ -462,7 +458,7 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
       timers.retry(state);
       return Effect().noReply();
     }
-    return Effect().persist(new RunEnqueued(clock.instant())).thenRun(this::redrive).thenNoReply();
+    return Effect().persist(new RunEnqueued(clock.instant())).thenRun(execution::redrive).thenNoReply();
   }
 
   ReplyEffect<Event, RunState> completeStep(RunState state, CompleteStep cmd) {
@@ -482,78 +478,17 @@ public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<Run
 
   // ---------------------------------------------------------------- side effects
 
-  /**
-   * Makes sure whatever the state waits for will happen: the queue knows a queued run, a running
-   * run holds its slot and its lease, and timers (delay, TTL, retry, maxDuration) are armed. Safe
-   * to repeat: after recovery, on every {@link Wake}, and after each transition into a waiting state.
-   */
+  /** See {@link RunExecution#redrive}. */
   private void redrive(RunState state) {
-    switch (state.status()) {
-      case DELAYED -> timers.delay(state);
-      case QUEUED, DEQUEUED, EXECUTING -> {
-        if (lease != null) {
-          dispatcher(state).tell(new EnvironmentDispatcher.Occupying(runId, state.spec().taskId(),
-              state.spec().queue(), state.spec().concurrencyKey()));
-          timers.leaseUnlessArmed(lease.attempt().id());
-          timers.maxDurationUnlessArmed(state, lease.attempt());
-        } else {
-          dispatcher(state).tell(new EnvironmentDispatcher.Enqueue(runId, state.spec().taskId(),
-              state.spec().queue(), state.spec().concurrencyKey(),
-              state.queuedAt().toEpochMilli() - state.spec().priorityMs()));
-          timers.ttlUnlessArmed(state);
-        }
-      }
-      case RETRYING -> timers.retryUnlessArmed(state);
-      case WAITING -> waits.pursue(state);
-      default -> {
-        // A parent may have missed this run's end (its node crashed in between): telling it again is harmless.
-        if (state.status().isFinal()) {
-          waits.notifyParent(state);
-          timers.passivation();
-        }
-      }
-    }
-  }
-
-  /** The run left its queue or its execution for good or for now: free its place and its slot. */
-  void leaveExecution(RunState state) {
-    timers.cancelExecution();
-    lease = null;
-    withdraw(state);
-    if (state.status().isFinal()) {
-      waits.notifyParent(state);
-      timers.passivation();
-    }
-  }
-
-  private void withdraw(RunState state) {
-    dispatcher(state).tell(new EnvironmentDispatcher.Withdraw(runId));
-  }
-
-  private void stopWorker(String reason) {
-    if (lease != null) lease.stopWorker(reason, runId);
-  }
-
-  /** The state as callers see it: with the attempt a worker holds now, which the journal gets with its outcome. */
-  RunState view(RunState state) {
-    return lease == null || state.isRunning() ? state : state.running(lease.attempt());
-  }
-
-  private RecipientRef<EnvironmentDispatcher.Command> dispatcher(RunState state) {
-    return links.dispatcher(state.spec().environmentId());
+    execution.redrive(state);
   }
 
   @Override
   public SignalHandler<RunState> signalHandler() {
-    return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), state -> {
-      // A journal from before lazy attempts may end with a leased attempt: it holds the run until its lease lapses.
-      if (state.isRunning()) lease = new Lease(state.currentAttempt(), null);
-      redrive(state);
-    }).onSignal(PostStop.instance(), state -> {
-      // The lease lives in this incarnation only: stopped holding one (a write failed while the database was away),
-      // the run frees its slot, or the dispatcher would ignore its enqueue after recovery until its reconcile.
-      if (lease != null) withdraw(state);
-    }).build();
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), execution::recovered)
+        .onSignal(PostStop.instance(), execution::stopped)
+        .build();
   }
 
   // ---------------------------------------------------------------- event handler (pure)

@@ -148,9 +148,9 @@ final class RunLifecycle {
         .on(Cancel.class, RunEntity::cancel, writes(RunCanceled.class), Stage.CANCELED);
     new Row(IN_ANY_STAGE)
         // Trigger is idempotent: the run that exists answers with its state.
-        .on(Trigger.class, (run, state, cmd) -> run.Effect().reply(cmd.replyTo(), StatusReply.success(run.view(state))),
+        .on(Trigger.class, (run, state, cmd) -> run.Effect().reply(cmd.replyTo(), StatusReply.success(run.execution().view(state))),
             writes())
-        .on(Get.class, (run, state, cmd) -> run.Effect().reply(cmd.replyTo(), run.view(state)), writes())
+        .on(Get.class, (run, state, cmd) -> run.Effect().reply(cmd.replyTo(), run.execution().view(state)), writes())
         .on(Dispatch.class, (run, state, cmd) -> run.Effect().reply(cmd.replyTo(),
             new DispatchReply(state.runId(), cmd.sessionId(), false)), writes())
         .on(AttemptCommand.class, (run, state, cmd) -> run.error(cmd.replyTo(), RunEntity.STALE_ATTEMPT), writes())

@@ -1,6 +1,5 @@
 package dev.baton.engine.run;
 
-import dev.baton.engine.task.RetryPolicy;
 import dev.baton.engine.worker.RunError;
 import dev.baton.engine.worker.StepResult;
 import akka.Done;
