@@ -28,80 +28,95 @@ import java.util.concurrent.CompletionStage;
  */
 public final class Engine {
 
-  private final ClusterSharding sharding;
-  private final RunSettings runSettings;
-  private final Duration askTimeout;
-  private final RunService runs;
-  private final BatchService batches;
-  private final WaitpointTokens tokens;
-  private final ScheduleService schedules;
+    private final ClusterSharding sharding;
+    private final RunSettings runSettings;
+    private final Duration askTimeout;
+    private final RunService runs;
+    private final BatchService batches;
+    private final WaitpointTokens tokens;
+    private final ScheduleService schedules;
 
-  private Engine(ActorSystem<?> system, RunSettings runSettings, Duration askTimeout, RunService runs,
-      WaitpointTokens tokens, BatchService batches) {
-    this.sharding = ClusterSharding.get(system);
-    this.runSettings = runSettings;
-    this.askTimeout = askTimeout;
-    this.runs = runs;
-    this.batches = batches;
-    this.tokens = tokens;
-    this.schedules = new ScheduleService(system, askTimeout);
-  }
+    private Engine(
+            ActorSystem<?> system,
+            RunSettings runSettings,
+            Duration askTimeout,
+            RunService runs,
+            WaitpointTokens tokens,
+            BatchService batches) {
+        this.sharding = ClusterSharding.get(system);
+        this.runSettings = runSettings;
+        this.askTimeout = askTimeout;
+        this.runs = runs;
+        this.batches = batches;
+        this.tokens = tokens;
+        this.schedules = new ScheduleService(system, askTimeout);
+    }
 
-  /** Reads {@code baton.engine} and starts the sharded entities on this node. */
-  public static Engine init(ActorSystem<?> system, Clock clock) {
-    Config config = system.settings().config().getConfig("baton.engine");
-    RunSettings runSettings = RunSettings.fromConfig(config);
-    Duration askTimeout = config.getDuration("ask-timeout");
-    RunService runs = new RunService(system, clock, askTimeout, config.getString("read-journal-plugin"),
-        config.getDuration("idempotency.default-key-ttl"), config.getDuration("idempotency.request-key-ttl"),
-        config.getDuration("task-cache-ttl"));
-    ScheduleService.init(system, clock, config.getDuration("schedule.fire-retry"), ScheduleService.firer(runs));
-    WaitpointTokens tokens = new WaitpointTokens(system, clock, askTimeout,
-        config.getDuration("waitpoint.default-idempotency-key-ttl"), runs::tokenCompleted);
-    WaitpointTokenEntity.init(system, clock, runs::tokenCompleted);
-    RunEntity.init(system, runSettings, clock, new ShardedRunLinks(system, runs, tokens));
-    TaskCatalog.init(system);
-    IdempotencyKeyEntity.init(system, clock);
-    EnvironmentDispatcher.init(system, clock, new ShardedQueuedRuns(system, askTimeout));
-    BatchEntity.init(system, clock);
-    BatchService batches = new BatchService(system, runs, clock, askTimeout, BatchSettings.fromConfig(config));
-    return new Engine(system, runSettings, askTimeout, runs, tokens, batches);
-  }
+    /** Reads {@code baton.engine} and starts the sharded entities on this node. */
+    public static Engine init(ActorSystem<?> system, Clock clock) {
+        Config config = system.settings().config().getConfig("baton.engine");
+        RunSettings runSettings = RunSettings.fromConfig(config);
+        Duration askTimeout = config.getDuration("ask-timeout");
+        RunService runs = new RunService(
+                system,
+                clock,
+                askTimeout,
+                config.getString("read-journal-plugin"),
+                config.getDuration("idempotency.default-key-ttl"),
+                config.getDuration("idempotency.request-key-ttl"),
+                config.getDuration("task-cache-ttl"));
+        ScheduleService.init(system, clock, config.getDuration("schedule.fire-retry"), ScheduleService.firer(runs));
+        WaitpointTokens tokens = new WaitpointTokens(
+                system,
+                clock,
+                askTimeout,
+                config.getDuration("waitpoint.default-idempotency-key-ttl"),
+                runs::tokenCompleted);
+        WaitpointTokenEntity.init(system, clock, runs::tokenCompleted);
+        RunEntity.init(system, runSettings, clock, new ShardedRunLinks(system, runs, tokens));
+        TaskCatalog.init(system);
+        IdempotencyKeyEntity.init(system, clock);
+        EnvironmentDispatcher.init(system, clock, new ShardedQueuedRuns(system, askTimeout));
+        BatchEntity.init(system, clock);
+        BatchService batches = new BatchService(system, runs, clock, askTimeout, BatchSettings.fromConfig(config));
+        return new Engine(system, runSettings, askTimeout, runs, tokens, batches);
+    }
 
-  public RunService runs() {
-    return runs;
-  }
+    public RunService runs() {
+        return runs;
+    }
 
-  /** Batch triggers: create a batch, add its items (each becomes a run), read it. */
-  public BatchService batches() {
-    return batches;
-  }
+    /** Batch triggers: create a batch, add its items (each becomes a run), read it. */
+    public BatchService batches() {
+        return batches;
+    }
 
-  public ScheduleService schedules() {
-    return schedules;
-  }
+    public ScheduleService schedules() {
+        return schedules;
+    }
 
-  /** Waitpoint tokens: create, read, complete; runs wait for them. */
-  public WaitpointTokens tokens() {
-    return tokens;
-  }
+    /** Waitpoint tokens: create, read, complete; runs wait for them. */
+    public WaitpointTokens tokens() {
+        return tokens;
+    }
 
-  public RunSettings runSettings() {
-    return runSettings;
-  }
+    public RunSettings runSettings() {
+        return runSettings;
+    }
 
-  /** Registers (or updates) the tasks a worker serves; completes once persisted. */
-  public CompletionStage<Done> declareTasks(String environmentId, List<TaskDefinition> tasks) {
-    return sharding.entityRefFor(TaskCatalog.ENTITY_TYPE_KEY, environmentId)
-        .ask(replyTo -> new TaskCatalog.DeclareTasks(tasks, replyTo), askTimeout);
-  }
+    /** Registers (or updates) the tasks a worker serves; completes once persisted. */
+    public CompletionStage<Done> declareTasks(String environmentId, List<TaskDefinition> tasks) {
+        return sharding.entityRefFor(TaskCatalog.ENTITY_TYPE_KEY, environmentId)
+                .ask(replyTo -> new TaskCatalog.DeclareTasks(tasks, replyTo), askTimeout);
+    }
 
-  public void reportWorker(String environmentId, EnvironmentDispatcher.WorkerReport report) {
-    sharding.entityRefFor(EnvironmentDispatcher.ENTITY_TYPE_KEY, environmentId).tell(report);
-  }
+    public void reportWorker(String environmentId, EnvironmentDispatcher.WorkerReport report) {
+        sharding.entityRefFor(EnvironmentDispatcher.ENTITY_TYPE_KEY, environmentId)
+                .tell(report);
+    }
 
-  public void workerLeft(String environmentId, String sessionId) {
-    sharding.entityRefFor(EnvironmentDispatcher.ENTITY_TYPE_KEY, environmentId)
-        .tell(new EnvironmentDispatcher.WorkerLeft(sessionId));
-  }
+    public void workerLeft(String environmentId, String sessionId) {
+        sharding.entityRefFor(EnvironmentDispatcher.ENTITY_TYPE_KEY, environmentId)
+                .tell(new EnvironmentDispatcher.WorkerLeft(sessionId));
+    }
 }

@@ -16,34 +16,34 @@ import java.util.concurrent.CompletionStage;
 /** A run's links in a cluster: every other entity is reached through sharding. */
 final class ShardedRunLinks implements RunLinks {
 
-  private final ClusterSharding sharding;
-  private final RunService runs;
-  private final WaitpointTokens tokens;
+    private final ClusterSharding sharding;
+    private final RunService runs;
+    private final WaitpointTokens tokens;
 
-  ShardedRunLinks(ActorSystem<?> system, RunService runs, WaitpointTokens tokens) {
-    this.sharding = ClusterSharding.get(system);
-    this.runs = runs;
-    this.tokens = tokens;
-  }
+    ShardedRunLinks(ActorSystem<?> system, RunService runs, WaitpointTokens tokens) {
+        this.sharding = ClusterSharding.get(system);
+        this.runs = runs;
+        this.tokens = tokens;
+    }
 
-  @Override
-  public RecipientRef<EnvironmentDispatcher.Command> dispatcher(String environmentId) {
-    return sharding.entityRefFor(EnvironmentDispatcher.ENTITY_TYPE_KEY, environmentId);
-  }
+    @Override
+    public RecipientRef<EnvironmentDispatcher.Command> dispatcher(String environmentId) {
+        return sharding.entityRefFor(EnvironmentDispatcher.ENTITY_TYPE_KEY, environmentId);
+    }
 
-  @Override
-  public RecipientRef<RunEntity.Command> run(String runId) {
-    return sharding.entityRefFor(RunEntity.ENTITY_TYPE_KEY, runId);
-  }
+    @Override
+    public RecipientRef<RunEntity.Command> run(String runId) {
+        return sharding.entityRefFor(RunEntity.ENTITY_TYPE_KEY, runId);
+    }
 
-  @Override
-  public CompletionStage<RunState> triggerChild(String environmentId, TriggerRequest request, String childRunId,
-      RunLineage lineage) {
-    return runs.triggerWithId(environmentId, request, childRunId, lineage);
-  }
+    @Override
+    public CompletionStage<RunState> triggerChild(
+            String environmentId, TriggerRequest request, String childRunId, RunLineage lineage) {
+        return runs.triggerWithId(environmentId, request, childRunId, lineage);
+    }
 
-  @Override
-  public void awaitToken(String environmentId, String tokenId, String runId) {
-    tokens.awaitToken(environmentId, tokenId, runId);
-  }
+    @Override
+    public void awaitToken(String environmentId, String tokenId, String runId) {
+        tokens.awaitToken(environmentId, tokenId, runId);
+    }
 }

@@ -8,7 +8,6 @@ import dev.baton.sdk.task.RetryPolicy;
 import dev.baton.sdk.task.Task;
 import dev.baton.sdk.task.TaskContext;
 import dev.baton.sdk.task.TokenResult;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,60 +27,50 @@ public final class ExampleTasks {
     public static final String APPROVAL = "approval";
 
     /** Payload of {@code hello-world}. */
-    public record HelloPayload(String name) {
-    }
+    public record HelloPayload(String name) {}
 
     /** Output of {@code hello-world}. */
-    public record Greeting(String greeting) {
-    }
+    public record Greeting(String greeting) {}
 
     /** Payload of {@code sleep}. */
-    public record SleepPayload(long ms) {
-    }
+    public record SleepPayload(long ms) {}
 
     /** Output of {@code sleep}. */
-    public record Slept(long sleptMs) {
-    }
+    public record Slept(long sleptMs) {}
 
     /** Payload of {@code fail}. */
-    public record FailPayload(String message) {
-    }
+    public record FailPayload(String message) {}
 
     /** Payload of {@code progress}. */
-    public record ProgressPayload(int steps, long stepMs) {
-    }
+    public record ProgressPayload(int steps, long stepMs) {}
 
     /** Output of {@code progress}. */
-    public record Progressed(int steps) {
-    }
+    public record Progressed(int steps) {}
 
     /** Payload of {@code wait}. */
-    public record WaitPayload(long seconds) {
-    }
+    public record WaitPayload(long seconds) {}
 
     /** Output of {@code wait}. */
-    public record Waited(long waitedSeconds) {
-    }
+    public record Waited(long waitedSeconds) {}
 
     /** Payload of {@code fan-out}. */
-    public record FanOutPayload(int count) {
-    }
+    public record FanOutPayload(int count) {}
 
     /** Output of {@code fan-out}: one entry per child, in order. */
-    public record Greetings(List<String> greetings) {
-    }
+    public record Greetings(List<String> greetings) {}
 
     /** Payload of {@code approval}. */
-    public record ApprovalPayload(String tokenId) {
-    }
+    public record ApprovalPayload(String tokenId) {}
 
-    private ExampleTasks() {
-    }
+    private ExampleTasks() {}
 
     /** {@code {name}} → {@code {greeting: "Hello, <name>!"}}: the smallest useful task. */
     public static Task<HelloPayload, Greeting> helloWorld() {
-        return Task.define(HELLO_WORLD, HelloPayload.class,
-                (payload, ctx) -> new Greeting("Hello, " + (payload == null ? "world" : payload.name()) + "!")).build();
+        return Task.define(
+                        HELLO_WORLD,
+                        HelloPayload.class,
+                        (payload, ctx) -> new Greeting("Hello, " + (payload == null ? "world" : payload.name()) + "!"))
+                .build();
     }
 
     /**
@@ -91,10 +80,12 @@ public final class ExampleTasks {
      */
     public static Task<SleepPayload, Slept> sleep() {
         return Task.define(SLEEP, SleepPayload.class, (payload, ctx) -> {
-            long ms = payload == null ? 0 : payload.ms();
-            Thread.sleep(ms);
-            return new Slept(ms);
-        }).queue("sleepy", 2).build();
+                    long ms = payload == null ? 0 : payload.ms();
+                    Thread.sleep(ms);
+                    return new Slept(ms);
+                })
+                .queue("sleepy", 2)
+                .build();
     }
 
     /**
@@ -103,8 +94,10 @@ public final class ExampleTasks {
      */
     public static Task<FailPayload, Void> fail() {
         return Task.<FailPayload, Void>define(FAIL, FailPayload.class, (payload, ctx) -> {
-            throw new RuntimeException(payload == null ? "failed on purpose" : payload.message());
-        }).retry(new RetryPolicy(2, 2, 100, 1000, false)).build();
+                    throw new RuntimeException(payload == null ? "failed on purpose" : payload.message());
+                })
+                .retry(new RetryPolicy(2, 2, 100, 1000, false))
+                .build();
     }
 
     /**
@@ -116,16 +109,20 @@ public final class ExampleTasks {
      */
     public static Task<ProgressPayload, Progressed> progress() {
         return Task.define(PROGRESS, ProgressPayload.class, (payload, ctx) -> {
-            int steps = payload == null ? 3 : payload.steps();
-            long stepMs = payload == null ? 100 : payload.stepMs();
-            for (int done = 1; done <= steps; done++) {
-                ctx.throwIfCancelled();
-                Thread.sleep(stepMs);
-                ctx.updateMetadata(MetadataOperation.set("$.progress.done", done),
-                        MetadataOperation.set("$.progress.total", steps));
-            }
-            return new Progressed(steps);
-        }).queue("reports", 1, 4).maxDuration(Duration.ofMinutes(10)).build();
+                    int steps = payload == null ? 3 : payload.steps();
+                    long stepMs = payload == null ? 100 : payload.stepMs();
+                    for (int done = 1; done <= steps; done++) {
+                        ctx.throwIfCancelled();
+                        Thread.sleep(stepMs);
+                        ctx.updateMetadata(
+                                MetadataOperation.set("$.progress.done", done),
+                                MetadataOperation.set("$.progress.total", steps));
+                    }
+                    return new Progressed(steps);
+                })
+                .queue("reports", 1, 4)
+                .maxDuration(Duration.ofMinutes(10))
+                .build();
     }
 
     /**
@@ -136,10 +133,11 @@ public final class ExampleTasks {
      */
     public static Task<WaitPayload, Waited> waitTask() {
         return Task.define(WAIT, WaitPayload.class, (payload, ctx) -> {
-            long seconds = payload == null ? 0 : payload.seconds();
-            ctx.waitFor(Duration.ofSeconds(seconds));
-            return new Waited(seconds);
-        }).build();
+                    long seconds = payload == null ? 0 : payload.seconds();
+                    ctx.waitFor(Duration.ofSeconds(seconds));
+                    return new Waited(seconds);
+                })
+                .build();
     }
 
     /**
@@ -151,21 +149,25 @@ public final class ExampleTasks {
      */
     public static Task<FanOutPayload, Greetings> fanOut() {
         return Task.define(FAN_OUT, FanOutPayload.class, (payload, ctx) -> {
-            int count = payload == null ? 0 : payload.count();
-            if (count < 0 || count > TaskContext.MAX_BATCH_ITEMS) {
-                throw new IllegalArgumentException("count must be between 0 and " + TaskContext.MAX_BATCH_ITEMS);
-            }
-            List<ChildItem> children = new ArrayList<>();
-            for (int i = 1; i <= count; i++) {
-                children.add(ChildItem.of(HELLO_WORLD, new HelloPayload("child-" + i)));
-            }
-            List<String> greetings = new ArrayList<>();
-            for (ChildResult child : ctx.batchTriggerAndWait(children)) {
-                greetings.add(child.ok() ? child.outputAs(Greeting.class).greeting()
-                        : "failed: " + child.error().message());
-            }
-            return new Greetings(greetings);
-        }).build();
+                    int count = payload == null ? 0 : payload.count();
+                    if (count < 0 || count > TaskContext.MAX_BATCH_ITEMS) {
+                        throw new IllegalArgumentException(
+                                "count must be between 0 and " + TaskContext.MAX_BATCH_ITEMS);
+                    }
+                    List<ChildItem> children = new ArrayList<>();
+                    for (int i = 1; i <= count; i++) {
+                        children.add(ChildItem.of(HELLO_WORLD, new HelloPayload("child-" + i)));
+                    }
+                    List<String> greetings = new ArrayList<>();
+                    for (ChildResult child : ctx.batchTriggerAndWait(children)) {
+                        greetings.add(
+                                child.ok()
+                                        ? child.outputAs(Greeting.class).greeting()
+                                        : "failed: " + child.error().message());
+                    }
+                    return new Greetings(greetings);
+                })
+                .build();
     }
 
     /**
@@ -176,16 +178,18 @@ public final class ExampleTasks {
      */
     public static Task<ApprovalPayload, JsonNode> approval() {
         return Task.define(APPROVAL, ApprovalPayload.class, (payload, ctx) -> {
-            if (payload == null || payload.tokenId() == null) {
-                throw new IllegalArgumentException("approval needs a tokenId");
-            }
-            TokenResult token = ctx.waitForToken(payload.tokenId());
-            if (!token.ok()) {
-                throw new IllegalStateException("token " + payload.tokenId() + " was not completed: "
-                        + token.error().name() + ": " + token.error().message());
-            }
-            return token.data();
-        }).retry(RetryPolicy.attempts(1)).build();
+                    if (payload == null || payload.tokenId() == null) {
+                        throw new IllegalArgumentException("approval needs a tokenId");
+                    }
+                    TokenResult token = ctx.waitForToken(payload.tokenId());
+                    if (!token.ok()) {
+                        throw new IllegalStateException("token " + payload.tokenId() + " was not completed: "
+                                + token.error().name() + ": " + token.error().message());
+                    }
+                    return token.data();
+                })
+                .retry(RetryPolicy.attempts(1))
+                .build();
     }
 
     /** All of them, as the example worker registers them. */

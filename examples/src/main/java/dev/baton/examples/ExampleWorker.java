@@ -2,12 +2,11 @@ package dev.baton.examples;
 
 import dev.baton.sdk.task.Task;
 import dev.baton.sdk.worker.BatonWorker;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A complete Baton worker: it serves the {@link ExampleTasks} until it is stopped. Read it as the
@@ -48,8 +47,8 @@ public final class ExampleWorker {
                 }
             }
             if (token == null || token.isBlank()) {
-                throw new IllegalArgumentException("a worker token is required (--worker-token or BATON_WORKER_TOKEN)\n"
-                        + USAGE);
+                throw new IllegalArgumentException(
+                        "a worker token is required (--worker-token or BATON_WORKER_TOKEN)\n" + USAGE);
             }
             return new Options(URI.create(url), token, slots);
         }
@@ -68,11 +67,9 @@ public final class ExampleWorker {
         }
     }
 
-    static final String USAGE =
-            "usage: ExampleWorker [--url <http base>] [--worker-token <token>] [--slots <n>]";
+    static final String USAGE = "usage: ExampleWorker [--url <http base>] [--worker-token <token>] [--slots <n>]";
 
-    private ExampleWorker() {
-    }
+    private ExampleWorker() {}
 
     public static void main(String[] args) throws InterruptedException {
         Options options;
@@ -86,8 +83,8 @@ public final class ExampleWorker {
 
         // 1. Describe the worker: where the node is, its token (one environment's), how many
         //    executions it runs at once, and the tasks it serves. The builder validates eagerly.
-        BatonWorker.Builder builder = BatonWorker.builder(options.url(), options.workerToken())
-                .slots(options.slots());
+        BatonWorker.Builder builder =
+                BatonWorker.builder(options.url(), options.workerToken()).slots(options.slots());
         for (Task<?, ?> task : ExampleTasks.all()) {
             builder.register(task);
         }
@@ -96,18 +93,20 @@ public final class ExampleWorker {
         // 2. Stop cleanly on SIGTERM/SIGINT: close() stops taking work, lets running handlers
         //    finish and sends their results, so no run has to wait for a lease to expire.
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            log.info("shutting down the example worker");
-            worker.close();
-            stopped.countDown();
-        }, "example-worker-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            log.info("shutting down the example worker");
+                            worker.close();
+                            stopped.countDown();
+                        },
+                        "example-worker-shutdown"));
 
         // 3. Connect. start() returns at once; the worker connects in the background and keeps
         //    reconnecting with backoff if the node is down or restarts, so the order in which
         //    nodes and workers start does not matter.
         worker.start();
-        log.info("example worker {} connecting to {} with {} slots", worker.workerId(), options.url(),
-                options.slots());
+        log.info("example worker {} connecting to {} with {} slots", worker.workerId(), options.url(), options.slots());
         while (stopped.getCount() > 0) {
             if (worker.awaitConnected(Duration.ofSeconds(10))) {
                 log.info("example worker connected");

@@ -1,5 +1,8 @@
 package dev.baton.examples;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import dev.baton.examples.ExampleTasks.FailPayload;
 import dev.baton.examples.ExampleTasks.Greeting;
 import dev.baton.examples.ExampleTasks.HelloPayload;
@@ -9,15 +12,11 @@ import dev.baton.examples.ExampleTasks.SleepPayload;
 import dev.baton.examples.ExampleTasks.Slept;
 import dev.baton.sdk.task.Task;
 import dev.baton.sdk.task.TaskContext;
-import org.junit.jupiter.api.Test;
-
 import java.net.URI;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import org.junit.jupiter.api.Test;
 
 class ExampleTasksTest {
 
@@ -45,8 +44,8 @@ class ExampleTasksTest {
         Task<FailPayload, Void> task = ExampleTasks.fail();
         assertEquals(2, task.retry().maxAttempts());
         assertEquals(100, task.retry().minTimeoutInMs());
-        RuntimeException e = assertThrows(RuntimeException.class,
-                () -> task.handler().run(new FailPayload("nope"), context(task.id())));
+        RuntimeException e = assertThrows(
+                RuntimeException.class, () -> task.handler().run(new FailPayload("nope"), context(task.id())));
         assertEquals("nope", e.getMessage());
     }
 
@@ -67,24 +66,29 @@ class ExampleTasksTest {
         Task<ExampleTasks.WaitPayload, ExampleTasks.Waited> task = ExampleTasks.waitTask();
         assertEquals("wait", task.id());
         // a context built by a test sleeps instead of suspending
-        assertEquals(new ExampleTasks.Waited(0), task.handler().run(new ExampleTasks.WaitPayload(0), context(task.id())));
+        assertEquals(
+                new ExampleTasks.Waited(0), task.handler().run(new ExampleTasks.WaitPayload(0), context(task.id())));
     }
 
     @Test
     void fanOutAndApprovalNeedAWorker() {
         Task<ExampleTasks.FanOutPayload, ExampleTasks.Greetings> fanOut = ExampleTasks.fanOut();
         assertEquals("fan-out", fanOut.id());
-        assertThrows(UnsupportedOperationException.class,
+        assertThrows(
+                UnsupportedOperationException.class,
                 () -> fanOut.handler().run(new ExampleTasks.FanOutPayload(2), context(fanOut.id())));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> fanOut.handler().run(new ExampleTasks.FanOutPayload(1001), context(fanOut.id())));
 
         var approval = ExampleTasks.approval();
         assertEquals("approval", approval.id());
         assertEquals(1, approval.retry().maxAttempts());
-        assertThrows(UnsupportedOperationException.class,
+        assertThrows(
+                UnsupportedOperationException.class,
                 () -> approval.handler().run(new ExampleTasks.ApprovalPayload("waitpoint_1"), context(approval.id())));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> approval.handler().run(new ExampleTasks.ApprovalPayload(null), context(approval.id())));
     }
 
@@ -93,9 +97,11 @@ class ExampleTasksTest {
         ExampleWorker.Options options = ExampleWorker.Options.parse(
                 new String[] {"--url", "http://node:9090", "--worker-token", "wt_1", "--slots", "3"});
         assertEquals(new ExampleWorker.Options(URI.create("http://node:9090"), "wt_1", 3), options);
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> ExampleWorker.Options.parse(new String[] {"--worker-token", "t", "--slots", "many"}));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> ExampleWorker.Options.parse(new String[] {"--worker-token", "t", "--bogus", "1"}));
     }
 }

@@ -1,6 +1,5 @@
 package dev.baton.api;
 
-import dev.baton.api.config.HttpSettings;
 import static akka.http.javadsl.server.Directives.concat;
 import static akka.http.javadsl.server.Directives.handleExceptions;
 import static akka.http.javadsl.server.Directives.handleRejections;
@@ -14,8 +13,9 @@ import dev.baton.api.auth.EnvironmentSecrets;
 import dev.baton.api.auth.PublicAccessTokens;
 import dev.baton.api.batches.BatchHttpSettings;
 import dev.baton.api.batches.BatchRoutes;
-import dev.baton.api.errors.ErrorHandling;
 import dev.baton.api.body.BoundedBody;
+import dev.baton.api.config.HttpSettings;
+import dev.baton.api.errors.ErrorHandling;
 import dev.baton.api.lag.ProjectionLagRoutes;
 import dev.baton.api.packets.PacketRoutes;
 import dev.baton.api.packets.PacketStore;
@@ -38,53 +38,76 @@ import java.time.Clock;
  */
 public final class HttpApi {
 
-  private final HttpSettings settings;
-  private final RunRoutes runs;
-  private final RunListRoutes runList;
-  private final ProjectionLagRoutes lag;
-  private final BatchRoutes batches;
-  private final ScheduleRoutes schedules;
-  private final PacketRoutes packets;
-  private final WaitpointRoutes waitpoints;
+    private final HttpSettings settings;
+    private final RunRoutes runs;
+    private final RunListRoutes runList;
+    private final ProjectionLagRoutes lag;
+    private final BatchRoutes batches;
+    private final ScheduleRoutes schedules;
+    private final PacketRoutes packets;
+    private final WaitpointRoutes waitpoints;
 
-  /** @param clock the node's clock: rate limits, token lifetimes and timeouts count on it */
-  public HttpApi(ActorSystem<?> system, Engine engine, EnvironmentDirectory directory, Database database,
-      ReadModels reads, Clock clock) {
-    this.settings = HttpSettings.fromConfig(system.settings().config());
-    Authentication authentication = new Authentication(system, directory);
-    EnvironmentSecrets secrets = EnvironmentSecrets.create(system, database);
-    PacketStore packetStore = PacketStore.create(system, database);
-    this.runs = new RunRoutes(engine, authentication, settings,
-        new RateLimiter(RateLimiter.Settings.fromConfig(system.settings().config()), clock),
-        new PublicAccessTokens(secrets, clock,
-            system.settings().config().getDuration("baton.http.public-access-token.expires-in")),
-        new StoredPayloads(packetStore));
-    this.packets = new PacketRoutes(system, packetStore, secrets, authentication);
-    this.runList = new RunListRoutes(reads.runs(), authentication, settings);
-    this.lag = new ProjectionLagRoutes(reads.lag(), authentication);
-    this.batches = new BatchRoutes(engine, authentication, settings,
-        BatchHttpSettings.fromConfig(system.settings().config()));
-    this.schedules = new ScheduleRoutes(system, engine, reads.schedules(), authentication, settings);
-    this.waitpoints = new WaitpointRoutes(system, engine, reads.tokens(), authentication, settings, secrets, clock);
-  }
+    /** @param clock the node's clock: rate limits, token lifetimes and timeouts count on it */
+    public HttpApi(
+            ActorSystem<?> system,
+            Engine engine,
+            EnvironmentDirectory directory,
+            Database database,
+            ReadModels reads,
+            Clock clock) {
+        this.settings = HttpSettings.fromConfig(system.settings().config());
+        Authentication authentication = new Authentication(system, directory);
+        EnvironmentSecrets secrets = EnvironmentSecrets.create(system, database);
+        PacketStore packetStore = PacketStore.create(system, database);
+        this.runs = new RunRoutes(
+                engine,
+                authentication,
+                settings,
+                new RateLimiter(
+                        RateLimiter.Settings.fromConfig(system.settings().config()), clock),
+                new PublicAccessTokens(
+                        secrets,
+                        clock,
+                        system.settings().config().getDuration("baton.http.public-access-token.expires-in")),
+                new StoredPayloads(packetStore));
+        this.packets = new PacketRoutes(system, packetStore, secrets, authentication);
+        this.runList = new RunListRoutes(reads.runs(), authentication, settings);
+        this.lag = new ProjectionLagRoutes(reads.lag(), authentication);
+        this.batches = new BatchRoutes(
+                engine,
+                authentication,
+                settings,
+                BatchHttpSettings.fromConfig(system.settings().config()));
+        this.schedules = new ScheduleRoutes(system, engine, reads.schedules(), authentication, settings);
+        this.waitpoints = new WaitpointRoutes(system, engine, reads.tokens(), authentication, settings, secrets, clock);
+    }
 
-  public HttpSettings settings() {
-    return settings;
-  }
+    public HttpSettings settings() {
+        return settings;
+    }
 
-  public Route route() {
-    // Built once: the Java DSL calls a directive's inner supplier for every request, and rebuilding every
-    // route of the API per request cost about 3 % of a trigger's CPU.
-    Route api = concat(runList.routes(), runs.routes(), lag.routes(), batches.routes(),
-        schedules.routes(), packets.routes(), waitpoints.routes());
-    var exceptions = ErrorHandling.exceptionHandler();
-    var rejections = ErrorHandling.rejectionHandler();
-    Route handled = BoundedBody.drainedWhenRefused(handleExceptions(exceptions, () -> handleRejections(rejections,
-        () -> api)), settings.refusedBodyDrainLimit(), settings.bodyReadTimeout());
-    // 504, not 503: a request cut off by akka-http's request-timeout may have stored its run (a 503 promises not).
-    return withRequestTimeoutResponse(
-        request -> ErrorHandling.errorResponse(StatusCodes.GATEWAY_TIMEOUT,
-            "The request timed out; it may have taken effect (retry with the same idempotency key)"),
-        () -> handled);
-  }
+    public Route route() {
+        // Built once: the Java DSL calls a directive's inner supplier for every request, and rebuilding every
+        // route of the API per request cost about 3 % of a trigger's CPU.
+        Route api = concat(
+                runList.routes(),
+                runs.routes(),
+                lag.routes(),
+                batches.routes(),
+                schedules.routes(),
+                packets.routes(),
+                waitpoints.routes());
+        var exceptions = ErrorHandling.exceptionHandler();
+        var rejections = ErrorHandling.rejectionHandler();
+        Route handled = BoundedBody.drainedWhenRefused(
+                handleExceptions(exceptions, () -> handleRejections(rejections, () -> api)),
+                settings.refusedBodyDrainLimit(),
+                settings.bodyReadTimeout());
+        // 504, not 503: a request cut off by akka-http's request-timeout may have stored its run (a 503 promises not).
+        return withRequestTimeoutResponse(
+                request -> ErrorHandling.errorResponse(
+                        StatusCodes.GATEWAY_TIMEOUT,
+                        "The request timed out; it may have taken effect (retry with the same idempotency key)"),
+                () -> handled);
+    }
 }

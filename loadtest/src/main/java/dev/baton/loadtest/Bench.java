@@ -28,102 +28,126 @@ import java.util.List;
  */
 public final class Bench {
 
-  /** What a run printed and what it checked against (report is null with --no-check), for the smoke test. */
-  public record Outcome(List<ResultLine> results, InvariantChecker.Expectation expectation,
-                        InvariantChecker.Report report) {
+    /** What a run printed and what it checked against (report is null with --no-check), for the smoke test. */
+    public record Outcome(
+            List<ResultLine> results, InvariantChecker.Expectation expectation, InvariantChecker.Report report) {
 
-    public ResultLine result(String metric) {
-      return results.stream().filter(line -> line.metric().equals(metric)).findFirst()
-          .orElseThrow(() -> new IllegalStateException("no RESULT line for " + metric));
-    }
-  }
-
-  private Bench() {}
-
-  public static void main(String[] args) throws Exception {
-    BenchOptions options;
-    try {
-      options = BenchOptions.parse(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println(e.getMessage());
-      System.exit(2);
-      return;
-    }
-    Outcome outcome = run(options, System.out);
-    System.exit(outcome.report() == null || outcome.report().ok() ? 0 : 1);
-  }
-
-  public static Outcome run(BenchOptions options, PrintStream out) throws Exception {
-    out.printf("# baton: java %s, %d cpus, loadavg %s, N=%d batch=%d inflight=%d concurrency=%d workers=%d "
-            + "rate=%s/s x %ds; node %s%n", Runtime.version(), Runtime.getRuntime().availableProcessors(),
-        Stats.loadavg1(), options.n(), options.batch(), options.inflight(), options.concurrency(), options.workers(),
-        options.rates(), options.durationSeconds(), options.url());
-    List<ResultLine> results = new ArrayList<>();
-    InvariantChecker.Report report = null;
-    InvariantChecker.Expectation expectation;
-    try (LoadRun run = new LoadRun(options, out)) {
-      if (options.warmup() > 0) warmUp(run, options.warmup(), out);
-      int n = options.n();
-      boolean batchLoaded = false;
-      for (String phase : options.phases()) {
-        switch (phase) {
-          case "enqueue_batch" -> {
-            emit(results, out, run.enqueueBatch(n));
-            batchLoaded = true;
-          }
-          case "drain_batch" -> {
-            if (!batchLoaded) emit(results, out, run.enqueueBatch(n));
-            batchLoaded = false;
-            emit(results, out, run.drain("drain_batch", n, false));
-          }
-          case "enqueue_single" -> emit(results, out, run.enqueueSingle(n));
-          case "drain_single" -> emit(results, out, run.drain("drain_single", n, options.phases().contains("latency")));
-          case "latency" -> {
-            for (int rate : options.rates()) emit(results, out, run.latency(rate));
-            run.stopFleet();
-          }
-          default -> throw new IllegalStateException("unknown phase " + phase);
+        public ResultLine result(String metric) {
+            return results.stream()
+                    .filter(line -> line.metric().equals(metric))
+                    .findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no RESULT line for " + metric));
         }
-      }
-      run.stopFleet();
-      expectation = run.expectation();
-      if (options.check()) {
-        report = check(options, expectation);
-        emit(results, out, invariantsLine(options, report));
-        report.listed(20).forEach(violation -> out.println("# violation: " + violation));
-      }
     }
-    return new Outcome(List.copyOf(results), expectation, report);
-  }
 
-  /** The load phases once, unmeasured; their runs are checked with the rest. */
-  private static void warmUp(LoadRun run, int runs, PrintStream out) throws Exception {
-    out.println("# warm-up: " + runs + " runs through enqueue_batch, drain_batch, enqueue_single, drain_single");
-    out.println("# warm-up " + run.enqueueBatch(runs));
-    out.println("# warm-up " + run.drain("drain_batch", runs, false));
-    out.println("# warm-up " + run.enqueueSingle(runs));
-    out.println("# warm-up " + run.drain("drain_single", runs, false));
-  }
+    private Bench() {}
 
-  private static InvariantChecker.Report check(BenchOptions options, InvariantChecker.Expectation expected)
-      throws Exception {
-    InvariantChecker checker = new InvariantChecker(options.dbUrl(), options.dbUser(), options.dbPassword(),
-        options.clickhouseUrl(), options.clickhouseDatabase());
-    return checker.check(expected, Duration.ofSeconds(30));
-  }
+    public static void main(String[] args) throws Exception {
+        BenchOptions options;
+        try {
+            options = BenchOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        Outcome outcome = run(options, System.out);
+        System.exit(outcome.report() == null || outcome.report().ok() ? 0 : 1);
+    }
 
-  private static ResultLine invariantsLine(BenchOptions options, InvariantChecker.Report report) {
-    ResultLine line = new ResultLine(options.label(), "invariants").put("ok", report.ok())
-        .put("violations", report.violations().size()).put("runs", report.runs())
-        .put("journal_events", report.journalEvents()).put("events_per_run", Stats.f2(report.eventsPerRun()))
-        .put("read_model_runs", report.readModelRuns()).put("reexecuted", report.reexecuted())
-        .put("executed_elsewhere", report.executedElsewhere());
-    if (report.clickhouseRuns() >= 0) line.put("clickhouse_runs", report.clickhouseRuns());
-    return line.put("loadavg1", Stats.loadavg1());
-  }
+    public static Outcome run(BenchOptions options, PrintStream out) throws Exception {
+        out.printf(
+                "# baton: java %s, %d cpus, loadavg %s, N=%d batch=%d inflight=%d concurrency=%d workers=%d "
+                        + "rate=%s/s x %ds; node %s%n",
+                Runtime.version(),
+                Runtime.getRuntime().availableProcessors(),
+                Stats.loadavg1(),
+                options.n(),
+                options.batch(),
+                options.inflight(),
+                options.concurrency(),
+                options.workers(),
+                options.rates(),
+                options.durationSeconds(),
+                options.url());
+        List<ResultLine> results = new ArrayList<>();
+        InvariantChecker.Report report = null;
+        InvariantChecker.Expectation expectation;
+        try (LoadRun run = new LoadRun(options, out)) {
+            if (options.warmup() > 0) warmUp(run, options.warmup(), out);
+            int n = options.n();
+            boolean batchLoaded = false;
+            for (String phase : options.phases()) {
+                switch (phase) {
+                    case "enqueue_batch" -> {
+                        emit(results, out, run.enqueueBatch(n));
+                        batchLoaded = true;
+                    }
+                    case "drain_batch" -> {
+                        if (!batchLoaded) emit(results, out, run.enqueueBatch(n));
+                        batchLoaded = false;
+                        emit(results, out, run.drain("drain_batch", n, false));
+                    }
+                    case "enqueue_single" -> emit(results, out, run.enqueueSingle(n));
+                    case "drain_single" ->
+                        emit(
+                                results,
+                                out,
+                                run.drain("drain_single", n, options.phases().contains("latency")));
+                    case "latency" -> {
+                        for (int rate : options.rates()) emit(results, out, run.latency(rate));
+                        run.stopFleet();
+                    }
+                    default -> throw new IllegalStateException("unknown phase " + phase);
+                }
+            }
+            run.stopFleet();
+            expectation = run.expectation();
+            if (options.check()) {
+                report = check(options, expectation);
+                emit(results, out, invariantsLine(options, report));
+                report.listed(20).forEach(violation -> out.println("# violation: " + violation));
+            }
+        }
+        return new Outcome(List.copyOf(results), expectation, report);
+    }
 
-  private static void emit(List<ResultLine> results, PrintStream out, ResultLine line) {
-    results.add(line);
-    line.print(out);
-  }
+    /** The load phases once, unmeasured; their runs are checked with the rest. */
+    private static void warmUp(LoadRun run, int runs, PrintStream out) throws Exception {
+        out.println("# warm-up: " + runs + " runs through enqueue_batch, drain_batch, enqueue_single, drain_single");
+        out.println("# warm-up " + run.enqueueBatch(runs));
+        out.println("# warm-up " + run.drain("drain_batch", runs, false));
+        out.println("# warm-up " + run.enqueueSingle(runs));
+        out.println("# warm-up " + run.drain("drain_single", runs, false));
+    }
+
+    private static InvariantChecker.Report check(BenchOptions options, InvariantChecker.Expectation expected)
+            throws Exception {
+        InvariantChecker checker = new InvariantChecker(
+                options.dbUrl(),
+                options.dbUser(),
+                options.dbPassword(),
+                options.clickhouseUrl(),
+                options.clickhouseDatabase());
+        return checker.check(expected, Duration.ofSeconds(30));
+    }
+
+    private static ResultLine invariantsLine(BenchOptions options, InvariantChecker.Report report) {
+        ResultLine line = new ResultLine(options.label(), "invariants")
+                .put("ok", report.ok())
+                .put("violations", report.violations().size())
+                .put("runs", report.runs())
+                .put("journal_events", report.journalEvents())
+                .put("events_per_run", Stats.f2(report.eventsPerRun()))
+                .put("read_model_runs", report.readModelRuns())
+                .put("reexecuted", report.reexecuted())
+                .put("executed_elsewhere", report.executedElsewhere());
+        if (report.clickhouseRuns() >= 0) line.put("clickhouse_runs", report.clickhouseRuns());
+        return line.put("loadavg1", Stats.loadavg1());
+    }
+
+    private static void emit(List<ResultLine> results, PrintStream out, ResultLine line) {
+        results.add(line);
+        line.print(out);
+    }
 }

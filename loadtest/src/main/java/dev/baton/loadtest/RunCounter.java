@@ -14,31 +14,32 @@ import java.sql.SQLException;
  */
 final class RunCounter implements AutoCloseable {
 
-  /** The engine's final statuses (dev.baton.engine.run.RunStatus#isFinal), as stored in baton_runs.status. */
-  static final String FINAL_STATUSES = "'COMPLETED','FAILED','CRASHED','SYSTEM_FAILURE','CANCELED','EXPIRED','TIMED_OUT'";
+    /** The engine's final statuses (dev.baton.engine.run.RunStatus#isFinal), as stored in baton_runs.status. */
+    static final String FINAL_STATUSES =
+            "'COMPLETED','FAILED','CRASHED','SYSTEM_FAILURE','CANCELED','EXPIRED','TIMED_OUT'";
 
-  private final Connection connection;
-  private final PreparedStatement finalCount;
+    private final Connection connection;
+    private final PreparedStatement finalCount;
 
-  RunCounter(String url, String user, String password) throws SQLException {
-    this.connection = DriverManager.getConnection(url, user, password);
-    this.finalCount = connection.prepareStatement(
-        "SELECT count(*) FROM baton_runs WHERE task_id = ? AND status IN (" + FINAL_STATUSES + ")");
-    finalCount.setString(1, TriggerClient.TASK);
-  }
-
-  /** bench-noop runs the read model shows in a final status. */
-  long finished() {
-    try (ResultSet rows = finalCount.executeQuery()) {
-      rows.next();
-      return rows.getLong(1);
-    } catch (SQLException e) {
-      throw new IllegalStateException("cannot count runs in baton_runs: " + e.getMessage(), e);
+    RunCounter(String url, String user, String password) throws SQLException {
+        this.connection = DriverManager.getConnection(url, user, password);
+        this.finalCount = connection.prepareStatement(
+                "SELECT count(*) FROM baton_runs WHERE task_id = ? AND status IN (" + FINAL_STATUSES + ")");
+        finalCount.setString(1, TriggerClient.TASK);
     }
-  }
 
-  @Override
-  public void close() throws SQLException {
-    connection.close();
-  }
+    /** bench-noop runs the read model shows in a final status. */
+    long finished() {
+        try (ResultSet rows = finalCount.executeQuery()) {
+            rows.next();
+            return rows.getLong(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot count runs in baton_runs: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() throws SQLException {
+        connection.close();
+    }
 }

@@ -30,237 +30,262 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class FaultLoad implements AutoCloseable {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Duration KEYED_RETRY_FOR = Duration.ofSeconds(120);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration KEYED_RETRY_FOR = Duration.ofSeconds(120);
 
-  private final URI url;
-  private final String authorization;
-  private final long seed;
-  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(5)).build();
-  private final AtomicBoolean running = new AtomicBoolean(true);
-  private final List<Thread> threads = new ArrayList<>();
-  private final Set<String> singleRunIds = ConcurrentHashMap.newKeySet();
-  private final Set<String> batchRunIds = ConcurrentHashMap.newKeySet();
-  private final Set<String> pendingRunIds = ConcurrentHashMap.newKeySet();
-  private final Set<String> batchIds = ConcurrentHashMap.newKeySet();
-  private final AtomicLong acceptedBatchItems = new AtomicLong();
-  private final AtomicLong unanswered = new AtomicLong();
-  private final Map<String, AtomicLong> answers = new ConcurrentHashMap<>();
-  private final List<String> unclearRefusals = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final URI url;
+    private final String authorization;
+    private final long seed;
+    private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final List<Thread> threads = new ArrayList<>();
+    private final Set<String> singleRunIds = ConcurrentHashMap.newKeySet();
+    private final Set<String> batchRunIds = ConcurrentHashMap.newKeySet();
+    private final Set<String> pendingRunIds = ConcurrentHashMap.newKeySet();
+    private final Set<String> batchIds = ConcurrentHashMap.newKeySet();
+    private final AtomicLong acceptedBatchItems = new AtomicLong();
+    private final AtomicLong unanswered = new AtomicLong();
+    private final Map<String, AtomicLong> answers = new ConcurrentHashMap<>();
+    private final List<String> unclearRefusals = java.util.Collections.synchronizedList(new ArrayList<>());
 
-  FaultLoad(URI url, String secretKey, long seed) {
-    this.url = url;
-    this.authorization = "Bearer " + secretKey;
-    this.seed = seed;
-  }
-
-  /** Starts {@code clients} threads. */
-  FaultLoad start(int clients) {
-    for (int client = 0; client < clients; client++) {
-      Random random = new Random(seed * 1_000 + client);
-      int id = client;
-      Thread thread = new Thread(() -> loop(id, random), "fault-client-" + client);
-      thread.setDaemon(true);
-      threads.add(thread);
-      thread.start();
+    FaultLoad(URI url, String secretKey, long seed) {
+        this.url = url;
+        this.authorization = "Bearer " + secretKey;
+        this.seed = seed;
     }
-    return this;
-  }
 
-  /** Stops the clients after their current call (a keyed one may still be retrying, for up to two minutes). */
-  void stop() throws InterruptedException {
-    running.set(false);
-    for (Thread thread : threads) thread.join(KEYED_RETRY_FOR.plusSeconds(10).toMillis());
-  }
-
-  private void loop(int client, Random random) {
-    long n = 0;
-    while (running.get()) {
-      try {
-        int roll = random.nextInt(100);
-        if (roll < 10) batch(random);
-        else single(random, roll, random.nextBoolean() ? "fault-" + seed + "-" + client + "-" + n : null);
-        n++;
-        Thread.sleep(random.nextInt(20));
-      } catch (InterruptedException e) {
-        return;
-      }
+    /** Starts {@code clients} threads. */
+    FaultLoad start(int clients) {
+        for (int client = 0; client < clients; client++) {
+            Random random = new Random(seed * 1_000 + client);
+            int id = client;
+            Thread thread = new Thread(() -> loop(id, random), "fault-client-" + client);
+            thread.setDaemon(true);
+            threads.add(thread);
+            thread.start();
+        }
+        return this;
     }
-  }
 
-  private void single(Random random, int roll, String idempotencyKey) throws InterruptedException {
-    String task;
-    String payload;
-    String options = "";
-    boolean pending = false;
-    if (roll < 45) {
-      task = FaultTasks.NOOP;
-      payload = "{}";
-    } else if (roll < 55) {
-      task = FaultTasks.NOOP;
-      payload = "{}";
-      options = "\"delay\":\"" + (1 + random.nextInt(4)) + "s\"";
-    } else if (roll < 57) {
-      task = FaultTasks.NOOP;
-      payload = "{}";
-      options = "\"delay\":\"1h\"";
-      pending = true;
-    } else if (roll < 67) {
-      task = FaultTasks.SLEEP;
-      payload = "{\"ms\":" + (300 + random.nextInt(1200)) + "}";
-    } else if (roll < 77) {
-      task = FaultTasks.WAIT;
-      payload = "{\"seconds\":" + (2 + random.nextInt(2)) + "}";
-    } else if (roll < 85) {
-      task = FaultTasks.PARENT;
-      payload = "{}";
-    } else {
-      task = FaultTasks.FLAKY;
-      payload = "{}";
+    /** Stops the clients after their current call (a keyed one may still be retrying, for up to two minutes). */
+    void stop() throws InterruptedException {
+        running.set(false);
+        for (Thread thread : threads)
+            thread.join(KEYED_RETRY_FOR.plusSeconds(10).toMillis());
     }
-    if (idempotencyKey != null) options += (options.isEmpty() ? "" : ",") + "\"idempotencyKey\":\"" + idempotencyKey + "\"";
-    String body = "{\"payload\":" + payload + (options.isEmpty() ? "" : ",\"options\":{" + options + "}") + "}";
-    JsonNode answer = send("/api/v1/tasks/" + task + "/trigger", "application/json", body, idempotencyKey != null);
-    if (answer != null) {
-      String runId = answer.path("id").asText();
-      singleRunIds.add(runId);
-      if (pending) pendingRunIds.add(runId);
+
+    private void loop(int client, Random random) {
+        long n = 0;
+        while (running.get()) {
+            try {
+                int roll = random.nextInt(100);
+                if (roll < 10) batch(random);
+                else single(random, roll, random.nextBoolean() ? "fault-" + seed + "-" + client + "-" + n : null);
+                n++;
+                Thread.sleep(random.nextInt(20));
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
     }
-  }
 
-  /**
-   * Triggers one run of {@code task} from the calling thread, sent once and counted like the mix's runs (so a
-   * scenario's own runs are in the checker's expectation); its run id, or null when it was not accepted.
-   */
-  String trigger(String task, String payloadJson) throws InterruptedException {
-    JsonNode answer = send("/api/v1/tasks/" + task + "/trigger", "application/json",
-        "{\"payload\":" + payloadJson + "}", false);
-    if (answer == null) return null;
-    String runId = answer.path("id").asText();
-    singleRunIds.add(runId);
-    return runId;
-  }
-
-  private void batch(Random random) throws InterruptedException {
-    int count = 5 + random.nextInt(11);
-    JsonNode created = send("/api/v3/batches", "application/json", "{\"runCount\":" + count + "}", false);
-    if (created == null) return;
-    StringBuilder items = new StringBuilder();
-    for (int index = 0; index < count; index++) {
-      items.append("{\"index\":").append(index).append(",\"task\":\"").append(FaultTasks.NOOP)
-          .append("\",\"payload\":\"{}\"}\n");
+    private void single(Random random, int roll, String idempotencyKey) throws InterruptedException {
+        String task;
+        String payload;
+        String options = "";
+        boolean pending = false;
+        if (roll < 45) {
+            task = FaultTasks.NOOP;
+            payload = "{}";
+        } else if (roll < 55) {
+            task = FaultTasks.NOOP;
+            payload = "{}";
+            options = "\"delay\":\"" + (1 + random.nextInt(4)) + "s\"";
+        } else if (roll < 57) {
+            task = FaultTasks.NOOP;
+            payload = "{}";
+            options = "\"delay\":\"1h\"";
+            pending = true;
+        } else if (roll < 67) {
+            task = FaultTasks.SLEEP;
+            payload = "{\"ms\":" + (300 + random.nextInt(1200)) + "}";
+        } else if (roll < 77) {
+            task = FaultTasks.WAIT;
+            payload = "{\"seconds\":" + (2 + random.nextInt(2)) + "}";
+        } else if (roll < 85) {
+            task = FaultTasks.PARENT;
+            payload = "{}";
+        } else {
+            task = FaultTasks.FLAKY;
+            payload = "{}";
+        }
+        if (idempotencyKey != null)
+            options += (options.isEmpty() ? "" : ",") + "\"idempotencyKey\":\"" + idempotencyKey + "\"";
+        String body = "{\"payload\":" + payload + (options.isEmpty() ? "" : ",\"options\":{" + options + "}") + "}";
+        JsonNode answer = send("/api/v1/tasks/" + task + "/trigger", "application/json", body, idempotencyKey != null);
+        if (answer != null) {
+            String runId = answer.path("id").asText();
+            singleRunIds.add(runId);
+            if (pending) pendingRunIds.add(runId);
+        }
     }
-    String batchId = created.path("id").asText();
-    Sent itemsCall = call("/api/v3/batches/" + batchId + "/items", "application/x-ndjson", items.toString(), false);
-    JsonNode sent = itemsCall.answer();
-    if (sent == null) {
-      // call() counted a call that may have stored something once: its items may each exist or not. After a 503 or
-      // 429, none may.
-      if (itemsCall.maybeStored()) unanswered.addAndGet(count - 1);
-      return;
+
+    /**
+     * Triggers one run of {@code task} from the calling thread, sent once and counted like the mix's runs (so a
+     * scenario's own runs are in the checker's expectation); its run id, or null when it was not accepted.
+     */
+    String trigger(String task, String payloadJson) throws InterruptedException {
+        JsonNode answer = send(
+                "/api/v1/tasks/" + task + "/trigger", "application/json", "{\"payload\":" + payloadJson + "}", false);
+        if (answer == null) return null;
+        String runId = answer.path("id").asText();
+        singleRunIds.add(runId);
+        return runId;
     }
-    if (!sent.path("sealed").asBoolean() || sent.path("itemsAccepted").asInt() != count) {
-      unclearRefusals.add("batch " + batchId + " answered " + sent + " for " + count + " items");
-      return;
+
+    private void batch(Random random) throws InterruptedException {
+        int count = 5 + random.nextInt(11);
+        JsonNode created = send("/api/v3/batches", "application/json", "{\"runCount\":" + count + "}", false);
+        if (created == null) return;
+        StringBuilder items = new StringBuilder();
+        for (int index = 0; index < count; index++) {
+            items.append("{\"index\":")
+                    .append(index)
+                    .append(",\"task\":\"")
+                    .append(FaultTasks.NOOP)
+                    .append("\",\"payload\":\"{}\"}\n");
+        }
+        String batchId = created.path("id").asText();
+        Sent itemsCall = call("/api/v3/batches/" + batchId + "/items", "application/x-ndjson", items.toString(), false);
+        JsonNode sent = itemsCall.answer();
+        if (sent == null) {
+            // call() counted a call that may have stored something once: its items may each exist or not. After a 503
+            // or
+            // 429, none may.
+            if (itemsCall.maybeStored()) unanswered.addAndGet(count - 1);
+            return;
+        }
+        if (!sent.path("sealed").asBoolean() || sent.path("itemsAccepted").asInt() != count) {
+            unclearRefusals.add("batch " + batchId + " answered " + sent + " for " + count + " items");
+            return;
+        }
+        batchIds.add(batchId);
+        acceptedBatchItems.addAndGet(count);
     }
-    batchIds.add(batchId);
-    acceptedBatchItems.addAndGet(count);
-  }
 
-  /**
-   * Sends once, or, when {@code retry}, again until answered 2xx (the same idempotency key makes a repeat safe).
-   * Returns the 2xx answer, or null. A call that may have stored its run without a 2xx (no answer, or a 504: the node
-   * could not confirm whether it stored it) is counted as unanswered; a 503 or 429 promises nothing was stored. An
-   * answer that is not 2xx must be one of those three with an error body: anything else is an unclear refusal.
-   */
-  private JsonNode send(String path, String contentType, String body, boolean retry) throws InterruptedException {
-    return call(path, contentType, body, retry).answer();
-  }
-
-  /** A call's 2xx answer (null if none), and whether it may have stored something all the same. */
-  private record Sent(JsonNode answer, boolean maybeStored) {}
-
-  /** As {@link #send}, saying whether a call without a 2xx may have stored something. */
-  private Sent call(String path, String contentType, String body, boolean retry) throws InterruptedException {
-    HttpRequest request = HttpRequest.newBuilder(url.resolve(path)).timeout(Duration.ofSeconds(30))
-        .header("Authorization", authorization).header("Content-Type", contentType)
-        .POST(HttpRequest.BodyPublishers.ofString(body)).build();
-    Instant giveUp = Instant.now().plus(KEYED_RETRY_FOR);
-    boolean maybeStored = false;
-    while (true) {
-      try {
-        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-        int status = response.statusCode();
-        answers.computeIfAbsent(String.valueOf(status), s -> new AtomicLong()).incrementAndGet();
-        if (status / 100 == 2) return new Sent(JSON.readTree(response.body()), true);
-        if (status == 504) maybeStored = true;
-        boolean clear = (status == 503 || status == 504 || status == 429) && response.body().contains("\"error\"");
-        if (!clear) unclearRefusals.add(path + " answered " + status + ": " + response.body());
-      } catch (IOException e) {
-        answers.computeIfAbsent("no answer", s -> new AtomicLong()).incrementAndGet();
-        maybeStored = true;
-      }
-      // A keyed call that gives up counts once, if any of its sends may have stored the run (a later 503 does not
-      // undo an earlier send that went unanswered).
-      if (!retry || Instant.now().isAfter(giveUp)) {
-        if (maybeStored) unanswered.incrementAndGet();
-        return new Sent(null, maybeStored);
-      }
-      Thread.sleep(250);
+    /**
+     * Sends once, or, when {@code retry}, again until answered 2xx (the same idempotency key makes a repeat safe).
+     * Returns the 2xx answer, or null. A call that may have stored its run without a 2xx (no answer, or a 504: the node
+     * could not confirm whether it stored it) is counted as unanswered; a 503 or 429 promises nothing was stored. An
+     * answer that is not 2xx must be one of those three with an error body: anything else is an unclear refusal.
+     */
+    private JsonNode send(String path, String contentType, String body, boolean retry) throws InterruptedException {
+        return call(path, contentType, body, retry).answer();
     }
-  }
 
-  /** Reads the run ids of the accepted batches' items (the items call answers with counts only). */
-  void resolveBatchRuns() throws IOException, InterruptedException {
-    batchRunIds.clear();
-    for (String batchId : batchIds) {
-      HttpRequest request = HttpRequest.newBuilder(url.resolve("/api/v2/batches/" + batchId))
-          .timeout(Duration.ofSeconds(30)).header("Authorization", authorization).GET().build();
-      HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-      if (response.statusCode() != 200) {
-        throw new IllegalStateException("batch " + batchId + " was accepted, now answers " + response.statusCode()
-            + ": " + response.body());
-      }
-      for (JsonNode run : JSON.readTree(response.body()).path("runs")) batchRunIds.add(run.asText());
+    /** A call's 2xx answer (null if none), and whether it may have stored something all the same. */
+    private record Sent(JsonNode answer, boolean maybeStored) {}
+
+    /** As {@link #send}, saying whether a call without a 2xx may have stored something. */
+    private Sent call(String path, String contentType, String body, boolean retry) throws InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(url.resolve(path))
+                .timeout(Duration.ofSeconds(30))
+                .header("Authorization", authorization)
+                .header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build();
+        Instant giveUp = Instant.now().plus(KEYED_RETRY_FOR);
+        boolean maybeStored = false;
+        while (true) {
+            try {
+                HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+                int status = response.statusCode();
+                answers.computeIfAbsent(String.valueOf(status), s -> new AtomicLong())
+                        .incrementAndGet();
+                if (status / 100 == 2) return new Sent(JSON.readTree(response.body()), true);
+                if (status == 504) maybeStored = true;
+                boolean clear = (status == 503 || status == 504 || status == 429)
+                        && response.body().contains("\"error\"");
+                if (!clear) unclearRefusals.add(path + " answered " + status + ": " + response.body());
+            } catch (IOException e) {
+                answers.computeIfAbsent("no answer", s -> new AtomicLong()).incrementAndGet();
+                maybeStored = true;
+            }
+            // A keyed call that gives up counts once, if any of its sends may have stored the run (a later 503 does not
+            // undo an earlier send that went unanswered).
+            if (!retry || Instant.now().isAfter(giveUp)) {
+                if (maybeStored) unanswered.incrementAndGet();
+                return new Sent(null, maybeStored);
+            }
+            Thread.sleep(250);
+        }
     }
-  }
 
-  /**
-   * What the checker expects, given the worker's handler starts and how often the node was killed; after
-   * {@link #resolveBatchRuns}, so the batch items' run ids are among the accepted ones.
-   */
-  InvariantChecker.Expectation expectation(Instant since, Map<String, Integer> executions, int nodeCrashes) {
-    Set<String> accepted = new java.util.HashSet<>(singleRunIds);
-    accepted.addAll(batchRunIds);
-    return new InvariantChecker.Expectation(since, singleRunIds.size() + acceptedBatchItems.get(), unanswered.get(),
-        accepted, executions, FaultTasks.ALL, Set.copyOf(pendingRunIds), nodeCrashes);
-  }
+    /** Reads the run ids of the accepted batches' items (the items call answers with counts only). */
+    void resolveBatchRuns() throws IOException, InterruptedException {
+        batchRunIds.clear();
+        for (String batchId : batchIds) {
+            HttpRequest request = HttpRequest.newBuilder(url.resolve("/api/v2/batches/" + batchId))
+                    .timeout(Duration.ofSeconds(30))
+                    .header("Authorization", authorization)
+                    .GET()
+                    .build();
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                throw new IllegalStateException("batch " + batchId + " was accepted, now answers "
+                        + response.statusCode() + ": " + response.body());
+            }
+            for (JsonNode run : JSON.readTree(response.body()).path("runs")) batchRunIds.add(run.asText());
+        }
+    }
 
-  /** Runs answered 2xx so far (batch items counted as they were accepted). */
-  long acceptedSoFar() {
-    return singleRunIds.size() + acceptedBatchItems.get();
-  }
+    /**
+     * What the checker expects, given the worker's handler starts and how often the node was killed; after
+     * {@link #resolveBatchRuns}, so the batch items' run ids are among the accepted ones.
+     */
+    InvariantChecker.Expectation expectation(Instant since, Map<String, Integer> executions, int nodeCrashes) {
+        Set<String> accepted = new java.util.HashSet<>(singleRunIds);
+        accepted.addAll(batchRunIds);
+        return new InvariantChecker.Expectation(
+                since,
+                singleRunIds.size() + acceptedBatchItems.get(),
+                unanswered.get(),
+                accepted,
+                executions,
+                FaultTasks.ALL,
+                Set.copyOf(pendingRunIds),
+                nodeCrashes);
+    }
 
-  List<String> unclearRefusals() {
-    return List.copyOf(unclearRefusals);
-  }
+    /** Runs answered 2xx so far (batch items counted as they were accepted). */
+    long acceptedSoFar() {
+        return singleRunIds.size() + acceptedBatchItems.get();
+    }
 
-  long answered(int status) {
-    AtomicLong count = answers.get(String.valueOf(status));
-    return count == null ? 0 : count.get();
-  }
+    List<String> unclearRefusals() {
+        return List.copyOf(unclearRefusals);
+    }
 
-  String summary() {
-    Map<String, Long> sorted = new TreeMap<>();
-    answers.forEach((status, count) -> sorted.put(status, count.get()));
-    return "runs accepted " + (singleRunIds.size() + acceptedBatchItems.get()) + " (" + acceptedBatchItems.get() + " as batch items in "
-        + batchIds.size() + " batches, " + pendingRunIds.size() + " delayed by an hour), calls without an answer "
-        + unanswered.get() + ", answers " + sorted;
-  }
+    long answered(int status) {
+        AtomicLong count = answers.get(String.valueOf(status));
+        return count == null ? 0 : count.get();
+    }
 
-  @Override
-  public void close() throws InterruptedException {
-    stop();
-  }
+    String summary() {
+        Map<String, Long> sorted = new TreeMap<>();
+        answers.forEach((status, count) -> sorted.put(status, count.get()));
+        return "runs accepted " + (singleRunIds.size() + acceptedBatchItems.get()) + " (" + acceptedBatchItems.get()
+                + " as batch items in "
+                + batchIds.size() + " batches, " + pendingRunIds.size()
+                + " delayed by an hour), calls without an answer "
+                + unanswered.get() + ", answers " + sorted;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        stop();
+    }
 }

@@ -8,13 +8,13 @@ import java.nio.file.Path;
 /** Where a fault scenario keeps its node logs and embedded store: under target/faults, for a look after a failure. */
 final class FaultRuns {
 
-  private FaultRuns() {}
+    private FaultRuns() {}
 
-  static Path directory(String scenario) {
-    try {
-      return Files.createDirectories(Path.of("target", "faults", scenario).toAbsolutePath());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    static Path directory(String scenario) {
+        try {
+            return Files.createDirectories(Path.of("target", "faults", scenario).toAbsolutePath());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
-  }
 }

@@ -37,128 +37,143 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The composition root: schema, cluster membership, engine, projections and the read models over them,
- * credentials, and one HTTP port for the API and the worker gateway; one clock for all of them. Tests start several nodes in one JVM by calling {@link #start} on
+ * credentials, and one HTTP port for the API and the worker gateway; one clock for all of them. Tests start several
+ * nodes in one JVM by calling {@link #start} on
  * systems with their own configuration.
  */
 public final class BatonNode {
 
-  private static final Logger log = LoggerFactory.getLogger(BatonNode.class);
+    private static final Logger log = LoggerFactory.getLogger(BatonNode.class);
 
-  private final ActorSystem<?> system;
-  private final Engine engine;
-  private final Credentials credentials;
-  private final ServerBinding binding;
+    private final ActorSystem<?> system;
+    private final Engine engine;
+    private final Credentials credentials;
+    private final ServerBinding binding;
 
-  private BatonNode(ActorSystem<?> system, Engine engine, Credentials credentials, ServerBinding binding) {
-    this.system = system;
-    this.engine = engine;
-    this.credentials = credentials;
-    this.binding = binding;
-  }
-
-  public static BatonNode start(ActorSystem<?> system) {
-    Config config = system.settings().config();
-    Database database = Database.open(config.getConfig("baton.db"));
-    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "close-database",
-        () -> {
-          database.close();
-          return CompletableFuture.completedFuture(Done.getInstance());
-        });
-    database.createSchemaIfMissing();
-
-    Cluster cluster = Cluster.get(system);
-    if (config.getStringList("akka.cluster.seed-nodes").isEmpty()) {
-      cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    private BatonNode(ActorSystem<?> system, Engine engine, Credentials credentials, ServerBinding binding) {
+        this.system = system;
+        this.engine = engine;
+        this.credentials = credentials;
+        this.binding = binding;
     }
 
-    Clock clock = Clock.systemUTC();
-    Engine engine = Engine.init(system, clock);
-    Projections.init(system, database, clock);
-    EnvironmentDirectory directory = new EnvironmentDirectory(database.dataSource());
-    Credentials credentials = Credentials.bootstrap(config.getConfig("baton.bootstrap"), directory);
-    // The API's lists read what the projections write: built here, on the same database and clock.
-    ReadModels reads = new ReadModels(RunList.create(system, database, clock),
-        TokenList.create(system, database, clock), ScheduleList.create(system, database),
-        ProjectionLag.create(system, database, clock));
+    public static BatonNode start(ActorSystem<?> system) {
+        Config config = system.settings().config();
+        Database database = Database.open(config.getConfig("baton.db"));
+        CoordinatedShutdown.get(system)
+                .addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "close-database", () -> {
+                    database.close();
+                    return CompletableFuture.completedFuture(Done.getInstance());
+                });
+        database.createSchemaIfMissing();
 
-    Route routes = Directives.concat(
-        Directives.path("health", () -> Directives.get(() -> health(cluster))),
-        new WorkerGateway(system, engine, directory).route(),
-        new HttpApi(system, engine, directory, database, reads, clock).route());
-    Config http = config.getConfig("baton.node.http");
-    Duration startupTimeout = config.getDuration("baton.node.startup-timeout");
-    ServerBinding binding = await(Http.get(system)
-        .newServerAt(http.getString("interface"), http.getInt("port"))
-        .bind(routes)
-        .toCompletableFuture(), "bind HTTP on port " + http.getInt("port"), startupTimeout);
-    binding.addToCoordinatedShutdown(http.getDuration("termination-deadline"), system);
+        Cluster cluster = Cluster.get(system);
+        if (config.getStringList("akka.cluster.seed-nodes").isEmpty()) {
+            cluster.manager().tell(Join.create(cluster.selfMember().address()));
+        }
 
-    if (config.getBoolean("baton.management.enabled")) {
-      await(AkkaManagement.get(system).start().toCompletableFuture(), "start Akka Management", startupTimeout);
+        Clock clock = Clock.systemUTC();
+        Engine engine = Engine.init(system, clock);
+        Projections.init(system, database, clock);
+        EnvironmentDirectory directory = new EnvironmentDirectory(database.dataSource());
+        Credentials credentials = Credentials.bootstrap(config.getConfig("baton.bootstrap"), directory);
+        // The API's lists read what the projections write: built here, on the same database and clock.
+        ReadModels reads = new ReadModels(
+                RunList.create(system, database, clock),
+                TokenList.create(system, database, clock),
+                ScheduleList.create(system, database),
+                ProjectionLag.create(system, database, clock));
+
+        Route routes = Directives.concat(
+                Directives.path("health", () -> Directives.get(() -> health(cluster))),
+                new WorkerGateway(system, engine, directory).route(),
+                new HttpApi(system, engine, directory, database, reads, clock).route());
+        Config http = config.getConfig("baton.node.http");
+        Duration startupTimeout = config.getDuration("baton.node.startup-timeout");
+        ServerBinding binding = await(
+                Http.get(system)
+                        .newServerAt(http.getString("interface"), http.getInt("port"))
+                        .bind(routes)
+                        .toCompletableFuture(),
+                "bind HTTP on port " + http.getInt("port"),
+                startupTimeout);
+        binding.addToCoordinatedShutdown(http.getDuration("termination-deadline"), system);
+
+        if (config.getBoolean("baton.management.enabled")) {
+            await(AkkaManagement.get(system).start().toCompletableFuture(), "start Akka Management", startupTimeout);
+        }
+
+        awaitMemberUp(cluster, startupTimeout);
+        BatonNode node = new BatonNode(system, engine, credentials, binding);
+        node.announce();
+        return node;
     }
 
-    awaitMemberUp(cluster, startupTimeout);
-    BatonNode node = new BatonNode(system, engine, credentials, binding);
-    node.announce();
-    return node;
-  }
-
-  /** Sharding allocates nothing before the node is Up: a node that answers before that only times out. */
-  private static void awaitMemberUp(Cluster cluster, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (cluster.selfMember().status() != MemberStatus.up()) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("this node did not become Up within " + timeout
-            + " (status " + cluster.selfMember().status() + "); check akka.cluster.seed-nodes");
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while joining the cluster", e);
-      }
+    /** Sharding allocates nothing before the node is Up: a node that answers before that only times out. */
+    private static void awaitMemberUp(Cluster cluster, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (cluster.selfMember().status() != MemberStatus.up()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("this node did not become Up within " + timeout + " (status "
+                        + cluster.selfMember().status() + "); check akka.cluster.seed-nodes");
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while joining the cluster", e);
+            }
+        }
     }
-  }
 
-  private static Route health(Cluster cluster) {
-    boolean up = cluster.selfMember().status() == MemberStatus.up();
-    return Directives.complete(up ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE,
-        HttpEntities.create(ContentTypes.APPLICATION_JSON, up ? "{\"status\":\"ok\"}" : "{\"status\":\"starting\"}"));
-  }
-
-  private void announce() {
-    String url = "http://127.0.0.1:" + httpPort();
-    log.info("Baton node up: HTTP API and worker gateway on {} (environment {})", url,
-        credentials.environment().id());
-    if (credentials.secretKey() != null && credentials.generated()) {
-      log.warn("Generated credentials for environment {}: secret key {} worker token {} (stored hashed; keep them)",
-          credentials.environment().slug(), credentials.secretKey(), credentials.workerToken());
+    private static Route health(Cluster cluster) {
+        boolean up = cluster.selfMember().status() == MemberStatus.up();
+        return Directives.complete(
+                up ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE,
+                HttpEntities.create(
+                        ContentTypes.APPLICATION_JSON, up ? "{\"status\":\"ok\"}" : "{\"status\":\"starting\"}"));
     }
-  }
 
-  public int httpPort() {
-    return binding.localAddress().getPort();
-  }
-
-  public Credentials credentials() {
-    return credentials;
-  }
-
-  public Engine engine() {
-    return engine;
-  }
-
-  public ActorSystem<?> system() {
-    return system;
-  }
-
-  private static <T> T await(CompletableFuture<T> future, String what, Duration timeout) {
-    try {
-      return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("could not " + what + ": " + e.getCause().getMessage(), e.getCause());
-    } catch (InterruptedException | TimeoutException e) {
-      throw new IllegalStateException("could not " + what, e);
+    private void announce() {
+        String url = "http://127.0.0.1:" + httpPort();
+        log.info(
+                "Baton node up: HTTP API and worker gateway on {} (environment {})",
+                url,
+                credentials.environment().id());
+        if (credentials.secretKey() != null && credentials.generated()) {
+            log.warn(
+                    "Generated credentials for environment {}: secret key {} worker token {} (stored hashed; keep "
+                            + "them)",
+                    credentials.environment().slug(),
+                    credentials.secretKey(),
+                    credentials.workerToken());
+        }
     }
-  }
+
+    public int httpPort() {
+        return binding.localAddress().getPort();
+    }
+
+    public Credentials credentials() {
+        return credentials;
+    }
+
+    public Engine engine() {
+        return engine;
+    }
+
+    public ActorSystem<?> system() {
+        return system;
+    }
+
+    private static <T> T await(CompletableFuture<T> future, String what, Duration timeout) {
+        try {
+            return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(
+                    "could not " + what + ": " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException | TimeoutException e) {
+            throw new IllegalStateException("could not " + what, e);
+        }
+    }
 }

@@ -20,63 +20,64 @@ import java.util.Properties;
  */
 public record Credentials(Environment environment, String secretKey, String workerToken, boolean generated) {
 
-  private static final String SECRET_KEY = "secret-key";
-  private static final String WORKER_TOKEN = "worker-token";
+    private static final String SECRET_KEY = "secret-key";
+    private static final String WORKER_TOKEN = "worker-token";
 
-  /** Ensures the environment of {@code baton.bootstrap} exists and holds the credentials it should. */
-  static Credentials bootstrap(Config bootstrap, EnvironmentDirectory directory) {
-    Environment environment = directory.ensureEnvironment(bootstrap.getString("project"),
-        bootstrap.getString("environment"));
-    String fileSetting = bootstrap.getString("credentials-file");
-    Path file = fileSetting.isBlank() ? null : Path.of(fileSetting);
-    Properties saved = file == null ? new Properties() : load(file);
+    /** Ensures the environment of {@code baton.bootstrap} exists and holds the credentials it should. */
+    static Credentials bootstrap(Config bootstrap, EnvironmentDirectory directory) {
+        Environment environment =
+                directory.ensureEnvironment(bootstrap.getString("project"), bootstrap.getString("environment"));
+        String fileSetting = bootstrap.getString("credentials-file");
+        Path file = fileSetting.isBlank() ? null : Path.of(fileSetting);
+        Properties saved = file == null ? new Properties() : load(file);
 
-    String secretKey = choose(bootstrap.getString("secret-key"), saved.getProperty(SECRET_KEY));
-    String workerToken = choose(bootstrap.getString("worker-token"), saved.getProperty(WORKER_TOKEN));
-    boolean generated = false;
-    if (secretKey == null && (file != null || !directory.hasCredential(environment, CredentialKind.SECRET_KEY))) {
-      secretKey = CredentialKind.SECRET_KEY.generate(environment.slug());
-      generated = true;
+        String secretKey = choose(bootstrap.getString("secret-key"), saved.getProperty(SECRET_KEY));
+        String workerToken = choose(bootstrap.getString("worker-token"), saved.getProperty(WORKER_TOKEN));
+        boolean generated = false;
+        if (secretKey == null && (file != null || !directory.hasCredential(environment, CredentialKind.SECRET_KEY))) {
+            secretKey = CredentialKind.SECRET_KEY.generate(environment.slug());
+            generated = true;
+        }
+        if (workerToken == null
+                && (file != null || !directory.hasCredential(environment, CredentialKind.WORKER_TOKEN))) {
+            workerToken = CredentialKind.WORKER_TOKEN.generate(environment.slug());
+            generated = true;
+        }
+        if (secretKey != null) directory.replaceCredential(environment, CredentialKind.SECRET_KEY, secretKey);
+        if (workerToken != null) directory.replaceCredential(environment, CredentialKind.WORKER_TOKEN, workerToken);
+        if (file != null) {
+            saved.setProperty(SECRET_KEY, secretKey);
+            saved.setProperty(WORKER_TOKEN, workerToken);
+            store(file, saved);
+        }
+        return new Credentials(environment, secretKey, workerToken, generated);
     }
-    if (workerToken == null && (file != null || !directory.hasCredential(environment, CredentialKind.WORKER_TOKEN))) {
-      workerToken = CredentialKind.WORKER_TOKEN.generate(environment.slug());
-      generated = true;
-    }
-    if (secretKey != null) directory.replaceCredential(environment, CredentialKind.SECRET_KEY, secretKey);
-    if (workerToken != null) directory.replaceCredential(environment, CredentialKind.WORKER_TOKEN, workerToken);
-    if (file != null) {
-      saved.setProperty(SECRET_KEY, secretKey);
-      saved.setProperty(WORKER_TOKEN, workerToken);
-      store(file, saved);
-    }
-    return new Credentials(environment, secretKey, workerToken, generated);
-  }
 
-  private static String choose(String configured, String saved) {
-    if (configured != null && !configured.isBlank()) return configured;
-    return saved == null || saved.isBlank() ? null : saved;
-  }
-
-  private static Properties load(Path file) {
-    Properties properties = new Properties();
-    if (Files.exists(file)) {
-      try (Reader reader = Files.newBufferedReader(file)) {
-        properties.load(reader);
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot read " + file, e);
-      }
+    private static String choose(String configured, String saved) {
+        if (configured != null && !configured.isBlank()) return configured;
+        return saved == null || saved.isBlank() ? null : saved;
     }
-    return properties;
-  }
 
-  private static void store(Path file, Properties properties) {
-    try {
-      if (file.getParent() != null) Files.createDirectories(file.getParent());
-      try (Writer writer = Files.newBufferedWriter(file)) {
-        properties.store(writer, "Baton dev credentials (plain text: for development only)");
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file, e);
+    private static Properties load(Path file) {
+        Properties properties = new Properties();
+        if (Files.exists(file)) {
+            try (Reader reader = Files.newBufferedReader(file)) {
+                properties.load(reader);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + file, e);
+            }
+        }
+        return properties;
     }
-  }
+
+    private static void store(Path file, Properties properties) {
+        try {
+            if (file.getParent() != null) Files.createDirectories(file.getParent());
+            try (Writer writer = Files.newBufferedWriter(file)) {
+                properties.store(writer, "Baton dev credentials (plain text: for development only)");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
 }

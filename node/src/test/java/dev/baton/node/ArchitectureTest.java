@@ -21,52 +21,60 @@ import org.junit.jupiter.api.Test;
  */
 class ArchitectureTest {
 
-  private static JavaClasses production;
+    private static JavaClasses production;
 
-  @BeforeAll
-  static void importBaton() {
-    production = new ClassFileImporter()
-        .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-        .withImportOption(location -> !location.contains("-tests.jar") && !location.contains("/test-classes/"))
-        .importPackages("dev.baton");
-  }
-
-  @Test
-  void everyModuleIsImported() {
-    for (String pkg : new String[] {"dev.baton.engine.run", "dev.baton.gateway", "dev.baton.api",
-        "dev.baton.projections", "dev.baton.sdk", "dev.baton.examples", "dev.baton.node"}) {
-      if (production.stream().noneMatch(c -> c.getPackageName().startsWith(pkg))) {
-        throw new AssertionError("no classes of " + pkg + " on the test classpath: the rules would not see them");
-      }
+    @BeforeAll
+    static void importBaton() {
+        production = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .withImportOption(location -> !location.contains("-tests.jar") && !location.contains("/test-classes/"))
+                .importPackages("dev.baton");
     }
-  }
 
-  /** Each package is its own slice, so a cycle between any two packages (a parent and its child too) fails. */
-  @Test
-  void packagesDependInOneDirection() {
-    slices().matching("dev.baton.(**)").should().beFreeOfCycles().check(production);
-  }
-
-  @Test
-  void internalPackagesAreUsedOnlyByTheirOwners() {
-    classes().should(useInternalPackagesOnlyBelowTheirOwner()).check(production);
-  }
-
-  private static ArchCondition<JavaClass> useInternalPackagesOnlyBelowTheirOwner() {
-    return new ArchCondition<>("use an internal package only from below the package that owns it") {
-      @Override
-      public void check(JavaClass origin, ConditionEvents events) {
-        for (Dependency dependency : origin.getDirectDependenciesFromSelf()) {
-          String target = dependency.getTargetClass().getPackageName();
-          int internal = target.indexOf(".internal");
-          if (internal < 0 || !target.startsWith("dev.baton.")) continue;
-          String owner = target.substring(0, internal);
-          String from = origin.getPackageName();
-          if (!from.equals(owner) && !from.startsWith(owner + ".")) {
-            events.add(SimpleConditionEvent.violated(dependency, dependency.getDescription()));
-          }
+    @Test
+    void everyModuleIsImported() {
+        for (String pkg : new String[] {
+            "dev.baton.engine.run",
+            "dev.baton.gateway",
+            "dev.baton.api",
+            "dev.baton.projections",
+            "dev.baton.sdk",
+            "dev.baton.examples",
+            "dev.baton.node"
+        }) {
+            if (production.stream().noneMatch(c -> c.getPackageName().startsWith(pkg))) {
+                throw new AssertionError(
+                        "no classes of " + pkg + " on the test classpath: the rules would not see them");
+            }
         }
-      }
-    };
-  }
+    }
+
+    /** Each package is its own slice, so a cycle between any two packages (a parent and its child too) fails. */
+    @Test
+    void packagesDependInOneDirection() {
+        slices().matching("dev.baton.(**)").should().beFreeOfCycles().check(production);
+    }
+
+    @Test
+    void internalPackagesAreUsedOnlyByTheirOwners() {
+        classes().should(useInternalPackagesOnlyBelowTheirOwner()).check(production);
+    }
+
+    private static ArchCondition<JavaClass> useInternalPackagesOnlyBelowTheirOwner() {
+        return new ArchCondition<>("use an internal package only from below the package that owns it") {
+            @Override
+            public void check(JavaClass origin, ConditionEvents events) {
+                for (Dependency dependency : origin.getDirectDependenciesFromSelf()) {
+                    String target = dependency.getTargetClass().getPackageName();
+                    int internal = target.indexOf(".internal");
+                    if (internal < 0 || !target.startsWith("dev.baton.")) continue;
+                    String owner = target.substring(0, internal);
+                    String from = origin.getPackageName();
+                    if (!from.equals(owner) && !from.startsWith(owner + ".")) {
+                        events.add(SimpleConditionEvent.violated(dependency, dependency.getDescription()));
+                    }
+                }
+            }
+        };
+    }
 }

@@ -30,103 +30,118 @@ import org.junit.jupiter.api.Test;
  */
 class ScheduleNodeTest {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
-  private static final Duration ONE_FIRE = Duration.ofSeconds(100);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final Duration ONE_FIRE = Duration.ofSeconds(100);
 
-  @Test
-  void aScheduleFiresEachOccurrenceOnceAcrossANodeRestart() throws Exception {
-    Config config = TestNodes.postgresConfig(TestNodes.freshPostgresSchema("schedule_node"));
-    BatonNode node = TestNodes.start("schedule-node", config);
-    String scheduleId;
-    List<JsonNode> firstRuns;
-    try {
-      node.engine().declareTasks(node.credentials().environment().id(),
-          List.of(new TaskDefinition("tick", null, null, null, null))).toCompletableFuture().get(30, TimeUnit.SECONDS);
-      JsonNode created = send(node, "POST", "/api/v1/schedules",
-          "{\"task\":\"tick\",\"cron\":\"* * * * *\",\"deduplicationKey\":\"every-minute\",\"externalId\":\"node\"}");
-      scheduleId = created.get("id").asText();
-      Instant nextRun = Instant.parse(created.get("nextRun").asText());
-      assertEquals(nextRun.truncatedTo(ChronoUnit.MINUTES), nextRun);
+    @Test
+    void aScheduleFiresEachOccurrenceOnceAcrossANodeRestart() throws Exception {
+        Config config = TestNodes.postgresConfig(TestNodes.freshPostgresSchema("schedule_node"));
+        BatonNode node = TestNodes.start("schedule-node", config);
+        String scheduleId;
+        List<JsonNode> firstRuns;
+        try {
+            node.engine()
+                    .declareTasks(
+                            node.credentials().environment().id(),
+                            List.of(new TaskDefinition("tick", null, null, null, null)))
+                    .toCompletableFuture()
+                    .get(30, TimeUnit.SECONDS);
+            JsonNode created = send(
+                    node,
+                    "POST",
+                    "/api/v1/schedules",
+                    "{\"task\":\"tick\",\"cron\":\"* * * * *\",\"deduplicationKey\":\"e"
+                            + "very-minute\",\"externalId\":\"node\"}");
+            scheduleId = created.get("id").asText();
+            Instant nextRun = Instant.parse(created.get("nextRun").asText());
+            assertEquals(nextRun.truncatedTo(ChronoUnit.MINUTES), nextRun);
 
-      // Listed once the schedule index caught up.
-      await(() -> send(node, "GET", "/api/v1/schedules", null), page ->
-          page.get("data").size() == 1 && page.get("data").get(0).get("id").asText().equals(scheduleId), ONE_FIRE);
+            // Listed once the schedule index caught up.
+            await(
+                    () -> send(node, "GET", "/api/v1/schedules", null),
+                    page -> page.get("data").size() == 1
+                            && page.get("data").get(0).get("id").asText().equals(scheduleId),
+                    ONE_FIRE);
 
-      firstRuns = awaitRuns(node, runs -> !runs.isEmpty());
-      JsonNode payload = firstRuns.get(0).get("payload");
-      assertEquals(scheduleId, payload.get("scheduleId").asText());
-      assertEquals("IMPERATIVE", payload.get("type").asText());
-      assertEquals("node", payload.get("externalId").asText());
-      assertEquals(nextRun, Instant.parse(payload.get("timestamp").asText()));
-      assertEquals(5, payload.get("upcoming").size());
-    } finally {
-      TestNodes.stop(node);
+            firstRuns = awaitRuns(node, runs -> !runs.isEmpty());
+            JsonNode payload = firstRuns.get(0).get("payload");
+            assertEquals(scheduleId, payload.get("scheduleId").asText());
+            assertEquals("IMPERATIVE", payload.get("type").asText());
+            assertEquals("node", payload.get("externalId").asText());
+            assertEquals(nextRun, Instant.parse(payload.get("timestamp").asText()));
+            assertEquals(5, payload.get("upcoming").size());
+        } finally {
+            TestNodes.stop(node);
+        }
+
+        Set<String> before = timestamps(firstRuns);
+        BatonNode restarted = TestNodes.start("schedule-node-restarted", config);
+        try {
+            JsonNode schedule = send(restarted, "GET", "/api/v1/schedules/" + scheduleId, null);
+            assertTrue(schedule.get("active").asBoolean());
+            List<JsonNode> runs = awaitRuns(restarted, found -> found.size() > before.size());
+            Set<String> after = timestamps(runs);
+            assertTrue(after.containsAll(before));
+            assertEquals(runs.size(), after.size(), "one run per occurrence: " + after);
+            for (JsonNode run : runs) {
+                Instant timestamp =
+                        Instant.parse(run.get("payload").get("timestamp").asText());
+                assertTrue(!Instant.parse(run.get("createdAt").asText()).isBefore(timestamp), run.toString());
+            }
+        } finally {
+            TestNodes.stop(restarted);
+        }
     }
 
-    Set<String> before = timestamps(firstRuns);
-    BatonNode restarted = TestNodes.start("schedule-node-restarted", config);
-    try {
-      JsonNode schedule = send(restarted, "GET", "/api/v1/schedules/" + scheduleId, null);
-      assertTrue(schedule.get("active").asBoolean());
-      List<JsonNode> runs = awaitRuns(restarted, found -> found.size() > before.size());
-      Set<String> after = timestamps(runs);
-      assertTrue(after.containsAll(before));
-      assertEquals(runs.size(), after.size(), "one run per occurrence: " + after);
-      for (JsonNode run : runs) {
-        Instant timestamp = Instant.parse(run.get("payload").get("timestamp").asText());
-        assertTrue(!Instant.parse(run.get("createdAt").asText()).isBefore(timestamp), run.toString());
-      }
-    } finally {
-      TestNodes.stop(restarted);
+    private static Set<String> timestamps(List<JsonNode> runs) {
+        Set<String> timestamps = new HashSet<>();
+        runs.forEach(run -> timestamps.add(run.get("payload").get("timestamp").asText()));
+        return timestamps;
     }
-  }
 
-  private static Set<String> timestamps(List<JsonNode> runs) {
-    Set<String> timestamps = new HashSet<>();
-    runs.forEach(run -> timestamps.add(run.get("payload").get("timestamp").asText()));
-    return timestamps;
-  }
-
-  /** The runs of task {@code tick}, retrieved one by one (with payloads), once {@code until} holds for them. */
-  private static List<JsonNode> awaitRuns(BatonNode node, Predicate<List<JsonNode>> until) throws Exception {
-    Instant deadline = Instant.now().plus(ONE_FIRE);
-    while (true) {
-      List<JsonNode> runs = new ArrayList<>();
-      for (JsonNode item : send(node, "GET", "/api/v1/runs?filter%5BtaskIdentifier%5D=tick&page%5Bsize%5D=100", null)
-          .get("data")) {
-        runs.add(send(node, "GET", "/api/v3/runs/" + item.get("id").asText(), null));
-      }
-      if (until.test(runs)) return runs;
-      if (Instant.now().isAfter(deadline)) throw new AssertionError("runs never got there: " + runs);
-      Thread.sleep(500);
+    /** The runs of task {@code tick}, retrieved one by one (with payloads), once {@code until} holds for them. */
+    private static List<JsonNode> awaitRuns(BatonNode node, Predicate<List<JsonNode>> until) throws Exception {
+        Instant deadline = Instant.now().plus(ONE_FIRE);
+        while (true) {
+            List<JsonNode> runs = new ArrayList<>();
+            for (JsonNode item : send(
+                            node, "GET", "/api/v1/runs?filter%5BtaskIdentifier%5D=tick&page%5Bsize%5D=100", null)
+                    .get("data")) {
+                runs.add(send(node, "GET", "/api/v3/runs/" + item.get("id").asText(), null));
+            }
+            if (until.test(runs)) return runs;
+            if (Instant.now().isAfter(deadline)) throw new AssertionError("runs never got there: " + runs);
+            Thread.sleep(500);
+        }
     }
-  }
 
-  private static JsonNode await(ThrowingSupplier<JsonNode> call, Predicate<JsonNode> until, Duration timeout)
-      throws Exception {
-    Instant deadline = Instant.now().plus(timeout);
-    JsonNode value = call.get();
-    while (!until.test(value)) {
-      if (Instant.now().isAfter(deadline)) throw new AssertionError("never got there: " + value);
-      Thread.sleep(250);
-      value = call.get();
+    private static JsonNode await(ThrowingSupplier<JsonNode> call, Predicate<JsonNode> until, Duration timeout)
+            throws Exception {
+        Instant deadline = Instant.now().plus(timeout);
+        JsonNode value = call.get();
+        while (!until.test(value)) {
+            if (Instant.now().isAfter(deadline)) throw new AssertionError("never got there: " + value);
+            Thread.sleep(250);
+            value = call.get();
+        }
+        return value;
     }
-    return value;
-  }
 
-  private interface ThrowingSupplier<T> {
-    T get() throws Exception;
-  }
+    private interface ThrowingSupplier<T> {
+        T get() throws Exception;
+    }
 
-  private static JsonNode send(BatonNode node, String method, String path, String body) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + path))
-        .header("Authorization", "Bearer " + TestNodes.SECRET_KEY)
-        .timeout(Duration.ofSeconds(30));
-    request = body == null ? request.method(method, HttpRequest.BodyPublishers.noBody())
-        : request.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));
-    HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    if (response.statusCode() != 200) throw new AssertionError(method + " " + path + ": " + response.body());
-    return JSON.readTree(response.body());
-  }
+    private static JsonNode send(BatonNode node, String method, String path, String body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + path))
+                .header("Authorization", "Bearer " + TestNodes.SECRET_KEY)
+                .timeout(Duration.ofSeconds(30));
+        request = body == null
+                ? request.method(method, HttpRequest.BodyPublishers.noBody())
+                : request.header("Content-Type", "application/json")
+                        .method(method, HttpRequest.BodyPublishers.ofString(body));
+        HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) throw new AssertionError(method + " " + path + ": " + response.body());
+        return JSON.readTree(response.body());
+    }
 }

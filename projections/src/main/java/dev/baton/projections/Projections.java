@@ -19,36 +19,37 @@ import java.time.Clock;
  */
 public final class Projections {
 
-  public static final String SCHEMA_SCRIPT = "db/projections-schema.sql";
+    public static final String SCHEMA_SCRIPT = "db/projections-schema.sql";
 
-  private Projections() {}
+    private Projections() {}
 
-  public static void init(ActorSystem<?> system, Database database) {
-    init(system, database, Clock.systemUTC());
-  }
-
-  public static void init(ActorSystem<?> system, Database database, Clock clock) {
-    checkDialect(system, database);
-    database.runSchemaScript(SCHEMA_SCRIPT);
-    RunIndexSettings settings = RunIndexSettings.fromConfig(system.settings().config());
-    RunTable table = new RunTable(database.dialect());
-    RunIndexProjection.init(system, database, settings);
-    RunIndexSweeper.init(system, database.dataSource(), table, settings, clock);
-    ClickHouseAnalytics.init(system, database);
-    TokenIndexProjection.init(system, database, clock);
-    ScheduleIndexProjection.init(system, database, clock);
-  }
-
-  /** akka-projection's offset store speaks the dialect of its configuration: it must be the database's. */
-  private static void checkDialect(ActorSystem<?> system, Database database) {
-    String expected = switch (database.dialect()) {
-      case POSTGRES -> "postgres-dialect";
-      case H2 -> "h2-dialect";
-    };
-    String configured = system.settings().config().getString("akka.projection.jdbc.dialect");
-    if (!expected.equals(configured)) {
-      throw new IllegalStateException("akka.projection.jdbc.dialect is \"" + configured + "\" but baton.db is "
-          + database.dialect() + ": set it to \"" + expected + "\"");
+    public static void init(ActorSystem<?> system, Database database) {
+        init(system, database, Clock.systemUTC());
     }
-  }
+
+    public static void init(ActorSystem<?> system, Database database, Clock clock) {
+        checkDialect(system, database);
+        database.runSchemaScript(SCHEMA_SCRIPT);
+        RunIndexSettings settings =
+                RunIndexSettings.fromConfig(system.settings().config());
+        RunTable table = new RunTable(database.dialect());
+        RunIndexProjection.init(system, database, settings);
+        RunIndexSweeper.init(system, database.dataSource(), table, settings, clock);
+        ClickHouseAnalytics.init(system, database);
+        TokenIndexProjection.init(system, database, clock);
+        ScheduleIndexProjection.init(system, database, clock);
+    }
+
+    /** akka-projection's offset store speaks the dialect of its configuration: it must be the database's. */
+    private static void checkDialect(ActorSystem<?> system, Database database) {
+        String expected = switch (database.dialect()) {
+            case POSTGRES -> "postgres-dialect";
+            case H2 -> "h2-dialect";
+        };
+        String configured = system.settings().config().getString("akka.projection.jdbc.dialect");
+        if (!expected.equals(configured)) {
+            throw new IllegalStateException("akka.projection.jdbc.dialect is \"" + configured + "\" but baton.db is "
+                    + database.dialect() + ": set it to \"" + expected + "\"");
+        }
+    }
 }

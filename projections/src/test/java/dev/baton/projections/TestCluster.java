@@ -1,6 +1,5 @@
 package dev.baton.projections;
 
-import dev.baton.engine.testkit.TestDatabases;
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.MemberStatus;
@@ -10,6 +9,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.baton.engine.Engine;
 import dev.baton.engine.storage.Database;
+import dev.baton.engine.testkit.TestDatabases;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,20 +21,20 @@ import java.time.Instant;
  */
 public final class TestCluster implements AutoCloseable {
 
-  private final ActorTestKit testKit;
-  private final Database database;
-  private final Engine engine;
+    private final ActorTestKit testKit;
+    private final Database database;
+    private final Engine engine;
 
-  private TestCluster(ActorTestKit testKit, Database database, Engine engine) {
-    this.testKit = testKit;
-    this.database = database;
-    this.engine = engine;
-  }
+    private TestCluster(ActorTestKit testKit, Database database, Engine engine) {
+        this.testKit = testKit;
+        this.database = database;
+        this.engine = engine;
+    }
 
-  /** Node configuration on the PostgreSQL schema of {@code url}, with {@code overrides} on top. */
-  public static Config postgresConfig(String url, String overrides) {
-    return ConfigFactory.parseString(overrides)
-        .withFallback(ConfigFactory.parseString("""
+    /** Node configuration on the PostgreSQL schema of {@code url}, with {@code overrides} on top. */
+    public static Config postgresConfig(String url, String overrides) {
+        return ConfigFactory.parseString(overrides)
+                .withFallback(ConfigFactory.parseString("""
             akka.actor.provider = cluster
             akka.remote.artery.canonical.hostname = "127.0.0.1"
             akka.remote.artery.canonical.port = 0
@@ -68,71 +68,71 @@ public final class TestCluster implements AutoCloseable {
             akka.projection.jdbc.dialect = "postgres-dialect"
             akka.projection.jdbc.blocking-jdbc-dispatcher.thread-pool-executor.fixed-pool-size = ${baton.db.pool-size}
             """))
-        .withFallback(TestDatabases.dbConfig(url).atPath("baton.db"))
-        .withFallback(ConfigFactory.defaultReference())
-        .resolve();
-  }
-
-  public static TestCluster start(String name, Config config) {
-    ActorTestKit testKit = ActorTestKit.create(name, config);
-    try {
-      Cluster cluster = Cluster.get(testKit.system());
-      cluster.manager().tell(Join.create(cluster.selfMember().address()));
-      await(() -> cluster.selfMember().status() == MemberStatus.up(), Duration.ofSeconds(30), "node up");
-      Database database = Database.open(config.getConfig("baton.db"));
-      database.createSchemaIfMissing();
-      Engine engine = Engine.init(testKit.system(), Clock.systemUTC());
-      Projections.init(testKit.system(), database);
-      return new TestCluster(testKit, database, engine);
-    } catch (RuntimeException e) {
-      testKit.shutdownTestKit();
-      throw e;
+                .withFallback(TestDatabases.dbConfig(url).atPath("baton.db"))
+                .withFallback(ConfigFactory.defaultReference())
+                .resolve();
     }
-  }
 
-  public ActorTestKit testKit() {
-    return testKit;
-  }
-
-  public ActorSystem<Void> system() {
-    return testKit.system();
-  }
-
-  public Database database() {
-    return database;
-  }
-
-  public Engine engine() {
-    return engine;
-  }
-
-  @Override
-  public void close() {
-    testKit.shutdownTestKit();
-    database.close();
-  }
-
-  public interface Check {
-    boolean holds() throws Exception;
-  }
-
-  /** Polls until {@code check} holds; fails after {@code timeout}. */
-  public static void await(Check check, Duration timeout, String what) {
-    Instant deadline = Instant.now().plus(timeout);
-    Exception last = null;
-    while (Instant.now().isBefore(deadline)) {
-      try {
-        if (check.holds()) return;
-      } catch (Exception e) {
-        last = e;
-      }
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
+    public static TestCluster start(String name, Config config) {
+        ActorTestKit testKit = ActorTestKit.create(name, config);
+        try {
+            Cluster cluster = Cluster.get(testKit.system());
+            cluster.manager().tell(Join.create(cluster.selfMember().address()));
+            await(() -> cluster.selfMember().status() == MemberStatus.up(), Duration.ofSeconds(30), "node up");
+            Database database = Database.open(config.getConfig("baton.db"));
+            database.createSchemaIfMissing();
+            Engine engine = Engine.init(testKit.system(), Clock.systemUTC());
+            Projections.init(testKit.system(), database);
+            return new TestCluster(testKit, database, engine);
+        } catch (RuntimeException e) {
+            testKit.shutdownTestKit();
+            throw e;
+        }
     }
-    throw new AssertionError("timed out waiting for " + what, last);
-  }
+
+    public ActorTestKit testKit() {
+        return testKit;
+    }
+
+    public ActorSystem<Void> system() {
+        return testKit.system();
+    }
+
+    public Database database() {
+        return database;
+    }
+
+    public Engine engine() {
+        return engine;
+    }
+
+    @Override
+    public void close() {
+        testKit.shutdownTestKit();
+        database.close();
+    }
+
+    public interface Check {
+        boolean holds() throws Exception;
+    }
+
+    /** Polls until {@code check} holds; fails after {@code timeout}. */
+    public static void await(Check check, Duration timeout, String what) {
+        Instant deadline = Instant.now().plus(timeout);
+        Exception last = null;
+        while (Instant.now().isBefore(deadline)) {
+            try {
+                if (check.holds()) return;
+            } catch (Exception e) {
+                last = e;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        throw new AssertionError("timed out waiting for " + what, last);
+    }
 }

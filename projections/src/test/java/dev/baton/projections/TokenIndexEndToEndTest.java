@@ -38,84 +38,120 @@ import org.junit.jupiter.api.Test;
  */
 class TokenIndexEndToEndTest {
 
-  private static final String ENV = "env_tokens";
+    private static final String ENV = "env_tokens";
 
-  private TestCluster node;
+    private TestCluster node;
 
-  @AfterEach
-  void stop() {
-    if (node != null) node.close();
-  }
-
-  private static Optional<TokenRow> row(TestCluster node, String tokenId) throws Exception {
-    try (Connection connection = node.database().dataSource().getConnection()) {
-      return Optional.ofNullable(new TokenTable(node.database().dialect()).load(connection, List.of(tokenId))
-          .get(tokenId));
+    @AfterEach
+    void stop() {
+        if (node != null) node.close();
     }
-  }
 
-  private static boolean hasStatus(TestCluster node, String tokenId, Status status) throws Exception {
-    return row(node, tokenId).map(row -> row.status() == status).orElse(false);
-  }
+    private static Optional<TokenRow> row(TestCluster node, String tokenId) throws Exception {
+        try (Connection connection = node.database().dataSource().getConnection()) {
+            return Optional.ofNullable(new TokenTable(node.database().dialect())
+                    .load(connection, List.of(tokenId))
+                    .get(tokenId));
+        }
+    }
 
-  private static Set<String> liveTokens(TestCluster node) {
-    TestProbe<ShardRegion.CurrentShardRegionState> probe = node.testKit().createTestProbe();
-    ClusterSharding.get(node.system()).shardState()
-        .tell(new GetShardRegionState(WaitpointTokenEntity.ENTITY_TYPE_KEY, probe.ref()));
-    return probe.receiveMessage().getShards().stream()
-        .flatMap(shard -> shard.getEntityIds().stream()).collect(Collectors.toSet());
-  }
+    private static boolean hasStatus(TestCluster node, String tokenId, Status status) throws Exception {
+        return row(node, tokenId).map(row -> row.status() == status).orElse(false);
+    }
 
-  private State create(Instant timeoutAt, List<String> tags) throws Exception {
-    return node.engine().tokens().create(ENV, new CreateRequest(timeoutAt, tags, null, null))
-        .toCompletableFuture().get(10, TimeUnit.SECONDS).token();
-  }
+    private static Set<String> liveTokens(TestCluster node) {
+        TestProbe<ShardRegion.CurrentShardRegionState> probe = node.testKit().createTestProbe();
+        ClusterSharding.get(node.system())
+                .shardState()
+                .tell(new GetShardRegionState(WaitpointTokenEntity.ENTITY_TYPE_KEY, probe.ref()));
+        return probe.receiveMessage().getShards().stream()
+                .flatMap(shard -> shard.getEntityIds().stream())
+                .collect(Collectors.toSet());
+    }
 
-  @Test
-  void theIndexFollowsTokensAndTheSweeperTimesThemOutAfterARestart() throws Exception {
-    Config config = TestCluster.postgresConfig(TestDatabases.freshPostgresSchema("token_e2e"), """
+    private State create(Instant timeoutAt, List<String> tags) throws Exception {
+        return node.engine()
+                .tokens()
+                .create(ENV, new CreateRequest(timeoutAt, tags, null, null))
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS)
+                .token();
+    }
+
+    @Test
+    void theIndexFollowsTokensAndTheSweeperTimesThemOutAfterARestart() throws Exception {
+        Config config = TestCluster.postgresConfig(TestDatabases.freshPostgresSchema("token_e2e"), """
         baton.projections.waitpoint-index.sweep-interval = 200ms
         baton.projections.waitpoint-index.wake-ahead = 500ms
         """);
-    node = TestCluster.start("TokenIndexEndToEndTest", config);
-    State approval = create(null, List.of("approval", "user:7"));
-    // Room for two index waits, the queries and a node stop on a busy machine, all before the timeout.
-    Instant timeoutAt = Instant.now().plusSeconds(12);
-    State timing = create(timeoutAt, List.of());
+        node = TestCluster.start("TokenIndexEndToEndTest", config);
+        State approval = create(null, List.of("approval", "user:7"));
+        // Room for two index waits, the queries and a node stop on a busy machine, all before the timeout.
+        Instant timeoutAt = Instant.now().plusSeconds(12);
+        State timing = create(timeoutAt, List.of());
 
-    TestCluster first = node;
-    TestCluster.await(() -> hasStatus(first, approval.tokenId(), Status.WAITING)
-        && hasStatus(first, timing.tokenId(), Status.WAITING), Duration.ofSeconds(20), "the index to list both");
-    TokenList list = TokenList.create(node.system(), node.database(), Clock.systemUTC());
-    TokenList.Page tagged = list.list(ENV, new TokenList.Filter(null, null, Set.of("user:7"), null, null, null),
-        new PageRequest(10, null, null)).toCompletableFuture().get(10, TimeUnit.SECONDS);
-    assertEquals(List.of(approval.tokenId()), tagged.tokens().stream().map(TokenRow::tokenId).toList());
-    assertEquals(List.of("approval", "user:7"), tagged.tokens().get(0).tags());
+        TestCluster first = node;
+        TestCluster.await(
+                () -> hasStatus(first, approval.tokenId(), Status.WAITING)
+                        && hasStatus(first, timing.tokenId(), Status.WAITING),
+                Duration.ofSeconds(20),
+                "the index to list both");
+        TokenList list = TokenList.create(node.system(), node.database(), Clock.systemUTC());
+        TokenList.Page tagged = list.list(
+                        ENV,
+                        new TokenList.Filter(null, null, Set.of("user:7"), null, null, null),
+                        new PageRequest(10, null, null))
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+        assertEquals(
+                List.of(approval.tokenId()),
+                tagged.tokens().stream().map(TokenRow::tokenId).toList());
+        assertEquals(List.of("approval", "user:7"), tagged.tokens().get(0).tags());
 
-    node.engine().tokens().complete(ENV, approval.tokenId(), "{\"ok\":true}").toCompletableFuture()
-        .get(10, TimeUnit.SECONDS);
-    TestCluster.await(() -> hasStatus(first, approval.tokenId(), Status.COMPLETED), Duration.ofSeconds(20),
-        "the completion to be indexed");
-    TokenList.Page waiting = list.list(ENV, new TokenList.Filter(EnumSet.of(Status.WAITING), null, null, null, null,
-        null), new PageRequest(10, null, null)).toCompletableFuture().get(10, TimeUnit.SECONDS);
-    assertEquals(List.of(timing.tokenId()), waiting.tokens().stream().map(TokenRow::tokenId).toList());
+        node.engine()
+                .tokens()
+                .complete(ENV, approval.tokenId(), "{\"ok\":true}")
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+        TestCluster.await(
+                () -> hasStatus(first, approval.tokenId(), Status.COMPLETED),
+                Duration.ofSeconds(20),
+                "the completion to be indexed");
+        TokenList.Page waiting = list.list(
+                        ENV,
+                        new TokenList.Filter(EnumSet.of(Status.WAITING), null, null, null, null, null),
+                        new PageRequest(10, null, null))
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+        assertEquals(
+                List.of(timing.tokenId()),
+                waiting.tokens().stream().map(TokenRow::tokenId).toList());
 
-    // The crash: the timeout timer is gone with the node.
-    node.close();
-    node = null;
-    assertTrue(Instant.now().isBefore(timeoutAt), "the node must stop before the timeout, or the test proves nothing");
-    node = TestCluster.start("TokenIndexEndToEndTest", config);
-    assertFalse(liveTokens(node).contains(timing.tokenId()), "nothing woke the token on the new node yet");
+        // The crash: the timeout timer is gone with the node.
+        node.close();
+        node = null;
+        assertTrue(
+                Instant.now().isBefore(timeoutAt), "the node must stop before the timeout, or the test proves nothing");
+        node = TestCluster.start("TokenIndexEndToEndTest", config);
+        assertFalse(liveTokens(node).contains(timing.tokenId()), "nothing woke the token on the new node yet");
 
-    TestCluster restarted = node;
-    TestCluster.await(() -> hasStatus(restarted, timing.tokenId(), Status.TIMED_OUT), Duration.ofSeconds(45),
-        "the sweeper to wake the token and the token to time out");
-    TokenRow timedOut = row(node, timing.tokenId()).orElseThrow();
-    assertFalse(timedOut.completedAt().isBefore(timeoutAt.truncatedTo(java.time.temporal.ChronoUnit.MILLIS)),
-        "timed out at " + timedOut.completedAt() + ", before its timeout " + timeoutAt);
-    State state = node.engine().tokens().get(ENV, timing.tokenId()).toCompletableFuture().get(10, TimeUnit.SECONDS)
-        .orElseThrow();
-    assertEquals(Status.TIMED_OUT, state.status());
-    assertEquals(Status.COMPLETED, row(node, approval.tokenId()).orElseThrow().status());
-  }
+        TestCluster restarted = node;
+        TestCluster.await(
+                () -> hasStatus(restarted, timing.tokenId(), Status.TIMED_OUT),
+                Duration.ofSeconds(45),
+                "the sweeper to wake the token and the token to time out");
+        TokenRow timedOut = row(node, timing.tokenId()).orElseThrow();
+        assertFalse(
+                timedOut.completedAt().isBefore(timeoutAt.truncatedTo(java.time.temporal.ChronoUnit.MILLIS)),
+                "timed out at " + timedOut.completedAt() + ", before its timeout " + timeoutAt);
+        State state = node.engine()
+                .tokens()
+                .get(ENV, timing.tokenId())
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS)
+                .orElseThrow();
+        assertEquals(Status.TIMED_OUT, state.status());
+        assertEquals(
+                Status.COMPLETED, row(node, approval.tokenId()).orElseThrow().status());
+    }
 }

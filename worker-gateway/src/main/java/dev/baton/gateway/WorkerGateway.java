@@ -41,65 +41,72 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class WorkerGateway {
 
-  private static final String BEARER = "bearer ";
-  private static final String INVALID_TOKEN = "{\"error\":\"Invalid or missing worker token\"}";
-  private static final String NOT_WEBSOCKET =
-      "{\"error\":\"Expected a WebSocket upgrade request (see docs/worker-protocol.md)\"}";
+    private static final String BEARER = "bearer ";
+    private static final String INVALID_TOKEN = "{\"error\":\"Invalid or missing worker token\"}";
+    private static final String NOT_WEBSOCKET =
+            "{\"error\":\"Expected a WebSocket upgrade request (see docs/worker-protocol.md)\"}";
 
-  private final ActorSystem<?> system;
-  private final Engine engine;
-  private final EnvironmentDirectory directory;
-  private final GatewaySettings settings;
-  private final Executor blocking;
-  private final LongAdder staleRejected = new LongAdder();
+    private final ActorSystem<?> system;
+    private final Engine engine;
+    private final EnvironmentDirectory directory;
+    private final GatewaySettings settings;
+    private final Executor blocking;
+    private final LongAdder staleRejected = new LongAdder();
 
-  public WorkerGateway(ActorSystem<?> system, Engine engine, EnvironmentDirectory directory) {
-    this.system = system;
-    this.engine = engine;
-    this.directory = directory;
-    this.settings = GatewaySettings.fromConfig(system.settings().config().getConfig("baton.gateway"));
-    // credential lookups may hit the database on a cache miss
-    this.blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
-  }
+    public WorkerGateway(ActorSystem<?> system, Engine engine, EnvironmentDirectory directory) {
+        this.system = system;
+        this.engine = engine;
+        this.directory = directory;
+        this.settings = GatewaySettings.fromConfig(system.settings().config().getConfig("baton.gateway"));
+        // credential lookups may hit the database on a cache miss
+        this.blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+    }
 
-  public Route route() {
-    return path(PathMatchers.segment("api").slash("v1").slash("workers").slash("connect"), () ->
-        get(() -> optionalHeaderValueByName("Authorization", authorization ->
-            onSuccess(authenticate(authorization), environment -> environment
-                .map(this::connect)
-                .orElseGet(() -> complete(jsonResponse(StatusCodes.UNAUTHORIZED, INVALID_TOKEN)
-                    .addHeader(RawHeader.create("WWW-Authenticate", "Bearer"))))))));
-  }
+    public Route route() {
+        return path(
+                PathMatchers.segment("api").slash("v1").slash("workers").slash("connect"),
+                () -> get(() -> optionalHeaderValueByName(
+                        "Authorization",
+                        authorization -> onSuccess(
+                                authenticate(authorization),
+                                environment -> environment
+                                        .map(this::connect)
+                                        .orElseGet(() -> complete(jsonResponse(StatusCodes.UNAUTHORIZED, INVALID_TOKEN)
+                                                .addHeader(RawHeader.create("WWW-Authenticate", "Bearer"))))))));
+    }
 
-  /** Worker messages fenced as stale on this node since start: rejected and counted, never applied. */
-  public long staleMessagesRejected() {
-    return staleRejected.sum();
-  }
+    /** Worker messages fenced as stale on this node since start: rejected and counted, never applied. */
+    public long staleMessagesRejected() {
+        return staleRejected.sum();
+    }
 
-  private Route connect(Environment environment) {
-    return extractRequest(request -> request.getAttribute(AttributeKeys.webSocketUpgrade).isPresent()
-        ? handleWebSocketMessages(WorkerSocket.flow(settings, socket -> startSession(environment, socket)))
-        : complete(jsonResponse(StatusCodes.BAD_REQUEST, NOT_WEBSOCKET)));
-  }
+    private Route connect(Environment environment) {
+        return extractRequest(request -> request.getAttribute(AttributeKeys.webSocketUpgrade)
+                        .isPresent()
+                ? handleWebSocketMessages(WorkerSocket.flow(settings, socket -> startSession(environment, socket)))
+                : complete(jsonResponse(StatusCodes.BAD_REQUEST, NOT_WEBSOCKET)));
+    }
 
-  private ActorRef<WorkerSession.Command> startSession(Environment environment,
-      ActorRef<WorkerSocket.Outgoing> socket) {
-    String sessionId = Ids.newId("ws");
-    return system.systemActorOf(WorkerSession.create(engine, settings, environment, sessionId, socket, staleRejected),
-        "worker-session-" + sessionId, Props.empty());
-  }
+    private ActorRef<WorkerSession.Command> startSession(
+            Environment environment, ActorRef<WorkerSocket.Outgoing> socket) {
+        String sessionId = Ids.newId("ws");
+        return system.systemActorOf(
+                WorkerSession.create(engine, settings, environment, sessionId, socket, staleRejected),
+                "worker-session-" + sessionId,
+                Props.empty());
+    }
 
-  private CompletionStage<Optional<Environment>> authenticate(Optional<String> authorization) {
-    Optional<String> token = authorization
-        .filter(value -> value.regionMatches(true, 0, BEARER, 0, BEARER.length()))
-        .map(value -> value.substring(BEARER.length()).trim())
-        .filter(value -> !value.isEmpty());
-    if (token.isEmpty()) return CompletableFuture.completedFuture(Optional.empty());
-    return CompletableFuture.supplyAsync(() -> directory.authenticate(CredentialKind.WORKER_TOKEN, token.get()),
-        blocking);
-  }
+    private CompletionStage<Optional<Environment>> authenticate(Optional<String> authorization) {
+        Optional<String> token = authorization
+                .filter(value -> value.regionMatches(true, 0, BEARER, 0, BEARER.length()))
+                .map(value -> value.substring(BEARER.length()).trim())
+                .filter(value -> !value.isEmpty());
+        if (token.isEmpty()) return CompletableFuture.completedFuture(Optional.empty());
+        return CompletableFuture.supplyAsync(
+                () -> directory.authenticate(CredentialKind.WORKER_TOKEN, token.get()), blocking);
+    }
 
-  private static HttpResponse jsonResponse(StatusCode status, String json) {
-    return HttpResponse.create().withStatus(status).withEntity(ContentTypes.APPLICATION_JSON, json);
-  }
+    private static HttpResponse jsonResponse(StatusCode status, String json) {
+        return HttpResponse.create().withStatus(status).withEntity(ContentTypes.APPLICATION_JSON, json);
+    }
 }

@@ -27,143 +27,150 @@ import java.util.Set;
  * is sealed and COMPLETED (PARTIAL_FAILED when some items got no run).
  */
 public final class BatchEntity
-    extends EventSourcedBehaviorWithEnforcedReplies<BatchEntity.Command, BatchEntity.Event, BatchState> {
+        extends EventSourcedBehaviorWithEnforcedReplies<BatchEntity.Command, BatchEntity.Event, BatchState> {
 
-  public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "Batch");
+    public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "Batch");
 
-  public static final String UNKNOWN_BATCH = "unknown batch";
-  public static final String INDEX_OUT_OF_RANGE = "item index out of range";
+    public static final String UNKNOWN_BATCH = "unknown batch";
+    public static final String INDEX_OUT_OF_RANGE = "item index out of range";
 
-  // ---------------------------------------------------------------- commands
+    // ---------------------------------------------------------------- commands
 
-  public sealed interface Command extends CborSerializable {}
+    public sealed interface Command extends CborSerializable {}
 
-  /** Create the batch. Idempotent: a batch that exists answers with its current state. */
-  public record Create(String environmentId, int runCount, String idempotencyKey,
-      ActorRef<StatusReply<BatchState>> replyTo) implements Command {}
+    /** Create the batch. Idempotent: a batch that exists answers with its current state. */
+    public record Create(
+            String environmentId, int runCount, String idempotencyKey, ActorRef<StatusReply<BatchState>> replyTo)
+            implements Command {}
 
-  /** Current state; {@link BatchStatus#NEW} when no batch exists under this id. */
-  public record Get(ActorRef<BatchState> replyTo) implements Command {}
+    /** Current state; {@link BatchStatus#NEW} when no batch exists under this id. */
+    public record Get(ActorRef<BatchState> replyTo) implements Command {}
 
-  /** Record what became of these items; indices already recorded are deduplicated. */
-  public record RecordItems(List<RecordedItem> items, ActorRef<StatusReply<Recorded>> replyTo) implements Command {}
+    /** Record what became of these items; indices already recorded are deduplicated. */
+    public record RecordItems(List<RecordedItem> items, ActorRef<StatusReply<Recorded>> replyTo) implements Command {}
 
-  /**
-   * Answer to {@link RecordItems}.
-   *
-   * @param recorded how many of the items were recorded now
-   * @param deduplicated how many had been recorded before
-   */
-  public record Recorded(int recorded, int deduplicated, BatchState batch) implements CborSerializable {}
+    /**
+     * Answer to {@link RecordItems}.
+     *
+     * @param recorded how many of the items were recorded now
+     * @param deduplicated how many had been recorded before
+     */
+    public record Recorded(int recorded, int deduplicated, BatchState batch) implements CborSerializable {}
 
-  // ---------------------------------------------------------------- events (a contract: never rename)
+    // ---------------------------------------------------------------- events (a contract: never rename)
 
-  public sealed interface Event extends CborSerializable {}
+    public sealed interface Event extends CborSerializable {}
 
-  public record BatchCreated(String batchId, String environmentId, int runCount, String idempotencyKey, Instant at)
-      implements Event {}
+    public record BatchCreated(String batchId, String environmentId, int runCount, String idempotencyKey, Instant at)
+            implements Event {}
 
-  public record ItemsRecorded(List<RecordedItem> items, Instant at) implements Event {}
+    public record ItemsRecorded(List<RecordedItem> items, Instant at) implements Event {}
 
-  /**
-   * What became of one item: its run ({@code runId}), or why it has none ({@code error}).
-   *
-   * @param runId the item's run, or null when it could not be created
-   * @param error why the item has no run, or null
-   */
-  public record RecordedItem(int index, String taskIdentifier, String runId, String error)
-      implements CborSerializable {
+    /**
+     * What became of one item: its run ({@code runId}), or why it has none ({@code error}).
+     *
+     * @param runId the item's run, or null when it could not be created
+     * @param error why the item has no run, or null
+     */
+    public record RecordedItem(int index, String taskIdentifier, String runId, String error)
+            implements CborSerializable {
 
-    public static RecordedItem created(int index, String taskIdentifier, String runId) {
-      return new RecordedItem(index, taskIdentifier, runId, null);
+        public static RecordedItem created(int index, String taskIdentifier, String runId) {
+            return new RecordedItem(index, taskIdentifier, runId, null);
+        }
+
+        public static RecordedItem failed(int index, String taskIdentifier, String error) {
+            return new RecordedItem(index, taskIdentifier, null, error);
+        }
     }
 
-    public static RecordedItem failed(int index, String taskIdentifier, String error) {
-      return new RecordedItem(index, taskIdentifier, null, error);
+    // ---------------------------------------------------------------- wiring
+
+    public static void init(ActorSystem<?> system, Clock clock) {
+        ClusterSharding.get(system)
+                .init(Entity.of(ENTITY_TYPE_KEY, entityContext -> new BatchEntity(entityContext.getEntityId(), clock)));
     }
-  }
 
-  // ---------------------------------------------------------------- wiring
-
-  public static void init(ActorSystem<?> system, Clock clock) {
-    ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
-        entityContext -> new BatchEntity(entityContext.getEntityId(), clock)));
-  }
-
-  public static PersistenceId persistenceId(String batchId) {
-    return PersistenceId.of(ENTITY_TYPE_KEY.name(), batchId);
-  }
-
-  private final String batchId;
-  private final Clock clock;
-
-  public BatchEntity(String batchId, Clock clock) {
-    super(persistenceId(batchId));
-    this.batchId = batchId;
-    this.clock = clock;
-  }
-
-  @Override
-  public BatchState emptyState() {
-    return BatchState.empty(batchId);
-  }
-
-  // ---------------------------------------------------------------- command handlers, per state
-
-  @Override
-  public CommandHandlerWithReply<Command, Event, BatchState> commandHandler() {
-    CommandHandlerWithReplyBuilder<Command, Event, BatchState> builder = newCommandHandlerWithReplyBuilder();
-
-    builder.forState(state -> !state.exists())
-        .onCommand(Create.class, this::create)
-        .onCommand(RecordItems.class, (state, cmd) ->
-            Effect().reply(cmd.replyTo(), StatusReply.error(UNKNOWN_BATCH)));
-
-    builder.forState(BatchState::exists)
-        .onCommand(Create.class, (state, cmd) -> Effect().reply(cmd.replyTo(), StatusReply.success(state)))
-        .onCommand(RecordItems.class, this::record);
-
-    builder.forAnyState()
-        .onCommand(Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), state));
-
-    return builder.build();
-  }
-
-  private ReplyEffect<Event, BatchState> create(BatchState state, Create cmd) {
-    if (cmd.runCount() < 1) {
-      return Effect().reply(cmd.replyTo(), StatusReply.error("runCount must be at least 1"));
+    public static PersistenceId persistenceId(String batchId) {
+        return PersistenceId.of(ENTITY_TYPE_KEY.name(), batchId);
     }
-    return Effect().persist(new BatchCreated(batchId, cmd.environmentId(), cmd.runCount(), cmd.idempotencyKey(),
-            clock.instant()))
-        .thenReply(cmd.replyTo(), StatusReply::success);
-  }
 
-  private ReplyEffect<Event, BatchState> record(BatchState state, RecordItems cmd) {
-    Set<Integer> recorded = state.recordedIndices();
-    List<RecordedItem> fresh = new ArrayList<>();
-    for (RecordedItem item : cmd.items()) {
-      if (item.index() < 0 || item.index() >= state.runCount()) {
-        return Effect().reply(cmd.replyTo(), StatusReply.error(INDEX_OUT_OF_RANGE + ": " + item.index()
-            + " (the batch has " + state.runCount() + " items)"));
-      }
-      if (recorded.add(item.index())) fresh.add(item);
+    private final String batchId;
+    private final Clock clock;
+
+    public BatchEntity(String batchId, Clock clock) {
+        super(persistenceId(batchId));
+        this.batchId = batchId;
+        this.clock = clock;
     }
-    int deduplicated = cmd.items().size() - fresh.size();
-    if (fresh.isEmpty()) {
-      return Effect().reply(cmd.replyTo(), StatusReply.success(new Recorded(0, deduplicated, state)));
+
+    @Override
+    public BatchState emptyState() {
+        return BatchState.empty(batchId);
     }
-    return Effect().persist(new ItemsRecorded(fresh, clock.instant()))
-        .thenReply(cmd.replyTo(), after -> StatusReply.success(new Recorded(fresh.size(), deduplicated, after)));
-  }
 
-  // ---------------------------------------------------------------- event handler (pure)
+    // ---------------------------------------------------------------- command handlers, per state
 
-  @Override
-  public EventHandler<BatchState, Event> eventHandler() {
-    return newEventHandlerBuilder()
-        .forAnyState()
-        .onEvent(BatchCreated.class, BatchState::created)
-        .onEvent(ItemsRecorded.class, BatchState::recorded)
-        .build();
-  }
+    @Override
+    public CommandHandlerWithReply<Command, Event, BatchState> commandHandler() {
+        CommandHandlerWithReplyBuilder<Command, Event, BatchState> builder = newCommandHandlerWithReplyBuilder();
+
+        builder.forState(state -> !state.exists())
+                .onCommand(Create.class, this::create)
+                .onCommand(
+                        RecordItems.class,
+                        (state, cmd) -> Effect().reply(cmd.replyTo(), StatusReply.error(UNKNOWN_BATCH)));
+
+        builder.forState(BatchState::exists)
+                .onCommand(Create.class, (state, cmd) -> Effect().reply(cmd.replyTo(), StatusReply.success(state)))
+                .onCommand(RecordItems.class, this::record);
+
+        builder.forAnyState().onCommand(Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), state));
+
+        return builder.build();
+    }
+
+    private ReplyEffect<Event, BatchState> create(BatchState state, Create cmd) {
+        if (cmd.runCount() < 1) {
+            return Effect().reply(cmd.replyTo(), StatusReply.error("runCount must be at least 1"));
+        }
+        return Effect()
+                .persist(new BatchCreated(
+                        batchId, cmd.environmentId(), cmd.runCount(), cmd.idempotencyKey(), clock.instant()))
+                .thenReply(cmd.replyTo(), StatusReply::success);
+    }
+
+    private ReplyEffect<Event, BatchState> record(BatchState state, RecordItems cmd) {
+        Set<Integer> recorded = state.recordedIndices();
+        List<RecordedItem> fresh = new ArrayList<>();
+        for (RecordedItem item : cmd.items()) {
+            if (item.index() < 0 || item.index() >= state.runCount()) {
+                return Effect()
+                        .reply(
+                                cmd.replyTo(),
+                                StatusReply.error(INDEX_OUT_OF_RANGE + ": " + item.index() + " (the batch has "
+                                        + state.runCount() + " items)"));
+            }
+            if (recorded.add(item.index())) fresh.add(item);
+        }
+        int deduplicated = cmd.items().size() - fresh.size();
+        if (fresh.isEmpty()) {
+            return Effect().reply(cmd.replyTo(), StatusReply.success(new Recorded(0, deduplicated, state)));
+        }
+        return Effect()
+                .persist(new ItemsRecorded(fresh, clock.instant()))
+                .thenReply(
+                        cmd.replyTo(), after -> StatusReply.success(new Recorded(fresh.size(), deduplicated, after)));
+    }
+
+    // ---------------------------------------------------------------- event handler (pure)
+
+    @Override
+    public EventHandler<BatchState, Event> eventHandler() {
+        return newEventHandlerBuilder()
+                .forAnyState()
+                .onEvent(BatchCreated.class, BatchState::created)
+                .onEvent(ItemsRecorded.class, BatchState::recorded)
+                .build();
+    }
 }

@@ -6,8 +6,8 @@ import akka.cluster.sharding.typed.javadsl.EntityRef;
 import akka.pattern.StatusReply;
 import akka.stream.javadsl.Sink;
 import akka.stream.javadsl.Source;
-import dev.baton.engine.common.Ids;
 import dev.baton.engine.batch.BatchEntity.RecordedItem;
+import dev.baton.engine.common.Ids;
 import dev.baton.engine.idempotency.IdempotencyKeyEntity;
 import dev.baton.engine.idempotency.IdempotencyKeyEntity.Claimed;
 import dev.baton.engine.idempotency.IdempotencyKeyEntity.Kind;
@@ -47,257 +47,306 @@ import org.slf4j.LoggerFactory;
  */
 public final class BatchService {
 
-  private static final Logger log = LoggerFactory.getLogger(BatchService.class);
+    private static final Logger log = LoggerFactory.getLogger(BatchService.class);
 
-  /** Batch keys live beside run keys in {@link IdempotencyKeyEntity}, under a scope no task id can have. */
-  static final String KEY_SCOPE = "#batch";
-  private static final int MAX_ERROR_TASK_LENGTH = 200;
+    /** Batch keys live beside run keys in {@link IdempotencyKeyEntity}, under a scope no task id can have. */
+    static final String KEY_SCOPE = "#batch";
 
-  /** @param cached true when the idempotency key returned an existing batch */
-  public record Created(BatchState batch, boolean cached) {}
+    private static final int MAX_ERROR_TASK_LENGTH = 200;
 
-  /** One item to add: its index in the batch and the run to create for it. */
-  public record Item(int index, TriggerRequest request) {}
+    /** @param cached true when the idempotency key returned an existing batch */
+    public record Created(BatchState batch, boolean cached) {}
 
-  /**
-   * What adding items did.
-   *
-   * @param accepted items recorded by this call (with their run, or with an error)
-   * @param deduplicated items recorded before (by an earlier or a concurrent call); nothing was done for them
-   * @param unavailable items whose run could not be confirmed now (the engine did not answer in time, or the
-   *     database went down meanwhile); their runs may exist. They are not recorded, so sending them again retries
-   *     them, reaching the same runs
-   */
-  public record ItemsAdded(BatchState batch, int accepted, int deduplicated, int unavailable) {}
+    /** One item to add: its index in the batch and the run to create for it. */
+    public record Item(int index, TriggerRequest request) {}
 
-  private final ActorSystem<?> system;
-  private final ClusterSharding sharding;
-  private final RunService runs;
-  private final Clock clock;
-  private final Duration askTimeout;
-  private final BatchSettings settings;
-  private final StoreAvailability store;
+    /**
+     * What adding items did.
+     *
+     * @param accepted items recorded by this call (with their run, or with an error)
+     * @param deduplicated items recorded before (by an earlier or a concurrent call); nothing was done for them
+     * @param unavailable items whose run could not be confirmed now (the engine did not answer in time, or the
+     *     database went down meanwhile); their runs may exist. They are not recorded, so sending them again retries
+     *     them, reaching the same runs
+     */
+    public record ItemsAdded(BatchState batch, int accepted, int deduplicated, int unavailable) {}
 
-  public BatchService(ActorSystem<?> system, RunService runs, Clock clock, Duration askTimeout,
-      BatchSettings settings) {
-    this.system = system;
-    this.sharding = ClusterSharding.get(system);
-    this.runs = runs;
-    this.clock = clock;
-    this.askTimeout = askTimeout;
-    this.settings = settings;
-    this.store = StoreAvailability.get(system);
-  }
+    private final ActorSystem<?> system;
+    private final ClusterSharding sharding;
+    private final RunService runs;
+    private final Clock clock;
+    private final Duration askTimeout;
+    private final BatchSettings settings;
+    private final StoreAvailability store;
 
-  public int maxRunCount() {
-    return settings.maxRunCount();
-  }
-
-  /** The run id of the batch's item {@code index}: the same every time. */
-  public static String itemRunId(String batchId, int index) {
-    return Ids.derived("run", batchId + "/" + index);
-  }
-
-  // ---------------------------------------------------------------- creating a batch
-
-  /**
-   * Creates a batch of {@code runCount} items (1 to {@link #maxRunCount()}). With an idempotency key,
-   * every create with the key gets the same batch (cached) until the key expires; a request key makes a
-   * retried request return its first answer. Completes once the batch is persisted.
-   */
-  public CompletionStage<Created> create(String environmentId, int runCount, String idempotencyKey,
-      String requestKey) {
-    if (runCount < 1 || runCount > settings.maxRunCount()) {
-      throw new IllegalArgumentException("runCount must be between 1 and " + settings.maxRunCount());
+    public BatchService(
+            ActorSystem<?> system, RunService runs, Clock clock, Duration askTimeout, BatchSettings settings) {
+        this.system = system;
+        this.sharding = ClusterSharding.get(system);
+        this.runs = runs;
+        this.clock = clock;
+        this.askTimeout = askTimeout;
+        this.settings = settings;
+        this.store = StoreAvailability.get(system);
     }
-    StoreUnavailableException refusal = store.refusal();
-    if (refusal != null) return CompletableFuture.failedFuture(refusal);
-    String candidate = Ids.newId("batch");
-    if (requestKey == null) return createWithKey(environmentId, runCount, idempotencyKey, candidate);
-    Instant requestKeyExpiry = clock.instant().plus(settings.requestKeyTtl());
-    return claim(environmentId, Kind.REQUEST, requestKey, candidate, null, requestKeyExpiry).thenCompose(claimed ->
-        !claimed.isNew()
-            // A retried request answers like the first one; creating the claimed id finishes a create cut short.
-            ? createBatch(claimed.runId(), environmentId, runCount, idempotencyKey)
-                .thenApply(batch -> new Created(batch, false))
-            : createWithKey(environmentId, runCount, idempotencyKey, candidate).thenCompose(created ->
-                created.batch().batchId().equals(candidate)
-                    ? CompletableFuture.completedFuture(created)
-                    : claim(environmentId, Kind.REQUEST, requestKey, created.batch().batchId(), candidate,
-                        requestKeyExpiry).thenApply(remembered -> created)));
-  }
 
-  private CompletionStage<Created> createWithKey(String environmentId, int runCount, String idempotencyKey,
-      String candidate) {
-    if (idempotencyKey == null) {
-      return createBatch(candidate, environmentId, runCount, null).thenApply(batch -> new Created(batch, false));
+    public int maxRunCount() {
+        return settings.maxRunCount();
     }
-    return claim(environmentId, Kind.RUN, idempotencyKey, candidate, null, clock.instant().plus(settings.keyTtl()))
-        .thenCompose(claimed -> createBatch(claimed.runId(), environmentId, runCount, idempotencyKey)
-            .thenApply(batch -> new Created(batch, !claimed.isNew())));
-  }
 
-  private CompletionStage<Claimed> claim(String environmentId, Kind kind, String key, String candidate,
-      String replacing, Instant expiresAt) {
-    String entityId = IdempotencyKeyEntity.entityId(environmentId, KEY_SCOPE, kind, key);
-    return store.endedByOutage(sharding.entityRefFor(IdempotencyKeyEntity.ENTITY_TYPE_KEY, entityId)
-        .ask(replyTo -> new IdempotencyKeyEntity.Claim(candidate, replacing, expiresAt, replyTo), askTimeout),
-        store::unavailable);
-  }
+    /** The run id of the batch's item {@code index}: the same every time. */
+    public static String itemRunId(String batchId, int index) {
+        return Ids.derived("run", batchId + "/" + index);
+    }
 
-  private CompletionStage<BatchState> createBatch(String batchId, String environmentId, int runCount,
-      String idempotencyKey) {
-    // A batch holds no run until its items are added: ended by an outage, nothing the caller answers for is stored.
-    return store.endedByOutage(batch(batchId)
-        .<StatusReply<BatchState>>ask(replyTo -> new BatchEntity.Create(environmentId, runCount, idempotencyKey,
-            replyTo), askTimeout), store::unavailable)
-        .thenApply(reply -> {
-          if (reply.isError()) throw new IllegalArgumentException(reply.getError().getMessage());
-          return reply.getValue();
-        });
-  }
+    // ---------------------------------------------------------------- creating a batch
 
-  // ---------------------------------------------------------------- reading
-
-  /** The batch, if it exists in this environment (a batch of another environment is as absent as an unknown id). */
-  public CompletionStage<Optional<BatchState>> get(String environmentId, String batchId) {
-    if (!looksLikeBatchId(batchId)) return CompletableFuture.completedFuture(Optional.empty());
-    return store.endedByOutage(batch(batchId).<BatchState>ask(BatchEntity.Get::new, askTimeout), store::unavailable)
-        .thenApply(state -> state.belongsTo(environmentId) ? Optional.of(state) : Optional.empty());
-  }
-
-  // ---------------------------------------------------------------- adding items
-
-  /**
-   * Adds items to the batch: creates the run of every item not recorded yet (at most
-   * {@code create-parallelism} at once) and records them, many per event, once their runs exist. An item
-   * whose task is unknown is recorded with its error. Empty when there is no such batch in the
-   * environment. Every index must be below the batch's {@code runCount} (checked by the caller first).
-   */
-  public CompletionStage<Optional<ItemsAdded>> addItems(String environmentId, String batchId, List<Item> items) {
-    // Refused before any item's run is created: the answer can then promise that none was.
-    StoreUnavailableException refusal = store.refusal();
-    if (refusal != null) return CompletableFuture.failedFuture(refusal);
-    return get(environmentId, batchId).thenCompose(found -> found.isEmpty()
-        ? CompletableFuture.completedFuture(Optional.empty())
-        : addItems(found.get(), items).thenApply(Optional::of));
-  }
-
-  /**
-   * The old single-call batch ({@code POST /api/v2/tasks/batch}, {@code /api/v1/tasks/batch}): creates the
-   * batch and adds {@code requests} as its items 0…n-1. A cached batch (idempotency key) is returned as it
-   * is, its items untouched.
-   */
-  public CompletionStage<Created> createWithItems(String environmentId, List<TriggerRequest> requests,
-      String idempotencyKey, String requestKey) {
-    return create(environmentId, requests.size(), idempotencyKey, requestKey).thenCompose(created -> {
-      if (created.cached()) return CompletableFuture.completedFuture(created);
-      List<Item> items = new ArrayList<>();
-      for (int i = 0; i < Math.min(requests.size(), created.batch().runCount()); i++) {
-        items.add(new Item(i, requests.get(i)));
-      }
-      return addItems(created.batch(), items).thenApply(added -> {
-        if (added.unavailable() > 0) {
-          throw new CompletionException(new WriteOutcomeUnknownException(added.unavailable() + " runs of batch "
-              + added.batch().batchId(), new TimeoutException("the engine did not answer in time")));
+    /**
+     * Creates a batch of {@code runCount} items (1 to {@link #maxRunCount()}). With an idempotency key,
+     * every create with the key gets the same batch (cached) until the key expires; a request key makes a
+     * retried request return its first answer. Completes once the batch is persisted.
+     */
+    public CompletionStage<Created> create(
+            String environmentId, int runCount, String idempotencyKey, String requestKey) {
+        if (runCount < 1 || runCount > settings.maxRunCount()) {
+            throw new IllegalArgumentException("runCount must be between 1 and " + settings.maxRunCount());
         }
-        return new Created(added.batch(), false);
-      });
-    });
-  }
-
-  private CompletionStage<ItemsAdded> addItems(BatchState batch, List<Item> items) {
-    Set<Integer> seen = new HashSet<>(batch.recordedIndices());
-    List<Item> fresh = new ArrayList<>();
-    for (Item item : items) {
-      if (item.index() < 0 || item.index() >= batch.runCount()) {
-        throw new IllegalArgumentException("item index " + item.index() + " is not below runCount " + batch.runCount());
-      }
-      if (seen.add(item.index())) fresh.add(item);
+        StoreUnavailableException refusal = store.refusal();
+        if (refusal != null) return CompletableFuture.failedFuture(refusal);
+        String candidate = Ids.newId("batch");
+        if (requestKey == null) return createWithKey(environmentId, runCount, idempotencyKey, candidate);
+        Instant requestKeyExpiry = clock.instant().plus(settings.requestKeyTtl());
+        return claim(environmentId, Kind.REQUEST, requestKey, candidate, null, requestKeyExpiry)
+                .thenCompose(claimed -> !claimed.isNew()
+                        // A retried request answers like the first one; creating the claimed id finishes a create cut
+                        // short.
+                        ? createBatch(claimed.runId(), environmentId, runCount, idempotencyKey)
+                                .thenApply(batch -> new Created(batch, false))
+                        : createWithKey(environmentId, runCount, idempotencyKey, candidate)
+                                .thenCompose(
+                                        created -> created.batch().batchId().equals(candidate)
+                                                ? CompletableFuture.completedFuture(created)
+                                                : claim(
+                                                                environmentId,
+                                                                Kind.REQUEST,
+                                                                requestKey,
+                                                                created.batch().batchId(),
+                                                                candidate,
+                                                                requestKeyExpiry)
+                                                        .thenApply(remembered -> created)));
     }
-    ItemsAdded start = new ItemsAdded(batch, 0, items.size() - fresh.size(), 0);
-    if (fresh.isEmpty()) return CompletableFuture.completedFuture(start);
-    String batchId = batch.batchId();
-    return Source.from(fresh)
-        .mapAsyncUnordered(settings.createParallelism(), item -> createRun(batch.environmentId(), batchId, item))
-        .grouped(settings.recordChunkSize())
-        .mapAsync(1, outcomes -> record(batchId, outcomes))
-        .runWith(Sink.fold(start, BatchService::sum), system)
-        .handle((added, failure) -> {
-          // Item runs may exist by now: a failure (recording them, most likely) must not read as "nothing stored".
-          if (failure == null) return added;
-          throw new WriteOutcomeUnknownException("runs of batch " + batchId, unwrap(failure));
+
+    private CompletionStage<Created> createWithKey(
+            String environmentId, int runCount, String idempotencyKey, String candidate) {
+        if (idempotencyKey == null) {
+            return createBatch(candidate, environmentId, runCount, null).thenApply(batch -> new Created(batch, false));
+        }
+        return claim(
+                        environmentId,
+                        Kind.RUN,
+                        idempotencyKey,
+                        candidate,
+                        null,
+                        clock.instant().plus(settings.keyTtl()))
+                .thenCompose(claimed -> createBatch(claimed.runId(), environmentId, runCount, idempotencyKey)
+                        .thenApply(batch -> new Created(batch, !claimed.isNew())));
+    }
+
+    private CompletionStage<Claimed> claim(
+            String environmentId, Kind kind, String key, String candidate, String replacing, Instant expiresAt) {
+        String entityId = IdempotencyKeyEntity.entityId(environmentId, KEY_SCOPE, kind, key);
+        return store.endedByOutage(
+                sharding.entityRefFor(IdempotencyKeyEntity.ENTITY_TYPE_KEY, entityId)
+                        .ask(
+                                replyTo -> new IdempotencyKeyEntity.Claim(candidate, replacing, expiresAt, replyTo),
+                                askTimeout),
+                store::unavailable);
+    }
+
+    private CompletionStage<BatchState> createBatch(
+            String batchId, String environmentId, int runCount, String idempotencyKey) {
+        // A batch holds no run until its items are added: ended by an outage, nothing the caller answers for is stored.
+        return store.endedByOutage(
+                        batch(batchId)
+                                .<StatusReply<BatchState>>ask(
+                                        replyTo -> new BatchEntity.Create(
+                                                environmentId, runCount, idempotencyKey, replyTo),
+                                        askTimeout),
+                        store::unavailable)
+                .thenApply(reply -> {
+                    if (reply.isError())
+                        throw new IllegalArgumentException(reply.getError().getMessage());
+                    return reply.getValue();
+                });
+    }
+
+    // ---------------------------------------------------------------- reading
+
+    /** The batch, if it exists in this environment (a batch of another environment is as absent as an unknown id). */
+    public CompletionStage<Optional<BatchState>> get(String environmentId, String batchId) {
+        if (!looksLikeBatchId(batchId)) return CompletableFuture.completedFuture(Optional.empty());
+        return store.endedByOutage(batch(batchId).<BatchState>ask(BatchEntity.Get::new, askTimeout), store::unavailable)
+                .thenApply(state -> state.belongsTo(environmentId) ? Optional.of(state) : Optional.empty());
+    }
+
+    // ---------------------------------------------------------------- adding items
+
+    /**
+     * Adds items to the batch: creates the run of every item not recorded yet (at most
+     * {@code create-parallelism} at once) and records them, many per event, once their runs exist. An item
+     * whose task is unknown is recorded with its error. Empty when there is no such batch in the
+     * environment. Every index must be below the batch's {@code runCount} (checked by the caller first).
+     */
+    public CompletionStage<Optional<ItemsAdded>> addItems(String environmentId, String batchId, List<Item> items) {
+        // Refused before any item's run is created: the answer can then promise that none was.
+        StoreUnavailableException refusal = store.refusal();
+        if (refusal != null) return CompletableFuture.failedFuture(refusal);
+        return get(environmentId, batchId)
+                .thenCompose(found -> found.isEmpty()
+                        ? CompletableFuture.completedFuture(Optional.empty())
+                        : addItems(found.get(), items).thenApply(Optional::of));
+    }
+
+    /**
+     * The old single-call batch ({@code POST /api/v2/tasks/batch}, {@code /api/v1/tasks/batch}): creates the
+     * batch and adds {@code requests} as its items 0…n-1. A cached batch (idempotency key) is returned as it
+     * is, its items untouched.
+     */
+    public CompletionStage<Created> createWithItems(
+            String environmentId, List<TriggerRequest> requests, String idempotencyKey, String requestKey) {
+        return create(environmentId, requests.size(), idempotencyKey, requestKey)
+                .thenCompose(created -> {
+                    if (created.cached()) return CompletableFuture.completedFuture(created);
+                    List<Item> items = new ArrayList<>();
+                    for (int i = 0;
+                            i < Math.min(requests.size(), created.batch().runCount());
+                            i++) {
+                        items.add(new Item(i, requests.get(i)));
+                    }
+                    return addItems(created.batch(), items).thenApply(added -> {
+                        if (added.unavailable() > 0) {
+                            throw new CompletionException(new WriteOutcomeUnknownException(
+                                    added.unavailable() + " runs of batch "
+                                            + added.batch().batchId(),
+                                    new TimeoutException("the engine did not answer in time")));
+                        }
+                        return new Created(added.batch(), false);
+                    });
+                });
+    }
+
+    private CompletionStage<ItemsAdded> addItems(BatchState batch, List<Item> items) {
+        Set<Integer> seen = new HashSet<>(batch.recordedIndices());
+        List<Item> fresh = new ArrayList<>();
+        for (Item item : items) {
+            if (item.index() < 0 || item.index() >= batch.runCount()) {
+                throw new IllegalArgumentException(
+                        "item index " + item.index() + " is not below runCount " + batch.runCount());
+            }
+            if (seen.add(item.index())) fresh.add(item);
+        }
+        ItemsAdded start = new ItemsAdded(batch, 0, items.size() - fresh.size(), 0);
+        if (fresh.isEmpty()) return CompletableFuture.completedFuture(start);
+        String batchId = batch.batchId();
+        return Source.from(fresh)
+                .mapAsyncUnordered(
+                        settings.createParallelism(), item -> createRun(batch.environmentId(), batchId, item))
+                .grouped(settings.recordChunkSize())
+                .mapAsync(1, outcomes -> record(batchId, outcomes))
+                .runWith(Sink.fold(start, BatchService::sum), system)
+                .handle((added, failure) -> {
+                    // Item runs may exist by now: a failure (recording them, most likely) must not read as "nothing
+                    // stored".
+                    if (failure == null) return added;
+                    throw new WriteOutcomeUnknownException("runs of batch " + batchId, unwrap(failure));
+                });
+    }
+
+    /** The item's run, created or found; an empty outcome when the engine did not answer (try again later). */
+    private CompletionStage<Optional<RecordedItem>> createRun(String environmentId, String batchId, Item item) {
+        String taskId = item.request().taskId();
+        if (taskId == null || !TaskDefinition.ID_PATTERN.matcher(taskId).matches()) {
+            // No worker can have declared such a task: no lookup needed.
+            return CompletableFuture.completedFuture(Optional.of(RecordedItem.failed(
+                    item.index(),
+                    shortened(taskId),
+                    new TaskNotFoundException(String.valueOf(shortened(taskId))).getMessage())));
+        }
+        CompletionStage<RunState> created;
+        try {
+            created = runs.triggerWithId(
+                    environmentId,
+                    item.request(),
+                    itemRunId(batchId, item.index()),
+                    RunLineage.ofBatch(batchId, item.index()));
+        } catch (RuntimeException e) {
+            created = CompletableFuture.failedFuture(e);
+        }
+        return created.handle((run, failure) -> {
+            if (failure == null) return Optional.of(RecordedItem.created(item.index(), taskId, run.runId()));
+            Throwable cause = unwrap(failure);
+            if (cause instanceof TaskNotFoundException || cause instanceof RunRejectedException) {
+                return Optional.of(RecordedItem.failed(item.index(), taskId, cause.getMessage()));
+            }
+            log.warn(
+                    "batch {} item {}: run not created, a resent item retries it: {}",
+                    batchId,
+                    item.index(),
+                    cause.toString());
+            return Optional.empty();
         });
-  }
-
-  /** The item's run, created or found; an empty outcome when the engine did not answer (try again later). */
-  private CompletionStage<Optional<RecordedItem>> createRun(String environmentId, String batchId, Item item) {
-    String taskId = item.request().taskId();
-    if (taskId == null || !TaskDefinition.ID_PATTERN.matcher(taskId).matches()) {
-      // No worker can have declared such a task: no lookup needed.
-      return CompletableFuture.completedFuture(Optional.of(RecordedItem.failed(item.index(), shortened(taskId),
-          new TaskNotFoundException(String.valueOf(shortened(taskId))).getMessage())));
     }
-    CompletionStage<RunState> created;
-    try {
-      created = runs.triggerWithId(environmentId, item.request(), itemRunId(batchId, item.index()),
-          RunLineage.ofBatch(batchId, item.index()));
-    } catch (RuntimeException e) {
-      created = CompletableFuture.failedFuture(e);
+
+    private CompletionStage<ItemsAdded> record(String batchId, List<Optional<RecordedItem>> outcomes) {
+        List<RecordedItem> items = outcomes.stream().flatMap(Optional::stream).toList();
+        int unavailable = outcomes.size() - items.size();
+        if (items.isEmpty()) return CompletableFuture.completedFuture(new ItemsAdded(null, 0, 0, unavailable));
+        return store.endedByOutage(
+                        batch(batchId)
+                                .<StatusReply<BatchEntity.Recorded>>ask(
+                                        replyTo -> new BatchEntity.RecordItems(items, replyTo), askTimeout),
+                        () -> new WriteOutcomeUnknownException("runs of batch " + batchId, store.unavailable()))
+                .thenApply(reply -> {
+                    if (reply.isError())
+                        throw new IllegalStateException(
+                                "batch " + batchId + ": " + reply.getError().getMessage());
+                    BatchEntity.Recorded recorded = reply.getValue();
+                    return new ItemsAdded(recorded.batch(), recorded.recorded(), recorded.deduplicated(), unavailable);
+                });
     }
-    return created.handle((run, failure) -> {
-      if (failure == null) return Optional.of(RecordedItem.created(item.index(), taskId, run.runId()));
-      Throwable cause = unwrap(failure);
-      if (cause instanceof TaskNotFoundException || cause instanceof RunRejectedException) {
-        return Optional.of(RecordedItem.failed(item.index(), taskId, cause.getMessage()));
-      }
-      log.warn("batch {} item {}: run not created, a resent item retries it: {}", batchId, item.index(),
-          cause.toString());
-      return Optional.empty();
-    });
-  }
 
-  private CompletionStage<ItemsAdded> record(String batchId, List<Optional<RecordedItem>> outcomes) {
-    List<RecordedItem> items = outcomes.stream().flatMap(Optional::stream).toList();
-    int unavailable = outcomes.size() - items.size();
-    if (items.isEmpty()) return CompletableFuture.completedFuture(new ItemsAdded(null, 0, 0, unavailable));
-    return store.endedByOutage(batch(batchId)
-        .<StatusReply<BatchEntity.Recorded>>ask(replyTo -> new BatchEntity.RecordItems(items, replyTo), askTimeout),
-            () -> new WriteOutcomeUnknownException("runs of batch " + batchId, store.unavailable()))
-        .thenApply(reply -> {
-          if (reply.isError()) throw new IllegalStateException("batch " + batchId + ": " + reply.getError().getMessage());
-          BatchEntity.Recorded recorded = reply.getValue();
-          return new ItemsAdded(recorded.batch(), recorded.recorded(), recorded.deduplicated(), unavailable);
-        });
-  }
-
-  private static ItemsAdded sum(ItemsAdded total, ItemsAdded chunk) {
-    BatchState latest = chunk.batch() == null ? total.batch()
-        : chunk.batch().recordedCount() >= total.batch().recordedCount() ? chunk.batch() : total.batch();
-    return new ItemsAdded(latest, total.accepted() + chunk.accepted(), total.deduplicated() + chunk.deduplicated(),
-        total.unavailable() + chunk.unavailable());
-  }
-
-  private EntityRef<BatchEntity.Command> batch(String batchId) {
-    return sharding.entityRefFor(BatchEntity.ENTITY_TYPE_KEY, batchId);
-  }
-
-  /** Ids come from outside; anything that cannot be a batch id must not start an entity. */
-  public static boolean looksLikeBatchId(String batchId) {
-    return batchId != null && batchId.matches("batch_[0-9a-z]{1,64}");
-  }
-
-  private static String shortened(String taskId) {
-    return taskId == null || taskId.length() <= MAX_ERROR_TASK_LENGTH ? taskId
-        : taskId.substring(0, MAX_ERROR_TASK_LENGTH) + "…";
-  }
-
-  private static Throwable unwrap(Throwable thrown) {
-    Throwable current = thrown;
-    while ((current instanceof CompletionException || current instanceof ExecutionException)
-        && current.getCause() != null) {
-      current = current.getCause();
+    private static ItemsAdded sum(ItemsAdded total, ItemsAdded chunk) {
+        BatchState latest = chunk.batch() == null
+                ? total.batch()
+                : chunk.batch().recordedCount() >= total.batch().recordedCount() ? chunk.batch() : total.batch();
+        return new ItemsAdded(
+                latest,
+                total.accepted() + chunk.accepted(),
+                total.deduplicated() + chunk.deduplicated(),
+                total.unavailable() + chunk.unavailable());
     }
-    return current;
-  }
+
+    private EntityRef<BatchEntity.Command> batch(String batchId) {
+        return sharding.entityRefFor(BatchEntity.ENTITY_TYPE_KEY, batchId);
+    }
+
+    /** Ids come from outside; anything that cannot be a batch id must not start an entity. */
+    public static boolean looksLikeBatchId(String batchId) {
+        return batchId != null && batchId.matches("batch_[0-9a-z]{1,64}");
+    }
+
+    private static String shortened(String taskId) {
+        return taskId == null || taskId.length() <= MAX_ERROR_TASK_LENGTH
+                ? taskId
+                : taskId.substring(0, MAX_ERROR_TASK_LENGTH) + "…";
+    }
+
+    private static Throwable unwrap(Throwable thrown) {
+        Throwable current = thrown;
+        while ((current instanceof CompletionException || current instanceof ExecutionException)
+                && current.getCause() != null) {
+            current = current.getCause();
+        }
+        return current;
+    }
 }

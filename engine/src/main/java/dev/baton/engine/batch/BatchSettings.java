@@ -12,14 +12,17 @@ import java.time.Duration;
  * @param keyTtl how long a batch idempotency key returns the same batch
  * @param requestKeyTtl how long a request idempotency key dedupes retried creates
  */
-public record BatchSettings(int maxRunCount, int createParallelism, int recordChunkSize, Duration keyTtl,
-    Duration requestKeyTtl) {
+public record BatchSettings(
+        int maxRunCount, int createParallelism, int recordChunkSize, Duration keyTtl, Duration requestKeyTtl) {
 
-  /** @param engine the {@code baton.engine} section */
-  public static BatchSettings fromConfig(Config engine) {
-    Config batch = engine.getConfig("batch");
-    return new BatchSettings(batch.getInt("max-run-count"), batch.getInt("create-parallelism"),
-        batch.getInt("record-chunk-size"), engine.getDuration("idempotency.default-key-ttl"),
-        engine.getDuration("idempotency.request-key-ttl"));
-  }
+    /** @param engine the {@code baton.engine} section */
+    public static BatchSettings fromConfig(Config engine) {
+        Config batch = engine.getConfig("batch");
+        return new BatchSettings(
+                batch.getInt("max-run-count"),
+                batch.getInt("create-parallelism"),
+                batch.getInt("record-chunk-size"),
+                engine.getDuration("idempotency.default-key-ttl"),
+                engine.getDuration("idempotency.request-key-ttl"));
+    }
 }

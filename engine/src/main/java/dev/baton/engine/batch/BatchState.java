@@ -1,9 +1,9 @@
 package dev.baton.engine.batch;
 
-import dev.baton.engine.common.CborSerializable;
 import dev.baton.engine.batch.BatchEntity.BatchCreated;
 import dev.baton.engine.batch.BatchEntity.ItemsRecorded;
 import dev.baton.engine.batch.BatchEntity.RecordedItem;
+import dev.baton.engine.common.CborSerializable;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -22,80 +22,96 @@ import java.util.TreeMap;
  * @param errors the items whose run could not be created (an unknown task…), in recording order
  */
 public record BatchState(
-    String batchId,
-    String environmentId,
-    int runCount,
-    String idempotencyKey,
-    Instant createdAt,
-    Instant updatedAt,
-    Instant completedAt,
-    SortedMap<Integer, String> runs,
-    List<ItemError> errors)
-    implements CborSerializable {
+        String batchId,
+        String environmentId,
+        int runCount,
+        String idempotencyKey,
+        Instant createdAt,
+        Instant updatedAt,
+        Instant completedAt,
+        SortedMap<Integer, String> runs,
+        List<ItemError> errors)
+        implements CborSerializable {
 
-  /** An item that got no run. */
-  public record ItemError(int index, String taskIdentifier, String error) implements CborSerializable {}
+    /** An item that got no run. */
+    public record ItemError(int index, String taskIdentifier, String error) implements CborSerializable {}
 
-  public BatchState {
-    runs = runs == null ? Collections.emptySortedMap() : Collections.unmodifiableSortedMap(new TreeMap<>(runs));
-    errors = errors == null ? List.of() : List.copyOf(errors);
-  }
-
-  static BatchState empty(String batchId) {
-    return new BatchState(batchId, null, 0, null, null, null, null, null, null);
-  }
-
-  public boolean exists() {
-    return environmentId != null;
-  }
-
-  public boolean belongsTo(String environmentId) {
-    return exists() && this.environmentId.equals(environmentId);
-  }
-
-  /** Items recorded so far, with a run or with an error. */
-  public int recordedCount() {
-    return runs.size() + errors.size();
-  }
-
-  /** Every one of the {@code runCount} items is recorded: nothing more will be accepted. */
-  public boolean isSealed() {
-    return exists() && recordedCount() >= runCount;
-  }
-
-  /** The indices of the items recorded so far (with a run or with an error). */
-  public Set<Integer> recordedIndices() {
-    Set<Integer> indices = new HashSet<>(runs.keySet());
-    errors.forEach(error -> indices.add(error.index()));
-    return indices;
-  }
-
-  /** The items' runs, in item order. */
-  public List<String> runIds() {
-    return new ArrayList<>(runs.values());
-  }
-
-  public BatchStatus status() {
-    if (!exists()) return BatchStatus.NEW;
-    if (isSealed()) return errors.isEmpty() ? BatchStatus.COMPLETED : BatchStatus.PARTIAL_FAILED;
-    return recordedCount() == 0 ? BatchStatus.PENDING : BatchStatus.PROCESSING;
-  }
-
-  BatchState created(BatchCreated event) {
-    return new BatchState(batchId, event.environmentId(), event.runCount(), event.idempotencyKey(), event.at(),
-        event.at(), null, null, null);
-  }
-
-  /** The batch with these items recorded; {@link BatchEntity} records each index once. */
-  BatchState recorded(ItemsRecorded event) {
-    SortedMap<Integer, String> newRuns = new TreeMap<>(runs);
-    List<ItemError> newErrors = new ArrayList<>(errors);
-    for (RecordedItem item : event.items()) {
-      if (item.runId() != null) newRuns.put(item.index(), item.runId());
-      else newErrors.add(new ItemError(item.index(), item.taskIdentifier(), item.error()));
+    public BatchState {
+        runs = runs == null ? Collections.emptySortedMap() : Collections.unmodifiableSortedMap(new TreeMap<>(runs));
+        errors = errors == null ? List.of() : List.copyOf(errors);
     }
-    boolean sealed = newRuns.size() + newErrors.size() >= runCount;
-    return new BatchState(batchId, environmentId, runCount, idempotencyKey, createdAt, event.at(),
-        sealed && completedAt == null ? event.at() : completedAt, newRuns, newErrors);
-  }
+
+    static BatchState empty(String batchId) {
+        return new BatchState(batchId, null, 0, null, null, null, null, null, null);
+    }
+
+    public boolean exists() {
+        return environmentId != null;
+    }
+
+    public boolean belongsTo(String environmentId) {
+        return exists() && this.environmentId.equals(environmentId);
+    }
+
+    /** Items recorded so far, with a run or with an error. */
+    public int recordedCount() {
+        return runs.size() + errors.size();
+    }
+
+    /** Every one of the {@code runCount} items is recorded: nothing more will be accepted. */
+    public boolean isSealed() {
+        return exists() && recordedCount() >= runCount;
+    }
+
+    /** The indices of the items recorded so far (with a run or with an error). */
+    public Set<Integer> recordedIndices() {
+        Set<Integer> indices = new HashSet<>(runs.keySet());
+        errors.forEach(error -> indices.add(error.index()));
+        return indices;
+    }
+
+    /** The items' runs, in item order. */
+    public List<String> runIds() {
+        return new ArrayList<>(runs.values());
+    }
+
+    public BatchStatus status() {
+        if (!exists()) return BatchStatus.NEW;
+        if (isSealed()) return errors.isEmpty() ? BatchStatus.COMPLETED : BatchStatus.PARTIAL_FAILED;
+        return recordedCount() == 0 ? BatchStatus.PENDING : BatchStatus.PROCESSING;
+    }
+
+    BatchState created(BatchCreated event) {
+        return new BatchState(
+                batchId,
+                event.environmentId(),
+                event.runCount(),
+                event.idempotencyKey(),
+                event.at(),
+                event.at(),
+                null,
+                null,
+                null);
+    }
+
+    /** The batch with these items recorded; {@link BatchEntity} records each index once. */
+    BatchState recorded(ItemsRecorded event) {
+        SortedMap<Integer, String> newRuns = new TreeMap<>(runs);
+        List<ItemError> newErrors = new ArrayList<>(errors);
+        for (RecordedItem item : event.items()) {
+            if (item.runId() != null) newRuns.put(item.index(), item.runId());
+            else newErrors.add(new ItemError(item.index(), item.taskIdentifier(), item.error()));
+        }
+        boolean sealed = newRuns.size() + newErrors.size() >= runCount;
+        return new BatchState(
+                batchId,
+                environmentId,
+                runCount,
+                idempotencyKey,
+                createdAt,
+                event.at(),
+                sealed && completedAt == null ? event.at() : completedAt,
+                newRuns,
+                newErrors);
+    }
 }

@@ -13,19 +13,21 @@ import scala.jdk.javaapi.FutureConverters;
  */
 public final class Asks {
 
-  private Asks() {}
+    private Asks() {}
 
-  public static <T> CompletableFuture<T> direct(CompletionStage<T> answer) {
-    Future<T> answered = FutureConverters.asScala(answer);
-    CompletableFuture<T> plain = new CompletableFuture<>();
-    answered.onComplete(result -> {
-      if (result.isSuccess()) {
-        plain.complete(result.get());
-      } else {
-        plain.completeExceptionally(result.failed().get());
-      }
-      return null;
-    }, scala.concurrent.ExecutionContext.parasitic$.MODULE$);
-    return plain;
-  }
+    public static <T> CompletableFuture<T> direct(CompletionStage<T> answer) {
+        Future<T> answered = FutureConverters.asScala(answer);
+        CompletableFuture<T> plain = new CompletableFuture<>();
+        answered.onComplete(
+                result -> {
+                    if (result.isSuccess()) {
+                        plain.complete(result.get());
+                    } else {
+                        plain.completeExceptionally(result.failed().get());
+                    }
+                    return null;
+                },
+                scala.concurrent.ExecutionContext.parasitic$.MODULE$);
+        return plain;
+    }
 }

@@ -1,7 +1,5 @@
 package dev.baton.engine.dispatch;
 
-import dev.baton.engine.task.QueueLimits;
-import dev.baton.engine.worker.WorkerChannel;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
@@ -17,6 +15,8 @@ import akka.cluster.sharding.typed.javadsl.Entity;
 import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
 import com.typesafe.config.Config;
 import dev.baton.engine.common.CborSerializable;
+import dev.baton.engine.task.QueueLimits;
+import dev.baton.engine.worker.WorkerChannel;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,366 +43,386 @@ import java.util.Set;
  */
 public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDispatcher.Command> {
 
-  public static final EntityTypeKey<Command> ENTITY_TYPE_KEY =
-      EntityTypeKey.create(Command.class, "EnvironmentDispatcher");
+    public static final EntityTypeKey<Command> ENTITY_TYPE_KEY =
+            EntityTypeKey.create(Command.class, "EnvironmentDispatcher");
 
-  public sealed interface Command extends CborSerializable {}
+    public sealed interface Command extends CborSerializable {}
 
-  /** A run waits for a worker. Duplicates (recovery or wake plus a live enqueue) are ignored. */
-  public record Enqueue(String runId, String taskId, String queue, String concurrencyKey, long score)
-      implements Command {}
+    /** A run waits for a worker. Duplicates (recovery or wake plus a live enqueue) are ignored. */
+    public record Enqueue(String runId, String taskId, String queue, String concurrencyKey, long score)
+            implements Command {}
 
-  /** A leased or executing run (re-)registers the concurrency slot it holds, e.g. after this dispatcher restarted. */
-  public record Occupying(String runId, String taskId, String queue, String concurrencyKey) implements Command {}
+    /** A leased or executing run (re-)registers the concurrency slot it holds, e.g. after this dispatcher restarted. */
+    public record Occupying(String runId, String taskId, String queue, String concurrencyKey) implements Command {}
 
-  /** The run no longer waits in its queue nor holds a slot (it finished, failed an attempt, or was canceled). */
-  public record Withdraw(String runId) implements Command {}
+    /** The run no longer waits in its queue nor holds a slot (it finished, failed an attempt, or was canceled). */
+    public record Withdraw(String runId) implements Command {}
 
-  /**
-   * A worker session's view of itself. {@code executesReceived} counts every Execute the session has
-   * seen, so offers still in flight towards it are not counted as free slots twice. {@code queues}
-   * carries the limits its tasks declared for their queues (the newest report wins).
-   */
-  public record WorkerReport(String sessionId, String workerId, ActorRef<WorkerChannel.Message> worker,
-      Set<String> taskIds, Map<String, QueueLimits> queues, int freeSlots, long executesReceived)
-      implements Command {}
+    /**
+     * A worker session's view of itself. {@code executesReceived} counts every Execute the session has
+     * seen, so offers still in flight towards it are not counted as free slots twice. {@code queues}
+     * carries the limits its tasks declared for their queues (the newest report wins).
+     */
+    public record WorkerReport(
+            String sessionId,
+            String workerId,
+            ActorRef<WorkerChannel.Message> worker,
+            Set<String> taskIds,
+            Map<String, QueueLimits> queues,
+            int freeSlots,
+            long executesReceived)
+            implements Command {}
 
-  public record WorkerLeft(String sessionId) implements Command {}
+    public record WorkerLeft(String sessionId) implements Command {}
 
-  private record WorkerTerminated(String sessionId) implements Command {}
+    private record WorkerTerminated(String sessionId) implements Command {}
 
-  private record DispatchAnswered(DispatchReply reply) implements Command {}
+    private record DispatchAnswered(DispatchReply reply) implements Command {}
 
-  /** Worker sessions or sweepers found at start (one adapter: a second one for Listing would replace the first). */
-  private record Listed(Receptionist.Listing listing) implements Command {}
+    /** Worker sessions or sweepers found at start (one adapter: a second one for Listing would replace the first). */
+    private record Listed(Receptionist.Listing listing) implements Command {}
 
-  private enum ReconcileTick implements Command { INSTANCE }
-
-  /** @param activity null when the run did not answer */
-  private record Reconciled(String runId, QueuedRuns.Activity activity) implements Command {}
-
-  public static void init(ActorSystem<?> system, Clock clock, QueuedRuns runs) {
-    Config config = system.settings().config().getConfig("baton.engine");
-    DispatchSettings settings = new DispatchSettings(
-        config.getInt("dispatch.environment-concurrency-limit"),
-        config.getDuration("dispatch.reconcile-interval"));
-    // Passivating would drop the queues held in memory, so dispatchers stay up while the node does.
-    ClusterShardingSettings sharding = ClusterShardingSettings.create(system).withNoPassivationStrategy();
-    ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY, ctx -> create(ctx.getEntityId(), settings, clock,
-        runs)).withSettings(sharding));
-  }
-
-  public record DispatchSettings(int environmentConcurrencyLimit, Duration reconcileInterval) {}
-
-  public static Behavior<Command> create(String environmentId, DispatchSettings settings, Clock clock,
-      QueuedRuns runs) {
-    return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-        new EnvironmentDispatcher(context, timers, environmentId, settings, clock, runs)));
-  }
-
-  // ---------------------------------------------------------------- model
-
-  /** What the dispatcher knows of one connected worker session. */
-  private static final class WorkerView {
-    final String sessionId;
-    String workerId;
-    ActorRef<WorkerChannel.Message> worker;
-    Set<String> taskIds = Set.of();
-    int reportedFree;
-    long reportedReceived;
-    long offered;
-
-    WorkerView(String sessionId, long alreadyReceived) {
-      this.sessionId = sessionId;
-      this.offered = alreadyReceived;
+    private enum ReconcileTick implements Command {
+        INSTANCE
     }
 
-    int available() {
-      return (int) (reportedFree - (offered - reportedReceived));
-    }
-  }
+    /** @param activity null when the run did not answer */
+    private record Reconciled(String runId, QueuedRuns.Activity activity) implements Command {}
 
-  private record QueuedRun(String runId, String taskId, long score, long sequence) implements Comparable<QueuedRun> {
+    public static void init(ActorSystem<?> system, Clock clock, QueuedRuns runs) {
+        Config config = system.settings().config().getConfig("baton.engine");
+        DispatchSettings settings = new DispatchSettings(
+                config.getInt("dispatch.environment-concurrency-limit"),
+                config.getDuration("dispatch.reconcile-interval"));
+        // Passivating would drop the queues held in memory, so dispatchers stay up while the node does.
+        ClusterShardingSettings sharding =
+                ClusterShardingSettings.create(system).withNoPassivationStrategy();
+        ClusterSharding.get(system)
+                .init(Entity.of(ENTITY_TYPE_KEY, ctx -> create(ctx.getEntityId(), settings, clock, runs))
+                        .withSettings(sharding));
+    }
+
+    public record DispatchSettings(int environmentConcurrencyLimit, Duration reconcileInterval) {}
+
+    public static Behavior<Command> create(
+            String environmentId, DispatchSettings settings, Clock clock, QueuedRuns runs) {
+        return Behaviors.setup(context -> Behaviors.withTimers(
+                timers -> new EnvironmentDispatcher(context, timers, environmentId, settings, clock, runs)));
+    }
+
+    // ---------------------------------------------------------------- model
+
+    /** What the dispatcher knows of one connected worker session. */
+    private static final class WorkerView {
+        final String sessionId;
+        String workerId;
+        ActorRef<WorkerChannel.Message> worker;
+        Set<String> taskIds = Set.of();
+        int reportedFree;
+        long reportedReceived;
+        long offered;
+
+        WorkerView(String sessionId, long alreadyReceived) {
+            this.sessionId = sessionId;
+            this.offered = alreadyReceived;
+        }
+
+        int available() {
+            return (int) (reportedFree - (offered - reportedReceived));
+        }
+    }
+
+    private record QueuedRun(String runId, String taskId, long score, long sequence) implements Comparable<QueuedRun> {
+        @Override
+        public int compareTo(QueuedRun other) {
+            int byScore = Long.compare(score, other.score);
+            return byScore != 0 ? byScore : Long.compare(sequence, other.sequence);
+        }
+    }
+
+    private record RunningRun(String queue, String key, String sessionId, Instant since) {}
+
+    /** One concurrency key of a queue (the empty key when runs name none). */
+    private static final class KeyQueue {
+        final String key;
+        final java.util.PriorityQueue<QueuedRun> pending = new java.util.PriorityQueue<>();
+        int running;
+
+        KeyQueue(String key) {
+            this.key = key;
+        }
+    }
+
+    private static final class QueueState {
+        final String name;
+        QueueLimits limits = QueueLimits.UNLIMITED;
+        int running;
+        final Map<String, KeyQueue> keys = new HashMap<>();
+        /** Keys with pending runs, in turn order. */
+        final ArrayDeque<KeyQueue> turns = new ArrayDeque<>();
+
+        boolean inRotation;
+
+        QueueState(String name) {
+            this.name = name;
+        }
+
+        KeyQueue key(String key) {
+            return keys.computeIfAbsent(key, KeyQueue::new);
+        }
+    }
+
+    private final String environmentId;
+    private final DispatchSettings settings;
+    private final Clock clock;
+    private final QueuedRuns runs;
+    private final ActorRef<DispatchReply> dispatchReplies;
+    private final Map<String, WorkerView> workers = new LinkedHashMap<>();
+    private final Map<String, QueueState> queues = new HashMap<>();
+    /** Queues with pending runs, in turn order. */
+    private final ArrayDeque<QueueState> queueTurns = new ArrayDeque<>();
+    /** Pending runs by id; a run withdrawn while pending is dropped from here and skipped when reached. */
+    private final Map<String, QueuedRun> pending = new HashMap<>();
+
+    private final Map<String, RunningRun> running = new HashMap<>();
+    private long sequence;
+    private int workerRotation;
+
+    private EnvironmentDispatcher(
+            ActorContext<Command> context,
+            TimerScheduler<Command> timers,
+            String environmentId,
+            DispatchSettings settings,
+            Clock clock,
+            QueuedRuns runs) {
+        super(context);
+        this.environmentId = environmentId;
+        this.settings = settings;
+        this.clock = clock;
+        this.runs = runs;
+        this.dispatchReplies = context.messageAdapter(DispatchReply.class, DispatchAnswered::new);
+        ActorRef<Receptionist.Listing> listings = context.messageAdapter(Receptionist.Listing.class, Listed::new);
+        context.getSystem().receptionist().tell(Receptionist.find(WorkerChannel.SERVICE_KEY, listings));
+        context.getSystem().receptionist().tell(Receptionist.find(RunSweep.SERVICE_KEY, listings));
+        timers.startTimerWithFixedDelay(ReconcileTick.INSTANCE, settings.reconcileInterval());
+    }
+
     @Override
-    public int compareTo(QueuedRun other) {
-      int byScore = Long.compare(score, other.score);
-      return byScore != 0 ? byScore : Long.compare(sequence, other.sequence);
-    }
-  }
-
-  private record RunningRun(String queue, String key, String sessionId, Instant since) {}
-
-  /** One concurrency key of a queue (the empty key when runs name none). */
-  private static final class KeyQueue {
-    final String key;
-    final java.util.PriorityQueue<QueuedRun> pending = new java.util.PriorityQueue<>();
-    int running;
-
-    KeyQueue(String key) {
-      this.key = key;
-    }
-  }
-
-  private static final class QueueState {
-    final String name;
-    QueueLimits limits = QueueLimits.UNLIMITED;
-    int running;
-    final Map<String, KeyQueue> keys = new HashMap<>();
-    /** Keys with pending runs, in turn order. */
-    final ArrayDeque<KeyQueue> turns = new ArrayDeque<>();
-    boolean inRotation;
-
-    QueueState(String name) {
-      this.name = name;
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Enqueue.class, this::onEnqueue)
+                .onMessage(Occupying.class, this::onOccupying)
+                .onMessage(Withdraw.class, msg -> {
+                    withdraw(msg.runId());
+                    dispatch();
+                    return this;
+                })
+                .onMessage(WorkerReport.class, this::onWorkerReport)
+                .onMessage(WorkerLeft.class, msg -> removeWorker(msg.sessionId()))
+                .onMessage(WorkerTerminated.class, msg -> removeWorker(msg.sessionId()))
+                .onMessage(DispatchAnswered.class, this::onDispatchAnswered)
+                .onMessage(Listed.class, this::onListed)
+                .onMessage(ReconcileTick.class, msg -> reconcile())
+                .onMessage(Reconciled.class, this::onReconciled)
+                .build();
     }
 
-    KeyQueue key(String key) {
-      return keys.computeIfAbsent(key, KeyQueue::new);
-    }
-  }
-
-  private final String environmentId;
-  private final DispatchSettings settings;
-  private final Clock clock;
-  private final QueuedRuns runs;
-  private final ActorRef<DispatchReply> dispatchReplies;
-  private final Map<String, WorkerView> workers = new LinkedHashMap<>();
-  private final Map<String, QueueState> queues = new HashMap<>();
-  /** Queues with pending runs, in turn order. */
-  private final ArrayDeque<QueueState> queueTurns = new ArrayDeque<>();
-  /** Pending runs by id; a run withdrawn while pending is dropped from here and skipped when reached. */
-  private final Map<String, QueuedRun> pending = new HashMap<>();
-  private final Map<String, RunningRun> running = new HashMap<>();
-  private long sequence;
-  private int workerRotation;
-
-  private EnvironmentDispatcher(ActorContext<Command> context, TimerScheduler<Command> timers, String environmentId,
-      DispatchSettings settings, Clock clock, QueuedRuns runs) {
-    super(context);
-    this.environmentId = environmentId;
-    this.settings = settings;
-    this.clock = clock;
-    this.runs = runs;
-    this.dispatchReplies = context.messageAdapter(DispatchReply.class, DispatchAnswered::new);
-    ActorRef<Receptionist.Listing> listings = context.messageAdapter(Receptionist.Listing.class, Listed::new);
-    context.getSystem().receptionist().tell(Receptionist.find(WorkerChannel.SERVICE_KEY, listings));
-    context.getSystem().receptionist().tell(Receptionist.find(RunSweep.SERVICE_KEY, listings));
-    timers.startTimerWithFixedDelay(ReconcileTick.INSTANCE, settings.reconcileInterval());
-  }
-
-  @Override
-  public Receive<Command> createReceive() {
-    return newReceiveBuilder()
-        .onMessage(Enqueue.class, this::onEnqueue)
-        .onMessage(Occupying.class, this::onOccupying)
-        .onMessage(Withdraw.class, msg -> {
-          withdraw(msg.runId());
-          dispatch();
-          return this;
-        })
-        .onMessage(WorkerReport.class, this::onWorkerReport)
-        .onMessage(WorkerLeft.class, msg -> removeWorker(msg.sessionId()))
-        .onMessage(WorkerTerminated.class, msg -> removeWorker(msg.sessionId()))
-        .onMessage(DispatchAnswered.class, this::onDispatchAnswered)
-        .onMessage(Listed.class, this::onListed)
-        .onMessage(ReconcileTick.class, msg -> reconcile())
-        .onMessage(Reconciled.class, this::onReconciled)
-        .build();
-  }
-
-  private Behavior<Command> onEnqueue(Enqueue msg) {
-    if (pending.containsKey(msg.runId()) || running.containsKey(msg.runId())) return this;
-    QueuedRun run = new QueuedRun(msg.runId(), msg.taskId(), msg.score(), sequence++);
-    pending.put(run.runId(), run);
-    QueueState queue = queues.computeIfAbsent(msg.queue(), QueueState::new);
-    KeyQueue key = queue.key(keyOf(msg.concurrencyKey()));
-    key.pending.add(run);
-    if (key.pending.size() == 1) queue.turns.add(key);
-    if (!queue.inRotation) {
-      queue.inRotation = true;
-      queueTurns.add(queue);
-    }
-    dispatch();
-    return this;
-  }
-
-  private Behavior<Command> onOccupying(Occupying msg) {
-    if (!running.containsKey(msg.runId())) {
-      pending.remove(msg.runId());
-      occupy(msg.runId(), msg.queue(), keyOf(msg.concurrencyKey()), null);
-    }
-    return this;
-  }
-
-  /** Starting empty: ask the sessions to report themselves and the sweepers to wake this environment's runs. */
-  private Behavior<Command> onListed(Listed msg) {
-    Receptionist.Listing listing = msg.listing();
-    if (listing.isForKey(WorkerChannel.SERVICE_KEY)) {
-      listing.getServiceInstances(WorkerChannel.SERVICE_KEY)
-          .forEach(session -> session.tell(new WorkerChannel.Resync(environmentId)));
-    } else if (listing.isForKey(RunSweep.SERVICE_KEY)) {
-      listing.getServiceInstances(RunSweep.SERVICE_KEY)
-          .forEach(sweeper -> sweeper.tell(new RunSweep.SweepEnvironment(environmentId)));
-    }
-    return this;
-  }
-
-  private Behavior<Command> onWorkerReport(WorkerReport msg) {
-    WorkerView view = workers.get(msg.sessionId());
-    if (view == null) {
-      view = new WorkerView(msg.sessionId(), msg.executesReceived());
-      workers.put(msg.sessionId(), view);
-      getContext().watchWith(msg.worker(), new WorkerTerminated(msg.sessionId()));
-    }
-    view.workerId = msg.workerId();
-    view.worker = msg.worker();
-    view.taskIds = msg.taskIds();
-    view.reportedFree = msg.freeSlots();
-    view.reportedReceived = msg.executesReceived();
-    msg.queues().forEach((name, limits) -> queues.computeIfAbsent(name, QueueState::new).limits = limits);
-    dispatch();
-    return this;
-  }
-
-  private Behavior<Command> removeWorker(String sessionId) {
-    WorkerView removed = workers.remove(sessionId);
-    if (removed != null) getContext().unwatch(removed.worker);
-    return this;
-  }
-
-  private Behavior<Command> onDispatchAnswered(DispatchAnswered msg) {
-    if (!msg.reply().accepted()) {
-      // The run was no longer queued (canceled, expired, or a duplicate offer): slot and credit are free again.
-      RunningRun offered = running.get(msg.reply().runId());
-      if (offered != null && msg.reply().sessionId().equals(offered.sessionId())) withdraw(msg.reply().runId());
-      WorkerView view = workers.get(msg.reply().sessionId());
-      if (view != null) view.offered--;
-      dispatch();
-    }
-    return this;
-  }
-
-  /** Runs counted as running for a while are checked with their entities, so a lost Withdraw cannot leak a slot. */
-  private Behavior<Command> reconcile() {
-    Instant threshold = clock.instant().minus(settings.reconcileInterval());
-    running.forEach((runId, run) -> {
-      if (run.since().isBefore(threshold)) {
-        getContext().pipeToSelf(runs.activity(runId), (activity, failure) -> new Reconciled(runId, activity));
-      }
-    });
-    return this;
-  }
-
-  private Behavior<Command> onReconciled(Reconciled msg) {
-    if (msg.activity() != null && msg.activity() != QueuedRuns.Activity.RUNNING && running.containsKey(msg.runId())) {
-      withdraw(msg.runId());
-      // It went back to its queue and the enqueue was lost: wake it so it enqueues again.
-      if (msg.activity() == QueuedRuns.Activity.QUEUED) runs.wake(msg.runId());
-      dispatch();
-    }
-    return this;
-  }
-
-  // ---------------------------------------------------------------- dispatch
-
-  /** Rounds over the queues with pending runs, one run per queue per round, until nothing more can go. */
-  private void dispatch() {
-    boolean progress = true;
-    while (progress && hasFreeWorker()) {
-      progress = false;
-      for (int turn = queueTurns.size(); turn > 0 && !environmentFull(); turn--) {
-        QueueState queue = queueTurns.poll();
-        progress |= dispatchOne(queue);
-        if (queue.turns.isEmpty()) {
-          queue.inRotation = false;
-        } else {
-          queueTurns.add(queue);
+    private Behavior<Command> onEnqueue(Enqueue msg) {
+        if (pending.containsKey(msg.runId()) || running.containsKey(msg.runId())) return this;
+        QueuedRun run = new QueuedRun(msg.runId(), msg.taskId(), msg.score(), sequence++);
+        pending.put(run.runId(), run);
+        QueueState queue = queues.computeIfAbsent(msg.queue(), QueueState::new);
+        KeyQueue key = queue.key(keyOf(msg.concurrencyKey()));
+        key.pending.add(run);
+        if (key.pending.size() == 1) queue.turns.add(key);
+        if (!queue.inRotation) {
+            queue.inRotation = true;
+            queueTurns.add(queue);
         }
-      }
-      if (environmentFull()) return;
+        dispatch();
+        return this;
     }
-  }
 
-  /** Offers the head run of the next key (in turn) that is under its limit and has a free worker for its task. */
-  private boolean dispatchOne(QueueState queue) {
-    QueueLimits limits = queue.limits;
-    if (limits.globalConcurrencyLimit() != null && queue.running >= limits.globalConcurrencyLimit()) return false;
-    for (int turn = queue.turns.size(); turn > 0; turn--) {
-      KeyQueue key = queue.turns.poll();
-      QueuedRun head = headOf(key);
-      boolean offered = false;
-      if (head != null && (limits.concurrencyLimit() == null || key.running < limits.concurrencyLimit())) {
-        WorkerView worker = freeWorkerFor(head.taskId());
-        if (worker != null) {
-          key.pending.poll();
-          pending.remove(head.runId());
-          offer(head, queue, key, worker);
-          offered = true;
+    private Behavior<Command> onOccupying(Occupying msg) {
+        if (!running.containsKey(msg.runId())) {
+            pending.remove(msg.runId());
+            occupy(msg.runId(), msg.queue(), keyOf(msg.concurrencyKey()), null);
         }
-      }
-      if (headOf(key) != null) queue.turns.add(key);
-      if (offered) return true;
+        return this;
     }
-    return false;
-  }
 
-  /** The key's first run still pending (withdrawn runs are dropped here). */
-  private QueuedRun headOf(KeyQueue key) {
-    QueuedRun head = key.pending.peek();
-    while (head != null && pending.get(head.runId()) != head) {
-      key.pending.poll();
-      head = key.pending.peek();
+    /** Starting empty: ask the sessions to report themselves and the sweepers to wake this environment's runs. */
+    private Behavior<Command> onListed(Listed msg) {
+        Receptionist.Listing listing = msg.listing();
+        if (listing.isForKey(WorkerChannel.SERVICE_KEY)) {
+            listing.getServiceInstances(WorkerChannel.SERVICE_KEY)
+                    .forEach(session -> session.tell(new WorkerChannel.Resync(environmentId)));
+        } else if (listing.isForKey(RunSweep.SERVICE_KEY)) {
+            listing.getServiceInstances(RunSweep.SERVICE_KEY)
+                    .forEach(sweeper -> sweeper.tell(new RunSweep.SweepEnvironment(environmentId)));
+        }
+        return this;
     }
-    return head;
-  }
 
-  private void offer(QueuedRun run, QueueState queue, KeyQueue key, WorkerView worker) {
-    worker.offered++;
-    occupy(run.runId(), queue.name, key.key, worker.sessionId);
-    runs.offer(run.runId(), worker.sessionId, worker.workerId, worker.worker, dispatchReplies);
-  }
-
-  private void occupy(String runId, String queueName, String keyName, String sessionId) {
-    QueueState queue = queues.computeIfAbsent(queueName, QueueState::new);
-    queue.running++;
-    queue.key(keyName).running++;
-    running.put(runId, new RunningRun(queueName, keyName, sessionId, clock.instant()));
-  }
-
-  private void withdraw(String runId) {
-    pending.remove(runId);
-    RunningRun run = running.remove(runId);
-    if (run != null) {
-      QueueState queue = queues.get(run.queue());
-      queue.running--;
-      queue.key(run.key()).running--;
+    private Behavior<Command> onWorkerReport(WorkerReport msg) {
+        WorkerView view = workers.get(msg.sessionId());
+        if (view == null) {
+            view = new WorkerView(msg.sessionId(), msg.executesReceived());
+            workers.put(msg.sessionId(), view);
+            getContext().watchWith(msg.worker(), new WorkerTerminated(msg.sessionId()));
+        }
+        view.workerId = msg.workerId();
+        view.worker = msg.worker();
+        view.taskIds = msg.taskIds();
+        view.reportedFree = msg.freeSlots();
+        view.reportedReceived = msg.executesReceived();
+        msg.queues().forEach((name, limits) -> queues.computeIfAbsent(name, QueueState::new).limits = limits);
+        dispatch();
+        return this;
     }
-  }
 
-  private boolean environmentFull() {
-    return running.size() >= settings.environmentConcurrencyLimit();
-  }
-
-  private boolean hasFreeWorker() {
-    for (WorkerView view : workers.values()) {
-      if (view.available() > 0) return true;
+    private Behavior<Command> removeWorker(String sessionId) {
+        WorkerView removed = workers.remove(sessionId);
+        if (removed != null) getContext().unwatch(removed.worker);
+        return this;
     }
-    return false;
-  }
 
-  private WorkerView freeWorkerFor(String taskId) {
-    List<WorkerView> candidates = new ArrayList<>(workers.values());
-    for (int i = 0; i < candidates.size(); i++) {
-      WorkerView view = candidates.get(Math.floorMod(workerRotation + i, candidates.size()));
-      if (view.available() > 0 && view.taskIds.contains(taskId)) {
-        workerRotation = Math.floorMod(workerRotation + i + 1, candidates.size());
-        return view;
-      }
+    private Behavior<Command> onDispatchAnswered(DispatchAnswered msg) {
+        if (!msg.reply().accepted()) {
+            // The run was no longer queued (canceled, expired, or a duplicate offer): slot and credit are free again.
+            RunningRun offered = running.get(msg.reply().runId());
+            if (offered != null && msg.reply().sessionId().equals(offered.sessionId()))
+                withdraw(msg.reply().runId());
+            WorkerView view = workers.get(msg.reply().sessionId());
+            if (view != null) view.offered--;
+            dispatch();
+        }
+        return this;
     }
-    return null;
-  }
 
-  private static String keyOf(String concurrencyKey) {
-    return concurrencyKey == null ? "" : concurrencyKey;
-  }
+    /** Runs counted as running for a while are checked with their entities, so a lost Withdraw cannot leak a slot. */
+    private Behavior<Command> reconcile() {
+        Instant threshold = clock.instant().minus(settings.reconcileInterval());
+        running.forEach((runId, run) -> {
+            if (run.since().isBefore(threshold)) {
+                getContext().pipeToSelf(runs.activity(runId), (activity, failure) -> new Reconciled(runId, activity));
+            }
+        });
+        return this;
+    }
+
+    private Behavior<Command> onReconciled(Reconciled msg) {
+        if (msg.activity() != null
+                && msg.activity() != QueuedRuns.Activity.RUNNING
+                && running.containsKey(msg.runId())) {
+            withdraw(msg.runId());
+            // It went back to its queue and the enqueue was lost: wake it so it enqueues again.
+            if (msg.activity() == QueuedRuns.Activity.QUEUED) runs.wake(msg.runId());
+            dispatch();
+        }
+        return this;
+    }
+
+    // ---------------------------------------------------------------- dispatch
+
+    /** Rounds over the queues with pending runs, one run per queue per round, until nothing more can go. */
+    private void dispatch() {
+        boolean progress = true;
+        while (progress && hasFreeWorker()) {
+            progress = false;
+            for (int turn = queueTurns.size(); turn > 0 && !environmentFull(); turn--) {
+                QueueState queue = queueTurns.poll();
+                progress |= dispatchOne(queue);
+                if (queue.turns.isEmpty()) {
+                    queue.inRotation = false;
+                } else {
+                    queueTurns.add(queue);
+                }
+            }
+            if (environmentFull()) return;
+        }
+    }
+
+    /** Offers the head run of the next key (in turn) that is under its limit and has a free worker for its task. */
+    private boolean dispatchOne(QueueState queue) {
+        QueueLimits limits = queue.limits;
+        if (limits.globalConcurrencyLimit() != null && queue.running >= limits.globalConcurrencyLimit()) return false;
+        for (int turn = queue.turns.size(); turn > 0; turn--) {
+            KeyQueue key = queue.turns.poll();
+            QueuedRun head = headOf(key);
+            boolean offered = false;
+            if (head != null && (limits.concurrencyLimit() == null || key.running < limits.concurrencyLimit())) {
+                WorkerView worker = freeWorkerFor(head.taskId());
+                if (worker != null) {
+                    key.pending.poll();
+                    pending.remove(head.runId());
+                    offer(head, queue, key, worker);
+                    offered = true;
+                }
+            }
+            if (headOf(key) != null) queue.turns.add(key);
+            if (offered) return true;
+        }
+        return false;
+    }
+
+    /** The key's first run still pending (withdrawn runs are dropped here). */
+    private QueuedRun headOf(KeyQueue key) {
+        QueuedRun head = key.pending.peek();
+        while (head != null && pending.get(head.runId()) != head) {
+            key.pending.poll();
+            head = key.pending.peek();
+        }
+        return head;
+    }
+
+    private void offer(QueuedRun run, QueueState queue, KeyQueue key, WorkerView worker) {
+        worker.offered++;
+        occupy(run.runId(), queue.name, key.key, worker.sessionId);
+        runs.offer(run.runId(), worker.sessionId, worker.workerId, worker.worker, dispatchReplies);
+    }
+
+    private void occupy(String runId, String queueName, String keyName, String sessionId) {
+        QueueState queue = queues.computeIfAbsent(queueName, QueueState::new);
+        queue.running++;
+        queue.key(keyName).running++;
+        running.put(runId, new RunningRun(queueName, keyName, sessionId, clock.instant()));
+    }
+
+    private void withdraw(String runId) {
+        pending.remove(runId);
+        RunningRun run = running.remove(runId);
+        if (run != null) {
+            QueueState queue = queues.get(run.queue());
+            queue.running--;
+            queue.key(run.key()).running--;
+        }
+    }
+
+    private boolean environmentFull() {
+        return running.size() >= settings.environmentConcurrencyLimit();
+    }
+
+    private boolean hasFreeWorker() {
+        for (WorkerView view : workers.values()) {
+            if (view.available() > 0) return true;
+        }
+        return false;
+    }
+
+    private WorkerView freeWorkerFor(String taskId) {
+        List<WorkerView> candidates = new ArrayList<>(workers.values());
+        for (int i = 0; i < candidates.size(); i++) {
+            WorkerView view = candidates.get(Math.floorMod(workerRotation + i, candidates.size()));
+            if (view.available() > 0 && view.taskIds.contains(taskId)) {
+                workerRotation = Math.floorMod(workerRotation + i + 1, candidates.size());
+                return view;
+            }
+        }
+        return null;
+    }
+
+    private static String keyOf(String concurrencyKey) {
+        return concurrencyKey == null ? "" : concurrencyKey;
+    }
 }

@@ -1,7 +1,7 @@
 package dev.baton.engine.dispatch;
 
-import dev.baton.engine.worker.WorkerChannel;
 import akka.actor.typed.ActorRef;
+import dev.baton.engine.worker.WorkerChannel;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -11,22 +11,26 @@ import java.util.concurrent.CompletionStage;
  */
 public interface QueuedRuns {
 
-  /** Offers the run to a worker session with a free slot; the run answers {@code replyTo} whether it took it. */
-  void offer(String runId, String sessionId, String workerId, ActorRef<WorkerChannel.Message> worker,
-      ActorRef<DispatchReply> replyTo);
+    /** Offers the run to a worker session with a free slot; the run answers {@code replyTo} whether it took it. */
+    void offer(
+            String runId,
+            String sessionId,
+            String workerId,
+            ActorRef<WorkerChannel.Message> worker,
+            ActorRef<DispatchReply> replyTo);
 
-  /** What the run says it is doing; fails when it does not answer in time. */
-  CompletionStage<Activity> activity(String runId);
+    /** What the run says it is doing; fails when it does not answer in time. */
+    CompletionStage<Activity> activity(String runId);
 
-  /** Asks the run to enqueue or re-register itself (see {@link EnvironmentDispatcher.Enqueue}). */
-  void wake(String runId);
+    /** Asks the run to enqueue or re-register itself (see {@link EnvironmentDispatcher.Enqueue}). */
+    void wake(String runId);
 
-  enum Activity {
-    /** A worker holds it: it occupies a slot. */
-    RUNNING,
-    /** It waits in its queue, so it holds no slot. */
-    QUEUED,
-    /** Anything else (delayed, waiting, retrying, finished): it holds no slot and is not queued. */
-    ELSEWHERE
-  }
+    enum Activity {
+        /** A worker holds it: it occupies a slot. */
+        RUNNING,
+        /** It waits in its queue, so it holds no slot. */
+        QUEUED,
+        /** Anything else (delayed, waiting, retrying, finished): it holds no slot and is not queued. */
+        ELSEWHERE
+    }
 }

@@ -9,11 +9,11 @@ import dev.baton.engine.common.CborSerializable;
  * re-register themselves.
  */
 public final class RunSweep {
-  private RunSweep() {}
+    private RunSweep() {}
 
-  public static final ServiceKey<Request> SERVICE_KEY = ServiceKey.create(Request.class, "baton-run-sweepers");
+    public static final ServiceKey<Request> SERVICE_KEY = ServiceKey.create(Request.class, "baton-run-sweepers");
 
-  public interface Request extends CborSerializable {}
+    public interface Request extends CborSerializable {}
 
-  public record SweepEnvironment(String environmentId) implements Request {}
+    public record SweepEnvironment(String environmentId) implements Request {}
 }

@@ -1,8 +1,8 @@
 package dev.baton.engine.run;
 
 import akka.actor.typed.ActorRef;
-import dev.baton.engine.worker.WorkerChannel;
 import dev.baton.engine.run.RunState.Attempt;
+import dev.baton.engine.worker.WorkerChannel;
 import java.time.Instant;
 
 /**
@@ -17,33 +17,46 @@ import java.time.Instant;
  */
 record Lease(Attempt attempt, ActorRef<WorkerChannel.Message> worker) {
 
-  boolean holds(String attemptId) {
-    return attempt.id().equals(attemptId);
-  }
+    boolean holds(String attemptId) {
+        return attempt.id().equals(attemptId);
+    }
 
-  Lease started(Instant at) {
-    return attempt.startedAt() == null ? new Lease(attempt.started(at), worker) : this;
-  }
+    Lease started(Instant at) {
+        return attempt.startedAt() == null ? new Lease(attempt.started(at), worker) : this;
+    }
 
-  /**
-   * The attempt as the worker's outcome report shows it: a handler that finished before the worker's started
-   * delay sends no {@code started} (the protocol allows it), so it started, at the latest, now.
-   */
-  Attempt reported(Instant now) {
-    return attempt.startedAt() == null ? attempt.started(now) : attempt;
-  }
+    /**
+     * The attempt as the worker's outcome report shows it: a handler that finished before the worker's started
+     * delay sends no {@code started} (the protocol allows it), so it started, at the latest, now.
+     */
+    Attempt reported(Instant now) {
+        return attempt.startedAt() == null ? attempt.started(now) : attempt;
+    }
 
-  /** What the worker is told to run. */
-  WorkerChannel.Execute execute(RunState state) {
-    RunSpec spec = state.spec();
-    return new WorkerChannel.Execute(state.runId(), attempt.id(), attempt.number(), spec.taskId(), spec.queue(),
-        spec.environmentId(), spec.payloadJson(), spec.payloadType(), state.tags(), state.metadataJson(),
-        spec.idempotencyKey(), spec.retry().maxAttempts(), state.createdAt(), spec.test(), spec.maxDurationSeconds(),
-        state.steps());
-  }
+    /** What the worker is told to run. */
+    WorkerChannel.Execute execute(RunState state) {
+        RunSpec spec = state.spec();
+        return new WorkerChannel.Execute(
+                state.runId(),
+                attempt.id(),
+                attempt.number(),
+                spec.taskId(),
+                spec.queue(),
+                spec.environmentId(),
+                spec.payloadJson(),
+                spec.payloadType(),
+                state.tags(),
+                state.metadataJson(),
+                spec.idempotencyKey(),
+                spec.retry().maxAttempts(),
+                state.createdAt(),
+                spec.test(),
+                spec.maxDurationSeconds(),
+                state.steps());
+    }
 
-  /** The run was canceled or timed out: the worker stops, and its slot is free. */
-  void stopWorker(String reason, String runId) {
-    if (worker != null) worker.tell(new WorkerChannel.CancelAttempt(runId, attempt.id(), reason));
-  }
+    /** The run was canceled or timed out: the worker stops, and its slot is free. */
+    void stopWorker(String reason, String runId) {
+        if (worker != null) worker.tell(new WorkerChannel.CancelAttempt(runId, attempt.id(), reason));
+    }
 }

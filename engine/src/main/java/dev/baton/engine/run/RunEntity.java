@@ -1,7 +1,5 @@
 package dev.baton.engine.run;
 
-import dev.baton.engine.worker.RunError;
-import dev.baton.engine.worker.StepResult;
 import akka.Done;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
@@ -17,23 +15,25 @@ import akka.pattern.StatusReply;
 import akka.persistence.typed.PersistenceId;
 import akka.persistence.typed.RecoveryCompleted;
 import akka.persistence.typed.SnapshotSelectionCriteria;
-import akka.persistence.typed.javadsl.Recovery;
 import akka.persistence.typed.javadsl.CommandHandlerWithReply;
 import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import akka.persistence.typed.javadsl.Recovery;
 import akka.persistence.typed.javadsl.ReplyEffect;
 import akka.persistence.typed.javadsl.SignalHandler;
 import dev.baton.engine.common.CborSerializable;
 import dev.baton.engine.common.Ids;
 import dev.baton.engine.dispatch.DispatchReply;
-import dev.baton.engine.worker.WorkerChannel;
 import dev.baton.engine.run.RunLifecycle.Stage;
+import dev.baton.engine.run.RunState.Attempt;
 import dev.baton.engine.run.RunTimers.DelayDue;
 import dev.baton.engine.run.RunTimers.MaxDurationExceeded;
 import dev.baton.engine.run.RunTimers.PassivateFinished;
 import dev.baton.engine.run.RunTimers.RetryDue;
 import dev.baton.engine.run.RunTimers.TtlDue;
-import dev.baton.engine.run.RunState.Attempt;
+import dev.baton.engine.worker.RunError;
+import dev.baton.engine.worker.StepResult;
+import dev.baton.engine.worker.WorkerChannel;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -51,477 +51,538 @@ import java.util.random.RandomGenerator;
  * costs at most a repeated execution after a crash, never a lost or doubled outcome. Durable execution
  * adds memoized steps and waits (duration, token, child runs) that suspend the run without a slot.
  */
-public final class RunEntity extends EventSourcedBehaviorWithEnforcedReplies<RunEntity.Command, RunEntity.Event, RunState> {
+public final class RunEntity
+        extends EventSourcedBehaviorWithEnforcedReplies<RunEntity.Command, RunEntity.Event, RunState> {
 
-  public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "Run");
+    public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "Run");
 
-  /** Rejection texts the API and the gateway map to their answers. */
-  public static final String STALE_ATTEMPT = "stale attempt";
-  public static final String UNKNOWN_RUN = "unknown run";
-  public static final String NOT_DELAYED = "only a DELAYED run can be rescheduled";
-  public static final String TOO_MANY_TAGS = "too many tags";
-  public static final String METADATA_TOO_LARGE = "metadata too large";
+    /** Rejection texts the API and the gateway map to their answers. */
+    public static final String STALE_ATTEMPT = "stale attempt";
 
-  /** A run waits for at most this many child runs at once (Trigger.dev's batch limit). */
-  public static final int MAX_CHILDREN = 1_000;
-  /** Runs nest at most this deep: a task that triggers itself and waits must end somewhere. */
-  public static final int MAX_DEPTH = 32;
-  public static final String STEP_ALREADY_RESOLVED = "already resolved";
-  public static final String INVALID_WAIT = "invalid wait";
+    public static final String UNKNOWN_RUN = "unknown run";
+    public static final String NOT_DELAYED = "only a DELAYED run can be rescheduled";
+    public static final String TOO_MANY_TAGS = "too many tags";
+    public static final String METADATA_TOO_LARGE = "metadata too large";
 
-  // ---------------------------------------------------------------- commands
+    /** A run waits for at most this many child runs at once (Trigger.dev's batch limit). */
+    public static final int MAX_CHILDREN = 1_000;
+    /** Runs nest at most this deep: a task that triggers itself and waits must end somewhere. */
+    public static final int MAX_DEPTH = 32;
 
-  public sealed interface Command extends CborSerializable {}
+    public static final String STEP_ALREADY_RESOLVED = "already resolved";
+    public static final String INVALID_WAIT = "invalid wait";
 
-  /** A command answered with a status reply: where it does not apply, it is answered with an error. */
-  public sealed interface AnsweredCommand extends Command {
-    ActorRef<? extends StatusReply<?>> replyTo();
-  }
+    // ---------------------------------------------------------------- commands
 
-  /** From the worker, about one attempt: stale unless that attempt is the one a worker holds now. */
-  public sealed interface AttemptCommand extends AnsweredCommand {
-    String attemptId();
-  }
+    public sealed interface Command extends CborSerializable {}
 
-  /** A timer or a notice from elsewhere: never answered, and ignored once what it is about has passed. */
-  public sealed interface Notice extends Command
-      permits WorkerLost, ChildFinished, TokenCompleted, RunTimers.Due, RunWaits.ChildPending {}
+    /** A command answered with a status reply: where it does not apply, it is answered with an error. */
+    public sealed interface AnsweredCommand extends Command {
+        ActorRef<? extends StatusReply<?>> replyTo();
+    }
 
-  /** Create the run. Idempotent: a run that exists answers with its current state. */
-  public record Trigger(RunSpec spec, ActorRef<StatusReply<RunState>> replyTo) implements AnsweredCommand {}
+    /** From the worker, about one attempt: stale unless that attempt is the one a worker holds now. */
+    public sealed interface AttemptCommand extends AnsweredCommand {
+        String attemptId();
+    }
 
-  /** Current state; {@link RunStatus#NEW} when no run exists under this id. */
-  public record Get(ActorRef<RunState> replyTo) implements Command {}
+    /** A timer or a notice from elsewhere: never answered, and ignored once what it is about has passed. */
+    public sealed interface Notice extends Command
+            permits WorkerLost, ChildFinished, TokenCompleted, RunTimers.Due, RunWaits.ChildPending {}
 
-  /** From the dispatcher: lease the run to this worker session if the run is still queued. */
-  public record Dispatch(
-      String sessionId, String workerId, ActorRef<WorkerChannel.Message> worker, ActorRef<DispatchReply> replyTo)
-      implements Command {}
+    /** Create the run. Idempotent: a run that exists answers with its current state. */
+    public record Trigger(RunSpec spec, ActorRef<StatusReply<RunState>> replyTo) implements AnsweredCommand {}
 
-  public record StartAttempt(String attemptId, ActorRef<StatusReply<Done>> replyTo) implements AttemptCommand {}
+    /** Current state; {@link RunStatus#NEW} when no run exists under this id. */
+    public record Get(ActorRef<RunState> replyTo) implements Command {}
 
-  public record Heartbeat(String attemptId, ActorRef<StatusReply<Done>> replyTo) implements AttemptCommand {}
+    /** From the dispatcher: lease the run to this worker session if the run is still queued. */
+    public record Dispatch(
+            String sessionId, String workerId, ActorRef<WorkerChannel.Message> worker, ActorRef<DispatchReply> replyTo)
+            implements Command {}
 
-  public record CompleteAttempt(String attemptId, String outputJson, ActorRef<StatusReply<Done>> replyTo)
-      implements AttemptCommand {}
+    public record StartAttempt(String attemptId, ActorRef<StatusReply<Done>> replyTo) implements AttemptCommand {}
 
-  public record FailAttempt(String attemptId, RunError error, boolean retryable, ActorRef<StatusReply<Done>> replyTo)
-      implements AttemptCommand {}
+    public record Heartbeat(String attemptId, ActorRef<StatusReply<Done>> replyTo) implements AttemptCommand {}
 
-  /** From the gateway: the session that held this attempt is gone. */
-  public record WorkerLost(String attemptId, String reason) implements Notice {}
+    public record CompleteAttempt(String attemptId, String outputJson, ActorRef<StatusReply<Done>> replyTo)
+            implements AttemptCommand {}
 
-  /** From the sweeper: re-drive whatever the run waits for (its node may have crashed since). */
-  public record Wake() implements Command {}
+    public record FailAttempt(String attemptId, RunError error, boolean retryable, ActorRef<StatusReply<Done>> replyTo)
+            implements AttemptCommand {}
 
-  /** Cancel the run; a finished run stays as it is. Replies with the resulting state. */
-  public record Cancel(ActorRef<StatusReply<RunState>> replyTo) implements AnsweredCommand {}
+    /** From the gateway: the session that held this attempt is gone. */
+    public record WorkerLost(String attemptId, String reason) implements Notice {}
 
-  /** Move a DELAYED run's start to {@code delayUntil}. */
-  public record Reschedule(Instant delayUntil, ActorRef<StatusReply<RunState>> replyTo) implements AnsweredCommand {}
+    /** From the sweeper: re-drive whatever the run waits for (its node may have crashed since). */
+    public record Wake() implements Command {}
 
-  public record AddTags(List<String> tags, ActorRef<StatusReply<RunState>> replyTo) implements AnsweredCommand {}
+    /** Cancel the run; a finished run stays as it is. Replies with the resulting state. */
+    public record Cancel(ActorRef<StatusReply<RunState>> replyTo) implements AnsweredCommand {}
 
-  /** @param attemptId when a worker updates its own run: must be the current attempt; null from the API */
-  public record UpdateMetadata(List<MetadataOperation> operations, String attemptId,
-      ActorRef<StatusReply<RunState>> replyTo) implements AnsweredCommand {}
+    /** Move a DELAYED run's start to {@code delayUntil}. */
+    public record Reschedule(Instant delayUntil, ActorRef<StatusReply<RunState>> replyTo) implements AnsweredCommand {}
 
-  /** From the worker: an operation of the current attempt finished; its result is memoized for every later attempt. */
-  public record CompleteStep(String attemptId, String key, StepResult result, ActorRef<StatusReply<Done>> replyTo)
-      implements AttemptCommand {}
+    public record AddTags(List<String> tags, ActorRef<StatusReply<RunState>> replyTo) implements AnsweredCommand {}
 
-  /** From the worker: the current attempt stops until {@code wait} is resolved; its slots are freed meanwhile. */
-  public record Suspend(String attemptId, Wait waitFor, ActorRef<StatusReply<Done>> replyTo)
-      implements AttemptCommand {}
-
-  /** From a child run this run may wait for: it finished. */
-  public record ChildFinished(String waitKey, int index, String childRunId, StepResult result) implements Notice {}
-
-  /** From a waitpoint token this run may wait for: it was completed or timed out. */
-  public record TokenCompleted(String tokenId, StepResult result) implements Notice {}
-
-
-  // ---------------------------------------------------------------- events (a contract: never rename)
-
-  public sealed interface Event extends CborSerializable {
-    /** When it happened. */
-    Instant at();
+    /** @param attemptId when a worker updates its own run: must be the current attempt; null from the API */
+    public record UpdateMetadata(
+            List<MetadataOperation> operations, String attemptId, ActorRef<StatusReply<RunState>> replyTo)
+            implements AnsweredCommand {}
 
     /**
-     * The attempt this event ends or interrupts, which is journaled with it (see {@link Lease});
-     * null for other events and for outcome events of journals from before attempts were written this way.
+     * From the worker: an operation of the current attempt finished; its result is memoized for every later attempt.
      */
-    static Attempt outcomeAttempt(Event event) {
-      if (event instanceof RunSucceeded e) return e.attempt();
-      if (event instanceof AttemptFailed e) return e.attempt();
-      if (event instanceof RunSuspended e) return e.attempt();
-      if (event instanceof RunCanceled e) return e.attempt();
-      return null;
+    public record CompleteStep(String attemptId, String key, StepResult result, ActorRef<StatusReply<Done>> replyTo)
+            implements AttemptCommand {}
+
+    /** From the worker: the current attempt stops until {@code wait} is resolved; its slots are freed meanwhile. */
+    public record Suspend(String attemptId, Wait waitFor, ActorRef<StatusReply<Done>> replyTo)
+            implements AttemptCommand {}
+
+    /** From a child run this run may wait for: it finished. */
+    public record ChildFinished(String waitKey, int index, String childRunId, StepResult result) implements Notice {}
+
+    /** From a waitpoint token this run may wait for: it was completed or timed out. */
+    public record TokenCompleted(String tokenId, StepResult result) implements Notice {}
+
+    // ---------------------------------------------------------------- events (a contract: never rename)
+
+    public sealed interface Event extends CborSerializable {
+        /** When it happened. */
+        Instant at();
+
+        /**
+         * The attempt this event ends or interrupts, which is journaled with it (see {@link Lease});
+         * null for other events and for outcome events of journals from before attempts were written this way.
+         */
+        static Attempt outcomeAttempt(Event event) {
+            if (event instanceof RunSucceeded e) return e.attempt();
+            if (event instanceof AttemptFailed e) return e.attempt();
+            if (event instanceof RunSuspended e) return e.attempt();
+            if (event instanceof RunCanceled e) return e.attempt();
+            return null;
+        }
     }
-  }
 
-  public record RunTriggered(String runId, RunSpec spec, Instant at) implements Event {}
+    public record RunTriggered(String runId, RunSpec spec, Instant at) implements Event {}
 
-  public record RunRescheduled(Instant delayUntil, Instant at) implements Event {}
+    public record RunRescheduled(Instant delayUntil, Instant at) implements Event {}
 
-  /** The run entered its queue: its delay or its retry backoff is over. */
-  public record RunEnqueued(Instant at) implements Event {}
+    /** The run entered its queue: its delay or its retry backoff is over. */
+    public record RunEnqueued(Instant at) implements Event {}
 
-  /** Written before attempts were journaled with their outcome; replayed from older journals, never written now. */
-  public record AttemptLeased(Attempt attempt) implements Event {
+    /** Written before attempts were journaled with their outcome; replayed from older journals, never written now. */
+    public record AttemptLeased(Attempt attempt) implements Event {
+        @Override
+        public Instant at() {
+            return attempt.leasedAt();
+        }
+    }
+
+    /** Written before attempts were journaled with their outcome; replayed from older journals, never written now. */
+    public record AttemptStarted(String attemptId, Instant at) implements Event {}
+
+    /**
+     * @param retryAt when the next attempt is queued, or null when this failure ends the run
+     * @param attempt the attempt, written with its outcome (null in journals from before lazy attempts)
+     */
+    public record AttemptFailed(String attemptId, RunError error, Instant at, Instant retryAt, Attempt attempt)
+            implements Event {}
+
+    /** @param attempt the attempt, written with its outcome (null in journals from before lazy attempts) */
+    public record RunSucceeded(String attemptId, String outputJson, Instant at, Attempt attempt) implements Event {}
+
+    /** Terminal: FAILED, CRASHED, SYSTEM_FAILURE or TIMED_OUT. */
+    public record RunFailed(RunError error, RunStatus status, Instant at) implements Event {}
+
+    /** @param attempt the attempt a worker held when the run was canceled, or null */
+    public record RunCanceled(Instant at, Attempt attempt) implements Event {}
+
+    public record RunExpired(Instant at) implements Event {}
+
+    public record TagsAdded(List<String> tags, Instant at) implements Event {}
+
+    public record MetadataUpdated(String metadataJson, Instant at) implements Event {}
+
+    public record StepCompleted(String attemptId, String key, StepResult result, Instant at) implements Event {}
+
+    /** The attempt stopped to wait; the run is WAITING and holds no slot. {@code attempt}: as in RunSucceeded. */
+    public record RunSuspended(String attemptId, Wait waitFor, Instant at, Attempt attempt) implements Event {}
+
+    /** One child run of a wait for several finished; the wait goes on until all have. */
+    public record WaitResolved(String key, int index, String childRunId, StepResult result, Instant at)
+            implements Event {}
+
+    /** The wait is over: its result is memoized under its key and the run is queued again. */
+    public record RunResumed(String key, StepResult result, Instant at) implements Event {}
+
+    // ---------------------------------------------------------------- wiring
+
+    public static void init(ActorSystem<?> system, RunSettings settings, Clock clock, RunLinks links) {
+        ClusterSharding.get(system)
+                .init(Entity.of(
+                        ENTITY_TYPE_KEY,
+                        entityContext -> create(
+                                entityContext.getEntityId(),
+                                settings,
+                                clock,
+                                RandomGenerator.getDefault(),
+                                links,
+                                entityContext.getShard())));
+    }
+
+    /** @param shard the run's shard, asked to passivate the run once it has finished; null (tests) for never */
+    public static Behavior<Command> create(
+            String runId,
+            RunSettings settings,
+            Clock clock,
+            RandomGenerator random,
+            RunLinks links,
+            ActorRef<ClusterSharding.ShardCommand> shard) {
+        return Behaviors.setup(context -> Behaviors.withTimers(
+                timers -> new RunEntity(runId, context, timers, settings, clock, random, links, shard)));
+    }
+
+    public static PersistenceId persistenceId(String runId) {
+        return PersistenceId.of(ENTITY_TYPE_KEY.name(), runId);
+    }
+
+    private final String runId;
+    private final ActorContext<Command> context;
+    private final RunTimers timers;
+    private final RunWaits waits;
+    private final RunSettings settings;
+    private final Clock clock;
+    private final RandomGenerator random;
+    private final RunLinks links;
+    private final ActorRef<ClusterSharding.ShardCommand> shard;
+    private final RunExecution execution;
+
+    private RunEntity(
+            String runId,
+            ActorContext<Command> context,
+            TimerScheduler<Command> timers,
+            RunSettings settings,
+            Clock clock,
+            RandomGenerator random,
+            RunLinks links,
+            ActorRef<ClusterSharding.ShardCommand> shard) {
+        super(persistenceId(runId));
+        this.runId = runId;
+        this.context = context;
+        this.timers = new RunTimers(timers, clock, settings, shard != null);
+        this.waits = new RunWaits(runId, context, links, this.timers, clock, Effect(), this::redrive);
+        this.settings = settings;
+        this.clock = clock;
+        this.random = random;
+        this.links = links;
+        this.shard = shard;
+        this.execution = new RunExecution(runId, links, this.timers, waits);
+    }
+
     @Override
-    public Instant at() {
-      return attempt.leasedAt();
+    public RunState emptyState() {
+        return RunState.empty(runId);
     }
-  }
 
-  /** Written before attempts were journaled with their outcome; replayed from older journals, never written now. */
-  public record AttemptStarted(String attemptId, Instant at) implements Event {}
-
-  /**
-   * @param retryAt when the next attempt is queued, or null when this failure ends the run
-   * @param attempt the attempt, written with its outcome (null in journals from before lazy attempts)
-   */
-  public record AttemptFailed(String attemptId, RunError error, Instant at, Instant retryAt, Attempt attempt)
-      implements Event {}
-
-  /** @param attempt the attempt, written with its outcome (null in journals from before lazy attempts) */
-  public record RunSucceeded(String attemptId, String outputJson, Instant at, Attempt attempt) implements Event {}
-
-  /** Terminal: FAILED, CRASHED, SYSTEM_FAILURE or TIMED_OUT. */
-  public record RunFailed(RunError error, RunStatus status, Instant at) implements Event {}
-
-  /** @param attempt the attempt a worker held when the run was canceled, or null */
-  public record RunCanceled(Instant at, Attempt attempt) implements Event {}
-
-  public record RunExpired(Instant at) implements Event {}
-
-  public record TagsAdded(List<String> tags, Instant at) implements Event {}
-
-  public record MetadataUpdated(String metadataJson, Instant at) implements Event {}
-
-  public record StepCompleted(String attemptId, String key, StepResult result, Instant at) implements Event {}
-
-  /** The attempt stopped to wait; the run is WAITING and holds no slot. {@code attempt}: as in RunSucceeded. */
-  public record RunSuspended(String attemptId, Wait waitFor, Instant at, Attempt attempt) implements Event {}
-
-  /** One child run of a wait for several finished; the wait goes on until all have. */
-  public record WaitResolved(String key, int index, String childRunId, StepResult result, Instant at)
-      implements Event {}
-
-  /** The wait is over: its result is memoized under its key and the run is queued again. */
-  public record RunResumed(String key, StepResult result, Instant at) implements Event {}
-
-  // ---------------------------------------------------------------- wiring
-
-  public static void init(ActorSystem<?> system, RunSettings settings, Clock clock, RunLinks links) {
-    ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY, entityContext ->
-        create(entityContext.getEntityId(), settings, clock, RandomGenerator.getDefault(), links,
-            entityContext.getShard())));
-  }
-
-  /** @param shard the run's shard, asked to passivate the run once it has finished; null (tests) for never */
-  public static Behavior<Command> create(String runId, RunSettings settings, Clock clock, RandomGenerator random,
-      RunLinks links, ActorRef<ClusterSharding.ShardCommand> shard) {
-    return Behaviors.setup(context -> Behaviors.withTimers(
-        timers -> new RunEntity(runId, context, timers, settings, clock, random, links, shard)));
-  }
-
-  public static PersistenceId persistenceId(String runId) {
-    return PersistenceId.of(ENTITY_TYPE_KEY.name(), runId);
-  }
-
-  private final String runId;
-  private final ActorContext<Command> context;
-  private final RunTimers timers;
-  private final RunWaits waits;
-  private final RunSettings settings;
-  private final Clock clock;
-  private final RandomGenerator random;
-  private final RunLinks links;
-  private final ActorRef<ClusterSharding.ShardCommand> shard;
-  private final RunExecution execution;
-
-  private RunEntity(String runId, ActorContext<Command> context, TimerScheduler<Command> timers, RunSettings settings,
-      Clock clock, RandomGenerator random, RunLinks links, ActorRef<ClusterSharding.ShardCommand> shard) {
-    super(persistenceId(runId));
-    this.runId = runId;
-    this.context = context;
-    this.timers = new RunTimers(timers, clock, settings, shard != null);
-    this.waits = new RunWaits(runId, context, links, this.timers, clock, Effect(), this::redrive);
-    this.settings = settings;
-    this.clock = clock;
-    this.random = random;
-    this.links = links;
-    this.shard = shard;
-    this.execution = new RunExecution(runId, links, this.timers, waits);
-  }
-
-  @Override
-  public RunState emptyState() {
-    return RunState.empty(runId);
-  }
-
-  /**
-   * Runs never snapshot (a run's journal is short): skipping the snapshot lookup saves a query on
-   * every entity start, and every trigger starts one.
-   */
-  @Override
-  public Recovery recovery() {
-    return Recovery.withSnapshotSelectionCriteria(SnapshotSelectionCriteria.none());
-  }
-
-  @Override
-  public Set<String> tagsFor(Event event) {
-    return Set.of(settings.tagFor(runId));
-  }
-
-  // ---------------------------------------------------------------- command handlers, per state
-
-  /**
-   * Through {@link RunLifecycle}'s table: the handler of the command in the run's stage, else the common one.
-   * Not Akka's handler builder: every trigger starts a run entity, and the builder would build (and keep) ~60
-   * cases per entity, where the table is built once.
-   */
-  @Override
-  public CommandHandlerWithReply<Command, Event, RunState> commandHandler() {
-    return (state, command) -> RunLifecycle.transition(Stage.of(state, execution.leased()), command)
-        .apply(this, state, command);
-  }
-
-  RunWaits waits() {
-    return waits;
-  }
-
-  RunExecution execution() {
-    return execution;
-  }
-
-  RunSettings settings() {
-    return settings;
-  }
-
-  Instant now() {
-    return clock.instant();
-  }
-
-  // ---------------------------------------------------------------- what every stage answers alike
-
-  ReplyEffect<Event, RunState> wake(RunState state, Wake cmd) {
-    execution.redrive(state);
-    return Effect().noReply();
-  }
-
-  ReplyEffect<Event, RunState> passivate(RunState state, PassivateFinished cmd) {
-    if (state.status().isFinal() && shard != null) shard.tell(new ClusterSharding.Passivate<>(context.getSelf()));
-    return Effect().noReply();
-  }
-
-  // ---------------------------------------------------------------- handlers of a stage
-
-  ReplyEffect<Event, RunState> trigger(RunState state, Trigger cmd) {
-    return Effect().persist(new RunTriggered(runId, cmd.spec(), clock.instant()))
-        .thenRun(execution::redrive)
-        .thenReply(cmd.replyTo(), StatusReply::success);
-  }
-
-  ReplyEffect<Event, RunState> reschedule(RunState state, Reschedule cmd) {
-    return Effect().persist(new RunRescheduled(cmd.delayUntil(), clock.instant()))
-        .thenRun(timers::delay)
-        .thenReply(cmd.replyTo(), StatusReply::success);
-  }
-
-  ReplyEffect<Event, RunState> endDelay(RunState state, DelayDue cmd) {
-    if (state.delayUntil().isAfter(clock.instant())) {
-      timers.delay(state);
-      return Effect().noReply();
+    /**
+     * Runs never snapshot (a run's journal is short): skipping the snapshot lookup saves a query on
+     * every entity start, and every trigger starts one.
+     */
+    @Override
+    public Recovery recovery() {
+        return Recovery.withSnapshotSelectionCriteria(SnapshotSelectionCriteria.none());
     }
-    return Effect().persist(new RunEnqueued(clock.instant())).thenRun(execution::redrive).thenNoReply();
-  }
 
-  ReplyEffect<Event, RunState> expireIfDue(RunState state, TtlDue cmd) {
-    Instant expiresAt = state.expiresAt();
-    if (expiresAt == null) return Effect().noReply();
-    if (expiresAt.isAfter(clock.instant())) {
-      timers.ttl(state);
-      return Effect().noReply();
+    @Override
+    public Set<String> tagsFor(Event event) {
+        return Set.of(settings.tagFor(runId));
     }
-    return Effect().persist(new RunExpired(clock.instant())).thenRun(execution::leave).thenNoReply();
-  }
 
-  /**
-   * Hands the run to the worker: nothing is journaled until the attempt has an outcome (see {@link Lease}). A run
-   * whose TTL has passed expires instead: the offer can overtake the TTL timer, e.g. when a run recovered after
-   * a downtime enqueues itself and arms its overdue timer, and an idle worker's offer arrives first.
-   */
-  ReplyEffect<Event, RunState> lease(RunState state, Dispatch cmd) {
-    Instant expiresAt = state.expiresAt();
-    if (expiresAt != null && !expiresAt.isAfter(clock.instant())) {
-      return Effect().persist(new RunExpired(clock.instant())).thenRun(execution::leave)
-          .thenReply(cmd.replyTo(), expired -> new DispatchReply(runId, cmd.sessionId(), false));
+    // ---------------------------------------------------------------- command handlers, per state
+
+    /**
+     * Through {@link RunLifecycle}'s table: the handler of the command in the run's stage, else the common one.
+     * Not Akka's handler builder: every trigger starts a run entity, and the builder would build (and keep) ~60
+     * cases per entity, where the table is built once.
+     */
+    @Override
+    public CommandHandlerWithReply<Command, Event, RunState> commandHandler() {
+        return (state, command) -> RunLifecycle.transition(Stage.of(state, execution.leased()), command)
+                .apply(this, state, command);
     }
-    Attempt attempt = new Attempt(Ids.newId("att"), state.nextAttemptNumber(), cmd.sessionId(), cmd.workerId(),
-        clock.instant(), null);
-    execution.lease(new Lease(attempt, cmd.worker()), state);
-    return Effect().reply(cmd.replyTo(), new DispatchReply(runId, cmd.sessionId(), true));
-  }
 
-  boolean isCurrent(String attemptId) {
-    return execution.holds(attemptId);
-  }
-
-  /** The attempt a worker holds now, or null. */
-  Attempt heldAttempt() {
-    return execution.held();
-  }
-
-  ReplyEffect<Event, RunState> startAttempt(RunState state, StartAttempt cmd) {
-    if (!isCurrent(cmd.attemptId())) return error(cmd.replyTo(), STALE_ATTEMPT);
-    timers.lease(cmd.attemptId());
-    execution.started(state, clock.instant());
-    return Effect().reply(cmd.replyTo(), StatusReply.ack());
-  }
-
-  ReplyEffect<Event, RunState> heartbeat(RunState state, Heartbeat cmd) {
-    if (!isCurrent(cmd.attemptId())) return error(cmd.replyTo(), STALE_ATTEMPT);
-    timers.lease(cmd.attemptId());
-    return Effect().reply(cmd.replyTo(), StatusReply.ack());
-  }
-
-  ReplyEffect<Event, RunState> completeAttempt(RunState state, CompleteAttempt cmd) {
-    if (!isCurrent(cmd.attemptId())) return error(cmd.replyTo(), STALE_ATTEMPT);
-    return Effect().persist(new RunSucceeded(cmd.attemptId(), cmd.outputJson(), clock.instant(), execution.reported(clock.instant())))
-        .thenRun(execution::leave)
-        .thenReply(cmd.replyTo(), done -> StatusReply.ack());
-  }
-
-  /**
-   * Fails the current attempt. With attempts left (and a retryable error) the run waits out the
-   * policy's backoff and is queued again; otherwise it ends with {@code finalStatus}.
-   */
-  ReplyEffect<Event, RunState> failAttempt(RunState state, String attemptId, RunError error,
-      boolean retryable, RunStatus finalStatus, ActorRef<StatusReply<Done>> replyTo) {
-    if (!isCurrent(attemptId)) {
-      return replyTo == null ? Effect().noReply() : error(replyTo, STALE_ATTEMPT);
+    RunWaits waits() {
+        return waits;
     }
-    Instant now = clock.instant();
-    // The worker's own failure report means the handler ran; a lost worker's attempt may never have started.
-    Attempt attempt = replyTo != null ? execution.reported(clock.instant()) : execution.held();
-    boolean retry = retryable && attempt.number() < state.maxAttempts();
-    List<Event> events = retry
-        ? List.of(new AttemptFailed(attemptId, error, now,
-            now.plus(state.spec().retry().delayAfter(attempt.number(), random)), attempt))
-        : List.of(new AttemptFailed(attemptId, error, now, null, attempt), new RunFailed(error, finalStatus, now));
-    var effect = Effect().persist(events).thenRun(failed -> {
-      execution.leave(failed);
-      if (failed.status() == RunStatus.RETRYING) timers.retry(failed);
-    });
-    return replyTo == null ? effect.thenNoReply() : effect.thenReply(replyTo, failed -> StatusReply.ack());
-  }
 
-  /** maxDuration is a hard limit: no retry, the run ends TIMED_OUT and the worker is told to stop. */
-  ReplyEffect<Event, RunState> timeOut(RunState state, MaxDurationExceeded cmd) {
-    if (!isCurrent(cmd.attemptId())) return Effect().noReply();
-    Instant now = clock.instant();
-    Attempt running = execution.held();
-    if (running.startedAt() != null && running.startedAt().plusSeconds(state.spec().maxDurationSeconds()).isAfter(now)) {
-      timers.maxDuration(state, running);
-      return Effect().noReply();
+    RunExecution execution() {
+        return execution;
     }
-    RunError error = new RunError("MAX_DURATION_EXCEEDED",
-        "Run exceeded its maxDuration of " + state.spec().maxDurationSeconds() + "s", null);
-    Attempt attempt = running;
-    return Effect().persist(List.of(new AttemptFailed(attempt.id(), error, now, null, attempt),
-            new RunFailed(error, RunStatus.TIMED_OUT, now)))
-        .thenRun(timedOut -> {
-          execution.stopWorker("maxDuration exceeded");
-          execution.leave(timedOut);
-        })
-        .thenNoReply();
-  }
 
-  ReplyEffect<Event, RunState> cancel(RunState state, Cancel cmd) {
-    Attempt attempt = execution.held();
-    Wait waiting = state.pendingWait();
-    return Effect().persist(new RunCanceled(clock.instant(), attempt))
-        .thenRun(canceled -> {
-          execution.stopWorker("run canceled");
-          if (waiting != null) waits.cancelUnfinishedChildren(waiting);
-          execution.leave(canceled);
-        })
-        .thenReply(cmd.replyTo(), StatusReply::success);
-  }
-
-  ReplyEffect<Event, RunState> requeue(RunState state, RetryDue cmd) {
-    if (cmd.afterAttempt() != state.attemptCount()) return Effect().noReply();
-    if (state.retryAt().isAfter(clock.instant())) {
-      timers.retry(state);
-      return Effect().noReply();
+    RunSettings settings() {
+        return settings;
     }
-    return Effect().persist(new RunEnqueued(clock.instant())).thenRun(execution::redrive).thenNoReply();
-  }
 
-  ReplyEffect<Event, RunState> completeStep(RunState state, CompleteStep cmd) {
-    if (!isCurrent(cmd.attemptId())) return error(cmd.replyTo(), STALE_ATTEMPT);
-    timers.lease(cmd.attemptId());
-    // A step reported twice (a retried message) keeps its first result.
-    if (state.steps().containsKey(cmd.key())) return Effect().reply(cmd.replyTo(), StatusReply.ack());
-    return Effect().persist(new StepCompleted(cmd.attemptId(), cmd.key(), cmd.result(), clock.instant()))
-        .thenReply(cmd.replyTo(), done -> StatusReply.ack());
-  }
-
-  ReplyEffect<Event, RunState> error(ActorRef<? extends StatusReply<?>> replyTo, String message) {
-    @SuppressWarnings("unchecked")
-    ActorRef<StatusReply<Object>> ref = (ActorRef<StatusReply<Object>>) replyTo;
-    return Effect().reply(ref, StatusReply.error(message));
-  }
-
-  // ---------------------------------------------------------------- side effects
-
-  /** See {@link RunExecution#redrive}. */
-  private void redrive(RunState state) {
-    execution.redrive(state);
-  }
-
-  @Override
-  public SignalHandler<RunState> signalHandler() {
-    return newSignalHandlerBuilder()
-        .onSignal(RecoveryCompleted.instance(), execution::recovered)
-        .onSignal(PostStop.instance(), execution::stopped)
-        .build();
-  }
-
-  // ---------------------------------------------------------------- event handler (pure)
-
-  /** Shared by every run (it needs nothing but the state and the event): entities start on every trigger. */
-  private static final EventHandler<RunState, Event> EVENT_HANDLER = RunEntity::applyEvent;
-
-  @Override
-  public EventHandler<RunState, Event> eventHandler() {
-    return EVENT_HANDLER;
-  }
-
-  private static RunState applyEvent(RunState state, Event event) {
-    if (event instanceof RunTriggered e) return state.triggered(e.spec(), e.at());
-    if (event instanceof RunRescheduled e) return state.rescheduled(e.delayUntil(), e.at());
-    if (event instanceof RunEnqueued e) return state.enqueued(e.at());
-    if (event instanceof AttemptLeased e) return state.leased(e.attempt());
-    if (event instanceof AttemptStarted e) return state.attemptStarted(e.at());
-    if (event instanceof AttemptFailed e) {
-      return state.attempted(e.attempt()).attemptFailed(e.error(), e.at(), e.retryAt());
+    Instant now() {
+        return clock.instant();
     }
-    if (event instanceof RunSucceeded e) return state.attempted(e.attempt()).succeeded(e.outputJson(), e.at());
-    if (event instanceof RunFailed e) return state.ended(e.status(), e.error(), e.at());
-    if (event instanceof RunCanceled e) return state.attempted(e.attempt()).ended(RunStatus.CANCELED, null, e.at());
-    if (event instanceof RunExpired e) return state.ended(RunStatus.EXPIRED, null, e.at());
-    if (event instanceof TagsAdded e) return state.tagged(e.tags(), e.at());
-    if (event instanceof MetadataUpdated e) return state.withMetadata(e.metadataJson(), e.at());
-    if (event instanceof StepCompleted e) return state.stepCompleted(e.key(), e.result(), e.at());
-    if (event instanceof RunSuspended e) {
-      return state.attempted(e.attempt()).suspended(e.waitFor(), e.waitFor().childRunIds(state.runId()), e.at());
+
+    // ---------------------------------------------------------------- what every stage answers alike
+
+    ReplyEffect<Event, RunState> wake(RunState state, Wake cmd) {
+        execution.redrive(state);
+        return Effect().noReply();
     }
-    if (event instanceof WaitResolved e) return state.waitPartlyResolved(e.index(), e.result(), e.at());
-    if (event instanceof RunResumed e) return state.resumed(e.result(), e.at());
-    throw new IllegalArgumentException("RunEntity has no event handler for " + event.getClass().getSimpleName());
-  }
+
+    ReplyEffect<Event, RunState> passivate(RunState state, PassivateFinished cmd) {
+        if (state.status().isFinal() && shard != null) shard.tell(new ClusterSharding.Passivate<>(context.getSelf()));
+        return Effect().noReply();
+    }
+
+    // ---------------------------------------------------------------- handlers of a stage
+
+    ReplyEffect<Event, RunState> trigger(RunState state, Trigger cmd) {
+        return Effect()
+                .persist(new RunTriggered(runId, cmd.spec(), clock.instant()))
+                .thenRun(execution::redrive)
+                .thenReply(cmd.replyTo(), StatusReply::success);
+    }
+
+    ReplyEffect<Event, RunState> reschedule(RunState state, Reschedule cmd) {
+        return Effect()
+                .persist(new RunRescheduled(cmd.delayUntil(), clock.instant()))
+                .thenRun(timers::delay)
+                .thenReply(cmd.replyTo(), StatusReply::success);
+    }
+
+    ReplyEffect<Event, RunState> endDelay(RunState state, DelayDue cmd) {
+        if (state.delayUntil().isAfter(clock.instant())) {
+            timers.delay(state);
+            return Effect().noReply();
+        }
+        return Effect()
+                .persist(new RunEnqueued(clock.instant()))
+                .thenRun(execution::redrive)
+                .thenNoReply();
+    }
+
+    ReplyEffect<Event, RunState> expireIfDue(RunState state, TtlDue cmd) {
+        Instant expiresAt = state.expiresAt();
+        if (expiresAt == null) return Effect().noReply();
+        if (expiresAt.isAfter(clock.instant())) {
+            timers.ttl(state);
+            return Effect().noReply();
+        }
+        return Effect()
+                .persist(new RunExpired(clock.instant()))
+                .thenRun(execution::leave)
+                .thenNoReply();
+    }
+
+    /**
+     * Hands the run to the worker: nothing is journaled until the attempt has an outcome (see {@link Lease}). A run
+     * whose TTL has passed expires instead: the offer can overtake the TTL timer, e.g. when a run recovered after
+     * a downtime enqueues itself and arms its overdue timer, and an idle worker's offer arrives first.
+     */
+    ReplyEffect<Event, RunState> lease(RunState state, Dispatch cmd) {
+        Instant expiresAt = state.expiresAt();
+        if (expiresAt != null && !expiresAt.isAfter(clock.instant())) {
+            return Effect()
+                    .persist(new RunExpired(clock.instant()))
+                    .thenRun(execution::leave)
+                    .thenReply(cmd.replyTo(), expired -> new DispatchReply(runId, cmd.sessionId(), false));
+        }
+        Attempt attempt = new Attempt(
+                Ids.newId("att"), state.nextAttemptNumber(), cmd.sessionId(), cmd.workerId(), clock.instant(), null);
+        execution.lease(new Lease(attempt, cmd.worker()), state);
+        return Effect().reply(cmd.replyTo(), new DispatchReply(runId, cmd.sessionId(), true));
+    }
+
+    boolean isCurrent(String attemptId) {
+        return execution.holds(attemptId);
+    }
+
+    /** The attempt a worker holds now, or null. */
+    Attempt heldAttempt() {
+        return execution.held();
+    }
+
+    ReplyEffect<Event, RunState> startAttempt(RunState state, StartAttempt cmd) {
+        if (!isCurrent(cmd.attemptId())) return error(cmd.replyTo(), STALE_ATTEMPT);
+        timers.lease(cmd.attemptId());
+        execution.started(state, clock.instant());
+        return Effect().reply(cmd.replyTo(), StatusReply.ack());
+    }
+
+    ReplyEffect<Event, RunState> heartbeat(RunState state, Heartbeat cmd) {
+        if (!isCurrent(cmd.attemptId())) return error(cmd.replyTo(), STALE_ATTEMPT);
+        timers.lease(cmd.attemptId());
+        return Effect().reply(cmd.replyTo(), StatusReply.ack());
+    }
+
+    ReplyEffect<Event, RunState> completeAttempt(RunState state, CompleteAttempt cmd) {
+        if (!isCurrent(cmd.attemptId())) return error(cmd.replyTo(), STALE_ATTEMPT);
+        return Effect()
+                .persist(new RunSucceeded(
+                        cmd.attemptId(), cmd.outputJson(), clock.instant(), execution.reported(clock.instant())))
+                .thenRun(execution::leave)
+                .thenReply(cmd.replyTo(), done -> StatusReply.ack());
+    }
+
+    /**
+     * Fails the current attempt. With attempts left (and a retryable error) the run waits out the
+     * policy's backoff and is queued again; otherwise it ends with {@code finalStatus}.
+     */
+    ReplyEffect<Event, RunState> failAttempt(
+            RunState state,
+            String attemptId,
+            RunError error,
+            boolean retryable,
+            RunStatus finalStatus,
+            ActorRef<StatusReply<Done>> replyTo) {
+        if (!isCurrent(attemptId)) {
+            return replyTo == null ? Effect().noReply() : error(replyTo, STALE_ATTEMPT);
+        }
+        Instant now = clock.instant();
+        // The worker's own failure report means the handler ran; a lost worker's attempt may never have started.
+        Attempt attempt = replyTo != null ? execution.reported(clock.instant()) : execution.held();
+        boolean retry = retryable && attempt.number() < state.maxAttempts();
+        List<Event> events = retry
+                ? List.of(new AttemptFailed(
+                        attemptId,
+                        error,
+                        now,
+                        now.plus(state.spec().retry().delayAfter(attempt.number(), random)),
+                        attempt))
+                : List.of(
+                        new AttemptFailed(attemptId, error, now, null, attempt),
+                        new RunFailed(error, finalStatus, now));
+        var effect = Effect().persist(events).thenRun(failed -> {
+            execution.leave(failed);
+            if (failed.status() == RunStatus.RETRYING) timers.retry(failed);
+        });
+        return replyTo == null ? effect.thenNoReply() : effect.thenReply(replyTo, failed -> StatusReply.ack());
+    }
+
+    /** maxDuration is a hard limit: no retry, the run ends TIMED_OUT and the worker is told to stop. */
+    ReplyEffect<Event, RunState> timeOut(RunState state, MaxDurationExceeded cmd) {
+        if (!isCurrent(cmd.attemptId())) return Effect().noReply();
+        Instant now = clock.instant();
+        Attempt running = execution.held();
+        if (running.startedAt() != null
+                && running.startedAt()
+                        .plusSeconds(state.spec().maxDurationSeconds())
+                        .isAfter(now)) {
+            timers.maxDuration(state, running);
+            return Effect().noReply();
+        }
+        RunError error = new RunError(
+                "MAX_DURATION_EXCEEDED",
+                "Run exceeded its maxDuration of " + state.spec().maxDurationSeconds() + "s",
+                null);
+        Attempt attempt = running;
+        return Effect()
+                .persist(List.of(
+                        new AttemptFailed(attempt.id(), error, now, null, attempt),
+                        new RunFailed(error, RunStatus.TIMED_OUT, now)))
+                .thenRun(timedOut -> {
+                    execution.stopWorker("maxDuration exceeded");
+                    execution.leave(timedOut);
+                })
+                .thenNoReply();
+    }
+
+    ReplyEffect<Event, RunState> cancel(RunState state, Cancel cmd) {
+        Attempt attempt = execution.held();
+        Wait waiting = state.pendingWait();
+        return Effect()
+                .persist(new RunCanceled(clock.instant(), attempt))
+                .thenRun(canceled -> {
+                    execution.stopWorker("run canceled");
+                    if (waiting != null) waits.cancelUnfinishedChildren(waiting);
+                    execution.leave(canceled);
+                })
+                .thenReply(cmd.replyTo(), StatusReply::success);
+    }
+
+    ReplyEffect<Event, RunState> requeue(RunState state, RetryDue cmd) {
+        if (cmd.afterAttempt() != state.attemptCount()) return Effect().noReply();
+        if (state.retryAt().isAfter(clock.instant())) {
+            timers.retry(state);
+            return Effect().noReply();
+        }
+        return Effect()
+                .persist(new RunEnqueued(clock.instant()))
+                .thenRun(execution::redrive)
+                .thenNoReply();
+    }
+
+    ReplyEffect<Event, RunState> completeStep(RunState state, CompleteStep cmd) {
+        if (!isCurrent(cmd.attemptId())) return error(cmd.replyTo(), STALE_ATTEMPT);
+        timers.lease(cmd.attemptId());
+        // A step reported twice (a retried message) keeps its first result.
+        if (state.steps().containsKey(cmd.key())) return Effect().reply(cmd.replyTo(), StatusReply.ack());
+        return Effect()
+                .persist(new StepCompleted(cmd.attemptId(), cmd.key(), cmd.result(), clock.instant()))
+                .thenReply(cmd.replyTo(), done -> StatusReply.ack());
+    }
+
+    ReplyEffect<Event, RunState> error(ActorRef<? extends StatusReply<?>> replyTo, String message) {
+        @SuppressWarnings("unchecked")
+        ActorRef<StatusReply<Object>> ref = (ActorRef<StatusReply<Object>>) replyTo;
+        return Effect().reply(ref, StatusReply.error(message));
+    }
+
+    // ---------------------------------------------------------------- side effects
+
+    /** See {@link RunExecution#redrive}. */
+    private void redrive(RunState state) {
+        execution.redrive(state);
+    }
+
+    @Override
+    public SignalHandler<RunState> signalHandler() {
+        return newSignalHandlerBuilder()
+                .onSignal(RecoveryCompleted.instance(), execution::recovered)
+                .onSignal(PostStop.instance(), execution::stopped)
+                .build();
+    }
+
+    // ---------------------------------------------------------------- event handler (pure)
+
+    /** Shared by every run (it needs nothing but the state and the event): entities start on every trigger. */
+    private static final EventHandler<RunState, Event> EVENT_HANDLER = RunEntity::applyEvent;
+
+    @Override
+    public EventHandler<RunState, Event> eventHandler() {
+        return EVENT_HANDLER;
+    }
+
+    private static RunState applyEvent(RunState state, Event event) {
+        if (event instanceof RunTriggered e) return state.triggered(e.spec(), e.at());
+        if (event instanceof RunRescheduled e) return state.rescheduled(e.delayUntil(), e.at());
+        if (event instanceof RunEnqueued e) return state.enqueued(e.at());
+        if (event instanceof AttemptLeased e) return state.leased(e.attempt());
+        if (event instanceof AttemptStarted e) return state.attemptStarted(e.at());
+        if (event instanceof AttemptFailed e) {
+            return state.attempted(e.attempt()).attemptFailed(e.error(), e.at(), e.retryAt());
+        }
+        if (event instanceof RunSucceeded e) return state.attempted(e.attempt()).succeeded(e.outputJson(), e.at());
+        if (event instanceof RunFailed e) return state.ended(e.status(), e.error(), e.at());
+        if (event instanceof RunCanceled e) return state.attempted(e.attempt()).ended(RunStatus.CANCELED, null, e.at());
+        if (event instanceof RunExpired e) return state.ended(RunStatus.EXPIRED, null, e.at());
+        if (event instanceof TagsAdded e) return state.tagged(e.tags(), e.at());
+        if (event instanceof MetadataUpdated e) return state.withMetadata(e.metadataJson(), e.at());
+        if (event instanceof StepCompleted e) return state.stepCompleted(e.key(), e.result(), e.at());
+        if (event instanceof RunSuspended e) {
+            return state.attempted(e.attempt())
+                    .suspended(e.waitFor(), e.waitFor().childRunIds(state.runId()), e.at());
+        }
+        if (event instanceof WaitResolved e) return state.waitPartlyResolved(e.index(), e.result(), e.at());
+        if (event instanceof RunResumed e) return state.resumed(e.result(), e.at());
+        throw new IllegalArgumentException(
+                "RunEntity has no event handler for " + event.getClass().getSimpleName());
+    }
 }

@@ -12,126 +12,132 @@ import java.time.Instant;
  */
 final class RunExecution {
 
-  private final String runId;
-  private final RunLinks links;
-  private final RunTimers timers;
-  private final RunWaits waits;
-  /** Null when no worker holds the run. */
-  private Lease lease;
+    private final String runId;
+    private final RunLinks links;
+    private final RunTimers timers;
+    private final RunWaits waits;
+    /** Null when no worker holds the run. */
+    private Lease lease;
 
-  RunExecution(String runId, RunLinks links, RunTimers timers, RunWaits waits) {
-    this.runId = runId;
-    this.links = links;
-    this.timers = timers;
-    this.waits = waits;
-  }
+    RunExecution(String runId, RunLinks links, RunTimers timers, RunWaits waits) {
+        this.runId = runId;
+        this.links = links;
+        this.timers = timers;
+        this.waits = waits;
+    }
 
-  boolean leased() {
-    return lease != null;
-  }
+    boolean leased() {
+        return lease != null;
+    }
 
-  boolean holds(String attemptId) {
-    return lease != null && lease.holds(attemptId);
-  }
+    boolean holds(String attemptId) {
+        return lease != null && lease.holds(attemptId);
+    }
 
-  /** The attempt a worker holds now, or null. */
-  Attempt held() {
-    return lease == null ? null : lease.attempt();
-  }
+    /** The attempt a worker holds now, or null. */
+    Attempt held() {
+        return lease == null ? null : lease.attempt();
+    }
 
-  /** The attempt as the worker's outcome report shows it (see {@link Lease#reported}). */
-  Attempt reported(Instant now) {
-    return lease.reported(now);
-  }
+    /** The attempt as the worker's outcome report shows it (see {@link Lease#reported}). */
+    Attempt reported(Instant now) {
+        return lease.reported(now);
+    }
 
-  /** Hands the run to the worker: the run leaves its queue, and the worker has one lease timeout to start. */
-  void lease(Lease taken, RunState state) {
-    lease = taken;
-    timers.cancelTtl();
-    taken.worker().tell(taken.execute(state));
-    timers.lease(taken.attempt().id());
-  }
+    /** Hands the run to the worker: the run leaves its queue, and the worker has one lease timeout to start. */
+    void lease(Lease taken, RunState state) {
+        lease = taken;
+        timers.cancelTtl();
+        taken.worker().tell(taken.execute(state));
+        timers.lease(taken.attempt().id());
+    }
 
-  /** The worker started the attempt: maxDuration counts from now. */
-  void started(RunState state, Instant at) {
-    if (lease.attempt().startedAt() != null) return;
-    lease = lease.started(at);
-    timers.maxDuration(state, lease.attempt());
-  }
+    /** The worker started the attempt: maxDuration counts from now. */
+    void started(RunState state, Instant at) {
+        if (lease.attempt().startedAt() != null) return;
+        lease = lease.started(at);
+        timers.maxDuration(state, lease.attempt());
+    }
 
-  /**
-   * Makes sure whatever the state waits for will happen: the queue knows a queued run, a running
-   * run holds its slot and its lease, and timers (delay, TTL, retry, maxDuration) are armed. Safe
-   * to repeat: after recovery, on every wake, and after each transition into a waiting state.
-   */
-  void redrive(RunState state) {
-    RunSpec spec = state.spec();
-    switch (state.status()) {
-      case DELAYED -> timers.delay(state);
-      case QUEUED, DEQUEUED, EXECUTING -> {
-        if (lease != null) {
-          dispatcher(state).tell(new EnvironmentDispatcher.Occupying(runId, spec.taskId(), spec.queue(),
-              spec.concurrencyKey()));
-          timers.leaseUnlessArmed(lease.attempt().id());
-          timers.maxDurationUnlessArmed(state, lease.attempt());
-        } else {
-          dispatcher(state).tell(new EnvironmentDispatcher.Enqueue(runId, spec.taskId(), spec.queue(),
-              spec.concurrencyKey(), state.queuedAt().toEpochMilli() - spec.priorityMs()));
-          timers.ttlUnlessArmed(state);
+    /**
+     * Makes sure whatever the state waits for will happen: the queue knows a queued run, a running
+     * run holds its slot and its lease, and timers (delay, TTL, retry, maxDuration) are armed. Safe
+     * to repeat: after recovery, on every wake, and after each transition into a waiting state.
+     */
+    void redrive(RunState state) {
+        RunSpec spec = state.spec();
+        switch (state.status()) {
+            case DELAYED -> timers.delay(state);
+            case QUEUED, DEQUEUED, EXECUTING -> {
+                if (lease != null) {
+                    dispatcher(state)
+                            .tell(new EnvironmentDispatcher.Occupying(
+                                    runId, spec.taskId(), spec.queue(), spec.concurrencyKey()));
+                    timers.leaseUnlessArmed(lease.attempt().id());
+                    timers.maxDurationUnlessArmed(state, lease.attempt());
+                } else {
+                    dispatcher(state)
+                            .tell(new EnvironmentDispatcher.Enqueue(
+                                    runId,
+                                    spec.taskId(),
+                                    spec.queue(),
+                                    spec.concurrencyKey(),
+                                    state.queuedAt().toEpochMilli() - spec.priorityMs()));
+                    timers.ttlUnlessArmed(state);
+                }
+            }
+            case RETRYING -> timers.retryUnlessArmed(state);
+            case WAITING -> waits.pursue(state);
+            default -> {
+                // A parent may have missed this run's end (its node crashed in between): telling it again is harmless.
+                if (state.status().isFinal()) {
+                    waits.notifyParent(state);
+                    timers.passivation();
+                }
+            }
         }
-      }
-      case RETRYING -> timers.retryUnlessArmed(state);
-      case WAITING -> waits.pursue(state);
-      default -> {
-        // A parent may have missed this run's end (its node crashed in between): telling it again is harmless.
+    }
+
+    /** The run left its queue or its execution for good or for now: free its place and its slot. */
+    void leave(RunState state) {
+        timers.cancelExecution();
+        lease = null;
+        withdraw(state);
         if (state.status().isFinal()) {
-          waits.notifyParent(state);
-          timers.passivation();
+            waits.notifyParent(state);
+            timers.passivation();
         }
-      }
     }
-  }
 
-  /** The run left its queue or its execution for good or for now: free its place and its slot. */
-  void leave(RunState state) {
-    timers.cancelExecution();
-    lease = null;
-    withdraw(state);
-    if (state.status().isFinal()) {
-      waits.notifyParent(state);
-      timers.passivation();
+    /** The run was canceled or timed out while a worker held it: the worker stops. */
+    void stopWorker(String reason) {
+        if (lease != null) lease.stopWorker(reason, runId);
     }
-  }
 
-  /** The run was canceled or timed out while a worker held it: the worker stops. */
-  void stopWorker(String reason) {
-    if (lease != null) lease.stopWorker(reason, runId);
-  }
+    /** The state as callers see it: with the attempt a worker holds now, which the journal gets with its outcome. */
+    RunState view(RunState state) {
+        return lease == null || state.isRunning() ? state : state.running(lease.attempt());
+    }
 
-  /** The state as callers see it: with the attempt a worker holds now, which the journal gets with its outcome. */
-  RunState view(RunState state) {
-    return lease == null || state.isRunning() ? state : state.running(lease.attempt());
-  }
+    /** A journal from before lazy attempts may end with a leased attempt: it holds the run until its lease lapses. */
+    void recovered(RunState state) {
+        if (state.isRunning()) lease = new Lease(state.currentAttempt(), null);
+        redrive(state);
+    }
 
-  /** A journal from before lazy attempts may end with a leased attempt: it holds the run until its lease lapses. */
-  void recovered(RunState state) {
-    if (state.isRunning()) lease = new Lease(state.currentAttempt(), null);
-    redrive(state);
-  }
+    /**
+     * The lease lives in this incarnation only: stopped holding one (a write failed while the database was away),
+     * the run frees its slot, or the dispatcher would ignore its enqueue after recovery until its reconcile.
+     */
+    void stopped(RunState state) {
+        if (lease != null) withdraw(state);
+    }
 
-  /**
-   * The lease lives in this incarnation only: stopped holding one (a write failed while the database was away),
-   * the run frees its slot, or the dispatcher would ignore its enqueue after recovery until its reconcile.
-   */
-  void stopped(RunState state) {
-    if (lease != null) withdraw(state);
-  }
+    private void withdraw(RunState state) {
+        dispatcher(state).tell(new EnvironmentDispatcher.Withdraw(runId));
+    }
 
-  private void withdraw(RunState state) {
-    dispatcher(state).tell(new EnvironmentDispatcher.Withdraw(runId));
-  }
-
-  private RecipientRef<EnvironmentDispatcher.Command> dispatcher(RunState state) {
-    return links.dispatcher(state.spec().environmentId());
-  }
+    private RecipientRef<EnvironmentDispatcher.Command> dispatcher(RunState state) {
+        return links.dispatcher(state.spec().environmentId());
+    }
 }

@@ -14,30 +14,36 @@ import dev.baton.engine.common.CborSerializable;
  *     the parent does not wait for it
  */
 public record RunLineage(
-    String parentRunId,
-    String rootRunId,
-    int depth,
-    String triggerFunction,
-    String batchId,
-    int batchIndex,
-    String parentWaitKey)
-    implements CborSerializable {
+        String parentRunId,
+        String rootRunId,
+        int depth,
+        String triggerFunction,
+        String batchId,
+        int batchIndex,
+        String parentWaitKey)
+        implements CborSerializable {
 
-  public static final RunLineage ROOT = new RunLineage(null, null, 0, "trigger", null, 0, null);
+    public static final RunLineage ROOT = new RunLineage(null, null, 0, "trigger", null, 0, null);
 
-  /** A run created by a batch trigger from outside any task. */
-  public static RunLineage ofBatch(String batchId, int index) {
-    return new RunLineage(null, null, 0, "batchTrigger", batchId, index, null);
-  }
+    /** A run created by a batch trigger from outside any task. */
+    public static RunLineage ofBatch(String batchId, int index) {
+        return new RunLineage(null, null, 0, "batchTrigger", batchId, index, null);
+    }
 
-  /** The lineage of a child this run (with {@code lineage}) starts and waits for. */
-  static RunLineage childOf(String parentRunId, RunLineage parent, String waitKey, String batchId, int index) {
-    String root = parent.rootRunId() != null ? parent.rootRunId() : parentRunId;
-    return new RunLineage(parentRunId, root, parent.depth() + 1,
-        batchId == null ? "triggerAndWait" : "batchTriggerAndWait", batchId, index, waitKey);
-  }
+    /** The lineage of a child this run (with {@code lineage}) starts and waits for. */
+    static RunLineage childOf(String parentRunId, RunLineage parent, String waitKey, String batchId, int index) {
+        String root = parent.rootRunId() != null ? parent.rootRunId() : parentRunId;
+        return new RunLineage(
+                parentRunId,
+                root,
+                parent.depth() + 1,
+                batchId == null ? "triggerAndWait" : "batchTriggerAndWait",
+                batchId,
+                index,
+                waitKey);
+    }
 
-  public boolean resumesParent() {
-    return parentRunId != null && parentWaitKey != null;
-  }
+    public boolean resumesParent() {
+        return parentRunId != null && parentWaitKey != null;
+    }
 }

@@ -10,21 +10,21 @@ import java.util.concurrent.CompletionStage;
  */
 public interface RunLinks {
 
-  RecipientRef<EnvironmentDispatcher.Command> dispatcher(String environmentId);
+    RecipientRef<EnvironmentDispatcher.Command> dispatcher(String environmentId);
 
-  RecipientRef<RunEntity.Command> run(String runId);
+    RecipientRef<RunEntity.Command> run(String runId);
 
-  /**
-   * Creates the child run under {@code childRunId}, or finds it when it exists, and completes with its
-   * state; fails with {@link TaskNotFoundException} or {@link RunRejectedException} when it cannot exist.
-   */
-  CompletionStage<RunState> triggerChild(String environmentId, TriggerRequest request, String childRunId,
-      RunLineage lineage);
+    /**
+     * Creates the child run under {@code childRunId}, or finds it when it exists, and completes with its
+     * state; fails with {@link TaskNotFoundException} or {@link RunRejectedException} when it cannot exist.
+     */
+    CompletionStage<RunState> triggerChild(
+            String environmentId, TriggerRequest request, String childRunId, RunLineage lineage);
 
-  /**
-   * Registers {@code runId} as waiting for the token. The token answers with
-   * {@link RunEntity.TokenCompleted} when it is completed or times out (at once when it already is).
-   * Safe to repeat.
-   */
-  void awaitToken(String environmentId, String tokenId, String runId);
+    /**
+     * Registers {@code runId} as waiting for the token. The token answers with
+     * {@link RunEntity.TokenCompleted} when it is completed or times out (at once when it already is).
+     * Safe to repeat.
+     */
+    void awaitToken(String environmentId, String tokenId, String runId);
 }

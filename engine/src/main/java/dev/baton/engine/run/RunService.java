@@ -1,7 +1,5 @@
 package dev.baton.engine.run;
 
-import dev.baton.engine.worker.RunError;
-import dev.baton.engine.worker.StepResult;
 import akka.Done;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
@@ -23,6 +21,8 @@ import dev.baton.engine.storage.StoreUnavailableException;
 import dev.baton.engine.storage.WriteOutcomeUnknownException;
 import dev.baton.engine.task.TaskCatalog;
 import dev.baton.engine.task.TaskDefinition;
+import dev.baton.engine.worker.RunError;
+import dev.baton.engine.worker.StepResult;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,347 +40,401 @@ import java.util.concurrent.ConcurrentHashMap;
 /** The engine's API for runs, used by the HTTP API (trigger, read, manage) and the worker gateway (attempts). */
 public final class RunService {
 
-  /** Final statuses that free a run's idempotency key, so the same key triggers a new run (Trigger.dev semantics). */
-  private static final Set<RunStatus> FREES_IDEMPOTENCY_KEY = Set.of(RunStatus.FAILED, RunStatus.CRASHED,
-      RunStatus.SYSTEM_FAILURE, RunStatus.TIMED_OUT, RunStatus.EXPIRED);
+    /** Final statuses that free a run's idempotency key, so the same key triggers a new run (Trigger.dev semantics). */
+    private static final Set<RunStatus> FREES_IDEMPOTENCY_KEY = Set.of(
+            RunStatus.FAILED, RunStatus.CRASHED, RunStatus.SYSTEM_FAILURE, RunStatus.TIMED_OUT, RunStatus.EXPIRED);
 
-  /** @param cached true when an idempotency key returned an existing run */
-  public record Triggered(RunState run, boolean cached) {}
+    /** @param cached true when an idempotency key returned an existing run */
+    public record Triggered(RunState run, boolean cached) {}
 
-  private final ActorSystem<?> system;
-  private final ClusterSharding sharding;
-  private final Clock clock;
-  private final Duration askTimeout;
-  private final String readJournalPluginId;
-  private final Duration defaultKeyTtl;
-  private final Duration requestKeyTtl;
-  private final NewEntities newEntities;
-  private final StoreAvailability store;
-  private final Duration taskCacheTtl;
-  private final Map<String, CachedTask> taskCache = new ConcurrentHashMap<>();
+    private final ActorSystem<?> system;
+    private final ClusterSharding sharding;
+    private final Clock clock;
+    private final Duration askTimeout;
+    private final String readJournalPluginId;
+    private final Duration defaultKeyTtl;
+    private final Duration requestKeyTtl;
+    private final NewEntities newEntities;
+    private final StoreAvailability store;
+    private final Duration taskCacheTtl;
+    private final Map<String, CachedTask> taskCache = new ConcurrentHashMap<>();
 
-  public RunService(ActorSystem<?> system, Clock clock, Duration askTimeout, String readJournalPluginId,
-      Duration defaultKeyTtl, Duration requestKeyTtl, Duration taskCacheTtl) {
-    this.system = system;
-    this.sharding = ClusterSharding.get(system);
-    this.clock = clock;
-    this.askTimeout = askTimeout;
-    this.readJournalPluginId = readJournalPluginId;
-    this.defaultKeyTtl = defaultKeyTtl;
-    this.requestKeyTtl = requestKeyTtl;
-    this.newEntities = NewEntities.get(system);
-    this.store = StoreAvailability.get(system);
-    this.taskCacheTtl = taskCacheTtl;
-  }
-
-  public CompletionStage<Triggered> trigger(String environmentId, TriggerRequest request) {
-    return trigger(environmentId, request, null);
-  }
-
-  /**
-   * Creates a run. Completes only after {@code RunTriggered} is persisted (no lost trigger); fails
-   * with {@link TaskNotFoundException} when no worker of the environment ever declared the task.
-   * With an idempotency key, every trigger of the key gets the same run until the key expires or
-   * that run ends in a failure; a request key makes a retried request return its first answer.
-   * Fails with {@link StoreUnavailableException} when nothing was stored (the database is known to be
-   * down), and with {@link WriteOutcomeUnknownException} when the run may or may not exist.
-   */
-  public CompletionStage<Triggered> trigger(String environmentId, TriggerRequest request, String requestKey) {
-    // Refused before any key is claimed: a claim would wait out the ask timeout while the database is down.
-    StoreUnavailableException refusal = store.refusal();
-    if (refusal != null) return CompletableFuture.failedFuture(refusal);
-    return task(environmentId, request.taskId()).thenCompose(task -> {
-      RunSpec spec = request.toRunSpec(environmentId, task);
-      if (requestKey == null) return triggerWithKey(spec, request.idempotencyKeyTtl());
-      String candidate = Ids.newId("run");
-      return claim(spec, Kind.REQUEST, requestKey, candidate, null, clock.instant().plus(requestKeyTtl))
-          .thenCompose(claimed -> claimed.isNew()
-              ? triggerWithKey(spec, request.idempotencyKeyTtl(), candidate)
-                  .thenCompose(triggered -> rememberRequestAnswer(spec, requestKey, candidate, triggered))
-              // A retried request answers like the first one, whatever the run became since.
-              : create(claimed.runId(), spec).thenApply(run -> new Triggered(run, false)));
-    });
-  }
-
-  /**
-   * The task's definition; fails with {@link TaskNotFoundException} when no worker ever declared it. Every
-   * trigger needs one, so what the catalog answered is reused for {@code taskCacheTtl}: a new declaration
-   * reaches triggers on this node that much later.
-   */
-  private CompletionStage<TaskDefinition> task(String environmentId, String taskId) {
-    String key = environmentId + "/" + taskId;
-    CachedTask cached = taskCache.get(key);
-    if (cached != null && System.nanoTime() - cached.fetchedAtNanos() < taskCacheTtl.toNanos()) {
-      return CompletableFuture.completedFuture(cached.task());
+    public RunService(
+            ActorSystem<?> system,
+            Clock clock,
+            Duration askTimeout,
+            String readJournalPluginId,
+            Duration defaultKeyTtl,
+            Duration requestKeyTtl,
+            Duration taskCacheTtl) {
+        this.system = system;
+        this.sharding = ClusterSharding.get(system);
+        this.clock = clock;
+        this.askTimeout = askTimeout;
+        this.readJournalPluginId = readJournalPluginId;
+        this.defaultKeyTtl = defaultKeyTtl;
+        this.requestKeyTtl = requestKeyTtl;
+        this.newEntities = NewEntities.get(system);
+        this.store = StoreAvailability.get(system);
+        this.taskCacheTtl = taskCacheTtl;
     }
-    return Asks.direct(sharding.entityRefFor(TaskCatalog.ENTITY_TYPE_KEY, environmentId)
-        .<StatusReply<TaskDefinition>>ask(replyTo -> new TaskCatalog.GetTask(taskId, replyTo), askTimeout))
-        .thenApply(found -> {
-          if (found.isError()) throw new TaskNotFoundException(taskId);
-          taskCache.put(key, new CachedTask(found.getValue(), System.nanoTime()));
-          return found.getValue();
+
+    public CompletionStage<Triggered> trigger(String environmentId, TriggerRequest request) {
+        return trigger(environmentId, request, null);
+    }
+
+    /**
+     * Creates a run. Completes only after {@code RunTriggered} is persisted (no lost trigger); fails
+     * with {@link TaskNotFoundException} when no worker of the environment ever declared the task.
+     * With an idempotency key, every trigger of the key gets the same run until the key expires or
+     * that run ends in a failure; a request key makes a retried request return its first answer.
+     * Fails with {@link StoreUnavailableException} when nothing was stored (the database is known to be
+     * down), and with {@link WriteOutcomeUnknownException} when the run may or may not exist.
+     */
+    public CompletionStage<Triggered> trigger(String environmentId, TriggerRequest request, String requestKey) {
+        // Refused before any key is claimed: a claim would wait out the ask timeout while the database is down.
+        StoreUnavailableException refusal = store.refusal();
+        if (refusal != null) return CompletableFuture.failedFuture(refusal);
+        return task(environmentId, request.taskId()).thenCompose(task -> {
+            RunSpec spec = request.toRunSpec(environmentId, task);
+            if (requestKey == null) return triggerWithKey(spec, request.idempotencyKeyTtl());
+            String candidate = Ids.newId("run");
+            return claim(
+                            spec,
+                            Kind.REQUEST,
+                            requestKey,
+                            candidate,
+                            null,
+                            clock.instant().plus(requestKeyTtl))
+                    .thenCompose(claimed -> claimed.isNew()
+                            ? triggerWithKey(spec, request.idempotencyKeyTtl(), candidate)
+                                    .thenCompose(
+                                            triggered -> rememberRequestAnswer(spec, requestKey, candidate, triggered))
+                            // A retried request answers like the first one, whatever the run became since.
+                            : create(claimed.runId(), spec).thenApply(run -> new Triggered(run, false)));
         });
-  }
-
-  private record CachedTask(TaskDefinition task, long fetchedAtNanos) {}
-
-  private CompletionStage<Triggered> triggerWithKey(RunSpec spec, Duration keyTtl) {
-    return triggerWithKey(spec, keyTtl, Ids.newId("run"));
-  }
-
-  /** {@code candidate} is a new random id, never used before. */
-  private CompletionStage<Triggered> triggerWithKey(RunSpec spec, Duration keyTtl, String candidate) {
-    if (spec.idempotencyKey() == null) {
-      return createNew(candidate, spec).thenApply(run -> new Triggered(run, false));
     }
-    Instant expiresAt = clock.instant().plus(keyTtl == null ? defaultKeyTtl : keyTtl);
-    return claim(spec, Kind.RUN, spec.idempotencyKey(), candidate, null, expiresAt).thenCompose(claimed ->
-        // Triggering the claimed id creates it if its first trigger never got that far (a crash, a concurrent duplicate).
-        (claimed.isNew() ? createNew(claimed.runId(), spec) : create(claimed.runId(), spec)).thenCompose(run -> {
-          if (claimed.isNew() || !FREES_IDEMPOTENCY_KEY.contains(run.status())) {
-            return CompletableFuture.completedFuture(new Triggered(run, !claimed.isNew()));
-          }
-          String next = Ids.newId("run");
-          return claim(spec, Kind.RUN, spec.idempotencyKey(), next, run.runId(), expiresAt).thenCompose(taken ->
-              create(taken.runId(), spec).thenApply(created -> new Triggered(created, !taken.isNew())));
-        }));
-  }
 
-  /** The request key must answer retries with the run this request ended up with (maybe a cached one). */
-  private CompletionStage<Triggered> rememberRequestAnswer(RunSpec spec, String requestKey, String candidate,
-      Triggered triggered) {
-    if (triggered.run().runId().equals(candidate)) return CompletableFuture.completedFuture(triggered);
-    // The run exists by now: a failure here must not read as "not stored".
-    return outcomeUnknownOnFailure("run " + triggered.run().runId(), claim(spec, Kind.REQUEST, requestKey,
-        triggered.run().runId(), candidate, clock.instant().plus(requestKeyTtl)).thenApply(claimed -> triggered));
-  }
+    /**
+     * The task's definition; fails with {@link TaskNotFoundException} when no worker ever declared it. Every
+     * trigger needs one, so what the catalog answered is reused for {@code taskCacheTtl}: a new declaration
+     * reaches triggers on this node that much later.
+     */
+    private CompletionStage<TaskDefinition> task(String environmentId, String taskId) {
+        String key = environmentId + "/" + taskId;
+        CachedTask cached = taskCache.get(key);
+        if (cached != null && System.nanoTime() - cached.fetchedAtNanos() < taskCacheTtl.toNanos()) {
+            return CompletableFuture.completedFuture(cached.task());
+        }
+        return Asks.direct(sharding.entityRefFor(TaskCatalog.ENTITY_TYPE_KEY, environmentId)
+                        .<StatusReply<TaskDefinition>>ask(
+                                replyTo -> new TaskCatalog.GetTask(taskId, replyTo), askTimeout))
+                .thenApply(found -> {
+                    if (found.isError()) throw new TaskNotFoundException(taskId);
+                    taskCache.put(key, new CachedTask(found.getValue(), System.nanoTime()));
+                    return found.getValue();
+                });
+    }
 
-  private CompletionStage<Claimed> claim(RunSpec spec, Kind kind, String key, String candidate, String replacing,
-      Instant expiresAt) {
-    String entityId = IdempotencyKeyEntity.entityId(spec.environmentId(), spec.taskId(), kind, key);
-    // Ended by an outage as "nothing stored": the run is created only after the claim answers.
-    return store.endedByOutage(Asks.direct(sharding.entityRefFor(IdempotencyKeyEntity.ENTITY_TYPE_KEY, entityId)
-        .ask(replyTo -> new IdempotencyKeyEntity.Claim(candidate, replacing, expiresAt, replyTo), askTimeout)),
-        store::unavailable);
-  }
+    private record CachedTask(TaskDefinition task, long fetchedAtNanos) {}
 
-  /**
-   * Once the Trigger is on its way, only the run's answer says whether RunTriggered was stored: any other end (the
-   * ask timed out, the entity stopped on a journal failure) leaves it unknown, never "not stored".
-   */
-  private CompletionStage<RunState> create(String runId, RunSpec spec) {
-    StoreUnavailableException refusal = store.refusal();
-    if (refusal != null) return CompletableFuture.failedFuture(refusal);
-    return outcomeUnknownOnFailure("run " + runId, store.endedByOutage(
-        askRun(runId, replyTo -> new RunEntity.Trigger(spec, replyTo)),
-        () -> new WriteOutcomeUnknownException("run " + runId, store.unavailable())));
-  }
+    private CompletionStage<Triggered> triggerWithKey(RunSpec spec, Duration keyTtl) {
+        return triggerWithKey(spec, keyTtl, Ids.newId("run"));
+    }
 
-  /** Refusals the run answered stay as they are; every other failure becomes {@link WriteOutcomeUnknownException}. */
-  private static <T> CompletionStage<T> outcomeUnknownOnFailure(String what, CompletionStage<T> stage) {
-    return stage.handle((value, failure) -> {
-      if (failure == null) return value;
-      Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-      if (cause instanceof RunRejectedException || cause instanceof TaskNotFoundException
-          || cause instanceof WriteOutcomeUnknownException) {
-        throw new CompletionException(cause);
-      }
-      throw new WriteOutcomeUnknownException(what, cause);
-    });
-  }
+    /** {@code candidate} is a new random id, never used before. */
+    private CompletionStage<Triggered> triggerWithKey(RunSpec spec, Duration keyTtl, String candidate) {
+        if (spec.idempotencyKey() == null) {
+            return createNew(candidate, spec).thenApply(run -> new Triggered(run, false));
+        }
+        Instant expiresAt = clock.instant().plus(keyTtl == null ? defaultKeyTtl : keyTtl);
+        return claim(spec, Kind.RUN, spec.idempotencyKey(), candidate, null, expiresAt)
+                .thenCompose(claimed ->
+                        // Triggering the claimed id creates it if its first trigger never got that far (a crash, a
+                        // concurrent duplicate).
+                        (claimed.isNew() ? createNew(claimed.runId(), spec) : create(claimed.runId(), spec))
+                                .thenCompose(run -> {
+                                    if (claimed.isNew() || !FREES_IDEMPOTENCY_KEY.contains(run.status())) {
+                                        return CompletableFuture.completedFuture(new Triggered(run, !claimed.isNew()));
+                                    }
+                                    String next = Ids.newId("run");
+                                    return claim(spec, Kind.RUN, spec.idempotencyKey(), next, run.runId(), expiresAt)
+                                            .thenCompose(taken -> create(taken.runId(), spec)
+                                                    .thenApply(created -> new Triggered(created, !taken.isNew())));
+                                }));
+    }
 
-  /** As {@link #create}, for an id just made up here: its entity's recovery skips the journal query. */
-  private CompletionStage<RunState> createNew(String runId, RunSpec spec) {
-    String persistenceId = RunEntity.persistenceId(runId).id();
-    newEntities.add(persistenceId);
-    return create(runId, spec).whenComplete((run, failure) -> newEntities.forget(persistenceId));
-  }
+    /** The request key must answer retries with the run this request ended up with (maybe a cached one). */
+    private CompletionStage<Triggered> rememberRequestAnswer(
+            RunSpec spec, String requestKey, String candidate, Triggered triggered) {
+        if (triggered.run().runId().equals(candidate)) return CompletableFuture.completedFuture(triggered);
+        // The run exists by now: a failure here must not read as "not stored".
+        return outcomeUnknownOnFailure(
+                "run " + triggered.run().runId(),
+                claim(
+                                spec,
+                                Kind.REQUEST,
+                                requestKey,
+                                triggered.run().runId(),
+                                candidate,
+                                clock.instant().plus(requestKeyTtl))
+                        .thenApply(claimed -> triggered));
+    }
 
-  /**
-   * Creates the run under {@code runId} (a derived id: a child's, a batch item's), or finds it when
-   * it exists; completes with its state. Fails with {@link TaskNotFoundException} for an unknown task.
-   */
-  public CompletionStage<RunState> triggerWithId(String environmentId, TriggerRequest request, String runId,
-      RunLineage lineage) {
-    return task(environmentId, request.taskId())
-        .thenCompose(task -> create(runId, request.toRunSpec(environmentId, task).withLineage(lineage)));
-  }
+    private CompletionStage<Claimed> claim(
+            RunSpec spec, Kind kind, String key, String candidate, String replacing, Instant expiresAt) {
+        String entityId = IdempotencyKeyEntity.entityId(spec.environmentId(), spec.taskId(), kind, key);
+        // Ended by an outage as "nothing stored": the run is created only after the claim answers.
+        return store.endedByOutage(
+                Asks.direct(sharding.entityRefFor(IdempotencyKeyEntity.ENTITY_TYPE_KEY, entityId)
+                        .ask(
+                                replyTo -> new IdempotencyKeyEntity.Claim(candidate, replacing, expiresAt, replyTo),
+                                askTimeout)),
+                store::unavailable);
+    }
 
-  /** Frees the key: the next trigger with it creates a new run. */
-  public CompletionStage<Done> resetIdempotencyKey(String environmentId, String taskId, String key) {
-    String entityId = IdempotencyKeyEntity.entityId(environmentId, taskId, Kind.RUN, key);
-    return sharding.entityRefFor(IdempotencyKeyEntity.ENTITY_TYPE_KEY, entityId)
-        .ask(IdempotencyKeyEntity.Reset::new, askTimeout);
-  }
+    /**
+     * Once the Trigger is on its way, only the run's answer says whether RunTriggered was stored: any other end (the
+     * ask timed out, the entity stopped on a journal failure) leaves it unknown, never "not stored".
+     */
+    private CompletionStage<RunState> create(String runId, RunSpec spec) {
+        StoreUnavailableException refusal = store.refusal();
+        if (refusal != null) return CompletableFuture.failedFuture(refusal);
+        return outcomeUnknownOnFailure(
+                "run " + runId,
+                store.endedByOutage(
+                        askRun(runId, replyTo -> new RunEntity.Trigger(spec, replyTo)),
+                        () -> new WriteOutcomeUnknownException("run " + runId, store.unavailable())));
+    }
 
-  /** The run, if it exists in this environment (a run of another environment is as absent as an unknown id). */
-  public CompletionStage<Optional<RunState>> get(String environmentId, String runId) {
-    if (!looksLikeRunId(runId)) return CompletableFuture.completedFuture(Optional.empty());
-    return Asks.direct(run(runId).<RunState>ask(RunEntity.Get::new, askTimeout))
-        .thenApply(state -> state.belongsTo(environmentId) ? Optional.of(state) : Optional.empty());
-  }
-
-  /** A run's relatives: its tree's root and its parent (null for a root run) and the children it waited for. */
-  public record RelatedRuns(RunState root, RunState parent, List<RunState> children) {}
-
-  /** Reads the runs related to {@code run}; relatives that cannot be read in time are left out. */
-  public CompletionStage<RelatedRuns> related(RunState run) {
-    RunLineage lineage = run.lineage();
-    CompletableFuture<RunState> root = stateOrNull(lineage.rootRunId());
-    CompletableFuture<RunState> parent = stateOrNull(lineage.parentRunId());
-    List<CompletableFuture<RunState>> children = run.children().stream().map(this::stateOrNull).toList();
-    List<CompletableFuture<RunState>> all = new ArrayList<>(children);
-    all.add(root);
-    all.add(parent);
-    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(done -> new RelatedRuns(
-        root.join(), parent.join(),
-        children.stream().map(CompletableFuture::join).filter(Objects::nonNull).toList()));
-  }
-
-  private CompletableFuture<RunState> stateOrNull(String runId) {
-    if (!looksLikeRunId(runId)) return CompletableFuture.completedFuture(null);
-    return Asks.direct(run(runId).<RunState>ask(RunEntity.Get::new, askTimeout))
-        .thenApply(state -> state.exists() ? state : null)
-        .exceptionally(failure -> null);
-  }
-
-  /** The run's journal, in order, read back from the event store. */
-  public CompletionStage<Optional<List<RecordedEvent>>> history(String environmentId, String runId) {
-    return get(environmentId, runId).thenCompose(found -> {
-      if (found.isEmpty()) return CompletableFuture.completedFuture(Optional.empty());
-      CurrentEventsByPersistenceIdQuery journal = PersistenceQuery.get(system)
-          .getReadJournalFor(CurrentEventsByPersistenceIdQuery.class, readJournalPluginId);
-      return journal.currentEventsByPersistenceId(RunEntity.persistenceId(runId).id(), 0, Long.MAX_VALUE)
-          .map(envelope -> new RecordedEvent(envelope.sequenceNr(), Instant.ofEpochMilli(envelope.timestamp()),
-              (RunEntity.Event) envelope.event()))
-          .runWith(Sink.seq(), system)
-          .thenApply(Optional::of);
-    });
-  }
-
-  // ---------------------------------------------------------------- managing a run (API)
-
-  public CompletionStage<Optional<RunState>> cancel(String environmentId, String runId) {
-    return ifFound(environmentId, runId, () -> askRun(runId, RunEntity.Cancel::new));
-  }
-
-  public CompletionStage<Optional<RunState>> reschedule(String environmentId, String runId, Instant delayUntil) {
-    return ifFound(environmentId, runId, () -> askRun(runId, replyTo -> new RunEntity.Reschedule(delayUntil, replyTo)));
-  }
-
-  public CompletionStage<Optional<RunState>> addTags(String environmentId, String runId, List<String> tags) {
-    return ifFound(environmentId, runId, () -> askRun(runId, replyTo -> new RunEntity.AddTags(tags, replyTo)));
-  }
-
-  public CompletionStage<Optional<RunState>> updateMetadata(String environmentId, String runId,
-      List<MetadataOperation> operations) {
-    return ifFound(environmentId, runId,
-        () -> askRun(runId, replyTo -> new RunEntity.UpdateMetadata(operations, null, replyTo)));
-  }
-
-  /** A new run with the original's task, payload, queue, tags and metadata, changed by {@code overrides}. */
-  public CompletionStage<Optional<RunState>> replay(String environmentId, String runId, ReplayOverrides overrides) {
-    return get(environmentId, runId).thenCompose(found -> found.isEmpty()
-        ? CompletableFuture.completedFuture(Optional.empty())
-        : createNew(Ids.newId("run"), overrides.applyTo(found.get().spec(), runId)).thenApply(Optional::of));
-  }
-
-  private CompletionStage<Optional<RunState>> ifFound(String environmentId, String runId,
-      java.util.function.Supplier<CompletionStage<RunState>> command) {
-    return get(environmentId, runId).thenCompose(found -> found.isEmpty()
-        ? CompletableFuture.completedFuture(Optional.empty())
-        : command.get().thenApply(Optional::of));
-  }
-
-  // ---------------------------------------------------------------- attempts (worker gateway)
-
-  public CompletionStage<Done> startAttempt(String runId, String attemptId) {
-    return attemptCommand(runId, replyTo -> new RunEntity.StartAttempt(attemptId, replyTo));
-  }
-
-  public CompletionStage<Done> heartbeat(String runId, String attemptId) {
-    return attemptCommand(runId, replyTo -> new RunEntity.Heartbeat(attemptId, replyTo));
-  }
-
-  public CompletionStage<Done> complete(String runId, String attemptId, String outputJson) {
-    return attemptCommand(runId, replyTo -> new RunEntity.CompleteAttempt(attemptId, outputJson, replyTo));
-  }
-
-  public CompletionStage<Done> fail(String runId, String attemptId, RunError error, boolean retryable) {
-    return attemptCommand(runId, replyTo -> new RunEntity.FailAttempt(attemptId, error, retryable, replyTo));
-  }
-
-  /** A durable operation of the attempt finished: its result is kept for every later attempt. */
-  public CompletionStage<Done> completeStep(String runId, String attemptId, String key, StepResult result) {
-    return attemptCommand(runId, replyTo -> new RunEntity.CompleteStep(attemptId, key, result, replyTo));
-  }
-
-  /**
-   * The attempt stops until {@code wait} is resolved. Fails with {@link StaleAttemptException} for
-   * an attempt that is not current and {@link RunRejectedException} for a wait the run refuses.
-   */
-  public CompletionStage<Done> suspend(String runId, String attemptId, Wait wait) {
-    if (!looksLikeRunId(runId)) return CompletableFuture.failedFuture(new StaleAttemptException(runId, "unknown"));
-    return Asks.direct(run(runId).<StatusReply<Done>>ask(replyTo -> new RunEntity.Suspend(attemptId, wait, replyTo),
-            askTimeout))
-        .thenApply(reply -> {
-          if (reply.isSuccess()) return Done.getInstance();
-          String message = reply.getError().getMessage();
-          if (message.startsWith(RunEntity.STALE_ATTEMPT) || message.startsWith(RunEntity.UNKNOWN_RUN)) {
-            throw new StaleAttemptException(runId, message);
-          }
-          throw RunRejectedException.fromReply(message);
+    /** Refusals the run answered stay as they are; every other failure becomes {@link WriteOutcomeUnknownException}. */
+    private static <T> CompletionStage<T> outcomeUnknownOnFailure(String what, CompletionStage<T> stage) {
+        return stage.handle((value, failure) -> {
+            if (failure == null) return value;
+            Throwable cause =
+                    failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+            if (cause instanceof RunRejectedException
+                    || cause instanceof TaskNotFoundException
+                    || cause instanceof WriteOutcomeUnknownException) {
+                throw new CompletionException(cause);
+            }
+            throw new WriteOutcomeUnknownException(what, cause);
         });
-  }
-
-  /** The batch id of the children a run starts with {@code batchTriggerAndWait} under {@code key}. */
-  public static String batchIdOf(String runId, String key) {
-    return Ids.derived("batch", runId + "/" + key);
-  }
-
-  /** A waitpoint token the run may wait for was completed or timed out; fire and forget. */
-  public void tokenCompleted(String runId, String tokenId, StepResult result) {
-    if (looksLikeRunId(runId)) run(runId).tell(new RunEntity.TokenCompleted(tokenId, result));
-  }
-
-  /** A worker updates the metadata of the run it executes; fenced by its attempt id. */
-  public CompletionStage<RunState> updateMetadataFromAttempt(String runId, String attemptId,
-      List<MetadataOperation> operations) {
-    if (!looksLikeRunId(runId)) {
-      return CompletableFuture.failedFuture(new RunRejectedException(RunRejectedException.Reason.STALE_ATTEMPT,
-          RunEntity.STALE_ATTEMPT));
     }
-    return askRun(runId, replyTo -> new RunEntity.UpdateMetadata(operations, attemptId, replyTo));
-  }
 
-  /** The session holding the attempt is gone; fire and forget, the run decides. */
-  public void workerLost(String runId, String attemptId, String reason) {
-    run(runId).tell(new RunEntity.WorkerLost(attemptId, reason));
-  }
-
-  private CompletionStage<Done> attemptCommand(String runId, Function<ActorRef<StatusReply<Done>>, RunEntity.Command> command) {
-    if (!looksLikeRunId(runId)) {
-      return CompletableFuture.failedFuture(new StaleAttemptException(runId, "unknown"));
+    /** As {@link #create}, for an id just made up here: its entity's recovery skips the journal query. */
+    private CompletionStage<RunState> createNew(String runId, RunSpec spec) {
+        String persistenceId = RunEntity.persistenceId(runId).id();
+        newEntities.add(persistenceId);
+        return create(runId, spec).whenComplete((run, failure) -> newEntities.forget(persistenceId));
     }
-    return Asks.direct(run(runId).ask(command, askTimeout)).thenApply(reply -> {
-      if (reply.isError()) throw new StaleAttemptException(runId, reply.getError().getMessage());
-      return Done.getInstance();
-    });
-  }
 
-  private CompletionStage<RunState> askRun(String runId, Function<ActorRef<StatusReply<RunState>>, RunEntity.Command> command) {
-    return Asks.direct(run(runId).ask(command, askTimeout)).thenApply(reply -> {
-      if (reply.isError()) throw RunRejectedException.fromReply(reply.getError().getMessage());
-      return reply.getValue();
-    });
-  }
+    /**
+     * Creates the run under {@code runId} (a derived id: a child's, a batch item's), or finds it when
+     * it exists; completes with its state. Fails with {@link TaskNotFoundException} for an unknown task.
+     */
+    public CompletionStage<RunState> triggerWithId(
+            String environmentId, TriggerRequest request, String runId, RunLineage lineage) {
+        return task(environmentId, request.taskId())
+                .thenCompose(task ->
+                        create(runId, request.toRunSpec(environmentId, task).withLineage(lineage)));
+    }
 
-  private EntityRef<RunEntity.Command> run(String runId) {
-    return sharding.entityRefFor(RunEntity.ENTITY_TYPE_KEY, runId);
-  }
+    /** Frees the key: the next trigger with it creates a new run. */
+    public CompletionStage<Done> resetIdempotencyKey(String environmentId, String taskId, String key) {
+        String entityId = IdempotencyKeyEntity.entityId(environmentId, taskId, Kind.RUN, key);
+        return sharding.entityRefFor(IdempotencyKeyEntity.ENTITY_TYPE_KEY, entityId)
+                .ask(IdempotencyKeyEntity.Reset::new, askTimeout);
+    }
 
-  /** Ids come from outside; anything that cannot be a run id must not start an entity. */
-  private static boolean looksLikeRunId(String runId) {
-    return runId != null && runId.matches("run_[0-9a-z]{1,64}");
-  }
+    /** The run, if it exists in this environment (a run of another environment is as absent as an unknown id). */
+    public CompletionStage<Optional<RunState>> get(String environmentId, String runId) {
+        if (!looksLikeRunId(runId)) return CompletableFuture.completedFuture(Optional.empty());
+        return Asks.direct(run(runId).<RunState>ask(RunEntity.Get::new, askTimeout))
+                .thenApply(state -> state.belongsTo(environmentId) ? Optional.of(state) : Optional.empty());
+    }
+
+    /** A run's relatives: its tree's root and its parent (null for a root run) and the children it waited for. */
+    public record RelatedRuns(RunState root, RunState parent, List<RunState> children) {}
+
+    /** Reads the runs related to {@code run}; relatives that cannot be read in time are left out. */
+    public CompletionStage<RelatedRuns> related(RunState run) {
+        RunLineage lineage = run.lineage();
+        CompletableFuture<RunState> root = stateOrNull(lineage.rootRunId());
+        CompletableFuture<RunState> parent = stateOrNull(lineage.parentRunId());
+        List<CompletableFuture<RunState>> children =
+                run.children().stream().map(this::stateOrNull).toList();
+        List<CompletableFuture<RunState>> all = new ArrayList<>(children);
+        all.add(root);
+        all.add(parent);
+        return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
+                .thenApply(done -> new RelatedRuns(
+                        root.join(),
+                        parent.join(),
+                        children.stream()
+                                .map(CompletableFuture::join)
+                                .filter(Objects::nonNull)
+                                .toList()));
+    }
+
+    private CompletableFuture<RunState> stateOrNull(String runId) {
+        if (!looksLikeRunId(runId)) return CompletableFuture.completedFuture(null);
+        return Asks.direct(run(runId).<RunState>ask(RunEntity.Get::new, askTimeout))
+                .thenApply(state -> state.exists() ? state : null)
+                .exceptionally(failure -> null);
+    }
+
+    /** The run's journal, in order, read back from the event store. */
+    public CompletionStage<Optional<List<RecordedEvent>>> history(String environmentId, String runId) {
+        return get(environmentId, runId).thenCompose(found -> {
+            if (found.isEmpty()) return CompletableFuture.completedFuture(Optional.empty());
+            CurrentEventsByPersistenceIdQuery journal = PersistenceQuery.get(system)
+                    .getReadJournalFor(CurrentEventsByPersistenceIdQuery.class, readJournalPluginId);
+            return journal.currentEventsByPersistenceId(
+                            RunEntity.persistenceId(runId).id(), 0, Long.MAX_VALUE)
+                    .map(envelope -> new RecordedEvent(
+                            envelope.sequenceNr(), Instant.ofEpochMilli(envelope.timestamp()), (RunEntity.Event)
+                                    envelope.event()))
+                    .runWith(Sink.seq(), system)
+                    .thenApply(Optional::of);
+        });
+    }
+
+    // ---------------------------------------------------------------- managing a run (API)
+
+    public CompletionStage<Optional<RunState>> cancel(String environmentId, String runId) {
+        return ifFound(environmentId, runId, () -> askRun(runId, RunEntity.Cancel::new));
+    }
+
+    public CompletionStage<Optional<RunState>> reschedule(String environmentId, String runId, Instant delayUntil) {
+        return ifFound(
+                environmentId, runId, () -> askRun(runId, replyTo -> new RunEntity.Reschedule(delayUntil, replyTo)));
+    }
+
+    public CompletionStage<Optional<RunState>> addTags(String environmentId, String runId, List<String> tags) {
+        return ifFound(environmentId, runId, () -> askRun(runId, replyTo -> new RunEntity.AddTags(tags, replyTo)));
+    }
+
+    public CompletionStage<Optional<RunState>> updateMetadata(
+            String environmentId, String runId, List<MetadataOperation> operations) {
+        return ifFound(
+                environmentId,
+                runId,
+                () -> askRun(runId, replyTo -> new RunEntity.UpdateMetadata(operations, null, replyTo)));
+    }
+
+    /** A new run with the original's task, payload, queue, tags and metadata, changed by {@code overrides}. */
+    public CompletionStage<Optional<RunState>> replay(String environmentId, String runId, ReplayOverrides overrides) {
+        return get(environmentId, runId)
+                .thenCompose(found -> found.isEmpty()
+                        ? CompletableFuture.completedFuture(Optional.empty())
+                        : createNew(
+                                        Ids.newId("run"),
+                                        overrides.applyTo(found.get().spec(), runId))
+                                .thenApply(Optional::of));
+    }
+
+    private CompletionStage<Optional<RunState>> ifFound(
+            String environmentId, String runId, java.util.function.Supplier<CompletionStage<RunState>> command) {
+        return get(environmentId, runId)
+                .thenCompose(found -> found.isEmpty()
+                        ? CompletableFuture.completedFuture(Optional.empty())
+                        : command.get().thenApply(Optional::of));
+    }
+
+    // ---------------------------------------------------------------- attempts (worker gateway)
+
+    public CompletionStage<Done> startAttempt(String runId, String attemptId) {
+        return attemptCommand(runId, replyTo -> new RunEntity.StartAttempt(attemptId, replyTo));
+    }
+
+    public CompletionStage<Done> heartbeat(String runId, String attemptId) {
+        return attemptCommand(runId, replyTo -> new RunEntity.Heartbeat(attemptId, replyTo));
+    }
+
+    public CompletionStage<Done> complete(String runId, String attemptId, String outputJson) {
+        return attemptCommand(runId, replyTo -> new RunEntity.CompleteAttempt(attemptId, outputJson, replyTo));
+    }
+
+    public CompletionStage<Done> fail(String runId, String attemptId, RunError error, boolean retryable) {
+        return attemptCommand(runId, replyTo -> new RunEntity.FailAttempt(attemptId, error, retryable, replyTo));
+    }
+
+    /** A durable operation of the attempt finished: its result is kept for every later attempt. */
+    public CompletionStage<Done> completeStep(String runId, String attemptId, String key, StepResult result) {
+        return attemptCommand(runId, replyTo -> new RunEntity.CompleteStep(attemptId, key, result, replyTo));
+    }
+
+    /**
+     * The attempt stops until {@code wait} is resolved. Fails with {@link StaleAttemptException} for
+     * an attempt that is not current and {@link RunRejectedException} for a wait the run refuses.
+     */
+    public CompletionStage<Done> suspend(String runId, String attemptId, Wait wait) {
+        if (!looksLikeRunId(runId)) return CompletableFuture.failedFuture(new StaleAttemptException(runId, "unknown"));
+        return Asks.direct(run(runId)
+                        .<StatusReply<Done>>ask(replyTo -> new RunEntity.Suspend(attemptId, wait, replyTo), askTimeout))
+                .thenApply(reply -> {
+                    if (reply.isSuccess()) return Done.getInstance();
+                    String message = reply.getError().getMessage();
+                    if (message.startsWith(RunEntity.STALE_ATTEMPT) || message.startsWith(RunEntity.UNKNOWN_RUN)) {
+                        throw new StaleAttemptException(runId, message);
+                    }
+                    throw RunRejectedException.fromReply(message);
+                });
+    }
+
+    /** The batch id of the children a run starts with {@code batchTriggerAndWait} under {@code key}. */
+    public static String batchIdOf(String runId, String key) {
+        return Ids.derived("batch", runId + "/" + key);
+    }
+
+    /** A waitpoint token the run may wait for was completed or timed out; fire and forget. */
+    public void tokenCompleted(String runId, String tokenId, StepResult result) {
+        if (looksLikeRunId(runId)) run(runId).tell(new RunEntity.TokenCompleted(tokenId, result));
+    }
+
+    /** A worker updates the metadata of the run it executes; fenced by its attempt id. */
+    public CompletionStage<RunState> updateMetadataFromAttempt(
+            String runId, String attemptId, List<MetadataOperation> operations) {
+        if (!looksLikeRunId(runId)) {
+            return CompletableFuture.failedFuture(
+                    new RunRejectedException(RunRejectedException.Reason.STALE_ATTEMPT, RunEntity.STALE_ATTEMPT));
+        }
+        return askRun(runId, replyTo -> new RunEntity.UpdateMetadata(operations, attemptId, replyTo));
+    }
+
+    /** The session holding the attempt is gone; fire and forget, the run decides. */
+    public void workerLost(String runId, String attemptId, String reason) {
+        run(runId).tell(new RunEntity.WorkerLost(attemptId, reason));
+    }
+
+    private CompletionStage<Done> attemptCommand(
+            String runId, Function<ActorRef<StatusReply<Done>>, RunEntity.Command> command) {
+        if (!looksLikeRunId(runId)) {
+            return CompletableFuture.failedFuture(new StaleAttemptException(runId, "unknown"));
+        }
+        return Asks.direct(run(runId).ask(command, askTimeout)).thenApply(reply -> {
+            if (reply.isError())
+                throw new StaleAttemptException(runId, reply.getError().getMessage());
+            return Done.getInstance();
+        });
+    }
+
+    private CompletionStage<RunState> askRun(
+            String runId, Function<ActorRef<StatusReply<RunState>>, RunEntity.Command> command) {
+        return Asks.direct(run(runId).ask(command, askTimeout)).thenApply(reply -> {
+            if (reply.isError())
+                throw RunRejectedException.fromReply(reply.getError().getMessage());
+            return reply.getValue();
+        });
+    }
+
+    private EntityRef<RunEntity.Command> run(String runId) {
+        return sharding.entityRefFor(RunEntity.ENTITY_TYPE_KEY, runId);
+    }
+
+    /** Ids come from outside; anything that cannot be a run id must not start an entity. */
+    private static boolean looksLikeRunId(String runId) {
+        return runId != null && runId.matches("run_[0-9a-z]{1,64}");
+    }
 }

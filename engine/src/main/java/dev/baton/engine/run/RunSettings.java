@@ -5,18 +5,27 @@ import java.time.Duration;
 
 /** Run lifecycle settings from {@code baton.engine.run}. */
 /** @param finishedIdle how long a finished run stays in memory before it passivates (it is read back when asked) */
-public record RunSettings(Duration leaseTimeout, Duration heartbeatInterval, int tagCount, int maxTags,
-    long maxMetadataBytes, Duration finishedIdle) {
+public record RunSettings(
+        Duration leaseTimeout,
+        Duration heartbeatInterval,
+        int tagCount,
+        int maxTags,
+        long maxMetadataBytes,
+        Duration finishedIdle) {
 
-  public static RunSettings fromConfig(Config engineConfig) {
-    Config run = engineConfig.getConfig("run");
-    return new RunSettings(run.getDuration("lease-timeout"), run.getDuration("heartbeat-interval"),
-        run.getInt("tag-count"), run.getInt("max-tags"), run.getBytes("max-metadata-size"),
-        run.getDuration("finished-passivation"));
-  }
+    public static RunSettings fromConfig(Config engineConfig) {
+        Config run = engineConfig.getConfig("run");
+        return new RunSettings(
+                run.getDuration("lease-timeout"),
+                run.getDuration("heartbeat-interval"),
+                run.getInt("tag-count"),
+                run.getInt("max-tags"),
+                run.getBytes("max-metadata-size"),
+                run.getDuration("finished-passivation"));
+    }
 
-  /** Projection tag of a run's events: a stable slice of the run id, so slices can be projected in parallel. */
-  public String tagFor(String runId) {
-    return "run-" + Math.floorMod(runId.hashCode(), tagCount);
-  }
+    /** Projection tag of a run's events: a stable slice of the run id, so slices can be projected in parallel. */
+    public String tagFor(String runId) {
+        return "run-" + Math.floorMod(runId.hashCode(), tagCount);
+    }
 }

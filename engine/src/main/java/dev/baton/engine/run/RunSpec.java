@@ -1,7 +1,7 @@
 package dev.baton.engine.run;
 
-import dev.baton.engine.task.RetryPolicy;
 import dev.baton.engine.common.CborSerializable;
+import dev.baton.engine.task.RetryPolicy;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -22,40 +22,86 @@ import java.util.List;
  * @param lineage the run's parent, root, depth and batch ({@link RunLineage#ROOT} for a run triggered from outside)
  */
 public record RunSpec(
-    String environmentId,
-    String taskId,
-    String queue,
-    String payloadJson,
-    String payloadType,
-    List<String> tags,
-    String metadataJson,
-    String idempotencyKey,
-    RetryPolicy retry,
-    Integer maxDurationSeconds,
-    boolean test,
-    String concurrencyKey,
-    long priorityMs,
-    Instant delayUntil,
-    Duration ttl,
-    String replayOf,
-    RunLineage lineage)
-    implements CborSerializable {
+        String environmentId,
+        String taskId,
+        String queue,
+        String payloadJson,
+        String payloadType,
+        List<String> tags,
+        String metadataJson,
+        String idempotencyKey,
+        RetryPolicy retry,
+        Integer maxDurationSeconds,
+        boolean test,
+        String concurrencyKey,
+        long priorityMs,
+        Instant delayUntil,
+        Duration ttl,
+        String replayOf,
+        RunLineage lineage)
+        implements CborSerializable {
 
-  public RunSpec {
-    tags = tags == null ? List.of() : List.copyOf(tags);
-    lineage = lineage == null ? RunLineage.ROOT : lineage;
-  }
+    public RunSpec {
+        tags = tags == null ? List.of() : List.copyOf(tags);
+        lineage = lineage == null ? RunLineage.ROOT : lineage;
+    }
 
-  /** A root run's spec. */
-  public RunSpec(String environmentId, String taskId, String queue, String payloadJson, String payloadType,
-      List<String> tags, String metadataJson, String idempotencyKey, RetryPolicy retry, Integer maxDurationSeconds,
-      boolean test, String concurrencyKey, long priorityMs, Instant delayUntil, Duration ttl, String replayOf) {
-    this(environmentId, taskId, queue, payloadJson, payloadType, tags, metadataJson, idempotencyKey, retry,
-        maxDurationSeconds, test, concurrencyKey, priorityMs, delayUntil, ttl, replayOf, RunLineage.ROOT);
-  }
+    /** A root run's spec. */
+    public RunSpec(
+            String environmentId,
+            String taskId,
+            String queue,
+            String payloadJson,
+            String payloadType,
+            List<String> tags,
+            String metadataJson,
+            String idempotencyKey,
+            RetryPolicy retry,
+            Integer maxDurationSeconds,
+            boolean test,
+            String concurrencyKey,
+            long priorityMs,
+            Instant delayUntil,
+            Duration ttl,
+            String replayOf) {
+        this(
+                environmentId,
+                taskId,
+                queue,
+                payloadJson,
+                payloadType,
+                tags,
+                metadataJson,
+                idempotencyKey,
+                retry,
+                maxDurationSeconds,
+                test,
+                concurrencyKey,
+                priorityMs,
+                delayUntil,
+                ttl,
+                replayOf,
+                RunLineage.ROOT);
+    }
 
-  RunSpec withLineage(RunLineage newLineage) {
-    return new RunSpec(environmentId, taskId, queue, payloadJson, payloadType, tags, metadataJson, idempotencyKey,
-        retry, maxDurationSeconds, test, concurrencyKey, priorityMs, delayUntil, ttl, replayOf, newLineage);
-  }
+    RunSpec withLineage(RunLineage newLineage) {
+        return new RunSpec(
+                environmentId,
+                taskId,
+                queue,
+                payloadJson,
+                payloadType,
+                tags,
+                metadataJson,
+                idempotencyKey,
+                retry,
+                maxDurationSeconds,
+                test,
+                concurrencyKey,
+                priorityMs,
+                delayUntil,
+                ttl,
+                replayOf,
+                newLineage);
+    }
 }

@@ -1,14 +1,14 @@
 package dev.baton.engine.run;
 
+import dev.baton.engine.common.CborSerializable;
 import dev.baton.engine.worker.RunError;
 import dev.baton.engine.worker.StepResult;
-import dev.baton.engine.common.CborSerializable;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 
@@ -26,200 +26,532 @@ import java.util.Map;
  * @param resuming true from the end of a wait until the next lease: that lease continues the same attempt
  */
 public record RunState(
-    String runId,
-    RunStatus status,
-    RunSpec spec,
-    Instant createdAt,
-    Instant updatedAt,
-    Instant delayUntil,
-    Instant queuedAt,
-    int attemptCount,
-    Attempt currentAttempt,
-    Instant startedAt,
-    Instant finishedAt,
-    Instant retryAt,
-    String outputJson,
-    RunError error,
-    long durationMs,
-    List<String> tags,
-    String metadataJson,
-    Map<String, StepResult> steps,
-    Wait pendingWait,
-    List<String> children,
-    boolean resuming)
-    implements CborSerializable {
+        String runId,
+        RunStatus status,
+        RunSpec spec,
+        Instant createdAt,
+        Instant updatedAt,
+        Instant delayUntil,
+        Instant queuedAt,
+        int attemptCount,
+        Attempt currentAttempt,
+        Instant startedAt,
+        Instant finishedAt,
+        Instant retryAt,
+        String outputJson,
+        RunError error,
+        long durationMs,
+        List<String> tags,
+        String metadataJson,
+        Map<String, StepResult> steps,
+        Wait pendingWait,
+        List<String> children,
+        boolean resuming)
+        implements CborSerializable {
 
-  public record Attempt(String id, int number, String sessionId, String workerId, Instant leasedAt, Instant startedAt)
-      implements CborSerializable {
+    public record Attempt(String id, int number, String sessionId, String workerId, Instant leasedAt, Instant startedAt)
+            implements CborSerializable {
 
-    Attempt started(Instant at) {
-      return new Attempt(id, number, sessionId, workerId, leasedAt, at);
+        Attempt started(Instant at) {
+            return new Attempt(id, number, sessionId, workerId, leasedAt, at);
+        }
+
+        long runningMillis(Instant end) {
+            return startedAt == null
+                    ? 0
+                    : Math.max(0, Duration.between(startedAt, end).toMillis());
+        }
     }
 
-    long runningMillis(Instant end) {
-      return startedAt == null ? 0 : Math.max(0, Duration.between(startedAt, end).toMillis());
+    public RunState {
+        tags = tags == null ? List.of() : List.copyOf(tags);
+        steps = steps == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(steps));
+        children = children == null ? List.of() : List.copyOf(children);
     }
-  }
 
-  public RunState {
-    tags = tags == null ? List.of() : List.copyOf(tags);
-    steps = steps == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(steps));
-    children = children == null ? List.of() : List.copyOf(children);
-  }
+    static RunState empty(String runId) {
+        return new RunState(
+                runId,
+                RunStatus.NEW,
+                null,
+                null,
+                null,
+                null,
+                null,
+                0,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                0,
+                List.of(),
+                null,
+                Map.of(),
+                null,
+                List.of(),
+                false);
+    }
 
-  static RunState empty(String runId) {
-    return new RunState(runId, RunStatus.NEW, null, null, null, null, null, 0, null, null, null, null, null, null, 0,
-        List.of(), null, Map.of(), null, List.of(), false);
-  }
+    public boolean exists() {
+        return status != RunStatus.NEW;
+    }
 
-  public boolean exists() {
-    return status != RunStatus.NEW;
-  }
+    public boolean belongsTo(String environmentId) {
+        return exists() && spec.environmentId().equals(environmentId);
+    }
 
-  public boolean belongsTo(String environmentId) {
-    return exists() && spec.environmentId().equals(environmentId);
-  }
+    /** A run holding a worker slot and a concurrency slot: leased or executing. */
+    public boolean isRunning() {
+        return status == RunStatus.DEQUEUED || status == RunStatus.EXECUTING;
+    }
 
-  /** A run holding a worker slot and a concurrency slot: leased or executing. */
-  public boolean isRunning() {
-    return status == RunStatus.DEQUEUED || status == RunStatus.EXECUTING;
-  }
+    public RunLineage lineage() {
+        return spec.lineage();
+    }
 
-  public RunLineage lineage() {
-    return spec.lineage();
-  }
+    boolean isCurrentAttempt(String attemptId) {
+        return currentAttempt != null && currentAttempt.id().equals(attemptId);
+    }
 
-  boolean isCurrentAttempt(String attemptId) {
-    return currentAttempt != null && currentAttempt.id().equals(attemptId);
-  }
+    int maxAttempts() {
+        return spec.retry().maxAttempts();
+    }
 
-  int maxAttempts() {
-    return spec.retry().maxAttempts();
-  }
+    /** When the TTL expires a run that never started; null without a TTL or once an attempt was leased. */
+    Instant expiresAt() {
+        return spec.ttl() == null || queuedAt == null || attemptCount > 0 ? null : queuedAt.plus(spec.ttl());
+    }
 
-  /** When the TTL expires a run that never started; null without a TTL or once an attempt was leased. */
-  Instant expiresAt() {
-    return spec.ttl() == null || queuedAt == null || attemptCount > 0 ? null : queuedAt.plus(spec.ttl());
-  }
+    // ---------------------------------------------------------------- transitions (one per event)
 
-  // ---------------------------------------------------------------- transitions (one per event)
+    RunState triggered(RunSpec runSpec, Instant at) {
+        boolean delayed = runSpec.delayUntil() != null && runSpec.delayUntil().isAfter(at);
+        return new RunState(
+                runId,
+                delayed ? RunStatus.DELAYED : RunStatus.QUEUED,
+                runSpec,
+                at,
+                at,
+                delayed ? runSpec.delayUntil() : null,
+                delayed ? null : at,
+                0,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                0,
+                runSpec.tags(),
+                runSpec.metadataJson(),
+                Map.of(),
+                null,
+                List.of(),
+                false);
+    }
 
-  RunState triggered(RunSpec runSpec, Instant at) {
-    boolean delayed = runSpec.delayUntil() != null && runSpec.delayUntil().isAfter(at);
-    return new RunState(runId, delayed ? RunStatus.DELAYED : RunStatus.QUEUED, runSpec, at, at,
-        delayed ? runSpec.delayUntil() : null, delayed ? null : at, 0, null, null, null, null, null, null, 0,
-        runSpec.tags(), runSpec.metadataJson(), Map.of(), null, List.of(), false);
-  }
+    RunState rescheduled(Instant until, Instant at) {
+        return new RunState(
+                runId,
+                status,
+                spec,
+                createdAt,
+                at,
+                until,
+                queuedAt,
+                attemptCount,
+                currentAttempt,
+                startedAt,
+                finishedAt,
+                retryAt,
+                outputJson,
+                error,
+                durationMs,
+                tags,
+                metadataJson,
+                steps,
+                pendingWait,
+                children,
+                resuming);
+    }
 
-  RunState rescheduled(Instant until, Instant at) {
-    return new RunState(runId, status, spec, createdAt, at, until, queuedAt, attemptCount, currentAttempt, startedAt,
-        finishedAt, retryAt, outputJson, error, durationMs, tags, metadataJson, steps, pendingWait, children, resuming);
-  }
+    RunState enqueued(Instant at) {
+        return new RunState(
+                runId,
+                RunStatus.QUEUED,
+                spec,
+                createdAt,
+                at,
+                null,
+                at,
+                attemptCount,
+                null,
+                startedAt,
+                finishedAt,
+                null,
+                outputJson,
+                error,
+                durationMs,
+                tags,
+                metadataJson,
+                steps,
+                null,
+                children,
+                false);
+    }
 
-  RunState enqueued(Instant at) {
-    return new RunState(runId, RunStatus.QUEUED, spec, createdAt, at, null, at, attemptCount, null, startedAt,
-        finishedAt, null, outputJson, error, durationMs, tags, metadataJson, steps, null, children, false);
-  }
+    RunState leased(Attempt attempt) {
+        return new RunState(
+                runId,
+                RunStatus.DEQUEUED,
+                spec,
+                createdAt,
+                attempt.leasedAt(),
+                null,
+                queuedAt,
+                attempt.number(),
+                attempt,
+                startedAt,
+                finishedAt,
+                null,
+                outputJson,
+                error,
+                durationMs,
+                tags,
+                metadataJson,
+                steps,
+                null,
+                children,
+                false);
+    }
 
-  RunState leased(Attempt attempt) {
-    return new RunState(runId, RunStatus.DEQUEUED, spec, createdAt, attempt.leasedAt(), null, queuedAt,
-        attempt.number(), attempt, startedAt, finishedAt, null, outputJson, error, durationMs, tags, metadataJson,
-        steps, null, children, false);
-  }
+    /**
+     * The state with {@code attempt} as its current attempt (counted, its start kept as the run's first
+     * start), before the attempt's outcome is applied; null (an older journal's event) changes nothing.
+     */
+    RunState attempted(Attempt attempt) {
+        if (attempt == null) return this;
+        return new RunState(
+                runId,
+                status,
+                spec,
+                createdAt,
+                updatedAt,
+                delayUntil,
+                queuedAt,
+                attempt.number(),
+                attempt,
+                startedAt == null ? attempt.startedAt() : startedAt,
+                finishedAt,
+                retryAt,
+                outputJson,
+                error,
+                durationMs,
+                tags,
+                metadataJson,
+                steps,
+                pendingWait,
+                children,
+                resuming);
+    }
 
-  /**
-   * The state with {@code attempt} as its current attempt (counted, its start kept as the run's first
-   * start), before the attempt's outcome is applied; null (an older journal's event) changes nothing.
-   */
-  RunState attempted(Attempt attempt) {
-    if (attempt == null) return this;
-    return new RunState(runId, status, spec, createdAt, updatedAt, delayUntil, queuedAt, attempt.number(), attempt,
-        startedAt == null ? attempt.startedAt() : startedAt, finishedAt, retryAt, outputJson, error, durationMs, tags,
-        metadataJson, steps, pendingWait, children, resuming);
-  }
+    /** How a run held by a worker looks from outside: DEQUEUED until the worker starts it, then EXECUTING. */
+    RunState running(Attempt attempt) {
+        RunState withAttempt = attempted(attempt);
+        return new RunState(
+                runId,
+                attempt.startedAt() == null ? RunStatus.DEQUEUED : RunStatus.EXECUTING,
+                spec,
+                createdAt,
+                updatedAt,
+                null,
+                queuedAt,
+                withAttempt.attemptCount,
+                attempt,
+                withAttempt.startedAt,
+                finishedAt,
+                null,
+                outputJson,
+                error,
+                durationMs,
+                tags,
+                metadataJson,
+                steps,
+                null,
+                children,
+                false);
+    }
 
-  /** How a run held by a worker looks from outside: DEQUEUED until the worker starts it, then EXECUTING. */
-  RunState running(Attempt attempt) {
-    RunState withAttempt = attempted(attempt);
-    return new RunState(runId, attempt.startedAt() == null ? RunStatus.DEQUEUED : RunStatus.EXECUTING, spec,
-        createdAt, updatedAt, null, queuedAt, withAttempt.attemptCount, attempt, withAttempt.startedAt, finishedAt,
-        null, outputJson, error, durationMs, tags, metadataJson, steps, null, children, false);
-  }
+    /** The number of the next leased attempt: a run resuming after a wait continues its attempt. */
+    int nextAttemptNumber() {
+        return resuming ? Math.max(1, attemptCount) : attemptCount + 1;
+    }
 
-  /** The number of the next leased attempt: a run resuming after a wait continues its attempt. */
-  int nextAttemptNumber() {
-    return resuming ? Math.max(1, attemptCount) : attemptCount + 1;
-  }
+    RunState stepCompleted(String key, StepResult result, Instant at) {
+        Map<String, StepResult> next = new LinkedHashMap<>(steps);
+        next.put(key, result);
+        return new RunState(
+                runId,
+                status,
+                spec,
+                createdAt,
+                at,
+                delayUntil,
+                queuedAt,
+                attemptCount,
+                currentAttempt,
+                startedAt,
+                finishedAt,
+                retryAt,
+                outputJson,
+                error,
+                durationMs,
+                tags,
+                metadataJson,
+                next,
+                pendingWait,
+                children,
+                resuming);
+    }
 
-  RunState stepCompleted(String key, StepResult result, Instant at) {
-    Map<String, StepResult> next = new LinkedHashMap<>(steps);
-    next.put(key, result);
-    return new RunState(runId, status, spec, createdAt, at, delayUntil, queuedAt, attemptCount, currentAttempt,
-        startedAt, finishedAt, retryAt, outputJson, error, durationMs, tags, metadataJson, next, pendingWait, children,
-        resuming);
-  }
+    /** The attempt ends without an outcome: its slots are free until the wait is resolved. */
+    RunState suspended(Wait newWait, List<String> newChildren, Instant at) {
+        List<String> allChildren = new ArrayList<>(children);
+        allChildren.addAll(newChildren);
+        return new RunState(
+                runId,
+                RunStatus.WAITING,
+                spec,
+                createdAt,
+                at,
+                null,
+                queuedAt,
+                attemptCount,
+                null,
+                startedAt,
+                finishedAt,
+                null,
+                outputJson,
+                error,
+                durationMs + currentAttempt.runningMillis(at),
+                tags,
+                metadataJson,
+                steps,
+                newWait,
+                allChildren,
+                false);
+    }
 
-  /** The attempt ends without an outcome: its slots are free until the wait is resolved. */
-  RunState suspended(Wait newWait, List<String> newChildren, Instant at) {
-    List<String> allChildren = new ArrayList<>(children);
-    allChildren.addAll(newChildren);
-    return new RunState(runId, RunStatus.WAITING, spec, createdAt, at, null, queuedAt, attemptCount, null, startedAt,
-        finishedAt, null, outputJson, error, durationMs + currentAttempt.runningMillis(at), tags, metadataJson, steps,
-        newWait, allChildren, false);
-  }
+    RunState waitPartlyResolved(int index, StepResult result, Instant at) {
+        return new RunState(
+                runId,
+                status,
+                spec,
+                createdAt,
+                at,
+                delayUntil,
+                queuedAt,
+                attemptCount,
+                currentAttempt,
+                startedAt,
+                finishedAt,
+                retryAt,
+                outputJson,
+                error,
+                durationMs,
+                tags,
+                metadataJson,
+                steps,
+                pendingWait.withResolved(index, result),
+                children,
+                resuming);
+    }
 
-  RunState waitPartlyResolved(int index, StepResult result, Instant at) {
-    return new RunState(runId, status, spec, createdAt, at, delayUntil, queuedAt, attemptCount, currentAttempt,
-        startedAt, finishedAt, retryAt, outputJson, error, durationMs, tags, metadataJson, steps,
-        pendingWait.withResolved(index, result), children, resuming);
-  }
+    /** The wait is over: its result is memoized and the run is queued again in its original place. */
+    RunState resumed(StepResult result, Instant at) {
+        return stepCompleted(pendingWait.key(), result, at).queuedAgain(at);
+    }
 
-  /** The wait is over: its result is memoized and the run is queued again in its original place. */
-  RunState resumed(StepResult result, Instant at) {
-    return stepCompleted(pendingWait.key(), result, at).queuedAgain(at);
-  }
+    private RunState queuedAgain(Instant at) {
+        return new RunState(
+                runId,
+                RunStatus.QUEUED,
+                spec,
+                createdAt,
+                at,
+                null,
+                queuedAt,
+                attemptCount,
+                null,
+                startedAt,
+                finishedAt,
+                null,
+                outputJson,
+                error,
+                durationMs,
+                tags,
+                metadataJson,
+                steps,
+                null,
+                children,
+                true);
+    }
 
-  private RunState queuedAgain(Instant at) {
-    return new RunState(runId, RunStatus.QUEUED, spec, createdAt, at, null, queuedAt, attemptCount, null, startedAt,
-        finishedAt, null, outputJson, error, durationMs, tags, metadataJson, steps, null, children, true);
-  }
+    RunState attemptStarted(Instant at) {
+        return new RunState(
+                runId,
+                RunStatus.EXECUTING,
+                spec,
+                createdAt,
+                at,
+                null,
+                queuedAt,
+                attemptCount,
+                currentAttempt.started(at),
+                startedAt == null ? at : startedAt,
+                finishedAt,
+                null,
+                outputJson,
+                error,
+                durationMs,
+                tags,
+                metadataJson,
+                steps,
+                pendingWait,
+                children,
+                resuming);
+    }
 
-  RunState attemptStarted(Instant at) {
-    return new RunState(runId, RunStatus.EXECUTING, spec, createdAt, at, null, queuedAt, attemptCount,
-        currentAttempt.started(at), startedAt == null ? at : startedAt, finishedAt, null, outputJson, error,
-        durationMs, tags, metadataJson, steps, pendingWait, children, resuming);
-  }
+    /** The current attempt ended in failure; with {@code nextRetryAt} the run waits, else a terminal event follows. */
+    RunState attemptFailed(RunError attemptError, Instant at, Instant nextRetryAt) {
+        RunStatus next = nextRetryAt == null ? status : RunStatus.RETRYING;
+        return new RunState(
+                runId,
+                next,
+                spec,
+                createdAt,
+                at,
+                null,
+                queuedAt,
+                attemptCount,
+                null,
+                startedAt,
+                finishedAt,
+                nextRetryAt,
+                outputJson,
+                attemptError,
+                durationMs + currentAttempt.runningMillis(at),
+                tags,
+                metadataJson,
+                steps,
+                null,
+                children,
+                false);
+    }
 
-  /** The current attempt ended in failure; with {@code nextRetryAt} the run waits, else a terminal event follows. */
-  RunState attemptFailed(RunError attemptError, Instant at, Instant nextRetryAt) {
-    RunStatus next = nextRetryAt == null ? status : RunStatus.RETRYING;
-    return new RunState(runId, next, spec, createdAt, at, null, queuedAt, attemptCount, null, startedAt, finishedAt,
-        nextRetryAt, outputJson, attemptError, durationMs + currentAttempt.runningMillis(at), tags, metadataJson, steps,
-        null, children, false);
-  }
+    RunState succeeded(String output, Instant at) {
+        return new RunState(
+                runId,
+                RunStatus.COMPLETED,
+                spec,
+                createdAt,
+                at,
+                null,
+                queuedAt,
+                attemptCount,
+                null,
+                startedAt,
+                at,
+                null,
+                output,
+                null,
+                durationMs + currentAttempt.runningMillis(at),
+                tags,
+                metadataJson,
+                steps,
+                null,
+                children,
+                false);
+    }
 
-  RunState succeeded(String output, Instant at) {
-    return new RunState(runId, RunStatus.COMPLETED, spec, createdAt, at, null, queuedAt, attemptCount, null,
-        startedAt, at, null, output, null, durationMs + currentAttempt.runningMillis(at), tags, metadataJson, steps,
-        null, children, false);
-  }
+    /** A terminal event other than success; an attempt still running is closed at {@code at}. */
+    RunState ended(RunStatus finalStatus, RunError runError, Instant at) {
+        long duration = durationMs + (currentAttempt == null ? 0 : currentAttempt.runningMillis(at));
+        return new RunState(
+                runId,
+                finalStatus,
+                spec,
+                createdAt,
+                at,
+                null,
+                queuedAt,
+                attemptCount,
+                null,
+                startedAt,
+                at,
+                null,
+                null,
+                runError,
+                duration,
+                tags,
+                metadataJson,
+                steps,
+                null,
+                children,
+                false);
+    }
 
-  /** A terminal event other than success; an attempt still running is closed at {@code at}. */
-  RunState ended(RunStatus finalStatus, RunError runError, Instant at) {
-    long duration = durationMs + (currentAttempt == null ? 0 : currentAttempt.runningMillis(at));
-    return new RunState(runId, finalStatus, spec, createdAt, at, null, queuedAt, attemptCount, null, startedAt, at,
-        null, null, runError, duration, tags, metadataJson, steps, null, children, false);
-  }
+    RunState tagged(List<String> added, Instant at) {
+        LinkedHashSet<String> all = new LinkedHashSet<>(tags);
+        all.addAll(added);
+        return new RunState(
+                runId,
+                status,
+                spec,
+                createdAt,
+                at,
+                delayUntil,
+                queuedAt,
+                attemptCount,
+                currentAttempt,
+                startedAt,
+                finishedAt,
+                retryAt,
+                outputJson,
+                error,
+                durationMs,
+                new ArrayList<>(all),
+                metadataJson,
+                steps,
+                pendingWait,
+                children,
+                resuming);
+    }
 
-  RunState tagged(List<String> added, Instant at) {
-    LinkedHashSet<String> all = new LinkedHashSet<>(tags);
-    all.addAll(added);
-    return new RunState(runId, status, spec, createdAt, at, delayUntil, queuedAt, attemptCount, currentAttempt,
-        startedAt, finishedAt, retryAt, outputJson, error, durationMs, new ArrayList<>(all), metadataJson, steps, pendingWait, children, resuming);
-  }
-
-  RunState withMetadata(String metadata, Instant at) {
-    return new RunState(runId, status, spec, createdAt, at, delayUntil, queuedAt, attemptCount, currentAttempt,
-        startedAt, finishedAt, retryAt, outputJson, error, durationMs, tags, metadata, steps, pendingWait, children, resuming);
-  }
+    RunState withMetadata(String metadata, Instant at) {
+        return new RunState(
+                runId,
+                status,
+                spec,
+                createdAt,
+                at,
+                delayUntil,
+                queuedAt,
+                attemptCount,
+                currentAttempt,
+                startedAt,
+                finishedAt,
+                retryAt,
+                outputJson,
+                error,
+                durationMs,
+                tags,
+                metadata,
+                steps,
+                pendingWait,
+                children,
+                resuming);
+    }
 }

@@ -6,26 +6,26 @@ package dev.baton.engine.run;
  * EXECUTING, as Trigger.dev does.
  */
 public enum RunStatus {
-  NEW,
-  PENDING_VERSION,
-  DELAYED,
-  QUEUED,
-  DEQUEUED,
-  EXECUTING,
-  RETRYING,
-  WAITING,
-  COMPLETED,
-  FAILED,
-  CRASHED,
-  SYSTEM_FAILURE,
-  CANCELED,
-  EXPIRED,
-  TIMED_OUT;
+    NEW,
+    PENDING_VERSION,
+    DELAYED,
+    QUEUED,
+    DEQUEUED,
+    EXECUTING,
+    RETRYING,
+    WAITING,
+    COMPLETED,
+    FAILED,
+    CRASHED,
+    SYSTEM_FAILURE,
+    CANCELED,
+    EXPIRED,
+    TIMED_OUT;
 
-  public boolean isFinal() {
-    return switch (this) {
-      case COMPLETED, FAILED, CRASHED, SYSTEM_FAILURE, CANCELED, EXPIRED, TIMED_OUT -> true;
-      default -> false;
-    };
-  }
+    public boolean isFinal() {
+        return switch (this) {
+            case COMPLETED, FAILED, CRASHED, SYSTEM_FAILURE, CANCELED, EXPIRED, TIMED_OUT -> true;
+            default -> false;
+        };
+    }
 }

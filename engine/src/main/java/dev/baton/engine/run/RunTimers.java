@@ -13,110 +13,114 @@ import java.time.Clock;
  */
 final class RunTimers {
 
-  /** What a timer sends the run when it is due. */
-  sealed interface Due extends RunEntity.Notice
-      permits LeaseExpired, MaxDurationExceeded, RetryDue, DelayDue, TtlDue, WaitDue, PassivateFinished {}
+    /** What a timer sends the run when it is due. */
+    sealed interface Due extends RunEntity.Notice
+            permits LeaseExpired, MaxDurationExceeded, RetryDue, DelayDue, TtlDue, WaitDue, PassivateFinished {}
 
-  record LeaseExpired(String attemptId) implements Due {}
+    record LeaseExpired(String attemptId) implements Due {}
 
-  record MaxDurationExceeded(String attemptId) implements Due {}
+    record MaxDurationExceeded(String attemptId) implements Due {}
 
-  record RetryDue(int afterAttempt) implements Due {}
+    record RetryDue(int afterAttempt) implements Due {}
 
-  record DelayDue() implements Due {}
+    record DelayDue() implements Due {}
 
-  record TtlDue() implements Due {}
+    record TtlDue() implements Due {}
 
-  record WaitDue(String key) implements Due {}
+    record WaitDue(String key) implements Due {}
 
-  /** The run finished a while ago: it leaves memory (see {@link RunSettings#finishedIdle}). */
-  record PassivateFinished() implements Due {}
+    /** The run finished a while ago: it leaves memory (see {@link RunSettings#finishedIdle}). */
+    record PassivateFinished() implements Due {}
 
-  private static final String LEASE = "lease";
-  private static final String RETRY = "retry";
-  private static final String DELAY = "delay";
-  private static final String TTL = "ttl";
-  private static final String MAX_DURATION = "max-duration";
-  private static final String WAIT = "wait";
-  private static final String PASSIVATE = "passivate";
+    private static final String LEASE = "lease";
+    private static final String RETRY = "retry";
+    private static final String DELAY = "delay";
+    private static final String TTL = "ttl";
+    private static final String MAX_DURATION = "max-duration";
+    private static final String WAIT = "wait";
+    private static final String PASSIVATE = "passivate";
 
-  private final TimerScheduler<Command> timers;
-  private final Clock clock;
-  private final RunSettings settings;
-  private final boolean passivates;
+    private final TimerScheduler<Command> timers;
+    private final Clock clock;
+    private final RunSettings settings;
+    private final boolean passivates;
 
-  /** @param passivates whether the run leaves memory a while after it finished (it runs in a shard) */
-  RunTimers(TimerScheduler<Command> timers, Clock clock, RunSettings settings, boolean passivates) {
-    this.timers = timers;
-    this.clock = clock;
-    this.settings = settings;
-    this.passivates = passivates;
-  }
+    /** @param passivates whether the run leaves memory a while after it finished (it runs in a shard) */
+    RunTimers(TimerScheduler<Command> timers, Clock clock, RunSettings settings, boolean passivates) {
+        this.timers = timers;
+        this.clock = clock;
+        this.settings = settings;
+        this.passivates = passivates;
+    }
 
-  /** A worker holds the attempt for one lease timeout from its last sign of life. */
-  void lease(String attemptId) {
-    timers.startSingleTimer(LEASE, new LeaseExpired(attemptId), settings.leaseTimeout());
-  }
+    /** A worker holds the attempt for one lease timeout from its last sign of life. */
+    void lease(String attemptId) {
+        timers.startSingleTimer(LEASE, new LeaseExpired(attemptId), settings.leaseTimeout());
+    }
 
-  void leaseUnlessArmed(String attemptId) {
-    if (!timers.isTimerActive(LEASE)) lease(attemptId);
-  }
+    void leaseUnlessArmed(String attemptId) {
+        if (!timers.isTimerActive(LEASE)) lease(attemptId);
+    }
 
-  /** maxDuration counts from the attempt's start; an attempt not started yet has no deadline. */
-  void maxDuration(RunState state, Attempt attempt) {
-    if (state.spec().maxDurationSeconds() == null || attempt == null || attempt.startedAt() == null) return;
-    DeadlineTimers.arm(timers, MAX_DURATION, new MaxDurationExceeded(attempt.id()), clock,
-        attempt.startedAt().plusSeconds(state.spec().maxDurationSeconds()));
-  }
+    /** maxDuration counts from the attempt's start; an attempt not started yet has no deadline. */
+    void maxDuration(RunState state, Attempt attempt) {
+        if (state.spec().maxDurationSeconds() == null || attempt == null || attempt.startedAt() == null) return;
+        DeadlineTimers.arm(
+                timers,
+                MAX_DURATION,
+                new MaxDurationExceeded(attempt.id()),
+                clock,
+                attempt.startedAt().plusSeconds(state.spec().maxDurationSeconds()));
+    }
 
-  void maxDurationUnlessArmed(RunState state, Attempt attempt) {
-    if (!timers.isTimerActive(MAX_DURATION)) maxDuration(state, attempt);
-  }
+    void maxDurationUnlessArmed(RunState state, Attempt attempt) {
+        if (!timers.isTimerActive(MAX_DURATION)) maxDuration(state, attempt);
+    }
 
-  void retry(RunState state) {
-    DeadlineTimers.arm(timers, RETRY, new RetryDue(state.attemptCount()), clock, state.retryAt());
-  }
+    void retry(RunState state) {
+        DeadlineTimers.arm(timers, RETRY, new RetryDue(state.attemptCount()), clock, state.retryAt());
+    }
 
-  void retryUnlessArmed(RunState state) {
-    if (!timers.isTimerActive(RETRY)) retry(state);
-  }
+    void retryUnlessArmed(RunState state) {
+        if (!timers.isTimerActive(RETRY)) retry(state);
+    }
 
-  void delay(RunState state) {
-    DeadlineTimers.arm(timers, DELAY, new DelayDue(), clock, state.delayUntil());
-  }
+    void delay(RunState state) {
+        DeadlineTimers.arm(timers, DELAY, new DelayDue(), clock, state.delayUntil());
+    }
 
-  void ttl(RunState state) {
-    if (state.expiresAt() != null) DeadlineTimers.arm(timers, TTL, new TtlDue(), clock, state.expiresAt());
-  }
+    void ttl(RunState state) {
+        if (state.expiresAt() != null) DeadlineTimers.arm(timers, TTL, new TtlDue(), clock, state.expiresAt());
+    }
 
-  void ttlUnlessArmed(RunState state) {
-    if (!timers.isTimerActive(TTL)) ttl(state);
-  }
+    void ttlUnlessArmed(RunState state) {
+        if (!timers.isTimerActive(TTL)) ttl(state);
+    }
 
-  /** A leased run cannot expire: its TTL only bounds how long it may wait in its queue. */
-  void cancelTtl() {
-    timers.cancel(TTL);
-  }
+    /** A leased run cannot expire: its TTL only bounds how long it may wait in its queue. */
+    void cancelTtl() {
+        timers.cancel(TTL);
+    }
 
-  void waitUntil(Wait wait) {
-    DeadlineTimers.arm(timers, WAIT, new WaitDue(wait.key()), clock, wait.until());
-  }
+    void waitUntil(Wait wait) {
+        DeadlineTimers.arm(timers, WAIT, new WaitDue(wait.key()), clock, wait.until());
+    }
 
-  void cancelWait() {
-    timers.cancel(WAIT);
-  }
+    void cancelWait() {
+        timers.cancel(WAIT);
+    }
 
-  /** The run left its queue or its execution: nothing it waited for there is due any more. */
-  void cancelExecution() {
-    timers.cancel(LEASE);
-    timers.cancel(MAX_DURATION);
-    timers.cancel(TTL);
-    timers.cancel(DELAY);
-    timers.cancel(WAIT);
-  }
+    /** The run left its queue or its execution: nothing it waited for there is due any more. */
+    void cancelExecution() {
+        timers.cancel(LEASE);
+        timers.cancel(MAX_DURATION);
+        timers.cancel(TTL);
+        timers.cancel(DELAY);
+        timers.cancel(WAIT);
+    }
 
-  /** A finished run leaves memory after a while (see {@link RunSettings#finishedIdle}). */
-  void passivation() {
-    if (passivates) timers.startSingleTimer(PASSIVATE, new PassivateFinished(), settings.finishedIdle());
-  }
+    /** A finished run leaves memory after a while (see {@link RunSettings#finishedIdle}). */
+    void passivation() {
+        if (passivates) timers.startSingleTimer(PASSIVATE, new PassivateFinished(), settings.finishedIdle());
+    }
 }

@@ -15,148 +15,184 @@ import java.util.List;
  * @param idempotencyKeyTtl how long {@code idempotencyKey} keeps returning the same run (default 30 days)
  */
 public record TriggerRequest(
-    String taskId,
-    String payloadJson,
-    String payloadType,
-    List<String> tags,
-    String metadataJson,
-    String idempotencyKey,
-    Integer maxAttempts,
-    boolean test,
-    String queue,
-    String concurrencyKey,
-    long priorityMs,
-    Instant delayUntil,
-    Duration ttl,
-    Integer maxDurationSeconds,
-    Duration idempotencyKeyTtl) {
+        String taskId,
+        String payloadJson,
+        String payloadType,
+        List<String> tags,
+        String metadataJson,
+        String idempotencyKey,
+        Integer maxAttempts,
+        boolean test,
+        String queue,
+        String concurrencyKey,
+        long priorityMs,
+        Instant delayUntil,
+        Duration ttl,
+        Integer maxDurationSeconds,
+        Duration idempotencyKeyTtl) {
 
-  public TriggerRequest {
-    tags = tags == null ? List.of() : List.copyOf(tags);
-  }
-
-  /** A request for {@code taskId} with nothing else given: no payload, no tags, every option at its default. */
-  public static Builder builder(String taskId) {
-    return new Builder(taskId);
-  }
-
-  /** The common case: a JSON payload and nothing else. */
-  public static TriggerRequest of(String taskId, String payloadJson) {
-    return builder(taskId).payload(payloadJson, "application/json").build();
-  }
-
-  /** A builder holding everything this request holds. */
-  public Builder toBuilder() {
-    return new Builder(taskId).payload(payloadJson, payloadType).tags(tags).metadata(metadataJson)
-        .idempotencyKey(idempotencyKey, idempotencyKeyTtl).maxAttempts(maxAttempts).test(test).queue(queue)
-        .concurrencyKey(concurrencyKey).priorityMs(priorityMs).delayUntil(delayUntil).ttl(ttl)
-        .maxDurationSeconds(maxDurationSeconds);
-  }
-
-  /** This request with another payload, everything else unchanged. */
-  public TriggerRequest withPayload(String json, String type) {
-    return toBuilder().payload(json, type).build();
-  }
-
-  /** What a run of {@code task} is triggered with: the request's options where given, else the task's declaration. */
-  RunSpec toRunSpec(String environmentId, TaskDefinition task) {
-    RetryPolicy retry = maxAttempts == null ? task.retry() : task.retry().withMaxAttempts(maxAttempts);
-    return new RunSpec(environmentId, task.taskId(), queue == null ? task.queue() : queue, payloadJson, payloadType,
-        tags, metadataJson, idempotencyKey, retry,
-        maxDurationSeconds == null ? task.maxDurationSeconds() : maxDurationSeconds, test, concurrencyKey,
-        priorityMs, delayUntil, ttl, null);
-  }
-
-  /** Sets a request's fields one by one; what is never set stays absent (null, false, no tags, priority 0). */
-  public static final class Builder {
-    private final String taskId;
-    private String payloadJson;
-    private String payloadType;
-    private List<String> tags = List.of();
-    private String metadataJson;
-    private String idempotencyKey;
-    private Duration idempotencyKeyTtl;
-    private Integer maxAttempts;
-    private boolean test;
-    private String queue;
-    private String concurrencyKey;
-    private long priorityMs;
-    private Instant delayUntil;
-    private Duration ttl;
-    private Integer maxDurationSeconds;
-
-    private Builder(String taskId) {
-      this.taskId = taskId;
+    public TriggerRequest {
+        tags = tags == null ? List.of() : List.copyOf(tags);
     }
 
-    /** @param json the payload as JSON text, or null for none */
-    public Builder payload(String json, String type) {
-      this.payloadJson = json;
-      this.payloadType = type;
-      return this;
+    /** A request for {@code taskId} with nothing else given: no payload, no tags, every option at its default. */
+    public static Builder builder(String taskId) {
+        return new Builder(taskId);
     }
 
-    public Builder tags(List<String> tags) {
-      this.tags = tags;
-      return this;
+    /** The common case: a JSON payload and nothing else. */
+    public static TriggerRequest of(String taskId, String payloadJson) {
+        return builder(taskId).payload(payloadJson, "application/json").build();
     }
 
-    /** @param json the initial metadata as a JSON object's text, or null for none */
-    public Builder metadata(String json) {
-      this.metadataJson = json;
-      return this;
+    /** A builder holding everything this request holds. */
+    public Builder toBuilder() {
+        return new Builder(taskId)
+                .payload(payloadJson, payloadType)
+                .tags(tags)
+                .metadata(metadataJson)
+                .idempotencyKey(idempotencyKey, idempotencyKeyTtl)
+                .maxAttempts(maxAttempts)
+                .test(test)
+                .queue(queue)
+                .concurrencyKey(concurrencyKey)
+                .priorityMs(priorityMs)
+                .delayUntil(delayUntil)
+                .ttl(ttl)
+                .maxDurationSeconds(maxDurationSeconds);
     }
 
-    /** @param ttl how long the key keeps returning the same run; null for the engine's default */
-    public Builder idempotencyKey(String key, Duration ttl) {
-      this.idempotencyKey = key;
-      this.idempotencyKeyTtl = ttl;
-      return this;
+    /** This request with another payload, everything else unchanged. */
+    public TriggerRequest withPayload(String json, String type) {
+        return toBuilder().payload(json, type).build();
     }
 
-    public Builder maxAttempts(Integer maxAttempts) {
-      this.maxAttempts = maxAttempts;
-      return this;
+    /** What a run of {@code task} is triggered with: the request's options where given, else the task's declaration. */
+    RunSpec toRunSpec(String environmentId, TaskDefinition task) {
+        RetryPolicy retry = maxAttempts == null ? task.retry() : task.retry().withMaxAttempts(maxAttempts);
+        return new RunSpec(
+                environmentId,
+                task.taskId(),
+                queue == null ? task.queue() : queue,
+                payloadJson,
+                payloadType,
+                tags,
+                metadataJson,
+                idempotencyKey,
+                retry,
+                maxDurationSeconds == null ? task.maxDurationSeconds() : maxDurationSeconds,
+                test,
+                concurrencyKey,
+                priorityMs,
+                delayUntil,
+                ttl,
+                null);
     }
 
-    public Builder test(boolean test) {
-      this.test = test;
-      return this;
-    }
+    /** Sets a request's fields one by one; what is never set stays absent (null, false, no tags, priority 0). */
+    public static final class Builder {
+        private final String taskId;
+        private String payloadJson;
+        private String payloadType;
+        private List<String> tags = List.of();
+        private String metadataJson;
+        private String idempotencyKey;
+        private Duration idempotencyKeyTtl;
+        private Integer maxAttempts;
+        private boolean test;
+        private String queue;
+        private String concurrencyKey;
+        private long priorityMs;
+        private Instant delayUntil;
+        private Duration ttl;
+        private Integer maxDurationSeconds;
 
-    public Builder queue(String queue) {
-      this.queue = queue;
-      return this;
-    }
+        private Builder(String taskId) {
+            this.taskId = taskId;
+        }
 
-    public Builder concurrencyKey(String concurrencyKey) {
-      this.concurrencyKey = concurrencyKey;
-      return this;
-    }
+        /** @param json the payload as JSON text, or null for none */
+        public Builder payload(String json, String type) {
+            this.payloadJson = json;
+            this.payloadType = type;
+            return this;
+        }
 
-    public Builder priorityMs(long priorityMs) {
-      this.priorityMs = priorityMs;
-      return this;
-    }
+        public Builder tags(List<String> tags) {
+            this.tags = tags;
+            return this;
+        }
 
-    public Builder delayUntil(Instant delayUntil) {
-      this.delayUntil = delayUntil;
-      return this;
-    }
+        /** @param json the initial metadata as a JSON object's text, or null for none */
+        public Builder metadata(String json) {
+            this.metadataJson = json;
+            return this;
+        }
 
-    public Builder ttl(Duration ttl) {
-      this.ttl = ttl;
-      return this;
-    }
+        /** @param ttl how long the key keeps returning the same run; null for the engine's default */
+        public Builder idempotencyKey(String key, Duration ttl) {
+            this.idempotencyKey = key;
+            this.idempotencyKeyTtl = ttl;
+            return this;
+        }
 
-    public Builder maxDurationSeconds(Integer maxDurationSeconds) {
-      this.maxDurationSeconds = maxDurationSeconds;
-      return this;
-    }
+        public Builder maxAttempts(Integer maxAttempts) {
+            this.maxAttempts = maxAttempts;
+            return this;
+        }
 
-    public TriggerRequest build() {
-      return new TriggerRequest(taskId, payloadJson, payloadType, tags, metadataJson, idempotencyKey, maxAttempts,
-          test, queue, concurrencyKey, priorityMs, delayUntil, ttl, maxDurationSeconds, idempotencyKeyTtl);
+        public Builder test(boolean test) {
+            this.test = test;
+            return this;
+        }
+
+        public Builder queue(String queue) {
+            this.queue = queue;
+            return this;
+        }
+
+        public Builder concurrencyKey(String concurrencyKey) {
+            this.concurrencyKey = concurrencyKey;
+            return this;
+        }
+
+        public Builder priorityMs(long priorityMs) {
+            this.priorityMs = priorityMs;
+            return this;
+        }
+
+        public Builder delayUntil(Instant delayUntil) {
+            this.delayUntil = delayUntil;
+            return this;
+        }
+
+        public Builder ttl(Duration ttl) {
+            this.ttl = ttl;
+            return this;
+        }
+
+        public Builder maxDurationSeconds(Integer maxDurationSeconds) {
+            this.maxDurationSeconds = maxDurationSeconds;
+            return this;
+        }
+
+        public TriggerRequest build() {
+            return new TriggerRequest(
+                    taskId,
+                    payloadJson,
+                    payloadType,
+                    tags,
+                    metadataJson,
+                    idempotencyKey,
+                    maxAttempts,
+                    test,
+                    queue,
+                    concurrencyKey,
+                    priorityMs,
+                    delayUntil,
+                    ttl,
+                    maxDurationSeconds,
+                    idempotencyKeyTtl);
+        }
     }
-  }
 }

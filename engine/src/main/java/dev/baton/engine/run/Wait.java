@@ -1,8 +1,8 @@
 package dev.baton.engine.run;
 
-import dev.baton.engine.worker.StepResult;
 import dev.baton.engine.common.CborSerializable;
 import dev.baton.engine.common.Ids;
+import dev.baton.engine.worker.StepResult;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -21,51 +21,57 @@ import java.util.stream.IntStream;
  * @param resolved the results of the child runs that finished, by index
  */
 public record Wait(
-    String key,
-    Kind kind,
-    Instant until,
-    String tokenId,
-    List<TriggerRequest> children,
-    String batchId,
-    Map<Integer, StepResult> resolved)
-    implements CborSerializable {
+        String key,
+        Kind kind,
+        Instant until,
+        String tokenId,
+        List<TriggerRequest> children,
+        String batchId,
+        Map<Integer, StepResult> resolved)
+        implements CborSerializable {
 
-  public enum Kind { DURATION, TOKEN, RUNS }
+    public enum Kind {
+        DURATION,
+        TOKEN,
+        RUNS
+    }
 
-  public Wait {
-    children = children == null ? List.of() : List.copyOf(children);
-    resolved = resolved == null ? Map.of() : Map.copyOf(resolved);
-  }
+    public Wait {
+        children = children == null ? List.of() : List.copyOf(children);
+        resolved = resolved == null ? Map.of() : Map.copyOf(resolved);
+    }
 
-  public static Wait duration(String key, Instant until) {
-    return new Wait(key, Kind.DURATION, until, null, List.of(), null, Map.of());
-  }
+    public static Wait duration(String key, Instant until) {
+        return new Wait(key, Kind.DURATION, until, null, List.of(), null, Map.of());
+    }
 
-  public static Wait token(String key, String tokenId) {
-    return new Wait(key, Kind.TOKEN, null, tokenId, List.of(), null, Map.of());
-  }
+    public static Wait token(String key, String tokenId) {
+        return new Wait(key, Kind.TOKEN, null, tokenId, List.of(), null, Map.of());
+    }
 
-  /** @param batchId null for {@code triggerAndWait}, the batch's id for {@code batchTriggerAndWait} */
-  public static Wait runs(String key, List<TriggerRequest> children, String batchId) {
-    return new Wait(key, Kind.RUNS, null, null, children, batchId, Map.of());
-  }
+    /** @param batchId null for {@code triggerAndWait}, the batch's id for {@code batchTriggerAndWait} */
+    public static Wait runs(String key, List<TriggerRequest> children, String batchId) {
+        return new Wait(key, Kind.RUNS, null, null, children, batchId, Map.of());
+    }
 
-  Wait withResolved(int index, StepResult result) {
-    Map<Integer, StepResult> next = new TreeMap<>(resolved);
-    next.put(index, result);
-    return new Wait(key, kind, until, tokenId, children, batchId, next);
-  }
+    Wait withResolved(int index, StepResult result) {
+        Map<Integer, StepResult> next = new TreeMap<>(resolved);
+        next.put(index, result);
+        return new Wait(key, kind, until, tokenId, children, batchId, next);
+    }
 
-  /** The id of the child run for item {@code index}: derived, so triggering it again finds the same run. */
-  public String childRunId(String parentRunId, int index) {
-    return Ids.derived("run", parentRunId + "/" + key + "/" + index);
-  }
+    /** The id of the child run for item {@code index}: derived, so triggering it again finds the same run. */
+    public String childRunId(String parentRunId, int index) {
+        return Ids.derived("run", parentRunId + "/" + key + "/" + index);
+    }
 
-  List<String> childRunIds(String parentRunId) {
-    return IntStream.range(0, children.size()).mapToObj(index -> childRunId(parentRunId, index)).toList();
-  }
+    List<String> childRunIds(String parentRunId) {
+        return IntStream.range(0, children.size())
+                .mapToObj(index -> childRunId(parentRunId, index))
+                .toList();
+    }
 
-  boolean allChildrenResolved() {
-    return resolved.size() >= children.size();
-  }
+    boolean allChildrenResolved() {
+        return resolved.size() >= children.size();
+    }
 }

@@ -43,287 +43,326 @@ import java.util.concurrent.CompletionException;
  * passivated and its timer with it).
  */
 public final class ScheduleEntity
-    extends EventSourcedBehaviorWithEnforcedReplies<ScheduleEntity.Command, ScheduleEntity.Event, ScheduleState> {
+        extends EventSourcedBehaviorWithEnforcedReplies<ScheduleEntity.Command, ScheduleEntity.Event, ScheduleState> {
 
-  public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "Schedule");
-  /** Every schedule event carries this tag: the schedule index projection reads them all. */
-  public static final String TAG = "schedule";
+    public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "Schedule");
+    /** Every schedule event carries this tag: the schedule index projection reads them all. */
+    public static final String TAG = "schedule";
 
-  public static final String NOT_FOUND = "Schedule not found";
-  /** The occurrences {@code upcoming} lists in a scheduled run's payload. */
-  public static final int UPCOMING = 5;
+    public static final String NOT_FOUND = "Schedule not found";
+    /** The occurrences {@code upcoming} lists in a scheduled run's payload. */
+    public static final int UPCOMING = 5;
 
-  private static final String FIRE_TIMER = "fire";
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final DateTimeFormatter MILLIS =
-      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+    private static final String FIRE_TIMER = "fire";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final DateTimeFormatter MILLIS =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
-  // ---------------------------------------------------------------- commands
+    // ---------------------------------------------------------------- commands
 
-  public sealed interface Command extends CborSerializable {}
+    public sealed interface Command extends CborSerializable {}
 
-  /** Create the schedule, or replace its definition if it exists (the upsert on a deduplication key). */
-  public record Upsert(String environmentId, ScheduleSpec spec, ActorRef<StatusReply<ScheduleState>> replyTo)
-      implements Command {}
+    /** Create the schedule, or replace its definition if it exists (the upsert on a deduplication key). */
+    public record Upsert(String environmentId, ScheduleSpec spec, ActorRef<StatusReply<ScheduleState>> replyTo)
+            implements Command {}
 
-  /** Replace the definition of an existing schedule; it keeps its deduplication key. */
-  public record Update(String environmentId, ScheduleSpec spec, ActorRef<StatusReply<ScheduleState>> replyTo)
-      implements Command {}
+    /** Replace the definition of an existing schedule; it keeps its deduplication key. */
+    public record Update(String environmentId, ScheduleSpec spec, ActorRef<StatusReply<ScheduleState>> replyTo)
+            implements Command {}
 
-  public record SetActive(String environmentId, boolean active, ActorRef<StatusReply<ScheduleState>> replyTo)
-      implements Command {}
+    public record SetActive(String environmentId, boolean active, ActorRef<StatusReply<ScheduleState>> replyTo)
+            implements Command {}
 
-  public record Delete(String environmentId, ActorRef<StatusReply<ScheduleState>> replyTo) implements Command {}
+    public record Delete(String environmentId, ActorRef<StatusReply<ScheduleState>> replyTo) implements Command {}
 
-  /** The current state, whatever it is (an unknown id answers the empty state). */
-  public record Get(ActorRef<ScheduleState> replyTo) implements Command {}
+    /** The current state, whatever it is (an unknown id answers the empty state). */
+    public record Get(ActorRef<ScheduleState> replyTo) implements Command {}
 
-  /** From the sweeper: arm the fire timer again (the entity may have been passivated or its node lost). */
-  public record Wake() implements Command {}
+    /** From the sweeper: arm the fire timer again (the entity may have been passivated or its node lost). */
+    public record Wake() implements Command {}
 
-  private record FireDue(Instant timestamp) implements Command {}
+    private record FireDue(Instant timestamp) implements Command {}
 
-  private record FireSucceeded(Instant timestamp, String runId) implements Command {}
+    private record FireSucceeded(Instant timestamp, String runId) implements Command {}
 
-  private record FireFailed(Instant timestamp, String reason, boolean skip) implements Command {}
+    private record FireFailed(Instant timestamp, String reason, boolean skip) implements Command {}
 
-  // ---------------------------------------------------------------- events (a contract: never rename)
+    // ---------------------------------------------------------------- events (a contract: never rename)
 
-  public sealed interface Event extends CborSerializable {}
+    public sealed interface Event extends CborSerializable {}
 
-  public record ScheduleCreated(String scheduleId, String environmentId, ScheduleSpec spec, Instant at)
-      implements Event {}
+    public record ScheduleCreated(String scheduleId, String environmentId, ScheduleSpec spec, Instant at)
+            implements Event {}
 
-  public record ScheduleUpdated(ScheduleSpec spec, Instant at) implements Event {}
+    public record ScheduleUpdated(ScheduleSpec spec, Instant at) implements Event {}
 
-  public record ScheduleActivated(Instant at) implements Event {}
+    public record ScheduleActivated(Instant at) implements Event {}
 
-  public record ScheduleDeactivated(Instant at) implements Event {}
+    public record ScheduleDeactivated(Instant at) implements Event {}
 
-  public record ScheduleDeleted(Instant at) implements Event {}
+    public record ScheduleDeleted(Instant at) implements Event {}
 
-  /** The occurrence at {@code timestamp} (its cron time) triggered {@code runId}. */
-  public record ScheduleFired(Instant timestamp, String runId, Instant at) implements Event {}
+    /** The occurrence at {@code timestamp} (its cron time) triggered {@code runId}. */
+    public record ScheduleFired(Instant timestamp, String runId, Instant at) implements Event {}
 
-  /** The occurrence at {@code timestamp} could not trigger a run (its task is unknown) and was passed over. */
-  public record ScheduleFireSkipped(Instant timestamp, String reason, Instant at) implements Event {}
+    /** The occurrence at {@code timestamp} could not trigger a run (its task is unknown) and was passed over. */
+    public record ScheduleFireSkipped(Instant timestamp, String reason, Instant at) implements Event {}
 
-  // ---------------------------------------------------------------- wiring
+    // ---------------------------------------------------------------- wiring
 
-  public static void init(ActorSystem<?> system, Clock clock, Duration fireRetry, ScheduleFirer firer) {
-    ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
-        entityContext -> create(entityContext.getEntityId(), clock, fireRetry, firer)));
-  }
+    public static void init(ActorSystem<?> system, Clock clock, Duration fireRetry, ScheduleFirer firer) {
+        ClusterSharding.get(system)
+                .init(Entity.of(
+                        ENTITY_TYPE_KEY,
+                        entityContext -> create(entityContext.getEntityId(), clock, fireRetry, firer)));
+    }
 
-  public static Behavior<Command> create(String scheduleId, Clock clock, Duration fireRetry, ScheduleFirer firer) {
-    return Behaviors.setup(context -> Behaviors.withTimers(
-        timers -> new ScheduleEntity(scheduleId, context, timers, clock, fireRetry, firer)));
-  }
+    public static Behavior<Command> create(String scheduleId, Clock clock, Duration fireRetry, ScheduleFirer firer) {
+        return Behaviors.setup(context -> Behaviors.withTimers(
+                timers -> new ScheduleEntity(scheduleId, context, timers, clock, fireRetry, firer)));
+    }
 
-  public static PersistenceId persistenceId(String scheduleId) {
-    return PersistenceId.of(ENTITY_TYPE_KEY.name(), scheduleId);
-  }
+    public static PersistenceId persistenceId(String scheduleId) {
+        return PersistenceId.of(ENTITY_TYPE_KEY.name(), scheduleId);
+    }
 
-  private final String scheduleId;
-  private final ActorContext<Command> context;
-  private final TimerScheduler<Command> timers;
-  private final Clock clock;
-  private final Duration fireRetry;
-  private final ScheduleFirer firer;
-  /** The occurrence whose trigger is on its way; not kept across recovery (it is fired again, to the same run). */
-  private Instant firing;
+    private final String scheduleId;
+    private final ActorContext<Command> context;
+    private final TimerScheduler<Command> timers;
+    private final Clock clock;
+    private final Duration fireRetry;
+    private final ScheduleFirer firer;
+    /** The occurrence whose trigger is on its way; not kept across recovery (it is fired again, to the same run). */
+    private Instant firing;
 
-  private ScheduleEntity(String scheduleId, ActorContext<Command> context, TimerScheduler<Command> timers,
-      Clock clock, Duration fireRetry, ScheduleFirer firer) {
-    super(persistenceId(scheduleId));
-    this.scheduleId = scheduleId;
-    this.context = context;
-    this.timers = timers;
-    this.clock = clock;
-    this.fireRetry = fireRetry;
-    this.firer = firer;
-  }
+    private ScheduleEntity(
+            String scheduleId,
+            ActorContext<Command> context,
+            TimerScheduler<Command> timers,
+            Clock clock,
+            Duration fireRetry,
+            ScheduleFirer firer) {
+        super(persistenceId(scheduleId));
+        this.scheduleId = scheduleId;
+        this.context = context;
+        this.timers = timers;
+        this.clock = clock;
+        this.fireRetry = fireRetry;
+        this.firer = firer;
+    }
 
-  @Override
-  public ScheduleState emptyState() {
-    return ScheduleState.empty(scheduleId);
-  }
+    @Override
+    public ScheduleState emptyState() {
+        return ScheduleState.empty(scheduleId);
+    }
 
-  @Override
-  public Set<String> tagsFor(Event event) {
-    return Set.of(TAG);
-  }
+    @Override
+    public Set<String> tagsFor(Event event) {
+        return Set.of(TAG);
+    }
 
-  // ---------------------------------------------------------------- command handlers, per state
+    // ---------------------------------------------------------------- command handlers, per state
 
-  @Override
-  public CommandHandlerWithReply<Command, Event, ScheduleState> commandHandler() {
-    CommandHandlerWithReplyBuilder<Command, Event, ScheduleState> builder = newCommandHandlerWithReplyBuilder();
+    @Override
+    public CommandHandlerWithReply<Command, Event, ScheduleState> commandHandler() {
+        CommandHandlerWithReplyBuilder<Command, Event, ScheduleState> builder = newCommandHandlerWithReplyBuilder();
 
-    builder.forState(state -> state.environmentId() == null)
-        .onCommand(Upsert.class, (state, cmd) -> persist(
-            new ScheduleCreated(scheduleId, cmd.environmentId(), cmd.spec(), clock.instant()), cmd.replyTo()));
+        builder.forState(state -> state.environmentId() == null)
+                .onCommand(
+                        Upsert.class,
+                        (state, cmd) -> persist(
+                                new ScheduleCreated(scheduleId, cmd.environmentId(), cmd.spec(), clock.instant()),
+                                cmd.replyTo()));
 
-    builder.forState(ScheduleState::exists)
-        .onCommand(Upsert.class, (state, cmd) -> !state.belongsTo(cmd.environmentId())
-            ? notFound(cmd.replyTo())
-            : persist(new ScheduleUpdated(cmd.spec(), clock.instant()), cmd.replyTo()))
-        .onCommand(Update.class, (state, cmd) -> !state.belongsTo(cmd.environmentId())
-            ? notFound(cmd.replyTo())
-            : persist(new ScheduleUpdated(cmd.spec().withDeduplicationKey(state.spec().deduplicationKey()),
-                clock.instant()), cmd.replyTo()))
-        .onCommand(SetActive.class, this::setActive)
-        .onCommand(Delete.class, (state, cmd) -> !state.belongsTo(cmd.environmentId())
-            ? notFound(cmd.replyTo())
-            : persist(new ScheduleDeleted(clock.instant()), cmd.replyTo()))
-        .onCommand(FireDue.class, this::fireIfDue)
-        .onCommand(FireSucceeded.class, this::recordFire)
-        .onCommand(FireFailed.class, this::fireFailed);
+        builder.forState(ScheduleState::exists)
+                .onCommand(
+                        Upsert.class,
+                        (state, cmd) -> !state.belongsTo(cmd.environmentId())
+                                ? notFound(cmd.replyTo())
+                                : persist(new ScheduleUpdated(cmd.spec(), clock.instant()), cmd.replyTo()))
+                .onCommand(
+                        Update.class,
+                        (state, cmd) -> !state.belongsTo(cmd.environmentId())
+                                ? notFound(cmd.replyTo())
+                                : persist(
+                                        new ScheduleUpdated(
+                                                cmd.spec()
+                                                        .withDeduplicationKey(
+                                                                state.spec().deduplicationKey()),
+                                                clock.instant()),
+                                        cmd.replyTo()))
+                .onCommand(SetActive.class, this::setActive)
+                .onCommand(
+                        Delete.class,
+                        (state, cmd) -> !state.belongsTo(cmd.environmentId())
+                                ? notFound(cmd.replyTo())
+                                : persist(new ScheduleDeleted(clock.instant()), cmd.replyTo()))
+                .onCommand(FireDue.class, this::fireIfDue)
+                .onCommand(FireSucceeded.class, this::recordFire)
+                .onCommand(FireFailed.class, this::fireFailed);
 
-    // A schedule that does not exist (never created, or deleted) is not found, by anyone.
-    builder.forAnyState()
-        .onCommand(Upsert.class, (state, cmd) -> notFound(cmd.replyTo()))
-        .onCommand(Update.class, (state, cmd) -> notFound(cmd.replyTo()))
-        .onCommand(SetActive.class, (state, cmd) -> notFound(cmd.replyTo()))
-        .onCommand(Delete.class, (state, cmd) -> notFound(cmd.replyTo()))
-        .onCommand(Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), state))
-        .onCommand(Wake.class, (state, cmd) -> {
-          redrive(state);
-          return Effect().noReply();
-        })
-        .onCommand(FireDue.class, (state, cmd) -> Effect().noReply())
-        .onCommand(FireSucceeded.class, (state, cmd) -> {
-          firing = null;
-          return Effect().noReply();
-        })
-        .onCommand(FireFailed.class, (state, cmd) -> {
-          firing = null;
-          return Effect().noReply();
+        // A schedule that does not exist (never created, or deleted) is not found, by anyone.
+        builder.forAnyState()
+                .onCommand(Upsert.class, (state, cmd) -> notFound(cmd.replyTo()))
+                .onCommand(Update.class, (state, cmd) -> notFound(cmd.replyTo()))
+                .onCommand(SetActive.class, (state, cmd) -> notFound(cmd.replyTo()))
+                .onCommand(Delete.class, (state, cmd) -> notFound(cmd.replyTo()))
+                .onCommand(Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), state))
+                .onCommand(Wake.class, (state, cmd) -> {
+                    redrive(state);
+                    return Effect().noReply();
+                })
+                .onCommand(FireDue.class, (state, cmd) -> Effect().noReply())
+                .onCommand(FireSucceeded.class, (state, cmd) -> {
+                    firing = null;
+                    return Effect().noReply();
+                })
+                .onCommand(FireFailed.class, (state, cmd) -> {
+                    firing = null;
+                    return Effect().noReply();
+                });
+
+        return builder.build();
+    }
+
+    private ReplyEffect<Event, ScheduleState> setActive(ScheduleState state, SetActive cmd) {
+        if (!state.belongsTo(cmd.environmentId())) return notFound(cmd.replyTo());
+        if (state.active() == cmd.active()) return Effect().reply(cmd.replyTo(), StatusReply.success(state));
+        Event event = cmd.active() ? new ScheduleActivated(clock.instant()) : new ScheduleDeactivated(clock.instant());
+        return persist(event, cmd.replyTo());
+    }
+
+    /** Fires the occurrence if it is still the next one and its time has come; otherwise re-arms the timer. */
+    private ReplyEffect<Event, ScheduleState> fireIfDue(ScheduleState state, FireDue cmd) {
+        Optional<Instant> next = state.nextRun();
+        if (next.isEmpty() || !next.get().equals(cmd.timestamp())) {
+            redrive(state);
+            return Effect().noReply();
+        }
+        if (state.effectiveAt(cmd.timestamp()).isAfter(clock.instant())) {
+            arm(state, cmd.timestamp());
+            return Effect().noReply();
+        }
+        if (cmd.timestamp().equals(firing)) return Effect().noReply();
+        firing = cmd.timestamp();
+        ScheduleFirer.Occurrence occurrence = new ScheduleFirer.Occurrence(
+                scheduleId,
+                state.environmentId(),
+                state.spec().taskId(),
+                cmd.timestamp(),
+                payload(state, cmd.timestamp()));
+        context.pipeToSelf(firer.fire(occurrence), (runId, failure) -> {
+            if (failure == null) return new FireSucceeded(cmd.timestamp(), runId);
+            Throwable cause =
+                    failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+            return new FireFailed(
+                    cmd.timestamp(), String.valueOf(cause.getMessage()), cause instanceof TaskNotFoundException);
         });
-
-    return builder.build();
-  }
-
-  private ReplyEffect<Event, ScheduleState> setActive(ScheduleState state, SetActive cmd) {
-    if (!state.belongsTo(cmd.environmentId())) return notFound(cmd.replyTo());
-    if (state.active() == cmd.active()) return Effect().reply(cmd.replyTo(), StatusReply.success(state));
-    Event event = cmd.active() ? new ScheduleActivated(clock.instant()) : new ScheduleDeactivated(clock.instant());
-    return persist(event, cmd.replyTo());
-  }
-
-  /** Fires the occurrence if it is still the next one and its time has come; otherwise re-arms the timer. */
-  private ReplyEffect<Event, ScheduleState> fireIfDue(ScheduleState state, FireDue cmd) {
-    Optional<Instant> next = state.nextRun();
-    if (next.isEmpty() || !next.get().equals(cmd.timestamp())) {
-      redrive(state);
-      return Effect().noReply();
+        return Effect().noReply();
     }
-    if (state.effectiveAt(cmd.timestamp()).isAfter(clock.instant())) {
-      arm(state, cmd.timestamp());
-      return Effect().noReply();
+
+    private ReplyEffect<Event, ScheduleState> recordFire(ScheduleState state, FireSucceeded cmd) {
+        firing = null;
+        if (alreadyRecorded(state, cmd.timestamp())) return Effect().noReply();
+        return Effect()
+                .persist(new ScheduleFired(cmd.timestamp(), cmd.runId(), clock.instant()))
+                .thenRun(this::redrive)
+                .thenNoReply();
     }
-    if (cmd.timestamp().equals(firing)) return Effect().noReply();
-    firing = cmd.timestamp();
-    ScheduleFirer.Occurrence occurrence = new ScheduleFirer.Occurrence(scheduleId, state.environmentId(),
-        state.spec().taskId(), cmd.timestamp(), payload(state, cmd.timestamp()));
-    context.pipeToSelf(firer.fire(occurrence), (runId, failure) -> {
-      if (failure == null) return new FireSucceeded(cmd.timestamp(), runId);
-      Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-          ? failure.getCause() : failure;
-      return new FireFailed(cmd.timestamp(), String.valueOf(cause.getMessage()),
-          cause instanceof TaskNotFoundException);
-    });
-    return Effect().noReply();
-  }
 
-  private ReplyEffect<Event, ScheduleState> recordFire(ScheduleState state, FireSucceeded cmd) {
-    firing = null;
-    if (alreadyRecorded(state, cmd.timestamp())) return Effect().noReply();
-    return Effect().persist(new ScheduleFired(cmd.timestamp(), cmd.runId(), clock.instant()))
-        .thenRun(this::redrive)
-        .thenNoReply();
-  }
-
-  private ReplyEffect<Event, ScheduleState> fireFailed(ScheduleState state, FireFailed cmd) {
-    firing = null;
-    if (alreadyRecorded(state, cmd.timestamp())) return Effect().noReply();
-    if (cmd.skip()) {
-      context.getLog().warn("Schedule {}: skipped the occurrence at {}: {}", scheduleId, cmd.timestamp(), cmd.reason());
-      return Effect().persist(new ScheduleFireSkipped(cmd.timestamp(), cmd.reason(), clock.instant()))
-          .thenRun(this::redrive)
-          .thenNoReply();
+    private ReplyEffect<Event, ScheduleState> fireFailed(ScheduleState state, FireFailed cmd) {
+        firing = null;
+        if (alreadyRecorded(state, cmd.timestamp())) return Effect().noReply();
+        if (cmd.skip()) {
+            context.getLog()
+                    .warn("Schedule {}: skipped the occurrence at {}: {}", scheduleId, cmd.timestamp(), cmd.reason());
+            return Effect()
+                    .persist(new ScheduleFireSkipped(cmd.timestamp(), cmd.reason(), clock.instant()))
+                    .thenRun(this::redrive)
+                    .thenNoReply();
+        }
+        context.getLog()
+                .warn(
+                        "Schedule {}: firing the occurrence at {} failed, retrying in {}: {}",
+                        scheduleId,
+                        cmd.timestamp(),
+                        fireRetry,
+                        cmd.reason());
+        timers.startSingleTimer(FIRE_TIMER, new FireDue(cmd.timestamp()), fireRetry);
+        return Effect().noReply();
     }
-    context.getLog().warn("Schedule {}: firing the occurrence at {} failed, retrying in {}: {}", scheduleId,
-        cmd.timestamp(), fireRetry, cmd.reason());
-    timers.startSingleTimer(FIRE_TIMER, new FireDue(cmd.timestamp()), fireRetry);
-    return Effect().noReply();
-  }
 
-  private static boolean alreadyRecorded(ScheduleState state, Instant timestamp) {
-    return state.lastTimestamp() != null && !timestamp.isAfter(state.lastTimestamp());
-  }
-
-  private ReplyEffect<Event, ScheduleState> persist(Event event, ActorRef<StatusReply<ScheduleState>> replyTo) {
-    return Effect().persist(event).thenRun(this::redrive).thenReply(replyTo, StatusReply::success);
-  }
-
-  private ReplyEffect<Event, ScheduleState> notFound(ActorRef<StatusReply<ScheduleState>> replyTo) {
-    return Effect().reply(replyTo, StatusReply.error(NOT_FOUND));
-  }
-
-  // ---------------------------------------------------------------- side effects
-
-  /** Arms the timer for the next occurrence, or disarms it: after recovery, every persist and every wake. */
-  private void redrive(ScheduleState state) {
-    Optional<Instant> next = state.nextRun();
-    if (next.isEmpty()) {
-      timers.cancel(FIRE_TIMER);
-      return;
+    private static boolean alreadyRecorded(ScheduleState state, Instant timestamp) {
+        return state.lastTimestamp() != null && !timestamp.isAfter(state.lastTimestamp());
     }
-    if (next.get().equals(firing)) return;
-    arm(state, next.get());
-  }
 
-  /** The handler re-arms when woken early (see {@link DeadlineTimers}). */
-  private void arm(ScheduleState state, Instant timestamp) {
-    DeadlineTimers.arm(timers, FIRE_TIMER, new FireDue(timestamp), clock, state.effectiveAt(timestamp));
-  }
+    private ReplyEffect<Event, ScheduleState> persist(Event event, ActorRef<StatusReply<ScheduleState>> replyTo) {
+        return Effect().persist(event).thenRun(this::redrive).thenReply(replyTo, StatusReply::success);
+    }
 
-  /** Trigger.dev's scheduled-task payload: {@code {scheduleId, type, timestamp, lastTimestamp?, externalId?, timezone, upcoming}}. */
-  static String payload(ScheduleState state, Instant timestamp) {
-    ObjectNode payload = JSON.createObjectNode();
-    payload.put("scheduleId", state.scheduleId());
-    payload.put("type", ScheduleState.TYPE_IMPERATIVE);
-    payload.put("timestamp", MILLIS.format(timestamp));
-    if (state.lastTimestamp() != null) payload.put("lastTimestamp", MILLIS.format(state.lastTimestamp()));
-    if (state.spec().externalId() != null) payload.put("externalId", state.spec().externalId());
-    payload.put("timezone", state.spec().timezone());
-    ArrayNode upcoming = payload.putArray("upcoming");
-    state.upcoming(timestamp, UPCOMING).forEach(time -> upcoming.add(MILLIS.format(time)));
-    return payload.toString();
-  }
+    private ReplyEffect<Event, ScheduleState> notFound(ActorRef<StatusReply<ScheduleState>> replyTo) {
+        return Effect().reply(replyTo, StatusReply.error(NOT_FOUND));
+    }
 
-  @Override
-  public SignalHandler<ScheduleState> signalHandler() {
-    return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), this::redrive).build();
-  }
+    // ---------------------------------------------------------------- side effects
 
-  // ---------------------------------------------------------------- event handler (pure)
+    /** Arms the timer for the next occurrence, or disarms it: after recovery, every persist and every wake. */
+    private void redrive(ScheduleState state) {
+        Optional<Instant> next = state.nextRun();
+        if (next.isEmpty()) {
+            timers.cancel(FIRE_TIMER);
+            return;
+        }
+        if (next.get().equals(firing)) return;
+        arm(state, next.get());
+    }
 
-  @Override
-  public EventHandler<ScheduleState, Event> eventHandler() {
-    return newEventHandlerBuilder().forAnyState().onAnyEvent(ScheduleEntity::apply);
-  }
+    /** The handler re-arms when woken early (see {@link DeadlineTimers}). */
+    private void arm(ScheduleState state, Instant timestamp) {
+        DeadlineTimers.arm(timers, FIRE_TIMER, new FireDue(timestamp), clock, state.effectiveAt(timestamp));
+    }
 
-  /** The state change of one event, for readers that fold a schedule's events themselves (the index projection). */
-  public static ScheduleState apply(ScheduleState state, Event event) {
-    if (event instanceof ScheduleCreated e) return state.created(e.environmentId(), e.spec(), e.at());
-    if (event instanceof ScheduleUpdated e) return state.updated(e.spec(), e.at());
-    if (event instanceof ScheduleActivated e) return state.activated(e.at());
-    if (event instanceof ScheduleDeactivated e) return state.deactivated(e.at());
-    if (event instanceof ScheduleDeleted e) return state.deleted(e.at());
-    if (event instanceof ScheduleFired e) return state.fired(e.timestamp(), e.runId(), e.at());
-    if (event instanceof ScheduleFireSkipped e) return state.fired(e.timestamp(), null, e.at());
-    throw new IllegalArgumentException("unknown schedule event " + event);
-  }
+    /**
+     * Trigger.dev's scheduled-task payload: {@code {scheduleId, type, timestamp, lastTimestamp?, externalId?, timezone,
+     * upcoming}}.
+     */
+    static String payload(ScheduleState state, Instant timestamp) {
+        ObjectNode payload = JSON.createObjectNode();
+        payload.put("scheduleId", state.scheduleId());
+        payload.put("type", ScheduleState.TYPE_IMPERATIVE);
+        payload.put("timestamp", MILLIS.format(timestamp));
+        if (state.lastTimestamp() != null) payload.put("lastTimestamp", MILLIS.format(state.lastTimestamp()));
+        if (state.spec().externalId() != null)
+            payload.put("externalId", state.spec().externalId());
+        payload.put("timezone", state.spec().timezone());
+        ArrayNode upcoming = payload.putArray("upcoming");
+        state.upcoming(timestamp, UPCOMING).forEach(time -> upcoming.add(MILLIS.format(time)));
+        return payload.toString();
+    }
+
+    @Override
+    public SignalHandler<ScheduleState> signalHandler() {
+        return newSignalHandlerBuilder()
+                .onSignal(RecoveryCompleted.instance(), this::redrive)
+                .build();
+    }
+
+    // ---------------------------------------------------------------- event handler (pure)
+
+    @Override
+    public EventHandler<ScheduleState, Event> eventHandler() {
+        return newEventHandlerBuilder().forAnyState().onAnyEvent(ScheduleEntity::apply);
+    }
+
+    /** The state change of one event, for readers that fold a schedule's events themselves (the index projection). */
+    public static ScheduleState apply(ScheduleState state, Event event) {
+        if (event instanceof ScheduleCreated e) return state.created(e.environmentId(), e.spec(), e.at());
+        if (event instanceof ScheduleUpdated e) return state.updated(e.spec(), e.at());
+        if (event instanceof ScheduleActivated e) return state.activated(e.at());
+        if (event instanceof ScheduleDeactivated e) return state.deactivated(e.at());
+        if (event instanceof ScheduleDeleted e) return state.deleted(e.at());
+        if (event instanceof ScheduleFired e) return state.fired(e.timestamp(), e.runId(), e.at());
+        if (event instanceof ScheduleFireSkipped e) return state.fired(e.timestamp(), null, e.at());
+        throw new IllegalArgumentException("unknown schedule event " + event);
+    }
 }

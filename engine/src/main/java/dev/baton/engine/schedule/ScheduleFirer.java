@@ -12,21 +12,21 @@ import java.util.concurrent.CompletionStage;
 @FunctionalInterface
 public interface ScheduleFirer {
 
-  /**
-   * @param timestamp the occurrence's cron time
-   * @param payloadJson the scheduled-task payload ({@code scheduleId, type, timestamp, …})
-   */
-  record Occurrence(String scheduleId, String environmentId, String taskId, Instant timestamp, String payloadJson) {
+    /**
+     * @param timestamp the occurrence's cron time
+     * @param payloadJson the scheduled-task payload ({@code scheduleId, type, timestamp, …})
+     */
+    record Occurrence(String scheduleId, String environmentId, String taskId, Instant timestamp, String payloadJson) {
 
-    /** The key every trigger of this occurrence carries, whichever node fires it, however often. */
-    public String key() {
-      return "schedule:" + scheduleId + ":" + timestamp.toEpochMilli();
+        /** The key every trigger of this occurrence carries, whichever node fires it, however often. */
+        public String key() {
+            return "schedule:" + scheduleId + ":" + timestamp.toEpochMilli();
+        }
     }
-  }
 
-  /**
-   * Completes with the run's id; fails with {@code TaskNotFoundException} when the environment has no
-   * such task (the occurrence is then skipped), or with anything else to be retried.
-   */
-  CompletionStage<String> fire(Occurrence occurrence);
+    /**
+     * Completes with the run's id; fails with {@code TaskNotFoundException} when the environment has no
+     * such task (the occurrence is then skipped), or with anything else to be retried.
+     */
+    CompletionStage<String> fire(Occurrence occurrence);
 }

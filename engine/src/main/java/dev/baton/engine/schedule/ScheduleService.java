@@ -23,134 +23,145 @@ import java.util.regex.Pattern;
  */
 public final class ScheduleService {
 
-  private static final Pattern SCHEDULE_ID = Pattern.compile("sched_[0-9a-z]{1,64}");
+    private static final Pattern SCHEDULE_ID = Pattern.compile("sched_[0-9a-z]{1,64}");
 
-  /** A request the engine refuses as unprocessable (422): the task is unknown. */
-  public static final class InvalidScheduleException extends RuntimeException {
-    public InvalidScheduleException(String message) {
-      super(message, null, false, false);
+    /** A request the engine refuses as unprocessable (422): the task is unknown. */
+    public static final class InvalidScheduleException extends RuntimeException {
+        public InvalidScheduleException(String message) {
+            super(message, null, false, false);
+        }
     }
-  }
 
-  private final ClusterSharding sharding;
-  private final Duration askTimeout;
+    private final ClusterSharding sharding;
+    private final Duration askTimeout;
 
-  public ScheduleService(ActorSystem<?> system, Duration askTimeout) {
-    this.sharding = ClusterSharding.get(system);
-    this.askTimeout = askTimeout;
-  }
+    public ScheduleService(ActorSystem<?> system, Duration askTimeout) {
+        this.sharding = ClusterSharding.get(system);
+        this.askTimeout = askTimeout;
+    }
 
-  /** Starts the schedule entities and their deduplication-key index on this node; they fire through {@code firer}. */
-  public static void init(ActorSystem<?> system, java.time.Clock clock, Duration fireRetry, ScheduleFirer firer) {
-    ScheduleEntity.init(system, clock, fireRetry, firer);
-    ScheduleKeyEntity.init(system);
-  }
+    /** Starts the schedule entities and their deduplication-key index on this node; they fire through {@code firer}. */
+    public static void init(ActorSystem<?> system, java.time.Clock clock, Duration fireRetry, ScheduleFirer firer) {
+        ScheduleEntity.init(system, clock, fireRetry, firer);
+        ScheduleKeyEntity.init(system);
+    }
 
-  /**
-   * Fires through {@link RunService#trigger}: a request key (the first answer, whatever the run became) and an
-   * idempotency key, both derived from the occurrence, make a fire repeated after a crash reach the same run.
-   */
-  public static ScheduleFirer firer(RunService runs) {
-    return occurrence -> runs.trigger(occurrence.environmentId(),
-            TriggerRequest.builder(occurrence.taskId()).payload(occurrence.payloadJson(), "application/json")
-                .idempotencyKey(occurrence.key(), null).build(),
-            occurrence.key())
-        .thenApply(triggered -> triggered.run().runId());
-  }
+    /**
+     * Fires through {@link RunService#trigger}: a request key (the first answer, whatever the run became) and an
+     * idempotency key, both derived from the occurrence, make a fire repeated after a crash reach the same run.
+     */
+    public static ScheduleFirer firer(RunService runs) {
+        return occurrence -> runs.trigger(
+                        occurrence.environmentId(),
+                        TriggerRequest.builder(occurrence.taskId())
+                                .payload(occurrence.payloadJson(), "application/json")
+                                .idempotencyKey(occurrence.key(), null)
+                                .build(),
+                        occurrence.key())
+                .thenApply(triggered -> triggered.run().runId());
+    }
 
-  /**
-   * Creates the schedule, or updates the one its deduplication key already names (Trigger.dev's upsert).
-   * Fails with {@link InvalidScheduleException} when the environment has no such task.
-   */
-  public CompletionStage<ScheduleState> upsert(String environmentId, ScheduleSpec spec) {
-    spec.validated();
-    return requireTask(environmentId, spec.taskId()).thenCompose(known -> {
-      if (spec.deduplicationKey() == null) return upsertInto(Ids.newId("sched"), environmentId, spec);
-      return claim(environmentId, spec.deduplicationKey(), Ids.newId("sched"), null).thenCompose(claimed ->
-          upsertInto(claimed.scheduleId(), environmentId, spec).handle((state, failure) -> {
-            if (failure == null) return CompletableFuture.completedFuture(state);
-            if (!isNotFound(failure)) return CompletableFuture.<ScheduleState>failedFuture(failure);
-            // The key still names a deleted schedule: it now stands for a new one.
-            return claim(environmentId, spec.deduplicationKey(), Ids.newId("sched"), claimed.scheduleId())
-                .thenCompose(taken -> upsertInto(taken.scheduleId(), environmentId, spec));
-          }).thenCompose(stage -> stage));
-    });
-  }
-
-  public CompletionStage<Optional<ScheduleState>> get(String environmentId, String scheduleId) {
-    if (!looksLikeScheduleId(scheduleId)) return CompletableFuture.completedFuture(Optional.empty());
-    return sharding.entityRefFor(ScheduleEntity.ENTITY_TYPE_KEY, scheduleId)
-        .<ScheduleState>ask(ScheduleEntity.Get::new, askTimeout)
-        .thenApply(state -> state.belongsTo(environmentId) ? Optional.of(state) : Optional.empty());
-  }
-
-  /** Replaces the definition (Trigger.dev's update is a full replace); the deduplication key stays. */
-  public CompletionStage<Optional<ScheduleState>> update(String environmentId, String scheduleId, ScheduleSpec spec) {
-    spec.validated();
-    if (!looksLikeScheduleId(scheduleId)) return CompletableFuture.completedFuture(Optional.empty());
-    return requireTask(environmentId, spec.taskId()).thenCompose(known ->
-        ask(scheduleId, replyTo -> new ScheduleEntity.Update(environmentId, spec, replyTo)));
-  }
-
-  public CompletionStage<Optional<ScheduleState>> setActive(String environmentId, String scheduleId, boolean active) {
-    return ask(scheduleId, replyTo -> new ScheduleEntity.SetActive(environmentId, active, replyTo));
-  }
-
-  /** Deletes the schedule; its deduplication key then creates a new one. */
-  public CompletionStage<Optional<ScheduleState>> delete(String environmentId, String scheduleId) {
-    return ask(scheduleId, replyTo -> new ScheduleEntity.Delete(environmentId, replyTo));
-  }
-
-  private CompletionStage<ScheduleState> upsertInto(String scheduleId, String environmentId, ScheduleSpec spec) {
-    return sharding.entityRefFor(ScheduleEntity.ENTITY_TYPE_KEY, scheduleId)
-        .<StatusReply<ScheduleState>>ask(replyTo -> new ScheduleEntity.Upsert(environmentId, spec, replyTo), askTimeout)
-        .thenApply(reply -> {
-          if (reply.isError()) throw new NotFound();
-          return reply.getValue();
+    /**
+     * Creates the schedule, or updates the one its deduplication key already names (Trigger.dev's upsert).
+     * Fails with {@link InvalidScheduleException} when the environment has no such task.
+     */
+    public CompletionStage<ScheduleState> upsert(String environmentId, ScheduleSpec spec) {
+        spec.validated();
+        return requireTask(environmentId, spec.taskId()).thenCompose(known -> {
+            if (spec.deduplicationKey() == null) return upsertInto(Ids.newId("sched"), environmentId, spec);
+            return claim(environmentId, spec.deduplicationKey(), Ids.newId("sched"), null)
+                    .thenCompose(claimed -> upsertInto(claimed.scheduleId(), environmentId, spec)
+                            .handle((state, failure) -> {
+                                if (failure == null) return CompletableFuture.completedFuture(state);
+                                if (!isNotFound(failure)) return CompletableFuture.<ScheduleState>failedFuture(failure);
+                                // The key still names a deleted schedule: it now stands for a new one.
+                                return claim(
+                                                environmentId,
+                                                spec.deduplicationKey(),
+                                                Ids.newId("sched"),
+                                                claimed.scheduleId())
+                                        .thenCompose(taken -> upsertInto(taken.scheduleId(), environmentId, spec));
+                            })
+                            .thenCompose(stage -> stage));
         });
-  }
-
-  private CompletionStage<Optional<ScheduleState>> ask(String scheduleId,
-      Function<ActorRef<StatusReply<ScheduleState>>, ScheduleEntity.Command> command) {
-    if (!looksLikeScheduleId(scheduleId)) return CompletableFuture.completedFuture(Optional.empty());
-    return sharding.entityRefFor(ScheduleEntity.ENTITY_TYPE_KEY, scheduleId)
-        .ask(command, askTimeout)
-        .thenApply(reply -> reply.isError() ? Optional.empty() : Optional.of(reply.getValue()));
-  }
-
-  private CompletionStage<ScheduleKeyEntity.Claimed> claim(String environmentId, String key, String candidate,
-      String replacing) {
-    return sharding.entityRefFor(ScheduleKeyEntity.ENTITY_TYPE_KEY, ScheduleKeyEntity.entityId(environmentId, key))
-        .ask(replyTo -> new ScheduleKeyEntity.Claim(candidate, replacing, replyTo), askTimeout);
-  }
-
-  private CompletionStage<TaskDefinition> requireTask(String environmentId, String taskId) {
-    return sharding.entityRefFor(TaskCatalog.ENTITY_TYPE_KEY, environmentId)
-        .<StatusReply<TaskDefinition>>ask(replyTo -> new TaskCatalog.GetTask(taskId, replyTo), askTimeout)
-        .thenApply(found -> {
-          if (found.isError()) {
-            throw new InvalidScheduleException("Task with identifier " + taskId + " not found in project.");
-          }
-          return found.getValue();
-        });
-  }
-
-  private static boolean isNotFound(Throwable failure) {
-    Throwable cause = failure;
-    while (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
-      cause = cause.getCause();
     }
-    return cause instanceof NotFound;
-  }
 
-  /** Ids come from outside; anything that cannot be a schedule id must not start an entity. */
-  public static boolean looksLikeScheduleId(String scheduleId) {
-    return scheduleId != null && SCHEDULE_ID.matcher(scheduleId).matches();
-  }
-
-  private static final class NotFound extends RuntimeException {
-    NotFound() {
-      super(ScheduleEntity.NOT_FOUND, null, false, false);
+    public CompletionStage<Optional<ScheduleState>> get(String environmentId, String scheduleId) {
+        if (!looksLikeScheduleId(scheduleId)) return CompletableFuture.completedFuture(Optional.empty());
+        return sharding.entityRefFor(ScheduleEntity.ENTITY_TYPE_KEY, scheduleId)
+                .<ScheduleState>ask(ScheduleEntity.Get::new, askTimeout)
+                .thenApply(state -> state.belongsTo(environmentId) ? Optional.of(state) : Optional.empty());
     }
-  }
+
+    /** Replaces the definition (Trigger.dev's update is a full replace); the deduplication key stays. */
+    public CompletionStage<Optional<ScheduleState>> update(String environmentId, String scheduleId, ScheduleSpec spec) {
+        spec.validated();
+        if (!looksLikeScheduleId(scheduleId)) return CompletableFuture.completedFuture(Optional.empty());
+        return requireTask(environmentId, spec.taskId())
+                .thenCompose(
+                        known -> ask(scheduleId, replyTo -> new ScheduleEntity.Update(environmentId, spec, replyTo)));
+    }
+
+    public CompletionStage<Optional<ScheduleState>> setActive(String environmentId, String scheduleId, boolean active) {
+        return ask(scheduleId, replyTo -> new ScheduleEntity.SetActive(environmentId, active, replyTo));
+    }
+
+    /** Deletes the schedule; its deduplication key then creates a new one. */
+    public CompletionStage<Optional<ScheduleState>> delete(String environmentId, String scheduleId) {
+        return ask(scheduleId, replyTo -> new ScheduleEntity.Delete(environmentId, replyTo));
+    }
+
+    private CompletionStage<ScheduleState> upsertInto(String scheduleId, String environmentId, ScheduleSpec spec) {
+        return sharding.entityRefFor(ScheduleEntity.ENTITY_TYPE_KEY, scheduleId)
+                .<StatusReply<ScheduleState>>ask(
+                        replyTo -> new ScheduleEntity.Upsert(environmentId, spec, replyTo), askTimeout)
+                .thenApply(reply -> {
+                    if (reply.isError()) throw new NotFound();
+                    return reply.getValue();
+                });
+    }
+
+    private CompletionStage<Optional<ScheduleState>> ask(
+            String scheduleId, Function<ActorRef<StatusReply<ScheduleState>>, ScheduleEntity.Command> command) {
+        if (!looksLikeScheduleId(scheduleId)) return CompletableFuture.completedFuture(Optional.empty());
+        return sharding.entityRefFor(ScheduleEntity.ENTITY_TYPE_KEY, scheduleId)
+                .ask(command, askTimeout)
+                .thenApply(reply -> reply.isError() ? Optional.empty() : Optional.of(reply.getValue()));
+    }
+
+    private CompletionStage<ScheduleKeyEntity.Claimed> claim(
+            String environmentId, String key, String candidate, String replacing) {
+        return sharding.entityRefFor(ScheduleKeyEntity.ENTITY_TYPE_KEY, ScheduleKeyEntity.entityId(environmentId, key))
+                .ask(replyTo -> new ScheduleKeyEntity.Claim(candidate, replacing, replyTo), askTimeout);
+    }
+
+    private CompletionStage<TaskDefinition> requireTask(String environmentId, String taskId) {
+        return sharding.entityRefFor(TaskCatalog.ENTITY_TYPE_KEY, environmentId)
+                .<StatusReply<TaskDefinition>>ask(replyTo -> new TaskCatalog.GetTask(taskId, replyTo), askTimeout)
+                .thenApply(found -> {
+                    if (found.isError()) {
+                        throw new InvalidScheduleException("Task with identifier " + taskId + " not found in project.");
+                    }
+                    return found.getValue();
+                });
+    }
+
+    private static boolean isNotFound(Throwable failure) {
+        Throwable cause = failure;
+        while (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause instanceof NotFound;
+    }
+
+    /** Ids come from outside; anything that cannot be a schedule id must not start an entity. */
+    public static boolean looksLikeScheduleId(String scheduleId) {
+        return scheduleId != null && SCHEDULE_ID.matcher(scheduleId).matches();
+    }
+
+    private static final class NotFound extends RuntimeException {
+        NotFound() {
+            super(ScheduleEntity.NOT_FOUND, null, false, false);
+        }
+    }
 }

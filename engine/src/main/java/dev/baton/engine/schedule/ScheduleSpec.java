@@ -13,38 +13,39 @@ import java.time.ZoneOffset;
  * @param deduplicationKey the per-environment key schedules are upserted on; null for none
  * @param window Trigger.dev's window syntax ({@link ScheduleWindow}); null for none
  */
-public record ScheduleSpec(String taskId, String cron, String timezone, String externalId, String deduplicationKey,
-    String window) implements CborSerializable {
+public record ScheduleSpec(
+        String taskId, String cron, String timezone, String externalId, String deduplicationKey, String window)
+        implements CborSerializable {
 
-  public static final String UTC = "UTC";
+    public static final String UTC = "UTC";
 
-  public ScheduleSpec {
-    timezone = timezone == null || timezone.isEmpty() ? UTC : timezone;
-  }
+    public ScheduleSpec {
+        timezone = timezone == null || timezone.isEmpty() ? UTC : timezone;
+    }
 
-  /** Checks what the engine relies on; the API checks it first, with its own messages. */
-  public ScheduleSpec validated() {
-    if (taskId == null || taskId.isEmpty()) throw new IllegalArgumentException("a schedule needs a task");
-    cronExpression();
-    zone();
-    windowOrNull();
-    return this;
-  }
+    /** Checks what the engine relies on; the API checks it first, with its own messages. */
+    public ScheduleSpec validated() {
+        if (taskId == null || taskId.isEmpty()) throw new IllegalArgumentException("a schedule needs a task");
+        cronExpression();
+        zone();
+        windowOrNull();
+        return this;
+    }
 
-  public CronExpression cronExpression() {
-    return CronExpression.parse(cron);
-  }
+    public CronExpression cronExpression() {
+        return CronExpression.parse(cron);
+    }
 
-  public ZoneId zone() {
-    return timezone.equals(UTC) ? ZoneOffset.UTC : ZoneId.of(timezone);
-  }
+    public ZoneId zone() {
+        return timezone.equals(UTC) ? ZoneOffset.UTC : ZoneId.of(timezone);
+    }
 
-  public ScheduleWindow windowOrNull() {
-    return window == null ? null : ScheduleWindow.parse(window);
-  }
+    public ScheduleWindow windowOrNull() {
+        return window == null ? null : ScheduleWindow.parse(window);
+    }
 
-  /** The same schedule under another deduplication key (an update keeps the key the schedule was created with). */
-  public ScheduleSpec withDeduplicationKey(String key) {
-    return new ScheduleSpec(taskId, cron, timezone, externalId, key, window);
-  }
+    /** The same schedule under another deduplication key (an update keeps the key the schedule was created with). */
+    public ScheduleSpec withDeduplicationKey(String key) {
+        return new ScheduleSpec(taskId, cron, timezone, externalId, key, window);
+    }
 }

@@ -17,78 +17,117 @@ import java.util.Optional;
  * @param lastTimestamp the cron time of the last occurrence that fired (or was skipped); null before the first
  * @param lastRunId the run the last occurrence triggered; null before the first, or when it was skipped
  */
-public record ScheduleState(String scheduleId, String environmentId, ScheduleSpec spec, boolean active,
-    boolean deleted, Instant createdAt, Instant updatedAt, Instant cursor, Instant lastTimestamp, String lastRunId)
-    implements CborSerializable {
+public record ScheduleState(
+        String scheduleId,
+        String environmentId,
+        ScheduleSpec spec,
+        boolean active,
+        boolean deleted,
+        Instant createdAt,
+        Instant updatedAt,
+        Instant cursor,
+        Instant lastTimestamp,
+        String lastRunId)
+        implements CborSerializable {
 
-  public static final String TYPE_IMPERATIVE = "IMPERATIVE";
+    public static final String TYPE_IMPERATIVE = "IMPERATIVE";
 
-  public static ScheduleState empty(String scheduleId) {
-    return new ScheduleState(scheduleId, null, null, false, false, null, null, null, null, null);
-  }
+    public static ScheduleState empty(String scheduleId) {
+        return new ScheduleState(scheduleId, null, null, false, false, null, null, null, null, null);
+    }
 
-  /** Created and not deleted. */
-  public boolean exists() {
-    return environmentId != null && !deleted;
-  }
+    /** Created and not deleted. */
+    public boolean exists() {
+        return environmentId != null && !deleted;
+    }
 
-  public boolean belongsTo(String environment) {
-    return exists() && environmentId.equals(environment);
-  }
+    public boolean belongsTo(String environment) {
+        return exists() && environmentId.equals(environment);
+    }
 
-  /** The next cron time, if the schedule is active and its cron ever matches again. */
-  public Optional<Instant> nextRun() {
-    if (!exists() || !active) return Optional.empty();
-    return spec.cronExpression().next(cursor, spec.zone());
-  }
+    /** The next cron time, if the schedule is active and its cron ever matches again. */
+    public Optional<Instant> nextRun() {
+        if (!exists() || !active) return Optional.empty();
+        return spec.cronExpression().next(cursor, spec.zone());
+    }
 
-  /** When the occurrence at {@code nominal} actually runs: later than it by the schedule's share of its window. */
-  public Instant effectiveAt(Instant nominal) {
-    ScheduleWindow window = spec.windowOrNull();
-    if (window == null) return nominal;
-    return window.effectiveAt(scheduleId, nominal, spec.cronExpression().next(nominal, spec.zone()).orElse(null));
-  }
+    /** When the occurrence at {@code nominal} actually runs: later than it by the schedule's share of its window. */
+    public Instant effectiveAt(Instant nominal) {
+        ScheduleWindow window = spec.windowOrNull();
+        if (window == null) return nominal;
+        return window.effectiveAt(
+                scheduleId,
+                nominal,
+                spec.cronExpression().next(nominal, spec.zone()).orElse(null));
+    }
 
-  /** The {@code count} cron times after {@code after}. */
-  public List<Instant> upcoming(Instant after, int count) {
-    return spec.cronExpression().next(after, spec.zone(), count);
-  }
+    /** The {@code count} cron times after {@code after}. */
+    public List<Instant> upcoming(Instant after, int count) {
+        return spec.cronExpression().next(after, spec.zone(), count);
+    }
 
-  // ---------------------------------------------------------------- transitions (pure)
+    // ---------------------------------------------------------------- transitions (pure)
 
-  public ScheduleState created(String environment, ScheduleSpec newSpec, Instant at) {
-    return new ScheduleState(scheduleId, environment, newSpec, true, false, at, at, at, null, null);
-  }
+    public ScheduleState created(String environment, ScheduleSpec newSpec, Instant at) {
+        return new ScheduleState(scheduleId, environment, newSpec, true, false, at, at, at, null, null);
+    }
 
-  public ScheduleState updated(ScheduleSpec newSpec, Instant at) {
-    return new ScheduleState(scheduleId, environmentId, newSpec, active, deleted, createdAt, at, later(cursor, at),
-        lastTimestamp, lastRunId);
-  }
+    public ScheduleState updated(ScheduleSpec newSpec, Instant at) {
+        return new ScheduleState(
+                scheduleId,
+                environmentId,
+                newSpec,
+                active,
+                deleted,
+                createdAt,
+                at,
+                later(cursor, at),
+                lastTimestamp,
+                lastRunId);
+    }
 
-  public ScheduleState activated(Instant at) {
-    return new ScheduleState(scheduleId, environmentId, spec, true, deleted, createdAt, at, later(cursor, at),
-        lastTimestamp, lastRunId);
-  }
+    public ScheduleState activated(Instant at) {
+        return new ScheduleState(
+                scheduleId,
+                environmentId,
+                spec,
+                true,
+                deleted,
+                createdAt,
+                at,
+                later(cursor, at),
+                lastTimestamp,
+                lastRunId);
+    }
 
-  public ScheduleState deactivated(Instant at) {
-    return new ScheduleState(scheduleId, environmentId, spec, false, deleted, createdAt, at, cursor, lastTimestamp,
-        lastRunId);
-  }
+    public ScheduleState deactivated(Instant at) {
+        return new ScheduleState(
+                scheduleId, environmentId, spec, false, deleted, createdAt, at, cursor, lastTimestamp, lastRunId);
+    }
 
-  public ScheduleState deleted(Instant at) {
-    return new ScheduleState(scheduleId, environmentId, spec, false, true, createdAt, at, cursor, lastTimestamp,
-        lastRunId);
-  }
+    public ScheduleState deleted(Instant at) {
+        return new ScheduleState(
+                scheduleId, environmentId, spec, false, true, createdAt, at, cursor, lastTimestamp, lastRunId);
+    }
 
-  /** @param runId null when the occurrence was skipped */
-  public ScheduleState fired(Instant timestamp, String runId, Instant at) {
-    return new ScheduleState(scheduleId, environmentId, spec, active, deleted, createdAt, updatedAt,
-        later(later(cursor, timestamp), at), timestamp, runId);
-  }
+    /** @param runId null when the occurrence was skipped */
+    public ScheduleState fired(Instant timestamp, String runId, Instant at) {
+        return new ScheduleState(
+                scheduleId,
+                environmentId,
+                spec,
+                active,
+                deleted,
+                createdAt,
+                updatedAt,
+                later(later(cursor, timestamp), at),
+                timestamp,
+                runId);
+    }
 
-  private static Instant later(Instant a, Instant b) {
-    if (a == null) return b;
-    if (b == null) return a;
-    return a.isAfter(b) ? a : b;
-  }
+    private static Instant later(Instant a, Instant b) {
+        if (a == null) return b;
+        if (b == null) return a;
+        return a.isAfter(b) ? a : b;
+    }
 }

@@ -15,31 +15,31 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class NewEntities implements Extension {
 
-  private final Set<String> ids = ConcurrentHashMap.newKeySet();
+    private final Set<String> ids = ConcurrentHashMap.newKeySet();
 
-  public static NewEntities get(ActorSystem<?> system) {
-    return Id.INSTANCE.apply(system);
-  }
-
-  public void add(String persistenceId) {
-    ids.add(persistenceId);
-  }
-
-  /** True once for an id added and not yet taken or forgotten. */
-  public boolean take(String persistenceId) {
-    return ids.remove(persistenceId);
-  }
-
-  public void forget(String persistenceId) {
-    ids.remove(persistenceId);
-  }
-
-  private static final class Id extends ExtensionId<NewEntities> {
-    static final Id INSTANCE = new Id();
-
-    @Override
-    public NewEntities createExtension(ActorSystem<?> system) {
-      return new NewEntities();
+    public static NewEntities get(ActorSystem<?> system) {
+        return Id.INSTANCE.apply(system);
     }
-  }
+
+    public void add(String persistenceId) {
+        ids.add(persistenceId);
+    }
+
+    /** True once for an id added and not yet taken or forgotten. */
+    public boolean take(String persistenceId) {
+        return ids.remove(persistenceId);
+    }
+
+    public void forget(String persistenceId) {
+        ids.remove(persistenceId);
+    }
+
+    private static final class Id extends ExtensionId<NewEntities> {
+        static final Id INSTANCE = new Id();
+
+        @Override
+        public NewEntities createExtension(ActorSystem<?> system) {
+            return new NewEntities();
+        }
+    }
 }

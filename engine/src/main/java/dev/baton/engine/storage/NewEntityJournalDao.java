@@ -24,34 +24,39 @@ import slick.jdbc.JdbcProfile;
  */
 public class NewEntityJournalDao extends DefaultJournalDao {
 
-  private static final Future<Object> EMPTY_JOURNAL = Future.successful(0L);
+    private static final Future<Object> EMPTY_JOURNAL = Future.successful(0L);
 
-  private final NewEntities newEntities;
-  private final StoreAvailability availability;
+    private final NewEntities newEntities;
+    private final StoreAvailability availability;
 
-  /** The constructor akka-persistence-jdbc calls reflectively for {@code jdbc-journal.dao}. */
-  public NewEntityJournalDao(JdbcBackend.DatabaseDef db, JdbcProfile profile, JournalConfig config,
-      Serialization serialization, ExecutionContext ec, Materializer mat) {
-    super(db, profile, config, serialization, ec, mat);
-    this.newEntities = NewEntities.get(Adapter.toTyped(serialization.system()));
-    this.availability = StoreAvailability.get(Adapter.toTyped(serialization.system()));
-  }
+    /** The constructor akka-persistence-jdbc calls reflectively for {@code jdbc-journal.dao}. */
+    public NewEntityJournalDao(
+            JdbcBackend.DatabaseDef db,
+            JdbcProfile profile,
+            JournalConfig config,
+            Serialization serialization,
+            ExecutionContext ec,
+            Materializer mat) {
+        super(db, profile, config, serialization, ec, mat);
+        this.newEntities = NewEntities.get(Adapter.toTyped(serialization.system()));
+        this.availability = StoreAvailability.get(Adapter.toTyped(serialization.system()));
+    }
 
-  @Override
-  public Future<Object> highestSequenceNr(String persistenceId, long fromSequenceNr) {
-    if (newEntities.take(persistenceId)) return EMPTY_JOURNAL;
-    return reportingFailure(super.highestSequenceNr(persistenceId, fromSequenceNr));
-  }
+    @Override
+    public Future<Object> highestSequenceNr(String persistenceId, long fromSequenceNr) {
+        if (newEntities.take(persistenceId)) return EMPTY_JOURNAL;
+        return reportingFailure(super.highestSequenceNr(persistenceId, fromSequenceNr));
+    }
 
-  @Override
-  public Future<Seq<Try<BoxedUnit>>> asyncWriteMessages(Seq<AtomicWrite> messages) {
-    return reportingFailure(super.asyncWriteMessages(messages));
-  }
+    @Override
+    public Future<Seq<Try<BoxedUnit>>> asyncWriteMessages(Seq<AtomicWrite> messages) {
+        return reportingFailure(super.asyncWriteMessages(messages));
+    }
 
-  private <T> Future<T> reportingFailure(Future<T> call) {
-    FutureConverters.asJava(call).whenComplete((result, failure) -> {
-      if (failure != null) availability.journalCallFailed(failure);
-    });
-    return call;
-  }
+    private <T> Future<T> reportingFailure(Future<T> call) {
+        FutureConverters.asJava(call).whenComplete((result, failure) -> {
+            if (failure != null) availability.journalCallFailed(failure);
+        });
+        return call;
+    }
 }

@@ -9,14 +9,14 @@ import java.time.Duration;
  */
 public final class StoreUnavailableException extends RuntimeException {
 
-  private final transient Duration retryAfter;
+    private final transient Duration retryAfter;
 
-  public StoreUnavailableException(Duration retryAfter) {
-    super("The database is unavailable; nothing was stored, please retry", null, false, false);
-    this.retryAfter = retryAfter;
-  }
+    public StoreUnavailableException(Duration retryAfter) {
+        super("The database is unavailable; nothing was stored, please retry", null, false, false);
+        this.retryAfter = retryAfter;
+    }
 
-  public Duration retryAfter() {
-    return retryAfter;
-  }
+    public Duration retryAfter() {
+        return retryAfter;
+    }
 }

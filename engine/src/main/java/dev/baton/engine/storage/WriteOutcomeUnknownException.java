@@ -8,8 +8,8 @@ package dev.baton.engine.storage;
  */
 public final class WriteOutcomeUnknownException extends RuntimeException {
 
-  /** @param what what may or may not have been stored, e.g. "run run_…" (logged, not shown to callers) */
-  public WriteOutcomeUnknownException(String what, Throwable cause) {
-    super(what + ": not confirmed stored (" + cause + ")", cause);
-  }
+    /** @param what what may or may not have been stored, e.g. "run run_…" (logged, not shown to callers) */
+    public WriteOutcomeUnknownException(String what, Throwable cause) {
+        super(what + ": not confirmed stored (" + cause + ")", cause);
+    }
 }

@@ -5,9 +5,10 @@ import dev.baton.engine.common.CborSerializable;
 /**
  * A queue's concurrency limits as its tasks declare them.
  *
- * @param concurrencyLimit runs executing at once per concurrency key (the whole queue when runs name no key); null for none
+ * @param concurrencyLimit runs executing at once per concurrency key (the whole queue when runs name no key); null for
+ * none
  * @param globalConcurrencyLimit runs executing at once across all keys of the queue; null for none
  */
 public record QueueLimits(Integer concurrencyLimit, Integer globalConcurrencyLimit) implements CborSerializable {
-  public static final QueueLimits UNLIMITED = new QueueLimits(null, null);
+    public static final QueueLimits UNLIMITED = new QueueLimits(null, null);
 }

@@ -23,74 +23,77 @@ import java.util.Map;
  * declaration wins. One entity per environment.
  */
 public final class TaskCatalog
-    extends EventSourcedBehaviorWithEnforcedReplies<TaskCatalog.Command, TaskCatalog.Event, TaskCatalog.State> {
+        extends EventSourcedBehaviorWithEnforcedReplies<TaskCatalog.Command, TaskCatalog.Event, TaskCatalog.State> {
 
-  public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "TaskCatalog");
+    public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "TaskCatalog");
 
-  public sealed interface Command extends CborSerializable {}
+    public sealed interface Command extends CborSerializable {}
 
-  public record DeclareTasks(List<TaskDefinition> tasks, ActorRef<Done> replyTo) implements Command {}
+    public record DeclareTasks(List<TaskDefinition> tasks, ActorRef<Done> replyTo) implements Command {}
 
-  /** Replies with the definition, or an error when the task was never declared. */
-  public record GetTask(String taskId, ActorRef<StatusReply<TaskDefinition>> replyTo) implements Command {}
+    /** Replies with the definition, or an error when the task was never declared. */
+    public record GetTask(String taskId, ActorRef<StatusReply<TaskDefinition>> replyTo) implements Command {}
 
-  public sealed interface Event extends CborSerializable {}
+    public sealed interface Event extends CborSerializable {}
 
-  public record TaskDeclared(TaskDefinition task) implements Event {}
+    public record TaskDeclared(TaskDefinition task) implements Event {}
 
-  public record State(Map<String, TaskDefinition> tasks) implements CborSerializable {
-    public State {
-      tasks = Map.copyOf(tasks);
+    public record State(Map<String, TaskDefinition> tasks) implements CborSerializable {
+        public State {
+            tasks = Map.copyOf(tasks);
+        }
+
+        State with(TaskDefinition task) {
+            Map<String, TaskDefinition> next = new HashMap<>(tasks);
+            next.put(task.taskId(), task);
+            return new State(next);
+        }
     }
 
-    State with(TaskDefinition task) {
-      Map<String, TaskDefinition> next = new HashMap<>(tasks);
-      next.put(task.taskId(), task);
-      return new State(next);
+    public static void init(ActorSystem<?> system) {
+        ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY, ctx -> new TaskCatalog(ctx.getEntityId())));
     }
-  }
 
-  public static void init(ActorSystem<?> system) {
-    ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY, ctx -> new TaskCatalog(ctx.getEntityId())));
-  }
+    public TaskCatalog(String environmentId) {
+        super(PersistenceId.of(ENTITY_TYPE_KEY.name(), environmentId));
+    }
 
-  public TaskCatalog(String environmentId) {
-    super(PersistenceId.of(ENTITY_TYPE_KEY.name(), environmentId));
-  }
+    @Override
+    public State emptyState() {
+        return new State(Map.of());
+    }
 
-  @Override
-  public State emptyState() {
-    return new State(Map.of());
-  }
+    @Override
+    public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+        return newCommandHandlerWithReplyBuilder()
+                .forAnyState()
+                .onCommand(DeclareTasks.class, this::declare)
+                .onCommand(GetTask.class, (state, cmd) -> {
+                    TaskDefinition task = state.tasks().get(cmd.taskId());
+                    return Effect()
+                            .reply(
+                                    cmd.replyTo(),
+                                    task == null
+                                            ? StatusReply.error("Task not found: " + cmd.taskId())
+                                            : StatusReply.success(task));
+                })
+                .build();
+    }
 
-  @Override
-  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
-    return newCommandHandlerWithReplyBuilder()
-        .forAnyState()
-        .onCommand(DeclareTasks.class, this::declare)
-        .onCommand(GetTask.class, (state, cmd) -> {
-          TaskDefinition task = state.tasks().get(cmd.taskId());
-          return Effect().reply(cmd.replyTo(), task == null
-              ? StatusReply.error("Task not found: " + cmd.taskId())
-              : StatusReply.success(task));
-        })
-        .build();
-  }
+    private ReplyEffect<Event, State> declare(State state, DeclareTasks cmd) {
+        List<Event> changed = cmd.tasks().stream()
+                .filter(task -> !task.equals(state.tasks().get(task.taskId())))
+                .<Event>map(TaskDeclared::new)
+                .toList();
+        if (changed.isEmpty()) return Effect().reply(cmd.replyTo(), Done.getInstance());
+        return Effect().persist(changed).thenReply(cmd.replyTo(), s -> Done.getInstance());
+    }
 
-  private ReplyEffect<Event, State> declare(State state, DeclareTasks cmd) {
-    List<Event> changed = cmd.tasks().stream()
-        .filter(task -> !task.equals(state.tasks().get(task.taskId())))
-        .<Event>map(TaskDeclared::new)
-        .toList();
-    if (changed.isEmpty()) return Effect().reply(cmd.replyTo(), Done.getInstance());
-    return Effect().persist(changed).thenReply(cmd.replyTo(), s -> Done.getInstance());
-  }
-
-  @Override
-  public EventHandler<State, Event> eventHandler() {
-    return newEventHandlerBuilder()
-        .forAnyState()
-        .onEvent(TaskDeclared.class, (state, e) -> state.with(e.task()))
-        .build();
-  }
+    @Override
+    public EventHandler<State, Event> eventHandler() {
+        return newEventHandlerBuilder()
+                .forAnyState()
+                .onEvent(TaskDeclared.class, (state, e) -> state.with(e.task()))
+                .build();
+    }
 }

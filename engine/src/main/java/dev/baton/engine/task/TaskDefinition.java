@@ -1,7 +1,6 @@
 package dev.baton.engine.task;
 
 import dev.baton.engine.common.CborSerializable;
-import dev.baton.engine.task.RetryPolicy;
 import java.util.regex.Pattern;
 
 /**
@@ -11,34 +10,40 @@ import java.util.regex.Pattern;
  * @param maxDurationSeconds the attempt's time limit, or null for none
  * @param globalConcurrencyLimit the queue's limit across all its concurrency keys, or null for none
  */
-public record TaskDefinition(String taskId, String queue, Integer concurrencyLimit, RetryPolicy retry,
-    Integer maxDurationSeconds, Integer globalConcurrencyLimit) implements CborSerializable {
+public record TaskDefinition(
+        String taskId,
+        String queue,
+        Integer concurrencyLimit,
+        RetryPolicy retry,
+        Integer maxDurationSeconds,
+        Integer globalConcurrencyLimit)
+        implements CborSerializable {
 
-  public static final Pattern ID_PATTERN = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$");
+    public static final Pattern ID_PATTERN = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$");
 
-  public TaskDefinition {
-    if (taskId == null || !ID_PATTERN.matcher(taskId).matches())
-      throw new IllegalArgumentException("invalid task id: " + taskId);
-    if (queue == null || queue.isBlank()) queue = defaultQueue(taskId);
-    if (concurrencyLimit != null && concurrencyLimit < 0)
-      throw new IllegalArgumentException("concurrencyLimit must not be negative");
-    if (retry == null) retry = RetryPolicy.DEFAULT;
-    if (maxDurationSeconds != null && maxDurationSeconds < 1)
-      throw new IllegalArgumentException("maxDurationSeconds must be positive");
-    if (globalConcurrencyLimit != null && globalConcurrencyLimit < 0)
-      throw new IllegalArgumentException("globalConcurrencyLimit must not be negative");
-  }
+    public TaskDefinition {
+        if (taskId == null || !ID_PATTERN.matcher(taskId).matches())
+            throw new IllegalArgumentException("invalid task id: " + taskId);
+        if (queue == null || queue.isBlank()) queue = defaultQueue(taskId);
+        if (concurrencyLimit != null && concurrencyLimit < 0)
+            throw new IllegalArgumentException("concurrencyLimit must not be negative");
+        if (retry == null) retry = RetryPolicy.DEFAULT;
+        if (maxDurationSeconds != null && maxDurationSeconds < 1)
+            throw new IllegalArgumentException("maxDurationSeconds must be positive");
+        if (globalConcurrencyLimit != null && globalConcurrencyLimit < 0)
+            throw new IllegalArgumentException("globalConcurrencyLimit must not be negative");
+    }
 
-  public TaskDefinition(String taskId, String queue, Integer concurrencyLimit, RetryPolicy retry,
-      Integer maxDurationSeconds) {
-    this(taskId, queue, concurrencyLimit, retry, maxDurationSeconds, null);
-  }
+    public TaskDefinition(
+            String taskId, String queue, Integer concurrencyLimit, RetryPolicy retry, Integer maxDurationSeconds) {
+        this(taskId, queue, concurrencyLimit, retry, maxDurationSeconds, null);
+    }
 
-  public dev.baton.engine.task.QueueLimits queueLimits() {
-    return new dev.baton.engine.task.QueueLimits(concurrencyLimit, globalConcurrencyLimit);
-  }
+    public dev.baton.engine.task.QueueLimits queueLimits() {
+        return new dev.baton.engine.task.QueueLimits(concurrencyLimit, globalConcurrencyLimit);
+    }
 
-  public static String defaultQueue(String taskId) {
-    return "task/" + taskId;
-  }
+    public static String defaultQueue(String taskId) {
+        return "task/" + taskId;
+    }
 }

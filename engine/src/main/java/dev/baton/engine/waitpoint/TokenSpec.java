@@ -14,15 +14,15 @@ import java.util.List;
  * @param callbackHash the secret last segment of the token's callback URL
  */
 public record TokenSpec(
-    String environmentId,
-    Instant timeoutAt,
-    List<String> tags,
-    String idempotencyKey,
-    Instant idempotencyKeyExpiresAt,
-    String callbackHash)
-    implements CborSerializable {
+        String environmentId,
+        Instant timeoutAt,
+        List<String> tags,
+        String idempotencyKey,
+        Instant idempotencyKeyExpiresAt,
+        String callbackHash)
+        implements CborSerializable {
 
-  public TokenSpec {
-    tags = tags == null ? List.of() : List.copyOf(tags);
-  }
+    public TokenSpec {
+        tags = tags == null ? List.of() : List.copyOf(tags);
+    }
 }

@@ -12,15 +12,15 @@ import dev.baton.engine.common.CborSerializable;
  */
 public record StepResult(String outputJson, RunError error) implements CborSerializable {
 
-  public static StepResult success(String outputJson) {
-    return new StepResult(outputJson, null);
-  }
+    public static StepResult success(String outputJson) {
+        return new StepResult(outputJson, null);
+    }
 
-  public static StepResult failure(RunError error) {
-    return new StepResult(null, error);
-  }
+    public static StepResult failure(RunError error) {
+        return new StepResult(null, error);
+    }
 
-  public boolean ok() {
-    return error == null;
-  }
+    public boolean ok() {
+        return error == null;
+    }
 }

@@ -2,7 +2,6 @@ package dev.baton.engine.worker;
 
 import akka.actor.typed.receptionist.ServiceKey;
 import dev.baton.engine.common.CborSerializable;
-import dev.baton.engine.worker.StepResult;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -12,46 +11,46 @@ import java.util.Map;
  * implements it; the engine never knows how a worker is connected.
  */
 public final class WorkerChannel {
-  private WorkerChannel() {}
+    private WorkerChannel() {}
 
-  /** Every worker session registers under this key so a restarted dispatcher can find them again. */
-  public static final ServiceKey<Message> SERVICE_KEY = ServiceKey.create(Message.class, "baton-worker-sessions");
+    /** Every worker session registers under this key so a restarted dispatcher can find them again. */
+    public static final ServiceKey<Message> SERVICE_KEY = ServiceKey.create(Message.class, "baton-worker-sessions");
 
-  public interface Message extends CborSerializable {}
+    public interface Message extends CborSerializable {}
 
-  /**
-   * Run this attempt. Sent by the run entity only after its {@code AttemptLeased} event is persisted.
-   *
-   * @param steps the results of the run's durable operations so far, by key: the attempt returns
-   *     them instead of running those operations again
-   */
-  public record Execute(
-      String runId,
-      String attemptId,
-      int attemptNumber,
-      String taskId,
-      String queue,
-      String environmentId,
-      String payloadJson,
-      String payloadType,
-      List<String> tags,
-      String metadataJson,
-      String idempotencyKey,
-      int maxAttempts,
-      Instant createdAt,
-      boolean test,
-      Integer maxDurationSeconds,
-      Map<String, StepResult> steps)
-      implements Message {
+    /**
+     * Run this attempt. Sent by the run entity only after its {@code AttemptLeased} event is persisted.
+     *
+     * @param steps the results of the run's durable operations so far, by key: the attempt returns
+     *     them instead of running those operations again
+     */
+    public record Execute(
+            String runId,
+            String attemptId,
+            int attemptNumber,
+            String taskId,
+            String queue,
+            String environmentId,
+            String payloadJson,
+            String payloadType,
+            List<String> tags,
+            String metadataJson,
+            String idempotencyKey,
+            int maxAttempts,
+            Instant createdAt,
+            boolean test,
+            Integer maxDurationSeconds,
+            Map<String, StepResult> steps)
+            implements Message {
 
-    public Execute {
-      steps = steps == null ? Map.of() : Map.copyOf(steps);
+        public Execute {
+            steps = steps == null ? Map.of() : Map.copyOf(steps);
+        }
     }
-  }
 
-  /** Stop working on this attempt: the run was canceled or timed out. The attempt is over; its slot is free. */
-  public record CancelAttempt(String runId, String attemptId, String reason) implements Message {}
+    /** Stop working on this attempt: the run was canceled or timed out. The attempt is over; its slot is free. */
+    public record CancelAttempt(String runId, String attemptId, String reason) implements Message {}
 
-  /** A dispatcher (re)started and lost its view of the workers: report yourself if you serve this environment. */
-  public record Resync(String environmentId) implements Message {}
+    /** A dispatcher (re)started and lost its view of the workers: report yourself if you serve this environment. */
+    public record Resync(String environmentId) implements Message {}
 }

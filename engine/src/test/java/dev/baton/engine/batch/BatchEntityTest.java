@@ -8,11 +8,11 @@ import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.pattern.StatusReply;
 import akka.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import com.typesafe.config.ConfigFactory;
-import dev.baton.engine.common.Ids;
 import dev.baton.engine.batch.BatchEntity.BatchCreated;
 import dev.baton.engine.batch.BatchEntity.ItemsRecorded;
-import dev.baton.engine.batch.BatchEntity.RecordedItem;
 import dev.baton.engine.batch.BatchEntity.Recorded;
+import dev.baton.engine.batch.BatchEntity.RecordedItem;
+import dev.baton.engine.common.Ids;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -23,124 +23,129 @@ import org.junit.jupiter.api.Test;
 
 class BatchEntityTest {
 
-  private static final Instant NOW = Instant.parse("2026-11-28T10:00:00Z");
-  private static ActorTestKit testKit;
+    private static final Instant NOW = Instant.parse("2026-11-28T10:00:00Z");
+    private static ActorTestKit testKit;
 
-  @BeforeAll
-  static void start() {
-    testKit = ActorTestKit.create("BatchEntityTest",
-        EventSourcedBehaviorTestKit.config().withFallback(ConfigFactory.load()));
-  }
+    @BeforeAll
+    static void start() {
+        testKit = ActorTestKit.create(
+                "BatchEntityTest", EventSourcedBehaviorTestKit.config().withFallback(ConfigFactory.load()));
+    }
 
-  @AfterAll
-  static void stop() {
-    testKit.shutdownTestKit();
-  }
+    @AfterAll
+    static void stop() {
+        testKit.shutdownTestKit();
+    }
 
-  private static EventSourcedBehaviorTestKit<BatchEntity.Command, BatchEntity.Event, BatchState> batch(String id) {
-    return EventSourcedBehaviorTestKit.create(testKit.system(), new BatchEntity(id, Clock.fixed(NOW, ZoneOffset.UTC)),
-        EventSourcedBehaviorTestKit.enabledSerializationSettings());
-  }
+    private static EventSourcedBehaviorTestKit<BatchEntity.Command, BatchEntity.Event, BatchState> batch(String id) {
+        return EventSourcedBehaviorTestKit.create(
+                testKit.system(),
+                new BatchEntity(id, Clock.fixed(NOW, ZoneOffset.UTC)),
+                EventSourcedBehaviorTestKit.enabledSerializationSettings());
+    }
 
-  private static EventSourcedBehaviorTestKit<BatchEntity.Command, BatchEntity.Event, BatchState> created(String id,
-      int runCount) {
-    var batch = batch(id);
-    batch.<StatusReply<BatchState>>runCommand(r -> new BatchEntity.Create("env_1", runCount, "key-1", r));
-    return batch;
-  }
+    private static EventSourcedBehaviorTestKit<BatchEntity.Command, BatchEntity.Event, BatchState> created(
+            String id, int runCount) {
+        var batch = batch(id);
+        batch.<StatusReply<BatchState>>runCommand(r -> new BatchEntity.Create("env_1", runCount, "key-1", r));
+        return batch;
+    }
 
-  private static RecordedItem run(int index) {
-    return RecordedItem.created(index, "hello-world", "run_" + index);
-  }
+    private static RecordedItem run(int index) {
+        return RecordedItem.created(index, "hello-world", "run_" + index);
+    }
 
-  @Test
-  void createPersistsTheBatchOnceAndAnswersWithItAgain() {
-    String id = Ids.newId("batch");
-    var batch = batch(id);
-    var first = batch.<StatusReply<BatchState>>runCommand(r -> new BatchEntity.Create("env_1", 3, "key-1", r));
-    assertEquals(new BatchCreated(id, "env_1", 3, "key-1", NOW), first.event());
-    BatchState state = first.reply().getValue();
-    assertEquals(BatchStatus.PENDING, state.status());
-    assertEquals(3, state.runCount());
-    assertEquals("key-1", state.idempotencyKey());
-    assertEquals(NOW, state.createdAt());
+    @Test
+    void createPersistsTheBatchOnceAndAnswersWithItAgain() {
+        String id = Ids.newId("batch");
+        var batch = batch(id);
+        var first = batch.<StatusReply<BatchState>>runCommand(r -> new BatchEntity.Create("env_1", 3, "key-1", r));
+        assertEquals(new BatchCreated(id, "env_1", 3, "key-1", NOW), first.event());
+        BatchState state = first.reply().getValue();
+        assertEquals(BatchStatus.PENDING, state.status());
+        assertEquals(3, state.runCount());
+        assertEquals("key-1", state.idempotencyKey());
+        assertEquals(NOW, state.createdAt());
 
-    var again = batch.<StatusReply<BatchState>>runCommand(r -> new BatchEntity.Create("env_1", 7, null, r));
-    assertTrue(again.hasNoEvents());
-    assertEquals(3, again.reply().getValue().runCount());
-  }
+        var again = batch.<StatusReply<BatchState>>runCommand(r -> new BatchEntity.Create("env_1", 7, null, r));
+        assertTrue(again.hasNoEvents());
+        assertEquals(3, again.reply().getValue().runCount());
+    }
 
-  @Test
-  void aRunCountBelowOneIsRefused() {
-    var result = batch(Ids.newId("batch")).<StatusReply<BatchState>>runCommand(
-        r -> new BatchEntity.Create("env_1", 0, null, r));
-    assertTrue(result.hasNoEvents());
-    assertTrue(result.reply().isError());
-  }
+    @Test
+    void aRunCountBelowOneIsRefused() {
+        var result = batch(Ids.newId("batch"))
+                .<StatusReply<BatchState>>runCommand(r -> new BatchEntity.Create("env_1", 0, null, r));
+        assertTrue(result.hasNoEvents());
+        assertTrue(result.reply().isError());
+    }
 
-  @Test
-  void anUnknownBatchRecordsNothing() {
-    var batch = batch(Ids.newId("batch"));
-    var result = batch.<StatusReply<Recorded>>runCommand(r -> new BatchEntity.RecordItems(List.of(run(0)), r));
-    assertTrue(result.hasNoEvents());
-    assertEquals(BatchEntity.UNKNOWN_BATCH, result.reply().getError().getMessage());
-    assertEquals(BatchStatus.NEW, batch.<BatchState>runCommand(BatchEntity.Get::new).reply().status());
-  }
+    @Test
+    void anUnknownBatchRecordsNothing() {
+        var batch = batch(Ids.newId("batch"));
+        var result = batch.<StatusReply<Recorded>>runCommand(r -> new BatchEntity.RecordItems(List.of(run(0)), r));
+        assertTrue(result.hasNoEvents());
+        assertEquals(BatchEntity.UNKNOWN_BATCH, result.reply().getError().getMessage());
+        assertEquals(
+                BatchStatus.NEW,
+                batch.<BatchState>runCommand(BatchEntity.Get::new).reply().status());
+    }
 
-  @Test
-  void itemsAreRecordedOnceByIndexInOneEventPerCommand() {
-    var batch = created(Ids.newId("batch"), 3);
-    var first = batch.<StatusReply<Recorded>>runCommand(r -> new BatchEntity.RecordItems(
-        List.of(run(0), run(2), run(0)), r));
-    assertEquals(new ItemsRecorded(List.of(run(0), run(2)), NOW), first.event());
-    Recorded recorded = first.reply().getValue();
-    assertEquals(2, recorded.recorded());
-    assertEquals(1, recorded.deduplicated());
-    assertEquals(BatchStatus.PROCESSING, recorded.batch().status());
-    assertEquals(List.of("run_0", "run_2"), recorded.batch().runIds());
+    @Test
+    void itemsAreRecordedOnceByIndexInOneEventPerCommand() {
+        var batch = created(Ids.newId("batch"), 3);
+        var first = batch.<StatusReply<Recorded>>runCommand(
+                r -> new BatchEntity.RecordItems(List.of(run(0), run(2), run(0)), r));
+        assertEquals(new ItemsRecorded(List.of(run(0), run(2)), NOW), first.event());
+        Recorded recorded = first.reply().getValue();
+        assertEquals(2, recorded.recorded());
+        assertEquals(1, recorded.deduplicated());
+        assertEquals(BatchStatus.PROCESSING, recorded.batch().status());
+        assertEquals(List.of("run_0", "run_2"), recorded.batch().runIds());
 
-    var resent = batch.<StatusReply<Recorded>>runCommand(r -> new BatchEntity.RecordItems(List.of(run(2)), r));
-    assertTrue(resent.hasNoEvents());
-    assertEquals(0, resent.reply().getValue().recorded());
-    assertEquals(1, resent.reply().getValue().deduplicated());
-  }
+        var resent = batch.<StatusReply<Recorded>>runCommand(r -> new BatchEntity.RecordItems(List.of(run(2)), r));
+        assertTrue(resent.hasNoEvents());
+        assertEquals(0, resent.reply().getValue().recorded());
+        assertEquals(1, resent.reply().getValue().deduplicated());
+    }
 
-  @Test
-  void theLastItemSealsTheBatchAndFailedItemsMakeItPartiallyFailed() {
-    var batch = created(Ids.newId("batch"), 2);
-    batch.<StatusReply<Recorded>>runCommand(r -> new BatchEntity.RecordItems(List.of(run(0)), r));
-    assertNull(batch.getState().completedAt());
-    var last = batch.<StatusReply<Recorded>>runCommand(r -> new BatchEntity.RecordItems(
-        List.of(RecordedItem.failed(1, "nope", "Task not found: nope")), r));
-    BatchState state = last.reply().getValue().batch();
-    assertTrue(state.isSealed());
-    assertEquals(BatchStatus.PARTIAL_FAILED, state.status());
-    assertEquals(NOW, state.completedAt());
-    assertEquals(List.of(new BatchState.ItemError(1, "nope", "Task not found: nope")), state.errors());
-    assertEquals(List.of("run_0"), state.runIds());
+    @Test
+    void theLastItemSealsTheBatchAndFailedItemsMakeItPartiallyFailed() {
+        var batch = created(Ids.newId("batch"), 2);
+        batch.<StatusReply<Recorded>>runCommand(r -> new BatchEntity.RecordItems(List.of(run(0)), r));
+        assertNull(batch.getState().completedAt());
+        var last = batch.<StatusReply<Recorded>>runCommand(
+                r -> new BatchEntity.RecordItems(List.of(RecordedItem.failed(1, "nope", "Task not found: nope")), r));
+        BatchState state = last.reply().getValue().batch();
+        assertTrue(state.isSealed());
+        assertEquals(BatchStatus.PARTIAL_FAILED, state.status());
+        assertEquals(NOW, state.completedAt());
+        assertEquals(List.of(new BatchState.ItemError(1, "nope", "Task not found: nope")), state.errors());
+        assertEquals(List.of("run_0"), state.runIds());
 
-    var complete = created(Ids.newId("batch"), 1);
-    complete.<StatusReply<Recorded>>runCommand(r -> new BatchEntity.RecordItems(List.of(run(0)), r));
-    assertEquals(BatchStatus.COMPLETED, complete.getState().status());
-  }
+        var complete = created(Ids.newId("batch"), 1);
+        complete.<StatusReply<Recorded>>runCommand(r -> new BatchEntity.RecordItems(List.of(run(0)), r));
+        assertEquals(BatchStatus.COMPLETED, complete.getState().status());
+    }
 
-  @Test
-  void anIndexOutsideTheBatchIsRefusedAndNothingOfTheCommandIsRecorded() {
-    var batch = created(Ids.newId("batch"), 2);
-    var result = batch.<StatusReply<Recorded>>runCommand(r -> new BatchEntity.RecordItems(List.of(run(0), run(2)), r));
-    assertTrue(result.hasNoEvents());
-    assertTrue(result.reply().getError().getMessage().startsWith(BatchEntity.INDEX_OUT_OF_RANGE));
-    assertEquals(0, batch.getState().recordedCount());
-  }
+    @Test
+    void anIndexOutsideTheBatchIsRefusedAndNothingOfTheCommandIsRecorded() {
+        var batch = created(Ids.newId("batch"), 2);
+        var result =
+                batch.<StatusReply<Recorded>>runCommand(r -> new BatchEntity.RecordItems(List.of(run(0), run(2)), r));
+        assertTrue(result.hasNoEvents());
+        assertTrue(result.reply().getError().getMessage().startsWith(BatchEntity.INDEX_OUT_OF_RANGE));
+        assertEquals(0, batch.getState().recordedCount());
+    }
 
-  @Test
-  void theBatchSurvivesARestart() {
-    var batch = created(Ids.newId("batch"), 3);
-    batch.<StatusReply<Recorded>>runCommand(r -> new BatchEntity.RecordItems(List.of(run(1),
-        RecordedItem.failed(2, "x", "Task not found: x")), r));
-    BatchState before = batch.getState();
-    batch.restart();
-    assertEquals(before, batch.getState());
-    assertEquals(BatchStatus.PROCESSING, batch.getState().status());
-  }
+    @Test
+    void theBatchSurvivesARestart() {
+        var batch = created(Ids.newId("batch"), 3);
+        batch.<StatusReply<Recorded>>runCommand(
+                r -> new BatchEntity.RecordItems(List.of(run(1), RecordedItem.failed(2, "x", "Task not found: x")), r));
+        BatchState before = batch.getState();
+        batch.restart();
+        assertEquals(before, batch.getState());
+        assertEquals(BatchStatus.PROCESSING, batch.getState().status());
+    }
 }

@@ -13,31 +13,31 @@ import scala.jdk.javaapi.FutureConverters;
 
 class AsksTest {
 
-  @Test
-  void theAnswerAndTheStagesAfterItArriveOnTheThreadThatCompletesTheAsk() throws Exception {
-    Promise<String> answer = Promise.apply();
-    AtomicReference<Thread> stageThread = new AtomicReference<>();
-    CompletableFuture<String> direct = Asks.direct(FutureConverters.asJava(answer.future()))
-        .thenApply(value -> {
-          stageThread.set(Thread.currentThread());
-          return value + "!";
-        });
+    @Test
+    void theAnswerAndTheStagesAfterItArriveOnTheThreadThatCompletesTheAsk() throws Exception {
+        Promise<String> answer = Promise.apply();
+        AtomicReference<Thread> stageThread = new AtomicReference<>();
+        CompletableFuture<String> direct = Asks.direct(FutureConverters.asJava(answer.future()))
+                .thenApply(value -> {
+                    stageThread.set(Thread.currentThread());
+                    return value + "!";
+                });
 
-    answer.success("done");
+        answer.success("done");
 
-    assertEquals("done!", direct.get());
-    assertSame(Thread.currentThread(), stageThread.get(), "no hop to the common pool");
-  }
+        assertEquals("done!", direct.get());
+        assertSame(Thread.currentThread(), stageThread.get(), "no hop to the common pool");
+    }
 
-  @Test
-  void aFailedAskFailsThePlainFutureWithItsCause() {
-    Promise<String> answer = Promise.apply();
-    CompletableFuture<String> direct = Asks.direct(FutureConverters.asJava(answer.future()));
-    IllegalStateException failure = new IllegalStateException("timed out");
+    @Test
+    void aFailedAskFailsThePlainFutureWithItsCause() {
+        Promise<String> answer = Promise.apply();
+        CompletableFuture<String> direct = Asks.direct(FutureConverters.asJava(answer.future()));
+        IllegalStateException failure = new IllegalStateException("timed out");
 
-    answer.failure(failure);
+        answer.failure(failure);
 
-    ExecutionException thrown = assertThrows(ExecutionException.class, direct::get);
-    assertSame(failure, thrown.getCause());
-  }
+        ExecutionException thrown = assertThrows(ExecutionException.class, direct::get);
+        assertSame(failure, thrown.getCause());
+    }
 }

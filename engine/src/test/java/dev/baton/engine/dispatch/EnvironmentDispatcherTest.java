@@ -1,12 +1,12 @@
 package dev.baton.engine.dispatch;
 
-import dev.baton.engine.worker.WorkerChannel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import dev.baton.engine.run.TriggerRequest;
 import dev.baton.engine.task.TaskDefinition;
 import dev.baton.engine.testkit.TestNode;
+import dev.baton.engine.worker.WorkerChannel;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -19,79 +19,103 @@ import org.junit.jupiter.api.Test;
 /** Demand-driven dispatch: a worker never gets more executions than the free slots it reported. */
 class EnvironmentDispatcherTest {
 
-  private static TestNode node;
+    private static TestNode node;
 
-  @BeforeAll
-  static void start() {
-    node = TestNode.start("EnvironmentDispatcherTest");
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
-  }
-
-  private static void triggerRuns(String env, String taskId, int count) throws Exception {
-    node.engine().declareTasks(env, List.of(new TaskDefinition(taskId, null, null, null, null)))
-        .toCompletableFuture().get();
-    for (int i = 0; i < count; i++) {
-      node.engine().runs().trigger(env, TriggerRequest.of(taskId, "{}")).toCompletableFuture().get();
+    @BeforeAll
+    static void start() {
+        node = TestNode.start("EnvironmentDispatcherTest");
     }
-  }
 
-  private static WorkerChannel.Execute expectExecute(TestProbe<WorkerChannel.Message> probe) {
-    return probe.expectMessageClass(WorkerChannel.Execute.class, Duration.ofSeconds(5));
-  }
+    @AfterAll
+    static void stop() {
+        node.close();
+    }
 
-  @Test
-  void offersNoMoreThanTheReportedFreeSlots() throws Exception {
-    String env = "env_slots";
-    triggerRuns(env, "t-slots", 5);
-    TestProbe<WorkerChannel.Message> worker = node.testKit().createTestProbe();
-    node.engine().reportWorker(env, new EnvironmentDispatcher.WorkerReport("ws_a", "w-a", worker.ref(),
-        Set.of("t-slots"), Map.of(), 2, 0));
-    Set<String> runs = new HashSet<>();
-    runs.add(expectExecute(worker).runId());
-    runs.add(expectExecute(worker).runId());
-    assertEquals(2, runs.size());
-    worker.expectNoMessage(Duration.ofMillis(300));
+    private static void triggerRuns(String env, String taskId, int count) throws Exception {
+        node.engine()
+                .declareTasks(env, List.of(new TaskDefinition(taskId, null, null, null, null)))
+                .toCompletableFuture()
+                .get();
+        for (int i = 0; i < count; i++) {
+            node.engine()
+                    .runs()
+                    .trigger(env, TriggerRequest.of(taskId, "{}"))
+                    .toCompletableFuture()
+                    .get();
+        }
+    }
 
-    // The session saw both executions and has no slot free: still nothing more.
-    node.engine().reportWorker(env, new EnvironmentDispatcher.WorkerReport("ws_a", "w-a", worker.ref(),
-        Set.of("t-slots"), Map.of(), 0, 2));
-    worker.expectNoMessage(Duration.ofMillis(300));
+    private static WorkerChannel.Execute expectExecute(TestProbe<WorkerChannel.Message> probe) {
+        return probe.expectMessageClass(WorkerChannel.Execute.class, Duration.ofSeconds(5));
+    }
 
-    // One finished: exactly one more.
-    node.engine().reportWorker(env, new EnvironmentDispatcher.WorkerReport("ws_a", "w-a", worker.ref(),
-        Set.of("t-slots"), Map.of(), 1, 2));
-    runs.add(expectExecute(worker).runId());
-    assertEquals(3, runs.size());
-    worker.expectNoMessage(Duration.ofMillis(300));
-  }
+    @Test
+    void offersNoMoreThanTheReportedFreeSlots() throws Exception {
+        String env = "env_slots";
+        triggerRuns(env, "t-slots", 5);
+        TestProbe<WorkerChannel.Message> worker = node.testKit().createTestProbe();
+        node.engine()
+                .reportWorker(
+                        env,
+                        new EnvironmentDispatcher.WorkerReport(
+                                "ws_a", "w-a", worker.ref(), Set.of("t-slots"), Map.of(), 2, 0));
+        Set<String> runs = new HashSet<>();
+        runs.add(expectExecute(worker).runId());
+        runs.add(expectExecute(worker).runId());
+        assertEquals(2, runs.size());
+        worker.expectNoMessage(Duration.ofMillis(300));
 
-  @Test
-  void onlyWorkersServingTheTaskGetItsRuns() throws Exception {
-    String env = "env_tasks";
-    TestProbe<WorkerChannel.Message> other = node.testKit().createTestProbe();
-    node.engine().reportWorker(env, new EnvironmentDispatcher.WorkerReport("ws_o", "w-o", other.ref(),
-        Set.of("something-else"), Map.of(), 4, 0));
-    triggerRuns(env, "t-served", 2);
-    other.expectNoMessage(Duration.ofMillis(300));
+        // The session saw both executions and has no slot free: still nothing more.
+        node.engine()
+                .reportWorker(
+                        env,
+                        new EnvironmentDispatcher.WorkerReport(
+                                "ws_a", "w-a", worker.ref(), Set.of("t-slots"), Map.of(), 0, 2));
+        worker.expectNoMessage(Duration.ofMillis(300));
 
-    TestProbe<WorkerChannel.Message> serving = node.testKit().createTestProbe();
-    node.engine().reportWorker(env, new EnvironmentDispatcher.WorkerReport("ws_s", "w-s", serving.ref(),
-        Set.of("t-served"), Map.of(), 4, 0));
-    expectExecute(serving);
-    expectExecute(serving);
-    other.expectNoMessage(Duration.ofMillis(100));
-  }
+        // One finished: exactly one more.
+        node.engine()
+                .reportWorker(
+                        env,
+                        new EnvironmentDispatcher.WorkerReport(
+                                "ws_a", "w-a", worker.ref(), Set.of("t-slots"), Map.of(), 1, 2));
+        runs.add(expectExecute(worker).runId());
+        assertEquals(3, runs.size());
+        worker.expectNoMessage(Duration.ofMillis(300));
+    }
 
-  @Test
-  void runsOfOneEnvironmentNeverReachAnotherEnvironmentsWorkers() throws Exception {
-    TestProbe<WorkerChannel.Message> foreign = node.testKit().createTestProbe();
-    node.engine().reportWorker("env_b", new EnvironmentDispatcher.WorkerReport("ws_b", "w-b", foreign.ref(),
-        Set.of("shared-task"), Map.of(), 4, 0));
-    triggerRuns("env_a", "shared-task", 2);
-    foreign.expectNoMessage(Duration.ofMillis(500));
-  }
+    @Test
+    void onlyWorkersServingTheTaskGetItsRuns() throws Exception {
+        String env = "env_tasks";
+        TestProbe<WorkerChannel.Message> other = node.testKit().createTestProbe();
+        node.engine()
+                .reportWorker(
+                        env,
+                        new EnvironmentDispatcher.WorkerReport(
+                                "ws_o", "w-o", other.ref(), Set.of("something-else"), Map.of(), 4, 0));
+        triggerRuns(env, "t-served", 2);
+        other.expectNoMessage(Duration.ofMillis(300));
+
+        TestProbe<WorkerChannel.Message> serving = node.testKit().createTestProbe();
+        node.engine()
+                .reportWorker(
+                        env,
+                        new EnvironmentDispatcher.WorkerReport(
+                                "ws_s", "w-s", serving.ref(), Set.of("t-served"), Map.of(), 4, 0));
+        expectExecute(serving);
+        expectExecute(serving);
+        other.expectNoMessage(Duration.ofMillis(100));
+    }
+
+    @Test
+    void runsOfOneEnvironmentNeverReachAnotherEnvironmentsWorkers() throws Exception {
+        TestProbe<WorkerChannel.Message> foreign = node.testKit().createTestProbe();
+        node.engine()
+                .reportWorker(
+                        "env_b",
+                        new EnvironmentDispatcher.WorkerReport(
+                                "ws_b", "w-b", foreign.ref(), Set.of("shared-task"), Map.of(), 4, 0));
+        triggerRuns("env_a", "shared-task", 2);
+        foreign.expectNoMessage(Duration.ofMillis(500));
+    }
 }

@@ -16,60 +16,68 @@ import org.junit.jupiter.api.Test;
 
 class EnvironmentDirectoryTest {
 
-  private Database database;
-  private EnvironmentDirectory directory;
+    private Database database;
+    private EnvironmentDirectory directory;
 
-  @BeforeEach
-  void open() {
-    database = Database.open(ConfigFactory.parseString(
-        "url = \"jdbc:h2:mem:dir-" + Ids.random(6) + ";DB_CLOSE_DELAY=-1\"\nuser = sa\npassword = \"\"\npool-size = 2\nconnection-timeout = 5s"));
-    database.createSchemaIfMissing();
-    database.createSchemaIfMissing(); // idempotent
-    directory = new EnvironmentDirectory(database.dataSource());
-  }
-
-  @AfterEach
-  void close() {
-    database.close();
-  }
-
-  @Test
-  void credentialsAuthenticateTheirEnvironmentOnlyForTheirKind() {
-    Environment dev = directory.ensureEnvironment("acme", "dev");
-    Environment prod = directory.ensureEnvironment("acme", "prod");
-    directory.replaceCredential(dev, CredentialKind.SECRET_KEY, "tr_dev_a");
-    directory.replaceCredential(prod, CredentialKind.SECRET_KEY, "tr_prod_b");
-    directory.replaceCredential(dev, CredentialKind.WORKER_TOKEN, "bw_dev_c");
-
-    assertEquals(dev, directory.authenticate(CredentialKind.SECRET_KEY, "tr_dev_a").orElseThrow());
-    assertEquals(prod, directory.authenticate(CredentialKind.SECRET_KEY, "tr_prod_b").orElseThrow());
-    assertTrue(directory.authenticate(CredentialKind.WORKER_TOKEN, "tr_dev_a").isEmpty());
-    assertTrue(directory.authenticate(CredentialKind.SECRET_KEY, "bw_dev_c").isEmpty());
-    assertTrue(directory.authenticate(CredentialKind.SECRET_KEY, "").isEmpty());
-    assertTrue(directory.authenticate(CredentialKind.SECRET_KEY, null).isEmpty());
-  }
-
-  @Test
-  void replacingACredentialRevokesTheOldOneAndOnlyHashesAreStored() throws Exception {
-    Environment dev = directory.ensureEnvironment("acme", "dev");
-    directory.replaceCredential(dev, CredentialKind.SECRET_KEY, "tr_dev_old");
-    assertTrue(directory.authenticate(CredentialKind.SECRET_KEY, "tr_dev_old").isPresent());
-    directory.replaceCredential(dev, CredentialKind.SECRET_KEY, "tr_dev_new");
-    assertFalse(directory.authenticate(CredentialKind.SECRET_KEY, "tr_dev_old").isPresent());
-    assertTrue(directory.authenticate(CredentialKind.SECRET_KEY, "tr_dev_new").isPresent());
-
-    try (Connection connection = database.dataSource().getConnection();
-        Statement statement = connection.createStatement();
-        ResultSet rows = statement.executeQuery("SELECT key_hash FROM baton_credentials")) {
-      while (rows.next()) {
-        assertFalse(rows.getString(1).contains("tr_dev"));
-        assertEquals(64, rows.getString(1).length());
-      }
+    @BeforeEach
+    void open() {
+        database = Database.open(ConfigFactory.parseString("url = \"jdbc:h2:mem:dir-" + Ids.random(6)
+                + ";DB_CLOSE_DELAY=-1\"\nuser = sa\npassword = \"\"\npool-size = 2\nconnection-timeout = 5s"));
+        database.createSchemaIfMissing();
+        database.createSchemaIfMissing(); // idempotent
+        directory = new EnvironmentDirectory(database.dataSource());
     }
-  }
 
-  @Test
-  void ensureEnvironmentIsIdempotent() {
-    assertEquals(directory.ensureEnvironment("acme", "dev"), directory.ensureEnvironment("acme", "dev"));
-  }
+    @AfterEach
+    void close() {
+        database.close();
+    }
+
+    @Test
+    void credentialsAuthenticateTheirEnvironmentOnlyForTheirKind() {
+        Environment dev = directory.ensureEnvironment("acme", "dev");
+        Environment prod = directory.ensureEnvironment("acme", "prod");
+        directory.replaceCredential(dev, CredentialKind.SECRET_KEY, "tr_dev_a");
+        directory.replaceCredential(prod, CredentialKind.SECRET_KEY, "tr_prod_b");
+        directory.replaceCredential(dev, CredentialKind.WORKER_TOKEN, "bw_dev_c");
+
+        assertEquals(
+                dev,
+                directory.authenticate(CredentialKind.SECRET_KEY, "tr_dev_a").orElseThrow());
+        assertEquals(
+                prod,
+                directory.authenticate(CredentialKind.SECRET_KEY, "tr_prod_b").orElseThrow());
+        assertTrue(
+                directory.authenticate(CredentialKind.WORKER_TOKEN, "tr_dev_a").isEmpty());
+        assertTrue(directory.authenticate(CredentialKind.SECRET_KEY, "bw_dev_c").isEmpty());
+        assertTrue(directory.authenticate(CredentialKind.SECRET_KEY, "").isEmpty());
+        assertTrue(directory.authenticate(CredentialKind.SECRET_KEY, null).isEmpty());
+    }
+
+    @Test
+    void replacingACredentialRevokesTheOldOneAndOnlyHashesAreStored() throws Exception {
+        Environment dev = directory.ensureEnvironment("acme", "dev");
+        directory.replaceCredential(dev, CredentialKind.SECRET_KEY, "tr_dev_old");
+        assertTrue(
+                directory.authenticate(CredentialKind.SECRET_KEY, "tr_dev_old").isPresent());
+        directory.replaceCredential(dev, CredentialKind.SECRET_KEY, "tr_dev_new");
+        assertFalse(
+                directory.authenticate(CredentialKind.SECRET_KEY, "tr_dev_old").isPresent());
+        assertTrue(
+                directory.authenticate(CredentialKind.SECRET_KEY, "tr_dev_new").isPresent());
+
+        try (Connection connection = database.dataSource().getConnection();
+                Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery("SELECT key_hash FROM baton_credentials")) {
+            while (rows.next()) {
+                assertFalse(rows.getString(1).contains("tr_dev"));
+                assertEquals(64, rows.getString(1).length());
+            }
+        }
+    }
+
+    @Test
+    void ensureEnvironmentIsIdempotent() {
+        assertEquals(directory.ensureEnvironment("acme", "dev"), directory.ensureEnvironment("acme", "dev"));
+    }
 }

@@ -15,41 +15,45 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  */
 final class TestLinks implements RunLinks {
 
-  record ChildTrigger(String environmentId, TriggerRequest request, String childRunId, RunLineage lineage,
-      CompletableFuture<RunState> answer) {}
+    record ChildTrigger(
+            String environmentId,
+            TriggerRequest request,
+            String childRunId,
+            RunLineage lineage,
+            CompletableFuture<RunState> answer) {}
 
-  record TokenRegistration(String environmentId, String tokenId, String runId) {}
+    record TokenRegistration(String environmentId, String tokenId, String runId) {}
 
-  private final ActorRef<EnvironmentDispatcher.Command> dispatcher;
-  final TestProbe<RunEntity.Command> otherRuns;
-  final Queue<ChildTrigger> childTriggers = new ConcurrentLinkedQueue<>();
-  final Queue<TokenRegistration> tokenRegistrations = new ConcurrentLinkedQueue<>();
+    private final ActorRef<EnvironmentDispatcher.Command> dispatcher;
+    final TestProbe<RunEntity.Command> otherRuns;
+    final Queue<ChildTrigger> childTriggers = new ConcurrentLinkedQueue<>();
+    final Queue<TokenRegistration> tokenRegistrations = new ConcurrentLinkedQueue<>();
 
-  TestLinks(ActorRef<EnvironmentDispatcher.Command> dispatcher, TestProbe<RunEntity.Command> otherRuns) {
-    this.dispatcher = dispatcher;
-    this.otherRuns = otherRuns;
-  }
+    TestLinks(ActorRef<EnvironmentDispatcher.Command> dispatcher, TestProbe<RunEntity.Command> otherRuns) {
+        this.dispatcher = dispatcher;
+        this.otherRuns = otherRuns;
+    }
 
-  @Override
-  public RecipientRef<EnvironmentDispatcher.Command> dispatcher(String environmentId) {
-    return dispatcher;
-  }
+    @Override
+    public RecipientRef<EnvironmentDispatcher.Command> dispatcher(String environmentId) {
+        return dispatcher;
+    }
 
-  @Override
-  public RecipientRef<RunEntity.Command> run(String runId) {
-    return otherRuns.ref();
-  }
+    @Override
+    public RecipientRef<RunEntity.Command> run(String runId) {
+        return otherRuns.ref();
+    }
 
-  @Override
-  public CompletionStage<RunState> triggerChild(String environmentId, TriggerRequest request, String childRunId,
-      RunLineage lineage) {
-    CompletableFuture<RunState> answer = new CompletableFuture<>();
-    childTriggers.add(new ChildTrigger(environmentId, request, childRunId, lineage, answer));
-    return answer;
-  }
+    @Override
+    public CompletionStage<RunState> triggerChild(
+            String environmentId, TriggerRequest request, String childRunId, RunLineage lineage) {
+        CompletableFuture<RunState> answer = new CompletableFuture<>();
+        childTriggers.add(new ChildTrigger(environmentId, request, childRunId, lineage, answer));
+        return answer;
+    }
 
-  @Override
-  public void awaitToken(String environmentId, String tokenId, String runId) {
-    tokenRegistrations.add(new TokenRegistration(environmentId, tokenId, runId));
-  }
+    @Override
+    public void awaitToken(String environmentId, String tokenId, String runId) {
+        tokenRegistrations.add(new TokenRegistration(environmentId, tokenId, runId));
+    }
 }

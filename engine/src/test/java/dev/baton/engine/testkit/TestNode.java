@@ -25,21 +25,21 @@ import java.time.Instant;
  */
 public final class TestNode implements AutoCloseable {
 
-  private final ActorTestKit testKit;
-  private final Database database;
-  private final EnvironmentDirectory directory;
-  private final Engine engine;
+    private final ActorTestKit testKit;
+    private final Database database;
+    private final EnvironmentDirectory directory;
+    private final Engine engine;
 
-  private TestNode(ActorTestKit testKit, Database database) {
-    this.testKit = testKit;
-    this.database = database;
-    this.directory = new EnvironmentDirectory(database.dataSource());
-    this.engine = Engine.init(testKit.system(), Clock.systemUTC());
-  }
+    private TestNode(ActorTestKit testKit, Database database) {
+        this.testKit = testKit;
+        this.database = database;
+        this.directory = new EnvironmentDirectory(database.dataSource());
+        this.engine = Engine.init(testKit.system(), Clock.systemUTC());
+    }
 
-  /** Cluster on a random port, in-memory journal with serialization verified, short leases for fast tests. */
-  public static Config config() {
-    return ConfigFactory.parseString("""
+    /** Cluster on a random port, in-memory journal with serialization verified, short leases for fast tests. */
+    public static Config config() {
+        return ConfigFactory.parseString("""
             akka.actor.provider = cluster
             akka.remote.artery.canonical.hostname = 127.0.0.1
             akka.remote.artery.canonical.port = 0
@@ -51,69 +51,69 @@ public final class TestNode implements AutoCloseable {
             baton.engine.run.heartbeat-interval = 500ms
             baton.engine.read-journal-plugin = "%s"
             """.formatted(PersistenceTestKitReadJournal.Identifier()))
-        .withFallback(PersistenceTestKitPlugin.getInstance().config())
-        .withFallback(ConfigFactory.load());
-  }
-
-  public static TestNode start(String name) {
-    return start(name, ConfigFactory.empty());
-  }
-
-  public static TestNode start(String name, Config overrides) {
-    Config config = overrides.withFallback(config());
-    ActorTestKit testKit = ActorTestKit.create(name, config);
-    Cluster cluster = Cluster.get(testKit.system());
-    cluster.manager().tell(Join.create(cluster.selfMember().address()));
-    Instant deadline = Instant.now().plusSeconds(20);
-    while (cluster.selfMember().status() != MemberStatus.up()) {
-      if (Instant.now().isAfter(deadline)) throw new IllegalStateException("node did not come up");
-      sleep(Duration.ofMillis(50));
+                .withFallback(PersistenceTestKitPlugin.getInstance().config())
+                .withFallback(ConfigFactory.load());
     }
-    Database database = Database.open(TestDatabases.dbConfig(TestDatabases.freshH2(name)));
-    database.createSchemaIfMissing();
-    return new TestNode(testKit, database);
-  }
 
-  /** A fresh environment with the given credentials registered. */
-  public Environment createEnvironment(String projectRef, String slug, String secretKey, String workerToken) {
-    Environment environment = directory.ensureEnvironment(projectRef, slug);
-    directory.replaceCredential(environment, CredentialKind.SECRET_KEY, secretKey);
-    directory.replaceCredential(environment, CredentialKind.WORKER_TOKEN, workerToken);
-    return environment;
-  }
-
-  public ActorTestKit testKit() {
-    return testKit;
-  }
-
-  public ActorSystem<Void> system() {
-    return testKit.system();
-  }
-
-  public Engine engine() {
-    return engine;
-  }
-
-  public EnvironmentDirectory directory() {
-    return directory;
-  }
-
-  public Database database() {
-    return database;
-  }
-
-  public static void sleep(Duration duration) {
-    try {
-      Thread.sleep(duration.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
+    public static TestNode start(String name) {
+        return start(name, ConfigFactory.empty());
     }
-  }
 
-  @Override
-  public void close() {
-    testKit.shutdownTestKit();
-    database.close();
-  }
+    public static TestNode start(String name, Config overrides) {
+        Config config = overrides.withFallback(config());
+        ActorTestKit testKit = ActorTestKit.create(name, config);
+        Cluster cluster = Cluster.get(testKit.system());
+        cluster.manager().tell(Join.create(cluster.selfMember().address()));
+        Instant deadline = Instant.now().plusSeconds(20);
+        while (cluster.selfMember().status() != MemberStatus.up()) {
+            if (Instant.now().isAfter(deadline)) throw new IllegalStateException("node did not come up");
+            sleep(Duration.ofMillis(50));
+        }
+        Database database = Database.open(TestDatabases.dbConfig(TestDatabases.freshH2(name)));
+        database.createSchemaIfMissing();
+        return new TestNode(testKit, database);
+    }
+
+    /** A fresh environment with the given credentials registered. */
+    public Environment createEnvironment(String projectRef, String slug, String secretKey, String workerToken) {
+        Environment environment = directory.ensureEnvironment(projectRef, slug);
+        directory.replaceCredential(environment, CredentialKind.SECRET_KEY, secretKey);
+        directory.replaceCredential(environment, CredentialKind.WORKER_TOKEN, workerToken);
+        return environment;
+    }
+
+    public ActorTestKit testKit() {
+        return testKit;
+    }
+
+    public ActorSystem<Void> system() {
+        return testKit.system();
+    }
+
+    public Engine engine() {
+        return engine;
+    }
+
+    public EnvironmentDirectory directory() {
+        return directory;
+    }
+
+    public Database database() {
+        return database;
+    }
+
+    public static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        testKit.shutdownTestKit();
+        database.close();
+    }
 }

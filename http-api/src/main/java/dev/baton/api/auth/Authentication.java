@@ -23,36 +23,37 @@ import java.util.function.Function;
  */
 public final class Authentication {
 
-  private static final String BEARER = "bearer ";
+    private static final String BEARER = "bearer ";
 
-  private final EnvironmentDirectory directory;
-  private final Executor blockingIo;
+    private final EnvironmentDirectory directory;
+    private final Executor blockingIo;
 
-  public Authentication(ActorSystem<?> system, EnvironmentDirectory directory) {
-    this.directory = directory;
-    this.blockingIo = system.dispatchers().lookup(DispatcherSelector.blocking());
-  }
-
-  public Route authenticated(Function<Environment, Route> inner) {
-    return optionalHeaderValueByName("Authorization", header -> {
-      Optional<String> key = header.flatMap(Authentication::bearerToken);
-      if (key.isEmpty()) return unauthorized();
-      return onSuccess(
-          CompletableFuture.supplyAsync(() -> directory.authenticate(CredentialKind.SECRET_KEY, key.get()), blockingIo),
-          environment -> environment.map(inner).orElseGet(Authentication::unauthorized));
-    });
-  }
-
-  static Optional<String> bearerToken(String authorization) {
-    if (authorization.length() <= BEARER.length()
-        || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
-      return Optional.empty();
+    public Authentication(ActorSystem<?> system, EnvironmentDirectory directory) {
+        this.directory = directory;
+        this.blockingIo = system.dispatchers().lookup(DispatcherSelector.blocking());
     }
-    String token = authorization.substring(BEARER.length()).strip();
-    return token.isEmpty() ? Optional.empty() : Optional.of(token);
-  }
 
-  private static Route unauthorized() {
-    return ErrorHandling.error(StatusCodes.UNAUTHORIZED, "Invalid or Missing API key");
-  }
+    public Route authenticated(Function<Environment, Route> inner) {
+        return optionalHeaderValueByName("Authorization", header -> {
+            Optional<String> key = header.flatMap(Authentication::bearerToken);
+            if (key.isEmpty()) return unauthorized();
+            return onSuccess(
+                    CompletableFuture.supplyAsync(
+                            () -> directory.authenticate(CredentialKind.SECRET_KEY, key.get()), blockingIo),
+                    environment -> environment.map(inner).orElseGet(Authentication::unauthorized));
+        });
+    }
+
+    static Optional<String> bearerToken(String authorization) {
+        if (authorization.length() <= BEARER.length()
+                || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+            return Optional.empty();
+        }
+        String token = authorization.substring(BEARER.length()).strip();
+        return token.isEmpty() ? Optional.empty() : Optional.of(token);
+    }
+
+    private static Route unauthorized() {
+        return ErrorHandling.error(StatusCodes.UNAUTHORIZED, "Invalid or Missing API key");
+    }
 }

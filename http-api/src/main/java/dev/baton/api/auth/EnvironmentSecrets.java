@@ -26,66 +26,69 @@ import javax.sql.DataSource;
  */
 public final class EnvironmentSecrets {
 
-  public static final String SCHEMA_SCRIPT = "db/environment-secrets.sql";
-  private static final SecureRandom RANDOM = new SecureRandom();
+    public static final String SCHEMA_SCRIPT = "db/environment-secrets.sql";
+    private static final SecureRandom RANDOM = new SecureRandom();
 
-  private final DataSource dataSource;
-  private final Executor blockingIo;
-  private final ConcurrentHashMap<String, byte[]> cache = new ConcurrentHashMap<>();
+    private final DataSource dataSource;
+    private final Executor blockingIo;
+    private final ConcurrentHashMap<String, byte[]> cache = new ConcurrentHashMap<>();
 
-  public EnvironmentSecrets(DataSource dataSource, Executor blockingIo) {
-    this.dataSource = dataSource;
-    this.blockingIo = blockingIo;
-  }
-
-  /** Creates the table if missing (idempotent) and the secrets on Akka's blocking-IO dispatcher. */
-  public static EnvironmentSecrets create(ActorSystem<?> system, Database database) {
-    database.runSchemaScript(SCHEMA_SCRIPT);
-    return new EnvironmentSecrets(database.dataSource(), system.dispatchers().lookup(DispatcherSelector.blocking()));
-  }
-
-  public CompletionStage<byte[]> secret(String environmentId) {
-    byte[] cached = cache.get(environmentId);
-    if (cached != null) return CompletableFuture.completedFuture(cached);
-    return CompletableFuture.supplyAsync(() -> {
-      try {
-        byte[] secret = HexFormat.of().parseHex(loadOrCreate(environmentId));
-        cache.put(environmentId, secret);
-        return secret;
-      } catch (SQLException e) {
-        throw new CompletionException(e);
-      }
-    }, blockingIo);
-  }
-
-  private String loadOrCreate(String environmentId) throws SQLException {
-    try (Connection connection = dataSource.getConnection()) {
-      connection.setAutoCommit(true);
-      Optional<String> existing = load(connection, environmentId);
-      if (existing.isPresent()) return existing.get();
-      byte[] secret = new byte[32];
-      RANDOM.nextBytes(secret);
-      try (PreparedStatement insert = connection.prepareStatement(
-          "INSERT INTO baton_environment_secrets(environment_id, secret, created_at) VALUES (?, ?, ?)")) {
-        insert.setString(1, environmentId);
-        insert.setString(2, HexFormat.of().formatHex(secret));
-        insert.setObject(3, OffsetDateTime.now(ZoneOffset.UTC));
-        insert.executeUpdate();
-        return HexFormat.of().formatHex(secret);
-      } catch (SQLException duplicate) {
-        // Another node created it first: theirs is the secret.
-        return load(connection, environmentId).orElseThrow(() -> duplicate);
-      }
+    public EnvironmentSecrets(DataSource dataSource, Executor blockingIo) {
+        this.dataSource = dataSource;
+        this.blockingIo = blockingIo;
     }
-  }
 
-  private static Optional<String> load(Connection connection, String environmentId) throws SQLException {
-    try (PreparedStatement select = connection.prepareStatement(
-        "SELECT secret FROM baton_environment_secrets WHERE environment_id = ?")) {
-      select.setString(1, environmentId);
-      try (ResultSet result = select.executeQuery()) {
-        return result.next() ? Optional.of(result.getString(1).trim()) : Optional.empty();
-      }
+    /** Creates the table if missing (idempotent) and the secrets on Akka's blocking-IO dispatcher. */
+    public static EnvironmentSecrets create(ActorSystem<?> system, Database database) {
+        database.runSchemaScript(SCHEMA_SCRIPT);
+        return new EnvironmentSecrets(
+                database.dataSource(), system.dispatchers().lookup(DispatcherSelector.blocking()));
     }
-  }
+
+    public CompletionStage<byte[]> secret(String environmentId) {
+        byte[] cached = cache.get(environmentId);
+        if (cached != null) return CompletableFuture.completedFuture(cached);
+        return CompletableFuture.supplyAsync(
+                () -> {
+                    try {
+                        byte[] secret = HexFormat.of().parseHex(loadOrCreate(environmentId));
+                        cache.put(environmentId, secret);
+                        return secret;
+                    } catch (SQLException e) {
+                        throw new CompletionException(e);
+                    }
+                },
+                blockingIo);
+    }
+
+    private String loadOrCreate(String environmentId) throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(true);
+            Optional<String> existing = load(connection, environmentId);
+            if (existing.isPresent()) return existing.get();
+            byte[] secret = new byte[32];
+            RANDOM.nextBytes(secret);
+            try (PreparedStatement insert = connection.prepareStatement(
+                    "INSERT INTO baton_environment_secrets(environment_id, secret, created_at) VALUES (?, ?, ?)")) {
+                insert.setString(1, environmentId);
+                insert.setString(2, HexFormat.of().formatHex(secret));
+                insert.setObject(3, OffsetDateTime.now(ZoneOffset.UTC));
+                insert.executeUpdate();
+                return HexFormat.of().formatHex(secret);
+            } catch (SQLException duplicate) {
+                // Another node created it first: theirs is the secret.
+                return load(connection, environmentId).orElseThrow(() -> duplicate);
+            }
+        }
+    }
+
+    private static Optional<String> load(Connection connection, String environmentId) throws SQLException {
+        try (PreparedStatement select =
+                connection.prepareStatement("SELECT secret FROM baton_environment_secrets WHERE environment_id = ?")) {
+            select.setString(1, environmentId);
+            try (ResultSet result = select.executeQuery()) {
+                return result.next() ? Optional.of(result.getString(1).trim()) : Optional.empty();
+            }
+        }
+    }
 }

@@ -19,95 +19,98 @@ import java.util.List;
  */
 final class BatchBodyDecoder {
 
-  /** Phase 1: how many items, under which idempotency key (null for none). */
-  record CreateBatch(int runCount, String idempotencyKey) {}
+    /** Phase 1: how many items, under which idempotency key (null for none). */
+    record CreateBatch(int runCount, String idempotencyKey) {}
 
-  private final TriggerBodyDecoder triggers;
-  private final HttpSettings settings;
-  private final int maxRunCount;
+    private final TriggerBodyDecoder triggers;
+    private final HttpSettings settings;
+    private final int maxRunCount;
 
-  BatchBodyDecoder(HttpSettings settings, int maxRunCount) {
-    this.triggers = new TriggerBodyDecoder(settings);
-    this.settings = settings;
-    this.maxRunCount = maxRunCount;
-  }
-
-  /**
-   * {@code POST /api/v3/batches} {@code {runCount, idempotencyKey?, …}}. {@code taskIdentifiers},
-   * {@code idempotencyKeyOptions}, {@code parentRunId} and {@code resumeParentOnCompletion} are accepted
-   * and ignored.
-   */
-  CreateBatch create(JsonNode body) {
-    requireObject(body);
-    JsonNode runCount = present(body.get("runCount"));
-    if (runCount == null) throw ApiException.badRequest("runCount is required");
-    if (!runCount.isIntegralNumber() || !runCount.canConvertToInt() || runCount.intValue() < 1
-        || runCount.intValue() > maxRunCount) {
-      throw ApiException.badRequest("runCount must be an integer between 1 and " + maxRunCount);
+    BatchBodyDecoder(HttpSettings settings, int maxRunCount) {
+        this.triggers = new TriggerBodyDecoder(settings);
+        this.settings = settings;
+        this.maxRunCount = maxRunCount;
     }
-    return new CreateBatch(runCount.intValue(), idempotencyKey(body.get("idempotencyKey"), "idempotencyKey"));
-  }
 
-  /** One line of the NDJSON items stream: {@code {index, task, payload?, options?}}. */
-  Item item(JsonNode line, long lineNumber) {
-    String where = "Item on line " + lineNumber;
-    if (!line.isObject()) throw ApiException.badRequest(where + " must be a JSON object");
-    JsonNode index = present(line.get("index"));
-    if (index == null) throw ApiException.badRequest(where + ": index is required");
-    if (!index.isIntegralNumber() || !index.canConvertToInt() || index.intValue() < 0) {
-      throw ApiException.badRequest(where + ": index must be an integer of at least 0");
+    /**
+     * {@code POST /api/v3/batches} {@code {runCount, idempotencyKey?, …}}. {@code taskIdentifiers},
+     * {@code idempotencyKeyOptions}, {@code parentRunId} and {@code resumeParentOnCompletion} are accepted
+     * and ignored.
+     */
+    CreateBatch create(JsonNode body) {
+        requireObject(body);
+        JsonNode runCount = present(body.get("runCount"));
+        if (runCount == null) throw ApiException.badRequest("runCount is required");
+        if (!runCount.isIntegralNumber()
+                || !runCount.canConvertToInt()
+                || runCount.intValue() < 1
+                || runCount.intValue() > maxRunCount) {
+            throw ApiException.badRequest("runCount must be an integer between 1 and " + maxRunCount);
+        }
+        return new CreateBatch(runCount.intValue(), idempotencyKey(body.get("idempotencyKey"), "idempotencyKey"));
     }
-    return new Item(index.intValue(), request(line, "Item " + index.intValue()));
-  }
 
-  /** {@code {items: [{task, payload?, context?, options?}]}} of the single-call batches: 1 to the batch limit. */
-  List<TriggerRequest> items(JsonNode body) {
-    requireObject(body);
-    JsonNode items = present(body.get("items"));
-    if (items == null) throw ApiException.badRequest("items is required");
-    if (!items.isArray()) throw ApiException.badRequest("items must be an array");
-    if (items.isEmpty() || items.size() > maxRunCount) {
-      throw ApiException.badRequest("items must hold between 1 and " + maxRunCount + " items");
+    /** One line of the NDJSON items stream: {@code {index, task, payload?, options?}}. */
+    Item item(JsonNode line, long lineNumber) {
+        String where = "Item on line " + lineNumber;
+        if (!line.isObject()) throw ApiException.badRequest(where + " must be a JSON object");
+        JsonNode index = present(line.get("index"));
+        if (index == null) throw ApiException.badRequest(where + ": index is required");
+        if (!index.isIntegralNumber() || !index.canConvertToInt() || index.intValue() < 0) {
+            throw ApiException.badRequest(where + ": index must be an integer of at least 0");
+        }
+        return new Item(index.intValue(), request(line, "Item " + index.intValue()));
     }
-    List<TriggerRequest> requests = new ArrayList<>(items.size());
-    for (int i = 0; i < items.size(); i++) {
-      JsonNode item = items.get(i);
-      if (!item.isObject()) throw ApiException.badRequest("items[" + i + "] must be a JSON object");
-      requests.add(request(item, "items[" + i + "]"));
-    }
-    return requests;
-  }
 
-  /** A batch idempotency key (body field or header); null when absent or empty. */
-  String idempotencyKey(JsonNode value, String field) {
-    value = present(value);
-    if (value == null) return null;
-    if (!value.isTextual()) throw ApiException.badRequest(field + " must be a string");
-    return idempotencyKey(value.textValue(), field);
-  }
-
-  String idempotencyKey(String key, String field) {
-    if (key == null || key.isEmpty()) return null;
-    if (key.length() > settings.maxIdempotencyKeyLength()) {
-      throw ApiException.badRequest(field + " must be at most " + settings.maxIdempotencyKeyLength() + " characters");
+    /** {@code {items: [{task, payload?, context?, options?}]}} of the single-call batches: 1 to the batch limit. */
+    List<TriggerRequest> items(JsonNode body) {
+        requireObject(body);
+        JsonNode items = present(body.get("items"));
+        if (items == null) throw ApiException.badRequest("items is required");
+        if (!items.isArray()) throw ApiException.badRequest("items must be an array");
+        if (items.isEmpty() || items.size() > maxRunCount) {
+            throw ApiException.badRequest("items must hold between 1 and " + maxRunCount + " items");
+        }
+        List<TriggerRequest> requests = new ArrayList<>(items.size());
+        for (int i = 0; i < items.size(); i++) {
+            JsonNode item = items.get(i);
+            if (!item.isObject()) throw ApiException.badRequest("items[" + i + "] must be a JSON object");
+            requests.add(request(item, "items[" + i + "]"));
+        }
+        return requests;
     }
-    return key;
-  }
 
-  private TriggerRequest request(JsonNode item, String where) {
-    JsonNode task = present(item.get("task"));
-    if (task == null) throw ApiException.badRequest(where + ": task is required");
-    if (!task.isTextual() || task.textValue().isEmpty()) {
-      throw ApiException.badRequest(where + ": task must be a non-empty string");
+    /** A batch idempotency key (body field or header); null when absent or empty. */
+    String idempotencyKey(JsonNode value, String field) {
+        value = present(value);
+        if (value == null) return null;
+        if (!value.isTextual()) throw ApiException.badRequest(field + " must be a string");
+        return idempotencyKey(value.textValue(), field);
     }
-    try {
-      return triggers.decode(task.textValue(), item);
-    } catch (ApiException e) {
-      throw new ApiException(e.status(), where + ": " + e.getMessage(), e.headers());
-    }
-  }
 
-  private static void requireObject(JsonNode body) {
-    if (body == null || !body.isObject()) throw ApiException.badRequest("The request body must be a JSON object");
-  }
+    String idempotencyKey(String key, String field) {
+        if (key == null || key.isEmpty()) return null;
+        if (key.length() > settings.maxIdempotencyKeyLength()) {
+            throw ApiException.badRequest(
+                    field + " must be at most " + settings.maxIdempotencyKeyLength() + " characters");
+        }
+        return key;
+    }
+
+    private TriggerRequest request(JsonNode item, String where) {
+        JsonNode task = present(item.get("task"));
+        if (task == null) throw ApiException.badRequest(where + ": task is required");
+        if (!task.isTextual() || task.textValue().isEmpty()) {
+            throw ApiException.badRequest(where + ": task must be a non-empty string");
+        }
+        try {
+            return triggers.decode(task.textValue(), item);
+        } catch (ApiException e) {
+            throw new ApiException(e.status(), where + ": " + e.getMessage(), e.headers());
+        }
+    }
+
+    private static void requireObject(JsonNode body) {
+        if (body == null || !body.isObject()) throw ApiException.badRequest("The request body must be a JSON object");
+    }
 }

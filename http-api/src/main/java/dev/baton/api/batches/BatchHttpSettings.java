@@ -12,9 +12,11 @@ import java.time.Duration;
  */
 public record BatchHttpSettings(long maxItemSize, long maxItemsBodySize, Duration bodyReadTimeout) {
 
-  public static BatchHttpSettings fromConfig(Config root) {
-    Config batch = root.getConfig("baton.http.batch");
-    return new BatchHttpSettings(batch.getBytes("max-item-size"), batch.getBytes("max-items-body-size"),
-        batch.getDuration("body-read-timeout"));
-  }
+    public static BatchHttpSettings fromConfig(Config root) {
+        Config batch = root.getConfig("baton.http.batch");
+        return new BatchHttpSettings(
+                batch.getBytes("max-item-size"),
+                batch.getBytes("max-items-body-size"),
+                batch.getDuration("body-read-timeout"));
+    }
 }

@@ -25,7 +25,6 @@ import akka.stream.javadsl.FramingTruncation;
 import akka.stream.javadsl.Sink;
 import akka.util.ByteString;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.baton.api.config.HttpSettings;
 import dev.baton.api.auth.Authentication;
 import dev.baton.api.batches.BatchBodyDecoder.CreateBatch;
 import dev.baton.api.batches.BatchResponses.BatchItemsResponse;
@@ -36,10 +35,11 @@ import dev.baton.api.batches.BatchResponses.CreateBatchResponse;
 import dev.baton.api.batches.BatchResponses.ItemError;
 import dev.baton.api.batches.BatchResponses.Processing;
 import dev.baton.api.batches.BatchResponses.RetrieveBatchResponse;
+import dev.baton.api.body.JsonBody;
+import dev.baton.api.config.HttpSettings;
 import dev.baton.api.errors.ApiException;
 import dev.baton.api.errors.ErrorHandling;
 import dev.baton.api.json.Json;
-import dev.baton.api.body.JsonBody;
 import dev.baton.api.runs.RunCommandDecoder;
 import dev.baton.engine.Engine;
 import dev.baton.engine.batch.BatchService;
@@ -68,199 +68,257 @@ import java.util.function.Function;
  */
 public final class BatchRoutes {
 
-  static final String NDJSON = "application/x-ndjson";
-  private static final String REQUEST_IDEMPOTENCY_KEY = "x-trigger-request-idempotency-key";
-  private static final String IDEMPOTENCY_KEY = "idempotency-key";
-  private static final List<HttpHeader> NOT_FOUND_HEADERS = List.of(RawHeader.create("x-should-retry", "false"));
-  private static final ByteString NEWLINE = ByteString.fromString("\n");
+    static final String NDJSON = "application/x-ndjson";
+    private static final String REQUEST_IDEMPOTENCY_KEY = "x-trigger-request-idempotency-key";
+    private static final String IDEMPOTENCY_KEY = "idempotency-key";
+    private static final List<HttpHeader> NOT_FOUND_HEADERS = List.of(RawHeader.create("x-should-retry", "false"));
+    private static final ByteString NEWLINE = ByteString.fromString("\n");
 
-  private final BatchService batches;
-  private final Authentication authentication;
-  private final BatchHttpSettings limits;
-  private final JsonBody createBody;
-  private final JsonBody itemsBody;
-  private final BatchBodyDecoder decoder;
-  private final RunCommandDecoder commands;
+    private final BatchService batches;
+    private final Authentication authentication;
+    private final BatchHttpSettings limits;
+    private final JsonBody createBody;
+    private final JsonBody itemsBody;
+    private final BatchBodyDecoder decoder;
+    private final RunCommandDecoder commands;
 
-  public BatchRoutes(Engine engine, Authentication authentication, HttpSettings settings, BatchHttpSettings limits) {
-    this.batches = engine.batches();
-    this.authentication = authentication;
-    this.limits = limits;
-    this.createBody = new JsonBody(settings.maxBodySize(), settings.bodyReadTimeout());
-    this.itemsBody = new JsonBody(limits.maxItemsBodySize(), limits.bodyReadTimeout());
-    this.decoder = new BatchBodyDecoder(settings, batches.maxRunCount());
-    this.commands = new RunCommandDecoder(settings);
-  }
+    public BatchRoutes(Engine engine, Authentication authentication, HttpSettings settings, BatchHttpSettings limits) {
+        this.batches = engine.batches();
+        this.authentication = authentication;
+        this.limits = limits;
+        this.createBody = new JsonBody(settings.maxBodySize(), settings.bodyReadTimeout());
+        this.itemsBody = new JsonBody(limits.maxItemsBodySize(), limits.bodyReadTimeout());
+        this.decoder = new BatchBodyDecoder(settings, batches.maxRunCount());
+        this.commands = new RunCommandDecoder(settings);
+    }
 
-  public Route routes() {
-    return concat(
-        path(segment("api").slash("v3").slash("batches"), () ->
-            post(() -> authentication.authenticated(environment -> requestKey(requestKey ->
-                createBody.json(body -> create(environment, decoder.create(body), requestKey)))))),
-        path(segment("api").slash("v3").slash("batches").slash(segment()).slash("items"), batchId ->
-            post(() -> authentication.authenticated(environment -> items(environment, batchId)))),
-        path(segment("api").slash("v2").slash("tasks").slash("batch"), () ->
-            post(() -> authentication.authenticated(environment -> singleCall(environment, this::v3Response)))),
-        path(segment("api").slash("v1").slash("tasks").slash("batch"), () ->
-            post(() -> authentication.authenticated(environment -> singleCall(environment, this::v2Response)))),
-        path(segment("api").slash("v2").slash("batches").slash(segment()), batchId ->
-            get(() -> authentication.authenticated(environment -> retrieve(environment, batchId)))));
-  }
+    public Route routes() {
+        return concat(
+                path(
+                        segment("api").slash("v3").slash("batches"),
+                        () -> post(() -> authentication.authenticated(environment -> requestKey(requestKey ->
+                                createBody.json(body -> create(environment, decoder.create(body), requestKey)))))),
+                path(
+                        segment("api")
+                                .slash("v3")
+                                .slash("batches")
+                                .slash(segment())
+                                .slash("items"),
+                        batchId ->
+                                post(() -> authentication.authenticated(environment -> items(environment, batchId)))),
+                path(
+                        segment("api").slash("v2").slash("tasks").slash("batch"),
+                        () -> post(() -> authentication.authenticated(
+                                environment -> singleCall(environment, this::v3Response)))),
+                path(
+                        segment("api").slash("v1").slash("tasks").slash("batch"),
+                        () -> post(() -> authentication.authenticated(
+                                environment -> singleCall(environment, this::v2Response)))),
+                path(
+                        segment("api").slash("v2").slash("batches").slash(segment()),
+                        batchId -> get(
+                                () -> authentication.authenticated(environment -> retrieve(environment, batchId)))));
+    }
 
-  // ---------------------------------------------------------------- v3: two phases
+    // ---------------------------------------------------------------- v3: two phases
 
-  private Route create(Environment environment, CreateBatch create, String requestKey) {
-    return onSuccess(batches.create(environment.id(), create.runCount(), create.idempotencyKey(), requestKey),
-        created -> complete(Json.response(StatusCodes.ACCEPTED, new CreateBatchResponse(created.batch().batchId(),
-            created.batch().runCount(), created.cached(), created.batch().idempotencyKey()))));
-  }
+    private Route create(Environment environment, CreateBatch create, String requestKey) {
+        return onSuccess(
+                batches.create(environment.id(), create.runCount(), create.idempotencyKey(), requestKey),
+                created -> complete(Json.response(
+                        StatusCodes.ACCEPTED,
+                        new CreateBatchResponse(
+                                created.batch().batchId(),
+                                created.batch().runCount(),
+                                created.cached(),
+                                created.batch().idempotencyKey()))));
+    }
 
-  private Route items(Environment environment, String batchId) {
-    return extractRequestEntity(entity -> {
-      if (!isNdjson(entity.getContentType())) {
-        return complete(ErrorHandling.errorResponse(StatusCodes.UNSUPPORTED_MEDIA_TYPE,
-            "Content-Type must be " + NDJSON + ", one item per line"));
-      }
-      OptionalLong declared = entity.getContentLengthOption();
-      if (declared.isPresent() && declared.getAsLong() > limits.maxItemsBodySize()) throw bodyTooLarge();
-      return extractMaterializer(materializer -> onSuccess(readItems(entity, materializer), items ->
-          ifFound(batches.get(environment.id(), batchId), batch -> {
-            checkIndices(batch, items);
-            if (items.isEmpty()) return complete(itemsResponse(batch, 0, 0));
-            return onSuccess(batches.addItems(environment.id(), batchId, items), added -> added
-                .map(result -> {
-                  if (result.unavailable() > 0) throw unavailable(result.unavailable());
-                  return complete(itemsResponse(result.batch(), result.accepted(), result.deduplicated()));
-                })
-                .orElseGet(() -> complete(batchNotFound())));
-          })));
-    });
-  }
-
-  /** Every line is parsed and validated before anything is created; blank lines are skipped. */
-  private CompletionStage<List<Item>> readItems(RequestEntity entity, Materializer materializer) {
-    return entity.withSizeLimit(limits.maxItemsBodySize()).getDataBytes()
-        .via(Framing.delimiter(NEWLINE, (int) Math.min(Integer.MAX_VALUE, limits.maxItemSize()),
-            FramingTruncation.ALLOW))
-        .zipWithIndex()
-        .filter(line -> !line.first().utf8String().isBlank())
-        .map(line -> decoder.item(parseLine(line.first(), line.second() + 1), line.second() + 1))
-        .completionTimeout(limits.bodyReadTimeout())
-        .runWith(Sink.seq(), materializer)
-        .handle((items, failure) -> {
-          if (failure == null) return items;
-          Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-              ? failure.getCause() : failure;
-          if (cause instanceof ApiException api) throw api;
-          if (cause instanceof EntityStreamSizeException) throw bodyTooLarge();
-          if (cause instanceof akka.stream.scaladsl.Framing.FramingException) {
-            throw ApiException.tooLarge("An item is too large: the limit is " + limits.maxItemSize() + " bytes");
-          }
-          if (cause instanceof TimeoutException) {
-            throw new ApiException(StatusCodes.REQUEST_TIMEOUT,
-                "The items did not arrive within " + limits.bodyReadTimeout().toSeconds() + "s");
-          }
-          throw failure instanceof CompletionException completion ? completion : new CompletionException(failure);
+    private Route items(Environment environment, String batchId) {
+        return extractRequestEntity(entity -> {
+            if (!isNdjson(entity.getContentType())) {
+                return complete(ErrorHandling.errorResponse(
+                        StatusCodes.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be " + NDJSON + ", one item per line"));
+            }
+            OptionalLong declared = entity.getContentLengthOption();
+            if (declared.isPresent() && declared.getAsLong() > limits.maxItemsBodySize()) throw bodyTooLarge();
+            return extractMaterializer(materializer -> onSuccess(
+                    readItems(entity, materializer),
+                    items -> ifFound(batches.get(environment.id(), batchId), batch -> {
+                        checkIndices(batch, items);
+                        if (items.isEmpty()) return complete(itemsResponse(batch, 0, 0));
+                        return onSuccess(
+                                batches.addItems(environment.id(), batchId, items),
+                                added -> added.map(result -> {
+                                            if (result.unavailable() > 0) throw unavailable(result.unavailable());
+                                            return complete(itemsResponse(
+                                                    result.batch(), result.accepted(), result.deduplicated()));
+                                        })
+                                        .orElseGet(() -> complete(batchNotFound())));
+                    })));
         });
-  }
-
-  private static JsonNode parseLine(ByteString line, long lineNumber) {
-    try {
-      return Json.parse(line.toArray());
-    } catch (IOException e) {
-      String reason = e instanceof com.fasterxml.jackson.core.JsonProcessingException parsing
-          ? parsing.getOriginalMessage() : e.getMessage();
-      throw ApiException.badRequest("Item on line " + lineNumber + " is not valid JSON: " + reason);
     }
-  }
 
-  private static void checkIndices(BatchState batch, List<Item> items) {
-    for (Item item : items) {
-      if (item.index() >= batch.runCount()) {
-        throw ApiException.unprocessable("Item index " + item.index() + " is out of range: the batch has "
-            + batch.runCount() + " items (indices 0 to " + (batch.runCount() - 1) + ")");
-      }
+    /** Every line is parsed and validated before anything is created; blank lines are skipped. */
+    private CompletionStage<List<Item>> readItems(RequestEntity entity, Materializer materializer) {
+        return entity.withSizeLimit(limits.maxItemsBodySize())
+                .getDataBytes()
+                .via(Framing.delimiter(
+                        NEWLINE, (int) Math.min(Integer.MAX_VALUE, limits.maxItemSize()), FramingTruncation.ALLOW))
+                .zipWithIndex()
+                .filter(line -> !line.first().utf8String().isBlank())
+                .map(line -> decoder.item(parseLine(line.first(), line.second() + 1), line.second() + 1))
+                .completionTimeout(limits.bodyReadTimeout())
+                .runWith(Sink.seq(), materializer)
+                .handle((items, failure) -> {
+                    if (failure == null) return items;
+                    Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                            ? failure.getCause()
+                            : failure;
+                    if (cause instanceof ApiException api) throw api;
+                    if (cause instanceof EntityStreamSizeException) throw bodyTooLarge();
+                    if (cause instanceof akka.stream.scaladsl.Framing.FramingException) {
+                        throw ApiException.tooLarge(
+                                "An item is too large: the limit is " + limits.maxItemSize() + " bytes");
+                    }
+                    if (cause instanceof TimeoutException) {
+                        throw new ApiException(
+                                StatusCodes.REQUEST_TIMEOUT,
+                                "The items did not arrive within "
+                                        + limits.bodyReadTimeout().toSeconds() + "s");
+                    }
+                    throw failure instanceof CompletionException completion
+                            ? completion
+                            : new CompletionException(failure);
+                });
     }
-  }
 
-  private static HttpResponse itemsResponse(BatchState batch, int accepted, int deduplicated) {
-    boolean sealed = batch.isSealed();
-    return Json.response(StatusCodes.OK, new BatchItemsResponse(batch.batchId(), accepted, deduplicated, sealed,
-        sealed ? null : batch.recordedCount(), sealed ? null : batch.runCount()));
-  }
-
-  // ---------------------------------------------------------------- v2 and v1: one call
-
-  private Route singleCall(Environment environment, SingleCallResponse response) {
-    return requestKey(requestKey -> optionalHeaderValueByName(IDEMPOTENCY_KEY, key ->
-        itemsBody.json(body -> {
-          List<TriggerRequest> requests = decoder.items(body);
-          String idempotencyKey = decoder.idempotencyKey(key.orElse(null), "idempotency-key header");
-          return onSuccess(batches.createWithItems(environment.id(), requests, idempotencyKey, requestKey),
-              created -> complete(response.of(created, requests)));
-        })));
-  }
-
-  private interface SingleCallResponse {
-    HttpResponse of(BatchService.Created created, List<TriggerRequest> requests);
-  }
-
-  /** {@code POST /api/v2/tasks/batch}. */
-  private HttpResponse v3Response(BatchService.Created created, List<TriggerRequest> requests) {
-    return Json.response(StatusCodes.ACCEPTED,
-        new BatchTriggerV3Response(created.batch().batchId(), created.batch().runCount()));
-  }
-
-  /** {@code POST /api/v1/tasks/batch}: the runs too, in item order. */
-  private HttpResponse v2Response(BatchService.Created created, List<TriggerRequest> requests) {
-    BatchState batch = created.batch();
-    List<BatchRun> runs = new ArrayList<>();
-    for (Map.Entry<Integer, String> run : batch.runs().entrySet()) {
-      int index = run.getKey();
-      String task = index < requests.size() ? requests.get(index).taskId() : null;
-      runs.add(new BatchRun(run.getValue(), task, created.cached()));
+    private static JsonNode parseLine(ByteString line, long lineNumber) {
+        try {
+            return Json.parse(line.toArray());
+        } catch (IOException e) {
+            String reason = e instanceof com.fasterxml.jackson.core.JsonProcessingException parsing
+                    ? parsing.getOriginalMessage()
+                    : e.getMessage();
+            throw ApiException.badRequest("Item on line " + lineNumber + " is not valid JSON: " + reason);
+        }
     }
-    return Json.response(StatusCodes.OK,
-        new BatchTriggerV2Response(batch.batchId(), created.cached(), batch.idempotencyKey(), runs));
-  }
 
-  // ---------------------------------------------------------------- retrieve
+    private static void checkIndices(BatchState batch, List<Item> items) {
+        for (Item item : items) {
+            if (item.index() >= batch.runCount()) {
+                throw ApiException.unprocessable("Item index " + item.index() + " is out of range: the batch has "
+                        + batch.runCount() + " items (indices 0 to " + (batch.runCount() - 1) + ")");
+            }
+        }
+    }
 
-  private Route retrieve(Environment environment, String batchId) {
-    return ifFound(batches.get(environment.id(), batchId), batch -> complete(Json.response(StatusCodes.OK,
-        new RetrieveBatchResponse(batch.batchId(), batch.status().name(), batch.idempotencyKey(),
-            Json.timestamp(batch.createdAt()), Json.timestamp(batch.updatedAt()), batch.runCount(), batch.runIds(),
-            new Processing(Json.timestamp(batch.completedAt()), batch.errors().stream()
-                .map(error -> new ItemError(error.index(), error.taskIdentifier(), error.error())).toList())))));
-  }
+    private static HttpResponse itemsResponse(BatchState batch, int accepted, int deduplicated) {
+        boolean sealed = batch.isSealed();
+        return Json.response(
+                StatusCodes.OK,
+                new BatchItemsResponse(
+                        batch.batchId(),
+                        accepted,
+                        deduplicated,
+                        sealed,
+                        sealed ? null : batch.recordedCount(),
+                        sealed ? null : batch.runCount()));
+    }
 
-  // ---------------------------------------------------------------- helpers
+    // ---------------------------------------------------------------- v2 and v1: one call
 
-  private Route requestKey(Function<String, Route> inner) {
-    return optionalHeaderValueByName(REQUEST_IDEMPOTENCY_KEY,
-        header -> inner.apply(commands.requestKey(header.orElse(null))));
-  }
+    private Route singleCall(Environment environment, SingleCallResponse response) {
+        return requestKey(requestKey -> optionalHeaderValueByName(
+                IDEMPOTENCY_KEY,
+                key -> itemsBody.json(body -> {
+                    List<TriggerRequest> requests = decoder.items(body);
+                    String idempotencyKey = decoder.idempotencyKey(key.orElse(null), "idempotency-key header");
+                    return onSuccess(
+                            batches.createWithItems(environment.id(), requests, idempotencyKey, requestKey),
+                            created -> complete(response.of(created, requests)));
+                })));
+    }
 
-  private static Route ifFound(CompletionStage<Optional<BatchState>> lookup, Function<BatchState, Route> found) {
-    return onSuccess(lookup, batch -> batch.map(found).orElseGet(() -> complete(batchNotFound())));
-  }
+    private interface SingleCallResponse {
+        HttpResponse of(BatchService.Created created, List<TriggerRequest> requests);
+    }
 
-  private static boolean isNdjson(ContentType contentType) {
-    return contentType.mediaType().mainType().equals("application")
-        && contentType.mediaType().subType().equals("x-ndjson");
-  }
+    /** {@code POST /api/v2/tasks/batch}. */
+    private HttpResponse v3Response(BatchService.Created created, List<TriggerRequest> requests) {
+        return Json.response(
+                StatusCodes.ACCEPTED,
+                new BatchTriggerV3Response(
+                        created.batch().batchId(), created.batch().runCount()));
+    }
 
-  private static HttpResponse batchNotFound() {
-    return ErrorHandling.errorResponse(StatusCodes.NOT_FOUND, "Batch not found", NOT_FOUND_HEADERS);
-  }
+    /** {@code POST /api/v1/tasks/batch}: the runs too, in item order. */
+    private HttpResponse v2Response(BatchService.Created created, List<TriggerRequest> requests) {
+        BatchState batch = created.batch();
+        List<BatchRun> runs = new ArrayList<>();
+        for (Map.Entry<Integer, String> run : batch.runs().entrySet()) {
+            int index = run.getKey();
+            String task = index < requests.size() ? requests.get(index).taskId() : null;
+            runs.add(new BatchRun(run.getValue(), task, created.cached()));
+        }
+        return Json.response(
+                StatusCodes.OK,
+                new BatchTriggerV2Response(batch.batchId(), created.cached(), batch.idempotencyKey(), runs));
+    }
 
-  private ApiException bodyTooLarge() {
-    return ApiException.tooLarge("Request body too large: the limit is " + limits.maxItemsBodySize() + " bytes");
-  }
+    // ---------------------------------------------------------------- retrieve
 
-  /** Not a 503: those items' runs may exist (a 503 promises that nothing was stored). */
-  private static ApiException unavailable(int items) {
-    return new ApiException(StatusCodes.GATEWAY_TIMEOUT, items + " items could not be confirmed in time (their runs "
-        + "may exist); send the items again: items already in are deduplicated, the others reach the same runs");
-  }
+    private Route retrieve(Environment environment, String batchId) {
+        return ifFound(
+                batches.get(environment.id(), batchId),
+                batch -> complete(Json.response(
+                        StatusCodes.OK,
+                        new RetrieveBatchResponse(
+                                batch.batchId(),
+                                batch.status().name(),
+                                batch.idempotencyKey(),
+                                Json.timestamp(batch.createdAt()),
+                                Json.timestamp(batch.updatedAt()),
+                                batch.runCount(),
+                                batch.runIds(),
+                                new Processing(
+                                        Json.timestamp(batch.completedAt()),
+                                        batch.errors().stream()
+                                                .map(error -> new ItemError(
+                                                        error.index(), error.taskIdentifier(), error.error()))
+                                                .toList())))));
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private Route requestKey(Function<String, Route> inner) {
+        return optionalHeaderValueByName(
+                REQUEST_IDEMPOTENCY_KEY, header -> inner.apply(commands.requestKey(header.orElse(null))));
+    }
+
+    private static Route ifFound(CompletionStage<Optional<BatchState>> lookup, Function<BatchState, Route> found) {
+        return onSuccess(lookup, batch -> batch.map(found).orElseGet(() -> complete(batchNotFound())));
+    }
+
+    private static boolean isNdjson(ContentType contentType) {
+        return contentType.mediaType().mainType().equals("application")
+                && contentType.mediaType().subType().equals("x-ndjson");
+    }
+
+    private static HttpResponse batchNotFound() {
+        return ErrorHandling.errorResponse(StatusCodes.NOT_FOUND, "Batch not found", NOT_FOUND_HEADERS);
+    }
+
+    private ApiException bodyTooLarge() {
+        return ApiException.tooLarge("Request body too large: the limit is " + limits.maxItemsBodySize() + " bytes");
+    }
+
+    /** Not a 503: those items' runs may exist (a 503 promises that nothing was stored). */
+    private static ApiException unavailable(int items) {
+        return new ApiException(
+                StatusCodes.GATEWAY_TIMEOUT,
+                items + " items could not be confirmed in time (their runs "
+                        + "may exist); send the items again: items already in are deduplicated, the others reach the "
+                        + "same runs");
+    }
 }

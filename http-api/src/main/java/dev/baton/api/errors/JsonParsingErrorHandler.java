@@ -15,10 +15,10 @@ import akka.http.scaladsl.settings.ServerSettings;
  */
 public final class JsonParsingErrorHandler extends ParsingErrorHandler {
 
-  @Override
-  public HttpResponse handle(StatusCode status, ErrorInfo info, LoggingAdapter log, ServerSettings settings) {
-    String message = info.withFallbackSummary(status.reason()).formatPretty();
-    log.warning("Illegal request, responding with status '{}': {}", status, message);
-    return ErrorHandling.errorResponse(status, message);
-  }
+    @Override
+    public HttpResponse handle(StatusCode status, ErrorInfo info, LoggingAdapter log, ServerSettings settings) {
+        String message = info.withFallbackSummary(status.reason()).formatPretty();
+        log.warning("Illegal request, responding with status '{}': {}", status, message);
+        return ErrorHandling.errorResponse(status, message);
+    }
 }

@@ -21,37 +21,54 @@ import java.util.List;
  */
 public final class ProjectionLagRoutes {
 
-  /**
-   * One projection's progress on one tag. {@code offset}: the journal ordering it has stored (absent before
-   * the first); {@code journalOrdering}: the journal's latest for the tag; {@code behind}: the difference
-   * (0 when caught up); {@code secondsSinceUpdate}: since it last stored an offset (absent before the first).
-   */
-  public record ProjectionStatus(String name, String key, Long offset, long journalOrdering, long behind,
-      String lastUpdated, BigDecimal secondsSinceUpdate) {}
+    /**
+     * One projection's progress on one tag. {@code offset}: the journal ordering it has stored (absent before
+     * the first); {@code journalOrdering}: the journal's latest for the tag; {@code behind}: the difference
+     * (0 when caught up); {@code secondsSinceUpdate}: since it last stored an offset (absent before the first).
+     */
+    public record ProjectionStatus(
+            String name,
+            String key,
+            Long offset,
+            long journalOrdering,
+            long behind,
+            String lastUpdated,
+            BigDecimal secondsSinceUpdate) {}
 
-  public record ProjectionsResponse(List<ProjectionStatus> data) {}
+    public record ProjectionsResponse(List<ProjectionStatus> data) {}
 
-  private final ProjectionLag lag;
-  private final Authentication authentication;
+    private final ProjectionLag lag;
+    private final Authentication authentication;
 
-  public ProjectionLagRoutes(ProjectionLag lag, Authentication authentication) {
-    this.lag = lag;
-    this.authentication = authentication;
-  }
+    public ProjectionLagRoutes(ProjectionLag lag, Authentication authentication) {
+        this.lag = lag;
+        this.authentication = authentication;
+    }
 
-  public Route routes() {
-    return path(segment("api").slash("v1").slash("projections"), () ->
-        get(() -> authentication.authenticated(environment ->
-            onSuccess(lag.current(), entries -> complete(Json.response(StatusCodes.OK, new ProjectionsResponse(
-                entries.stream().map(ProjectionLagRoutes::toWire).toList())))))));
-  }
+    public Route routes() {
+        return path(
+                segment("api").slash("v1").slash("projections"),
+                () -> get(() -> authentication.authenticated(environment -> onSuccess(
+                        lag.current(),
+                        entries -> complete(Json.response(
+                                StatusCodes.OK,
+                                new ProjectionsResponse(entries.stream()
+                                        .map(ProjectionLagRoutes::toWire)
+                                        .toList())))))));
+    }
 
-  private static ProjectionStatus toWire(ProjectionLag.Entry entry) {
-    return new ProjectionStatus(entry.projection(), entry.key(), entry.offset(), entry.journalOrdering(),
-        entry.behind(), Json.timestamp(entry.lastUpdated()), seconds(entry.sinceUpdate()));
-  }
+    private static ProjectionStatus toWire(ProjectionLag.Entry entry) {
+        return new ProjectionStatus(
+                entry.projection(),
+                entry.key(),
+                entry.offset(),
+                entry.journalOrdering(),
+                entry.behind(),
+                Json.timestamp(entry.lastUpdated()),
+                seconds(entry.sinceUpdate()));
+    }
 
-  private static BigDecimal seconds(Duration duration) {
-    return duration == null ? null : BigDecimal.valueOf(duration.toMillis(), 3);
-  }
+    private static BigDecimal seconds(Duration duration) {
+        return duration == null ? null : BigDecimal.valueOf(duration.toMillis(), 3);
+    }
 }

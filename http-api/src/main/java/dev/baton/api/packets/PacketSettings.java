@@ -10,11 +10,13 @@ import java.time.Duration;
  */
 public record PacketSettings(long maxSize, Duration urlExpiresIn, Duration bodyReadTimeout, String publicUrl) {
 
-  public static PacketSettings fromConfig(Config root) {
-    Config packets = root.getConfig("baton.http.packets");
-    String publicUrl = root.hasPath("baton.http.public-url") ? root.getString("baton.http.public-url") : "";
-    return new PacketSettings(packets.getBytes("max-size"), packets.getDuration("url-expires-in"),
-        packets.getDuration("body-read-timeout"), publicUrl.endsWith("/")
-            ? publicUrl.substring(0, publicUrl.length() - 1) : publicUrl);
-  }
+    public static PacketSettings fromConfig(Config root) {
+        Config packets = root.getConfig("baton.http.packets");
+        String publicUrl = root.hasPath("baton.http.public-url") ? root.getString("baton.http.public-url") : "";
+        return new PacketSettings(
+                packets.getBytes("max-size"),
+                packets.getDuration("url-expires-in"),
+                packets.getDuration("body-read-timeout"),
+                publicUrl.endsWith("/") ? publicUrl.substring(0, publicUrl.length() - 1) : publicUrl);
+    }
 }

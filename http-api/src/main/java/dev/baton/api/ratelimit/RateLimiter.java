@@ -27,81 +27,91 @@ import java.util.function.Supplier;
  */
 public final class RateLimiter {
 
-  /** From {@code baton.http.rate-limit}. */
-  public record Settings(boolean enabled, long burst, long refill, Duration interval) {
-    public static Settings fromConfig(Config root) {
-      Config limit = root.getConfig("baton.http.rate-limit");
-      Settings settings = new Settings(limit.getBoolean("enabled"), limit.getLong("burst"), limit.getLong("refill"),
-          limit.getDuration("interval"));
-      if (settings.burst() < 1 || settings.refill() < 1 || settings.interval().isZero() || settings.interval().isNegative()) {
-        throw new IllegalArgumentException("baton.http.rate-limit: burst, refill and interval must be positive");
-      }
-      return settings;
+    /** From {@code baton.http.rate-limit}. */
+    public record Settings(boolean enabled, long burst, long refill, Duration interval) {
+        public static Settings fromConfig(Config root) {
+            Config limit = root.getConfig("baton.http.rate-limit");
+            Settings settings = new Settings(
+                    limit.getBoolean("enabled"),
+                    limit.getLong("burst"),
+                    limit.getLong("refill"),
+                    limit.getDuration("interval"));
+            if (settings.burst() < 1
+                    || settings.refill() < 1
+                    || settings.interval().isZero()
+                    || settings.interval().isNegative()) {
+                throw new IllegalArgumentException(
+                        "baton.http.rate-limit: burst, refill and interval must be positive");
+            }
+            return settings;
+        }
     }
-  }
 
-  /** @param resetAtMillis when the next token arrives (now when the bucket is full) */
-  public record Decision(boolean allowed, long limit, long remaining, long resetAtMillis) {}
+    /** @param resetAtMillis when the next token arrives (now when the bucket is full) */
+    public record Decision(boolean allowed, long limit, long remaining, long resetAtMillis) {}
 
-  private static final class Bucket {
-    double tokens;
-    long updatedAtMillis;
+    private static final class Bucket {
+        double tokens;
+        long updatedAtMillis;
 
-    Bucket(double tokens, long updatedAtMillis) {
-      this.tokens = tokens;
-      this.updatedAtMillis = updatedAtMillis;
+        Bucket(double tokens, long updatedAtMillis) {
+            this.tokens = tokens;
+            this.updatedAtMillis = updatedAtMillis;
+        }
     }
-  }
 
-  private final Settings settings;
-  private final Clock clock;
-  private final double tokensPerMilli;
-  private final ConcurrentHashMap<String, Bucket> buckets = new ConcurrentHashMap<>();
+    private final Settings settings;
+    private final Clock clock;
+    private final double tokensPerMilli;
+    private final ConcurrentHashMap<String, Bucket> buckets = new ConcurrentHashMap<>();
 
-  public RateLimiter(Settings settings, Clock clock) {
-    this.settings = settings;
-    this.clock = clock;
-    this.tokensPerMilli = (double) settings.refill() / settings.interval().toMillis();
-  }
-
-  /** Takes a token of {@code key}'s bucket if there is one. */
-  public Decision take(String key) {
-    long now = clock.millis();
-    Bucket bucket = buckets.computeIfAbsent(key, k -> new Bucket(settings.burst(), now));
-    synchronized (bucket) {
-      double refilled = Math.min(settings.burst(),
-          bucket.tokens + Math.max(0, now - bucket.updatedAtMillis) * tokensPerMilli);
-      bucket.updatedAtMillis = Math.max(now, bucket.updatedAtMillis);
-      boolean allowed = refilled >= 1;
-      bucket.tokens = allowed ? refilled - 1 : refilled;
-      long resetAt = bucket.tokens >= settings.burst() ? now
-          : now + (long) Math.ceil((Math.floor(bucket.tokens) + 1 - bucket.tokens) / tokensPerMilli);
-      return new Decision(allowed, settings.burst(), (long) Math.floor(bucket.tokens), resetAt);
+    public RateLimiter(Settings settings, Clock clock) {
+        this.settings = settings;
+        this.clock = clock;
+        this.tokensPerMilli = (double) settings.refill() / settings.interval().toMillis();
     }
-  }
 
-  /** Runs {@code inner} if the environment has a token left; otherwise answers 429. */
-  public Route limited(String environmentId, Supplier<Route> inner) {
-    if (!settings.enabled()) return inner.get();
-    Decision decision = take(environmentId);
-    List<HttpHeader> headers = List.of(
-        RawHeader.create("x-ratelimit-limit", Long.toString(decision.limit())),
-        RawHeader.create("x-ratelimit-remaining", Long.toString(decision.remaining())),
-        RawHeader.create("x-ratelimit-reset", Long.toString(decision.resetAtMillis())));
-    if (!decision.allowed()) {
-      long waitMillis = Math.max(0, decision.resetAtMillis() - clock.millis());
-      List<HttpHeader> refused = new java.util.ArrayList<>(headers);
-      refused.add(RawHeader.create("retry-after", Long.toString(Math.max(1, (waitMillis + 999) / 1000))));
-      return complete(ErrorHandling.errorResponse(StatusCodes.TOO_MANY_REQUESTS,
-          "Rate limit exceeded: at most " + settings.burst() + " requests at once and " + settings.refill()
-              + " per " + describe(settings.interval()) + " for this environment; retry after "
-              + decision.resetAtMillis() + " (x-ratelimit-reset, unix ms)", refused));
+    /** Takes a token of {@code key}'s bucket if there is one. */
+    public Decision take(String key) {
+        long now = clock.millis();
+        Bucket bucket = buckets.computeIfAbsent(key, k -> new Bucket(settings.burst(), now));
+        synchronized (bucket) {
+            double refilled = Math.min(
+                    settings.burst(), bucket.tokens + Math.max(0, now - bucket.updatedAtMillis) * tokensPerMilli);
+            bucket.updatedAtMillis = Math.max(now, bucket.updatedAtMillis);
+            boolean allowed = refilled >= 1;
+            bucket.tokens = allowed ? refilled - 1 : refilled;
+            long resetAt = bucket.tokens >= settings.burst()
+                    ? now
+                    : now + (long) Math.ceil((Math.floor(bucket.tokens) + 1 - bucket.tokens) / tokensPerMilli);
+            return new Decision(allowed, settings.burst(), (long) Math.floor(bucket.tokens), resetAt);
+        }
     }
-    return respondWithHeaders(headers, inner);
-  }
 
-  private static String describe(Duration interval) {
-    long millis = interval.toMillis();
-    return millis % 1000 == 0 ? (millis / 1000) + "s" : millis + "ms";
-  }
+    /** Runs {@code inner} if the environment has a token left; otherwise answers 429. */
+    public Route limited(String environmentId, Supplier<Route> inner) {
+        if (!settings.enabled()) return inner.get();
+        Decision decision = take(environmentId);
+        List<HttpHeader> headers = List.of(
+                RawHeader.create("x-ratelimit-limit", Long.toString(decision.limit())),
+                RawHeader.create("x-ratelimit-remaining", Long.toString(decision.remaining())),
+                RawHeader.create("x-ratelimit-reset", Long.toString(decision.resetAtMillis())));
+        if (!decision.allowed()) {
+            long waitMillis = Math.max(0, decision.resetAtMillis() - clock.millis());
+            List<HttpHeader> refused = new java.util.ArrayList<>(headers);
+            refused.add(RawHeader.create("retry-after", Long.toString(Math.max(1, (waitMillis + 999) / 1000))));
+            return complete(ErrorHandling.errorResponse(
+                    StatusCodes.TOO_MANY_REQUESTS,
+                    "Rate limit exceeded: at most " + settings.burst() + " requests at once and " + settings.refill()
+                            + " per " + describe(settings.interval()) + " for this environment; retry after "
+                            + decision.resetAtMillis() + " (x-ratelimit-reset, unix ms)",
+                    refused));
+        }
+        return respondWithHeaders(headers, inner);
+    }
+
+    private static String describe(Duration interval) {
+        long millis = interval.toMillis();
+        return millis % 1000 == 0 ? (millis / 1000) + "s" : millis + "ms";
+    }
 }

@@ -12,20 +12,27 @@ import java.time.Clock;
  */
 final class ApiTriggerOptions {
 
-  private ApiTriggerOptions() {}
+    private ApiTriggerOptions() {}
 
-  static TriggerOptions create(HttpSettings settings, Clock clock) {
-    return new TriggerOptions(new TriggerOptions.Limits(settings.maxMetadataSize(), settings.maxTags(),
-        settings.maxTagLength(), settings.maxIdempotencyKeyLength(), settings.maxConcurrencyKeyLength(),
-        settings.maxDelay(), settings.maxTtl()), clock);
-  }
+    static TriggerOptions create(HttpSettings settings, Clock clock) {
+        return new TriggerOptions(
+                new TriggerOptions.Limits(
+                        settings.maxMetadataSize(),
+                        settings.maxTags(),
+                        settings.maxTagLength(),
+                        settings.maxIdempotencyKeyLength(),
+                        settings.maxConcurrencyKeyLength(),
+                        settings.maxDelay(),
+                        settings.maxTtl()),
+                clock);
+    }
 
-  /** The answer to a refused option: {@code {"error": message}} with the status Trigger.dev gives it. */
-  static ApiException refusal(InvalidOptionException refused) {
-    return switch (refused.refusal()) {
-      case MALFORMED -> ApiException.badRequest(refused.getMessage());
-      case UNPROCESSABLE -> ApiException.unprocessable(refused.getMessage());
-      case TOO_LARGE -> ApiException.tooLarge(refused.getMessage());
-    };
-  }
+    /** The answer to a refused option: {@code {"error": message}} with the status Trigger.dev gives it. */
+    static ApiException refusal(InvalidOptionException refused) {
+        return switch (refused.refusal()) {
+            case MALFORMED -> ApiException.badRequest(refused.getMessage());
+            case UNPROCESSABLE -> ApiException.unprocessable(refused.getMessage());
+            case TOO_LARGE -> ApiException.tooLarge(refused.getMessage());
+        };
+    }
 }

@@ -22,58 +22,70 @@ import java.util.Set;
  */
 final class RunListParams {
 
-  /** @param matchesNothing a filter no Baton run can match (machine, region, bulk action): no query needed */
-  record Decoded(RunList.Filter filter, PageRequest page, boolean matchesNothing) {}
+    /** @param matchesNothing a filter no Baton run can match (machine, region, bulk action): no query needed */
+    record Decoded(RunList.Filter filter, PageRequest page, boolean matchesNothing) {}
 
-  static final String STATUS = "filter[status]";
-  static final String TASK = "filter[taskIdentifier]";
-  static final String TAG = "filter[tag]";
-  static final String QUEUE = "filter[queue]";
-  static final String VERSION = "filter[version]";
-  static final String BATCH = "filter[batch]";
-  static final String SCHEDULE = "filter[schedule]";
-  static final String IS_TEST = "filter[isTest]";
-  /** Runs have no machine, region or bulk action in Baton: filtering on one matches no run. */
-  private static final List<String> NEVER_MATCHING = List.of("filter[machine]", "filter[region]",
-      "filter[bulkAction]");
+    static final String STATUS = "filter[status]";
+    static final String TASK = "filter[taskIdentifier]";
+    static final String TAG = "filter[tag]";
+    static final String QUEUE = "filter[queue]";
+    static final String VERSION = "filter[version]";
+    static final String BATCH = "filter[batch]";
+    static final String SCHEDULE = "filter[schedule]";
+    static final String IS_TEST = "filter[isTest]";
+    /** Runs have no machine, region or bulk action in Baton: filtering on one matches no run. */
+    private static final List<String> NEVER_MATCHING =
+            List.of("filter[machine]", "filter[region]", "filter[bulkAction]");
 
-  private final HttpSettings settings;
+    private final HttpSettings settings;
 
-  RunListParams(HttpSettings settings) {
-    this.settings = settings;
-  }
-
-  Decoded decode(Map<String, List<String>> query) {
-    ListParams params = new ListParams(query, settings, ListParams.Single.SPLIT_AT_COMMAS);
-    RunList.Filter filter = new RunList.Filter(statuses(params), params.list(TASK), params.list(TAG),
-        params.list(QUEUE), params.list(VERSION), params.single(BATCH), params.single(SCHEDULE),
-        bool(params, IS_TEST), params.date(ListParams.FROM, false), params.date(ListParams.TO, true),
-        params.period());
-    ListCursor before = params.cursor(ListParams.BEFORE);
-    // The SDK's getPreviousPage() keeps the page's after cursor next to before; like Trigger.dev, before wins.
-    ListCursor after = before != null ? null : params.cursor(ListParams.AFTER);
-    boolean nothing = NEVER_MATCHING.stream().anyMatch(name -> !params.values(name).isEmpty());
-    return new Decoded(filter, new PageRequest(params.pageSize(), after, before), nothing);
-  }
-
-  private static Set<RunStatus> statuses(ListParams params) {
-    Set<String> names = params.list(STATUS);
-    if (names == null) return null;
-    Set<RunStatus> statuses = EnumSet.noneOf(RunStatus.class);
-    for (String name : names) {
-      statuses.addAll(ApiRunStatus.engineStatuses(name.toUpperCase(Locale.ROOT)).orElseThrow(() -> invalid(STATUS,
-          "unknown status '" + name + "', expected one of " + Arrays.toString(ApiRunStatus.values()))));
+    RunListParams(HttpSettings settings) {
+        this.settings = settings;
     }
-    return statuses;
-  }
 
-  private static Boolean bool(ListParams params, String name) {
-    String value = params.single(name);
-    if (value == null) return null;
-    return switch (value.toLowerCase(Locale.ROOT)) {
-      case "true" -> true;
-      case "false" -> false;
-      default -> throw invalid(name, "expected true or false");
-    };
-  }
+    Decoded decode(Map<String, List<String>> query) {
+        ListParams params = new ListParams(query, settings, ListParams.Single.SPLIT_AT_COMMAS);
+        RunList.Filter filter = new RunList.Filter(
+                statuses(params),
+                params.list(TASK),
+                params.list(TAG),
+                params.list(QUEUE),
+                params.list(VERSION),
+                params.single(BATCH),
+                params.single(SCHEDULE),
+                bool(params, IS_TEST),
+                params.date(ListParams.FROM, false),
+                params.date(ListParams.TO, true),
+                params.period());
+        ListCursor before = params.cursor(ListParams.BEFORE);
+        // The SDK's getPreviousPage() keeps the page's after cursor next to before; like Trigger.dev, before wins.
+        ListCursor after = before != null ? null : params.cursor(ListParams.AFTER);
+        boolean nothing =
+                NEVER_MATCHING.stream().anyMatch(name -> !params.values(name).isEmpty());
+        return new Decoded(filter, new PageRequest(params.pageSize(), after, before), nothing);
+    }
+
+    private static Set<RunStatus> statuses(ListParams params) {
+        Set<String> names = params.list(STATUS);
+        if (names == null) return null;
+        Set<RunStatus> statuses = EnumSet.noneOf(RunStatus.class);
+        for (String name : names) {
+            statuses.addAll(ApiRunStatus.engineStatuses(name.toUpperCase(Locale.ROOT))
+                    .orElseThrow(() -> invalid(
+                            STATUS,
+                            "unknown status '" + name + "', expected one of "
+                                    + Arrays.toString(ApiRunStatus.values()))));
+        }
+        return statuses;
+    }
+
+    private static Boolean bool(ListParams params, String name) {
+        String value = params.single(name);
+        if (value == null) return null;
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw invalid(name, "expected true or false");
+        };
+    }
 }

@@ -10,8 +10,8 @@ import static akka.http.javadsl.server.PathMatchers.segment;
 
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
-import dev.baton.api.config.HttpSettings;
 import dev.baton.api.auth.Authentication;
+import dev.baton.api.config.HttpSettings;
 import dev.baton.api.environments.EnvironmentTypes;
 import dev.baton.api.errors.ErrorHandling;
 import dev.baton.api.json.Json;
@@ -28,53 +28,65 @@ import java.util.Map;
  */
 public final class RunListRoutes {
 
-  private final RunList runList;
-  private final Authentication authentication;
-  private final RunListParams params;
-  private static final String ENV = "filter[env]";
+    private final RunList runList;
+    private final Authentication authentication;
+    private final RunListParams params;
+    private static final String ENV = "filter[env]";
 
-  public RunListRoutes(RunList runList, Authentication authentication, HttpSettings settings) {
-    this.runList = runList;
-    this.authentication = authentication;
-    this.params = new RunListParams(settings);
-  }
-
-  public Route routes() {
-    return concat(
-        path(segment("api").slash("v1").slash("runs"), () ->
-            get(() -> authentication.authenticated(environment ->
-                parameterMultiMap(query -> list(environment, query))))),
-        path(segment("api").slash("v1").slash("projects").slash(segment()).slash("runs"), projectRef ->
-            get(() -> authentication.authenticated(environment ->
-                parameterMultiMap(query -> listProject(environment, projectRef, query))))));
-  }
-
-  /**
-   * {@code runs.list(projectRef, …)}: the same list, for the key's own environment. A secret key reads only
-   * its environment, so another project is 404, and {@code filter[env]} (slugs or types, comma-separated)
-   * that does not name the key's environment lists nothing.
-   */
-  private Route listProject(Environment environment, String projectRef, Map<String, List<String>> query) {
-    if (!projectRef.equals(environment.projectRef())) {
-      return ErrorHandling.error(StatusCodes.NOT_FOUND, "Project not found");
+    public RunListRoutes(RunList runList, Authentication authentication, HttpSettings settings) {
+        this.runList = runList;
+        this.authentication = authentication;
+        this.params = new RunListParams(settings);
     }
-    List<String> envs = query.getOrDefault(ENV, List.of()).stream()
-        .flatMap(value -> Arrays.stream(value.split(","))).map(String::trim).filter(name -> !name.isEmpty()).toList();
-    if (!envs.isEmpty() && envs.stream().noneMatch(name -> EnvironmentTypes.names(name, environment.slug()))) {
-      params.decode(query); // a malformed query is still a 400
-      return complete(Json.response(StatusCodes.OK,
-          RunTranslator.toListResponse(new RunList.Page(List.of(), null, null), environment)));
-    }
-    return list(environment, query);
-  }
 
-  private Route list(Environment environment, Map<String, List<String>> query) {
-    RunListParams.Decoded decoded = params.decode(query);
-    if (decoded.matchesNothing()) {
-      return complete(Json.response(StatusCodes.OK,
-          RunTranslator.toListResponse(new RunList.Page(List.of(), null, null), environment)));
+    public Route routes() {
+        return concat(
+                path(
+                        segment("api").slash("v1").slash("runs"),
+                        () -> get(() -> authentication.authenticated(
+                                environment -> parameterMultiMap(query -> list(environment, query))))),
+                path(
+                        segment("api")
+                                .slash("v1")
+                                .slash("projects")
+                                .slash(segment())
+                                .slash("runs"),
+                        projectRef -> get(() -> authentication.authenticated(environment ->
+                                parameterMultiMap(query -> listProject(environment, projectRef, query))))));
     }
-    return onSuccess(runList.list(environment.id(), decoded.filter(), decoded.page()),
-        page -> complete(Json.response(StatusCodes.OK, RunTranslator.toListResponse(page, environment))));
-  }
+
+    /**
+     * {@code runs.list(projectRef, …)}: the same list, for the key's own environment. A secret key reads only
+     * its environment, so another project is 404, and {@code filter[env]} (slugs or types, comma-separated)
+     * that does not name the key's environment lists nothing.
+     */
+    private Route listProject(Environment environment, String projectRef, Map<String, List<String>> query) {
+        if (!projectRef.equals(environment.projectRef())) {
+            return ErrorHandling.error(StatusCodes.NOT_FOUND, "Project not found");
+        }
+        List<String> envs = query.getOrDefault(ENV, List.of()).stream()
+                .flatMap(value -> Arrays.stream(value.split(",")))
+                .map(String::trim)
+                .filter(name -> !name.isEmpty())
+                .toList();
+        if (!envs.isEmpty() && envs.stream().noneMatch(name -> EnvironmentTypes.names(name, environment.slug()))) {
+            params.decode(query); // a malformed query is still a 400
+            return complete(Json.response(
+                    StatusCodes.OK,
+                    RunTranslator.toListResponse(new RunList.Page(List.of(), null, null), environment)));
+        }
+        return list(environment, query);
+    }
+
+    private Route list(Environment environment, Map<String, List<String>> query) {
+        RunListParams.Decoded decoded = params.decode(query);
+        if (decoded.matchesNothing()) {
+            return complete(Json.response(
+                    StatusCodes.OK,
+                    RunTranslator.toListResponse(new RunList.Page(List.of(), null, null), environment)));
+        }
+        return onSuccess(
+                runList.list(environment.id(), decoded.filter(), decoded.page()),
+                page -> complete(Json.response(StatusCodes.OK, RunTranslator.toListResponse(page, environment))));
+    }
 }

@@ -13,13 +13,13 @@ import static akka.http.javadsl.server.PathMatchers.segment;
 import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
-import dev.baton.api.config.HttpSettings;
 import dev.baton.api.auth.Authentication;
 import dev.baton.api.auth.PublicAccessTokens;
+import dev.baton.api.body.JsonBody;
+import dev.baton.api.config.HttpSettings;
 import dev.baton.api.errors.ApiException;
 import dev.baton.api.errors.ErrorHandling;
 import dev.baton.api.json.Json;
-import dev.baton.api.body.JsonBody;
 import dev.baton.api.ratelimit.RateLimiter;
 import dev.baton.api.runs.RunResponses.IdResponse;
 import dev.baton.api.runs.RunResponses.MessageResponse;
@@ -51,176 +51,241 @@ import java.util.stream.Collectors;
  */
 public final class RunRoutes {
 
-  static final String REQUEST_IDEMPOTENCY_KEY = "x-trigger-request-idempotency-key";
-  static final String IDEMPOTENCY_KEY = "idempotency-key";
-  static final String IDEMPOTENCY_KEY_TTL = "idempotency-key-ttl";
+    static final String REQUEST_IDEMPOTENCY_KEY = "x-trigger-request-idempotency-key";
+    static final String IDEMPOTENCY_KEY = "idempotency-key";
+    static final String IDEMPOTENCY_KEY_TTL = "idempotency-key-ttl";
 
-  private final Engine engine;
-  private final Authentication authentication;
-  private final HttpSettings settings;
-  private final JsonBody jsonBody;
-  private final JsonBody metadataBody;
-  private final TriggerBodyDecoder decoder;
-  private final RunCommandDecoder commands;
-  private final RateLimiter rateLimiter;
-  private final PublicAccessTokens accessTokens;
-  private final StoredPayloads storedPayloads;
+    private final Engine engine;
+    private final Authentication authentication;
+    private final HttpSettings settings;
+    private final JsonBody jsonBody;
+    private final JsonBody metadataBody;
+    private final TriggerBodyDecoder decoder;
+    private final RunCommandDecoder commands;
+    private final RateLimiter rateLimiter;
+    private final PublicAccessTokens accessTokens;
+    private final StoredPayloads storedPayloads;
 
-  /**
-   * @param rateLimiter the per-environment limit of triggers (429 past it)
-   * @param accessTokens the x-trigger-jwt every trigger answers with
-   * @param storedPayloads resolves payloads uploaded as packets ({@code application/store})
-   */
-  public RunRoutes(Engine engine, Authentication authentication, HttpSettings settings, RateLimiter rateLimiter,
-      PublicAccessTokens accessTokens, StoredPayloads storedPayloads) {
-    this.rateLimiter = rateLimiter;
-    this.accessTokens = accessTokens;
-    this.storedPayloads = storedPayloads;
-    this.engine = engine;
-    this.authentication = authentication;
-    this.settings = settings;
-    this.jsonBody = new JsonBody(settings.maxBodySize(), settings.bodyReadTimeout());
-    this.metadataBody = new JsonBody(settings.maxMetadataBodySize(), settings.bodyReadTimeout());
-    this.decoder = new TriggerBodyDecoder(settings);
-    this.commands = new RunCommandDecoder(settings);
-  }
-
-  public Route routes() {
-    return concat(
-        path(segment("api").slash("v1").slash("tasks").slash(segment()).slash("trigger"), taskId ->
-            post(() -> authentication.authenticated(environment -> rateLimiter.limited(environment.id(), () ->
-                triggerHeaders((requestKey, key, keyTtl) ->
-                    jsonBody.json(body -> trigger(environment, decoder.decode(taskId, body, key, keyTtl),
-                        commands.requestKey(requestKey)))))))),
-        path(segment("api").slash("v3").slash("runs").slash(segment()), runId ->
-            get(() -> authentication.authenticated(environment -> retrieve(environment, runId)))),
-        path(segment("api").slash("v1").slash("runs").slash(segment()).slash("events"), runId ->
-            get(() -> authentication.authenticated(environment -> events(environment, runId)))),
-        path(segment("api").slash("v2").slash("runs").slash(segment()).slash("cancel"), runId ->
-            post(() -> authentication.authenticated(environment ->
-                JsonBody.ignored(() -> cancel(environment, runId))))),
-        path(segment("api").slash("v1").slash("runs").slash(segment()).slash("replay"), runId ->
-            post(() -> authentication.authenticated(environment ->
-                jsonBody.optionalJson(body -> replay(environment, runId, commands.replay(body)))))),
-        path(segment("api").slash("v1").slash("runs").slash(segment()).slash("reschedule"), runId ->
-            post(() -> authentication.authenticated(environment ->
-                jsonBody.json(body -> reschedule(environment, runId, commands.reschedule(body)))))),
-        path(segment("api").slash("v1").slash("runs").slash(segment()).slash("tags"), runId ->
-            post(() -> authentication.authenticated(environment ->
-                jsonBody.json(body -> addTags(environment, runId, commands.tags(body)))))),
-        path(segment("api").slash("v1").slash("runs").slash(segment()).slash("metadata"), runId ->
-            put(() -> authentication.authenticated(environment ->
-                metadataBody.json(body -> updateMetadata(environment, runId, commands.metadata(body)))))),
-        path(segment("api").slash("v1").slash("idempotencyKeys").slash(segment()).slash("reset"), key ->
-            post(() -> authentication.authenticated(environment ->
-                jsonBody.json(body -> resetIdempotencyKey(environment, key, commands.resetTaskIdentifier(key, body)))))));
-  }
-
-  private interface TriggerHeaders {
-    Route apply(String requestKey, String idempotencyKey, String idempotencyKeyTtl);
-  }
-
-  private static Route triggerHeaders(TriggerHeaders inner) {
-    return optionalHeaderValueByName(REQUEST_IDEMPOTENCY_KEY, requestKey ->
-        optionalHeaderValueByName(IDEMPOTENCY_KEY, key ->
-            optionalHeaderValueByName(IDEMPOTENCY_KEY_TTL, keyTtl ->
-                inner.apply(requestKey.orElse(null), nonBlank(key), nonBlank(keyTtl)))));
-  }
-
-  private static String nonBlank(Optional<String> header) {
-    return header.filter(value -> !value.isBlank()).orElse(null);
-  }
-
-  private RunService runs() {
-    return engine.runs();
-  }
-
-  private Route trigger(Environment environment, TriggerRequest request, String requestKey) {
-    // A task id no worker could have declared needs no lookup.
-    if (!TaskDefinition.ID_PATTERN.matcher(request.taskId()).matches()) {
-      throw new TaskNotFoundException(request.taskId());
+    /**
+     * @param rateLimiter the per-environment limit of triggers (429 past it)
+     * @param accessTokens the x-trigger-jwt every trigger answers with
+     * @param storedPayloads resolves payloads uploaded as packets ({@code application/store})
+     */
+    public RunRoutes(
+            Engine engine,
+            Authentication authentication,
+            HttpSettings settings,
+            RateLimiter rateLimiter,
+            PublicAccessTokens accessTokens,
+            StoredPayloads storedPayloads) {
+        this.rateLimiter = rateLimiter;
+        this.accessTokens = accessTokens;
+        this.storedPayloads = storedPayloads;
+        this.engine = engine;
+        this.authentication = authentication;
+        this.settings = settings;
+        this.jsonBody = new JsonBody(settings.maxBodySize(), settings.bodyReadTimeout());
+        this.metadataBody = new JsonBody(settings.maxMetadataBodySize(), settings.bodyReadTimeout());
+        this.decoder = new TriggerBodyDecoder(settings);
+        this.commands = new RunCommandDecoder(settings);
     }
-    CompletionStage<HttpResponse> answer = storedPayloads.resolve(environment.id(), request)
-        .thenCompose(resolved -> runs().trigger(environment.id(), resolved, requestKey))
-        .thenCompose(triggered -> accessTokens.forRun(environment.id(), triggered.run().runId())
-            .thenApply(headers -> Json.response(StatusCodes.OK,
-                new TriggerTaskResponse(triggered.run().runId(), triggered.cached()), headers)));
-    return onSuccess(answer, response -> complete(response));
-  }
 
-  private Route retrieve(Environment environment, String runId) {
-    return ifFound(runs().get(environment.id(), runId), this::runResponse);
-  }
+    public Route routes() {
+        return concat(
+                path(
+                        segment("api")
+                                .slash("v1")
+                                .slash("tasks")
+                                .slash(segment())
+                                .slash("trigger"),
+                        taskId -> post(() -> authentication.authenticated(environment -> rateLimiter.limited(
+                                environment.id(),
+                                () -> triggerHeaders((requestKey, key, keyTtl) -> jsonBody.json(body -> trigger(
+                                        environment,
+                                        decoder.decode(taskId, body, key, keyTtl),
+                                        commands.requestKey(requestKey)))))))),
+                path(
+                        segment("api").slash("v3").slash("runs").slash(segment()),
+                        runId -> get(() -> authentication.authenticated(environment -> retrieve(environment, runId)))),
+                path(
+                        segment("api")
+                                .slash("v1")
+                                .slash("runs")
+                                .slash(segment())
+                                .slash("events"),
+                        runId -> get(() -> authentication.authenticated(environment -> events(environment, runId)))),
+                path(
+                        segment("api")
+                                .slash("v2")
+                                .slash("runs")
+                                .slash(segment())
+                                .slash("cancel"),
+                        runId -> post(() -> authentication.authenticated(
+                                environment -> JsonBody.ignored(() -> cancel(environment, runId))))),
+                path(
+                        segment("api")
+                                .slash("v1")
+                                .slash("runs")
+                                .slash(segment())
+                                .slash("replay"),
+                        runId -> post(() -> authentication.authenticated(environment ->
+                                jsonBody.optionalJson(body -> replay(environment, runId, commands.replay(body)))))),
+                path(
+                        segment("api")
+                                .slash("v1")
+                                .slash("runs")
+                                .slash(segment())
+                                .slash("reschedule"),
+                        runId -> post(() -> authentication.authenticated(environment ->
+                                jsonBody.json(body -> reschedule(environment, runId, commands.reschedule(body)))))),
+                path(
+                        segment("api")
+                                .slash("v1")
+                                .slash("runs")
+                                .slash(segment())
+                                .slash("tags"),
+                        runId -> post(() -> authentication.authenticated(environment ->
+                                jsonBody.json(body -> addTags(environment, runId, commands.tags(body)))))),
+                path(
+                        segment("api")
+                                .slash("v1")
+                                .slash("runs")
+                                .slash(segment())
+                                .slash("metadata"),
+                        runId -> put(() -> authentication.authenticated(environment -> metadataBody.json(
+                                body -> updateMetadata(environment, runId, commands.metadata(body)))))),
+                path(
+                        segment("api")
+                                .slash("v1")
+                                .slash("idempotencyKeys")
+                                .slash(segment())
+                                .slash("reset"),
+                        key -> post(() -> authentication.authenticated(environment -> jsonBody.json(body ->
+                                resetIdempotencyKey(environment, key, commands.resetTaskIdentifier(key, body)))))));
+    }
 
-  private Route events(Environment environment, String runId) {
-    return ifFound(runs().history(environment.id(), runId),
-        history -> complete(Json.response(StatusCodes.OK, RunTranslator.toEventsResponse(history))));
-  }
+    private interface TriggerHeaders {
+        Route apply(String requestKey, String idempotencyKey, String idempotencyKeyTtl);
+    }
 
-  /** A finished run stays as it is, and the answer is the same 200. */
-  private Route cancel(Environment environment, String runId) {
-    return ifFound(runs().cancel(environment.id(), runId),
-        run -> complete(Json.response(StatusCodes.OK, new IdResponse(run.runId()))));
-  }
+    private static Route triggerHeaders(TriggerHeaders inner) {
+        return optionalHeaderValueByName(
+                REQUEST_IDEMPOTENCY_KEY,
+                requestKey -> optionalHeaderValueByName(
+                        IDEMPOTENCY_KEY,
+                        key -> optionalHeaderValueByName(
+                                IDEMPOTENCY_KEY_TTL,
+                                keyTtl -> inner.apply(requestKey.orElse(null), nonBlank(key), nonBlank(keyTtl)))));
+    }
 
-  private Route replay(Environment environment, String runId, ReplayOverrides overrides) {
-    return ifFound(runs().replay(environment.id(), runId, overrides),
-        replayed -> complete(Json.response(StatusCodes.OK, new IdResponse(replayed.runId()))));
-  }
+    private static String nonBlank(Optional<String> header) {
+        return header.filter(value -> !value.isBlank()).orElse(null);
+    }
 
-  /** A run that is not DELAYED is refused by the engine (NOT_DELAYED → 422). */
-  private Route reschedule(Environment environment, String runId, Instant delayUntil) {
-    return ifFound(runs().reschedule(environment.id(), runId, delayUntil), this::runResponse);
-  }
+    private RunService runs() {
+        return engine.runs();
+    }
 
-  /**
-   * Appends the tags the run does not have yet. The count of new tags (for the message) and the
-   * Trigger.dev-style 422 are computed against the run as read just before; the engine enforces the
-   * limit itself too, should another update slip in between.
-   */
-  private Route addTags(Environment environment, String runId, List<String> tags) {
-    return ifFound(runs().get(environment.id(), runId), before -> {
-      List<String> added = tags.stream().filter(tag -> !before.tags().contains(tag)).toList();
-      int total = before.tags().size() + added.size();
-      if (total > settings.maxTags()) {
-        throw ApiException.unprocessable("Runs can only have " + settings.maxTags() + " tags, you're trying to set "
-            + total + ". These tags have not been set: "
-            + added.stream().map(tag -> "'" + tag + "'").collect(Collectors.joining(", ")) + ".");
-      }
-      if (added.isEmpty()) return complete(Json.response(StatusCodes.OK, new MessageResponse("No new tags to set")));
-      return ifFound(runs().addTags(environment.id(), runId, added), after -> {
-        Set<String> now = new LinkedHashSet<>(after.tags());
-        long set = added.stream().filter(now::contains).count();
-        return complete(Json.response(StatusCodes.OK,
-            new MessageResponse("Successfully set " + set + " new tags.")));
-      });
-    });
-  }
+    private Route trigger(Environment environment, TriggerRequest request, String requestKey) {
+        // A task id no worker could have declared needs no lookup.
+        if (!TaskDefinition.ID_PATTERN.matcher(request.taskId()).matches()) {
+            throw new TaskNotFoundException(request.taskId());
+        }
+        CompletionStage<HttpResponse> answer = storedPayloads
+                .resolve(environment.id(), request)
+                .thenCompose(resolved -> runs().trigger(environment.id(), resolved, requestKey))
+                .thenCompose(triggered -> accessTokens
+                        .forRun(environment.id(), triggered.run().runId())
+                        .thenApply(headers -> Json.response(
+                                StatusCodes.OK,
+                                new TriggerTaskResponse(triggered.run().runId(), triggered.cached()),
+                                headers)));
+        return onSuccess(answer, response -> complete(response));
+    }
 
-  /** No operations at all: nothing is written, the current metadata is the answer. */
-  private Route updateMetadata(Environment environment, String runId, List<MetadataOperation> operations) {
-    CompletionStage<Optional<RunState>> updated = operations.isEmpty()
-        ? runs().get(environment.id(), runId)
-        : runs().updateMetadata(environment.id(), runId, operations);
-    return ifFound(updated, run -> {
-      var metadata = Json.readStored(run.metadataJson());
-      return complete(Json.response(StatusCodes.OK,
-          new MetadataResponse(metadata != null ? metadata : Json.mapper().createObjectNode())));
-    });
-  }
+    private Route retrieve(Environment environment, String runId) {
+        return ifFound(runs().get(environment.id(), runId), this::runResponse);
+    }
 
-  /** Frees the key for the task; a key that holds no run is reset just the same. */
-  private Route resetIdempotencyKey(Environment environment, String key, String taskIdentifier) {
-    return onSuccess(runs().resetIdempotencyKey(environment.id(), taskIdentifier, key),
-        done -> complete(Json.response(StatusCodes.OK, new IdResponse(key))));
-  }
+    private Route events(Environment environment, String runId) {
+        return ifFound(
+                runs().history(environment.id(), runId),
+                history -> complete(Json.response(StatusCodes.OK, RunTranslator.toEventsResponse(history))));
+    }
 
-  private Route runResponse(RunState run) {
-    return onSuccess(runs().related(run),
-        related -> complete(Json.response(StatusCodes.OK, RunTranslator.toRetrieveResponse(run, related))));
-  }
+    /** A finished run stays as it is, and the answer is the same 200. */
+    private Route cancel(Environment environment, String runId) {
+        return ifFound(
+                runs().cancel(environment.id(), runId),
+                run -> complete(Json.response(StatusCodes.OK, new IdResponse(run.runId()))));
+    }
 
-  private static <T> Route ifFound(CompletionStage<Optional<T>> lookup, Function<T, Route> found) {
-    return onSuccess(lookup, result -> result.map(found).orElseGet(() -> complete(ErrorHandling.runNotFound())));
-  }
+    private Route replay(Environment environment, String runId, ReplayOverrides overrides) {
+        return ifFound(
+                runs().replay(environment.id(), runId, overrides),
+                replayed -> complete(Json.response(StatusCodes.OK, new IdResponse(replayed.runId()))));
+    }
+
+    /** A run that is not DELAYED is refused by the engine (NOT_DELAYED → 422). */
+    private Route reschedule(Environment environment, String runId, Instant delayUntil) {
+        return ifFound(runs().reschedule(environment.id(), runId, delayUntil), this::runResponse);
+    }
+
+    /**
+     * Appends the tags the run does not have yet. The count of new tags (for the message) and the
+     * Trigger.dev-style 422 are computed against the run as read just before; the engine enforces the
+     * limit itself too, should another update slip in between.
+     */
+    private Route addTags(Environment environment, String runId, List<String> tags) {
+        return ifFound(runs().get(environment.id(), runId), before -> {
+            List<String> added =
+                    tags.stream().filter(tag -> !before.tags().contains(tag)).toList();
+            int total = before.tags().size() + added.size();
+            if (total > settings.maxTags()) {
+                throw ApiException.unprocessable(
+                        "Runs can only have " + settings.maxTags() + " tags, you're trying to set "
+                                + total + ". These tags have not been set: "
+                                + added.stream().map(tag -> "'" + tag + "'").collect(Collectors.joining(", ")) + ".");
+            }
+            if (added.isEmpty())
+                return complete(Json.response(StatusCodes.OK, new MessageResponse("No new tags to set")));
+            return ifFound(runs().addTags(environment.id(), runId, added), after -> {
+                Set<String> now = new LinkedHashSet<>(after.tags());
+                long set = added.stream().filter(now::contains).count();
+                return complete(
+                        Json.response(StatusCodes.OK, new MessageResponse("Successfully set " + set + " new tags.")));
+            });
+        });
+    }
+
+    /** No operations at all: nothing is written, the current metadata is the answer. */
+    private Route updateMetadata(Environment environment, String runId, List<MetadataOperation> operations) {
+        CompletionStage<Optional<RunState>> updated = operations.isEmpty()
+                ? runs().get(environment.id(), runId)
+                : runs().updateMetadata(environment.id(), runId, operations);
+        return ifFound(updated, run -> {
+            var metadata = Json.readStored(run.metadataJson());
+            return complete(Json.response(
+                    StatusCodes.OK,
+                    new MetadataResponse(
+                            metadata != null ? metadata : Json.mapper().createObjectNode())));
+        });
+    }
+
+    /** Frees the key for the task; a key that holds no run is reset just the same. */
+    private Route resetIdempotencyKey(Environment environment, String key, String taskIdentifier) {
+        return onSuccess(
+                runs().resetIdempotencyKey(environment.id(), taskIdentifier, key),
+                done -> complete(Json.response(StatusCodes.OK, new IdResponse(key))));
+    }
+
+    private Route runResponse(RunState run) {
+        return onSuccess(
+                runs().related(run),
+                related -> complete(Json.response(StatusCodes.OK, RunTranslator.toRetrieveResponse(run, related))));
+    }
+
+    private static <T> Route ifFound(CompletionStage<Optional<T>> lookup, Function<T, Route> found) {
+        return onSuccess(lookup, result -> result.map(found).orElseGet(() -> complete(ErrorHandling.runNotFound())));
+    }
 }

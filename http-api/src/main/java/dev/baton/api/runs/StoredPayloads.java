@@ -15,22 +15,22 @@ import java.util.concurrent.CompletionStage;
  */
 public final class StoredPayloads {
 
-  private final PacketStore packets;
+    private final PacketStore packets;
 
-  public StoredPayloads(PacketStore packets) {
-    this.packets = packets;
-  }
+    public StoredPayloads(PacketStore packets) {
+        this.packets = packets;
+    }
 
-  /** The request itself when its payload is inline; otherwise the request with the packet's content. */
-  public CompletionStage<TriggerRequest> resolve(String environmentId, TriggerRequest request) {
-    if (!PayloadDecoder.STORE.equals(request.payloadType())) return CompletableFuture.completedFuture(request);
-    String path = request.payloadJson();
-    return packets.get(environmentId, path).thenApply(found -> {
-      PacketStore.Packet packet = found.orElseThrow(() -> ApiException.unprocessable(
-          "Payload packet " + path + " was not found: upload it first (PUT /api/v2/packets/" + path + ")"));
-      String payloadJson = PayloadDecoder.decodePacket(new String(packet.data(), StandardCharsets.UTF_8),
-          packet.contentType());
-      return request.withPayload(payloadJson, PayloadDecoder.APPLICATION_JSON);
-    });
-  }
+    /** The request itself when its payload is inline; otherwise the request with the packet's content. */
+    public CompletionStage<TriggerRequest> resolve(String environmentId, TriggerRequest request) {
+        if (!PayloadDecoder.STORE.equals(request.payloadType())) return CompletableFuture.completedFuture(request);
+        String path = request.payloadJson();
+        return packets.get(environmentId, path).thenApply(found -> {
+            PacketStore.Packet packet = found.orElseThrow(() -> ApiException.unprocessable(
+                    "Payload packet " + path + " was not found: upload it first (PUT /api/v2/packets/" + path + ")"));
+            String payloadJson = PayloadDecoder.decodePacket(
+                    new String(packet.data(), StandardCharsets.UTF_8), packet.contentType());
+            return request.withPayload(payloadJson, PayloadDecoder.APPLICATION_JSON);
+        });
+    }
 }

@@ -28,48 +28,52 @@ import java.time.Clock;
  */
 public final class TriggerBodyDecoder {
 
-  private final TriggerOptions options;
+    private final TriggerOptions options;
 
-  public TriggerBodyDecoder(HttpSettings settings) {
-    this(settings, Clock.systemUTC());
-  }
-
-  public TriggerBodyDecoder(HttpSettings settings, Clock clock) {
-    this.options = ApiTriggerOptions.create(settings, clock);
-  }
-
-  /** The trigger request for {@code taskId}, without idempotency headers. */
-  public TriggerRequest decode(String taskId, JsonNode body) {
-    return decode(taskId, body, null, null);
-  }
-
-  /**
-   * The trigger request for {@code taskId}. Payloads are stored decoded, as plain JSON.
-   *
-   * @param headerKey the {@code idempotency-key} header, used when the body names no key
-   * @param headerKeyTtl the {@code idempotency-key-ttl} header, used when the body names no TTL
-   */
-  public TriggerRequest decode(String taskId, JsonNode body, String headerKey, String headerKeyTtl) {
-    if (!body.isObject()) throw ApiException.badRequest("The request body must be a JSON object");
-    try {
-      JsonNode given = TriggerOptions.optionsObject(body.get("options"));
-      String payloadType = optionalString(option(given, "payloadType"), "options.payloadType");
-      if (payloadType == null) payloadType = PayloadDecoder.APPLICATION_JSON;
-      // An uploaded packet stays a path here; StoredPayloads puts its content in before the engine is asked.
-      boolean stored = PayloadDecoder.STORE.equals(payloadType);
-      String payloadJson = stored
-          ? PayloadDecoder.storePath(present(body.get("payload")))
-          : PayloadDecoder.decode(body.get("payload"), payloadType);
-      TriggerRequest.Builder request = TriggerRequest.builder(taskId)
-          .payload(payloadJson, stored ? PayloadDecoder.STORE : PayloadDecoder.APPLICATION_JSON);
-      return options.decode(given, request, new Fallback(headerKey, "idempotency-key header"),
-          new Fallback(headerKeyTtl, "idempotency-key-ttl header")).build();
-    } catch (InvalidOptionException e) {
-      throw ApiTriggerOptions.refusal(e);
+    public TriggerBodyDecoder(HttpSettings settings) {
+        this(settings, Clock.systemUTC());
     }
-  }
 
-  private static JsonNode option(JsonNode options, String name) {
-    return options == null ? null : present(options.get(name));
-  }
+    public TriggerBodyDecoder(HttpSettings settings, Clock clock) {
+        this.options = ApiTriggerOptions.create(settings, clock);
+    }
+
+    /** The trigger request for {@code taskId}, without idempotency headers. */
+    public TriggerRequest decode(String taskId, JsonNode body) {
+        return decode(taskId, body, null, null);
+    }
+
+    /**
+     * The trigger request for {@code taskId}. Payloads are stored decoded, as plain JSON.
+     *
+     * @param headerKey the {@code idempotency-key} header, used when the body names no key
+     * @param headerKeyTtl the {@code idempotency-key-ttl} header, used when the body names no TTL
+     */
+    public TriggerRequest decode(String taskId, JsonNode body, String headerKey, String headerKeyTtl) {
+        if (!body.isObject()) throw ApiException.badRequest("The request body must be a JSON object");
+        try {
+            JsonNode given = TriggerOptions.optionsObject(body.get("options"));
+            String payloadType = optionalString(option(given, "payloadType"), "options.payloadType");
+            if (payloadType == null) payloadType = PayloadDecoder.APPLICATION_JSON;
+            // An uploaded packet stays a path here; StoredPayloads puts its content in before the engine is asked.
+            boolean stored = PayloadDecoder.STORE.equals(payloadType);
+            String payloadJson = stored
+                    ? PayloadDecoder.storePath(present(body.get("payload")))
+                    : PayloadDecoder.decode(body.get("payload"), payloadType);
+            TriggerRequest.Builder request = TriggerRequest.builder(taskId)
+                    .payload(payloadJson, stored ? PayloadDecoder.STORE : PayloadDecoder.APPLICATION_JSON);
+            return options.decode(
+                            given,
+                            request,
+                            new Fallback(headerKey, "idempotency-key header"),
+                            new Fallback(headerKeyTtl, "idempotency-key-ttl header"))
+                    .build();
+        } catch (InvalidOptionException e) {
+            throw ApiTriggerOptions.refusal(e);
+        }
+    }
+
+    private static JsonNode option(JsonNode options, String name) {
+        return options == null ? null : present(options.get(name));
+    }
 }

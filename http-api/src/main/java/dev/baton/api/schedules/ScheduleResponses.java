@@ -18,50 +18,85 @@ import java.util.Optional;
  */
 final class ScheduleResponses {
 
-  private ScheduleResponses() {}
+    private ScheduleResponses() {}
 
-  record Generator(String type, String expression, String description) {}
+    record Generator(String type, String expression, String description) {}
 
-  record EnvironmentRef(String id, String type) {}
+    record EnvironmentRef(String id, String type) {}
 
-  @JsonPropertyOrder({"id", "type", "task", "active", "deduplicationKey", "externalId", "generator", "timezone",
-      "window", "nextRun", "nextRunEffectiveAt", "environments"})
-  record ScheduleObject(String id, String type, String task, boolean active, String deduplicationKey,
-      String externalId, Generator generator, String timezone, String window, String nextRun,
-      String nextRunEffectiveAt, List<EnvironmentRef> environments) {}
+    @JsonPropertyOrder({
+        "id",
+        "type",
+        "task",
+        "active",
+        "deduplicationKey",
+        "externalId",
+        "generator",
+        "timezone",
+        "window",
+        "nextRun",
+        "nextRunEffectiveAt",
+        "environments"
+    })
+    record ScheduleObject(
+            String id,
+            String type,
+            String task,
+            boolean active,
+            String deduplicationKey,
+            String externalId,
+            Generator generator,
+            String timezone,
+            String window,
+            String nextRun,
+            String nextRunEffectiveAt,
+            List<EnvironmentRef> environments) {}
 
-  record Pagination(int currentPage, long totalPages, long count) {}
+    record Pagination(int currentPage, long totalPages, long count) {}
 
-  record ListResponse(List<ScheduleObject> data, Pagination pagination) {}
+    record ListResponse(List<ScheduleObject> data, Pagination pagination) {}
 
-  record DeletedSchedule(String id) {}
+    record DeletedSchedule(String id) {}
 
-  record TimezonesResponse(List<String> timezones) {}
+    record TimezonesResponse(List<String> timezones) {}
 
-  /** A schedule as the engine holds it (retrieve, create, update…). */
-  static ScheduleObject of(ScheduleState state, Environment environment) {
-    Optional<Instant> next = state.nextRun();
-    return of(state, environment, next.orElse(null), next.map(state::effectiveAt).orElse(null));
-  }
+    /** A schedule as the engine holds it (retrieve, create, update…). */
+    static ScheduleObject of(ScheduleState state, Environment environment) {
+        Optional<Instant> next = state.nextRun();
+        return of(
+                state,
+                environment,
+                next.orElse(null),
+                next.map(state::effectiveAt).orElse(null));
+    }
 
-  /** A schedule as the index holds it (list). */
-  static ScheduleObject of(ScheduleTable.Row row, Environment environment) {
-    return of(row.state(), environment, row.nextRunAt(), row.dueAt());
-  }
+    /** A schedule as the index holds it (list). */
+    static ScheduleObject of(ScheduleTable.Row row, Environment environment) {
+        return of(row.state(), environment, row.nextRunAt(), row.dueAt());
+    }
 
-  private static ScheduleObject of(ScheduleState state, Environment environment, Instant nextRun, Instant dueAt) {
-    ScheduleSpec spec = state.spec();
-    String cron = spec.cron();
-    return new ScheduleObject(state.scheduleId(), ScheduleState.TYPE_IMPERATIVE, spec.taskId(), state.active(),
-        spec.deduplicationKey(), spec.externalId(),
-        new Generator("CRON", cron, spec.cronExpression().description()), spec.timezone(), spec.window(),
-        Json.timestamp(nextRun), spec.window() == null ? null : Json.timestamp(dueAt),
-        List.of(new EnvironmentRef(environment.id(), EnvironmentTypes.typeOf(environment.slug()))));
-  }
+    private static ScheduleObject of(ScheduleState state, Environment environment, Instant nextRun, Instant dueAt) {
+        ScheduleSpec spec = state.spec();
+        String cron = spec.cron();
+        return new ScheduleObject(
+                state.scheduleId(),
+                ScheduleState.TYPE_IMPERATIVE,
+                spec.taskId(),
+                state.active(),
+                spec.deduplicationKey(),
+                spec.externalId(),
+                new Generator("CRON", cron, spec.cronExpression().description()),
+                spec.timezone(),
+                spec.window(),
+                Json.timestamp(nextRun),
+                spec.window() == null ? null : Json.timestamp(dueAt),
+                List.of(new EnvironmentRef(environment.id(), EnvironmentTypes.typeOf(environment.slug()))));
+    }
 
-  static ListResponse page(ScheduleList.Page page, int currentPage, int perPage, Environment environment) {
-    long totalPages = (page.total() + perPage - 1) / perPage;
-    return new ListResponse(page.rows().stream().map(row -> of(row, environment)).toList(),
-        new Pagination(currentPage, totalPages, page.total()));
-  }
+    static ListResponse page(ScheduleList.Page page, int currentPage, int perPage, Environment environment) {
+        long totalPages = (page.total() + perPage - 1) / perPage;
+        return new ListResponse(
+                page.rows().stream().map(row -> of(row, environment)).toList(),
+                new Pagination(currentPage, totalPages, page.total()));
+    }
 }

@@ -13,34 +13,34 @@ import java.util.TreeSet;
  */
 final class Timezones {
 
-  private static final List<String> EXCLUDED_PREFIXES =
-      List.of("Etc/", "SystemV/", "US/", "Canada/", "Mexico/", "Brazil/", "Chile/");
-  private static final Set<String> ZONES = zones();
-  private static final List<String> WITH_UTC = withUtc();
+    private static final List<String> EXCLUDED_PREFIXES =
+            List.of("Etc/", "SystemV/", "US/", "Canada/", "Mexico/", "Brazil/", "Chile/");
+    private static final Set<String> ZONES = zones();
+    private static final List<String> WITH_UTC = withUtc();
 
-  private Timezones() {}
+    private Timezones() {}
 
-  private static Set<String> zones() {
-    Set<String> zones = new TreeSet<>();
-    for (String id : ZoneId.getAvailableZoneIds()) {
-      if (id.contains("/") && EXCLUDED_PREFIXES.stream().noneMatch(id::startsWith)) zones.add(id);
+    private static Set<String> zones() {
+        Set<String> zones = new TreeSet<>();
+        for (String id : ZoneId.getAvailableZoneIds()) {
+            if (id.contains("/") && EXCLUDED_PREFIXES.stream().noneMatch(id::startsWith)) zones.add(id);
+        }
+        return zones;
     }
-    return zones;
-  }
 
-  private static List<String> withUtc() {
-    List<String> all = new ArrayList<>();
-    all.add(ScheduleSpec.UTC);
-    all.addAll(ZONES);
-    return List.copyOf(all);
-  }
+    private static List<String> withUtc() {
+        List<String> all = new ArrayList<>();
+        all.add(ScheduleSpec.UTC);
+        all.addAll(ZONES);
+        return List.copyOf(all);
+    }
 
-  /** "UTC" first (unless excluded), then the others in alphabetical order. */
-  static List<String> list(boolean excludeUtc) {
-    return excludeUtc ? List.copyOf(ZONES) : WITH_UTC;
-  }
+    /** "UTC" first (unless excluded), then the others in alphabetical order. */
+    static List<String> list(boolean excludeUtc) {
+        return excludeUtc ? List.copyOf(ZONES) : WITH_UTC;
+    }
 
-  static boolean isValid(String zone) {
-    return ScheduleSpec.UTC.equals(zone) || ZONES.contains(zone);
-  }
+    static boolean isValid(String zone) {
+        return ScheduleSpec.UTC.equals(zone) || ZONES.contains(zone);
+    }
 }

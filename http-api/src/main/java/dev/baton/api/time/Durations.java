@@ -11,30 +11,30 @@ import java.util.Optional;
  */
 public final class Durations {
 
-  private Durations() {}
+    private Durations() {}
 
-  /** A duration string such as {@code "1h30m"}; empty when it is not one (or is absurdly long). */
-  public static Optional<Duration> parseDuration(String text) {
-    return dev.baton.engine.common.Durations.parseDuration(text);
-  }
+    /** A duration string such as {@code "1h30m"}; empty when it is not one (or is absurdly long). */
+    public static Optional<Duration> parseDuration(String text) {
+        return dev.baton.engine.common.Durations.parseDuration(text);
+    }
 
-  /** {@code now} plus a duration, or an ISO-8601 date; inner empty for "no delay", outer empty when unreadable. */
-  public static Optional<Optional<Instant>> parseDelay(String text, Instant now) {
-    return dev.baton.engine.common.Durations.parseDelay(text, now);
-  }
+    /** {@code now} plus a duration, or an ISO-8601 date; inner empty for "no delay", outer empty when unreadable. */
+    public static Optional<Optional<Instant>> parseDelay(String text, Instant now) {
+        return dev.baton.engine.common.Durations.parseDelay(text, now);
+    }
 
-  /** An ISO-8601 date or date-time; without an offset it is read as UTC. */
-  public static Optional<Instant> parseDate(String text) {
-    return dev.baton.engine.common.Durations.parseDate(text);
-  }
+    /** An ISO-8601 date or date-time; without an offset it is read as UTC. */
+    public static Optional<Instant> parseDate(String text) {
+        return dev.baton.engine.common.Durations.parseDate(text);
+    }
 
-  /** {@code idempotencyKeyTTL}: a number and one of s, m, h, d; empty otherwise. */
-  public static Optional<Duration> parseKeyTtl(String text) {
-    return dev.baton.engine.common.Durations.parseKeyTtl(text);
-  }
+    /** {@code idempotencyKeyTTL}: a number and one of s, m, h, d; empty otherwise. */
+    public static Optional<Duration> parseKeyTtl(String text) {
+        return dev.baton.engine.common.Durations.parseKeyTtl(text);
+    }
 
-  /** The duration in its largest whole unit: {@code "2d"}, {@code "1h"}, {@code "90s"}, {@code "500ms"}. */
-  public static String format(Duration duration) {
-    return dev.baton.engine.common.Durations.format(duration);
-  }
+    /** The duration in its largest whole unit: {@code "2d"}, {@code "1h"}, {@code "90s"}, {@code "500ms"}. */
+    public static String format(Duration duration) {
+        return dev.baton.engine.common.Durations.format(duration);
+    }
 }

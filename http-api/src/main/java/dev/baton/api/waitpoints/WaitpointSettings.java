@@ -12,11 +12,13 @@ import java.time.Duration;
  */
 record WaitpointSettings(long maxCreateBodySize, String publicUrl, Duration accessTokenExpiresIn) {
 
-  static WaitpointSettings fromConfig(Config root) {
-    Config http = root.getConfig("baton.http");
-    String publicUrl = http.getString("public-url").strip();
-    while (publicUrl.endsWith("/")) publicUrl = publicUrl.substring(0, publicUrl.length() - 1);
-    return new WaitpointSettings(http.getBytes("waitpoints.max-create-body-size"), publicUrl,
-        http.getDuration("waitpoints.public-access-token-expires-in"));
-  }
+    static WaitpointSettings fromConfig(Config root) {
+        Config http = root.getConfig("baton.http");
+        String publicUrl = http.getString("public-url").strip();
+        while (publicUrl.endsWith("/")) publicUrl = publicUrl.substring(0, publicUrl.length() - 1);
+        return new WaitpointSettings(
+                http.getBytes("waitpoints.max-create-body-size"),
+                publicUrl,
+                http.getDuration("waitpoints.public-access-token-expires-in"));
+    }
 }

@@ -19,53 +19,53 @@ import org.junit.jupiter.api.Test;
  */
 class TriggerTimeoutTest {
 
-  private static final String KEY = "tr_dev_timeout_test_key";
-  private static final String TRIGGER = "/api/v1/tasks/hello-world/trigger";
+    private static final String KEY = "tr_dev_timeout_test_key";
+    private static final String TRIGGER = "/api/v1/tasks/hello-world/trigger";
 
-  private static ApiTestServer server;
+    private static ApiTestServer server;
 
-  @BeforeAll
-  static void start() throws Exception {
-    server = ApiTestServer.start("TriggerTimeoutTest", ConfigFactory.parseString("baton.engine.ask-timeout = 2s"));
-    Environment environment = server.environment("timeout", "dev", KEY);
-    server.declareTask(environment, "hello-world");
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    server.close();
-  }
-
-  @Test
-  void unconfirmedPersistIsA504NotA2xxNorA503() throws Exception {
-    server.journal().failNextPersisted();
-    try {
-      HttpResponse<String> response = server.post(TRIGGER, KEY, "{\"payload\":{\"n\":1}}");
-      assertEquals(504, response.statusCode(), response.body());
-      assertTrue(json(response).get("error").asText().contains("could not confirm"), response.body());
-    } finally {
-      server.recordJournal();
+    @BeforeAll
+    static void start() throws Exception {
+        server = ApiTestServer.start("TriggerTimeoutTest", ConfigFactory.parseString("baton.engine.ask-timeout = 2s"));
+        Environment environment = server.environment("timeout", "dev", KEY);
+        server.declareTask(environment, "hello-world");
     }
-    HttpResponse<String> retried = server.post(TRIGGER, KEY, "{\"payload\":{\"n\":1}}");
-    assertEquals(200, retried.statusCode(), retried.body());
-  }
 
-  @Test
-  void batchItemsWhoseRunsAreNotConfirmedAreA504() throws Exception {
-    HttpResponse<String> created = server.post("/api/v3/batches", KEY, "{\"runCount\":1}");
-    assertEquals(202, created.statusCode(), created.body());
-    String items = "/api/v3/batches/" + json(created).get("id").asText() + "/items";
-    byte[] item = "{\"index\":0,\"task\":\"hello-world\",\"payload\":\"{}\"}\n".getBytes(StandardCharsets.UTF_8);
-    server.journal().failNextPersisted(); // the item's run: it may or may not exist, so not a 503
-    try {
-      HttpResponse<String> response = server.postChunked(items, KEY, "application/x-ndjson", item);
-      assertEquals(504, response.statusCode(), response.body());
-      assertTrue(json(response).get("error").asText().contains("may exist"), response.body());
-    } finally {
-      server.recordJournal();
+    @AfterAll
+    static void stop() throws Exception {
+        server.close();
     }
-    HttpResponse<String> resent = server.postChunked(items, KEY, "application/x-ndjson", item);
-    assertEquals(200, resent.statusCode(), resent.body());
-    assertTrue(json(resent).get("sealed").asBoolean(), resent.body());
-  }
+
+    @Test
+    void unconfirmedPersistIsA504NotA2xxNorA503() throws Exception {
+        server.journal().failNextPersisted();
+        try {
+            HttpResponse<String> response = server.post(TRIGGER, KEY, "{\"payload\":{\"n\":1}}");
+            assertEquals(504, response.statusCode(), response.body());
+            assertTrue(json(response).get("error").asText().contains("could not confirm"), response.body());
+        } finally {
+            server.recordJournal();
+        }
+        HttpResponse<String> retried = server.post(TRIGGER, KEY, "{\"payload\":{\"n\":1}}");
+        assertEquals(200, retried.statusCode(), retried.body());
+    }
+
+    @Test
+    void batchItemsWhoseRunsAreNotConfirmedAreA504() throws Exception {
+        HttpResponse<String> created = server.post("/api/v3/batches", KEY, "{\"runCount\":1}");
+        assertEquals(202, created.statusCode(), created.body());
+        String items = "/api/v3/batches/" + json(created).get("id").asText() + "/items";
+        byte[] item = "{\"index\":0,\"task\":\"hello-world\",\"payload\":\"{}\"}\n".getBytes(StandardCharsets.UTF_8);
+        server.journal().failNextPersisted(); // the item's run: it may or may not exist, so not a 503
+        try {
+            HttpResponse<String> response = server.postChunked(items, KEY, "application/x-ndjson", item);
+            assertEquals(504, response.statusCode(), response.body());
+            assertTrue(json(response).get("error").asText().contains("may exist"), response.body());
+        } finally {
+            server.recordJournal();
+        }
+        HttpResponse<String> resent = server.postChunked(items, KEY, "application/x-ndjson", item);
+        assertEquals(200, resent.statusCode(), resent.body());
+        assertTrue(json(resent).get("sealed").asBoolean(), resent.body());
+    }
 }

@@ -34,71 +34,92 @@ import org.slf4j.LoggerFactory;
  */
 public final class ClickHouseAnalytics {
 
-  public static final String NAME = "baton-clickhouse";
+    public static final String NAME = "baton-clickhouse";
 
-  private static final Logger log = LoggerFactory.getLogger(ClickHouseAnalytics.class);
+    private static final Logger log = LoggerFactory.getLogger(ClickHouseAnalytics.class);
 
-  private ClickHouseAnalytics() {}
+    private ClickHouseAnalytics() {}
 
-  /** Starts the sink if configured; logs either way. Never waits for ClickHouse. */
-  public static void init(ActorSystem<?> system, Database database) {
-    ClickHouseSettings settings = ClickHouseSettings.fromConfig(system.settings().config());
-    if (!settings.enabled()) {
-      log.info("ClickHouse analytics off: baton.clickhouse.url (BATON_CLICKHOUSE_URL) is not set");
-      return;
-    }
-    ClickHouseStore store = openStore(system, settings);
-    log.info("ClickHouse analytics on: run events of {} tags into database {} at {}", settings.tagCount(),
-        settings.database(), settings.url());
-    store.ensureSchema().thenCompose(ready -> store.serverVersion()).whenComplete((version, error) -> {
-      if (error == null) {
-        log.info("ClickHouse analytics: tables ready in {} (server {})", settings.database(), version);
-      } else {
-        log.warn("ClickHouse analytics: server not ready yet, the projections retry with backoff: {}",
-            error.getMessage());
-      }
-    });
-    List<String> tags = settings.tags();
-    ShardedDaemonProcess.get(system).init(ProjectionBehavior.Command.class, NAME, tags.size(),
-        index -> ProjectionBehavior.create(create(system, database, store, tags.get(index))),
-        ShardedDaemonProcessSettings.create(system), Optional.of(ProjectionBehavior.stopMessage()));
-  }
-
-  /** A store on the sink's own dispatcher (the client blocks), closed when the system shuts down. */
-  public static ClickHouseStore openStore(ActorSystem<?> system, ClickHouseSettings settings) {
-    Executor executor = system.dispatchers().lookup(DispatcherSelector.fromConfig(ClickHouseSettings.DISPATCHER));
-    ClickHouseStore store = new ClickHouseStore(settings, executor);
-    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
-        "close-clickhouse-" + settings.database(), () -> {
-          store.close();
-          return CompletableFuture.completedFuture(Done.getInstance());
+    /** Starts the sink if configured; logs either way. Never waits for ClickHouse. */
+    public static void init(ActorSystem<?> system, Database database) {
+        ClickHouseSettings settings =
+                ClickHouseSettings.fromConfig(system.settings().config());
+        if (!settings.enabled()) {
+            log.info("ClickHouse analytics off: baton.clickhouse.url (BATON_CLICKHOUSE_URL) is not set");
+            return;
+        }
+        ClickHouseStore store = openStore(system, settings);
+        log.info(
+                "ClickHouse analytics on: run events of {} tags into database {} at {}",
+                settings.tagCount(),
+                settings.database(),
+                settings.url());
+        store.ensureSchema().thenCompose(ready -> store.serverVersion()).whenComplete((version, error) -> {
+            if (error == null) {
+                log.info("ClickHouse analytics: tables ready in {} (server {})", settings.database(), version);
+            } else {
+                log.warn(
+                        "ClickHouse analytics: server not ready yet, the projections retry with backoff: {}",
+                        error.getMessage());
+            }
         });
-    return store;
-  }
+        List<String> tags = settings.tags();
+        ShardedDaemonProcess.get(system)
+                .init(
+                        ProjectionBehavior.Command.class,
+                        NAME,
+                        tags.size(),
+                        index -> ProjectionBehavior.create(create(system, database, store, tags.get(index))),
+                        ShardedDaemonProcessSettings.create(system),
+                        Optional.of(ProjectionBehavior.stopMessage()));
+    }
 
-  public static ProjectionId projectionId(String tag) {
-    return ProjectionId.of(NAME, tag);
-  }
+    /** A store on the sink's own dispatcher (the client blocks), closed when the system shuts down. */
+    public static ClickHouseStore openStore(ActorSystem<?> system, ClickHouseSettings settings) {
+        Executor executor = system.dispatchers().lookup(DispatcherSelector.fromConfig(ClickHouseSettings.DISPATCHER));
+        ClickHouseStore store = new ClickHouseStore(settings, executor);
+        CoordinatedShutdown.get(system)
+                .addTask(
+                        CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+                        "close-clickhouse-" + settings.database(),
+                        () -> {
+                            store.close();
+                            return CompletableFuture.completedFuture(Done.getInstance());
+                        });
+        return store;
+    }
 
-  /** The projection of one tag's events (started by {@link #init}; tests may run it on its own). */
-  public static GroupedProjection<Offset, EventEnvelope<RunEntity.Event>> create(ActorSystem<?> system,
-      Database database, ClickHouseStore store, String tag) {
-    String readJournal = store.settings().readJournalPluginId();
-    SourceProvider<Offset, EventEnvelope<RunEntity.Event>> events =
-        EventSourcedProvider.eventsByTag(system, readJournal, tag);
-    return create(system, database, store, RunJournal.of(system, readJournal), tag, events);
-  }
+    public static ProjectionId projectionId(String tag) {
+        return ProjectionId.of(NAME, tag);
+    }
 
-  static GroupedProjection<Offset, EventEnvelope<RunEntity.Event>> create(ActorSystem<?> system, Database database,
-      ClickHouseStore store, RunJournal journal, String tag, SourceProvider<Offset, EventEnvelope<RunEntity.Event>> events) {
-    ClickHouseSettings settings = store.settings();
-    RunFactsCache cache = new RunFactsCache(settings.cachedRunsPerTag());
-    return JdbcProjection.groupedWithinAsync(projectionId(tag), events,
-            () -> new DataSourceJdbcSession(database.dataSource()),
-            () -> new ClickHouseHandler(tag, store, journal, cache), system)
-        .withGroup(settings.groupAfterEnvelopes(), settings.groupAfterDuration())
-        // A failed group fails the projection; it restarts from its last stored offset after a backoff.
-        .withRecoveryStrategy(HandlerRecoveryStrategy.fail())
-        .withRestartBackoff(settings.minBackoff(), settings.maxBackoff(), settings.backoffRandomFactor());
-  }
+    /** The projection of one tag's events (started by {@link #init}; tests may run it on its own). */
+    public static GroupedProjection<Offset, EventEnvelope<RunEntity.Event>> create(
+            ActorSystem<?> system, Database database, ClickHouseStore store, String tag) {
+        String readJournal = store.settings().readJournalPluginId();
+        SourceProvider<Offset, EventEnvelope<RunEntity.Event>> events =
+                EventSourcedProvider.eventsByTag(system, readJournal, tag);
+        return create(system, database, store, RunJournal.of(system, readJournal), tag, events);
+    }
+
+    static GroupedProjection<Offset, EventEnvelope<RunEntity.Event>> create(
+            ActorSystem<?> system,
+            Database database,
+            ClickHouseStore store,
+            RunJournal journal,
+            String tag,
+            SourceProvider<Offset, EventEnvelope<RunEntity.Event>> events) {
+        ClickHouseSettings settings = store.settings();
+        RunFactsCache cache = new RunFactsCache(settings.cachedRunsPerTag());
+        return JdbcProjection.groupedWithinAsync(
+                        projectionId(tag),
+                        events,
+                        () -> new DataSourceJdbcSession(database.dataSource()),
+                        () -> new ClickHouseHandler(tag, store, journal, cache),
+                        system)
+                .withGroup(settings.groupAfterEnvelopes(), settings.groupAfterDuration())
+                // A failed group fails the projection; it restarts from its last stored offset after a backoff.
+                .withRecoveryStrategy(HandlerRecoveryStrategy.fail())
+                .withRestartBackoff(settings.minBackoff(), settings.maxBackoff(), settings.backoffRandomFactor());
+    }
 }

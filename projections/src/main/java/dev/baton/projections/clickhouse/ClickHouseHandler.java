@@ -23,74 +23,78 @@ import org.slf4j.LoggerFactory;
  */
 final class ClickHouseHandler extends Handler<List<EventEnvelope<RunEntity.Event>>> {
 
-  private static final Logger log = LoggerFactory.getLogger(ClickHouseHandler.class);
+    private static final Logger log = LoggerFactory.getLogger(ClickHouseHandler.class);
 
-  private final String tag;
-  private final ClickHouseStore store;
-  private final RunJournal journal;
-  private final RunFactsCache cache;
+    private final String tag;
+    private final ClickHouseStore store;
+    private final RunJournal journal;
+    private final RunFactsCache cache;
 
-  ClickHouseHandler(String tag, ClickHouseStore store, RunJournal journal, RunFactsCache cache) {
-    this.tag = tag;
-    this.store = store;
-    this.journal = journal;
-    this.cache = cache;
-  }
-
-  @Override
-  public CompletionStage<Done> process(List<EventEnvelope<RunEntity.Event>> envelopes) {
-    return store.ensureSchema()
-        .thenCompose(ready -> fold(envelopes, 0, new Group(store.settings().maxErrorMessageLength())))
-        .thenCompose(group -> store.write(group.rows, group.latest).thenApply(written -> {
-          // Only facts ClickHouse now holds move the cache forward: a failed group is redelivered as it was.
-          cache.putAll(group.latest);
-          log.debug("Projected {} run events of {} to ClickHouse", group.rows.size(), tag);
-          return written;
-        }));
-  }
-
-  private CompletionStage<Group> fold(List<EventEnvelope<RunEntity.Event>> envelopes, int from, Group group) {
-    for (int i = from; i < envelopes.size(); i++) {
-      EventEnvelope<RunEntity.Event> envelope = envelopes.get(i);
-      Object payload = envelope.event();
-      if (!(payload instanceof RunEntity.Event event)) {
-        log.warn("Skipping {} of {} (seq {}): not a run event", payload.getClass().getName(),
-            envelope.persistenceId(), envelope.sequenceNr());
-        continue;
-      }
-      String runId = PersistenceId.extractEntityId(envelope.persistenceId());
-      long seqNr = envelope.sequenceNr();
-      RunFacts before = group.latest.containsKey(runId) ? group.latest.get(runId) : cache.get(runId);
-      if (seqNr == 1) {
-        before = RunFacts.NONE;
-      } else if (before == null || before.seqNr() != seqNr - 1) {
-        // Not cached (a restart, an evicted run) or cached at another event (a replay): read the run's journal.
-        int next = i + 1;
-        return journal.factsBefore(envelope.persistenceId(), seqNr).thenCompose(loaded -> {
-          cache.put(runId, loaded);
-          group.add(runId, event, loaded, seqNr);
-          return fold(envelopes, next, group);
-        });
-      }
-      group.add(runId, event, before, seqNr);
-    }
-    return CompletableFuture.completedFuture(group);
-  }
-
-  /** The rows of one group so far, and the facts of each run after its last event in the group. */
-  private static final class Group {
-    private final int maxErrorMessageLength;
-    private final List<RunEventRow> rows = new ArrayList<>();
-    private final Map<String, RunFacts> latest = new LinkedHashMap<>();
-
-    private Group(int maxErrorMessageLength) {
-      this.maxErrorMessageLength = maxErrorMessageLength;
+    ClickHouseHandler(String tag, ClickHouseStore store, RunJournal journal, RunFactsCache cache) {
+        this.tag = tag;
+        this.store = store;
+        this.journal = journal;
+        this.cache = cache;
     }
 
-    private void add(String runId, RunEntity.Event event, RunFacts before, long seqNr) {
-      RunFacts after = before.apply(event, seqNr);
-      rows.add(RunEventRow.of(runId, before, event, after, maxErrorMessageLength));
-      latest.put(runId, after);
+    @Override
+    public CompletionStage<Done> process(List<EventEnvelope<RunEntity.Event>> envelopes) {
+        return store.ensureSchema()
+                .thenCompose(
+                        ready -> fold(envelopes, 0, new Group(store.settings().maxErrorMessageLength())))
+                .thenCompose(group -> store.write(group.rows, group.latest).thenApply(written -> {
+                    // Only facts ClickHouse now holds move the cache forward: a failed group is redelivered as it was.
+                    cache.putAll(group.latest);
+                    log.debug("Projected {} run events of {} to ClickHouse", group.rows.size(), tag);
+                    return written;
+                }));
     }
-  }
+
+    private CompletionStage<Group> fold(List<EventEnvelope<RunEntity.Event>> envelopes, int from, Group group) {
+        for (int i = from; i < envelopes.size(); i++) {
+            EventEnvelope<RunEntity.Event> envelope = envelopes.get(i);
+            Object payload = envelope.event();
+            if (!(payload instanceof RunEntity.Event event)) {
+                log.warn(
+                        "Skipping {} of {} (seq {}): not a run event",
+                        payload.getClass().getName(),
+                        envelope.persistenceId(),
+                        envelope.sequenceNr());
+                continue;
+            }
+            String runId = PersistenceId.extractEntityId(envelope.persistenceId());
+            long seqNr = envelope.sequenceNr();
+            RunFacts before = group.latest.containsKey(runId) ? group.latest.get(runId) : cache.get(runId);
+            if (seqNr == 1) {
+                before = RunFacts.NONE;
+            } else if (before == null || before.seqNr() != seqNr - 1) {
+                // Not cached (a restart, an evicted run) or cached at another event (a replay): read the run's journal.
+                int next = i + 1;
+                return journal.factsBefore(envelope.persistenceId(), seqNr).thenCompose(loaded -> {
+                    cache.put(runId, loaded);
+                    group.add(runId, event, loaded, seqNr);
+                    return fold(envelopes, next, group);
+                });
+            }
+            group.add(runId, event, before, seqNr);
+        }
+        return CompletableFuture.completedFuture(group);
+    }
+
+    /** The rows of one group so far, and the facts of each run after its last event in the group. */
+    private static final class Group {
+        private final int maxErrorMessageLength;
+        private final List<RunEventRow> rows = new ArrayList<>();
+        private final Map<String, RunFacts> latest = new LinkedHashMap<>();
+
+        private Group(int maxErrorMessageLength) {
+            this.maxErrorMessageLength = maxErrorMessageLength;
+        }
+
+        private void add(String runId, RunEntity.Event event, RunFacts before, long seqNr) {
+            RunFacts after = before.apply(event, seqNr);
+            rows.add(RunEventRow.of(runId, before, event, after, maxErrorMessageLength));
+            latest.put(runId, after);
+        }
+    }
 }

@@ -12,65 +12,79 @@ import java.util.stream.IntStream;
  * The sink is on only when {@code url} is set.
  */
 public record ClickHouseSettings(
-    String url,
-    String database,
-    String user,
-    String password,
-    boolean compressServerResponse,
-    Duration connectTimeout,
-    Duration requestTimeout,
-    int groupAfterEnvelopes,
-    Duration groupAfterDuration,
-    Duration minBackoff,
-    Duration maxBackoff,
-    double backoffRandomFactor,
-    int cachedRunsPerTag,
-    int maxErrorMessageLength,
-    int tagCount,
-    String readJournalPluginId) {
+        String url,
+        String database,
+        String user,
+        String password,
+        boolean compressServerResponse,
+        Duration connectTimeout,
+        Duration requestTimeout,
+        int groupAfterEnvelopes,
+        Duration groupAfterDuration,
+        Duration minBackoff,
+        Duration maxBackoff,
+        double backoffRandomFactor,
+        int cachedRunsPerTag,
+        int maxErrorMessageLength,
+        int tagCount,
+        String readJournalPluginId) {
 
-  public static final String DISPATCHER = "baton.clickhouse.dispatcher";
-  private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    public static final String DISPATCHER = "baton.clickhouse.dispatcher";
+    private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
-  public ClickHouseSettings {
-    if (!IDENTIFIER.matcher(database).matches()) {
-      throw new IllegalArgumentException("baton.clickhouse.database must be a plain identifier: " + database);
+    public ClickHouseSettings {
+        if (!IDENTIFIER.matcher(database).matches()) {
+            throw new IllegalArgumentException("baton.clickhouse.database must be a plain identifier: " + database);
+        }
     }
-  }
 
-  public static ClickHouseSettings fromConfig(Config config) {
-    Config ch = config.getConfig("baton.clickhouse");
-    return new ClickHouseSettings(
-        ch.getString("url").trim(),
-        ch.getString("database"),
-        ch.getString("user"),
-        ch.getString("password"),
-        ch.getBoolean("compress-server-response"),
-        ch.getDuration("connect-timeout"),
-        ch.getDuration("request-timeout"),
-        ch.getInt("group-after-envelopes"),
-        ch.getDuration("group-after-duration"),
-        ch.getDuration("restart-backoff.min"),
-        ch.getDuration("restart-backoff.max"),
-        ch.getDouble("restart-backoff.random-factor"),
-        ch.getInt("cached-runs-per-tag"),
-        ch.getInt("max-error-message-length"),
-        config.getInt("baton.engine.run.tag-count"),
-        config.getString("baton.engine.read-journal-plugin"));
-  }
+    public static ClickHouseSettings fromConfig(Config config) {
+        Config ch = config.getConfig("baton.clickhouse");
+        return new ClickHouseSettings(
+                ch.getString("url").trim(),
+                ch.getString("database"),
+                ch.getString("user"),
+                ch.getString("password"),
+                ch.getBoolean("compress-server-response"),
+                ch.getDuration("connect-timeout"),
+                ch.getDuration("request-timeout"),
+                ch.getInt("group-after-envelopes"),
+                ch.getDuration("group-after-duration"),
+                ch.getDuration("restart-backoff.min"),
+                ch.getDuration("restart-backoff.max"),
+                ch.getDouble("restart-backoff.random-factor"),
+                ch.getInt("cached-runs-per-tag"),
+                ch.getInt("max-error-message-length"),
+                config.getInt("baton.engine.run.tag-count"),
+                config.getString("baton.engine.read-journal-plugin"));
+    }
 
-  public boolean enabled() {
-    return !url.isEmpty();
-  }
+    public boolean enabled() {
+        return !url.isEmpty();
+    }
 
-  /** The run event tags ("run-0" .. "run-N-1", as {@code RunSettings.tagFor} writes them): one projection each. */
-  public List<String> tags() {
-    return IntStream.range(0, tagCount).mapToObj(i -> "run-" + i).toList();
-  }
+    /** The run event tags ("run-0" .. "run-N-1", as {@code RunSettings.tagFor} writes them): one projection each. */
+    public List<String> tags() {
+        return IntStream.range(0, tagCount).mapToObj(i -> "run-" + i).toList();
+    }
 
-  public ClickHouseSettings withDatabase(String otherDatabase) {
-    return new ClickHouseSettings(url, otherDatabase, user, password, compressServerResponse, connectTimeout,
-        requestTimeout, groupAfterEnvelopes, groupAfterDuration, minBackoff, maxBackoff, backoffRandomFactor,
-        cachedRunsPerTag, maxErrorMessageLength, tagCount, readJournalPluginId);
-  }
+    public ClickHouseSettings withDatabase(String otherDatabase) {
+        return new ClickHouseSettings(
+                url,
+                otherDatabase,
+                user,
+                password,
+                compressServerResponse,
+                connectTimeout,
+                requestTimeout,
+                groupAfterEnvelopes,
+                groupAfterDuration,
+                minBackoff,
+                maxBackoff,
+                backoffRandomFactor,
+                cachedRunsPerTag,
+                maxErrorMessageLength,
+                tagCount,
+                readJournalPluginId);
+    }
 }

@@ -11,30 +11,30 @@ import java.util.Map;
  */
 final class RunFactsCache {
 
-  private final Map<String, RunFacts> runs;
+    private final Map<String, RunFacts> runs;
 
-  RunFactsCache(int capacity) {
-    this.runs = new LinkedHashMap<>(Math.min(capacity, 1024), 0.75f, true) {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, RunFacts> eldest) {
-        return size() > capacity;
-      }
-    };
-  }
+    RunFactsCache(int capacity) {
+        this.runs = new LinkedHashMap<>(Math.min(capacity, 1024), 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, RunFacts> eldest) {
+                return size() > capacity;
+            }
+        };
+    }
 
-  synchronized RunFacts get(String runId) {
-    return runs.get(runId);
-  }
+    synchronized RunFacts get(String runId) {
+        return runs.get(runId);
+    }
 
-  synchronized void put(String runId, RunFacts facts) {
-    runs.put(runId, facts);
-  }
+    synchronized void put(String runId, RunFacts facts) {
+        runs.put(runId, facts);
+    }
 
-  synchronized void putAll(Map<String, RunFacts> facts) {
-    runs.putAll(facts);
-  }
+    synchronized void putAll(Map<String, RunFacts> facts) {
+        runs.putAll(facts);
+    }
 
-  synchronized int size() {
-    return runs.size();
-  }
+    synchronized int size() {
+        return runs.size();
+    }
 }

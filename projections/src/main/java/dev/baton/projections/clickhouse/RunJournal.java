@@ -10,14 +10,18 @@ import java.util.concurrent.CompletionStage;
 @FunctionalInterface
 interface RunJournal {
 
-  /** The facts of the run of {@code persistenceId} after its events 1 to {@code seqNr - 1}. */
-  CompletionStage<RunFacts> factsBefore(String persistenceId, long seqNr);
+    /** The facts of the run of {@code persistenceId} after its events 1 to {@code seqNr - 1}. */
+    CompletionStage<RunFacts> factsBefore(String persistenceId, long seqNr);
 
-  static RunJournal of(ActorSystem<?> system, String readJournalPluginId) {
-    CurrentEventsByPersistenceIdQuery journal =
-        PersistenceQuery.get(system).getReadJournalFor(CurrentEventsByPersistenceIdQuery.class, readJournalPluginId);
-    return (persistenceId, seqNr) -> journal.currentEventsByPersistenceId(persistenceId, 1, seqNr - 1)
-        .runFold(RunFacts.NONE, (facts, envelope) -> envelope.event() instanceof RunEntity.Event event
-            ? facts.apply(event, envelope.sequenceNr()) : facts, system);
-  }
+    static RunJournal of(ActorSystem<?> system, String readJournalPluginId) {
+        CurrentEventsByPersistenceIdQuery journal = PersistenceQuery.get(system)
+                .getReadJournalFor(CurrentEventsByPersistenceIdQuery.class, readJournalPluginId);
+        return (persistenceId, seqNr) -> journal.currentEventsByPersistenceId(persistenceId, 1, seqNr - 1)
+                .runFold(
+                        RunFacts.NONE,
+                        (facts, envelope) -> envelope.event() instanceof RunEntity.Event event
+                                ? facts.apply(event, envelope.sequenceNr())
+                                : facts,
+                        system);
+    }
 }

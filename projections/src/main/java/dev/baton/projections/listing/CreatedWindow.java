@@ -14,27 +14,28 @@ import java.time.Instant;
  */
 public record CreatedWindow(Instant from, Instant before, Duration within) {
 
-  /** Both databases store these years (PostgreSQL refuses timestamps far beyond). */
-  public static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
-  public static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
+    /** Both databases store these years (PostgreSQL refuses timestamps far beyond). */
+    public static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
 
-  /** The inclusive lower bound at the clock's now (read only when {@code within} is set); null for none. */
-  public Instant lowerBound(Clock clock) {
-    Instant lower = from == null ? null : clamp(from);
-    if (within != null) {
-      Instant now = clock.instant();
-      Instant since = within.compareTo(Duration.between(EARLIEST, now)) >= 0 ? EARLIEST : now.minus(within);
-      lower = lower == null || since.isAfter(lower) ? since : lower;
+    public static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
+
+    /** The inclusive lower bound at the clock's now (read only when {@code within} is set); null for none. */
+    public Instant lowerBound(Clock clock) {
+        Instant lower = from == null ? null : clamp(from);
+        if (within != null) {
+            Instant now = clock.instant();
+            Instant since = within.compareTo(Duration.between(EARLIEST, now)) >= 0 ? EARLIEST : now.minus(within);
+            lower = lower == null || since.isAfter(lower) ? since : lower;
+        }
+        return lower;
     }
-    return lower;
-  }
 
-  /** The exclusive upper bound; null for none. */
-  public Instant upperBound() {
-    return before == null ? null : clamp(before);
-  }
+    /** The exclusive upper bound; null for none. */
+    public Instant upperBound() {
+        return before == null ? null : clamp(before);
+    }
 
-  static Instant clamp(Instant instant) {
-    return instant.isBefore(EARLIEST) ? EARLIEST : instant.isAfter(LATEST) ? LATEST : instant;
-  }
+    static Instant clamp(Instant instant) {
+        return instant.isBefore(EARLIEST) ? EARLIEST : instant.isAfter(LATEST) ? LATEST : instant;
+    }
 }

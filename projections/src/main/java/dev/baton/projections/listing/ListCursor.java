@@ -15,34 +15,35 @@ import java.util.Optional;
  */
 public record ListCursor(Instant createdAt, String id) {
 
-  private static final char SEPARATOR = ':';
-  private static final int MAX_LENGTH = 1024;
+    private static final char SEPARATOR = ':';
+    private static final int MAX_LENGTH = 1024;
 
-  public ListCursor {
-    createdAt = createdAt.truncatedTo(ChronoUnit.MICROS);
-  }
-
-  public String encode() {
-    long micros = ChronoUnit.MICROS.between(Instant.EPOCH, createdAt);
-    return Base64.getUrlEncoder().withoutPadding()
-        .encodeToString((micros + String.valueOf(SEPARATOR) + id).getBytes(StandardCharsets.UTF_8));
-  }
-
-  /** The cursor a client sent back; empty if it is not one this class encoded. */
-  public static Optional<ListCursor> decode(String text) {
-    if (text == null || text.isEmpty() || text.length() > MAX_LENGTH) return Optional.empty();
-    try {
-      String decoded = new String(Base64.getUrlDecoder().decode(text), StandardCharsets.UTF_8);
-      int separator = decoded.indexOf(SEPARATOR);
-      if (separator <= 0 || separator == decoded.length() - 1) return Optional.empty();
-      long micros = Long.parseLong(decoded.substring(0, separator));
-      Instant createdAt = Instant.EPOCH.plus(micros, ChronoUnit.MICROS);
-      if (createdAt.isBefore(CreatedWindow.EARLIEST) || createdAt.isAfter(CreatedWindow.LATEST)) {
-        return Optional.empty();
-      }
-      return Optional.of(new ListCursor(createdAt, decoded.substring(separator + 1)));
-    } catch (IllegalArgumentException | ArithmeticException | DateTimeException e) {
-      return Optional.empty();
+    public ListCursor {
+        createdAt = createdAt.truncatedTo(ChronoUnit.MICROS);
     }
-  }
+
+    public String encode() {
+        long micros = ChronoUnit.MICROS.between(Instant.EPOCH, createdAt);
+        return Base64.getUrlEncoder()
+                .withoutPadding()
+                .encodeToString((micros + String.valueOf(SEPARATOR) + id).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The cursor a client sent back; empty if it is not one this class encoded. */
+    public static Optional<ListCursor> decode(String text) {
+        if (text == null || text.isEmpty() || text.length() > MAX_LENGTH) return Optional.empty();
+        try {
+            String decoded = new String(Base64.getUrlDecoder().decode(text), StandardCharsets.UTF_8);
+            int separator = decoded.indexOf(SEPARATOR);
+            if (separator <= 0 || separator == decoded.length() - 1) return Optional.empty();
+            long micros = Long.parseLong(decoded.substring(0, separator));
+            Instant createdAt = Instant.EPOCH.plus(micros, ChronoUnit.MICROS);
+            if (createdAt.isBefore(CreatedWindow.EARLIEST) || createdAt.isAfter(CreatedWindow.LATEST)) {
+                return Optional.empty();
+            }
+            return Optional.of(new ListCursor(createdAt, decoded.substring(separator + 1)));
+        } catch (IllegalArgumentException | ArithmeticException | DateTimeException e) {
+            return Optional.empty();
+        }
+    }
 }

@@ -8,25 +8,25 @@ import java.util.List;
 /** A WHERE clause under construction: conditions joined by AND, and their parameters in order (never inlined). */
 public final class SqlWhere {
 
-  private String text = "";
-  private final List<Object> parameters = new ArrayList<>();
+    private String text = "";
+    private final List<Object> parameters = new ArrayList<>();
 
-  public SqlWhere and(String condition, Object... values) {
-    text = text.isEmpty() ? condition : text + " AND " + condition;
-    parameters.addAll(List.of(values));
-    return this;
-  }
+    public SqlWhere and(String condition, Object... values) {
+        text = text.isEmpty() ? condition : text + " AND " + condition;
+        parameters.addAll(List.of(values));
+        return this;
+    }
 
-  /** {@code column IN (…)}, one parameter per value, in the order given (callers sort, for stable SQL). */
-  public SqlWhere in(String column, Collection<String> values) {
-    return and(column + " IN (" + Jdbc.bindMarkers(values.size()) + ")", values.toArray());
-  }
+    /** {@code column IN (…)}, one parameter per value, in the order given (callers sort, for stable SQL). */
+    public SqlWhere in(String column, Collection<String> values) {
+        return and(column + " IN (" + Jdbc.bindMarkers(values.size()) + ")", values.toArray());
+    }
 
-  public String text() {
-    return text;
-  }
+    public String text() {
+        return text;
+    }
 
-  public List<Object> parameters() {
-    return List.copyOf(parameters);
-  }
+    public List<Object> parameters() {
+        return List.copyOf(parameters);
+    }
 }

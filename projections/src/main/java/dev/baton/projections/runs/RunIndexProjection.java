@@ -23,36 +23,48 @@ import java.util.Optional;
  */
 public final class RunIndexProjection {
 
-  public static final String NAME = "baton-run-index";
+    public static final String NAME = "baton-run-index";
 
-  private RunIndexProjection() {}
+    private RunIndexProjection() {}
 
-  public static void init(ActorSystem<?> system, Database database, RunIndexSettings settings) {
-    RunTable table = new RunTable(database.dialect());
-    List<String> tags = settings.tags();
-    ShardedDaemonProcess.get(system).init(ProjectionBehavior.Command.class, NAME, tags.size(),
-        index -> ProjectionBehavior.create(create(system, database, table, settings, tags.get(index))),
-        ShardedDaemonProcessSettings.create(system), Optional.of(ProjectionBehavior.stopMessage()));
-  }
+    public static void init(ActorSystem<?> system, Database database, RunIndexSettings settings) {
+        RunTable table = new RunTable(database.dialect());
+        List<String> tags = settings.tags();
+        ShardedDaemonProcess.get(system)
+                .init(
+                        ProjectionBehavior.Command.class,
+                        NAME,
+                        tags.size(),
+                        index -> ProjectionBehavior.create(create(system, database, table, settings, tags.get(index))),
+                        ShardedDaemonProcessSettings.create(system),
+                        Optional.of(ProjectionBehavior.stopMessage()));
+    }
 
-  public static ProjectionId projectionId(String tag) {
-    return ProjectionId.of(NAME, tag);
-  }
+    public static ProjectionId projectionId(String tag) {
+        return ProjectionId.of(NAME, tag);
+    }
 
-  /** The projection of one tag's events (started by {@link #init}; tests may run it on its own). */
-  public static GroupedProjection<Offset, EventEnvelope<RunEntity.Event>> create(ActorSystem<?> system,
-      Database database, RunTable table, RunIndexSettings settings, String tag) {
-    SourceProvider<Offset, EventEnvelope<RunEntity.Event>> events =
-        EventSourcedProvider.eventsByTag(system, settings.readJournalPluginId(), tag);
-    return create(system, database, table, settings, tag, events);
-  }
+    /** The projection of one tag's events (started by {@link #init}; tests may run it on its own). */
+    public static GroupedProjection<Offset, EventEnvelope<RunEntity.Event>> create(
+            ActorSystem<?> system, Database database, RunTable table, RunIndexSettings settings, String tag) {
+        SourceProvider<Offset, EventEnvelope<RunEntity.Event>> events =
+                EventSourcedProvider.eventsByTag(system, settings.readJournalPluginId(), tag);
+        return create(system, database, table, settings, tag, events);
+    }
 
-  public static GroupedProjection<Offset, EventEnvelope<RunEntity.Event>> create(ActorSystem<?> system,
-      Database database, RunTable table, RunIndexSettings settings, String tag,
-      SourceProvider<Offset, EventEnvelope<RunEntity.Event>> events) {
-    return JdbcProjection.groupedWithin(projectionId(tag), events,
-            () -> new DataSourceJdbcSession(database.dataSource()),
-            () -> new RunIndexHandler(tag, table, settings.wakeRules()), system)
-        .withGroup(settings.groupAfterEnvelopes(), settings.groupAfterDuration());
-  }
+    public static GroupedProjection<Offset, EventEnvelope<RunEntity.Event>> create(
+            ActorSystem<?> system,
+            Database database,
+            RunTable table,
+            RunIndexSettings settings,
+            String tag,
+            SourceProvider<Offset, EventEnvelope<RunEntity.Event>> events) {
+        return JdbcProjection.groupedWithin(
+                        projectionId(tag),
+                        events,
+                        () -> new DataSourceJdbcSession(database.dataSource()),
+                        () -> new RunIndexHandler(tag, table, settings.wakeRules()),
+                        system)
+                .withGroup(settings.groupAfterEnvelopes(), settings.groupAfterDuration());
+    }
 }

@@ -10,44 +10,44 @@ import java.util.stream.IntStream;
  * {@code baton.engine.run} (tag count and lease timeout, which the index must agree with).
  */
 public record RunIndexSettings(
-    int tagCount,
-    Duration leaseTimeout,
-    String readJournalPluginId,
-    int groupAfterEnvelopes,
-    Duration groupAfterDuration,
-    Duration recheck,
-    Duration maxRecheck,
-    Duration sweepInterval,
-    int sweepBatch,
-    String sweeperDispatcher) {
+        int tagCount,
+        Duration leaseTimeout,
+        String readJournalPluginId,
+        int groupAfterEnvelopes,
+        Duration groupAfterDuration,
+        Duration recheck,
+        Duration maxRecheck,
+        Duration sweepInterval,
+        int sweepBatch,
+        String sweeperDispatcher) {
 
-  public static final String SWEEPER_DISPATCHER = "baton.projections.sweeper-dispatcher";
+    public static final String SWEEPER_DISPATCHER = "baton.projections.sweeper-dispatcher";
 
-  public static RunIndexSettings fromConfig(Config config) {
-    Config run = config.getConfig("baton.engine.run");
-    Config index = config.getConfig("baton.projections.run-index");
-    return new RunIndexSettings(
-        run.getInt("tag-count"),
-        run.getDuration("lease-timeout"),
-        config.getString("baton.engine.read-journal-plugin"),
-        index.getInt("group-after-envelopes"),
-        index.getDuration("group-after-duration"),
-        index.getDuration("recheck"),
-        index.getDuration("max-recheck"),
-        index.getDuration("sweep-interval"),
-        index.getInt("sweep-batch"),
-        SWEEPER_DISPATCHER);
-  }
+    public static RunIndexSettings fromConfig(Config config) {
+        Config run = config.getConfig("baton.engine.run");
+        Config index = config.getConfig("baton.projections.run-index");
+        return new RunIndexSettings(
+                run.getInt("tag-count"),
+                run.getDuration("lease-timeout"),
+                config.getString("baton.engine.read-journal-plugin"),
+                index.getInt("group-after-envelopes"),
+                index.getDuration("group-after-duration"),
+                index.getDuration("recheck"),
+                index.getDuration("max-recheck"),
+                index.getDuration("sweep-interval"),
+                index.getInt("sweep-batch"),
+                SWEEPER_DISPATCHER);
+    }
 
-  /**
-   * The event tags the run entities write ({@code RunSettings.tagFor}: "run-" and the run id's slice),
-   * one projection and one sweeper each. RunRowTest checks the two agree.
-   */
-  public List<String> tags() {
-    return IntStream.range(0, tagCount).mapToObj(i -> "run-" + i).toList();
-  }
+    /**
+     * The event tags the run entities write ({@code RunSettings.tagFor}: "run-" and the run id's slice),
+     * one projection and one sweeper each. RunRowTest checks the two agree.
+     */
+    public List<String> tags() {
+        return IntStream.range(0, tagCount).mapToObj(i -> "run-" + i).toList();
+    }
 
-  public RunRow.WakeRules wakeRules() {
-    return new RunRow.WakeRules(recheck, leaseTimeout);
-  }
+    public RunRow.WakeRules wakeRules() {
+        return new RunRow.WakeRules(recheck, leaseTimeout);
+    }
 }

@@ -39,135 +39,163 @@ import javax.sql.DataSource;
  */
 public final class RunIndexSweeper extends AbstractBehavior<RunIndexSweeper.Command> {
 
-  public static final String NAME = "baton-run-sweeper";
+    public static final String NAME = "baton-run-sweeper";
 
-  public sealed interface Command {}
+    public sealed interface Command {}
 
-  private enum Tick implements Command { INSTANCE }
-
-  private record Requested(RunSweep.Request request) implements Command {}
-
-  private record Swept(String what, int woken, Throwable failure) implements Command {}
-
-  /** One sweeper per tag, somewhere in the cluster, each waking runs through cluster sharding. */
-  public static void init(ActorSystem<?> system, DataSource dataSource, RunTable table, RunIndexSettings settings,
-      Clock clock) {
-    ClusterSharding sharding = ClusterSharding.get(system);
-    Consumer<String> wake = runId -> sharding.entityRefFor(RunEntity.ENTITY_TYPE_KEY, runId).tell(new RunEntity.Wake());
-    List<String> tags = settings.tags();
-    ShardedDaemonProcess.get(system).init(Command.class, NAME, tags.size(),
-        index -> create(tags.get(index), dataSource, table, settings, clock, wake),
-        ShardedDaemonProcessSettings.create(system), Optional.empty());
-  }
-
-  /** @param wake tells a run to wake up (the run entity, through sharding, outside tests) */
-  public static Behavior<Command> create(String tag, DataSource dataSource, RunTable table, RunIndexSettings settings,
-      Clock clock, Consumer<String> wake) {
-    return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
-      timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.sweepInterval());
-      context.getSelf().tell(Tick.INSTANCE);
-      return new RunIndexSweeper(context, tag, dataSource, table, settings, clock, wake);
-    }));
-  }
-
-  /** How long after a wake the run is looked at again: recheck x 2^wakes so far, at most max-recheck. */
-  static Duration backoff(RunIndexSettings settings, int wakeCount) {
-    Duration grown = settings.recheck().multipliedBy(1L << Math.min(Math.max(wakeCount, 0), 30));
-    return grown.compareTo(settings.maxRecheck()) > 0 ? settings.maxRecheck() : grown;
-  }
-
-  private final String tag;
-  private final DataSource dataSource;
-  private final RunTable table;
-  private final RunIndexSettings settings;
-  private final Clock clock;
-  private final Consumer<String> wake;
-  private final Executor blocking;
-  private boolean sweeping;
-  private boolean tickPending;
-  private final LinkedHashSet<String> environmentsPending = new LinkedHashSet<>();
-
-  private RunIndexSweeper(ActorContext<Command> context, String tag, DataSource dataSource, RunTable table,
-      RunIndexSettings settings, Clock clock, Consumer<String> wake) {
-    super(context);
-    this.tag = tag;
-    this.dataSource = dataSource;
-    this.table = table;
-    this.settings = settings;
-    this.clock = clock;
-    this.wake = wake;
-    this.blocking = context.getSystem().dispatchers()
-        .lookup(DispatcherSelector.fromConfig(settings.sweeperDispatcher()));
-    context.getSystem().receptionist().tell(Receptionist.register(RunSweep.SERVICE_KEY,
-        context.messageAdapter(RunSweep.Request.class, Requested::new)));
-  }
-
-  @Override
-  public Receive<Command> createReceive() {
-    return newReceiveBuilder()
-        .onMessage(Tick.class, tick -> {
-          tickPending = true;
-          return next();
-        })
-        .onMessage(Requested.class, this::onRequested)
-        .onMessage(Swept.class, this::onSwept)
-        .build();
-  }
-
-  private Behavior<Command> onRequested(Requested msg) {
-    if (msg.request() instanceof RunSweep.SweepEnvironment sweep) {
-      environmentsPending.add(sweep.environmentId());
+    private enum Tick implements Command {
+        INSTANCE
     }
-    return next();
-  }
 
-  private Behavior<Command> onSwept(Swept msg) {
-    sweeping = false;
-    if (msg.failure() != null) {
-      getContext().getLog().warn("Sweeping {} of {} failed (retried on the next tick): {}", msg.what(), tag,
-          msg.failure().getMessage());
-    } else if (msg.woken() > 0) {
-      getContext().getLog().debug("Woke {} runs of {} ({})", msg.woken(), tag, msg.what());
+    private record Requested(RunSweep.Request request) implements Command {}
+
+    private record Swept(String what, int woken, Throwable failure) implements Command {}
+
+    /** One sweeper per tag, somewhere in the cluster, each waking runs through cluster sharding. */
+    public static void init(
+            ActorSystem<?> system, DataSource dataSource, RunTable table, RunIndexSettings settings, Clock clock) {
+        ClusterSharding sharding = ClusterSharding.get(system);
+        Consumer<String> wake =
+                runId -> sharding.entityRefFor(RunEntity.ENTITY_TYPE_KEY, runId).tell(new RunEntity.Wake());
+        List<String> tags = settings.tags();
+        ShardedDaemonProcess.get(system)
+                .init(
+                        Command.class,
+                        NAME,
+                        tags.size(),
+                        index -> create(tags.get(index), dataSource, table, settings, clock, wake),
+                        ShardedDaemonProcessSettings.create(system),
+                        Optional.empty());
     }
-    return next();
-  }
 
-  /** Starts the next sweep if none is running: environments asked for first, then the due runs. */
-  private Behavior<Command> next() {
-    if (sweeping) return this;
-    String environmentId = environmentsPending.isEmpty() ? null : environmentsPending.iterator().next();
-    if (environmentId != null) {
-      environmentsPending.remove(environmentId);
-      run("environment " + environmentId, () -> sweepEnvironment(environmentId));
-    } else if (tickPending) {
-      tickPending = false;
-      run("due runs", this::sweepDue);
+    /** @param wake tells a run to wake up (the run entity, through sharding, outside tests) */
+    public static Behavior<Command> create(
+            String tag,
+            DataSource dataSource,
+            RunTable table,
+            RunIndexSettings settings,
+            Clock clock,
+            Consumer<String> wake) {
+        return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
+            timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.sweepInterval());
+            context.getSelf().tell(Tick.INSTANCE);
+            return new RunIndexSweeper(context, tag, dataSource, table, settings, clock, wake);
+        }));
     }
-    return this;
-  }
 
-  private void run(String what, Jdbc.Call<Integer> sweep) {
-    sweeping = true;
-    CompletableFuture<Integer> done = Jdbc.async(blocking, sweep);
-    getContext().pipeToSelf(done, (woken, failure) -> new Swept(what, woken == null ? 0 : woken, failure));
-  }
+    /** How long after a wake the run is looked at again: recheck x 2^wakes so far, at most max-recheck. */
+    static Duration backoff(RunIndexSettings settings, int wakeCount) {
+        Duration grown = settings.recheck().multipliedBy(1L << Math.min(Math.max(wakeCount, 0), 30));
+        return grown.compareTo(settings.maxRecheck()) > 0 ? settings.maxRecheck() : grown;
+    }
 
-  /** Wakes the due runs, then moves their wake time out (unless a newer event moved it first). */
-  private int sweepDue() throws SQLException {
-    Instant now = clock.instant();
-    return Jdbc.withConnection(dataSource, connection -> {
-      List<Due> due = table.due(connection, tag, now, settings.sweepBatch());
-      due.forEach(run -> wake.accept(run.runId()));
-      table.postpone(connection, due, run -> now.plus(backoff(settings, run.wakeCount())));
-      return due.size();
-    });
-  }
+    private final String tag;
+    private final DataSource dataSource;
+    private final RunTable table;
+    private final RunIndexSettings settings;
+    private final Clock clock;
+    private final Consumer<String> wake;
+    private final Executor blocking;
+    private boolean sweeping;
+    private boolean tickPending;
+    private final LinkedHashSet<String> environmentsPending = new LinkedHashSet<>();
 
-  private int sweepEnvironment(String environmentId) throws SQLException {
-    return Jdbc.withConnection(dataSource, connection -> {
-      List<String> unfinished = table.unfinished(connection, tag, environmentId);
-      unfinished.forEach(wake);
-      return unfinished.size();
-    });
-  }
+    private RunIndexSweeper(
+            ActorContext<Command> context,
+            String tag,
+            DataSource dataSource,
+            RunTable table,
+            RunIndexSettings settings,
+            Clock clock,
+            Consumer<String> wake) {
+        super(context);
+        this.tag = tag;
+        this.dataSource = dataSource;
+        this.table = table;
+        this.settings = settings;
+        this.clock = clock;
+        this.wake = wake;
+        this.blocking =
+                context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(settings.sweeperDispatcher()));
+        context.getSystem()
+                .receptionist()
+                .tell(Receptionist.register(
+                        RunSweep.SERVICE_KEY, context.messageAdapter(RunSweep.Request.class, Requested::new)));
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Tick.class, tick -> {
+                    tickPending = true;
+                    return next();
+                })
+                .onMessage(Requested.class, this::onRequested)
+                .onMessage(Swept.class, this::onSwept)
+                .build();
+    }
+
+    private Behavior<Command> onRequested(Requested msg) {
+        if (msg.request() instanceof RunSweep.SweepEnvironment sweep) {
+            environmentsPending.add(sweep.environmentId());
+        }
+        return next();
+    }
+
+    private Behavior<Command> onSwept(Swept msg) {
+        sweeping = false;
+        if (msg.failure() != null) {
+            getContext()
+                    .getLog()
+                    .warn(
+                            "Sweeping {} of {} failed (retried on the next tick): {}",
+                            msg.what(),
+                            tag,
+                            msg.failure().getMessage());
+        } else if (msg.woken() > 0) {
+            getContext().getLog().debug("Woke {} runs of {} ({})", msg.woken(), tag, msg.what());
+        }
+        return next();
+    }
+
+    /** Starts the next sweep if none is running: environments asked for first, then the due runs. */
+    private Behavior<Command> next() {
+        if (sweeping) return this;
+        String environmentId = environmentsPending.isEmpty()
+                ? null
+                : environmentsPending.iterator().next();
+        if (environmentId != null) {
+            environmentsPending.remove(environmentId);
+            run("environment " + environmentId, () -> sweepEnvironment(environmentId));
+        } else if (tickPending) {
+            tickPending = false;
+            run("due runs", this::sweepDue);
+        }
+        return this;
+    }
+
+    private void run(String what, Jdbc.Call<Integer> sweep) {
+        sweeping = true;
+        CompletableFuture<Integer> done = Jdbc.async(blocking, sweep);
+        getContext().pipeToSelf(done, (woken, failure) -> new Swept(what, woken == null ? 0 : woken, failure));
+    }
+
+    /** Wakes the due runs, then moves their wake time out (unless a newer event moved it first). */
+    private int sweepDue() throws SQLException {
+        Instant now = clock.instant();
+        return Jdbc.withConnection(dataSource, connection -> {
+            List<Due> due = table.due(connection, tag, now, settings.sweepBatch());
+            due.forEach(run -> wake.accept(run.runId()));
+            table.postpone(connection, due, run -> now.plus(backoff(settings, run.wakeCount())));
+            return due.size();
+        });
+    }
+
+    private int sweepEnvironment(String environmentId) throws SQLException {
+        return Jdbc.withConnection(dataSource, connection -> {
+            List<String> unfinished = table.unfinished(connection, tag, environmentId);
+            unfinished.forEach(wake);
+            return unfinished.size();
+        });
+    }
 }

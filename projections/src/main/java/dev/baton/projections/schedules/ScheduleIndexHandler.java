@@ -20,39 +20,39 @@ import java.util.Set;
  */
 public final class ScheduleIndexHandler extends IndexHandler<ScheduleEntity.Event> {
 
-  private static final String ID_PREFIX = ScheduleEntity.ENTITY_TYPE_KEY.name() + "|";
+    private static final String ID_PREFIX = ScheduleEntity.ENTITY_TYPE_KEY.name() + "|";
 
-  private final ScheduleTable table;
+    private final ScheduleTable table;
 
-  public ScheduleIndexHandler(ScheduleTable table) {
-    super(ScheduleEntity.Event.class, "schedule");
-    this.table = table;
-  }
-
-  @Override
-  protected void apply(Connection connection, List<EventEnvelope<ScheduleEntity.Event>> envelopes)
-      throws SQLException {
-    Set<String> ids = new LinkedHashSet<>();
-    envelopes.forEach(envelope -> ids.add(scheduleId(envelope.persistenceId())));
-    Map<String, ScheduleState> states = new LinkedHashMap<>(table.load(connection, ids));
-    Map<String, ScheduleState> changed = new LinkedHashMap<>();
-    for (EventEnvelope<ScheduleEntity.Event> envelope : envelopes) {
-      ScheduleEntity.Event event = event(envelope);
-      if (event == null) continue;
-      String id = scheduleId(envelope.persistenceId());
-      ScheduleState before = states.getOrDefault(id, ScheduleState.empty(id));
-      if (before.environmentId() == null && !(event instanceof ScheduleEntity.ScheduleCreated)) {
-        // A deleted schedule's row is gone; nothing later changes it.
-        continue;
-      }
-      ScheduleState after = ScheduleEntity.apply(before, event);
-      states.put(id, after);
-      changed.put(id, after);
+    public ScheduleIndexHandler(ScheduleTable table) {
+        super(ScheduleEntity.Event.class, "schedule");
+        this.table = table;
     }
-    table.write(connection, changed.values());
-  }
 
-  static String scheduleId(String persistenceId) {
-    return persistenceId.startsWith(ID_PREFIX) ? persistenceId.substring(ID_PREFIX.length()) : persistenceId;
-  }
+    @Override
+    protected void apply(Connection connection, List<EventEnvelope<ScheduleEntity.Event>> envelopes)
+            throws SQLException {
+        Set<String> ids = new LinkedHashSet<>();
+        envelopes.forEach(envelope -> ids.add(scheduleId(envelope.persistenceId())));
+        Map<String, ScheduleState> states = new LinkedHashMap<>(table.load(connection, ids));
+        Map<String, ScheduleState> changed = new LinkedHashMap<>();
+        for (EventEnvelope<ScheduleEntity.Event> envelope : envelopes) {
+            ScheduleEntity.Event event = event(envelope);
+            if (event == null) continue;
+            String id = scheduleId(envelope.persistenceId());
+            ScheduleState before = states.getOrDefault(id, ScheduleState.empty(id));
+            if (before.environmentId() == null && !(event instanceof ScheduleEntity.ScheduleCreated)) {
+                // A deleted schedule's row is gone; nothing later changes it.
+                continue;
+            }
+            ScheduleState after = ScheduleEntity.apply(before, event);
+            states.put(id, after);
+            changed.put(id, after);
+        }
+        table.write(connection, changed.values());
+    }
+
+    static String scheduleId(String persistenceId) {
+        return persistenceId.startsWith(ID_PREFIX) ? persistenceId.substring(ID_PREFIX.length()) : persistenceId;
+    }
 }

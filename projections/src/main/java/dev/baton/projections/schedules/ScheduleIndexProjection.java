@@ -29,37 +29,51 @@ import java.util.Optional;
  */
 public final class ScheduleIndexProjection {
 
-  public static final String NAME = "baton-schedule-index";
-  public static final String SCHEMA_SCRIPT = "db/schedules-schema.sql";
+    public static final String NAME = "baton-schedule-index";
+    public static final String SCHEMA_SCRIPT = "db/schedules-schema.sql";
 
-  private ScheduleIndexProjection() {}
+    private ScheduleIndexProjection() {}
 
-  /** Creates the table (idempotently) and starts the projection and the sweeper somewhere in the cluster. */
-  public static void init(ActorSystem<?> system, Database database, Clock clock) {
-    database.runSchemaScript(SCHEMA_SCRIPT);
-    SweptIndexSettings settings = SweptIndexSettings.fromConfig(system.settings().config(),
-        "baton.projections.schedule-index");
-    ScheduleTable table = new ScheduleTable(database.dialect());
-    ShardedDaemonProcess.get(system).init(ProjectionBehavior.Command.class, NAME, 1,
-        index -> ProjectionBehavior.create(projection(system, database, table, settings)),
-        ShardedDaemonProcessSettings.create(system), Optional.of(ProjectionBehavior.stopMessage()));
-    ClusterSharding sharding = ClusterSharding.get(system);
-    IndexSweeper.init(system, "baton-schedule-sweeper", "due schedules", database.dataSource(), table::dueBy,
-        settings.sweeping(), clock,
-        id -> sharding.entityRefFor(ScheduleEntity.ENTITY_TYPE_KEY, id).tell(new ScheduleEntity.Wake()));
-  }
+    /** Creates the table (idempotently) and starts the projection and the sweeper somewhere in the cluster. */
+    public static void init(ActorSystem<?> system, Database database, Clock clock) {
+        database.runSchemaScript(SCHEMA_SCRIPT);
+        SweptIndexSettings settings =
+                SweptIndexSettings.fromConfig(system.settings().config(), "baton.projections.schedule-index");
+        ScheduleTable table = new ScheduleTable(database.dialect());
+        ShardedDaemonProcess.get(system)
+                .init(
+                        ProjectionBehavior.Command.class,
+                        NAME,
+                        1,
+                        index -> ProjectionBehavior.create(projection(system, database, table, settings)),
+                        ShardedDaemonProcessSettings.create(system),
+                        Optional.of(ProjectionBehavior.stopMessage()));
+        ClusterSharding sharding = ClusterSharding.get(system);
+        IndexSweeper.init(
+                system,
+                "baton-schedule-sweeper",
+                "due schedules",
+                database.dataSource(),
+                table::dueBy,
+                settings.sweeping(),
+                clock,
+                id -> sharding.entityRefFor(ScheduleEntity.ENTITY_TYPE_KEY, id).tell(new ScheduleEntity.Wake()));
+    }
 
-  public static ProjectionId projectionId() {
-    return ProjectionId.of(NAME, ScheduleEntity.TAG);
-  }
+    public static ProjectionId projectionId() {
+        return ProjectionId.of(NAME, ScheduleEntity.TAG);
+    }
 
-  public static GroupedProjection<Offset, EventEnvelope<ScheduleEntity.Event>> projection(ActorSystem<?> system,
-      Database database, ScheduleTable table, SweptIndexSettings settings) {
-    SourceProvider<Offset, EventEnvelope<ScheduleEntity.Event>> events =
-        EventSourcedProvider.eventsByTag(system, settings.readJournalPluginId(), ScheduleEntity.TAG);
-    return JdbcProjection.groupedWithin(projectionId(), events,
-            () -> new DataSourceJdbcSession(database.dataSource()),
-            () -> new ScheduleIndexHandler(table), system)
-        .withGroup(settings.groupAfterEnvelopes(), settings.groupAfterDuration());
-  }
+    public static GroupedProjection<Offset, EventEnvelope<ScheduleEntity.Event>> projection(
+            ActorSystem<?> system, Database database, ScheduleTable table, SweptIndexSettings settings) {
+        SourceProvider<Offset, EventEnvelope<ScheduleEntity.Event>> events =
+                EventSourcedProvider.eventsByTag(system, settings.readJournalPluginId(), ScheduleEntity.TAG);
+        return JdbcProjection.groupedWithin(
+                        projectionId(),
+                        events,
+                        () -> new DataSourceJdbcSession(database.dataSource()),
+                        () -> new ScheduleIndexHandler(table),
+                        system)
+                .withGroup(settings.groupAfterEnvelopes(), settings.groupAfterDuration());
+    }
 }

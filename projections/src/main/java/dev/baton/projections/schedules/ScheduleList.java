@@ -16,27 +16,32 @@ import javax.sql.DataSource;
  */
 public final class ScheduleList {
 
-  /** @param total every schedule of the environment */
-  public record Page(List<ScheduleTable.Row> rows, long total) {}
+    /** @param total every schedule of the environment */
+    public record Page(List<ScheduleTable.Row> rows, long total) {}
 
-  private final DataSource dataSource;
-  private final ScheduleTable table;
-  private final Executor executor;
+    private final DataSource dataSource;
+    private final ScheduleTable table;
+    private final Executor executor;
 
-  public ScheduleList(DataSource dataSource, ScheduleTable table, Executor executor) {
-    this.dataSource = dataSource;
-    this.table = table;
-    this.executor = executor;
-  }
+    public ScheduleList(DataSource dataSource, ScheduleTable table, Executor executor) {
+        this.dataSource = dataSource;
+        this.table = table;
+        this.executor = executor;
+    }
 
-  public static ScheduleList create(ActorSystem<?> system, Database database) {
-    return new ScheduleList(database.dataSource(), new ScheduleTable(database.dialect()),
-        QueryDispatcher.lookup(system));
-  }
+    public static ScheduleList create(ActorSystem<?> system, Database database) {
+        return new ScheduleList(
+                database.dataSource(), new ScheduleTable(database.dialect()), QueryDispatcher.lookup(system));
+    }
 
-  /** Page {@code page} (from 1) of {@code perPage} schedules, and the total. */
-  public CompletionStage<Page> list(String environmentId, int page, int perPage) {
-    return Jdbc.async(executor, () -> Jdbc.withConnection(dataSource, connection ->
-        new Page(table.page(connection, environmentId, page, perPage), table.count(connection, environmentId))));
-  }
+    /** Page {@code page} (from 1) of {@code perPage} schedules, and the total. */
+    public CompletionStage<Page> list(String environmentId, int page, int perPage) {
+        return Jdbc.async(
+                executor,
+                () -> Jdbc.withConnection(
+                        dataSource,
+                        connection -> new Page(
+                                table.page(connection, environmentId, page, perPage),
+                                table.count(connection, environmentId))));
+    }
 }

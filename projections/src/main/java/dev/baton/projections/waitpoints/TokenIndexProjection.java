@@ -31,37 +31,52 @@ import java.util.Optional;
  */
 public final class TokenIndexProjection {
 
-  public static final String NAME = "baton-waitpoint-index";
-  public static final String SCHEMA_SCRIPT = "db/waitpoints-schema.sql";
+    public static final String NAME = "baton-waitpoint-index";
+    public static final String SCHEMA_SCRIPT = "db/waitpoints-schema.sql";
 
-  private TokenIndexProjection() {}
+    private TokenIndexProjection() {}
 
-  /** Creates the tables (idempotently) and starts the projection and the sweeper somewhere in the cluster. */
-  public static void init(ActorSystem<?> system, Database database, Clock clock) {
-    database.runSchemaScript(SCHEMA_SCRIPT);
-    SweptIndexSettings settings = SweptIndexSettings.fromConfig(system.settings().config(),
-        "baton.projections.waitpoint-index");
-    TokenTable table = new TokenTable(database.dialect());
-    ShardedDaemonProcess.get(system).init(ProjectionBehavior.Command.class, NAME, 1,
-        index -> ProjectionBehavior.create(projection(system, database, table, settings)),
-        ShardedDaemonProcessSettings.create(system), Optional.of(ProjectionBehavior.stopMessage()));
-    ClusterSharding sharding = ClusterSharding.get(system);
-    IndexSweeper.init(system, "baton-waitpoint-sweeper", "waitpoint tokens near their timeout", database.dataSource(),
-        table::timingOutBy, settings.sweeping(), clock,
-        id -> sharding.entityRefFor(WaitpointTokenEntity.ENTITY_TYPE_KEY, id).tell(new WaitpointTokenEntity.Wake()));
-  }
+    /** Creates the tables (idempotently) and starts the projection and the sweeper somewhere in the cluster. */
+    public static void init(ActorSystem<?> system, Database database, Clock clock) {
+        database.runSchemaScript(SCHEMA_SCRIPT);
+        SweptIndexSettings settings =
+                SweptIndexSettings.fromConfig(system.settings().config(), "baton.projections.waitpoint-index");
+        TokenTable table = new TokenTable(database.dialect());
+        ShardedDaemonProcess.get(system)
+                .init(
+                        ProjectionBehavior.Command.class,
+                        NAME,
+                        1,
+                        index -> ProjectionBehavior.create(projection(system, database, table, settings)),
+                        ShardedDaemonProcessSettings.create(system),
+                        Optional.of(ProjectionBehavior.stopMessage()));
+        ClusterSharding sharding = ClusterSharding.get(system);
+        IndexSweeper.init(
+                system,
+                "baton-waitpoint-sweeper",
+                "waitpoint tokens near their timeout",
+                database.dataSource(),
+                table::timingOutBy,
+                settings.sweeping(),
+                clock,
+                id -> sharding.entityRefFor(WaitpointTokenEntity.ENTITY_TYPE_KEY, id)
+                        .tell(new WaitpointTokenEntity.Wake()));
+    }
 
-  public static ProjectionId projectionId() {
-    return ProjectionId.of(NAME, WaitpointTokenEntity.TAG);
-  }
+    public static ProjectionId projectionId() {
+        return ProjectionId.of(NAME, WaitpointTokenEntity.TAG);
+    }
 
-  public static GroupedProjection<Offset, EventEnvelope<WaitpointTokenEntity.Event>> projection(
-      ActorSystem<?> system, Database database, TokenTable table, SweptIndexSettings settings) {
-    SourceProvider<Offset, EventEnvelope<WaitpointTokenEntity.Event>> events =
-        EventSourcedProvider.eventsByTag(system, settings.readJournalPluginId(), WaitpointTokenEntity.TAG);
-    return JdbcProjection.groupedWithin(projectionId(), events,
-            () -> new DataSourceJdbcSession(database.dataSource()),
-            () -> new TokenIndexHandler(table), system)
-        .withGroup(settings.groupAfterEnvelopes(), settings.groupAfterDuration());
-  }
+    public static GroupedProjection<Offset, EventEnvelope<WaitpointTokenEntity.Event>> projection(
+            ActorSystem<?> system, Database database, TokenTable table, SweptIndexSettings settings) {
+        SourceProvider<Offset, EventEnvelope<WaitpointTokenEntity.Event>> events =
+                EventSourcedProvider.eventsByTag(system, settings.readJournalPluginId(), WaitpointTokenEntity.TAG);
+        return JdbcProjection.groupedWithin(
+                        projectionId(),
+                        events,
+                        () -> new DataSourceJdbcSession(database.dataSource()),
+                        () -> new TokenIndexHandler(table),
+                        system)
+                .withGroup(settings.groupAfterEnvelopes(), settings.groupAfterDuration());
+    }
 }

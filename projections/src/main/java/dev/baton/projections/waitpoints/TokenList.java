@@ -27,81 +27,99 @@ import javax.sql.DataSource;
  */
 public final class TokenList {
 
-  /**
-   * Which tokens to list; a null field does not filter. {@code statuses}: any of them; {@code tags}: tokens
-   * holding any of them. {@code createdWithin}: created no longer ago than this (with {@code createdFrom}, the
-   * later bound wins).
-   *
-   * @param createdFrom created at or after this
-   * @param createdBefore created strictly before this
-   */
-  public record Filter(Set<Status> statuses, String idempotencyKey, Set<String> tags, Instant createdFrom,
-      Instant createdBefore, Duration createdWithin) {
+    /**
+     * Which tokens to list; a null field does not filter. {@code statuses}: any of them; {@code tags}: tokens
+     * holding any of them. {@code createdWithin}: created no longer ago than this (with {@code createdFrom}, the
+     * later bound wins).
+     *
+     * @param createdFrom created at or after this
+     * @param createdBefore created strictly before this
+     */
+    public record Filter(
+            Set<Status> statuses,
+            String idempotencyKey,
+            Set<String> tags,
+            Instant createdFrom,
+            Instant createdBefore,
+            Duration createdWithin) {
 
-    public static final Filter NONE = new Filter(null, null, null, null, null, null);
+        public static final Filter NONE = new Filter(null, null, null, null, null, null);
 
-    boolean matchesNothing() {
-      return (statuses != null && statuses.isEmpty()) || (tags != null && tags.isEmpty());
+        boolean matchesNothing() {
+            return (statuses != null && statuses.isEmpty()) || (tags != null && tags.isEmpty());
+        }
+
+        CreatedWindow created() {
+            return new CreatedWindow(createdFrom, createdBefore, createdWithin);
+        }
     }
 
-    CreatedWindow created() {
-      return new CreatedWindow(createdFrom, createdBefore, createdWithin);
+    /**
+     * A page, newest first; {@code next} only when older matching tokens exist, {@code previous} when newer ones do.
+     */
+    public record Page(List<TokenRow> tokens, ListCursor next, ListCursor previous) {}
+
+    /** Read without their tags, which the page's tokens get afterwards. */
+    private static final KeysetListing<TokenRow> LISTING = new KeysetListing<>(
+            "baton_waitpoint_tokens w",
+            "w.created_at",
+            "w.token_id",
+            TokenTable.COLUMN_LIST,
+            TokenTable::read,
+            TokenRow::cursor);
+
+    private final DataSource dataSource;
+    private final Executor executor;
+    private final Clock clock;
+
+    public TokenList(DataSource dataSource, Executor executor, Clock clock) {
+        this.dataSource = dataSource;
+        this.executor = executor;
+        this.clock = clock;
     }
-  }
 
-  /** A page, newest first; {@code next} only when older matching tokens exist, {@code previous} when newer ones do. */
-  public record Page(List<TokenRow> tokens, ListCursor next, ListCursor previous) {}
-
-  /** Read without their tags, which the page's tokens get afterwards. */
-  private static final KeysetListing<TokenRow> LISTING = new KeysetListing<>("baton_waitpoint_tokens w",
-      "w.created_at", "w.token_id", TokenTable.COLUMN_LIST, TokenTable::read, TokenRow::cursor);
-
-  private final DataSource dataSource;
-  private final Executor executor;
-  private final Clock clock;
-
-  public TokenList(DataSource dataSource, Executor executor, Clock clock) {
-    this.dataSource = dataSource;
-    this.executor = executor;
-    this.clock = clock;
-  }
-
-  public static TokenList create(ActorSystem<?> system, Database database, Clock clock) {
-    return new TokenList(database.dataSource(), QueryDispatcher.lookup(system), clock);
-  }
-
-  /** {@link #page} on the query dispatcher. */
-  public CompletionStage<Page> list(String environmentId, Filter filter, PageRequest request) {
-    return Jdbc.async(executor, () -> page(environmentId, filter, request));
-  }
-
-  /** One page of the environment's tokens (blocking). */
-  public Page page(String environmentId, Filter filter, PageRequest request) throws SQLException {
-    if (filter.matchesNothing()) return new Page(List.of(), null, null);
-    return Jdbc.withConnection(dataSource, connection -> {
-      KeysetListing.Rows<TokenRow> page = LISTING.page(connection,
-          (from, newer) -> where(environmentId, filter, from, newer), request);
-      if (page.rows().isEmpty()) return new Page(List.of(), null, null);
-      return new Page(TokenTable.TAGS.withTags(connection, page.rows(), TokenRow::tokenId, TokenRow::withTags),
-          page.next(), page.previous());
-    });
-  }
-
-  /** The WHERE clause: the environment, the filter, and the keyset bound (tokens past {@code from}). */
-  private SqlWhere where(String environmentId, Filter filter, ListCursor from, boolean newer) {
-    SqlWhere sql = new SqlWhere();
-    sql.and("w.environment_id = ?", environmentId);
-    if (filter.statuses() != null) sql.in("w.status", filter.statuses().stream().map(Enum::name).sorted().toList());
-    if (filter.idempotencyKey() != null) sql.and("w.idempotency_key = ?", filter.idempotencyKey());
-    LISTING.created(sql, filter.created(), clock);
-    LISTING.past(sql, from, newer);
-    if (filter.tags() != null) {
-      SqlWhere tags = new SqlWhere();
-      tags.and("t.environment_id = ?", environmentId);
-      tags.in("t.tag", filter.tags().stream().sorted().toList());
-      sql.and("w.token_id IN (SELECT t.token_id FROM baton_waitpoint_token_tags t WHERE " + tags.text() + ")",
-          tags.parameters().toArray());
+    public static TokenList create(ActorSystem<?> system, Database database, Clock clock) {
+        return new TokenList(database.dataSource(), QueryDispatcher.lookup(system), clock);
     }
-    return sql;
-  }
+
+    /** {@link #page} on the query dispatcher. */
+    public CompletionStage<Page> list(String environmentId, Filter filter, PageRequest request) {
+        return Jdbc.async(executor, () -> page(environmentId, filter, request));
+    }
+
+    /** One page of the environment's tokens (blocking). */
+    public Page page(String environmentId, Filter filter, PageRequest request) throws SQLException {
+        if (filter.matchesNothing()) return new Page(List.of(), null, null);
+        return Jdbc.withConnection(dataSource, connection -> {
+            KeysetListing.Rows<TokenRow> page =
+                    LISTING.page(connection, (from, newer) -> where(environmentId, filter, from, newer), request);
+            if (page.rows().isEmpty()) return new Page(List.of(), null, null);
+            return new Page(
+                    TokenTable.TAGS.withTags(connection, page.rows(), TokenRow::tokenId, TokenRow::withTags),
+                    page.next(),
+                    page.previous());
+        });
+    }
+
+    /** The WHERE clause: the environment, the filter, and the keyset bound (tokens past {@code from}). */
+    private SqlWhere where(String environmentId, Filter filter, ListCursor from, boolean newer) {
+        SqlWhere sql = new SqlWhere();
+        sql.and("w.environment_id = ?", environmentId);
+        if (filter.statuses() != null)
+            sql.in(
+                    "w.status",
+                    filter.statuses().stream().map(Enum::name).sorted().toList());
+        if (filter.idempotencyKey() != null) sql.and("w.idempotency_key = ?", filter.idempotencyKey());
+        LISTING.created(sql, filter.created(), clock);
+        LISTING.past(sql, from, newer);
+        if (filter.tags() != null) {
+            SqlWhere tags = new SqlWhere();
+            tags.and("t.environment_id = ?", environmentId);
+            tags.in("t.tag", filter.tags().stream().sorted().toList());
+            sql.and(
+                    "w.token_id IN (SELECT t.token_id FROM baton_waitpoint_token_tags t WHERE " + tags.text() + ")",
+                    tags.parameters().toArray());
+        }
+        return sql;
+    }
 }

@@ -20,64 +20,94 @@ import java.util.List;
  * @param completedAt when it was completed or timed out, else null
  */
 public record TokenRow(
-    String tokenId,
-    String environmentId,
-    Status status,
-    Instant createdAt,
-    Instant updatedAt,
-    Instant completedAt,
-    Instant timeoutAt,
-    String idempotencyKey,
-    Instant idempotencyKeyExpiresAt,
-    String callbackHash,
-    List<String> tags) {
+        String tokenId,
+        String environmentId,
+        Status status,
+        Instant createdAt,
+        Instant updatedAt,
+        Instant completedAt,
+        Instant timeoutAt,
+        String idempotencyKey,
+        Instant idempotencyKeyExpiresAt,
+        String callbackHash,
+        List<String> tags) {
 
-  public TokenRow {
-    tags = tags == null ? List.of() : List.copyOf(tags);
-    createdAt = micros(createdAt);
-    updatedAt = micros(updatedAt);
-    completedAt = micros(completedAt);
-    timeoutAt = micros(timeoutAt);
-    idempotencyKeyExpiresAt = micros(idempotencyKeyExpiresAt);
-  }
-
-  /**
-   * The row after {@code event}. A {@link TokenCreated} starts the row; any other event needs it, and
-   * returns null without one. Registering a waiter changes nothing the index holds.
-   */
-  public static TokenRow apply(TokenRow row, String tokenId, WaitpointTokenEntity.Event event) {
-    if (event instanceof TokenCreated e) {
-      TokenSpec spec = e.spec();
-      return new TokenRow(tokenId, spec.environmentId(), Status.WAITING, e.at(), e.at(), null, spec.timeoutAt(),
-          spec.idempotencyKey(), spec.idempotencyKeyExpiresAt(), spec.callbackHash(), spec.tags());
+    public TokenRow {
+        tags = tags == null ? List.of() : List.copyOf(tags);
+        createdAt = micros(createdAt);
+        updatedAt = micros(updatedAt);
+        completedAt = micros(completedAt);
+        timeoutAt = micros(timeoutAt);
+        idempotencyKeyExpiresAt = micros(idempotencyKeyExpiresAt);
     }
-    if (row == null) return null;
-    if (event instanceof TokenCompleted e) return row.ended(Status.COMPLETED, e.at());
-    if (event instanceof TokenTimedOut e) return row.ended(Status.TIMED_OUT, e.at());
-    return row;
-  }
 
-  private TokenRow ended(Status end, Instant at) {
-    if (status.isFinal()) return this;
-    return new TokenRow(tokenId, environmentId, end, createdAt, at, at, timeoutAt, idempotencyKey,
-        idempotencyKeyExpiresAt, callbackHash, tags);
-  }
+    /**
+     * The row after {@code event}. A {@link TokenCreated} starts the row; any other event needs it, and
+     * returns null without one. Registering a waiter changes nothing the index holds.
+     */
+    public static TokenRow apply(TokenRow row, String tokenId, WaitpointTokenEntity.Event event) {
+        if (event instanceof TokenCreated e) {
+            TokenSpec spec = e.spec();
+            return new TokenRow(
+                    tokenId,
+                    spec.environmentId(),
+                    Status.WAITING,
+                    e.at(),
+                    e.at(),
+                    null,
+                    spec.timeoutAt(),
+                    spec.idempotencyKey(),
+                    spec.idempotencyKeyExpiresAt(),
+                    spec.callbackHash(),
+                    spec.tags());
+        }
+        if (row == null) return null;
+        if (event instanceof TokenCompleted e) return row.ended(Status.COMPLETED, e.at());
+        if (event instanceof TokenTimedOut e) return row.ended(Status.TIMED_OUT, e.at());
+        return row;
+    }
 
-  /** The token's position in the token list. */
-  public ListCursor cursor() {
-    return new ListCursor(createdAt, tokenId);
-  }
+    private TokenRow ended(Status end, Instant at) {
+        if (status.isFinal()) return this;
+        return new TokenRow(
+                tokenId,
+                environmentId,
+                end,
+                createdAt,
+                at,
+                at,
+                timeoutAt,
+                idempotencyKey,
+                idempotencyKeyExpiresAt,
+                callbackHash,
+                tags);
+    }
 
-  TagTable.Tagged tagged() {
-    return new TagTable.Tagged(tokenId, environmentId, createdAt, tags);
-  }
+    /** The token's position in the token list. */
+    public ListCursor cursor() {
+        return new ListCursor(createdAt, tokenId);
+    }
 
-  TokenRow withTags(List<String> newTags) {
-    return new TokenRow(tokenId, environmentId, status, createdAt, updatedAt, completedAt, timeoutAt, idempotencyKey,
-        idempotencyKeyExpiresAt, callbackHash, newTags);
-  }
+    TagTable.Tagged tagged() {
+        return new TagTable.Tagged(tokenId, environmentId, createdAt, tags);
+    }
 
-  private static Instant micros(Instant instant) {
-    return instant == null ? null : instant.truncatedTo(ChronoUnit.MICROS);
-  }
+    TokenRow withTags(List<String> newTags) {
+        return new TokenRow(
+                tokenId,
+                environmentId,
+                status,
+                createdAt,
+                updatedAt,
+                completedAt,
+                timeoutAt,
+                idempotencyKey,
+                idempotencyKeyExpiresAt,
+                callbackHash,
+                newTags);
+    }
+
+    private static Instant micros(Instant instant) {
+        return instant == null ? null : instant.truncatedTo(ChronoUnit.MICROS);
+    }
 }

@@ -23,75 +23,97 @@ import java.util.Map;
  */
 public final class TokenTable {
 
-  static final List<String> COLUMNS = List.of("token_id", "environment_id", "status", "created_at", "updated_at",
-      "completed_at", "timeout_at", "idempotency_key", "idempotency_key_expires_at", "callback_hash");
-  static final String COLUMN_LIST = String.join(", ", COLUMNS);
-  /** A token's tags, read separately from its row. */
-  static final TagTable TAGS = new TagTable("baton_waitpoint_token_tags", "token_id");
+    static final List<String> COLUMNS = List.of(
+            "token_id",
+            "environment_id",
+            "status",
+            "created_at",
+            "updated_at",
+            "completed_at",
+            "timeout_at",
+            "idempotency_key",
+            "idempotency_key_expires_at",
+            "callback_hash");
+    static final String COLUMN_LIST = String.join(", ", COLUMNS);
+    /** A token's tags, read separately from its row. */
+    static final TagTable TAGS = new TagTable("baton_waitpoint_token_tags", "token_id");
 
-  private final String upsertSql;
+    private final String upsertSql;
 
-  public TokenTable(Database.Dialect dialect) {
-    this.upsertSql = Jdbc.upsertSql(dialect, "baton_waitpoint_tokens", COLUMNS);
-  }
-
-  /** The rows of these tokens, with their tags; tokens without a row are left out. */
-  public Map<String, TokenRow> load(Connection connection, Collection<String> tokenIds) throws SQLException {
-    Map<String, TokenRow> rows = new HashMap<>();
-    Jdbc.selectByIds(connection, tokenIds,
-        markers -> "SELECT " + COLUMN_LIST + " FROM baton_waitpoint_tokens WHERE token_id IN (" + markers + ")",
-        result -> {
-          TokenRow row = read(result);
-          rows.put(row.tokenId(), row);
-        });
-    Map<String, List<String>> tags = TAGS.load(connection, rows.keySet());
-    rows.replaceAll((id, row) -> row.withTags(tags.getOrDefault(id, List.of())));
-    return rows;
-  }
-
-  /** Inserts or replaces these rows; of {@code created} (new rows), writes the tags too (they never change). */
-  public void upsert(Connection connection, Collection<TokenRow> rows, Collection<TokenRow> created)
-      throws SQLException {
-    if (rows.isEmpty()) return;
-    try (PreparedStatement upsert = connection.prepareStatement(upsertSql)) {
-      for (TokenRow row : rows) {
-        bind(upsert, row);
-        upsert.addBatch();
-      }
-      upsert.executeBatch();
+    public TokenTable(Database.Dialect dialect) {
+        this.upsertSql = Jdbc.upsertSql(dialect, "baton_waitpoint_tokens", COLUMNS);
     }
-    if (created.stream().allMatch(row -> row.tags().isEmpty())) return;
-    TAGS.replace(connection, created.stream().map(TokenRow::tagged).toList());
-  }
 
-  /** Ids of waiting tokens whose timeout is at or before {@code by}, earliest first. */
-  public List<String> timingOutBy(Connection connection, Instant by, int limit) throws SQLException {
-    return Jdbc.selectStrings(connection, "SELECT token_id FROM baton_waitpoint_tokens"
-        + " WHERE status = ? AND timeout_at <= ? ORDER BY timeout_at LIMIT ?", select -> {
-          select.setString(1, Status.WAITING.name());
-          setInstant(select, 2, by);
-          select.setInt(3, limit);
-        });
-  }
+    /** The rows of these tokens, with their tags; tokens without a row are left out. */
+    public Map<String, TokenRow> load(Connection connection, Collection<String> tokenIds) throws SQLException {
+        Map<String, TokenRow> rows = new HashMap<>();
+        Jdbc.selectByIds(
+                connection,
+                tokenIds,
+                markers -> "SELECT " + COLUMN_LIST + " FROM baton_waitpoint_tokens WHERE token_id IN (" + markers + ")",
+                result -> {
+                    TokenRow row = read(result);
+                    rows.put(row.tokenId(), row);
+                });
+        Map<String, List<String>> tags = TAGS.load(connection, rows.keySet());
+        rows.replaceAll((id, row) -> row.withTags(tags.getOrDefault(id, List.of())));
+        return rows;
+    }
 
-  private static void bind(PreparedStatement statement, TokenRow row) throws SQLException {
-    statement.setString(1, row.tokenId());
-    statement.setString(2, row.environmentId());
-    statement.setString(3, row.status().name());
-    setInstant(statement, 4, row.createdAt());
-    setInstant(statement, 5, row.updatedAt());
-    setInstant(statement, 6, row.completedAt());
-    setInstant(statement, 7, row.timeoutAt());
-    statement.setString(8, row.idempotencyKey());
-    setInstant(statement, 9, row.idempotencyKeyExpiresAt());
-    statement.setString(10, row.callbackHash());
-  }
+    /** Inserts or replaces these rows; of {@code created} (new rows), writes the tags too (they never change). */
+    public void upsert(Connection connection, Collection<TokenRow> rows, Collection<TokenRow> created)
+            throws SQLException {
+        if (rows.isEmpty()) return;
+        try (PreparedStatement upsert = connection.prepareStatement(upsertSql)) {
+            for (TokenRow row : rows) {
+                bind(upsert, row);
+                upsert.addBatch();
+            }
+            upsert.executeBatch();
+        }
+        if (created.stream().allMatch(row -> row.tags().isEmpty())) return;
+        TAGS.replace(connection, created.stream().map(TokenRow::tagged).toList());
+    }
 
-  /** A row of a {@code SELECT} of {@link #COLUMN_LIST}, without its tags (read separately). */
-  static TokenRow read(ResultSet result) throws SQLException {
-    return new TokenRow(result.getString("token_id"), result.getString("environment_id"),
-        Status.valueOf(result.getString("status")), instant(result, "created_at"), instant(result, "updated_at"),
-        instant(result, "completed_at"), instant(result, "timeout_at"), result.getString("idempotency_key"),
-        instant(result, "idempotency_key_expires_at"), result.getString("callback_hash"), List.of());
-  }
+    /** Ids of waiting tokens whose timeout is at or before {@code by}, earliest first. */
+    public List<String> timingOutBy(Connection connection, Instant by, int limit) throws SQLException {
+        return Jdbc.selectStrings(
+                connection,
+                "SELECT token_id FROM baton_waitpoint_tokens"
+                        + " WHERE status = ? AND timeout_at <= ? ORDER BY timeout_at LIMIT ?",
+                select -> {
+                    select.setString(1, Status.WAITING.name());
+                    setInstant(select, 2, by);
+                    select.setInt(3, limit);
+                });
+    }
+
+    private static void bind(PreparedStatement statement, TokenRow row) throws SQLException {
+        statement.setString(1, row.tokenId());
+        statement.setString(2, row.environmentId());
+        statement.setString(3, row.status().name());
+        setInstant(statement, 4, row.createdAt());
+        setInstant(statement, 5, row.updatedAt());
+        setInstant(statement, 6, row.completedAt());
+        setInstant(statement, 7, row.timeoutAt());
+        statement.setString(8, row.idempotencyKey());
+        setInstant(statement, 9, row.idempotencyKeyExpiresAt());
+        statement.setString(10, row.callbackHash());
+    }
+
+    /** A row of a {@code SELECT} of {@link #COLUMN_LIST}, without its tags (read separately). */
+    static TokenRow read(ResultSet result) throws SQLException {
+        return new TokenRow(
+                result.getString("token_id"),
+                result.getString("environment_id"),
+                Status.valueOf(result.getString("status")),
+                instant(result, "created_at"),
+                instant(result, "updated_at"),
+                instant(result, "completed_at"),
+                instant(result, "timeout_at"),
+                result.getString("idempotency_key"),
+                instant(result, "idempotency_key_expires_at"),
+                result.getString("callback_hash"),
+                List.of());
+    }
 }

@@ -20,77 +20,84 @@ import org.junit.jupiter.api.Assumptions;
  */
 public final class ClickHouseTestServer {
 
-  public static final String URL_VARIABLE = "BATON_TEST_CLICKHOUSE_URL";
-  static final String FALLBACK_URL = "http://127.0.0.1:8123";
+    public static final String URL_VARIABLE = "BATON_TEST_CLICKHOUSE_URL";
+    static final String FALLBACK_URL = "http://127.0.0.1:8123";
 
-  private ClickHouseTestServer() {}
+    private ClickHouseTestServer() {}
 
-  public static final String SKIPPED = "ClickHouse tests skipped: " + URL_VARIABLE + " is not set and no ClickHouse"
-      + " answers on " + FALLBACK_URL + " (./scripts/test starts one)";
+    public static final String SKIPPED = "ClickHouse tests skipped: " + URL_VARIABLE + " is not set and no ClickHouse"
+            + " answers on " + FALLBACK_URL + " (./scripts/test starts one)";
 
-  /**
-   * The URL of the test server, or null when there is none (then each test is skipped with {@link #SKIPPED}:
-   * see {@link #requireServer}). A configured URL that does not answer fails the caller.
-   */
-  public static String find() {
-    String configured = System.getenv(URL_VARIABLE);
-    if (configured != null && !configured.isBlank()) {
-      if (!answers(configured)) Assertions.fail(URL_VARIABLE + "=" + configured + " does not answer /ping");
-      return configured;
+    /**
+     * The URL of the test server, or null when there is none (then each test is skipped with {@link #SKIPPED}:
+     * see {@link #requireServer}). A configured URL that does not answer fails the caller.
+     */
+    public static String find() {
+        String configured = System.getenv(URL_VARIABLE);
+        if (configured != null && !configured.isBlank()) {
+            if (!answers(configured)) Assertions.fail(URL_VARIABLE + "=" + configured + " does not answer /ping");
+            return configured;
+        }
+        if (answers(FALLBACK_URL)) return FALLBACK_URL;
+        System.err.println(SKIPPED);
+        return null;
     }
-    if (answers(FALLBACK_URL)) return FALLBACK_URL;
-    System.err.println(SKIPPED);
-    return null;
-  }
 
-  /** Skips the calling test, with the reason, when {@link #find} found no server. */
-  public static void requireServer(String url) {
-    Assumptions.assumeTrue(url != null, SKIPPED);
-  }
-
-  public static boolean answers(String url) {
-    try {
-      HttpResponse<String> response = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build().send(
-          HttpRequest.newBuilder(URI.create(url.replaceAll("/+$", "") + "/ping")).timeout(Duration.ofSeconds(2))
-              .build(), HttpResponse.BodyHandlers.ofString());
-      return response.statusCode() == 200 && response.body().startsWith("Ok.");
-    } catch (Exception e) {
-      return false;
+    /** Skips the calling test, with the reason, when {@link #find} found no server. */
+    public static void requireServer(String url) {
+        Assumptions.assumeTrue(url != null, SKIPPED);
     }
-  }
 
-  public static String freshDatabase(String prefix) {
-    return (prefix + "_" + Ids.random(8)).toLowerCase();
-  }
+    public static boolean answers(String url) {
+        try {
+            HttpResponse<String> response = HttpClient.newBuilder()
+                    .connectTimeout(Duration.ofSeconds(2))
+                    .build()
+                    .send(
+                            HttpRequest.newBuilder(URI.create(url.replaceAll("/+$", "") + "/ping"))
+                                    .timeout(Duration.ofSeconds(2))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+            return response.statusCode() == 200 && response.body().startsWith("Ok.");
+        } catch (Exception e) {
+            return false;
+        }
+    }
 
-  /** {@code baton.clickhouse} for this server and database, on top of the reference defaults. */
-  public static Config config(String url, String database) {
-    return ConfigFactory.parseString("""
+    public static String freshDatabase(String prefix) {
+        return (prefix + "_" + Ids.random(8)).toLowerCase();
+    }
+
+    /** {@code baton.clickhouse} for this server and database, on top of the reference defaults. */
+    public static Config config(String url, String database) {
+        return ConfigFactory.parseString("""
         baton.clickhouse.url = "%s"
         baton.clickhouse.database = "%s"
         """.formatted(url, database));
-  }
-
-  public static ClickHouseSettings settings(String url, String database) {
-    return ClickHouseSettings.fromConfig(config(url, database).withFallback(ConfigFactory.defaultReference()).resolve());
-  }
-
-  /** A store on its own threads (close it, then shut the executor down). */
-  public static Store store(String url, String database) {
-    ExecutorService executor = Executors.newFixedThreadPool(2);
-    return new Store(new ClickHouseStore(settings(url, database), executor), executor);
-  }
-
-  /** A test's store and the threads it runs on. */
-  public record Store(ClickHouseStore store, ExecutorService executor) implements AutoCloseable {
-    public void dropDatabase() {
-      store.execute("DROP DATABASE IF EXISTS " + store.database(), null);
     }
 
-    @Override
-    public void close() {
-      store.close();
-      executor.shutdownNow();
+    public static ClickHouseSettings settings(String url, String database) {
+        return ClickHouseSettings.fromConfig(config(url, database)
+                .withFallback(ConfigFactory.defaultReference())
+                .resolve());
     }
-  }
+
+    /** A store on its own threads (close it, then shut the executor down). */
+    public static Store store(String url, String database) {
+        ExecutorService executor = Executors.newFixedThreadPool(2);
+        return new Store(new ClickHouseStore(settings(url, database), executor), executor);
+    }
+
+    /** A test's store and the threads it runs on. */
+    public record Store(ClickHouseStore store, ExecutorService executor) implements AutoCloseable {
+        public void dropDatabase() {
+            store.execute("DROP DATABASE IF EXISTS " + store.database(), null);
+        }
+
+        @Override
+        public void close() {
+            store.close();
+            executor.shutdownNow();
+        }
+    }
 }

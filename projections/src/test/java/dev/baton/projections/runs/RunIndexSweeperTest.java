@@ -1,8 +1,5 @@
 package dev.baton.projections.runs;
 
-import dev.baton.engine.testkit.MutableClock;
-import dev.baton.engine.testkit.TestDatabases;
-import dev.baton.projections.ProjectionDatabases;
 import static dev.baton.projections.runs.RunEvents.T0;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,6 +11,9 @@ import akka.actor.typed.receptionist.Receptionist;
 import dev.baton.engine.dispatch.RunSweep;
 import dev.baton.engine.run.RunStatus;
 import dev.baton.engine.storage.Database;
+import dev.baton.engine.testkit.MutableClock;
+import dev.baton.engine.testkit.TestDatabases;
+import dev.baton.projections.ProjectionDatabases;
 import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,145 +33,169 @@ import org.junit.jupiter.params.provider.MethodSource;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RunIndexSweeperTest {
 
-  private static final Duration RECHECK = Duration.ofSeconds(10);
-  private static final RunIndexSettings SETTINGS = new RunIndexSettings(4, Duration.ofSeconds(30),
-      "jdbc-read-journal", 500, Duration.ofMillis(250), RECHECK, Duration.ofSeconds(60), Duration.ofMillis(100), 3,
-      RunIndexSettings.SWEEPER_DISPATCHER);
-  private static final Duration NO_MORE = Duration.ofMillis(500);
+    private static final Duration RECHECK = Duration.ofSeconds(10);
+    private static final RunIndexSettings SETTINGS = new RunIndexSettings(
+            4,
+            Duration.ofSeconds(30),
+            "jdbc-read-journal",
+            500,
+            Duration.ofMillis(250),
+            RECHECK,
+            Duration.ofSeconds(60),
+            Duration.ofMillis(100),
+            3,
+            RunIndexSettings.SWEEPER_DISPATCHER);
+    private static final Duration NO_MORE = Duration.ofMillis(500);
 
-  private ActorTestKit testKit;
-  private final Map<String, Database> databases = new LinkedHashMap<>();
+    private ActorTestKit testKit;
+    private final Map<String, Database> databases = new LinkedHashMap<>();
 
-  @BeforeAll
-  void start() {
-    testKit = ActorTestKit.create("RunIndexSweeperTest");
-    databases.put("h2", ProjectionDatabases.open(TestDatabases.freshH2("sweeper")));
-    databases.put("postgres", ProjectionDatabases.open(TestDatabases.freshPostgresSchema("sweeper")));
-  }
-
-  @AfterAll
-  void stop() {
-    testKit.shutdownTestKit();
-    databases.values().forEach(Database::close);
-  }
-
-  Stream<String> databaseNames() {
-    return Stream.of("h2", "postgres");
-  }
-
-  private static RunRow row(String runId, String environmentId, String tag, RunStatus status, Instant wakeAt,
-      int wakeCount) {
-    return new RunRow(runId, environmentId, "task-a", "task/task-a", null, status, tag, 0, null, null, T0, T0, wakeAt,
-        wakeCount, RunRow.Details.none());
-  }
-
-  private static void insert(Database database, RunRow... rows) throws Exception {
-    try (Connection connection = database.dataSource().getConnection()) {
-      new RunTable(database.dialect()).upsert(connection, List.of(rows));
+    @BeforeAll
+    void start() {
+        testKit = ActorTestKit.create("RunIndexSweeperTest");
+        databases.put("h2", ProjectionDatabases.open(TestDatabases.freshH2("sweeper")));
+        databases.put("postgres", ProjectionDatabases.open(TestDatabases.freshPostgresSchema("sweeper")));
     }
-  }
 
-  private static RunRow read(Database database, String runId) throws Exception {
-    try (Connection connection = database.dataSource().getConnection()) {
-      return new RunTable(database.dialect()).find(connection, runId).orElseThrow();
+    @AfterAll
+    void stop() {
+        testKit.shutdownTestKit();
+        databases.values().forEach(Database::close);
     }
-  }
 
-  private ActorRef<RunIndexSweeper.Command> sweeper(Database database, String tag, MutableClock clock,
-      TestProbe<String> woken) {
-    return testKit.spawn(RunIndexSweeper.create(tag, database.dataSource(), new RunTable(database.dialect()), SETTINGS,
-        clock, woken.ref()::tell));
-  }
-
-  @ParameterizedTest
-  @MethodSource("databaseNames")
-  void wakesDueRunsEarliestFirstAndBacksOffTheirNextWake(String db) throws Exception {
-    Database database = databases.get(db);
-    Instant now = T0.plusSeconds(1000);
-    insert(database,
-        row("due-1", "env", "run-0", RunStatus.QUEUED, now.minusSeconds(30), 0),
-        row("due-2", "env", "run-0", RunStatus.RETRYING, now.minusSeconds(20), 2),
-        row("due-3", "env", "run-0", RunStatus.EXECUTING, now.minusSeconds(10), 5),
-        row("due-4", "env", "run-0", RunStatus.DELAYED, now, 0),
-        row("later", "env", "run-0", RunStatus.QUEUED, now.plusSeconds(5), 0),
-        row("done", "env", "run-0", RunStatus.COMPLETED, null, 0),
-        row("other-tag", "env", "run-1", RunStatus.QUEUED, now.minusSeconds(60), 0));
-    MutableClock clock = new MutableClock(now);
-    TestProbe<String> woken = testKit.createTestProbe();
-    ActorRef<RunIndexSweeper.Command> sweeper = sweeper(database, "run-0", clock, woken);
-
-    // At most sweep-batch (3) per sweep, earliest first; the fourth comes with the next sweep.
-    assertEquals(List.of("due-1", "due-2", "due-3", "due-4"), woken.receiveSeveralMessages(4));
-    woken.expectNoMessage(NO_MORE);
-    assertEquals(now.plusSeconds(10), read(database, "due-1").wakeAt());
-    assertEquals(1, read(database, "due-1").wakeCount());
-    assertEquals(now.plusSeconds(40), read(database, "due-2").wakeAt());
-    assertEquals(3, read(database, "due-2").wakeCount());
-    assertEquals(now.plusSeconds(60), read(database, "due-3").wakeAt(), "capped at max-recheck");
-    assertEquals(now.minusSeconds(60), read(database, "other-tag").wakeAt(), "another sweeper's row");
-
-    clock.advance(Duration.ofSeconds(11));
-    assertEquals(Set.of("due-1", "due-4", "later"), new HashSet<>(woken.receiveSeveralMessages(3)));
-    woken.expectNoMessage(NO_MORE);
-    assertEquals(now.plusSeconds(11 + 20), read(database, "due-1").wakeAt());
-    assertEquals(2, read(database, "due-1").wakeCount());
-    testKit.stop(sweeper);
-  }
-
-  @ParameterizedTest
-  @MethodSource("databaseNames")
-  void aWakeTimeWrittenAfterTheSweepReadItWins(String db) throws Exception {
-    Database database = databases.get(db);
-    RunTable table = new RunTable(database.dialect());
-    Instant now = T0.plusSeconds(2000);
-    insert(database, row("raced", "env", "run-2", RunStatus.QUEUED, now.minusSeconds(1), 2));
-    try (Connection connection = database.dataSource().getConnection()) {
-      List<RunTable.Due> due = table.due(connection, "run-2", now, 10);
-      assertEquals(1, due.size());
-      // The projection writes the run's newer event between the sweeper's read and its update.
-      insert(database, row("raced", "env", "run-2", RunStatus.DEQUEUED, now.plusSeconds(45), 0));
-      assertEquals(0, table.postpone(connection, due, run -> now.plusSeconds(999)));
+    Stream<String> databaseNames() {
+        return Stream.of("h2", "postgres");
     }
-    RunRow row = read(database, "raced");
-    assertEquals(RunStatus.DEQUEUED, row.status());
-    assertEquals(now.plusSeconds(45), row.wakeAt());
-    assertEquals(0, row.wakeCount());
-  }
 
-  @ParameterizedTest
-  @MethodSource("databaseNames")
-  void sweepEnvironmentWakesThatEnvironmentsUnfinishedRunsOnly(String db) throws Exception {
-    Database database = databases.get(db);
-    String env = "env_a_" + db;
-    Instant now = T0.plusSeconds(3000);
-    Instant far = now.plus(Duration.ofHours(1));
-    insert(database,
-        row("a-queued", env, "run-3", RunStatus.QUEUED, far, 0),
-        row("a-executing", env, "run-3", RunStatus.EXECUTING, far, 1),
-        row("a-retrying", env, "run-3", RunStatus.RETRYING, far, 0),
-        row("a-completed", env, "run-3", RunStatus.COMPLETED, null, 0),
-        row("a-canceled", env, "run-3", RunStatus.CANCELED, null, 0),
-        row("b-queued", "env_b_" + db, "run-3", RunStatus.QUEUED, far, 0),
-        row("a-other-tag", env, "run-0", RunStatus.QUEUED, far, 0));
-    TestProbe<String> woken = testKit.createTestProbe();
-    ActorRef<RunIndexSweeper.Command> sweeper = sweeper(database, "run-3", new MutableClock(now), woken);
+    private static RunRow row(
+            String runId, String environmentId, String tag, RunStatus status, Instant wakeAt, int wakeCount) {
+        return new RunRow(
+                runId,
+                environmentId,
+                "task-a",
+                "task/task-a",
+                null,
+                status,
+                tag,
+                0,
+                null,
+                null,
+                T0,
+                T0,
+                wakeAt,
+                wakeCount,
+                RunRow.Details.none());
+    }
 
-    // As a dispatcher does: every sweeper registered under the service key is asked.
-    TestProbe<Receptionist.Listing> listings = testKit.createTestProbe();
-    Set<ActorRef<RunSweep.Request>> sweepers = new HashSet<>();
-    listings.awaitAssert(() -> {
-      testKit.system().receptionist().tell(Receptionist.find(RunSweep.SERVICE_KEY, listings.ref()));
-      sweepers.clear();
-      sweepers.addAll(listings.receiveMessage().getServiceInstances(RunSweep.SERVICE_KEY));
-      assertTrue(!sweepers.isEmpty());
-      return null;
-    });
-    sweepers.forEach(ref -> ref.tell(new RunSweep.SweepEnvironment(env)));
+    private static void insert(Database database, RunRow... rows) throws Exception {
+        try (Connection connection = database.dataSource().getConnection()) {
+            new RunTable(database.dialect()).upsert(connection, List.of(rows));
+        }
+    }
 
-    assertEquals(Set.of("a-queued", "a-executing", "a-retrying"), new HashSet<>(woken.receiveSeveralMessages(3)));
-    woken.expectNoMessage(NO_MORE);
-    assertEquals(far, read(database, "a-queued").wakeAt());
-    assertEquals(1, read(database, "a-executing").wakeCount());
-    testKit.stop(sweeper);
-  }
+    private static RunRow read(Database database, String runId) throws Exception {
+        try (Connection connection = database.dataSource().getConnection()) {
+            return new RunTable(database.dialect()).find(connection, runId).orElseThrow();
+        }
+    }
+
+    private ActorRef<RunIndexSweeper.Command> sweeper(
+            Database database, String tag, MutableClock clock, TestProbe<String> woken) {
+        return testKit.spawn(RunIndexSweeper.create(
+                tag, database.dataSource(), new RunTable(database.dialect()), SETTINGS, clock, woken.ref()::tell));
+    }
+
+    @ParameterizedTest
+    @MethodSource("databaseNames")
+    void wakesDueRunsEarliestFirstAndBacksOffTheirNextWake(String db) throws Exception {
+        Database database = databases.get(db);
+        Instant now = T0.plusSeconds(1000);
+        insert(
+                database,
+                row("due-1", "env", "run-0", RunStatus.QUEUED, now.minusSeconds(30), 0),
+                row("due-2", "env", "run-0", RunStatus.RETRYING, now.minusSeconds(20), 2),
+                row("due-3", "env", "run-0", RunStatus.EXECUTING, now.minusSeconds(10), 5),
+                row("due-4", "env", "run-0", RunStatus.DELAYED, now, 0),
+                row("later", "env", "run-0", RunStatus.QUEUED, now.plusSeconds(5), 0),
+                row("done", "env", "run-0", RunStatus.COMPLETED, null, 0),
+                row("other-tag", "env", "run-1", RunStatus.QUEUED, now.minusSeconds(60), 0));
+        MutableClock clock = new MutableClock(now);
+        TestProbe<String> woken = testKit.createTestProbe();
+        ActorRef<RunIndexSweeper.Command> sweeper = sweeper(database, "run-0", clock, woken);
+
+        // At most sweep-batch (3) per sweep, earliest first; the fourth comes with the next sweep.
+        assertEquals(List.of("due-1", "due-2", "due-3", "due-4"), woken.receiveSeveralMessages(4));
+        woken.expectNoMessage(NO_MORE);
+        assertEquals(now.plusSeconds(10), read(database, "due-1").wakeAt());
+        assertEquals(1, read(database, "due-1").wakeCount());
+        assertEquals(now.plusSeconds(40), read(database, "due-2").wakeAt());
+        assertEquals(3, read(database, "due-2").wakeCount());
+        assertEquals(now.plusSeconds(60), read(database, "due-3").wakeAt(), "capped at max-recheck");
+        assertEquals(now.minusSeconds(60), read(database, "other-tag").wakeAt(), "another sweeper's row");
+
+        clock.advance(Duration.ofSeconds(11));
+        assertEquals(Set.of("due-1", "due-4", "later"), new HashSet<>(woken.receiveSeveralMessages(3)));
+        woken.expectNoMessage(NO_MORE);
+        assertEquals(now.plusSeconds(11 + 20), read(database, "due-1").wakeAt());
+        assertEquals(2, read(database, "due-1").wakeCount());
+        testKit.stop(sweeper);
+    }
+
+    @ParameterizedTest
+    @MethodSource("databaseNames")
+    void aWakeTimeWrittenAfterTheSweepReadItWins(String db) throws Exception {
+        Database database = databases.get(db);
+        RunTable table = new RunTable(database.dialect());
+        Instant now = T0.plusSeconds(2000);
+        insert(database, row("raced", "env", "run-2", RunStatus.QUEUED, now.minusSeconds(1), 2));
+        try (Connection connection = database.dataSource().getConnection()) {
+            List<RunTable.Due> due = table.due(connection, "run-2", now, 10);
+            assertEquals(1, due.size());
+            // The projection writes the run's newer event between the sweeper's read and its update.
+            insert(database, row("raced", "env", "run-2", RunStatus.DEQUEUED, now.plusSeconds(45), 0));
+            assertEquals(0, table.postpone(connection, due, run -> now.plusSeconds(999)));
+        }
+        RunRow row = read(database, "raced");
+        assertEquals(RunStatus.DEQUEUED, row.status());
+        assertEquals(now.plusSeconds(45), row.wakeAt());
+        assertEquals(0, row.wakeCount());
+    }
+
+    @ParameterizedTest
+    @MethodSource("databaseNames")
+    void sweepEnvironmentWakesThatEnvironmentsUnfinishedRunsOnly(String db) throws Exception {
+        Database database = databases.get(db);
+        String env = "env_a_" + db;
+        Instant now = T0.plusSeconds(3000);
+        Instant far = now.plus(Duration.ofHours(1));
+        insert(
+                database,
+                row("a-queued", env, "run-3", RunStatus.QUEUED, far, 0),
+                row("a-executing", env, "run-3", RunStatus.EXECUTING, far, 1),
+                row("a-retrying", env, "run-3", RunStatus.RETRYING, far, 0),
+                row("a-completed", env, "run-3", RunStatus.COMPLETED, null, 0),
+                row("a-canceled", env, "run-3", RunStatus.CANCELED, null, 0),
+                row("b-queued", "env_b_" + db, "run-3", RunStatus.QUEUED, far, 0),
+                row("a-other-tag", env, "run-0", RunStatus.QUEUED, far, 0));
+        TestProbe<String> woken = testKit.createTestProbe();
+        ActorRef<RunIndexSweeper.Command> sweeper = sweeper(database, "run-3", new MutableClock(now), woken);
+
+        // As a dispatcher does: every sweeper registered under the service key is asked.
+        TestProbe<Receptionist.Listing> listings = testKit.createTestProbe();
+        Set<ActorRef<RunSweep.Request>> sweepers = new HashSet<>();
+        listings.awaitAssert(() -> {
+            testKit.system().receptionist().tell(Receptionist.find(RunSweep.SERVICE_KEY, listings.ref()));
+            sweepers.clear();
+            sweepers.addAll(listings.receiveMessage().getServiceInstances(RunSweep.SERVICE_KEY));
+            assertTrue(!sweepers.isEmpty());
+            return null;
+        });
+        sweepers.forEach(ref -> ref.tell(new RunSweep.SweepEnvironment(env)));
+
+        assertEquals(Set.of("a-queued", "a-executing", "a-retrying"), new HashSet<>(woken.receiveSeveralMessages(3)));
+        woken.expectNoMessage(NO_MORE);
+        assertEquals(far, read(database, "a-queued").wakeAt());
+        assertEquals(1, read(database, "a-executing").wakeCount());
+        testKit.stop(sweeper);
+    }
 }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.sdk.internal.json.Json;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,8 +15,7 @@ import java.util.Optional;
  */
 final class ApiJson {
 
-    private ApiJson() {
-    }
+    private ApiJson() {}
 
     static ObjectNode triggerBody(Object payload, TriggerOptions options) {
         ObjectNode body = Json.mapper().createObjectNode();
@@ -60,11 +58,20 @@ final class ApiJson {
         json.path("runs").forEach(run -> runIds.add(run.asText()));
         List<Batch.ItemError> errors = new ArrayList<>();
         JsonNode processing = json.path("processing");
-        processing.path("errors").forEach(error -> errors.add(new Batch.ItemError(error.path("index").asInt(),
-                Json.text(error, "taskIdentifier"), Json.text(error, "error"))));
-        return new Batch(Json.text(json, "id"), Json.text(json, "status"), Json.text(json, "idempotencyKey"),
-                Json.instant(json.get("createdAt")), Json.instant(json.get("updatedAt")),
-                Json.instant(processing.get("completedAt")), json.path("runCount").asInt(), runIds, errors);
+        processing
+                .path("errors")
+                .forEach(error -> errors.add(new Batch.ItemError(
+                        error.path("index").asInt(), Json.text(error, "taskIdentifier"), Json.text(error, "error"))));
+        return new Batch(
+                Json.text(json, "id"),
+                Json.text(json, "status"),
+                Json.text(json, "idempotencyKey"),
+                Json.instant(json.get("createdAt")),
+                Json.instant(json.get("updatedAt")),
+                Json.instant(processing.get("completedAt")),
+                json.path("runCount").asInt(),
+                runIds,
+                errors);
     }
 
     static TriggerResult triggerResult(JsonNode json) {
@@ -77,15 +84,22 @@ final class ApiJson {
         List<String> tags = new ArrayList<>();
         json.path("tags").forEach(tag -> tags.add(tag.asText()));
         JsonNode errorJson = Json.valueOrNull(json, "error");
-        RunError error = errorJson == null ? null
-                : new RunError(Json.text(errorJson, "message"), Json.text(errorJson, "name"),
-                Json.text(errorJson, "stackTrace"));
+        RunError error = errorJson == null
+                ? null
+                : new RunError(
+                        Json.text(errorJson, "message"),
+                        Json.text(errorJson, "name"),
+                        Json.text(errorJson, "stackTrace"));
         return new Run(
                 Json.text(json, "id"),
                 status,
                 Json.text(json, "taskIdentifier"),
-                flag(json, "isQueued", status == RunStatus.QUEUED || status == RunStatus.PENDING_VERSION
-                        || status == RunStatus.DELAYED),
+                flag(
+                        json,
+                        "isQueued",
+                        status == RunStatus.QUEUED
+                                || status == RunStatus.PENDING_VERSION
+                                || status == RunStatus.DELAYED),
                 flag(json, "isExecuting", status == RunStatus.EXECUTING || status == RunStatus.DEQUEUED),
                 flag(json, "isWaiting", status == RunStatus.WAITING),
                 flag(json, "isCompleted", isFinal),
@@ -112,8 +126,11 @@ final class ApiJson {
     static List<RunEvent> events(JsonNode json) {
         List<RunEvent> events = new ArrayList<>();
         for (JsonNode event : json.path("data")) {
-            events.add(new RunEvent(event.path("sequenceNr").asLong(), Json.text(event, "type"),
-                    Json.instant(event.get("timestamp")), event.path("data").isMissingNode() ? null : event.get("data")));
+            events.add(new RunEvent(
+                    event.path("sequenceNr").asLong(),
+                    Json.text(event, "type"),
+                    Json.instant(event.get("timestamp")),
+                    event.path("data").isMissingNode() ? null : event.get("data")));
         }
         return events;
     }
@@ -127,7 +144,9 @@ final class ApiJson {
             case 404 -> new NotFoundException(message);
             case 413 -> new PayloadTooLargeException(message);
             case 422 -> new UnprocessableEntityException(message);
-            case 429 -> new RateLimitException(message, retryAfterHeader.flatMap(ApiJson::seconds).orElse(null));
+            case 429 ->
+                new RateLimitException(
+                        message, retryAfterHeader.flatMap(ApiJson::seconds).orElse(null));
             default -> status >= 500 ? new ServerException(status, message) : new BatonApiException(status, message);
         };
     }

@@ -31,8 +31,7 @@ public record Batch(
     }
 
     /** An item of the batch that got no run, e.g. because its task is unknown. */
-    public record ItemError(int index, String taskIdentifier, String error) {
-    }
+    public record ItemError(int index, String taskIdentifier, String error) {}
 
     /** Every item is in: {@code COMPLETED} or {@code PARTIAL_FAILED}. */
     public boolean isComplete() {

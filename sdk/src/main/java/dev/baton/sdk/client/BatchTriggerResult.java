@@ -9,5 +9,4 @@ package dev.baton.sdk.client;
  * @param isCached true when an idempotency key matched an earlier batch, whose id this is (its items were
  *                 not sent again)
  */
-public record BatchTriggerResult(String batchId, int runCount, boolean isCached) {
-}
+public record BatchTriggerResult(String batchId, int runCount, boolean isCached) {}

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.sdk.internal.json.Json;
-
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -20,8 +19,10 @@ import java.util.Objects;
 import java.util.UUID;
 
 /**
- * Triggers runs (one at a time or in batches), reads them back and manages them (cancel, replay, reschedule, tags, metadata,
- * idempotency keys) over Baton's HTTP API (Trigger.dev-compatible), with an environment's secret key. Thread-safe; build one per application and share it.
+ * Triggers runs (one at a time or in batches), reads them back and manages them (cancel, replay, reschedule, tags,
+ * metadata,
+ * idempotency keys) over Baton's HTTP API (Trigger.dev-compatible), with an environment's secret key. Thread-safe;
+ * build one per application and share it.
  *
  * <pre>{@code
  * BatonClient baton = BatonClient.builder(URI.create("http://127.0.0.1:8080"), secretKey).build();
@@ -124,8 +125,8 @@ public final class BatonClient {
                 .POST(HttpRequest.BodyPublishers.ofString(lines.toString()))
                 .build());
         if (!added.path("sealed").asBoolean(false)) {
-            throw new BatonException("batch " + batchId + " was not sealed after sending its " + items.size()
-                    + " items: " + added);
+            throw new BatonException(
+                    "batch " + batchId + " was not sealed after sending its " + items.size() + " items: " + added);
         }
         return new BatchTriggerResult(batchId, runCount, false);
     }
@@ -133,13 +134,15 @@ public final class BatonClient {
     /** The batch: its status and its runs ({@code GET /api/v2/batches/{id}}). */
     public Batch retrieveBatch(String batchId) {
         Objects.requireNonNull(batchId, "batchId");
-        return ApiJson.batch(send(request("/api/v2/batches/" + pathSegment(batchId)).GET().build()));
+        return ApiJson.batch(
+                send(request("/api/v2/batches/" + pathSegment(batchId)).GET().build()));
     }
 
     /** The run's current state. */
     public Run retrieve(String runId) {
         Objects.requireNonNull(runId, "runId");
-        return ApiJson.run(send(request("/api/v3/runs/" + pathSegment(runId)).GET().build()));
+        return ApiJson.run(
+                send(request("/api/v3/runs/" + pathSegment(runId)).GET().build()));
     }
 
     /** Retrieves the run every 200 ms until it has finished (any final status, not only success). */
@@ -162,7 +165,8 @@ public final class BatonClient {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 throw new BatonTimeoutException(
-                        "run " + runId + " did not finish within " + timeout + " (last status " + run.status() + ")", run);
+                        "run " + runId + " did not finish within " + timeout + " (last status " + run.status() + ")",
+                        run);
             }
             try {
                 Thread.sleep(Math.max(1, Math.min(interval.toMillis(), left / 1_000_000)));
@@ -176,7 +180,8 @@ public final class BatonClient {
     /** The run's history, oldest first. */
     public List<RunEvent> events(String runId) {
         Objects.requireNonNull(runId, "runId");
-        return ApiJson.events(send(request("/api/v1/runs/" + pathSegment(runId) + "/events").GET().build()));
+        return ApiJson.events(send(
+                request("/api/v1/runs/" + pathSegment(runId) + "/events").GET().build()));
     }
 
     // ---- managing runs ----
@@ -190,8 +195,11 @@ public final class BatonClient {
      */
     public String cancel(String runId) {
         Objects.requireNonNull(runId, "runId");
-        return Json.text(send(request("/api/v2/runs/" + pathSegment(runId) + "/cancel")
-                .POST(HttpRequest.BodyPublishers.noBody()).build()), "id");
+        return Json.text(
+                send(request("/api/v2/runs/" + pathSegment(runId) + "/cancel")
+                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .build()),
+                "id");
     }
 
     /**
@@ -203,8 +211,13 @@ public final class BatonClient {
     public String replay(String runId) {
         Objects.requireNonNull(runId, "runId");
         // a replay is not idempotent: a retry after a lost response could start a second run
-        return Json.text(send(request("/api/v1/runs/" + pathSegment(runId) + "/replay")
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), false), "id");
+        return Json.text(
+                send(
+                        request("/api/v1/runs/" + pathSegment(runId) + "/replay")
+                                .POST(HttpRequest.BodyPublishers.noBody())
+                                .build(),
+                        false),
+                "id");
     }
 
     /**
@@ -266,8 +279,8 @@ public final class BatonClient {
         }
         ObjectNode body = Json.mapper().createObjectNode();
         body.set("metadata", json);
-        return Json.valueOrNull(send(jsonRequest("/api/v1/runs/" + pathSegment(runId) + "/metadata", "PUT", body)),
-                "metadata");
+        return Json.valueOrNull(
+                send(jsonRequest("/api/v1/runs/" + pathSegment(runId) + "/metadata", "PUT", body)), "metadata");
     }
 
     /**
@@ -312,7 +325,9 @@ public final class BatonClient {
     /** The token, with its output once completed (or its error once timed out). */
     public WaitpointToken retrieveToken(String tokenId) {
         Objects.requireNonNull(tokenId, "tokenId");
-        return WaitpointJson.token(send(request("/api/v1/waitpoints/tokens/" + pathSegment(tokenId)).GET().build()));
+        return WaitpointJson.token(send(request("/api/v1/waitpoints/tokens/" + pathSegment(tokenId))
+                .GET()
+                .build()));
     }
 
     /**
@@ -323,7 +338,9 @@ public final class BatonClient {
      * @param query null: every token, the newest page
      */
     public WaitpointTokenPage listTokens(WaitpointTokenQuery query) {
-        return WaitpointJson.page(send(request("/api/v1/waitpoints/tokens" + WaitpointJson.query(query)).GET().build()));
+        return WaitpointJson.page(send(request("/api/v1/waitpoints/tokens" + WaitpointJson.query(query))
+                .GET()
+                .build()));
     }
 
     private HttpRequest jsonRequest(String path, String method, JsonNode body) {
@@ -359,7 +376,8 @@ public final class BatonClient {
                     throw e;
                 }
                 Duration backoff = RETRY_BASE_DELAY.multipliedBy(1L << Math.min(attempt - 1, 6));
-                if (e instanceof RateLimitException limited && limited.retryAfter().isPresent()
+                if (e instanceof RateLimitException limited
+                        && limited.retryAfter().isPresent()
                         && limited.retryAfter().get().compareTo(backoff) > 0) {
                     backoff = limited.retryAfter().get();
                 }
@@ -373,7 +391,8 @@ public final class BatonClient {
             Thread.sleep(backoff.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new BatonConnectionException("interrupted while retrying " + request.method() + " " + request.uri(), e);
+            throw new BatonConnectionException(
+                    "interrupted while retrying " + request.method() + " " + request.uri(), e);
         }
     }
 
@@ -383,8 +402,9 @@ public final class BatonClient {
             response = http.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new BatonConnectionException(
-                    request.method() + " " + request.uri() + " failed: " + e.getClass().getSimpleName()
-                            + (e.getMessage() != null ? ": " + e.getMessage() : ""), e);
+                    request.method() + " " + request.uri() + " failed: "
+                            + e.getClass().getSimpleName() + (e.getMessage() != null ? ": " + e.getMessage() : ""),
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new BatonConnectionException("interrupted during " + request.method() + " " + request.uri(), e);
@@ -397,7 +417,8 @@ public final class BatonClient {
             JsonNode json = Json.mapper().readTree(response.body());
             return json == null ? Json.mapper().missingNode() : json;
         } catch (JsonProcessingException e) {
-            throw new BatonApiException(status, "unreadable response from " + request.uri() + ": " + e.getOriginalMessage());
+            throw new BatonApiException(
+                    status, "unreadable response from " + request.uri() + ": " + e.getOriginalMessage());
         }
     }
 

@@ -8,5 +8,4 @@ package dev.baton.sdk.client;
  * @param url      the token's callback URL: a POST of any JSON body to it completes the token with that
  *                 body, without a key (the URL is the secret)
  */
-public record CreatedWaitpointToken(String id, boolean isCached, String url) {
-}
+public record CreatedWaitpointToken(String id, boolean isCached, String url) {}

@@ -3,7 +3,6 @@ package dev.baton.sdk.client;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.sdk.internal.json.Json;
-
 import java.time.Instant;
 import java.util.List;
 
@@ -63,7 +62,9 @@ public record Run(
             return Json.mapper().treeToValue(output, type);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(
-                    "output of run " + id + " cannot be read as " + type.getSimpleName() + ": " + e.getOriginalMessage(), e);
+                    "output of run " + id + " cannot be read as " + type.getSimpleName() + ": "
+                            + e.getOriginalMessage(),
+                    e);
         }
     }
 }

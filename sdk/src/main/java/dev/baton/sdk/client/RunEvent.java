@@ -1,7 +1,6 @@
 package dev.baton.sdk.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
 import java.time.Instant;
 
 /**
@@ -12,5 +11,4 @@ import java.time.Instant;
  * @param timestamp  when it was recorded
  * @param data       its fields, as JSON
  */
-public record RunEvent(long sequenceNr, String type, Instant timestamp, JsonNode data) {
-}
+public record RunEvent(long sequenceNr, String type, Instant timestamp, JsonNode data) {}

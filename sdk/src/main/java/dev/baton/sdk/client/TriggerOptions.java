@@ -62,8 +62,7 @@ public record TriggerOptions(
         private Integer maxDuration;
         private String idempotencyKeyTTL;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         public Builder tags(List<String> tags) {
             this.tags = tags;
@@ -126,8 +125,18 @@ public record TriggerOptions(
         }
 
         public TriggerOptions build() {
-            return new TriggerOptions(tags, metadata, maxAttempts, idempotencyKey, queue, concurrencyKey, delay, ttl,
-                    priority, maxDuration, idempotencyKeyTTL);
+            return new TriggerOptions(
+                    tags,
+                    metadata,
+                    maxAttempts,
+                    idempotencyKey,
+                    queue,
+                    concurrencyKey,
+                    delay,
+                    ttl,
+                    priority,
+                    maxDuration,
+                    idempotencyKeyTTL);
         }
     }
 }

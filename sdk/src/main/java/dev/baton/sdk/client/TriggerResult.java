@@ -6,5 +6,4 @@ package dev.baton.sdk.client;
  * @param id       the run's id ({@code run_…})
  * @param isCached true when an idempotency key matched an earlier run, whose id this is
  */
-public record TriggerResult(String id, boolean isCached) {
-}
+public record TriggerResult(String id, boolean isCached) {}

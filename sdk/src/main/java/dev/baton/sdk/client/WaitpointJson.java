@@ -3,7 +3,6 @@ package dev.baton.sdk.client;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.sdk.internal.json.Json;
-
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -14,8 +13,7 @@ import java.util.stream.Collectors;
 /** The waitpoint token API's JSON and query strings, to and from the client's types. */
 final class WaitpointJson {
 
-    private WaitpointJson() {
-    }
+    private WaitpointJson() {}
 
     static ObjectNode createBody(WaitpointTokenOptions options) {
         ObjectNode body = Json.mapper().createObjectNode();
@@ -38,8 +36,8 @@ final class WaitpointJson {
     }
 
     static CreatedWaitpointToken created(JsonNode json) {
-        return new CreatedWaitpointToken(Json.text(json, "id"), json.path("isCached").asBoolean(false),
-                Json.text(json, "url"));
+        return new CreatedWaitpointToken(
+                Json.text(json, "id"), json.path("isCached").asBoolean(false), Json.text(json, "url"));
     }
 
     /**
@@ -65,10 +63,18 @@ final class WaitpointJson {
         }
         List<String> tags = new ArrayList<>();
         json.path("tags").forEach(tag -> tags.add(tag.asText()));
-        return new WaitpointToken(Json.text(json, "id"), Json.text(json, "url"), status(Json.text(json, "status")),
-                Json.instant(json.get("completedAt")), Json.instant(json.get("timeoutAt")),
-                Json.text(json, "idempotencyKey"), Json.instant(json.get("idempotencyKeyExpiresAt")), tags,
-                Json.instant(json.get("createdAt")), output, error);
+        return new WaitpointToken(
+                Json.text(json, "id"),
+                Json.text(json, "url"),
+                status(Json.text(json, "status")),
+                Json.instant(json.get("completedAt")),
+                Json.instant(json.get("timeoutAt")),
+                Json.text(json, "idempotencyKey"),
+                Json.instant(json.get("idempotencyKeyExpiresAt")),
+                tags,
+                Json.instant(json.get("createdAt")),
+                output,
+                error);
     }
 
     static WaitpointTokenPage page(JsonNode json) {
@@ -83,21 +89,32 @@ final class WaitpointJson {
         List<String> parameters = new ArrayList<>();
         if (query != null) {
             if (query.statuses() != null && !query.statuses().isEmpty()) {
-                add(parameters, "filter[status]", query.statuses().stream().map(Enum::name).sorted()
-                        .collect(Collectors.joining(",")));
+                add(
+                        parameters,
+                        "filter[status]",
+                        query.statuses().stream().map(Enum::name).sorted().collect(Collectors.joining(",")));
             }
             add(parameters, "filter[idempotencyKey]", query.idempotencyKey());
             if (query.tags() != null && !query.tags().isEmpty()) {
                 add(parameters, "filter[tags]", String.join(",", query.tags()));
             }
             if (query.period() != null) {
-                add(parameters, "filter[createdAt][period]", Math.max(1, query.period().toSeconds()) + "s");
+                add(
+                        parameters,
+                        "filter[createdAt][period]",
+                        Math.max(1, query.period().toSeconds()) + "s");
             }
             if (query.from() != null) {
-                add(parameters, "filter[createdAt][from]", String.valueOf(query.from().toEpochMilli()));
+                add(
+                        parameters,
+                        "filter[createdAt][from]",
+                        String.valueOf(query.from().toEpochMilli()));
             }
             if (query.to() != null) {
-                add(parameters, "filter[createdAt][to]", String.valueOf(query.to().toEpochMilli()));
+                add(
+                        parameters,
+                        "filter[createdAt][to]",
+                        String.valueOf(query.to().toEpochMilli()));
             }
             if (query.pageSize() != null) {
                 add(parameters, "page[size]", String.valueOf(query.pageSize()));

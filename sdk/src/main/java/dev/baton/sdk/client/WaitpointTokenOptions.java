@@ -19,8 +19,8 @@ import java.util.List;
  * @param idempotencyKey    a second create with the same key returns the first token ({@code isCached})
  * @param idempotencyKeyTTL how long the key does, e.g. {@code "1h"} (server default: 30 days)
  */
-public record WaitpointTokenOptions(String timeout, List<String> tags, String idempotencyKey,
-        String idempotencyKeyTTL) {
+public record WaitpointTokenOptions(
+        String timeout, List<String> tags, String idempotencyKey, String idempotencyKeyTTL) {
 
     public WaitpointTokenOptions {
         tags = tags == null ? null : List.copyOf(tags);
@@ -41,8 +41,7 @@ public record WaitpointTokenOptions(String timeout, List<String> tags, String id
         private String idempotencyKey;
         private String idempotencyKeyTTL;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** A duration such as {@code "30s"}, {@code "10m"}, {@code "2d"}, or an ISO-8601 instant. */
         public Builder timeout(String timeout) {

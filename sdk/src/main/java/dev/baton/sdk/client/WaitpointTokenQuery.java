@@ -24,8 +24,16 @@ import java.util.Set;
  * @param after          a page's {@link WaitpointTokenPage#next()} cursor: the tokens after it
  * @param before         a page's {@link WaitpointTokenPage#previous()} cursor: the tokens before it
  */
-public record WaitpointTokenQuery(Set<WaitpointTokenStatus> statuses, String idempotencyKey, List<String> tags,
-        Instant from, Instant to, Duration period, Integer pageSize, String after, String before) {
+public record WaitpointTokenQuery(
+        Set<WaitpointTokenStatus> statuses,
+        String idempotencyKey,
+        List<String> tags,
+        Instant from,
+        Instant to,
+        Duration period,
+        Integer pageSize,
+        String after,
+        String before) {
 
     public WaitpointTokenQuery {
         statuses = statuses == null ? null : Set.copyOf(statuses);
@@ -57,8 +65,7 @@ public record WaitpointTokenQuery(Set<WaitpointTokenStatus> statuses, String ide
         private String after;
         private String before;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         public Builder statuses(WaitpointTokenStatus... statuses) {
             this.statuses = Set.of(statuses);

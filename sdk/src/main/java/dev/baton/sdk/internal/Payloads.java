@@ -8,8 +8,7 @@ import dev.baton.sdk.internal.json.Json;
 /** Turns a run's JSON payload into the value a task handler expects. */
 public final class Payloads {
 
-    private Payloads() {
-    }
+    private Payloads() {}
 
     /**
      * Decodes {@code payload} (null or JSON null when the run has none) into {@code type}.

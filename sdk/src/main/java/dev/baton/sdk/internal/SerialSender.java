@@ -27,8 +27,7 @@ public final class SerialSender {
     }
 
     private CompletableFuture<Void> enqueue(java.util.function.Supplier<CompletableFuture<WebSocket>> send) {
-        CompletableFuture<Void> sent = tail
-                .handle((ignored, previousFailure) -> null)
+        CompletableFuture<Void> sent = tail.handle((ignored, previousFailure) -> null)
                 .thenCompose(ignored -> send.get())
                 .thenApply(ws -> null);
         tail = sent;

@@ -12,10 +12,8 @@ import dev.baton.sdk.internal.json.Json;
 import dev.baton.sdk.task.MetadataOperation;
 import dev.baton.sdk.task.RetryPolicy;
 import dev.baton.sdk.task.Task;
-
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.time.Duration;
 import java.util.List;
 
 /**
@@ -32,32 +30,28 @@ public final class WorkerMessages {
     /** The gateway's default limit on one message ({@code baton.gateway.max-message-size}), in characters. */
     public static final int MAX_MESSAGE_CHARS = 192 * 1024;
 
-    private WorkerMessages() {
-    }
+    private WorkerMessages() {}
 
     // ---- worker → gateway ----
 
     @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "type")
     @JsonSubTypes({
-            @JsonSubTypes.Type(value = Hello.class, name = "hello"),
-            @JsonSubTypes.Type(value = Started.class, name = "started"),
-            @JsonSubTypes.Type(value = Heartbeat.class, name = "heartbeat"),
-            @JsonSubTypes.Type(value = Completed.class, name = "completed"),
-            @JsonSubTypes.Type(value = Failed.class, name = "failed"),
-            @JsonSubTypes.Type(value = Metadata.class, name = "metadata"),
-            @JsonSubTypes.Type(value = Step.class, name = "step"),
-            @JsonSubTypes.Type(value = Suspend.class, name = "suspend")})
-    public sealed interface Outbound {
-    }
+        @JsonSubTypes.Type(value = Hello.class, name = "hello"),
+        @JsonSubTypes.Type(value = Started.class, name = "started"),
+        @JsonSubTypes.Type(value = Heartbeat.class, name = "heartbeat"),
+        @JsonSubTypes.Type(value = Completed.class, name = "completed"),
+        @JsonSubTypes.Type(value = Failed.class, name = "failed"),
+        @JsonSubTypes.Type(value = Metadata.class, name = "metadata"),
+        @JsonSubTypes.Type(value = Step.class, name = "step"),
+        @JsonSubTypes.Type(value = Suspend.class, name = "suspend")
+    })
+    public sealed interface Outbound {}
 
-    public record Hello(String workerId, String sdk, int slots, List<TaskDeclaration> tasks) implements Outbound {
-    }
+    public record Hello(String workerId, String sdk, int slots, List<TaskDeclaration> tasks) implements Outbound {}
 
-    public record Started(String attemptId) implements Outbound {
-    }
+    public record Started(String attemptId) implements Outbound {}
 
-    public record Heartbeat(String attemptId) implements Outbound {
-    }
+    public record Heartbeat(String attemptId) implements Outbound {}
 
     /** {@code output} is always written, as JSON null when the handler returned nothing. */
     public record Completed(String attemptId, JsonNode output) implements Outbound {
@@ -66,16 +60,18 @@ public final class WorkerMessages {
         }
     }
 
-    public record Failed(String attemptId, ErrorBody error, boolean retryable) implements Outbound {
-    }
+    public record Failed(String attemptId, ErrorBody error, boolean retryable) implements Outbound {}
 
     /** Operations on the run's metadata, applied together; the answer echoes {@code requestId}. */
     public record Metadata(String attemptId, String requestId, List<OperationBody> operations) implements Outbound {
 
         public static Metadata of(String attemptId, String requestId, List<MetadataOperation> operations) {
-            return new Metadata(attemptId, requestId, operations.stream()
-                    .map(op -> new OperationBody(op.type().wireName(), op.key(), op.value()))
-                    .toList());
+            return new Metadata(
+                    attemptId,
+                    requestId,
+                    operations.stream()
+                            .map(op -> new OperationBody(op.type().wireName(), op.key(), op.value()))
+                            .toList());
         }
     }
 
@@ -90,22 +86,26 @@ public final class WorkerMessages {
      * Suspends the run until the wait (built by the task package's {@code TaskContext}) is over; the
      * wire field is {@code wait}.
      */
-    public record Suspend(String attemptId, String key, @JsonProperty("wait") JsonNode waitSpec) implements Outbound {
-    }
+    public record Suspend(
+            String attemptId,
+            String key,
+            @JsonProperty("wait") JsonNode waitSpec) implements Outbound {}
 
     /** {@code type} is lowercase; {@code key} is absent for update, {@code value} for delete. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record OperationBody(String type, String key, JsonNode value) {
-    }
+    public record OperationBody(String type, String key, JsonNode value) {}
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record ErrorBody(String message, String name, String stackTrace) {
 
         /** Describes a thrown exception: its message, its class's simple name, its stack trace. */
         public static ErrorBody of(Throwable error) {
-            String message = error.getMessage() != null ? error.getMessage() : error.getClass().getName();
+            String message = error.getMessage() != null
+                    ? error.getMessage()
+                    : error.getClass().getName();
             String name = error.getClass().getSimpleName().isEmpty()
-                    ? error.getClass().getName() : error.getClass().getSimpleName();
+                    ? error.getClass().getName()
+                    : error.getClass().getSimpleName();
             StringWriter writer = new StringWriter();
             error.printStackTrace(new PrintWriter(writer));
             String trace = writer.toString();
@@ -121,10 +121,14 @@ public final class WorkerMessages {
 
         public static TaskDeclaration of(Task<?, ?> task) {
             QueueDeclaration queue = task.queueName()
-                    .map(name -> new QueueDeclaration(name,
-                            task.concurrencyLimit().isPresent() ? task.concurrencyLimit().getAsInt() : null,
+                    .map(name -> new QueueDeclaration(
+                            name,
+                            task.concurrencyLimit().isPresent()
+                                    ? task.concurrencyLimit().getAsInt()
+                                    : null,
                             task.globalConcurrencyLimit().isPresent()
-                                    ? task.globalConcurrencyLimit().getAsInt() : null))
+                                    ? task.globalConcurrencyLimit().getAsInt()
+                                    : null))
                     .orElse(null);
             Long maxDurationSeconds = task.maxDuration()
                     .map(d -> d.getSeconds() + (d.getNano() > 0 ? 1 : 0))
@@ -134,74 +138,74 @@ public final class WorkerMessages {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record QueueDeclaration(String name, Integer concurrencyLimit, Integer globalConcurrencyLimit) {
-    }
+    public record QueueDeclaration(String name, Integer concurrencyLimit, Integer globalConcurrencyLimit) {}
 
-    public record RetryDeclaration(int maxAttempts, double factor, long minTimeoutInMs, long maxTimeoutInMs,
-                                   boolean randomize) {
+    public record RetryDeclaration(
+            int maxAttempts, double factor, long minTimeoutInMs, long maxTimeoutInMs, boolean randomize) {
         static RetryDeclaration of(RetryPolicy policy) {
-            return new RetryDeclaration(policy.maxAttempts(), policy.factor(), policy.minTimeoutInMs(),
-                    policy.maxTimeoutInMs(), policy.randomize());
+            return new RetryDeclaration(
+                    policy.maxAttempts(),
+                    policy.factor(),
+                    policy.minTimeoutInMs(),
+                    policy.maxTimeoutInMs(),
+                    policy.randomize());
         }
     }
 
     // ---- gateway → worker ----
 
-    public sealed interface Inbound {
-    }
+    public sealed interface Inbound {}
 
     public record Welcome(String sessionId, String environmentId, long heartbeatIntervalMs, long leaseTimeoutMs)
-            implements Inbound {
-    }
+            implements Inbound {}
 
     /**
      * {@code payload} is null when the run has none; {@code context} is kept as JSON (see the protocol
      * doc); {@code steps} holds the run's memoized results (see {@link Memoized#fromWire}), null when none.
      */
-    public record Execute(String runId, String attemptId, int attemptNumber, String taskId, JsonNode payload,
-                          String payloadType, JsonNode context, JsonNode steps) implements Inbound {
-    }
+    public record Execute(
+            String runId,
+            String attemptId,
+            int attemptNumber,
+            String taskId,
+            JsonNode payload,
+            String payloadType,
+            JsonNode context,
+            JsonNode steps)
+            implements Inbound {}
 
-    public record Rejected(String attemptId, String reason) implements Inbound {
-    }
+    public record Rejected(String attemptId, String reason) implements Inbound {}
 
-    public record GatewayError(String message) implements Inbound {
-    }
+    public record GatewayError(String message) implements Inbound {}
 
     /** Stop the attempt (run canceled, maxDuration exceeded) and send nothing more about it. */
-    public record Cancel(String runId, String attemptId, String reason) implements Inbound {
-    }
+    public record Cancel(String runId, String attemptId, String reason) implements Inbound {}
 
     /** A metadata message was applied; {@code metadata} is the run's whole metadata now. */
-    public record MetadataUpdated(String attemptId, String requestId, JsonNode metadata) implements Inbound {
-    }
+    public record MetadataUpdated(String attemptId, String requestId, JsonNode metadata) implements Inbound {}
 
     /** A metadata message was refused; nothing was applied and the attempt goes on. */
-    public record MetadataRejected(String attemptId, String requestId, String reason) implements Inbound {
-    }
+    public record MetadataRejected(String attemptId, String requestId, String reason) implements Inbound {}
 
     /** A step's result was memoized. */
-    public record StepRecorded(String attemptId, String key) implements Inbound {
-    }
+    public record StepRecorded(String attemptId, String key) implements Inbound {}
 
     /** The run is suspended on the wait: the attempt is over for this worker, its slot free. */
-    public record Suspended(String attemptId, String key) implements Inbound {
-    }
+    public record Suspended(String attemptId, String key) implements Inbound {}
 
     /** A suspension was refused; the attempt goes on. */
-    public record SuspendRejected(String attemptId, String key, String reason) implements Inbound {
-    }
+    public record SuspendRejected(String attemptId, String key, String reason) implements Inbound {}
 
     /** A message type this SDK does not know; ignored, so the gateway can add types. */
-    public record Unknown(String type) implements Inbound {
-    }
+    public record Unknown(String type) implements Inbound {}
 
     public static String encode(Outbound message) {
         try {
             return OUTBOUND_WRITER.writeValueAsString(message);
         } catch (JsonProcessingException e) {
             // only our own records go through here, and they always serialize
-            throw new IllegalStateException("cannot encode " + message.getClass().getSimpleName(), e);
+            throw new IllegalStateException(
+                    "cannot encode " + message.getClass().getSimpleName(), e);
         }
     }
 

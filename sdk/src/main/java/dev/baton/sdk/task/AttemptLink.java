@@ -2,7 +2,6 @@ package dev.baton.sdk.task;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

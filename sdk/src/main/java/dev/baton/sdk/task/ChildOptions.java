@@ -21,8 +21,13 @@ import java.util.List;
  * @param maxDuration    maximum run time of one attempt (sent in whole seconds, rounded up)
  * @param metadata       any object, stored with the child as a JSON object
  */
-public record ChildOptions(String queue, String concurrencyKey, List<String> tags, Integer maxAttempts,
-                           Duration maxDuration, Object metadata) {
+public record ChildOptions(
+        String queue,
+        String concurrencyKey,
+        List<String> tags,
+        Integer maxAttempts,
+        Duration maxDuration,
+        Object metadata) {
 
     public ChildOptions {
         tags = tags == null ? null : List.copyOf(tags);
@@ -51,8 +56,7 @@ public record ChildOptions(String queue, String concurrencyKey, List<String> tag
         private Duration maxDuration;
         private Object metadata;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         public Builder queue(String queue) {
             this.queue = queue;

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import dev.baton.sdk.internal.json.Json;
-
 import java.util.Objects;
 
 /**
@@ -70,8 +69,10 @@ public final class ChildResult {
 
     @Override
     public boolean equals(Object other) {
-        return other instanceof ChildResult that && Objects.equals(id, that.id)
-                && Objects.equals(output, that.output) && Objects.equals(error, that.error);
+        return other instanceof ChildResult that
+                && Objects.equals(id, that.id)
+                && Objects.equals(output, that.output)
+                && Objects.equals(error, that.error);
     }
 
     @Override

@@ -3,7 +3,6 @@ package dev.baton.sdk.task;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import dev.baton.sdk.internal.json.Json;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -44,8 +43,14 @@ public record Memoized(JsonNode output, TaskError error) {
             }
             JsonNode error = value.get("error");
             if (error != null && error.isObject()) {
-                memoized.put(entry.getKey(), new Memoized(null, new TaskError(Json.text(error, "name"),
-                        Json.text(error, "message"), Json.text(error, "stackTrace"))));
+                memoized.put(
+                        entry.getKey(),
+                        new Memoized(
+                                null,
+                                new TaskError(
+                                        Json.text(error, "name"),
+                                        Json.text(error, "message"),
+                                        Json.text(error, "stackTrace"))));
             } else {
                 memoized.put(entry.getKey(), success(value.get("output")));
             }
@@ -56,8 +61,8 @@ public record Memoized(JsonNode output, TaskError error) {
     /** @throws NonDeterminismException unless this is a finished wait for a time ({@code {waitedUntil}}) */
     public void requireFinishedWait(String key) {
         if (!ok() || !output.has("waitedUntil")) {
-            throw new NonDeterminismException(key, "the run recorded something other than a finished wait there: "
-                    + describe());
+            throw new NonDeterminismException(
+                    key, "the run recorded something other than a finished wait there: " + describe());
         }
     }
 
@@ -69,12 +74,12 @@ public record Memoized(JsonNode output, TaskError error) {
      */
     public List<ChildResult> childResults(String key, int expected) {
         if (!ok() || !output.isArray()) {
-            throw new NonDeterminismException(key, "the run recorded something other than child runs there: "
-                    + describe());
+            throw new NonDeterminismException(
+                    key, "the run recorded something other than child runs there: " + describe());
         }
         if (output.size() != expected) {
-            throw new NonDeterminismException(key, "the run waited for " + output.size()
-                    + " child run(s) there, this call for " + expected);
+            throw new NonDeterminismException(
+                    key, "the run waited for " + output.size() + " child run(s) there, this call for " + expected);
         }
         List<ChildResult> children = new ArrayList<>(expected);
         for (JsonNode result : output) {
@@ -83,8 +88,13 @@ public record Memoized(JsonNode output, TaskError error) {
                 children.add(new ChildResult(id, result.get("output"), null));
             } else {
                 JsonNode error = result.path("error");
-                children.add(new ChildResult(id, null, new TaskError(Json.text(error, "name"),
-                        Json.text(error, "message"), Json.text(error, "stackTrace"))));
+                children.add(new ChildResult(
+                        id,
+                        null,
+                        new TaskError(
+                                Json.text(error, "name"),
+                                Json.text(error, "message"),
+                                Json.text(error, "stackTrace"))));
             }
         }
         return List.copyOf(children);

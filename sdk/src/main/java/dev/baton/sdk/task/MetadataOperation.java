@@ -3,7 +3,6 @@ package dev.baton.sdk.task;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import dev.baton.sdk.internal.json.Json;
-
 import java.util.Locale;
 import java.util.Objects;
 
@@ -26,7 +25,9 @@ public record MetadataOperation(Type type, String key, JsonNode value) {
         SET,
         /** Remove {@code key}. */
         DELETE,
-        /** Append {@code value} to the array at {@code key} (creating it; a non-array value becomes its first element). */
+        /**
+         * Append {@code value} to the array at {@code key} (creating it; a non-array value becomes its first element).
+         */
         APPEND,
         /** Remove every element equal to {@code value} from the array at {@code key}. */
         REMOVE,

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.util.List;
 
 /**
@@ -16,8 +15,7 @@ final class MetadataOps {
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
-    private MetadataOps() {
-    }
+    private MetadataOps() {}
 
     /** Metadata as a context holds it: an object, or a {@link MissingNode} when there is none. */
     public static JsonNode normalize(JsonNode metadata) {
@@ -26,7 +24,8 @@ final class MetadataOps {
 
     /** The metadata after the operations, as a new object; {@code metadata} is not changed. */
     public static ObjectNode apply(JsonNode metadata, List<MetadataOperation> operations) {
-        ObjectNode result = metadata != null && metadata.isObject() ? ((ObjectNode) metadata).deepCopy() : NODES.objectNode();
+        ObjectNode result =
+                metadata != null && metadata.isObject() ? ((ObjectNode) metadata).deepCopy() : NODES.objectNode();
         for (MetadataOperation operation : operations) {
             result = apply(result, operation);
         }
@@ -43,7 +42,8 @@ final class MetadataOps {
         for (String part : path.subList(0, path.size() - 1)) {
             JsonNode child = parent.get(part);
             if (child == null || !child.isObject()) {
-                if (operation.type() == MetadataOperation.Type.DELETE || operation.type() == MetadataOperation.Type.REMOVE) {
+                if (operation.type() == MetadataOperation.Type.DELETE
+                        || operation.type() == MetadataOperation.Type.REMOVE) {
                     return metadata;
                 }
                 child = parent.putObject(part);
@@ -77,9 +77,11 @@ final class MetadataOps {
             }
             case INCREMENT -> {
                 double base = current != null && current.isNumber() ? current.doubleValue() : 0;
-                double sum = base + (operation.value() == null ? 1 : operation.value().doubleValue());
+                double sum = base
+                        + (operation.value() == null ? 1 : operation.value().doubleValue());
                 // whole numbers as the JSON the server answers with would read back: int, else long
-                JsonNode result = sum != Math.rint(sum) || Math.abs(sum) >= 1e15 ? NODES.numberNode(sum)
+                JsonNode result = sum != Math.rint(sum) || Math.abs(sum) >= 1e15
+                        ? NODES.numberNode(sum)
                         : sum == (int) sum ? NODES.numberNode((int) sum) : NODES.numberNode((long) sum);
                 parent.set(field, result);
             }

@@ -7,7 +7,10 @@ package dev.baton.sdk.task;
 public class MetadataUpdateException extends RuntimeException {
 
     public enum Kind {
-        /** The server refused it ({@code metadataRejected}): invalid operations, or the metadata would be too large. Nothing was applied. */
+        /**
+         * The server refused it ({@code metadataRejected}): invalid operations, or the metadata would be too large.
+         * Nothing was applied.
+         */
         REJECTED,
         /** No answer within the worker's metadata timeout; the update may or may not have been applied. */
         TIMED_OUT,

@@ -39,7 +39,7 @@ public record RetryPolicy(int maxAttempts, double factor, long minTimeoutInMs, l
     /** The default policy with a different number of attempts. */
     public static RetryPolicy attempts(int maxAttempts) {
         RetryPolicy defaults = defaults();
-        return new RetryPolicy(maxAttempts, defaults.factor, defaults.minTimeoutInMs, defaults.maxTimeoutInMs,
-                defaults.randomize);
+        return new RetryPolicy(
+                maxAttempts, defaults.factor, defaults.minTimeoutInMs, defaults.maxTimeoutInMs, defaults.randomize);
     }
 }

@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
  *
  * <pre>{@code
  * record Resize(String url, int width) {}
- * Task<Resize, String> resize = Task.define("images/resize", Resize.class, (p, ctx) -> resizer.resize(p.url(), p.width()))
+ * Task<Resize, String> resize = Task.define("images/resize", Resize.class, (p, ctx) -> resizer.resize(p.url(),
+ * p.width()))
  *         .queue("images", 4)
  *         .retry(RetryPolicy.attempts(5))
  *         .maxDuration(Duration.ofMinutes(2))

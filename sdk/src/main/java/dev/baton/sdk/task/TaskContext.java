@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.baton.sdk.internal.json.Json;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
@@ -98,16 +97,40 @@ public final class TaskContext {
      *
      * @param metadata the run's metadata, or null for none
      */
-    public TaskContext(String runId, String attemptId, int attemptNumber, String taskId, List<String> tags,
-                       JsonNode metadata, String environmentId, String queueName) {
-        this(runId, attemptId, attemptNumber, taskId, tags, environmentId, queueName, false, null,
+    public TaskContext(
+            String runId,
+            String attemptId,
+            int attemptNumber,
+            String taskId,
+            List<String> tags,
+            JsonNode metadata,
+            String environmentId,
+            String queueName) {
+        this(
+                runId,
+                attemptId,
+                attemptNumber,
+                taskId,
+                tags,
+                environmentId,
+                queueName,
+                false,
+                null,
                 AttemptLink.detached(metadata));
     }
 
     /** The worker's constructor (and tests' for a fake link); task code does not need {@link AttemptLink}. */
-    public TaskContext(String runId, String attemptId, int attemptNumber, String taskId, List<String> tags,
-                       String environmentId, String queueName, boolean isTest, Duration maxDuration,
-                       AttemptLink link) {
+    public TaskContext(
+            String runId,
+            String attemptId,
+            int attemptNumber,
+            String taskId,
+            List<String> tags,
+            String environmentId,
+            String queueName,
+            boolean isTest,
+            Duration maxDuration,
+            AttemptLink link) {
         this.runId = Objects.requireNonNull(runId, "runId");
         this.attemptId = Objects.requireNonNull(attemptId, "attemptId");
         this.attemptNumber = attemptNumber;
@@ -219,8 +242,9 @@ public final class TaskContext {
         Memoized memo = link.memoized().get(key);
         if (memo != null) {
             if (!memo.ok()) {
-                throw new NonDeterminismException(key, "the run recorded an error there (" + memo.error().name()
-                        + "), which a step never records");
+                throw new NonDeterminismException(
+                        key,
+                        "the run recorded an error there (" + memo.error().name() + "), which a step never records");
             }
             try {
                 return Json.decode(memo.output(), type, "the recorded result");
@@ -239,8 +263,8 @@ public final class TaskContext {
         try {
             output = Json.mapper().valueToTree(value);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("the result of step '" + key + "' cannot be written as JSON: "
-                    + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "the result of step '" + key + "' cannot be written as JSON: " + e.getMessage(), e);
         }
         link.recordStep(key, output);
         return value;
@@ -317,7 +341,8 @@ public final class TaskContext {
      * @throws TaskCancelledException when the attempt is over
      */
     public ChildResult triggerAndWait(String taskId, Object payload, ChildOptions options) {
-        return awaitRuns("triggerAndWait", false, List.of(new ChildItem(taskId, payload, options))).get(0);
+        return awaitRuns("triggerAndWait", false, List.of(new ChildItem(taskId, payload, options)))
+                .get(0);
     }
 
     /**
@@ -377,7 +402,9 @@ public final class TaskContext {
         String key = keys.next(DurableKeys.TOKEN);
         Memoized memo = link.memoized().get(key);
         if (memo != null) {
-            return memo.ok() ? new TokenResult(tokenId, memo.output(), null) : new TokenResult(tokenId, null, memo.error());
+            return memo.ok()
+                    ? new TokenResult(tokenId, memo.output(), null)
+                    : new TokenResult(tokenId, null, memo.error());
         }
         link.suspend(key, Waits.tokenWait(tokenId));
         throw new IllegalStateException("suspend returned normally");

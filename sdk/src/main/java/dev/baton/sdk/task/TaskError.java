@@ -9,5 +9,4 @@ package dev.baton.sdk.task;
  * @param message    what went wrong
  * @param stackTrace the failing code's stack trace, or null
  */
-public record TaskError(String name, String message, String stackTrace) {
-}
+public record TaskError(String name, String message, String stackTrace) {}

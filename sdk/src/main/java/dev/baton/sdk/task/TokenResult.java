@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import dev.baton.sdk.internal.json.Json;
-
 import java.util.Objects;
 
 /**
@@ -76,8 +75,10 @@ public final class TokenResult {
 
     @Override
     public boolean equals(Object other) {
-        return other instanceof TokenResult that && Objects.equals(tokenId, that.tokenId)
-                && Objects.equals(data, that.data) && Objects.equals(error, that.error);
+        return other instanceof TokenResult that
+                && Objects.equals(tokenId, that.tokenId)
+                && Objects.equals(data, that.data)
+                && Objects.equals(error, that.error);
     }
 
     @Override

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.sdk.internal.json.Json;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -15,8 +14,7 @@ import java.util.List;
  */
 final class Waits {
 
-    private Waits() {
-    }
+    private Waits() {}
 
     /** {@code {type: "duration", until}}. */
     static JsonNode durationWait(Instant until) {
@@ -31,7 +29,8 @@ final class Waits {
     /**
      * {@code {type: "runs", batch, items: [{task, payload?, options?}]}}.
      *
-     * @throws IllegalArgumentException when a payload or metadata cannot be written as JSON, or metadata is not an object
+     * @throws IllegalArgumentException when a payload or metadata cannot be written as JSON, or metadata is not an
+     * object
      */
     static JsonNode runsWait(boolean batch, List<ChildItem> items) {
         ObjectNode wait = Json.mapper().createObjectNode().put("type", "runs").put("batch", batch);

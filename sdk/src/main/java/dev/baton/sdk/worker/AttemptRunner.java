@@ -15,14 +15,14 @@ import dev.baton.sdk.task.AttemptLink;
 import dev.baton.sdk.task.NonDeterminismException;
 import dev.baton.sdk.task.Task;
 import dev.baton.sdk.task.TaskContext;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Runs one attempt on a handler thread: decode the payload, run the handler ({@code started} is
- * reported if it runs for a while, see {@link Session#begin}), report {@code completed} or {@code failed}. An attempt that is over meanwhile (canceled,
+ * reported if it runs for a while, see {@link Session#begin}), report {@code completed} or {@code failed}. An attempt
+ * that is over meanwhile (canceled,
  * fenced, suspended) reports nothing: {@link Session#finish} drops its result. A handler ended by a
  * {@link Suspension} reports nothing either: the gateway freed the slot when it suspended the run.
  */
@@ -34,8 +34,8 @@ final class AttemptRunner<P, R> implements Runnable {
     private final Session session;
     private final RunningAttempt attempt;
 
-    private AttemptRunner(Task<P, R> task, Execute execute, TaskContext context, Session session,
-                          RunningAttempt attempt) {
+    private AttemptRunner(
+            Task<P, R> task, Execute execute, TaskContext context, Session session, RunningAttempt attempt) {
         this.task = task;
         this.execute = execute;
         this.context = context;
@@ -43,14 +43,16 @@ final class AttemptRunner<P, R> implements Runnable {
         this.attempt = attempt;
     }
 
-    static <P, R> AttemptRunner<P, R> of(Task<P, R> task, Execute execute, Welcome welcome, Session session,
-                                         RunningAttempt attempt) {
+    static <P, R> AttemptRunner<P, R> of(
+            Task<P, R> task, Execute execute, Welcome welcome, Session session, RunningAttempt attempt) {
         return new AttemptRunner<>(task, execute, contextOf(execute, welcome, attempt), session, attempt);
     }
 
     /** The run's metadata when the attempt was sent ({@code context.run.metadata}); missing when none. */
     static JsonNode initialMetadata(Execute execute) {
-        return execute.context() == null ? MissingNode.getInstance() : execute.context().path("run").path("metadata");
+        return execute.context() == null
+                ? MissingNode.getInstance()
+                : execute.context().path("run").path("metadata");
     }
 
     @Override
@@ -98,12 +100,19 @@ final class AttemptRunner<P, R> implements Runnable {
         JsonNode run = context.path("run");
         List<String> tags = new ArrayList<>();
         run.path("tags").forEach(tag -> tags.add(tag.asText()));
-        String environmentId = context.path("environment").path("id")
-                .asText(welcome == null ? null : welcome.environmentId());
+        String environmentId =
+                context.path("environment").path("id").asText(welcome == null ? null : welcome.environmentId());
         String queueName = context.path("queue").path("name").asText("task/" + execute.taskId());
         JsonNode maxDuration = run.path("maxDuration");
-        return new TaskContext(execute.runId(), execute.attemptId(), execute.attemptNumber(), execute.taskId(),
-                tags, environmentId, queueName, run.path("isTest").asBoolean(false),
+        return new TaskContext(
+                execute.runId(),
+                execute.attemptId(),
+                execute.attemptNumber(),
+                execute.taskId(),
+                tags,
+                environmentId,
+                queueName,
+                run.path("isTest").asBoolean(false),
                 maxDuration.isNumber() && maxDuration.asLong() > 0 ? Duration.ofSeconds(maxDuration.asLong()) : null,
                 link);
     }

@@ -4,9 +4,6 @@ import dev.baton.sdk.internal.Backoff;
 import dev.baton.sdk.internal.WorkerMessages.Hello;
 import dev.baton.sdk.internal.WorkerMessages.TaskDeclaration;
 import dev.baton.sdk.task.Task;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.http.HttpClient;
@@ -28,6 +25,8 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A worker process's connection to Baton: it declares its tasks to a node's worker gateway over a
@@ -70,10 +69,12 @@ public final class BatonWorker implements AutoCloseable {
     private final HttpClient http;
     /** Runs handlers; sized to the slots declared, since the gateway never sends more than that. */
     private final ThreadPoolExecutor handlers;
+
     private final ScheduledExecutorService heartbeats;
 
     /** Guards the lifecycle fields below and is the monitor {@link #awaitConnected} waits on. */
     private final Object lifecycle = new Object();
+
     private Thread connector;
     private Session session;
     private boolean stopping;
@@ -82,7 +83,8 @@ public final class BatonWorker implements AutoCloseable {
     private BatonWorker(Builder builder) {
         this.connectUri = connectUri(builder.serverUrl);
         this.workerToken = builder.workerToken;
-        this.workerId = builder.workerId != null ? builder.workerId
+        this.workerId = builder.workerId != null
+                ? builder.workerId
                 : "worker-" + UUID.randomUUID().toString().substring(0, 8);
         this.slots = builder.slots;
         // keeps registration order, so hello declares tasks in the order the code lists them
@@ -92,12 +94,18 @@ public final class BatonWorker implements AutoCloseable {
         this.connectTimeout = builder.connectTimeout;
         this.shutdownGracePeriod = builder.shutdownGracePeriod;
         this.startedDelay = builder.startedDelay;
-        this.attemptSettings = new RunningAttempt.Settings(builder.metadataTimeout, builder.durableCallTimeout,
-                builder.shortWaitThreshold);
+        this.attemptSettings = new RunningAttempt.Settings(
+                builder.metadataTimeout, builder.durableCallTimeout, builder.shortWaitThreshold);
         this.http = HttpClient.newBuilder().connectTimeout(connectTimeout).build();
-        this.handlers = new ThreadPoolExecutor(slots, slots, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
+        this.handlers = new ThreadPoolExecutor(
+                slots,
+                slots,
+                0,
+                TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(),
                 threads("baton-task-" + workerId + "-", true));
-        this.heartbeats = Executors.newSingleThreadScheduledExecutor(threads("baton-heartbeat-" + workerId + "-", true));
+        this.heartbeats =
+                Executors.newSingleThreadScheduledExecutor(threads("baton-heartbeat-" + workerId + "-", true));
     }
 
     public static Builder builder(URI serverUrl, String workerToken) {
@@ -171,7 +179,8 @@ public final class BatonWorker implements AutoCloseable {
         handlers.shutdown();
         try {
             if (!handlers.awaitTermination(shutdownGracePeriod.toMillis(), TimeUnit.MILLISECONDS)) {
-                log.warn("worker {}: handlers still running after {}; interrupting them", workerId, shutdownGracePeriod);
+                log.warn(
+                        "worker {}: handlers still running after {}; interrupting them", workerId, shutdownGracePeriod);
                 if (current != null) {
                     current.abandonAttempts("worker stopping");
                 }
@@ -241,7 +250,11 @@ public final class BatonWorker implements AutoCloseable {
             }
             Duration delay = backoff.next();
             if (failure != null) {
-                log.warn("worker {} cannot connect to {}: {}; retrying in {} ms", workerId, connectUri, failure,
+                log.warn(
+                        "worker {} cannot connect to {}: {}; retrying in {} ms",
+                        workerId,
+                        connectUri,
+                        failure,
                         delay.toMillis());
             } else {
                 log.info("worker {} reconnecting in {} ms", workerId, delay.toMillis());
@@ -294,7 +307,8 @@ public final class BatonWorker implements AutoCloseable {
     // ---- what sessions use ----
 
     Hello hello() {
-        List<TaskDeclaration> declarations = tasks.values().stream().map(TaskDeclaration::of).toList();
+        List<TaskDeclaration> declarations =
+                tasks.values().stream().map(TaskDeclaration::of).toList();
         return new Hello(workerId, SDK_NAME, slots, declarations);
     }
 
@@ -344,10 +358,10 @@ public final class BatonWorker implements AutoCloseable {
             case "https", "wss" -> "wss";
             default -> throw new IllegalArgumentException("server URL must be http(s): " + serverUrl);
         };
-        String base = serverUrl.getRawPath() == null ? "" : serverUrl.getRawPath().replaceAll("/+$", "");
+        String base =
+                serverUrl.getRawPath() == null ? "" : serverUrl.getRawPath().replaceAll("/+$", "");
         try {
-            return new URI(scheme, serverUrl.getRawAuthority(), null, null, null)
-                    .resolve(base + CONNECT_PATH);
+            return new URI(scheme, serverUrl.getRawAuthority(), null, null, null).resolve(base + CONNECT_PATH);
         } catch (URISyntaxException e) {
             throw new IllegalArgumentException("invalid server URL: " + serverUrl, e);
         }
@@ -358,7 +372,8 @@ public final class BatonWorker implements AutoCloseable {
             int status = handshake.getResponse().statusCode();
             return "HTTP " + status + (status == 401 ? " (is the worker token right?)" : "");
         }
-        return error.getMessage() != null ? error.getClass().getSimpleName() + ": " + error.getMessage()
+        return error.getMessage() != null
+                ? error.getClass().getSimpleName() + ": " + error.getMessage()
                 : error.getClass().getSimpleName();
     }
 
@@ -464,7 +479,8 @@ public final class BatonWorker implements AutoCloseable {
          */
         public Builder shortWaitThreshold(Duration shortWaitThreshold) {
             if (shortWaitThreshold == null || shortWaitThreshold.isNegative()) {
-                throw new IllegalArgumentException("shortWaitThreshold must not be negative, was " + shortWaitThreshold);
+                throw new IllegalArgumentException(
+                        "shortWaitThreshold must not be negative, was " + shortWaitThreshold);
             }
             this.shortWaitThreshold = shortWaitThreshold;
             return this;

@@ -3,18 +3,17 @@ package dev.baton.sdk.worker;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.baton.sdk.internal.Suspension;
+import dev.baton.sdk.internal.WorkerMessages;
 import dev.baton.sdk.internal.WorkerMessages.Metadata;
 import dev.baton.sdk.internal.WorkerMessages.Outbound;
 import dev.baton.sdk.internal.WorkerMessages.Step;
 import dev.baton.sdk.internal.WorkerMessages.Suspend;
-import dev.baton.sdk.internal.WorkerMessages;
 import dev.baton.sdk.task.AttemptLink;
 import dev.baton.sdk.task.DurableCallException;
 import dev.baton.sdk.task.Memoized;
 import dev.baton.sdk.task.MetadataOperation;
 import dev.baton.sdk.task.MetadataUpdateException;
 import dev.baton.sdk.task.TaskCancelledException;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -40,8 +39,7 @@ final class RunningAttempt implements AttemptLink {
     static final String SUSPENDED = "attempt suspended";
 
     /** How the worker configured durable calls. */
-    record Settings(Duration metadataTimeout, Duration durableCallTimeout, Duration shortWaitThreshold) {
-    }
+    record Settings(Duration metadataTimeout, Duration durableCallTimeout, Duration shortWaitThreshold) {}
 
     private final String attemptId;
     private final Session session;
@@ -60,17 +58,23 @@ final class RunningAttempt implements AttemptLink {
     private final Map<String, CompletableFuture<Void>> pendingSteps = new HashMap<>();
     /** The suspension sent and not answered yet, and its key; at most one. Guarded by {@code this}. */
     private CompletableFuture<Void> pendingSuspend;
+
     private String pendingSuspendKey;
     /** True once the server suspended the run on this attempt's wait. */
     private volatile boolean suspended;
 
-    RunningAttempt(String attemptId, Session session, JsonNode initialMetadata, Map<String, Memoized> memoized,
-                   Settings settings) {
+    RunningAttempt(
+            String attemptId,
+            Session session,
+            JsonNode initialMetadata,
+            Map<String, Memoized> memoized,
+            Settings settings) {
         this.attemptId = attemptId;
         this.session = session;
         // held as AttemptLink.metadata() promises: an object, or a MissingNode when the run has none
         this.metadata = initialMetadata == null || initialMetadata.isNull() || initialMetadata.isMissingNode()
-                ? MissingNode.getInstance() : initialMetadata;
+                ? MissingNode.getInstance()
+                : initialMetadata;
         this.memoized = Map.copyOf(memoized);
         this.metadataTimeout = settings.metadataTimeout();
         this.durableCallTimeout = settings.durableCallTimeout();
@@ -172,8 +176,8 @@ final class RunningAttempt implements AttemptLink {
     void metadataRejected(String requestId, String reason) {
         CompletableFuture<JsonNode> answer = takePending(requestId);
         if (answer != null) {
-            answer.completeExceptionally(new MetadataUpdateException(MetadataUpdateException.Kind.REJECTED,
-                    reason == null ? "metadata update rejected" : reason));
+            answer.completeExceptionally(new MetadataUpdateException(
+                    MetadataUpdateException.Kind.REJECTED, reason == null ? "metadata update rejected" : reason));
         }
     }
 
@@ -196,7 +200,9 @@ final class RunningAttempt implements AttemptLink {
             answer = pendingSuspend;
             pendingSuspend = null;
         }
-        answer.completeExceptionally(new DurableCallException(DurableCallException.Kind.REJECTED, key,
+        answer.completeExceptionally(new DurableCallException(
+                DurableCallException.Kind.REJECTED,
+                key,
                 "the server refused the wait at '" + key + "': " + (reason == null ? "no reason given" : reason)));
     }
 
@@ -248,11 +254,13 @@ final class RunningAttempt implements AttemptLink {
             if (endReason != null) {
                 throw new TaskCancelledException(endReason);
             }
-            throw new MetadataUpdateException(MetadataUpdateException.Kind.INTERRUPTED,
+            throw new MetadataUpdateException(
+                    MetadataUpdateException.Kind.INTERRUPTED,
                     "interrupted while waiting for the metadata update; it may or may not have been applied");
         } catch (TimeoutException e) {
             forget(requestId);
-            throw new MetadataUpdateException(MetadataUpdateException.Kind.TIMED_OUT,
+            throw new MetadataUpdateException(
+                    MetadataUpdateException.Kind.TIMED_OUT,
                     "no answer to the metadata update within " + metadataTimeout.toMillis()
                             + " ms; it may or may not have been applied");
         } catch (ExecutionException e) {
@@ -311,12 +319,17 @@ final class RunningAttempt implements AttemptLink {
             if (endReason != null) {
                 throw new TaskCancelledException(endReason);
             }
-            throw new DurableCallException(DurableCallException.Kind.INTERRUPTED, key,
+            throw new DurableCallException(
+                    DurableCallException.Kind.INTERRUPTED,
+                    key,
                     "interrupted while waiting for step '" + key + "' to be recorded; it may or may not have been");
         } catch (TimeoutException e) {
             forgetStep(key);
-            throw new DurableCallException(DurableCallException.Kind.TIMED_OUT, key, "no confirmation that step '"
-                    + key + "' was recorded within " + durableCallTimeout.toMillis() + " ms; it may or may not have been");
+            throw new DurableCallException(
+                    DurableCallException.Kind.TIMED_OUT,
+                    key,
+                    "no confirmation that step '" + key + "' was recorded within " + durableCallTimeout.toMillis()
+                            + " ms; it may or may not have been");
         } catch (ExecutionException e) {
             throw rethrown(e);
         }
@@ -353,15 +366,20 @@ final class RunningAttempt implements AttemptLink {
             if (endReason != null) {
                 throw new TaskCancelledException(endReason);
             }
-            throw new DurableCallException(DurableCallException.Kind.INTERRUPTED, key,
+            throw new DurableCallException(
+                    DurableCallException.Kind.INTERRUPTED,
+                    key,
                     "interrupted while suspending the run at '" + key + "'; it may or may not be waiting");
         } catch (TimeoutException e) {
             forgetSuspend(answer);
             if (suspended) {
                 throw new Suspension(key);
             }
-            throw new DurableCallException(DurableCallException.Kind.TIMED_OUT, key, "no answer to the suspension at '"
-                    + key + "' within " + durableCallTimeout.toMillis() + " ms; the run may or may not be waiting");
+            throw new DurableCallException(
+                    DurableCallException.Kind.TIMED_OUT,
+                    key,
+                    "no answer to the suspension at '" + key + "' within " + durableCallTimeout.toMillis()
+                            + " ms; the run may or may not be waiting");
         } catch (ExecutionException e) {
             throw rethrown(e);
         }
@@ -372,8 +390,9 @@ final class RunningAttempt implements AttemptLink {
     private static void requireFits(Outbound message, String what) {
         int length = WorkerMessages.encode(message).length();
         if (length > WorkerMessages.MAX_MESSAGE_CHARS) {
-            throw new IllegalArgumentException(what + " takes " + length + " characters as a message, over the gateway's "
-                    + "limit of " + WorkerMessages.MAX_MESSAGE_CHARS + "; make it smaller (e.g. fewer or smaller child payloads)");
+            throw new IllegalArgumentException(what + " takes " + length
+                    + " characters as a message, over the gateway's " + "limit of " + WorkerMessages.MAX_MESSAGE_CHARS
+                    + "; make it smaller (e.g. fewer or smaller child payloads)");
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.baton.sdk.worker;
 
 import dev.baton.sdk.internal.SerialSender;
+import dev.baton.sdk.internal.WorkerMessages;
 import dev.baton.sdk.internal.WorkerMessages.Cancel;
 import dev.baton.sdk.internal.WorkerMessages.Execute;
 import dev.baton.sdk.internal.WorkerMessages.Failed;
@@ -17,12 +18,8 @@ import dev.baton.sdk.internal.WorkerMessages.SuspendRejected;
 import dev.baton.sdk.internal.WorkerMessages.Suspended;
 import dev.baton.sdk.internal.WorkerMessages.Unknown;
 import dev.baton.sdk.internal.WorkerMessages.Welcome;
-import dev.baton.sdk.internal.WorkerMessages;
 import dev.baton.sdk.task.Memoized;
 import dev.baton.sdk.task.Task;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -39,6 +36,8 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One WebSocket connection to the gateway, from hello until the socket closes. Owns the attempts
@@ -68,6 +67,7 @@ final class Session implements WebSocket.Listener {
             return size() > REMEMBERED_RESULTS;
         }
     });
+
     private final AtomicLong requestIds = new AtomicLong();
     private final CompletableFuture<Void> ended = new CompletableFuture<>();
     /** Text frames may arrive in parts; java.net.http calls the listener sequentially, so no lock. */
@@ -171,7 +171,10 @@ final class Session implements WebSocket.Listener {
         } else if (message instanceof MetadataRejected m) {
             RunningAttempt attempt = running.get(m.attemptId());
             if (attempt != null) {
-                log.debug("worker {}: metadata update of attempt {} rejected: {}", worker.id(), m.attemptId(),
+                log.debug(
+                        "worker {}: metadata update of attempt {} rejected: {}",
+                        worker.id(),
+                        m.attemptId(),
                         m.reason());
                 attempt.metadataRejected(m.requestId(), m.reason());
             }
@@ -185,7 +188,11 @@ final class Session implements WebSocket.Listener {
         } else if (message instanceof SuspendRejected m) {
             RunningAttempt attempt = running.get(m.attemptId());
             if (attempt != null) {
-                log.info("worker {}: the wait {} of attempt {} was refused: {}", worker.id(), m.key(), m.attemptId(),
+                log.info(
+                        "worker {}: the wait {} of attempt {} was refused: {}",
+                        worker.id(),
+                        m.key(),
+                        m.attemptId(),
                         m.reason());
                 attempt.suspendRejected(m.key(), m.reason());
             }
@@ -219,15 +226,27 @@ final class Session implements WebSocket.Listener {
         }
         Task<?, ?> task = worker.task(execute.taskId());
         if (task == null) {
-            send(new Failed(execute.attemptId(), new WorkerMessages.ErrorBody(
-                    "task " + execute.taskId() + " is not registered on worker " + worker.id(), "TaskNotRegistered",
-                    null), true));
+            send(new Failed(
+                    execute.attemptId(),
+                    new WorkerMessages.ErrorBody(
+                            "task " + execute.taskId() + " is not registered on worker " + worker.id(),
+                            "TaskNotRegistered",
+                            null),
+                    true));
             return;
         }
-        log.debug("worker {}: executing {} attempt {} of run {}", worker.id(), task.id(), execute.attemptNumber(),
+        log.debug(
+                "worker {}: executing {} attempt {} of run {}",
+                worker.id(),
+                task.id(),
+                execute.attemptNumber(),
                 execute.runId());
-        RunningAttempt attempt = new RunningAttempt(execute.attemptId(), this, AttemptRunner.initialMetadata(execute),
-                Memoized.fromWire(execute.steps()), worker.attemptSettings());
+        RunningAttempt attempt = new RunningAttempt(
+                execute.attemptId(),
+                this,
+                AttemptRunner.initialMetadata(execute),
+                Memoized.fromWire(execute.steps()),
+                worker.attemptSettings());
         running.put(attempt.attemptId(), attempt);
         try {
             attempt.submit(AttemptRunner.of(task, execute, welcome, this, attempt), worker.handlers());
@@ -240,19 +259,29 @@ final class Session implements WebSocket.Listener {
     private void onRejected(Rejected rejected) {
         RunningAttempt attempt = takeOver(rejected.attemptId());
         if (attempt != null) {
-            log.warn("worker {}: attempt {} was fenced ({}); interrupting it and dropping its result", worker.id(),
-                    rejected.attemptId(), rejected.reason());
+            log.warn(
+                    "worker {}: attempt {} was fenced ({}); interrupting it and dropping its result",
+                    worker.id(),
+                    rejected.attemptId(),
+                    rejected.reason());
             attempt.end(rejected.reason() == null ? "rejected" : rejected.reason());
             return;
         }
         String result = resultsSent.remove(rejected.attemptId());
         if (result != null) {
             // the handler ran to its end, but another attempt owns the run now: an operator should know
-            log.warn("worker {}: attempt {} was fenced ({}); its {} result, sent already, does not count", worker.id(),
-                    rejected.attemptId(), rejected.reason(), result);
+            log.warn(
+                    "worker {}: attempt {} was fenced ({}); its {} result, sent already, does not count",
+                    worker.id(),
+                    rejected.attemptId(),
+                    rejected.reason(),
+                    result);
         } else {
-            log.debug("worker {}: gateway rejected a message about finished attempt {} ({})", worker.id(),
-                    rejected.attemptId(), rejected.reason());
+            log.debug(
+                    "worker {}: gateway rejected a message about finished attempt {} ({})",
+                    worker.id(),
+                    rejected.attemptId(),
+                    rejected.reason());
         }
     }
 
@@ -260,8 +289,12 @@ final class Session implements WebSocket.Listener {
     private void onCancel(Cancel cancel) {
         RunningAttempt attempt = takeOver(cancel.attemptId());
         if (attempt != null) {
-            log.info("worker {}: attempt {} of run {} canceled ({}); interrupting it", worker.id(),
-                    cancel.attemptId(), cancel.runId(), cancel.reason());
+            log.info(
+                    "worker {}: attempt {} of run {} canceled ({}); interrupting it",
+                    worker.id(),
+                    cancel.attemptId(),
+                    cancel.runId(),
+                    cancel.reason());
             attempt.end(cancel.reason() == null ? "canceled" : cancel.reason());
         } else {
             log.debug("worker {}: cancel for attempt {} that is no longer running", worker.id(), cancel.attemptId());
@@ -278,7 +311,9 @@ final class Session implements WebSocket.Listener {
             log.debug("worker {}: attempt {} suspended at {}", worker.id(), suspended.attemptId(), suspended.key());
             attempt.suspended(suspended.key());
         } else {
-            log.debug("worker {}: suspended for attempt {} that is no longer running", worker.id(),
+            log.debug(
+                    "worker {}: suspended for attempt {} that is no longer running",
+                    worker.id(),
                     suspended.attemptId());
         }
     }
@@ -344,7 +379,8 @@ final class Session implements WebSocket.Listener {
     void finish(RunningAttempt attempt, Outbound result) {
         synchronized (attempt) {
             if (running.remove(attempt.attemptId(), attempt)) {
-                resultsSent.put(attempt.attemptId(), result.getClass().getSimpleName().toLowerCase(Locale.ROOT));
+                resultsSent.put(
+                        attempt.attemptId(), result.getClass().getSimpleName().toLowerCase(Locale.ROOT));
                 send(result);
                 return;
             }
@@ -363,7 +399,10 @@ final class Session implements WebSocket.Listener {
         }
         out.sendText(WorkerMessages.encode(message)).whenComplete((ok, error) -> {
             if (error != null && !ended.isDone()) {
-                log.debug("worker {}: could not send {}: {}", worker.id(), message.getClass().getSimpleName(),
+                log.debug(
+                        "worker {}: could not send {}: {}",
+                        worker.id(),
+                        message.getClass().getSimpleName(),
                         error.toString());
             }
         });
@@ -427,7 +466,9 @@ final class Session implements WebSocket.Listener {
             timer.cancel(false);
         }
         if (!running.isEmpty()) {
-            log.warn("worker {}: connection lost with {} attempt(s) running; interrupting them", worker.id(),
+            log.warn(
+                    "worker {}: connection lost with {} attempt(s) running; interrupting them",
+                    worker.id(),
                     running.size());
             abandonAttempts("connection lost");
         }

@@ -1,13 +1,15 @@
 package dev.baton.sdk.client;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.baton.sdk.internal.json.Json;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -17,18 +19,14 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /** Batch trigger and batch retrieve against a JDK HttpServer that plays the Baton HTTP API. */
 class BatonClientBatchTest {
 
-    private record Recorded(String method, String path, Map<String, String> headers, String body) {
-    }
+    private record Recorded(String method, String path, Map<String, String> headers, String body) {}
 
     private HttpServer server;
     private BatonClient client;
@@ -38,7 +36,8 @@ class BatonClientBatchTest {
     void startServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.start();
-        client = BatonClient.builder(URI.create("http://127.0.0.1:" + server.getAddress().getPort()), "tr_dev_secret")
+        client = BatonClient.builder(
+                        URI.create("http://127.0.0.1:" + server.getAddress().getPort()), "tr_dev_secret")
                 .requestTimeout(Duration.ofSeconds(5))
                 .maxRetries(0)
                 .build();
@@ -55,10 +54,14 @@ class BatonClientBatchTest {
 
     private void reply(HttpExchange exchange, int status, String body) throws IOException {
         String requestBody = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-        requests.add(new Recorded(exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(),
-                Map.of("content-type", String.valueOf(exchange.getRequestHeaders().getFirst("Content-Type")),
-                        "request-key", String.valueOf(exchange.getRequestHeaders()
-                                .getFirst("x-trigger-request-idempotency-key"))),
+        requests.add(new Recorded(
+                exchange.getRequestMethod(),
+                exchange.getRequestURI().getRawPath(),
+                Map.of(
+                        "content-type",
+                        String.valueOf(exchange.getRequestHeaders().getFirst("Content-Type")),
+                        "request-key",
+                        String.valueOf(exchange.getRequestHeaders().getFirst("x-trigger-request-idempotency-key"))),
                 requestBody));
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().add("Content-Type", "application/json");
@@ -70,11 +73,19 @@ class BatonClientBatchTest {
     @Test
     void batchTriggerCreatesTheBatchThenStreamsItsItems() throws Exception {
         respond("/api/v3/batches", 202, "{\"id\":\"batch_1\",\"runCount\":2,\"isCached\":false}");
-        respond("/api/v3/batches/batch_1/items", 200,
+        respond(
+                "/api/v3/batches/batch_1/items",
+                200,
                 "{\"id\":\"batch_1\",\"itemsAccepted\":2,\"itemsDeduplicated\":0,\"sealed\":true}");
 
-        BatchTriggerResult result = client.batchTrigger(List.of(BatchItem.of("hello-world", Map.of("name", "Ada")),
-                new BatchItem("other", List.of(1, 2), TriggerOptions.builder().tags("t").build())), "key-1");
+        BatchTriggerResult result = client.batchTrigger(
+                List.of(
+                        BatchItem.of("hello-world", Map.of("name", "Ada")),
+                        new BatchItem(
+                                "other",
+                                List.of(1, 2),
+                                TriggerOptions.builder().tags("t").build())),
+                "key-1");
 
         assertEquals(new BatchTriggerResult("batch_1", 2, false), result);
         Recorded create = requests.poll();
@@ -112,15 +123,18 @@ class BatonClientBatchTest {
     @Test
     void anUnsealedBatchOrAnErrorThrows() {
         respond("/api/v3/batches", 202, "{\"id\":\"batch_2\",\"runCount\":2,\"isCached\":false}");
-        respond("/api/v3/batches/batch_2/items", 200,
+        respond(
+                "/api/v3/batches/batch_2/items",
+                200,
                 "{\"id\":\"batch_2\",\"itemsAccepted\":1,\"itemsDeduplicated\":0,\"sealed\":false}");
-        assertThrows(BatonException.class, () -> client.batchTrigger(List.of(BatchItem.of("a", 1), BatchItem.of("a", 2))));
+        assertThrows(
+                BatonException.class, () -> client.batchTrigger(List.of(BatchItem.of("a", 1), BatchItem.of("a", 2))));
 
         respond("/api/v3/batches/batch_3/items", 422, "{\"error\":\"Item index 5 is out of range\"}");
         server.removeContext("/api/v3/batches");
         respond("/api/v3/batches", 202, "{\"id\":\"batch_3\",\"runCount\":1,\"isCached\":false}");
-        UnprocessableEntityException error = assertThrows(UnprocessableEntityException.class,
-                () -> client.batchTrigger(List.of(BatchItem.of("a", 1))));
+        UnprocessableEntityException error = assertThrows(
+                UnprocessableEntityException.class, () -> client.batchTrigger(List.of(BatchItem.of("a", 1))));
         assertEquals("Item index 5 is out of range", error.getMessage());
         assertThrows(IllegalArgumentException.class, () -> client.batchTrigger(List.of()));
     }

@@ -1,15 +1,18 @@
 package dev.baton.sdk.client;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.baton.sdk.internal.json.Json;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -23,24 +26,18 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** The client against a JDK HttpServer that plays the Baton HTTP API. */
 class BatonClientTest {
 
-    private record Recorded(String method, String rawPath, String authorization, JsonNode body) {
-    }
+    private record Recorded(String method, String rawPath, String authorization, JsonNode body) {}
 
-    private record Greeting(String greeting) {
-    }
+    private record Greeting(String greeting) {}
 
     private static final String RUN_JSON = """
             {"id":"run_1","status":"QUEUED","taskIdentifier":"hello-world","isQueued":true,"isExecuting":false,
@@ -56,7 +53,8 @@ class BatonClientTest {
     void startServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.start();
-        client = BatonClient.builder(URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/"), "tr_dev_secret")
+        client = BatonClient.builder(
+                        URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/"), "tr_dev_secret")
                 .requestTimeout(Duration.ofSeconds(5))
                 .maxRetries(0)
                 .build();
@@ -74,7 +72,9 @@ class BatonClientTest {
 
     private void reply(HttpExchange exchange, int status, String body, Map<String, String> headers) throws IOException {
         byte[] requestBody = exchange.getRequestBody().readAllBytes();
-        requests.add(new Recorded(exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(),
+        requests.add(new Recorded(
+                exchange.getRequestMethod(),
+                exchange.getRequestURI().getRawPath(),
                 exchange.getRequestHeaders().getFirst("Authorization"),
                 requestBody.length == 0 ? null : Json.mapper().readTree(requestBody)));
         headers.forEach((name, value) -> exchange.getResponseHeaders().add(name, value));
@@ -93,19 +93,22 @@ class BatonClientTest {
     void triggerPostsPayloadAndOptionsWithTheSecretKey() throws Exception {
         respond("/api/v1/tasks/", 200, "{\"id\":\"run_1\",\"isCached\":true,\"extra\":1}", Map.of());
 
-        TriggerResult result = client.trigger("images/resize", Map.of("name", "Ada"), TriggerOptions.builder()
-                .tags("a", "b")
-                .metadata(Map.of("user", 42))
-                .maxAttempts(5)
-                .idempotencyKey("k-1")
-                .queue("images")
-                .concurrencyKey("user-42")
-                .delay("10s")
-                .ttl("1h")
-                .priority(3)
-                .maxDuration(60)
-                .idempotencyKeyTTL("1h")
-                .build());
+        TriggerResult result = client.trigger(
+                "images/resize",
+                Map.of("name", "Ada"),
+                TriggerOptions.builder()
+                        .tags("a", "b")
+                        .metadata(Map.of("user", 42))
+                        .maxAttempts(5)
+                        .idempotencyKey("k-1")
+                        .queue("images")
+                        .concurrencyKey("user-42")
+                        .delay("10s")
+                        .ttl("1h")
+                        .priority(3)
+                        .maxDuration(60)
+                        .idempotencyKeyTTL("1h")
+                        .build());
 
         assertEquals(new TriggerResult("run_1", true), result);
         Recorded request = requests.remove();
@@ -124,10 +127,13 @@ class BatonClientTest {
         respond("/api/v1/tasks/", 200, "{\"id\":\"run_1\",\"isCached\":false}", Map.of());
 
         client.trigger("hello-world", null);
-        client.trigger("hello-world", List.of(1), TriggerOptions.builder().delay("1m").build());
+        client.trigger(
+                "hello-world", List.of(1), TriggerOptions.builder().delay("1m").build());
 
         assertEquals(json("{\"payload\":null}"), requests.remove().body());
-        assertEquals(json("{\"payload\":[1],\"options\":{\"delay\":\"1m\"}}"), requests.remove().body());
+        assertEquals(
+                json("{\"payload\":[1],\"options\":{\"delay\":\"1m\"}}"),
+                requests.remove().body());
     }
 
     @Test
@@ -206,7 +212,8 @@ class BatonClientTest {
         assertEquals("POST", request.method());
         assertEquals("/api/v1/runs/run_1/reschedule", request.rawPath());
         assertEquals(json("{\"delay\":\"1h\"}"), request.body());
-        assertEquals(json("{\"delay\":\"2026-12-01T00:00:00Z\"}"), requests.remove().body());
+        assertEquals(
+                json("{\"delay\":\"2026-12-01T00:00:00Z\"}"), requests.remove().body());
         assertEquals(json("{\"delay\":\"91s\"}"), requests.remove().body());
         assertThrows(IllegalArgumentException.class, () -> client.reschedule("run_1", " "));
     }
@@ -298,9 +305,15 @@ class BatonClientTest {
     @Test
     void pollWaitsUntilTheRunFinishes() {
         AtomicInteger calls = new AtomicInteger();
-        server.createContext("/api/v3/runs/run_3", exchange -> reply(exchange, 200, calls.incrementAndGet() < 3
-                ? "{\"id\":\"run_3\",\"status\":\"EXECUTING\"}"
-                : "{\"id\":\"run_3\",\"status\":\"COMPLETED\",\"output\":1}", Map.of()));
+        server.createContext(
+                "/api/v3/runs/run_3",
+                exchange -> reply(
+                        exchange,
+                        200,
+                        calls.incrementAndGet() < 3
+                                ? "{\"id\":\"run_3\",\"status\":\"EXECUTING\"}"
+                                : "{\"id\":\"run_3\",\"status\":\"COMPLETED\",\"output\":1}",
+                        Map.of()));
 
         Run run = client.poll("run_3", Duration.ofSeconds(5), Duration.ofMillis(10));
 
@@ -313,8 +326,8 @@ class BatonClientTest {
     void pollGivesUpAfterTheTimeout() {
         respond("/api/v3/runs/run_4", 200, "{\"id\":\"run_4\",\"status\":\"QUEUED\"}", Map.of());
 
-        BatonTimeoutException e = assertThrows(BatonTimeoutException.class,
-                () -> client.poll("run_4", Duration.ofMillis(100), Duration.ofMillis(20)));
+        BatonTimeoutException e = assertThrows(
+                BatonTimeoutException.class, () -> client.poll("run_4", Duration.ofMillis(100), Duration.ofMillis(20)));
 
         assertInstanceOf(TimeoutException.class, e.getCause());
         assertEquals(RunStatus.QUEUED, e.lastSeen().status());
@@ -324,8 +337,10 @@ class BatonClientTest {
     @Test
     void eventsReadsTheHistory() {
         respond("/api/v1/runs/run_5/events", 200, """
-                {"data":[{"sequenceNr":1,"type":"RunTriggered","timestamp":"2026-11-28T01:00:00Z","data":{"taskId":"t"}},
-                         {"sequenceNr":2,"type":"RunQueued","timestamp":"2026-11-28T01:00:01Z","data":{}}]}""", Map.of());
+                {"data":[{"sequenceNr":1,"type":"RunTriggered","timestamp":"2026-11-28T01:00:00Z",
+                          "data":{"taskId":"t"}},
+                         {"sequenceNr":2,"type":"RunQueued","timestamp":"2026-11-28T01:00:01Z",
+                          "data":{}}]}""", Map.of());
 
         List<RunEvent> events = client.events("run_5");
 
@@ -339,15 +354,16 @@ class BatonClientTest {
 
     @ParameterizedTest
     @CsvSource({
-            "400, BadRequestException",
-            "401, AuthenticationException",
-            "404, NotFoundException",
-            "413, PayloadTooLargeException",
-            "422, UnprocessableEntityException",
-            "429, RateLimitException",
-            "500, ServerException",
-            "503, ServerException",
-            "409, BatonApiException"})
+        "400, BadRequestException",
+        "401, AuthenticationException",
+        "404, NotFoundException",
+        "413, PayloadTooLargeException",
+        "422, UnprocessableEntityException",
+        "429, RateLimitException",
+        "500, ServerException",
+        "503, ServerException",
+        "409, BatonApiException"
+    })
     void errorStatusesMapToTypedExceptions(int status, String exceptionName) {
         respond("/api/v3/runs/", status, "{\"error\":\"server says no\"}", Map.of("Retry-After", "7"));
 
@@ -381,7 +397,8 @@ class BatonClientTest {
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
         }
-        BatonClient offline = BatonClient.builder(URI.create("http://127.0.0.1:" + closedPort), "k").build();
+        BatonClient offline = BatonClient.builder(URI.create("http://127.0.0.1:" + closedPort), "k")
+                .build();
 
         BatonConnectionException e = assertThrows(BatonConnectionException.class, () -> offline.retrieve("run_1"));
         assertInstanceOf(IOException.class, e.getCause());
@@ -400,7 +417,8 @@ class BatonClientTest {
     }
 
     private BatonClient retryingClient() {
-        return BatonClient.builder(URI.create("http://127.0.0.1:" + server.getAddress().getPort()), "tr_dev_secret")
+        return BatonClient.builder(
+                        URI.create("http://127.0.0.1:" + server.getAddress().getPort()), "tr_dev_secret")
                 .maxRetries(3)
                 .build();
     }
@@ -448,10 +466,15 @@ class BatonClientTest {
 
     @Test
     void builderValidatesItsArguments() {
-        assertThrows(IllegalArgumentException.class, () -> BatonClient.builder(URI.create("http://x"), "k").maxRetries(-1));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> BatonClient.builder(URI.create("http://x"), "k").maxRetries(-1));
         assertThrows(IllegalArgumentException.class, () -> BatonClient.builder(URI.create("ftp://x"), "k"));
         assertThrows(IllegalArgumentException.class, () -> BatonClient.builder(URI.create("http://x"), " "));
-        assertSame(BatonClient.Builder.class,
-                BatonClient.builder(URI.create("https://x"), "k").requestTimeout(Duration.ofSeconds(1)).getClass());
+        assertSame(
+                BatonClient.Builder.class,
+                BatonClient.builder(URI.create("https://x"), "k")
+                        .requestTimeout(Duration.ofSeconds(1))
+                        .getClass());
     }
 }

@@ -1,5 +1,12 @@
 package dev.baton.sdk.internal;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.sdk.internal.WorkerMessages.Cancel;
 import dev.baton.sdk.internal.WorkerMessages.Completed;
@@ -22,18 +29,10 @@ import dev.baton.sdk.task.Memoized;
 import dev.baton.sdk.task.MetadataOperation;
 import dev.baton.sdk.task.RetryPolicy;
 import dev.baton.sdk.task.Task;
-import org.junit.jupiter.api.Test;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class WorkerMessagesTest {
 
@@ -50,8 +49,8 @@ class WorkerMessagesTest {
         Task<Void, Void> plain = Task.<Void, Void>define("plain", Void.class, (p, ctx) -> null)
                 .retry(new RetryPolicy(2, 1.5, 100, 500, false))
                 .build();
-        String encoded = WorkerMessages.encode(new Hello("w-1", "baton-java/0.1.0", 2,
-                List.of(TaskDeclaration.of(sleep), TaskDeclaration.of(plain))));
+        String encoded = WorkerMessages.encode(
+                new Hello("w-1", "baton-java/0.1.0", 2, List.of(TaskDeclaration.of(sleep), TaskDeclaration.of(plain))));
 
         assertEquals(json("""
                 {"type":"hello","workerId":"w-1","sdk":"baton-java/0.1.0","slots":2,"tasks":[
@@ -65,21 +64,27 @@ class WorkerMessagesTest {
 
     @Test
     void queueDeclaresItsGlobalConcurrencyLimit() throws Exception {
-        Task<Void, Void> task = Task.<Void, Void>define("t", Void.class, (p, ctx) -> null).queue("q", 1, 10).build();
+        Task<Void, Void> task = Task.<Void, Void>define("t", Void.class, (p, ctx) -> null)
+                .queue("q", 1, 10)
+                .build();
         JsonNode declaration = Json.mapper().valueToTree(TaskDeclaration.of(task));
-        assertEquals(json("{\"name\":\"q\",\"concurrencyLimit\":1,\"globalConcurrencyLimit\":10}"),
+        assertEquals(
+                json("{\"name\":\"q\",\"concurrencyLimit\":1,\"globalConcurrencyLimit\":10}"),
                 declaration.get("queue"));
     }
 
     @Test
     void metadataCarriesLowercaseOperations() throws Exception {
-        String encoded = WorkerMessages.encode(Metadata.of("att_1", "m1", List.of(
-                MetadataOperation.set("$.progress.pct", 0.5),
-                MetadataOperation.increment("n", 2),
-                MetadataOperation.append("log", Map.of("step", 1)),
-                MetadataOperation.remove("log", "x"),
-                MetadataOperation.delete("old"),
-                MetadataOperation.replace(Map.of("a", 1)))));
+        String encoded = WorkerMessages.encode(Metadata.of(
+                "att_1",
+                "m1",
+                List.of(
+                        MetadataOperation.set("$.progress.pct", 0.5),
+                        MetadataOperation.increment("n", 2),
+                        MetadataOperation.append("log", Map.of("step", 1)),
+                        MetadataOperation.remove("log", "x"),
+                        MetadataOperation.delete("old"),
+                        MetadataOperation.replace(Map.of("a", 1)))));
         assertEquals(json("""
                 {"type":"metadata","attemptId":"att_1","requestId":"m1","operations":[
                   {"type":"set","key":"$.progress.pct","value":0.5},
@@ -92,18 +97,23 @@ class WorkerMessagesTest {
 
     @Test
     void queueWithoutLimitOmitsTheLimit() throws Exception {
-        Task<Void, Void> task = Task.<Void, Void>define("t", Void.class, (p, ctx) -> null).queue("q").build();
+        Task<Void, Void> task = Task.<Void, Void>define("t", Void.class, (p, ctx) -> null)
+                .queue("q")
+                .build();
         JsonNode declaration = Json.mapper().valueToTree(TaskDeclaration.of(task));
         assertEquals(json("{\"name\":\"q\"}"), declaration.get("queue"));
     }
 
     @Test
     void attemptMessagesCarryTheirType() throws Exception {
-        assertEquals(json("{\"type\":\"started\",\"attemptId\":\"att_1\"}"),
+        assertEquals(
+                json("{\"type\":\"started\",\"attemptId\":\"att_1\"}"),
                 json(WorkerMessages.encode(new Started("att_1"))));
-        assertEquals(json("{\"type\":\"heartbeat\",\"attemptId\":\"att_1\"}"),
+        assertEquals(
+                json("{\"type\":\"heartbeat\",\"attemptId\":\"att_1\"}"),
                 json(WorkerMessages.encode(new Heartbeat("att_1"))));
-        assertEquals(json("{\"type\":\"completed\",\"attemptId\":\"att_1\",\"output\":{\"n\":1}}"),
+        assertEquals(
+                json("{\"type\":\"completed\",\"attemptId\":\"att_1\",\"output\":{\"n\":1}}"),
                 json(WorkerMessages.encode(new Completed("att_1", json("{\"n\":1}")))));
     }
 
@@ -127,7 +137,9 @@ class WorkerMessagesTest {
 
     @Test
     void failureWithoutMessageFallsBackToTheClassName() {
-        assertEquals("java.lang.NullPointerException", ErrorBody.of(new NullPointerException()).message());
+        assertEquals(
+                "java.lang.NullPointerException",
+                ErrorBody.of(new NullPointerException()).message());
     }
 
     @Test
@@ -135,17 +147,24 @@ class WorkerMessagesTest {
         assertEquals(new Welcome("ws_1", "env_dev", 5000, 30000), WorkerMessages.decode("""
                 {"type":"welcome","sessionId":"ws_1","environmentId":"env_dev","heartbeatIntervalMs":5000,
                  "leaseTimeoutMs":30000,"futureField":[1]}"""));
-        assertEquals(new Rejected("att_1", "fenced"),
+        assertEquals(
+                new Rejected("att_1", "fenced"),
                 WorkerMessages.decode("{\"type\":\"rejected\",\"attemptId\":\"att_1\",\"reason\":\"fenced\"}"));
-        assertEquals(new GatewayError("bad hello"),
-                WorkerMessages.decode("{\"type\":\"error\",\"message\":\"bad hello\"}"));
+        assertEquals(
+                new GatewayError("bad hello"), WorkerMessages.decode("{\"type\":\"error\",\"message\":\"bad hello\"}"));
         assertEquals(new Unknown("teleport"), WorkerMessages.decode("{\"type\":\"teleport\",\"attemptId\":\"a\"}"));
-        assertEquals(new Cancel("run_1", "att_1", "run canceled"), WorkerMessages.decode(
-                "{\"type\":\"cancel\",\"runId\":\"run_1\",\"attemptId\":\"att_1\",\"reason\":\"run canceled\"}"));
-        assertEquals(new MetadataRejected("att_1", "m2", "too large"), WorkerMessages.decode(
-                "{\"type\":\"metadataRejected\",\"attemptId\":\"att_1\",\"requestId\":\"m2\",\"reason\":\"too large\"}"));
-        MetadataUpdated updated = assertInstanceOf(MetadataUpdated.class, WorkerMessages.decode(
-                "{\"type\":\"metadataUpdated\",\"attemptId\":\"att_1\",\"metadata\":{\"a\":1}}"));
+        assertEquals(
+                new Cancel("run_1", "att_1", "run canceled"),
+                WorkerMessages.decode(
+                        "{\"type\":\"cancel\",\"runId\":\"run_1\",\"attemptId\":\"att_1\",\"reason\":\"run "
+                                + "canceled\"}"));
+        assertEquals(
+                new MetadataRejected("att_1", "m2", "too large"),
+                WorkerMessages.decode("{\"type\":\"metadataRejected\",\"attemptId\":\"att_1\",\"reque"
+                        + "stId\":\"m2\",\"reason\":\"too large\"}"));
+        MetadataUpdated updated = assertInstanceOf(
+                MetadataUpdated.class,
+                WorkerMessages.decode("{\"type\":\"metadataUpdated\",\"attemptId\":\"att_1\",\"metadata\":{\"a\":1}}"));
         assertNull(updated.requestId());
         assertEquals(1, updated.metadata().get("a").asInt());
     }
@@ -161,8 +180,10 @@ class WorkerMessagesTest {
         assertEquals(json("{\"name\":\"Ada\"}"), execute.payload());
         assertEquals("task/hello-world", execute.context().at("/queue/name").asText());
 
-        Execute withoutPayload = assertInstanceOf(Execute.class, WorkerMessages.decode(
-                "{\"type\":\"execute\",\"runId\":\"r\",\"attemptId\":\"a\",\"attemptNumber\":1,\"taskId\":\"t\"}"));
+        Execute withoutPayload = assertInstanceOf(
+                Execute.class,
+                WorkerMessages.decode("{\"type\":\"execute\",\"runId\":\"r\",\"attemptId\":\"a\",\"at"
+                        + "temptNumber\":1,\"taskId\":\"t\"}"));
         assertNull(withoutPayload.payload());
     }
 
@@ -175,20 +196,26 @@ class WorkerMessagesTest {
 
     @Test
     void durableExecutionMessagesMatchTheProtocol() throws Exception {
-        assertEquals(json("{\"type\":\"step\",\"attemptId\":\"att_1\",\"key\":\"charge#2\",\"output\":null}"),
+        assertEquals(
+                json("{\"type\":\"step\",\"attemptId\":\"att_1\",\"key\":\"charge#2\",\"output\":null}"),
                 json(WorkerMessages.encode(new WorkerMessages.Step("att_1", "charge#2", null))));
-        assertEquals(json("""
+        assertEquals(
+                json("""
                 {"type":"suspend","attemptId":"att_1","key":"wait#1",
                  "wait":{"type":"duration","until":"2026-11-28T01:00:00Z"}}"""),
-                json(WorkerMessages.encode(new WorkerMessages.Suspend("att_1", "wait#1",
-                        json("{\"type\":\"duration\",\"until\":\"2026-11-28T01:00:00Z\"}")))));
+                json(WorkerMessages.encode(new WorkerMessages.Suspend(
+                        "att_1", "wait#1", json("{\"type\":\"duration\",\"until\":\"2026-11-28T01:00:00Z\"}")))));
 
-        assertEquals(new WorkerMessages.StepRecorded("att_1", "charge"),
+        assertEquals(
+                new WorkerMessages.StepRecorded("att_1", "charge"),
                 WorkerMessages.decode("{\"type\":\"stepRecorded\",\"attemptId\":\"att_1\",\"key\":\"charge\"}"));
-        assertEquals(new WorkerMessages.Suspended("att_1", "wait#1"),
+        assertEquals(
+                new WorkerMessages.Suspended("att_1", "wait#1"),
                 WorkerMessages.decode("{\"type\":\"suspended\",\"attemptId\":\"att_1\",\"key\":\"wait#1\"}"));
-        assertEquals(new WorkerMessages.SuspendRejected("att_1", "wait#1", "invalid wait: x"), WorkerMessages.decode(
-                "{\"type\":\"suspendRejected\",\"attemptId\":\"att_1\",\"key\":\"wait#1\",\"reason\":\"invalid wait: x\"}"));
+        assertEquals(
+                new WorkerMessages.SuspendRejected("att_1", "wait#1", "invalid wait: x"),
+                WorkerMessages.decode("{\"type\":\"suspendRejected\",\"attemptId\":\"att_1\",\"key\":"
+                        + "\"wait#1\",\"reason\":\"invalid wait: x\"}"));
 
         Execute execute = (Execute) WorkerMessages.decode("""
                 {"type":"execute","runId":"run_1","attemptId":"att_1","attemptNumber":1,"taskId":"t",
@@ -199,7 +226,8 @@ class WorkerMessagesTest {
         assertEquals(json("{\"n\":1}"), memoized.get("a").output());
         assertTrue(memoized.get("b").output().isNull());
         assertTrue(memoized.get("c").output().isNull());
-        assertEquals(new dev.baton.sdk.task.TaskError("TRIGGER_WAITPOINT_TIMEOUT", "timed out", null),
+        assertEquals(
+                new dev.baton.sdk.task.TaskError("TRIGGER_WAITPOINT_TIMEOUT", "timed out", null),
                 memoized.get("token#1").error());
         assertTrue(Memoized.fromWire(null).isEmpty());
     }

@@ -1,11 +1,15 @@
 package dev.baton.sdk.task;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.sdk.internal.Suspension;
 import dev.baton.sdk.internal.json.Json;
-import org.junit.jupiter.api.Test;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -13,12 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /** The durable calls of a context attached to a fake link: keys, memoization, short and long waits, non-determinism. */
 class DurableTaskContextTest {
@@ -81,12 +80,11 @@ class DurableTaskContextTest {
         }
     }
 
-    record Charge(String id, int cents) {
-    }
+    record Charge(String id, int cents) {}
 
     private final FakeLink link = new FakeLink();
-    private final TaskContext ctx = new TaskContext("run_1", "att_1", 1, "t", List.of(), "env_dev", "task/t", false,
-            null, link);
+    private final TaskContext ctx =
+            new TaskContext("run_1", "att_1", 1, "t", List.of(), "env_dev", "task/t", false, null, link);
 
     @Test
     void aNewStepRunsItsBodyAndRecordsTheResultUnderItsName() throws Exception {
@@ -99,8 +97,10 @@ class DurableTaskContextTest {
 
     @Test
     void aMemoizedStepReturnsTheRecordedResultWithoutRunningItsBody() throws Exception {
-        link.memo("charge", "{\"id\":\"ch_9\",\"cents\":100}").memo("charge#2", "{\"id\":\"ch_10\",\"cents\":200}")
-                .memo("ids", "[1,2,3]").memo("nothing", "null");
+        link.memo("charge", "{\"id\":\"ch_9\",\"cents\":100}")
+                .memo("charge#2", "{\"id\":\"ch_10\",\"cents\":200}")
+                .memo("ids", "[1,2,3]")
+                .memo("nothing", "null");
         AtomicInteger sideEffects = new AtomicInteger();
         assertEquals(new Charge("ch_9", 100), ctx.step("charge", Charge.class, () -> {
             sideEffects.incrementAndGet();
@@ -110,7 +110,7 @@ class DurableTaskContextTest {
             sideEffects.incrementAndGet();
             return null;
         }));
-        assertEquals(List.of(1, 2, 3), ctx.step("ids", new TypeReference<List<Integer>>() { }, () -> {
+        assertEquals(List.of(1, 2, 3), ctx.step("ids", new TypeReference<List<Integer>>() {}, () -> {
             sideEffects.incrementAndGet();
             return List.of();
         }));
@@ -129,12 +129,15 @@ class DurableTaskContextTest {
 
     @Test
     void aStepThatThrowsRecordsNothingAndPropagates() {
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> ctx.step("flaky", Integer.class, () -> {
-            throw new IllegalStateException("down");
-        }));
+        IllegalStateException e = assertThrows(
+                IllegalStateException.class,
+                () -> ctx.step("flaky", Integer.class, () -> {
+                    throw new IllegalStateException("down");
+                }));
         assertEquals("down", e.getMessage());
         assertTrue(link.recorded.isEmpty());
-        java.io.IOException checked = assertThrows(java.io.IOException.class,
+        java.io.IOException checked = assertThrows(
+                java.io.IOException.class,
                 () -> ctx.step("io", Integer.class, () -> {
                     throw new java.io.IOException("disk");
                 }));
@@ -145,19 +148,20 @@ class DurableTaskContextTest {
     void aRecordedResultThatDoesNotFitIsANonDeterminismError() throws Exception {
         link.memo("charge", "[1,2]");
         link.memoized.put("token#1", new Memoized(null, new TaskError("TRIGGER_WAITPOINT_TIMEOUT", "timed out", null)));
-        NonDeterminismException mismatch = assertThrows(NonDeterminismException.class,
-                () -> ctx.step("charge", Charge.class, () -> new Charge("x", 1)));
+        NonDeterminismException mismatch = assertThrows(
+                NonDeterminismException.class, () -> ctx.step("charge", Charge.class, () -> new Charge("x", 1)));
         assertEquals("charge", mismatch.key());
         assertTrue(mismatch.getMessage().contains("charge"), mismatch.getMessage());
 
         link.memo("wait#1", "{\"id\":\"ch_1\"}"); // a step's result where a wait's should be
-        NonDeterminismException wait = assertThrows(NonDeterminismException.class,
-                () -> ctx.waitFor(Duration.ofHours(1)));
+        NonDeterminismException wait =
+                assertThrows(NonDeterminismException.class, () -> ctx.waitFor(Duration.ofHours(1)));
         assertEquals("wait#1", wait.key());
 
         link.memo("runs#1", "[{\"ok\":true,\"id\":\"run_a\",\"output\":1}]");
-        NonDeterminismException count = assertThrows(NonDeterminismException.class, () -> ctx.batchTriggerAndWait(
-                List.of(ChildItem.of("a", null), ChildItem.of("b", null))));
+        NonDeterminismException count = assertThrows(
+                NonDeterminismException.class,
+                () -> ctx.batchTriggerAndWait(List.of(ChildItem.of("a", null), ChildItem.of("b", null))));
         assertTrue(count.getMessage().contains("1 child run(s)"), count.getMessage());
         assertTrue(link.suspendedKeys.isEmpty());
     }
@@ -171,13 +175,16 @@ class DurableTaskContextTest {
 
     @Test
     void durableCallsCannotNestInsideAStep() {
-        IllegalStateException e = assertThrows(IllegalStateException.class,
+        IllegalStateException e = assertThrows(
+                IllegalStateException.class,
                 () -> ctx.step("outer", Integer.class, () -> ctx.step("inner", Integer.class, () -> 1)));
         assertTrue(e.getMessage().contains("inside a step"), e.getMessage());
-        assertThrows(IllegalStateException.class, () -> ctx.step("outer2", Integer.class, () -> {
-            ctx.waitFor(Duration.ofHours(1));
-            return 1;
-        }));
+        assertThrows(
+                IllegalStateException.class,
+                () -> ctx.step("outer2", Integer.class, () -> {
+                    ctx.waitFor(Duration.ofHours(1));
+                    return 1;
+                }));
         assertTrue(link.suspendedKeys.isEmpty());
     }
 
@@ -224,9 +231,19 @@ class DurableTaskContextTest {
 
     @Test
     void childRunsSuspendWithTheirItemsAndReturnTheRecordedOutcomes() throws Exception {
-        assertThrows(Suspension.class, () -> ctx.triggerAndWait("hello-world", Map.of("name", "Ada"),
-                ChildOptions.builder().queue("q").concurrencyKey("u1").tags("a").maxAttempts(2)
-                        .maxDuration(Duration.ofMillis(1500)).metadata(Map.of("m", 1)).build()));
+        assertThrows(
+                Suspension.class,
+                () -> ctx.triggerAndWait(
+                        "hello-world",
+                        Map.of("name", "Ada"),
+                        ChildOptions.builder()
+                                .queue("q")
+                                .concurrencyKey("u1")
+                                .tags("a")
+                                .maxAttempts(2)
+                                .maxDuration(Duration.ofMillis(1500))
+                                .metadata(Map.of("m", 1))
+                                .build()));
         assertEquals(List.of("runs#1"), link.suspendedKeys);
         assertEquals(json("""
                 {"type":"runs","batch":false,"items":[{"task":"hello-world","payload":{"name":"Ada"},
@@ -238,12 +255,12 @@ class DurableTaskContextTest {
                 .memo("runs#2", """
                         [{"ok":true,"id":"run_c2","output":null},
                          {"ok":false,"id":"run_c3","error":{"name":"Error","message":"nope","stackTrace":"at x"}}]""");
-        TaskContext resumed = new TaskContext("run_1", "att_2", 1, "t", List.of(), "env_dev", "task/t", false, null,
-                resumedLink);
+        TaskContext resumed =
+                new TaskContext("run_1", "att_2", 1, "t", List.of(), "env_dev", "task/t", false, null, resumedLink);
         ChildResult one = resumed.triggerAndWait("hello-world", Map.of("name", "Ada"));
         assertTrue(one.ok());
         assertEquals("run_c1", one.id());
-        assertEquals(Map.of("greeting", "Hello, Ada!"), one.outputAs(new TypeReference<Map<String, String>>() { }));
+        assertEquals(Map.of("greeting", "Hello, Ada!"), one.outputAs(new TypeReference<Map<String, String>>() {}));
         List<ChildResult> batch = resumed.batchTriggerAndWait(List.of(ChildItem.of("a", 1), ChildItem.of("b", 2)));
         assertNull(batch.get(0).outputAs(String.class));
         assertFalse(batch.get(1).ok());
@@ -251,8 +268,9 @@ class DurableTaskContextTest {
         assertNull(batch.get(1).output());
         assertThrows(IllegalStateException.class, () -> batch.get(1).outputAs(String.class));
         assertTrue(resumedLink.suspendedKeys.isEmpty());
-        assertThrows(IllegalArgumentException.class, () -> ctx.batchTriggerAndWait(
-                java.util.Collections.nCopies(1001, ChildItem.of("a", null))));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> ctx.batchTriggerAndWait(java.util.Collections.nCopies(1001, ChildItem.of("a", null))));
     }
 
     @Test
@@ -262,11 +280,11 @@ class DurableTaskContextTest {
 
         FakeLink resumedLink = new FakeLink().memo("token#1", "{\"approved\":true}");
         resumedLink.memoized.put("token#2", new Memoized(null, new TaskError(TokenResult.TIMEOUT, "timed out", null)));
-        TaskContext resumed = new TaskContext("run_1", "att_2", 1, "t", List.of(), "env_dev", "task/t", false, null,
-                resumedLink);
+        TaskContext resumed =
+                new TaskContext("run_1", "att_2", 1, "t", List.of(), "env_dev", "task/t", false, null, resumedLink);
         TokenResult approved = resumed.waitForToken("waitpoint_1");
         assertTrue(approved.ok());
-        assertEquals(Map.of("approved", true), approved.dataAs(new TypeReference<Map<String, Boolean>>() { }));
+        assertEquals(Map.of("approved", true), approved.dataAs(new TypeReference<Map<String, Boolean>>() {}));
         TokenResult late = resumed.waitForToken("waitpoint_2");
         assertFalse(late.ok());
         assertTrue(late.isTimeout());

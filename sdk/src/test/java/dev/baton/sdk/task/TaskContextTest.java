@@ -1,16 +1,15 @@
 package dev.baton.sdk.task;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.baton.sdk.internal.json.Json;
-import org.junit.jupiter.api.Test;
-
-import java.util.List;
-import java.util.Map;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.sdk.internal.json.Json;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 /** A context built by a test (attached to no worker) applies metadata updates in memory, like the server. */
 class TaskContextTest {
@@ -34,7 +33,8 @@ class TaskContextTest {
         ctx.metadataDelete("k");
         assertEquals(json("{\"log\":[\"b\",\"c\"],\"progress\":0.5,\"counts\":{\"done\":3}}"), ctx.metadata());
         assertEquals(json("{\"fresh\":true}"), ctx.metadataReplace(Map.of("fresh", true)));
-        assertEquals(json("{\"fresh\":true,\"x\":1,\"y\":[1]}"),
+        assertEquals(
+                json("{\"fresh\":true,\"x\":1,\"y\":[1]}"),
                 ctx.updateMetadata(MetadataOperation.set("x", 1), MetadataOperation.append("y", 1)));
     }
 
@@ -76,10 +76,11 @@ class TaskContextTest {
         ctx.waitUntil(java.time.Instant.now().minusSeconds(1));
         assertTrue(System.nanoTime() - started >= 50_000_000L, "waits sleep");
 
-        UnsupportedOperationException child = assertThrows(UnsupportedOperationException.class,
-                () -> ctx.triggerAndWait("hello-world", Map.of("name", "Ada")));
+        UnsupportedOperationException child = assertThrows(
+                UnsupportedOperationException.class, () -> ctx.triggerAndWait("hello-world", Map.of("name", "Ada")));
         assertTrue(child.getMessage().contains("triggerAndWait needs a Baton worker"), child.getMessage());
-        assertThrows(UnsupportedOperationException.class,
+        assertThrows(
+                UnsupportedOperationException.class,
                 () -> ctx.batchTriggerAndWait(List.of(ChildItem.of("hello-world", null))));
         assertThrows(UnsupportedOperationException.class, () -> ctx.waitForToken("waitpoint_1"));
     }

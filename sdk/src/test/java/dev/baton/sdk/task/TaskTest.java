@@ -1,16 +1,15 @@
 package dev.baton.sdk.task;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.NullAndEmptySource;
-import org.junit.jupiter.params.provider.ValueSource;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalInt;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.NullAndEmptySource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class TaskTest {
 
@@ -60,18 +59,22 @@ class TaskTest {
 
     @Test
     void queueWithoutLimitClearsAnEarlierLimit() {
-        Task<Void, String> task = Task.define("t", Void.class, NOOP).queue("q", 3, 6).queue("q").build();
+        Task<Void, String> task =
+                Task.define("t", Void.class, NOOP).queue("q", 3, 6).queue("q").build();
         assertEquals(OptionalInt.empty(), task.concurrencyLimit());
         assertEquals(OptionalInt.empty(), task.globalConcurrencyLimit());
     }
 
     @Test
     void queueCanCapAllConcurrencyKeysTogether() {
-        Task<Void, String> task = Task.define("t", Void.class, NOOP).queue("per-user", 1, 10).build();
+        Task<Void, String> task =
+                Task.define("t", Void.class, NOOP).queue("per-user", 1, 10).build();
         assertEquals(Optional.of("per-user"), task.queueName());
         assertEquals(OptionalInt.of(1), task.concurrencyLimit());
         assertEquals(OptionalInt.of(10), task.globalConcurrencyLimit());
-        assertEquals(OptionalInt.empty(), Task.define("t", Void.class, NOOP).queue("q", 2).build().globalConcurrencyLimit());
+        assertEquals(
+                OptionalInt.empty(),
+                Task.define("t", Void.class, NOOP).queue("q", 2).build().globalConcurrencyLimit());
     }
 
     @Test

@@ -1,15 +1,18 @@
 package dev.baton.sdk.worker;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.sdk.task.MetadataUpdateException;
 import dev.baton.sdk.task.RetryPolicy;
 import dev.baton.sdk.task.Task;
 import dev.baton.sdk.task.TaskCancelledException;
 import dev.baton.sdk.task.TaskContext;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
 import java.net.URI;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -20,13 +23,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /** The worker's side of docs/worker-protocol.md, against {@link FakeGateway}. */
 class BatonWorkerTest {
@@ -35,94 +34,103 @@ class BatonWorkerTest {
     private static final Duration QUIET = Duration.ofMillis(300);
     private static final String TOKEN = "wt_test";
 
-    record Named(String name) {
-    }
+    record Named(String name) {}
 
-    record Nap(long ms) {
-    }
+    record Nap(long ms) {}
 
     private final AtomicReference<TaskContext> lastContext = new AtomicReference<>();
     private final CountDownLatch napInterrupted = new CountDownLatch(1);
 
     private final Task<Named, Map<String, String>> hello = Task.define("hello", Named.class, (payload, ctx) -> {
-        lastContext.set(ctx);
-        return Map.of("greeting", "Hello, " + payload.name() + "!");
-    }).build();
+                lastContext.set(ctx);
+                return Map.of("greeting", "Hello, " + payload.name() + "!");
+            })
+            .build();
 
     private final Task<Nap, Long> nap = Task.define("nap", Nap.class, (payload, ctx) -> {
-        try {
-            Thread.sleep(payload.ms());
-        } catch (InterruptedException e) {
-            napInterrupted.countDown();
-            throw e;
-        }
-        return payload.ms();
-    }).queue("sleepy", 2, 4).maxDuration(Duration.ofSeconds(30)).build();
+                try {
+                    Thread.sleep(payload.ms());
+                } catch (InterruptedException e) {
+                    napInterrupted.countDown();
+                    throw e;
+                }
+                return payload.ms();
+            })
+            .queue("sleepy", 2, 4)
+            .maxDuration(Duration.ofSeconds(30))
+            .build();
 
     private final Task<Void, Void> boom = Task.<Void, Void>define("boom", Void.class, (payload, ctx) -> {
-        throw new IllegalStateException("boom");
-    }).retry(RetryPolicy.attempts(2)).build();
+                throw new IllegalStateException("boom");
+            })
+            .retry(RetryPolicy.attempts(2))
+            .build();
 
     /** Blocks until interrupted, then reports what its context said and tries to send metadata. */
     private final CompletableFuture<String> waiterSaw = new CompletableFuture<>();
+
     private final Task<Void, String> waiter = Task.<Void, String>define("waiter", Void.class, (payload, ctx) -> {
-        try {
-            Thread.sleep(30_000);
-            return "slept";
-        } catch (InterruptedException e) {
-            StringBuilder saw = new StringBuilder("interrupted, cancelled=" + ctx.isCancelled()
-                    + ", reason=" + ctx.cancelReason().orElse(null));
-            try {
-                ctx.metadataSet("after", 1);
-                saw.append(", metadata sent");
-            } catch (TaskCancelledException cancelled) {
-                saw.append(", metadata refused: ").append(cancelled.reason());
-            }
-            try {
-                ctx.throwIfCancelled();
-            } catch (TaskCancelledException cancelled) {
-                saw.append(", throwIfCancelled threw");
-            }
-            waiterSaw.complete(saw.toString());
-            return "finished anyway"; // must be dropped
-        }
-    }).build();
+                try {
+                    Thread.sleep(30_000);
+                    return "slept";
+                } catch (InterruptedException e) {
+                    StringBuilder saw = new StringBuilder("interrupted, cancelled=" + ctx.isCancelled() + ", reason="
+                            + ctx.cancelReason().orElse(null));
+                    try {
+                        ctx.metadataSet("after", 1);
+                        saw.append(", metadata sent");
+                    } catch (TaskCancelledException cancelled) {
+                        saw.append(", metadata refused: ").append(cancelled.reason());
+                    }
+                    try {
+                        ctx.throwIfCancelled();
+                    } catch (TaskCancelledException cancelled) {
+                        saw.append(", throwIfCancelled threw");
+                    }
+                    waiterSaw.complete(saw.toString());
+                    return "finished anyway"; // must be dropped
+                }
+            })
+            .build();
 
     /** Updates metadata three times: answered, rejected, unanswered (times out). */
-    private final Task<Void, Map<String, Object>> reporter = Task.<Void, Map<String, Object>>define("reporter",
-            Void.class, (payload, ctx) -> {
-                Map<String, Object> out = new LinkedHashMap<>();
-                out.put("initial", ctx.metadata());
-                out.put("afterSet", ctx.metadataSet("progress", 0.5));
-                try {
-                    ctx.metadataIncrement("n", 1);
-                    out.put("increment", "applied");
-                } catch (MetadataUpdateException e) {
-                    out.put("increment", e.kind() + ": " + e.getMessage());
-                }
-                out.put("current", ctx.metadata());
-                try {
-                    ctx.metadataAppend("log", "x");
-                    out.put("append", "applied");
-                } catch (MetadataUpdateException e) {
-                    out.put("append", e.kind().toString());
-                }
-                return out;
-            }).build();
+    private final Task<Void, Map<String, Object>> reporter = Task.<Void, Map<String, Object>>define(
+                    "reporter", Void.class, (payload, ctx) -> {
+                        Map<String, Object> out = new LinkedHashMap<>();
+                        out.put("initial", ctx.metadata());
+                        out.put("afterSet", ctx.metadataSet("progress", 0.5));
+                        try {
+                            ctx.metadataIncrement("n", 1);
+                            out.put("increment", "applied");
+                        } catch (MetadataUpdateException e) {
+                            out.put("increment", e.kind() + ": " + e.getMessage());
+                        }
+                        out.put("current", ctx.metadata());
+                        try {
+                            ctx.metadataAppend("log", "x");
+                            out.put("append", "applied");
+                        } catch (MetadataUpdateException e) {
+                            out.put("append", e.kind().toString());
+                        }
+                        return out;
+                    })
+            .build();
 
     /** Waits for a metadata answer that never comes: a cancel arrives instead. */
     private final CompletableFuture<String> blockedSaw = new CompletableFuture<>();
+
     private final Task<Void, Void> blocked = Task.<Void, Void>define("blocked", Void.class, (payload, ctx) -> {
-        try {
-            ctx.metadataSet("a", 1);
-            blockedSaw.complete("applied");
-        } catch (TaskCancelledException e) {
-            blockedSaw.complete("cancelled: " + e.reason());
-        } catch (RuntimeException e) {
-            blockedSaw.complete(e.toString());
-        }
-        return null;
-    }).build();
+                try {
+                    ctx.metadataSet("a", 1);
+                    blockedSaw.complete("applied");
+                } catch (TaskCancelledException e) {
+                    blockedSaw.complete("cancelled: " + e.reason());
+                } catch (RuntimeException e) {
+                    blockedSaw.complete(e.toString());
+                }
+                return null;
+            })
+            .build();
 
     private FakeGateway gateway;
     private BatonWorker worker;
@@ -183,7 +191,8 @@ class BatonWorkerTest {
                 + "\"context\":{\"run\":{\"id\":\"run_1\",\"tags\":[\"t1\"],\"metadata\":{\"k\":\"v\"},\"isTest\":true,"
                 + "\"maxDuration\":90},"
                 + "\"attempt\":{\"id\":\"" + attemptId + "\",\"number\":1},\"task\":{\"id\":\"" + taskId + "\"},"
-                + "\"queue\":{\"name\":\"task/" + taskId + "\"},\"environment\":{\"id\":\"env_dev\",\"slug\":\"dev\"}}}";
+                + "\"queue\":{\"name\":\"task/" + taskId
+                + "\"},\"environment\":{\"id\":\"env_dev\",\"slug\":\"dev\"}}}";
     }
 
     private static void assertMessage(JsonNode message, String type, String attemptId) {
@@ -201,8 +210,11 @@ class BatonWorkerTest {
         assertEquals("w-test", helloMessage.get("workerId").asText());
         assertEquals("baton-java/0.1.0", helloMessage.get("sdk").asText());
         assertEquals(2, helloMessage.get("slots").asInt());
-        assertEquals(List.of("hello", "nap", "boom", "waiter", "reporter", "blocked"),
-                helloMessage.get("tasks").findValuesAsText("id").stream().distinct().toList());
+        assertEquals(
+                List.of("hello", "nap", "boom", "waiter", "reporter", "blocked"),
+                helloMessage.get("tasks").findValuesAsText("id").stream()
+                        .distinct()
+                        .toList());
         assertEquals("sleepy", helloMessage.at("/tasks/1/queue/name").asText());
         assertEquals(2, helloMessage.at("/tasks/1/queue/concurrencyLimit").asInt());
         assertEquals(4, helloMessage.at("/tasks/1/queue/globalConcurrencyLimit").asInt());
@@ -243,11 +255,13 @@ class BatonWorkerTest {
         JsonNode first = connection.next(WAIT);
         assertMessage(first, "started", "att_2");
         JsonNode message;
-        while ((message = connection.next(WAIT)) != null && message.get("type").asText().equals("heartbeat")) {
+        while ((message = connection.next(WAIT)) != null
+                && message.get("type").asText().equals("heartbeat")) {
             assertEquals("att_2", message.get("attemptId").asText());
         }
         assertMessage(message, "completed", "att_2");
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> BatonWorker.builder(gateway.httpUrl(), TOKEN).startedDelay(Duration.ofMillis(-1)));
     }
 
@@ -259,7 +273,8 @@ class BatonWorkerTest {
         assertMessage(connection.next(WAIT), "started", "att_1");
         int heartbeats = 0;
         JsonNode message;
-        while ((message = connection.next(WAIT)) != null && message.get("type").asText().equals("heartbeat")) {
+        while ((message = connection.next(WAIT)) != null
+                && message.get("type").asText().equals("heartbeat")) {
             assertEquals("att_1", message.get("attemptId").asText());
             heartbeats++;
         }
@@ -313,10 +328,13 @@ class BatonWorkerTest {
         connection.send(execute("att_1", "waiter", "null"));
         assertMessage(connection.next(WAIT), "started", "att_1");
 
-        connection.send("{\"type\":\"cancel\",\"runId\":\"run_1\",\"attemptId\":\"att_1\",\"reason\":\"run canceled\"}");
+        connection.send(
+                "{\"type\":\"cancel\",\"runId\":\"run_1\",\"attemptId\":\"att_1\",\"reason\":\"run canceled\"}");
 
-        assertEquals("interrupted, cancelled=true, reason=run canceled, metadata refused: run canceled, "
-                + "throwIfCancelled threw", waiterSaw.get(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+        assertEquals(
+                "interrupted, cancelled=true, reason=run canceled, metadata refused: run canceled, "
+                        + "throwIfCancelled threw",
+                waiterSaw.get(WAIT.toMillis(), TimeUnit.MILLISECONDS));
         assertNull(connection.next(QUIET), "nothing may be sent about a canceled attempt");
         connection.send(execute("att_2", "hello", "{\"name\":\"Bo\"}"));
         assertMessage(connection.next(WAIT), "started", "att_2");
@@ -360,7 +378,8 @@ class BatonWorkerTest {
         assertMessage(connection.next(WAIT), "started", "att_1");
         assertMessage(connection.next(WAIT), "metadata", "att_1");
 
-        connection.send("{\"type\":\"cancel\",\"runId\":\"run_1\",\"attemptId\":\"att_1\",\"reason\":\"maxDuration exceeded\"}");
+        connection.send("{\"type\":\"cancel\",\"runId\":\"run_1\",\"attemptId\":\"att_1\",\"reason\":\"maxDuration "
+                + "exceeded\"}");
 
         assertEquals("cancelled: maxDuration exceeded", blockedSaw.get(WAIT.toMillis(), TimeUnit.MILLISECONDS));
         assertNull(connection.next(QUIET), "the handler's return is dropped");
@@ -444,9 +463,11 @@ class BatonWorkerTest {
 
     @Test
     void connectUriFollowsTheServerUrl() {
-        assertEquals(URI.create("ws://127.0.0.1:8080/api/v1/workers/connect"),
+        assertEquals(
+                URI.create("ws://127.0.0.1:8080/api/v1/workers/connect"),
                 BatonWorker.connectUri(URI.create("http://127.0.0.1:8080")));
-        assertEquals(URI.create("wss://baton.example.com/base/api/v1/workers/connect"),
+        assertEquals(
+                URI.create("wss://baton.example.com/base/api/v1/workers/connect"),
                 BatonWorker.connectUri(URI.create("https://baton.example.com/base/")));
         assertThrows(IllegalArgumentException.class, () -> BatonWorker.connectUri(URI.create("ftp://x")));
     }
@@ -455,9 +476,14 @@ class BatonWorkerTest {
     void builderValidatesItsArguments() {
         URI url = URI.create("http://127.0.0.1:8080");
         assertThrows(IllegalArgumentException.class, () -> BatonWorker.builder(url, ""));
-        assertThrows(IllegalArgumentException.class, () -> BatonWorker.builder(url, "t").slots(0));
-        assertThrows(IllegalArgumentException.class, () -> BatonWorker.builder(url, "t").register(hello).register(hello));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> BatonWorker.builder(url, "t").slots(0));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> BatonWorker.builder(url, "t").register(hello).register(hello));
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> BatonWorker.builder(url, "t").reconnectBackoff(Duration.ofSeconds(2), Duration.ofSeconds(1)));
         assertTrue(BatonWorker.builder(url, "t").build().workerId().matches("worker-[0-9a-f]{8}"));
     }

@@ -1,27 +1,26 @@
 package dev.baton.sdk.worker;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.sdk.internal.json.Json;
 import dev.baton.sdk.task.ChildItem;
 import dev.baton.sdk.task.ChildResult;
 import dev.baton.sdk.task.DurableCallException;
 import dev.baton.sdk.task.Task;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /** Durable calls over the worker protocol, against {@link FakeGateway}: step records, suspensions, memoized results. */
 class DurableWorkerTest {
@@ -34,44 +33,56 @@ class DurableWorkerTest {
     private final AtomicBoolean swallowed = new AtomicBoolean();
 
     /** A step, a long wait, another step. */
-    private final Task<Void, Map<String, Integer>> durable = Task.<Void, Map<String, Integer>>define("durable",
-            Void.class, (payload, ctx) -> {
-                int a = ctx.step("a", Integer.class, sideEffects::incrementAndGet);
-                ctx.waitFor(Duration.ofHours(1));
-                int b = ctx.step("b", Integer.class, sideEffects::incrementAndGet);
-                return Map.of("a", a, "b", b);
-            }).build();
+    private final Task<Void, Map<String, Integer>> durable = Task.<Void, Map<String, Integer>>define(
+                    "durable", Void.class, (payload, ctx) -> {
+                        int a = ctx.step("a", Integer.class, sideEffects::incrementAndGet);
+                        ctx.waitFor(Duration.ofHours(1));
+                        int b = ctx.step("b", Integer.class, sideEffects::incrementAndGet);
+                        return Map.of("a", a, "b", b);
+                    })
+            .build();
 
     /** Tries to swallow the suspension. */
     private final Task<Void, String> swallower = Task.<Void, String>define("swallower", Void.class, (payload, ctx) -> {
-        try {
-            ctx.waitFor(Duration.ofHours(1));
-            return "after the wait";
-        } catch (Exception e) {
-            swallowed.set(true);
-            return "swallowed";
-        }
-    }).build();
+                try {
+                    ctx.waitFor(Duration.ofHours(1));
+                    return "after the wait";
+                } catch (Exception e) {
+                    swallowed.set(true);
+                    return "swallowed";
+                }
+            })
+            .build();
 
     /** Reports a refused wait as its output. */
     private final Task<Void, String> refused = Task.<Void, String>define("refused", Void.class, (payload, ctx) -> {
-        try {
-            ctx.waitUntil(Instant.now().plus(Duration.ofDays(1)));
-            return "waited";
-        } catch (DurableCallException e) {
-            return e.kind() + " " + e.key() + ": " + e.getMessage();
-        }
-    }).build();
+                try {
+                    ctx.waitUntil(Instant.now().plus(Duration.ofDays(1)));
+                    return "waited";
+                } catch (DurableCallException e) {
+                    return e.kind() + " " + e.key() + ": " + e.getMessage();
+                }
+            })
+            .build();
 
     /** Greets two names through child runs. */
-    private final Task<Void, List<String>> fanOut = Task.<Void, List<String>>define("fan-out", Void.class,
-            (payload, ctx) -> ctx.batchTriggerAndWait(List.of(ChildItem.of("hello", Map.of("name", "a")),
-                            ChildItem.of("hello", Map.of("name", "b")))).stream()
-                    .map(result -> result.ok() ? result.output().path("greeting").asText() : result.error().message())
-                    .toList()).build();
+    private final Task<Void, List<String>> fanOut = Task.<Void, List<String>>define(
+                    "fan-out",
+                    Void.class,
+                    (payload, ctx) -> ctx
+                            .batchTriggerAndWait(List.of(
+                                    ChildItem.of("hello", Map.of("name", "a")),
+                                    ChildItem.of("hello", Map.of("name", "b"))))
+                            .stream()
+                            .map(result -> result.ok()
+                                    ? result.output().path("greeting").asText()
+                                    : result.error().message())
+                            .toList())
+            .build();
 
-    private final Task<Map, String> hello = Task.<Map, String>define("hello", Map.class,
-            (payload, ctx) -> "Hello, " + payload.get("name") + "!").build();
+    private final Task<Map, String> hello = Task.<Map, String>define(
+                    "hello", Map.class, (payload, ctx) -> "Hello, " + payload.get("name") + "!")
+            .build();
 
     private FakeGateway gateway;
     private BatonWorker worker;
@@ -94,7 +105,11 @@ class DurableWorkerTest {
         worker = BatonWorker.builder(gateway.httpUrl(), TOKEN)
                 .workerId("w-durable")
                 .slots(1)
-                .register(durable).register(swallower).register(refused).register(fanOut).register(hello)
+                .register(durable)
+                .register(swallower)
+                .register(refused)
+                .register(fanOut)
+                .register(hello)
                 .durableCallTimeout(Duration.ofSeconds(2)) // a round trip through the test thread, on a busy machine
                 .reconnectBackoff(Duration.ofMillis(20), Duration.ofMillis(100))
                 .startedDelay(Duration.ZERO) // every test expects started first
@@ -126,7 +141,10 @@ class DurableWorkerTest {
         return message;
     }
 
-    /** After a grace for heartbeats that crossed the answer (overdue ones come in a burst after a pause), nothing at all is sent about the attempt. */
+    /**
+     * After a grace for heartbeats that crossed the answer (overdue ones come in a burst after a pause), nothing at all
+     * is sent about the attempt.
+     */
     private static void assertNothingMoreAbout(FakeGateway.Connection connection, String attemptId) throws Exception {
         long graceEnd = System.nanoTime() + Duration.ofSeconds(1).toNanos();
         JsonNode crossed;
@@ -136,7 +154,8 @@ class DurableWorkerTest {
         long deadline = System.nanoTime() + QUIET.toNanos();
         JsonNode message;
         while ((message = connection.next(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) != null) {
-            assertFalse(message.path("attemptId").asText().equals(attemptId), "sent about " + attemptId + ": " + message);
+            assertFalse(
+                    message.path("attemptId").asText().equals(attemptId), "sent about " + attemptId + ": " + message);
         }
     }
 
@@ -162,16 +181,23 @@ class DurableWorkerTest {
         // the only handler thread is free again
         connection.send(execute("att_h", "hello", "{\"name\":\"Bo\"}", null));
         expect(connection, "started", "att_h");
-        assertEquals("Hello, Bo!", expect(connection, "completed", "att_h").get("output").asText());
+        assertEquals(
+                "Hello, Bo!",
+                expect(connection, "completed", "att_h").get("output").asText());
 
-        connection.send(execute("att_2", "durable", "null",
+        connection.send(execute(
+                "att_2",
+                "durable",
+                "null",
                 "{\"a\":{\"output\":1},\"wait#1\":{\"output\":{\"waitedUntil\":\"" + until + "\"}}}"));
         expect(connection, "started", "att_2");
         JsonNode second = expect(connection, "step", "att_2");
         assertEquals("b", second.get("key").asText());
         assertEquals(2, second.get("output").asInt());
         connection.send("{\"type\":\"stepRecorded\",\"attemptId\":\"att_2\",\"key\":\"b\"}");
-        assertEquals(Json.mapper().readTree("{\"a\":1,\"b\":2}"), expect(connection, "completed", "att_2").get("output"));
+        assertEquals(
+                Json.mapper().readTree("{\"a\":1,\"b\":2}"),
+                expect(connection, "completed", "att_2").get("output"));
         assertEquals(2, sideEffects.get(), "step a ran once");
     }
 
@@ -212,7 +238,10 @@ class DurableWorkerTest {
     @Test
     void aRecordedResultThatDoesNotFitFailsTheRunWithoutRetry() throws Exception {
         FakeGateway.Connection connection = connect();
-        connection.send(execute("att_1", "durable", "null",
+        connection.send(execute(
+                "att_1",
+                "durable",
+                "null",
                 "{\"a\":{\"error\":{\"name\":\"TRIGGER_WAITPOINT_TIMEOUT\",\"message\":\"timed out\"}}}"));
         expect(connection, "started", "att_1");
         JsonNode failed = expect(connection, "failed", "att_1");
@@ -230,8 +259,8 @@ class DurableWorkerTest {
         assertEquals("runs#1", suspend.get("key").asText());
         assertEquals(Json.mapper().readTree("""
                 {"type":"runs","batch":true,"items":[{"task":"hello","payload":{"name":"a"}},
-                                                     {"task":"hello","payload":{"name":"b"}}]}"""),
-                suspend.get("wait"));
+                                                     {"task":"hello",
+                                                      "payload":{"name":"b"}}]}"""), suspend.get("wait"));
         connection.send("{\"type\":\"suspended\",\"attemptId\":\"att_1\",\"key\":\"runs#1\"}");
         assertNothingMoreAbout(connection, "att_1");
 
@@ -239,14 +268,16 @@ class DurableWorkerTest {
                 {"runs#1":{"output":[{"ok":true,"id":"run_a","output":{"greeting":"Hello, a!"}},
                                      {"ok":false,"id":"run_b","error":{"name":"Error","message":"b failed"}}]}}"""));
         expect(connection, "started", "att_2");
-        assertEquals(Json.mapper().readTree("[\"Hello, a!\",\"b failed\"]"),
+        assertEquals(
+                Json.mapper().readTree("[\"Hello, a!\",\"b failed\"]"),
                 expect(connection, "completed", "att_2").get("output"));
         assertNull(connection.next(QUIET));
     }
 
     @Test
     void childResultsDecodeTheirOutputs() {
-        ChildResult result = new ChildResult("run_a", Json.mapper().createObjectNode().put("greeting", "hi"), null);
+        ChildResult result =
+                new ChildResult("run_a", Json.mapper().createObjectNode().put("greeting", "hi"), null);
         assertEquals(Map.of("greeting", "hi"), result.outputAs(Map.class));
     }
 }

@@ -2,7 +2,6 @@ package dev.baton.sdk.worker;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.sdk.internal.json.Json;
-
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -90,7 +89,7 @@ final class FakeGateway implements AutoCloseable {
             byte[] digest = MessageDigest.getInstance("SHA-1")
                     .digest((headers.get("sec-websocket-key") + ACCEPT_GUID).getBytes(StandardCharsets.ISO_8859_1));
             out.write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                    + "Sec-WebSocket-Accept: " + Base64.getEncoder().encodeToString(digest) + "\r\n\r\n")
+                            + "Sec-WebSocket-Accept: " + Base64.getEncoder().encodeToString(digest) + "\r\n\r\n")
                     .getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
             Connection connection = new Connection(socket, in, headers.get("authorization"));
@@ -118,7 +117,9 @@ final class FakeGateway implements AutoCloseable {
         for (int i = 1; i < lines.length; i++) {
             int colon = lines[i].indexOf(':');
             if (colon > 0) {
-                headers.put(lines[i].substring(0, colon).trim().toLowerCase(), lines[i].substring(colon + 1).trim());
+                headers.put(
+                        lines[i].substring(0, colon).trim().toLowerCase(),
+                        lines[i].substring(colon + 1).trim());
             }
         }
         return headers;
@@ -231,7 +232,7 @@ final class FakeGateway implements AutoCloseable {
                             return;
                         }
                         case 9 -> writeFrame(true, 10, payload);
-                        default -> { } // pong or binary: not used by the worker
+                        default -> {} // pong or binary: not used by the worker
                     }
                 }
             } catch (IOException e) {

@@ -11,48 +11,52 @@ import java.util.List;
  */
 public sealed interface WorkerMessage {
 
-  /** Must be the first message of a connection. */
-  record Hello(String workerId, String sdk, Integer slots, List<TaskDeclaration> tasks) implements WorkerMessage {}
+    /** Must be the first message of a connection. */
+    record Hello(String workerId, String sdk, Integer slots, List<TaskDeclaration> tasks) implements WorkerMessage {}
 
-  /** A message about one attempt the gateway sent with {@code execute}. */
-  sealed interface AboutAttempt extends WorkerMessage {
-    String attemptId();
-  }
+    /** A message about one attempt the gateway sent with {@code execute}. */
+    sealed interface AboutAttempt extends WorkerMessage {
+        String attemptId();
+    }
 
-  record Started(String attemptId) implements AboutAttempt {}
+    record Started(String attemptId) implements AboutAttempt {}
 
-  record Heartbeat(String attemptId) implements AboutAttempt {}
+    record Heartbeat(String attemptId) implements AboutAttempt {}
 
-  /** {@code output} is any JSON value; JSON null and an absent field both mean "no output". */
-  record Completed(String attemptId, JsonNode output) implements AboutAttempt {}
+    /** {@code output} is any JSON value; JSON null and an absent field both mean "no output". */
+    record Completed(String attemptId, JsonNode output) implements AboutAttempt {}
 
-  /** {@code retryable} absent means true. */
-  record Failed(String attemptId, ErrorBody error, Boolean retryable) implements AboutAttempt {}
+    /** {@code retryable} absent means true. */
+    record Failed(String attemptId, ErrorBody error, Boolean retryable) implements AboutAttempt {}
 
-  record ErrorBody(String message, String name, String stackTrace) {}
+    record ErrorBody(String message, String name, String stackTrace) {}
 
-  /**
-   * Operations on the run's metadata, applied together. {@code operations} stays raw JSON here so a
-   * malformed list is answered {@code metadataRejected} rather than closing the socket; {@code requestId}
-   * is optional and echoed in the answer.
-   */
-  record Metadata(String attemptId, String requestId, JsonNode operations) implements AboutAttempt {}
+    /**
+     * Operations on the run's metadata, applied together. {@code operations} stays raw JSON here so a
+     * malformed list is answered {@code metadataRejected} rather than closing the socket; {@code requestId}
+     * is optional and echoed in the answer.
+     */
+    record Metadata(String attemptId, String requestId, JsonNode operations) implements AboutAttempt {}
 
-  /** A step of the attempt finished: its result is memoized under {@code key}; an absent output means null. */
-  record Step(String attemptId, String key, JsonNode output) implements AboutAttempt {}
+    /** A step of the attempt finished: its result is memoized under {@code key}; an absent output means null. */
+    record Step(String attemptId, String key, JsonNode output) implements AboutAttempt {}
 
-  /**
-   * The attempt stops until the wait (wire field {@code wait}) is resolved. {@code key} and the wait stay raw JSON here
-   * so that a malformed suspension is answered {@code suspendRejected} rather than closing the socket.
-   */
-  record Suspend(String attemptId, JsonNode key, @JsonProperty("wait") JsonNode waitSpec) implements AboutAttempt {}
+    /**
+     * The attempt stops until the wait (wire field {@code wait}) is resolved. {@code key} and the wait stay raw JSON
+     * here
+     * so that a malformed suspension is answered {@code suspendRejected} rather than closing the socket.
+     */
+    record Suspend(
+            String attemptId,
+            JsonNode key,
+            @JsonProperty("wait") JsonNode waitSpec) implements AboutAttempt {}
 
-  record TaskDeclaration(String id, QueueDeclaration queue, RetryDeclaration retry, Integer maxDurationSeconds) {}
+    record TaskDeclaration(String id, QueueDeclaration queue, RetryDeclaration retry, Integer maxDurationSeconds) {}
 
-  /** {@code globalConcurrencyLimit} is Baton's extension: a cap across all concurrency keys of the queue. */
-  record QueueDeclaration(String name, Integer concurrencyLimit, Integer globalConcurrencyLimit) {}
+    /** {@code globalConcurrencyLimit} is Baton's extension: a cap across all concurrency keys of the queue. */
+    record QueueDeclaration(String name, Integer concurrencyLimit, Integer globalConcurrencyLimit) {}
 
-  /** Each absent field takes its default from the protocol (the engine's {@code RetryPolicy.DEFAULT}). */
-  record RetryDeclaration(Integer maxAttempts, Double factor, Long minTimeoutInMs, Long maxTimeoutInMs,
-      Boolean randomize) {}
+    /** Each absent field takes its default from the protocol (the engine's {@code RetryPolicy.DEFAULT}). */
+    record RetryDeclaration(
+            Integer maxAttempts, Double factor, Long minTimeoutInMs, Long maxTimeoutInMs, Boolean randomize) {}
 }

@@ -1,11 +1,11 @@
 package dev.baton.gateway.session;
 
 import dev.baton.engine.run.MetadataOperation;
-import dev.baton.engine.worker.RunError;
 import dev.baton.engine.run.RunRejectedException;
 import dev.baton.engine.run.RunService;
-import dev.baton.engine.worker.StepResult;
 import dev.baton.engine.run.Wait;
+import dev.baton.engine.worker.RunError;
+import dev.baton.engine.worker.StepResult;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -13,89 +13,89 @@ import java.util.concurrent.CompletionStage;
 /** One worker message about an attempt, as the engine call it turns into. */
 sealed interface AttemptCall {
 
-  /** Sends the call; the stage completes with the engine's answer ({@code Done}, or a {@code RunState}). */
-  CompletionStage<?> send(RunService runs, String runId, String attemptId);
+    /** Sends the call; the stage completes with the engine's answer ({@code Done}, or a {@code RunState}). */
+    CompletionStage<?> send(RunService runs, String runId, String attemptId);
 
-  /** True for the worker's answer to an execution ({@code completed} / {@code failed}). */
-  default boolean finishesAttempt() {
-    return false;
-  }
-
-  record Start() implements AttemptCall {
-    @Override
-    public CompletionStage<?> send(RunService runs, String runId, String attemptId) {
-      return runs.startAttempt(runId, attemptId);
-    }
-  }
-
-  record Beat() implements AttemptCall {
-    @Override
-    public CompletionStage<?> send(RunService runs, String runId, String attemptId) {
-      return runs.heartbeat(runId, attemptId);
-    }
-  }
-
-  record Complete(String outputJson) implements AttemptCall {
-    @Override
-    public CompletionStage<?> send(RunService runs, String runId, String attemptId) {
-      return runs.complete(runId, attemptId, outputJson);
+    /** True for the worker's answer to an execution ({@code completed} / {@code failed}). */
+    default boolean finishesAttempt() {
+        return false;
     }
 
-    @Override
-    public boolean finishesAttempt() {
-      return true;
-    }
-  }
-
-  record Fail(RunError error, boolean retryable) implements AttemptCall {
-    @Override
-    public CompletionStage<?> send(RunService runs, String runId, String attemptId) {
-      return runs.fail(runId, attemptId, error, retryable);
+    record Start() implements AttemptCall {
+        @Override
+        public CompletionStage<?> send(RunService runs, String runId, String attemptId) {
+            return runs.startAttempt(runId, attemptId);
+        }
     }
 
-    @Override
-    public boolean finishesAttempt() {
-      return true;
+    record Beat() implements AttemptCall {
+        @Override
+        public CompletionStage<?> send(RunService runs, String runId, String attemptId) {
+            return runs.heartbeat(runId, attemptId);
+        }
     }
-  }
 
-  /**
-   * A {@code metadata} message. One whose operations did not validate ({@code invalidReason} set)
-   * still waits its turn, so the worker gets the answers to one attempt's metadata messages in the
-   * order it sent them; it fails without reaching the engine.
-   */
-  record UpdateMetadata(String requestId, List<MetadataOperation> operations, String invalidReason)
-      implements AttemptCall {
-    @Override
-    public CompletionStage<?> send(RunService runs, String runId, String attemptId) {
-      if (invalidReason != null) {
-        return CompletableFuture.failedFuture(
-            new RunRejectedException(RunRejectedException.Reason.INVALID, invalidReason));
-      }
-      return runs.updateMetadataFromAttempt(runId, attemptId, operations);
-    }
-  }
+    record Complete(String outputJson) implements AttemptCall {
+        @Override
+        public CompletionStage<?> send(RunService runs, String runId, String attemptId) {
+            return runs.complete(runId, attemptId, outputJson);
+        }
 
-  /** A {@code step}: its result is memoized under {@code key}. */
-  record RecordStep(String key, StepResult result) implements AttemptCall {
-    @Override
-    public CompletionStage<?> send(RunService runs, String runId, String attemptId) {
-      return runs.completeStep(runId, attemptId, key, result);
+        @Override
+        public boolean finishesAttempt() {
+            return true;
+        }
     }
-  }
 
-  /**
-   * A {@code suspend}. One that did not validate ({@code invalidReason} set, {@code waitFor} null) waits
-   * its turn like {@link UpdateMetadata} and fails without reaching the engine.
-   */
-  record Suspend(String key, Wait waitFor, String invalidReason) implements AttemptCall {
-    @Override
-    public CompletionStage<?> send(RunService runs, String runId, String attemptId) {
-      if (invalidReason != null) {
-        return CompletableFuture.failedFuture(
-            new RunRejectedException(RunRejectedException.Reason.INVALID, invalidReason));
-      }
-      return runs.suspend(runId, attemptId, waitFor);
+    record Fail(RunError error, boolean retryable) implements AttemptCall {
+        @Override
+        public CompletionStage<?> send(RunService runs, String runId, String attemptId) {
+            return runs.fail(runId, attemptId, error, retryable);
+        }
+
+        @Override
+        public boolean finishesAttempt() {
+            return true;
+        }
     }
-  }
+
+    /**
+     * A {@code metadata} message. One whose operations did not validate ({@code invalidReason} set)
+     * still waits its turn, so the worker gets the answers to one attempt's metadata messages in the
+     * order it sent them; it fails without reaching the engine.
+     */
+    record UpdateMetadata(String requestId, List<MetadataOperation> operations, String invalidReason)
+            implements AttemptCall {
+        @Override
+        public CompletionStage<?> send(RunService runs, String runId, String attemptId) {
+            if (invalidReason != null) {
+                return CompletableFuture.failedFuture(
+                        new RunRejectedException(RunRejectedException.Reason.INVALID, invalidReason));
+            }
+            return runs.updateMetadataFromAttempt(runId, attemptId, operations);
+        }
+    }
+
+    /** A {@code step}: its result is memoized under {@code key}. */
+    record RecordStep(String key, StepResult result) implements AttemptCall {
+        @Override
+        public CompletionStage<?> send(RunService runs, String runId, String attemptId) {
+            return runs.completeStep(runId, attemptId, key, result);
+        }
+    }
+
+    /**
+     * A {@code suspend}. One that did not validate ({@code invalidReason} set, {@code waitFor} null) waits
+     * its turn like {@link UpdateMetadata} and fails without reaching the engine.
+     */
+    record Suspend(String key, Wait waitFor, String invalidReason) implements AttemptCall {
+        @Override
+        public CompletionStage<?> send(RunService runs, String runId, String attemptId) {
+            if (invalidReason != null) {
+                return CompletableFuture.failedFuture(
+                        new RunRejectedException(RunRejectedException.Reason.INVALID, invalidReason));
+            }
+            return runs.suspend(runId, attemptId, waitFor);
+        }
+    }
 }

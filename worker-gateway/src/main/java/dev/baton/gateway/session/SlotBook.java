@@ -10,85 +10,90 @@ import java.util.Map;
 /**
  * A session's slot accounting. An execution holds a slot from the moment it is sent to the worker
  * until the worker answers it ({@code completed} / {@code failed}), the engine suspends it, the
- * gateway rejects a message about it as stale, or the engine cancels it; executions that arrive while every slot is held wait here, in order, and are
+ * gateway rejects a message about it as stale, or the engine cancels it; executions that arrive while every slot is
+ * held wait here, in order, and are
  * sent as slots free up. Not thread-safe: owned by one session actor.
  */
 final class SlotBook {
 
-  private final int slots;
-  private final Map<String, WorkerChannel.Execute> inFlight = new LinkedHashMap<>();
-  private final ArrayDeque<WorkerChannel.Execute> waiting = new ArrayDeque<>();
-  private long executesReceived;
+    private final int slots;
+    private final Map<String, WorkerChannel.Execute> inFlight = new LinkedHashMap<>();
+    private final ArrayDeque<WorkerChannel.Execute> waiting = new ArrayDeque<>();
+    private long executesReceived;
 
-  SlotBook(int slots) {
-    if (slots < 1) throw new IllegalArgumentException("slots must be at least 1");
-    this.slots = slots;
-  }
-
-  /** Counts the execution and returns true when it took a slot (send it now), false when it waits. */
-  boolean offer(WorkerChannel.Execute execute) {
-    executesReceived++;
-    if (waiting.isEmpty() && inFlight.size() < slots) {
-      inFlight.put(execute.attemptId(), execute);
-      return true;
+    SlotBook(int slots) {
+        if (slots < 1) throw new IllegalArgumentException("slots must be at least 1");
+        this.slots = slots;
     }
-    waiting.add(execute);
-    return false;
-  }
 
-  /** The in-flight execution of this attempt, or null when the worker does not hold it (any more). */
-  WorkerChannel.Execute inFlight(String attemptId) {
-    return inFlight.get(attemptId);
-  }
-
-  /** Where a canceled attempt was. */
-  enum Canceled { IN_FLIGHT, WAITING, NOT_HELD }
-
-  /**
-   * Drops an attempt the engine canceled: an in-flight one frees its slot (the worker must be told),
-   * a waiting one is forgotten before the worker ever saw it.
-   */
-  Canceled cancel(String attemptId) {
-    if (inFlight.remove(attemptId) != null) return Canceled.IN_FLIGHT;
-    if (waiting.removeIf(execute -> execute.attemptId().equals(attemptId))) return Canceled.WAITING;
-    return Canceled.NOT_HELD;
-  }
-
-  /** Ends an in-flight attempt; true when it held a slot. */
-  boolean release(String attemptId) {
-    return inFlight.remove(attemptId) != null;
-  }
-
-  /** Moves waiting executions into free slots and returns them, in arrival order, to be sent. */
-  List<WorkerChannel.Execute> fillFreeSlots() {
-    List<WorkerChannel.Execute> toSend = new ArrayList<>();
-    while (!waiting.isEmpty() && inFlight.size() < slots) {
-      WorkerChannel.Execute next = waiting.poll();
-      inFlight.put(next.attemptId(), next);
-      toSend.add(next);
+    /** Counts the execution and returns true when it took a slot (send it now), false when it waits. */
+    boolean offer(WorkerChannel.Execute execute) {
+        executesReceived++;
+        if (waiting.isEmpty() && inFlight.size() < slots) {
+            inFlight.put(execute.attemptId(), execute);
+            return true;
+        }
+        waiting.add(execute);
+        return false;
     }
-    return toSend;
-  }
 
-  /** Free slots as the dispatcher must see them: waiting executions already count as taken. */
-  int freeSlots() {
-    return Math.max(0, slots - inFlight.size() - waiting.size());
-  }
+    /** The in-flight execution of this attempt, or null when the worker does not hold it (any more). */
+    WorkerChannel.Execute inFlight(String attemptId) {
+        return inFlight.get(attemptId);
+    }
 
-  long executesReceived() {
-    return executesReceived;
-  }
+    /** Where a canceled attempt was. */
+    enum Canceled {
+        IN_FLIGHT,
+        WAITING,
+        NOT_HELD
+    }
 
-  int inFlightCount() {
-    return inFlight.size();
-  }
+    /**
+     * Drops an attempt the engine canceled: an in-flight one frees its slot (the worker must be told),
+     * a waiting one is forgotten before the worker ever saw it.
+     */
+    Canceled cancel(String attemptId) {
+        if (inFlight.remove(attemptId) != null) return Canceled.IN_FLIGHT;
+        if (waiting.removeIf(execute -> execute.attemptId().equals(attemptId))) return Canceled.WAITING;
+        return Canceled.NOT_HELD;
+    }
 
-  /** Every execution the session holds, in flight or waiting; the book is empty afterwards. */
-  List<WorkerChannel.Execute> takeAll() {
-    List<WorkerChannel.Execute> all = new ArrayList<>(inFlight.values());
-    all.addAll(waiting);
-    inFlight.clear();
-    waiting.clear();
-    return all;
-  }
+    /** Ends an in-flight attempt; true when it held a slot. */
+    boolean release(String attemptId) {
+        return inFlight.remove(attemptId) != null;
+    }
+
+    /** Moves waiting executions into free slots and returns them, in arrival order, to be sent. */
+    List<WorkerChannel.Execute> fillFreeSlots() {
+        List<WorkerChannel.Execute> toSend = new ArrayList<>();
+        while (!waiting.isEmpty() && inFlight.size() < slots) {
+            WorkerChannel.Execute next = waiting.poll();
+            inFlight.put(next.attemptId(), next);
+            toSend.add(next);
+        }
+        return toSend;
+    }
+
+    /** Free slots as the dispatcher must see them: waiting executions already count as taken. */
+    int freeSlots() {
+        return Math.max(0, slots - inFlight.size() - waiting.size());
+    }
+
+    long executesReceived() {
+        return executesReceived;
+    }
+
+    int inFlightCount() {
+        return inFlight.size();
+    }
+
+    /** Every execution the session holds, in flight or waiting; the book is empty afterwards. */
+    List<WorkerChannel.Execute> takeAll() {
+        List<WorkerChannel.Execute> all = new ArrayList<>(inFlight.values());
+        all.addAll(waiting);
+        inFlight.clear();
+        waiting.clear();
+        return all;
+    }
 }

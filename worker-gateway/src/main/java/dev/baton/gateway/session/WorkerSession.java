@@ -12,13 +12,13 @@ import akka.actor.typed.javadsl.TimerScheduler;
 import akka.actor.typed.receptionist.Receptionist;
 import dev.baton.engine.Engine;
 import dev.baton.engine.dispatch.EnvironmentDispatcher;
-import dev.baton.engine.task.QueueLimits;
-import dev.baton.engine.worker.WorkerChannel;
 import dev.baton.engine.environment.Environment;
 import dev.baton.engine.run.MetadataOperation;
 import dev.baton.engine.run.RunRejectedException;
 import dev.baton.engine.run.RunState;
 import dev.baton.engine.run.StaleAttemptException;
+import dev.baton.engine.task.QueueLimits;
+import dev.baton.engine.worker.WorkerChannel;
 import dev.baton.gateway.protocol.GatewayMessage;
 import dev.baton.gateway.protocol.ProtocolException;
 import dev.baton.gateway.protocol.WorkerMessage;
@@ -43,468 +43,543 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class WorkerSession extends AbstractBehavior<WorkerSession.Command> {
 
-  public sealed interface Command {}
+    public sealed interface Command {}
 
-  // ---- from the socket (see WorkerSocket)
-  record SocketOpened(ActorRef<SocketAck> ackTo) implements Command {}
+    // ---- from the socket (see WorkerSocket)
+    record SocketOpened(ActorRef<SocketAck> ackTo) implements Command {}
 
-  record FrameReceived(ActorRef<SocketAck> ackTo, WorkerSocket.Incoming frame) implements Command {}
+    record FrameReceived(ActorRef<SocketAck> ackTo, WorkerSocket.Incoming frame) implements Command {}
 
-  enum SocketClosed implements Command { INSTANCE }
+    enum SocketClosed implements Command {
+        INSTANCE
+    }
 
-  record SocketFailed(Throwable cause) implements Command {}
+    record SocketFailed(Throwable cause) implements Command {}
 
-  /** Asks the socket for the next frame. */
-  enum SocketAck { INSTANCE }
+    /** Asks the socket for the next frame. */
+    enum SocketAck {
+        INSTANCE
+    }
 
-  // ---- internal
-  private record FromEngine(WorkerChannel.Message message) implements Command {}
+    // ---- internal
+    private record FromEngine(WorkerChannel.Message message) implements Command {}
 
-  private record TasksDeclared(AcceptedHello hello, ActorRef<SocketAck> ackTo, Throwable failure)
-      implements Command {}
+    private record TasksDeclared(AcceptedHello hello, ActorRef<SocketAck> ackTo, Throwable failure)
+            implements Command {}
 
-  private record CallAnswered(String attemptId, AttemptCall call, Object result, Throwable failure)
-      implements Command {}
+    private record CallAnswered(String attemptId, AttemptCall call, Object result, Throwable failure)
+            implements Command {}
 
-  private enum ReportTick implements Command { INSTANCE }
+    private enum ReportTick implements Command {
+        INSTANCE
+    }
 
-  /** Sends the report asked for since the last one (see {@link #report}). */
-  private enum FlushReport implements Command { INSTANCE }
+    /** Sends the report asked for since the last one (see {@link #report}). */
+    private enum FlushReport implements Command {
+        INSTANCE
+    }
 
-  private enum HelloTimedOut implements Command { INSTANCE }
+    private enum HelloTimedOut implements Command {
+        INSTANCE
+    }
 
-  private static final String REPORT_TIMER = "report";
-  private static final String HELLO_TIMER = "hello";
-  static final String STALE_REASON = "stale attempt";
-  static final String DISCONNECTED = "worker disconnected";
-  static final String CANCELED_REASON = "attempt canceled";
-  static final String SUSPENDED_REASON = "attempt suspended";
-  static final String NO_ANSWER = "the engine did not answer in time";
-  /** Canceled and suspended attempts remembered per session, so late messages about them are not counted as stale. */
-  static final int REMEMBERED_ENDS = 4096;
+    private static final String REPORT_TIMER = "report";
+    private static final String HELLO_TIMER = "hello";
+    static final String STALE_REASON = "stale attempt";
+    static final String DISCONNECTED = "worker disconnected";
+    static final String CANCELED_REASON = "attempt canceled";
+    static final String SUSPENDED_REASON = "attempt suspended";
+    static final String NO_ANSWER = "the engine did not answer in time";
+    /** Canceled and suspended attempts remembered per session, so late messages about them are not counted as stale. */
+    static final int REMEMBERED_ENDS = 4096;
 
-  public static Behavior<Command> create(Engine engine, GatewaySettings settings, Environment environment,
-      String sessionId, ActorRef<WorkerSocket.Outgoing> socket, LongAdder staleRejected) {
-    return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-        new WorkerSession(context, timers, engine, settings, environment, sessionId, socket, staleRejected)));
-  }
+    public static Behavior<Command> create(
+            Engine engine,
+            GatewaySettings settings,
+            Environment environment,
+            String sessionId,
+            ActorRef<WorkerSocket.Outgoing> socket,
+            LongAdder staleRejected) {
+        return Behaviors.setup(context -> Behaviors.withTimers(timers ->
+                new WorkerSession(context, timers, engine, settings, environment, sessionId, socket, staleRejected)));
+    }
 
-  private final TimerScheduler<Command> timers;
-  private final Engine engine;
-  private final GatewaySettings settings;
-  private final Environment environment;
-  private final String sessionId;
-  private final ActorRef<WorkerSocket.Outgoing> socket;
-  private final LongAdder staleRejected;
-  private final ActorRef<WorkerChannel.Message> channel;
-  private final AttemptCalls calls;
-  /**
-   * Attempts the session ended while the worker held them (canceled or suspended), oldest first
-   * (bounded), with the reason later messages about them are rejected with.
-   */
-  private final Map<String, String> ended = new LinkedHashMap<>(16, 0.75f, false) {
+    private final TimerScheduler<Command> timers;
+    private final Engine engine;
+    private final GatewaySettings settings;
+    private final Environment environment;
+    private final String sessionId;
+    private final ActorRef<WorkerSocket.Outgoing> socket;
+    private final LongAdder staleRejected;
+    private final ActorRef<WorkerChannel.Message> channel;
+    private final AttemptCalls calls;
+    /**
+     * Attempts the session ended while the worker held them (canceled or suspended), oldest first
+     * (bounded), with the reason later messages about them are rejected with.
+     */
+    private final Map<String, String> ended = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+            return size() > REMEMBERED_ENDS;
+        }
+    };
+
+    private AcceptedHello hello;
+    private Set<String> taskIds;
+    private Map<String, QueueLimits> queueLimits;
+    private SlotBook slots;
+    private boolean registered;
+    private boolean left;
+    /** False once the session asked the socket to close or the socket ended: nothing more is sent. */
+    private boolean canSend = true;
+
+    private boolean socketEnded;
+    private boolean reportPending;
+
+    private WorkerSession(
+            ActorContext<Command> context,
+            TimerScheduler<Command> timers,
+            Engine engine,
+            GatewaySettings settings,
+            Environment environment,
+            String sessionId,
+            ActorRef<WorkerSocket.Outgoing> socket,
+            LongAdder staleRejected) {
+        super(context);
+        this.timers = timers;
+        this.engine = engine;
+        this.settings = settings;
+        this.environment = environment;
+        this.sessionId = sessionId;
+        this.socket = socket;
+        this.staleRejected = staleRejected;
+        this.channel = context.messageAdapter(WorkerChannel.Message.class, FromEngine::new);
+        this.calls = new AttemptCalls((runId, attemptId, call) -> context.pipeToSelf(
+                call.send(engine.runs(), runId, attemptId).thenApply(answer -> (Object) answer),
+                (answer, failure) -> new CallAnswered(attemptId, call, answer, failure)));
+        timers.startSingleTimer(HELLO_TIMER, HelloTimedOut.INSTANCE, settings.helloTimeout());
+    }
+
+    // ---------------------------------------------------------------- phases
+
+    /** Before hello. Handlers in every phase return {@code Behaviors.same()}, never {@code this}. */
     @Override
-    protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
-      return size() > REMEMBERED_ENDS;
+    public Receive<Command> createReceive() {
+        return phase().onMessage(FrameReceived.class, this::onHello)
+                .onMessage(HelloTimedOut.class, msg -> protocolError("no hello within " + settings.helloTimeout()))
+                .onMessage(FromEngine.class, this::whileGone)
+                .onMessage(SocketClosed.class, msg -> onSocketEnded())
+                .onMessage(SocketFailed.class, msg -> onSocketEnded())
+                .build();
     }
-  };
 
-  private AcceptedHello hello;
-  private Set<String> taskIds;
-  private Map<String, QueueLimits> queueLimits;
-  private SlotBook slots;
-  private boolean registered;
-  private boolean left;
-  /** False once the session asked the socket to close or the socket ended: nothing more is sent. */
-  private boolean canSend = true;
-  private boolean socketEnded;
-  private boolean reportPending;
-
-  private WorkerSession(ActorContext<Command> context, TimerScheduler<Command> timers, Engine engine,
-      GatewaySettings settings, Environment environment, String sessionId, ActorRef<WorkerSocket.Outgoing> socket,
-      LongAdder staleRejected) {
-    super(context);
-    this.timers = timers;
-    this.engine = engine;
-    this.settings = settings;
-    this.environment = environment;
-    this.sessionId = sessionId;
-    this.socket = socket;
-    this.staleRejected = staleRejected;
-    this.channel = context.messageAdapter(WorkerChannel.Message.class, FromEngine::new);
-    this.calls = new AttemptCalls((runId, attemptId, call) -> context.pipeToSelf(
-        call.send(engine.runs(), runId, attemptId).thenApply(answer -> (Object) answer),
-        (answer, failure) -> new CallAnswered(attemptId, call, answer, failure)));
-    timers.startSingleTimer(HELLO_TIMER, HelloTimedOut.INSTANCE, settings.helloTimeout());
-  }
-
-  // ---------------------------------------------------------------- phases
-
-  /** Before hello. Handlers in every phase return {@code Behaviors.same()}, never {@code this}. */
-  @Override
-  public Receive<Command> createReceive() {
-    return phase()
-        .onMessage(FrameReceived.class, this::onHello)
-        .onMessage(HelloTimedOut.class, msg -> protocolError("no hello within " + settings.helloTimeout()))
-        .onMessage(FromEngine.class, this::whileGone)
-        .onMessage(SocketClosed.class, msg -> onSocketEnded())
-        .onMessage(SocketFailed.class, msg -> onSocketEnded())
-        .build();
-  }
-
-  /** Hello accepted, tasks being declared; the hello frame stays unacknowledged, so nothing else arrives. */
-  private Receive<Command> declaring() {
-    return phase()
-        .onMessage(TasksDeclared.class, this::onTasksDeclared)
-        .onMessage(FromEngine.class, this::whileGone)
-        .onMessage(SocketClosed.class, msg -> onSocketEnded())
-        .onMessage(SocketFailed.class, msg -> onSocketEnded())
-        .build();
-  }
-
-  private Receive<Command> active() {
-    return phase()
-        .onMessage(FrameReceived.class, this::onFrame)
-        .onMessage(FromEngine.class, this::onEngineMessage)
-        .onMessage(CallAnswered.class, this::onCallAnswered)
-        .onMessage(ReportTick.class, msg -> {
-          report();
-          return Behaviors.same();
-        })
-        .onMessage(FlushReport.class, msg -> {
-          reportPending = false;
-          engine.reportWorker(environment.id(), new EnvironmentDispatcher.WorkerReport(sessionId, hello.workerId(),
-              channel, taskIds, queueLimits, slots.freeSlots(), slots.executesReceived()));
-          return Behaviors.same();
-        })
-        .onMessage(SocketClosed.class, msg -> onSocketEnded())
-        .onMessage(SocketFailed.class, msg -> {
-          getContext().getLog().info("session {}: socket failed: {}", sessionId, msg.cause().toString());
-          return onSocketEnded();
-        })
-        .build();
-  }
-
-  /** Left the dispatcher; waits for the socket to end and for the worker's last answers to reach the engine. */
-  private Receive<Command> draining() {
-    return phase()
-        .onMessage(FrameReceived.class, msg -> {
-          msg.ackTo().tell(SocketAck.INSTANCE);
-          return Behaviors.same();
-        })
-        .onMessage(FromEngine.class, this::whileGone)
-        .onMessage(CallAnswered.class, this::onCallAnswered)
-        .onMessage(SocketClosed.class, msg -> onSocketEnded())
-        .onMessage(SocketFailed.class, msg -> onSocketEnded())
-        .onMessage(ReportTick.class, msg -> Behaviors.same()) // a tick sent before the timer was cancelled
-        .onMessage(FlushReport.class, msg -> Behaviors.same()) // the dispatcher was left: nothing to report
-        .build();
-  }
-
-  /** What every phase handles alike. */
-  private ReceiveBuilder<Command> phase() {
-    return newReceiveBuilder()
-        .onMessage(SocketOpened.class, msg -> {
-          msg.ackTo().tell(SocketAck.INSTANCE);
-          return Behaviors.same();
-        })
-        .onSignal(PostStop.class, signal -> {
-          leave(DISCONNECTED); // normally done already; covers a crash
-          getContext().getLog().debug("session {}: stopped", sessionId);
-          return Behaviors.same();
-        });
-  }
-
-  // ---------------------------------------------------------------- handshake
-
-  private Behavior<Command> onHello(FrameReceived msg) {
-    timers.cancel(HELLO_TIMER);
-    AcceptedHello accepted;
-    try {
-      if (!(decode(msg.frame()) instanceof WorkerMessage.Hello helloMessage))
-        throw new ProtocolException("the first message must be a hello");
-      accepted = WorkerProtocol.acceptHello(helloMessage, settings.maxSlots());
-    } catch (ProtocolException e) {
-      msg.ackTo().tell(SocketAck.INSTANCE);
-      return protocolError(e.getMessage());
+    /** Hello accepted, tasks being declared; the hello frame stays unacknowledged, so nothing else arrives. */
+    private Receive<Command> declaring() {
+        return phase().onMessage(TasksDeclared.class, this::onTasksDeclared)
+                .onMessage(FromEngine.class, this::whileGone)
+                .onMessage(SocketClosed.class, msg -> onSocketEnded())
+                .onMessage(SocketFailed.class, msg -> onSocketEnded())
+                .build();
     }
-    getContext().pipeToSelf(engine.declareTasks(environment.id(), accepted.tasks()),
-        (done, failure) -> new TasksDeclared(accepted, msg.ackTo(), failure));
-    return declaring();
-  }
 
-  private Behavior<Command> onTasksDeclared(TasksDeclared msg) {
-    msg.ackTo().tell(SocketAck.INSTANCE);
-    if (msg.failure() != null) {
-      getContext().getLog().warn("session {}: declaring tasks failed: {}", sessionId, msg.failure().toString());
-      return protocolError("could not declare the tasks, try again: " + unwrap(msg.failure()).getMessage());
+    private Receive<Command> active() {
+        return phase().onMessage(FrameReceived.class, this::onFrame)
+                .onMessage(FromEngine.class, this::onEngineMessage)
+                .onMessage(CallAnswered.class, this::onCallAnswered)
+                .onMessage(ReportTick.class, msg -> {
+                    report();
+                    return Behaviors.same();
+                })
+                .onMessage(FlushReport.class, msg -> {
+                    reportPending = false;
+                    engine.reportWorker(
+                            environment.id(),
+                            new EnvironmentDispatcher.WorkerReport(
+                                    sessionId,
+                                    hello.workerId(),
+                                    channel,
+                                    taskIds,
+                                    queueLimits,
+                                    slots.freeSlots(),
+                                    slots.executesReceived()));
+                    return Behaviors.same();
+                })
+                .onMessage(SocketClosed.class, msg -> onSocketEnded())
+                .onMessage(SocketFailed.class, msg -> {
+                    getContext()
+                            .getLog()
+                            .info(
+                                    "session {}: socket failed: {}",
+                                    sessionId,
+                                    msg.cause().toString());
+                    return onSocketEnded();
+                })
+                .build();
     }
-    hello = msg.hello();
-    taskIds = hello.taskIds();
-    queueLimits = hello.queueLimits();
-    slots = new SlotBook(hello.slots());
-    send(new GatewayMessage.Welcome(sessionId, environment.id(), engine.runSettings().heartbeatInterval().toMillis(),
-        engine.runSettings().leaseTimeout().toMillis()));
-    getContext().getSystem().receptionist().tell(Receptionist.register(WorkerChannel.SERVICE_KEY, channel));
-    registered = true;
-    report();
-    timers.startTimerWithFixedDelay(REPORT_TIMER, ReportTick.INSTANCE, settings.reportInterval());
-    getContext().getLog().info("session {}: worker {} ({}) connected to {} with {} slots for {}", sessionId,
-        hello.workerId(), hello.sdk(), environment.id(), hello.slots(), taskIds);
-    return active();
-  }
 
-  // ---------------------------------------------------------------- active
+    /** Left the dispatcher; waits for the socket to end and for the worker's last answers to reach the engine. */
+    private Receive<Command> draining() {
+        return phase().onMessage(FrameReceived.class, msg -> {
+                    msg.ackTo().tell(SocketAck.INSTANCE);
+                    return Behaviors.same();
+                })
+                .onMessage(FromEngine.class, this::whileGone)
+                .onMessage(CallAnswered.class, this::onCallAnswered)
+                .onMessage(SocketClosed.class, msg -> onSocketEnded())
+                .onMessage(SocketFailed.class, msg -> onSocketEnded())
+                .onMessage(ReportTick.class, msg -> Behaviors.same()) // a tick sent before the timer was cancelled
+                .onMessage(FlushReport.class, msg -> Behaviors.same()) // the dispatcher was left: nothing to report
+                .build();
+    }
 
-  private Behavior<Command> onFrame(FrameReceived msg) {
-    msg.ackTo().tell(SocketAck.INSTANCE);
-    WorkerMessage message;
-    try {
-      message = decode(msg.frame());
-    } catch (ProtocolException e) {
-      return protocolError(e.getMessage());
+    /** What every phase handles alike. */
+    private ReceiveBuilder<Command> phase() {
+        return newReceiveBuilder()
+                .onMessage(SocketOpened.class, msg -> {
+                    msg.ackTo().tell(SocketAck.INSTANCE);
+                    return Behaviors.same();
+                })
+                .onSignal(PostStop.class, signal -> {
+                    leave(DISCONNECTED); // normally done already; covers a crash
+                    getContext().getLog().debug("session {}: stopped", sessionId);
+                    return Behaviors.same();
+                });
     }
-    if (!(message instanceof WorkerMessage.AboutAttempt about)) return protocolError("hello was already received");
-    onAttemptMessage(about);
-    return Behaviors.same();
-  }
 
-  private void onAttemptMessage(WorkerMessage.AboutAttempt message) {
-    WorkerChannel.Execute execute = slots.inFlight(message.attemptId());
-    if (execute == null) {
-      String endedReason = ended.get(message.attemptId());
-      if (endedReason != null) {
-        // the worker may have sent it before our cancel (or suspended) reached it: expected, so not counted as stale
-        send(new GatewayMessage.Rejected(message.attemptId(), endedReason));
-      } else {
-        // never sent to this worker, or already answered: only the gateway can know, and it is stale either way
-        reject(message.attemptId());
-      }
-      return;
-    }
-    AttemptCall call;
-    if (message instanceof WorkerMessage.Metadata metadata) {
-      List<MetadataOperation> operations = null;
-      String invalid = null;
-      try {
-        operations = WorkerProtocol.metadataOperations(metadata);
-      } catch (WorkerProtocol.InvalidMetadataException e) {
-        invalid = e.getMessage();
-      }
-      call = new AttemptCall.UpdateMetadata(metadata.requestId(), operations, invalid);
-    } else if (message instanceof WorkerMessage.Step step) {
-      call = new AttemptCall.RecordStep(step.key(), WorkerProtocol.stepResult(step));
-    } else if (message instanceof WorkerMessage.Suspend suspend) {
-      call = suspendCall(suspend, execute);
-    } else if (message instanceof WorkerMessage.Started) {
-      call = new AttemptCall.Start();
-    } else if (message instanceof WorkerMessage.Heartbeat) {
-      call = new AttemptCall.Beat();
-    } else if (message instanceof WorkerMessage.Completed completed) {
-      call = new AttemptCall.Complete(WorkerProtocol.outputJson(completed));
-    } else {
-      WorkerMessage.Failed failed = (WorkerMessage.Failed) message;
-      call = new AttemptCall.Fail(WorkerProtocol.runError(failed), WorkerProtocol.retryable(failed));
-    }
-    if (call.finishesAttempt()) {
-      // The worker's slot is free now, whatever the engine answers: if the call fails, the lease expires.
-      releaseSlot(message.attemptId());
-    }
-    calls.submit(execute.runId(), message.attemptId(), call);
-  }
+    // ---------------------------------------------------------------- handshake
 
-  private static AttemptCall suspendCall(WorkerMessage.Suspend suspend, WorkerChannel.Execute execute) {
-    try {
-      return new AttemptCall.Suspend(WorkerProtocol.suspendKey(suspend),
-          WorkerProtocol.waitOf(suspend, execute.runId(), execute.test()), null);
-    } catch (WorkerProtocol.InvalidWaitException e) {
-      return new AttemptCall.Suspend(WorkerProtocol.suspendKey(suspend), null, e.getMessage());
+    private Behavior<Command> onHello(FrameReceived msg) {
+        timers.cancel(HELLO_TIMER);
+        AcceptedHello accepted;
+        try {
+            if (!(decode(msg.frame()) instanceof WorkerMessage.Hello helloMessage))
+                throw new ProtocolException("the first message must be a hello");
+            accepted = WorkerProtocol.acceptHello(helloMessage, settings.maxSlots());
+        } catch (ProtocolException e) {
+            msg.ackTo().tell(SocketAck.INSTANCE);
+            return protocolError(e.getMessage());
+        }
+        getContext()
+                .pipeToSelf(
+                        engine.declareTasks(environment.id(), accepted.tasks()),
+                        (done, failure) -> new TasksDeclared(accepted, msg.ackTo(), failure));
+        return declaring();
     }
-  }
 
-  private Behavior<Command> onEngineMessage(FromEngine msg) {
-    if (msg.message() instanceof WorkerChannel.Execute execute) {
-      if (slots.offer(execute)) {
-        // The dispatcher counted this offer against the free slots already: a report would tell it nothing.
-        send(WorkerProtocol.execute(execute, environment));
-      } else {
+    private Behavior<Command> onTasksDeclared(TasksDeclared msg) {
+        msg.ackTo().tell(SocketAck.INSTANCE);
+        if (msg.failure() != null) {
+            getContext()
+                    .getLog()
+                    .warn(
+                            "session {}: declaring tasks failed: {}",
+                            sessionId,
+                            msg.failure().toString());
+            return protocolError("could not declare the tasks, try again: "
+                    + unwrap(msg.failure()).getMessage());
+        }
+        hello = msg.hello();
+        taskIds = hello.taskIds();
+        queueLimits = hello.queueLimits();
+        slots = new SlotBook(hello.slots());
+        send(new GatewayMessage.Welcome(
+                sessionId,
+                environment.id(),
+                engine.runSettings().heartbeatInterval().toMillis(),
+                engine.runSettings().leaseTimeout().toMillis()));
+        getContext().getSystem().receptionist().tell(Receptionist.register(WorkerChannel.SERVICE_KEY, channel));
+        registered = true;
         report();
-      }
-    } else if (msg.message() instanceof WorkerChannel.CancelAttempt cancel) {
-      onCancel(cancel);
-    } else if (msg.message() instanceof WorkerChannel.Resync resync && resync.environmentId().equals(environment.id())) {
-      report();
+        timers.startTimerWithFixedDelay(REPORT_TIMER, ReportTick.INSTANCE, settings.reportInterval());
+        getContext()
+                .getLog()
+                .info(
+                        "session {}: worker {} ({}) connected to {} with {} slots for {}",
+                        sessionId,
+                        hello.workerId(),
+                        hello.sdk(),
+                        environment.id(),
+                        hello.slots(),
+                        taskIds);
+        return active();
     }
-    return Behaviors.same();
-  }
 
-  /** The run was canceled or timed out: the attempt is over here, whatever the worker still sends. */
-  private void onCancel(WorkerChannel.CancelAttempt cancel) {
-    switch (slots.cancel(cancel.attemptId())) {
-      case IN_FLIGHT -> {
-        ended.put(cancel.attemptId(), CANCELED_REASON);
-        send(new GatewayMessage.Cancel(cancel.runId(), cancel.attemptId(), cancel.reason()));
-        // messages already waiting behind an outstanding call will never reach the engine
-        for (AttemptCall ignored : calls.dropWaiting(cancel.attemptId()))
-          send(new GatewayMessage.Rejected(cancel.attemptId(), CANCELED_REASON));
+    // ---------------------------------------------------------------- active
+
+    private Behavior<Command> onFrame(FrameReceived msg) {
+        msg.ackTo().tell(SocketAck.INSTANCE);
+        WorkerMessage message;
+        try {
+            message = decode(msg.frame());
+        } catch (ProtocolException e) {
+            return protocolError(e.getMessage());
+        }
+        if (!(message instanceof WorkerMessage.AboutAttempt about)) return protocolError("hello was already received");
+        onAttemptMessage(about);
+        return Behaviors.same();
+    }
+
+    private void onAttemptMessage(WorkerMessage.AboutAttempt message) {
+        WorkerChannel.Execute execute = slots.inFlight(message.attemptId());
+        if (execute == null) {
+            String endedReason = ended.get(message.attemptId());
+            if (endedReason != null) {
+                // the worker may have sent it before our cancel (or suspended) reached it: expected, so not counted as
+                // stale
+                send(new GatewayMessage.Rejected(message.attemptId(), endedReason));
+            } else {
+                // never sent to this worker, or already answered: only the gateway can know, and it is stale either way
+                reject(message.attemptId());
+            }
+            return;
+        }
+        AttemptCall call;
+        if (message instanceof WorkerMessage.Metadata metadata) {
+            List<MetadataOperation> operations = null;
+            String invalid = null;
+            try {
+                operations = WorkerProtocol.metadataOperations(metadata);
+            } catch (WorkerProtocol.InvalidMetadataException e) {
+                invalid = e.getMessage();
+            }
+            call = new AttemptCall.UpdateMetadata(metadata.requestId(), operations, invalid);
+        } else if (message instanceof WorkerMessage.Step step) {
+            call = new AttemptCall.RecordStep(step.key(), WorkerProtocol.stepResult(step));
+        } else if (message instanceof WorkerMessage.Suspend suspend) {
+            call = suspendCall(suspend, execute);
+        } else if (message instanceof WorkerMessage.Started) {
+            call = new AttemptCall.Start();
+        } else if (message instanceof WorkerMessage.Heartbeat) {
+            call = new AttemptCall.Beat();
+        } else if (message instanceof WorkerMessage.Completed completed) {
+            call = new AttemptCall.Complete(WorkerProtocol.outputJson(completed));
+        } else {
+            WorkerMessage.Failed failed = (WorkerMessage.Failed) message;
+            call = new AttemptCall.Fail(WorkerProtocol.runError(failed), WorkerProtocol.retryable(failed));
+        }
+        if (call.finishesAttempt()) {
+            // The worker's slot is free now, whatever the engine answers: if the call fails, the lease expires.
+            releaseSlot(message.attemptId());
+        }
+        calls.submit(execute.runId(), message.attemptId(), call);
+    }
+
+    private static AttemptCall suspendCall(WorkerMessage.Suspend suspend, WorkerChannel.Execute execute) {
+        try {
+            return new AttemptCall.Suspend(
+                    WorkerProtocol.suspendKey(suspend),
+                    WorkerProtocol.waitOf(suspend, execute.runId(), execute.test()),
+                    null);
+        } catch (WorkerProtocol.InvalidWaitException e) {
+            return new AttemptCall.Suspend(WorkerProtocol.suspendKey(suspend), null, e.getMessage());
+        }
+    }
+
+    private Behavior<Command> onEngineMessage(FromEngine msg) {
+        if (msg.message() instanceof WorkerChannel.Execute execute) {
+            if (slots.offer(execute)) {
+                // The dispatcher counted this offer against the free slots already: a report would tell it nothing.
+                send(WorkerProtocol.execute(execute, environment));
+            } else {
+                report();
+            }
+        } else if (msg.message() instanceof WorkerChannel.CancelAttempt cancel) {
+            onCancel(cancel);
+        } else if (msg.message() instanceof WorkerChannel.Resync resync
+                && resync.environmentId().equals(environment.id())) {
+            report();
+        }
+        return Behaviors.same();
+    }
+
+    /** The run was canceled or timed out: the attempt is over here, whatever the worker still sends. */
+    private void onCancel(WorkerChannel.CancelAttempt cancel) {
+        switch (slots.cancel(cancel.attemptId())) {
+            case IN_FLIGHT -> {
+                ended.put(cancel.attemptId(), CANCELED_REASON);
+                send(new GatewayMessage.Cancel(cancel.runId(), cancel.attemptId(), cancel.reason()));
+                // messages already waiting behind an outstanding call will never reach the engine
+                for (AttemptCall ignored : calls.dropWaiting(cancel.attemptId()))
+                    send(new GatewayMessage.Rejected(cancel.attemptId(), CANCELED_REASON));
+                for (WorkerChannel.Execute next : slots.fillFreeSlots())
+                    send(WorkerProtocol.execute(next, environment));
+                report();
+                getContext()
+                        .getLog()
+                        .debug("session {}: attempt {} canceled ({})", sessionId, cancel.attemptId(), cancel.reason());
+            }
+            case WAITING -> report(); // the worker never saw it
+            case NOT_HELD -> {} // already answered by the worker, or never ours
+        }
+    }
+
+    private Behavior<Command> onCallAnswered(CallAnswered msg) {
+        Throwable failure = unwrap(msg.failure());
+        if (isStale(failure)) {
+            reject(msg.attemptId());
+            for (AttemptCall ignored : calls.dropWaiting(msg.attemptId())) reject(msg.attemptId());
+            // the worker drops a fenced attempt, so it no longer holds a slot
+            if (slots != null && !left) releaseSlot(msg.attemptId());
+        } else if (msg.call() instanceof AttemptCall.UpdateMetadata update) {
+            answerMetadata(msg.attemptId(), update, msg.result(), failure);
+        } else if (msg.call() instanceof AttemptCall.RecordStep step && failure == null) {
+            if (!ended.containsKey(msg.attemptId())) send(new GatewayMessage.StepRecorded(msg.attemptId(), step.key()));
+        } else if (msg.call() instanceof AttemptCall.Suspend suspend) {
+            answerSuspend(msg.attemptId(), suspend, failure);
+        } else if (failure != null) {
+            getContext()
+                    .getLog()
+                    .warn(
+                            "session {}: no answer from the engine for attempt {} ({}); its lease decides",
+                            sessionId,
+                            msg.attemptId(),
+                            failure.toString());
+        }
+        calls.answered(msg.attemptId());
+        return left ? stopWhenDrained() : Behaviors.same();
+    }
+
+    /** The engine fenced the call: the attempt is not (or no longer) the run's current one. */
+    private static boolean isStale(Throwable failure) {
+        if (failure instanceof StaleAttemptException) return true;
+        return failure instanceof RunRejectedException rejected
+                && (rejected.reason() == RunRejectedException.Reason.STALE_ATTEMPT
+                        || rejected.reason() == RunRejectedException.Reason.UNKNOWN_RUN);
+    }
+
+    /**
+     * A suspension the engine applied ends the attempt here like a cancel: {@code suspended}, then the
+     * slot is free and later messages about it are rejected uncounted. A refused one is answered and
+     * the attempt goes on; the worker then fails it.
+     */
+    private void answerSuspend(String attemptId, AttemptCall.Suspend suspend, Throwable failure) {
+        if (ended.containsKey(attemptId)) return; // the worker was told the attempt is over
+        if (failure == null) {
+            send(new GatewayMessage.Suspended(attemptId, suspend.key()));
+            if (slots == null || left) return; // the socket is gone; leave() already gave the attempt back
+            ended.put(attemptId, SUSPENDED_REASON);
+            for (AttemptCall ignored : calls.dropWaiting(attemptId))
+                send(new GatewayMessage.Rejected(attemptId, SUSPENDED_REASON));
+            releaseSlot(attemptId);
+        } else if (failure instanceof RunRejectedException rejected) {
+            send(new GatewayMessage.SuspendRejected(attemptId, suspend.key(), rejected.getMessage()));
+        } else {
+            getContext()
+                    .getLog()
+                    .warn(
+                            "session {}: no answer from the engine to a suspension of attempt {} ({})",
+                            sessionId,
+                            attemptId,
+                            failure.toString());
+            send(new GatewayMessage.SuspendRejected(
+                    attemptId, suspend.key(), NO_ANSWER + "; the run may or may not be waiting"));
+        }
+    }
+
+    private void answerMetadata(String attemptId, AttemptCall.UpdateMetadata update, Object result, Throwable failure) {
+        if (ended.containsKey(attemptId)) return; // the worker was told the attempt is over
+        if (failure == null) {
+            send(new GatewayMessage.MetadataUpdated(
+                    attemptId, update.requestId(), WorkerProtocol.metadata(((RunState) result).metadataJson())));
+        } else if (failure instanceof RunRejectedException rejected) {
+            send(new GatewayMessage.MetadataRejected(attemptId, update.requestId(), rejected.getMessage()));
+        } else {
+            getContext()
+                    .getLog()
+                    .warn(
+                            "session {}: no answer from the engine to a metadata update of attempt {} ({})",
+                            sessionId,
+                            attemptId,
+                            failure.toString());
+            send(new GatewayMessage.MetadataRejected(
+                    attemptId,
+                    update.requestId(),
+                    "the engine did not answer; the update may or may not have been applied"));
+        }
+    }
+
+    private void releaseSlot(String attemptId) {
+        if (!slots.release(attemptId)) return;
         for (WorkerChannel.Execute next : slots.fillFreeSlots()) send(WorkerProtocol.execute(next, environment));
         report();
-        getContext().getLog().debug("session {}: attempt {} canceled ({})", sessionId, cancel.attemptId(),
-            cancel.reason());
-      }
-      case WAITING -> report(); // the worker never saw it
-      case NOT_HELD -> { } // already answered by the worker, or never ours
     }
-  }
 
-  private Behavior<Command> onCallAnswered(CallAnswered msg) {
-    Throwable failure = unwrap(msg.failure());
-    if (isStale(failure)) {
-      reject(msg.attemptId());
-      for (AttemptCall ignored : calls.dropWaiting(msg.attemptId())) reject(msg.attemptId());
-      // the worker drops a fenced attempt, so it no longer holds a slot
-      if (slots != null && !left) releaseSlot(msg.attemptId());
-    } else if (msg.call() instanceof AttemptCall.UpdateMetadata update) {
-      answerMetadata(msg.attemptId(), update, msg.result(), failure);
-    } else if (msg.call() instanceof AttemptCall.RecordStep step && failure == null) {
-      if (!ended.containsKey(msg.attemptId())) send(new GatewayMessage.StepRecorded(msg.attemptId(), step.key()));
-    } else if (msg.call() instanceof AttemptCall.Suspend suspend) {
-      answerSuspend(msg.attemptId(), suspend, failure);
-    } else if (failure != null) {
-      getContext().getLog().warn("session {}: no answer from the engine for attempt {} ({}); its lease decides",
-          sessionId, msg.attemptId(), failure.toString());
+    /**
+     * Reports free slots to the dispatcher once the messages already in the mailbox are handled: a burst of
+     * completions (32 slots freed within a millisecond) is one report, not 32 through cluster sharding.
+     */
+    private void report() {
+        if (reportPending) return;
+        reportPending = true;
+        getContext().getSelf().tell(FlushReport.INSTANCE);
     }
-    calls.answered(msg.attemptId());
-    return left ? stopWhenDrained() : Behaviors.same();
-  }
 
-  /** The engine fenced the call: the attempt is not (or no longer) the run's current one. */
-  private static boolean isStale(Throwable failure) {
-    if (failure instanceof StaleAttemptException) return true;
-    return failure instanceof RunRejectedException rejected
-        && (rejected.reason() == RunRejectedException.Reason.STALE_ATTEMPT
-            || rejected.reason() == RunRejectedException.Reason.UNKNOWN_RUN);
-  }
-
-  /**
-   * A suspension the engine applied ends the attempt here like a cancel: {@code suspended}, then the
-   * slot is free and later messages about it are rejected uncounted. A refused one is answered and
-   * the attempt goes on; the worker then fails it.
-   */
-  private void answerSuspend(String attemptId, AttemptCall.Suspend suspend, Throwable failure) {
-    if (ended.containsKey(attemptId)) return; // the worker was told the attempt is over
-    if (failure == null) {
-      send(new GatewayMessage.Suspended(attemptId, suspend.key()));
-      if (slots == null || left) return; // the socket is gone; leave() already gave the attempt back
-      ended.put(attemptId, SUSPENDED_REASON);
-      for (AttemptCall ignored : calls.dropWaiting(attemptId)) send(new GatewayMessage.Rejected(attemptId, SUSPENDED_REASON));
-      releaseSlot(attemptId);
-    } else if (failure instanceof RunRejectedException rejected) {
-      send(new GatewayMessage.SuspendRejected(attemptId, suspend.key(), rejected.getMessage()));
-    } else {
-      getContext().getLog().warn("session {}: no answer from the engine to a suspension of attempt {} ({})",
-          sessionId, attemptId, failure.toString());
-      send(new GatewayMessage.SuspendRejected(attemptId, suspend.key(),
-          NO_ANSWER + "; the run may or may not be waiting"));
+    private void reject(String attemptId) {
+        staleRejected.increment();
+        send(new GatewayMessage.Rejected(attemptId, STALE_REASON));
     }
-  }
 
-  private void answerMetadata(String attemptId, AttemptCall.UpdateMetadata update, Object result, Throwable failure) {
-    if (ended.containsKey(attemptId)) return; // the worker was told the attempt is over
-    if (failure == null) {
-      send(new GatewayMessage.MetadataUpdated(attemptId, update.requestId(),
-          WorkerProtocol.metadata(((RunState) result).metadataJson())));
-    } else if (failure instanceof RunRejectedException rejected) {
-      send(new GatewayMessage.MetadataRejected(attemptId, update.requestId(), rejected.getMessage()));
-    } else {
-      getContext().getLog().warn("session {}: no answer from the engine to a metadata update of attempt {} ({})",
-          sessionId, attemptId, failure.toString());
-      send(new GatewayMessage.MetadataRejected(attemptId, update.requestId(),
-          "the engine did not answer; the update may or may not have been applied"));
+    // ---------------------------------------------------------------- ending
+
+    private Behavior<Command> protocolError(String message) {
+        getContext().getLog().info("session {}: protocol error, closing: {}", sessionId, message);
+        send(new GatewayMessage.Error(message));
+        closeSocket();
+        leave(DISCONNECTED);
+        return stopWhenDrained();
     }
-  }
 
-  private void releaseSlot(String attemptId) {
-    if (!slots.release(attemptId)) return;
-    for (WorkerChannel.Execute next : slots.fillFreeSlots()) send(WorkerProtocol.execute(next, environment));
-    report();
-  }
-
-  /**
-   * Reports free slots to the dispatcher once the messages already in the mailbox are handled: a burst of
-   * completions (32 slots freed within a millisecond) is one report, not 32 through cluster sharding.
-   */
-  private void report() {
-    if (reportPending) return;
-    reportPending = true;
-    getContext().getSelf().tell(FlushReport.INSTANCE);
-  }
-
-  private void reject(String attemptId) {
-    staleRejected.increment();
-    send(new GatewayMessage.Rejected(attemptId, STALE_REASON));
-  }
-
-  // ---------------------------------------------------------------- ending
-
-  private Behavior<Command> protocolError(String message) {
-    getContext().getLog().info("session {}: protocol error, closing: {}", sessionId, message);
-    send(new GatewayMessage.Error(message));
-    closeSocket();
-    leave(DISCONNECTED);
-    return stopWhenDrained();
-  }
-
-  private Behavior<Command> onSocketEnded() {
-    socketEnded = true;
-    canSend = false;
-    leave(DISCONNECTED);
-    return stopWhenDrained();
-  }
-
-  /** An execution that reached the session after it left: the worker will never see it. */
-  private Behavior<Command> whileGone(FromEngine msg) {
-    if (msg.message() instanceof WorkerChannel.Execute execute) {
-      engine.runs().workerLost(execute.runId(), execute.attemptId(), DISCONNECTED);
+    private Behavior<Command> onSocketEnded() {
+        socketEnded = true;
+        canSend = false;
+        leave(DISCONNECTED);
+        return stopWhenDrained();
     }
-    return Behaviors.same();
-  }
 
-  /** Leaves the dispatcher and gives back every attempt the worker still held. Idempotent. */
-  private void leave(String reason) {
-    if (left) return;
-    left = true;
-    timers.cancelAll();
-    if (registered) {
-      engine.workerLeft(environment.id(), sessionId);
-      getContext().getSystem().receptionist().tell(Receptionist.deregister(WorkerChannel.SERVICE_KEY, channel));
+    /** An execution that reached the session after it left: the worker will never see it. */
+    private Behavior<Command> whileGone(FromEngine msg) {
+        if (msg.message() instanceof WorkerChannel.Execute execute) {
+            engine.runs().workerLost(execute.runId(), execute.attemptId(), DISCONNECTED);
+        }
+        return Behaviors.same();
     }
-    if (slots != null) {
-      for (WorkerChannel.Execute held : slots.takeAll()) engine.runs().workerLost(held.runId(), held.attemptId(), reason);
+
+    /** Leaves the dispatcher and gives back every attempt the worker still held. Idempotent. */
+    private void leave(String reason) {
+        if (left) return;
+        left = true;
+        timers.cancelAll();
+        if (registered) {
+            engine.workerLeft(environment.id(), sessionId);
+            getContext().getSystem().receptionist().tell(Receptionist.deregister(WorkerChannel.SERVICE_KEY, channel));
+        }
+        if (slots != null) {
+            for (WorkerChannel.Execute held : slots.takeAll())
+                engine.runs().workerLost(held.runId(), held.attemptId(), reason);
+        }
+        calls.keepOnlyAnswers();
+        if (hello != null) getContext().getLog().info("session {}: worker {} left", sessionId, hello.workerId());
     }
-    calls.keepOnlyAnswers();
-    if (hello != null) getContext().getLog().info("session {}: worker {} left", sessionId, hello.workerId());
-  }
 
-  private void closeSocket() {
-    if (canSend) socket.tell(WorkerSocket.Close.INSTANCE);
-    canSend = false;
-  }
+    private void closeSocket() {
+        if (canSend) socket.tell(WorkerSocket.Close.INSTANCE);
+        canSend = false;
+    }
 
-  private Behavior<Command> stopWhenDrained() {
-    return socketEnded && calls.idle() ? Behaviors.stopped() : draining();
-  }
+    private Behavior<Command> stopWhenDrained() {
+        return socketEnded && calls.idle() ? Behaviors.stopped() : draining();
+    }
 
-  private void send(GatewayMessage message) {
-    if (canSend) socket.tell(new WorkerSocket.Send(WorkerProtocol.encode(message)));
-  }
+    private void send(GatewayMessage message) {
+        if (canSend) socket.tell(new WorkerSocket.Send(WorkerProtocol.encode(message)));
+    }
 
-  private static WorkerMessage decode(WorkerSocket.Incoming frame) throws ProtocolException {
-    if (frame instanceof WorkerSocket.Unreadable unreadable) throw new ProtocolException(unreadable.reason());
-    return WorkerProtocol.decode(((WorkerSocket.Text) frame).text());
-  }
+    private static WorkerMessage decode(WorkerSocket.Incoming frame) throws ProtocolException {
+        if (frame instanceof WorkerSocket.Unreadable unreadable) throw new ProtocolException(unreadable.reason());
+        return WorkerProtocol.decode(((WorkerSocket.Text) frame).text());
+    }
 
-  private static Throwable unwrap(Throwable failure) {
-    return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-  }
+    private static Throwable unwrap(Throwable failure) {
+        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    }
 }

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-
 import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -26,8 +25,7 @@ public final class Json {
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .build();
 
-    private Json() {
-    }
+    private Json() {}
 
     public static ObjectMapper mapper() {
         return MAPPER;
@@ -73,7 +71,8 @@ public final class Json {
             return MAPPER.readerFor(type).readValue(value);
         } catch (IOException e) {
             String reason = e instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : e.getMessage();
-            String typeName = type.containedTypeCount() == 0 ? type.getRawClass().getSimpleName() : type.toCanonical();
+            String typeName =
+                    type.containedTypeCount() == 0 ? type.getRawClass().getSimpleName() : type.toCanonical();
             throw new IllegalArgumentException(what + " cannot be read as " + typeName + ": " + reason, e);
         }
     }
