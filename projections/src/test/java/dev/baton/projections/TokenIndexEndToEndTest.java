@@ -14,6 +14,7 @@ import dev.baton.engine.waitpoint.WaitpointTokenEntity;
 import dev.baton.engine.waitpoint.WaitpointTokenEntity.State;
 import dev.baton.engine.waitpoint.WaitpointTokenEntity.Status;
 import dev.baton.engine.waitpoint.WaitpointTokens.CreateRequest;
+import dev.baton.projections.listing.Page;
 import dev.baton.projections.listing.PageRequest;
 import dev.baton.projections.waitpoints.TokenList;
 import dev.baton.projections.waitpoints.TokenRow;
@@ -97,7 +98,7 @@ class TokenIndexEndToEndTest {
                 Duration.ofSeconds(20),
                 "the index to list both");
         TokenList list = TokenList.create(node.system(), node.database(), Clock.systemUTC());
-        TokenList.Page tagged = list.list(
+        Page<TokenRow> tagged = list.list(
                         ENV,
                         new TokenList.Filter(null, null, Set.of("user:7"), null, null, null),
                         new PageRequest(10, null, null))
@@ -105,8 +106,8 @@ class TokenIndexEndToEndTest {
                 .get(10, TimeUnit.SECONDS);
         assertEquals(
                 List.of(approval.tokenId()),
-                tagged.tokens().stream().map(TokenRow::tokenId).toList());
-        assertEquals(List.of("approval", "user:7"), tagged.tokens().get(0).tags());
+                tagged.rows().stream().map(TokenRow::tokenId).toList());
+        assertEquals(List.of("approval", "user:7"), tagged.rows().get(0).tags());
 
         node.engine()
                 .tokens()
@@ -117,7 +118,7 @@ class TokenIndexEndToEndTest {
                 () -> hasStatus(first, approval.tokenId(), Status.COMPLETED),
                 Duration.ofSeconds(20),
                 "the completion to be indexed");
-        TokenList.Page waiting = list.list(
+        Page<TokenRow> waiting = list.list(
                         ENV,
                         new TokenList.Filter(EnumSet.of(Status.WAITING), null, null, null, null, null),
                         new PageRequest(10, null, null))
@@ -125,7 +126,7 @@ class TokenIndexEndToEndTest {
                 .get(10, TimeUnit.SECONDS);
         assertEquals(
                 List.of(timing.tokenId()),
-                waiting.tokens().stream().map(TokenRow::tokenId).toList());
+                waiting.rows().stream().map(TokenRow::tokenId).toList());
 
         // The crash: the timeout timer is gone with the node.
         node.close();

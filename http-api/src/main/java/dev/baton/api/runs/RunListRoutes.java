@@ -16,6 +16,7 @@ import dev.baton.api.environments.EnvironmentTypes;
 import dev.baton.api.errors.ErrorHandling;
 import dev.baton.api.json.Json;
 import dev.baton.engine.environment.Environment;
+import dev.baton.projections.listing.Page;
 import dev.baton.projections.runs.RunList;
 import java.util.Arrays;
 import java.util.List;
@@ -71,9 +72,7 @@ public final class RunListRoutes {
                 .toList();
         if (!envs.isEmpty() && envs.stream().noneMatch(name -> EnvironmentTypes.names(name, environment.slug()))) {
             params.decode(query); // a malformed query is still a 400
-            return complete(Json.response(
-                    StatusCodes.OK,
-                    RunTranslator.toListResponse(new RunList.Page(List.of(), null, null), environment)));
+            return complete(Json.response(StatusCodes.OK, RunTranslator.toListResponse(Page.empty(), environment)));
         }
         return list(environment, query);
     }
@@ -81,9 +80,7 @@ public final class RunListRoutes {
     private Route list(Environment environment, Map<String, List<String>> query) {
         RunListParams.Decoded decoded = params.decode(query);
         if (decoded.matchesNothing()) {
-            return complete(Json.response(
-                    StatusCodes.OK,
-                    RunTranslator.toListResponse(new RunList.Page(List.of(), null, null), environment)));
+            return complete(Json.response(StatusCodes.OK, RunTranslator.toListResponse(Page.empty(), environment)));
         }
         return onSuccess(
                 runList.list(environment.id(), decoded.filter(), decoded.page()),

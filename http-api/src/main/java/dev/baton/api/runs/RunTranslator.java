@@ -25,7 +25,7 @@ import dev.baton.engine.run.RunSpec;
 import dev.baton.engine.run.RunState;
 import dev.baton.engine.run.RunStatus;
 import dev.baton.engine.worker.RunError;
-import dev.baton.projections.runs.RunList;
+import dev.baton.projections.listing.Page;
 import dev.baton.projections.runs.RunRow;
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -110,9 +110,9 @@ public final class RunTranslator {
                 new Env(environment.id(), environment.slug()));
     }
 
-    public static ListRunsResponse toListResponse(RunList.Page page, Environment environment) {
+    public static ListRunsResponse toListResponse(Page<RunRow> page, Environment environment) {
         return new ListRunsResponse(
-                page.runs().stream().map(row -> toListItem(row, environment)).toList(),
+                page.rows().stream().map(row -> toListItem(row, environment)).toList(),
                 new Pagination(
                         page.next() == null ? null : page.next().encode(),
                         page.previous() == null ? null : page.previous().encode()));

@@ -4,7 +4,7 @@ import dev.baton.api.json.Json;
 import dev.baton.engine.waitpoint.WaitpointTokenEntity;
 import dev.baton.engine.waitpoint.WaitpointTokenEntity.State;
 import dev.baton.engine.waitpoint.WaitpointTokenEntity.Status;
-import dev.baton.projections.waitpoints.TokenList;
+import dev.baton.projections.listing.Page;
 import dev.baton.projections.waitpoints.TokenRow;
 import java.time.Instant;
 import java.util.List;
@@ -92,9 +92,9 @@ final class TokenResponses {
                 outputIsError);
     }
 
-    static ListTokensResponse page(TokenList.Page page, String baseUrl) {
+    static ListTokensResponse page(Page<TokenRow> page, String baseUrl) {
         return new ListTokensResponse(
-                page.tokens().stream().map(row -> item(row, baseUrl)).toList(),
+                page.rows().stream().map(row -> item(row, baseUrl)).toList(),
                 new Pagination(
                         page.next() == null ? null : page.next().encode(),
                         page.previous() == null ? null : page.previous().encode()));

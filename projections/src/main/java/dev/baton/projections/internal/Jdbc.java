@@ -12,10 +12,13 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
@@ -47,6 +50,56 @@ public final class Jdbc {
     @FunctionalInterface
     public interface Parameters {
         void set(PreparedStatement statement) throws SQLException;
+    }
+
+    /** Reads the current row of a result into a value. */
+    @FunctionalInterface
+    public interface RowReader<R> {
+        R read(ResultSet result) throws SQLException;
+    }
+
+    /**
+     * The rows of {@code table} whose {@code idColumn} is one of {@code ids}, by id; an id without a row is left
+     * out.
+     */
+    public static <R> Map<String, R> selectRowsByIds(
+            Connection connection,
+            Collection<String> ids,
+            String table,
+            String idColumn,
+            String columns,
+            RowReader<R> reader,
+            Function<R, String> idOf)
+            throws SQLException {
+        Map<String, R> rows = new LinkedHashMap<>();
+        selectByIds(
+                connection,
+                ids,
+                markers -> "SELECT " + columns + " FROM " + table + " WHERE " + idColumn + " IN (" + markers + ")",
+                result -> {
+                    R row = reader.read(result);
+                    rows.put(idOf.apply(row), row);
+                });
+        return rows;
+    }
+
+    /** Sets the parameters of a statement for one item. */
+    @FunctionalInterface
+    public interface Binder<T> {
+        void bind(PreparedStatement statement, T item) throws SQLException;
+    }
+
+    /** Runs {@code sql} once per item, as one batch; nothing when there are no items. */
+    public static <T> void batch(Connection connection, String sql, Collection<T> items, Binder<T> binder)
+            throws SQLException {
+        if (items.isEmpty()) return;
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            for (T item : items) {
+                binder.bind(statement, item);
+                statement.addBatch();
+            }
+            statement.executeBatch();
+        }
     }
 
     /** Reads the current row of a result. */

@@ -56,14 +56,11 @@ public final class TagTable {
     /** Replaces the tags of these rows with theirs: deletes the old ones, inserts the new. */
     public void replace(Connection connection, Collection<Tagged> rows) throws SQLException {
         if (rows.isEmpty()) return;
-        try (PreparedStatement delete =
-                connection.prepareStatement("DELETE FROM " + table + " WHERE " + idColumn + " = ?")) {
-            for (Tagged row : rows) {
-                delete.setString(1, row.id());
-                delete.addBatch();
-            }
-            delete.executeBatch();
-        }
+        Jdbc.batch(
+                connection,
+                "DELETE FROM " + table + " WHERE " + idColumn + " = ?",
+                rows,
+                (delete, row) -> delete.setString(1, row.id()));
         if (rows.stream().allMatch(row -> row.tags().isEmpty())) return;
         try (PreparedStatement insert = connection.prepareStatement("INSERT INTO " + table + " (" + idColumn
                 + ", tag, position, environment_id, created_at) VALUES (?, ?, ?, ?, ?)")) {

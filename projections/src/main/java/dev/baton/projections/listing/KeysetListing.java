@@ -35,12 +35,6 @@ public final class KeysetListing<R> {
         SqlWhere past(ListCursor from, boolean newer);
     }
 
-    /**
-     * A page, newest first. {@code next} is there only when older matching rows exist, {@code previous} only
-     * when newer ones exist before the first row; an empty page has neither.
-     */
-    public record Rows<R>(List<R> rows, ListCursor next, ListCursor previous) {}
-
     private final String table;
     private final String createdAt;
     private final String id;
@@ -87,7 +81,7 @@ public final class KeysetListing<R> {
     }
 
     /** One page of the rows {@code where} matches (blocking). */
-    public Rows<R> page(Connection connection, Where where, PageRequest request) throws SQLException {
+    public Page<R> page(Connection connection, Where where, PageRequest request) throws SQLException {
         boolean backwards = request.before() != null;
         ListCursor from = backwards ? request.before() : request.after();
         List<R> rows = new ArrayList<>();
@@ -99,7 +93,7 @@ public final class KeysetListing<R> {
         boolean more = rows.size() > request.size();
         rows = new ArrayList<>(rows.subList(0, Math.min(rows.size(), request.size())));
         if (backwards) Collections.reverse(rows);
-        if (rows.isEmpty()) return new Rows<>(List.of(), null, null);
+        if (rows.isEmpty()) return Page.empty();
         ListCursor newest = key.apply(rows.get(0));
         ListCursor oldest = key.apply(rows.get(rows.size() - 1));
         ListCursor next;
@@ -115,7 +109,7 @@ public final class KeysetListing<R> {
                     && (matches(connection, where, from) || exists(connection, where.past(newest, true), true));
             previous = newer ? newest : null;
         }
-        return new Rows<>(rows, next, previous);
+        return new Page<>(rows, next, previous);
     }
 
     /**

@@ -3,21 +3,17 @@ package dev.baton.projections.runs;
 import akka.actor.typed.ActorSystem;
 import dev.baton.engine.run.RunStatus;
 import dev.baton.engine.storage.Database;
-import dev.baton.projections.internal.Jdbc;
 import dev.baton.projections.internal.QueryDispatcher;
 import dev.baton.projections.listing.CreatedWindow;
 import dev.baton.projections.listing.KeysetListing;
 import dev.baton.projections.listing.ListCursor;
-import dev.baton.projections.listing.PageRequest;
 import dev.baton.projections.listing.SqlWhere;
-import java.sql.Connection;
-import java.sql.SQLException;
+import dev.baton.projections.listing.TaggedList;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.stream.Stream;
 import javax.sql.DataSource;
@@ -28,7 +24,7 @@ import javax.sql.DataSource;
  * Eventually consistent with the runs themselves: it shows what the run index projection has written.
  * Every value is a bound parameter; JDBC blocks, so {@link #list} runs on the query dispatcher.
  */
-public final class RunList {
+public final class RunList extends TaggedList<RunRow, RunList.Filter> {
 
     /**
      * Which runs to list. A null field does not filter; a set matches a run holding any of its values (an
@@ -49,11 +45,13 @@ public final class RunList {
             Boolean test,
             Instant createdFrom,
             Instant createdBefore,
-            Duration createdWithin) {
+            Duration createdWithin)
+            implements TaggedList.Filter {
 
         public static final Filter NONE = new Filter(null, null, null, null, null, null, null, null, null, null, null);
 
-        boolean matchesNothing() {
+        @Override
+        public boolean matchesNothing() {
             return Stream.<Set<?>>of(statuses, taskIds, tags, queues, versions)
                     .anyMatch(set -> set != null && set.isEmpty());
         }
@@ -62,12 +60,6 @@ public final class RunList {
             return new CreatedWindow(createdFrom, createdBefore, createdWithin);
         }
     }
-
-    /**
-     * A page, newest first. {@code next} is there only when older matching runs exist, {@code previous}
-     * only when newer ones exist before the first run; an empty page has neither.
-     */
-    public record Page(List<RunRow> runs, ListCursor next, ListCursor previous) {}
 
     /** Read without their tags, which only the page's runs get afterwards. */
     private static final KeysetListing<RunRow> LISTING = new KeysetListing<>(
@@ -78,50 +70,16 @@ public final class RunList {
             result -> RunTable.read(result, List.of()),
             RunRow::cursor);
 
-    private final DataSource dataSource;
-    private final Executor executor;
-    private final Clock clock;
-
     public RunList(DataSource dataSource, Executor executor, Clock clock) {
-        this.dataSource = dataSource;
-        this.executor = executor;
-        this.clock = clock;
+        super(dataSource, executor, clock, LISTING, RunTable.TAGS, RunRow::runId, RunRow::withTags);
     }
 
     public static RunList create(ActorSystem<?> system, Database database, Clock clock) {
         return new RunList(database.dataSource(), QueryDispatcher.lookup(system), clock);
     }
 
-    /** {@link #page} on the query dispatcher. */
-    public CompletionStage<Page> list(String environmentId, Filter filter, PageRequest request) {
-        return Jdbc.async(executor, () -> page(environmentId, filter, request));
-    }
-
-    /** One page of the environment's runs (blocking). */
-    public Page page(String environmentId, Filter filter, PageRequest request) throws SQLException {
-        if (filter.matchesNothing()) return new Page(List.of(), null, null);
-        return Jdbc.withConnection(dataSource, connection -> {
-            KeysetListing.Rows<RunRow> page =
-                    LISTING.page(connection, (from, newer) -> where(environmentId, filter, from, newer), request);
-            if (page.rows().isEmpty()) return new Page(List.of(), null, null);
-            return new Page(
-                    RunTable.TAGS.withTags(connection, page.rows(), RunRow::runId, RunRow::withTags),
-                    page.next(),
-                    page.previous());
-        });
-    }
-
-    /**
-     * The database's plan for a page's main query, as {@code EXPLAIN (ANALYZE, BUFFERS)} tells it (PostgreSQL);
-     * for the benchmark (docs/benchmarks.md).
-     */
-    List<String> explainPage(Connection connection, String environmentId, Filter filter, PageRequest request)
-            throws SQLException {
-        return LISTING.explainPage(connection, (from, newer) -> where(environmentId, filter, from, newer), request);
-    }
-
-    /** The WHERE clause: the environment, the filter, and the keyset bound. */
-    private SqlWhere where(String environmentId, Filter filter, ListCursor from, boolean newer) {
+    @Override
+    protected SqlWhere where(String environmentId, Filter filter, ListCursor from, boolean newer) {
         SqlWhere sql = new SqlWhere();
         sql.and("r.environment_id = ?", environmentId);
         if (filter.statuses() != null)

@@ -17,7 +17,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -78,16 +77,14 @@ public final class RunTable {
     /** The rows of these runs (with their tags); runs without a row are left out. */
     public Map<String, RunRow> load(Connection connection, Collection<String> runIds) throws SQLException {
         Map<String, List<String>> tags = TAGS.load(connection, runIds);
-        Map<String, RunRow> rows = new HashMap<>();
-        Jdbc.selectByIds(
+        return Jdbc.selectRowsByIds(
                 connection,
                 runIds,
-                markers -> "SELECT " + COLUMN_LIST + " FROM baton_runs WHERE run_id IN (" + markers + ")",
-                result -> {
-                    RunRow row = read(result, tags.getOrDefault(result.getString("run_id"), List.of()));
-                    rows.put(row.runId(), row);
-                });
-        return rows;
+                "baton_runs",
+                "run_id",
+                COLUMN_LIST,
+                result -> read(result, tags.getOrDefault(result.getString("run_id"), List.of())),
+                RunRow::runId);
     }
 
     public Optional<RunRow> find(Connection connection, String runId) throws SQLException {
@@ -105,14 +102,7 @@ public final class RunTable {
      */
     public void upsert(Connection connection, Collection<RunRow> rows, Collection<RunRow> retagged)
             throws SQLException {
-        if (rows.isEmpty()) return;
-        try (PreparedStatement upsert = connection.prepareStatement(upsertSql)) {
-            for (RunRow row : rows) {
-                bind(upsert, row);
-                upsert.addBatch();
-            }
-            upsert.executeBatch();
-        }
+        Jdbc.batch(connection, upsertSql, rows, RunTable::bind);
         TAGS.replace(connection, retagged.stream().map(RunRow::tagged).toList());
     }
 

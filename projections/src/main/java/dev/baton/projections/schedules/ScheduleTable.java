@@ -14,7 +14,6 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -60,16 +59,14 @@ public final class ScheduleTable {
     }
 
     public Map<String, ScheduleState> load(Connection connection, Collection<String> scheduleIds) throws SQLException {
-        Map<String, ScheduleState> rows = new LinkedHashMap<>();
-        Jdbc.selectByIds(
+        return Jdbc.selectRowsByIds(
                 connection,
                 scheduleIds,
-                markers -> "SELECT " + COLUMN_LIST + " FROM baton_schedules WHERE schedule_id IN (" + markers + ")",
-                result -> {
-                    ScheduleState state = read(result).state();
-                    rows.put(state.scheduleId(), state);
-                });
-        return rows;
+                "baton_schedules",
+                "schedule_id",
+                COLUMN_LIST,
+                result -> read(result).state(),
+                ScheduleState::scheduleId);
     }
 
     /** Writes the schedules that exist and removes the deleted ones. */
@@ -77,25 +74,12 @@ public final class ScheduleTable {
         List<ScheduleState> kept = states.stream().filter(ScheduleState::exists).toList();
         List<ScheduleState> deleted =
                 states.stream().filter(state -> !state.exists()).toList();
-        if (!kept.isEmpty()) {
-            try (PreparedStatement upsert = connection.prepareStatement(upsertSql)) {
-                for (ScheduleState state : kept) {
-                    bind(upsert, Row.of(state));
-                    upsert.addBatch();
-                }
-                upsert.executeBatch();
-            }
-        }
-        if (!deleted.isEmpty()) {
-            try (PreparedStatement delete =
-                    connection.prepareStatement("DELETE FROM baton_schedules WHERE schedule_id = ?")) {
-                for (ScheduleState state : deleted) {
-                    delete.setString(1, state.scheduleId());
-                    delete.addBatch();
-                }
-                delete.executeBatch();
-            }
-        }
+        Jdbc.batch(connection, upsertSql, kept, (upsert, state) -> bind(upsert, Row.of(state)));
+        Jdbc.batch(
+                connection,
+                "DELETE FROM baton_schedules WHERE schedule_id = ?",
+                deleted,
+                (delete, state) -> delete.setString(1, state.scheduleId()));
     }
 
     /** One page of the environment's schedules, newest first ({@code page} counts from 1). */

@@ -3,20 +3,16 @@ package dev.baton.projections.waitpoints;
 import akka.actor.typed.ActorSystem;
 import dev.baton.engine.storage.Database;
 import dev.baton.engine.waitpoint.WaitpointTokenEntity.Status;
-import dev.baton.projections.internal.Jdbc;
 import dev.baton.projections.internal.QueryDispatcher;
 import dev.baton.projections.listing.CreatedWindow;
 import dev.baton.projections.listing.KeysetListing;
 import dev.baton.projections.listing.ListCursor;
-import dev.baton.projections.listing.PageRequest;
 import dev.baton.projections.listing.SqlWhere;
-import java.sql.SQLException;
+import dev.baton.projections.listing.TaggedList;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import javax.sql.DataSource;
 
@@ -25,7 +21,7 @@ import javax.sql.DataSource;
  * token id, both descending), in keyset pages ({@link ListCursor}). Eventually consistent with the tokens
  * themselves. JDBC blocks, so {@link #list} runs on the query dispatcher.
  */
-public final class TokenList {
+public final class TokenList extends TaggedList<TokenRow, TokenList.Filter> {
 
     /**
      * Which tokens to list; a null field does not filter. {@code statuses}: any of them; {@code tags}: tokens
@@ -41,11 +37,13 @@ public final class TokenList {
             Set<String> tags,
             Instant createdFrom,
             Instant createdBefore,
-            Duration createdWithin) {
+            Duration createdWithin)
+            implements TaggedList.Filter {
 
         public static final Filter NONE = new Filter(null, null, null, null, null, null);
 
-        boolean matchesNothing() {
+        @Override
+        public boolean matchesNothing() {
             return (statuses != null && statuses.isEmpty()) || (tags != null && tags.isEmpty());
         }
 
@@ -53,11 +51,6 @@ public final class TokenList {
             return new CreatedWindow(createdFrom, createdBefore, createdWithin);
         }
     }
-
-    /**
-     * A page, newest first; {@code next} only when older matching tokens exist, {@code previous} when newer ones do.
-     */
-    public record Page(List<TokenRow> tokens, ListCursor next, ListCursor previous) {}
 
     /** Read without their tags, which the page's tokens get afterwards. */
     private static final KeysetListing<TokenRow> LISTING = new KeysetListing<>(
@@ -68,41 +61,17 @@ public final class TokenList {
             TokenTable::read,
             TokenRow::cursor);
 
-    private final DataSource dataSource;
-    private final Executor executor;
-    private final Clock clock;
-
     public TokenList(DataSource dataSource, Executor executor, Clock clock) {
-        this.dataSource = dataSource;
-        this.executor = executor;
-        this.clock = clock;
+        super(dataSource, executor, clock, LISTING, TokenTable.TAGS, TokenRow::tokenId, TokenRow::withTags);
     }
 
     public static TokenList create(ActorSystem<?> system, Database database, Clock clock) {
         return new TokenList(database.dataSource(), QueryDispatcher.lookup(system), clock);
     }
 
-    /** {@link #page} on the query dispatcher. */
-    public CompletionStage<Page> list(String environmentId, Filter filter, PageRequest request) {
-        return Jdbc.async(executor, () -> page(environmentId, filter, request));
-    }
-
-    /** One page of the environment's tokens (blocking). */
-    public Page page(String environmentId, Filter filter, PageRequest request) throws SQLException {
-        if (filter.matchesNothing()) return new Page(List.of(), null, null);
-        return Jdbc.withConnection(dataSource, connection -> {
-            KeysetListing.Rows<TokenRow> page =
-                    LISTING.page(connection, (from, newer) -> where(environmentId, filter, from, newer), request);
-            if (page.rows().isEmpty()) return new Page(List.of(), null, null);
-            return new Page(
-                    TokenTable.TAGS.withTags(connection, page.rows(), TokenRow::tokenId, TokenRow::withTags),
-                    page.next(),
-                    page.previous());
-        });
-    }
-
-    /** The WHERE clause: the environment, the filter, and the keyset bound (tokens past {@code from}). */
-    private SqlWhere where(String environmentId, Filter filter, ListCursor from, boolean newer) {
+    /** Tokens past {@code from}, with the filter's conditions. */
+    @Override
+    protected SqlWhere where(String environmentId, Filter filter, ListCursor from, boolean newer) {
         SqlWhere sql = new SqlWhere();
         sql.and("w.environment_id = ?", environmentId);
         if (filter.statuses() != null)

@@ -13,7 +13,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -46,15 +45,14 @@ public final class TokenTable {
 
     /** The rows of these tokens, with their tags; tokens without a row are left out. */
     public Map<String, TokenRow> load(Connection connection, Collection<String> tokenIds) throws SQLException {
-        Map<String, TokenRow> rows = new HashMap<>();
-        Jdbc.selectByIds(
+        Map<String, TokenRow> rows = Jdbc.selectRowsByIds(
                 connection,
                 tokenIds,
-                markers -> "SELECT " + COLUMN_LIST + " FROM baton_waitpoint_tokens WHERE token_id IN (" + markers + ")",
-                result -> {
-                    TokenRow row = read(result);
-                    rows.put(row.tokenId(), row);
-                });
+                "baton_waitpoint_tokens",
+                "token_id",
+                COLUMN_LIST,
+                TokenTable::read,
+                TokenRow::tokenId);
         Map<String, List<String>> tags = TAGS.load(connection, rows.keySet());
         rows.replaceAll((id, row) -> row.withTags(tags.getOrDefault(id, List.of())));
         return rows;
@@ -63,14 +61,7 @@ public final class TokenTable {
     /** Inserts or replaces these rows; of {@code created} (new rows), writes the tags too (they never change). */
     public void upsert(Connection connection, Collection<TokenRow> rows, Collection<TokenRow> created)
             throws SQLException {
-        if (rows.isEmpty()) return;
-        try (PreparedStatement upsert = connection.prepareStatement(upsertSql)) {
-            for (TokenRow row : rows) {
-                bind(upsert, row);
-                upsert.addBatch();
-            }
-            upsert.executeBatch();
-        }
+        Jdbc.batch(connection, upsertSql, rows, TokenTable::bind);
         if (created.stream().allMatch(row -> row.tags().isEmpty())) return;
         TAGS.replace(connection, created.stream().map(TokenRow::tagged).toList());
     }

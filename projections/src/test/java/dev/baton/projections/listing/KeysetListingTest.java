@@ -87,41 +87,39 @@ class KeysetListingTest {
 
     @Test
     void pagesForwardsNewestFirstWithCursorsOnlyWhereMoreRowsLie() throws Exception {
-        KeysetListing.Rows<Item> first = page(new PageRequest(4, null, null), false);
+        Page<Item> first = page(new PageRequest(4, null, null), false);
         assertEquals(List.of("item_9", "item_8", "item_7", "item_6"), ids(first));
         assertEquals(new ListCursor(T0.plusSeconds(6), "item_6"), first.next());
         assertNull(first.previous(), "nothing newer than the newest page");
-        KeysetListing.Rows<Item> second = page(new PageRequest(4, first.next(), null), false);
+        Page<Item> second = page(new PageRequest(4, first.next(), null), false);
         assertEquals(List.of("item_5", "item_4", "item_3", "item_2"), ids(second));
         assertEquals(new ListCursor(T0.plusSeconds(5), "item_5"), second.previous());
-        KeysetListing.Rows<Item> last = page(new PageRequest(4, second.next(), null), false);
+        Page<Item> last = page(new PageRequest(4, second.next(), null), false);
         assertEquals(List.of("item_1", "item_0"), ids(last));
         assertNull(last.next(), "nothing older than the last page");
     }
 
     @Test
     void pagesBackwardsFromACursor() throws Exception {
-        KeysetListing.Rows<Item> back =
-                page(new PageRequest(3, null, new ListCursor(T0.plusSeconds(2), "item_2")), false);
+        Page<Item> back = page(new PageRequest(3, null, new ListCursor(T0.plusSeconds(2), "item_2")), false);
         assertEquals(List.of("item_5", "item_4", "item_3"), ids(back), "the newer page just before the cursor");
         assertEquals(new ListCursor(T0.plusSeconds(3), "item_3"), back.next());
         assertEquals(new ListCursor(T0.plusSeconds(5), "item_5"), back.previous());
-        KeysetListing.Rows<Item> top = page(new PageRequest(3, null, back.previous()), false);
+        Page<Item> top = page(new PageRequest(3, null, back.previous()), false);
         assertEquals(List.of("item_8", "item_7", "item_6"), ids(top));
         assertEquals(new ListCursor(T0.plusSeconds(8), "item_8"), top.previous(), "item_9 is still newer");
     }
 
     @Test
     void filtersAndKnowsWhenTheCursorsOwnRowNoLongerMatches() throws Exception {
-        KeysetListing.Rows<Item> marked = page(new PageRequest(2, null, null), true);
+        Page<Item> marked = page(new PageRequest(2, null, null), true);
         assertEquals(List.of("item_9", "item_7"), ids(marked));
         // item_6 is not marked: from its position there are still marked rows on both sides.
-        KeysetListing.Rows<Item> around =
-                page(new PageRequest(2, new ListCursor(T0.plusSeconds(6), "item_6"), null), true);
+        Page<Item> around = page(new PageRequest(2, new ListCursor(T0.plusSeconds(6), "item_6"), null), true);
         assertEquals(List.of("item_5", "item_3"), ids(around));
         assertEquals(new ListCursor(T0.plusSeconds(5), "item_5"), around.previous());
         assertEquals(new ListCursor(T0.plusSeconds(3), "item_3"), around.next());
-        KeysetListing.Rows<Item> none = page(new PageRequest(2, new ListCursor(T0, "item_0"), null), true);
+        Page<Item> none = page(new PageRequest(2, new ListCursor(T0, "item_0"), null), true);
         assertEquals(List.of(), none.rows());
         assertNull(none.next());
         assertNull(none.previous(), "an empty page has no cursors");
@@ -134,7 +132,7 @@ class KeysetListingTest {
         assertThrows(IllegalArgumentException.class, () -> new PageRequest(1, cursor, cursor));
     }
 
-    private KeysetListing.Rows<Item> page(PageRequest request, boolean markedOnly) throws Exception {
+    private Page<Item> page(PageRequest request, boolean markedOnly) throws Exception {
         return LISTING.page(
                 connection,
                 (from, newer) -> {
@@ -145,7 +143,7 @@ class KeysetListingTest {
                 request);
     }
 
-    private static List<String> ids(KeysetListing.Rows<Item> rows) {
+    private static List<String> ids(Page<Item> rows) {
         List<String> ids = new ArrayList<>();
         rows.rows().forEach(item -> ids.add(item.id()));
         return ids;

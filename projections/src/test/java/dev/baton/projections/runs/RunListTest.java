@@ -24,9 +24,9 @@ import dev.baton.engine.testkit.TestDatabases;
 import dev.baton.projections.ProjectionDatabases;
 import dev.baton.projections.internal.DataSourceJdbcSession;
 import dev.baton.projections.listing.ListCursor;
+import dev.baton.projections.listing.Page;
 import dev.baton.projections.listing.PageRequest;
 import dev.baton.projections.runs.RunList.Filter;
-import dev.baton.projections.runs.RunList.Page;
 import dev.baton.projections.runs.SyntheticRuns.Run;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -357,7 +357,7 @@ class RunListTest {
             ListCursor previous = cursor(db, up.get(0));
             List<String> lastArrived = List.of();
             while (previous != null) {
-                Page page = list.page("env_a", filter, new PageRequest(50, null, previous));
+                Page<RunRow> page = list.page("env_a", filter, new PageRequest(50, null, previous));
                 assertEnvironment(page, "env_a", what);
                 up.addAll(0, ids(page));
                 previous = page.previous();
@@ -396,16 +396,16 @@ class RunListTest {
         List<List<String>> pages = new ArrayList<>();
         ListCursor after = null;
         do {
-            Page page = list.page(environment, filter, new PageRequest(size, after, null));
+            Page<RunRow> page = list.page(environment, filter, new PageRequest(size, after, null));
             assertEnvironment(page, environment, what);
-            if (page.runs().isEmpty()) {
+            if (page.rows().isEmpty()) {
                 assertTrue(pages.isEmpty(), what + ": an empty page only when nothing matches");
                 assertNull(page.next(), what);
                 assertNull(page.previous(), what);
                 return pages;
             }
             assertEquals(pages.isEmpty(), page.previous() == null, what + ": previous on every page but the first");
-            if (page.next() != null) assertEquals(size, page.runs().size(), what + ": only the last page is short");
+            if (page.next() != null) assertEquals(size, page.rows().size(), what + ": only the last page is short");
             pages.add(ids(page));
             after = page.next();
             betweenPages.run();
@@ -420,7 +420,7 @@ class RunListTest {
         ListCursor before = new ListCursor(Instant.EPOCH, "");
         boolean first = true;
         while (before != null) {
-            Page page = list.page(environment, filter, new PageRequest(size, null, before));
+            Page<RunRow> page = list.page(environment, filter, new PageRequest(size, null, before));
             assertEnvironment(page, environment, what);
             if (first) assertNull(page.next(), what + ": nothing is older than the oldest page");
             first = false;
@@ -444,7 +444,7 @@ class RunListTest {
         pages.add(forwards.get(forwards.size() - 1));
         ListCursor before = cursor(db, forwards.get(forwards.size() - 1).get(0));
         while (before != null) {
-            Page page = list.page(environment, filter, new PageRequest(size, null, before));
+            Page<RunRow> page = list.page(environment, filter, new PageRequest(size, null, before));
             assertEnvironment(page, environment, what);
             assertNotNull(page.next(), what + ": a page reached backwards has older runs after it");
             pages.add(0, ids(page));
@@ -467,14 +467,14 @@ class RunListTest {
         return ids.subList(Math.max(0, at - 1), Math.min(ids.size(), at + 3));
     }
 
-    private static void assertEnvironment(Page page, String environment, String what) {
-        for (RunRow row : page.runs()) {
+    private static void assertEnvironment(Page<RunRow> page, String environment, String what) {
+        for (RunRow row : page.rows()) {
             assertEquals(environment, row.environmentId(), what + ": only the environment's own runs");
         }
     }
 
-    private static List<String> ids(Page page) {
-        return page.runs().stream().map(RunRow::runId).toList();
+    private static List<String> ids(Page<RunRow> page) {
+        return page.rows().stream().map(RunRow::runId).toList();
     }
 
     @ParameterizedTest
@@ -483,9 +483,9 @@ class RunListTest {
         RunList list = list(db);
         Map<String, Run> byId = new LinkedHashMap<>();
         runs.get(db).forEach(run -> byId.put(run.runId(), run));
-        Page page = list.page("env_b", Filter.NONE, new PageRequest(100, null, null));
-        assertEquals(100, page.runs().size());
-        for (RunRow row : page.runs()) {
+        Page<RunRow> page = list.page("env_b", Filter.NONE, new PageRequest(100, null, null));
+        assertEquals(100, page.rows().size());
+        for (RunRow row : page.rows()) {
             Run run = byId.get(row.runId());
             assertEquals(run.status(), row.status());
             assertEquals(run.tags(), row.tags(), "tags in order");
@@ -495,7 +495,7 @@ class RunListTest {
             assertEquals(run.status().isFinal(), row.details().finishedAt() != null, row.runId() + " finishedAt");
             assertEquals(run.status() == RunStatus.DELAYED, row.details().delayedUntil() != null, row.runId());
         }
-        assertFalse(page.runs().isEmpty());
+        assertFalse(page.rows().isEmpty());
     }
 
     @ParameterizedTest
@@ -504,7 +504,7 @@ class RunListTest {
         RunList list = list(db);
         Filter queued = filter(Set.of(RunStatus.QUEUED), null, null, null, null);
         List<String> before = expected(db, "env_c", run -> run.status() == RunStatus.QUEUED);
-        Page first = list.page("env_c", queued, new PageRequest(5, null, null));
+        Page<RunRow> first = list.page("env_c", queued, new PageRequest(5, null, null));
         ListCursor cursor = first.next();
         // The cursor's run is leased: it leaves the filter, the pages around it stay the same.
         Run moved = runs.get(db).stream()
@@ -547,15 +547,15 @@ class RunListTest {
                                 run.events())
                         : run);
 
-        Page second = list.page("env_c", queued, new PageRequest(5, cursor, null));
+        Page<RunRow> second = list.page("env_c", queued, new PageRequest(5, cursor, null));
         assertEquals(before.subList(5, 10), ids(second));
-        assertEquals(second.runs().get(0).cursor(), second.previous(), "newer runs still exist");
-        Page back = list.page("env_c", queued, new PageRequest(4, null, cursor));
+        assertEquals(second.rows().get(0).cursor(), second.previous(), "newer runs still exist");
+        Page<RunRow> back = list.page("env_c", queued, new PageRequest(4, null, cursor));
         assertEquals(before.subList(0, 4), ids(back));
-        assertEquals(back.runs().get(3).cursor(), back.next(), "older runs still exist");
-        Page top = list.page(
-                "env_c", queued, new PageRequest(4, null, back.runs().get(0).cursor()));
-        assertTrue(top.runs().isEmpty(), "nothing is newer than the newest");
+        assertEquals(back.rows().get(3).cursor(), back.next(), "older runs still exist");
+        Page<RunRow> top = list.page(
+                "env_c", queued, new PageRequest(4, null, back.rows().get(0).cursor()));
+        assertTrue(top.rows().isEmpty(), "nothing is newer than the newest");
     }
 
     private interface ThrowingRunnable {

@@ -6,6 +6,7 @@ import dev.baton.engine.run.RunStatus;
 import dev.baton.engine.storage.Database;
 import dev.baton.engine.testkit.TestDatabases;
 import dev.baton.projections.Projections;
+import dev.baton.projections.listing.Page;
 import dev.baton.projections.listing.PageRequest;
 import java.sql.Connection;
 import java.sql.Statement;
@@ -60,14 +61,14 @@ class RunSchemaUpgradeTest {
                         .orElseThrow();
                 assertEquals(RunStatus.COMPLETED, old.status());
                 assertEquals(RunRow.Details.none(), old.details(), "the new columns' defaults");
-                RunList.Page page = new RunList(database.dataSource(), Runnable::run, java.time.Clock.systemUTC())
+                Page<RunRow> page = new RunList(database.dataSource(), Runnable::run, java.time.Clock.systemUTC())
                         .page("env_1", RunList.Filter.NONE, new PageRequest(10, null, null));
                 assertEquals(
                         List.of("run_old"),
-                        page.runs().stream().map(RunRow::runId).toList());
+                        page.rows().stream().map(RunRow::runId).toList());
                 assertEquals(
                         Instant.parse("2026-01-01T00:00:00Z"),
-                        page.runs().get(0).createdAt());
+                        page.rows().get(0).createdAt());
             }
         }
     }

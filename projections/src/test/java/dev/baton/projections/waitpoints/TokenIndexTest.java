@@ -19,9 +19,9 @@ import dev.baton.engine.waitpoint.WaitpointTokenEntity.TokenTimedOut;
 import dev.baton.engine.waitpoint.WaitpointTokenEntity.WaiterAdded;
 import dev.baton.projections.internal.DataSourceJdbcSession;
 import dev.baton.projections.listing.ListCursor;
+import dev.baton.projections.listing.Page;
 import dev.baton.projections.listing.PageRequest;
 import dev.baton.projections.waitpoints.TokenList.Filter;
-import dev.baton.projections.waitpoints.TokenList.Page;
 import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
@@ -198,21 +198,21 @@ class TokenIndexTest {
     /** Walks every page forwards, then back from the last, and checks both against {@code expected}. */
     private static void assertPages(TokenList list, Filter filter, int size, List<String> expected) throws Exception {
         List<String> forwards = new ArrayList<>();
-        Page page = list.page(ENV, filter, new PageRequest(size, null, null));
+        Page<TokenRow> page = list.page(ENV, filter, new PageRequest(size, null, null));
         assertNull(page.previous());
-        List<Page> pages = new ArrayList<>();
+        List<Page<TokenRow>> pages = new ArrayList<>();
         while (true) {
             pages.add(page);
-            page.tokens().forEach(token -> forwards.add(token.tokenId()));
+            page.rows().forEach(token -> forwards.add(token.tokenId()));
             if (page.next() == null) break;
             page = list.page(ENV, filter, new PageRequest(size, page.next(), null));
             assertNotNull(page.previous(), "a page after the first has a previous page");
         }
         assertEquals(expected, forwards);
-        Page last = pages.get(pages.size() - 1);
+        Page<TokenRow> last = pages.get(pages.size() - 1);
         List<String> backwards =
-                new ArrayList<>(last.tokens().stream().map(TokenRow::tokenId).toList());
-        Page back = last;
+                new ArrayList<>(last.rows().stream().map(TokenRow::tokenId).toList());
+        Page<TokenRow> back = last;
         while (back.previous() != null) {
             back = list.page(
                     ENV,
@@ -222,7 +222,7 @@ class TokenIndexTest {
                             null,
                             ListCursor.decode(back.previous().encode()).orElseThrow()));
             assertNotNull(back.next());
-            backwards.addAll(0, back.tokens().stream().map(TokenRow::tokenId).toList());
+            backwards.addAll(0, back.rows().stream().map(TokenRow::tokenId).toList());
         }
         assertEquals(expected, backwards);
     }
@@ -279,13 +279,13 @@ class TokenIndexTest {
                     assertPages(list, c.filter(), size, expected);
                 }
             }
-            Page first = list.page(ENV, Filter.NONE, new PageRequest(3, null, null));
+            Page<TokenRow> first = list.page(ENV, Filter.NONE, new PageRequest(3, null, null));
             assertEquals(
                     List.of("waitpoint_058", "waitpoint_057", "waitpoint_056"),
-                    first.tokens().stream().map(TokenRow::tokenId).toList());
-            assertEquals(List.of("four", "t56"), first.tokens().get(2).tags());
+                    first.rows().stream().map(TokenRow::tokenId).toList());
+            assertEquals(List.of("four", "t56"), first.rows().get(2).tags());
             assertTrue(list.page("env_none", Filter.NONE, new PageRequest(5, null, null))
-                    .tokens()
+                    .rows()
                     .isEmpty());
         }
     }
