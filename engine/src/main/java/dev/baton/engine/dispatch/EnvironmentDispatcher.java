@@ -37,7 +37,7 @@ import java.util.Set;
  * cluster-wide.
  *
  * <p>Dispatch is demand-driven: a run is offered only to a session that reported a free slot, and
- * the run entity decides (by persisting the lease) whether the offer still stands. Nothing here is
+ * the run decides (through {@link QueuedRuns}) whether the offer still stands. Nothing here is
  * durable: queued runs re-enqueue themselves and running ones re-register when the sweeper wakes
  * them (asked for at start), and worker sessions re-report when asked through the receptionist.
  */

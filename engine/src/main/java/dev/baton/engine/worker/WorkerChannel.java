@@ -19,7 +19,8 @@ public final class WorkerChannel {
     public interface Message extends CborSerializable {}
 
     /**
-     * Run this attempt. Sent by the run entity only after its {@code AttemptLeased} event is persisted.
+     * Run this attempt. Sent by the run when it takes the lease; the attempt is journaled with its outcome, so
+     * a node that dies before then loses only the lease, and the run is offered again.
      *
      * @param steps the results of the run's durable operations so far, by key: the attempt returns
      *     them instead of running those operations again
