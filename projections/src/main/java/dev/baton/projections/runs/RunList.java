@@ -5,14 +5,12 @@ import dev.baton.engine.run.RunStatus;
 import dev.baton.engine.storage.Database;
 import dev.baton.projections.internal.QueryDispatcher;
 import dev.baton.projections.listing.CreatedWindow;
-import dev.baton.projections.listing.KeysetListing;
 import dev.baton.projections.listing.ListCursor;
 import dev.baton.projections.listing.SqlWhere;
 import dev.baton.projections.listing.TaggedList;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.stream.Stream;
@@ -61,17 +59,8 @@ public final class RunList extends TaggedList<RunRow, RunList.Filter> {
         }
     }
 
-    /** Read without their tags, which only the page's runs get afterwards. */
-    private static final KeysetListing<RunRow> LISTING = new KeysetListing<>(
-            "baton_runs r",
-            "r.created_at",
-            "r.run_id",
-            RunTable.COLUMN_LIST,
-            result -> RunTable.read(result, List.of()),
-            RunRow::cursor);
-
     public RunList(DataSource dataSource, Executor executor, Clock clock) {
-        super(dataSource, executor, clock, LISTING, RunTable.TAGS, RunRow::runId, RunRow::withTags);
+        super(dataSource, executor, clock, RunTable.LISTING, RunTable.TAGS, RunRow::runId, RunRow::withTags);
     }
 
     public static RunList create(ActorSystem<?> system, Database database, Clock clock) {
@@ -95,8 +84,8 @@ public final class RunList extends TaggedList<RunRow, RunList.Filter> {
         if (filter.batchId() != null) sql.and("r.batch_id = ?", filter.batchId());
         if (filter.scheduleId() != null) sql.and("r.schedule_id = ?", filter.scheduleId());
         if (filter.test() != null) sql.and("r.is_test = ?", filter.test());
-        LISTING.created(sql, filter.created(), clock);
-        LISTING.past(sql, from, newer);
+        RunTable.LISTING.created(sql, filter.created(), clock);
+        RunTable.LISTING.past(sql, from, newer);
         if (filter.tags() != null) {
             // A semi-join on the environment's tag rows and nothing else: PostgreSQL then walks the runs in page
             // order for a common tag, and starts from the tag's few rows for a rare one. Repeating the page's bounds

@@ -7,6 +7,7 @@ import dev.baton.engine.run.RunStatus;
 import dev.baton.engine.storage.Database;
 import dev.baton.projections.internal.Jdbc;
 import dev.baton.projections.internal.TagTable;
+import dev.baton.projections.listing.KeysetListing;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -60,6 +61,11 @@ public final class RunTable {
             "batch_id",
             "schedule_id");
     static final String COLUMN_LIST = String.join(", ", COLUMNS);
+
+    /** The run list's pages: rows read without their tags, which only the page's runs get afterwards. */
+    static final KeysetListing<RunRow> LISTING = new KeysetListing<>(
+            "baton_runs r", "r.created_at", "r.run_id", COLUMN_LIST, result -> read(result, List.of()), RunRow::cursor);
+
     /** A run's tags, read separately from its row. */
     static final TagTable TAGS = new TagTable("baton_run_tags", "run_id");
 

@@ -5,7 +5,6 @@ import dev.baton.engine.storage.Database;
 import dev.baton.engine.waitpoint.WaitpointTokenEntity.Status;
 import dev.baton.projections.internal.QueryDispatcher;
 import dev.baton.projections.listing.CreatedWindow;
-import dev.baton.projections.listing.KeysetListing;
 import dev.baton.projections.listing.ListCursor;
 import dev.baton.projections.listing.SqlWhere;
 import dev.baton.projections.listing.TaggedList;
@@ -52,17 +51,8 @@ public final class TokenList extends TaggedList<TokenRow, TokenList.Filter> {
         }
     }
 
-    /** Read without their tags, which the page's tokens get afterwards. */
-    private static final KeysetListing<TokenRow> LISTING = new KeysetListing<>(
-            "baton_waitpoint_tokens w",
-            "w.created_at",
-            "w.token_id",
-            TokenTable.COLUMN_LIST,
-            TokenTable::read,
-            TokenRow::cursor);
-
     public TokenList(DataSource dataSource, Executor executor, Clock clock) {
-        super(dataSource, executor, clock, LISTING, TokenTable.TAGS, TokenRow::tokenId, TokenRow::withTags);
+        super(dataSource, executor, clock, TokenTable.LISTING, TokenTable.TAGS, TokenRow::tokenId, TokenRow::withTags);
     }
 
     public static TokenList create(ActorSystem<?> system, Database database, Clock clock) {
@@ -79,8 +69,8 @@ public final class TokenList extends TaggedList<TokenRow, TokenList.Filter> {
                     "w.status",
                     filter.statuses().stream().map(Enum::name).sorted().toList());
         if (filter.idempotencyKey() != null) sql.and("w.idempotency_key = ?", filter.idempotencyKey());
-        LISTING.created(sql, filter.created(), clock);
-        LISTING.past(sql, from, newer);
+        TokenTable.LISTING.created(sql, filter.created(), clock);
+        TokenTable.LISTING.past(sql, from, newer);
         if (filter.tags() != null) {
             SqlWhere tags = new SqlWhere();
             tags.and("t.environment_id = ?", environmentId);

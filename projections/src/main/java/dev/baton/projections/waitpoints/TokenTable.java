@@ -7,6 +7,7 @@ import dev.baton.engine.storage.Database;
 import dev.baton.engine.waitpoint.WaitpointTokenEntity.Status;
 import dev.baton.projections.internal.Jdbc;
 import dev.baton.projections.internal.TagTable;
+import dev.baton.projections.listing.KeysetListing;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -34,6 +35,11 @@ public final class TokenTable {
             "idempotency_key_expires_at",
             "callback_hash");
     static final String COLUMN_LIST = String.join(", ", COLUMNS);
+
+    /** The token list's pages: rows read without their tags, which the page's tokens get afterwards. */
+    static final KeysetListing<TokenRow> LISTING = new KeysetListing<>(
+            "baton_waitpoint_tokens w", "w.created_at", "w.token_id", COLUMN_LIST, TokenTable::read, TokenRow::cursor);
+
     /** A token's tags, read separately from its row. */
     static final TagTable TAGS = new TagTable("baton_waitpoint_token_tags", "token_id");
 
