@@ -4,11 +4,8 @@ import akka.Done;
 import akka.actor.CoordinatedShutdown;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.DispatcherSelector;
-import akka.cluster.sharding.typed.ShardedDaemonProcessSettings;
-import akka.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
 import akka.persistence.query.Offset;
 import akka.projection.HandlerRecoveryStrategy;
-import akka.projection.ProjectionBehavior;
 import akka.projection.ProjectionId;
 import akka.projection.eventsourced.EventEnvelope;
 import akka.projection.eventsourced.javadsl.EventSourcedProvider;
@@ -18,8 +15,8 @@ import akka.projection.jdbc.javadsl.JdbcProjection;
 import dev.baton.engine.run.RunEntity;
 import dev.baton.engine.storage.Database;
 import dev.baton.projections.internal.DataSourceJdbcSession;
+import dev.baton.projections.internal.ProjectionDaemons;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
@@ -64,14 +61,7 @@ public final class ClickHouseAnalytics {
             }
         });
         List<String> tags = settings.tags();
-        ShardedDaemonProcess.get(system)
-                .init(
-                        ProjectionBehavior.Command.class,
-                        NAME,
-                        tags.size(),
-                        index -> ProjectionBehavior.create(create(system, database, store, tags.get(index))),
-                        ShardedDaemonProcessSettings.create(system),
-                        Optional.of(ProjectionBehavior.stopMessage()));
+        ProjectionDaemons.start(system, NAME, tags.size(), index -> create(system, database, store, tags.get(index)));
     }
 
     /** A store on the sink's own dispatcher (the client blocks), closed when the system shuts down. */

@@ -1,10 +1,7 @@
 package dev.baton.projections.runs;
 
 import akka.actor.typed.ActorSystem;
-import akka.cluster.sharding.typed.ShardedDaemonProcessSettings;
-import akka.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
 import akka.persistence.query.Offset;
-import akka.projection.ProjectionBehavior;
 import akka.projection.ProjectionId;
 import akka.projection.eventsourced.EventEnvelope;
 import akka.projection.eventsourced.javadsl.EventSourcedProvider;
@@ -14,8 +11,8 @@ import akka.projection.jdbc.javadsl.JdbcProjection;
 import dev.baton.engine.run.RunEntity;
 import dev.baton.engine.storage.Database;
 import dev.baton.projections.internal.DataSourceJdbcSession;
+import dev.baton.projections.internal.ProjectionDaemons;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * The run index: one exactly-once JDBC projection per run event tag, each run by a sharded daemon
@@ -30,14 +27,8 @@ public final class RunIndexProjection {
     public static void init(ActorSystem<?> system, Database database, RunIndexSettings settings) {
         RunTable table = new RunTable(database.dialect());
         List<String> tags = settings.tags();
-        ShardedDaemonProcess.get(system)
-                .init(
-                        ProjectionBehavior.Command.class,
-                        NAME,
-                        tags.size(),
-                        index -> ProjectionBehavior.create(create(system, database, table, settings, tags.get(index))),
-                        ShardedDaemonProcessSettings.create(system),
-                        Optional.of(ProjectionBehavior.stopMessage()));
+        ProjectionDaemons.start(
+                system, NAME, tags.size(), index -> create(system, database, table, settings, tags.get(index)));
     }
 
     public static ProjectionId projectionId(String tag) {

@@ -1,11 +1,8 @@
 package dev.baton.projections.waitpoints;
 
 import akka.actor.typed.ActorSystem;
-import akka.cluster.sharding.typed.ShardedDaemonProcessSettings;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
-import akka.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
 import akka.persistence.query.Offset;
-import akka.projection.ProjectionBehavior;
 import akka.projection.ProjectionId;
 import akka.projection.eventsourced.EventEnvelope;
 import akka.projection.eventsourced.javadsl.EventSourcedProvider;
@@ -16,9 +13,9 @@ import dev.baton.engine.storage.Database;
 import dev.baton.engine.waitpoint.WaitpointTokenEntity;
 import dev.baton.projections.internal.DataSourceJdbcSession;
 import dev.baton.projections.internal.IndexSweeper;
+import dev.baton.projections.internal.ProjectionDaemons;
 import dev.baton.projections.internal.SweptIndexSettings;
 import java.time.Clock;
-import java.util.Optional;
 
 /**
  * The waitpoint token index on one node: its tables, the exactly-once JDBC projection that fills them from
@@ -42,14 +39,7 @@ public final class TokenIndexProjection {
         SweptIndexSettings settings =
                 SweptIndexSettings.fromConfig(system.settings().config(), "baton.projections.waitpoint-index");
         TokenTable table = new TokenTable(database.dialect());
-        ShardedDaemonProcess.get(system)
-                .init(
-                        ProjectionBehavior.Command.class,
-                        NAME,
-                        1,
-                        index -> ProjectionBehavior.create(projection(system, database, table, settings)),
-                        ShardedDaemonProcessSettings.create(system),
-                        Optional.of(ProjectionBehavior.stopMessage()));
+        ProjectionDaemons.start(system, NAME, 1, index -> projection(system, database, table, settings));
         ClusterSharding sharding = ClusterSharding.get(system);
         IndexSweeper.init(
                 system,
