@@ -25,6 +25,7 @@ import dev.baton.engine.common.CborSerializable;
 import dev.baton.engine.common.Ids;
 import dev.baton.engine.dispatch.DispatchReply;
 import dev.baton.engine.run.RunLifecycle.Stage;
+import dev.baton.engine.run.RunLifecycle.Transition;
 import dev.baton.engine.run.RunState.Attempt;
 import dev.baton.engine.run.RunTimers.DelayDue;
 import dev.baton.engine.run.RunTimers.MaxDurationExceeded;
@@ -50,6 +51,10 @@ import java.util.random.RandomGenerator;
  * attempt is handed to a worker at once and journaled with its outcome (see {@link Lease}), which
  * costs at most a repeated execution after a crash, never a lost or doubled outcome. Durable execution
  * adds memoized steps and waits (duration, token, child runs) that suspend the run without a slot.
+ *
+ * <p>This file holds the records, the handlers and the event function. Beside it: {@link RunLifecycle} (which
+ * command each stage handles: docs/run-lifecycle.md is generated from it), {@link RunWaits}, {@link RunTimers},
+ * {@link RunExecution} (what is not journaled), {@link Lease} and {@link RunAnnotations}.
  */
 public final class RunEntity
         extends EventSourcedBehaviorWithEnforcedReplies<RunEntity.Command, RunEntity.Event, RunState> {
@@ -309,9 +314,17 @@ public final class RunEntity
      */
     @Override
     public CommandHandlerWithReply<Command, Event, RunState> commandHandler() {
-        return (state, command) -> RunLifecycle.transition(Stage.of(state, execution.leased()), command)
-                .apply(this, state, command);
+        return (state, command) -> {
+            Transition transition = RunLifecycle.transition(Stage.of(state, execution.leased()), command);
+            if (CHECK_WRITES) handling = transition;
+            return transition.apply(this, state, command);
+        };
     }
+
+    /** With assertions on (tests), each persisted event is checked against the table (see {@link RunLifecycle}). */
+    private static final boolean CHECK_WRITES = RunEntity.class.desiredAssertionStatus();
+
+    private Transition handling;
 
     RunWaits waits() {
         return waits;
@@ -330,11 +343,6 @@ public final class RunEntity
     }
 
     // ---------------------------------------------------------------- what every stage answers alike
-
-    ReplyEffect<Event, RunState> wake(RunState state, Wake cmd) {
-        execution.redrive(state);
-        return Effect().noReply();
-    }
 
     ReplyEffect<Event, RunState> passivate(RunState state, PassivateFinished cmd) {
         if (state.status().isFinal() && shard != null) shard.tell(new ClusterSharding.Passivate<>(context.getSelf()));
@@ -557,7 +565,12 @@ public final class RunEntity
 
     @Override
     public EventHandler<RunState, Event> eventHandler() {
-        return EVENT_HANDLER;
+        return CHECK_WRITES ? this::applyDeclaredEvent : EVENT_HANDLER;
+    }
+
+    private RunState applyDeclaredEvent(RunState state, Event event) {
+        if (handling != null) handling.assertDeclares(event);
+        return applyEvent(state, event);
     }
 
     private static RunState applyEvent(RunState state, Event event) {

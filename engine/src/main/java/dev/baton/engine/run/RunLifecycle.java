@@ -55,7 +55,10 @@ import java.util.Map;
 /**
  * The run's lifecycle as a table: in each stage, the commands it handles, the handler, the events the handler may
  * write and the stages the run may go to. {@link RunEntity} dispatches every command through this table, and
- * {@code docs/run-lifecycle.md} is generated from it (a test fails when the two differ). Built once for all runs:
+ * {@code docs/run-lifecycle.md} is generated from it (a test fails when the two differ). With assertions on (every
+ * test), the entity checks each event it persists against the declared writes of the command that wrote it: a
+ * command's events are applied before the next command is handled, so the attribution is exact, and replayed events
+ * are not checked. Built once for all runs:
  * every trigger starts an entity, which must not build handlers of its own.
  */
 final class RunLifecycle {
@@ -112,6 +115,13 @@ final class RunLifecycle {
 
         ReplyEffect<Event, RunState> apply(RunEntity run, RunState state, Command cmd) {
             return handler.handle(run, state, cmd);
+        }
+
+        void assertDeclares(Event event) {
+            if (!writes.contains(event.getClass())) {
+                throw new AssertionError(command.getSimpleName() + " wrote "
+                        + event.getClass().getSimpleName() + ", which RunLifecycle does not declare for it");
+            }
         }
     }
 
@@ -233,7 +243,13 @@ final class RunLifecycle {
                 .on(Reschedule.class, (run, state, cmd) -> run.error(cmd.replyTo(), RunEntity.NOT_DELAYED), writes())
                 .on(AddTags.class, RunAnnotations::addTags, writes(TagsAdded.class))
                 .on(UpdateMetadata.class, RunAnnotations::updateMetadata, writes(MetadataUpdated.class))
-                .on(Wake.class, RunEntity::wake, writes())
+                .on(
+                        Wake.class,
+                        (run, state, cmd) -> {
+                            run.execution().redrive(state);
+                            return run.Effect().noReply();
+                        },
+                        writes())
                 .on(PassivateFinished.class, RunEntity::passivate, writes())
                 // A timer or a notice that arrived after what it was about had passed.
                 .on(Notice.class, (run, state, cmd) -> run.Effect().noReply(), writes());
