@@ -52,18 +52,16 @@ import java.util.random.RandomGenerator;
  * costs at most a repeated execution after a crash, never a lost or doubled outcome. Durable execution
  * adds memoized steps and waits (duration, token, child runs) that suspend the run without a slot.
  *
- * <p>This file holds the records, the handlers and the event function. Beside it: {@link RunLifecycle} (which
- * command each stage handles: docs/run-lifecycle.md is generated from it), {@link RunWaits}, {@link RunTimers},
- * {@link RunExecution} (what is not journaled), {@link Lease} and {@link RunAnnotations}.
+ * <p>Here: the records, the handlers, the event function. Beside: {@link RunLifecycle} (the dispatch table),
+ * {@link RunWaits}, {@link RunTimers}, {@link RunExecution}, {@link Lease}, {@link RunAnnotations}.
  */
 public final class RunEntity
         extends EventSourcedBehaviorWithEnforcedReplies<RunEntity.Command, RunEntity.Event, RunState> {
 
     public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "Run");
 
-    /** Rejection texts the API and the gateway map to their answers. */
+    // Rejection texts the API and the gateway map to their answers.
     public static final String STALE_ATTEMPT = "stale attempt";
-
     public static final String UNKNOWN_RUN = "unknown run";
     public static final String NOT_DELAYED = "only a DELAYED run can be rescheduled";
     public static final String TOO_MANY_TAGS = "too many tags";
