@@ -171,6 +171,7 @@ public final class RunService {
         // The run exists by now: a failure here must not read as "not stored".
         return outcomeUnknownOnFailure(
                 "run " + triggered.run().runId(),
+                false,
                 claim(
                                 spec,
                                 Kind.REQUEST,
@@ -202,13 +203,15 @@ public final class RunService {
         if (refusal != null) return CompletableFuture.failedFuture(refusal);
         return outcomeUnknownOnFailure(
                 "run " + runId,
+                false,
                 store.endedByOutage(
                         askRun(runId, replyTo -> new RunEntity.Trigger(spec, replyTo)),
                         () -> new WriteOutcomeUnknownException("run " + runId, store.unavailable())));
     }
 
     /** Refusals the run answered stay as they are; every other failure becomes {@link WriteOutcomeUnknownException}. */
-    private static <T> CompletionStage<T> outcomeUnknownOnFailure(String what, CompletionStage<T> stage) {
+    private static <T> CompletionStage<T> outcomeUnknownOnFailure(
+            String what, boolean change, CompletionStage<T> stage) {
         return stage.handle((value, failure) -> {
             if (failure == null) return value;
             Throwable cause =
@@ -218,7 +221,9 @@ public final class RunService {
                     || cause instanceof WriteOutcomeUnknownException) {
                 throw new CompletionException(cause);
             }
-            throw new WriteOutcomeUnknownException(what, cause);
+            throw change
+                    ? WriteOutcomeUnknownException.ofChange(what, cause)
+                    : new WriteOutcomeUnknownException(what, cause);
         });
     }
 
@@ -303,16 +308,16 @@ public final class RunService {
     // ---------------------------------------------------------------- managing a run (API)
 
     public CompletionStage<Optional<RunState>> cancel(String environmentId, String runId) {
-        return ifFound(environmentId, runId, () -> askRun(runId, RunEntity.Cancel::new));
+        return ifFound(environmentId, runId, () -> change(runId, RunEntity.Cancel::new));
     }
 
     public CompletionStage<Optional<RunState>> reschedule(String environmentId, String runId, Instant delayUntil) {
         return ifFound(
-                environmentId, runId, () -> askRun(runId, replyTo -> new RunEntity.Reschedule(delayUntil, replyTo)));
+                environmentId, runId, () -> change(runId, replyTo -> new RunEntity.Reschedule(delayUntil, replyTo)));
     }
 
     public CompletionStage<Optional<RunState>> addTags(String environmentId, String runId, List<String> tags) {
-        return ifFound(environmentId, runId, () -> askRun(runId, replyTo -> new RunEntity.AddTags(tags, replyTo)));
+        return ifFound(environmentId, runId, () -> change(runId, replyTo -> new RunEntity.AddTags(tags, replyTo)));
     }
 
     public CompletionStage<Optional<RunState>> updateMetadata(
@@ -320,7 +325,24 @@ public final class RunService {
         return ifFound(
                 environmentId,
                 runId,
-                () -> askRun(runId, replyTo -> new RunEntity.UpdateMetadata(operations, null, replyTo)));
+                () -> change(runId, replyTo -> new RunEntity.UpdateMetadata(operations, null, replyTo)));
+    }
+
+    /**
+     * A change to an existing run, as {@link #create} is for a new one: refused (503) while the store is known to
+     * be down, and once sent, only the run's answer says whether it was stored.
+     */
+    private CompletionStage<RunState> change(
+            String runId, Function<ActorRef<StatusReply<RunState>>, RunEntity.Command> command) {
+        StoreUnavailableException refusal = store.refusal();
+        if (refusal != null) return CompletableFuture.failedFuture(refusal);
+        String what = "a change to run " + runId;
+        return outcomeUnknownOnFailure(
+                what,
+                true,
+                store.endedByOutage(
+                        askRun(runId, command),
+                        () -> WriteOutcomeUnknownException.ofChange(what, store.unavailable())));
     }
 
     /** A new run with the original's task, payload, queue, tags and metadata, changed by {@code overrides}. */

@@ -37,6 +37,10 @@ public final class ErrorHandling {
 
     private static final Logger log = LoggerFactory.getLogger(ErrorHandling.class);
     private static final List<HttpHeader> RUN_NOT_FOUND_HEADERS = List.of(RawHeader.create("x-should-retry", "false"));
+    /** A cancel, reschedule, tags or metadata change whose write was sent and not confirmed. */
+    public static final String CHANGE_OUTCOME_UNKNOWN = "The engine could not confirm in time whether the change was "
+            + "stored: it may have been. Read the run to see before sending it again";
+
     public static final String OUTCOME_UNKNOWN = "The engine could not confirm in time whether the run was stored: it "
             + "may exist. Retry with the same idempotency key to reach it, or look for it before triggering again";
 
@@ -120,7 +124,11 @@ public final class ErrorHandling {
         }
         if (failure instanceof WriteOutcomeUnknownException unknown) {
             log.warn("answered 504: {}", unknown.getMessage());
-            return errorResponse(StatusCodes.GATEWAY_TIMEOUT, OUTCOME_UNKNOWN);
+            return errorResponse(
+                    StatusCodes.GATEWAY_TIMEOUT,
+                    unknown.subject() == WriteOutcomeUnknownException.Subject.CHANGE
+                            ? CHANGE_OUTCOME_UNKNOWN
+                            : OUTCOME_UNKNOWN);
         }
         if (StoreAvailability.isUnreachable(failure)) { // a read of Baton's tables, or an idempotent upload
             log.warn("the database is unreachable: {}", failure.getMessage());

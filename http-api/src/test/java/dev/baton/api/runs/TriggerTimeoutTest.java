@@ -9,13 +9,15 @@ import dev.baton.api.ApiTestServer;
 import dev.baton.engine.environment.Environment;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * A trigger whose persist never confirms is never answered 2xx, nor 503 (which promises nothing was stored): the
- * ask times out with the outcome unknown, and the client gets 504.
+ * A write whose persist never confirms is never answered 2xx, nor 503 (which promises nothing was stored): the ask
+ * times out with the outcome unknown, and the client gets 504. Triggers and batch items, and the changes to a run
+ * (tags, metadata, reschedule, cancel).
  */
 class TriggerTimeoutTest {
 
@@ -67,5 +69,37 @@ class TriggerTimeoutTest {
         HttpResponse<String> resent = server.postChunked(items, KEY, "application/x-ndjson", item);
         assertEquals(200, resent.statusCode(), resent.body());
         assertTrue(json(resent).get("sealed").asBoolean(), resent.body());
+    }
+
+    @Test
+    void changesWhosePersistIsNotConfirmedAreA504() throws Exception {
+        String runId = json(server.post(TRIGGER, KEY, "{\"payload\":{\"n\":2},\"options\":{\"delay\":\"1h\"}}"))
+                .get("id")
+                .asText();
+        String run = "/api/v1/runs/" + runId;
+        List<Change> changes = List.of(
+                () -> server.post(run + "/tags", KEY, "{\"tags\":[\"t1\"]}"),
+                () -> server.put(
+                        run + "/metadata", KEY, "{\"operations\":[{\"type\":\"set\",\"key\":\"k\",\"value\":1}]}"),
+                () -> server.post(run + "/reschedule", KEY, "{\"delay\":\"2h\"}"),
+                () -> server.postEmpty("/api/v2/runs/" + runId + "/cancel", KEY));
+        for (Change change : changes) {
+            server.journal().failNextPersisted();
+            try {
+                HttpResponse<String> response = change.send();
+                assertEquals(504, response.statusCode(), response.body());
+                assertTrue(
+                        json(response).get("error").asText().contains("whether the change was stored"),
+                        response.body());
+            } finally {
+                server.recordJournal();
+            }
+            HttpResponse<String> again = change.send();
+            assertEquals(200, again.statusCode(), again.body());
+        }
+    }
+
+    private interface Change {
+        HttpResponse<String> send() throws Exception;
     }
 }
