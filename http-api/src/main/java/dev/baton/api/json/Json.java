@@ -17,7 +17,7 @@ import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-import dev.baton.api.time.Durations;
+import dev.baton.engine.common.Durations;
 import dev.baton.engine.common.JsonText;
 import java.io.IOException;
 import java.io.UncheckedIOException;

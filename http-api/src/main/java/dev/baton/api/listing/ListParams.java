@@ -2,7 +2,7 @@ package dev.baton.api.listing;
 
 import dev.baton.api.config.HttpSettings;
 import dev.baton.api.errors.ApiException;
-import dev.baton.api.time.Durations;
+import dev.baton.engine.common.Durations;
 import dev.baton.projections.listing.ListCursor;
 import java.time.Duration;
 import java.time.Instant;

@@ -15,7 +15,7 @@ import dev.baton.api.runs.RunResponses.RetrieveRunResponse;
 import dev.baton.api.runs.RunResponses.RunEvent;
 import dev.baton.api.runs.RunResponses.RunEventsResponse;
 import dev.baton.api.runs.RunResponses.SerializedError;
-import dev.baton.api.time.Durations;
+import dev.baton.engine.common.Durations;
 import dev.baton.engine.environment.Environment;
 import dev.baton.engine.run.RecordedEvent;
 import dev.baton.engine.run.RunEntity;

@@ -5,7 +5,7 @@ import dev.baton.api.config.HttpSettings;
 import dev.baton.api.errors.ApiException;
 import dev.baton.api.json.Json;
 import dev.baton.api.listing.ListParams;
-import dev.baton.api.time.Durations;
+import dev.baton.engine.common.Durations;
 import dev.baton.engine.waitpoint.WaitpointTokenEntity.Status;
 import dev.baton.engine.waitpoint.WaitpointTokens.CreateRequest;
 import dev.baton.projections.listing.ListCursor;

@@ -1,4 +1,4 @@
-package dev.baton.api.time;
+package dev.baton.engine.common;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
