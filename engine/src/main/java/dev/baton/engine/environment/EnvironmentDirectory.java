@@ -131,9 +131,9 @@ public final class EnvironmentDirectory {
                 if (rows.next()) return;
             }
         }
-        String placeholders = String.join(", ", java.util.Collections.nCopies(values.length, "?"));
+        String bindMarkers = String.join(", ", java.util.Collections.nCopies(values.length, "?"));
         try (PreparedStatement insert = connection.prepareStatement(
-                "INSERT INTO " + table + "(" + columns + ") VALUES (" + placeholders + ")")) {
+                "INSERT INTO " + table + "(" + columns + ") VALUES (" + bindMarkers + ")")) {
             for (int i = 0; i < values.length; i++) insert.setString(i + 1, values[i]);
             insert.executeUpdate();
         }
