@@ -17,6 +17,7 @@ import dev.baton.api.body.BoundedBody;
 import dev.baton.api.config.HttpSettings;
 import dev.baton.api.errors.ErrorHandling;
 import dev.baton.api.lag.ProjectionLagRoutes;
+import dev.baton.api.management.ManagementApi;
 import dev.baton.api.packets.PacketRoutes;
 import dev.baton.api.packets.PacketStore;
 import dev.baton.api.ratelimit.RateLimiter;
@@ -46,6 +47,7 @@ public final class HttpApi {
     private final ScheduleRoutes schedules;
     private final PacketRoutes packets;
     private final WaitpointRoutes waitpoints;
+    private final ManagementApi management;
 
     /** @param clock the node's clock: rate limits, token lifetimes and timeouts count on it */
     public HttpApi(
@@ -80,6 +82,7 @@ public final class HttpApi {
                 BatchHttpSettings.fromConfig(system.settings().config()));
         this.schedules = new ScheduleRoutes(system, engine, reads.schedules(), authentication, settings);
         this.waitpoints = new WaitpointRoutes(system, engine, reads.tokens(), authentication, settings, secrets, clock);
+        this.management = new ManagementApi(system, directory, settings, clock);
     }
 
     public HttpSettings settings() {
@@ -90,6 +93,7 @@ public final class HttpApi {
         // Built once: the Java DSL calls a directive's inner supplier for every request, and rebuilding every
         // route of the API per request cost about 3 % of a trigger's CPU.
         Route api = concat(
+                management.route(),
                 runList.routes(),
                 runs.routes(),
                 lag.routes(),

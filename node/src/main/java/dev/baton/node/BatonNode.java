@@ -75,7 +75,8 @@ public final class BatonNode {
         Clock clock = Clock.systemUTC();
         Engine engine = Engine.init(system, clock);
         Projections.init(system, database, clock);
-        EnvironmentDirectory directory = new EnvironmentDirectory(database.dataSource());
+        EnvironmentDirectory directory = new EnvironmentDirectory(
+                database.dataSource(), clock, config.getDuration("baton.engine.credential-cache-ttl"));
         Credentials credentials = Credentials.bootstrap(config.getConfig("baton.bootstrap"), directory);
         // The API's lists read what the projections write: built here, on the same database and clock.
         ReadModels reads = new ReadModels(
@@ -140,13 +141,15 @@ public final class BatonNode {
                 "Baton node up: HTTP API and worker gateway on {} (environment {})",
                 url,
                 credentials.environment().id());
-        if (credentials.secretKey() != null && credentials.generated()) {
+        if (credentials.generated()) {
             log.warn(
-                    "Generated credentials for environment {}: secret key {} worker token {} (stored hashed; keep "
-                            + "them)",
+                    "Generated credentials for environment {} of project {}: secret key {} worker token {} admin "
+                            + "personal access token {} (stored hashed; keep them)",
                     credentials.environment().slug(),
+                    credentials.environment().projectRef(),
                     credentials.secretKey(),
-                    credentials.workerToken());
+                    credentials.workerToken(),
+                    credentials.adminToken());
         }
     }
 

@@ -1,9 +1,11 @@
 package dev.baton.node;
 
 import com.typesafe.config.Config;
+import dev.baton.engine.environment.Accounts;
 import dev.baton.engine.environment.CredentialKind;
 import dev.baton.engine.environment.Environment;
 import dev.baton.engine.environment.EnvironmentDirectory;
+import dev.baton.engine.environment.Projects;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
@@ -13,17 +15,23 @@ import java.nio.file.Path;
 import java.util.Properties;
 
 /**
- * The bootstrap environment's secret key and worker token: taken from configuration when given,
- * else from the credentials file (so a dev restart reuses them), else generated.
+ * The bootstrap environment's secret key and worker token, and the admin's personal access token: taken from
+ * configuration when given, else from the credentials file (so a dev restart reuses them), else generated.
  *
+ * @param adminToken null when the admin already had a token and none was configured (it is not stored in plain)
  * @param generated whether a credential was made up on this start (and must be shown to the operator)
  */
-public record Credentials(Environment environment, String secretKey, String workerToken, boolean generated) {
+public record Credentials(
+        Environment environment, String secretKey, String workerToken, String adminToken, boolean generated) {
 
     private static final String SECRET_KEY = "secret-key";
     private static final String WORKER_TOKEN = "worker-token";
+    private static final String ADMIN_TOKEN = "admin-token";
 
-    /** Ensures the environment of {@code baton.bootstrap} exists and holds the credentials it should. */
+    /**
+     * Ensures the environment of {@code baton.bootstrap} exists and holds the credentials it should, and that its
+     * organization has an admin with a personal access token.
+     */
     static Credentials bootstrap(Config bootstrap, EnvironmentDirectory directory) {
         Environment environment =
                 directory.ensureEnvironment(bootstrap.getString("project"), bootstrap.getString("environment"));
@@ -45,12 +53,24 @@ public record Credentials(Environment environment, String secretKey, String work
         }
         if (secretKey != null) directory.replaceCredential(environment, CredentialKind.SECRET_KEY, secretKey);
         if (workerToken != null) directory.replaceCredential(environment, CredentialKind.WORKER_TOKEN, workerToken);
+        String adminToken = choose(bootstrap.getString("admin-token"), saved.getProperty(ADMIN_TOKEN));
+        Accounts accounts = new Accounts(directory);
+        Accounts.User admin = accounts.ensureUser(bootstrap.getString("admin-email"), "Admin", true);
+        Projects projects = new Projects(directory);
+        projects.addMember(projects.organizationIdOf(environment), admin);
+        if (adminToken != null) {
+            accounts.ensureToken(admin, "bootstrap", adminToken);
+        } else if (file != null || !accounts.hasToken(admin)) {
+            adminToken = accounts.createToken(admin, "bootstrap").secret();
+            generated = true;
+        }
         if (file != null) {
             saved.setProperty(SECRET_KEY, secretKey);
             saved.setProperty(WORKER_TOKEN, workerToken);
+            saved.setProperty(ADMIN_TOKEN, adminToken);
             store(file, saved);
         }
-        return new Credentials(environment, secretKey, workerToken, generated);
+        return new Credentials(environment, secretKey, workerToken, adminToken, generated);
     }
 
     private static String choose(String configured, String saved) {

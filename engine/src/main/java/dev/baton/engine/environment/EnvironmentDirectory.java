@@ -1,160 +1,181 @@
 package dev.baton.engine.environment;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import dev.baton.engine.common.Ids;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import javax.sql.DataSource;
 
 /**
- * Organizations, projects, environments and their credentials. Credentials are looked up by their
- * SHA-256 hash, so plain keys are never stored; successful lookups are cached per node.
+ * Organizations, projects, environments, and the credentials that open an environment (secret keys and worker
+ * tokens). Credentials are looked up by their SHA-256 hash, so plain keys are never stored; what a lookup finds is
+ * trusted for a short while per node ({@link CredentialCache}), which bounds how long a revoked key keeps working.
  */
 public final class EnvironmentDirectory {
 
-    private final DataSource dataSource;
-    private final ConcurrentHashMap<String, Environment> byCredentialHash = new ConcurrentHashMap<>();
+    static final String ENVIRONMENT_COLUMNS = "e.id, e.project_id, p.ref, e.slug";
 
+    private final Sql sql;
+    private final Clock clock;
+    private final Duration cacheTtl;
+    private final CredentialCache<Environment> cache;
+
+    /** For tests and tools: the system clock, and lookups trusted for one second. */
     public EnvironmentDirectory(DataSource dataSource) {
-        this.dataSource = dataSource;
+        this(dataSource, Clock.systemUTC(), Duration.ofSeconds(1));
+    }
+
+    public EnvironmentDirectory(DataSource dataSource, Clock clock, Duration cacheTtl) {
+        this.sql = new Sql(dataSource);
+        this.clock = clock;
+        this.cacheTtl = cacheTtl;
+        this.cache = new CredentialCache<>(clock, cacheTtl);
     }
 
     public Optional<Environment> authenticate(CredentialKind kind, String credential) {
         if (credential == null || credential.isBlank()) return Optional.empty();
-        String hash = kind.name() + ":" + hash(credential);
-        Environment cached = byCredentialHash.get(hash);
-        if (cached != null) return Optional.of(cached);
-        Optional<Environment> found = query("""
-        SELECT e.id, e.project_id, p.ref, e.slug FROM baton_credentials c
-        JOIN baton_environments e ON e.id = c.environment_id
-        JOIN baton_projects p ON p.id = e.project_id
-        WHERE c.key_hash = ? AND c.kind = ?""", hash(credential), kind.name());
-        found.ifPresent(environment -> byCredentialHash.put(hash, environment));
-        return found;
+        return cache.get(kind.name() + ":" + Credentials.hash(credential), key -> lookup(kind, credential));
+    }
+
+    private Optional<CredentialCache.Found<Environment>> lookup(CredentialKind kind, String credential) {
+        String hash = Credentials.hash(credential);
+        Instant now = clock.instant();
+        return sql.inTransaction(connection -> {
+            Optional<CredentialCache.Found<Environment>> found = Sql.list(
+                            connection,
+                            "SELECT " + ENVIRONMENT_COLUMNS + ", c.expires_at FROM baton_credentials c"
+                                    + " JOIN baton_environments e ON e.id = c.environment_id"
+                                    + " JOIN baton_projects p ON p.id = e.project_id"
+                                    + " WHERE c.key_hash = ? AND c.kind = ? AND c.revoked_at IS NULL"
+                                    + " AND (c.expires_at IS NULL OR c.expires_at > ?)",
+                            row -> new CredentialCache.Found<>(environment(row), Sql.instant(row, "expires_at")),
+                            hash,
+                            kind.name(),
+                            now)
+                    .stream()
+                    .findFirst();
+            if (found.isPresent()) {
+                Sql.update(connection, "UPDATE baton_credentials SET last_used_at = ? WHERE key_hash = ?", now, hash);
+            }
+            return found;
+        });
+    }
+
+    /** The environment of a project ({@code ref}) named by its slug or any name of its type. */
+    public Optional<Environment> environment(String projectRef, String name) {
+        String slug = EnvironmentType.named(name).map(EnvironmentType::slug).orElse(name);
+        return sql.one(
+                "SELECT " + ENVIRONMENT_COLUMNS + " FROM baton_environments e"
+                        + " JOIN baton_projects p ON p.id = e.project_id WHERE p.ref = ? AND e.slug = ?",
+                EnvironmentDirectory::environment,
+                projectRef,
+                slug);
     }
 
     /**
      * Ensures an organization, project and environment exist (ids derived from the names, so every
-     * node and every restart agrees) and returns the environment.
+     * node and every restart agrees) and returns the environment. The node's bootstrap uses it.
      */
     public Environment ensureEnvironment(String projectRef, String slug) {
         String organizationId = "org_" + projectRef;
         String projectId = "proj_" + projectRef;
         String environmentId = "env_" + projectRef + "_" + slug;
-        inTransaction(connection -> {
-            insertIfMissing(connection, "baton_organizations", "id, name", organizationId, projectRef);
+        Instant now = clock.instant();
+        sql.inTransaction(connection -> {
+            insertIfMissing(connection, "baton_organizations", "id, name, created_at", organizationId, projectRef, now);
             insertIfMissing(
                     connection,
                     "baton_projects",
-                    "id, organization_id, ref, name",
+                    "id, organization_id, ref, name, created_at",
                     projectId,
                     organizationId,
                     projectRef,
-                    projectRef);
-            insertIfMissing(connection, "baton_environments", "id, project_id, slug", environmentId, projectId, slug);
+                    projectRef,
+                    now);
+            insertIfMissing(
+                    connection,
+                    "baton_environments",
+                    "id, project_id, slug, created_at",
+                    environmentId,
+                    projectId,
+                    slug,
+                    now);
+            return null;
         });
         return new Environment(environmentId, projectId, projectRef, slug);
     }
 
-    /** Makes {@code credential} the only credential of its kind for the environment. */
+    /**
+     * Makes {@code credential} the bootstrap credential of its kind for the environment (the one configuration or
+     * the dev launcher supplies), revoking a previous bootstrap credential; keys made through the API stay.
+     */
     public void replaceCredential(Environment environment, CredentialKind kind, String credential) {
-        inTransaction(connection -> {
-            try (PreparedStatement delete = connection.prepareStatement(
-                    "DELETE FROM baton_credentials WHERE environment_id = ? AND kind = ?")) {
-                delete.setString(1, environment.id());
-                delete.setString(2, kind.name());
-                delete.executeUpdate();
+        String hash = Credentials.hash(credential);
+        sql.inTransaction(connection -> {
+            Sql.update(
+                    connection,
+                    "DELETE FROM baton_credentials WHERE environment_id = ? AND kind = ? AND name = ?"
+                            + " AND key_hash <> ?",
+                    environment.id(),
+                    kind.name(),
+                    ApiKeys.BOOTSTRAP_NAME,
+                    hash);
+            boolean present = !Sql.list(
+                            connection, "SELECT 1 FROM baton_credentials WHERE key_hash = ?", row -> 1, hash)
+                    .isEmpty();
+            if (!present) {
+                ApiKeys.insert(
+                        connection, environment, kind, ApiKeys.BOOTSTRAP_NAME, credential, clock.instant(), null);
             }
-            try (PreparedStatement insert = connection.prepareStatement(
-                    "INSERT INTO baton_credentials(key_hash, environment_id, kind, created_at) VALUES (?, ?, ?, ?)")) {
-                insert.setString(1, hash(credential));
-                insert.setString(2, environment.id());
-                insert.setString(3, kind.name());
-                insert.setTimestamp(4, Timestamp.from(Instant.now()));
-                insert.executeUpdate();
-            }
+            return null;
         });
-        byCredentialHash.clear();
+        forgetCachedCredentials();
     }
 
     public boolean hasCredential(Environment environment, CredentialKind kind) {
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement statement = connection.prepareStatement(
-                        "SELECT 1 FROM baton_credentials WHERE environment_id = ? AND kind = ?")) {
-            statement.setString(1, environment.id());
-            statement.setString(2, kind.name());
-            try (ResultSet rows = statement.executeQuery()) {
-                return rows.next();
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("credential lookup failed", e);
-        }
+        return sql.one(
+                        "SELECT 1 FROM baton_credentials WHERE environment_id = ? AND kind = ? AND revoked_at IS NULL",
+                        row -> 1,
+                        environment.id(),
+                        kind.name())
+                .isPresent();
     }
 
-    static String hash(String credential) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(credential.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+    void forgetCachedCredentials() {
+        cache.clear();
     }
 
-    private Optional<Environment> query(String sql, String... params) {
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement statement = connection.prepareStatement(sql)) {
-            for (int i = 0; i < params.length; i++) statement.setString(i + 1, params[i]);
-            try (ResultSet rows = statement.executeQuery()) {
-                return rows.next()
-                        ? Optional.of(new Environment(
-                                rows.getString(1), rows.getString(2), rows.getString(3), rows.getString(4)))
-                        : Optional.empty();
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("environment lookup failed", e);
-        }
+    Clock clock() {
+        return clock;
     }
 
-    private static void insertIfMissing(Connection connection, String table, String columns, String... values)
+    Duration cacheTtl() {
+        return cacheTtl;
+    }
+
+    Sql sql() {
+        return sql;
+    }
+
+    static Environment environment(ResultSet row) throws SQLException {
+        return new Environment(row.getString(1), row.getString(2), row.getString(3), row.getString(4));
+    }
+
+    static String newEnvironmentId() {
+        return "env_" + Ids.random(20);
+    }
+
+    private static void insertIfMissing(Connection connection, String table, String columns, Object... values)
             throws SQLException {
-        try (PreparedStatement exists = connection.prepareStatement("SELECT 1 FROM " + table + " WHERE id = ?")) {
-            exists.setString(1, values[0]);
-            try (ResultSet rows = exists.executeQuery()) {
-                if (rows.next()) return;
-            }
+        if (!Sql.list(connection, "SELECT 1 FROM " + table + " WHERE id = ?", row -> 1, values[0])
+                .isEmpty()) {
+            return;
         }
         String bindMarkers = String.join(", ", java.util.Collections.nCopies(values.length, "?"));
-        try (PreparedStatement insert = connection.prepareStatement(
-                "INSERT INTO " + table + "(" + columns + ") VALUES (" + bindMarkers + ")")) {
-            for (int i = 0; i < values.length; i++) insert.setString(i + 1, values[i]);
-            insert.executeUpdate();
-        }
-    }
-
-    private interface SqlWork {
-        void run(Connection connection) throws SQLException;
-    }
-
-    private void inTransaction(SqlWork work) {
-        try (Connection connection = dataSource.getConnection()) {
-            connection.setAutoCommit(false);
-            try {
-                work.run(connection);
-                connection.commit();
-            } catch (SQLException e) {
-                connection.rollback();
-                throw e;
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("environment directory update failed", e);
-        }
+        Sql.update(connection, "INSERT INTO " + table + "(" + columns + ") VALUES (" + bindMarkers + ")", values);
     }
 }
