@@ -7,41 +7,72 @@ import akka.actor.typed.ActorSystem;
 import akka.actor.typed.DispatcherSelector;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
+import dev.baton.api.errors.ApiException;
 import dev.baton.api.errors.ErrorHandling;
 import dev.baton.engine.environment.CredentialKind;
 import dev.baton.engine.environment.Environment;
 import dev.baton.engine.environment.EnvironmentDirectory;
+import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
 
 /**
- * {@code Authorization: Bearer <secret key>} → the key's environment. Anything else is a 401 with
- * Trigger.dev's message, decided before any actor is asked. The directory lookup may hit the
- * database (first use of a key on this node), so it runs on the blocking-IO dispatcher.
+ * {@code Authorization: Bearer …} → who is calling, decided before any actor is asked. A secret key (looked up
+ * through the directory) has full access to its environment. A public access token (a JWT, see
+ * {@link PublicTokenVerifier}) has what its scopes grant, and only on the routes that take {@link #caller};
+ * {@link #authenticated} answers it 403. Anything else is a 401 with Trigger.dev's message. The lookups may hit
+ * the database (first use of a key or an environment on this node), so they run on the blocking-IO dispatcher.
  */
 public final class Authentication {
 
     private static final String BEARER = "bearer ";
+    static final String PUBLIC_TOKEN_NOT_ALLOWED =
+            "A public access token is not allowed on this route: call it with a secret API key";
 
     private final EnvironmentDirectory directory;
     private final Executor blockingIo;
+    private final PublicTokenVerifier tokens;
 
-    public Authentication(ActorSystem<?> system, EnvironmentDirectory directory) {
+    /** @param clock the node's clock, against which tokens expire */
+    public Authentication(
+            ActorSystem<?> system, EnvironmentDirectory directory, EnvironmentSecrets secrets, Clock clock) {
         this.directory = directory;
         this.blockingIo = system.dispatchers().lookup(DispatcherSelector.blocking());
+        this.tokens = new PublicTokenVerifier(secrets, clock);
     }
 
+    /** Secret keys only: a valid public access token is refused with 403. */
     public Route authenticated(Function<Environment, Route> inner) {
+        return caller(caller -> {
+            if (caller.isPublic()) return ErrorHandling.error(StatusCodes.FORBIDDEN, PUBLIC_TOKEN_NOT_ALLOWED);
+            return inner.apply(caller.environment());
+        });
+    }
+
+    /**
+     * A secret key or a public access token: the route checks the token's scopes ({@link Caller#mayAny},
+     * {@link #forbidden()}) once it knows the resource.
+     */
+    public Route caller(Function<Caller, Route> inner) {
         return optionalHeaderValueByName("Authorization", header -> {
-            Optional<String> key = header.flatMap(Authentication::bearerToken);
-            if (key.isEmpty()) return unauthorized();
+            Optional<String> bearer = header.flatMap(Authentication::bearerToken);
+            if (bearer.isEmpty()) return unauthorized();
+            String token = bearer.get();
+            if (PublicTokenVerifier.looksLikeJwt(token)) return onSuccess(tokens.verify(token), inner);
             return onSuccess(
                     CompletableFuture.supplyAsync(
-                            () -> directory.authenticate(CredentialKind.SECRET_KEY, key.get()), blockingIo),
-                    environment -> environment.map(inner).orElseGet(Authentication::unauthorized));
+                            () -> directory.authenticate(CredentialKind.SECRET_KEY, token), blockingIo),
+                    environment ->
+                            environment.map(Caller::secretKey).map(inner).orElseGet(Authentication::unauthorized));
         });
+    }
+
+    /** What a public access token whose scopes do not cover a request gets (Trigger.dev: 403 "Unauthorized"). */
+    public static ApiException forbidden() {
+        return new ApiException(
+                StatusCodes.FORBIDDEN, "Unauthorized: the public access token's scopes do not allow this request");
     }
 
     static Optional<String> bearerToken(String authorization) {
