@@ -70,16 +70,16 @@ public final class HttpApi {
                 clock,
                 config.getDuration("baton.http.public-access-token.used-tokens-purge-interval"));
         PacketStore packetStore = PacketStore.create(system, database);
+        // The tokens a trigger or a batch create answers with, to read what it created.
+        PublicAccessTokens runTokens =
+                new PublicAccessTokens(secrets, clock, config.getDuration("baton.http.public-access-token.expires-in"));
         this.runs = new RunRoutes(
                 engine,
                 authentication,
                 settings,
                 new RateLimiter(
                         RateLimiter.Settings.fromConfig(system.settings().config()), clock),
-                new PublicAccessTokens(
-                        secrets,
-                        clock,
-                        system.settings().config().getDuration("baton.http.public-access-token.expires-in")),
+                runTokens,
                 new StoredPayloads(packetStore),
                 oneTimeTokens);
         this.packets = new PacketRoutes(system, packetStore, secrets, authentication);
@@ -90,10 +90,11 @@ public final class HttpApi {
                 authentication,
                 settings,
                 BatchHttpSettings.fromConfig(system.settings().config()),
-                oneTimeTokens);
+                oneTimeTokens,
+                runTokens);
         this.publicTokens = new PublicTokenRoutes(
                 authentication,
-                new PublicAccessTokens(secrets, clock, config.getDuration("baton.http.public-access-token.expires-in")),
+                runTokens,
                 settings,
                 clock,
                 config.getDuration("baton.http.public-access-token.minted-expires-in"),

@@ -45,17 +45,27 @@ public final class PublicAccessTokens {
 
     /** A token that may read one run; with the headers a trigger answers with. */
     public CompletionStage<List<HttpHeader>> forRun(String environmentId, String runId) {
-        return secrets.secret(environmentId)
-                .thenApply(secret -> headers(environmentId, sign(secret, claims(environmentId, "read:runs:" + runId))));
+        return forScope(environmentId, "read:runs:" + runId);
+    }
+
+    /**
+     * A token that may read one batch (and its runs), which a batch create answers with; the SDK needs it from the
+     * server for keys of the form {@code tr_<env>_sk_…}, which it cannot sign with.
+     */
+    public CompletionStage<List<HttpHeader>> forBatch(String environmentId, String batchId) {
+        return forScope(environmentId, "read:batch:" + batchId);
     }
 
     /**
      * A token that may complete one waitpoint token (Trigger.dev's {@code write:waitpoints:<id>}); with its headers.
      */
     public CompletionStage<List<HttpHeader>> forWaitpoint(String environmentId, String tokenId) {
+        return forScope(environmentId, "write:waitpoints:" + tokenId);
+    }
+
+    private CompletionStage<List<HttpHeader>> forScope(String environmentId, String scope) {
         return secrets.secret(environmentId)
-                .thenApply(secret ->
-                        headers(environmentId, sign(secret, claims(environmentId, "write:waitpoints:" + tokenId))));
+                .thenApply(secret -> headers(environmentId, sign(secret, claims(environmentId, scope))));
     }
 
     /**

@@ -28,6 +28,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.api.auth.Authentication;
 import dev.baton.api.auth.Caller;
 import dev.baton.api.auth.OneTimeTokens;
+import dev.baton.api.auth.PublicAccessTokens;
 import dev.baton.api.auth.Scopes;
 import dev.baton.api.auth.Scopes.Resource;
 import dev.baton.api.batches.BatchBodyDecoder.CreateBatch;
@@ -83,20 +84,26 @@ public final class BatchRoutes {
     private final BatchService batches;
     private final Authentication authentication;
     private final OneTimeTokens oneTimeTokens;
+    private final PublicAccessTokens accessTokens;
     private final BatchHttpSettings limits;
     private final JsonBody createBody;
     private final JsonBody itemsBody;
     private final BatchBodyDecoder decoder;
     private final RunCommandDecoder commands;
 
-    /** @param oneTimeTokens records the use of a one-time-use token that creates a batch */
+    /**
+     * @param oneTimeTokens records the use of a one-time-use token that creates a batch
+     * @param accessTokens the x-trigger-jwt (scope {@code read:batch:<id>}) a batch create answers with
+     */
     public BatchRoutes(
             Engine engine,
             Authentication authentication,
             HttpSettings settings,
             BatchHttpSettings limits,
-            OneTimeTokens oneTimeTokens) {
+            OneTimeTokens oneTimeTokens,
+            PublicAccessTokens accessTokens) {
         this.oneTimeTokens = oneTimeTokens;
+        this.accessTokens = accessTokens;
         this.batches = engine.batches();
         this.authentication = authentication;
         this.limits = limits;
@@ -160,14 +167,18 @@ public final class BatchRoutes {
                 oneTimeTokens
                         .firstUse(caller)
                         .thenCompose(first -> batches.create(
-                                environment.id(), create.runCount(), create.idempotencyKey(), requestKey)),
-                created -> complete(Json.response(
-                        StatusCodes.ACCEPTED,
-                        new CreateBatchResponse(
-                                created.batch().batchId(),
-                                created.batch().runCount(),
-                                created.cached(),
-                                created.batch().idempotencyKey()))));
+                                environment.id(), create.runCount(), create.idempotencyKey(), requestKey))
+                        .thenCompose(created -> accessTokens
+                                .forBatch(environment.id(), created.batch().batchId())
+                                .thenApply(headers -> Json.response(
+                                        StatusCodes.ACCEPTED,
+                                        new CreateBatchResponse(
+                                                created.batch().batchId(),
+                                                created.batch().runCount(),
+                                                created.cached(),
+                                                created.batch().idempotencyKey()),
+                                        headers))),
+                answer -> complete(answer));
     }
 
     /** A public access token's scopes must cover every item's task (the one-time use was the create's). */
@@ -286,8 +297,14 @@ public final class BatchRoutes {
                             oneTimeTokens
                                     .firstUse(caller)
                                     .thenCompose(first -> batches.createWithItems(
-                                            caller.environment().id(), requests, idempotencyKey, requestKey)),
-                            created -> complete(response.of(created, requests)));
+                                            caller.environment().id(), requests, idempotencyKey, requestKey))
+                                    .thenCompose(created -> accessTokens
+                                            .forBatch(
+                                                    caller.environment().id(),
+                                                    created.batch().batchId())
+                                            .thenApply(headers -> response.of(created, requests)
+                                                    .addHeaders(headers))),
+                            answer -> complete(answer));
                 })));
     }
 

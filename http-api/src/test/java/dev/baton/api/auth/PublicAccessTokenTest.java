@@ -157,13 +157,27 @@ class PublicAccessTokenTest {
         assertError(server.get("/api/v3/runs/" + tagged, mint("{\"scopes\":[\"read:tasks:hello-world\"]}")), 403, "");
         assertError(server.get("/api/v3/runs/" + tagged, mint("{\"scopes\":[\"trigger:tasks\"]}")), 403, "");
 
-        JsonNode batch = json(
-                ok(server.post("/api/v1/tasks/batch", KEY, "{\"items\":[{\"task\":\"hello-world\",\"payload\":{}}]}")));
+        HttpResponse<String> batched =
+                ok(server.post("/api/v1/tasks/batch", KEY, "{\"items\":[{\"task\":\"hello-world\",\"payload\":{}}]}"));
+        JsonNode batch = json(batched);
         String batchId = batch.get("id").asText();
         String batchRun = batch.get("runs").get(0).get("id").asText();
         String batchToken = mint("{\"scopes\":[\"read:batch:" + batchId + "\"]}");
         ok(server.get("/api/v3/runs/" + batchRun, batchToken));
         ok(server.get("/api/v2/batches/" + batchId, batchToken));
+        // A batch create answers with a token scoped to its batch: the SDK needs it from the server for a tr_<env>_sk_
+        // key, which it cannot sign with.
+        String answered = batched.headers().firstValue("x-trigger-jwt").orElseThrow();
+        assertEquals(
+                "read:batch:" + batchId, claims(answered).get("scopes").get(0).asText());
+        ok(server.get("/api/v3/runs/" + batchRun, answered));
+        HttpResponse<String> created = server.post("/api/v3/batches", KEY, "{\"runCount\":1}");
+        assertEquals(
+                "read:batch:" + json(created).get("id").asText(),
+                claims(created.headers().firstValue("x-trigger-jwt").orElseThrow())
+                        .get("scopes")
+                        .get(0)
+                        .asText());
         ok(server.get("/api/v2/batches/" + batchId, mint("{\"scopes\":[\"read:runs\"]}")));
         assertError(server.get("/api/v3/runs/" + tagged, batchToken), 403, "");
         assertError(
