@@ -8,9 +8,12 @@ import static akka.http.javadsl.server.Directives.withRequestTimeoutResponse;
 import akka.actor.typed.ActorSystem;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
+import com.typesafe.config.Config;
 import dev.baton.api.auth.Authentication;
 import dev.baton.api.auth.EnvironmentSecrets;
+import dev.baton.api.auth.OneTimeTokens;
 import dev.baton.api.auth.PublicAccessTokens;
+import dev.baton.api.auth.PublicTokenRoutes;
 import dev.baton.api.batches.BatchHttpSettings;
 import dev.baton.api.batches.BatchRoutes;
 import dev.baton.api.body.BoundedBody;
@@ -33,7 +36,8 @@ import java.time.Clock;
 
 /**
  * Baton's public REST API: Trigger.dev's paths and JSON shapes over the engine, and over the read models
- * the node built ({@link ReadModels}). {@code database} holds the environments' secrets and the packets.
+ * the node built ({@link ReadModels}). {@code database} holds the environments' secrets, the packets and the
+ * uses of one-time-use tokens.
  * The node binds {@link #route()} together with the worker gateway's.
  * Every answer that is not a success is {@code {"error": "…"}}, including akka-http's own rejections.
  */
@@ -48,6 +52,7 @@ public final class HttpApi {
     private final PacketRoutes packets;
     private final WaitpointRoutes waitpoints;
     private final ManagementApi management;
+    private final PublicTokenRoutes publicTokens;
 
     /** @param clock the node's clock: rate limits, token lifetimes and timeouts count on it */
     public HttpApi(
@@ -58,20 +63,27 @@ public final class HttpApi {
             ReadModels reads,
             Clock clock) {
         this.settings = HttpSettings.fromConfig(system.settings().config());
-        Authentication authentication = new Authentication(system, directory);
+        Config config = system.settings().config();
         EnvironmentSecrets secrets = EnvironmentSecrets.create(system, database);
+        Authentication authentication = new Authentication(system, directory, secrets, clock);
+        OneTimeTokens oneTimeTokens = OneTimeTokens.create(
+                system,
+                database,
+                clock,
+                config.getDuration("baton.http.public-access-token.used-tokens-purge-interval"));
         PacketStore packetStore = PacketStore.create(system, database);
+        // The tokens a trigger or a batch create answers with, to read what it created.
+        PublicAccessTokens runTokens =
+                new PublicAccessTokens(secrets, clock, config.getDuration("baton.http.public-access-token.expires-in"));
         this.runs = new RunRoutes(
                 engine,
                 authentication,
                 settings,
                 new RateLimiter(
                         RateLimiter.Settings.fromConfig(system.settings().config()), clock),
-                new PublicAccessTokens(
-                        secrets,
-                        clock,
-                        system.settings().config().getDuration("baton.http.public-access-token.expires-in")),
-                new StoredPayloads(packetStore));
+                runTokens,
+                new StoredPayloads(packetStore),
+                oneTimeTokens);
         this.packets = new PacketRoutes(system, packetStore, secrets, authentication);
         this.runList = new RunListRoutes(reads.runs(), authentication, settings);
         this.lag = new ProjectionLagRoutes(reads.lag(), authentication);
@@ -79,7 +91,16 @@ public final class HttpApi {
                 engine,
                 authentication,
                 settings,
-                BatchHttpSettings.fromConfig(system.settings().config()));
+                BatchHttpSettings.fromConfig(system.settings().config()),
+                oneTimeTokens,
+                runTokens);
+        this.publicTokens = new PublicTokenRoutes(
+                authentication,
+                runTokens,
+                settings,
+                clock,
+                config.getDuration("baton.http.public-access-token.minted-expires-in"),
+                config.getDuration("baton.http.public-access-token.max-minted-expires-in"));
         this.schedules = new ScheduleRoutes(system, engine, reads.schedules(), authentication, settings);
         this.waitpoints = new WaitpointRoutes(system, engine, reads.tokens(), authentication, settings, secrets, clock);
         this.management = new ManagementApi(system, directory, settings, clock);
@@ -100,7 +121,8 @@ public final class HttpApi {
                 batches.routes(),
                 schedules.routes(),
                 packets.routes(),
-                waitpoints.routes());
+                waitpoints.routes(),
+                publicTokens.routes());
         var exceptions = ErrorHandling.exceptionHandler();
         var rejections = ErrorHandling.rejectionHandler();
         Route handled = BoundedBody.drainedWhenRefused(

@@ -14,59 +14,84 @@ import dev.baton.engine.environment.CredentialKind;
 import dev.baton.engine.environment.Environment;
 import dev.baton.engine.environment.EnvironmentDirectory;
 import dev.baton.engine.environment.Projects;
+import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
 
 /**
- * {@code Authorization: Bearer <secret key>} → the key's environment; or a personal access token with
- * {@code x-baton-environment: <project ref>/<environment>} → that environment, when the token's user is a member of
- * its organization (how the {@code baton} CLI reaches runs). Anything else is a 401 with Trigger.dev's message,
- * decided before any actor is asked. The directory lookup may hit the database (first use of a key on this node),
- * so it runs on the blocking-IO dispatcher.
+ * {@code Authorization: Bearer …} → who is calling, decided before any actor is asked. A secret key (looked up
+ * through the directory) has full access to its environment. A public access token (a JWT, see
+ * {@link PublicTokenVerifier}) has what its scopes grant, and only on the routes that take {@link #caller};
+ * {@link #authenticated} answers it 403. A personal access token with {@code x-baton-environment: <project
+ * ref>/<environment>} opens that environment like its secret key would, when the token's user is a member of its
+ * organization (how the {@code baton} CLI reaches runs). Anything else is a 401 with Trigger.dev's message. The
+ * lookups may hit the database (first use of a credential on this node), so they run on the blocking-IO dispatcher.
  */
 public final class Authentication {
 
-    private static final String BEARER = "bearer ";
-
     public static final String ENVIRONMENT_HEADER = "x-baton-environment";
+    private static final String BEARER = "bearer ";
+    static final String PUBLIC_TOKEN_NOT_ALLOWED =
+            "A public access token is not allowed on this route: call it with a secret API key";
 
     private final EnvironmentDirectory directory;
     private final Accounts accounts;
     private final Projects projects;
     private final Executor blockingIo;
+    private final PublicTokenVerifier tokens;
 
-    public Authentication(ActorSystem<?> system, EnvironmentDirectory directory) {
+    /** @param clock the node's clock, against which tokens expire */
+    public Authentication(
+            ActorSystem<?> system, EnvironmentDirectory directory, EnvironmentSecrets secrets, Clock clock) {
         this.directory = directory;
         this.accounts = new Accounts(directory);
         this.projects = new Projects(directory);
         this.blockingIo = system.dispatchers().lookup(DispatcherSelector.blocking());
+        this.tokens = new PublicTokenVerifier(secrets, clock);
     }
 
+    /** Secret keys only: a valid public access token is refused with 403. */
     public Route authenticated(Function<Environment, Route> inner) {
-        return optionalHeaderValueByName("Authorization", header -> {
-            Optional<String> key = header.flatMap(Authentication::bearerToken);
-            if (key.isEmpty()) return unauthorized();
-            if (key.get().startsWith(Accounts.TOKEN_PREFIX)) {
-                return optionalHeaderValueByName(
-                        ENVIRONMENT_HEADER,
-                        named -> onSuccess(
-                                CompletableFuture.supplyAsync(() -> environmentOfUser(key.get(), named), blockingIo),
-                                environment -> environment.map(inner).orElseGet(Authentication::unauthorized)));
-            }
-            return onSuccess(
-                    CompletableFuture.supplyAsync(
-                            () -> directory.authenticate(CredentialKind.SECRET_KEY, key.get()), blockingIo),
-                    environment -> environment.map(inner).orElseGet(Authentication::unauthorized));
+        return caller(caller -> {
+            if (caller.isPublic()) return ErrorHandling.error(StatusCodes.FORBIDDEN, PUBLIC_TOKEN_NOT_ALLOWED);
+            return inner.apply(caller.environment());
         });
     }
 
-    /** The environment a personal access token's user names and may see; empty (401) otherwise. */
+    /**
+     * A secret key or a public access token: the route checks the token's scopes ({@link Caller#mayAny},
+     * {@link #forbidden()}) once it knows the resource.
+     */
+    public Route caller(Function<Caller, Route> inner) {
+        return optionalHeaderValueByName("Authorization", header -> {
+            Optional<String> bearer = header.flatMap(Authentication::bearerToken);
+            if (bearer.isEmpty()) return unauthorized();
+            String token = bearer.get();
+            if (PublicTokenVerifier.looksLikeJwt(token)) return onSuccess(tokens.verify(token), inner);
+            if (token.startsWith(Accounts.TOKEN_PREFIX)) {
+                return optionalHeaderValueByName(
+                        ENVIRONMENT_HEADER,
+                        named -> onSuccess(
+                                CompletableFuture.supplyAsync(() -> environmentOfUser(token, named), blockingIo),
+                                environment -> environment
+                                        .map(Caller::secretKey)
+                                        .map(inner)
+                                        .orElseGet(Authentication::unauthorized)));
+            }
+            return onSuccess(
+                    CompletableFuture.supplyAsync(
+                            () -> directory.authenticate(CredentialKind.SECRET_KEY, token), blockingIo),
+                    environment ->
+                            environment.map(Caller::secretKey).map(inner).orElseGet(Authentication::unauthorized));
+        });
+    }
+
+    /** The environment a personal access token's user names and may open; empty (401) otherwise. */
     private Optional<Environment> environmentOfUser(String token, Optional<String> named) {
         if (named.isEmpty()) {
-            throw new ApiException(
-                    StatusCodes.BAD_REQUEST,
+            throw ApiException.badRequest(
                     "A personal access token needs the header " + ENVIRONMENT_HEADER + ": <project ref>/<environment>");
         }
         int slash = named.get().lastIndexOf('/');
@@ -77,6 +102,12 @@ public final class Authentication {
         String projectRef = named.get().substring(0, slash).strip();
         String environmentName = named.get().substring(slash + 1).strip();
         return accounts.authenticate(token).flatMap(user -> projects.environment(user, projectRef, environmentName));
+    }
+
+    /** What a public access token whose scopes do not cover a request gets (Trigger.dev: 403 "Unauthorized"). */
+    public static ApiException forbidden() {
+        return new ApiException(
+                StatusCodes.FORBIDDEN, "Unauthorized: the public access token's scopes do not allow this request");
     }
 
     static Optional<String> bearerToken(String authorization) {

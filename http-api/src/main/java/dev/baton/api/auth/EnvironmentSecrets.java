@@ -2,6 +2,7 @@ package dev.baton.api.auth;
 
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.DispatcherSelector;
+import dev.baton.engine.environment.Environment;
 import dev.baton.engine.storage.Database;
 import java.security.SecureRandom;
 import java.sql.Connection;
@@ -32,6 +33,10 @@ public final class EnvironmentSecrets {
     private final DataSource dataSource;
     private final Executor blockingIo;
     private final ConcurrentHashMap<String, byte[]> cache = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Signer> signers = new ConcurrentHashMap<>();
+
+    /** An environment that has a secret, and the secret: what a public access token naming it is checked with. */
+    public record Signer(Environment environment, byte[] secret) {}
 
     public EnvironmentSecrets(DataSource dataSource, Executor blockingIo) {
         this.dataSource = dataSource;
@@ -54,6 +59,39 @@ public final class EnvironmentSecrets {
                         byte[] secret = HexFormat.of().parseHex(loadOrCreate(environmentId));
                         cache.put(environmentId, secret);
                         return secret;
+                    } catch (SQLException e) {
+                        throw new CompletionException(e);
+                    }
+                },
+                blockingIo);
+    }
+
+    /**
+     * The environment {@code environmentId} and its secret, if both exist; never creates one: a token naming an
+     * environment without a secret was not signed by Baton. Read through the environment tables, as a token's
+     * {@code sub} is the only thing that names its environment.
+     */
+    public CompletionStage<Optional<Signer>> signer(String environmentId) {
+        Signer cached = signers.get(environmentId);
+        if (cached != null) return CompletableFuture.completedFuture(Optional.of(cached));
+        return CompletableFuture.supplyAsync(
+                () -> {
+                    try (Connection connection = dataSource.getConnection();
+                            PreparedStatement select = connection.prepareStatement(
+                                    "SELECT s.secret, e.project_id, p.ref, e.slug FROM baton_environment_secrets s"
+                                            + " JOIN baton_environments e ON e.id = s.environment_id"
+                                            + " JOIN baton_projects p ON p.id = e.project_id"
+                                            + " WHERE s.environment_id = ?")) {
+                        select.setString(1, environmentId);
+                        try (ResultSet row = select.executeQuery()) {
+                            if (!row.next()) return Optional.<Signer>empty();
+                            Signer signer = new Signer(
+                                    new Environment(
+                                            environmentId, row.getString(2), row.getString(3), row.getString(4)),
+                                    HexFormat.of().parseHex(row.getString(1).trim()));
+                            signers.put(environmentId, signer);
+                            return Optional.of(signer);
+                        }
                     } catch (SQLException e) {
                         throw new CompletionException(e);
                     }

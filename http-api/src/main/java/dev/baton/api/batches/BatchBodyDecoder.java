@@ -20,7 +20,8 @@ import java.util.List;
 final class BatchBodyDecoder {
 
     /** Phase 1: how many items, under which idempotency key (null for none). */
-    record CreateBatch(int runCount, String idempotencyKey) {}
+    /** @param taskIdentifiers the tasks the items will name, as newer SDKs declare them; null when not sent */
+    record CreateBatch(int runCount, String idempotencyKey, List<String> taskIdentifiers) {}
 
     private final TriggerBodyDecoder triggers;
     private final HttpSettings settings;
@@ -33,7 +34,8 @@ final class BatchBodyDecoder {
     }
 
     /**
-     * {@code POST /api/v3/batches} {@code {runCount, idempotencyKey?, …}}. {@code taskIdentifiers},
+     * {@code POST /api/v3/batches} {@code {runCount, idempotencyKey?, taskIdentifiers?, …}}. {@code taskIdentifiers}
+     * decides what a public access token needs ({@code batchTrigger:tasks:<id>} for each);
      * {@code idempotencyKeyOptions}, {@code parentRunId} and {@code resumeParentOnCompletion} are accepted
      * and ignored.
      */
@@ -47,7 +49,21 @@ final class BatchBodyDecoder {
                 || runCount.intValue() > maxRunCount) {
             throw ApiException.badRequest("runCount must be an integer between 1 and " + maxRunCount);
         }
-        return new CreateBatch(runCount.intValue(), idempotencyKey(body.get("idempotencyKey"), "idempotencyKey"));
+        return new CreateBatch(
+                runCount.intValue(),
+                idempotencyKey(body.get("idempotencyKey"), "idempotencyKey"),
+                taskIdentifiers(present(body.get("taskIdentifiers"))));
+    }
+
+    private static List<String> taskIdentifiers(JsonNode taskIdentifiers) {
+        if (taskIdentifiers == null) return null;
+        if (!taskIdentifiers.isArray()) throw ApiException.badRequest("taskIdentifiers must be a list of strings");
+        List<String> tasks = new ArrayList<>();
+        for (JsonNode task : taskIdentifiers) {
+            if (!task.isTextual()) throw ApiException.badRequest("taskIdentifiers must be a list of strings");
+            tasks.add(task.textValue());
+        }
+        return tasks;
     }
 
     /** One line of the NDJSON items stream: {@code {index, task, payload?, options?}}. */

@@ -26,6 +26,11 @@ import akka.stream.javadsl.Sink;
 import akka.util.ByteString;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.api.auth.Authentication;
+import dev.baton.api.auth.Caller;
+import dev.baton.api.auth.OneTimeTokens;
+import dev.baton.api.auth.PublicAccessTokens;
+import dev.baton.api.auth.Scopes;
+import dev.baton.api.auth.Scopes.Resource;
 import dev.baton.api.batches.BatchBodyDecoder.CreateBatch;
 import dev.baton.api.batches.BatchResponses.BatchItemsResponse;
 import dev.baton.api.batches.BatchResponses.BatchRun;
@@ -49,6 +54,8 @@ import dev.baton.engine.environment.Environment;
 import dev.baton.engine.run.TriggerRequest;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -76,13 +83,27 @@ public final class BatchRoutes {
 
     private final BatchService batches;
     private final Authentication authentication;
+    private final OneTimeTokens oneTimeTokens;
+    private final PublicAccessTokens accessTokens;
     private final BatchHttpSettings limits;
     private final JsonBody createBody;
     private final JsonBody itemsBody;
     private final BatchBodyDecoder decoder;
     private final RunCommandDecoder commands;
 
-    public BatchRoutes(Engine engine, Authentication authentication, HttpSettings settings, BatchHttpSettings limits) {
+    /**
+     * @param oneTimeTokens records the use of a one-time-use token that creates a batch
+     * @param accessTokens the x-trigger-jwt (scope {@code read:batch:<id>}) a batch create answers with
+     */
+    public BatchRoutes(
+            Engine engine,
+            Authentication authentication,
+            HttpSettings settings,
+            BatchHttpSettings limits,
+            OneTimeTokens oneTimeTokens,
+            PublicAccessTokens accessTokens) {
+        this.oneTimeTokens = oneTimeTokens;
+        this.accessTokens = accessTokens;
         this.batches = engine.batches();
         this.authentication = authentication;
         this.limits = limits;
@@ -96,45 +117,73 @@ public final class BatchRoutes {
         return concat(
                 path(
                         segment("api").slash("v3").slash("batches"),
-                        () -> post(() -> authentication.authenticated(environment -> requestKey(requestKey ->
-                                createBody.json(body -> create(environment, decoder.create(body), requestKey)))))),
+                        () -> post(() -> authentication.caller(caller -> requestKey(requestKey ->
+                                createBody.json(body -> create(caller, decoder.create(body), requestKey)))))),
                 path(
                         segment("api")
                                 .slash("v3")
                                 .slash("batches")
                                 .slash(segment())
                                 .slash("items"),
-                        batchId ->
-                                post(() -> authentication.authenticated(environment -> items(environment, batchId)))),
+                        batchId -> post(() -> authentication.caller(caller -> items(caller, batchId)))),
                 path(
                         segment("api").slash("v2").slash("tasks").slash("batch"),
-                        () -> post(() -> authentication.authenticated(
-                                environment -> singleCall(environment, this::v3Response)))),
+                        () -> post(() -> authentication.caller(caller -> singleCall(caller, this::v3Response)))),
                 path(
                         segment("api").slash("v1").slash("tasks").slash("batch"),
-                        () -> post(() -> authentication.authenticated(
-                                environment -> singleCall(environment, this::v2Response)))),
+                        () -> post(() -> authentication.caller(caller -> singleCall(caller, this::v2Response)))),
                 path(
                         segment("api").slash("v2").slash("batches").slash(segment()),
-                        batchId -> get(
-                                () -> authentication.authenticated(environment -> retrieve(environment, batchId)))));
+                        batchId -> get(() -> authentication.caller(caller -> retrieve(caller, batchId)))));
+    }
+
+    /**
+     * As Trigger.dev: a public access token batch-triggers only tasks it names ({@code batchTrigger:tasks:<id>} for
+     * every task of the batch), unless it may batch-trigger any task or batch ({@code batchTrigger:tasks},
+     * {@code batchTrigger:batch}).
+     */
+    private static void requireBatchTrigger(Caller caller, Collection<String> taskIds) {
+        if (!caller.isPublic()) return;
+        boolean broad =
+                caller.mayAny(Scopes.BATCH_TRIGGER, List.of(Resource.all(Scopes.BATCH), Resource.all(Scopes.TASKS)));
+        if (broad) return;
+        if (taskIds == null
+                || !caller.mayEach(
+                        Scopes.BATCH_TRIGGER,
+                        new LinkedHashSet<>(taskIds)
+                                .stream()
+                                        .map(task -> Resource.of(Scopes.TASKS, task))
+                                        .toList())) {
+            throw Authentication.forbidden();
+        }
     }
 
     // ---------------------------------------------------------------- v3: two phases
 
-    private Route create(Environment environment, CreateBatch create, String requestKey) {
+    private Route create(Caller caller, CreateBatch create, String requestKey) {
+        requireBatchTrigger(caller, create.taskIdentifiers());
+        Environment environment = caller.environment();
         return onSuccess(
-                batches.create(environment.id(), create.runCount(), create.idempotencyKey(), requestKey),
-                created -> complete(Json.response(
-                        StatusCodes.ACCEPTED,
-                        new CreateBatchResponse(
-                                created.batch().batchId(),
-                                created.batch().runCount(),
-                                created.cached(),
-                                created.batch().idempotencyKey()))));
+                oneTimeTokens
+                        .firstUse(caller)
+                        .thenCompose(first -> batches.create(
+                                environment.id(), create.runCount(), create.idempotencyKey(), requestKey))
+                        .thenCompose(created -> accessTokens
+                                .forBatch(environment.id(), created.batch().batchId())
+                                .thenApply(headers -> Json.response(
+                                        StatusCodes.ACCEPTED,
+                                        new CreateBatchResponse(
+                                                created.batch().batchId(),
+                                                created.batch().runCount(),
+                                                created.cached(),
+                                                created.batch().idempotencyKey()),
+                                        headers))),
+                answer -> complete(answer));
     }
 
-    private Route items(Environment environment, String batchId) {
+    /** A public access token's scopes must cover every item's task (the one-time use was the create's). */
+    private Route items(Caller caller, String batchId) {
+        Environment environment = caller.environment();
         return extractRequestEntity(entity -> {
             if (!isNdjson(entity.getContentType())) {
                 return complete(ErrorHandling.errorResponse(
@@ -145,6 +194,13 @@ public final class BatchRoutes {
             return extractMaterializer(materializer -> onSuccess(
                     readItems(entity, materializer),
                     items -> ifFound(batches.get(environment.id(), batchId), batch -> {
+                        if (!items.isEmpty()) {
+                            requireBatchTrigger(
+                                    caller,
+                                    items.stream()
+                                            .map(item -> item.request().taskId())
+                                            .toList());
+                        }
                         checkIndices(batch, items);
                         if (items.isEmpty()) return complete(itemsResponse(batch, 0, 0));
                         return onSuccess(
@@ -228,15 +284,27 @@ public final class BatchRoutes {
 
     // ---------------------------------------------------------------- v2 and v1: one call
 
-    private Route singleCall(Environment environment, SingleCallResponse response) {
+    private Route singleCall(Caller caller, SingleCallResponse response) {
         return requestKey(requestKey -> optionalHeaderValueByName(
                 IDEMPOTENCY_KEY,
                 key -> itemsBody.json(body -> {
                     List<TriggerRequest> requests = decoder.items(body);
                     String idempotencyKey = decoder.idempotencyKey(key.orElse(null), "idempotency-key header");
+                    requireBatchTrigger(
+                            caller,
+                            requests.stream().map(TriggerRequest::taskId).toList());
                     return onSuccess(
-                            batches.createWithItems(environment.id(), requests, idempotencyKey, requestKey),
-                            created -> complete(response.of(created, requests)));
+                            oneTimeTokens
+                                    .firstUse(caller)
+                                    .thenCompose(first -> batches.createWithItems(
+                                            caller.environment().id(), requests, idempotencyKey, requestKey))
+                                    .thenCompose(created -> accessTokens
+                                            .forBatch(
+                                                    caller.environment().id(),
+                                                    created.batch().batchId())
+                                            .thenApply(headers -> response.of(created, requests)
+                                                    .addHeaders(headers))),
+                            answer -> complete(answer));
                 })));
     }
 
@@ -268,9 +336,13 @@ public final class BatchRoutes {
 
     // ---------------------------------------------------------------- retrieve
 
-    private Route retrieve(Environment environment, String batchId) {
+    /** A public access token reads a batch with {@code read:batch:<id>}, or {@code read:runs} as Trigger.dev. */
+    private Route retrieve(Caller caller, String batchId) {
+        if (!caller.mayAny(Scopes.READ, List.of(Resource.of(Scopes.BATCH, batchId), Resource.all(Scopes.RUNS)))) {
+            throw Authentication.forbidden();
+        }
         return ifFound(
-                batches.get(environment.id(), batchId),
+                batches.get(caller.environment().id(), batchId),
                 batch -> complete(Json.response(
                         StatusCodes.OK,
                         new RetrieveBatchResponse(

@@ -11,6 +11,9 @@ import static akka.http.javadsl.server.PathMatchers.segment;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
 import dev.baton.api.auth.Authentication;
+import dev.baton.api.auth.Caller;
+import dev.baton.api.auth.Scopes;
+import dev.baton.api.auth.Scopes.Resource;
 import dev.baton.api.config.HttpSettings;
 import dev.baton.api.environments.EnvironmentTypes;
 import dev.baton.api.errors.ErrorHandling;
@@ -21,11 +24,13 @@ import dev.baton.projections.runs.RunList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * {@code GET /api/v1/runs}: the environment's runs from the read model, filtered and paginated as
  * Trigger.dev's {@code runs.list}. Authentication first, then the query string (a 400 naming the
- * parameter), then the database, on the query dispatcher. Eventually consistent with retrieve.
+ * parameter), then the database, on the query dispatcher. Eventually consistent with retrieve. A public access
+ * token may list only runs its scopes cover ({@link #mayList}); the project list takes a secret key.
  */
 public final class RunListRoutes {
 
@@ -44,8 +49,8 @@ public final class RunListRoutes {
         return concat(
                 path(
                         segment("api").slash("v1").slash("runs"),
-                        () -> get(() -> authentication.authenticated(
-                                environment -> parameterMultiMap(query -> list(environment, query))))),
+                        () -> get(() ->
+                                authentication.caller(caller -> parameterMultiMap(query -> list(caller, query))))),
                 path(
                         segment("api")
                                 .slash("v1")
@@ -61,6 +66,26 @@ public final class RunListRoutes {
      * its environment, so another project is 404, and {@code filter[env]} (slugs or types, comma-separated)
      * that does not name the key's environment lists nothing.
      */
+    /**
+     * A public access token lists runs only when every run the filter can match is one it may read: a broad scope
+     * ({@code read:runs}, {@code read:tasks}, {@code read:all}, {@code admin}), or a filter on tasks, tags or a
+     * batch whose every value the token covers ({@code read:tasks:<id>}, {@code read:tags:<tag>},
+     * {@code read:batch:<id>}). Filters narrow each other, so one covered filter is enough.
+     */
+    private static boolean mayList(Caller caller, RunList.Filter filter) {
+        return caller.mayAny(Scopes.READ, List.of(Resource.all(Scopes.RUNS), Resource.all(Scopes.TASKS)))
+                || covers(caller, Scopes.TASKS, filter.taskIds())
+                || covers(caller, Scopes.TAGS, filter.tags())
+                || (filter.batchId() != null && covers(caller, Scopes.BATCH, Set.of(filter.batchId())));
+    }
+
+    private static boolean covers(Caller caller, String type, Set<String> ids) {
+        return ids != null
+                && caller.mayEach(
+                        Scopes.READ,
+                        ids.stream().map(id -> Resource.of(type, id)).toList());
+    }
+
     private Route listProject(Environment environment, String projectRef, Map<String, List<String>> query) {
         if (!projectRef.equals(environment.projectRef())) {
             return ErrorHandling.error(StatusCodes.NOT_FOUND, "Project not found");
@@ -74,11 +99,13 @@ public final class RunListRoutes {
             params.decode(query); // a malformed query is still a 400
             return complete(Json.response(StatusCodes.OK, RunTranslator.toListResponse(Page.empty(), environment)));
         }
-        return list(environment, query);
+        return list(Caller.secretKey(environment), query);
     }
 
-    private Route list(Environment environment, Map<String, List<String>> query) {
+    private Route list(Caller caller, Map<String, List<String>> query) {
+        Environment environment = caller.environment();
         RunListParams.Decoded decoded = params.decode(query);
+        if (caller.isPublic() && !mayList(caller, decoded.filter())) throw Authentication.forbidden();
         if (decoded.matchesNothing()) {
             return complete(Json.response(StatusCodes.OK, RunTranslator.toListResponse(Page.empty(), environment)));
         }

@@ -14,7 +14,11 @@ import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
 import dev.baton.api.auth.Authentication;
+import dev.baton.api.auth.Caller;
+import dev.baton.api.auth.OneTimeTokens;
 import dev.baton.api.auth.PublicAccessTokens;
+import dev.baton.api.auth.Scopes;
+import dev.baton.api.auth.Scopes.Resource;
 import dev.baton.api.body.JsonBody;
 import dev.baton.api.config.HttpSettings;
 import dev.baton.api.errors.ApiException;
@@ -35,6 +39,7 @@ import dev.baton.engine.run.TaskNotFoundException;
 import dev.baton.engine.run.TriggerRequest;
 import dev.baton.engine.task.TaskDefinition;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -48,6 +53,9 @@ import java.util.stream.Collectors;
  * metadata; reset an idempotency key. Authentication, body size, JSON syntax and validation are all
  * decided before the engine is asked anything. A run that does not exist, or belongs to another
  * environment, is the same 404 {@code {"error":"Run not found"}} with {@code x-should-retry: false}.
+ * Trigger, retrieve and events also take a public access token: a trigger needs {@code trigger:tasks:<id>} (a
+ * one-time-use token triggers once), a read one of the run's scopes ({@link #requireRead}); what they do not
+ * cover is 403. The other calls refuse a public access token with 403.
  */
 public final class RunRoutes {
 
@@ -65,11 +73,13 @@ public final class RunRoutes {
     private final RateLimiter rateLimiter;
     private final PublicAccessTokens accessTokens;
     private final StoredPayloads storedPayloads;
+    private final OneTimeTokens oneTimeTokens;
 
     /**
      * @param rateLimiter the per-environment limit of triggers (429 past it)
      * @param accessTokens the x-trigger-jwt every trigger answers with
      * @param storedPayloads resolves payloads uploaded as packets ({@code application/store})
+     * @param oneTimeTokens records the use of a one-time-use trigger token, refused the second time
      */
     public RunRoutes(
             Engine engine,
@@ -77,7 +87,9 @@ public final class RunRoutes {
             HttpSettings settings,
             RateLimiter rateLimiter,
             PublicAccessTokens accessTokens,
-            StoredPayloads storedPayloads) {
+            StoredPayloads storedPayloads,
+            OneTimeTokens oneTimeTokens) {
+        this.oneTimeTokens = oneTimeTokens;
         this.rateLimiter = rateLimiter;
         this.accessTokens = accessTokens;
         this.storedPayloads = storedPayloads;
@@ -98,22 +110,29 @@ public final class RunRoutes {
                                 .slash("tasks")
                                 .slash(segment())
                                 .slash("trigger"),
-                        taskId -> post(() -> authentication.authenticated(environment -> rateLimiter.limited(
-                                environment.id(),
-                                () -> triggerHeaders((requestKey, key, keyTtl) -> jsonBody.json(body -> trigger(
-                                        environment,
-                                        decoder.decode(taskId, body, key, keyTtl),
-                                        commands.requestKey(requestKey)))))))),
+                        taskId -> post(() -> authentication.caller(caller -> {
+                            // Checked only for a token: a secret key's trigger is the hot path.
+                            if (caller.isPublic()
+                                    && !caller.mayAny(Scopes.TRIGGER, List.of(Resource.of(Scopes.TASKS, taskId)))) {
+                                throw Authentication.forbidden();
+                            }
+                            return rateLimiter.limited(
+                                    caller.environment().id(),
+                                    () -> triggerHeaders((requestKey, key, keyTtl) -> jsonBody.json(body -> trigger(
+                                            caller,
+                                            decoder.decode(taskId, body, key, keyTtl),
+                                            commands.requestKey(requestKey)))));
+                        }))),
                 path(
                         segment("api").slash("v3").slash("runs").slash(segment()),
-                        runId -> get(() -> authentication.authenticated(environment -> retrieve(environment, runId)))),
+                        runId -> get(() -> authentication.caller(caller -> retrieve(caller, runId)))),
                 path(
                         segment("api")
                                 .slash("v1")
                                 .slash("runs")
                                 .slash(segment())
                                 .slash("events"),
-                        runId -> get(() -> authentication.authenticated(environment -> events(environment, runId)))),
+                        runId -> get(() -> authentication.caller(caller -> events(caller, runId)))),
                 path(
                         segment("api")
                                 .slash("v2")
@@ -186,13 +205,15 @@ public final class RunRoutes {
         return engine.runs();
     }
 
-    private Route trigger(Environment environment, TriggerRequest request, String requestKey) {
+    private Route trigger(Caller caller, TriggerRequest request, String requestKey) {
+        Environment environment = caller.environment();
         // A task id no worker could have declared needs no lookup.
         if (!TaskDefinition.ID_PATTERN.matcher(request.taskId()).matches()) {
             throw new TaskNotFoundException(request.taskId());
         }
-        CompletionStage<HttpResponse> answer = storedPayloads
-                .resolve(environment.id(), request)
+        CompletionStage<HttpResponse> answer = oneTimeTokens
+                .firstUse(caller)
+                .thenCompose(first -> storedPayloads.resolve(environment.id(), request))
                 .thenCompose(resolved -> runs().trigger(environment.id(), resolved, requestKey))
                 .thenCompose(triggered -> accessTokens
                         .forRun(environment.id(), triggered.run().runId())
@@ -203,14 +224,42 @@ public final class RunRoutes {
         return onSuccess(answer, response -> complete(response));
     }
 
-    private Route retrieve(Environment environment, String runId) {
-        return ifFound(runs().get(environment.id(), runId), this::runResponse);
+    private Route retrieve(Caller caller, String runId) {
+        return ifFound(runs().get(caller.environment().id(), runId), run -> {
+            requireRead(caller, run);
+            return runResponse(run);
+        });
     }
 
-    private Route events(Environment environment, String runId) {
-        return ifFound(
-                runs().history(environment.id(), runId),
-                history -> complete(Json.response(StatusCodes.OK, RunTranslator.toEventsResponse(history))));
+    /** A public caller may read the history of a run its scopes cover, which takes reading the run first. */
+    private Route events(Caller caller, String runId) {
+        String environmentId = caller.environment().id();
+        Route history = ifFound(
+                runs().history(environmentId, runId),
+                events -> complete(Json.response(StatusCodes.OK, RunTranslator.toEventsResponse(events))));
+        if (!caller.isPublic()) return history;
+        return ifFound(runs().get(environmentId, runId), run -> {
+            requireRead(caller, run);
+            return history;
+        });
+    }
+
+    /**
+     * As Trigger.dev reads a run for a public access token: one of {@code read:runs:<id>}, {@code read:tasks:<task>},
+     * {@code read:tags:<tag>} (any of its tags), {@code read:batch:<batch>}, or a broader scope.
+     */
+    static void requireRead(Caller caller, RunState run) {
+        if (caller.isPublic() && !caller.mayAny(Scopes.READ, resources(run))) throw Authentication.forbidden();
+    }
+
+    static List<Resource> resources(RunState run) {
+        List<Resource> resources = new ArrayList<>();
+        resources.add(Resource.of(Scopes.RUNS, run.runId()));
+        resources.add(Resource.of(Scopes.TASKS, run.spec().taskId()));
+        run.tags().forEach(tag -> resources.add(Resource.of(Scopes.TAGS, tag)));
+        String batchId = run.spec().lineage().batchId();
+        if (batchId != null) resources.add(Resource.of(Scopes.BATCH, batchId));
+        return resources;
     }
 
     /** A finished run stays as it is, and the answer is the same 200. */

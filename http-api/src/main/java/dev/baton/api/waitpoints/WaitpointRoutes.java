@@ -22,6 +22,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.api.auth.Authentication;
 import dev.baton.api.auth.EnvironmentSecrets;
 import dev.baton.api.auth.PublicAccessTokens;
+import dev.baton.api.auth.Scopes;
+import dev.baton.api.auth.Scopes.Resource;
 import dev.baton.api.body.BoundedBody;
 import dev.baton.api.body.JsonBody;
 import dev.baton.api.config.HttpSettings;
@@ -51,7 +53,8 @@ import java.util.function.Function;
  *   <li>{@code GET /api/v1/waitpoints/tokens} → a cursor page, from the token index (eventually consistent);</li>
  *   <li>{@code GET /api/v1/waitpoints/tokens/{id}} → the token and its output;</li>
  *   <li>{@code POST /api/v1/waitpoints/tokens/{id}/complete} {@code {data?}} → {@code {success: true}}, also for a
- *       token already completed or timed out (which keeps its outcome);</li>
+ *       token already completed or timed out (which keeps its outcome); the only call here that also takes a public
+ *       access token, scoped {@code write:waitpoints:<id>} (or broader);</li>
  *   <li>{@code POST /api/v1/waitpoints/tokens/{id}/callback/{hash}}, without a key: the hash authenticates, the raw
  *       body is the data (a body that is not JSON completes with {@code {}}, as Trigger.dev does); a wrong hash is
  *       401, an unknown token 404.</li>
@@ -117,8 +120,14 @@ public final class WaitpointRoutes {
                                 .slash("tokens")
                                 .slash(segment())
                                 .slash("complete"),
-                        tokenId -> post(() -> authentication.authenticated(environment ->
-                                completeBody.optionalJson(body -> completeToken(environment, tokenId, body))))),
+                        tokenId -> post(() -> authentication.caller(caller -> {
+                            // The token create answers with (x-trigger-jwt) is scoped write:waitpoints:<id>.
+                            if (!caller.mayAny(Scopes.WRITE, List.of(Resource.of(Scopes.WAITPOINTS, tokenId)))) {
+                                throw Authentication.forbidden();
+                            }
+                            return completeBody.optionalJson(
+                                    body -> completeToken(caller.environment(), tokenId, body));
+                        }))),
                 path(
                         segment("api")
                                 .slash("v1")
