@@ -15,6 +15,7 @@ import dev.baton.api.batches.BatchHttpSettings;
 import dev.baton.api.batches.BatchRoutes;
 import dev.baton.api.body.BoundedBody;
 import dev.baton.api.config.HttpSettings;
+import dev.baton.api.envvars.EnvVarRoutes;
 import dev.baton.api.errors.ErrorHandling;
 import dev.baton.api.lag.ProjectionLagRoutes;
 import dev.baton.api.packets.PacketRoutes;
@@ -27,6 +28,7 @@ import dev.baton.api.schedules.ScheduleRoutes;
 import dev.baton.api.waitpoints.WaitpointRoutes;
 import dev.baton.engine.Engine;
 import dev.baton.engine.environment.EnvironmentDirectory;
+import dev.baton.engine.envvars.EnvironmentVariableStore;
 import dev.baton.engine.storage.Database;
 import java.time.Clock;
 
@@ -46,6 +48,7 @@ public final class HttpApi {
     private final ScheduleRoutes schedules;
     private final PacketRoutes packets;
     private final WaitpointRoutes waitpoints;
+    private final EnvVarRoutes envvars;
 
     /** @param clock the node's clock: rate limits, token lifetimes and timeouts count on it */
     public HttpApi(
@@ -80,6 +83,11 @@ public final class HttpApi {
                 BatchHttpSettings.fromConfig(system.settings().config()));
         this.schedules = new ScheduleRoutes(system, engine, reads.schedules(), authentication, settings);
         this.waitpoints = new WaitpointRoutes(system, engine, reads.tokens(), authentication, settings, secrets, clock);
+        this.envvars = new EnvVarRoutes(
+                system,
+                EnvironmentVariableStore.create(database, system.settings().config()),
+                authentication,
+                settings);
     }
 
     public HttpSettings settings() {
@@ -96,7 +104,8 @@ public final class HttpApi {
                 batches.routes(),
                 schedules.routes(),
                 packets.routes(),
-                waitpoints.routes());
+                waitpoints.routes(),
+                envvars.routes());
         var exceptions = ErrorHandling.exceptionHandler();
         var rejections = ErrorHandling.rejectionHandler();
         Route handled = BoundedBody.drainedWhenRefused(
