@@ -18,6 +18,7 @@ import dev.baton.api.batches.BatchHttpSettings;
 import dev.baton.api.batches.BatchRoutes;
 import dev.baton.api.body.BoundedBody;
 import dev.baton.api.config.HttpSettings;
+import dev.baton.api.envvars.EnvVarRoutes;
 import dev.baton.api.errors.ErrorHandling;
 import dev.baton.api.lag.ProjectionLagRoutes;
 import dev.baton.api.management.ManagementApi;
@@ -31,6 +32,7 @@ import dev.baton.api.schedules.ScheduleRoutes;
 import dev.baton.api.waitpoints.WaitpointRoutes;
 import dev.baton.engine.Engine;
 import dev.baton.engine.environment.EnvironmentDirectory;
+import dev.baton.engine.envvars.EnvironmentVariableStore;
 import dev.baton.engine.storage.Database;
 import java.time.Clock;
 
@@ -53,6 +55,7 @@ public final class HttpApi {
     private final WaitpointRoutes waitpoints;
     private final ManagementApi management;
     private final PublicTokenRoutes publicTokens;
+    private final EnvVarRoutes envvars;
 
     /** @param clock the node's clock: rate limits, token lifetimes and timeouts count on it */
     public HttpApi(
@@ -104,6 +107,11 @@ public final class HttpApi {
         this.schedules = new ScheduleRoutes(system, engine, reads.schedules(), authentication, settings);
         this.waitpoints = new WaitpointRoutes(system, engine, reads.tokens(), authentication, settings, secrets, clock);
         this.management = new ManagementApi(system, directory, settings, clock);
+        this.envvars = new EnvVarRoutes(
+                system,
+                EnvironmentVariableStore.create(database, system.settings().config()),
+                authentication,
+                settings);
     }
 
     public HttpSettings settings() {
@@ -122,7 +130,8 @@ public final class HttpApi {
                 schedules.routes(),
                 packets.routes(),
                 waitpoints.routes(),
-                publicTokens.routes());
+                publicTokens.routes(),
+                envvars.routes());
         var exceptions = ErrorHandling.exceptionHandler();
         var rejections = ErrorHandling.rejectionHandler();
         Route handled = BoundedBody.drainedWhenRefused(

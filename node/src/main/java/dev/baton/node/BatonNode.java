@@ -19,6 +19,7 @@ import dev.baton.api.HttpApi;
 import dev.baton.api.ReadModels;
 import dev.baton.engine.Engine;
 import dev.baton.engine.environment.EnvironmentDirectory;
+import dev.baton.engine.envvars.EnvironmentVariableStore;
 import dev.baton.engine.storage.Database;
 import dev.baton.gateway.WorkerGateway;
 import dev.baton.projections.Projections;
@@ -87,7 +88,7 @@ public final class BatonNode {
 
         Route routes = Directives.concat(
                 Directives.path("health", () -> Directives.get(() -> health(cluster))),
-                new WorkerGateway(system, engine, directory).route(),
+                new WorkerGateway(system, engine, directory, EnvironmentVariableStore.create(database, config)).route(),
                 new HttpApi(system, engine, directory, database, reads, clock).route());
         Config http = config.getConfig("baton.node.http");
         Duration startupTimeout = config.getDuration("baton.node.startup-timeout");

@@ -25,6 +25,8 @@ import dev.baton.engine.common.Ids;
 import dev.baton.engine.environment.CredentialKind;
 import dev.baton.engine.environment.Environment;
 import dev.baton.engine.environment.EnvironmentDirectory;
+import dev.baton.engine.envvars.EnvironmentVariableStore;
+import dev.baton.gateway.envvars.VariableCache;
 import dev.baton.gateway.session.GatewaySettings;
 import dev.baton.gateway.session.WorkerSession;
 import dev.baton.gateway.session.WorkerSocket;
@@ -52,14 +54,28 @@ public final class WorkerGateway {
     private final GatewaySettings settings;
     private final Executor blocking;
     private final LongAdder staleRejected = new LongAdder();
+    private final VariableCache variables;
 
+    /** A gateway whose workers get no environment variables. */
     public WorkerGateway(ActorSystem<?> system, Engine engine, EnvironmentDirectory directory) {
+        this(system, engine, directory, null);
+    }
+
+    /** @param variables where each execution's environment variables come from; null for none */
+    public WorkerGateway(
+            ActorSystem<?> system, Engine engine, EnvironmentDirectory directory, EnvironmentVariableStore variables) {
         this.system = system;
         this.engine = engine;
         this.directory = directory;
         this.settings = GatewaySettings.fromConfig(system.settings().config().getConfig("baton.gateway"));
-        // credential lookups may hit the database on a cache miss
+        // credential and variable lookups may hit the database on a cache miss
         this.blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+        this.variables = variables == null
+                ? VariableCache.none()
+                : new VariableCache(
+                        variables,
+                        system.settings().config().getDuration("baton.gateway.env-vars-cache-ttl"),
+                        blocking);
     }
 
     public Route route() {
@@ -91,7 +107,7 @@ public final class WorkerGateway {
             Environment environment, ActorRef<WorkerSocket.Outgoing> socket) {
         String sessionId = Ids.newId("ws");
         return system.systemActorOf(
-                WorkerSession.create(engine, settings, environment, sessionId, socket, staleRejected),
+                WorkerSession.create(engine, settings, environment, sessionId, socket, staleRejected, variables),
                 "worker-session-" + sessionId,
                 Props.empty());
     }

@@ -161,7 +161,8 @@ public final class WorkerMessages {
 
     /**
      * {@code payload} is null when the run has none; {@code context} is kept as JSON (see the protocol
-     * doc); {@code steps} holds the run's memoized results (see {@link Memoized#fromWire}), null when none.
+     * doc); {@code steps} holds the run's memoized results (see {@link Memoized#fromWire}), null when none;
+     * {@code envVars} the environment's variables (name → string value), null from a gateway that sends none.
      */
     public record Execute(
             String runId,
@@ -171,7 +172,8 @@ public final class WorkerMessages {
             JsonNode payload,
             String payloadType,
             JsonNode context,
-            JsonNode steps)
+            JsonNode steps,
+            JsonNode envVars)
             implements Inbound {}
 
     public record Rejected(String attemptId, String reason) implements Inbound {}

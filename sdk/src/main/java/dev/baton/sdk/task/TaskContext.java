@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -87,6 +88,7 @@ public final class TaskContext {
     private final String queueName;
     private final boolean isTest;
     private final Duration maxDuration;
+    private final Map<String, String> env;
     private final AttemptLink link;
     /** The keys of this execution's durable calls. */
     private final DurableKeys keys = new DurableKeys();
@@ -119,7 +121,7 @@ public final class TaskContext {
                 AttemptLink.detached(metadata));
     }
 
-    /** The worker's constructor (and tests' for a fake link); task code does not need {@link AttemptLink}. */
+    /** Like the worker's constructor, with no environment variables (tests with a fake link). */
     public TaskContext(
             String runId,
             String attemptId,
@@ -131,6 +133,38 @@ public final class TaskContext {
             boolean isTest,
             Duration maxDuration,
             AttemptLink link) {
+        this(
+                runId,
+                attemptId,
+                attemptNumber,
+                taskId,
+                tags,
+                environmentId,
+                queueName,
+                isTest,
+                maxDuration,
+                Map.of(),
+                link);
+    }
+
+    /**
+     * The worker's constructor (and tests' for a fake link); task code does not need {@link AttemptLink}.
+     *
+     * @param env the environment's variables sent with the attempt; null for none
+     */
+    public TaskContext(
+            String runId,
+            String attemptId,
+            int attemptNumber,
+            String taskId,
+            List<String> tags,
+            String environmentId,
+            String queueName,
+            boolean isTest,
+            Duration maxDuration,
+            Map<String, String> env,
+            AttemptLink link) {
+        this.env = env == null ? Map.of() : Map.copyOf(env);
         this.runId = Objects.requireNonNull(runId, "runId");
         this.attemptId = Objects.requireNonNull(attemptId, "attemptId");
         this.attemptNumber = attemptNumber;
@@ -188,6 +222,20 @@ public final class TaskContext {
      */
     public Optional<Duration> maxDuration() {
         return Optional.ofNullable(maxDuration);
+    }
+
+    /**
+     * The environment's variables (set through the envvars API) as they were when the server sent this attempt,
+     * by name; unmodifiable, empty when there are none. Secret variables are here in plain text: they are
+     * redacted only in the API. A new value reaches attempts sent a few seconds after the change.
+     */
+    public Map<String, String> env() {
+        return env;
+    }
+
+    /** One environment variable (see {@link #env()}); empty when the environment has no such variable. */
+    public Optional<String> env(String name) {
+        return Optional.ofNullable(env.get(name));
     }
 
     // ---- cancellation ----

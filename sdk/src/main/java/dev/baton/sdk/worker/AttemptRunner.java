@@ -17,7 +17,9 @@ import dev.baton.sdk.task.Task;
 import dev.baton.sdk.task.TaskContext;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Runs one attempt on a handler thread: decode the payload, run the handler ({@code started} is
@@ -114,6 +116,18 @@ final class AttemptRunner<P, R> implements Runnable {
                 queueName,
                 run.path("isTest").asBoolean(false),
                 maxDuration.isNumber() && maxDuration.asLong() > 0 ? Duration.ofSeconds(maxDuration.asLong()) : null,
+                envOf(execute.envVars()),
                 link);
+    }
+
+    /** The execution's environment variables; anything but a string value (never sent by Baton) is skipped. */
+    static Map<String, String> envOf(JsonNode envVars) {
+        if (envVars == null || !envVars.isObject()) return Map.of();
+        Map<String, String> env = new HashMap<>();
+        envVars.fields().forEachRemaining(field -> {
+            if (field.getValue().isTextual())
+                env.put(field.getKey(), field.getValue().textValue());
+        });
+        return env;
     }
 }

@@ -29,7 +29,8 @@ public sealed interface GatewayMessage {
 
     /**
      * {@code payload} (and {@code payloadType}) are left out when the run has none, {@code steps} when
-     * the run has no memoized results yet.
+     * the run has no memoized results yet. {@code envVars} (the environment's variables, name → value) is
+     * always there, empty when it has none.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record Execute(
@@ -40,7 +41,8 @@ public sealed interface GatewayMessage {
             JsonNode payload,
             String payloadType,
             ExecutionContext context,
-            Map<String, StepEntry> steps)
+            Map<String, StepEntry> steps,
+            Map<String, String> envVars)
             implements GatewayMessage {}
 
     /**

@@ -396,8 +396,9 @@ public final class WorkerProtocol {
         }
     }
 
-    /** The {@code execute} for an engine dispatch. */
-    public static GatewayMessage.Execute execute(WorkerChannel.Execute execute, Environment environment) {
+    /** The {@code execute} for an engine dispatch, with the environment's variables. */
+    public static GatewayMessage.Execute execute(
+            WorkerChannel.Execute execute, Environment environment, Map<String, String> envVars) {
         var run = new GatewayMessage.RunContext(
                 execute.runId(),
                 execute.tags() == null ? List.of() : execute.tags(),
@@ -421,7 +422,8 @@ public final class WorkerProtocol {
                 parseStored(execute.payloadJson()),
                 execute.payloadType(),
                 context,
-                steps(execute.steps()));
+                steps(execute.steps()),
+                envVars);
     }
 
     /** The memoized results as the worker gets them, by key; null (left out) when there are none. */

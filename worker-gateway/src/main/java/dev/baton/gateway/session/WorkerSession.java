@@ -19,11 +19,13 @@ import dev.baton.engine.run.RunState;
 import dev.baton.engine.run.StaleAttemptException;
 import dev.baton.engine.task.QueueLimits;
 import dev.baton.engine.worker.WorkerChannel;
+import dev.baton.gateway.envvars.VariableCache;
 import dev.baton.gateway.protocol.GatewayMessage;
 import dev.baton.gateway.protocol.ProtocolException;
 import dev.baton.gateway.protocol.WorkerMessage;
 import dev.baton.gateway.protocol.WorkerProtocol;
 import dev.baton.gateway.protocol.WorkerProtocol.AcceptedHello;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,6 +72,9 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
     private record CallAnswered(String attemptId, AttemptCall call, Object result, Throwable failure)
             implements Command {}
 
+    /** The environment's variables were read for the executions waiting on them (or the read failed). */
+    private record VariablesLoaded(Map<String, String> variables, Throwable failure) implements Command {}
+
     private enum ReportTick implements Command {
         INSTANCE
     }
@@ -99,9 +104,10 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
             Environment environment,
             String sessionId,
             ActorRef<WorkerSocket.Outgoing> socket,
-            LongAdder staleRejected) {
-        return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-                new WorkerSession(context, timers, engine, settings, environment, sessionId, socket, staleRejected)));
+            LongAdder staleRejected,
+            VariableCache variables) {
+        return Behaviors.setup(context -> Behaviors.withTimers(timers -> new WorkerSession(
+                context, timers, engine, settings, environment, sessionId, socket, staleRejected, variables)));
     }
 
     private final TimerScheduler<Command> timers;
@@ -111,6 +117,13 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
     private final String sessionId;
     private final ActorRef<WorkerSocket.Outgoing> socket;
     private final LongAdder staleRejected;
+    private final VariableCache variables;
+    /**
+     * Executions held (in their slots) until the environment's variables are read; in order, and every execution
+     * queues behind them while there are any.
+     */
+    private final List<WorkerChannel.Execute> awaitingVariables = new ArrayList<>();
+
     private final ActorRef<WorkerChannel.Message> channel;
     private final AttemptCalls calls;
     /**
@@ -144,7 +157,8 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
             Environment environment,
             String sessionId,
             ActorRef<WorkerSocket.Outgoing> socket,
-            LongAdder staleRejected) {
+            LongAdder staleRejected,
+            VariableCache variables) {
         super(context);
         this.timers = timers;
         this.engine = engine;
@@ -153,6 +167,7 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
         this.sessionId = sessionId;
         this.socket = socket;
         this.staleRejected = staleRejected;
+        this.variables = variables;
         this.channel = context.messageAdapter(WorkerChannel.Message.class, FromEngine::new);
         this.calls = new AttemptCalls((runId, attemptId, call) -> context.pipeToSelf(
                 call.send(engine.runs(), runId, attemptId).thenApply(answer -> (Object) answer),
@@ -186,6 +201,7 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
         return phase().onMessage(FrameReceived.class, this::onFrame)
                 .onMessage(FromEngine.class, this::onEngineMessage)
                 .onMessage(CallAnswered.class, this::onCallAnswered)
+                .onMessage(VariablesLoaded.class, this::onVariablesLoaded)
                 .onMessage(ReportTick.class, msg -> {
                     report();
                     return Behaviors.same();
@@ -229,6 +245,7 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
                 .onMessage(SocketFailed.class, msg -> onSocketEnded())
                 .onMessage(ReportTick.class, msg -> Behaviors.same()) // a tick sent before the timer was cancelled
                 .onMessage(FlushReport.class, msg -> Behaviors.same()) // the dispatcher was left: nothing to report
+                .onMessage(VariablesLoaded.class, msg -> Behaviors.same()) // its executions were given back
                 .build();
     }
 
@@ -379,7 +396,7 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
         if (msg.message() instanceof WorkerChannel.Execute execute) {
             if (slots.offer(execute)) {
                 // The dispatcher counted this offer against the free slots already: a report would tell it nothing.
-                send(WorkerProtocol.execute(execute, environment));
+                deliver(execute);
             } else {
                 report();
             }
@@ -397,12 +414,13 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
         switch (slots.cancel(cancel.attemptId())) {
             case IN_FLIGHT -> {
                 ended.put(cancel.attemptId(), CANCELED_REASON);
-                send(new GatewayMessage.Cancel(cancel.runId(), cancel.attemptId(), cancel.reason()));
+                boolean neverSent =
+                        awaitingVariables.removeIf(held -> held.attemptId().equals(cancel.attemptId()));
+                if (!neverSent) send(new GatewayMessage.Cancel(cancel.runId(), cancel.attemptId(), cancel.reason()));
                 // messages already waiting behind an outstanding call will never reach the engine
                 for (AttemptCall ignored : calls.dropWaiting(cancel.attemptId()))
                     send(new GatewayMessage.Rejected(cancel.attemptId(), CANCELED_REASON));
-                for (WorkerChannel.Execute next : slots.fillFreeSlots())
-                    send(WorkerProtocol.execute(next, environment));
+                for (WorkerChannel.Execute next : slots.fillFreeSlots()) deliver(next);
                 report();
                 getContext()
                         .getLog()
@@ -498,9 +516,55 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
         }
     }
 
+    /**
+     * Sends an execution with its environment's variables: at once when the node read them recently, else once
+     * they are read (executions keep their order).
+     */
+    private void deliver(WorkerChannel.Execute execute) {
+        if (awaitingVariables.isEmpty()) {
+            var fresh = variables.fresh(environment.id());
+            if (fresh.isPresent()) {
+                send(WorkerProtocol.execute(execute, environment, fresh.get()));
+                return;
+            }
+            getContext()
+                    .pipeToSelf(
+                            variables.load(environment.id()),
+                            (loaded, failure) -> new VariablesLoaded(loaded, failure));
+        }
+        awaitingVariables.add(execute);
+    }
+
+    private Behavior<Command> onVariablesLoaded(VariablesLoaded msg) {
+        Map<String, String> loaded = msg.variables();
+        if (msg.failure() != null) {
+            // The run was leased, so the store answered moments ago: keep executing with what is known.
+            loaded = variables.lastKnown(environment.id()).orElse(Map.of());
+            getContext()
+                    .getLog()
+                    .warn(
+                            "session {}: could not read the variables of {}, sending {} executions with the last"
+                                    + " known ({} variables): {}",
+                            sessionId,
+                            environment.id(),
+                            awaitingVariables.size(),
+                            loaded.size(),
+                            unwrap(msg.failure()).toString());
+        }
+        List<WorkerChannel.Execute> ready = List.copyOf(awaitingVariables);
+        awaitingVariables.clear();
+        for (WorkerChannel.Execute execute : ready) {
+            // a cancel or a lost socket may have ended it meanwhile
+            if (slots.inFlight(execute.attemptId()) != null) {
+                send(WorkerProtocol.execute(execute, environment, loaded));
+            }
+        }
+        return Behaviors.same();
+    }
+
     private void releaseSlot(String attemptId) {
         if (!slots.release(attemptId)) return;
-        for (WorkerChannel.Execute next : slots.fillFreeSlots()) send(WorkerProtocol.execute(next, environment));
+        for (WorkerChannel.Execute next : slots.fillFreeSlots()) deliver(next);
         report();
     }
 

@@ -196,15 +196,16 @@ class WorkerProtocolTest {
                 true,
                 120,
                 Map.of());
-        JsonNode json = JSON.readTree(WorkerProtocol.encode(
-                WorkerProtocol.execute(execute, new Environment("env_p_dev", "proj_p", "p", "dev"))));
+        JsonNode json = JSON.readTree(WorkerProtocol.encode(WorkerProtocol.execute(
+                execute, new Environment("env_p_dev", "proj_p", "p", "dev"), Map.of("B", "2", "A", "1"))));
         assertEquals(JSON.readTree("""
         {"type":"execute","runId":"run_1","attemptId":"att_1","attemptNumber":2,"taskId":"hello-world",
          "payload":{"name":"Ada"},"payloadType":"application/json",
          "context":{"run":{"id":"run_1","tags":["a"],"createdAt":"2026-11-28T01:00:00Z","isTest":true,
                            "maxAttempts":3,"metadata":{"k":1},"idempotencyKey":"idem","maxDuration":120},
                     "attempt":{"id":"att_1","number":2},"task":{"id":"hello-world"},
-                    "queue":{"name":"task/hello-world"},"environment":{"id":"env_p_dev","slug":"dev"}}}"""), json);
+                    "queue":{"name":"task/hello-world"},"environment":{"id":"env_p_dev","slug":"dev"}},
+         "envVars":{"A":"1","B":"2"}}"""), json);
     }
 
     @Test
@@ -227,8 +228,9 @@ class WorkerProtocolTest {
                 null,
                 Map.of());
         JsonNode json = JSON.readTree(WorkerProtocol.encode(
-                WorkerProtocol.execute(execute, new Environment("env_p_dev", "proj_p", "p", "dev"))));
+                WorkerProtocol.execute(execute, new Environment("env_p_dev", "proj_p", "p", "dev"), Map.of())));
         assertFalse(json.has("payload"));
+        assertEquals(JSON.readTree("{}"), json.get("envVars"));
         assertFalse(json.path("context").path("run").has("metadata"));
         assertFalse(json.path("context").path("run").has("idempotencyKey"));
         assertFalse(json.path("context").path("run").has("maxDuration"));
@@ -406,7 +408,7 @@ class WorkerProtocolTest {
                 null,
                 steps);
         JsonNode json = JSON.readTree(WorkerProtocol.encode(
-                WorkerProtocol.execute(execute, new Environment("env_p_dev", "proj_p", "p", "dev"))));
+                WorkerProtocol.execute(execute, new Environment("env_p_dev", "proj_p", "p", "dev"), Map.of())));
         assertEquals(JSON.readTree("""
         {"charge":{"output":{"id":7}},"nothing":{"output":null},"absent":{"output":null},
          "token#1":{"error":{"name":"TRIGGER_WAITPOINT_TIMEOUT","message":"timed out"}},
