@@ -63,3 +63,8 @@ CREATE TABLE IF NOT EXISTS baton_personal_access_tokens(
   revoked_at TIMESTAMP,
   last_used_at TIMESTAMP
 );
+-- Per-environment settings; NULL means the node's configured default.
+ALTER TABLE baton_environments ADD COLUMN IF NOT EXISTS concurrency_limit INTEGER;
+ALTER TABLE baton_environments ADD COLUMN IF NOT EXISTS trigger_rate_burst BIGINT;
+ALTER TABLE baton_environments ADD COLUMN IF NOT EXISTS trigger_rate_refill BIGINT;
+ALTER TABLE baton_environments ADD COLUMN IF NOT EXISTS trigger_rate_interval_ms BIGINT;
