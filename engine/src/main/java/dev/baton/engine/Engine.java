@@ -8,6 +8,8 @@ import dev.baton.engine.batch.BatchEntity;
 import dev.baton.engine.batch.BatchService;
 import dev.baton.engine.batch.BatchSettings;
 import dev.baton.engine.dispatch.EnvironmentDispatcher;
+import dev.baton.engine.dispatch.EnvironmentSettingsSource;
+import dev.baton.engine.environment.EnvironmentSettings;
 import dev.baton.engine.idempotency.IdempotencyKeyEntity;
 import dev.baton.engine.run.RunEntity;
 import dev.baton.engine.run.RunService;
@@ -52,8 +54,13 @@ public final class Engine {
         this.schedules = new ScheduleService(system, askTimeout);
     }
 
-    /** Reads {@code baton.engine} and starts the sharded entities on this node. */
+    /** Reads {@code baton.engine} and starts the sharded entities on this node; no environment overrides. */
     public static Engine init(ActorSystem<?> system, Clock clock) {
+        return init(system, clock, EnvironmentSettingsSource.DEFAULTS);
+    }
+
+    /** @param environmentSettings where dispatchers read their environment's limit and paused flag */
+    public static Engine init(ActorSystem<?> system, Clock clock, EnvironmentSettingsSource environmentSettings) {
         Config config = system.settings().config().getConfig("baton.engine");
         RunSettings runSettings = RunSettings.fromConfig(config);
         Duration askTimeout = config.getDuration("ask-timeout");
@@ -76,7 +83,7 @@ public final class Engine {
         RunEntity.init(system, runSettings, clock, new ShardedRunLinks(system, runs, tokens));
         TaskCatalog.init(system);
         IdempotencyKeyEntity.init(system, clock);
-        EnvironmentDispatcher.init(system, clock, new ShardedQueuedRuns(system, askTimeout));
+        EnvironmentDispatcher.init(system, clock, new ShardedQueuedRuns(system, askTimeout), environmentSettings);
         BatchEntity.init(system, clock);
         BatchService batches = new BatchService(system, runs, clock, askTimeout, BatchSettings.fromConfig(config));
         return new Engine(system, runSettings, askTimeout, runs, tokens, batches);
@@ -113,6 +120,12 @@ public final class Engine {
     public void reportWorker(String environmentId, EnvironmentDispatcher.WorkerReport report) {
         sharding.entityRefFor(EnvironmentDispatcher.ENTITY_TYPE_KEY, environmentId)
                 .tell(report);
+    }
+
+    /** Tells the environment's dispatcher of new settings (they are stored already), on whichever node it lives. */
+    public void applyEnvironmentSettings(String environmentId, EnvironmentSettings settings) {
+        sharding.entityRefFor(EnvironmentDispatcher.ENTITY_TYPE_KEY, environmentId)
+                .tell(new EnvironmentDispatcher.ApplySettings(settings));
     }
 
     public void workerLeft(String environmentId, String sessionId) {

@@ -106,7 +106,7 @@ public final class HttpApi {
                 config.getDuration("baton.http.public-access-token.max-minted-expires-in"));
         this.schedules = new ScheduleRoutes(system, engine, reads.schedules(), authentication, settings);
         this.waitpoints = new WaitpointRoutes(system, engine, reads.tokens(), authentication, settings, secrets, clock);
-        this.management = new ManagementApi(system, directory, settings, clock);
+        this.management = new ManagementApi(system, engine, directory, settings, clock);
         this.envvars = new EnvVarRoutes(
                 system,
                 EnvironmentVariableStore.create(database, system.settings().config()),

@@ -3,6 +3,7 @@ package dev.baton.node;
 import akka.Done;
 import akka.actor.CoordinatedShutdown;
 import akka.actor.typed.ActorSystem;
+import akka.actor.typed.DispatcherSelector;
 import akka.cluster.MemberStatus;
 import akka.cluster.typed.Cluster;
 import akka.cluster.typed.Join;
@@ -19,6 +20,7 @@ import dev.baton.api.HttpApi;
 import dev.baton.api.ReadModels;
 import dev.baton.engine.Engine;
 import dev.baton.engine.environment.EnvironmentDirectory;
+import dev.baton.engine.environment.EnvironmentSettingsStore;
 import dev.baton.engine.envvars.EnvironmentVariableStore;
 import dev.baton.engine.storage.Database;
 import dev.baton.gateway.WorkerGateway;
@@ -31,6 +33,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -74,10 +77,16 @@ public final class BatonNode {
         }
 
         Clock clock = Clock.systemUTC();
-        Engine engine = Engine.init(system, clock);
-        Projections.init(system, database, clock);
         EnvironmentDirectory directory = new EnvironmentDirectory(
                 database.dataSource(), clock, config.getDuration("baton.engine.credential-cache-ttl"));
+        EnvironmentSettingsStore environmentSettings = new EnvironmentSettingsStore(directory);
+        Executor blockingIo = system.dispatchers().lookup(DispatcherSelector.blocking());
+        Engine engine = Engine.init(
+                system,
+                clock,
+                environmentId ->
+                        CompletableFuture.supplyAsync(() -> environmentSettings.load(environmentId), blockingIo));
+        Projections.init(system, database, clock);
         Credentials credentials = Credentials.bootstrap(config.getConfig("baton.bootstrap"), directory);
         // The API's lists read what the projections write: built here, on the same database and clock.
         ReadModels reads = new ReadModels(

@@ -15,6 +15,7 @@ import akka.cluster.sharding.typed.javadsl.Entity;
 import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
 import com.typesafe.config.Config;
 import dev.baton.engine.common.CborSerializable;
+import dev.baton.engine.environment.EnvironmentSettings;
 import dev.baton.engine.task.QueueLimits;
 import dev.baton.engine.worker.WorkerChannel;
 import java.time.Clock;
@@ -75,6 +76,13 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
 
     public record WorkerLeft(String sessionId) implements Command {}
 
+    /**
+     * The environment's overrides: its concurrency limit (null: {@code dispatch.environment-concurrency-limit}) and
+     * whether it is paused (nothing is offered; what runs finishes). Sent when they change, and read at start and on
+     * every reconcile tick, so a lost message heals.
+     */
+    public record ApplySettings(EnvironmentSettings settings) implements Command {}
+
     private record WorkerTerminated(String sessionId) implements Command {}
 
     private record DispatchAnswered(DispatchReply reply) implements Command {}
@@ -86,28 +94,42 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
         INSTANCE
     }
 
+    private enum SettingsUnreadable implements Command {
+        INSTANCE
+    }
+
+    private enum LoadSettings implements Command {
+        INSTANCE
+    }
+
     /** @param activity null when the run did not answer */
     private record Reconciled(String runId, QueuedRuns.Activity activity) implements Command {}
 
-    public static void init(ActorSystem<?> system, Clock clock, QueuedRuns runs) {
+    public static void init(ActorSystem<?> system, Clock clock, QueuedRuns runs, EnvironmentSettingsSource source) {
         Config config = system.settings().config().getConfig("baton.engine");
         DispatchSettings settings = new DispatchSettings(
                 config.getInt("dispatch.environment-concurrency-limit"),
-                config.getDuration("dispatch.reconcile-interval"));
+                config.getDuration("dispatch.reconcile-interval"),
+                config.getDuration("dispatch.settings-retry"));
         // Passivating would drop the queues held in memory, so dispatchers stay up while the node does.
         ClusterShardingSettings sharding =
                 ClusterShardingSettings.create(system).withNoPassivationStrategy();
         ClusterSharding.get(system)
-                .init(Entity.of(ENTITY_TYPE_KEY, ctx -> create(ctx.getEntityId(), settings, clock, runs))
+                .init(Entity.of(ENTITY_TYPE_KEY, ctx -> create(ctx.getEntityId(), settings, clock, runs, source))
                         .withSettings(sharding));
     }
 
-    public record DispatchSettings(int environmentConcurrencyLimit, Duration reconcileInterval) {}
+    public record DispatchSettings(
+            int environmentConcurrencyLimit, Duration reconcileInterval, Duration settingsRetry) {}
 
     public static Behavior<Command> create(
-            String environmentId, DispatchSettings settings, Clock clock, QueuedRuns runs) {
+            String environmentId,
+            DispatchSettings settings,
+            Clock clock,
+            QueuedRuns runs,
+            EnvironmentSettingsSource source) {
         return Behaviors.setup(context -> Behaviors.withTimers(
-                timers -> new EnvironmentDispatcher(context, timers, environmentId, settings, clock, runs)));
+                timers -> new EnvironmentDispatcher(context, timers, environmentId, settings, clock, runs, source)));
     }
 
     // ---------------------------------------------------------------- model
@@ -176,6 +198,10 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
     private final DispatchSettings settings;
     private final Clock clock;
     private final QueuedRuns runs;
+    private final EnvironmentSettingsSource settingsSource;
+    private EnvironmentSettings overrides = EnvironmentSettings.DEFAULTS;
+    private boolean settingsLoaded;
+    private final TimerScheduler<Command> timers;
     private final ActorRef<DispatchReply> dispatchReplies;
     private final Map<String, WorkerView> workers = new LinkedHashMap<>();
     private final Map<String, QueueState> queues = new HashMap<>();
@@ -194,17 +220,29 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
             String environmentId,
             DispatchSettings settings,
             Clock clock,
-            QueuedRuns runs) {
+            QueuedRuns runs,
+            EnvironmentSettingsSource settingsSource) {
         super(context);
         this.environmentId = environmentId;
         this.settings = settings;
         this.clock = clock;
         this.runs = runs;
+        this.settingsSource = settingsSource;
+        this.timers = timers;
         this.dispatchReplies = context.messageAdapter(DispatchReply.class, DispatchAnswered::new);
         ActorRef<Receptionist.Listing> listings = context.messageAdapter(Receptionist.Listing.class, Listed::new);
         context.getSystem().receptionist().tell(Receptionist.find(WorkerChannel.SERVICE_KEY, listings));
         context.getSystem().receptionist().tell(Receptionist.find(RunSweep.SERVICE_KEY, listings));
         timers.startTimerWithFixedDelay(ReconcileTick.INSTANCE, settings.reconcileInterval());
+        loadSettings();
+    }
+
+    /** Until the overrides are read once nothing is offered: a paused environment must not run anything. */
+    private void loadSettings() {
+        getContext()
+                .pipeToSelf(
+                        settingsSource.load(environmentId),
+                        (loaded, failure) -> failure == null ? new ApplySettings(loaded) : SettingsUnreadable.INSTANCE);
     }
 
     @Override
@@ -222,7 +260,25 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
                 .onMessage(WorkerTerminated.class, msg -> removeWorker(msg.sessionId()))
                 .onMessage(DispatchAnswered.class, this::onDispatchAnswered)
                 .onMessage(Listed.class, this::onListed)
-                .onMessage(ReconcileTick.class, msg -> reconcile())
+                .onMessage(ReconcileTick.class, msg -> {
+                    loadSettings();
+                    return reconcile();
+                })
+                .onMessage(ApplySettings.class, msg -> {
+                    overrides = msg.settings();
+                    settingsLoaded = true;
+                    dispatch();
+                    return this;
+                })
+                .onMessage(SettingsUnreadable.class, msg -> {
+                    // Keep what was read before; before the first read, try again soon rather than at the next tick.
+                    if (!settingsLoaded) timers.startSingleTimer(LoadSettings.INSTANCE, settings.settingsRetry());
+                    return this;
+                })
+                .onMessage(LoadSettings.class, msg -> {
+                    loadSettings();
+                    return this;
+                })
                 .onMessage(Reconciled.class, this::onReconciled)
                 .build();
     }
@@ -327,6 +383,7 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
 
     /** Rounds over the queues with pending runs, one run per queue per round, until nothing more can go. */
     private void dispatch() {
+        if (!settingsLoaded || overrides.paused()) return;
         boolean progress = true;
         while (progress && hasFreeWorker()) {
             progress = false;
@@ -400,7 +457,8 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
     }
 
     private boolean environmentFull() {
-        return running.size() >= settings.environmentConcurrencyLimit();
+        Integer limit = overrides.concurrencyLimit();
+        return running.size() >= (limit != null ? limit : settings.environmentConcurrencyLimit());
     }
 
     private boolean hasFreeWorker() {

@@ -20,8 +20,7 @@ public final class Projects {
     public record Project(
             String id, String ref, String name, String organizationId, String organizationName, Instant createdAt) {}
 
-    public record ProjectEnvironment(
-            Environment environment, EnvironmentType type, boolean paused, Instant createdAt) {}
+    public record ProjectEnvironment(Environment environment, EnvironmentType type, Instant createdAt) {}
 
     private static final int REF_RANDOM_LENGTH = 20;
     private static final String PROJECT_COLUMNS =
@@ -147,20 +146,24 @@ public final class Projects {
                 ref);
     }
 
+    /** In Trigger.dev's order: development, staging, production, preview. */
     public List<ProjectEnvironment> environments(Project project) {
-        return sql.list(
-                "SELECT " + EnvironmentDirectory.ENVIRONMENT_COLUMNS + ", e.paused, e.created_at"
-                        + " FROM baton_environments e JOIN baton_projects p ON p.id = e.project_id"
-                        + " WHERE p.id = ? ORDER BY e.created_at, e.id",
-                row -> {
-                    Environment environment = EnvironmentDirectory.environment(row);
-                    return new ProjectEnvironment(
-                            environment,
-                            EnvironmentType.named(environment.slug()).orElse(EnvironmentType.PRODUCTION),
-                            row.getBoolean("paused"),
-                            Sql.instant(row, "created_at"));
-                },
-                project.id());
+        return sql
+                .list(
+                        "SELECT " + EnvironmentDirectory.ENVIRONMENT_COLUMNS + ", e.created_at"
+                                + " FROM baton_environments e JOIN baton_projects p ON p.id = e.project_id"
+                                + " WHERE p.id = ? ORDER BY e.created_at, e.id",
+                        row -> {
+                            Environment environment = EnvironmentDirectory.environment(row);
+                            return new ProjectEnvironment(
+                                    environment,
+                                    EnvironmentType.named(environment.slug()).orElse(EnvironmentType.PRODUCTION),
+                                    Sql.instant(row, "created_at"));
+                        },
+                        project.id())
+                .stream()
+                .sorted(java.util.Comparator.comparing(ProjectEnvironment::type))
+                .toList();
     }
 
     /** The environment of a project a user may see, named by slug or type. */

@@ -7,9 +7,11 @@ import akka.http.javadsl.server.Route;
 import com.typesafe.config.Config;
 import dev.baton.api.body.JsonBody;
 import dev.baton.api.config.HttpSettings;
+import dev.baton.engine.Engine;
 import dev.baton.engine.environment.Accounts;
 import dev.baton.engine.environment.ApiKeys;
 import dev.baton.engine.environment.EnvironmentDirectory;
+import dev.baton.engine.environment.EnvironmentSettingsStore;
 import dev.baton.engine.environment.Projects;
 import java.time.Clock;
 
@@ -21,7 +23,8 @@ public final class ManagementApi {
 
     private final Route route;
 
-    public ManagementApi(ActorSystem<?> system, EnvironmentDirectory directory, HttpSettings http, Clock clock) {
+    public ManagementApi(
+            ActorSystem<?> system, Engine engine, EnvironmentDirectory directory, HttpSettings http, Clock clock) {
         Accounts accounts = new Accounts(directory);
         Projects projects = new Projects(directory);
         ManagementAccess access = new ManagementAccess(system, accounts);
@@ -33,7 +36,16 @@ public final class ManagementApi {
                 config.getDuration("cli-key-lifetime"));
         this.route = concat(
                 new AccountRoutes(access, accounts, projects, jsonBody).routes(),
-                new ProjectRoutes(access, projects, new ApiKeys(directory), jsonBody, settings, clock).routes());
+                new ProjectRoutes(
+                                access,
+                                projects,
+                                new ApiKeys(directory),
+                                jsonBody,
+                                settings,
+                                new EnvironmentSettingsStore(directory),
+                                engine::applyEnvironmentSettings,
+                                clock)
+                        .routes());
     }
 
     public Route route() {

@@ -6,6 +6,7 @@ import dev.baton.engine.environment.Accounts;
 import dev.baton.engine.environment.ApiKeys.ApiKey;
 import dev.baton.engine.environment.ApiKeys.IssuedKey;
 import dev.baton.engine.environment.CredentialKind;
+import dev.baton.engine.environment.EnvironmentSettings;
 import dev.baton.engine.environment.EnvironmentType;
 import dev.baton.engine.environment.Projects;
 import java.util.Locale;
@@ -20,14 +21,18 @@ final class ManagementWire {
     record Project(
             String id, String externalRef, String name, String slug, String createdAt, Organization organization) {}
 
-    /** Trigger.dev's ProjectEnvironment; its schema requires {@code branchName} even when null. */
+    /**
+     * Trigger.dev's ProjectEnvironment (its schema requires {@code branchName} even when null), and Baton's
+     * {@code concurrencyLimit} override (absent: the node's default).
+     */
     record Environment(
             String id,
             String slug,
             String type,
             boolean isBranchableEnvironment,
             @JsonInclude(JsonInclude.Include.ALWAYS) String branchName,
-            boolean paused) {}
+            boolean paused,
+            Integer concurrencyLimit) {}
 
     /** {@code key}: the plain value, present only in the answer that created it. */
     record Key(
@@ -73,14 +78,15 @@ final class ManagementWire {
                         project.organizationId(), project.organizationName(), slug(project.organizationName()), null));
     }
 
-    static Environment environment(Projects.ProjectEnvironment environment) {
+    static Environment environment(Projects.ProjectEnvironment environment, EnvironmentSettings settings) {
         return new Environment(
                 environment.environment().id(),
                 environment.environment().slug(),
                 environment.type().name(),
                 environment.type() == EnvironmentType.PREVIEW,
                 null,
-                environment.paused());
+                settings.paused(),
+                settings.concurrencyLimit());
     }
 
     static Key key(ApiKey key) {

@@ -4,6 +4,7 @@ import static akka.http.javadsl.server.Directives.concat;
 import static akka.http.javadsl.server.Directives.delete;
 import static akka.http.javadsl.server.Directives.extractUri;
 import static akka.http.javadsl.server.Directives.get;
+import static akka.http.javadsl.server.Directives.patch;
 import static akka.http.javadsl.server.Directives.path;
 import static akka.http.javadsl.server.Directives.pathEnd;
 import static akka.http.javadsl.server.Directives.pathPrefix;
@@ -20,16 +21,20 @@ import dev.baton.engine.environment.Accounts.User;
 import dev.baton.engine.environment.ApiKeys;
 import dev.baton.engine.environment.CredentialKind;
 import dev.baton.engine.environment.Environment;
+import dev.baton.engine.environment.EnvironmentSettings;
+import dev.baton.engine.environment.EnvironmentSettingsStore;
 import dev.baton.engine.environment.Projects;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.regex.Pattern;
 
 /**
  * Projects, their environments, and the environments' keys, for members of the project's organization:
- * {@code /api/v1/projects…} and {@code /api/v1/orgs/{id}/projects}. Also Trigger.dev's
+ * {@code /api/v1/projects…} and {@code /api/v1/orgs/{id}/projects}; an environment's overrides (concurrency limit,
+ * paused). Also Trigger.dev's
  * {@code GET /api/v1/projects/{ref}/{env}}, which its CLI calls to get a key for an environment: Baton keeps only
  * hashes, so it answers with a new key that expires after {@code cliKeyLifetime}.
  */
@@ -49,6 +54,8 @@ final class ProjectRoutes {
     private final ApiKeys keys;
     private final JsonBody jsonBody;
     private final Settings settings;
+    private final EnvironmentSettingsStore environmentSettings;
+    private final BiConsumer<String, EnvironmentSettings> settingsChanged;
     private final Clock clock;
 
     ProjectRoutes(
@@ -57,12 +64,16 @@ final class ProjectRoutes {
             ApiKeys keys,
             JsonBody jsonBody,
             Settings settings,
+            EnvironmentSettingsStore environmentSettings,
+            BiConsumer<String, EnvironmentSettings> settingsChanged,
             Clock clock) {
         this.access = access;
         this.projects = projects;
         this.keys = keys;
         this.jsonBody = jsonBody;
         this.settings = settings;
+        this.environmentSettings = environmentSettings;
+        this.settingsChanged = settingsChanged;
         this.clock = clock;
     }
 
@@ -95,10 +106,14 @@ final class ProjectRoutes {
                         segment("environments"),
                         () -> get(() -> access.user(user -> access.blocking(
                                 () -> projects.environments(project(user, ref)).stream()
-                                        .map(ManagementWire::environment)
+                                        .map(this::environmentWire)
                                         .toList(),
                                 ManagementAccess::ok)))),
                 pathPrefix(segment("environments").slash(segment()).slash("keys"), name -> keyRoutes(ref, name)),
+                path(
+                        segment("environments").slash(segment()),
+                        name -> patch(() -> access.user(user -> jsonBody.json(body -> access.blocking(
+                                () -> updateEnvironment(user, ref, name, body), ManagementAccess::ok))))),
                 path(
                         segment(ENVIRONMENT_NAME),
                         name -> get(() -> extractUri(uri -> access.user(user -> access.blocking(
@@ -128,6 +143,45 @@ final class ProjectRoutes {
                         keyId -> post(() -> access.user(user -> jsonBody.optionalJson(body -> access.blocking(
                                 () -> rotate(environment(user, ref, environmentName), keyId, body),
                                 ManagementAccess::created))))));
+    }
+
+    /**
+     * Changes an environment's overrides and tells its dispatcher, wherever it lives: {@code concurrencyLimit} (a
+     * positive number, or null for the node's default) and {@code paused} (queued runs wait; running ones finish).
+     */
+    private ManagementWire.Environment updateEnvironment(User user, String ref, String name, JsonNode body) {
+        ManagementAccess.only(body, Set.of("concurrencyLimit", "paused"));
+        Environment environment = environment(user, ref, name);
+        EnvironmentSettings current = environmentSettings.load(environment.id());
+        Integer limit = current.concurrencyLimit();
+        if (body.has("concurrencyLimit")) {
+            JsonNode value = body.get("concurrencyLimit");
+            if (value.isNull()) {
+                limit = null;
+            } else if (value.canConvertToInt() && value.isIntegralNumber() && value.intValue() >= 1) {
+                limit = value.intValue();
+            } else {
+                throw ApiException.badRequest("'concurrencyLimit' must be a positive whole number or null");
+            }
+        }
+        boolean paused = current.paused();
+        if (body.has("paused")) {
+            if (!body.get("paused").isBoolean()) throw ApiException.badRequest("'paused' must be true or false");
+            paused = body.get("paused").booleanValue();
+        }
+        EnvironmentSettings updated = new EnvironmentSettings(limit, current.triggerRateLimit(), paused);
+        environmentSettings.save(environment.id(), updated);
+        settingsChanged.accept(environment.id(), updated);
+        return projects.environments(project(user, ref)).stream()
+                .filter(candidate -> candidate.environment().id().equals(environment.id()))
+                .map(this::environmentWire)
+                .findFirst()
+                .orElseThrow();
+    }
+
+    private ManagementWire.Environment environmentWire(Projects.ProjectEnvironment environment) {
+        return ManagementWire.environment(
+                environment, environmentSettings.load(environment.environment().id()));
     }
 
     private ManagementWire.Project createProject(User user, String organizationId, JsonNode body) {

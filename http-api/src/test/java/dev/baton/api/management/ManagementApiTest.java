@@ -193,6 +193,38 @@ class ManagementApiTest {
     }
 
     @Test
+    void anEnvironmentsOverridesAreSetCheckedAndShown() throws Exception {
+        String ref = newProject(adminToken);
+        String path = "/api/v1/projects/" + ref + "/environments/staging";
+        HttpResponse<String> set = server.send(
+                "PATCH",
+                path,
+                Map.of("Authorization", "Bearer " + adminToken, "Content-Type", "application/json"),
+                "{\"concurrencyLimit\":3,\"paused\":true}");
+        assertEquals(200, set.statusCode(), set.body());
+        assertEquals(3, json(set).get("concurrencyLimit").asInt());
+        JsonNode listed = json(server.get("/api/v1/projects/" + ref + "/environments", adminToken));
+        JsonNode staging = listed.get(1);
+        assertEquals("stg", staging.get("slug").asText());
+        assertTrue(staging.get("paused").asBoolean());
+        assertFalse(listed.get(0).get("paused").asBoolean(), "only that environment");
+
+        Map<String, String> headers =
+                Map.of("Authorization", "Bearer " + adminToken, "Content-Type", "application/json");
+        assertError(server.send("PATCH", path, headers, "{\"concurrencyLimit\":0}"), 400, "concurrencyLimit");
+        assertError(server.send("PATCH", path, headers, "{\"paused\":\"yes\"}"), 400, "paused");
+        assertError(server.send("PATCH", path, headers, "{\"queues\":{}}"), 400, "queues");
+        assertEquals(
+                404,
+                server.send(
+                                "PATCH",
+                                path,
+                                Map.of("Authorization", "Bearer " + otherToken, "Content-Type", "application/json"),
+                                "{}")
+                        .statusCode());
+    }
+
+    @Test
     void personalAccessTokensAreMadeListedAndRevoked() throws Exception {
         HttpResponse<String> made = server.post("/api/v1/personal-access-tokens", adminToken, "{\"name\":\"laptop\"}");
         assertEquals(201, made.statusCode(), made.body());
