@@ -86,7 +86,8 @@ public final class WorkerGateway {
                         authorization -> onSuccess(
                                 authenticate(authorization),
                                 environment -> environment
-                                        .map(this::connect)
+                                        .map(found -> connect(
+                                                found, bearer(authorization).orElseThrow()))
                                         .orElseGet(() -> complete(jsonResponse(StatusCodes.UNAUTHORIZED, INVALID_TOKEN)
                                                 .addHeader(RawHeader.create("WWW-Authenticate", "Bearer"))))))));
     }
@@ -96,27 +97,45 @@ public final class WorkerGateway {
         return staleRejected.sum();
     }
 
-    private Route connect(Environment environment) {
-        return extractRequest(request -> request.getAttribute(AttributeKeys.webSocketUpgrade)
-                        .isPresent()
-                ? handleWebSocketMessages(WorkerSocket.flow(settings, socket -> startSession(environment, socket)))
-                : complete(jsonResponse(StatusCodes.BAD_REQUEST, NOT_WEBSOCKET)));
+    private Route connect(Environment environment, String token) {
+        return extractRequest(request ->
+                request.getAttribute(AttributeKeys.webSocketUpgrade).isPresent()
+                        ? handleWebSocketMessages(
+                                WorkerSocket.flow(settings, socket -> startSession(environment, token, socket)))
+                        : complete(jsonResponse(StatusCodes.BAD_REQUEST, NOT_WEBSOCKET)));
     }
 
     private ActorRef<WorkerSession.Command> startSession(
-            Environment environment, ActorRef<WorkerSocket.Outgoing> socket) {
+            Environment environment, String token, ActorRef<WorkerSocket.Outgoing> socket) {
         String sessionId = Ids.newId("ws");
         return system.systemActorOf(
-                WorkerSession.create(engine, settings, environment, sessionId, socket, staleRejected, variables),
+                WorkerSession.create(
+                        engine,
+                        settings,
+                        environment,
+                        sessionId,
+                        socket,
+                        staleRejected,
+                        variables,
+                        () -> CompletableFuture.supplyAsync(
+                                () -> directory
+                                        .authenticate(CredentialKind.WORKER_TOKEN, token)
+                                        .filter(environment::equals)
+                                        .isPresent(),
+                                blocking)),
                 "worker-session-" + sessionId,
                 Props.empty());
     }
 
-    private CompletionStage<Optional<Environment>> authenticate(Optional<String> authorization) {
-        Optional<String> token = authorization
+    private static Optional<String> bearer(Optional<String> authorization) {
+        return authorization
                 .filter(value -> value.regionMatches(true, 0, BEARER, 0, BEARER.length()))
                 .map(value -> value.substring(BEARER.length()).trim())
                 .filter(value -> !value.isEmpty());
+    }
+
+    private CompletionStage<Optional<Environment>> authenticate(Optional<String> authorization) {
+        Optional<String> token = bearer(authorization);
         if (token.isEmpty()) return CompletableFuture.completedFuture(Optional.empty());
         return CompletableFuture.supplyAsync(
                 () -> directory.authenticate(CredentialKind.WORKER_TOKEN, token.get()), blocking);

@@ -7,6 +7,7 @@ import akka.http.javadsl.Http;
 import akka.http.javadsl.ServerBinding;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.engine.common.Ids;
+import dev.baton.engine.environment.CredentialKind;
 import dev.baton.engine.environment.Environment;
 import dev.baton.engine.run.RunState;
 import dev.baton.engine.run.RunStatus;
@@ -97,6 +98,20 @@ class WorkerIsolationTest {
                 assertTrue(done.isPresent());
                 assertTrue(done.get().outputJson().contains("owner"), done.get().outputJson());
             }
+        }
+    }
+
+    @Test
+    void aRevokedWorkerTokenEndsItsOpenConnection() throws Exception {
+        String token = "bw_dev_" + Ids.random(32);
+        Environment environment =
+                node.createEnvironment("iso-revoke-" + Ids.random(6), "dev", "tr_dev_" + Ids.random(32), token);
+        try (RawWorker worker = RawWorker.connectAndHello(port, token, "revoked", 1, TASKS)) {
+            node.directory().replaceCredential(environment, CredentialKind.WORKER_TOKEN, "bw_dev_" + Ids.random(32));
+            JsonNode error = worker.next(Duration.ofSeconds(10));
+            assertEquals("error", error.path("type").asText(), error.toString());
+            assertTrue(error.path("message").asText().contains("revoked"), error.toString());
+            assertTrue(worker.awaitClosed(Duration.ofSeconds(10)), "the gateway closes the connection");
         }
     }
 

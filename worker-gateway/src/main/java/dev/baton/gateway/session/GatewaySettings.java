@@ -10,7 +10,8 @@ public record GatewaySettings(
         int maxMessageSize,
         Duration helloTimeout,
         Duration messageReadTimeout,
-        int sendBufferSize) {
+        int sendBufferSize,
+        Duration tokenRecheckInterval) {
 
     public static GatewaySettings fromConfig(Config gateway) {
         long maxMessageSize = gateway.getBytes("max-message-size");
@@ -22,6 +23,7 @@ public record GatewaySettings(
                 (int) maxMessageSize,
                 gateway.getDuration("hello-timeout"),
                 gateway.getDuration("message-read-timeout"),
-                gateway.getInt("send-buffer-size"));
+                gateway.getInt("send-buffer-size"),
+                gateway.getDuration("token-recheck-interval"));
     }
 }

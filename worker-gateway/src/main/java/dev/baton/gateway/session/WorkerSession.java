@@ -31,7 +31,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 
 /**
  * One connected worker. Waits for {@code hello}, declares the worker's tasks, then serves as the
@@ -88,10 +90,18 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
         INSTANCE
     }
 
+    private enum RecheckToken implements Command {
+        INSTANCE
+    }
+
+    private record TokenChecked(boolean valid) implements Command {}
+
     private static final String REPORT_TIMER = "report";
     private static final String HELLO_TIMER = "hello";
+    private static final String TOKEN_TIMER = "token";
     static final String STALE_REASON = "stale attempt";
     static final String DISCONNECTED = "worker disconnected";
+    static final String TOKEN_REVOKED = "the worker token was revoked or expired";
     static final String CANCELED_REASON = "attempt canceled";
     static final String SUSPENDED_REASON = "attempt suspended";
     static final String NO_ANSWER = "the engine did not answer in time";
@@ -105,9 +115,19 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
             String sessionId,
             ActorRef<WorkerSocket.Outgoing> socket,
             LongAdder staleRejected,
-            VariableCache variables) {
+            VariableCache variables,
+            Supplier<CompletionStage<Boolean>> tokenStillValid) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> new WorkerSession(
-                context, timers, engine, settings, environment, sessionId, socket, staleRejected, variables)));
+                context,
+                timers,
+                engine,
+                settings,
+                environment,
+                sessionId,
+                socket,
+                staleRejected,
+                variables,
+                tokenStillValid)));
     }
 
     private final TimerScheduler<Command> timers;
@@ -148,6 +168,7 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
 
     private boolean socketEnded;
     private boolean reportPending;
+    private final Supplier<CompletionStage<Boolean>> tokenStillValid;
 
     private WorkerSession(
             ActorContext<Command> context,
@@ -158,8 +179,10 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
             String sessionId,
             ActorRef<WorkerSocket.Outgoing> socket,
             LongAdder staleRejected,
-            VariableCache variables) {
+            VariableCache variables,
+            Supplier<CompletionStage<Boolean>> tokenStillValid) {
         super(context);
+        this.tokenStillValid = tokenStillValid;
         this.timers = timers;
         this.engine = engine;
         this.settings = settings;
@@ -173,6 +196,7 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
                 call.send(engine.runs(), runId, attemptId).thenApply(answer -> (Object) answer),
                 (answer, failure) -> new CallAnswered(attemptId, call, answer, failure)));
         timers.startSingleTimer(HELLO_TIMER, HelloTimedOut.INSTANCE, settings.helloTimeout());
+        timers.startTimerWithFixedDelay(TOKEN_TIMER, RecheckToken.INSTANCE, settings.tokenRecheckInterval());
     }
 
     // ---------------------------------------------------------------- phases
@@ -252,6 +276,22 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
     /** What every phase handles alike. */
     private ReceiveBuilder<Command> phase() {
         return newReceiveBuilder()
+                .onMessage(RecheckToken.class, msg -> {
+                    getContext()
+                            .pipeToSelf(
+                                    tokenStillValid.get(),
+                                    (valid, failure) -> new TokenChecked(
+                                            failure != null || valid)); // unreadable now: the next check decides
+                    return Behaviors.same();
+                })
+                .onMessage(TokenChecked.class, msg -> {
+                    if (msg.valid() || left) return Behaviors.same();
+                    getContext().getLog().info("session {}: {}, closing", sessionId, TOKEN_REVOKED);
+                    send(new GatewayMessage.Error(TOKEN_REVOKED));
+                    closeSocket();
+                    leave(TOKEN_REVOKED);
+                    return stopWhenDrained();
+                })
                 .onMessage(SocketOpened.class, msg -> {
                     msg.ackTo().tell(SocketAck.INSTANCE);
                     return Behaviors.same();
