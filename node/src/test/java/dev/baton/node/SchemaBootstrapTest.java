@@ -33,7 +33,11 @@ class SchemaBootstrapTest {
                     ResultSet rows = statement.executeQuery(
                             "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()")) {
                 rows.next();
-                assertEquals(7, rows.getInt(1), "event_journal, event_tag, snapshot and four baton_ tables");
+                assertEquals(
+                        10,
+                        rows.getInt(1),
+                        "event_journal, event_tag, snapshot and seven baton_ tables (organizations, projects,"
+                                + " environments, credentials, users, organization members, personal access tokens)");
             }
         } finally {
             databases.forEach(Database::close);
