@@ -60,7 +60,8 @@ public final class TokenBucket {
     public long resetAtMillis(long nowMillis) {
         refill(nowMillis);
         if (tokens >= limit.burst()) return nowMillis;
-        return nowMillis + (long) Math.ceil((Math.floor(tokens) + 1 - tokens) / tokensPerMilli);
+        // Less a hair for the doubles' rounding: 1 - 0.999 is not quite 0.001.
+        return nowMillis + (long) Math.ceil((Math.floor(tokens) + 1 - tokens) / tokensPerMilli - 1e-6);
     }
 
     public boolean full(long nowMillis) {
