@@ -40,7 +40,10 @@ public final class TriggerRateBucket {
 
     public sealed interface Command extends CborSerializable {}
 
-    /** Asks for up to {@code wanted} tokens; answered with what the bucket had, at least none. */
+    /**
+     * Asks for tokens: {@code wanted}, or a share of the limit's rate if that is more ({@link Setup#grantFraction}),
+     * or what the bucket has if that is less. Zero asks only for the bucket's view.
+     */
     public record Take(long wanted, ActorRef<Granted> replyTo) implements Command {}
 
     /** Tokens a node was granted and did not spend. */
@@ -50,8 +53,8 @@ public final class TriggerRateBucket {
     public record ApplyLimit(TriggerRateLimit limit) implements Command {}
 
     /**
-     * The answer to {@link Take}: {@code granted} tokens (fewer than wanted when the bucket ran dry), the limit
-     * in force, the whole tokens left in the bucket and when its next token arrives (unix ms).
+     * The answer to {@link Take}: {@code granted} tokens, the limit in force, the whole tokens left in the bucket
+     * (none: it ran dry) and when its next token arrives (unix ms).
      */
     public record Granted(long granted, TriggerRateLimit limit, long remaining, long resetAtMillis)
             implements CborSerializable {}
@@ -63,12 +66,32 @@ public final class TriggerRateBucket {
         INSTANCE
     }
 
-    /** What every bucket of the node needs: the default limit and how to read an environment's override. */
+    /**
+     * What every bucket of the node needs: the default limit, the share of a limit's {@code refill} granted per
+     * {@link Take} at least (one token at least), how to read an environment's settings and how often.
+     */
     public record Setup(
             TriggerRateLimit defaultLimit,
+            double grantFraction,
             Function<String, EnvironmentSettings> settingsLoader,
             Duration reloadInterval,
-            Clock clock) {}
+            Clock clock) {
+
+        public Setup {
+            if (!TokenBucket.usable(defaultLimit)) {
+                throw new IllegalArgumentException("the default trigger rate limit needs a positive burst, refill"
+                        + " and interval: " + defaultLimit);
+            }
+            if (!(grantFraction > 0)) throw new IllegalArgumentException("grantFraction must be positive");
+            if (reloadInterval.isZero() || reloadInterval.isNegative()) {
+                throw new IllegalArgumentException("reloadInterval must be positive");
+            }
+        }
+
+        long grantSize(TriggerRateLimit limit) {
+            return Math.max(1, Math.round(limit.refill() * grantFraction));
+        }
+    }
 
     public static Behavior<Command> create(
             String environmentId, Setup setup, ActorRef<ClusterSharding.ShardCommand> shard) {
@@ -157,7 +180,8 @@ public final class TriggerRateBucket {
     private Behavior<Command> take(Take take) {
         takenSinceTick = true;
         long now = now();
-        long granted = bucket.take(take.wanted(), now);
+        long wanted = take.wanted() < 1 ? 0 : Math.max(take.wanted(), setup.grantSize(bucket.limit()));
+        long granted = bucket.take(wanted, now);
         take.replyTo().tell(new Granted(granted, bucket.limit(), bucket.remaining(now), bucket.resetAtMillis(now)));
         return Behaviors.same();
     }

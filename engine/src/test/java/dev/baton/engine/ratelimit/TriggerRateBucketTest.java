@@ -43,7 +43,7 @@ class TriggerRateBucketTest {
 
     private static TriggerRateLimits startBuckets(TestNode node, EnvironmentSettingsStore store, Duration reload) {
         return TriggerRateLimits.init(
-                node.system(), new TriggerRateBucket.Setup(DEFAULT, store::load, reload, new MutableClock(T0)));
+                node.system(), new TriggerRateBucket.Setup(DEFAULT, 0.05, store::load, reload, new MutableClock(T0)));
     }
 
     @AfterAll
@@ -67,6 +67,17 @@ class TriggerRateBucketTest {
         assertEquals(new TriggerRateBucket.Granted(0, DEFAULT, 0, T0.toEpochMilli() + 60_000), take(env, 1));
         // Another environment has its own bucket.
         assertEquals(10, take("env_grants_other", 10).granted());
+    }
+
+    @Test
+    void anAskForOneGetsAShareOfTheRateAndAnAskForNoneOnlyTheView() {
+        String env = "env_share";
+        // Lower than the default's 10 this bucket started with: 8 are left.
+        TriggerRateLimit fast = new TriggerRateLimit(8, 100, Duration.ofSeconds(1));
+        TriggerRateLimits.applySettings(node.system(), env, new EnvironmentSettings(null, fast, false));
+        assertEquals(new TriggerRateBucket.Granted(5, fast, 3, T0.toEpochMilli() + 10), take(env, 1), "100 x 0.05");
+        assertEquals(new TriggerRateBucket.Granted(0, fast, 3, T0.toEpochMilli() + 10), take(env, 0));
+        assertEquals(3, take(env, 1).granted(), "what is left");
     }
 
     @Test

@@ -34,11 +34,12 @@ import java.util.function.Supplier;
  * milliseconds at which a token is there again: the Trigger.dev SDK waits until then and retries) and
  * {@code retry-after} (seconds). Every answer that went through carries the three {@code x-ratelimit-*} headers.
  *
- * <p>Triggers are the hot path, so this node does not ask the bucket per call: it asks for a share of tokens
- * ({@code refill × grant-fraction}, at least one) when its own allowance runs out, and spends them locally; calls
- * that arrive meanwhile wait for that one answer. Tokens it has not spent within {@code interval ×
- * lapse-fraction} go back to the bucket, so a node that fell quiet holds none of the cluster's budget. After the
- * bucket ran dry the node refuses locally until the bucket's next token or the same lapse, whichever is first.
+ * <p>Triggers are the hot path, so this node does not ask the bucket per call: when its own allowance runs out
+ * it asks for a share of tokens ({@code refill × grant-fraction}, at least one, at most what the bucket has; the
+ * bucket sizes it, alike for every node) and spends them locally; calls that arrive meanwhile wait for that one
+ * answer. Tokens it has not spent within {@code interval × lapse-fraction} go back to the bucket, so a node that
+ * fell quiet holds none of the cluster's budget. Once the bucket ran dry the node refuses without asking until
+ * the bucket's next token or the same lapse, whichever is first.
  */
 public final class RateLimiter {
 
@@ -93,7 +94,11 @@ public final class RateLimiter {
         this.buckets = TriggerRateLimits.init(
                 system,
                 new TriggerRateBucket.Setup(
-                        settings.defaultLimit(), store::load, settings.settingsReloadInterval(), clock));
+                        settings.defaultLimit(),
+                        settings.grantFraction(),
+                        store::load,
+                        settings.settingsReloadInterval(),
+                        clock));
     }
 
     /** Takes a token of the environment's bucket if there is one, waiting for the bucket's answer if need be. */
@@ -194,13 +199,12 @@ public final class RateLimiter {
             return answer.thenCompose(granted -> take());
         }
 
+        /** Asks for one token: the bucket grants its share for every node alike, or what it has. */
         private void ask(CompletableFuture<TriggerRateBucket.Granted> answer) {
-            long wanted =
-                    Math.max(1, Math.min(limit().burst(), Math.round(limit().refill() * settings.grantFraction())));
-            buckets.take(environmentId, wanted).whenComplete((granted, failure) -> {
+            buckets.take(environmentId, 1).whenComplete((granted, failure) -> {
                 synchronized (this) {
                     asking = null;
-                    if (granted != null) received(granted, wanted);
+                    if (granted != null) received(granted);
                 }
                 if (failure != null) {
                     answer.completeExceptionally(failure);
@@ -210,14 +214,14 @@ public final class RateLimiter {
             });
         }
 
-        private void received(TriggerRateBucket.Granted granted, long wanted) {
+        private void received(TriggerRateBucket.Granted granted) {
             long now = clock.millis();
             long lapse = Math.max(1, (long) (granted.limit().interval().toMillis() * settings.lapseFraction()));
             view = granted;
             tokens += granted.granted();
             lapsesAtMillis = now + lapse;
             long grant = ++grants;
-            if (granted.granted() < wanted) {
+            if (granted.remaining() == 0) {
                 // Dry: no token before its reset, unless another node gives some back (within a lapse).
                 refusedUntilMillis = Math.min(granted.resetAtMillis(), now + lapse);
             }
