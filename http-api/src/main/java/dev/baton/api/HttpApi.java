@@ -32,6 +32,7 @@ import dev.baton.api.schedules.ScheduleRoutes;
 import dev.baton.api.waitpoints.WaitpointRoutes;
 import dev.baton.engine.Engine;
 import dev.baton.engine.environment.EnvironmentDirectory;
+import dev.baton.engine.environment.EnvironmentSettingsStore;
 import dev.baton.engine.envvars.EnvironmentVariableStore;
 import dev.baton.engine.storage.Database;
 import java.time.Clock;
@@ -83,7 +84,10 @@ public final class HttpApi {
                 authentication,
                 settings,
                 new RateLimiter(
-                        RateLimiter.Settings.fromConfig(system.settings().config()), clock),
+                        system,
+                        RateLimiter.Settings.fromConfig(config),
+                        new EnvironmentSettingsStore(directory),
+                        clock),
                 runTokens,
                 new StoredPayloads(packetStore),
                 oneTimeTokens);

@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import dev.baton.api.ApiTestServer;
+import dev.baton.engine.environment.EnvironmentSettings.TriggerRateLimit;
+import dev.baton.engine.environment.EnvironmentSettingsStore;
 import dev.baton.engine.testkit.MutableClock;
+import dev.baton.engine.testkit.TestNode;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,29 +24,48 @@ class RateLimiterTest {
     @Test
     void theBucketAllowsABurstThenRefillsContinuously() {
         MutableClock clock = new MutableClock(T0);
-        RateLimiter limiter = new RateLimiter(new RateLimiter.Settings(true, 3, 1, Duration.ofSeconds(10)), clock);
-        assertEquals(new RateLimiter.Decision(true, 3, 2, T0.toEpochMilli() + 10_000), limiter.take("env_a"));
-        assertTrue(limiter.take("env_a").allowed());
-        RateLimiter.Decision last = limiter.take("env_a");
+        try (TestNode node = TestNode.start("RateLimiterBucket")) {
+            RateLimiter limiter = new RateLimiter(
+                    node.system(),
+                    new RateLimiter.Settings(
+                            true,
+                            new TriggerRateLimit(3, 1, Duration.ofSeconds(10)),
+                            0.05,
+                            0.25,
+                            Duration.ofSeconds(30)),
+                    new EnvironmentSettingsStore(node.directory()),
+                    clock);
+            theBucketAllowsABurstThenRefillsContinuously(limiter, clock);
+        }
+    }
+
+    private static void theBucketAllowsABurstThenRefillsContinuously(RateLimiter limiter, MutableClock clock) {
+        assertEquals(new RateLimiter.Decision(true, 3, 2, T0.toEpochMilli() + 10_000), take(limiter, "env_a"));
+        assertTrue(take(limiter, "env_a").allowed());
+        RateLimiter.Decision last = take(limiter, "env_a");
         assertEquals(new RateLimiter.Decision(true, 3, 0, T0.toEpochMilli() + 10_000), last);
-        RateLimiter.Decision refused = limiter.take("env_a");
+        RateLimiter.Decision refused = take(limiter, "env_a");
         assertFalse(refused.allowed());
         assertEquals(0, refused.remaining());
         assertEquals(T0.toEpochMilli() + 10_000, refused.resetAtMillis(), "one token after 10 s");
         // Another environment has its own bucket.
-        assertTrue(limiter.take("env_b").allowed());
+        assertTrue(take(limiter, "env_b").allowed());
 
         clock.advance(Duration.ofSeconds(5));
-        RateLimiter.Decision halfway = limiter.take("env_a");
+        RateLimiter.Decision halfway = take(limiter, "env_a");
         assertFalse(halfway.allowed());
         assertEquals(T0.toEpochMilli() + 10_000, halfway.resetAtMillis());
         clock.advance(Duration.ofSeconds(5));
-        assertTrue(limiter.take("env_a").allowed());
-        assertFalse(limiter.take("env_a").allowed());
+        assertTrue(take(limiter, "env_a").allowed());
+        assertFalse(take(limiter, "env_a").allowed());
         // A long pause fills the bucket up to the burst, never beyond.
         clock.advance(Duration.ofHours(1));
-        for (int i = 0; i < 3; i++) assertTrue(limiter.take("env_a").allowed());
-        assertFalse(limiter.take("env_a").allowed());
+        for (int i = 0; i < 3; i++) assertTrue(take(limiter, "env_a").allowed());
+        assertFalse(take(limiter, "env_a").allowed());
+    }
+
+    private static RateLimiter.Decision take(RateLimiter limiter, String environmentId) {
+        return limiter.take(environmentId).toCompletableFuture().join();
     }
 
     @Test
