@@ -13,6 +13,7 @@ import dev.baton.engine.environment.ApiKeys;
 import dev.baton.engine.environment.EnvironmentDirectory;
 import dev.baton.engine.environment.EnvironmentSettingsStore;
 import dev.baton.engine.environment.Projects;
+import dev.baton.engine.ratelimit.TriggerRateLimits;
 import java.time.Clock;
 
 /**
@@ -43,7 +44,10 @@ public final class ManagementApi {
                                 jsonBody,
                                 settings,
                                 new EnvironmentSettingsStore(directory),
-                                engine::applyEnvironmentSettings,
+                                (environmentId, changed) -> {
+                                    engine.applyEnvironmentSettings(environmentId, changed);
+                                    TriggerRateLimits.applySettings(system, environmentId, changed);
+                                },
                                 clock)
                         .routes());
     }

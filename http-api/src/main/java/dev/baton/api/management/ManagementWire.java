@@ -32,7 +32,11 @@ final class ManagementWire {
             boolean isBranchableEnvironment,
             @JsonInclude(JsonInclude.Include.ALWAYS) String branchName,
             boolean paused,
-            Integer concurrencyLimit) {}
+            Integer concurrencyLimit,
+            RateLimit triggerRateLimit) {}
+
+    /** An environment's own trigger rate limit: at most {@code burst} at once, {@code refill} per {@code interval}. */
+    record RateLimit(long burst, long refill, String interval) {}
 
     /** {@code key}: the plain value, present only in the answer that created it. */
     record Key(
@@ -86,7 +90,14 @@ final class ManagementWire {
                 environment.type() == EnvironmentType.PREVIEW,
                 null,
                 settings.paused(),
-                settings.concurrencyLimit());
+                settings.concurrencyLimit(),
+                settings.triggerRateLimit() == null
+                        ? null
+                        : new RateLimit(
+                                settings.triggerRateLimit().burst(),
+                                settings.triggerRateLimit().refill(),
+                                dev.baton.engine.common.Durations.format(
+                                        settings.triggerRateLimit().interval())));
     }
 
     static Key key(ApiKey key) {

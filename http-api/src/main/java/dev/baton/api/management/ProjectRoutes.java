@@ -22,6 +22,7 @@ import dev.baton.engine.environment.ApiKeys;
 import dev.baton.engine.environment.CredentialKind;
 import dev.baton.engine.environment.Environment;
 import dev.baton.engine.environment.EnvironmentSettings;
+import dev.baton.engine.environment.EnvironmentSettings.TriggerRateLimit;
 import dev.baton.engine.environment.EnvironmentSettingsStore;
 import dev.baton.engine.environment.Projects;
 import java.time.Clock;
@@ -150,7 +151,7 @@ final class ProjectRoutes {
      * positive number, or null for the node's default) and {@code paused} (queued runs wait; running ones finish).
      */
     private ManagementWire.Environment updateEnvironment(User user, String ref, String name, JsonNode body) {
-        ManagementAccess.only(body, Set.of("concurrencyLimit", "paused"));
+        ManagementAccess.only(body, Set.of("concurrencyLimit", "paused", "triggerRateLimit"));
         Environment environment = environment(user, ref, name);
         EnvironmentSettings current = environmentSettings.load(environment.id());
         Integer limit = current.concurrencyLimit();
@@ -169,7 +170,10 @@ final class ProjectRoutes {
             if (!body.get("paused").isBoolean()) throw ApiException.badRequest("'paused' must be true or false");
             paused = body.get("paused").booleanValue();
         }
-        EnvironmentSettings updated = new EnvironmentSettings(limit, current.triggerRateLimit(), paused);
+        TriggerRateLimit rate = body.has("triggerRateLimit")
+                ? triggerRateLimit(body.get("triggerRateLimit"))
+                : current.triggerRateLimit();
+        EnvironmentSettings updated = new EnvironmentSettings(limit, rate, paused);
         environmentSettings.save(environment.id(), updated);
         settingsChanged.accept(environment.id(), updated);
         return projects.environments(project(user, ref)).stream()
@@ -177,6 +181,31 @@ final class ProjectRoutes {
                 .map(this::environmentWire)
                 .findFirst()
                 .orElseThrow();
+    }
+
+    /** {@code {burst, refill, interval}} (a token bucket), or null for the node's {@code baton.http.rate-limit}. */
+    private static TriggerRateLimit triggerRateLimit(JsonNode value) {
+        if (value.isNull()) return null;
+        if (!value.isObject()) {
+            throw ApiException.badRequest("'triggerRateLimit' must be {burst, refill, interval} or null");
+        }
+        ManagementAccess.only(value, Set.of("burst", "refill", "interval"));
+        long burst = positiveNumber(value, "burst");
+        long refill = positiveNumber(value, "refill");
+        Duration interval = ManagementAccess.optionalText(value, "interval", 32)
+                .flatMap(Durations::parseDuration)
+                .filter(parsed -> !parsed.isZero() && !parsed.isNegative())
+                .orElseThrow(() ->
+                        ApiException.badRequest("'triggerRateLimit.interval' must be a duration such as 1s or 1m"));
+        return new TriggerRateLimit(burst, refill, interval);
+    }
+
+    private static long positiveNumber(JsonNode object, String field) {
+        JsonNode value = object.get(field);
+        if (value == null || !value.isIntegralNumber() || !value.canConvertToLong() || value.longValue() < 1) {
+            throw ApiException.badRequest("'triggerRateLimit." + field + "' must be a positive whole number");
+        }
+        return value.longValue();
     }
 
     private ManagementWire.Environment environmentWire(Projects.ProjectEnvironment environment) {

@@ -225,6 +225,45 @@ class ManagementApiTest {
     }
 
     @Test
+    void anEnvironmentsOwnTriggerRateLimitAppliesToItAlone() throws Exception {
+        String ref = newProject(adminToken);
+        Map<String, String> headers =
+                Map.of("Authorization", "Bearer " + adminToken, "Content-Type", "application/json");
+        String path = "/api/v1/projects/" + ref + "/environments/prod";
+        HttpResponse<String> set = server.send(
+                "PATCH", path, headers, "{\"triggerRateLimit\":{\"burst\":2,\"refill\":1,\"interval\":\"1m\"}}");
+        assertEquals(200, set.statusCode(), set.body());
+        assertEquals(2, json(set).get("triggerRateLimit").get("burst").asInt());
+        assertError(
+                server.send(
+                        "PATCH",
+                        path,
+                        headers,
+                        "{\"triggerRateLimit\":{\"burst\":0,\"refill\":1,\"interval\":\"1s\"}}"),
+                400,
+                "burst");
+        assertError(
+                server.send(
+                        "PATCH", path, headers, "{\"triggerRateLimit\":{\"burst\":1,\"refill\":1,\"interval\":\"x\"}}"),
+                400,
+                "interval");
+
+        String prodKey = createKey(ref, "prod", null).get("key").asText();
+        String devKey = createKey(ref, "dev", null).get("key").asText();
+        server.declareTask(server.node().directory().environment(ref, "prod").orElseThrow(), "limited");
+        server.declareTask(server.node().directory().environment(ref, "dev").orElseThrow(), "limited");
+        String trigger = "/api/v1/tasks/limited/trigger";
+        assertEquals(200, server.post(trigger, prodKey, "{\"payload\":{}}").statusCode());
+        assertEquals(200, server.post(trigger, prodKey, "{\"payload\":{}}").statusCode());
+        HttpResponse<String> refused = server.post(trigger, prodKey, "{\"payload\":{}}");
+        assertEquals(429, refused.statusCode(), refused.body());
+        assertEquals("2", refused.headers().firstValue("x-ratelimit-limit").orElseThrow());
+        for (int i = 0; i < 3; i++) {
+            assertEquals(200, server.post(trigger, devKey, "{\"payload\":{}}").statusCode(), "dev keeps the default");
+        }
+    }
+
+    @Test
     void personalAccessTokensAreMadeListedAndRevoked() throws Exception {
         HttpResponse<String> made = server.post("/api/v1/personal-access-tokens", adminToken, "{\"name\":\"laptop\"}");
         assertEquals(201, made.statusCode(), made.body());
