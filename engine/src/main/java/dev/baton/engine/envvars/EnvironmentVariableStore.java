@@ -23,6 +23,8 @@ import javax.sql.DataSource;
 public final class EnvironmentVariableStore {
 
     public static final String SCHEMA_SCRIPT = "db/environment-variables.sql";
+    /** SQLSTATE of a duplicate key, in PostgreSQL and H2 alike. */
+    private static final String UNIQUE_VIOLATION = "23505";
 
     private final DataSource dataSource;
     private final Optional<ValueCipher> cipher;
@@ -95,6 +97,17 @@ public final class EnvironmentVariableStore {
      * names come back; otherwise the list is empty. One transaction: all or nothing.
      */
     public List<String> put(String environmentId, Map<String, String> variables, boolean override, Boolean isSecret) {
+        try {
+            return putOnce(environmentId, variables, override, isSecret);
+        } catch (IllegalStateException e) {
+            // Another request created one of these names between our update and insert: the second try updates it.
+            if (!(e.getCause() instanceof SQLException sql) || !UNIQUE_VIOLATION.equals(sql.getSQLState())) throw e;
+            return putOnce(environmentId, variables, override, isSecret);
+        }
+    }
+
+    private List<String> putOnce(
+            String environmentId, Map<String, String> variables, boolean override, Boolean isSecret) {
         ValueCipher sealer = sealer();
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);

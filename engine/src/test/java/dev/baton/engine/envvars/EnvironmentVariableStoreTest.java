@@ -97,6 +97,30 @@ class EnvironmentVariableStoreTest {
     }
 
     @Test
+    void concurrentCreatesOfOneNewNameBothSucceed() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            for (int round = 0; round < 30; round++) {
+                String environment = "env_race_" + round;
+                java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+                java.util.List<java.util.concurrent.Future<?>> writers = new java.util.ArrayList<>();
+                for (int writer = 0; writer < 4; writer++) {
+                    String value = "v" + writer;
+                    writers.add(pool.submit(() -> {
+                        start.await();
+                        return store.put(environment, Map.of("RACE", value), true, false);
+                    }));
+                }
+                start.countDown();
+                for (java.util.concurrent.Future<?> writer : writers) writer.get(); // a lost race used to be a 500
+                assertTrue(store.get(environment, "RACE").isPresent());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void updateAndDeleteAnswerWhetherTheVariableExisted() {
         store.put("env_e", Map.of("A", "1"), true, true);
         assertTrue(store.update("env_e", "A", ""));
