@@ -31,7 +31,7 @@ final class ProjectCommands {
             }
         }
 
-        @Command(name = "create", description = "Create a project (with dev, staging and prod environments).")
+        @Command(name = "create", description = "Create a project (with dev, staging, prod and preview environments).")
         static final class Create extends ApiCommand {
 
             @Option(
