@@ -115,7 +115,8 @@ class ClickHouseOutageTest {
                 assertTrue(
                         p90During < SLOW_TRIGGER.toMillis(),
                         "p90 trigger latency during the outage: " + p90During + " ms");
-                reader.dropDatabase();
+                // No DROP DATABASE: the private server and its fresh folder under target/ go away with it, and on a
+                // loaded machine the drop alone outlasted the test's short request timeout.
             }
         } finally {
             if (node != null) TestNodes.stop(node);
