@@ -50,8 +50,13 @@ function Filters({ params }) {
   const clear = () => navigate('/runs');
   const text = (name, label, placeholder) => html`
     <label>${label}<input name=${name} value=${form[name]} placeholder=${placeholder} onInput=${field(name)} /></label>`;
+  // On a phone the filters start folded unless the URL sets one, so the runs are on the first screen.
+  const filtered = Object.values(form).some((value) => value);
+  const open = filtered || window.matchMedia('(min-width: 761px)').matches;
   return html`
-    <form class="card filters" id="run-filters" onSubmit=${apply}>
+    <details class="card" open=${open}>
+    <summary>Filters${filtered ? ' (active)' : ''}</summary>
+    <form class="filters" id="run-filters" onSubmit=${apply}>
       <label>Status
         <input name="status" list="statuses" value=${form.status} placeholder="e.g. COMPLETED,FAILED"
           onInput=${field('status')} />
@@ -90,7 +95,8 @@ function Filters({ params }) {
         <button class="primary" type="submit" id="apply-filters">Apply</button>
         <button type="button" onClick=${clear}>Clear</button>
       </div>
-    </form>`;
+    </form>
+    </details>`;
 }
 
 export function RunsPage({ search }) {
