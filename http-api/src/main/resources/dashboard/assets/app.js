@@ -30,7 +30,8 @@ function SignIn({ onSignedIn }) {
     setBusy(true);
     setError('');
     try {
-      const who = await api('/dashboard/session', { method: 'POST', body: { token: token.trim() }, environment: false });
+      const body = { token: token.trim() };
+      const who = await api('/dashboard/session', { method: 'POST', body, environment: false });
       onSignedIn(who);
     } catch (e) {
       setError(e.message);
@@ -44,7 +45,8 @@ function SignIn({ onSignedIn }) {
         <h1>Sign in to Baton</h1>
         <p class="muted">
           Paste an environment's secret key (<span class="mono">tr_dev_sk_…</span>;${' '}
-          <span class="mono">baton dev</span> prints one) or a personal access token (<span class="mono">tr_pat_…</span>).
+          <span class="mono">baton dev</span> prints one) or a personal access token
+          (<span class="mono">tr_pat_…</span>).
         </p>
         ${error && html`<div class="error" role="alert">${error}</div>`}
         <textarea name="token" autocomplete="off" spellcheck="false" required value=${token}

@@ -15,7 +15,9 @@ function JsonBlock({ id, title, value }) {
   return html`
     <div class="card">
       <h2>${title}</h2>
-      ${value === undefined ? html`<span class="muted">none</span>` : html`<pre class="json" id=${id}>${json(value)}</pre>`}
+      ${value === undefined
+        ? html`<span class="muted">none</span>`
+        : html`<pre class="json" id=${id}>${json(value)}</pre>`}
     </div>`;
 }
 
@@ -77,7 +79,10 @@ export function RunPage({ id }) {
       ${run ? html`<button id="replay" onClick=${replay} disabled=${busy}>Replay</button>` : null}
     </div>`;
   if (!run) {
-    return html`${header}${error ? html`<div class="error" role="alert">${error}</div>` : html`<p class="muted">Loading…</p>`}`;
+    const waiting = error
+      ? html`<div class="error" role="alert">${error}</div>`
+      : html`<p class="muted">Loading…</p>`;
+    return html`${header}${waiting}`;
   }
   const attempts = attemptsOf(events);
   return html`
@@ -102,7 +107,8 @@ export function RunPage({ id }) {
         ${run.concurrencyKey && html`<dt>Concurrency key</dt><dd class="mono">${run.concurrencyKey}</dd>`}
         ${run.isTest && html`<dt>Test</dt><dd>yes</dd>`}
         ${run.relatedRuns && run.relatedRuns.parent && html`<dt>Parent</dt><dd class="mono">
-          <${Link} href=${'/runs/' + encodeURIComponent(run.relatedRuns.parent.id)}>${run.relatedRuns.parent.id}<//></dd>`}
+          <${Link} href=${'/runs/' + encodeURIComponent(run.relatedRuns.parent.id)}>
+            ${run.relatedRuns.parent.id}<//></dd>`}
       </dl>
     </div>
     ${run.error && html`
@@ -120,7 +126,8 @@ export function RunPage({ id }) {
         <div class="table-wrap"><table id="attempts">
           <thead><tr><th>#</th><th>Outcome</th><th>Started</th><th class="wide">Worker</th><th>Error</th></tr></thead>
           <tbody>${attempts.map((attempt) => html`
-            <tr><td>${attempt.number}</td><td>${attempt.outcome}</td><td>${time(attempt.startedAt || attempt.leasedAt)}</td>
+            <tr><td>${attempt.number}</td><td>${attempt.outcome}</td>
+              <td>${time(attempt.startedAt || attempt.leasedAt)}</td>
               <td class="wide mono">${attempt.workerId}</td>
               <td>${attempt.error ? attempt.error.message : ''}</td></tr>`)}</tbody>
         </table></div>

@@ -49,7 +49,9 @@ function Filters({ params }) {
   };
   const clear = () => navigate('/runs');
   const text = (name, label, placeholder) => html`
-    <label>${label}<input name=${name} value=${form[name]} placeholder=${placeholder} onInput=${field(name)} /></label>`;
+    <label>${label}
+      <input name=${name} value=${form[name]} placeholder=${placeholder} onInput=${field(name)} />
+    </label>`;
   // On a phone the filters start folded unless the URL sets one, so the runs are on the first screen.
   const filtered = Object.values(form).some((value) => value);
   const open = filtered || window.matchMedia('(min-width: 761px)').matches;

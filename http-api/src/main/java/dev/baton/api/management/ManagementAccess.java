@@ -23,7 +23,8 @@ import java.util.function.Supplier;
 
 /**
  * What every management route shares: the caller is the user of a personal access token ({@code Authorization:
- * Bearer tr_pat_…}, or the cookie of a dashboard session opened with one), the directory is asked on the blocking-IO dispatcher, and bodies name only known fields.
+ * Bearer tr_pat_…}, or the cookie of a dashboard session opened with one), the directory is asked on the
+ * blocking-IO dispatcher, and bodies name only known fields.
  */
 final class ManagementAccess {
 
