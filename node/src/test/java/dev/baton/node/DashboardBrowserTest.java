@@ -171,6 +171,20 @@ class DashboardBrowserTest {
         assertNoConsoleErrors("run");
         screenshot("run");
 
+        browser.findElement(By.id("replay")).click();
+        until("Replay opens the new run", () -> !browser.getCurrentUrl().endsWith(completed));
+        String replayed = browser.getCurrentUrl().substring((base + "/runs/").length());
+        until("the replayed run completes", () -> {
+            browser.findElement(By.id("refresh")).click();
+            return browser.findElement(By.id("run-status")).getText().equals("COMPLETED");
+        });
+        assertTrue(browser.findElement(By.id("run-output")).getText().contains("hello dashboard"), "same payload");
+        assertTrue(browser.findElement(By.cssSelector("tr[data-event-type=RunTriggered]"))
+                .getText()
+                .contains("RunTriggered"));
+        assertEquals(RunStatus.COMPLETED, client.retrieve(replayed).status());
+        assertNoConsoleErrors("replayed run");
+
         String delayed = client.trigger(
                         "greet",
                         Map.of("name", "later"),
@@ -202,6 +216,19 @@ class DashboardBrowserTest {
         browser.get(base + "/runs");
         await(By.name("token"));
         assertNoConsoleErrors("signed out");
+
+        // A personal access token picks one of its user's environments, then sees its runs.
+        browser.findElement(By.name("token")).sendKeys(ADMIN_TOKEN);
+        browser.findElement(By.cssSelector("#sign-in button[type=submit]")).click();
+        String environment = node.credentials().environment().projectRef() + "/"
+                + node.credentials().environment().slug();
+        await(By.cssSelector("#environment option[value='" + environment + "']"))
+                .click();
+        await(completedRow);
+        assertNoConsoleErrors("runs of a personal access token");
+        screenshot("runs-personal-access-token");
+        browser.findElement(By.id("sign-out")).click();
+        await(By.name("token"));
     }
 
     @Test
