@@ -49,6 +49,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 
 /**
  * The web dashboard: its single page (index.html, for {@code /} and every client-side route, so each page has a URL
@@ -99,20 +100,20 @@ public final class DashboardRoutes {
                                                 () -> getFromResourceDirectory(RESOURCES + "/assets/vendor"))),
                                 respondWithHeaders(
                                         List.of(REVALIDATE), () -> getFromResourceDirectory(RESOURCES + "/assets"))))),
-                get(() -> concat(
-                        pathSingleSlash(this::index),
-                        pathPrefix(
-                                "runs",
-                                () -> concat(pathEndOrSingleSlash(this::index), path(segment(), id -> index()))),
-                        path("sign-in", this::index))));
+                // The method is matched only once a page's path has: `get` cancels the 405 an API route earlier in
+                // the chain raised for the same path, which would turn it into a 404.
+                pathSingleSlash(this::index),
+                pathPrefix("runs", () -> concat(pathEndOrSingleSlash(this::index), path(segment(), id -> index()))),
+                path("sign-in", this::index));
     }
 
     private Route index() {
-        return respondWithHeaders(List.of(REVALIDATE), () -> getFromResource(INDEX, ContentTypes.TEXT_HTML_UTF8));
+        return get(() ->
+                respondWithHeaders(List.of(REVALIDATE), () -> getFromResource(INDEX, ContentTypes.TEXT_HTML_UTF8)));
     }
 
     /** Signing in or out changes state: like every cookie request, it needs the header a cross-site form lacks. */
-    private Route csrf(java.util.function.Supplier<Route> inner) {
+    private Route csrf(Supplier<Route> inner) {
         return optionalHeaderValueByName(
                 DashboardSessions.CSRF_HEADER,
                 header -> header.isPresent()

@@ -62,6 +62,10 @@ class DashboardRoutesTest {
         assertTrue(missing.body().startsWith("{\"error\""), missing.body());
         assertEquals(404, send("GET", "/runs/a/b", null, Map.of()).statusCode(), "no page has this URL");
         assertEquals(401, send("GET", "/api/v1/runs", null, Map.of()).statusCode(), "the API is not a page");
+        assertEquals(
+                405,
+                send("GET", "/api/v2/runs/run_x/cancel", null, Map.of()).statusCode(),
+                "the pages' GET routes leave an API route's wrong method a 405");
     }
 
     @Test
