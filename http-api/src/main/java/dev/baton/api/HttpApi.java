@@ -10,6 +10,7 @@ import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
 import com.typesafe.config.Config;
 import dev.baton.api.auth.Authentication;
+import dev.baton.api.auth.DashboardSessions;
 import dev.baton.api.auth.EnvironmentSecrets;
 import dev.baton.api.auth.OneTimeTokens;
 import dev.baton.api.auth.PublicAccessTokens;
@@ -18,6 +19,7 @@ import dev.baton.api.batches.BatchHttpSettings;
 import dev.baton.api.batches.BatchRoutes;
 import dev.baton.api.body.BoundedBody;
 import dev.baton.api.config.HttpSettings;
+import dev.baton.api.dashboard.DashboardRoutes;
 import dev.baton.api.envvars.EnvVarRoutes;
 import dev.baton.api.errors.ErrorHandling;
 import dev.baton.api.lag.ProjectionLagRoutes;
@@ -57,6 +59,7 @@ public final class HttpApi {
     private final ManagementApi management;
     private final PublicTokenRoutes publicTokens;
     private final EnvVarRoutes envvars;
+    private final DashboardRoutes dashboard;
 
     /** @param clock the node's clock: rate limits, token lifetimes and timeouts count on it */
     public HttpApi(
@@ -69,7 +72,8 @@ public final class HttpApi {
         this.settings = HttpSettings.fromConfig(system.settings().config());
         Config config = system.settings().config();
         EnvironmentSecrets secrets = EnvironmentSecrets.create(system, database);
-        Authentication authentication = new Authentication(system, directory, secrets, clock);
+        DashboardSessions sessions = DashboardSessions.create(system, database, clock);
+        Authentication authentication = new Authentication(system, directory, secrets, sessions, clock);
         OneTimeTokens oneTimeTokens = OneTimeTokens.create(
                 system,
                 database,
@@ -110,7 +114,8 @@ public final class HttpApi {
                 config.getDuration("baton.http.public-access-token.max-minted-expires-in"));
         this.schedules = new ScheduleRoutes(system, engine, reads.schedules(), authentication, settings);
         this.waitpoints = new WaitpointRoutes(system, engine, reads.tokens(), authentication, settings, secrets, clock);
-        this.management = new ManagementApi(system, engine, directory, settings, clock);
+        this.management = new ManagementApi(system, engine, directory, sessions, settings, clock);
+        this.dashboard = new DashboardRoutes(system, sessions, directory, settings);
         this.envvars = new EnvVarRoutes(
                 system,
                 EnvironmentVariableStore.create(database, system.settings().config()),
@@ -135,7 +140,8 @@ public final class HttpApi {
                 packets.routes(),
                 waitpoints.routes(),
                 publicTokens.routes(),
-                envvars.routes());
+                envvars.routes(),
+                dashboard.routes());
         var exceptions = ErrorHandling.exceptionHandler();
         var rejections = ErrorHandling.rejectionHandler();
         Route handled = BoundedBody.drainedWhenRefused(

@@ -40,7 +40,11 @@ public final class Accounts {
 
     public Optional<User> authenticate(String token) {
         if (token == null || !token.startsWith(TOKEN_PREFIX)) return Optional.empty();
-        String hash = Credentials.hash(token);
+        return authenticateHash(Credentials.hash(token));
+    }
+
+    /** {@link #authenticate} by the token's hash ({@link EnvironmentDirectory#credentialHash}). */
+    public Optional<User> authenticateHash(String hash) {
         return cache.get(
                 hash,
                 key -> sql.inTransaction(connection -> {

@@ -38,11 +38,23 @@ public final class EnvironmentDirectory {
 
     public Optional<Environment> authenticate(CredentialKind kind, String credential) {
         if (credential == null || credential.isBlank()) return Optional.empty();
-        return cache.get(kind.name() + ":" + Credentials.hash(credential), key -> lookup(kind, credential));
+        return authenticateHash(kind, Credentials.hash(credential));
     }
 
-    private Optional<CredentialCache.Found<Environment>> lookup(CredentialKind kind, String credential) {
-        String hash = Credentials.hash(credential);
+    /**
+     * {@link #authenticate} by the credential's hash ({@link #credentialHash}): for what remembers a credential
+     * without keeping it, such as a dashboard session.
+     */
+    public Optional<Environment> authenticateHash(CredentialKind kind, String hash) {
+        return cache.get(kind.name() + ":" + hash, key -> lookup(kind, hash));
+    }
+
+    /** The hash a credential is stored and looked up by. */
+    public static String credentialHash(String credential) {
+        return Credentials.hash(credential);
+    }
+
+    private Optional<CredentialCache.Found<Environment>> lookup(CredentialKind kind, String hash) {
         Instant now = clock.instant();
         return sql.inTransaction(connection -> {
             Optional<CredentialCache.Found<Environment>> found = Sql.list(

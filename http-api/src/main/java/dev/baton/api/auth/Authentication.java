@@ -10,6 +10,7 @@ import akka.http.javadsl.server.Route;
 import dev.baton.api.errors.ApiException;
 import dev.baton.api.errors.ErrorHandling;
 import dev.baton.engine.environment.Accounts;
+import dev.baton.engine.environment.Accounts.User;
 import dev.baton.engine.environment.CredentialKind;
 import dev.baton.engine.environment.Environment;
 import dev.baton.engine.environment.EnvironmentDirectory;
@@ -19,6 +20,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * {@code Authorization: Bearer …} → who is calling, decided before any actor is asked. A secret key (looked up
@@ -26,8 +28,10 @@ import java.util.function.Function;
  * {@link PublicTokenVerifier}) has what its scopes grant, and only on the routes that take {@link #caller};
  * {@link #authenticated} answers it 403. A personal access token with {@code x-baton-environment: <project
  * ref>/<environment>} opens that environment like its secret key would, when the token's user is a member of its
- * organization (how the {@code baton} CLI reaches runs). Anything else is a 401 with Trigger.dev's message. The
- * lookups may hit the database (first use of a credential on this node), so they run on the blocking-IO dispatcher.
+ * organization (how the {@code baton} CLI reaches runs). Without an Authorization header, a dashboard session's
+ * cookie ({@link DashboardSessions}) counts as the key or token it was opened with. Anything else is a 401 with
+ * Trigger.dev's message. The lookups may hit the database (first use of a credential on this node), so they run on
+ * the blocking-IO dispatcher.
  */
 public final class Authentication {
 
@@ -41,11 +45,17 @@ public final class Authentication {
     private final Projects projects;
     private final Executor blockingIo;
     private final PublicTokenVerifier tokens;
+    private final DashboardSessions sessions;
 
     /** @param clock the node's clock, against which tokens expire */
     public Authentication(
-            ActorSystem<?> system, EnvironmentDirectory directory, EnvironmentSecrets secrets, Clock clock) {
+            ActorSystem<?> system,
+            EnvironmentDirectory directory,
+            EnvironmentSecrets secrets,
+            DashboardSessions sessions,
+            Clock clock) {
         this.directory = directory;
+        this.sessions = sessions;
         this.accounts = new Accounts(directory);
         this.projects = new Projects(directory);
         this.blockingIo = system.dispatchers().lookup(DispatcherSelector.blocking());
@@ -67,14 +77,19 @@ public final class Authentication {
     public Route caller(Function<Caller, Route> inner) {
         return optionalHeaderValueByName("Authorization", header -> {
             Optional<String> bearer = header.flatMap(Authentication::bearerToken);
-            if (bearer.isEmpty()) return unauthorized();
+            if (bearer.isEmpty()) {
+                if (header.isPresent()) return unauthorized();
+                return sessions.fromCookie(session ->
+                        session.map(found -> ofSession(found, inner)).orElseGet(Authentication::unauthorized));
+            }
             String token = bearer.get();
             if (PublicTokenVerifier.looksLikeJwt(token)) return onSuccess(tokens.verify(token), inner);
             if (token.startsWith(Accounts.TOKEN_PREFIX)) {
                 return optionalHeaderValueByName(
                         ENVIRONMENT_HEADER,
                         named -> onSuccess(
-                                CompletableFuture.supplyAsync(() -> environmentOfUser(token, named), blockingIo),
+                                CompletableFuture.supplyAsync(
+                                        () -> environmentOfUser(() -> accounts.authenticate(token), named), blockingIo),
                                 environment -> environment
                                         .map(Caller::secretKey)
                                         .map(inner)
@@ -88,8 +103,26 @@ public final class Authentication {
         });
     }
 
+    /** A session's credential, looked up again by its hash, so a key or token revoked since opens nothing. */
+    private Route ofSession(DashboardSessions.Session session, Function<Caller, Route> inner) {
+        return optionalHeaderValueByName(
+                ENVIRONMENT_HEADER,
+                named -> onSuccess(
+                        CompletableFuture.supplyAsync(
+                                () -> switch (session.type()) {
+                                    case SECRET_KEY ->
+                                        directory.authenticateHash(CredentialKind.SECRET_KEY, session.credentialHash());
+                                    case PERSONAL_ACCESS_TOKEN ->
+                                        environmentOfUser(
+                                                () -> accounts.authenticateHash(session.credentialHash()), named);
+                                },
+                                blockingIo),
+                        environment ->
+                                environment.map(Caller::secretKey).map(inner).orElseGet(Authentication::unauthorized)));
+    }
+
     /** The environment a personal access token's user names and may open; empty (401) otherwise. */
-    private Optional<Environment> environmentOfUser(String token, Optional<String> named) {
+    private Optional<Environment> environmentOfUser(Supplier<Optional<User>> user, Optional<String> named) {
         if (named.isEmpty()) {
             throw ApiException.badRequest(
                     "A personal access token needs the header " + ENVIRONMENT_HEADER + ": <project ref>/<environment>");
@@ -101,7 +134,7 @@ public final class Authentication {
         }
         String projectRef = named.get().substring(0, slash).strip();
         String environmentName = named.get().substring(slash + 1).strip();
-        return accounts.authenticate(token).flatMap(user -> projects.environment(user, projectRef, environmentName));
+        return user.get().flatMap(found -> projects.environment(found, projectRef, environmentName));
     }
 
     /** What a public access token whose scopes do not cover a request gets (Trigger.dev: 403 "Unauthorized"). */

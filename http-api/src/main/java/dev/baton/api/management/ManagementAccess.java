@@ -8,6 +8,7 @@ import akka.actor.typed.DispatcherSelector;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.api.auth.DashboardSessions;
 import dev.baton.api.errors.ApiException;
 import dev.baton.api.errors.ErrorHandling;
 import dev.baton.engine.environment.Accounts;
@@ -22,17 +23,20 @@ import java.util.function.Supplier;
 
 /**
  * What every management route shares: the caller is the user of a personal access token ({@code Authorization:
- * Bearer tr_pat_…}), the directory is asked on the blocking-IO dispatcher, and bodies name only known fields.
+ * Bearer tr_pat_…}, or the cookie of a dashboard session opened with one), the directory is asked on the
+ * blocking-IO dispatcher, and bodies name only known fields.
  */
 final class ManagementAccess {
 
     private static final String BEARER = "bearer ";
 
     private final Accounts accounts;
+    private final DashboardSessions sessions;
     private final Executor blockingIo;
 
-    ManagementAccess(ActorSystem<?> system, Accounts accounts) {
+    ManagementAccess(ActorSystem<?> system, Accounts accounts, DashboardSessions sessions) {
         this.accounts = accounts;
+        this.sessions = sessions;
         this.blockingIo = system.dispatchers().lookup(DispatcherSelector.blocking());
     }
 
@@ -40,6 +44,15 @@ final class ManagementAccess {
         return optionalHeaderValueByName("Authorization", header -> {
             Optional<String> token = header.filter(value -> value.regionMatches(true, 0, BEARER, 0, BEARER.length()))
                     .map(value -> value.substring(BEARER.length()).strip());
+            if (header.isEmpty()) {
+                // The dashboard's cookie, when its session was opened with a personal access token.
+                return sessions.fromCookie(session -> session.filter(
+                                found -> found.type() == DashboardSessions.CredentialType.PERSONAL_ACCESS_TOKEN)
+                        .map(found -> blocking(
+                                () -> accounts.authenticateHash(found.credentialHash()),
+                                user -> user.map(inner).orElseGet(ManagementAccess::unauthorized)))
+                        .orElseGet(ManagementAccess::unauthorized));
+            }
             if (token.isEmpty() || !token.get().startsWith(Accounts.TOKEN_PREFIX)) return unauthorized();
             return blocking(
                     () -> accounts.authenticate(token.get()),

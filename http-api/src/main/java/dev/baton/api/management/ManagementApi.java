@@ -5,6 +5,7 @@ import static akka.http.javadsl.server.Directives.concat;
 import akka.actor.typed.ActorSystem;
 import akka.http.javadsl.server.Route;
 import com.typesafe.config.Config;
+import dev.baton.api.auth.DashboardSessions;
 import dev.baton.api.body.JsonBody;
 import dev.baton.api.config.HttpSettings;
 import dev.baton.engine.Engine;
@@ -25,10 +26,15 @@ public final class ManagementApi {
     private final Route route;
 
     public ManagementApi(
-            ActorSystem<?> system, Engine engine, EnvironmentDirectory directory, HttpSettings http, Clock clock) {
+            ActorSystem<?> system,
+            Engine engine,
+            EnvironmentDirectory directory,
+            DashboardSessions sessions,
+            HttpSettings http,
+            Clock clock) {
         Accounts accounts = new Accounts(directory);
         Projects projects = new Projects(directory);
-        ManagementAccess access = new ManagementAccess(system, accounts);
+        ManagementAccess access = new ManagementAccess(system, accounts, sessions);
         JsonBody jsonBody = new JsonBody(http.maxBodySize(), http.bodyReadTimeout());
         Config config = system.settings().config().getConfig("baton.http.management");
         ProjectRoutes.Settings settings = new ProjectRoutes.Settings(

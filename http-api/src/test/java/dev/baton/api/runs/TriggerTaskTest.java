@@ -293,7 +293,7 @@ class TriggerTaskTest {
     @Test
     void unknownPathWrongMethodAndMediaTypeAreJsonErrors() throws Exception {
         assertError(server.get("/api/v1/nothing/here", KEY), 404, "Not found");
-        assertError(server.get("/", null), 404, "Not found");
+        assertError(server.get("/nothing", null), 404, "Not found");
         HttpResponse<String> wrongMethod = server.get(TRIGGER, KEY);
         assertEquals(405, wrongMethod.statusCode(), wrongMethod.body());
         assertTrue(json(wrongMethod).get("error").asText().contains("POST"), wrongMethod.body());
