@@ -25,6 +25,8 @@ import dev.baton.api.management.ManagementApi;
 import dev.baton.api.packets.PacketRoutes;
 import dev.baton.api.packets.PacketStore;
 import dev.baton.api.ratelimit.RateLimiter;
+import dev.baton.api.realtime.RealtimeRoutes;
+import dev.baton.api.realtime.RealtimeSettings;
 import dev.baton.api.runs.RunListRoutes;
 import dev.baton.api.runs.RunRoutes;
 import dev.baton.api.runs.StoredPayloads;
@@ -57,6 +59,7 @@ public final class HttpApi {
     private final ManagementApi management;
     private final PublicTokenRoutes publicTokens;
     private final EnvVarRoutes envvars;
+    private final RealtimeRoutes realtime;
 
     /** @param clock the node's clock: rate limits, token lifetimes and timeouts count on it */
     public HttpApi(
@@ -116,6 +119,8 @@ public final class HttpApi {
                 EnvironmentVariableStore.create(database, system.settings().config()),
                 authentication,
                 settings);
+        this.realtime =
+                new RealtimeRoutes(engine, reads.runs(), authentication, RealtimeSettings.fromConfig(config), clock);
     }
 
     public HttpSettings settings() {
@@ -135,7 +140,8 @@ public final class HttpApi {
                 packets.routes(),
                 waitpoints.routes(),
                 publicTokens.routes(),
-                envvars.routes());
+                envvars.routes(),
+                realtime.routes());
         var exceptions = ErrorHandling.exceptionHandler();
         var rejections = ErrorHandling.rejectionHandler();
         Route handled = BoundedBody.drainedWhenRefused(
