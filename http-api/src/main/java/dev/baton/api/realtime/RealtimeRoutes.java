@@ -68,7 +68,7 @@ public final class RealtimeRoutes {
 
     /** What Electric's client sends: its protocol, and the columns the SDK asks to leave out. */
     private static final Set<String> PROTOCOL_PARAMETERS =
-            Set.of("offset", "handle", "live", "cursor", "log", "expired_handle", "skipColumns");
+            Set.of("offset", "handle", "shape_id", "live", "cursor", "log", "expired_handle", "skipColumns");
 
     private static final String UP_TO_DATE = "up-to-date";
     private static final List<HttpHeader> CORS = List.of(
@@ -166,7 +166,22 @@ public final class RealtimeRoutes {
             if (live.equals("true") && offset.isStart()) {
                 throw ApiException.badRequest("live=true needs the offset of a previous response, not -1");
             }
-            return new Query(parameters, offset, parameters.get("handle"), live.equals("true"), skipped(parameters));
+            // shape_id: the handle's name for Electric clients before 1.0.
+            String handle = parameters.getOrDefault("handle", parameters.get("shape_id"));
+            return new Query(parameters, offset, handle, live.equals("true"), skipped(parameters));
+        }
+
+        /**
+         * A token minted with {@code realtime.skipColumns} decides the columns in place of the request, as on
+         * Trigger.dev; its names were not checked at mint time, so those that are no column or cannot be skipped
+         * are left aside.
+         */
+        Query forCaller(Caller caller) {
+            if (!caller.isPublic() || caller.token().realtimeSkipColumns() == null) return this;
+            Set<String> fromToken = new LinkedHashSet<>(caller.token().realtimeSkipColumns());
+            fromToken.retainAll(RunShapeRow.COLUMN_NAMES);
+            fromToken.removeAll(RunShapeRow.REQUIRED);
+            return new Query(parameters, offset, handle, live, fromToken);
         }
 
         private static Set<String> skipped(Map<String, String> parameters) {
@@ -229,7 +244,7 @@ public final class RealtimeRoutes {
     }
 
     /**
-     * The runs holding every tag given (as Trigger.dev's {@code "runTags" @> ARRAY[…]}), created within
+     * The runs holding every tag given (as Trigger.dev's {@code "runTags" @> ARRAY[…]}; no tags: every run), created within
      * {@code createdAt} (a duration such as {@code 1h}; default {@code baton.http.realtime.default-tag-window}),
      * the newest {@code max-tag-runs}. Listed from the runs table, then each read from its entity; a run too new
      * for the table arrives with its change notice.
@@ -242,19 +257,21 @@ public final class RealtimeRoutes {
                         .map(String::strip)
                         .filter(tag -> !tag.isEmpty())
                         .collect(Collectors.toCollection(TreeSet::new));
-        if (tags.isEmpty()) throw ApiException.badRequest("tags is required: one or more tags, comma-separated");
         String createdAt = query.parameters().get("createdAt");
         Duration window = createdAt == null
                 ? settings.defaultTagWindow()
                 : Durations.parseDuration(createdAt)
                         .orElseThrow(() -> ApiException.badRequest(
                                 "createdAt must be a duration such as 1h or 7d, not '" + createdAt + "'"));
+        // Without tags, every run of the window: only a scope over all runs or all tags reads that.
         List<Resource> resources = Stream.concat(
-                        tags.stream().map(tag -> Resource.of(Scopes.TAGS, tag)), Stream.of(Resource.all(Scopes.RUNS)))
+                        tags.stream().map(tag -> Resource.of(Scopes.TAGS, tag)),
+                        Stream.of(Resource.all(Scopes.RUNS), Resource.all(Scopes.TAGS)))
                 .toList();
         if (!caller.mayAny(Scopes.READ, resources)) throw Authentication.forbidden();
         String environmentId = caller.environment().id();
-        RunList.Filter filter = new RunList.Filter(null, null, tags, null, null, null, null, null, null, null, window);
+        RunList.Filter filter = new RunList.Filter(
+                null, null, tags.isEmpty() ? null : tags, null, null, null, null, null, null, null, window);
         return new Shape(
                 handle("tags:" + String.join(",", tags) + ":" + window),
                 noticed -> runList.list(environmentId, filter, new PageRequest(settings.maxTagRuns(), null, null))
@@ -292,7 +309,8 @@ public final class RealtimeRoutes {
         return Integer.toUnsignedString(shape.hashCode(), 36) + "-" + Integer.toUnsignedString(shape.length(), 36);
     }
 
-    private Route serve(Caller caller, Shape shape, Query query) {
+    private Route serve(Caller caller, Shape shape, Query request) {
+        Query query = request.forCaller(caller);
         if (query.handle() != null && !query.handle().equals(shape.handle())) {
             // Electric's answer to a handle it no longer serves: the client starts over from -1.
             return complete(messages(StatusCodes.CONFLICT, shape, query, ShapeOffset.START, List.of(), "must-refetch"));

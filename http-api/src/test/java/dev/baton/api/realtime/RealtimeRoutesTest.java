@@ -209,6 +209,26 @@ class RealtimeRoutesTest {
         assertEquals(
                 404,
                 get("/realtime/v1/batches/batch_doesnotexist?offset=-1", KEY).statusCode());
+        // Every run of the environment, without tags: a secret key or a scope over all runs.
+        assertEquals(200, get("/realtime/v1/runs?offset=-1", KEY).statusCode());
+        assertEquals(403, get("/realtime/v1/runs?offset=-1", token).statusCode());
+    }
+
+    @Test
+    void aTokensRealtimeSkipColumnsReplaceTheRequests() throws Exception {
+        String runId = trigger("{\"payload\":{\"n\":2},\"options\":{\"metadata\":{\"m\":1}}}");
+        HttpResponse<String> minted = server.post(
+                "/api/v1/auth/public-tokens",
+                KEY,
+                "{\"scopes\":[\"read:runs\"],\"realtime\":{\"skipColumns\":[\"payload\",\"id\",\"nope\"]}}");
+        assertEquals(200, minted.statusCode(), minted.body());
+        String token = json(minted).get("token").asText();
+        HttpResponse<String> response = get("/realtime/v1/runs/" + runId + "?offset=-1&skipColumns=metadata", token);
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode value = json(response).get(0).get("value");
+        assertTrue(value.path("payload").isMissingNode());
+        assertEquals(runId, value.get("id").asText());
+        assertEquals("{\"m\":1}", value.get("metadata").asText());
     }
 
     @Test
@@ -222,12 +242,16 @@ class RealtimeRoutesTest {
         assertError(get(base + "&live=true", KEY), 400, "live=true");
         assertError(get(base + "&log=changes_only", KEY), 400, "log");
         assertError(get("/realtime/v1/runs/" + runId + "?offset=12", KEY), 400, "offset");
-        assertError(get("/realtime/v1/runs?offset=-1", KEY), 400, "tags is required");
         assertError(get("/realtime/v1/runs?tags=a&createdAt=yesterday&offset=-1", KEY), 400, "createdAt");
 
         HttpResponse<String> stale = get("/realtime/v1/runs/" + runId + "?offset=1_1&handle=gone", KEY);
         assertEquals(409, stale.statusCode(), stale.body());
         assertEquals(List.of("must-refetch"), controls(stale));
+        // Older clients name the handle shape_id.
+        assertEquals(
+                409,
+                get("/realtime/v1/runs/" + runId + "?offset=1_1&shape_id=gone", KEY)
+                        .statusCode());
     }
 
     @Test
