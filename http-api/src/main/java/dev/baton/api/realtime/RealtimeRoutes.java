@@ -10,6 +10,7 @@ import static akka.http.javadsl.server.Directives.parameterMap;
 import static akka.http.javadsl.server.Directives.path;
 import static akka.http.javadsl.server.Directives.pathPrefix;
 import static akka.http.javadsl.server.Directives.respondWithHeaders;
+import static akka.http.javadsl.server.Directives.withRequestTimeout;
 import static akka.http.javadsl.server.PathMatchers.segment;
 
 import akka.http.javadsl.model.ContentTypes;
@@ -55,6 +56,7 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import scala.concurrent.duration.FiniteDuration;
 
 /**
  * Realtime, as the SDK's {@code runs.subscribeToRun}, {@code subscribeToRunsWithTag} and {@code subscribeToBatch}
@@ -71,6 +73,9 @@ public final class RealtimeRoutes {
             Set.of("offset", "handle", "shape_id", "live", "cursor", "log", "expired_handle", "skipColumns");
 
     private static final String UP_TO_DATE = "up-to-date";
+    /** Past the hold, for the read that answers it: a slow read then ends as any request would. */
+    private static final Duration LIVE_TIMEOUT_MARGIN = Duration.ofSeconds(10);
+
     private static final List<HttpHeader> CORS = List.of(
             RawHeader.create("access-control-allow-origin", "*"),
             RawHeader.create("access-control-expose-headers", "*"));
@@ -118,6 +123,9 @@ public final class RealtimeRoutes {
                 .addHeader(RawHeader.create("access-control-allow-methods", "GET, OPTIONS"))
                 .addHeader(RawHeader.create("access-control-allow-headers", "*"))
                 .addHeader(RawHeader.create("access-control-max-age", "86400"))));
+        // A held request outlives akka-http's request-timeout (20 s), which would cut it off with a 504.
+        var timeout = FiniteDuration.create(
+                settings.liveHold().plus(LIVE_TIMEOUT_MARGIN).toMillis(), TimeUnit.MILLISECONDS);
         // CORS on errors too, so a browser can read why it was refused.
         return pathPrefix(
                 "realtime",
@@ -125,8 +133,10 @@ public final class RealtimeRoutes {
                         "v1",
                         () -> respondWithHeaders(
                                 CORS,
-                                () -> handleExceptions(
-                                        ErrorHandling.exceptionHandler(), () -> concat(preflight, shapes)))));
+                                () -> withRequestTimeout(
+                                        timeout,
+                                        () -> handleExceptions(
+                                                ErrorHandling.exceptionHandler(), () -> concat(preflight, shapes))))));
     }
 
     /** A request's query: refused with 400 when it names a parameter this route does not know. */

@@ -47,7 +47,9 @@ class RealtimeRoutesTest {
         server = ApiTestServer.start(
                 "RealtimeRoutesTest",
                 ConfigFactory.parseString("baton.http.realtime.live-hold = " + HOLD.toMillis() + "ms\n"
-                        + "baton.http.realtime.max-live-per-environment = 2"));
+                        + "baton.http.realtime.max-live-per-environment = 2\n"
+                        // Shorter than a hold: a held request must outlive it.
+                        + "akka.http.server.request-timeout = 2s"));
         environment = server.environment("realtime", "dev", KEY);
         Environment other = server.environment("realtime", "prod", OTHER_KEY);
         server.declareTask(environment, "hello-world");
