@@ -86,6 +86,7 @@ public final class RealtimeRoutes {
     private final RealtimeSettings settings;
     private final LiveHolds holds;
     private final Clock clock;
+    private final RecentChanges recent;
 
     public RealtimeRoutes(
             Engine engine, RunList runList, Authentication authentication, RealtimeSettings settings, Clock clock) {
@@ -95,6 +96,7 @@ public final class RealtimeRoutes {
         this.settings = settings;
         this.holds = new LiveHolds(settings.maxLivePerEnvironment());
         this.clock = clock;
+        this.recent = new RecentChanges(engine.changes(), clock);
     }
 
     public Route routes() {
@@ -375,6 +377,14 @@ public final class RealtimeRoutes {
         }
 
         CompletableFuture<List<ShapeOffset.Row>> start() {
+            // Runs that changed between this client's requests and that the runs table may not list yet.
+            recent
+                    .since(
+                            environmentId,
+                            clock.instant().minus(settings.liveHold().multipliedBy(2)))
+                    .stream()
+                    .filter(shape.watches())
+                    .forEach(change -> noticed.add(change.runId()));
             RunChangeFeed.Subscription subscription = engine.changes().subscribe(environmentId, change -> {
                 if (shape.watches().test(change)) {
                     noticed.add(change.runId());
