@@ -7,6 +7,7 @@ import com.typesafe.config.Config;
 import dev.baton.engine.batch.BatchEntity;
 import dev.baton.engine.batch.BatchService;
 import dev.baton.engine.batch.BatchSettings;
+import dev.baton.engine.changes.RunChangeFeed;
 import dev.baton.engine.dispatch.EnvironmentDispatcher;
 import dev.baton.engine.dispatch.EnvironmentSettingsSource;
 import dev.baton.engine.environment.EnvironmentSettings;
@@ -37,6 +38,7 @@ public final class Engine {
     private final BatchService batches;
     private final WaitpointTokens tokens;
     private final ScheduleService schedules;
+    private final RunChangeFeed changes;
 
     private Engine(
             ActorSystem<?> system,
@@ -44,8 +46,10 @@ public final class Engine {
             Duration askTimeout,
             RunService runs,
             WaitpointTokens tokens,
-            BatchService batches) {
+            BatchService batches,
+            RunChangeFeed changes) {
         this.sharding = ClusterSharding.get(system);
+        this.changes = changes;
         this.runSettings = runSettings;
         this.askTimeout = askTimeout;
         this.runs = runs;
@@ -80,13 +84,14 @@ public final class Engine {
                 config.getDuration("waitpoint.default-idempotency-key-ttl"),
                 runs::tokenCompleted);
         WaitpointTokenEntity.init(system, clock, runs::tokenCompleted);
-        RunEntity.init(system, runSettings, clock, new ShardedRunLinks(system, runs, tokens));
+        RunChangeFeed changes = new RunChangeFeed(system);
+        RunEntity.init(system, runSettings, clock, new ShardedRunLinks(system, runs, tokens, changes));
         TaskCatalog.init(system);
         IdempotencyKeyEntity.init(system, clock);
         EnvironmentDispatcher.init(system, clock, new ShardedQueuedRuns(system, askTimeout), environmentSettings);
         BatchEntity.init(system, clock);
         BatchService batches = new BatchService(system, runs, clock, askTimeout, BatchSettings.fromConfig(config));
-        return new Engine(system, runSettings, askTimeout, runs, tokens, batches);
+        return new Engine(system, runSettings, askTimeout, runs, tokens, batches, changes);
     }
 
     public RunService runs() {
@@ -96,6 +101,11 @@ public final class Engine {
     /** Batch triggers: create a batch, add its items (each becomes a run), read it. */
     public BatchService batches() {
         return batches;
+    }
+
+    /** Every change of a run of an environment, cluster-wide: what realtime subscriptions listen to. */
+    public RunChangeFeed changes() {
+        return changes;
     }
 
     public ScheduleService schedules() {

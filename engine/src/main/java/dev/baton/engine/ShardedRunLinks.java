@@ -3,6 +3,8 @@ package dev.baton.engine;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.RecipientRef;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import dev.baton.engine.changes.RunChangeFeed;
+import dev.baton.engine.changes.RunChanged;
 import dev.baton.engine.dispatch.EnvironmentDispatcher;
 import dev.baton.engine.run.RunEntity;
 import dev.baton.engine.run.RunLineage;
@@ -19,9 +21,11 @@ final class ShardedRunLinks implements RunLinks {
     private final ClusterSharding sharding;
     private final RunService runs;
     private final WaitpointTokens tokens;
+    private final RunChangeFeed changes;
 
-    ShardedRunLinks(ActorSystem<?> system, RunService runs, WaitpointTokens tokens) {
+    ShardedRunLinks(ActorSystem<?> system, RunService runs, WaitpointTokens tokens, RunChangeFeed changes) {
         this.sharding = ClusterSharding.get(system);
+        this.changes = changes;
         this.runs = runs;
         this.tokens = tokens;
     }
@@ -45,5 +49,15 @@ final class ShardedRunLinks implements RunLinks {
     @Override
     public void awaitToken(String environmentId, String tokenId, String runId) {
         tokens.awaitToken(environmentId, tokenId, runId);
+    }
+
+    @Override
+    public void changed(RunState run) {
+        changes.publish(new RunChanged(
+                run.spec().environmentId(),
+                run.runId(),
+                run.tags(),
+                run.lineage().batchId(),
+                run.lastChangedAt()));
     }
 }

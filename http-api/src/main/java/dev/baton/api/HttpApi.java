@@ -27,6 +27,8 @@ import dev.baton.api.management.ManagementApi;
 import dev.baton.api.packets.PacketRoutes;
 import dev.baton.api.packets.PacketStore;
 import dev.baton.api.ratelimit.RateLimiter;
+import dev.baton.api.realtime.RealtimeRoutes;
+import dev.baton.api.realtime.RealtimeSettings;
 import dev.baton.api.runs.RunListRoutes;
 import dev.baton.api.runs.RunRoutes;
 import dev.baton.api.runs.StoredPayloads;
@@ -60,6 +62,7 @@ public final class HttpApi {
     private final PublicTokenRoutes publicTokens;
     private final EnvVarRoutes envvars;
     private final DashboardRoutes dashboard;
+    private final RealtimeRoutes realtime;
 
     /** @param clock the node's clock: rate limits, token lifetimes and timeouts count on it */
     public HttpApi(
@@ -121,6 +124,8 @@ public final class HttpApi {
                 EnvironmentVariableStore.create(database, system.settings().config()),
                 authentication,
                 settings);
+        this.realtime =
+                new RealtimeRoutes(engine, reads.runs(), authentication, RealtimeSettings.fromConfig(config), clock);
     }
 
     public HttpSettings settings() {
@@ -141,6 +146,7 @@ public final class HttpApi {
                 waitpoints.routes(),
                 publicTokens.routes(),
                 envvars.routes(),
+                realtime.routes(),
                 dashboard.routes());
         var exceptions = ErrorHandling.exceptionHandler();
         var rejections = ErrorHandling.rejectionHandler();

@@ -117,6 +117,13 @@ public final class RunEntity
     /** From the gateway: the session that held this attempt is gone. */
     public record WorkerLost(String attemptId, String reason) implements Notice {}
 
+    /**
+     * Sent by the run to itself after each command that may change it: handled once that command's events are
+     * persisted (commands wait while a persist is under way), it tells {@link RunLinks#changed} if the run
+     * changed. Never sent by anyone else, so it is not in {@link RunLifecycle}'s table.
+     */
+    public record Announce() implements Command {}
+
     /** From the sweeper: re-drive whatever the run waits for (its node may have crashed since). */
     public record Wake() implements Command {}
 
@@ -313,10 +320,43 @@ public final class RunEntity
     @Override
     public CommandHandlerWithReply<Command, Event, RunState> commandHandler() {
         return (state, command) -> {
+            if (command instanceof Announce) return announce(state);
             Transition transition = RunLifecycle.transition(Stage.of(state, execution.leased()), command);
             if (CHECK_WRITES) handling = transition;
-            return transition.apply(this, state, command);
+            ReplyEffect<Event, RunState> effect = transition.apply(this, state, command);
+            // Reads and heartbeats change nothing a subscriber sees; everything else may.
+            if (!(command instanceof Get) && !(command instanceof Heartbeat))
+                context.getSelf().tell(ANNOUNCE);
+            return effect;
         };
+    }
+
+    private static final Announce ANNOUNCE = new Announce();
+
+    /**
+     * The version of the run a subscriber saw last: its last event's sequence number and its attempt's lease
+     * and start, which are not journaled. Announced only when it moved, so a command that changed nothing
+     * announces nothing.
+     */
+    private String announced;
+
+    private ReplyEffect<Event, RunState> announce(RunState state) {
+        String version = version(state);
+        if (state.exists() && !version.equals(announced)) {
+            announced = version;
+            links.changed(execution.view(state));
+        }
+        return Effect().noReply();
+    }
+
+    private String version(RunState state) {
+        Attempt held = execution.held();
+        return lastSequenceNumber(context) + "/" + (held == null ? "-" : held.id() + "/" + held.startedAt());
+    }
+
+    private void recovered(RunState state) {
+        announced = version(state);
+        execution.recovered(state);
     }
 
     /** With assertions on (tests), each persisted event is checked against the table (see {@link RunLifecycle}). */
@@ -551,7 +591,7 @@ public final class RunEntity
     @Override
     public SignalHandler<RunState> signalHandler() {
         return newSignalHandlerBuilder()
-                .onSignal(RecoveryCompleted.instance(), execution::recovered)
+                .onSignal(RecoveryCompleted.instance(), this::recovered)
                 .onSignal(PostStop.instance(), execution::stopped)
                 .build();
     }

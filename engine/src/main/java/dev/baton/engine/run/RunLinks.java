@@ -27,4 +27,10 @@ public interface RunLinks {
      * Safe to repeat.
      */
     void awaitToken(String environmentId, String tokenId, String runId);
+
+    /**
+     * The run as callers see it changed: its events are persisted, or a worker took or started it. Tells the
+     * realtime subscribers of its environment.
+     */
+    void changed(RunState run);
 }

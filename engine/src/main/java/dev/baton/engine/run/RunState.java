@@ -111,6 +111,20 @@ public record RunState(
         return spec.lineage();
     }
 
+    /**
+     * When the run last changed as callers see it: its last event, or later its attempt's lease or start, which
+     * the journal records only with the attempt's outcome.
+     */
+    public Instant lastChangedAt() {
+        Instant last = updatedAt;
+        if (currentAttempt != null) {
+            for (Instant at : new Instant[] {currentAttempt.leasedAt(), currentAttempt.startedAt()}) {
+                if (at != null && (last == null || at.isAfter(last))) last = at;
+            }
+        }
+        return last;
+    }
+
     boolean isCurrentAttempt(String attemptId) {
         return currentAttempt != null && currentAttempt.id().equals(attemptId);
     }

@@ -650,6 +650,40 @@ class RunEntityTest {
         }
     }
 
+    /** What realtime subscribers are told: every change they could see, once, and nothing for a read. */
+    @Nested
+    class Announcements {
+        @Test
+        void eachVisibleChangeIsAnnouncedOnceAndAReadOrANoOpIsNot() {
+            trigger(RetryPolicy.DEFAULT);
+            assertEquals(RunStatus.QUEUED, awaitChange(1).status());
+
+            run.runCommand(RunEntity.Get::new);
+            // Tags it has already: no event, so nothing to announce.
+            run.<StatusReply<RunState>>runCommand(r -> new RunEntity.AddTags(List.of("a"), r));
+            run.<StatusReply<RunState>>runCommand(r -> new RunEntity.AddTags(List.of("new"), r));
+            assertTrue(awaitChange(2).tags().contains("new"));
+
+            // The lease and the start are not journaled, yet a subscriber sees them.
+            String attemptId = lease().attemptId();
+            assertEquals(RunStatus.DEQUEUED, awaitChange(3).status());
+            run.<StatusReply<Done>>runCommand(r -> new RunEntity.StartAttempt(attemptId, r));
+            assertEquals(RunStatus.EXECUTING, awaitChange(4).status());
+            run.<StatusReply<Done>>runCommand(r -> new RunEntity.Heartbeat(attemptId, r));
+            complete(attemptId, "{}");
+            assertEquals(RunStatus.COMPLETED, awaitChange(5).status());
+            assertEquals(5, links.changes.size());
+        }
+
+        /** The {@code count}th announcement: announcements are told after the command, so they are awaited. */
+        private RunState awaitChange(int count) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (links.changes.size() < count && System.nanoTime() < deadline) sleep(Duration.ofMillis(10));
+            assertEquals(count, links.changes.size(), "announcements: " + links.changes);
+            return links.changes.stream().skip(count - 1).findFirst().orElseThrow();
+        }
+    }
+
     @Nested
     class TagsAndMetadata {
         @Test

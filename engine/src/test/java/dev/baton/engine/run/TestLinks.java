@@ -28,6 +28,7 @@ final class TestLinks implements RunLinks {
     final TestProbe<RunEntity.Command> otherRuns;
     final Queue<ChildTrigger> childTriggers = new ConcurrentLinkedQueue<>();
     final Queue<TokenRegistration> tokenRegistrations = new ConcurrentLinkedQueue<>();
+    final Queue<RunState> changes = new ConcurrentLinkedQueue<>();
 
     TestLinks(ActorRef<EnvironmentDispatcher.Command> dispatcher, TestProbe<RunEntity.Command> otherRuns) {
         this.dispatcher = dispatcher;
@@ -55,5 +56,10 @@ final class TestLinks implements RunLinks {
     @Override
     public void awaitToken(String environmentId, String tokenId, String runId) {
         tokenRegistrations.add(new TokenRegistration(environmentId, tokenId, runId));
+    }
+
+    @Override
+    public void changed(RunState run) {
+        changes.add(run);
     }
 }

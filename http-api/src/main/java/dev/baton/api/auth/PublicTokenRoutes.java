@@ -168,8 +168,8 @@ public final class PublicTokenRoutes {
     }
 
     /**
-     * Trigger.dev's realtime options ({@code {skipColumns?: string[]}}): Baton has no realtime API yet, so they are
-     * only carried in the token, as Trigger.dev does.
+     * Trigger.dev's realtime options ({@code {skipColumns?: string[]}}), carried in the token: its realtime
+     * subscriptions leave those columns out in place of the request's {@code skipColumns}, as Trigger.dev's do.
      */
     private static JsonNode realtime(JsonNode realtime) {
         if (realtime == null || realtime.isNull()) return null;

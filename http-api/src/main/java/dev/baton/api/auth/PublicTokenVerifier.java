@@ -96,11 +96,22 @@ final class PublicTokenVerifier {
             if (!scope.isTextual()) throw invalid("scopes holds something that is not a string");
             scopes.add(scope.textValue());
         }
+        List<String> skipColumns = null;
+        JsonNode skip = claims.path("realtime").path("skipColumns");
+        if (!skip.isMissingNode() && !skip.isNull()) {
+            if (!skip.isArray()) throw invalid("realtime.skipColumns is not a list");
+            skipColumns = new ArrayList<>();
+            for (JsonNode column : skip) {
+                if (!column.isTextual()) throw invalid("realtime.skipColumns holds something that is not a string");
+                skipColumns.add(column.textValue());
+            }
+        }
         return new PublicToken(
                 sha256(jwt),
                 new Scopes(scopes),
                 claims.path("otu").booleanValue(),
-                Instant.ofEpochSecond(exp.asLong()));
+                Instant.ofEpochSecond(exp.asLong()),
+                skipColumns == null ? null : List.copyOf(skipColumns));
     }
 
     /** A JWT's aud is a string or a list of them. */

@@ -248,7 +248,7 @@ public final class RunRoutes {
      * As Trigger.dev reads a run for a public access token: one of {@code read:runs:<id>}, {@code read:tasks:<task>},
      * {@code read:tags:<tag>} (any of its tags), {@code read:batch:<batch>}, or a broader scope.
      */
-    static void requireRead(Caller caller, RunState run) {
+    public static void requireRead(Caller caller, RunState run) {
         if (caller.isPublic() && !caller.mayAny(Scopes.READ, resources(run))) throw Authentication.forbidden();
     }
 
