@@ -64,7 +64,11 @@ final class Sql {
                 connection.commit();
                 return result;
             } catch (SQLException | RuntimeException e) {
-                connection.rollback();
+                try {
+                    connection.rollback();
+                } catch (SQLException rollbackFailed) {
+                    e.addSuppressed(rollbackFailed); // the first failure says what went wrong
+                }
                 throw e;
             }
         } catch (SQLException e) {

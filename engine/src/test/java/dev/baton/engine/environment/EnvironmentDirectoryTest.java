@@ -80,4 +80,28 @@ class EnvironmentDirectoryTest {
     void ensureEnvironmentIsIdempotent() {
         assertEquals(directory.ensureEnvironment("acme", "dev"), directory.ensureEnvironment("acme", "dev"));
     }
+
+    @Test
+    void aKnownCredentialKeepsWorkingWhileTheDatabaseCannotBeRead() {
+        EnvironmentDirectory alwaysAsking =
+                new EnvironmentDirectory(database.dataSource(), java.time.Clock.systemUTC(), java.time.Duration.ZERO);
+        Environment dev = alwaysAsking.ensureEnvironment("outage", "dev");
+        alwaysAsking.replaceCredential(dev, CredentialKind.SECRET_KEY, "tr_dev_known");
+        assertEquals(
+                dev,
+                alwaysAsking
+                        .authenticate(CredentialKind.SECRET_KEY, "tr_dev_known")
+                        .orElseThrow());
+
+        database.close();
+        assertEquals(
+                dev,
+                alwaysAsking
+                        .authenticate(CredentialKind.SECRET_KEY, "tr_dev_known")
+                        .orElseThrow());
+        org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalStateException.class,
+                () -> alwaysAsking.authenticate(CredentialKind.SECRET_KEY, "tr_dev_never_seen"),
+                "an unknown credential is not guessed at");
+    }
 }
