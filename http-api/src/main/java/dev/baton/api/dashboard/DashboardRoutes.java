@@ -3,6 +3,7 @@ package dev.baton.api.dashboard;
 import static akka.http.javadsl.server.Directives.complete;
 import static akka.http.javadsl.server.Directives.concat;
 import static akka.http.javadsl.server.Directives.delete;
+import static akka.http.javadsl.server.Directives.extractRequest;
 import static akka.http.javadsl.server.Directives.extractUri;
 import static akka.http.javadsl.server.Directives.get;
 import static akka.http.javadsl.server.Directives.getFromResource;
@@ -20,13 +21,16 @@ import static akka.http.javadsl.server.PathMatchers.segment;
 
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.DispatcherSelector;
+import akka.http.javadsl.model.AttributeKeys;
 import akka.http.javadsl.model.ContentTypes;
 import akka.http.javadsl.model.DateTime;
 import akka.http.javadsl.model.HttpHeader;
+import akka.http.javadsl.model.RemoteAddress;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.model.headers.CacheControl;
 import akka.http.javadsl.model.headers.CacheDirectives;
 import akka.http.javadsl.model.headers.HttpCookie;
+import akka.http.javadsl.model.headers.RetryAfter;
 import akka.http.javadsl.model.headers.SameSite;
 import akka.http.javadsl.model.headers.SetCookie;
 import akka.http.javadsl.server.Route;
@@ -42,6 +46,7 @@ import dev.baton.engine.environment.Accounts;
 import dev.baton.engine.environment.CredentialKind;
 import dev.baton.engine.environment.Environment;
 import dev.baton.engine.environment.EnvironmentDirectory;
+import java.net.InetAddress;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,6 +54,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -72,6 +78,7 @@ public final class DashboardRoutes {
     private final Accounts accounts;
     private final JsonBody jsonBody;
     private final Executor blockingIo;
+    private final SignInThrottle throttle;
 
     public DashboardRoutes(
             ActorSystem<?> system, DashboardSessions sessions, EnvironmentDirectory directory, HttpSettings http) {
@@ -80,6 +87,7 @@ public final class DashboardRoutes {
         this.accounts = new Accounts(directory);
         this.jsonBody = new JsonBody(http.maxBodySize(), http.bodyReadTimeout());
         this.blockingIo = system.dispatchers().lookup(DispatcherSelector.blocking());
+        this.throttle = SignInThrottle.fromConfig(system.settings().config());
     }
 
     public Route routes() {
@@ -88,7 +96,8 @@ public final class DashboardRoutes {
                         segment("dashboard").slash("session"),
                         () -> concat(
                                 get(this::current),
-                                post(() -> csrf(() -> jsonBody.json(this::signIn))),
+                                post(() ->
+                                        csrf(() -> throttled(address -> jsonBody.json(body -> signIn(body, address))))),
                                 delete(() -> csrf(this::signOut)))),
                 pathPrefix(
                         "assets",
@@ -124,7 +133,25 @@ public final class DashboardRoutes {
                                         + ": 1"));
     }
 
-    private Route signIn(JsonNode body) {
+    /** Refuses an address whose failed sign-ins used up its allowance ({@link SignInThrottle}) with a 429. */
+    private Route throttled(Function<String, Route> inner) {
+        return extractRequest(request -> optionalHeaderValueByName("x-forwarded-for", forwarded -> {
+            String address = throttle.useForwardedFor() && forwarded.isPresent()
+                    ? forwarded.get().split(",")[0].strip()
+                    : request.getAttribute(AttributeKeys.remoteAddress)
+                            .flatMap(RemoteAddress::getAddress)
+                            .map(InetAddress::getHostAddress)
+                            .orElse("unknown");
+            long retryAfter = throttle.retryAfterMillis(address, System.currentTimeMillis());
+            if (retryAfter == 0) return inner.apply(address);
+            return respondWithHeaders(
+                    List.of(RetryAfter.create(Math.max(1, (retryAfter + 999) / 1000))),
+                    () -> ErrorHandling.error(
+                            StatusCodes.TOO_MANY_REQUESTS, "Too many failed sign-ins from this address; try later"));
+        }));
+    }
+
+    private Route signIn(JsonNode body, String address) {
         if (!body.isObject()) throw ApiException.badRequest("Invalid body: expected {\"token\": \"…\"}");
         for (var names = body.fieldNames(); names.hasNext(); ) {
             String name = names.next();
@@ -142,7 +169,10 @@ public final class DashboardRoutes {
         CompletionStage<Optional<Map<String, Object>>> described = CompletableFuture.supplyAsync(
                 () -> describe(type, EnvironmentDirectory.credentialHash(token)), blockingIo);
         return onSuccess(described, found -> {
-            if (found.isEmpty()) return ErrorHandling.error(StatusCodes.UNAUTHORIZED, INVALID_CREDENTIAL);
+            if (found.isEmpty()) {
+                throttle.failed(address, System.currentTimeMillis());
+                return ErrorHandling.error(StatusCodes.UNAUTHORIZED, INVALID_CREDENTIAL);
+            }
             return onSuccess(
                     sessions.open(type, token),
                     id -> extractUri(uri -> optionalHeaderValueByName("x-forwarded-proto", forwarded -> {

@@ -31,7 +31,18 @@ class DashboardRoutesTest {
     @BeforeAll
     static void start() throws Exception {
         server = ApiTestServer.start(
-                "dashboard-routes", ConfigFactory.parseMap(Map.of("baton.http.dashboard.session-lifetime", "2s")));
+                "dashboard-routes",
+                ConfigFactory.parseMap(Map.of(
+                        "baton.http.dashboard.session-lifetime",
+                        "2s",
+                        "baton.http.dashboard.sign-in-throttle.burst",
+                        3,
+                        "baton.http.dashboard.sign-in-throttle.refill",
+                        1,
+                        "baton.http.dashboard.sign-in-throttle.interval",
+                        "1h",
+                        "baton.http.dashboard.sign-in-throttle.use-forwarded-for",
+                        true)));
         server.environment("proj_dashboard", "dev", KEY);
     }
 
@@ -85,6 +96,29 @@ class DashboardRoutesTest {
         assertEquals(
                 "{\"signedIn\":false}",
                 send("GET", "/dashboard/session", null, cookie).body().replace(" ", ""));
+    }
+
+    @Test
+    void anAddressThatFailedToSignInTooOftenIsRefusedEvenWithTheRightKey() throws Exception {
+        Map<String, String> guesser = Map.of("x-baton-csrf", "1", "x-forwarded-for", "203.0.113.7, 10.0.0.1");
+        for (int attempt = 0; attempt < 3; attempt++) {
+            HttpResponse<String> wrong =
+                    send("POST", "/dashboard/session", "{\"token\":\"tr_dev_sk_wrong" + attempt + "\"}", guesser);
+            assertEquals(401, wrong.statusCode(), wrong.body());
+        }
+        HttpResponse<String> refused = send("POST", "/dashboard/session", "{\"token\":\"" + KEY + "\"}", guesser);
+        assertEquals(429, refused.statusCode(), refused.body());
+        assertTrue(refused.body().contains("Too many failed sign-ins"), refused.body());
+        long retryAfter =
+                Long.parseLong(refused.headers().firstValue("retry-after").orElseThrow());
+        assertTrue(retryAfter > 0 && retryAfter <= 3600, "retry-after " + retryAfter);
+
+        Map<String, String> someoneElse = Map.of("x-baton-csrf", "1", "x-forwarded-for", "203.0.113.8");
+        assertEquals(
+                200,
+                send("POST", "/dashboard/session", "{\"token\":\"" + KEY + "\"}", someoneElse)
+                        .statusCode(),
+                "another address is not held back");
     }
 
     private static HttpResponse<String> send(String method, String path, String body, Map<String, String> headers)
