@@ -12,6 +12,7 @@ import akka.http.javadsl.ServerBinding;
 import akka.http.javadsl.model.ContentTypes;
 import akka.http.javadsl.model.HttpEntities;
 import akka.http.javadsl.model.StatusCodes;
+import akka.http.javadsl.model.Uri;
 import akka.http.javadsl.server.Directives;
 import akka.http.javadsl.server.Route;
 import akka.management.javadsl.AkkaManagement;
@@ -29,8 +30,10 @@ import dev.baton.projections.lag.ProjectionLag;
 import dev.baton.projections.runs.RunList;
 import dev.baton.projections.schedules.ScheduleList;
 import dev.baton.projections.waitpoints.TokenList;
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -53,12 +56,19 @@ public final class BatonNode {
     private final Engine engine;
     private final Credentials credentials;
     private final ServerBinding binding;
+    private final Optional<Uri> management;
 
-    private BatonNode(ActorSystem<?> system, Engine engine, Credentials credentials, ServerBinding binding) {
+    private BatonNode(
+            ActorSystem<?> system,
+            Engine engine,
+            Credentials credentials,
+            ServerBinding binding,
+            Optional<Uri> management) {
         this.system = system;
         this.engine = engine;
         this.credentials = credentials;
         this.binding = binding;
+        this.management = management;
     }
 
     public static BatonNode start(ActorSystem<?> system) {
@@ -110,12 +120,15 @@ public final class BatonNode {
                 startupTimeout);
         binding.addToCoordinatedShutdown(http.getDuration("termination-deadline"), system);
 
-        if (config.getBoolean("baton.management.enabled")) {
-            await(AkkaManagement.get(system).start().toCompletableFuture(), "start Akka Management", startupTimeout);
-        }
+        Optional<Uri> management = config.getBoolean("baton.management.enabled")
+                ? Optional.of(await(
+                        AkkaManagement.get(system).start().toCompletableFuture(),
+                        "start Akka Management",
+                        startupTimeout))
+                : Optional.empty();
 
         awaitMemberUp(cluster, startupTimeout);
-        BatonNode node = new BatonNode(system, engine, credentials, binding);
+        BatonNode node = new BatonNode(system, engine, credentials, binding, management);
         node.announce();
         return node;
     }
@@ -148,9 +161,12 @@ public final class BatonNode {
     private void announce() {
         String url = "http://127.0.0.1:" + httpPort();
         log.info(
-                "Baton node up: HTTP API and worker gateway on {} (environment {})",
+                "Baton node up: HTTP API and worker gateway on {} (environment {}); {}",
                 url,
-                credentials.environment().id());
+                credentials.environment().id(),
+                metricsUri()
+                        .map(metrics -> "metrics on " + metrics)
+                        .orElse("no metrics (Akka Management is off: BATON_MANAGEMENT_ENABLED)"));
         if (credentials.generated()) {
             log.warn(
                     "Generated credentials for environment {} of project {}: secret key {} worker token {} admin "
@@ -165,6 +181,11 @@ public final class BatonNode {
 
     public int httpPort() {
         return binding.localAddress().getPort();
+    }
+
+    /** Prometheus' scrape URL on Akka Management's port, when that is on. */
+    public Optional<URI> metricsUri() {
+        return management.map(uri -> URI.create(uri.toString().replaceAll("/+$", "") + "/metrics"));
     }
 
     public Credentials credentials() {

@@ -25,14 +25,6 @@ record Lease(Attempt attempt, ActorRef<WorkerChannel.Message> worker) {
         return attempt.startedAt() == null ? new Lease(attempt.started(at), worker) : this;
     }
 
-    /**
-     * The attempt as the worker's outcome report shows it: a handler that finished before the worker's started
-     * delay sends no {@code started} (the protocol allows it), so it started, at the latest, now.
-     */
-    Attempt reported(Instant now) {
-        return attempt.startedAt() == null ? attempt.started(now) : attempt;
-    }
-
     /** What the worker is told to run. */
     WorkerChannel.Execute execute(RunState state) {
         RunSpec spec = state.spec();

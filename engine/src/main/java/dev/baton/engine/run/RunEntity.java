@@ -24,6 +24,8 @@ import akka.persistence.typed.javadsl.SignalHandler;
 import dev.baton.engine.common.CborSerializable;
 import dev.baton.engine.common.Ids;
 import dev.baton.engine.dispatch.DispatchReply;
+import dev.baton.engine.metrics.BatonMetrics;
+import dev.baton.engine.metrics.RunMetrics;
 import dev.baton.engine.run.RunLifecycle.Stage;
 import dev.baton.engine.run.RunLifecycle.Transition;
 import dev.baton.engine.run.RunState.Attempt;
@@ -268,6 +270,7 @@ public final class RunEntity
     private final RunLinks links;
     private final ActorRef<ClusterSharding.ShardCommand> shard;
     private final RunExecution execution;
+    private final RunMetrics metrics;
 
     private RunEntity(
             String runId,
@@ -288,7 +291,8 @@ public final class RunEntity
         this.random = random;
         this.links = links;
         this.shard = shard;
-        this.execution = new RunExecution(runId, links, this.timers, waits);
+        this.metrics = BatonMetrics.get(context.getSystem()).runs();
+        this.execution = new RunExecution(runId, links, this.timers, waits, metrics);
     }
 
     @Override
@@ -392,7 +396,11 @@ public final class RunEntity
     ReplyEffect<Event, RunState> trigger(RunState state, Trigger cmd) {
         return Effect()
                 .persist(new RunTriggered(runId, cmd.spec(), clock.instant()))
-                .thenRun(execution::redrive)
+                .thenRun(triggered -> {
+                    metrics.triggered(
+                            triggered.spec().environmentId(), triggered.spec().taskId());
+                    execution.redrive(triggered);
+                })
                 .thenReply(cmd.replyTo(), StatusReply::success);
     }
 
@@ -472,7 +480,7 @@ public final class RunEntity
         if (!isCurrent(cmd.attemptId())) return error(cmd.replyTo(), STALE_ATTEMPT);
         return Effect()
                 .persist(new RunSucceeded(
-                        cmd.attemptId(), cmd.outputJson(), clock.instant(), execution.reported(clock.instant())))
+                        cmd.attemptId(), cmd.outputJson(), clock.instant(), execution.reported(state, clock.instant())))
                 .thenRun(execution::leave)
                 .thenReply(cmd.replyTo(), done -> StatusReply.ack());
     }
@@ -493,7 +501,7 @@ public final class RunEntity
         }
         Instant now = clock.instant();
         // The worker's own failure report means the handler ran; a lost worker's attempt may never have started.
-        Attempt attempt = replyTo != null ? execution.reported(clock.instant()) : execution.held();
+        Attempt attempt = replyTo != null ? execution.reported(state, clock.instant()) : execution.held();
         boolean retry = retryable && attempt.number() < state.maxAttempts();
         List<Event> events = retry
                 ? List.of(new AttemptFailed(

@@ -2,7 +2,9 @@ package dev.baton.engine.run;
 
 import akka.actor.typed.RecipientRef;
 import dev.baton.engine.dispatch.EnvironmentDispatcher;
+import dev.baton.engine.metrics.RunMetrics;
 import dev.baton.engine.run.RunState.Attempt;
+import java.time.Duration;
 import java.time.Instant;
 
 /**
@@ -16,14 +18,16 @@ final class RunExecution {
     private final RunLinks links;
     private final RunTimers timers;
     private final RunWaits waits;
+    private final RunMetrics metrics;
     /** Null when no worker holds the run. */
     private Lease lease;
 
-    RunExecution(String runId, RunLinks links, RunTimers timers, RunWaits waits) {
+    RunExecution(String runId, RunLinks links, RunTimers timers, RunWaits waits, RunMetrics metrics) {
         this.runId = runId;
         this.links = links;
         this.timers = timers;
         this.waits = waits;
+        this.metrics = metrics;
     }
 
     boolean leased() {
@@ -39,9 +43,16 @@ final class RunExecution {
         return lease == null ? null : lease.attempt();
     }
 
-    /** The attempt as the worker's outcome report shows it (see {@link Lease#reported}). */
-    Attempt reported(Instant now) {
-        return lease.reported(now);
+    /**
+     * The attempt as the worker's outcome report shows it: a handler that finished before the worker's started
+     * delay sends no {@code started} (the protocol allows it), so it started, at the latest, now.
+     */
+    Attempt reported(RunState state, Instant now) {
+        if (lease.attempt().startedAt() == null) {
+            lease = lease.started(now);
+            countStart(state, now);
+        }
+        return lease.attempt();
     }
 
     /** Hands the run to the worker: the run leaves its queue, and the worker has one lease timeout to start. */
@@ -57,6 +68,17 @@ final class RunExecution {
         if (lease.attempt().startedAt() != null) return;
         lease = lease.started(at);
         timers.maxDuration(state, lease.attempt());
+        countStart(state, at);
+    }
+
+    private void countStart(RunState state, Instant at) {
+        Instant queued = state.queuedAt() == null ? state.createdAt() : state.queuedAt();
+        Duration waited = Duration.between(queued, at);
+        metrics.attemptStarted(
+                state.spec().environmentId(),
+                state.spec().taskId(),
+                lease.attempt().number(),
+                waited.isNegative() ? Duration.ZERO : waited);
     }
 
     /**
@@ -101,12 +123,32 @@ final class RunExecution {
     /** The run left its queue or its execution for good or for now: free its place and its slot. */
     void leave(RunState state) {
         timers.cancelExecution();
+        measure(state);
         lease = null;
         withdraw(state);
         if (state.status().isFinal()) {
             waits.notifyParent(state);
             timers.passivation();
         }
+    }
+
+    /** The attempt a worker started ended with the transition to {@code state}; a final state ends the run too. */
+    private void measure(RunState state) {
+        String environmentId = state.spec().environmentId();
+        String taskId = state.spec().taskId();
+        Attempt attempt = held();
+        if (attempt != null && attempt.startedAt() != null) {
+            String outcome = switch (state.status()) {
+                case COMPLETED -> "succeeded";
+                case WAITING -> "suspended";
+                case CANCELED -> "canceled";
+                default -> "failed";
+            };
+            Duration took = Duration.between(attempt.startedAt(), state.updatedAt());
+            metrics.attemptEnded(environmentId, taskId, outcome, took.isNegative() ? Duration.ZERO : took);
+        }
+        if (state.status().isFinal())
+            metrics.finished(environmentId, taskId, state.status().name());
     }
 
     /** The run was canceled or timed out while a worker held it: the worker stops. */

@@ -1,0 +1,109 @@
+package dev.baton.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import dev.baton.sdk.client.BatonClient;
+import dev.baton.sdk.client.Run;
+import dev.baton.sdk.client.RunStatus;
+import dev.baton.sdk.task.RetryPolicy;
+import dev.baton.sdk.task.Task;
+import dev.baton.sdk.worker.BatonWorker;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.time.Duration;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code GET /metrics} on Akka Management's port of a real node (PostgreSQL) with a Java SDK worker: a run that
+ * fails its first attempt and succeeds on the second is counted once triggered, once started and once COMPLETED,
+ * with one failed and one succeeded attempt and two queue waits; the JVM's meters are there too.
+ */
+class MetricsEndToEndTest {
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private static BatonNode node;
+    private static BatonWorker worker;
+
+    @BeforeAll
+    static void start() {
+        node = TestNodes.start(
+                "metrics",
+                ConfigFactory.parseMap(Map.of(
+                                "baton.management.enabled",
+                                true,
+                                "akka.management.http.hostname",
+                                "127.0.0.1",
+                                "akka.management.http.port",
+                                0))
+                        .withFallback(TestNodes.postgresConfig(TestNodes.freshPostgresSchema("metrics"))));
+        Task<Map, Map> flaky = Task.<Map, Map>define("flaky", Map.class, (payload, ctx) -> {
+                    if (ctx.attemptNumber() == 1) throw new IllegalStateException("first attempt fails");
+                    return Map.of("attempt", ctx.attemptNumber());
+                })
+                .retry(RetryPolicy.attempts(2))
+                .build();
+        worker = BatonWorker.builder(HappyPathScenario.url(node), TestNodes.WORKER_TOKEN)
+                .slots(1)
+                .register(flaky)
+                .build();
+        worker.start();
+        assertTrue(worker.awaitConnected(Duration.ofSeconds(30)), "the worker connects");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (worker != null) worker.close();
+        if (node != null) TestNodes.stop(node);
+    }
+
+    @Test
+    void aRunThatFailsOnceAndSucceedsIsCountedWithBothAttempts() throws Exception {
+        BatonClient client = HappyPathScenario.client(node);
+        Run run = client.poll(client.trigger("flaky", Map.of()).id(), Duration.ofSeconds(60));
+        assertEquals(RunStatus.COMPLETED, run.status(), () -> String.valueOf(run.error()));
+        assertEquals(2, run.attemptCount());
+
+        URI metrics = node.metricsUri().orElseThrow();
+        var response = HTTP.send(HttpRequest.newBuilder(metrics).build(), BodyHandlers.ofString());
+        assertEquals(200, response.statusCode());
+        assertTrue(response.headers().firstValue("content-type").orElse("").startsWith("text/plain"));
+        String text = response.body();
+        String task = "task=\"flaky\"";
+        assertEquals(1.0, value(text, "baton_runs_triggered_total", task));
+        assertEquals(1.0, value(text, "baton_runs_started_total", task));
+        assertEquals(1.0, value(text, "baton_runs_finished_total", task, "status=\"COMPLETED\""));
+        assertEquals(1.0, value(text, "baton_attempts_duration_seconds_count", task, "outcome=\"failed\""));
+        assertEquals(1.0, value(text, "baton_attempts_duration_seconds_count", task, "outcome=\"succeeded\""));
+        assertEquals(2.0, value(text, "baton_runs_queue_wait_seconds_count", task));
+        assertTrue(text.contains("baton_runs_queue_wait_seconds_bucket{"), "the queue wait is a histogram");
+        assertTrue(text.contains("jvm_memory_used_bytes{"), "the JVM's meters");
+        assertTrue(text.contains("jvm_gc_"), "the garbage collector's meters");
+    }
+
+    /** The value of the one sample of {@code name} whose labels include every one of {@code labels}. */
+    private static double value(String text, String name, String... labels) {
+        Matcher sample = Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{([^}]*)\\} (\\S+)$")
+                .matcher(text);
+        Double found = null;
+        while (sample.find()) {
+            String present = sample.group(1);
+            boolean all = true;
+            for (String label : labels) all &= present.contains(label);
+            if (!all) continue;
+            assertEquals(null, found, "one sample of " + name + " with " + String.join(",", labels));
+            found = Double.parseDouble(sample.group(2));
+        }
+        if (found == null) throw new AssertionError("no sample of " + name + " with " + String.join(",", labels));
+        return found;
+    }
+}
