@@ -29,6 +29,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
@@ -118,8 +119,11 @@ public final class ScheduleEntity
     }
 
     public static Behavior<Command> create(String scheduleId, Clock clock, Duration fireRetry, ScheduleFirer firer) {
-        return Behaviors.setup(context -> Behaviors.withTimers(
-                timers -> new ScheduleEntity(scheduleId, context, timers, clock, fireRetry, firer)));
+        return Behaviors.withMdc(
+                Command.class,
+                Map.of("schedule", scheduleId),
+                Behaviors.setup(context -> Behaviors.withTimers(
+                        timers -> new ScheduleEntity(scheduleId, context, timers, clock, fireRetry, firer))));
     }
 
     public static PersistenceId persistenceId(String scheduleId) {

@@ -117,17 +117,21 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
             LongAdder staleRejected,
             VariableCache variables,
             Supplier<CompletionStage<Boolean>> tokenStillValid) {
-        return Behaviors.setup(context -> Behaviors.withTimers(timers -> new WorkerSession(
-                context,
-                timers,
-                engine,
-                settings,
-                environment,
-                sessionId,
-                socket,
-                staleRejected,
-                variables,
-                tokenStillValid)));
+        // The session's lines carry its environment and id as MDC fields (BATON_LOG_FORMAT=json shows them).
+        return Behaviors.withMdc(
+                Command.class,
+                Map.of("environment", environment.id(), "workerSession", sessionId),
+                Behaviors.setup(context -> Behaviors.withTimers(timers -> new WorkerSession(
+                        context,
+                        timers,
+                        engine,
+                        settings,
+                        environment,
+                        sessionId,
+                        socket,
+                        staleRejected,
+                        variables,
+                        tokenStillValid))));
     }
 
     private final TimerScheduler<Command> timers;
