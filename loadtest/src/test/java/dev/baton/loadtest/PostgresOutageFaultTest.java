@@ -64,6 +64,8 @@ class PostgresOutageFaultTest {
                     long stoppedAt = System.nanoTime();
                     // A read of Baton's own tables (the run list) while the database is down: a clear 503, soon.
                     HttpResponse<String> list = listRuns(node);
+                    // A load balancer sees the node not ready, and why.
+                    HttpResponse<String> ready = get(node, "/ready");
                     long listMillis =
                             Duration.ofNanos(System.nanoTime() - stoppedAt).toMillis();
                     Thread.sleep(
@@ -71,6 +73,8 @@ class PostgresOutageFaultTest {
                     postgres.start();
                     assertEquals(503, list.statusCode(), "the run list during outage " + outage + ": " + list.body());
                     assertTrue(list.body().contains("\"error\""), list.body());
+                    assertEquals(503, ready.statusCode(), "readiness during outage " + outage + ": " + ready.body());
+                    assertTrue(ready.body().contains("journal:"), ready.body());
                     timeline.add("outage " + outage + ": the run list answered 503 in " + listMillis + " ms");
                     long backAt = System.nanoTime();
                     long refusedMeanwhile = load.answered(503) - refusedBefore;
@@ -119,7 +123,8 @@ class PostgresOutageFaultTest {
                 assertTrue(
                         ProcessHandle.of(node.pid()).map(ProcessHandle::isAlive).orElse(false),
                         "the node process exited");
-                assertEquals(200, health(node), "the node is not healthy after the outages");
+                assertEquals(200, get(node, "/health").statusCode(), "the node is not healthy after the outages");
+                assertEquals(200, get(node, "/ready").statusCode(), "the node is not ready after the outages");
             } finally {
                 node.close();
             }
@@ -151,12 +156,10 @@ class PostgresOutageFaultTest {
         return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
     }
 
-    private static int health(NodeProcess node) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(node.url().resolve("/health"))
+    private static HttpResponse<String> get(NodeProcess node, String path) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(node.url().resolve(path))
                 .timeout(Duration.ofSeconds(10))
                 .build();
-        return HttpClient.newHttpClient()
-                .send(request, HttpResponse.BodyHandlers.discarding())
-                .statusCode();
+        return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -16,6 +16,8 @@ import akka.http.javadsl.model.Uri;
 import akka.http.javadsl.server.Directives;
 import akka.http.javadsl.server.Route;
 import akka.management.javadsl.AkkaManagement;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import dev.baton.api.HttpApi;
 import dev.baton.api.ReadModels;
@@ -51,6 +53,8 @@ import org.slf4j.LoggerFactory;
 public final class BatonNode {
 
     private static final Logger log = LoggerFactory.getLogger(BatonNode.class);
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ActorSystem<?> system;
     private final Engine engine;
@@ -105,8 +109,15 @@ public final class BatonNode {
                 ScheduleList.create(system, database),
                 ProjectionLag.create(system, database, clock));
 
+        Readiness readiness = new Readiness(
+                system,
+                database,
+                Optional.of(config.getString("baton.clickhouse.url")).filter(url -> !url.isBlank()),
+                config.getDuration("baton.node.readiness-timeout"));
+        Readiness.register(system, readiness);
         Route routes = Directives.concat(
                 Directives.path("health", () -> Directives.get(() -> health(cluster))),
+                Directives.path("ready", () -> Directives.get(() -> ready(readiness))),
                 new WorkerGateway(system, engine, directory, EnvironmentVariableStore.create(database, config)).route(),
                 new HttpApi(system, engine, directory, database, reads, clock).route());
         Config http = config.getConfig("baton.node.http");
@@ -156,6 +167,17 @@ public final class BatonNode {
                 up ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE,
                 HttpEntities.create(
                         ContentTypes.APPLICATION_JSON, up ? "{\"status\":\"ok\"}" : "{\"status\":\"starting\"}"));
+    }
+
+    /** 200 {"status":"ready"}, or 503 naming what is not ready: for load balancers (docs/operations.md "Health"). */
+    private static Route ready(Readiness readiness) {
+        return Directives.onSuccess(readiness.failing(), failing -> {
+            ObjectNode body = JSON.createObjectNode().put("status", failing.isEmpty() ? "ready" : "not ready");
+            if (!failing.isEmpty()) failing.forEach(body.putArray("failing")::add);
+            return Directives.complete(
+                    failing.isEmpty() ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE,
+                    HttpEntities.create(ContentTypes.APPLICATION_JSON, body.toString()));
+        });
     }
 
     private void announce() {

@@ -1,14 +1,23 @@
 package dev.baton.node;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import com.typesafe.config.Config;
 import dev.baton.sdk.client.Run;
 import dev.baton.sdk.worker.BatonWorker;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The embedded default (`baton dev`): the same happy path on an H2 file database, across a restart. */
+/**
+ * The embedded default (`baton dev`): the same happy path on an H2 file database, across a restart, after which the
+ * node reports itself ready.
+ */
 class EmbeddedH2EndToEndTest {
 
     @Test
@@ -24,6 +33,13 @@ class EmbeddedH2EndToEndTest {
         BatonNode restarted = TestNodes.start("e2e-h2", config);
         try {
             HappyPathScenario.assertReadBackIdentically(restarted, completed);
+            HttpResponse<String> ready = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(
+                                            HappyPathScenario.url(restarted).resolve("/ready"))
+                                    .build(),
+                            BodyHandlers.ofString());
+            assertEquals(200, ready.statusCode(), "the journal and read model on H2 answer: " + ready.body());
         } finally {
             TestNodes.stop(restarted);
         }
