@@ -25,6 +25,7 @@ import dev.baton.engine.envvars.EnvironmentVariableStore;
 import dev.baton.engine.storage.Database;
 import dev.baton.gateway.WorkerGateway;
 import dev.baton.projections.Projections;
+import dev.baton.projections.clickhouse.TaskAnalytics;
 import dev.baton.projections.lag.ProjectionLag;
 import dev.baton.projections.runs.RunList;
 import dev.baton.projections.schedules.ScheduleList;
@@ -93,7 +94,8 @@ public final class BatonNode {
                 RunList.create(system, database, clock),
                 TokenList.create(system, database, clock),
                 ScheduleList.create(system, database),
-                ProjectionLag.create(system, database, clock));
+                ProjectionLag.create(system, database, clock),
+                TaskAnalytics.create(system));
 
         Route routes = Directives.concat(
                 Directives.path("health", () -> Directives.get(() -> health(cluster))),
