@@ -57,7 +57,33 @@ class AnalyticsRoutesTest {
             assertBadRequest(server, "/api/v1/analytics/tasks?task=a&task=b", "task");
             assertBadRequest(server, "/api/v1/analytics/tasks?task=a%0Ab", "task");
             assertBadRequest(server, "/api/v1/analytics/throughput?interval=2m", "interval");
+
+            // A public access token reads analytics like the run list: a broad read scope, or the one task it covers.
+            String taskToken = mint(server, "read:tasks:fail");
+            assertEquals(403, server.get("/api/v1/analytics/tasks", taskToken).statusCode());
+            assertEquals(
+                    403,
+                    server.get("/api/v1/analytics/tasks?task=other", taskToken).statusCode());
+            assertEquals(
+                    404,
+                    server.get("/api/v1/analytics/tasks?task=fail", taskToken).statusCode(),
+                    "past auth");
+            assertEquals(
+                    404,
+                    server.get("/api/v1/analytics/throughput", mint(server, "read:runs"))
+                            .statusCode());
+            assertEquals(
+                    403,
+                    server.get("/api/v1/analytics/tasks", mint(server, "read:batch"))
+                            .statusCode());
         }
+    }
+
+    private static String mint(ApiTestServer server, String scope) throws Exception {
+        HttpResponse<String> minted =
+                server.post("/api/v1/auth/public-tokens", KEY, "{\"scopes\":[\"" + scope + "\"]}");
+        assertEquals(200, minted.statusCode(), minted.body());
+        return json(minted).get("token").asText();
     }
 
     @Test
