@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -204,7 +205,7 @@ public final class TaskAnalytics {
                 Long.parseLong(values[2].strip()));
     }
 
-    private <T> CompletionStage<T> query(String sql, java.util.function.Function<QueryResult, T> read) {
+    private <T> CompletionStage<T> query(String sql, Function<QueryResult, T> read) {
         if (store == null) throw new IllegalStateException("ClickHouse is not configured");
         Map<String, String> serverSettings = Map.of(
                 "max_execution_time",
