@@ -3,10 +3,12 @@ package dev.baton.projections.clickhouse;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.DispatcherSelector;
 import com.typesafe.config.Config;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -21,9 +23,10 @@ import org.slf4j.LoggerFactory;
  * The read side of the analytics tables for the API (docs/analytics.md, "Analytics in the API"): finished runs
  * per task, and per time bucket, of one environment over a window, from {@code runs FINAL} (exact at any moment,
  * as the ready queries read it). Every query names the environment. Debian's ClickHouse 18.16 has no server-side
- * query parameters, so the few values a query holds are numbers the caller computed, or string literals escaped
- * by {@link ClickHouseStore#literals}. A read is bounded by {@link Settings#deadline()}; a failure of any kind
- * completes the stage with {@link AnalyticsUnavailableException}.
+ * query parameters, so the few values a query holds are numbers the caller computed, or strings written as
+ * {@code unhex('…')} of their UTF-8 bytes ({@link #text}): no character a client sent reaches the SQL text, only hex
+ * digits. A read is bounded by {@link Settings#deadline()}; a failure of any kind completes the stage with
+ * {@link AnalyticsUnavailableException}.
  */
 public final class TaskAnalytics {
 
@@ -172,16 +175,18 @@ public final class TaskAnalytics {
             + " quantilesExactIf(0.5, 0.95, 0.99)(duration_ms, status NOT IN " + NOT_EXECUTED_STATUSES + ")"
             + " AS durations";
 
-    /**
-     * The environment (always), final runs, finished within the window, and the task when asked. The environment
-     * id comes from the caller's credential and the task from a validated parameter; both are escaped literals.
-     */
+    /** The environment (always), final runs, finished within the window, and the task when asked. */
     static String where(String environmentId, Window window, String taskId) {
-        String where = "env_id = " + ClickHouseStore.literals(List.of(environmentId))
+        String where = "env_id = " + text(environmentId)
                 + " AND is_final = 1"
                 + " AND finished_at_ms >= " + window.from().toEpochMilli()
                 + " AND finished_at_ms < " + window.to().toEpochMilli();
-        return taskId == null ? where : where + " AND task_id = " + ClickHouseStore.literals(List.of(taskId));
+        return taskId == null ? where : where + " AND task_id = " + text(taskId);
+    }
+
+    /** A string as SQL that holds only hex digits: {@code unhex('…')} of its UTF-8 bytes. */
+    static String text(String value) {
+        return "unhex('" + HexFormat.of().formatHex(value.getBytes(StandardCharsets.UTF_8)) + "')";
     }
 
     private static Outcomes outcomes(QueryResult result, int row) {

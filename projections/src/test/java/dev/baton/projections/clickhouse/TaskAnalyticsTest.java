@@ -1,16 +1,19 @@
 package dev.baton.projections.clickhouse;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.baton.projections.clickhouse.TaskAnalytics.Bucket;
 import dev.baton.projections.clickhouse.TaskAnalytics.Outcomes;
 import dev.baton.projections.clickhouse.TaskAnalytics.Percentiles;
 import dev.baton.projections.clickhouse.TaskAnalytics.TaskOutcomes;
 import dev.baton.projections.clickhouse.TaskAnalytics.Window;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -30,6 +33,9 @@ class TaskAnalyticsTest {
     private static final Instant DAY =
             LocalDate.now(ZoneOffset.UTC).minusDays(1).atTime(10, 0).toInstant(ZoneOffset.UTC);
 
+    /** A task name with a quote, a backslash and non-ASCII letters. */
+    private static final String ODD_TASK = "tâche 'x' \\ ü";
+
     private static final Window TWO_HOURS = new Window(DAY, DAY.plus(Duration.ofHours(2)));
 
     private static String url;
@@ -45,6 +51,9 @@ class TaskAnalyticsTest {
         TestRuns data = AnalyticsQueriesTest.dataSet();
         data.writeTo(server.store());
         data.writeTo(server.store());
+        new TestRuns()
+                .completed("c1", TestRuns.spec("env_c", ODD_TASK, List.of()), DAY, 10, 700)
+                .writeTo(server.store());
         analytics = TaskAnalytics.over(
                 server.store(),
                 new TaskAnalytics.Settings(Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofDays(90), 1000));
@@ -118,6 +127,24 @@ class TaskAnalyticsTest {
         assertEquals(List.of(), tasks("env_a' OR '1'='1", TWO_HOURS, null));
         assertEquals(List.of(), tasks("env_a", TWO_HOURS, "email' OR task_id != '"));
         assertEquals(List.of(), tasks("env_a\\", TWO_HOURS, "\\' OR 1 = 1 --"));
+    }
+
+    @Test
+    void anyTaskNameRoundTrips() throws Exception {
+        TaskOutcomes odd = new TaskOutcomes(ODD_TASK, new Outcomes(1, 1, 0, 0, 0, new Percentiles(700, 700, 700)));
+        assertEquals(List.of(odd), tasks("env_c", TWO_HOURS, null));
+        assertEquals(List.of(odd), tasks("env_c", TWO_HOURS, ODD_TASK));
+    }
+
+    @Test
+    void onlyHexDigitsOfTheStringsReachTheSql() {
+        String where = TaskAnalytics.where("env_a' --", TWO_HOURS, "ta\\sk'ü");
+        assertEquals(
+                "env_a' --",
+                new String(
+                        HexFormat.of().parseHex(where.replaceAll("(?s).*env_id = unhex\\('([0-9a-f]*)'\\).*", "$1")),
+                        StandardCharsets.UTF_8));
+        assertTrue(where.replaceAll("unhex\\('[0-9a-f]*'\\)", "").indexOf('\'') < 0, where);
     }
 
     private static List<TaskOutcomes> tasks(String environment, Window window, String task) throws Exception {
