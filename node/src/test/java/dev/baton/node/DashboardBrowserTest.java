@@ -437,6 +437,20 @@ class DashboardBrowserTest {
                             .size());
             assertNoConsoleErrors("analytics of one task");
 
+            // A window from … to …: the last hour as two instants holds every run.
+            java.time.Instant now = java.time.Instant.now();
+            browser.get(analyticsBase + "/analytics?from=" + now.minus(Duration.ofHours(1)) + "&to="
+                    + now.plus(Duration.ofMinutes(1)));
+            until(
+                    "the page shows the custom window",
+                    () -> browser.findElement(By.id("analytics-summary"))
+                            .getText()
+                            .contains("11 runs finished"));
+            assertEquals("custom", browser.findElement(By.name("period")).getAttribute("value"));
+            assertFalse(
+                    browser.findElement(By.name("from")).getAttribute("value").isEmpty());
+            assertNoConsoleErrors("analytics from … to …");
+
             browser.manage().window().setSize(new Dimension(390, 844));
             browser.get(analyticsBase + "/analytics");
             await(By.cssSelector("#chart-duration svg"));
