@@ -1,11 +1,12 @@
 // The dashboard's shell: who is signed in, the environment a personal access token's session works in, and the
-// page the URL names (/runs, /runs/{id}; / shows the runs).
+// page the URL names (/runs, /runs/{id}, /analytics; / shows the runs).
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { html, Link, navigate } from './html.js';
 import { api, chooseEnvironment, chosenEnvironment } from './api.js';
 import { RunsPage } from './runs.js';
 import { RunPage } from './run.js';
+import { AnalyticsPage } from './analytics.js';
 
 function useLocation() {
   const [location, setLocation] = useState(() => ({ path: window.location.pathname, search: window.location.search }));
@@ -92,7 +93,20 @@ function EnvironmentPicker({ environment, onChange }) {
     </select>`;
 }
 
+// Whether the node has ClickHouse analytics (GET /api/v1/analytics), asked once an environment is known.
+function useAnalyticsEnabled(who, environment) {
+  const [enabled, setEnabled] = useState(false);
+  const known = who.type === 'secretKey' || !!environment;
+  useEffect(() => {
+    setEnabled(false);
+    if (!known) return;
+    api('/api/v1/analytics').then((found) => setEnabled(!!found.enabled)).catch(() => setEnabled(false));
+  }, [known, environment]);
+  return enabled;
+}
+
 function Header({ who, environment, onEnvironment, onSignOut, path }) {
+  const analytics = useAnalyticsEnabled(who, environment);
   const identity = who.type === 'secretKey'
     ? html`<span class="mono" id="identity">${who.environment.projectRef} / ${who.environment.slug}</span>`
     : html`<span id="identity">${who.user.email}</span>`;
@@ -101,6 +115,8 @@ function Header({ who, environment, onEnvironment, onSignOut, path }) {
       <${Link} class="brand" href="/runs">Baton<//>
       <nav>
         <${Link} href="/runs" class=${path.startsWith('/runs') || path === '/' ? 'active' : ''}>Runs<//>
+        ${analytics && html`<${Link} href="/analytics" id="nav-analytics"
+          class=${path.startsWith('/analytics') ? 'active' : ''}>Analytics<//>`}
       </nav>
       <div class="who">
         ${who.type === 'personalAccessToken'
@@ -149,6 +165,8 @@ function App() {
   const runMatch = location.path.match(/^\/runs\/([^/]+)\/?$/);
   if (needsEnvironment) {
     page = html`<div class="notice">Choose a project's environment at the top to see its runs.</div>`;
+  } else if (location.path === '/analytics' || location.path === '/analytics/') {
+    page = html`<${AnalyticsPage} key=${environment} search=${location.search} />`;
   } else if (runMatch) {
     page = html`<${RunPage} key=${environment + runMatch[1]} id=${decodeURIComponent(runMatch[1])} />`;
   } else {

@@ -9,6 +9,7 @@ import akka.actor.typed.ActorSystem;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
 import com.typesafe.config.Config;
+import dev.baton.api.analytics.AnalyticsRoutes;
 import dev.baton.api.auth.Authentication;
 import dev.baton.api.auth.DashboardSessions;
 import dev.baton.api.auth.EnvironmentSecrets;
@@ -63,6 +64,7 @@ public final class HttpApi {
     private final EnvVarRoutes envvars;
     private final DashboardRoutes dashboard;
     private final RealtimeRoutes realtime;
+    private final AnalyticsRoutes analytics;
 
     /** @param clock the node's clock: rate limits, token lifetimes and timeouts count on it */
     public HttpApi(
@@ -126,6 +128,7 @@ public final class HttpApi {
                 settings);
         this.realtime =
                 new RealtimeRoutes(engine, reads.runs(), authentication, RealtimeSettings.fromConfig(config), clock);
+        this.analytics = new AnalyticsRoutes(reads.analytics(), authentication, clock);
     }
 
     public HttpSettings settings() {
@@ -147,6 +150,7 @@ public final class HttpApi {
                 publicTokens.routes(),
                 envvars.routes(),
                 realtime.routes(),
+                analytics.routes(),
                 dashboard.routes());
         var exceptions = ErrorHandling.exceptionHandler();
         var rejections = ErrorHandling.rejectionHandler();

@@ -22,6 +22,7 @@ import dev.baton.engine.task.TaskDefinition;
 import dev.baton.engine.testkit.TestNode;
 import dev.baton.engine.worker.WorkerChannel;
 import dev.baton.projections.Projections;
+import dev.baton.projections.clickhouse.TaskAnalytics;
 import dev.baton.projections.internal.DataSourceJdbcSession;
 import dev.baton.projections.lag.ProjectionLag;
 import dev.baton.projections.runs.RunIndexHandler;
@@ -75,7 +76,8 @@ public final class ApiTestServer implements AutoCloseable {
                 RunList.create(node.system(), node.database(), clock),
                 TokenList.create(node.system(), node.database(), clock),
                 ScheduleList.create(node.system(), node.database()),
-                ProjectionLag.create(node.system(), node.database(), clock));
+                ProjectionLag.create(node.system(), node.database(), clock),
+                TaskAnalytics.create(node.system()));
         HttpApi api = new HttpApi(node.system(), node.engine(), node.directory(), node.database(), reads, clock);
         this.binding = Http.get(node.system())
                 .newServerAt("127.0.0.1", 0)

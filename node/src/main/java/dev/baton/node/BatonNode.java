@@ -28,6 +28,7 @@ import dev.baton.engine.envvars.EnvironmentVariableStore;
 import dev.baton.engine.storage.Database;
 import dev.baton.gateway.WorkerGateway;
 import dev.baton.projections.Projections;
+import dev.baton.projections.clickhouse.TaskAnalytics;
 import dev.baton.projections.lag.ProjectionLag;
 import dev.baton.projections.runs.RunList;
 import dev.baton.projections.schedules.ScheduleList;
@@ -107,7 +108,8 @@ public final class BatonNode {
                 RunList.create(system, database, clock),
                 TokenList.create(system, database, clock),
                 ScheduleList.create(system, database),
-                ProjectionLag.create(system, database, clock));
+                ProjectionLag.create(system, database, clock),
+                TaskAnalytics.create(system));
 
         Readiness readiness = new Readiness(
                 system,

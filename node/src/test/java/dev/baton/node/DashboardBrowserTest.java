@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.baton.api.auth.Authentication;
 import dev.baton.sdk.client.BatonClient;
@@ -332,6 +333,139 @@ class DashboardBrowserTest {
         while (send("GET", "/api/v1/runs", null, keySession).statusCode() != 401) {
             assertTrue(System.nanoTime() < deadline, "the revoked key's session still opens the runs");
             Thread.sleep(200);
+        }
+    }
+
+    @Test
+    void theAnalyticsPageChartsRunsFromClickHouse() throws Exception {
+        // This class's node has no ClickHouse: the API says so, and the header offers no Analytics page.
+        Map<String, String> bearer = Map.of("authorization", "Bearer " + TestNodes.SECRET_KEY);
+        HttpResponse<String> off = send("GET", "/api/v1/analytics", null, bearer);
+        assertEquals(200, off.statusCode(), off.body());
+        assertFalse(JSON.readTree(off.body()).get("enabled").asBoolean(), off.body());
+        assertEquals(404, send("GET", "/api/v1/analytics/tasks", null, bearer).statusCode());
+        browser.get(base + "/analytics");
+        await(By.name("token")).sendKeys(TestNodes.SECRET_KEY);
+        browser.findElement(By.cssSelector("#sign-in button[type=submit]")).click();
+        assertTrue(await(By.id("analytics-off")).getText().contains("ClickHouse is not configured"));
+        assertTrue(browser.findElements(By.id("nav-analytics")).isEmpty(), "no Analytics link without ClickHouse");
+        assertNoConsoleErrors("analytics off");
+        browser.findElement(By.id("sign-out")).click();
+        await(By.name("token"));
+
+        // A second node, with ClickHouse (the test is skipped without one), and runs that succeed and fail.
+        Config config = ClickHouseServers.withClickHouse(
+                TestNodes.postgresConfig(TestNodes.freshPostgresSchema("dashboard_analytics")),
+                ClickHouseServers.url(),
+                ClickHouseServers.freshDatabase("baton_dashboard"),
+                "baton.clickhouse.group-after-duration = 200ms");
+        BatonNode analyticsNode = TestNodes.start("dashboard-analytics", config);
+        // "localhost", not 127.0.0.1: its own cookies, so this node's session never replaces the other node's.
+        String analyticsBase = "http://localhost:" + analyticsNode.httpPort();
+        try (BatonWorker examples = HappyPathScenario.worker(analyticsNode, 4);
+                ClickHouseServers.Reader clickHouse = ClickHouseServers.reader(config)) {
+            BatonClient client = HappyPathScenario.client(analyticsNode);
+            List<String> runs = new java.util.ArrayList<>();
+            for (int i = 0; i < 6; i++)
+                runs.add(client.trigger("hello-world", Map.of("name", "n" + i)).id());
+            for (int ms : List.of(80, 160, 240))
+                runs.add(client.trigger("sleep", Map.of("ms", ms)).id());
+            for (int i = 0; i < 2; i++)
+                runs.add(client.trigger("fail", Map.of("message", "no " + i)).id());
+            for (String id : runs) assertTrue(client.poll(id, PATIENCE).status().isFinal(), id);
+            HttpRequest tasks = HttpRequest.newBuilder(URI.create(analyticsBase + "/api/v1/analytics/tasks?period=1h"))
+                    .header("authorization", "Bearer " + TestNodes.SECRET_KEY)
+                    .build();
+            until("the sink has delivered all 11 runs", () -> {
+                try {
+                    long finished = 0;
+                    for (JsonNode row : JSON.readTree(
+                                    HTTP.send(tasks, BodyHandlers.ofString()).body())
+                            .get("data")) {
+                        finished += row.get("finished").asLong();
+                    }
+                    return finished == 11;
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+
+            browser.get(analyticsBase + "/runs");
+            await(By.name("token")).sendKeys(TestNodes.SECRET_KEY);
+            browser.findElement(By.cssSelector("#sign-in button[type=submit]")).click();
+            await(By.id("nav-analytics")).click();
+            await(By.cssSelector("#chart-throughput svg"));
+            assertEquals(analyticsBase + "/analytics", browser.getCurrentUrl());
+            By failRow = By.cssSelector("#analytics-tasks tr[data-task=fail]");
+            assertEquals(
+                    "2",
+                    await(failRow)
+                            .findElement(By.cssSelector("[data-field=failed]"))
+                            .getText());
+            assertEquals(
+                    "100%",
+                    browser.findElement(failRow)
+                            .findElement(By.cssSelector("[data-field=failureRate]"))
+                            .getText());
+            assertEquals(
+                    "6",
+                    browser.findElement(
+                                    By.cssSelector("#analytics-tasks tr[data-task=hello-world] [data-field=finished]"))
+                            .getText());
+            assertTrue(browser.findElement(By.id("analytics-summary")).getText().contains("11 runs finished"));
+            assertFalse(browser.findElements(By.cssSelector("#chart-throughput rect.fill-failed"))
+                    .isEmpty());
+            assertFalse(browser.findElements(By.cssSelector("#chart-duration .line-p99 circle"))
+                    .isEmpty());
+            assertFalse(browser.findElements(By.cssSelector("#chart-failure-rate .line-rate circle"))
+                    .isEmpty());
+            assertNoConsoleErrors("analytics");
+            screenshot("analytics");
+
+            // A shared link to one task's numbers over another window.
+            browser.get(analyticsBase + "/analytics?period=6h&task=fail&interval=15m");
+            until(
+                    "the page shows the fail task only",
+                    () -> browser.findElement(By.id("analytics-summary"))
+                            .getText()
+                            .contains("2 runs finished"));
+            assertEquals("fail", browser.findElement(By.name("task")).getAttribute("value"));
+            assertEquals("6h", browser.findElement(By.name("period")).getAttribute("value"));
+            assertEquals(
+                    1,
+                    browser.findElements(By.cssSelector("#analytics-tasks tbody tr"))
+                            .size());
+            assertNoConsoleErrors("analytics of one task");
+
+            // A window from … to …: the last hour as two instants holds every run.
+            java.time.Instant now = java.time.Instant.now();
+            browser.get(analyticsBase + "/analytics?from=" + now.minus(Duration.ofHours(1)) + "&to="
+                    + now.plus(Duration.ofMinutes(1)));
+            until(
+                    "the page shows the custom window",
+                    () -> browser.findElement(By.id("analytics-summary"))
+                            .getText()
+                            .contains("11 runs finished"));
+            assertEquals("custom", browser.findElement(By.name("period")).getAttribute("value"));
+            assertFalse(
+                    browser.findElement(By.name("from")).getAttribute("value").isEmpty());
+            assertNoConsoleErrors("analytics from … to …");
+
+            browser.manage().window().setSize(new Dimension(390, 844));
+            browser.get(analyticsBase + "/analytics");
+            await(By.cssSelector("#chart-duration svg"));
+            long overflow = (Long) browser.executeScript(
+                    "return document.documentElement.scrollWidth - document.documentElement.clientWidth;");
+            assertEquals(0L, overflow, "the Analytics page does not scroll sideways on a phone");
+            assertNoConsoleErrors("analytics on a phone");
+            screenshot("analytics-phone");
+            browser.manage().window().setSize(new Dimension(1280, 800));
+            browser.findElement(By.id("sign-out")).click();
+            await(By.name("token"));
+            clickHouse.dropDatabase();
+        } finally {
+            browser.manage().window().setSize(new Dimension(1280, 800));
+            TestNodes.stop(analyticsNode);
         }
     }
 

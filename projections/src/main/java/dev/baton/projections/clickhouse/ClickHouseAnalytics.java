@@ -67,11 +67,16 @@ public final class ClickHouseAnalytics {
     /** A store on the sink's own dispatcher (the client blocks), closed when the system shuts down. */
     public static ClickHouseStore openStore(ActorSystem<?> system, ClickHouseSettings settings) {
         Executor executor = system.dispatchers().lookup(DispatcherSelector.fromConfig(ClickHouseSettings.DISPATCHER));
+        return openStore(system, settings, executor);
+    }
+
+    /** A store on {@code executor}, closed when the system shuts down. */
+    public static ClickHouseStore openStore(ActorSystem<?> system, ClickHouseSettings settings, Executor executor) {
         ClickHouseStore store = new ClickHouseStore(settings, executor);
         CoordinatedShutdown.get(system)
                 .addTask(
                         CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
-                        "close-clickhouse-" + settings.database(),
+                        "close-clickhouse-" + settings.database() + "-" + System.identityHashCode(store),
                         () -> {
                             store.close();
                             return CompletableFuture.completedFuture(Done.getInstance());

@@ -68,6 +68,27 @@ public record ClickHouseSettings(
         return IntStream.range(0, tagCount).mapToObj(i -> "run-" + i).toList();
     }
 
+    /** The same server with other timeouts: the API's reads give up sooner than the sink's writes. */
+    public ClickHouseSettings withTimeouts(Duration otherConnectTimeout, Duration otherRequestTimeout) {
+        return new ClickHouseSettings(
+                url,
+                database,
+                user,
+                password,
+                compressServerResponse,
+                otherConnectTimeout,
+                otherRequestTimeout,
+                groupAfterEnvelopes,
+                groupAfterDuration,
+                minBackoff,
+                maxBackoff,
+                backoffRandomFactor,
+                cachedRunsPerTag,
+                maxErrorMessageLength,
+                tagCount,
+                readJournalPluginId);
+    }
+
     public ClickHouseSettings withDatabase(String otherDatabase) {
         return new ClickHouseSettings(
                 url,

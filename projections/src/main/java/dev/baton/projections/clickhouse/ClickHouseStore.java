@@ -98,6 +98,11 @@ public final class ClickHouseStore implements AutoCloseable {
         return settings;
     }
 
+    /** The threads this store's blocking calls run on. */
+    public Executor executor() {
+        return executor;
+    }
+
     public String database() {
         return settings.database();
     }
@@ -123,7 +128,7 @@ public final class ClickHouseStore implements AutoCloseable {
 
     private void createSchema() {
         // An empty answer to a query that returns one row is the compressed-response trap: fail loudly instead.
-        if (select("SELECT 1 AS one", null).rows().isEmpty()) {
+        if (select("SELECT 1 AS one", null, Map.of()).rows().isEmpty()) {
             throw new IllegalStateException(
                     "ClickHouse at " + settings.url() + " answered SELECT 1 with no rows: it cannot"
                             + " send compressed responses (Debian's 18.16); set baton.c"
@@ -208,7 +213,7 @@ public final class ClickHouseStore implements AutoCloseable {
                 + " AND run_id IN ("
                 + literals(rows.stream().map(RunEventRow::runId).distinct().toList()) + ")";
         Set<String> written = new HashSet<>();
-        for (List<String> row : select(sql, null).rows()) written.add(row.get(0) + "\t" + row.get(1));
+        for (List<String> row : select(sql, null, Map.of()).rows()) written.add(row.get(0) + "\t" + row.get(1));
         return written;
     }
 
@@ -308,14 +313,20 @@ public final class ClickHouseStore implements AutoCloseable {
      * as text, with {@code FORMAT TabSeparatedWithNames} appended. Blocking; for checks, tests and tools.
      */
     public QueryResult select(String sql) {
-        return select(sql, settings.database());
+        return select(sql, settings.database(), Map.of());
     }
 
-    private QueryResult select(String sql, String database) {
+    /** {@link #select(String)} with server settings sent as URL parameters (e.g. {@code max_execution_time}). */
+    public QueryResult select(String sql, Map<String, String> serverSettings) {
+        return select(sql, settings.database(), serverSettings);
+    }
+
+    private QueryResult select(String sql, String database, Map<String, String> serverSettings) {
         String query = sql.strip();
         if (query.endsWith(";")) query = query.substring(0, query.length() - 1);
         QuerySettings querySettings = new QuerySettings().setFormat(ClickHouseFormat.TabSeparatedWithNames);
         if (database != null) querySettings.serverSetting("database", database);
+        serverSettings.forEach(querySettings::serverSetting);
         try (QueryResponse response = await(client.query(query + "\nFORMAT TabSeparatedWithNames", querySettings));
                 InputStream body = response.getInputStream()) {
             return QueryResult.parse(new String(body.readAllBytes(), StandardCharsets.UTF_8));
