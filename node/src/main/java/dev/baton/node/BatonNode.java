@@ -25,6 +25,7 @@ import dev.baton.engine.Engine;
 import dev.baton.engine.environment.EnvironmentDirectory;
 import dev.baton.engine.environment.EnvironmentSettingsStore;
 import dev.baton.engine.envvars.EnvironmentVariableStore;
+import dev.baton.engine.metrics.BatonMetrics;
 import dev.baton.engine.storage.Database;
 import dev.baton.gateway.WorkerGateway;
 import dev.baton.projections.Projections;
@@ -104,11 +105,12 @@ public final class BatonNode {
         Projections.init(system, database, clock);
         Credentials credentials = Credentials.bootstrap(config.getConfig("baton.bootstrap"), directory);
         // The API's lists read what the projections write: built here, on the same database and clock.
+        ProjectionLag lag = ProjectionLag.create(system, database, clock);
         ReadModels reads = new ReadModels(
                 RunList.create(system, database, clock),
                 TokenList.create(system, database, clock),
                 ScheduleList.create(system, database),
-                ProjectionLag.create(system, database, clock),
+                lag,
                 TaskAnalytics.create(system));
 
         Readiness readiness = new Readiness(
@@ -117,11 +119,13 @@ public final class BatonNode {
                 Optional.of(config.getString("baton.clickhouse.url")).filter(url -> !url.isBlank()),
                 config.getDuration("baton.node.readiness-timeout"));
         Readiness.register(system, readiness);
-        Route routes = Directives.concat(
-                Directives.path("health", () -> Directives.get(() -> health(cluster))),
-                Directives.path("ready", () -> Directives.get(() -> ready(readiness))),
-                new WorkerGateway(system, engine, directory, EnvironmentVariableStore.create(database, config)).route(),
-                new HttpApi(system, engine, directory, database, reads, clock).route());
+        Route routes = new HttpMetrics(BatonMetrics.get(system).registry())
+                .measured(() -> Directives.concat(
+                        Directives.path("health", () -> Directives.get(() -> health(cluster))),
+                        Directives.path("ready", () -> Directives.get(() -> ready(readiness))),
+                        new WorkerGateway(system, engine, directory, EnvironmentVariableStore.create(database, config))
+                                .route(),
+                        new HttpApi(system, engine, directory, database, reads, clock).route()));
         Config http = config.getConfig("baton.node.http");
         Duration startupTimeout = config.getDuration("baton.node.startup-timeout");
         ServerBinding binding = await(
@@ -139,6 +143,13 @@ public final class BatonNode {
                         "start Akka Management",
                         startupTimeout))
                 : Optional.empty();
+        if (management.isPresent()) {
+            NodeGauges.start(
+                    system,
+                    lag,
+                    BatonMetrics.get(system).registry(),
+                    config.getDuration("baton.node.metrics-sample-interval"));
+        }
 
         awaitMemberUp(cluster, startupTimeout);
         BatonNode node = new BatonNode(system, engine, credentials, binding, management);

@@ -88,11 +88,27 @@ class MetricsEndToEndTest {
         assertTrue(text.contains("baton_runs_queue_wait_seconds_bucket{"), "the queue wait is a histogram");
         assertTrue(text.contains("jvm_memory_used_bytes{"), "the JVM's meters");
         assertTrue(text.contains("jvm_gc_"), "the garbage collector's meters");
+        // The trigger, by its route's words with the task's name left out.
+        assertTrue(
+                value(text, "baton_http_requests_seconds_count", "route=\"/api/v1/tasks/{}/trigger\"", "status=\"200\"")
+                        >= 1);
+
+        // Sampled gauges: the dispatcher this node hosts, and every run index projection's lag.
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!text.contains("baton_sharding_entities{type=\"EnvironmentDispatcher\"} 1.0")
+                && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            text = HTTP.send(HttpRequest.newBuilder(metrics).build(), BodyHandlers.ofString())
+                    .body();
+        }
+        assertEquals(1.0, value(text, "baton_sharding_entities", "type=\"EnvironmentDispatcher\""), text);
+        assertTrue(value(text, "baton_sharding_shards", "type=\"Run\"") >= 1);
+        assertTrue(text.contains("baton_projection_lag{key="), "a projection's lag");
     }
 
     /** The value of the one sample of {@code name} whose labels include every one of {@code labels}. */
     private static double value(String text, String name, String... labels) {
-        Matcher sample = Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{([^}]*)\\} (\\S+)$")
+        Matcher sample = Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{((?:[^\"}]|\"[^\"]*\")*)\\} (\\S+)$")
                 .matcher(text);
         Double found = null;
         while (sample.find()) {
