@@ -93,6 +93,10 @@ class MetricsEndToEndTest {
                 value(text, "baton_http_requests_seconds_count", "route=\"/api/v1/tasks/{}/trigger\"", "status=\"200\"")
                         >= 1);
 
+        // The run's events went through the journal: triggered, the failed attempt, the success.
+        assertTrue(simple(text, "baton_journal_writes_seconds_count") >= 1, text);
+        assertTrue(simple(text, "baton_journal_write_events_sum") >= 3, text);
+
         // Sampled gauges: the dispatcher this node hosts, and every run index projection's lag.
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (!text.contains("baton_sharding_entities{type=\"EnvironmentDispatcher\"} 1.0")
@@ -104,6 +108,14 @@ class MetricsEndToEndTest {
         assertEquals(1.0, value(text, "baton_sharding_entities", "type=\"EnvironmentDispatcher\""), text);
         assertTrue(value(text, "baton_sharding_shards", "type=\"Run\"") >= 1);
         assertTrue(text.contains("baton_projection_lag{key="), "a projection's lag");
+    }
+
+    /** The value of a sample without labels. */
+    private static double simple(String text, String name) {
+        Matcher sample =
+                Pattern.compile("(?m)^" + Pattern.quote(name) + " (\\S+)$").matcher(text);
+        if (!sample.find()) throw new AssertionError("no sample of " + name);
+        return Double.parseDouble(sample.group(1));
     }
 
     /** The value of the one sample of {@code name} whose labels include every one of {@code labels}. */

@@ -6,6 +6,11 @@ import akka.persistence.jdbc.config.JournalConfig;
 import akka.persistence.jdbc.journal.dao.DefaultJournalDao;
 import akka.serialization.Serialization;
 import akka.stream.Materializer;
+import dev.baton.engine.metrics.BatonMetrics;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.TimeUnit;
 import scala.collection.immutable.Seq;
 import scala.concurrent.ExecutionContext;
 import scala.concurrent.Future;
@@ -28,6 +33,8 @@ public class NewEntityJournalDao extends DefaultJournalDao {
 
     private final NewEntities newEntities;
     private final StoreAvailability availability;
+    private final Timer writes;
+    private final DistributionSummary writeEvents;
 
     /** The constructor akka-persistence-jdbc calls reflectively for {@code jdbc-journal.dao}. */
     public NewEntityJournalDao(
@@ -40,6 +47,15 @@ public class NewEntityJournalDao extends DefaultJournalDao {
         super(db, profile, config, serialization, ec, mat);
         this.newEntities = NewEntities.get(Adapter.toTyped(serialization.system()));
         this.availability = StoreAvailability.get(Adapter.toTyped(serialization.system()));
+        MeterRegistry registry =
+                BatonMetrics.get(Adapter.toTyped(serialization.system())).registry();
+        this.writes = Timer.builder("baton.journal.writes")
+                .description("Journal writes, from the journal handing them over to the database having stored them")
+                .publishPercentiles(0.5, 0.95, 0.99)
+                .register(registry);
+        this.writeEvents = DistributionSummary.builder("baton.journal.write.events")
+                .description("Events stored by one journal write (the journal batches the persists that queued up)")
+                .register(registry);
     }
 
     @Override
@@ -50,7 +66,15 @@ public class NewEntityJournalDao extends DefaultJournalDao {
 
     @Override
     public Future<Seq<Try<BoxedUnit>>> asyncWriteMessages(Seq<AtomicWrite> messages) {
-        return reportingFailure(super.asyncWriteMessages(messages));
+        long started = System.nanoTime();
+        int events = 0;
+        for (var write = messages.iterator(); write.hasNext(); )
+            events += write.next().size();
+        writeEvents.record(events);
+        Future<Seq<Try<BoxedUnit>>> written = reportingFailure(super.asyncWriteMessages(messages));
+        FutureConverters.asJava(written)
+                .whenComplete((result, failure) -> writes.record(System.nanoTime() - started, TimeUnit.NANOSECONDS));
+        return written;
     }
 
     private <T> Future<T> reportingFailure(Future<T> call) {
