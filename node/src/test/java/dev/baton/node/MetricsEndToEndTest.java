@@ -3,6 +3,8 @@ package dev.baton.node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
 import dev.baton.sdk.client.BatonClient;
 import dev.baton.sdk.client.Run;
@@ -14,6 +16,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -108,6 +111,19 @@ class MetricsEndToEndTest {
         assertEquals(1.0, value(text, "baton_sharding_entities", "type=\"EnvironmentDispatcher\""), text);
         assertTrue(value(text, "baton_sharding_shards", "type=\"Run\"") >= 1);
         assertTrue(text.contains("baton_projection_lag{key="), "a projection's lag");
+
+        // The ready Grafana dashboard draws only series this node serves.
+        JsonNode dashboard = new ObjectMapper()
+                .readTree(
+                        Path.of("..", "docs", "grafana", "baton-dashboard.json").toFile());
+        Matcher names = Pattern.compile("\\b(baton|jvm)_[a-z_]+").matcher(dashboard.toString());
+        int checked = 0;
+        while (names.find()) {
+            String name = names.group();
+            assertTrue(Pattern.compile("(?m)^" + name + "[{ ]").matcher(text).find(), "the dashboard's " + name);
+            checked++;
+        }
+        assertTrue(checked >= 10, "the dashboard names metrics");
     }
 
     /** The value of a sample without labels. */
