@@ -26,6 +26,7 @@ import dev.baton.api.lag.ProjectionLagRoutes;
 import dev.baton.api.management.ManagementApi;
 import dev.baton.api.packets.PacketRoutes;
 import dev.baton.api.packets.PacketStore;
+import dev.baton.api.queues.QueueRoutes;
 import dev.baton.api.ratelimit.RateLimiter;
 import dev.baton.api.realtime.RealtimeRoutes;
 import dev.baton.api.realtime.RealtimeSettings;
@@ -37,6 +38,7 @@ import dev.baton.api.waitpoints.WaitpointRoutes;
 import dev.baton.engine.Engine;
 import dev.baton.engine.environment.EnvironmentDirectory;
 import dev.baton.engine.environment.EnvironmentSettingsStore;
+import dev.baton.engine.environment.QueueSettingsStore;
 import dev.baton.engine.envvars.EnvironmentVariableStore;
 import dev.baton.engine.storage.Database;
 import java.time.Clock;
@@ -63,6 +65,7 @@ public final class HttpApi {
     private final EnvVarRoutes envvars;
     private final DashboardRoutes dashboard;
     private final RealtimeRoutes realtime;
+    private final QueueRoutes queues;
 
     /** @param clock the node's clock: rate limits, token lifetimes and timeouts count on it */
     public HttpApi(
@@ -124,6 +127,14 @@ public final class HttpApi {
                 EnvironmentVariableStore.create(database, system.settings().config()),
                 authentication,
                 settings);
+        this.queues = new QueueRoutes(
+                system,
+                engine,
+                authentication,
+                settings,
+                new QueueSettingsStore(directory),
+                new EnvironmentSettingsStore(directory),
+                clock);
         this.realtime =
                 new RealtimeRoutes(engine, reads.runs(), authentication, RealtimeSettings.fromConfig(config), clock);
     }
@@ -147,6 +158,7 @@ public final class HttpApi {
                 publicTokens.routes(),
                 envvars.routes(),
                 realtime.routes(),
+                queues.routes(),
                 dashboard.routes());
         var exceptions = ErrorHandling.exceptionHandler();
         var rejections = ErrorHandling.rejectionHandler();
