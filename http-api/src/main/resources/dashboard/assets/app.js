@@ -1,11 +1,12 @@
 // The dashboard's shell: who is signed in, the environment a personal access token's session works in, and the
-// page the URL names (/runs, /runs/{id}; / shows the runs).
+// page the URL names (/runs, /runs/{id}, /queues; / shows the runs).
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { html, Link, navigate } from './html.js';
 import { api, chooseEnvironment, chosenEnvironment } from './api.js';
 import { RunsPage } from './runs.js';
 import { RunPage } from './run.js';
+import { QueuesPage } from './queues.js';
 
 function useLocation() {
   const [location, setLocation] = useState(() => ({ path: window.location.pathname, search: window.location.search }));
@@ -101,6 +102,7 @@ function Header({ who, environment, onEnvironment, onSignOut, path }) {
       <${Link} class="brand" href="/runs">Baton<//>
       <nav>
         <${Link} href="/runs" class=${path.startsWith('/runs') || path === '/' ? 'active' : ''}>Runs<//>
+        <${Link} href="/queues" class=${path.startsWith('/queues') ? 'active' : ''}>Queues<//>
       </nav>
       <div class="who">
         ${who.type === 'personalAccessToken'
@@ -149,6 +151,8 @@ function App() {
   const runMatch = location.path.match(/^\/runs\/([^/]+)\/?$/);
   if (needsEnvironment) {
     page = html`<div class="notice">Choose a project's environment at the top to see its runs.</div>`;
+  } else if (location.path.match(/^\/queues\/?$/)) {
+    page = html`<${QueuesPage} key=${environment} />`;
   } else if (runMatch) {
     page = html`<${RunPage} key=${environment + runMatch[1]} id=${decodeURIComponent(runMatch[1])} />`;
   } else {

@@ -104,6 +104,7 @@ public final class DashboardRoutes {
                 // the chain raised for the same path, which would turn it into a 404.
                 pathSingleSlash(this::index),
                 pathPrefix("runs", () -> concat(pathEndOrSingleSlash(this::index), path(segment(), id -> index()))),
+                pathPrefix("queues", () -> pathEndOrSingleSlash(this::index)),
                 path("sign-in", this::index));
     }
 
