@@ -21,10 +21,6 @@ import dev.baton.api.ReadModels;
 import dev.baton.engine.Engine;
 import dev.baton.engine.dispatch.EnvironmentSettingsSource;
 import dev.baton.engine.environment.EnvironmentDirectory;
-import dev.baton.engine.environment.EnvironmentSettings;
-import dev.baton.engine.environment.EnvironmentSettingsStore;
-import dev.baton.engine.environment.QueueSettings;
-import dev.baton.engine.environment.QueueSettingsStore;
 import dev.baton.engine.envvars.EnvironmentVariableStore;
 import dev.baton.engine.storage.Database;
 import dev.baton.gateway.WorkerGateway;
@@ -35,9 +31,7 @@ import dev.baton.projections.schedules.ScheduleList;
 import dev.baton.projections.waitpoints.TokenList;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -85,20 +79,8 @@ public final class BatonNode {
         Clock clock = Clock.systemUTC();
         EnvironmentDirectory directory = new EnvironmentDirectory(
                 database.dataSource(), clock, config.getDuration("baton.engine.credential-cache-ttl"));
-        EnvironmentSettingsStore environmentSettings = new EnvironmentSettingsStore(directory);
         Executor blockingIo = system.dispatchers().lookup(DispatcherSelector.blocking());
-        QueueSettingsStore queueSettings = new QueueSettingsStore(directory);
-        Engine engine = Engine.init(system, clock, new EnvironmentSettingsSource() {
-            @Override
-            public CompletionStage<EnvironmentSettings> load(String environmentId) {
-                return CompletableFuture.supplyAsync(() -> environmentSettings.load(environmentId), blockingIo);
-            }
-
-            @Override
-            public CompletionStage<Map<String, QueueSettings>> loadQueues(String environmentId) {
-                return CompletableFuture.supplyAsync(() -> queueSettings.loadAll(environmentId), blockingIo);
-            }
-        });
+        Engine engine = Engine.init(system, clock, EnvironmentSettingsSource.stored(directory, blockingIo));
         Projections.init(system, database, clock);
         Credentials credentials = Credentials.bootstrap(config.getConfig("baton.bootstrap"), directory);
         // The API's lists read what the projections write: built here, on the same database and clock.
