@@ -105,6 +105,29 @@ class QueueSettingsDispatchTest {
     }
 
     @Test
+    void theDescriptionCrossesNodes() {
+        // A dispatcher may live on another node than the route that asks it: its answer must serialize.
+        EnvironmentDispatcher.Queues answer = new EnvironmentDispatcher.Queues(List.of(
+                new QueueDescription(
+                        "task/a",
+                        2,
+                        1,
+                        new QueueLimits(3, null),
+                        new QueueSettings(true, 1, Instant.parse("2026-01-02T03:04:05.678Z"))),
+                new QueueDescription("b", 0, 0, null, QueueSettings.DEFAULTS)));
+        akka.serialization.Serialization serialization =
+                akka.serialization.SerializationExtension.get(node.testKit().system());
+        akka.serialization.Serializer serializer = serialization.findSerializerFor(answer);
+        Object read = serialization
+                .deserialize(
+                        serialization.serialize(answer).get(),
+                        serializer.identifier(),
+                        akka.serialization.Serializers.manifestFor(serializer, answer))
+                .get();
+        assertEquals(answer, read);
+    }
+
+    @Test
     void anOverriddenLimitCapsTheQueueUntilReset() throws Exception {
         String env = "env_queue_override";
         declare(env, new TaskDefinition("capped", "capped", 5, null, null));
