@@ -6,6 +6,7 @@ import static akka.http.javadsl.server.Directives.get;
 import static akka.http.javadsl.server.Directives.onSuccess;
 import static akka.http.javadsl.server.Directives.parameterMultiMap;
 import static akka.http.javadsl.server.Directives.path;
+import static akka.http.javadsl.server.Directives.pathEnd;
 import static akka.http.javadsl.server.Directives.pathPrefix;
 import static akka.http.javadsl.server.Directives.post;
 import static akka.http.javadsl.server.PathMatchers.segment;
@@ -19,6 +20,7 @@ import dev.baton.api.auth.Authentication;
 import dev.baton.api.body.JsonBody;
 import dev.baton.api.config.HttpSettings;
 import dev.baton.api.errors.ApiException;
+import dev.baton.api.errors.ErrorHandling;
 import dev.baton.api.json.Json;
 import dev.baton.engine.Engine;
 import dev.baton.engine.dispatch.QueueDescription;
@@ -28,6 +30,7 @@ import dev.baton.engine.environment.QueueSettings;
 import dev.baton.engine.environment.QueueSettingsStore;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -74,7 +77,7 @@ public final class QueueRoutes {
         return pathPrefix(
                 segment("api").slash("v1").slash("queues"),
                 () -> concat(
-                        akka.http.javadsl.server.Directives.pathEnd(() -> get(() -> authentication.authenticated(
+                        pathEnd(() -> get(() -> authentication.authenticated(
                                 environment -> parameterMultiMap(query -> list(environment, query))))),
                         path(
                                 segment(),
@@ -96,7 +99,7 @@ public final class QueueRoutes {
                                         jsonBody.optionalJson(body -> reset(environment, param, body)))))));
     }
 
-    private Route list(Environment environment, java.util.Map<String, List<String>> query) {
+    private Route list(Environment environment, Map<String, List<String>> query) {
         QueueRequests.PageRequest page = QueueRequests.page(query);
         return onSuccess(engine.describeQueues(environment.id()), queues -> {
             int count = queues.size();
@@ -215,6 +218,6 @@ public final class QueueRoutes {
     }
 
     private static Route notFound(String error) {
-        return complete(dev.baton.api.errors.ErrorHandling.errorResponse(StatusCodes.NOT_FOUND, error));
+        return complete(ErrorHandling.errorResponse(StatusCodes.NOT_FOUND, error));
     }
 }
