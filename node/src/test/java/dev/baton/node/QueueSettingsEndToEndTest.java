@@ -60,10 +60,14 @@ class QueueSettingsEndToEndTest {
         Task<Map, Object> other = Task.<Map, Object>define("other", Map.class, (payload, ctx) -> Map.of())
                 .queue("others", 3)
                 .build();
+        Task<Map, Object> slashed = Task.<Map, Object>define("slashed", Map.class, (payload, ctx) -> Map.of())
+                .queue("team/jobs", 2)
+                .build();
         worker = BatonWorker.builder(HappyPathScenario.url(node), TestNodes.WORKER_TOKEN)
                 .slots(8)
                 .register(hold)
                 .register(other)
+                .register(slashed)
                 .build();
         worker.start();
         if (!worker.awaitConnected(Duration.ofSeconds(30))) throw new AssertionError("worker did not connect");
@@ -165,12 +169,23 @@ class QueueSettingsEndToEndTest {
         JsonNode page = send("GET", "/api/v1/queues?perPage=1&page=2", null, 200);
         assertEquals(1, page.get("data").size());
         assertEquals(2, page.get("pagination").get("currentPage").asInt());
-        assertEquals(2, page.get("pagination").get("count").asInt(), "task/hold and others");
-        assertEquals(2, page.get("pagination").get("totalPages").asInt());
-        assertEquals("hold", page.get("data").get(0).get("name").asText(), "by Baton's name: others, task/hold");
+        assertEquals(3, page.get("pagination").get("count").asInt(), "others, task/hold, team/jobs");
+        assertEquals(3, page.get("pagination").get("totalPages").asInt());
+        assertEquals("hold", page.get("data").get(0).get("name").asText(), "sorted by Baton's name");
         JsonNode all = send("GET", "/api/v1/queues", null, 200);
         assertEquals("others", all.get("data").get(0).get("name").asText());
-        assertEquals(2, all.get("data").size());
+        assertEquals(3, all.get("data").size());
+        // A name's slash as the SDK sends it (%2F encoded once more), or encoded once.
+        assertEquals(
+                "team/jobs",
+                send("GET", "/api/v1/queues/team%252Fjobs?type=custom", null, 200)
+                        .get("name")
+                        .asText());
+        assertEquals(
+                2,
+                send("GET", "/api/v1/queues/team%2Fjobs?type=custom", null, 200)
+                        .get("concurrencyLimit")
+                        .asInt());
 
         assertEquals(
                 "queue-not-found",
