@@ -26,8 +26,8 @@ function queuePath(queue) {
 function LimitCell({ queue }) {
   const { current, base, override } = queue.concurrency || {};
   if (override !== null && override !== undefined) {
-    return html`<span class="limit">${override}</span>
-      <span class="muted"> override${base !== null && base !== undefined ? `, declared ${base}` : ', none declared'}</span>`;
+    const declared = base !== null && base !== undefined ? `, declared ${base}` : ', none declared';
+    return html`<span class="limit">${override}</span><span class="muted"> override${declared}</span>`;
   }
   return current === null || current === undefined
     ? html`<span class="muted">none</span>`
@@ -37,7 +37,8 @@ function LimitCell({ queue }) {
 function QueueRow({ queue, onChanged, onError }) {
   const [limit, setLimit] = useState('');
   const [busy, setBusy] = useState(false);
-  const overridden = queue.concurrency && queue.concurrency.override !== null && queue.concurrency.override !== undefined;
+  const override = queue.concurrency ? queue.concurrency.override : null;
+  const overridden = override !== null && override !== undefined;
   const call = async (suffix, body) => {
     setBusy(true);
     try {
@@ -51,7 +52,7 @@ function QueueRow({ queue, onChanged, onError }) {
       setBusy(false);
     }
   };
-  const override = async (event) => {
+  const submitOverride = async (event) => {
     event.preventDefault();
     if (await call('/concurrency/override', { concurrencyLimit: Number(limit) })) setLimit('');
   };
@@ -68,11 +69,14 @@ function QueueRow({ queue, onChanged, onError }) {
         : html`<span class="status ok">Active</span>`}</td>
       <td class="queue-actions">
         ${queue.paused
-          ? html`<button class="resume" disabled=${busy} onClick=${() => call('/pause', { action: 'resume' })}>Resume</button>`
-          : html`<button class="pause danger" disabled=${busy} onClick=${() => call('/pause', { action: 'pause' })}>Pause</button>`}
-        <form class="override" onSubmit=${override}>
-          <input type="number" min="0" step="1" required name="concurrencyLimit" aria-label=${'Concurrency limit for ' + queue.name}
-            placeholder="limit" value=${limit} onInput=${(e) => setLimit(e.target.value)} />
+          ? html`<button class="resume" disabled=${busy}
+              onClick=${() => call('/pause', { action: 'resume' })}>Resume</button>`
+          : html`<button class="pause danger" disabled=${busy}
+              onClick=${() => call('/pause', { action: 'pause' })}>Pause</button>`}
+        <form class="override" onSubmit=${submitOverride}>
+          <input type="number" min="0" step="1" required name="concurrencyLimit"
+            aria-label=${'Concurrency limit for ' + queue.name} placeholder="limit" value=${limit}
+            onInput=${(e) => setLimit(e.target.value)} />
           <button type="submit" disabled=${busy || limit === ''}>Override</button>
         </form>
         ${overridden

@@ -34,11 +34,11 @@ import java.util.TreeSet;
 /**
  * Matches an environment's queued runs with free worker slots, within concurrency limits: per
  * queue (or per concurrency key of a queue, each with the queue's limit), an optional cap across a
- * queue's keys, and a limit for the whole environment. A queue may be paused, or its limit overridden, by its
- * environment's stored queue settings; an environment may be paused as a whole. Queues and keys take turns, one run each per
- * round, so a hot queue or key cannot starve the others; within a key runs go by score (queued time
- * minus priority). Every run of an environment passes through this one actor, so its counts hold
- * cluster-wide.
+ * queue's keys, and a limit for the whole environment. A queue may be paused, or its limit
+ * overridden, by its environment's stored queue settings; an environment may be paused as a whole.
+ * Queues and keys take turns, one run each per round, so a hot queue or key cannot starve the
+ * others; within a key runs go by score (queued time minus priority). Every run of an environment
+ * passes through this one actor, so its counts hold cluster-wide.
  *
  * <p>Dispatch is demand-driven: a run is offered only to a session that reported a free slot, and
  * the run decides (through {@link QueuedRuns}) whether the offer still stands. Nothing here is
