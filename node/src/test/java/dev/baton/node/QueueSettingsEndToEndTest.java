@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.ConfigFactory;
 import dev.baton.sdk.client.BatonClient;
 import dev.baton.sdk.client.RunStatus;
 import dev.baton.sdk.task.Task;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.Test;
  */
 class QueueSettingsEndToEndTest {
 
+    private static final String ADMIN_TOKEN = "tr_pat_queues_test_admin_token_0123456789";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final AtomicInteger running = new AtomicInteger();
@@ -46,7 +48,10 @@ class QueueSettingsEndToEndTest {
     }
 
     private static void startNodeAndWorker() {
-        node = TestNodes.start("queues", TestNodes.postgresConfig(databaseUrl));
+        node = TestNodes.start(
+                "queues",
+                ConfigFactory.parseMap(Map.of("baton.bootstrap.admin-token", ADMIN_TOKEN))
+                        .withFallback(TestNodes.postgresConfig(databaseUrl)));
         Task<Map, Object> hold = Task.<Map, Object>define("hold", Map.class, (payload, ctx) -> {
                     mostRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
                     try {
@@ -242,6 +247,39 @@ class QueueSettingsEndToEndTest {
                         .get("override")
                         .isNull(),
                 "a refused override stores nothing");
+        // A personal access token naming the environment, and a dashboard session (a change needs x-baton-csrf).
+        String environment = node.credentials().environment().projectRef() + "/"
+                + node.credentials().environment().slug();
+        HttpResponse<String> withToken = HTTP.send(
+                HttpRequest.newBuilder(URI.create(HappyPathScenario.url(node) + "/api/v1/queues/hold?type=task"))
+                        .header("Authorization", "Bearer " + ADMIN_TOKEN)
+                        .header("x-baton-environment", environment)
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, withToken.statusCode(), withToken.body());
+        HttpResponse<String> session = HTTP.send(
+                HttpRequest.newBuilder(URI.create(HappyPathScenario.url(node) + "/dashboard/session"))
+                        .header("Content-Type", "application/json")
+                        .header("x-baton-csrf", "1")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"token\":\"" + TestNodes.SECRET_KEY + "\"}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, session.statusCode(), session.body());
+        String cookie = session.headers().firstValue("set-cookie").orElseThrow().split(";")[0];
+        HttpRequest.Builder pauseBySession = HttpRequest.newBuilder(
+                        URI.create(HappyPathScenario.url(node) + "/api/v1/queues/hold/pause"))
+                .header("Cookie", cookie)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"task\",\"action\":\"resume\"}"));
+        assertEquals(
+                403,
+                HTTP.send(pauseBySession.build(), HttpResponse.BodyHandlers.ofString())
+                        .statusCode(),
+                "a session's change without x-baton-csrf");
+        assertEquals(
+                200,
+                HTTP.send(pauseBySession.header("x-baton-csrf", "1").build(), HttpResponse.BodyHandlers.ofString())
+                        .statusCode());
         HttpResponse<String> anonymous = HTTP.send(
                 HttpRequest.newBuilder(URI.create(HappyPathScenario.url(node) + "/api/v1/queues"))
                         .build(),
