@@ -68,3 +68,13 @@ ALTER TABLE baton_environments ADD COLUMN IF NOT EXISTS concurrency_limit INTEGE
 ALTER TABLE baton_environments ADD COLUMN IF NOT EXISTS trigger_rate_burst BIGINT;
 ALTER TABLE baton_environments ADD COLUMN IF NOT EXISTS trigger_rate_refill BIGINT;
 ALTER TABLE baton_environments ADD COLUMN IF NOT EXISTS trigger_rate_interval_ms BIGINT;
+-- Per-queue overrides: a row only while the queue is paused or its concurrency limit is overridden. Read by the
+-- environment's dispatcher when it starts and on every reconcile tick; queue names are Baton's (`task/<id>`).
+CREATE TABLE IF NOT EXISTS baton_queue_settings(
+  environment_id VARCHAR(64) NOT NULL,
+  queue VARCHAR(255) NOT NULL,
+  paused BOOLEAN DEFAULT FALSE NOT NULL,
+  concurrency_limit INTEGER,
+  concurrency_limit_overridden_at TIMESTAMP,
+  PRIMARY KEY(environment_id, queue)
+);

@@ -1,5 +1,5 @@
 // The dashboard's shell: who is signed in, the environment a personal access token's session works in, and the
-// page the URL names (/runs, /runs/{id}, /analytics; / shows the runs).
+// page the URL names (/runs, /runs/{id}, /queues, /analytics; / shows the runs).
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { html, Link, navigate } from './html.js';
@@ -7,6 +7,7 @@ import { api, chooseEnvironment, chosenEnvironment } from './api.js';
 import { RunsPage } from './runs.js';
 import { RunPage } from './run.js';
 import { AnalyticsPage } from './analytics.js';
+import { QueuesPage } from './queues.js';
 
 function useLocation() {
   const [location, setLocation] = useState(() => ({ path: window.location.pathname, search: window.location.search }));
@@ -115,6 +116,7 @@ function Header({ who, environment, onEnvironment, onSignOut, path }) {
       <${Link} class="brand" href="/runs">Baton<//>
       <nav>
         <${Link} href="/runs" class=${path.startsWith('/runs') || path === '/' ? 'active' : ''}>Runs<//>
+        <${Link} href="/queues" class=${path.startsWith('/queues') ? 'active' : ''}>Queues<//>
         ${analytics && html`<${Link} href="/analytics" id="nav-analytics"
           class=${path.startsWith('/analytics') ? 'active' : ''}>Analytics<//>`}
       </nav>
@@ -167,6 +169,8 @@ function App() {
     page = html`<div class="notice">Choose a project's environment at the top to see its runs.</div>`;
   } else if (location.path === '/analytics' || location.path === '/analytics/') {
     page = html`<${AnalyticsPage} key=${environment} search=${location.search} />`;
+  } else if (location.path.match(/^\/queues\/?$/)) {
+    page = html`<${QueuesPage} key=${environment} />`;
   } else if (runMatch) {
     page = html`<${RunPage} key=${environment + runMatch[1]} id=${decodeURIComponent(runMatch[1])} />`;
   } else {

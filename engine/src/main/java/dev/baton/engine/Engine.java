@@ -10,19 +10,26 @@ import dev.baton.engine.batch.BatchSettings;
 import dev.baton.engine.changes.RunChangeFeed;
 import dev.baton.engine.dispatch.EnvironmentDispatcher;
 import dev.baton.engine.dispatch.EnvironmentSettingsSource;
+import dev.baton.engine.dispatch.QueueDescription;
 import dev.baton.engine.environment.EnvironmentSettings;
+import dev.baton.engine.environment.QueueSettings;
 import dev.baton.engine.idempotency.IdempotencyKeyEntity;
 import dev.baton.engine.run.RunEntity;
 import dev.baton.engine.run.RunService;
 import dev.baton.engine.run.RunSettings;
 import dev.baton.engine.schedule.ScheduleService;
+import dev.baton.engine.task.QueueLimits;
 import dev.baton.engine.task.TaskCatalog;
 import dev.baton.engine.task.TaskDefinition;
 import dev.baton.engine.waitpoint.WaitpointTokenEntity;
 import dev.baton.engine.waitpoint.WaitpointTokens;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -136,6 +143,43 @@ public final class Engine {
     public void applyEnvironmentSettings(String environmentId, EnvironmentSettings settings) {
         sharding.entityRefFor(EnvironmentDispatcher.ENTITY_TYPE_KEY, environmentId)
                 .tell(new EnvironmentDispatcher.ApplySettings(settings));
+    }
+
+    /**
+     * Every queue of the environment: the dispatcher's (with its counts and overrides) and those of every task ever
+     * declared there, whose limits fill in the declared ones the dispatcher has not been told since it started.
+     * Sorted by name.
+     */
+    public CompletionStage<List<QueueDescription>> describeQueues(String environmentId) {
+        CompletionStage<EnvironmentDispatcher.Queues> live = sharding.entityRefFor(
+                        EnvironmentDispatcher.ENTITY_TYPE_KEY, environmentId)
+                .ask(EnvironmentDispatcher.DescribeQueues::new, askTimeout);
+        CompletionStage<TaskCatalog.State> declared = sharding.entityRefFor(TaskCatalog.ENTITY_TYPE_KEY, environmentId)
+                .ask(TaskCatalog.GetTasks::new, askTimeout);
+        return live.thenCombine(declared, Engine::mergeQueues);
+    }
+
+    private static List<QueueDescription> mergeQueues(EnvironmentDispatcher.Queues live, TaskCatalog.State catalog) {
+        Map<String, QueueLimits> declaredLimits = new HashMap<>();
+        catalog.tasks().values().stream()
+                .sorted(Comparator.comparing(TaskDefinition::taskId))
+                .forEach(task -> declaredLimits.merge(task.queue(), task.queueLimits(), (first, next) -> first));
+        Map<String, QueueDescription> merged = new TreeMap<>();
+        declaredLimits.forEach(
+                (name, limits) -> merged.put(name, new QueueDescription(name, 0, 0, limits, QueueSettings.DEFAULTS)));
+        for (QueueDescription queue : live.queues()) {
+            QueueLimits limits = queue.declared() != null ? queue.declared() : declaredLimits.get(queue.name());
+            merged.put(
+                    queue.name(),
+                    new QueueDescription(queue.name(), queue.queued(), queue.running(), limits, queue.settings()));
+        }
+        return List.copyOf(merged.values());
+    }
+
+    /** Tells the environment's dispatcher of a queue's new overrides (they are stored already), wherever it lives. */
+    public void applyQueueSettings(String environmentId, String queue, QueueSettings settings) {
+        sharding.entityRefFor(EnvironmentDispatcher.ENTITY_TYPE_KEY, environmentId)
+                .tell(new EnvironmentDispatcher.ApplyQueueSettings(queue, settings));
     }
 
     public void workerLeft(String environmentId, String sessionId) {

@@ -27,6 +27,7 @@ import dev.baton.api.lag.ProjectionLagRoutes;
 import dev.baton.api.management.ManagementApi;
 import dev.baton.api.packets.PacketRoutes;
 import dev.baton.api.packets.PacketStore;
+import dev.baton.api.queues.QueueRoutes;
 import dev.baton.api.ratelimit.RateLimiter;
 import dev.baton.api.realtime.RealtimeRoutes;
 import dev.baton.api.realtime.RealtimeSettings;
@@ -38,6 +39,7 @@ import dev.baton.api.waitpoints.WaitpointRoutes;
 import dev.baton.engine.Engine;
 import dev.baton.engine.environment.EnvironmentDirectory;
 import dev.baton.engine.environment.EnvironmentSettingsStore;
+import dev.baton.engine.environment.QueueSettingsStore;
 import dev.baton.engine.envvars.EnvironmentVariableStore;
 import dev.baton.engine.storage.Database;
 import java.time.Clock;
@@ -65,6 +67,7 @@ public final class HttpApi {
     private final DashboardRoutes dashboard;
     private final RealtimeRoutes realtime;
     private final AnalyticsRoutes analytics;
+    private final QueueRoutes queues;
 
     /** @param clock the node's clock: rate limits, token lifetimes and timeouts count on it */
     public HttpApi(
@@ -126,6 +129,14 @@ public final class HttpApi {
                 EnvironmentVariableStore.create(database, system.settings().config()),
                 authentication,
                 settings);
+        this.queues = new QueueRoutes(
+                system,
+                engine,
+                authentication,
+                settings,
+                new QueueSettingsStore(directory),
+                new EnvironmentSettingsStore(directory),
+                clock);
         this.realtime =
                 new RealtimeRoutes(engine, reads.runs(), authentication, RealtimeSettings.fromConfig(config), clock);
         this.analytics = new AnalyticsRoutes(reads.analytics(), authentication, clock);
@@ -151,6 +162,7 @@ public final class HttpApi {
                 envvars.routes(),
                 realtime.routes(),
                 analytics.routes(),
+                queues.routes(),
                 dashboard.routes());
         var exceptions = ErrorHandling.exceptionHandler();
         var rejections = ErrorHandling.rejectionHandler();

@@ -22,8 +22,8 @@ import com.typesafe.config.Config;
 import dev.baton.api.HttpApi;
 import dev.baton.api.ReadModels;
 import dev.baton.engine.Engine;
+import dev.baton.engine.dispatch.EnvironmentSettingsSource;
 import dev.baton.engine.environment.EnvironmentDirectory;
-import dev.baton.engine.environment.EnvironmentSettingsStore;
 import dev.baton.engine.envvars.EnvironmentVariableStore;
 import dev.baton.engine.metrics.BatonMetrics;
 import dev.baton.engine.storage.Database;
@@ -95,13 +95,8 @@ public final class BatonNode {
         Clock clock = Clock.systemUTC();
         EnvironmentDirectory directory = new EnvironmentDirectory(
                 database.dataSource(), clock, config.getDuration("baton.engine.credential-cache-ttl"));
-        EnvironmentSettingsStore environmentSettings = new EnvironmentSettingsStore(directory);
         Executor blockingIo = system.dispatchers().lookup(DispatcherSelector.blocking());
-        Engine engine = Engine.init(
-                system,
-                clock,
-                environmentId ->
-                        CompletableFuture.supplyAsync(() -> environmentSettings.load(environmentId), blockingIo));
+        Engine engine = Engine.init(system, clock, EnvironmentSettingsSource.stored(directory, blockingIo));
         Projections.init(system, database, clock);
         Credentials credentials = Credentials.bootstrap(config.getConfig("baton.bootstrap"), directory);
         // The API's lists read what the projections write: built here, on the same database and clock.

@@ -469,6 +469,104 @@ class DashboardBrowserTest {
         }
     }
 
+    @Test
+    void theQueuesPagePausesAQueueAndOverridesItsLimit() throws Exception {
+        BatonClient client = HappyPathScenario.client(node);
+        Map<String, String> key = Map.of("authorization", "Bearer " + TestNodes.SECRET_KEY);
+        browser.manage().window().setSize(new Dimension(1280, 800));
+        browser.get(base + "/");
+        browser.manage().deleteAllCookies();
+        browser.executeScript("localStorage.clear();");
+        browser.get(base + "/queues");
+        await(By.name("token")).sendKeys(TestNodes.SECRET_KEY);
+        browser.findElement(By.cssSelector("#sign-in button[type=submit]")).click();
+        By greetRow = By.cssSelector("#queues tr[data-queue=greet][data-queue-type=task]");
+        await(greetRow);
+        assertEquals(base + "/queues", browser.getCurrentUrl(), "signing in on /queues stays there");
+        assertTrue(
+                browser.findElement(By.cssSelector("header nav a.active"))
+                        .getText()
+                        .equals("Queues"),
+                "the nav marks the Queues page");
+        assertNoConsoleErrors("queues");
+        try {
+            browser.findElement(greetRow)
+                    .findElement(By.cssSelector("button.pause"))
+                    .click();
+            until(
+                    "the row shows the queue paused",
+                    () -> browser.findElement(greetRow)
+                            .findElement(By.cssSelector("[data-field=paused]"))
+                            .getText()
+                            .equals("Paused"));
+            JsonNode queue = JSON.readTree(
+                    send("GET", "/api/v1/queues/greet?type=task", null, key).body());
+            assertTrue(queue.get("paused").asBoolean(), "the API reports the queue paused: " + queue);
+
+            String held = client.trigger("greet", Map.of("name", "held")).id();
+            until(
+                    "the page, refreshing itself, shows the held run queued",
+                    () -> browser.findElement(greetRow)
+                            .findElement(By.cssSelector("[data-field=queued]"))
+                            .getText()
+                            .equals("1"));
+            assertEquals(RunStatus.QUEUED, client.retrieve(held).status(), "a paused queue starts nothing");
+
+            WebElement limit = browser.findElement(greetRow).findElement(By.name("concurrencyLimit"));
+            limit.sendKeys("1");
+            browser.findElement(greetRow)
+                    .findElement(By.cssSelector("form.override button[type=submit]"))
+                    .click();
+            until(
+                    "the row shows the override",
+                    () -> browser.findElement(greetRow)
+                            .findElement(By.cssSelector("[data-field=limit]"))
+                            .getText()
+                            .contains("override"));
+            assertEquals(
+                    1,
+                    JSON.readTree(send("GET", "/api/v1/queues/greet?type=task", null, key)
+                                    .body())
+                            .get("concurrencyLimit")
+                            .asInt());
+            assertNoConsoleErrors("queues after pausing and overriding");
+            screenshot("queues");
+
+            browser.manage().window().setSize(new Dimension(390, 844));
+            browser.get(base + "/queues");
+            await(greetRow);
+            long overflow = (Long) browser.executeScript(
+                    "return document.documentElement.scrollWidth - document.documentElement.clientWidth;");
+            assertEquals(0L, overflow, "the Queues page does not scroll sideways on a phone");
+            assertNoConsoleErrors("queues on a phone");
+            screenshot("queues-phone");
+            browser.manage().window().setSize(new Dimension(1280, 800));
+
+            browser.findElement(greetRow)
+                    .findElement(By.cssSelector("button.resume"))
+                    .click();
+            until(
+                    "the row shows the queue active",
+                    () -> browser.findElement(greetRow)
+                            .findElement(By.cssSelector("[data-field=paused]"))
+                            .getText()
+                            .equals("Active"));
+            browser.findElement(greetRow)
+                    .findElement(By.cssSelector("button.reset"))
+                    .click();
+            until(
+                    "the row shows the declared limit again (none)",
+                    () -> browser.findElement(greetRow)
+                            .findElement(By.cssSelector("[data-field=limit]"))
+                            .getText()
+                            .equals("none"));
+            assertEquals(RunStatus.COMPLETED, client.poll(held, PATIENCE).status(), "resumed, the run runs");
+            assertNoConsoleErrors("queues after resuming");
+        } finally {
+            send("POST", "/api/v1/queues/greet/pause", "{\"type\":\"task\",\"action\":\"resume\"}", key);
+        }
+    }
+
     private static Map<String, String> signIn(String credential) throws Exception {
         HttpResponse<String> signedIn =
                 send("POST", "/dashboard/session", "{\"token\":\"" + credential + "\"}", Map.of(CSRF, "1"));

@@ -16,6 +16,7 @@ import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
 import com.typesafe.config.Config;
 import dev.baton.engine.common.CborSerializable;
 import dev.baton.engine.environment.EnvironmentSettings;
+import dev.baton.engine.environment.QueueSettings;
 import dev.baton.engine.task.QueueLimits;
 import dev.baton.engine.worker.WorkerChannel;
 import java.time.Clock;
@@ -28,14 +29,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Matches an environment's queued runs with free worker slots, within concurrency limits: per
  * queue (or per concurrency key of a queue, each with the queue's limit), an optional cap across a
- * queue's keys, and a limit for the whole environment. Queues and keys take turns, one run each per
- * round, so a hot queue or key cannot starve the others; within a key runs go by score (queued time
- * minus priority). Every run of an environment passes through this one actor, so its counts hold
- * cluster-wide.
+ * queue's keys, and a limit for the whole environment. A queue may be paused, or its limit
+ * overridden, by its environment's stored queue settings; an environment may be paused as a whole.
+ * Queues and keys take turns, one run each per round, so a hot queue or key cannot starve the
+ * others; within a key runs go by score (queued time minus priority). Every run of an environment
+ * passes through this one actor, so its counts hold cluster-wide.
  *
  * <p>Dispatch is demand-driven: a run is offered only to a session that reported a free slot, and
  * the run decides (through {@link QueuedRuns}) whether the offer still stands. Nothing here is
@@ -82,6 +85,20 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
      * every reconcile tick, so a lost message heals.
      */
     public record ApplySettings(EnvironmentSettings settings) implements Command {}
+
+    /**
+     * One queue's overrides (paused, concurrency limit) changed; they are stored already. Like {@link ApplySettings},
+     * all of them are read again at start and on every reconcile tick.
+     */
+    public record ApplyQueueSettings(String queue, QueueSettings settings) implements Command {}
+
+    /** Asks for every queue the dispatcher knows: those with runs, those workers declared, those overridden. */
+    public record DescribeQueues(ActorRef<Queues> replyTo) implements Command {}
+
+    public record Queues(List<QueueDescription> queues) implements CborSerializable {}
+
+    /** @param generation the count of queue changes applied when the read started: a read older than one is dropped */
+    private record QueueSettingsLoaded(Map<String, QueueSettings> settings, long generation) implements Command {}
 
     private record WorkerTerminated(String sessionId) implements Command {}
 
@@ -154,7 +171,8 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
         }
     }
 
-    private record QueuedRun(String runId, String taskId, long score, long sequence) implements Comparable<QueuedRun> {
+    private record QueuedRun(String runId, String taskId, String queue, long score, long sequence)
+            implements Comparable<QueuedRun> {
         @Override
         public int compareTo(QueuedRun other) {
             int byScore = Long.compare(score, other.score);
@@ -178,7 +196,11 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
     private static final class QueueState {
         final String name;
         QueueLimits limits = QueueLimits.UNLIMITED;
+        /** Whether a worker reported the limits its tasks declare (else they are unknown, not unlimited). */
+        boolean declared;
+
         int running;
+        int queued;
         final Map<String, KeyQueue> keys = new HashMap<>();
         /** Keys with pending runs, in turn order. */
         final ArrayDeque<KeyQueue> turns = new ArrayDeque<>();
@@ -201,6 +223,9 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
     private final EnvironmentSettingsSource settingsSource;
     private EnvironmentSettings overrides = EnvironmentSettings.DEFAULTS;
     private boolean settingsLoaded;
+    private Map<String, QueueSettings> queueSettings = new HashMap<>();
+    private boolean queueSettingsLoaded;
+    private long queueSettingsGeneration;
     private final TimerScheduler<Command> timers;
     private final ActorRef<DispatchReply> dispatchReplies;
     private final Map<String, WorkerView> workers = new LinkedHashMap<>();
@@ -237,12 +262,19 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
         loadSettings();
     }
 
-    /** Until the overrides are read once nothing is offered: a paused environment must not run anything. */
+    /** Until the overrides are read once nothing is offered: a paused environment or queue must not run anything. */
     private void loadSettings() {
         getContext()
                 .pipeToSelf(
                         settingsSource.load(environmentId),
                         (loaded, failure) -> failure == null ? new ApplySettings(loaded) : SettingsUnreadable.INSTANCE);
+        long generation = queueSettingsGeneration;
+        getContext()
+                .pipeToSelf(
+                        settingsSource.loadQueues(environmentId),
+                        (loaded, failure) -> failure == null
+                                ? new QueueSettingsLoaded(loaded, generation)
+                                : SettingsUnreadable.INSTANCE);
     }
 
     @Override
@@ -270,9 +302,37 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
                     dispatch();
                     return this;
                 })
+                .onMessage(ApplyQueueSettings.class, msg -> {
+                    queueSettingsGeneration++;
+                    if (msg.settings().isDefault()) {
+                        queueSettings.remove(msg.queue());
+                    } else {
+                        queueSettings.put(msg.queue(), msg.settings());
+                    }
+                    dispatch();
+                    return this;
+                })
+                .onMessage(QueueSettingsLoaded.class, msg -> {
+                    // A change applied since the read began is newer than what the read saw: read again (at once
+                    // before the first read, else at the next tick).
+                    if (msg.generation() != queueSettingsGeneration) {
+                        if (!queueSettingsLoaded) loadSettings();
+                        return this;
+                    }
+                    queueSettings = new HashMap<>(msg.settings());
+                    queueSettingsLoaded = true;
+                    dispatch();
+                    return this;
+                })
+                .onMessage(DescribeQueues.class, msg -> {
+                    msg.replyTo().tell(new Queues(describeQueues()));
+                    return this;
+                })
                 .onMessage(SettingsUnreadable.class, msg -> {
                     // Keep what was read before; before the first read, try again soon rather than at the next tick.
-                    if (!settingsLoaded) timers.startSingleTimer(LoadSettings.INSTANCE, settings.settingsRetry());
+                    if (!settingsLoaded || !queueSettingsLoaded) {
+                        timers.startSingleTimer(LoadSettings.INSTANCE, settings.settingsRetry());
+                    }
                     return this;
                 })
                 .onMessage(LoadSettings.class, msg -> {
@@ -285,9 +345,10 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
 
     private Behavior<Command> onEnqueue(Enqueue msg) {
         if (pending.containsKey(msg.runId()) || running.containsKey(msg.runId())) return this;
-        QueuedRun run = new QueuedRun(msg.runId(), msg.taskId(), msg.score(), sequence++);
+        QueuedRun run = new QueuedRun(msg.runId(), msg.taskId(), msg.queue(), msg.score(), sequence++);
         pending.put(run.runId(), run);
         QueueState queue = queues.computeIfAbsent(msg.queue(), QueueState::new);
+        queue.queued++;
         KeyQueue key = queue.key(keyOf(msg.concurrencyKey()));
         key.pending.add(run);
         if (key.pending.size() == 1) queue.turns.add(key);
@@ -301,7 +362,7 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
 
     private Behavior<Command> onOccupying(Occupying msg) {
         if (!running.containsKey(msg.runId())) {
-            pending.remove(msg.runId());
+            removePending(msg.runId());
             occupy(msg.runId(), msg.queue(), keyOf(msg.concurrencyKey()), null);
         }
         return this;
@@ -332,7 +393,11 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
         view.taskIds = msg.taskIds();
         view.reportedFree = msg.freeSlots();
         view.reportedReceived = msg.executesReceived();
-        msg.queues().forEach((name, limits) -> queues.computeIfAbsent(name, QueueState::new).limits = limits);
+        msg.queues().forEach((name, limits) -> {
+            QueueState queue = queues.computeIfAbsent(name, QueueState::new);
+            queue.limits = limits;
+            queue.declared = true;
+        });
         dispatch();
         return this;
     }
@@ -383,7 +448,7 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
 
     /** Rounds over the queues with pending runs, one run per queue per round, until nothing more can go. */
     private void dispatch() {
-        if (!settingsLoaded || overrides.paused()) return;
+        if (!settingsLoaded || !queueSettingsLoaded || overrides.paused()) return;
         boolean progress = true;
         while (progress && hasFreeWorker()) {
             progress = false;
@@ -403,16 +468,19 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
     /** Offers the head run of the next key (in turn) that is under its limit and has a free worker for its task. */
     private boolean dispatchOne(QueueState queue) {
         QueueLimits limits = queue.limits;
+        QueueSettings own = queueSettings.getOrDefault(queue.name, QueueSettings.DEFAULTS);
+        if (own.paused()) return false;
         if (limits.globalConcurrencyLimit() != null && queue.running >= limits.globalConcurrencyLimit()) return false;
+        Integer perKeyLimit = own.concurrencyLimit() != null ? own.concurrencyLimit() : limits.concurrencyLimit();
         for (int turn = queue.turns.size(); turn > 0; turn--) {
             KeyQueue key = queue.turns.poll();
             QueuedRun head = headOf(key);
             boolean offered = false;
-            if (head != null && (limits.concurrencyLimit() == null || key.running < limits.concurrencyLimit())) {
+            if (head != null && (perKeyLimit == null || key.running < perKeyLimit)) {
                 WorkerView worker = freeWorkerFor(head.taskId());
                 if (worker != null) {
                     key.pending.poll();
-                    pending.remove(head.runId());
+                    removePending(head.runId());
                     offer(head, queue, key, worker);
                     offered = true;
                 }
@@ -446,8 +514,30 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
         running.put(runId, new RunningRun(queueName, keyName, sessionId, clock.instant()));
     }
 
+    /** Drops a run from the pending runs, keeping its queue's count of queued runs. */
+    private void removePending(String runId) {
+        QueuedRun run = pending.remove(runId);
+        if (run != null) queues.get(run.queue()).queued--;
+    }
+
+    private List<QueueDescription> describeQueues() {
+        Set<String> names = new TreeSet<>(queues.keySet());
+        names.addAll(queueSettings.keySet());
+        List<QueueDescription> described = new ArrayList<>(names.size());
+        for (String name : names) {
+            QueueState queue = queues.get(name);
+            QueueSettings own = queueSettings.getOrDefault(name, QueueSettings.DEFAULTS);
+            described.add(
+                    queue == null
+                            ? new QueueDescription(name, 0, 0, null, own)
+                            : new QueueDescription(
+                                    name, queue.queued, queue.running, queue.declared ? queue.limits : null, own));
+        }
+        return described;
+    }
+
     private void withdraw(String runId) {
-        pending.remove(runId);
+        removePending(runId);
         RunningRun run = running.remove(runId);
         if (run != null) {
             QueueState queue = queues.get(run.queue());

@@ -34,6 +34,9 @@ public final class TaskCatalog
     /** Replies with the definition, or an error when the task was never declared. */
     public record GetTask(String taskId, ActorRef<StatusReply<TaskDefinition>> replyTo) implements Command {}
 
+    /** Every task declared in the environment (the queues page lists their queues, with or without a worker). */
+    public record GetTasks(ActorRef<State> replyTo) implements Command {}
+
     public sealed interface Event extends CborSerializable {}
 
     public record TaskDeclared(TaskDefinition task) implements Event {}
@@ -68,6 +71,7 @@ public final class TaskCatalog
         return newCommandHandlerWithReplyBuilder()
                 .forAnyState()
                 .onCommand(DeclareTasks.class, this::declare)
+                .onCommand(GetTasks.class, (state, cmd) -> Effect().reply(cmd.replyTo(), state))
                 .onCommand(GetTask.class, (state, cmd) -> {
                     TaskDefinition task = state.tasks().get(cmd.taskId());
                     return Effect()

@@ -2,6 +2,7 @@ package dev.baton.engine.testkit;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.typed.ActorSystem;
+import akka.actor.typed.DispatcherSelector;
 import akka.cluster.MemberStatus;
 import akka.cluster.typed.Cluster;
 import akka.cluster.typed.Join;
@@ -10,6 +11,7 @@ import akka.persistence.testkit.query.javadsl.PersistenceTestKitReadJournal;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.baton.engine.Engine;
+import dev.baton.engine.dispatch.EnvironmentSettingsSource;
 import dev.baton.engine.environment.CredentialKind;
 import dev.baton.engine.environment.Environment;
 import dev.baton.engine.environment.EnvironmentDirectory;
@@ -34,7 +36,12 @@ public final class TestNode implements AutoCloseable {
         this.testKit = testKit;
         this.database = database;
         this.directory = new EnvironmentDirectory(database.dataSource());
-        this.engine = Engine.init(testKit.system(), Clock.systemUTC());
+        // Dispatchers read their environment's and queues' settings from the directory's tables, as on a node.
+        this.engine = Engine.init(
+                testKit.system(),
+                Clock.systemUTC(),
+                EnvironmentSettingsSource.stored(
+                        directory, testKit.system().dispatchers().lookup(DispatcherSelector.blocking())));
     }
 
     /** Cluster on a random port, in-memory journal with serialization verified, short leases for fast tests. */

@@ -114,6 +114,7 @@ public final class DashboardRoutes {
                 pathSingleSlash(this::index),
                 pathPrefix("runs", () -> concat(pathEndOrSingleSlash(this::index), path(segment(), id -> index()))),
                 path("analytics", this::index),
+                pathPrefix("queues", () -> pathEndOrSingleSlash(this::index)),
                 path("sign-in", this::index));
     }
 

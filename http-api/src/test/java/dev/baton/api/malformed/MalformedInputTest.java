@@ -349,6 +349,9 @@ class MalformedInputTest {
                 server.get("/api/v1/schedules/" + targets.scheduleId(), KEY).body());
         states.put(
                 "batch", server.get("/api/v2/batches/" + targets.batchId(), KEY).body());
+        // Its settings, not its counts: the valid triggers between chunks queue runs in it.
+        JsonNode queue = json(server.get("/api/v1/queues/" + TASK + "?type=task", KEY));
+        states.put("queue", queue.get("paused") + " " + queue.get("concurrency"));
         return states;
     }
 

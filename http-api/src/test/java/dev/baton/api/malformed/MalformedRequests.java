@@ -457,6 +457,27 @@ final class MalformedRequests {
                 List.of("/free", "/deduplicationKey"),
                 false));
 
+        // The task's own queue, named by type and name as the SDK does; garbage must neither pause nor override it.
+        String queue = "/api/v1/queues/" + t.taskId();
+        routes.add(new JsonRoute(
+                "queue-pause",
+                "POST",
+                queue + "/pause",
+                "{\"type\":\"task\",\"action\":\"pause\"}",
+                Map.of("/type", Shape.STRING, "/action", Shape.STRING),
+                List.of("/action"),
+                List.of("/free"), // refused like any unknown field
+                false));
+        routes.add(new JsonRoute(
+                "queue-override",
+                "POST",
+                queue + "/concurrency/override",
+                "{\"type\":\"task\",\"concurrencyLimit\":1}",
+                Map.of("/type", Shape.STRING, "/concurrencyLimit", Shape.NUMBER),
+                List.of("/concurrencyLimit"),
+                List.of("/free"), // refused like any unknown field
+                false));
+
         String run = "/api/v1/runs/" + t.runId();
         routes.add(new JsonRoute(
                 "run-replay",
