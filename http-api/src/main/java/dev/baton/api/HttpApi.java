@@ -35,6 +35,7 @@ import dev.baton.api.runs.RunListRoutes;
 import dev.baton.api.runs.RunRoutes;
 import dev.baton.api.runs.StoredPayloads;
 import dev.baton.api.schedules.ScheduleRoutes;
+import dev.baton.api.traces.TraceRoutes;
 import dev.baton.api.waitpoints.WaitpointRoutes;
 import dev.baton.engine.Engine;
 import dev.baton.engine.environment.EnvironmentDirectory;
@@ -68,6 +69,7 @@ public final class HttpApi {
     private final RealtimeRoutes realtime;
     private final AnalyticsRoutes analytics;
     private final QueueRoutes queues;
+    private final TraceRoutes traces;
 
     /** @param clock the node's clock: rate limits, token lifetimes and timeouts count on it */
     public HttpApi(
@@ -139,6 +141,7 @@ public final class HttpApi {
                 clock);
         this.realtime =
                 new RealtimeRoutes(engine, reads.runs(), authentication, RealtimeSettings.fromConfig(config), clock);
+        this.traces = new TraceRoutes(engine, authentication);
         this.analytics = new AnalyticsRoutes(reads.analytics(), authentication, clock);
     }
 
@@ -163,6 +166,7 @@ public final class HttpApi {
                 realtime.routes(),
                 analytics.routes(),
                 queues.routes(),
+                traces.routes(),
                 dashboard.routes());
         var exceptions = ErrorHandling.exceptionHandler();
         var rejections = ErrorHandling.rejectionHandler();

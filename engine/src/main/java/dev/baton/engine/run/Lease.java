@@ -2,6 +2,7 @@ package dev.baton.engine.run;
 
 import akka.actor.typed.ActorRef;
 import dev.baton.engine.run.RunState.Attempt;
+import dev.baton.engine.trace.TraceContext;
 import dev.baton.engine.worker.WorkerChannel;
 import java.time.Instant;
 
@@ -44,7 +45,9 @@ record Lease(Attempt attempt, ActorRef<WorkerChannel.Message> worker) {
                 state.createdAt(),
                 spec.test(),
                 spec.maxDurationSeconds(),
-                state.steps());
+                state.steps(),
+                // The handler's spans (and the child runs it starts) hang under this attempt's span.
+                spec.traceContext(state.runId()).traceparent(TraceContext.attemptSpanId(attempt.id())));
     }
 
     /** The run was canceled or timed out: the worker stops, and its slot is free. */

@@ -478,9 +478,9 @@ public final class RunEntity
 
     ReplyEffect<Event, RunState> completeAttempt(RunState state, CompleteAttempt cmd) {
         if (!isCurrent(cmd.attemptId())) return error(cmd.replyTo(), STALE_ATTEMPT);
+        Instant now = clock.instant();
         return Effect()
-                .persist(new RunSucceeded(
-                        cmd.attemptId(), cmd.outputJson(), clock.instant(), execution.reported(state, clock.instant())))
+                .persist(new RunSucceeded(cmd.attemptId(), cmd.outputJson(), now, execution.reported(state, now)))
                 .thenRun(execution::leave)
                 .thenReply(cmd.replyTo(), done -> StatusReply.ack());
     }
@@ -501,7 +501,7 @@ public final class RunEntity
         }
         Instant now = clock.instant();
         // The worker's own failure report means the handler ran; a lost worker's attempt may never have started.
-        Attempt attempt = replyTo != null ? execution.reported(state, clock.instant()) : execution.held();
+        Attempt attempt = replyTo != null ? execution.reported(state, now) : execution.held();
         boolean retry = retryable && attempt.number() < state.maxAttempts();
         List<Event> events = retry
                 ? List.of(new AttemptFailed(

@@ -2,6 +2,7 @@ package dev.baton.engine.run;
 
 import dev.baton.engine.common.CborSerializable;
 import dev.baton.engine.task.RetryPolicy;
+import dev.baton.engine.trace.TraceContext;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -20,6 +21,7 @@ import java.util.List;
  * @param maxDurationSeconds an attempt running longer is stopped and the run ends TIMED_OUT; null for no limit
  * @param replayOf the run this one replays, or null
  * @param lineage the run's parent, root, depth and batch ({@link RunLineage#ROOT} for a run triggered from outside)
+ * @param trace where the run sits in a W3C trace; null for a trace of its own (see {@link #traceContext})
  */
 public record RunSpec(
         String environmentId,
@@ -38,7 +40,8 @@ public record RunSpec(
         Instant delayUntil,
         Duration ttl,
         String replayOf,
-        RunLineage lineage)
+        RunLineage lineage,
+        TraceContext trace)
         implements CborSerializable {
 
     public RunSpec {
@@ -81,7 +84,8 @@ public record RunSpec(
                 delayUntil,
                 ttl,
                 replayOf,
-                RunLineage.ROOT);
+                RunLineage.ROOT,
+                null);
     }
 
     RunSpec withLineage(RunLineage newLineage) {
@@ -102,6 +106,12 @@ public record RunSpec(
                 delayUntil,
                 ttl,
                 replayOf,
-                newLineage);
+                newLineage,
+                trace);
+    }
+
+    /** The run's place in its trace: as triggered, or a trace of its own derived from its id. */
+    public TraceContext traceContext(String runId) {
+        return trace != null ? trace : TraceContext.derived(runId);
     }
 }

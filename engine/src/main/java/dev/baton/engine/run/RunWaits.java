@@ -14,6 +14,7 @@ import dev.baton.engine.run.RunEntity.Suspend;
 import dev.baton.engine.run.RunEntity.TokenCompleted;
 import dev.baton.engine.run.RunEntity.WaitResolved;
 import dev.baton.engine.run.RunTimers.WaitDue;
+import dev.baton.engine.trace.TraceContext;
 import dev.baton.engine.worker.RunError;
 import dev.baton.engine.worker.StepResult;
 import java.time.Clock;
@@ -158,7 +159,16 @@ final class RunWaits {
         String childId = wait.childRunId(runId, item);
         RunLineage lineage = RunLineage.childOf(runId, state.lineage(), wait.key(), wait.batchId(), item);
         context.pipeToSelf(
-                links.triggerChild(state.spec().environmentId(), wait.children().get(item), childId, lineage),
+                links.triggerChild(
+                        state.spec().environmentId(),
+                        // The child's run span hangs under this run's span of the wait.
+                        wait.children().get(item).toBuilder()
+                                .trace(state.spec()
+                                        .traceContext(runId)
+                                        .under(TraceContext.waitSpanId(runId, wait.key())))
+                                .build(),
+                        childId,
+                        lineage),
                 (child, failure) -> {
                     if (failure != null) {
                         // A child that cannot exist fails its item; anything else (a timeout) is retried on the next

@@ -2,6 +2,7 @@ package dev.baton.engine.run;
 
 import dev.baton.engine.task.RetryPolicy;
 import dev.baton.engine.task.TaskDefinition;
+import dev.baton.engine.trace.TraceContext;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -13,6 +14,7 @@ import java.util.List;
  * {@link Wait}, so fields are only ever added, never renamed.
  *
  * @param idempotencyKeyTtl how long {@code idempotencyKey} keeps returning the same run (default 30 days)
+ * @param trace the trace the run joins (the caller's {@code traceparent}, or its parent run's); null for its own
  */
 public record TriggerRequest(
         String taskId,
@@ -29,7 +31,8 @@ public record TriggerRequest(
         Instant delayUntil,
         Duration ttl,
         Integer maxDurationSeconds,
-        Duration idempotencyKeyTtl) {
+        Duration idempotencyKeyTtl,
+        TraceContext trace) {
 
     public TriggerRequest {
         tags = tags == null ? List.of() : List.copyOf(tags);
@@ -59,7 +62,8 @@ public record TriggerRequest(
                 .priorityMs(priorityMs)
                 .delayUntil(delayUntil)
                 .ttl(ttl)
-                .maxDurationSeconds(maxDurationSeconds);
+                .maxDurationSeconds(maxDurationSeconds)
+                .trace(trace);
     }
 
     /** This request with another payload, everything else unchanged. */
@@ -86,7 +90,9 @@ public record TriggerRequest(
                 priorityMs,
                 delayUntil,
                 ttl,
-                null);
+                null,
+                RunLineage.ROOT,
+                trace);
     }
 
     /** Sets a request's fields one by one; what is never set stays absent (null, false, no tags, priority 0). */
@@ -106,6 +112,7 @@ public record TriggerRequest(
         private Instant delayUntil;
         private Duration ttl;
         private Integer maxDurationSeconds;
+        private TraceContext trace;
 
         private Builder(String taskId) {
             this.taskId = taskId;
@@ -176,6 +183,11 @@ public record TriggerRequest(
             return this;
         }
 
+        public Builder trace(TraceContext trace) {
+            this.trace = trace;
+            return this;
+        }
+
         public TriggerRequest build() {
             return new TriggerRequest(
                     taskId,
@@ -192,7 +204,8 @@ public record TriggerRequest(
                     delayUntil,
                     ttl,
                     maxDurationSeconds,
-                    idempotencyKeyTtl);
+                    idempotencyKeyTtl,
+                    trace);
         }
     }
 }

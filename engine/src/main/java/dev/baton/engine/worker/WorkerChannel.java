@@ -41,7 +41,8 @@ public final class WorkerChannel {
             Instant createdAt,
             boolean test,
             Integer maxDurationSeconds,
-            Map<String, StepResult> steps)
+            Map<String, StepResult> steps,
+            String traceparent)
             implements Message {
 
         public Execute {

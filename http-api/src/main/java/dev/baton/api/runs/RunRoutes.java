@@ -38,6 +38,7 @@ import dev.baton.engine.run.RunState;
 import dev.baton.engine.run.TaskNotFoundException;
 import dev.baton.engine.run.TriggerRequest;
 import dev.baton.engine.task.TaskDefinition;
+import dev.baton.engine.trace.TraceContext;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -118,10 +119,12 @@ public final class RunRoutes {
                             }
                             return rateLimiter.limited(
                                     caller.environment().id(),
-                                    () -> triggerHeaders((requestKey, key, keyTtl) -> jsonBody.json(body -> trigger(
-                                            caller,
-                                            decoder.decode(taskId, body, key, keyTtl),
-                                            commands.requestKey(requestKey)))));
+                                    () -> triggerHeaders((requestKey, key, keyTtl) -> optionalHeaderValueByName(
+                                            "traceparent",
+                                            traceparent -> jsonBody.json(body -> trigger(
+                                                    caller,
+                                                    traced(decoder.decode(taskId, body, key, keyTtl), traceparent),
+                                                    commands.requestKey(requestKey))))));
                         }))),
                 path(
                         segment("api").slash("v3").slash("runs").slash(segment()),
@@ -195,6 +198,17 @@ public final class RunRoutes {
                         key -> optionalHeaderValueByName(
                                 IDEMPOTENCY_KEY_TTL,
                                 keyTtl -> inner.apply(requestKey.orElse(null), nonBlank(key), nonBlank(keyTtl)))));
+    }
+
+    /**
+     * A valid W3C {@code traceparent} makes the run part of the caller's trace, under the caller's span; an invalid
+     * one is ignored, as W3C Trace Context says, and the run is the root of a trace of its own.
+     */
+    private static TriggerRequest traced(TriggerRequest request, Optional<String> traceparent) {
+        return traceparent
+                .flatMap(TraceContext::fromTraceparent)
+                .map(trace -> request.toBuilder().trace(trace).build())
+                .orElse(request);
     }
 
     private static String nonBlank(Optional<String> header) {

@@ -30,7 +30,7 @@ public sealed interface GatewayMessage {
     /**
      * {@code payload} (and {@code payloadType}) are left out when the run has none, {@code steps} when
      * the run has no memoized results yet. {@code envVars} (the environment's variables, name → value) is
-     * always there, empty when it has none.
+     * always there, empty when it has none. {@code traceparent} is the W3C trace context of the attempt's span.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record Execute(
@@ -42,7 +42,8 @@ public sealed interface GatewayMessage {
             String payloadType,
             ExecutionContext context,
             Map<String, StepEntry> steps,
-            Map<String, String> envVars)
+            Map<String, String> envVars,
+            String traceparent)
             implements GatewayMessage {}
 
     /**

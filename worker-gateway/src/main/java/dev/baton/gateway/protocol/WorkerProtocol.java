@@ -423,7 +423,8 @@ public final class WorkerProtocol {
                 execute.payloadType(),
                 context,
                 steps(execute.steps()),
-                envVars);
+                envVars,
+                execute.traceparent());
     }
 
     /** The memoized results as the worker gets them, by key; null (left out) when there are none. */

@@ -195,7 +195,8 @@ class WorkerProtocolTest {
                 Instant.parse("2026-11-28T01:00:00Z"),
                 true,
                 120,
-                Map.of());
+                Map.of(),
+                null);
         JsonNode json = JSON.readTree(WorkerProtocol.encode(WorkerProtocol.execute(
                 execute, new Environment("env_p_dev", "proj_p", "p", "dev"), Map.of("B", "2", "A", "1"))));
         assertEquals(JSON.readTree("""
@@ -226,7 +227,8 @@ class WorkerProtocolTest {
                 Instant.parse("2026-11-28T01:00:00Z"),
                 false,
                 null,
-                Map.of());
+                Map.of(),
+                null);
         JsonNode json = JSON.readTree(WorkerProtocol.encode(
                 WorkerProtocol.execute(execute, new Environment("env_p_dev", "proj_p", "p", "dev"), Map.of())));
         assertFalse(json.has("payload"));
@@ -406,7 +408,8 @@ class WorkerProtocolTest {
                 Instant.parse("2026-11-28T01:00:00Z"),
                 false,
                 null,
-                steps);
+                steps,
+                null);
         JsonNode json = JSON.readTree(WorkerProtocol.encode(
                 WorkerProtocol.execute(execute, new Environment("env_p_dev", "proj_p", "p", "dev"), Map.of())));
         assertEquals(JSON.readTree("""

@@ -30,7 +30,8 @@ class SlotBookTest {
                 Instant.EPOCH,
                 false,
                 null,
-                Map.of());
+                Map.of(),
+                null);
     }
 
     @Test

@@ -1,0 +1,208 @@
+package dev.baton.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.baton.sdk.client.BatonClient;
+import dev.baton.sdk.client.Run;
+import dev.baton.sdk.client.RunStatus;
+import dev.baton.sdk.task.ChildResult;
+import dev.baton.sdk.task.RetryPolicy;
+import dev.baton.sdk.task.Task;
+import dev.baton.sdk.worker.BatonWorker;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A run's trace through the API on a real node (PostgreSQL) with a Java SDK worker: a parent triggered with a
+ * {@code traceparent} starts a child that fails once and succeeds; the trace keeps the caller's trace id, hangs the
+ * parent under the caller's span, and links run → attempt → wait → child run → its two attempts, with a step and the
+ * queue waits in between.
+ */
+class TraceEndToEndTest {
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
+    private static final String CALLER_SPAN = "00f067aa0ba902b7";
+
+    private static BatonNode node;
+    private static BatonWorker worker;
+
+    @BeforeAll
+    static void start() {
+        node = TestNodes.start("traces", TestNodes.postgresConfig(TestNodes.freshPostgresSchema("traces")));
+        Task<Map, Map> child = Task.<Map, Map>define("traced-child", Map.class, (payload, ctx) -> {
+                    if (ctx.attemptNumber() == 1) throw new IllegalStateException("first attempt fails");
+                    return Map.of("ok", true);
+                })
+                .retry(RetryPolicy.attempts(2))
+                .build();
+        Task<Map, Map> parent = Task.<Map, Map>define("traced-parent", Map.class, (payload, ctx) -> {
+                    String prepared = ctx.step("prepare", String.class, () -> "ready");
+                    ChildResult result = ctx.triggerAndWait("traced-child", Map.of());
+                    return Map.of("prepared", prepared, "child", result.ok());
+                })
+                .build();
+        worker = BatonWorker.builder(HappyPathScenario.url(node), TestNodes.WORKER_TOKEN)
+                .slots(4)
+                .register(parent)
+                .register(child)
+                .build();
+        worker.start();
+        assertTrue(worker.awaitConnected(Duration.ofSeconds(30)), "the worker connects");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (worker != null) worker.close();
+        if (node != null) TestNodes.stop(node);
+    }
+
+    @Test
+    void aTraceLinksTheCallerTheRunsTheirAttemptsAndTheWait() throws Exception {
+        HttpResponse<String> triggered = HTTP.send(
+                HttpRequest.newBuilder(HappyPathScenario.url(node).resolve("/api/v1/tasks/traced-parent/trigger"))
+                        .header("authorization", "Bearer " + TestNodes.SECRET_KEY)
+                        .header("content-type", "application/json")
+                        .header("traceparent", "00-" + TRACE_ID + "-" + CALLER_SPAN + "-01")
+                        .POST(BodyPublishers.ofString("{\"payload\":{}}"))
+                        .build(),
+                BodyHandlers.ofString());
+        assertEquals(200, triggered.statusCode(), triggered.body());
+        String parentId = JSON.readTree(triggered.body()).get("id").asText();
+        BatonClient client = HappyPathScenario.client(node);
+        Run parent = client.poll(parentId, Duration.ofSeconds(60));
+        assertEquals(RunStatus.COMPLETED, parent.status(), () -> String.valueOf(parent.error()));
+
+        JsonNode trace =
+                JSON.readTree(get("/api/v1/runs/" + parentId + "/trace").body());
+        assertEquals(TRACE_ID, trace.get("traceId").asText());
+        assertEquals(parentId, trace.get("rootRunId").asText());
+        assertEquals(2, trace.get("runIds").size(), trace.toString());
+        assertFalse(trace.get("truncated").asBoolean());
+        String childId = trace.get("runIds").get(1).asText();
+
+        Map<String, JsonNode> byId = new HashMap<>();
+        List<JsonNode> spans = new ArrayList<>();
+        trace.get("spans").forEach(span -> {
+            byId.put(span.get("spanId").asText(), span);
+            spans.add(span);
+        });
+        JsonNode parentRun = single(spans, "traced-parent");
+        assertEquals(CALLER_SPAN, parentRun.get("parentSpanId").asText(), "the run hangs under the caller's span");
+        assertEquals("ok", parentRun.get("status").asText());
+        // A wait is not a failed attempt: the execution resumed after it is attempt 1 again, with its own span.
+        List<JsonNode> parentAttempts = children(spans, parentRun, "attempt 1");
+        assertEquals(2, parentAttempts.size(), spans::toString);
+        JsonNode parentAttempt = parentAttempts.get(0);
+        JsonNode step = child(spans, parentAttempt, "step prepare");
+        JsonNode wait = child(spans, parentAttempt, "wait runs");
+        assertEquals(childId, wait.at("/attributes/baton.wait.child_run_ids").asText());
+        assertTrue(step.get("endTime").asText().compareTo(wait.get("startTime").asText()) <= 0, "the step came first");
+        assertTrue(parentAttempts
+                        .get(1)
+                        .get("startTime")
+                        .asText()
+                        .compareTo(wait.get("endTime").asText())
+                >= 0);
+
+        JsonNode childRun = single(spans, "traced-child");
+        assertEquals(
+                wait.get("spanId").asText(), childRun.get("parentSpanId").asText(), "the child hangs under the wait");
+        JsonNode failed = child(spans, childRun, "attempt 1");
+        assertEquals("error", failed.get("status").asText());
+        assertTrue(failed.get("statusMessage").asText().contains("first attempt fails"), failed.toString());
+        assertEquals("ok", child(spans, childRun, "attempt 2").get("status").asText());
+        assertTrue(spans.stream()
+                .anyMatch(span -> span.get("name").asText().equals("retry backoff")
+                        && span.get("parentSpanId")
+                                .asText()
+                                .equals(childRun.get("spanId").asText())));
+        for (JsonNode span : spans) {
+            assertTrue(
+                    span.path("endTime")
+                                    .asText()
+                                    .compareTo(span.get("startTime").asText())
+                            >= 0,
+                    span::toString);
+            if (span == parentRun) continue;
+            assertTrue(
+                    byId.containsKey(span.get("parentSpanId").asText()), "every other span's parent is drawn: " + span);
+        }
+
+        // The child's trace, asked for directly, is the same tree from its root.
+        JsonNode fromChild =
+                JSON.readTree(get("/api/v1/runs/" + childId + "/trace").body());
+        assertEquals(parentId, fromChild.get("rootRunId").asText());
+        assertEquals(trace.get("spans").size(), fromChild.get("spans").size());
+        assertEquals(404, get("/api/v1/runs/run_doesnotexist/trace").statusCode());
+    }
+
+    @Test
+    void aRunTriggeredWithoutTraceparentIsARootOfItsOwnTrace() throws Exception {
+        BatonClient client = HappyPathScenario.client(node);
+        Run run = client.poll(client.trigger("traced-child", Map.of()).id(), Duration.ofSeconds(60));
+        JsonNode trace =
+                JSON.readTree(get("/api/v1/runs/" + run.id() + "/trace").body());
+        assertTrue(trace.get("traceId").asText().matches("[0-9a-f]{32}"), trace.toString());
+        assertNull(single(asList(trace.get("spans")), "traced-child").get("parentSpanId"));
+    }
+
+    private static List<JsonNode> asList(JsonNode array) {
+        List<JsonNode> list = new ArrayList<>();
+        array.forEach(list::add);
+        return list;
+    }
+
+    private static JsonNode single(List<JsonNode> spans, String name) {
+        List<JsonNode> named = spans.stream()
+                .filter(span -> span.get("name").asText().equals(name))
+                .toList();
+        assertEquals(1, named.size(), () -> name + " in " + spans);
+        return named.get(0);
+    }
+
+    private static JsonNode child(List<JsonNode> spans, JsonNode parent, String name) {
+        List<JsonNode> named = spans.stream()
+                .filter(span -> span.get("name").asText().equals(name)
+                        && span.path("parentSpanId")
+                                .asText()
+                                .equals(parent.get("spanId").asText()))
+                .toList();
+        assertEquals(1, named.size(), () -> name + " under " + parent + " in " + spans);
+        return named.get(0);
+    }
+
+    private static List<JsonNode> children(List<JsonNode> spans, JsonNode parent, String name) {
+        return spans.stream()
+                .filter(span -> span.get("name").asText().equals(name)
+                        && span.path("parentSpanId")
+                                .asText()
+                                .equals(parent.get("spanId").asText()))
+                .toList();
+    }
+
+    private static HttpResponse<String> get(String path) throws Exception {
+        return HTTP.send(
+                HttpRequest.newBuilder(HappyPathScenario.url(node).resolve(path))
+                        .header("authorization", "Bearer " + TestNodes.SECRET_KEY)
+                        .build(),
+                BodyHandlers.ofString());
+    }
+}
