@@ -34,6 +34,7 @@ import dev.baton.api.runs.RunRoutes;
 import dev.baton.api.runs.StoredPayloads;
 import dev.baton.api.schedules.ScheduleRoutes;
 import dev.baton.api.waitpoints.WaitpointRoutes;
+import dev.baton.api.workers.WorkerRoutes;
 import dev.baton.engine.Engine;
 import dev.baton.engine.environment.EnvironmentDirectory;
 import dev.baton.engine.environment.EnvironmentSettingsStore;
@@ -58,6 +59,7 @@ public final class HttpApi {
     private final ScheduleRoutes schedules;
     private final PacketRoutes packets;
     private final WaitpointRoutes waitpoints;
+    private final WorkerRoutes workers;
     private final ManagementApi management;
     private final PublicTokenRoutes publicTokens;
     private final EnvVarRoutes envvars;
@@ -118,6 +120,7 @@ public final class HttpApi {
         this.schedules = new ScheduleRoutes(system, engine, reads.schedules(), authentication, settings);
         this.waitpoints = new WaitpointRoutes(system, engine, reads.tokens(), authentication, settings, secrets, clock);
         this.management = new ManagementApi(system, engine, directory, sessions, settings, clock);
+        this.workers = new WorkerRoutes(engine, authentication);
         this.dashboard = new DashboardRoutes(system, sessions, directory, settings);
         this.envvars = new EnvVarRoutes(
                 system,
@@ -144,6 +147,7 @@ public final class HttpApi {
                 schedules.routes(),
                 packets.routes(),
                 waitpoints.routes(),
+                workers.routes(),
                 publicTokens.routes(),
                 envvars.routes(),
                 realtime.routes(),
