@@ -16,6 +16,7 @@ import dev.baton.api.auth.OneTimeTokens;
 import dev.baton.api.auth.PublicAccessTokens;
 import dev.baton.api.auth.PublicTokenRoutes;
 import dev.baton.api.batches.BatchHttpSettings;
+import dev.baton.api.batches.BatchListRoutes;
 import dev.baton.api.batches.BatchRoutes;
 import dev.baton.api.body.BoundedBody;
 import dev.baton.api.config.HttpSettings;
@@ -56,6 +57,7 @@ public final class HttpApi {
     private final RunListRoutes runList;
     private final ProjectionLagRoutes lag;
     private final BatchRoutes batches;
+    private final BatchListRoutes batchList;
     private final ScheduleRoutes schedules;
     private final PacketRoutes packets;
     private final WaitpointRoutes waitpoints;
@@ -121,6 +123,7 @@ public final class HttpApi {
         this.waitpoints = new WaitpointRoutes(system, engine, reads.tokens(), authentication, settings, secrets, clock);
         this.management = new ManagementApi(system, engine, directory, sessions, settings, clock);
         this.workers = new WorkerRoutes(engine, authentication);
+        this.batchList = new BatchListRoutes(reads.batches(), authentication, settings);
         this.dashboard = new DashboardRoutes(system, sessions, directory, settings);
         this.envvars = new EnvVarRoutes(
                 system,
@@ -144,6 +147,7 @@ public final class HttpApi {
                 runs.routes(),
                 lag.routes(),
                 batches.routes(),
+                batchList.routes(),
                 schedules.routes(),
                 packets.routes(),
                 waitpoints.routes(),

@@ -1,5 +1,6 @@
 package dev.baton.api;
 
+import dev.baton.projections.batches.BatchList;
 import dev.baton.projections.lag.ProjectionLag;
 import dev.baton.projections.runs.RunList;
 import dev.baton.projections.schedules.ScheduleList;
@@ -9,4 +10,5 @@ import dev.baton.projections.waitpoints.TokenList;
  * The read models the API answers lists from, built by the node with its clock and query dispatcher: the
  * routes only ask them, so they need no database of their own.
  */
-public record ReadModels(RunList runs, TokenList tokens, ScheduleList schedules, ProjectionLag lag) {}
+public record ReadModels(
+        RunList runs, TokenList tokens, ScheduleList schedules, BatchList batches, ProjectionLag lag) {}

@@ -25,6 +25,7 @@ import dev.baton.engine.envvars.EnvironmentVariableStore;
 import dev.baton.engine.storage.Database;
 import dev.baton.gateway.WorkerGateway;
 import dev.baton.projections.Projections;
+import dev.baton.projections.batches.BatchList;
 import dev.baton.projections.lag.ProjectionLag;
 import dev.baton.projections.runs.RunList;
 import dev.baton.projections.schedules.ScheduleList;
@@ -93,6 +94,7 @@ public final class BatonNode {
                 RunList.create(system, database, clock),
                 TokenList.create(system, database, clock),
                 ScheduleList.create(system, database),
+                BatchList.create(system, database, clock),
                 ProjectionLag.create(system, database, clock));
 
         Route routes = Directives.concat(
