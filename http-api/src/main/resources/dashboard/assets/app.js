@@ -1,11 +1,27 @@
 // The dashboard's shell: who is signed in, the environment a personal access token's session works in, and the
-// page the URL names (/runs, /runs/{id}; / shows the runs).
+// page the URL names (/runs, /runs/{id}, /workers, /schedules, /tokens, /batches, /batches/{id}, /projects; / shows
+// the runs).
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { html, Link, navigate } from './html.js';
 import { api, chooseEnvironment, chosenEnvironment } from './api.js';
 import { RunsPage } from './runs.js';
 import { RunPage } from './run.js';
+import { WorkersPage } from './workers.js';
+import { SchedulesPage } from './schedules.js';
+import { TokensPage } from './tokens.js';
+import { BatchesPage, BatchPage } from './batches.js';
+import { ProjectsPage } from './projects.js';
+
+// The header's pages: path prefix → label.
+const PAGES = [
+  ['/runs', 'Runs'],
+  ['/workers', 'Workers'],
+  ['/schedules', 'Schedules'],
+  ['/tokens', 'Tokens'],
+  ['/batches', 'Batches'],
+  ['/projects', 'Projects'],
+];
 
 function useLocation() {
   const [location, setLocation] = useState(() => ({ path: window.location.pathname, search: window.location.search }));
@@ -100,7 +116,9 @@ function Header({ who, environment, onEnvironment, onSignOut, path }) {
     <header class="top">
       <${Link} class="brand" href="/runs">Baton<//>
       <nav>
-        <${Link} href="/runs" class=${path.startsWith('/runs') || path === '/' ? 'active' : ''}>Runs<//>
+        ${PAGES.map(([href, label]) => html`
+          <${Link} href=${href} class=${path.startsWith(href) || (path === '/' && href === '/runs') ? 'active' : ''}>
+            ${label}<//>`)}
       </nav>
       <div class="who">
         ${who.type === 'personalAccessToken'
@@ -145,12 +163,28 @@ function App() {
   };
 
   let page;
-  const needsEnvironment = who.type === 'personalAccessToken' && !environment;
-  const runMatch = location.path.match(/^\/runs\/([^/]+)\/?$/);
+  const path = location.path;
+  // The projects page is the management API's: it needs no environment.
+  const needsEnvironment = who.type === 'personalAccessToken' && !environment && !path.startsWith('/projects');
+  const runMatch = path.match(/^\/runs\/([^/]+)\/?$/);
+  const batchMatch = path.match(/^\/batches\/([^/]+)\/?$/);
+  const under = (prefix) => path === prefix || path.startsWith(prefix + '/');
   if (needsEnvironment) {
-    page = html`<div class="notice">Choose a project's environment at the top to see its runs.</div>`;
+    page = html`<div class="notice">Choose a project's environment at the top to see it.</div>`;
   } else if (runMatch) {
     page = html`<${RunPage} key=${environment + runMatch[1]} id=${decodeURIComponent(runMatch[1])} />`;
+  } else if (under('/workers')) {
+    page = html`<${WorkersPage} key=${environment} />`;
+  } else if (under('/schedules')) {
+    page = html`<${SchedulesPage} key=${environment} search=${location.search} />`;
+  } else if (under('/tokens')) {
+    page = html`<${TokensPage} key=${environment} search=${location.search} />`;
+  } else if (batchMatch) {
+    page = html`<${BatchPage} key=${environment + batchMatch[1]} id=${decodeURIComponent(batchMatch[1])} />`;
+  } else if (under('/batches')) {
+    page = html`<${BatchesPage} key=${environment} search=${location.search} />`;
+  } else if (under('/projects')) {
+    page = html`<${ProjectsPage} who=${who} />`;
   } else {
     page = html`<${RunsPage} key=${environment} search=${location.search} />`;
   }

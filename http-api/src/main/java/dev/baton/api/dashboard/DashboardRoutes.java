@@ -52,7 +52,8 @@ import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 /**
- * The web dashboard: its single page (index.html, for {@code /} and every client-side route, so each page has a URL
+ * The web dashboard: its single page (index.html, for {@code /} and every client-side route — runs, workers,
+ * schedules, tokens, batches, projects —, so each page has a URL
  * to share), its static assets from the classpath ({@code dashboard/assets}), and signing in and out
  * ({@code /dashboard/session}). The pages call the public and management APIs with the session's cookie.
  */
@@ -104,6 +105,11 @@ public final class DashboardRoutes {
                 // the chain raised for the same path, which would turn it into a 404.
                 pathSingleSlash(this::index),
                 pathPrefix("runs", () -> concat(pathEndOrSingleSlash(this::index), path(segment(), id -> index()))),
+                pathPrefix("batches", () -> concat(pathEndOrSingleSlash(this::index), path(segment(), id -> index()))),
+                pathPrefix("workers", () -> pathEndOrSingleSlash(this::index)),
+                pathPrefix("schedules", () -> pathEndOrSingleSlash(this::index)),
+                pathPrefix("tokens", () -> pathEndOrSingleSlash(this::index)),
+                pathPrefix("projects", () -> pathEndOrSingleSlash(this::index)),
                 path("sign-in", this::index));
     }
 
