@@ -162,7 +162,8 @@ export function BatchPage({ id }) {
       <dl class="facts" id="batch-facts">
         <dt>Status</dt><dd><span class=${'status ' + batchStatusClass(batch.status)} id="batch-status">
           ${batch.status}</span></dd>
-        <dt>Items</dt><dd id="batch-counts">${batch.runs.length} runs, ${errors.length} failed, of ${batch.runCount}</dd>
+        <dt>Items</dt>
+        <dd id="batch-counts">${`${batch.runs.length} runs, ${errors.length} failed, of ${batch.runCount}`}</dd>
         <dt>Created</dt><dd>${time(batch.createdAt)}</dd>
         <dt>Updated</dt><dd>${time(batch.updatedAt)}</dd>
         ${batch.processing && batch.processing.completedAt

@@ -158,7 +158,8 @@ function Keys({ projectRef, slug }) {
                     <div class="mono muted">${key.prefix}… ${key.id}</div></td>
                   <td>${key.kind}</td>
                   <td class="wide">${time(key.createdAt)}</td>
-                  <td class="wide">${key.lastUsedAt ? time(key.lastUsedAt) : html`<span class="muted">never</span>`}</td>
+                  <td class="wide">${key.lastUsedAt
+                    ? time(key.lastUsedAt) : html`<span class="muted">never</span>`}</td>
                   <td class="key-state">${revoked ? html`<span class="status bad">revoked ${time(key.revokedAt)}</span>`
                     : expired ? html`<span class="status bad">expired</span>`
                     : key.expiresAt ? html`<span class="status wait">expires ${time(key.expiresAt)}</span>`

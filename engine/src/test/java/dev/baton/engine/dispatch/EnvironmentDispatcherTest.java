@@ -2,6 +2,7 @@ package dev.baton.engine.dispatch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import akka.actor.testkit.typed.javadsl.SerializationTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import dev.baton.engine.run.TriggerRequest;
 import dev.baton.engine.task.TaskDefinition;
@@ -181,6 +182,13 @@ class EnvironmentDispatcherTest {
         assertEquals(2, session.freeSlots(), "the offered run is counted before the session reports it");
         assertEquals(1, session.runningRuns());
         assertEquals(connectedAt, session.connectedAt());
+        // The question and its answer cross nodes: both must survive serialization.
+        SerializationTestKit serialization = new SerializationTestKit(node.system());
+        serialization.verifySerialization(new EnvironmentDispatcher.ConnectedWorkers(listed), true);
+        serialization.verifySerialization(
+                new EnvironmentDispatcher.WorkerReport(
+                        "ws_l", "w-l", worker.ref(), Set.of("t-list"), Map.of(), 3, 0, "sdk/2", 3, connectedAt),
+                true);
 
         node.engine().workerLeft(env, "ws_l");
         assertEquals(
