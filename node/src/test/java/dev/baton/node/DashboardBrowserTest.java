@@ -25,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
@@ -609,6 +610,69 @@ class DashboardBrowserTest {
             Thread.sleep(200);
         }
         assertNoConsoleErrors("key revoked");
+
+        // Rotating a key: the new secret shows once; the old key keeps working until its overlap ends.
+        environment
+                .findElement(By.className("create-key"))
+                .findElement(By.name("name"))
+                .sendKeys("rotated-key");
+        environment
+                .findElement(By.cssSelector(".create-key button[type=submit]"))
+                .click();
+        until(
+                "the second key's secret shows",
+                () -> !browser.findElement(By.id("new-key-secret"))
+                        .getText()
+                        .strip()
+                        .equals(secret));
+        String before = browser.findElement(By.id("new-key-secret")).getText().strip();
+        String rotatedId = null;
+        for (JsonNode key : JSON.readTree(send("GET", environmentPath + "/" + slug + "/keys", null, management)
+                        .body())
+                .get("data")) {
+            if ("rotated-key".equals(key.path("name").asText()))
+                rotatedId = key.get("id").asText();
+        }
+        By rotatedRow = By.cssSelector("tr[data-key-id='" + rotatedId + "']");
+        await(rotatedRow).findElement(By.className("rotate")).click();
+        browser.switchTo().alert().sendKeys("1h");
+        browser.switchTo().alert().accept();
+        until(
+                "the rotated key's new secret shows",
+                () -> !browser.findElement(By.id("new-key-secret"))
+                        .getText()
+                        .strip()
+                        .equals(before));
+        String after = browser.findElement(By.id("new-key-secret")).getText().strip();
+        assertEquals(
+                200,
+                send("GET", "/api/v1/runs", null, Map.of("authorization", "Bearer " + after))
+                        .statusCode(),
+                "the new secret opens the environment");
+        assertEquals(
+                200,
+                send("GET", "/api/v1/runs", null, Map.of("authorization", "Bearer " + before))
+                        .statusCode(),
+                "the old one too, during its overlap");
+        JsonNode replaced = null;
+        for (JsonNode key : JSON.readTree(send("GET", environmentPath + "/" + slug + "/keys", null, management)
+                        .body())
+                .get("data")) {
+            if (key.get("id").asText().equals(rotatedId)) replaced = key;
+        }
+        Instant expires = Instant.parse(replaced.get("expiresAt").asText());
+        assertTrue(
+                expires.isAfter(Instant.now().plus(Duration.ofMinutes(50)))
+                        && expires.isBefore(Instant.now().plus(Duration.ofMinutes(70))),
+                "the old key expires after the hour typed in: " + replaced);
+        until(
+                "the old key shows its expiry",
+                () -> environment
+                        .findElement(rotatedRow)
+                        .findElement(By.className("key-state"))
+                        .getText()
+                        .startsWith("expires"));
+        assertNoConsoleErrors("key rotated");
 
         // Back to the node's default, for the other tests.
         // Typed away (clear() would change the field without the input event the page listens to).
