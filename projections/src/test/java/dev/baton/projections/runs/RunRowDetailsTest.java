@@ -69,11 +69,20 @@ class RunRowDetailsTest {
     }
 
     @Test
-    void aBatchsRunKeepsItsBatchAndOthersHaveNone() {
+    void aRunKeepsTheBatchOrScheduleThatCreatedIt() {
         RunRow.Details batched = fold(List.of(new RunTriggered(
                         "run_1", specWith(List.of(), false, null, null, RunLineage.ofBatch("batch_1", 3)), at(0))))
                 .details();
         assertEquals("batch_1", batched.batchId());
+        assertNull(batched.scheduleId());
+        assertEquals(
+                "sched_1",
+                fold(List.of(new RunTriggered(
+                                "run_1",
+                                specWith(List.of(), false, null, null, RunLineage.ofSchedule("sched_1")),
+                                at(0))))
+                        .details()
+                        .scheduleId());
         assertNull(fold(List.of(new RunTriggered("run_1", spec("env_1"), at(0))))
                 .details()
                 .batchId());
