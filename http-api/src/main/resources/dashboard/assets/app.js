@@ -1,5 +1,6 @@
 // The dashboard's shell: who is signed in, the environment a personal access token's session works in, and the
-// page the URL names (/runs, /runs/{id}, /queues, /analytics; / shows the runs).
+// page the URL names (/runs, /runs/{id}, /queues, /workers, /schedules, /tokens, /batches, /batches/{id},
+// /projects, /analytics; / shows the runs).
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { html, Link, navigate } from './html.js';
@@ -8,6 +9,22 @@ import { RunsPage } from './runs.js';
 import { RunPage } from './run.js';
 import { AnalyticsPage } from './analytics.js';
 import { QueuesPage } from './queues.js';
+import { WorkersPage } from './workers.js';
+import { SchedulesPage } from './schedules.js';
+import { TokensPage } from './tokens.js';
+import { BatchesPage, BatchPage } from './batches.js';
+import { ProjectsPage } from './projects.js';
+
+// The header's pages: path prefix → label.
+const PAGES = [
+  ['/runs', 'Runs'],
+  ['/queues', 'Queues'],
+  ['/workers', 'Workers'],
+  ['/schedules', 'Schedules'],
+  ['/tokens', 'Tokens'],
+  ['/batches', 'Batches'],
+  ['/projects', 'Projects'],
+];
 
 function useLocation() {
   const [location, setLocation] = useState(() => ({ path: window.location.pathname, search: window.location.search }));
@@ -115,8 +132,9 @@ function Header({ who, environment, onEnvironment, onSignOut, path }) {
     <header class="top">
       <${Link} class="brand" href="/runs">Baton<//>
       <nav>
-        <${Link} href="/runs" class=${path.startsWith('/runs') || path === '/' ? 'active' : ''}>Runs<//>
-        <${Link} href="/queues" class=${path.startsWith('/queues') ? 'active' : ''}>Queues<//>
+        ${PAGES.map(([href, label]) => html`
+          <${Link} href=${href} class=${path.startsWith(href) || (path === '/' && href === '/runs') ? 'active' : ''}>
+            ${label}<//>`)}
         ${analytics && html`<${Link} href="/analytics" id="nav-analytics"
           class=${path.startsWith('/analytics') ? 'active' : ''}>Analytics<//>`}
       </nav>
@@ -163,16 +181,32 @@ function App() {
   };
 
   let page;
-  const needsEnvironment = who.type === 'personalAccessToken' && !environment;
-  const runMatch = location.path.match(/^\/runs\/([^/]+)\/?$/);
+  const path = location.path;
+  // The projects page is the management API's: it needs no environment.
+  const needsEnvironment = who.type === 'personalAccessToken' && !environment && !path.startsWith('/projects');
+  const runMatch = path.match(/^\/runs\/([^/]+)\/?$/);
+  const batchMatch = path.match(/^\/batches\/([^/]+)\/?$/);
+  const under = (prefix) => path === prefix || path.startsWith(prefix + '/');
   if (needsEnvironment) {
-    page = html`<div class="notice">Choose a project's environment at the top to see its runs.</div>`;
-  } else if (location.path === '/analytics' || location.path === '/analytics/') {
+    page = html`<div class="notice">Choose a project's environment at the top to see it.</div>`;
+  } else if (under('/analytics')) {
     page = html`<${AnalyticsPage} key=${environment} search=${location.search} />`;
-  } else if (location.path.match(/^\/queues\/?$/)) {
+  } else if (under('/queues')) {
     page = html`<${QueuesPage} key=${environment} />`;
   } else if (runMatch) {
     page = html`<${RunPage} key=${environment + runMatch[1]} id=${decodeURIComponent(runMatch[1])} />`;
+  } else if (under('/workers')) {
+    page = html`<${WorkersPage} key=${environment} />`;
+  } else if (under('/schedules')) {
+    page = html`<${SchedulesPage} key=${environment} search=${location.search} />`;
+  } else if (under('/tokens')) {
+    page = html`<${TokensPage} key=${environment} search=${location.search} />`;
+  } else if (batchMatch) {
+    page = html`<${BatchPage} key=${environment + batchMatch[1]} id=${decodeURIComponent(batchMatch[1])} />`;
+  } else if (under('/batches')) {
+    page = html`<${BatchesPage} key=${environment} search=${location.search} />`;
+  } else if (under('/projects')) {
+    page = html`<${ProjectsPage} who=${who} />`;
   } else {
     page = html`<${RunsPage} key=${environment} search=${location.search} />`;
   }

@@ -182,6 +182,12 @@ public final class Engine {
                 .tell(new EnvironmentDispatcher.ApplyQueueSettings(queue, settings));
     }
 
+    /** The environment's connected worker sessions, as its dispatcher (one per environment, cluster-wide) knows them. */
+    public CompletionStage<EnvironmentDispatcher.ConnectedWorkers> workers(String environmentId) {
+        return sharding.entityRefFor(EnvironmentDispatcher.ENTITY_TYPE_KEY, environmentId)
+                .ask(EnvironmentDispatcher.ListWorkers::new, askTimeout);
+    }
+
     public void workerLeft(String environmentId, String sessionId) {
         sharding.entityRefFor(EnvironmentDispatcher.ENTITY_TYPE_KEY, environmentId)
                 .tell(new EnvironmentDispatcher.WorkerLeft(sessionId));

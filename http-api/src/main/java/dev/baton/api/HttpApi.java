@@ -17,6 +17,7 @@ import dev.baton.api.auth.OneTimeTokens;
 import dev.baton.api.auth.PublicAccessTokens;
 import dev.baton.api.auth.PublicTokenRoutes;
 import dev.baton.api.batches.BatchHttpSettings;
+import dev.baton.api.batches.BatchListRoutes;
 import dev.baton.api.batches.BatchRoutes;
 import dev.baton.api.body.BoundedBody;
 import dev.baton.api.config.HttpSettings;
@@ -37,6 +38,7 @@ import dev.baton.api.runs.StoredPayloads;
 import dev.baton.api.schedules.ScheduleRoutes;
 import dev.baton.api.traces.TraceRoutes;
 import dev.baton.api.waitpoints.WaitpointRoutes;
+import dev.baton.api.workers.WorkerRoutes;
 import dev.baton.engine.Engine;
 import dev.baton.engine.environment.EnvironmentDirectory;
 import dev.baton.engine.environment.EnvironmentSettingsStore;
@@ -59,9 +61,11 @@ public final class HttpApi {
     private final RunListRoutes runList;
     private final ProjectionLagRoutes lag;
     private final BatchRoutes batches;
+    private final BatchListRoutes batchList;
     private final ScheduleRoutes schedules;
     private final PacketRoutes packets;
     private final WaitpointRoutes waitpoints;
+    private final WorkerRoutes workers;
     private final ManagementApi management;
     private final PublicTokenRoutes publicTokens;
     private final EnvVarRoutes envvars;
@@ -125,6 +129,8 @@ public final class HttpApi {
         this.schedules = new ScheduleRoutes(system, engine, reads.schedules(), authentication, settings);
         this.waitpoints = new WaitpointRoutes(system, engine, reads.tokens(), authentication, settings, secrets, clock);
         this.management = new ManagementApi(system, engine, directory, sessions, settings, clock);
+        this.workers = new WorkerRoutes(engine, authentication);
+        this.batchList = new BatchListRoutes(reads.batches(), authentication, settings);
         this.dashboard = new DashboardRoutes(system, sessions, directory, settings);
         this.envvars = new EnvVarRoutes(
                 system,
@@ -158,9 +164,11 @@ public final class HttpApi {
                 runs.routes(),
                 lag.routes(),
                 batches.routes(),
+                batchList.routes(),
                 schedules.routes(),
                 packets.routes(),
                 waitpoints.routes(),
+                workers.routes(),
                 publicTokens.routes(),
                 envvars.routes(),
                 realtime.routes(),

@@ -1,5 +1,6 @@
 package dev.baton.api;
 
+import dev.baton.projections.batches.BatchList;
 import dev.baton.projections.clickhouse.TaskAnalytics;
 import dev.baton.projections.lag.ProjectionLag;
 import dev.baton.projections.runs.RunList;
@@ -12,4 +13,9 @@ import dev.baton.projections.waitpoints.TokenList;
  * (answers nothing) when the node has none.
  */
 public record ReadModels(
-        RunList runs, TokenList tokens, ScheduleList schedules, ProjectionLag lag, TaskAnalytics analytics) {}
+        RunList runs,
+        TokenList tokens,
+        ScheduleList schedules,
+        BatchList batches,
+        ProjectionLag lag,
+        TaskAnalytics analytics) {}

@@ -22,6 +22,7 @@ import dev.baton.engine.task.TaskDefinition;
 import dev.baton.engine.testkit.TestNode;
 import dev.baton.engine.worker.WorkerChannel;
 import dev.baton.projections.Projections;
+import dev.baton.projections.batches.BatchList;
 import dev.baton.projections.clickhouse.TaskAnalytics;
 import dev.baton.projections.internal.DataSourceJdbcSession;
 import dev.baton.projections.lag.ProjectionLag;
@@ -76,6 +77,7 @@ public final class ApiTestServer implements AutoCloseable {
                 RunList.create(node.system(), node.database(), clock),
                 TokenList.create(node.system(), node.database(), clock),
                 ScheduleList.create(node.system(), node.database()),
+                BatchList.create(node.system(), node.database(), clock),
                 ProjectionLag.create(node.system(), node.database(), clock),
                 TaskAnalytics.create(node.system()));
         HttpApi api = new HttpApi(node.system(), node.engine(), node.directory(), node.database(), reads, clock);

@@ -29,6 +29,7 @@ import dev.baton.engine.metrics.BatonMetrics;
 import dev.baton.engine.storage.Database;
 import dev.baton.gateway.WorkerGateway;
 import dev.baton.projections.Projections;
+import dev.baton.projections.batches.BatchList;
 import dev.baton.projections.clickhouse.TaskAnalytics;
 import dev.baton.projections.lag.ProjectionLag;
 import dev.baton.projections.runs.RunList;
@@ -105,6 +106,7 @@ public final class BatonNode {
                 RunList.create(system, database, clock),
                 TokenList.create(system, database, clock),
                 ScheduleList.create(system, database),
+                BatchList.create(system, database, clock),
                 lag,
                 TaskAnalytics.create(system));
 

@@ -71,6 +71,17 @@ class ScheduleNodeTest {
             assertEquals("node", payload.get("externalId").asText());
             assertEquals(nextRun, Instant.parse(payload.get("timestamp").asText()));
             assertEquals(5, payload.get("upcoming").size());
+            // The run knows its schedule: the runs list filters by it.
+            JsonNode bySchedule =
+                    send(node, "GET", "/api/v1/runs?filter%5Bschedule%5D=" + scheduleId + "&page%5Bsize%5D=100", null);
+            Set<String> listed = new HashSet<>();
+            bySchedule.get("data").forEach(item -> listed.add(item.get("id").asText()));
+            assertTrue(listed.contains(firstRuns.get(0).get("id").asText()), "filter[schedule]: " + bySchedule);
+            assertEquals(
+                    0,
+                    send(node, "GET", "/api/v1/runs?filter%5Bschedule%5D=sched_other", null)
+                            .get("data")
+                            .size());
         } finally {
             TestNodes.stop(node);
         }

@@ -2,6 +2,7 @@ package dev.baton.projections;
 
 import akka.actor.typed.ActorSystem;
 import dev.baton.engine.storage.Database;
+import dev.baton.projections.batches.BatchIndexProjection;
 import dev.baton.projections.clickhouse.ClickHouseAnalytics;
 import dev.baton.projections.runs.RunIndexProjection;
 import dev.baton.projections.runs.RunIndexSettings;
@@ -14,7 +15,7 @@ import java.time.Clock;
 /**
  * The projections on one node: creates their tables (idempotently, under the schema lock) and starts
  * the run index projection and the run sweepers, one per run event tag, spread over the cluster, then the
- * ClickHouse analytics and the token and schedule indexes. Every index is named {@code XxxIndexProjection}
+ * ClickHouse analytics and the token, schedule and batch indexes. Every index is named {@code XxxIndexProjection}
  * (starts it), {@code XxxIndexHandler} (the fold), {@code XxxTable} (its SQL) and {@code XxxList} (its query).
  */
 public final class Projections {
@@ -38,6 +39,7 @@ public final class Projections {
         ClickHouseAnalytics.init(system, database);
         TokenIndexProjection.init(system, database, clock);
         ScheduleIndexProjection.init(system, database, clock);
+        BatchIndexProjection.init(system, database);
     }
 
     /** akka-projection's offset store speaks the dialect of its configuration: it must be the database's. */

@@ -152,7 +152,7 @@ class RunIndexSweeperEndToEndTest {
                 .reportWorker(
                         "env_a",
                         new EnvironmentDispatcher.WorkerReport(
-                                "ws_a", "w_a", worker.ref(), Set.of("task-a"), Map.of(), 10, 0));
+                                "ws_a", "w_a", worker.ref(), Set.of("task-a"), Map.of(), 10, 0, "test-sdk/1", 0, null));
         Set<String> executed = new HashSet<>();
         executed.add(worker.expectMessageClass(WorkerChannel.Execute.class, Duration.ofSeconds(20))
                 .runId());

@@ -65,7 +65,9 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
     /**
      * A worker session's view of itself. {@code executesReceived} counts every Execute the session has
      * seen, so offers still in flight towards it are not counted as free slots twice. {@code queues}
-     * carries the limits its tasks declared for their queues (the newest report wins).
+     * carries the limits its tasks declared for their queues (the newest report wins). {@code sdk} (what the
+     * worker's hello named, version included), {@code slots} (its total) and {@code connectedAt} only describe the
+     * worker to people ({@link ListWorkers}).
      */
     public record WorkerReport(
             String sessionId,
@@ -74,10 +76,34 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
             Set<String> taskIds,
             Map<String, QueueLimits> queues,
             int freeSlots,
-            long executesReceived)
+            long executesReceived,
+            String sdk,
+            int slots,
+            Instant connectedAt)
             implements Command {}
 
     public record WorkerLeft(String sessionId) implements Command {}
+
+    /** Which worker sessions this dispatcher knows: the environment's connected workers, cluster-wide. */
+    public record ListWorkers(ActorRef<ConnectedWorkers> replyTo) implements Command {}
+
+    public record ConnectedWorkers(List<ConnectedWorker> workers) implements CborSerializable {}
+
+    /**
+     * One session as of its last report. {@code freeSlots} leaves out runs offered to it that it has not seen yet;
+     * {@code runningRuns} counts the runs this dispatcher holds a concurrency slot for on it.
+     */
+    public record ConnectedWorker(
+            String sessionId,
+            String workerId,
+            String sdk,
+            List<String> taskIds,
+            int slots,
+            int freeSlots,
+            int runningRuns,
+            Instant connectedAt,
+            Instant lastReportAt)
+            implements CborSerializable {}
 
     /**
      * The environment's overrides: its concurrency limit (null: {@code dispatch.environment-concurrency-limit}) and
@@ -157,6 +183,10 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
         String workerId;
         ActorRef<WorkerChannel.Message> worker;
         Set<String> taskIds = Set.of();
+        String sdk;
+        int slots;
+        Instant connectedAt;
+        Instant lastReportAt;
         int reportedFree;
         long reportedReceived;
         long offered;
@@ -289,6 +319,7 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
                 })
                 .onMessage(WorkerReport.class, this::onWorkerReport)
                 .onMessage(WorkerLeft.class, msg -> removeWorker(msg.sessionId()))
+                .onMessage(ListWorkers.class, this::onListWorkers)
                 .onMessage(WorkerTerminated.class, msg -> removeWorker(msg.sessionId()))
                 .onMessage(DispatchAnswered.class, this::onDispatchAnswered)
                 .onMessage(Listed.class, this::onListed)
@@ -391,6 +422,10 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
         view.workerId = msg.workerId();
         view.worker = msg.worker();
         view.taskIds = msg.taskIds();
+        view.sdk = msg.sdk();
+        view.slots = msg.slots();
+        view.connectedAt = msg.connectedAt();
+        view.lastReportAt = clock.instant();
         view.reportedFree = msg.freeSlots();
         view.reportedReceived = msg.executesReceived();
         msg.queues().forEach((name, limits) -> {
@@ -399,6 +434,27 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
             queue.declared = true;
         });
         dispatch();
+        return this;
+    }
+
+    private Behavior<Command> onListWorkers(ListWorkers msg) {
+        Map<String, Integer> runningBySession = new HashMap<>();
+        running.values().forEach(run -> {
+            if (run.sessionId() != null) runningBySession.merge(run.sessionId(), 1, Integer::sum);
+        });
+        msg.replyTo()
+                .tell(new ConnectedWorkers(workers.values().stream()
+                        .map(view -> new ConnectedWorker(
+                                view.sessionId,
+                                view.workerId,
+                                view.sdk,
+                                view.taskIds.stream().sorted().toList(),
+                                view.slots,
+                                Math.max(0, view.available()),
+                                runningBySession.getOrDefault(view.sessionId, 0),
+                                view.connectedAt,
+                                view.lastReportAt))
+                        .toList()));
         return this;
     }
 

@@ -12,6 +12,8 @@ import dev.baton.engine.common.CborSerializable;
  * @param batchIndex the run's item index in its batch (0 without a batch)
  * @param parentWaitKey the key of the parent's wait this run resolves when it finishes; null when
  *     the parent does not wait for it
+ * @param scheduleId the schedule whose occurrence triggered the run; null otherwise (events written before it
+ *     was recorded read as null too)
  */
 public record RunLineage(
         String parentRunId,
@@ -20,14 +22,20 @@ public record RunLineage(
         String triggerFunction,
         String batchId,
         int batchIndex,
-        String parentWaitKey)
+        String parentWaitKey,
+        String scheduleId)
         implements CborSerializable {
 
-    public static final RunLineage ROOT = new RunLineage(null, null, 0, "trigger", null, 0, null);
+    public static final RunLineage ROOT = new RunLineage(null, null, 0, "trigger", null, 0, null, null);
 
     /** A run created by a batch trigger from outside any task. */
     public static RunLineage ofBatch(String batchId, int index) {
-        return new RunLineage(null, null, 0, "batchTrigger", batchId, index, null);
+        return new RunLineage(null, null, 0, "batchTrigger", batchId, index, null, null);
+    }
+
+    /** A run a schedule's occurrence triggered. */
+    public static RunLineage ofSchedule(String scheduleId) {
+        return new RunLineage(null, null, 0, "trigger", null, 0, null, scheduleId);
     }
 
     /** The lineage of a child this run (with {@code lineage}) starts and waits for. */
@@ -40,7 +48,8 @@ public record RunLineage(
                 batchId == null ? "triggerAndWait" : "batchTriggerAndWait",
                 batchId,
                 index,
-                waitKey);
+                waitKey,
+                null);
     }
 
     public boolean resumesParent() {

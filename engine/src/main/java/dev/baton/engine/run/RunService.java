@@ -92,11 +92,17 @@ public final class RunService {
      * down), and with {@link WriteOutcomeUnknownException} when the run may or may not exist.
      */
     public CompletionStage<Triggered> trigger(String environmentId, TriggerRequest request, String requestKey) {
+        return trigger(environmentId, request, requestKey, RunLineage.ROOT);
+    }
+
+    /** As {@link #trigger(String, TriggerRequest, String)}, for a run with a lineage of its own (a schedule's). */
+    public CompletionStage<Triggered> trigger(
+            String environmentId, TriggerRequest request, String requestKey, RunLineage lineage) {
         // Refused before any key is claimed: a claim would wait out the ask timeout while the database is down.
         StoreUnavailableException refusal = store.refusal();
         if (refusal != null) return CompletableFuture.failedFuture(refusal);
         return task(environmentId, request.taskId()).thenCompose(task -> {
-            RunSpec spec = request.toRunSpec(environmentId, task);
+            RunSpec spec = request.toRunSpec(environmentId, task).withLineage(lineage);
             if (requestKey == null) return triggerWithKey(spec, request.idempotencyKeyTtl());
             String candidate = Ids.newId("run");
             return claim(

@@ -6,6 +6,7 @@ import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.japi.function.Function;
 import akka.pattern.StatusReply;
 import dev.baton.engine.common.Ids;
+import dev.baton.engine.run.RunLineage;
 import dev.baton.engine.run.RunService;
 import dev.baton.engine.run.TriggerRequest;
 import dev.baton.engine.task.TaskCatalog;
@@ -57,7 +58,8 @@ public final class ScheduleService {
                                 .payload(occurrence.payloadJson(), "application/json")
                                 .idempotencyKey(occurrence.key(), null)
                                 .build(),
-                        occurrence.key())
+                        occurrence.key(),
+                        RunLineage.ofSchedule(occurrence.scheduleId()))
                 .thenApply(triggered -> triggered.run().runId());
     }
 

@@ -46,7 +46,16 @@ final class FakeWorker {
                 .reportWorker(
                         environmentId,
                         new EnvironmentDispatcher.WorkerReport(
-                                sessionId, sessionId, probe.ref(), taskIds, queues, slots - inFlight.size(), received));
+                                sessionId,
+                                sessionId,
+                                probe.ref(),
+                                taskIds,
+                                queues,
+                                slots - inFlight.size(),
+                                received,
+                                "test-sdk/1",
+                                0,
+                                null));
     }
 
     /** The next execution offered to this worker (it then holds a slot). */

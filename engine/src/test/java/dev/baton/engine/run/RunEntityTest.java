@@ -1064,7 +1064,7 @@ class RunEntityTest {
         void waitsNestAtMostMaxDepth() {
             RunSpec deep = spec(RetryPolicy.DEFAULT)
                     .withLineage(new RunLineage(
-                            "run_p", "run_root", RunEntity.MAX_DEPTH, "triggerAndWait", null, 0, "runs#1"));
+                            "run_p", "run_root", RunEntity.MAX_DEPTH, "triggerAndWait", null, 0, "runs#1", null));
             triggerWith(deep);
             expectEnqueue();
             String attemptId = lease().attemptId();
@@ -1077,7 +1077,8 @@ class RunEntityTest {
     class AsChild {
         private RunSpec childSpec() {
             return spec(noBackoff(1))
-                    .withLineage(new RunLineage("run_parent", "run_parent", 1, "triggerAndWait", null, 3, "runs#2"));
+                    .withLineage(
+                            new RunLineage("run_parent", "run_parent", 1, "triggerAndWait", null, 3, "runs#2", null));
         }
 
         @Test

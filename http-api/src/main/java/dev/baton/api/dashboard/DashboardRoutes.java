@@ -58,7 +58,8 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * The web dashboard: its single page (index.html, for {@code /} and every client-side route, so each page has a URL
+ * The web dashboard: its single page (index.html, for {@code /} and every client-side route — runs, workers,
+ * schedules, tokens, batches, projects —, so each page has a URL
  * to share), its static assets from the classpath ({@code dashboard/assets}), and signing in and out
  * ({@code /dashboard/session}). The pages call the public and management APIs with the session's cookie.
  */
@@ -115,6 +116,11 @@ public final class DashboardRoutes {
                 pathPrefix("runs", () -> concat(pathEndOrSingleSlash(this::index), path(segment(), id -> index()))),
                 path("analytics", this::index),
                 pathPrefix("queues", () -> pathEndOrSingleSlash(this::index)),
+                pathPrefix("batches", () -> concat(pathEndOrSingleSlash(this::index), path(segment(), id -> index()))),
+                pathPrefix("workers", () -> pathEndOrSingleSlash(this::index)),
+                pathPrefix("schedules", () -> pathEndOrSingleSlash(this::index)),
+                pathPrefix("tokens", () -> pathEndOrSingleSlash(this::index)),
+                pathPrefix("projects", () -> pathEndOrSingleSlash(this::index)),
                 path("sign-in", this::index));
     }
 

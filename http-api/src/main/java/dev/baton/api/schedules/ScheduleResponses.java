@@ -9,6 +9,7 @@ import dev.baton.engine.schedule.ScheduleState;
 import dev.baton.projections.schedules.ScheduleList;
 import dev.baton.projections.schedules.ScheduleTable;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -21,6 +22,8 @@ final class ScheduleResponses {
     private ScheduleResponses() {}
 
     record Generator(String type, String expression, String description) {}
+
+    static final int UPCOMING = 5;
 
     record EnvironmentRef(String id, String type) {}
 
@@ -36,6 +39,7 @@ final class ScheduleResponses {
         "window",
         "nextRun",
         "nextRunEffectiveAt",
+        "upcoming",
         "environments"
     })
     record ScheduleObject(
@@ -50,6 +54,7 @@ final class ScheduleResponses {
             String window,
             String nextRun,
             String nextRunEffectiveAt,
+            List<String> upcoming,
             List<EnvironmentRef> environments) {}
 
     record Pagination(int currentPage, long totalPages, long count) {}
@@ -90,7 +95,17 @@ final class ScheduleResponses {
                 spec.window(),
                 Json.timestamp(nextRun),
                 spec.window() == null ? null : Json.timestamp(dueAt),
+                upcoming(state, nextRun),
                 List.of(new EnvironmentRef(environment.id(), EnvironmentTypes.typeOf(environment.slug()))));
+    }
+
+    /** Baton's own: the next {@link #UPCOMING} cron times from {@code nextRun} on (none while inactive). */
+    private static List<String> upcoming(ScheduleState state, Instant nextRun) {
+        if (nextRun == null) return null;
+        List<String> times = new ArrayList<>();
+        times.add(Json.timestamp(nextRun));
+        state.upcoming(nextRun, UPCOMING - 1).forEach(time -> times.add(Json.timestamp(time)));
+        return times;
     }
 
     static ListResponse page(ScheduleList.Page page, int currentPage, int perPage, Environment environment) {

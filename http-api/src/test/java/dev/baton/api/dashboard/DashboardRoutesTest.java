@@ -53,7 +53,19 @@ class DashboardRoutesTest {
 
     @Test
     void everyPageUrlIsTheIndexAndTheAssetsCarryCacheHeaders() throws Exception {
-        for (String page : new String[] {"/", "/runs", "/runs/", "/runs/run_abc", "/sign-in"}) {
+        for (String page : new String[] {
+            "/",
+            "/runs",
+            "/runs/",
+            "/runs/run_abc",
+            "/sign-in",
+            "/workers",
+            "/schedules",
+            "/tokens",
+            "/batches",
+            "/batches/batch_abc",
+            "/projects"
+        }) {
             HttpResponse<String> index = send("GET", page, null, Map.of());
             assertEquals(200, index.statusCode(), page);
             assertTrue(index.headers().firstValue("content-type").orElse("").startsWith("text/html"), page);
@@ -72,6 +84,9 @@ class DashboardRoutesTest {
         assertEquals(404, missing.statusCode());
         assertTrue(missing.body().startsWith("{\"error\""), missing.body());
         assertEquals(404, send("GET", "/runs/a/b", null, Map.of()).statusCode(), "no page has this URL");
+        assertEquals(404, send("GET", "/workers/w_1", null, Map.of()).statusCode(), "no page has this URL");
+        assertEquals(401, send("GET", "/api/v1/workers", null, Map.of()).statusCode(), "the API is not a page");
+        assertEquals(401, send("GET", "/api/v1/batches", null, Map.of()).statusCode(), "the API is not a page");
         assertEquals(401, send("GET", "/api/v1/runs", null, Map.of()).statusCode(), "the API is not a page");
         assertEquals(
                 405,

@@ -136,6 +136,14 @@ class ScheduleRoutesTest {
         Instant nextRun = Instant.parse(created.get("nextRun").asText());
         assertTrue(nextRun.isAfter(Instant.now()));
         assertFalse(created.has("window") || created.has("nextRunEffectiveAt"));
+        JsonNode upcoming = created.get("upcoming");
+        assertEquals(5, upcoming.size(), "the next five cron times: " + upcoming);
+        assertEquals(nextRun, Instant.parse(upcoming.get(0).asText()));
+        for (int i = 1; i < upcoming.size(); i++) {
+            Instant later = Instant.parse(upcoming.get(i).asText());
+            assertTrue(later.isAfter(Instant.parse(upcoming.get(i - 1).asText())), upcoming.toString());
+            assertEquals(9, later.atZone(java.time.ZoneId.of("Europe/Berlin")).getHour(), "at 09:00 in Berlin");
+        }
         JsonNode environments = created.get("environments");
         assertEquals(1, environments.size());
         assertEquals(environment.id(), environments.get(0).get("id").asText());
@@ -171,7 +179,7 @@ class ScheduleRoutesTest {
 
         JsonNode inactive = json(server.postEmpty(SCHEDULES + "/" + id + "/deactivate", KEY));
         assertFalse(inactive.get("active").asBoolean());
-        assertFalse(inactive.has("nextRun"));
+        assertFalse(inactive.has("nextRun") || inactive.has("upcoming"));
         JsonNode active = json(server.postEmpty(SCHEDULES + "/" + id + "/activate", KEY));
         assertTrue(active.get("active").asBoolean());
         assertTrue(active.has("nextRun"));

@@ -70,8 +70,8 @@ public record RunRow(
     /**
      * The run's list fields, folded like the engine's {@code RunState}: {@code durationMs} is time spent
      * executing, summed over attempts; {@code delayedUntil} is set while the run is DELAYED.
-     * {@code version}, {@code batchId} and {@code scheduleId} stay null until runs get versions, batches and
-     * schedules.
+     * {@code batchId} is the batch that created the run (an API batch, or a {@code batchTriggerAndWait} of its
+     * parent), {@code scheduleId} the schedule that fired it; {@code version} stays null until runs get versions.
      *
      * @param tags the run's tags in order (the trigger's, then any added since), without duplicates
      * @param attemptStartedAt the running attempt's start, or null; to the nanosecond, as in the event, so
@@ -117,8 +117,8 @@ public record RunRow(
                     0,
                     0,
                     null,
-                    null,
-                    null);
+                    spec.lineage().batchId(),
+                    spec.lineage().scheduleId());
         }
 
         Details delayed(Instant until) {

@@ -19,6 +19,7 @@ import dev.baton.engine.run.RunEntity.RunRescheduled;
 import dev.baton.engine.run.RunEntity.RunSucceeded;
 import dev.baton.engine.run.RunEntity.RunTriggered;
 import dev.baton.engine.run.RunEntity.TagsAdded;
+import dev.baton.engine.run.RunLineage;
 import dev.baton.engine.run.RunSpec;
 import dev.baton.engine.run.RunStatus;
 import dev.baton.engine.task.RetryPolicy;
@@ -42,6 +43,11 @@ class RunRowDetailsTest {
     }
 
     private static RunSpec specWith(List<String> tags, boolean test, String idempotencyKey, Instant delayUntil) {
+        return specWith(tags, test, idempotencyKey, delayUntil, null);
+    }
+
+    private static RunSpec specWith(
+            List<String> tags, boolean test, String idempotencyKey, Instant delayUntil, RunLineage lineage) {
         return new RunSpec(
                 "env_1",
                 "task-a",
@@ -58,7 +64,28 @@ class RunRowDetailsTest {
                 0,
                 delayUntil,
                 Duration.ofMinutes(5),
-                null);
+                null,
+                lineage);
+    }
+
+    @Test
+    void aRunKeepsTheBatchOrScheduleThatCreatedIt() {
+        RunRow.Details batched = fold(List.of(new RunTriggered(
+                        "run_1", specWith(List.of(), false, null, null, RunLineage.ofBatch("batch_1", 3)), at(0))))
+                .details();
+        assertEquals("batch_1", batched.batchId());
+        assertNull(batched.scheduleId());
+        assertEquals(
+                "sched_1",
+                fold(List.of(new RunTriggered(
+                                "run_1",
+                                specWith(List.of(), false, null, null, RunLineage.ofSchedule("sched_1")),
+                                at(0))))
+                        .details()
+                        .scheduleId());
+        assertNull(fold(List.of(new RunTriggered("run_1", spec("env_1"), at(0))))
+                .details()
+                .batchId());
     }
 
     @Test

@@ -25,6 +25,7 @@ import dev.baton.gateway.protocol.ProtocolException;
 import dev.baton.gateway.protocol.WorkerMessage;
 import dev.baton.gateway.protocol.WorkerProtocol;
 import dev.baton.gateway.protocol.WorkerProtocol.AcceptedHello;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -162,6 +163,9 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
     };
 
     private AcceptedHello hello;
+    /** When the hello was welcomed: shown in the workers list. */
+    private Instant connectedAt;
+
     private Set<String> taskIds;
     private Map<String, QueueLimits> queueLimits;
     private SlotBook slots;
@@ -245,7 +249,10 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
                                     taskIds,
                                     queueLimits,
                                     slots.freeSlots(),
-                                    slots.executesReceived()));
+                                    slots.executesReceived(),
+                                    hello.sdk(),
+                                    hello.slots(),
+                                    connectedAt));
                     return Behaviors.same();
                 })
                 .onMessage(SocketClosed.class, msg -> onSocketEnded())
@@ -343,6 +350,7 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
         taskIds = hello.taskIds();
         queueLimits = hello.queueLimits();
         slots = new SlotBook(hello.slots());
+        connectedAt = Instant.now();
         send(new GatewayMessage.Welcome(
                 sessionId,
                 environment.id(),
