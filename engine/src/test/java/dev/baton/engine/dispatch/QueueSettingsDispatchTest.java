@@ -84,7 +84,16 @@ class QueueSettingsDispatchTest {
                 .reportWorker(
                         env,
                         new EnvironmentDispatcher.WorkerReport(
-                                "ws_p", "w-p", worker.ref(), Set.of("held", "free"), Map.of(), 8, 0));
+                                "ws_p",
+                                "w-p",
+                                worker.ref(),
+                                Set.of("held", "free"),
+                                Map.of(),
+                                8,
+                                0,
+                                "test-sdk/1",
+                                0,
+                                null));
         assertEquals("free", expectExecute(worker).taskId(), "the other queue runs");
         worker.expectNoMessage(Duration.ofMillis(500));
 
@@ -145,7 +154,10 @@ class QueueSettingsDispatchTest {
                                 Set.of("capped"),
                                 Map.of("capped", new QueueLimits(5, null)),
                                 8,
-                                0));
+                                0,
+                                "test-sdk/1",
+                                0,
+                                null));
         expectExecute(worker);
         worker.expectNoMessage(Duration.ofMillis(500));
         QueueDescription capped = describe(env, "capped");

@@ -65,7 +65,8 @@ class RunRowDetailsTest {
                 delayUntil,
                 Duration.ofMinutes(5),
                 null,
-                lineage);
+                lineage,
+                null);
     }
 
     @Test
