@@ -111,6 +111,17 @@ class MetricsEndToEndTest {
         assertEquals(1.0, value(text, "baton_sharding_entities", "type=\"EnvironmentDispatcher\""), text);
         assertTrue(value(text, "baton_sharding_shards", "type=\"Run\"") >= 1);
         assertTrue(text.contains("baton_projection_lag{key="), "a projection's lag");
+        // The environment's dispatcher lives here: its one worker session, that session's slot, the task's queue.
+        while (!text.contains("baton_worker_sessions{") && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            text = HTTP.send(HttpRequest.newBuilder(metrics).build(), BodyHandlers.ofString())
+                    .body();
+        }
+        assertEquals(1.0, value(text, "baton_worker_sessions"), text);
+        assertEquals(1.0, value(text, "baton_worker_slots", "state=\"free\""));
+        assertEquals(0.0, value(text, "baton_worker_slots", "state=\"in_use\""));
+        assertEquals(0.0, value(text, "baton_queue_runs", "queue=\"task/flaky\"", "state=\"queued\""));
+        assertEquals(0.0, value(text, "baton_queue_paused", "queue=\"task/flaky\""));
 
         // The ready Grafana dashboard draws only series this node serves.
         JsonNode dashboard = new ObjectMapper()
