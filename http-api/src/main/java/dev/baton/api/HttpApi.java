@@ -26,6 +26,7 @@ import dev.baton.api.envvars.EnvVarRoutes;
 import dev.baton.api.errors.ErrorHandling;
 import dev.baton.api.lag.ProjectionLagRoutes;
 import dev.baton.api.management.ManagementApi;
+import dev.baton.api.otel.OtlpRoutes;
 import dev.baton.api.packets.PacketRoutes;
 import dev.baton.api.packets.PacketStore;
 import dev.baton.api.queues.QueueRoutes;
@@ -45,6 +46,7 @@ import dev.baton.engine.environment.EnvironmentSettingsStore;
 import dev.baton.engine.environment.QueueSettingsStore;
 import dev.baton.engine.envvars.EnvironmentVariableStore;
 import dev.baton.engine.storage.Database;
+import dev.baton.projections.traces.SpanStore;
 import java.time.Clock;
 
 /**
@@ -74,6 +76,7 @@ public final class HttpApi {
     private final AnalyticsRoutes analytics;
     private final QueueRoutes queues;
     private final TraceRoutes traces;
+    private final OtlpRoutes otel;
 
     /** @param clock the node's clock: rate limits, token lifetimes and timeouts count on it */
     public HttpApi(
@@ -94,6 +97,7 @@ public final class HttpApi {
                 clock,
                 config.getDuration("baton.http.public-access-token.used-tokens-purge-interval"));
         PacketStore packetStore = PacketStore.create(system, database);
+        SpanStore spans = SpanStore.create(system, database, clock);
         // The tokens a trigger or a batch create answers with, to read what it created.
         PublicAccessTokens runTokens =
                 new PublicAccessTokens(secrets, clock, config.getDuration("baton.http.public-access-token.expires-in"));
@@ -147,7 +151,9 @@ public final class HttpApi {
                 clock);
         this.realtime =
                 new RealtimeRoutes(engine, reads.runs(), authentication, RealtimeSettings.fromConfig(config), clock);
-        this.traces = new TraceRoutes(engine, authentication);
+        this.traces = new TraceRoutes(engine, spans, authentication);
+        this.otel = new OtlpRoutes(
+                spans, authentication, config.getBytes("baton.http.otel.max-body-size"), settings.bodyReadTimeout());
         this.analytics = new AnalyticsRoutes(reads.analytics(), authentication, clock);
     }
 
@@ -175,6 +181,7 @@ public final class HttpApi {
                 analytics.routes(),
                 queues.routes(),
                 traces.routes(),
+                otel.routes(),
                 dashboard.routes());
         var exceptions = ErrorHandling.exceptionHandler();
         var rejections = ErrorHandling.rejectionHandler();

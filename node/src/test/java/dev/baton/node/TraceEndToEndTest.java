@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.ByteString;
 import dev.baton.sdk.client.BatonClient;
 import dev.baton.sdk.client.Run;
 import dev.baton.sdk.client.RunStatus;
@@ -14,6 +15,13 @@ import dev.baton.sdk.task.ChildResult;
 import dev.baton.sdk.task.RetryPolicy;
 import dev.baton.sdk.task.Task;
 import dev.baton.sdk.worker.BatonWorker;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.Status;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
@@ -155,6 +163,83 @@ class TraceEndToEndTest {
     }
 
     @Test
+    void spansAWorkerExportsOverOtlpJoinTheirRunsTrace() throws Exception {
+        BatonClient client = HappyPathScenario.client(node);
+        Run run = client.poll(client.trigger("traced-child", Map.of()).id(), Duration.ofSeconds(60));
+        JsonNode drawn =
+                JSON.readTree(get("/api/v1/runs/" + run.id() + "/trace").body());
+        String traceId = drawn.get("traceId").asText();
+        String attemptSpan =
+                single(asList(drawn.get("spans")), "attempt 2").get("spanId").asText();
+        long now = System.currentTimeMillis() * 1_000_000L;
+
+        // OTLP/JSON as the Trigger.dev SDK's exporter writes it: hex ids, times as decimal strings, ctx.* attributes.
+        String json = "{\"resourceSpans\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\","
+                + "\"value\":{\"stringValue\":\"trigger.dev\"}}]},\"scopeSpans\":[{\"scope\":{\"name\":\"task\"},"
+                + "\"spans\":[{\"traceId\":\"" + traceId + "\",\"spanId\":\"aaaaaaaaaaaaaaa1\",\"parentSpanId\":\""
+                + attemptSpan + "\",\"name\":\"fetch prices\",\"kind\":3,\"startTimeUnixNano\":\"" + now
+                + "\",\"endTimeUnixNano\":\"" + (now + 5_000_000) + "\",\"attributes\":[{\"key\":\"ctx.run.id\","
+                + "\"value\":{\"stringValue\":\"" + run.id() + "\"}},{\"key\":\"http.status_code\",\"value\":"
+                + "{\"intValue\":\"200\"}}],\"status\":{\"code\":0}},{\"traceId\":\"" + traceId + "\","
+                + "\"spanId\":\"aaaaaaaaaaaaaaa2\",\"name\":\"orphan\",\"startTimeUnixNano\":\"" + now
+                + "\",\"endTimeUnixNano\":\"" + now + "\"}]}]}]}";
+        HttpResponse<String> exported = post("/otel/v1/traces", "application/json", json.getBytes());
+        assertEquals(200, exported.statusCode(), exported.body());
+        JsonNode partial = JSON.readTree(exported.body()).get("partialSuccess");
+        assertEquals(1, partial.get("rejectedSpans").asInt(), "the span naming no run is refused");
+        assertTrue(partial.get("errorMessage").asText().contains("ctx.run.id"), partial.toString());
+
+        // The same in protobuf, the encoding OTLP/HTTP exporters default to.
+        var request = ExportTraceServiceRequest.newBuilder()
+                .addResourceSpans(ResourceSpans.newBuilder()
+                        .addScopeSpans(ScopeSpans.newBuilder()
+                                .addSpans(Span.newBuilder()
+                                        .setTraceId(ByteString.fromHex(traceId))
+                                        .setSpanId(ByteString.fromHex("bbbbbbbbbbbbbbb1"))
+                                        .setParentSpanId(ByteString.fromHex(attemptSpan))
+                                        .setName("write report")
+                                        .setStartTimeUnixNano(now + 6_000_000)
+                                        .setEndTimeUnixNano(now + 9_000_000)
+                                        .setStatus(Status.newBuilder()
+                                                .setCode(Status.StatusCode.STATUS_CODE_ERROR)
+                                                .setMessage("disk full"))
+                                        .addAttributes(KeyValue.newBuilder()
+                                                .setKey("ctx.run.id")
+                                                .setValue(AnyValue.newBuilder().setStringValue(run.id()))))))
+                .build();
+        HttpResponse<String> protobuf = post("/otel/v1/traces", "application/x-protobuf", request.toByteArray());
+        assertEquals(200, protobuf.statusCode(), protobuf.body());
+        assertTrue(protobuf.headers().firstValue("content-type").orElse("").startsWith("application/x-protobuf"));
+
+        List<JsonNode> spans = asList(
+                JSON.readTree(get("/api/v1/runs/" + run.id() + "/trace").body()).get("spans"));
+        JsonNode fetch = single(spans, "fetch prices");
+        assertEquals("worker", fetch.get("source").asText());
+        assertEquals(attemptSpan, fetch.get("parentSpanId").asText(), "under the attempt that ran it");
+        assertEquals(5, fetch.get("durationMs").asInt());
+        assertEquals("200", fetch.at("/attributes/http.status_code").asText());
+        JsonNode report = single(spans, "write report");
+        assertEquals("error", report.get("status").asText());
+        assertEquals("disk full", report.get("statusMessage").asText());
+
+        // Refused: another encoding, a body that is no OTLP, and a request without the environment's key.
+        assertEquals(415, post("/otel/v1/traces", "text/plain", "x".getBytes()).statusCode());
+        HttpResponse<String> malformed = post("/otel/v1/traces", "application/x-protobuf", new byte[] {(byte) 0xff});
+        assertEquals(400, malformed.statusCode(), malformed.body());
+        assertTrue(malformed.body().contains("\"error\""), malformed.body());
+        assertEquals(
+                401,
+                HTTP.send(
+                                HttpRequest.newBuilder(
+                                                HappyPathScenario.url(node).resolve("/otel/v1/traces"))
+                                        .header("content-type", "application/json")
+                                        .POST(BodyPublishers.ofString(json))
+                                        .build(),
+                                BodyHandlers.ofString())
+                        .statusCode());
+    }
+
+    @Test
     void aRunTriggeredWithoutTraceparentIsARootOfItsOwnTrace() throws Exception {
         BatonClient client = HappyPathScenario.client(node);
         Run run = client.poll(client.trigger("traced-child", Map.of()).id(), Duration.ofSeconds(60));
@@ -196,6 +281,16 @@ class TraceEndToEndTest {
                                 .asText()
                                 .equals(parent.get("spanId").asText()))
                 .toList();
+    }
+
+    private static HttpResponse<String> post(String path, String contentType, byte[] body) throws Exception {
+        return HTTP.send(
+                HttpRequest.newBuilder(HappyPathScenario.url(node).resolve(path))
+                        .header("authorization", "Bearer " + TestNodes.SECRET_KEY)
+                        .header("content-type", contentType)
+                        .POST(BodyPublishers.ofByteArray(body))
+                        .build(),
+                BodyHandlers.ofString());
     }
 
     private static HttpResponse<String> get(String path) throws Exception {

@@ -17,7 +17,10 @@ import dev.baton.engine.Engine;
 import dev.baton.engine.run.RunState;
 import dev.baton.projections.traces.RunTrace;
 import dev.baton.projections.traces.RunTrace.Span;
+import dev.baton.projections.traces.SpanStore;
+import dev.baton.projections.traces.SpanStore.ReportedSpan;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -38,10 +41,12 @@ public final class TraceRoutes {
     static final int MAX_RUNS = 200;
 
     private final Engine engine;
+    private final SpanStore reported;
     private final Authentication authentication;
 
-    public TraceRoutes(Engine engine, Authentication authentication) {
+    public TraceRoutes(Engine engine, SpanStore reported, Authentication authentication) {
         this.engine = engine;
+        this.reported = reported;
         this.authentication = authentication;
     }
 
@@ -60,9 +65,10 @@ public final class TraceRoutes {
             String rootRunId = caller.isPublic() || run.spec().lineage().rootRunId() == null
                     ? runId
                     : run.spec().lineage().rootRunId();
-            return onSuccess(
-                    draw(environmentId, rootRunId),
-                    drawn -> complete(Json.response(StatusCodes.OK, response(rootRunId, drawn))));
+            CompletionStage<Map<String, Object>> trace = draw(environmentId, rootRunId)
+                    .thenCompose(drawn -> reported.forRuns(environmentId, drawn.runIds())
+                            .thenApply(workers -> response(rootRunId, drawn, workers)));
+            return onSuccess(trace, body -> complete(Json.response(StatusCodes.OK, body)));
         });
     }
 
@@ -89,23 +95,33 @@ public final class TraceRoutes {
         });
     }
 
-    private static Map<String, Object> response(String rootRunId, Drawn drawn) {
+    private static Map<String, Object> response(String rootRunId, Drawn drawn, List<ReportedSpan> workers) {
         List<Map<String, Object>> spans = new ArrayList<>();
         for (Span span : drawn.spans()) {
-            Map<String, Object> json = new LinkedHashMap<>();
-            json.put("spanId", span.spanId());
-            if (span.parentSpanId() != null) json.put("parentSpanId", span.parentSpanId());
-            json.put("name", span.name());
-            json.put("startTime", span.start().toString());
-            if (span.end() != null) {
-                json.put("endTime", span.end().toString());
-                json.put(
-                        "durationMs", Duration.between(span.start(), span.end()).toMillis());
-            }
-            json.put("status", span.error() ? "error" : span.end() == null ? "open" : "ok");
-            if (span.statusMessage() != null) json.put("statusMessage", span.statusMessage());
-            json.put("attributes", span.attributes());
-            spans.add(json);
+            spans.add(span(
+                    span.spanId(),
+                    span.parentSpanId(),
+                    span.name(),
+                    "baton",
+                    span.start(),
+                    span.end(),
+                    span.error(),
+                    span.statusMessage(),
+                    span.attributes()));
+        }
+        for (ReportedSpan span : workers) {
+            Map<String, String> attributes = new LinkedHashMap<>(span.attributes());
+            attributes.put("baton.run.id", span.runId());
+            spans.add(span(
+                    span.spanId(),
+                    span.parentSpanId(),
+                    span.name(),
+                    "worker",
+                    instant(span.startNanos()),
+                    instant(span.endNanos()),
+                    span.error(),
+                    span.statusMessage(),
+                    attributes));
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put(
@@ -115,5 +131,35 @@ public final class TraceRoutes {
         body.put("truncated", drawn.truncated());
         body.put("spans", spans);
         return body;
+    }
+
+    private static Map<String, Object> span(
+            String spanId,
+            String parentSpanId,
+            String name,
+            String source,
+            Instant start,
+            Instant end,
+            boolean error,
+            String statusMessage,
+            Map<String, String> attributes) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("spanId", spanId);
+        if (parentSpanId != null) json.put("parentSpanId", parentSpanId);
+        json.put("name", name);
+        json.put("source", source);
+        json.put("startTime", start.toString());
+        if (end != null) {
+            json.put("endTime", end.toString());
+            json.put("durationMs", Duration.between(start, end).toMillis());
+        }
+        json.put("status", error ? "error" : end == null ? "open" : "ok");
+        if (statusMessage != null) json.put("statusMessage", statusMessage);
+        json.put("attributes", attributes);
+        return json;
+    }
+
+    private static Instant instant(long unixNanos) {
+        return Instant.ofEpochSecond(0, unixNanos);
     }
 }
