@@ -116,13 +116,13 @@ public final class BatonNode {
                 Optional.of(config.getString("baton.clickhouse.url")).filter(url -> !url.isBlank()),
                 config.getDuration("baton.node.readiness-timeout"));
         Readiness.register(system, readiness);
-        Route routes = new HttpMetrics(BatonMetrics.get(system).registry())
-                .measured(() -> Directives.concat(
-                        Directives.path("health", () -> Directives.get(() -> health(cluster))),
-                        Directives.path("ready", () -> Directives.get(() -> ready(readiness))),
-                        new WorkerGateway(system, engine, directory, EnvironmentVariableStore.create(database, config))
-                                .route(),
-                        new HttpApi(system, engine, directory, database, reads, clock).route()));
+        // Built once: the metrics directive runs per request, the routes it wraps must not be made per request.
+        Route api = Directives.concat(
+                Directives.path("health", () -> Directives.get(() -> health(cluster))),
+                Directives.path("ready", () -> Directives.get(() -> ready(readiness))),
+                new WorkerGateway(system, engine, directory, EnvironmentVariableStore.create(database, config)).route(),
+                new HttpApi(system, engine, directory, database, reads, clock).route());
+        Route routes = new HttpMetrics(BatonMetrics.get(system).registry()).measured(api);
         Config http = config.getConfig("baton.node.http");
         Duration startupTimeout = config.getDuration("baton.node.startup-timeout");
         ServerBinding binding = await(

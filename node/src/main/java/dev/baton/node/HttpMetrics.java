@@ -8,7 +8,6 @@ import akka.http.javadsl.server.Route;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.Set;
-import java.util.function.Supplier;
 
 /**
  * {@code baton_http_requests_seconds{method, route, status}}: every answer of the API port, timed to its response's
@@ -87,7 +86,7 @@ final class HttpMetrics {
         this.registry = registry;
     }
 
-    Route measured(Supplier<Route> inner) {
+    Route measured(Route inner) {
         return extractRequest(request -> {
             long started = System.nanoTime();
             return mapResponse(
@@ -104,7 +103,7 @@ final class HttpMetrics {
                                 .record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
                         return response;
                     },
-                    inner);
+                    () -> inner);
         });
     }
 
