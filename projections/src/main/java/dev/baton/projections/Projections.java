@@ -9,6 +9,7 @@ import dev.baton.projections.runs.RunIndexSettings;
 import dev.baton.projections.runs.RunIndexSweeper;
 import dev.baton.projections.runs.RunTable;
 import dev.baton.projections.schedules.ScheduleIndexProjection;
+import dev.baton.projections.traces.TraceExport;
 import dev.baton.projections.waitpoints.TokenIndexProjection;
 import java.time.Clock;
 
@@ -40,6 +41,7 @@ public final class Projections {
         TokenIndexProjection.init(system, database, clock);
         ScheduleIndexProjection.init(system, database, clock);
         BatchIndexProjection.init(system, database);
+        TraceExport.init(system, database);
     }
 
     /** akka-projection's offset store speaks the dialect of its configuration: it must be the database's. */
