@@ -160,4 +160,9 @@ function App() {
     <main>${page}</main>`;
 }
 
+// A page brought back from the browser's back-forward cache closed its streams when it was left: read it again.
+addEventListener('pageshow', (event) => {
+  if (event.persisted) location.reload();
+});
+
 render(html`<${App} />`, document.getElementById('app'));

@@ -11,6 +11,7 @@ import dev.baton.api.auth.Authentication;
 import dev.baton.sdk.client.BatonClient;
 import dev.baton.sdk.client.RunStatus;
 import dev.baton.sdk.client.TriggerOptions;
+import dev.baton.sdk.task.RetryPolicy;
 import dev.baton.sdk.task.Task;
 import dev.baton.sdk.worker.BatonWorker;
 import java.io.File;
@@ -36,6 +37,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -333,6 +335,231 @@ class DashboardBrowserTest {
             assertTrue(System.nanoTime() < deadline, "the revoked key's session still opens the runs");
             Thread.sleep(200);
         }
+    }
+
+    @Test
+    void aTriggeredRunAppearsAndCompletesOnTheRunsPageWithoutAReload() throws Exception {
+        try {
+            BatonClient client = HappyPathScenario.client(node);
+            client.trigger("greet", Map.of("name", "earlier"));
+            openSignedIn("/runs");
+            until(
+                    "the Runs page is live",
+                    () -> "live".equals(browser.findElement(By.id("runs")).getAttribute("data-live")));
+            // A reload or a navigation would drop this.
+            browser.executeScript("window.__batonNoReload = 'still here';");
+
+            String runId = client.trigger(
+                            "greet",
+                            Map.of("name", "live"),
+                            TriggerOptions.builder().tags("live-update").build())
+                    .id();
+            By row = By.cssSelector("tr[data-run-id='" + runId + "']");
+            await(row);
+            until(
+                    "its row turns COMPLETED in place",
+                    () -> "COMPLETED".equals(browser.findElement(row).getAttribute("data-status")));
+            assertEquals(
+                    runId,
+                    browser.findElement(By.cssSelector("#runs tbody tr")).getAttribute("data-run-id"),
+                    "the new run is at the top");
+            assertTrue(browser.findElement(row).getText().contains("live-update"), "with its tag");
+            assertEquals(
+                    "still here", browser.executeScript("return window.__batonNoReload;"), "the page was not reloaded");
+            assertEquals(base + "/runs", browser.getCurrentUrl());
+            assertNoConsoleErrors("live runs");
+            screenshot("runs-live");
+
+            // A later page does not move its rows: it counts the new runs instead.
+            until("a second page of one run exists", () -> {
+                browser.get(base + "/runs?size=1");
+                await(By.cssSelector("#runs tbody tr"));
+                return !browser.findElements(By.id("older")).isEmpty();
+            });
+            browser.findElement(By.id("older")).click();
+            until(
+                    "the second page is live",
+                    () -> "live".equals(browser.findElement(By.id("runs")).getAttribute("data-live")));
+            String shown = browser.findElement(By.cssSelector("#runs tbody tr")).getAttribute("data-run-id");
+            client.trigger("greet", Map.of("name", "newer"));
+            until(
+                    "the page counts one new run",
+                    () -> browser.findElement(By.id("new-runs")).getText().contains("1 new run"));
+            assertEquals(
+                    shown, browser.findElement(By.cssSelector("#runs tbody tr")).getAttribute("data-run-id"));
+            assertNoConsoleErrors("live later page");
+        } finally {
+            signOut();
+        }
+    }
+
+    @Test
+    void theRunPageShowsEachAttemptAndTheOutputAsTheRunGoes() throws Exception {
+        try {
+            Task<Map, Map> flaky = Task.<Map, Map>define("flaky-once", Map.class, (payload, ctx) -> {
+                        if (ctx.attemptNumber() == 1) throw new IllegalStateException("the first attempt fails");
+                        return Map.of("attempt", ctx.attemptNumber());
+                    })
+                    .retry(new RetryPolicy(2, 1, 500, 500, false))
+                    .build();
+            try (BatonWorker flakyWorker = BatonWorker.builder(HappyPathScenario.url(node), TestNodes.WORKER_TOKEN)
+                    .slots(1)
+                    .register(flaky)
+                    .build()) {
+                flakyWorker.start();
+                assertTrue(flakyWorker.awaitConnected(PATIENCE), "the worker connects");
+                BatonClient client = HappyPathScenario.client(node);
+                String runId = client.trigger(
+                                "flaky-once",
+                                Map.of("order", 42),
+                                TriggerOptions.builder().tags("retried").build())
+                        .id();
+                openSignedIn("/runs/" + runId);
+                browser.executeScript("window.__batonNoReload = 'still here';");
+                until(
+                        "the Run page shows it COMPLETED without a reload",
+                        () -> browser.findElement(By.id("run-status")).getText().equals("COMPLETED"));
+                until(
+                        "both attempts are listed",
+                        () -> browser.findElements(By.cssSelector("#attempts tbody tr"))
+                                        .size()
+                                == 2);
+                String first = browser.findElement(By.cssSelector("#attempts tr[data-attempt='1']"))
+                        .getText();
+                assertTrue(first.contains("AttemptFailed") && first.contains("the first attempt fails"), first);
+                assertTrue(browser.findElement(By.cssSelector("#attempts tr[data-attempt='2']"))
+                        .getText()
+                        .contains("RunSucceeded"));
+                assertEquals("2", browser.findElement(By.id("run-attempts")).getText());
+                assertTrue(browser.findElement(By.id("run-output")).getText().contains("\"attempt\": 2"));
+                String timeline = browser.findElement(By.id("timeline")).getText();
+                assertTrue(
+                        timeline.contains("Attempt 1") && timeline.contains("Attempt 2") && timeline.contains("Failed"),
+                        timeline);
+                assertTrue(timeline.contains("IllegalStateException"), "the failed attempt's error: " + timeline);
+                assertEquals("still here", browser.executeScript("return window.__batonNoReload;"));
+                assertNoConsoleErrors("retried run");
+                screenshot("run-retried");
+            }
+        } finally {
+            signOut();
+        }
+    }
+
+    @Test
+    void bulkCancelTwoDelayedRunsFromTheRunsPage() throws Exception {
+        try {
+            BatonClient client = HappyPathScenario.client(node);
+            String tag = "bulk-" + System.nanoTime();
+            List<String> delayed = List.of(
+                    client.trigger(
+                                    "greet",
+                                    Map.of("name", "a"),
+                                    TriggerOptions.builder()
+                                            .delay("1h")
+                                            .tags(tag)
+                                            .build())
+                            .id(),
+                    client.trigger(
+                                    "greet",
+                                    Map.of("name", "b"),
+                                    TriggerOptions.builder()
+                                            .delay("1h")
+                                            .tags(tag)
+                                            .build())
+                            .id());
+            openSignedIn("/runs?tag=" + tag);
+            for (String runId : delayed) await(By.cssSelector("tr[data-run-id='" + runId + "']"));
+            until(
+                    "only the two runs are listed",
+                    () -> browser.findElements(By.cssSelector("#runs tbody tr")).size() == 2);
+            browser.findElement(By.id("select-all")).click();
+            assertTrue(browser.findElement(By.id("bulk-actions")).getText().contains("2 selected"));
+            screenshot("runs-selected");
+            browser.findElement(By.id("bulk-cancel")).click();
+            until(
+                    "the summary says both were canceled",
+                    () -> browser.findElement(By.id("bulk-done")).getText().contains("Canceled 2 of 2"));
+            for (String runId : delayed) {
+                assertEquals(RunStatus.CANCELED, client.retrieve(runId).status(), "the API reports it canceled");
+                By row = By.cssSelector("tr[data-run-id='" + runId + "']");
+                until(
+                        "its row shows CANCELED",
+                        () -> "CANCELED".equals(browser.findElement(row).getAttribute("data-status")));
+            }
+            assertNoConsoleErrors("bulk cancel");
+            screenshot("runs-bulk-canceled");
+        } finally {
+            signOut();
+        }
+    }
+
+    @Test
+    void replayWithAnEditedPayloadStartsARunWithIt() throws Exception {
+        try {
+            BatonClient client = HappyPathScenario.client(node);
+            String original =
+                    client.trigger("greet", Map.of("name", "original")).id();
+            openSignedIn("/runs/" + original);
+            until(
+                    "the run completes",
+                    () -> browser.findElement(By.id("run-status")).getText().equals("COMPLETED"));
+            browser.findElement(By.id("replay-edited")).click();
+            WebElement editor = await(By.id("replay-payload"));
+            assertTrue(editor.getAttribute("value").contains("original"), "the editor starts with the payload");
+            editor.sendKeys(Keys.chord(Keys.CONTROL, "a"), "{\"name\": ");
+            await(By.id("replay-payload-problem"));
+            assertFalse(browser.findElement(By.id("replay-send")).isEnabled(), "invalid JSON is not sent");
+            editor.sendKeys("\"edited\"}");
+            until(
+                    "the JSON is valid again",
+                    () -> browser.findElements(By.id("replay-payload-problem")).isEmpty());
+            screenshot("run-replay-edited");
+            browser.findElement(By.id("replay-send")).click();
+            until("Replay opens the new run", () -> !browser.getCurrentUrl().endsWith(original));
+            String replayed = browser.getCurrentUrl().substring((base + "/runs/").length());
+            until(
+                    "the new run completes",
+                    () -> browser.findElement(By.id("run-status")).getText().equals("COMPLETED"));
+            assertTrue(browser.findElement(By.id("run-output")).getText().contains("hello edited"));
+            assertEquals(
+                    "edited", client.retrieve(replayed).payload().get("name").asText(), "the API has the new payload");
+            assertEquals(
+                    "original", client.retrieve(original).payload().get("name").asText());
+            assertNoConsoleErrors("replayed with an edited payload");
+        } finally {
+            signOut();
+        }
+    }
+
+    /** Leaves the browser signed out, as the other tests expect to find it. */
+    private static void signOut() {
+        browser.manage().window().setSize(new Dimension(1280, 800));
+        browser.get(base + "/runs");
+        until(
+                "the page or the sign-in form shows",
+                () -> !browser.findElements(By.name("token")).isEmpty()
+                        || !browser.findElements(By.id("sign-out")).isEmpty());
+        if (browser.findElements(By.id("sign-out")).isEmpty()) return;
+        browser.findElement(By.id("sign-out")).click();
+        await(By.name("token"));
+    }
+
+    /** Opens a page of the dashboard, signing in with the environment's secret key when it asks. */
+    private static void openSignedIn(String path) {
+        browser.manage().window().setSize(new Dimension(1280, 800));
+        browser.get(base + path);
+        until(
+                "the page or the sign-in form shows",
+                () -> !browser.findElements(By.name("token")).isEmpty()
+                        || !browser.findElements(By.cssSelector("main h1")).isEmpty());
+        if (!browser.findElements(By.name("token")).isEmpty()) {
+            browser.findElement(By.name("token")).sendKeys(TestNodes.SECRET_KEY);
+            browser.findElement(By.cssSelector("#sign-in button[type=submit]")).click();
+            until("signed in", () -> browser.findElements(By.name("token")).isEmpty());
+            browser.get(base + path);
+        }
+        await(By.cssSelector("main h1"));
     }
 
     private static Map<String, String> signIn(String credential) throws Exception {

@@ -1,0 +1,123 @@
+// The run change streams (GET /api/v1/runs/stream, /api/v1/runs/{id}/stream: Server-Sent Events). Read with fetch
+// rather than EventSource, which cannot send x-baton-environment for a personal access token's session. A dropped
+// connection is opened again (backing off); the page hears "ready" each time it is subscribed, and must read what
+// it shows again then, since changes made while it was away were not sent.
+import { chosenEnvironment } from './api.js';
+
+const MAX_BACKOFF_MS = 30000;
+
+// handlers: { ready(), runs(items), resync(info), state('connecting'|'live'|'retrying'|'refused', detail) }.
+// Returns a function that closes the stream.
+export function openRunStream(path, handlers) {
+  const controller = new AbortController();
+  let closed = false;
+  let failures = 0;
+  const state = (name, detail) => handlers.state && handlers.state(name, detail);
+
+  const dispatch = (type, data) => {
+    let value = null;
+    try {
+      value = data ? JSON.parse(data) : null;
+    } catch (e) {
+      return;
+    }
+    if (type === 'ready') handlers.ready && handlers.ready();
+    else if (type === 'runs') handlers.runs && handlers.runs(value);
+    else if (type === 'resync') handlers.resync && handlers.resync(value);
+  };
+
+  const connect = async () => {
+    while (!closed) {
+      state(failures ? 'retrying' : 'connecting');
+      try {
+        const headers = { accept: 'text/event-stream', 'x-baton-csrf': '1' };
+        const environment = chosenEnvironment();
+        if (environment) headers['x-baton-environment'] = environment;
+        const response = await fetch(path, {
+          headers, credentials: 'same-origin', cache: 'no-store', signal: controller.signal,
+        });
+        if (!response.ok) {
+          let message = `${response.status}`;
+          try {
+            message = (await response.json()).error || message;
+          } catch (e) { /* not JSON */ }
+          // Refused for good (signed out, not allowed, bad filter): no point asking again.
+          if (response.status !== 429 && response.status < 500) {
+            state('refused', message);
+            return;
+          }
+          throw new Error(message);
+        }
+        failures = 0;
+        state('live');
+        const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+        let buffer = '';
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += value.replace(/\r\n?/g, '\n');
+          let end;
+          while ((end = buffer.indexOf('\n\n')) >= 0) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            let type = 'message';
+            const data = [];
+            for (const line of block.split('\n')) {
+              if (line.startsWith('event:')) type = line.slice(6).trim();
+              else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+            }
+            if (data.length) dispatch(type, data.join('\n'));
+          }
+        }
+      } catch (e) {
+        if (closed) return;
+      }
+      if (closed) return;
+      failures++;
+      state('retrying');
+      await new Promise((resolve) => setTimeout(resolve, Math.min(MAX_BACKOFF_MS, 500 * 2 ** failures)));
+    }
+  };
+  const close = () => {
+    closed = true;
+    controller.abort();
+    removeEventListener('pagehide', close);
+  };
+  // A page left for another keeps no stream (the browser's few connections per host are shared by its pages).
+  addEventListener('pagehide', close);
+  connect();
+  return close;
+}
+
+// Gathers runs by id (the latest row of each) and hands them to apply at most once per animation frame, so a burst
+// of events is one render. A hidden tab draws no frames: past MAX_QUEUED runs it stops keeping them and asks for a
+// reload (overflow) instead, as the node does for a slow connection.
+const MAX_QUEUED = 2000;
+
+export function runBatcher(apply, overflow) {
+  let queued = new Map();
+  let overflowed = false;
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    const batch = [...queued.values()];
+    const reload = overflowed;
+    queued = new Map();
+    overflowed = false;
+    if (reload) overflow();
+    else if (batch.length) apply(batch);
+  };
+  return (runs) => {
+    if (!overflowed) {
+      for (const run of runs) queued.set(run.id, run);
+      if (queued.size > MAX_QUEUED) {
+        overflowed = true;
+        queued = new Map();
+      }
+    }
+    if (!scheduled) {
+      scheduled = true;
+      requestAnimationFrame(flush);
+    }
+  };
+}
