@@ -80,7 +80,8 @@ export function timelineOf(run, events) {
         const wait = data.waitFor || {};
         const item = entry('wait', waitTitle(wait), at, { tone: 'wait' });
         if (wait.kind === 'DURATION' && wait.until) {
-          item.lines.push(`Until ${new Date(wait.until).toLocaleString()} (${Math.round(between(at, wait.until) / 1000)} s).`);
+          const seconds = Math.round((between(at, wait.until) || 0) / 1000);
+          item.lines.push(`Until ${new Date(wait.until).toLocaleString()} (${seconds} s).`);
         }
         if (wait.kind === 'TOKEN') item.lines.push(`Token ${wait.tokenId}.`);
         if (wait.batchId) item.lines.push(`Batch ${wait.batchId}.`);

@@ -11,8 +11,11 @@ import dev.baton.api.auth.Authentication;
 import dev.baton.sdk.client.BatonClient;
 import dev.baton.sdk.client.RunStatus;
 import dev.baton.sdk.client.TriggerOptions;
+import dev.baton.sdk.client.TriggerResult;
+import dev.baton.sdk.client.WaitpointTokenOptions;
 import dev.baton.sdk.task.RetryPolicy;
 import dev.baton.sdk.task.Task;
+import dev.baton.sdk.task.TokenResult;
 import dev.baton.sdk.worker.BatonWorker;
 import java.io.File;
 import java.io.IOException;
@@ -26,6 +29,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
@@ -527,6 +531,87 @@ class DashboardBrowserTest {
             assertEquals(
                     "original", client.retrieve(original).payload().get("name").asText());
             assertNoConsoleErrors("replayed with an edited payload");
+        } finally {
+            signOut();
+        }
+    }
+
+    @Test
+    void theRunPageCompletesATokenReschedulesAndResetsAnIdempotencyKey() throws Exception {
+        Task<Map, Map> approval = Task.<Map, Map>define("await-approval", Map.class, (payload, ctx) -> {
+                    TokenResult result = ctx.waitForToken((String) payload.get("token"));
+                    return Map.of("approved", result.data());
+                })
+                .build();
+        try (BatonWorker approvals = BatonWorker.builder(HappyPathScenario.url(node), TestNodes.WORKER_TOKEN)
+                .slots(1)
+                .register(approval)
+                .build()) {
+            approvals.start();
+            assertTrue(approvals.awaitConnected(PATIENCE), "the worker connects");
+            BatonClient client = HappyPathScenario.client(node);
+            String token = client.createToken(WaitpointTokenOptions.none()).id();
+            String waiting =
+                    client.trigger("await-approval", Map.of("token", token)).id();
+            openSignedIn("/runs/" + waiting);
+            await(By.id("complete-token")).click();
+            WebElement data = await(By.id("token-data"));
+            data.sendKeys("{\"by\": \"browser\"}");
+            until(
+                    "the data is valid JSON",
+                    () -> browser.findElements(By.id("token-data-problem")).isEmpty());
+            browser.findElement(By.id("token-send")).click();
+            until(
+                    "the run resumes and completes",
+                    () -> browser.findElement(By.id("run-status")).getText().equals("COMPLETED"));
+            until(
+                    "its output has the token's data",
+                    () -> browser.findElement(By.id("run-output")).getText().contains("browser"));
+            String timeline = browser.findElement(By.id("timeline")).getText();
+            assertTrue(
+                    timeline.contains("Wait for a waitpoint token") && timeline.contains("the token was completed"),
+                    timeline);
+            assertNoConsoleErrors("token completed");
+            screenshot("run-token-completed");
+
+            String key = "dashboard-key-" + System.nanoTime();
+            TriggerOptions keyed =
+                    TriggerOptions.builder().delay("1h").idempotencyKey(key).build();
+            String delayed =
+                    client.trigger("greet", Map.of("name", "keyed"), keyed).id();
+            browser.get(base + "/runs/" + delayed);
+            String delayedBefore = await(By.id("run-delayed-until")).getText();
+            browser.findElement(By.id("reschedule")).click();
+            WebElement at = await(By.id("reschedule-at"));
+            // Two days from now, as the input takes it: local time to the minute.
+            browser.executeScript(
+                    "const when = new Date(Date.now() + 2 * 86400000 - new Date().getTimezoneOffset() * 60000);"
+                            + "const setValue = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;"
+                            + "setValue.call(arguments[0], when.toISOString().slice(0, 16));"
+                            + "arguments[0].dispatchEvent(new Event('input', {bubbles: true}));",
+                    at);
+            browser.findElement(By.id("reschedule-send")).click();
+            Instant inTwoDays = Instant.now().plus(Duration.ofDays(2));
+            until("the run is rescheduled", () -> {
+                Instant until = client.retrieve(delayed).delayedUntil();
+                return until != null && Duration.between(until, inTwoDays).abs().compareTo(Duration.ofMinutes(5)) < 0;
+            });
+            await(By.id("run-delayed-until"));
+            until(
+                    "the page shows the new time",
+                    () -> !browser.findElement(By.id("run-delayed-until"))
+                            .getText()
+                            .isEmpty());
+            assertTrue(browser.findElements(By.id("reschedule-panel")).isEmpty(), "the panel closes when done");
+
+            assertTrue(client.trigger("greet", Map.of("name", "keyed"), keyed).isCached(), "the key holds the run");
+            browser.findElement(By.id("reset-key")).click();
+            until(
+                    "the page says the key was reset",
+                    () -> browser.findElement(By.id("notice")).getText().contains("Idempotency key reset"));
+            TriggerResult again = client.trigger("greet", Map.of("name", "keyed"), keyed);
+            assertFalse(again.isCached(), "after the reset the key starts a new run");
+            assertNoConsoleErrors("rescheduled and key reset");
         } finally {
             signOut();
         }
