@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
 import dev.baton.api.auth.Authentication;
+import dev.baton.engine.changes.RunChanged;
 import dev.baton.sdk.client.BatonClient;
 import dev.baton.sdk.client.RunStatus;
 import dev.baton.sdk.client.TriggerOptions;
@@ -612,6 +613,64 @@ class DashboardBrowserTest {
             TriggerResult again = client.trigger("greet", Map.of("name", "keyed"), keyed);
             assertFalse(again.isCached(), "after the reset the key starts a new run");
             assertNoConsoleErrors("rescheduled and key reset");
+        } finally {
+            signOut();
+        }
+    }
+
+    /**
+     * Thousands of runs changing at once (notices published on the node's real change feed, for a task no worker
+     * runs): the page draws the newest page of them in a frame or two and its main thread is never blocked long.
+     */
+    @Test
+    void aBurstOfChangesKeepsTheRunsPageResponsive() throws Exception {
+        try {
+            openSignedIn("/runs?task=burst-task");
+            until(
+                    "the Runs page is live",
+                    () -> "live".equals(browser.findElement(By.id("runs")).getAttribute("data-live")));
+            browser.executeScript("window.__batonNoReload = 'still here'; window.__longestTask = 0;"
+                    + "new PerformanceObserver((list) => list.getEntries().forEach((entry) => {"
+                    + "  window.__longestTask = Math.max(window.__longestTask, entry.duration); }))"
+                    + ".observe({type: 'longtask'});");
+            String environmentId = node.credentials().environment().id();
+            Instant now = Instant.now();
+            int runs = 3_000;
+            for (int i = 0; i < runs; i++) {
+                Instant createdAt = now.plusMillis(i);
+                node.engine()
+                        .changes()
+                        .publish(new RunChanged(
+                                environmentId,
+                                String.format("run_burst%05d", i),
+                                List.of(),
+                                null,
+                                createdAt,
+                                new RunChanged.Summary(
+                                        dev.baton.engine.run.RunStatus.QUEUED,
+                                        "burst-task",
+                                        "task/burst-task",
+                                        false,
+                                        createdAt,
+                                        null,
+                                        null,
+                                        null,
+                                        0,
+                                        null,
+                                        0,
+                                        null)));
+            }
+            until(
+                    "the newest of them is at the top",
+                    () -> String.format("run_burst%05d", runs - 1)
+                            .equals(browser.findElement(By.cssSelector("#runs tbody tr"))
+                                    .getAttribute("data-run-id")));
+            assertEquals(
+                    25, browser.findElements(By.cssSelector("#runs tbody tr")).size(), "one page of them");
+            Number longest = (Number) browser.executeScript("return window.__longestTask;");
+            assertTrue(longest.doubleValue() < 1_000, "the main thread was blocked for " + longest + " ms");
+            assertEquals("still here", browser.executeScript("return window.__batonNoReload;"));
+            assertNoConsoleErrors("burst of changes");
         } finally {
             signOut();
         }
