@@ -6,7 +6,7 @@ import { chosenEnvironment } from './api.js';
 
 const MAX_BACKOFF_MS = 30000;
 
-// handlers: { ready(), runs(items), resync(info), state('connecting'|'live'|'retrying'|'refused', detail) }.
+// handlers: { ready({at}), runs(items), resync(info), state('connecting'|'live'|'retrying'|'refused', detail) }.
 // Returns a function that closes the stream.
 export function openRunStream(path, handlers) {
   const controller = new AbortController();
@@ -21,7 +21,7 @@ export function openRunStream(path, handlers) {
     } catch (e) {
       return;
     }
-    if (type === 'ready') handlers.ready && handlers.ready();
+    if (type === 'ready') handlers.ready && handlers.ready(value);
     else if (type === 'runs') handlers.runs && handlers.runs(value);
     else if (type === 'resync') handlers.resync && handlers.resync(value);
   };

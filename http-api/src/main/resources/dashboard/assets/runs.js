@@ -144,6 +144,8 @@ export function RunsPage({ search }) {
   const pageRef = useRef(null);
   // The newest creation time the page showed when loaded: a run created after it is new.
   const watermark = useRef(0);
+  // When the node started sending this page's changes (its clock): a later page counts runs created since.
+  const since = useRef(0);
   const remembered = useRef(new Map());
   const lastReload = useRef(0);
 
@@ -172,7 +174,7 @@ export function RunsPage({ search }) {
         ? [...remembered.current.values()].filter((run) => !listed.has(run.id) && statusMatches(params, run)
           && Date.parse(run.createdAt) > watermark.current)
         : [];
-      show({ ...loaded, data: insertNewest(early, rows) });
+      show({ ...loaded, data: insertSorted(early, rows) });
       setNewRuns(new Set());
       setError('');
     } catch (e) {
@@ -182,10 +184,12 @@ export function RunsPage({ search }) {
     }
   };
 
-  const insertNewest = (fresh, rows) => {
+  // The rows with these runs among them, newest first, cut to the page's size (or what the page held).
+  const insertSorted = (fresh, rows) => {
     if (fresh.length === 0) return rows;
-    fresh.sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
-    return fresh.concat(rows).slice(0, Math.max(pageSize, rows.length));
+    const all = fresh.concat(rows);
+    all.sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
+    return all.slice(0, Math.max(pageSize, rows.length));
   };
 
   const reloadSoon = () => {
@@ -194,6 +198,8 @@ export function RunsPage({ search }) {
     setTimeout(load, wait);
   };
 
+  // A run the page does not show joins the first page when it sorts among its rows (newest first) and matches the
+  // status; a later page only counts the runs created since it started following the stream.
   const apply = (runs) => {
     for (const run of runs) {
       remembered.current.delete(run.id);
@@ -205,18 +211,19 @@ export function RunsPage({ search }) {
     const current = pageRef.current;
     if (!current) return;
     const shown = new Map(current.data.map((run) => [run.id, run]));
+    const oldest = current.data.reduce((at, run) => Math.min(at, Date.parse(run.createdAt)), Infinity);
+    const full = current.data.length >= pageSize;
     const fresh = [];
+    const created = [];
     for (const run of runs) {
       if (shown.has(run.id)) shown.set(run.id, { ...shown.get(run.id), ...run });
-      else if (statusMatches(params, run) && Date.parse(run.createdAt) > watermark.current) fresh.push(run);
+      else if (!statusMatches(params, run)) continue;
+      else if (firstPage && (!full || Date.parse(run.createdAt) >= oldest)) fresh.push(run);
+      else if (!firstPage && since.current && Date.parse(run.createdAt) >= since.current) created.push(run.id);
     }
     const rows = current.data.map((run) => shown.get(run.id));
-    if (firstPage) {
-      show({ ...current, data: insertNewest(fresh, rows) });
-    } else {
-      show({ ...current, data: rows });
-      if (fresh.length) setNewRuns((before) => new Set([...before, ...fresh.map((run) => run.id)]));
-    }
+    show({ ...current, data: insertSorted(fresh, rows) });
+    if (created.length) setNewRuns((before) => new Set([...before, ...created]));
   };
 
   useEffect(() => {
@@ -227,7 +234,8 @@ export function RunsPage({ search }) {
     const close = openRunStream('/api/v1/runs/stream' + (streamQuery ? '?' + streamQuery : ''), {
       // Changes made before the subscription were not sent: read the list again (the first time too: the page
       // may have been read a moment before the stream started).
-      ready: () => {
+      ready: (info) => {
+        if (!since.current && info && info.at) since.current = Date.parse(info.at);
         if (ready) reloadSoon();
         else load();
         ready = true;

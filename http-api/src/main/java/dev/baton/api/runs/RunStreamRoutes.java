@@ -73,8 +73,6 @@ public final class RunStreamRoutes {
     /** Keeps one event's data to a size a browser parses at once; a larger drain is sent as several events. */
     private static final int MAX_RUNS_PER_EVENT = 200;
 
-    private static final ServerSentEvent READY = ServerSentEvent.create("{}", "ready");
-
     private final Engine engine;
     private final Authentication authentication;
     private final RunListParams params;
@@ -181,7 +179,7 @@ public final class RunStreamRoutes {
         return Source.tick(settings.window(), settings.window(), Boolean.TRUE)
                 .mapConcat(tick -> toEvents(pending.drain(), environment))
                 .keepAlive(settings.heartbeat(), ServerSentEvent::heartbeat)
-                .prepend(Source.single(READY))
+                .prepend(Source.lazySingle(() -> ready(clock.instant())))
                 .watchTermination((cancellable, done) -> {
                     openStreams(environment.id()).incrementAndGet();
                     RunChangeFeed.Subscription subscription = engine.changes().subscribe(environment.id(), change -> {
@@ -193,6 +191,12 @@ public final class RunStreamRoutes {
                     });
                     return NotUsed.notUsed();
                 });
+    }
+
+    /** {@code at}: the node's time, from which every change is sent (a page counts the runs created since). */
+    private static ServerSentEvent ready(Instant at) {
+        return ServerSentEvent.create(
+                Json.write(Json.mapper().createObjectNode().put("at", Json.timestamp(at))), "ready");
     }
 
     private static List<ServerSentEvent> toEvents(RunChangeConflator.Drained drained, Environment environment)

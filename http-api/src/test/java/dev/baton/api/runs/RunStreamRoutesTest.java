@@ -80,7 +80,7 @@ class RunStreamRoutesTest {
         try (EventReader events = open("/api/v1/runs/stream?filter[taskIdentifier]=hello-world", KEY)) {
             assertEquals(200, events.status);
             assertTrue(events.contentType.startsWith("text/event-stream"), events.contentType);
-            events.next("ready");
+            assertTrue(events.next("ready").get("at").asText().endsWith("Z"), "the node's time");
             String skipped = trigger("other-task", "{\"payload\":{}}");
             String runId = trigger("hello-world", "{\"payload\":{},\"options\":{\"tags\":[\"live\"]}}");
             JsonNode queued = events.run(runId, "QUEUED");
