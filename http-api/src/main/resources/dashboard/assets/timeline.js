@@ -44,14 +44,19 @@ const OUTCOMES = {
 export function timelineOf(run, events) {
   const entries = [];
   const waits = new Map();
+  // An attempt that suspended goes on after its wait (the same attempt, journaled again with its outcome).
+  const attemptsSeen = new Set();
+  let resumedAt = null;
   for (const event of events) {
     const data = event.data || {};
     const at = data.at || event.timestamp;
     if (data.attempt && OUTCOMES[event.type]) {
       const attempt = data.attempt;
       const [outcome, tone] = OUTCOMES[event.type];
-      const started = attempt.startedAt || attempt.leasedAt;
-      const item = entry('attempt', `Attempt ${attempt.number}`, started,
+      const resumed = attemptsSeen.has(attempt.number);
+      attemptsSeen.add(attempt.number);
+      const started = resumed && resumedAt ? resumedAt : attempt.startedAt || attempt.leasedAt;
+      const item = entry('attempt', `Attempt ${attempt.number}${resumed ? ', resumed' : ''}`, started,
         { until: at, took: between(started, at), tone, error: data.error });
       item.lines.push(`Worker ${attempt.workerId || 'unknown'}${attempt.startedAt ? '' : ' (never started)'}.`);
       item.lines.push(outcome + (data.retryAt ? `; retried at ${new Date(data.retryAt).toLocaleString()}.` : '.'));
@@ -103,6 +108,7 @@ export function timelineOf(run, events) {
       }
       case 'RunResumed': {
         const item = waits.get(data.key);
+        resumedAt = at;
         if (item) {
           item.until = at;
           item.took = between(item.at, at);

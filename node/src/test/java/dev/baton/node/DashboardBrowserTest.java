@@ -14,6 +14,7 @@ import dev.baton.sdk.client.RunStatus;
 import dev.baton.sdk.client.TriggerOptions;
 import dev.baton.sdk.client.TriggerResult;
 import dev.baton.sdk.client.WaitpointTokenOptions;
+import dev.baton.sdk.task.ChildResult;
 import dev.baton.sdk.task.RetryPolicy;
 import dev.baton.sdk.task.Task;
 import dev.baton.sdk.task.TokenResult;
@@ -671,6 +672,46 @@ class DashboardBrowserTest {
             assertTrue(longest.doubleValue() < 1_000, "the main thread was blocked for " + longest + " ms");
             assertEquals("still here", browser.executeScript("return window.__batonNoReload;"));
             assertNoConsoleErrors("burst of changes");
+        } finally {
+            signOut();
+        }
+    }
+
+    @Test
+    void aParentAndItsChildLinkToEachOther() throws Exception {
+        Task<Map, Map> parent = Task.<Map, Map>define("greet-through-a-child", Map.class, (payload, ctx) -> {
+                    ChildResult child = ctx.triggerAndWait("greet", Map.of("name", "child"));
+                    return Map.of("child", child.id(), "said", child.output());
+                })
+                .build();
+        try (BatonWorker parents = BatonWorker.builder(HappyPathScenario.url(node), TestNodes.WORKER_TOKEN)
+                .slots(1)
+                .register(parent)
+                .build()) {
+            parents.start();
+            assertTrue(parents.awaitConnected(PATIENCE), "the worker connects");
+            BatonClient client = HappyPathScenario.client(node);
+            String parentId = client.trigger("greet-through-a-child", Map.of()).id();
+            openSignedIn("/runs/" + parentId);
+            until(
+                    "the parent completes",
+                    () -> browser.findElement(By.id("run-status")).getText().equals("COMPLETED"));
+            String childId = client.retrieve(parentId).output().get("child").asText();
+            await(By.cssSelector("#run-children a[href='/runs/" + childId + "']"));
+            String timeline = browser.findElement(By.id("timeline")).getText();
+            assertTrue(
+                    timeline.contains("Wait for 1 child run") && timeline.contains("every child run finished"),
+                    timeline);
+            assertTrue(timeline.contains(childId), "the wait links its child: " + timeline);
+            assertNoConsoleErrors("parent run");
+            screenshot("run-parent");
+
+            browser.findElement(By.cssSelector("#run-children a[href='/runs/" + childId + "']"))
+                    .click();
+            await(By.cssSelector("#run-parent a[href='/runs/" + parentId + "']"));
+            assertEquals(base + "/runs/" + childId, browser.getCurrentUrl());
+            assertTrue(browser.findElement(By.id("timeline")).getText().contains(parentId), "its trigger names it");
+            assertNoConsoleErrors("child run");
         } finally {
             signOut();
         }
