@@ -60,7 +60,10 @@ class RunStreamRoutesTest {
                 ConfigFactory.parseString("baton.http.run-stream.window = 100ms\n"
                         + "baton.http.run-stream.max-pending = " + MAX_PENDING + "\n"
                         + "baton.http.run-stream.heartbeat = 1s\n"
-                        + "baton.http.run-stream.max-per-environment = 4\n"));
+                        + "baton.http.run-stream.max-per-environment = 4\n"
+                        // A stream outlives both: its response has started, and heartbeats keep it busy.
+                        + "akka.http.server.request-timeout = 2s\n"
+                        + "akka.http.server.idle-timeout = 3s\n"));
         environment = server.environment("streams", "dev", KEY);
         Environment other = server.environment("streams", "prod", OTHER_KEY);
         capped = server.environment("streams", "stg", CAPPED_KEY);
@@ -95,6 +98,17 @@ class RunStreamRoutesTest {
             assertTrue(canceled.get("isCompleted").asBoolean());
             assertNotNull(canceled.get("finishedAt").asText());
             assertFalse(events.seenRunIds.contains(skipped), "a run of another task was sent");
+        }
+    }
+
+    @Test
+    void aQuietStreamStaysOpenPastTheRequestAndIdleTimeouts() throws Exception {
+        try (EventReader events = open("/api/v1/runs/stream", KEY)) {
+            events.next("ready");
+            Thread.sleep(5_000);
+            String runId = trigger("hello-world", "{\"payload\":{}}");
+            events.run(runId, "QUEUED");
+            assertTrue(events.heartbeats.get() >= 3, "heartbeats: " + events.heartbeats.get());
         }
     }
 
@@ -343,6 +357,7 @@ class RunStreamRoutesTest {
         final int status;
         final String contentType;
         final List<String> seenRunIds = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final AtomicInteger heartbeats = new AtomicInteger();
         private final Stream<String> lines;
         private final BlockingQueue<Object> items = new LinkedBlockingQueue<>();
         private final Thread reader;
@@ -361,6 +376,7 @@ class RunStreamRoutesTest {
                             items.add(line);
                         } else if (line.isEmpty()) {
                             if (!data.isEmpty()) items.add(new Event(type, data.toString()));
+                            else heartbeats.incrementAndGet();
                             type = "message";
                             data.setLength(0);
                         } else if (line.startsWith("event:")) {
