@@ -141,6 +141,8 @@ export function RunsPage({ search }) {
   const [newRuns, setNewRuns] = useState(() => new Set());
   const [selected, setSelected] = useState(() => new Set());
   const [bulk, setBulk] = useState(null);
+  // Canceling many runs cannot be undone: it takes a second click.
+  const [confirmCancel, setConfirmCancel] = useState(false);
   const pageRef = useRef(null);
   // The newest creation time the page showed when loaded: a run created after it is new.
   const watermark = useRef(0);
@@ -306,11 +308,21 @@ export function RunsPage({ search }) {
     ${selected.size > 0 && html`
       <div class="bulk row" id="bulk-actions">
         <strong>${selected.size} selected</strong>
-        <button class="danger" id="bulk-cancel" disabled=${bulk && bulk.running}
-          onClick=${() => runBulk('cancel')}>Cancel runs</button>
+        ${confirmCancel
+          ? html`<button class="danger" id="bulk-cancel-confirm" disabled=${bulk && bulk.running}
+              onClick=${() => {
+                setConfirmCancel(false);
+                runBulk('cancel');
+              }}>Yes, cancel ${selected.size} run${selected.size === 1 ? '' : 's'}</button>
+            <button id="bulk-cancel-back" onClick=${() => setConfirmCancel(false)}>Keep them</button>`
+          : html`<button class="danger" id="bulk-cancel" disabled=${bulk && bulk.running}
+              onClick=${() => setConfirmCancel(true)}>Cancel runs…</button>`}
         <button id="bulk-replay" disabled=${bulk && bulk.running} onClick=${() => runBulk('replay')}>
           Replay runs</button>
-        <button id="bulk-clear" onClick=${() => setSelected(new Set())}>Clear selection</button>
+        <button id="bulk-clear" onClick=${() => {
+          setConfirmCancel(false);
+          setSelected(new Set());
+        }}>Clear selection</button>
       </div>`}
     ${bulk && html`<${BulkSummary} bulk=${bulk} onClose=${() => setBulk(null)} />`}
     ${page && html`

@@ -483,6 +483,10 @@ class DashboardBrowserTest {
             assertTrue(browser.findElement(By.id("bulk-actions")).getText().contains("2 selected"));
             screenshot("runs-selected");
             browser.findElement(By.id("bulk-cancel")).click();
+            // It asks first; nothing is canceled yet.
+            await(By.id("bulk-cancel-confirm"));
+            assertEquals(RunStatus.DELAYED, client.retrieve(delayed.get(0)).status());
+            browser.findElement(By.id("bulk-cancel-confirm")).click();
             until(
                     "the summary says both were canceled",
                     () -> browser.findElement(By.id("bulk-done")).getText().contains("Canceled 2 of 2"));
