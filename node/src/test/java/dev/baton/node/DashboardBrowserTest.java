@@ -446,6 +446,17 @@ class DashboardBrowserTest {
                 assertEquals("still here", browser.executeScript("return window.__batonNoReload;"));
                 assertNoConsoleErrors("retried run");
                 screenshot("run-retried");
+
+                // On a phone the timeline, the actions and the tables fit the viewport's width.
+                browser.manage().window().setSize(new Dimension(390, 844));
+                browser.navigate().refresh();
+                await(By.id("timeline"));
+                long overflow = (Long) browser.executeScript(
+                        "return document.documentElement.scrollWidth - document.documentElement.clientWidth;");
+                assertEquals(0L, overflow, "the Run page does not scroll sideways on a phone");
+                assertNoConsoleErrors("retried run on a phone");
+                screenshot("run-phone");
+                browser.manage().window().setSize(new Dimension(1280, 800));
             }
         } finally {
             signOut();
