@@ -90,9 +90,9 @@ export function openRunStream(path, handlers) {
 }
 
 // Gathers runs by id (the latest row of each) and hands them to apply at most once per animation frame, so a burst
-// of events is one render. A hidden tab draws no frames: past MAX_QUEUED runs it stops keeping them and asks for a
-// reload (overflow) instead, as the node does for a slow connection.
-const MAX_QUEUED = 2000;
+// of events is one render. A hidden tab draws no frames: past MAX_QUEUED runs (twice what the node sends a window
+// at most) it stops keeping them and asks for a reload (overflow) instead, as the node does for a slow connection.
+const MAX_QUEUED = 10000;
 
 export function runBatcher(apply, overflow) {
   let queued = new Map();
@@ -107,7 +107,7 @@ export function runBatcher(apply, overflow) {
     if (reload) overflow();
     else if (batch.length) apply(batch);
   };
-  return (runs) => {
+  const queue = (runs) => {
     if (!overflowed) {
       for (const run of runs) queued.set(run.id, run);
       if (queued.size > MAX_QUEUED) {
@@ -120,4 +120,5 @@ export function runBatcher(apply, overflow) {
       requestAnimationFrame(flush);
     }
   };
+  return queue;
 }

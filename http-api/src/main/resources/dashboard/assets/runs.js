@@ -194,10 +194,14 @@ export function RunsPage({ search }) {
     return all.slice(0, Math.max(pageSize, rows.length));
   };
 
+  const reloadTimer = useRef(null);
   const reloadSoon = () => {
+    if (reloadTimer.current) return;
     const wait = Math.max(0, lastReload.current + MIN_RELOAD_INTERVAL_MS - Date.now());
-    lastReload.current = Date.now() + wait;
-    setTimeout(load, wait);
+    reloadTimer.current = setTimeout(() => {
+      reloadTimer.current = null;
+      load();
+    }, wait);
   };
 
   // A run the page does not show joins the first page when it sorts among its rows (newest first) and matches the
@@ -246,7 +250,12 @@ export function RunsPage({ search }) {
       resync: reloadSoon,
       state: (name, detail) => setLive(name === 'refused' ? `refused: ${detail}` : name),
     });
-    return close;
+    return () => {
+      close();
+      // A page left (or signed out of) reads nothing more.
+      clearTimeout(reloadTimer.current);
+      reloadTimer.current = null;
+    };
   }, [search]);
 
   const pageLink = (cursor, value) => {
