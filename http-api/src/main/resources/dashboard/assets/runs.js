@@ -162,12 +162,16 @@ export function RunsPage({ search }) {
     return seen && Date.parse(seen.updatedAt) >= Date.parse(row.updatedAt) ? { ...row, ...seen } : row;
   };
 
+  // Loads may overlap (the first render and the stream's ready): only the latest one's answer is shown.
+  const loads = useRef(0);
   const load = async () => {
+    const number = ++loads.current;
     setLoading(true);
     lastReload.current = Date.now();
     try {
       const query = apiQuery(params);
       const loaded = await api('/api/v1/runs' + (query ? '?' + query : ''));
+      if (number !== loads.current) return;
       const rows = loaded.data.map(freshest);
       watermark.current = rows.reduce((newest, run) => Math.max(newest, Date.parse(run.createdAt)), 0);
       // Runs the stream showed that the runs table does not list yet stay at the top.
@@ -177,12 +181,11 @@ export function RunsPage({ search }) {
           && Date.parse(run.createdAt) > watermark.current)
         : [];
       show({ ...loaded, data: insertSorted(early, rows) });
-      setNewRuns(new Set());
       setError('');
     } catch (e) {
-      setError(e.message);
+      if (number === loads.current) setError(e.message);
     } finally {
-      setLoading(false);
+      if (number === loads.current) setLoading(false);
     }
   };
 
@@ -272,12 +275,14 @@ export function RunsPage({ search }) {
     else next.add(id);
     return next;
   });
-  const allSelected = page && page.data.length > 0 && page.data.every((run) => selected.has(run.id));
+  // What is acted on: the selected runs the page still shows.
+  const chosen = page ? page.data.filter((run) => selected.has(run.id)).map((run) => run.id) : [];
+  const allSelected = page && page.data.length > 0 && chosen.length === page.data.length;
   const toggleAll = () => setSelected(allSelected ? new Set() : new Set(page.data.map((run) => run.id)));
 
   // Each run through its own API call, a few at a time; the summary says what each did.
   const runBulk = async (action) => {
-    const ids = [...selected];
+    const ids = chosen;
     setBulk({ action, running: true, total: ids.length });
     const results = await eachLimited(ids, 4, async (id) => {
       const path = encodeURIComponent(id);
@@ -314,15 +319,15 @@ export function RunsPage({ search }) {
         <${Link} href=${pageLink(null)}>${newRuns.size} new run${newRuns.size === 1 ? '' : 's'}<//> since this page
         was loaded.
       </div>`}
-    ${selected.size > 0 && html`
+    ${chosen.length > 0 && html`
       <div class="bulk row" id="bulk-actions">
-        <strong>${selected.size} selected</strong>
+        <strong>${chosen.length} selected</strong>
         ${confirmCancel
           ? html`<button class="danger" id="bulk-cancel-confirm" disabled=${bulk && bulk.running}
               onClick=${() => {
                 setConfirmCancel(false);
                 runBulk('cancel');
-              }}>Yes, cancel ${selected.size} run${selected.size === 1 ? '' : 's'}</button>
+              }}>Yes, cancel ${chosen.length} run${chosen.length === 1 ? '' : 's'}</button>
             <button id="bulk-cancel-back" onClick=${() => setConfirmCancel(false)}>Keep them</button>`
           : html`<button class="danger" id="bulk-cancel" disabled=${bulk && bulk.running}
               onClick=${() => setConfirmCancel(true)}>Cancel runs…</button>`}
