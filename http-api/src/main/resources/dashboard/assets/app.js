@@ -152,7 +152,8 @@ function App() {
   } else if (runMatch) {
     page = html`<${RunPage} key=${environment + runMatch[1]} id=${decodeURIComponent(runMatch[1])} />`;
   } else {
-    page = html`<${RunsPage} key=${environment} search=${location.search} />`;
+    // A new URL (filters, page) is a new page: its rows, stream and counts start afresh.
+    page = html`<${RunsPage} key=${environment + location.search} search=${location.search} />`;
   }
   return html`
     <${Header} who=${who} environment=${environment} onEnvironment=${onEnvironment} onSignOut=${onSignOut}

@@ -6,11 +6,20 @@ import { chosenEnvironment } from './api.js';
 
 const MAX_BACKOFF_MS = 30000;
 
-// handlers: { ready({at}), runs(items), resync(info), state('connecting'|'live'|'retrying'|'refused', detail) }.
-// Returns a function that closes the stream.
+// The badge next to a page's title, by the stream's state.
+export const LIVE_LABELS = {
+  live: 'Live', connecting: 'Connecting…', retrying: 'Reconnecting…', paused: 'Paused while hidden',
+};
+
+// handlers: { ready({at}), runs(items), resync(info),
+//   state('connecting'|'live'|'retrying'|'paused'|'refused', detail) }.
+// While the tab is hidden the stream is closed ('paused'), and opened again when it is shown: over HTTP/1.1 a browser
+// keeps about six connections per host for all its tabs, and a stream holds one. Returns a function that closes it.
 export function openRunStream(path, handlers) {
-  const controller = new AbortController();
+  let controller = null;
   let closed = false;
+  let paused = document.hidden;
+  let wake = null;
   let failures = 0;
   const state = (name, detail) => handlers.state && handlers.state(name, detail);
 
@@ -26,53 +35,74 @@ export function openRunStream(path, handlers) {
     else if (type === 'resync') handlers.resync && handlers.resync(value);
   };
 
+  const onVisibility = () => {
+    paused = document.hidden;
+    if (paused && controller) controller.abort();
+    if (!paused && wake) wake();
+  };
+
+  const read = async () => {
+    controller = new AbortController();
+    const headers = { accept: 'text/event-stream', 'x-baton-csrf': '1' };
+    const environment = chosenEnvironment();
+    if (environment) headers['x-baton-environment'] = environment;
+    const response = await fetch(path, {
+      headers, credentials: 'same-origin', cache: 'no-store', signal: controller.signal,
+    });
+    if (!response.ok) {
+      let message = `${response.status}`;
+      try {
+        message = (await response.json()).error || message;
+      } catch (e) { /* not JSON */ }
+      // Refused for good (signed out, not allowed, bad filter): no point asking again.
+      if (response.status !== 429 && response.status < 500) return message;
+      throw new Error(message);
+    }
+    failures = 0;
+    state('live');
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return null;
+      buffer += value.replace(/\r\n?/g, '\n');
+      let end;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        let type = 'message';
+        const data = [];
+        for (const line of block.split('\n')) {
+          if (line.startsWith('event:')) type = line.slice(6).trim();
+          else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+        }
+        if (data.length) dispatch(type, data.join('\n'));
+      }
+    }
+  };
+
   const connect = async () => {
     while (!closed) {
+      if (paused) {
+        state('paused');
+        await new Promise((resolve) => {
+          wake = resolve;
+        });
+        wake = null;
+        continue;
+      }
       state(failures ? 'retrying' : 'connecting');
       try {
-        const headers = { accept: 'text/event-stream', 'x-baton-csrf': '1' };
-        const environment = chosenEnvironment();
-        if (environment) headers['x-baton-environment'] = environment;
-        const response = await fetch(path, {
-          headers, credentials: 'same-origin', cache: 'no-store', signal: controller.signal,
-        });
-        if (!response.ok) {
-          let message = `${response.status}`;
-          try {
-            message = (await response.json()).error || message;
-          } catch (e) { /* not JSON */ }
-          // Refused for good (signed out, not allowed, bad filter): no point asking again.
-          if (response.status !== 429 && response.status < 500) {
-            state('refused', message);
-            return;
-          }
-          throw new Error(message);
-        }
-        failures = 0;
-        state('live');
-        const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-        let buffer = '';
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          buffer += value.replace(/\r\n?/g, '\n');
-          let end;
-          while ((end = buffer.indexOf('\n\n')) >= 0) {
-            const block = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            let type = 'message';
-            const data = [];
-            for (const line of block.split('\n')) {
-              if (line.startsWith('event:')) type = line.slice(6).trim();
-              else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-            }
-            if (data.length) dispatch(type, data.join('\n'));
-          }
+        const refused = await read();
+        if (refused) {
+          state('refused', refused);
+          return;
         }
       } catch (e) {
-        if (closed) return;
+        // A failed or aborted connection: see below.
       }
       if (closed) return;
+      if (paused) continue;
       failures++;
       state('retrying');
       await new Promise((resolve) => setTimeout(resolve, Math.min(MAX_BACKOFF_MS, 500 * 2 ** failures)));
@@ -80,11 +110,14 @@ export function openRunStream(path, handlers) {
   };
   const close = () => {
     closed = true;
-    controller.abort();
+    if (controller) controller.abort();
+    if (wake) wake();
     removeEventListener('pagehide', close);
+    document.removeEventListener('visibilitychange', onVisibility);
   };
-  // A page left for another keeps no stream (the browser's few connections per host are shared by its pages).
+  // A page left for another keeps no stream either.
   addEventListener('pagehide', close);
+  document.addEventListener('visibilitychange', onVisibility);
   connect();
   return close;
 }

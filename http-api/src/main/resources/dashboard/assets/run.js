@@ -6,7 +6,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { html, Link, navigate } from './html.js';
 import { api } from './api.js';
 import { duration, fromLocalInput, json, statusClass, time, toLocalInput } from './format.js';
-import { openRunStream } from './live.js';
+import { LIVE_LABELS, openRunStream } from './live.js';
 import { timelineOf } from './timeline.js';
 
 // Every attempt is journaled once with its outcome (a suspended attempt again when it ends): the latest of each.
@@ -158,8 +158,7 @@ export function RunPage({ id }) {
     { method: 'POST', body: tokenData === null ? {} : { data: tokenData } }));
   const open = (name) => () => setPanel(panel === name ? '' : name);
 
-  const liveLabel = live === 'live' ? 'Live' : live === 'connecting' ? 'Connecting…'
-    : live === 'retrying' ? 'Reconnecting…' : live;
+  const liveLabel = LIVE_LABELS[live] || live;
   const header = html`
     <div class="row">
       <${Link} href="/runs">← Runs<//>

@@ -6,7 +6,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { html, Link, navigate } from './html.js';
 import { api } from './api.js';
 import { duration, fromLocalInput, statusClass, time, toLocalInput } from './format.js';
-import { openRunStream, runBatcher } from './live.js';
+import { LIVE_LABELS, openRunStream, runBatcher } from './live.js';
 
 // The page's query parameter → the API's.
 const FILTERS = {
@@ -242,11 +242,12 @@ export function RunsPage({ search }) {
     let ready = false;
     const close = openRunStream('/api/v1/runs/stream' + (streamQuery ? '?' + streamQuery : ''), {
       // Changes made before the subscription were not sent: read the list again (the first time too: the page
-      // may have been read a moment before the stream started).
+      // may have been read a moment before the stream started), and once more a moment later, when the runs table
+      // has caught up with runs that changed just before.
       ready: (info) => {
         if (!since.current && info && info.at) since.current = Date.parse(info.at);
-        if (ready) reloadSoon();
-        else load();
+        if (!ready) load();
+        reloadSoon();
         ready = true;
       },
       runs: batch,
@@ -301,8 +302,7 @@ export function RunsPage({ search }) {
     setSelected(new Set());
   };
 
-  const liveLabel = live === 'live' ? 'Live' : live === 'connecting' ? 'Connecting…'
-    : live === 'retrying' ? 'Reconnecting…' : live;
+  const liveLabel = LIVE_LABELS[live] || live;
 
   return html`
     <div class="row">

@@ -376,6 +376,26 @@ class DashboardBrowserTest {
             assertNoConsoleErrors("live runs");
             screenshot("runs-live");
 
+            // A hidden tab gives its connection back and takes it again when shown.
+            browser.executeScript("Object.defineProperty(document, 'hidden', {configurable: true, get: () => true});"
+                    + "document.dispatchEvent(new Event('visibilitychange'));");
+            until(
+                    "the stream pauses",
+                    () -> browser.findElement(By.id("live-state")).getText().contains("Paused"));
+            browser.executeScript("Object.defineProperty(document, 'hidden', {configurable: true, get: () => false});"
+                    + "document.dispatchEvent(new Event('visibilitychange'));");
+            until(
+                    "the page is live again",
+                    () -> "live".equals(browser.findElement(By.id("runs")).getAttribute("data-live")));
+            String afterPause =
+                    client.trigger("greet", Map.of("name", "after the pause")).id();
+            By afterPauseRow = By.cssSelector("tr[data-run-id='" + afterPause + "']");
+            await(afterPauseRow);
+            until(
+                    "it completes in place too",
+                    () -> "COMPLETED".equals(browser.findElement(afterPauseRow).getAttribute("data-status")));
+            assertEquals("still here", browser.executeScript("return window.__batonNoReload;"));
+
             // A later page does not move its rows: it counts the new runs instead.
             until("a second page of one run exists", () -> {
                 browser.get(base + "/runs?size=1");
@@ -486,7 +506,14 @@ class DashboardBrowserTest {
                                             .build())
                             .id());
             openSignedIn("/runs?tag=" + tag);
-            for (String runId : delayed) await(By.cssSelector("tr[data-run-id='" + runId + "']"));
+            // Triggered before the page opened, they show once the runs table has them.
+            until("both runs are listed", () -> {
+                if (browser.findElement(By.id("refresh")).isEnabled())
+                    browser.findElement(By.id("refresh")).click();
+                return delayed.stream()
+                        .allMatch(runId -> !browser.findElements(By.cssSelector("tr[data-run-id='" + runId + "']"))
+                                .isEmpty());
+            });
             until(
                     "only the two runs are listed",
                     () -> browser.findElements(By.cssSelector("#runs tbody tr")).size() == 2);
@@ -741,6 +768,11 @@ class DashboardBrowserTest {
                 () -> !browser.findElements(By.name("token")).isEmpty()
                         || !browser.findElements(By.id("sign-out")).isEmpty());
         if (browser.findElements(By.id("sign-out")).isEmpty()) return;
+        // Not while the page is still reading: a read answered after the sign-out would be refused (a console error).
+        until(
+                "the Runs page has loaded",
+                () -> "live".equals(browser.findElement(By.id("runs")).getAttribute("data-live"))
+                        && browser.findElement(By.id("refresh")).isEnabled());
         browser.findElement(By.id("sign-out")).click();
         await(By.name("token"));
     }
