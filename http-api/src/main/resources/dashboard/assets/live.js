@@ -2,6 +2,7 @@
 // rather than EventSource, which cannot send x-baton-environment for a personal access token's session. A dropped
 // connection is opened again (backing off); the page hears "ready" each time it is subscribed, and must read what
 // it shows again then, since changes made while it was away were not sent.
+import { useEffect, useState } from 'preact/hooks';
 import { chosenEnvironment } from './api.js';
 
 const MAX_BACKOFF_MS = 30000;
@@ -154,4 +155,15 @@ export function runBatcher(apply, overflow) {
     }
   };
   return queue;
+}
+
+// The current time, again every second while active (some run executes), for durations that count up.
+export function useTicking(active) {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    if (!active) return undefined;
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [active]);
+  return now;
 }

@@ -5,8 +5,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html, Link, navigate } from './html.js';
 import { api } from './api.js';
-import { duration, fromLocalInput, json, statusClass, time, toLocalInput } from './format.js';
-import { LIVE_LABELS, openRunStream } from './live.js';
+import { duration, fromLocalInput, json, runDuration, statusClass, time, toLocalInput } from './format.js';
+import { LIVE_LABELS, openRunStream, useTicking } from './live.js';
 import { timelineOf } from './timeline.js';
 
 // Every attempt is journaled once with its outcome (a suspended attempt again when it ends): the latest of each.
@@ -87,6 +87,7 @@ export function RunPage({ id }) {
   const [tokenData, setTokenData] = useState(null);
   const [delayUntil, setDelayUntil] = useState('');
   const reading = useRef({ running: false, again: false });
+  const [attemptStartedAt, setAttemptStartedAt] = useState(null);
   const path = encodeURIComponent(id);
 
   // One read at a time; a change noticed during a read asks for one more after it.
@@ -115,7 +116,12 @@ export function RunPage({ id }) {
     load();
     return openRunStream(`/api/v1/runs/${path}/stream`, {
       ready: load,
-      runs: load,
+      runs: (rows) => {
+        // The stream knows when the running attempt started; retrieve does not say.
+        const row = rows[rows.length - 1];
+        setAttemptStartedAt(row && row.attemptStartedAt ? row.attemptStartedAt : null);
+        load();
+      },
       resync: load,
       state: (name, detail) => setLive(name === 'refused' ? `refused: ${detail}` : name),
     });
@@ -159,6 +165,7 @@ export function RunPage({ id }) {
   const open = (name) => () => setPanel(panel === name ? '' : name);
 
   const liveLabel = LIVE_LABELS[live] || live;
+  const now = useTicking(Boolean(run && run.status === 'EXECUTING' && attemptStartedAt));
   const header = html`
     <div class="row">
       <${Link} href="/runs">← Runs<//>
@@ -234,7 +241,7 @@ export function RunPage({ id }) {
         ${run.startedAt && html`<dt>Started</dt><dd>${time(run.startedAt)}</dd>`}
         ${run.finishedAt && html`<dt>Finished</dt><dd>${time(run.finishedAt)}</dd>`}
         <dt>Updated</dt><dd>${time(run.updatedAt)}</dd>
-        <dt>Duration</dt><dd>${duration(run.durationMs)}</dd>
+        <dt>Duration</dt><dd id="run-duration">${runDuration({ ...run, attemptStartedAt }, now)}</dd>
         <dt>Attempts</dt><dd id="run-attempts">${run.attemptCount}</dd>
         ${run.ttl && html`<dt>TTL</dt><dd>${run.ttl}</dd>`}
         <dt>Tags</dt><dd>${(run.tags || []).length

@@ -5,8 +5,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html, Link, navigate } from './html.js';
 import { api } from './api.js';
-import { duration, fromLocalInput, statusClass, time, toLocalInput } from './format.js';
-import { LIVE_LABELS, openRunStream, runBatcher } from './live.js';
+import { fromLocalInput, runDuration, statusClass, time, toLocalInput } from './format.js';
+import { LIVE_LABELS, openRunStream, runBatcher, useTicking } from './live.js';
 
 // The page's query parameter → the API's.
 const FILTERS = {
@@ -303,6 +303,7 @@ export function RunsPage({ search }) {
   };
 
   const liveLabel = LIVE_LABELS[live] || live;
+  const now = useTicking(Boolean(page && page.data.some((run) => run.status === 'EXECUTING' && run.attemptStartedAt)));
 
   return html`
     <div class="row">
@@ -358,7 +359,7 @@ export function RunsPage({ search }) {
                 <td>${run.taskIdentifier}</td>
                 <td><span class=${'status ' + statusClass(run.status)}>${run.status}</span></td>
                 <td>${time(run.createdAt)}</td>
-                <td class="wide">${duration(run.durationMs)}</td>
+                <td class="wide">${runDuration(run, now)}</td>
                 <td class="wide">${(run.tags || []).map((tag) => html`<span class="tag">${tag}</span>`)}</td>
               </tr>`)}
           </tbody>

@@ -701,6 +701,7 @@ class DashboardBrowserTest {
                                         0,
                                         null,
                                         0,
+                                        null,
                                         null)));
             }
             until(
@@ -754,6 +755,40 @@ class DashboardBrowserTest {
             assertEquals(base + "/runs/" + childId, browser.getCurrentUrl());
             assertTrue(browser.findElement(By.id("timeline")).getText().contains(parentId), "its trigger names it");
             assertNoConsoleErrors("child run");
+        } finally {
+            signOut();
+        }
+    }
+
+    @Test
+    void anExecutingRunsDurationCountsUp() throws Exception {
+        Task<Map, Map> slow = Task.<Map, Map>define("take-a-moment", Map.class, (payload, ctx) -> {
+                    Thread.sleep(4_000);
+                    return Map.of("done", true);
+                })
+                .build();
+        try (BatonWorker slowWorker = BatonWorker.builder(HappyPathScenario.url(node), TestNodes.WORKER_TOKEN)
+                .slots(1)
+                .register(slow)
+                .build()) {
+            slowWorker.start();
+            assertTrue(slowWorker.awaitConnected(PATIENCE), "the worker connects");
+            String runId = HappyPathScenario.client(node)
+                    .trigger("take-a-moment", Map.of())
+                    .id();
+            openSignedIn("/runs/" + runId);
+            until(
+                    "it executes",
+                    () -> browser.findElement(By.id("run-status")).getText().equals("EXECUTING"));
+            String first = browser.findElement(By.id("run-duration")).getText();
+            until("its duration counts up while it runs", () -> {
+                String now = browser.findElement(By.id("run-duration")).getText();
+                return !now.equals(first) && !now.endsWith(" ms");
+            });
+            until(
+                    "it completes",
+                    () -> browser.findElement(By.id("run-status")).getText().equals("COMPLETED"));
+            assertNoConsoleErrors("executing run");
         } finally {
             signOut();
         }

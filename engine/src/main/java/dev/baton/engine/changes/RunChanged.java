@@ -44,6 +44,7 @@ public record RunChanged(
      * What a run list shows of a run and filters on: a few hundred bytes, whatever the payload's size.
      *
      * @param durationMs time spent executing in finished attempts
+     * @param attemptStartedAt when the running attempt started, while one runs (its time is not in durationMs yet)
      */
     public record Summary(
             RunStatus status,
@@ -57,7 +58,8 @@ public record RunChanged(
             long durationMs,
             Duration ttl,
             int attemptCount,
-            String idempotencyKey)
+            String idempotencyKey,
+            Instant attemptStartedAt)
             implements CborSerializable {
 
         static Summary of(RunState run) {
@@ -73,7 +75,10 @@ public record RunChanged(
                     run.durationMs(),
                     run.spec().ttl(),
                     run.attemptCount(),
-                    run.spec().idempotencyKey());
+                    run.spec().idempotencyKey(),
+                    run.status() == RunStatus.EXECUTING && run.currentAttempt() != null
+                            ? run.currentAttempt().startedAt()
+                            : null);
         }
     }
 }

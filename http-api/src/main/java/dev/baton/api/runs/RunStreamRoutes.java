@@ -17,7 +17,8 @@ import akka.http.javadsl.model.headers.RawHeader;
 import akka.http.javadsl.model.sse.ServerSentEvent;
 import akka.http.javadsl.server.Route;
 import akka.stream.javadsl.Source;
-import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.api.auth.Authentication;
 import dev.baton.api.auth.Caller;
 import dev.baton.api.config.HttpSettings;
@@ -199,8 +200,7 @@ public final class RunStreamRoutes {
                 Json.write(Json.mapper().createObjectNode().put("at", Json.timestamp(at))), "ready");
     }
 
-    private static List<ServerSentEvent> toEvents(RunChangeConflator.Drained drained, Environment environment)
-            throws JsonProcessingException {
+    private static List<ServerSentEvent> toEvents(RunChangeConflator.Drained drained, Environment environment) {
         if (drained.isEmpty()) return List.of();
         if (drained.dropped() > 0) {
             var resync = Json.mapper()
@@ -212,11 +212,15 @@ public final class RunStreamRoutes {
         List<ServerSentEvent> events = new ArrayList<>();
         List<RunChanged> changes = drained.changes();
         for (int from = 0; from < changes.size(); from += MAX_RUNS_PER_EVENT) {
-            List<RunResponses.ListRunItem> items =
-                    changes.subList(from, Math.min(changes.size(), from + MAX_RUNS_PER_EVENT)).stream()
-                            .map(change -> RunTranslator.toListItem(change, environment))
-                            .toList();
-            events.add(ServerSentEvent.create(Json.mapper().writeValueAsString(items), "runs"));
+            ArrayNode items = Json.mapper().createArrayNode();
+            for (RunChanged change : changes.subList(from, Math.min(changes.size(), from + MAX_RUNS_PER_EVENT))) {
+                ObjectNode item = Json.mapper().valueToTree(RunTranslator.toListItem(change, environment));
+                // Not in the list's item: lets a page count an executing run's time as it goes.
+                Instant attemptStartedAt = change.summary().attemptStartedAt();
+                if (attemptStartedAt != null) item.put("attemptStartedAt", Json.timestamp(attemptStartedAt));
+                items.add(item);
+            }
+            events.add(ServerSentEvent.create(Json.write(items), "runs"));
         }
         return events;
     }

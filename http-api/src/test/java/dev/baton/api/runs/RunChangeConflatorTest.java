@@ -22,7 +22,8 @@ class RunChangeConflatorTest {
                 List.of(),
                 null,
                 at,
-                new RunChanged.Summary(status, "hello", "task/hello", false, AT, null, null, null, 0, null, 0, null));
+                new RunChanged.Summary(
+                        status, "hello", "task/hello", false, AT, null, null, null, 0, null, 0, null, null));
     }
 
     @Test

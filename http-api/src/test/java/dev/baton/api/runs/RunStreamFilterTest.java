@@ -25,7 +25,19 @@ class RunStreamFilterTest {
             "batch_1",
             NOW,
             new RunChanged.Summary(
-                    RunStatus.RETRYING, "hello", "task/hello", true, CREATED, null, null, null, 0, null, 1, null));
+                    RunStatus.RETRYING,
+                    "hello",
+                    "task/hello",
+                    true,
+                    CREATED,
+                    null,
+                    null,
+                    null,
+                    0,
+                    null,
+                    1,
+                    null,
+                    null));
 
     private static RunList.Filter filter(
             Set<RunStatus> statuses,

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.http.javadsl.model.sse.ServerSentEvent;
 import akka.stream.javadsl.Sink;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,6 +16,7 @@ import dev.baton.api.config.HttpSettings;
 import dev.baton.engine.changes.RunChanged;
 import dev.baton.engine.environment.Environment;
 import dev.baton.engine.run.RunStatus;
+import dev.baton.engine.worker.WorkerChannel;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -90,6 +92,13 @@ class RunStreamRoutesTest {
             assertEquals("hello-world", queued.get("taskIdentifier").asText());
             assertEquals("live", queued.get("tags").get(0).asText());
             assertEquals(environment.id(), queued.get("env").get("id").asText());
+            assertTrue(queued.path("attemptStartedAt").isMissingNode(), "no attempt runs yet");
+
+            // A worker starting it: not journaled until the attempt ends, but sent, with the attempt's start.
+            TestProbe<WorkerChannel.Message> worker = server.node().testKit().createTestProbe();
+            server.startExecuting(runId, worker);
+            JsonNode executing = events.run(runId, "EXECUTING");
+            assertFalse(executing.path("attemptStartedAt").asText().isEmpty(), executing.toString());
 
             assertEquals(
                     200,
@@ -287,6 +296,7 @@ class RunStreamRoutesTest {
                         0,
                         null,
                         0,
+                        null,
                         null));
     }
 
