@@ -208,12 +208,18 @@ function App() {
   } else if (under('/projects')) {
     page = html`<${ProjectsPage} who=${who} />`;
   } else {
-    page = html`<${RunsPage} key=${environment} search=${location.search} />`;
+    // A new URL (filters, page) is a new page: its rows, stream and counts start afresh.
+    page = html`<${RunsPage} key=${environment + location.search} search=${location.search} />`;
   }
   return html`
     <${Header} who=${who} environment=${environment} onEnvironment=${onEnvironment} onSignOut=${onSignOut}
       path=${location.path} />
     <main>${page}</main>`;
 }
+
+// A page brought back from the browser's back-forward cache closed its streams when it was left: read it again.
+addEventListener('pageshow', (event) => {
+  if (event.persisted) location.reload();
+});
 
 render(html`<${App} />`, document.getElementById('app'));

@@ -19,6 +19,16 @@ export function duration(ms) {
   return `${minutes} min ${Math.round(seconds % 60)} s`;
 }
 
+// A run's time spent executing: its finished attempts' (durationMs), plus the running attempt's so far when the
+// run change stream said when it started (attemptStartedAt).
+export function runDuration(run, now) {
+  if (run.status === 'EXECUTING' && run.attemptStartedAt) {
+    const running = now - Date.parse(run.attemptStartedAt);
+    if (Number.isFinite(running) && running > 0) return duration((run.durationMs || 0) + Math.round(running));
+  }
+  return duration(run.durationMs);
+}
+
 export function statusClass(status) {
   switch (status) {
     case 'COMPLETED': return 'ok';

@@ -53,11 +53,6 @@ final class ShardedRunLinks implements RunLinks {
 
     @Override
     public void changed(RunState run) {
-        changes.publish(new RunChanged(
-                run.spec().environmentId(),
-                run.runId(),
-                run.tags(),
-                run.lineage().batchId(),
-                run.lastChangedAt()));
+        changes.publish(RunChanged.of(run));
     }
 }

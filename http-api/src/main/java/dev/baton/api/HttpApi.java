@@ -35,6 +35,8 @@ import dev.baton.api.realtime.RealtimeRoutes;
 import dev.baton.api.realtime.RealtimeSettings;
 import dev.baton.api.runs.RunListRoutes;
 import dev.baton.api.runs.RunRoutes;
+import dev.baton.api.runs.RunStreamRoutes;
+import dev.baton.api.runs.RunStreamSettings;
 import dev.baton.api.runs.StoredPayloads;
 import dev.baton.api.schedules.ScheduleRoutes;
 import dev.baton.api.traces.TraceRoutes;
@@ -61,6 +63,7 @@ public final class HttpApi {
     private final HttpSettings settings;
     private final RunRoutes runs;
     private final RunListRoutes runList;
+    private final RunStreamRoutes runStreams;
     private final ProjectionLagRoutes lag;
     private final BatchRoutes batches;
     private final BatchListRoutes batchList;
@@ -115,6 +118,8 @@ public final class HttpApi {
                 oneTimeTokens);
         this.packets = new PacketRoutes(system, packetStore, secrets, authentication);
         this.runList = new RunListRoutes(reads.runs(), authentication, settings);
+        this.runStreams =
+                new RunStreamRoutes(engine, authentication, settings, RunStreamSettings.fromConfig(config), clock);
         this.lag = new ProjectionLagRoutes(reads.lag(), authentication);
         this.batches = new BatchRoutes(
                 engine,
@@ -167,6 +172,7 @@ public final class HttpApi {
         Route api = concat(
                 management.route(),
                 runList.routes(),
+                runStreams.routes(),
                 runs.routes(),
                 lag.routes(),
                 batches.routes(),

@@ -9,10 +9,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.baton.api.auth.Authentication;
+import dev.baton.engine.changes.RunChanged;
 import dev.baton.sdk.client.BatonClient;
 import dev.baton.sdk.client.RunStatus;
 import dev.baton.sdk.client.TriggerOptions;
+import dev.baton.sdk.client.TriggerResult;
+import dev.baton.sdk.client.WaitpointTokenOptions;
+import dev.baton.sdk.task.ChildResult;
+import dev.baton.sdk.task.RetryPolicy;
 import dev.baton.sdk.task.Task;
+import dev.baton.sdk.task.TokenResult;
 import dev.baton.sdk.worker.BatonWorker;
 import java.io.File;
 import java.io.IOException;
@@ -469,6 +475,82 @@ class DashboardBrowserTest {
         } finally {
             browser.manage().window().setSize(new Dimension(1280, 800));
             TestNodes.stop(analyticsNode);
+        }
+    }
+
+    @Test
+    void aTriggeredRunAppearsAndCompletesOnTheRunsPageWithoutAReload() throws Exception {
+        try {
+            BatonClient client = HappyPathScenario.client(node);
+            client.trigger("greet", Map.of("name", "earlier"));
+            openSignedIn("/runs");
+            until(
+                    "the Runs page is live",
+                    () -> "live".equals(browser.findElement(By.id("runs")).getAttribute("data-live")));
+            // A reload or a navigation would drop this.
+            browser.executeScript("window.__batonNoReload = 'still here';");
+
+            String runId = client.trigger(
+                            "greet",
+                            Map.of("name", "live"),
+                            TriggerOptions.builder().tags("live-update").build())
+                    .id();
+            By row = By.cssSelector("tr[data-run-id='" + runId + "']");
+            await(row);
+            until(
+                    "its row turns COMPLETED in place",
+                    () -> "COMPLETED".equals(browser.findElement(row).getAttribute("data-status")));
+            assertEquals(
+                    runId,
+                    browser.findElement(By.cssSelector("#runs tbody tr")).getAttribute("data-run-id"),
+                    "the new run is at the top");
+            assertTrue(browser.findElement(row).getText().contains("live-update"), "with its tag");
+            assertEquals(
+                    "still here", browser.executeScript("return window.__batonNoReload;"), "the page was not reloaded");
+            assertEquals(base + "/runs", browser.getCurrentUrl());
+            assertNoConsoleErrors("live runs");
+            screenshot("runs-live");
+
+            // A hidden tab gives its connection back and takes it again when shown.
+            browser.executeScript("Object.defineProperty(document, 'hidden', {configurable: true, get: () => true});"
+                    + "document.dispatchEvent(new Event('visibilitychange'));");
+            until(
+                    "the stream pauses",
+                    () -> browser.findElement(By.id("live-state")).getText().contains("Paused"));
+            browser.executeScript("Object.defineProperty(document, 'hidden', {configurable: true, get: () => false});"
+                    + "document.dispatchEvent(new Event('visibilitychange'));");
+            until(
+                    "the page is live again",
+                    () -> "live".equals(browser.findElement(By.id("runs")).getAttribute("data-live")));
+            String afterPause =
+                    client.trigger("greet", Map.of("name", "after the pause")).id();
+            By afterPauseRow = By.cssSelector("tr[data-run-id='" + afterPause + "']");
+            await(afterPauseRow);
+            until(
+                    "it completes in place too",
+                    () -> "COMPLETED".equals(browser.findElement(afterPauseRow).getAttribute("data-status")));
+            assertEquals("still here", browser.executeScript("return window.__batonNoReload;"));
+
+            // A later page does not move its rows: it counts the new runs instead.
+            until("a second page of one run exists", () -> {
+                browser.get(base + "/runs?size=1");
+                await(By.cssSelector("#runs tbody tr"));
+                return !browser.findElements(By.id("older")).isEmpty();
+            });
+            browser.findElement(By.id("older")).click();
+            until(
+                    "the second page is live",
+                    () -> "live".equals(browser.findElement(By.id("runs")).getAttribute("data-live")));
+            String shown = browser.findElement(By.cssSelector("#runs tbody tr")).getAttribute("data-run-id");
+            client.trigger("greet", Map.of("name", "newer"));
+            until(
+                    "the page counts one new run",
+                    () -> browser.findElement(By.id("new-runs")).getText().contains("1 new run"));
+            assertEquals(
+                    shown, browser.findElement(By.cssSelector("#runs tbody tr")).getAttribute("data-run-id"));
+            assertNoConsoleErrors("live later page");
+        } finally {
+            signOut();
         }
     }
 
@@ -961,6 +1043,416 @@ class DashboardBrowserTest {
 
     private static Map<String, String> keyHeaders() {
         return Map.of("authorization", "Bearer " + TestNodes.SECRET_KEY);
+    }
+
+    @Test
+    void theRunPageShowsEachAttemptAndTheOutputAsTheRunGoes() throws Exception {
+        try {
+            Task<Map, Map> flaky = Task.<Map, Map>define("flaky-once", Map.class, (payload, ctx) -> {
+                        if (ctx.attemptNumber() == 1) throw new IllegalStateException("the first attempt fails");
+                        return Map.of("attempt", ctx.attemptNumber());
+                    })
+                    .retry(new RetryPolicy(2, 1, 500, 500, false))
+                    .build();
+            try (BatonWorker flakyWorker = BatonWorker.builder(HappyPathScenario.url(node), TestNodes.WORKER_TOKEN)
+                    .slots(1)
+                    .register(flaky)
+                    .build()) {
+                flakyWorker.start();
+                assertTrue(flakyWorker.awaitConnected(PATIENCE), "the worker connects");
+                BatonClient client = HappyPathScenario.client(node);
+                String runId = client.trigger(
+                                "flaky-once",
+                                Map.of("order", 42),
+                                TriggerOptions.builder().tags("retried").build())
+                        .id();
+                openSignedIn("/runs/" + runId);
+                browser.executeScript("window.__batonNoReload = 'still here';");
+                until(
+                        "the Run page shows it COMPLETED without a reload",
+                        () -> browser.findElement(By.id("run-status")).getText().equals("COMPLETED"));
+                until(
+                        "both attempts are listed",
+                        () -> browser.findElements(By.cssSelector("#attempts tbody tr"))
+                                        .size()
+                                == 2);
+                String first = browser.findElement(By.cssSelector("#attempts tr[data-attempt='1']"))
+                        .getText();
+                assertTrue(first.contains("AttemptFailed") && first.contains("the first attempt fails"), first);
+                assertTrue(browser.findElement(By.cssSelector("#attempts tr[data-attempt='2']"))
+                        .getText()
+                        .contains("RunSucceeded"));
+                assertEquals("2", browser.findElement(By.id("run-attempts")).getText());
+                assertTrue(browser.findElement(By.id("run-output")).getText().contains("\"attempt\": 2"));
+                String timeline = browser.findElement(By.id("timeline")).getText();
+                assertTrue(
+                        timeline.contains("Attempt 1") && timeline.contains("Attempt 2") && timeline.contains("Failed"),
+                        timeline);
+                assertTrue(timeline.contains("IllegalStateException"), "the failed attempt's error: " + timeline);
+                assertEquals("still here", browser.executeScript("return window.__batonNoReload;"));
+                assertNoConsoleErrors("retried run");
+                screenshot("run-retried");
+
+                // On a phone the timeline, the actions and the tables fit the viewport's width.
+                browser.manage().window().setSize(new Dimension(390, 844));
+                browser.navigate().refresh();
+                await(By.id("timeline"));
+                long overflow = (Long) browser.executeScript(
+                        "return document.documentElement.scrollWidth - document.documentElement.clientWidth;");
+                assertEquals(0L, overflow, "the Run page does not scroll sideways on a phone");
+                assertNoConsoleErrors("retried run on a phone");
+                screenshot("run-phone");
+                browser.manage().window().setSize(new Dimension(1280, 800));
+            }
+        } finally {
+            signOut();
+        }
+    }
+
+    @Test
+    void bulkCancelTwoDelayedRunsFromTheRunsPage() throws Exception {
+        try {
+            BatonClient client = HappyPathScenario.client(node);
+            String tag = "bulk-" + System.nanoTime();
+            List<String> delayed = List.of(
+                    client.trigger(
+                                    "greet",
+                                    Map.of("name", "a"),
+                                    TriggerOptions.builder()
+                                            .delay("1h")
+                                            .tags(tag)
+                                            .build())
+                            .id(),
+                    client.trigger(
+                                    "greet",
+                                    Map.of("name", "b"),
+                                    TriggerOptions.builder()
+                                            .delay("1h")
+                                            .tags(tag)
+                                            .build())
+                            .id());
+            openSignedIn("/runs?tag=" + tag);
+            // Triggered before the page opened, they show once the runs table has them.
+            until("both runs are listed", () -> {
+                if (browser.findElement(By.id("refresh")).isEnabled())
+                    browser.findElement(By.id("refresh")).click();
+                return delayed.stream()
+                        .allMatch(runId -> !browser.findElements(By.cssSelector("tr[data-run-id='" + runId + "']"))
+                                .isEmpty());
+            });
+            until(
+                    "only the two runs are listed",
+                    () -> browser.findElements(By.cssSelector("#runs tbody tr")).size() == 2);
+            browser.findElement(By.id("select-all")).click();
+            assertTrue(browser.findElement(By.id("bulk-actions")).getText().contains("2 selected"));
+            screenshot("runs-selected");
+            browser.findElement(By.id("bulk-cancel")).click();
+            // It asks first; nothing is canceled yet.
+            await(By.id("bulk-cancel-confirm"));
+            assertEquals(RunStatus.DELAYED, client.retrieve(delayed.get(0)).status());
+            browser.findElement(By.id("bulk-cancel-confirm")).click();
+            until(
+                    "the summary says both were canceled",
+                    () -> browser.findElement(By.id("bulk-done")).getText().contains("Canceled 2 of 2"));
+            for (String runId : delayed) {
+                assertEquals(RunStatus.CANCELED, client.retrieve(runId).status(), "the API reports it canceled");
+                By row = By.cssSelector("tr[data-run-id='" + runId + "']");
+                until(
+                        "its row shows CANCELED",
+                        () -> "CANCELED".equals(browser.findElement(row).getAttribute("data-status")));
+            }
+            assertNoConsoleErrors("bulk cancel");
+            screenshot("runs-bulk-canceled");
+        } finally {
+            signOut();
+        }
+    }
+
+    @Test
+    void replayWithAnEditedPayloadStartsARunWithIt() throws Exception {
+        try {
+            BatonClient client = HappyPathScenario.client(node);
+            String original =
+                    client.trigger("greet", Map.of("name", "original")).id();
+            openSignedIn("/runs/" + original);
+            until(
+                    "the run completes",
+                    () -> browser.findElement(By.id("run-status")).getText().equals("COMPLETED"));
+            browser.findElement(By.id("replay-edited")).click();
+            WebElement editor = await(By.id("replay-payload"));
+            assertTrue(editor.getAttribute("value").contains("original"), "the editor starts with the payload");
+            editor.sendKeys(Keys.chord(Keys.CONTROL, "a"), "{\"name\": ");
+            await(By.id("replay-payload-problem"));
+            assertFalse(browser.findElement(By.id("replay-send")).isEnabled(), "invalid JSON is not sent");
+            editor.sendKeys("\"edited\"}");
+            until(
+                    "the JSON is valid again",
+                    () -> browser.findElements(By.id("replay-payload-problem")).isEmpty());
+            screenshot("run-replay-edited");
+            browser.findElement(By.id("replay-send")).click();
+            until("Replay opens the new run", () -> !browser.getCurrentUrl().endsWith(original));
+            String replayed = browser.getCurrentUrl().substring((base + "/runs/").length());
+            until(
+                    "the new run completes",
+                    () -> browser.findElement(By.id("run-status")).getText().equals("COMPLETED"));
+            assertTrue(browser.findElement(By.id("run-output")).getText().contains("hello edited"));
+            assertEquals(
+                    "edited", client.retrieve(replayed).payload().get("name").asText(), "the API has the new payload");
+            assertEquals(
+                    "original", client.retrieve(original).payload().get("name").asText());
+            assertNoConsoleErrors("replayed with an edited payload");
+        } finally {
+            signOut();
+        }
+    }
+
+    @Test
+    void theRunPageCompletesATokenReschedulesAndResetsAnIdempotencyKey() throws Exception {
+        Task<Map, Map> approval = Task.<Map, Map>define("await-approval", Map.class, (payload, ctx) -> {
+                    TokenResult result = ctx.waitForToken((String) payload.get("token"));
+                    return Map.of("approved", result.data());
+                })
+                .build();
+        try (BatonWorker approvals = BatonWorker.builder(HappyPathScenario.url(node), TestNodes.WORKER_TOKEN)
+                .slots(1)
+                .register(approval)
+                .build()) {
+            approvals.start();
+            assertTrue(approvals.awaitConnected(PATIENCE), "the worker connects");
+            BatonClient client = HappyPathScenario.client(node);
+            String token = client.createToken(WaitpointTokenOptions.none()).id();
+            String waiting =
+                    client.trigger("await-approval", Map.of("token", token)).id();
+            openSignedIn("/runs/" + waiting);
+            await(By.id("complete-token")).click();
+            WebElement data = await(By.id("token-data"));
+            data.sendKeys("{\"by\": \"browser\"}");
+            until(
+                    "the data is valid JSON",
+                    () -> browser.findElements(By.id("token-data-problem")).isEmpty());
+            browser.findElement(By.id("token-send")).click();
+            until(
+                    "the run resumes and completes",
+                    () -> browser.findElement(By.id("run-status")).getText().equals("COMPLETED"));
+            until(
+                    "its output has the token's data",
+                    () -> browser.findElement(By.id("run-output")).getText().contains("browser"));
+            String timeline = browser.findElement(By.id("timeline")).getText();
+            assertTrue(
+                    timeline.contains("Wait for a waitpoint token") && timeline.contains("the token was completed"),
+                    timeline);
+            assertNoConsoleErrors("token completed");
+            screenshot("run-token-completed");
+
+            String key = "dashboard-key-" + System.nanoTime();
+            TriggerOptions keyed =
+                    TriggerOptions.builder().delay("1h").idempotencyKey(key).build();
+            String delayed =
+                    client.trigger("greet", Map.of("name", "keyed"), keyed).id();
+            browser.get(base + "/runs/" + delayed);
+            String delayedBefore = await(By.id("run-delayed-until")).getText();
+            browser.findElement(By.id("reschedule")).click();
+            WebElement at = await(By.id("reschedule-at"));
+            // Two days from now, as the input takes it: local time to the minute.
+            browser.executeScript(
+                    "const when = new Date(Date.now() + 2 * 86400000 - new Date().getTimezoneOffset() * 60000);"
+                            + "const setValue = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;"
+                            + "setValue.call(arguments[0], when.toISOString().slice(0, 16));"
+                            + "arguments[0].dispatchEvent(new Event('input', {bubbles: true}));",
+                    at);
+            browser.findElement(By.id("reschedule-send")).click();
+            Instant inTwoDays = Instant.now().plus(Duration.ofDays(2));
+            until("the run is rescheduled", () -> {
+                Instant until = client.retrieve(delayed).delayedUntil();
+                return until != null && Duration.between(until, inTwoDays).abs().compareTo(Duration.ofMinutes(5)) < 0;
+            });
+            await(By.id("run-delayed-until"));
+            until(
+                    "the page shows the new time",
+                    () -> !browser.findElement(By.id("run-delayed-until"))
+                            .getText()
+                            .isEmpty());
+            assertTrue(browser.findElements(By.id("reschedule-panel")).isEmpty(), "the panel closes when done");
+
+            assertTrue(client.trigger("greet", Map.of("name", "keyed"), keyed).isCached(), "the key holds the run");
+            browser.findElement(By.id("reset-key")).click();
+            until(
+                    "the page says the key was reset",
+                    () -> browser.findElement(By.id("notice")).getText().contains("Idempotency key reset"));
+            TriggerResult again = client.trigger("greet", Map.of("name", "keyed"), keyed);
+            assertFalse(again.isCached(), "after the reset the key starts a new run");
+            assertNoConsoleErrors("rescheduled and key reset");
+        } finally {
+            signOut();
+        }
+    }
+
+    /**
+     * Thousands of runs changing at once (notices published on the node's real change feed, for a task no worker
+     * runs): the page draws the newest page of them in a frame or two and its main thread is never blocked long.
+     */
+    @Test
+    void aBurstOfChangesKeepsTheRunsPageResponsive() throws Exception {
+        try {
+            openSignedIn("/runs?task=burst-task");
+            until(
+                    "the Runs page is live",
+                    () -> "live".equals(browser.findElement(By.id("runs")).getAttribute("data-live")));
+            browser.executeScript("window.__batonNoReload = 'still here'; window.__longestTask = 0;"
+                    + "new PerformanceObserver((list) => list.getEntries().forEach((entry) => {"
+                    + "  window.__longestTask = Math.max(window.__longestTask, entry.duration); }))"
+                    + ".observe({type: 'longtask'});");
+            String environmentId = node.credentials().environment().id();
+            Instant now = Instant.now();
+            int runs = 3_000;
+            for (int i = 0; i < runs; i++) {
+                Instant createdAt = now.plusMillis(i);
+                node.engine()
+                        .changes()
+                        .publish(new RunChanged(
+                                environmentId,
+                                String.format("run_burst%05d", i),
+                                List.of(),
+                                null,
+                                createdAt,
+                                new RunChanged.Summary(
+                                        dev.baton.engine.run.RunStatus.QUEUED,
+                                        "burst-task",
+                                        "task/burst-task",
+                                        false,
+                                        createdAt,
+                                        null,
+                                        null,
+                                        null,
+                                        0,
+                                        null,
+                                        0,
+                                        null,
+                                        null)));
+            }
+            until(
+                    "the newest of them is at the top",
+                    () -> String.format("run_burst%05d", runs - 1)
+                            .equals(browser.findElement(By.cssSelector("#runs tbody tr"))
+                                    .getAttribute("data-run-id")));
+            assertEquals(
+                    25, browser.findElements(By.cssSelector("#runs tbody tr")).size(), "one page of them");
+            Number longest = (Number) browser.executeScript("return window.__longestTask;");
+            assertTrue(longest.doubleValue() < 1_000, "the main thread was blocked for " + longest + " ms");
+            assertEquals("still here", browser.executeScript("return window.__batonNoReload;"));
+            assertNoConsoleErrors("burst of changes");
+        } finally {
+            signOut();
+        }
+    }
+
+    @Test
+    void aParentAndItsChildLinkToEachOther() throws Exception {
+        Task<Map, Map> parent = Task.<Map, Map>define("greet-through-a-child", Map.class, (payload, ctx) -> {
+                    ChildResult child = ctx.triggerAndWait("greet", Map.of("name", "child"));
+                    return Map.of("child", child.id(), "said", child.output());
+                })
+                .build();
+        try (BatonWorker parents = BatonWorker.builder(HappyPathScenario.url(node), TestNodes.WORKER_TOKEN)
+                .slots(1)
+                .register(parent)
+                .build()) {
+            parents.start();
+            assertTrue(parents.awaitConnected(PATIENCE), "the worker connects");
+            BatonClient client = HappyPathScenario.client(node);
+            String parentId = client.trigger("greet-through-a-child", Map.of()).id();
+            openSignedIn("/runs/" + parentId);
+            until(
+                    "the parent completes",
+                    () -> browser.findElement(By.id("run-status")).getText().equals("COMPLETED"));
+            String childId = client.retrieve(parentId).output().get("child").asText();
+            await(By.cssSelector("#run-children a[href='/runs/" + childId + "']"));
+            String timeline = browser.findElement(By.id("timeline")).getText();
+            assertTrue(
+                    timeline.contains("Wait for 1 child run") && timeline.contains("every child run finished"),
+                    timeline);
+            assertTrue(timeline.contains(childId), "the wait links its child: " + timeline);
+            assertNoConsoleErrors("parent run");
+            screenshot("run-parent");
+
+            browser.findElement(By.cssSelector("#run-children a[href='/runs/" + childId + "']"))
+                    .click();
+            await(By.cssSelector("#run-parent a[href='/runs/" + parentId + "']"));
+            assertEquals(base + "/runs/" + childId, browser.getCurrentUrl());
+            assertTrue(browser.findElement(By.id("timeline")).getText().contains(parentId), "its trigger names it");
+            assertNoConsoleErrors("child run");
+        } finally {
+            signOut();
+        }
+    }
+
+    @Test
+    void anExecutingRunsDurationCountsUp() throws Exception {
+        Task<Map, Map> slow = Task.<Map, Map>define("take-a-moment", Map.class, (payload, ctx) -> {
+                    Thread.sleep(4_000);
+                    return Map.of("done", true);
+                })
+                .build();
+        try (BatonWorker slowWorker = BatonWorker.builder(HappyPathScenario.url(node), TestNodes.WORKER_TOKEN)
+                .slots(1)
+                .register(slow)
+                .build()) {
+            slowWorker.start();
+            assertTrue(slowWorker.awaitConnected(PATIENCE), "the worker connects");
+            String runId = HappyPathScenario.client(node)
+                    .trigger("take-a-moment", Map.of())
+                    .id();
+            openSignedIn("/runs/" + runId);
+            until(
+                    "it executes",
+                    () -> browser.findElement(By.id("run-status")).getText().equals("EXECUTING"));
+            String first = browser.findElement(By.id("run-duration")).getText();
+            until("its duration counts up while it runs", () -> {
+                String now = browser.findElement(By.id("run-duration")).getText();
+                return !now.equals(first) && !now.endsWith(" ms");
+            });
+            until(
+                    "it completes",
+                    () -> browser.findElement(By.id("run-status")).getText().equals("COMPLETED"));
+            assertNoConsoleErrors("executing run");
+        } finally {
+            signOut();
+        }
+    }
+
+    /** Leaves the browser signed out, as the other tests expect to find it. */
+    private static void signOut() {
+        browser.manage().window().setSize(new Dimension(1280, 800));
+        browser.get(base + "/runs");
+        until(
+                "the page or the sign-in form shows",
+                () -> !browser.findElements(By.name("token")).isEmpty()
+                        || !browser.findElements(By.id("sign-out")).isEmpty());
+        if (browser.findElements(By.id("sign-out")).isEmpty()) return;
+        // Not while the page is still reading: a read answered after the sign-out would be refused (a console error).
+        until(
+                "the Runs page has loaded",
+                () -> "live".equals(browser.findElement(By.id("runs")).getAttribute("data-live"))
+                        && browser.findElement(By.id("refresh")).isEnabled());
+        browser.findElement(By.id("sign-out")).click();
+        await(By.name("token"));
+    }
+
+    /** Opens a page of the dashboard, signing in with the environment's secret key when it asks. */
+    private static void openSignedIn(String path) {
+        browser.manage().window().setSize(new Dimension(1280, 800));
+        browser.get(base + path);
+        until(
+                "the page or the sign-in form shows",
+                () -> !browser.findElements(By.name("token")).isEmpty()
+                        || !browser.findElements(By.cssSelector("main h1")).isEmpty());
+        if (!browser.findElements(By.name("token")).isEmpty()) {
+            browser.findElement(By.name("token")).sendKeys(TestNodes.SECRET_KEY);
+            browser.findElement(By.cssSelector("#sign-in button[type=submit]")).click();
+            until("signed in", () -> browser.findElements(By.name("token")).isEmpty());
+            browser.get(base + path);
+        }
+        await(By.cssSelector("main h1"));
     }
 
     private static Map<String, String> signIn(String credential) throws Exception {

@@ -72,7 +72,7 @@ public final class RunListRoutes {
      * batch whose every value the token covers ({@code read:tasks:<id>}, {@code read:tags:<tag>},
      * {@code read:batch:<id>}). Filters narrow each other, so one covered filter is enough.
      */
-    private static boolean mayList(Caller caller, RunList.Filter filter) {
+    static boolean mayList(Caller caller, RunList.Filter filter) {
         return caller.mayAny(Scopes.READ, List.of(Resource.all(Scopes.RUNS), Resource.all(Scopes.TASKS)))
                 || covers(caller, Scopes.TASKS, filter.taskIds())
                 || covers(caller, Scopes.TAGS, filter.tags())

@@ -15,6 +15,7 @@ import dev.baton.api.runs.RunResponses.RetrieveRunResponse;
 import dev.baton.api.runs.RunResponses.RunEvent;
 import dev.baton.api.runs.RunResponses.RunEventsResponse;
 import dev.baton.api.runs.RunResponses.SerializedError;
+import dev.baton.engine.changes.RunChanged;
 import dev.baton.engine.common.Durations;
 import dev.baton.engine.environment.Environment;
 import dev.baton.engine.run.RecordedEvent;
@@ -107,6 +108,31 @@ public final class RunTranslator {
                         details.durationMs()),
                 details.idempotencyKey(),
                 details.version(),
+                new Env(environment.id(), environment.slug()));
+    }
+
+    /**
+     * A run of the list, from a change notice's summary: the same item {@code GET /api/v1/runs} shows, as of the
+     * change (the runs table shows it once its projection caught up).
+     */
+    public static ListRunItem toListItem(RunChanged change, Environment environment) {
+        RunChanged.Summary summary = change.summary();
+        return new ListRunItem(
+                CommonRunFields.of(
+                        change.runId(),
+                        ApiRunStatus.of(summary.status()),
+                        summary.taskId(),
+                        summary.test(),
+                        Json.timestamp(summary.createdAt()),
+                        Json.timestamp(change.updatedAt()),
+                        Json.timestamp(summary.startedAt()),
+                        Json.timestamp(summary.finishedAt()),
+                        Json.timestamp(summary.status() == RunStatus.DELAYED ? summary.delayUntil() : null),
+                        summary.ttl() == null ? null : Durations.format(summary.ttl()),
+                        change.tags(),
+                        summary.durationMs()),
+                summary.idempotencyKey(),
+                null,
                 new Env(environment.id(), environment.slug()));
     }
 
