@@ -27,8 +27,15 @@ public final class RunChangeFeed {
 
     private final ActorSystem<?> system;
     private final ConcurrentMap<String, ActorRef<Topic.Command<RunChanged>>> topics = new ConcurrentHashMap<>();
-    private final ConcurrentMap<String, Set<Consumer<RunChanged>>> listeners = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Relay> relays = new ConcurrentHashMap<>();
     private final AtomicInteger actorNames = new AtomicInteger();
+
+    /** One environment's relay on this node and the listeners it serves. */
+    private record Relay(ActorRef<Object> actor, Set<Consumer<RunChanged>> listeners) {}
+
+    private enum StopRelay {
+        INSTANCE
+    }
 
     public RunChangeFeed(ActorSystem<?> system) {
         this.system = system;
@@ -44,24 +51,47 @@ public final class RunChangeFeed {
         void close();
     }
 
-    /** {@code listener} is called on an actor's thread: it must be quick and must not block. */
+    /**
+     * {@code listener} is called on an actor's thread: it must be quick and must not block. The environment's relay
+     * is made for its first listener and stopped (and unsubscribed) with its last, so environments nobody follows
+     * any more cost this node nothing but their topic.
+     */
     public Subscription subscribe(String environmentId, Consumer<RunChanged> listener) {
-        Set<Consumer<RunChanged>> local = listeners.computeIfAbsent(environmentId, id -> {
-            Set<Consumer<RunChanged>> set = new CopyOnWriteArraySet<>();
-            ActorRef<RunChanged> relay = system.systemActorOf(
-                    relay(set), "run-changes-relay-" + actorNames.incrementAndGet(), Props.empty());
-            topic(id).tell(Topic.subscribe(relay));
-            return set;
+        relays.compute(environmentId, (id, relay) -> {
+            Relay live = relay != null ? relay : newRelay(id);
+            live.listeners().add(listener);
+            return live;
         });
-        local.add(listener);
-        return () -> local.remove(listener);
+        return () -> relays.computeIfPresent(environmentId, (id, relay) -> {
+            relay.listeners().remove(listener);
+            if (!relay.listeners().isEmpty()) return relay;
+            topic(id).tell(Topic.unsubscribe(relay.actor().narrow()));
+            relay.actor().tell(StopRelay.INSTANCE);
+            return null;
+        });
     }
 
-    private static Behavior<RunChanged> relay(Set<Consumer<RunChanged>> listeners) {
-        return Behaviors.receiveMessage(change -> {
-            listeners.forEach(listener -> listener.accept(change));
-            return Behaviors.same();
+    private Relay newRelay(String environmentId) {
+        Set<Consumer<RunChanged>> listeners = new CopyOnWriteArraySet<>();
+        ActorRef<Object> actor = system.systemActorOf(
+                relay(listeners), "run-changes-relay-" + actorNames.incrementAndGet(), Props.empty());
+        topic(environmentId).tell(Topic.subscribe(actor.narrow()));
+        return new Relay(actor, listeners);
+    }
+
+    private static Behavior<Object> relay(Set<Consumer<RunChanged>> listeners) {
+        return Behaviors.receiveMessage(message -> {
+            if (message instanceof RunChanged change) {
+                listeners.forEach(listener -> listener.accept(change));
+                return Behaviors.same();
+            }
+            return Behaviors.stopped();
         });
+    }
+
+    /** How many environments this node relays now (tests). */
+    int relayCount() {
+        return relays.size();
     }
 
     private ActorRef<Topic.Command<RunChanged>> topic(String environmentId) {

@@ -96,7 +96,7 @@ public final class RealtimeRoutes {
         this.settings = settings;
         this.holds = new LiveHolds(settings.maxLivePerEnvironment());
         this.clock = clock;
-        this.recent = new RecentChanges(engine.changes(), clock);
+        this.recent = new RecentChanges(engine.changes(), clock, settings.forgetChangesAfter());
     }
 
     public Route routes() {
