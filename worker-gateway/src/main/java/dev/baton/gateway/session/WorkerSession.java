@@ -13,6 +13,8 @@ import akka.actor.typed.receptionist.Receptionist;
 import dev.baton.engine.Engine;
 import dev.baton.engine.dispatch.EnvironmentDispatcher;
 import dev.baton.engine.environment.Environment;
+import dev.baton.engine.logs.LogLine;
+import dev.baton.engine.logs.RunLogSink;
 import dev.baton.engine.run.MetadataOperation;
 import dev.baton.engine.run.RunRejectedException;
 import dev.baton.engine.run.RunState;
@@ -116,7 +118,8 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
             ActorRef<WorkerSocket.Outgoing> socket,
             LongAdder staleRejected,
             VariableCache variables,
-            Supplier<CompletionStage<Boolean>> tokenStillValid) {
+            Supplier<CompletionStage<Boolean>> tokenStillValid,
+            RunLogSink logs) {
         // The session's lines carry its environment and id as MDC fields (BATON_LOG_FORMAT=json shows them).
         return Behaviors.withMdc(
                 Command.class,
@@ -131,7 +134,8 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
                         socket,
                         staleRejected,
                         variables,
-                        tokenStillValid))));
+                        tokenStillValid,
+                        logs))));
     }
 
     private final TimerScheduler<Command> timers;
@@ -161,6 +165,18 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
         }
     };
 
+    /**
+     * The attempts sent to this worker, newest last (bounded): a {@code logs} line is stored only for one of them,
+     * which keeps a worker's lines in its own environment's runs and lets lines sent just after a result count.
+     */
+    private final Map<String, WorkerChannel.Execute> sentAttempts = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, WorkerChannel.Execute> eldest) {
+            return size() > REMEMBERED_ENDS;
+        }
+    };
+
+    private final RunLogSink logs;
     private AcceptedHello hello;
     private Set<String> taskIds;
     private Map<String, QueueLimits> queueLimits;
@@ -184,8 +200,10 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
             ActorRef<WorkerSocket.Outgoing> socket,
             LongAdder staleRejected,
             VariableCache variables,
-            Supplier<CompletionStage<Boolean>> tokenStillValid) {
+            Supplier<CompletionStage<Boolean>> tokenStillValid,
+            RunLogSink logs) {
         super(context);
+        this.logs = logs;
         this.tokenStillValid = tokenStillValid;
         this.timers = timers;
         this.engine = engine;
@@ -375,9 +393,44 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
         } catch (ProtocolException e) {
             return protocolError(e.getMessage());
         }
+        if (message instanceof WorkerMessage.Logs batch) {
+            onLogs(batch);
+            return Behaviors.same();
+        }
         if (!(message instanceof WorkerMessage.AboutAttempt about)) return protocolError("hello was already received");
         onAttemptMessage(about);
         return Behaviors.same();
+    }
+
+    /**
+     * Hands the lines of attempts sent to this worker to the log sink, which never blocks: a log batch neither waits
+     * for the store nor delays the messages behind it. Lines about other attempts are dropped (debug-logged): the
+     * gateway cannot tell which run they belong to.
+     */
+    private void onLogs(WorkerMessage.Logs batch) {
+        List<LogLine> lines = new ArrayList<>(batch.lines().size());
+        int unknown = 0;
+        for (WorkerMessage.LogEntry entry : batch.lines()) {
+            WorkerChannel.Execute execute = sentAttempts.get(entry.attemptId());
+            if (execute == null) {
+                unknown++;
+                continue;
+            }
+            lines.add(new LogLine(
+                    execute.runId(),
+                    entry.attemptId(),
+                    execute.attemptNumber(),
+                    entry.timestamp(),
+                    entry.level(),
+                    entry.message(),
+                    entry.attributesJson(),
+                    entry.errorJson()));
+        }
+        if (unknown > 0)
+            getContext()
+                    .getLog()
+                    .debug("session {}: dropped {} log lines of attempts it never sent", sessionId, unknown);
+        logs.offer(environment.id(), lines);
     }
 
     private void onAttemptMessage(WorkerMessage.AboutAttempt message) {
@@ -568,7 +621,7 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
         if (awaitingVariables.isEmpty()) {
             var fresh = variables.fresh(environment.id());
             if (fresh.isPresent()) {
-                send(WorkerProtocol.execute(execute, environment, fresh.get()));
+                sendExecute(execute, fresh.get());
                 return;
             }
             getContext()
@@ -600,10 +653,15 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
         for (WorkerChannel.Execute execute : ready) {
             // a cancel or a lost socket may have ended it meanwhile
             if (slots.inFlight(execute.attemptId()) != null) {
-                send(WorkerProtocol.execute(execute, environment, loaded));
+                sendExecute(execute, loaded);
             }
         }
         return Behaviors.same();
+    }
+
+    private void sendExecute(WorkerChannel.Execute execute, Map<String, String> envVars) {
+        sentAttempts.put(execute.attemptId(), execute);
+        send(WorkerProtocol.execute(execute, environment, envVars));
     }
 
     private void releaseSlot(String attemptId) {
