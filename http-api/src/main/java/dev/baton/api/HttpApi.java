@@ -24,6 +24,7 @@ import dev.baton.api.dashboard.DashboardRoutes;
 import dev.baton.api.envvars.EnvVarRoutes;
 import dev.baton.api.errors.ErrorHandling;
 import dev.baton.api.lag.ProjectionLagRoutes;
+import dev.baton.api.logs.RunLogRoutes;
 import dev.baton.api.management.ManagementApi;
 import dev.baton.api.packets.PacketRoutes;
 import dev.baton.api.packets.PacketStore;
@@ -39,6 +40,7 @@ import dev.baton.engine.Engine;
 import dev.baton.engine.environment.EnvironmentDirectory;
 import dev.baton.engine.environment.EnvironmentSettingsStore;
 import dev.baton.engine.envvars.EnvironmentVariableStore;
+import dev.baton.engine.logs.RunLogs;
 import dev.baton.engine.storage.Database;
 import java.time.Clock;
 
@@ -65,8 +67,9 @@ public final class HttpApi {
     private final DashboardRoutes dashboard;
     private final RealtimeRoutes realtime;
     private final AnalyticsRoutes analytics;
+    private final RunLogRoutes runLogs;
 
-    /** @param clock the node's clock: rate limits, token lifetimes and timeouts count on it */
+    /** An API with run logs of its own (tests): the node shares one {@link RunLogs} with its worker gateway. */
     public HttpApi(
             ActorSystem<?> system,
             Engine engine,
@@ -74,6 +77,21 @@ public final class HttpApi {
             Database database,
             ReadModels reads,
             Clock clock) {
+        this(system, engine, directory, database, reads, clock, RunLogs.create(system, database, clock));
+    }
+
+    /**
+     * @param clock the node's clock: rate limits, token lifetimes and timeouts count on it
+     * @param logs the runs' log lines, which the node's worker gateway writes
+     */
+    public HttpApi(
+            ActorSystem<?> system,
+            Engine engine,
+            EnvironmentDirectory directory,
+            Database database,
+            ReadModels reads,
+            Clock clock,
+            RunLogs logs) {
         this.settings = HttpSettings.fromConfig(system.settings().config());
         Config config = system.settings().config();
         EnvironmentSecrets secrets = EnvironmentSecrets.create(system, database);
@@ -129,6 +147,7 @@ public final class HttpApi {
         this.realtime =
                 new RealtimeRoutes(engine, reads.runs(), authentication, RealtimeSettings.fromConfig(config), clock);
         this.analytics = new AnalyticsRoutes(reads.analytics(), authentication, clock);
+        this.runLogs = new RunLogRoutes(engine, logs, authentication, clock);
     }
 
     public HttpSettings settings() {
@@ -151,6 +170,7 @@ public final class HttpApi {
                 envvars.routes(),
                 realtime.routes(),
                 analytics.routes(),
+                runLogs.routes(),
                 dashboard.routes());
         var exceptions = ErrorHandling.exceptionHandler();
         var rejections = ErrorHandling.rejectionHandler();
