@@ -11,6 +11,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,7 +32,7 @@ public final class RunLogWriter implements RunLogSink {
     private record DropKey(String environmentId, String runId, String attemptId, int attemptNumber) {}
 
     private final RunLogStore store;
-    private final RunLogFeed feed;
+    private final Consumer<RunLogsAppended> notify;
     private final Executor blockingIo;
     private final Clock clock;
     private final int maxQueuedLines;
@@ -43,9 +44,11 @@ public final class RunLogWriter implements RunLogSink {
 
     private final LongAdder droppedTotal = new LongAdder();
 
-    public RunLogWriter(RunLogStore store, RunLogFeed feed, Executor blockingIo, Clock clock, int maxQueuedLines) {
+    /** @param notify told of each run that got lines (the node's {@link RunLogFeed}) */
+    public RunLogWriter(
+            RunLogStore store, Consumer<RunLogsAppended> notify, Executor blockingIo, Clock clock, int maxQueuedLines) {
         this.store = store;
-        this.feed = feed;
+        this.notify = notify;
         this.blockingIo = blockingIo;
         this.clock = clock;
         this.maxQueuedLines = maxQueuedLines;
@@ -121,7 +124,7 @@ public final class RunLogWriter implements RunLogSink {
             }
             return;
         }
-        for (String runId : runs) feed.publish(new RunLogsAppended(environmentId, runId));
+        for (String runId : runs) notify.accept(new RunLogsAppended(environmentId, runId));
     }
 
     private Map<DropKey, Long> takeMarkers(String environmentId) {

@@ -42,7 +42,7 @@ public final class RunLogs {
         Executor blockingIo = system.dispatchers().lookup(DispatcherSelector.blocking());
         RunLogStore store = new RunLogStore(database.dataSource(), clock, settings.maxLinesPerRun());
         RunLogFeed feed = new RunLogFeed(system);
-        RunLogWriter writer = new RunLogWriter(store, feed, blockingIo, clock, settings.writeQueueLines());
+        RunLogWriter writer = new RunLogWriter(store, feed::publish, blockingIo, clock, settings.writeQueueLines());
         ClusterSingleton.get(system)
                 .init(SingletonActor.of(
                         Behaviors.supervise(RunLogSweeper.create(
