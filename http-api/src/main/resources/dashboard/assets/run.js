@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { html, Link, navigate } from './html.js';
 import { api } from './api.js';
 import { duration, json, statusClass, time } from './format.js';
+import { RunLogs } from './logs.js';
 
 // Every attempt is journaled once, with its outcome: the events that carry `attempt`.
 function attemptsOf(events) {
@@ -121,6 +122,7 @@ export function RunPage({ id }) {
       <${JsonBlock} id="run-output" title="Output" value=${run.output} />
     </div>
     <${JsonBlock} id="run-metadata" title="Metadata" value=${run.metadata} />
+    <${RunLogs} runId=${id} attempts=${run.attemptCount} onEnd=${load} />
     ${attempts.length > 0 && html`
       <div class="card"><h2>Attempts</h2>
         <div class="table-wrap"><table id="attempts">
