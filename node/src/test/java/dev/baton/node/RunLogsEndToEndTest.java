@@ -181,6 +181,9 @@ class RunLogsEndToEndTest {
             assertTrue(JSON.readTree(response.body()).path("error").asText().contains(name), response.body());
         }
         assertEquals(404, send("/api/v1/runs/run_doesnotexist/logs").statusCode());
+        // a public access token reads the logs of the runs its scopes cover, as it reads the runs
+        assertEquals(200, withToken(publicToken("read:runs:" + runId), "/api/v1/runs/" + runId + "/logs"));
+        assertEquals(403, withToken(publicToken("read:runs:run_other"), "/api/v1/runs/" + runId + "/logs"));
         HttpResponse<String> anonymous = HTTP.send(
                 HttpRequest.newBuilder(URI.create(HappyPathScenario.url(node) + "/api/v1/runs/" + runId + "/logs"))
                         .build(),
@@ -270,6 +273,26 @@ class RunLogsEndToEndTest {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    private static String publicToken(String scope) throws Exception {
+        HttpResponse<String> minted = HTTP.send(
+                request("/api/v1/auth/public-tokens")
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"scopes\":[\"" + scope + "\"]}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, minted.statusCode(), minted.body());
+        return JSON.readTree(minted.body()).path("token").asText();
+    }
+
+    private static int withToken(String token, String path) throws Exception {
+        return HTTP.send(
+                        HttpRequest.newBuilder(URI.create(HappyPathScenario.url(node) + path))
+                                .header("Authorization", "Bearer " + token)
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .statusCode();
+    }
 
     private static List<JsonNode> allLines(String runId) throws Exception {
         List<JsonNode> all = new ArrayList<>();
