@@ -228,12 +228,30 @@ class RunLogsEndToEndTest {
                 marker.path("message").asText().endsWith("lines/s, or its buffer of 10000 lines was full"),
                 marker.toString());
         assertEquals(dropped, floodWorker.logLinesDropped());
+
+        // following a finished run sends every stored line, page after page, then the end
+        Followed followed = follow(runId, line -> {});
+        assertEquals(stored + markers.size(), followed.messages().size());
+        assertEquals("COMPLETED", followed.endStatus());
     }
 
     @Test
     void followStreamsLinesWhileTheRunExecutesAndEndsWithIt() throws Exception {
         BatonClient client = HappyPathScenario.client(node);
         String runId = client.trigger("logs-live", Map.of()).id();
+        // the handler logs its second line only once the follower has its first: it came live
+        Followed followed = follow(runId, line -> followerSawFirstLine.countDown());
+        assertEquals(
+                List.of("before the follower saw anything", "after the follower saw the first line"),
+                followed.messages(),
+                followed::raw);
+        assertEquals("COMPLETED", followed.endStatus(), "the stream ends with the run");
+    }
+
+    /** What a follow stream sent: its lines' messages, the end event's status, and the raw text for failures. */
+    private record Followed(List<String> messages, String endStatus, String raw) {}
+
+    private static Followed follow(String runId, java.util.function.Consumer<JsonNode> onLine) throws Exception {
         HttpResponse<InputStream> stream = HTTP.send(
                 request("/api/v1/runs/" + runId + "/logs?follow=true").build(),
                 HttpResponse.BodyHandlers.ofInputStream());
@@ -241,7 +259,7 @@ class RunLogsEndToEndTest {
         assertEquals(
                 "text/event-stream", stream.headers().firstValue("Content-Type").orElse(""));
         List<String> messages = new ArrayList<>();
-        List<String> raw = new ArrayList<>();
+        StringBuilder raw = new StringBuilder();
         String endStatus = null;
         try (BufferedReader reader = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8))) {
             // an event is its fields up to a blank line, in any order (akka-http writes data first)
@@ -249,14 +267,14 @@ class RunLogsEndToEndTest {
             String data = null;
             String line;
             while ((line = reader.readLine()) != null) {
-                raw.add(line);
+                if (raw.length() < 20_000) raw.append(line).append('\n');
                 if (line.startsWith("event:")) event = line.substring(6).trim();
                 else if (line.startsWith("data:")) data = line.substring(5);
                 else if (line.isEmpty()) {
                     if ("log".equals(event)) {
-                        messages.add(JSON.readTree(data).path("message").asText());
-                        // the handler logs its second line only once the follower has its first: it came live
-                        followerSawFirstLine.countDown();
+                        JsonNode logged = JSON.readTree(data);
+                        messages.add(logged.path("message").asText());
+                        onLine.accept(logged);
                     } else if ("end".equals(event)) {
                         endStatus = JSON.readTree(data).path("status").asText();
                     }
@@ -265,11 +283,7 @@ class RunLogsEndToEndTest {
                 }
             }
         }
-        assertEquals(
-                List.of("before the follower saw anything", "after the follower saw the first line"),
-                messages,
-                () -> String.join("\n", raw));
-        assertEquals("COMPLETED", endStatus, "the stream ends with the run");
+        return new Followed(messages, endStatus, raw.toString());
     }
 
     // ---------------------------------------------------------------- helpers

@@ -179,8 +179,11 @@ public final class RunLogRoutes {
 
     // ---------------------------------------------------------------- follow
 
-    /** Where a follower is: the last sequence number sent and when it first saw the run final. */
-    private record Position(long after, Instant finalSince, boolean ended) {}
+    /**
+     * Where a follower is: the last sequence number sent, whether the last read filled a page (then the next read
+     * follows at once), when it first saw the run final, and whether it sent the end.
+     */
+    private record Position(long after, boolean more, Instant finalSince, boolean ended) {}
 
     /**
      * Lines as events ({@code event: log}, {@code id} the seq), read after each notice that the run's lines were
@@ -194,10 +197,10 @@ public final class RunLogRoutes {
         });
         Duration interval = logs.settings().followInterval();
         Source<ServerSentEvent, NotUsed> events = Source.unfoldAsync(
-                        new Position(query.after(), null, false),
+                        new Position(query.after(), true, null, false),
                         position -> position.ended()
                                 ? CompletableFuture.completedFuture(Optional.empty())
-                                : signal.await(interval)
+                                : (position.more() ? CompletableFuture.completedFuture(true) : signal.await(interval))
                                         .thenCompose(woken -> step(environmentId, runId, query, position))
                                         .thenApply(Optional::of))
                 .mapConcat(batch -> batch);
@@ -234,13 +237,13 @@ public final class RunLogRoutes {
             end.put("status", run.map(state -> state.status().name()).orElse("UNKNOWN"));
             events.add(ServerSentEvent.create(Json.write(end), "end"));
         }
-        return Pair.create(new Position(after, finalSince, ended), events);
+        return Pair.create(new Position(after, page.size() == MAX_PAGE_SIZE, finalSince, ended), events);
     }
 
     /** Wakes a follower when its run's lines were stored; a notice during a read wakes the next wait at once. */
     private static final class Signal {
-        /** True when a notice came while nobody waited; the first wait reads at once. */
-        private boolean pending = true;
+        /** True when a notice came while nobody waited. */
+        private boolean pending;
 
         private CompletableFuture<Boolean> waiter;
 
