@@ -165,7 +165,9 @@ public final class WorkerMessages {
 
     public sealed interface Inbound {}
 
-    public record Welcome(String sessionId, String environmentId, long heartbeatIntervalMs, long leaseTimeoutMs)
+    /** {@code logs}: the gateway takes {@code logs} messages; false (absent) from a node older than them. */
+    public record Welcome(
+            String sessionId, String environmentId, long heartbeatIntervalMs, long leaseTimeoutMs, boolean logs)
             implements Inbound {}
 
     /**

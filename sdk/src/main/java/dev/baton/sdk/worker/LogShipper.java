@@ -16,6 +16,8 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A worker's run logs on their way to the gateway: handlers' lines wait in a bounded buffer and go out in
@@ -34,6 +36,9 @@ final class LogShipper {
     static final int MAX_MESSAGE_CHARS = 16 * 1024;
     /** Attributes whose JSON is longer are replaced by a note saying so. */
     static final int MAX_ATTRIBUTES_CHARS = 16 * 1024;
+
+    /** Where lines go when the gateway does not take them. */
+    private static final Logger LOCAL = LoggerFactory.getLogger("dev.baton.sdk.task.TaskLogger");
 
     private final Supplier<Session> session;
     private final int linesPerSecond;
@@ -95,6 +100,10 @@ final class LogShipper {
                     attributes,
                     null));
         });
+        if (!current.gatewayTakesLogs()) {
+            logLocally(lines);
+            return;
+        }
         List<LogLine> message = new ArrayList<>();
         int chars = 0;
         for (LogLine line : lines) {
@@ -108,6 +117,22 @@ final class LogShipper {
             chars += size;
         }
         if (!message.isEmpty()) current.send(new WorkerMessages.Logs(List.copyOf(message)));
+    }
+
+    /** A node older than run logs would close the socket on a {@code logs} message: the worker's own log gets them. */
+    private static void logLocally(List<LogLine> lines) {
+        for (LogLine line : lines) {
+            String text = "attempt " + line.attemptId() + ": " + line.message()
+                    + (line.attributes() == null ? "" : " " + line.attributes())
+                    + (line.error() == null ? "" : "\n" + line.error().stackTrace());
+            switch (line.level()) {
+                case "trace" -> LOCAL.trace(text);
+                case "debug" -> LOCAL.debug(text);
+                case "warn" -> LOCAL.warn(text);
+                case "error" -> LOCAL.error(text);
+                default -> LOCAL.info(text);
+            }
+        }
     }
 
     private boolean takeToken() {

@@ -89,6 +89,12 @@ final class Session implements WebSocket.Listener {
         return welcome != null;
     }
 
+    /** Whether the gateway takes {@code logs} messages (a node older than them closes the socket on one). */
+    boolean gatewayTakesLogs() {
+        Welcome w = welcome;
+        return w != null && w.logs();
+    }
+
     boolean hasEnded() {
         return ended.isDone();
     }

@@ -365,7 +365,8 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
                 sessionId,
                 environment.id(),
                 engine.runSettings().heartbeatInterval().toMillis(),
-                engine.runSettings().leaseTimeout().toMillis()));
+                engine.runSettings().leaseTimeout().toMillis(),
+                true));
         getContext().getSystem().receptionist().tell(Receptionist.register(WorkerChannel.SERVICE_KEY, channel));
         registered = true;
         report();
