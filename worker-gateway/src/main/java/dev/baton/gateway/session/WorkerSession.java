@@ -109,6 +109,8 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
     static final String NO_ANSWER = "the engine did not answer in time";
     /** Canceled and suspended attempts remembered per session, so late messages about them are not counted as stale. */
     static final int REMEMBERED_ENDS = 4096;
+    /** Attempts sent to the worker remembered per session, whose log lines are stored (docs/worker-protocol.md). */
+    static final int REMEMBERED_SENT = 4096;
 
     public static Behavior<Command> create(
             Engine engine,
@@ -172,7 +174,7 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
     private final Map<String, WorkerChannel.Execute> sentAttempts = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, WorkerChannel.Execute> eldest) {
-            return size() > REMEMBERED_ENDS;
+            return size() > REMEMBERED_SENT;
         }
     };
 
