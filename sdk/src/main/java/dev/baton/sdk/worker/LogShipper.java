@@ -1,5 +1,6 @@
 package dev.baton.sdk.worker;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.sdk.internal.WorkerMessages;
@@ -30,7 +31,7 @@ final class LogShipper {
 
     /** Lines per {@code logs} message; the gateway takes up to 1000. */
     static final int LINES_PER_MESSAGE = 500;
-    /** Characters per message, estimated, kept well below the gateway's 192 KiB. */
+    /** Characters of lines per message (as JSON), kept well below the gateway's 192 KiB. */
     static final int CHARS_PER_MESSAGE = 128 * 1024;
     /** A longer message is cut, so that one line always fits a message. */
     static final int MAX_MESSAGE_CHARS = 16 * 1024;
@@ -106,8 +107,13 @@ final class LogShipper {
         }
         List<LogLine> message = new ArrayList<>();
         int chars = 0;
-        for (LogLine line : lines) {
-            int size = estimate(line);
+        for (LogLine original : lines) {
+            LogLine line = original;
+            int size = encodedLength(line);
+            if (size > CHARS_PER_MESSAGE) { // escapes can make a capped line longer than a message: cut it further
+                line = shortened(line);
+                size = encodedLength(line);
+            }
             if (!message.isEmpty() && (message.size() == LINES_PER_MESSAGE || chars + size > CHARS_PER_MESSAGE)) {
                 current.send(new WorkerMessages.Logs(List.copyOf(message)));
                 message.clear();
@@ -184,15 +190,25 @@ final class LogShipper {
         return json;
     }
 
-    private static int estimate(LogLine line) {
-        int size = 160 + line.message().length();
-        if (line.attributes() != null) size += line.attributes().toString().length();
-        if (line.error() != null) {
-            size += String.valueOf(line.error().message()).length()
-                    + String.valueOf(line.error().stackTrace()).length()
-                    + 64;
+    /** The line's length as JSON, which is what the gateway's message limit counts. */
+    private static int encodedLength(LogLine line) {
+        try {
+            return Json.mapper().writeValueAsString(line).length() + 1;
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a log line always serializes", e);
         }
-        // escapes can double a character in JSON
-        return size * 2;
+    }
+
+    private static LogLine shortened(LogLine line) {
+        String message =
+                line.message().length() > 1000 ? line.message().substring(0, 1000) + "… (truncated)" : line.message();
+        ObjectNode note = Json.mapper().createObjectNode();
+        note.put("baton.truncated", "the line was too long to send");
+        ErrorBody error = line.error() == null
+                ? null
+                : new ErrorBody(line.error().message(), line.error().name(), null);
+        if (error != null && error.message() != null && error.message().length() > 1000)
+            error = new ErrorBody(error.message().substring(0, 1000) + "… (truncated)", error.name(), null);
+        return new LogLine(line.attemptId(), line.timestamp(), line.level(), message, note, error);
     }
 }

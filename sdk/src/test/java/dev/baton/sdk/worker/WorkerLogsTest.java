@@ -29,11 +29,16 @@ class WorkerLogsTest {
     }
 
     private FakeGateway.Connection start(int rateLimit, boolean gatewayTakesLogs, int lines) throws Exception {
+        return start(rateLimit, gatewayTakesLogs, lines, "line {}");
+    }
+
+    private FakeGateway.Connection start(int rateLimit, boolean gatewayTakesLogs, int lines, String line)
+            throws Exception {
         gateway = new FakeGateway(TOKEN);
         Task<Map, Map> chatty = Task.<Map, Map>define("chatty", Map.class, (payload, ctx) -> {
                     ctx.logger().with("step", "charge").info("charged {} cents", 250, Map.of("orderId", "o-1"));
                     ctx.logger().error("declined", new IllegalStateException("card declined"));
-                    for (int i = 0; i < lines; i++) ctx.logger().debug("line {}", i);
+                    for (int i = 0; i < lines; i++) ctx.logger().debug(line, i);
                     return Map.of();
                 })
                 .build();
@@ -55,10 +60,19 @@ class WorkerLogsTest {
         return connection;
     }
 
+    /** The next message but heartbeats and {@code started} (sent when a handler runs long on a busy machine). */
+    private static JsonNode next(FakeGateway.Connection connection) throws InterruptedException {
+        JsonNode message;
+        do {
+            message = connection.nextIgnoringHeartbeats(WAIT);
+        } while (message != null && message.path("type").asText().equals("started"));
+        return message;
+    }
+
     @Test
     void anAttemptsLinesGoOutBeforeItsResult() throws Exception {
         FakeGateway.Connection connection = start(10_000, true, 0);
-        JsonNode logs = connection.nextIgnoringHeartbeats(WAIT);
+        JsonNode logs = next(connection);
         assertEquals("logs", logs.path("type").asText(), String.valueOf(logs));
         JsonNode lines = logs.path("lines");
         assertEquals(2, lines.size(), lines.toString());
@@ -75,17 +89,30 @@ class WorkerLogsTest {
         assertEquals(
                 "IllegalStateException", declined.path("error").path("name").asText());
         assertTrue(declined.path("error").path("stackTrace").asText().contains("card declined"));
-        assertEquals(
-                "completed",
-                connection.nextIgnoringHeartbeats(WAIT).path("type").asText());
+        assertEquals("completed", next(connection).path("type").asText());
     }
 
     @Test
     void aGatewayThatDoesNotTakeLogsGetsNone() throws Exception {
         FakeGateway.Connection connection = start(10_000, false, 0);
-        assertEquals(
-                "completed",
-                connection.nextIgnoringHeartbeats(WAIT).path("type").asText());
+        assertEquals("completed", next(connection).path("type").asText());
+    }
+
+    @Test
+    void everyMessageFitsTheGatewaysLimitEvenWithLinesThatEscapeLong() throws Exception {
+        // a control character is six characters in JSON: 16,000 of them would make a line of about 96,000
+        FakeGateway.Connection connection = start(10_000, true, 20, "\u0001".repeat(16_000) + " {}");
+        int received = 0;
+        JsonNode message;
+        while ((message = next(connection)) != null
+                && !message.path("type").asText().equals("completed")) {
+            assertTrue(
+                    message.toString().length() <= 192 * 1024,
+                    "a message of " + message.toString().length());
+            received += message.path("lines").size();
+        }
+        assertNotNull(message, "the attempt completed");
+        assertEquals(22, received, "every line arrives, in messages that fit");
     }
 
     @Test
@@ -93,7 +120,7 @@ class WorkerLogsTest {
         FakeGateway.Connection connection = start(10, true, 1_000);
         List<JsonNode> lines = new ArrayList<>();
         JsonNode message;
-        while ((message = connection.nextIgnoringHeartbeats(WAIT)) != null
+        while ((message = next(connection)) != null
                 && message.path("type").asText().equals("logs")) {
             message.path("lines").forEach(lines::add);
         }
