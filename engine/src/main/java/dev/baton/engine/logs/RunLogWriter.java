@@ -43,6 +43,7 @@ public final class RunLogWriter implements RunLogSink {
     private final Map<DropKey, Long> dropped = new LinkedHashMap<>();
 
     private final LongAdder droppedTotal = new LongAdder();
+    private final LongAdder storedTotal = new LongAdder();
 
     /** @param notify told of each run that got lines (the node's {@link RunLogFeed}) */
     public RunLogWriter(
@@ -65,6 +66,11 @@ public final class RunLogWriter implements RunLogSink {
         }
         queue.add(new Pending(environmentId, List.copyOf(lines)));
         scheduleDrain();
+    }
+
+    /** Lines this node stored since start, marker lines included. */
+    public long linesStored() {
+        return storedTotal.sum();
     }
 
     /** Lines this node dropped since start (queue full or a failed write); each has a marker in its run's log. */
@@ -124,6 +130,7 @@ public final class RunLogWriter implements RunLogSink {
             }
             return;
         }
+        storedTotal.add(rows.size()); // an upper bound when a run's cap cut the batch
         for (String runId : runs) notify.accept(new RunLogsAppended(environmentId, runId));
     }
 

@@ -6,7 +6,10 @@ import akka.actor.typed.SupervisorStrategy;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.cluster.typed.ClusterSingleton;
 import akka.cluster.typed.SingletonActor;
+import dev.baton.engine.metrics.BatonMetrics;
 import dev.baton.engine.storage.Database;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -43,6 +46,13 @@ public final class RunLogs {
         RunLogStore store = new RunLogStore(database.dataSource(), clock, settings.maxLinesPerRun());
         RunLogFeed feed = new RunLogFeed(system);
         RunLogWriter writer = new RunLogWriter(store, feed::publish, blockingIo, clock, settings.writeQueueLines());
+        MeterRegistry meters = BatonMetrics.get(system).registry();
+        FunctionCounter.builder("baton.run.logs.lines.stored", writer, RunLogWriter::linesStored)
+                .description("Run log lines this node wrote to the store, marker lines included")
+                .register(meters);
+        FunctionCounter.builder("baton.run.logs.lines.dropped", writer, RunLogWriter::linesDropped)
+                .description("Run log lines this node could not store (write queue full, store failed), each marked")
+                .register(meters);
         ClusterSingleton.get(system)
                 .init(SingletonActor.of(
                         Behaviors.supervise(RunLogSweeper.create(

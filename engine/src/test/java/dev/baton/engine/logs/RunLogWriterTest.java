@@ -47,6 +47,7 @@ class RunLogWriterTest {
         assertTrue(marker.attributesJson().contains("\"droppedLines\":3"), marker.attributesJson());
         assertEquals("att_1", marker.attemptId());
         assertEquals(List.of(new RunLogsAppended("env_a", "run_1")), notices);
+        assertEquals(3, writer.linesStored());
     }
 
     private static LogLine line(String message) {
