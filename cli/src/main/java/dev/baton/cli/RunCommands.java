@@ -253,10 +253,10 @@ final class RunCommands {
             StringBuilder query = new StringBuilder();
             if (attempt != null) query.append("&attempt=").append(attempt);
             if (level != null) query.append("&level=").append(URLEncoder.encode(level, StandardCharsets.UTF_8));
-            String path = "/api/v1/runs/" + ApiClient.segment(runId) + "/logs?page%5Bsize%5D=1000" + query;
+            String path = "/api/v1/runs/" + ApiClient.segment(runId) + "/logs?";
             if (follow) {
                 String[] status = {null};
-                client.events(path + "&follow=true", (type, data) -> {
+                client.events(path + "follow=true" + query, (type, data) -> {
                     JsonNode json = parse(data);
                     if (type.equals("log")) printLine(json);
                     else if (type.equals("end")) status[0] = json.path("status").asText();
@@ -270,7 +270,7 @@ final class RunCommands {
             }
             String after = "0";
             while (after != null) {
-                JsonNode page = client.get(path + "&page%5Bafter%5D=" + after);
+                JsonNode page = client.get(path + "page%5Bsize%5D=1000&page%5Bafter%5D=" + after + query);
                 page.path("data").forEach(this::printLine);
                 JsonNode next = page.path("pagination").path("next");
                 after = next.isTextual() ? next.asText() : null;

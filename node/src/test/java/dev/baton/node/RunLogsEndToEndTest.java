@@ -174,6 +174,7 @@ class RunLogsEndToEndTest {
                 "page%5Bsize%5D=1001",
                 "page%5Bafter%5D=-1",
                 "follow=yes",
+                "page%5Bsize%5D=5&follow=true",
                 "since=1")) {
             HttpResponse<String> response = send("/api/v1/runs/" + runId + "/logs?" + query);
             assertEquals(400, response.statusCode(), query);

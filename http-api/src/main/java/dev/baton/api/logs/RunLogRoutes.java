@@ -123,7 +123,10 @@ public final class RunLogRoutes {
             String followValue = single(query, FOLLOW);
             if (followValue != null && !followValue.equals("true") && !followValue.equals("false"))
                 throw invalid(FOLLOW, "expected true or false");
-            return new Query(attempt, level, after, pageSize, "true".equals(followValue));
+            boolean follow = "true".equals(followValue);
+            if (follow && sizeValue != null)
+                throw invalid(PAGE_SIZE, "not with follow=true, which sends every line as it is stored");
+            return new Query(attempt, level, after, pageSize, follow);
         }
 
         private static String single(Map<String, List<String>> query, String name) {
