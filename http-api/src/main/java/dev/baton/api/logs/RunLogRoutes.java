@@ -26,6 +26,7 @@ import dev.baton.api.errors.ErrorHandling;
 import dev.baton.api.json.Json;
 import dev.baton.api.runs.RunRoutes;
 import dev.baton.engine.Engine;
+import dev.baton.engine.changes.RunChangeFeed;
 import dev.baton.engine.logs.LogLevel;
 import dev.baton.engine.logs.RunLogFeed;
 import dev.baton.engine.logs.RunLogs;
@@ -190,27 +191,43 @@ public final class RunLogRoutes {
 
     /**
      * Lines as events ({@code event: log}, {@code id} the seq), read after each notice that the run's lines were
-     * stored and at least every {@code follow-interval}; {@code event: end} with the run's status once the run is final
+     * stored or that the run changed, and at least every {@code follow-interval}; {@code event: end} with the run's status once the run is final
      * and a read {@link #END_GRACE} after that found nothing new.
      */
     private Source<ServerSentEvent, NotUsed> follow(String environmentId, String runId, Query query) {
         Signal signal = new Signal();
-        RunLogFeed.Subscription subscription = logs.feed().subscribe(environmentId, appended -> {
+        RunLogFeed.Subscription lines = logs.feed().subscribe(environmentId, appended -> {
             if (appended.runId().equals(runId)) signal.fire();
+        });
+        // the run's own change notices tell the follower at once when the run has ended
+        RunChangeFeed.Subscription changes = engine.changes().subscribe(environmentId, change -> {
+            if (change.runId().equals(runId)) signal.fire();
         });
         Duration interval = logs.settings().followInterval();
         Source<ServerSentEvent, NotUsed> events = Source.unfoldAsync(
                         new Position(query.after(), true, null, false),
                         position -> position.ended()
                                 ? CompletableFuture.completedFuture(Optional.empty())
-                                : (position.more() ? CompletableFuture.completedFuture(true) : signal.await(interval))
+                                : (position.more()
+                                                ? CompletableFuture.completedFuture(true)
+                                                : signal.await(wait(position, interval)))
                                         .thenCompose(woken -> step(environmentId, runId, query, position))
                                         .thenApply(Optional::of))
                 .mapConcat(batch -> batch);
         return events.keepAlive(KEEP_ALIVE, ServerSentEvent::heartbeat).watchTermination((notUsed, done) -> {
-            done.whenComplete((ok, failure) -> subscription.close());
+            done.whenComplete((ok, failure) -> {
+                lines.close();
+                changes.close();
+            });
             return NotUsed.getInstance();
         });
+    }
+
+    /** How long to wait for a notice: the follow interval, or what is left of the end's grace once the run is final. */
+    private Duration wait(Position position, Duration interval) {
+        if (position.finalSince() == null) return interval;
+        Duration left = Duration.between(clock.instant(), position.finalSince().plus(END_GRACE));
+        return left.compareTo(Duration.ofMillis(50)) < 0 ? Duration.ofMillis(50) : left;
     }
 
     private CompletionStage<Pair<Position, List<ServerSentEvent>>> step(
