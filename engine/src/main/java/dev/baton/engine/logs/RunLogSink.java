@@ -8,7 +8,7 @@ import java.util.List;
  */
 public interface RunLogSink {
 
-    /** Takes the lines of one environment's runs to be stored; lines it cannot take are counted, never lost silently. */
+    /** Takes lines of one environment's runs to be stored; lines it cannot take are counted, never lost silently. */
     void offer(String environmentId, List<LogLine> lines);
 
     /** For a gateway built without a log store (some tests): every line is dropped. */

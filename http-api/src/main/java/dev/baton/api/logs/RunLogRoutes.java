@@ -24,6 +24,7 @@ import dev.baton.api.auth.Caller;
 import dev.baton.api.errors.ApiException;
 import dev.baton.api.errors.ErrorHandling;
 import dev.baton.api.json.Json;
+import dev.baton.api.runs.ApiRunStatus;
 import dev.baton.api.runs.RunRoutes;
 import dev.baton.engine.Engine;
 import dev.baton.engine.changes.RunChangeFeed;
@@ -191,8 +192,8 @@ public final class RunLogRoutes {
 
     /**
      * Lines as events ({@code event: log}, {@code id} the seq), read after each notice that the run's lines were
-     * stored or that the run changed, and at least every {@code follow-interval}; {@code event: end} with the run's status once the run is final
-     * and a read {@link #END_GRACE} after that found nothing new.
+     * stored or that the run changed, and at least every {@code follow-interval}; {@code event: end} with the run's
+     * status once the run is final and a read {@link #END_GRACE} after that found nothing new.
      */
     private Source<ServerSentEvent, NotUsed> follow(String environmentId, String runId, Query query) {
         Signal signal = new Signal();
@@ -254,7 +255,10 @@ public final class RunLogRoutes {
         boolean ended = isFinal && page.isEmpty() && !now.isBefore(finalSince.plus(END_GRACE));
         if (ended) {
             ObjectNode end = Json.mapper().createObjectNode();
-            end.put("status", run.map(state -> state.status().name()).orElse("UNKNOWN"));
+            // a run gone since (never in practice: runs are not deleted) ends the stream without a status
+            run.filter(RunState::exists)
+                    .ifPresent(state ->
+                            end.put("status", ApiRunStatus.of(state.status()).name()));
             events.add(ServerSentEvent.create(Json.write(end), "end"));
         }
         return Pair.create(new Position(after, page.size() == MAX_PAGE_SIZE, finalSince, ended), events);
