@@ -8,6 +8,7 @@ import { api } from './api.js';
 import { duration, fromLocalInput, json, runDuration, statusClass, time, toLocalInput } from './format.js';
 import { LIVE_LABELS, openRunStream, useTicking } from './live.js';
 import { timelineOf } from './timeline.js';
+import { RunLogs } from './logs.js';
 
 // Every attempt is journaled once with its outcome (a suspended attempt again when it ends): the latest of each.
 function attemptsOf(events) {
@@ -271,6 +272,7 @@ export function RunPage({ id }) {
       <${JsonBlock} id="run-output" title="Output" value=${run.output} />
     </div>
     <${JsonBlock} id="run-metadata" title="Metadata" value=${run.metadata} />
+    <${RunLogs} runId=${id} attempts=${run.attemptCount} onEnd=${load} />
     ${attempts.length > 0 && html`
       <div class="card"><h2>Attempts</h2>
         <div class="table-wrap"><table id="attempts">

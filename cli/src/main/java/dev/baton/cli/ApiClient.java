@@ -67,6 +67,51 @@ final class ApiClient {
         return send(request(path).DELETE());
     }
 
+    /**
+     * Reads a Server-Sent Events answer to the end, calling {@code onEvent} with each event's type and data; a
+     * non-2xx answer is a {@link ServerError} like any other. No request timeout: the node holds the stream open.
+     */
+    void events(String path, java.util.function.BiConsumer<String, String> onEvent) {
+        HttpRequest request = request(path)
+                .timeout(Duration.ofDays(365))
+                .setHeader("Accept", "text/event-stream")
+                .GET()
+                .build();
+        HttpResponse<java.util.stream.Stream<String>> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofLines());
+        } catch (ConnectException e) {
+            throw new CliFailure("cannot connect to Baton at " + baseUrl, e);
+        } catch (IOException e) {
+            throw new CliFailure("cannot talk to Baton at " + baseUrl + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliFailure("interrupted", e);
+        }
+        try (java.util.stream.Stream<String> lines = response.body()) {
+            if (response.statusCode() < 200 || response.statusCode() >= 300) {
+                throw new ServerError(response.statusCode(), errorMessage(String.join("\n", lines.toList())));
+            }
+            // an event is its fields up to a blank line, in any order
+            String[] type = {null};
+            StringBuilder data = new StringBuilder();
+            lines.forEach(line -> {
+                if (line.isEmpty()) {
+                    if (type[0] != null) onEvent.accept(type[0], data.toString());
+                    type[0] = null;
+                    data.setLength(0);
+                } else if (line.startsWith("event:")) {
+                    type[0] = line.substring(6).trim();
+                } else if (line.startsWith("data:")) {
+                    if (data.length() > 0) data.append('\n');
+                    data.append(line.substring(5).startsWith(" ") ? line.substring(6) : line.substring(5));
+                }
+            });
+        } catch (java.io.UncheckedIOException e) {
+            throw new CliFailure("the stream from Baton at " + baseUrl + " broke: " + e.getCause(), e);
+        }
+    }
+
     /** One path segment, percent-encoded. */
     static String segment(String value) {
         return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");

@@ -23,7 +23,8 @@ import picocli.CommandLine.Parameters;
             RunCommands.Get.class,
             RunCommands.Trigger.class,
             RunCommands.Cancel.class,
-            RunCommands.Replay.class
+            RunCommands.Replay.class,
+            RunCommands.Logs.class
         })
 final class RunCommands {
 
@@ -218,6 +219,97 @@ final class RunCommands {
             JsonNode answer = environmentClient().post("/api/v1/runs/" + ApiClient.segment(runId) + "/replay", null);
             print(answer, Table.of("REPLAYED AS").row(Table.cell(answer, "id")));
             return 0;
+        }
+    }
+
+    @Command(
+            name = "logs",
+            description = {
+                "Print what a run's handler logged, oldest first; --follow prints new lines until the run ends.",
+                "With --follow, exit code 0 if the run completed, 1 if it did not."
+            })
+    static final class Logs extends RunCommand {
+
+        @Parameters(paramLabel = "<runId>")
+        String runId;
+
+        @Option(names = "--attempt", paramLabel = "<n>", description = "Only this attempt's lines (1 is the first).")
+        Integer attempt;
+
+        @Option(
+                names = "--level",
+                paramLabel = "<level>",
+                description = "Only lines at this level or above: trace, debug, info, warn, error.")
+        String level;
+
+        @Option(
+                names = {"-f", "--follow"},
+                description = "Keep printing new lines as the run logs them, until the run ends.")
+        boolean follow;
+
+        @Override
+        int run() {
+            ApiClient client = environmentClient();
+            StringBuilder query = new StringBuilder();
+            if (attempt != null) query.append("&attempt=").append(attempt);
+            if (level != null) query.append("&level=").append(URLEncoder.encode(level, StandardCharsets.UTF_8));
+            String path = "/api/v1/runs/" + ApiClient.segment(runId) + "/logs?";
+            if (follow) {
+                String[] status = {null};
+                client.events(path + "follow=true" + query, (type, data) -> {
+                    JsonNode json = parse(data);
+                    if (type.equals("log")) printLine(json);
+                    else if (type.equals("end")) status[0] = json.path("status").asText();
+                });
+                if (status[0] == null) throw new CliFailure("the log stream ended before the run did");
+                if (!connection.json) {
+                    out().println("Run " + runId + " ended " + status[0] + ".");
+                    out().flush();
+                }
+                return TailCommand.COMPLETED.equals(status[0]) ? 0 : 1;
+            }
+            String after = "0";
+            while (after != null) {
+                JsonNode page = client.get(path + "page%5Bsize%5D=1000&page%5Bafter%5D=" + after + query);
+                page.path("data").forEach(this::printLine);
+                JsonNode next = page.path("pagination").path("next");
+                after = next.isTextual() ? next.asText() : null;
+            }
+            return 0;
+        }
+
+        private static JsonNode parse(String data) {
+            try {
+                return ApiClient.JSON.readTree(data);
+            } catch (IOException e) {
+                throw new CliFailure("the node sent an event that is not JSON: " + data);
+            }
+        }
+
+        /** One line as the node sent it with --json; else time, attempt, level, message, attributes, stack. */
+        private void printLine(JsonNode line) {
+            if (connection.json) {
+                out().println(line.toString());
+            } else {
+                JsonNode attributes = line.path("attributes");
+                out().println(String.join(
+                        "  ",
+                        line.path("timestamp").asText(),
+                        "#" + line.path("attemptNumber").asText(),
+                        String.format("%-5s", line.path("level").asText().toUpperCase(java.util.Locale.ROOT)),
+                        line.path("message").asText()
+                                + (attributes.isObject() && !attributes.isEmpty() ? "  " + attributes : "")));
+                JsonNode error = line.path("error");
+                if (error.isObject()) {
+                    String trace = error.path("stackTrace").asText("");
+                    out().println(
+                                    trace.isEmpty()
+                                            ? "    " + error.path("name").asText("Error") + ": "
+                                                    + error.path("message").asText()
+                                            : trace.strip().indent(4).stripTrailing());
+                }
+            }
+            out().flush();
         }
     }
 }

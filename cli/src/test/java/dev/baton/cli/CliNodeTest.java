@@ -77,7 +77,12 @@ class CliNodeTest {
             throw e;
         }
         url = "http://127.0.0.1:" + node.httpPort();
-        Task<Map, Map> echo = Task.<Map, Map>define("echo", Map.class, (payload, ctx) -> payload)
+        Task<Map, Map> echo = Task.<Map, Map>define("echo", Map.class, (payload, ctx) -> {
+                    ctx.logger().info("echoing {}", payload.keySet(), Map.of("size", payload.size()));
+                    if (payload.containsKey("fail"))
+                        ctx.logger().error("asked to fail", new IllegalStateException("no"));
+                    return payload;
+                })
                 .build();
         worker = BatonWorker.builder(URI.create(url), WORKER_TOKEN)
                 .slots(2)
@@ -265,6 +270,32 @@ class CliNodeTest {
                 "RunCanceled",
                 ApiClient.JSON.readTree(lines[lines.length - 1]).path("type").asText());
         assertEquals(1, occurrences(result.out(), "\"RunTriggered\""), result.out());
+    }
+
+    @Test
+    void logsPrintsARunsLinesAndFollowsThemUntilTheRunEnds() throws Exception {
+        String runId = json("runs", "trigger", "echo", "--payload", "{\"fail\":1}")
+                .path("id")
+                .asText();
+        CliRunner runs = cli().env("BATON_PROJECT", PROJECT).env("BATON_ENV", ENVIRONMENT);
+        CliRunner.Result followed = runs.run("runs", "logs", runId, "--follow");
+        assertEquals(0, followed.exitCode(), followed.out() + followed.err());
+        assertTrue(followed.out().contains("#1  INFO   echoing [fail]  {\"size\":1}"), followed.out());
+        assertTrue(followed.out().contains("ERROR  asked to fail"), followed.out());
+        assertTrue(followed.out().contains("    java.lang.IllegalStateException: no"), followed.out());
+        assertTrue(followed.out().contains("ended COMPLETED"), followed.out());
+
+        CliRunner.Result errors = runs.run("runs", "logs", runId, "--level", "error", "--json");
+        assertEquals(0, errors.exitCode(), errors.err());
+        String[] lines = errors.out().strip().split("\n");
+        assertEquals(1, lines.length, errors.out());
+        assertEquals(
+                "asked to fail",
+                ApiClient.JSON.readTree(lines[0]).path("message").asText());
+
+        CliRunner.Result refused = runs.run("runs", "logs", runId, "--level", "loud");
+        assertEquals(1, refused.exitCode());
+        assertTrue(refused.err().startsWith("baton: 400 Invalid query parameter level"), refused.err());
     }
 
     @Test

@@ -11,6 +11,7 @@ import dev.baton.sdk.task.TokenResult;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The example worker's tasks. Each is a factory method, so tests of other modules can register
@@ -64,12 +65,16 @@ public final class ExampleTasks {
 
     private ExampleTasks() {}
 
-    /** {@code {name}} → {@code {greeting: "Hello, <name>!"}}: the smallest useful task. */
+    /**
+     * {@code {name}} → {@code {greeting: "Hello, <name>!"}}: the smallest useful task. It logs one line, which
+     * {@code GET /api/v1/runs/{id}/logs} and the dashboard's Run page show.
+     */
     public static Task<HelloPayload, Greeting> helloWorld() {
-        return Task.define(
-                        HELLO_WORLD,
-                        HelloPayload.class,
-                        (payload, ctx) -> new Greeting("Hello, " + (payload == null ? "world" : payload.name()) + "!"))
+        return Task.define(HELLO_WORLD, HelloPayload.class, (payload, ctx) -> {
+                    String name = payload == null ? "world" : payload.name();
+                    ctx.logger().info("greeting {}", name, Map.of("name", String.valueOf(name)));
+                    return new Greeting("Hello, " + name + "!");
+                })
                 .build();
     }
 
@@ -94,7 +99,10 @@ public final class ExampleTasks {
      */
     public static Task<FailPayload, Void> fail() {
         return Task.<FailPayload, Void>define(FAIL, FailPayload.class, (payload, ctx) -> {
-                    throw new RuntimeException(payload == null ? "failed on purpose" : payload.message());
+                    RuntimeException failure =
+                            new RuntimeException(payload == null ? "failed on purpose" : payload.message());
+                    ctx.logger().error("attempt {} fails on purpose", ctx.attemptNumber(), failure);
+                    throw failure;
                 })
                 .retry(new RetryPolicy(2, 2, 100, 1000, false))
                 .build();

@@ -25,6 +25,7 @@ import dev.baton.api.dashboard.DashboardRoutes;
 import dev.baton.api.envvars.EnvVarRoutes;
 import dev.baton.api.errors.ErrorHandling;
 import dev.baton.api.lag.ProjectionLagRoutes;
+import dev.baton.api.logs.RunLogRoutes;
 import dev.baton.api.management.ManagementApi;
 import dev.baton.api.otel.OtlpRoutes;
 import dev.baton.api.packets.PacketRoutes;
@@ -47,6 +48,7 @@ import dev.baton.engine.environment.EnvironmentDirectory;
 import dev.baton.engine.environment.EnvironmentSettingsStore;
 import dev.baton.engine.environment.QueueSettingsStore;
 import dev.baton.engine.envvars.EnvironmentVariableStore;
+import dev.baton.engine.logs.RunLogs;
 import dev.baton.engine.storage.Database;
 import dev.baton.projections.traces.SpanStore;
 import java.time.Clock;
@@ -80,8 +82,9 @@ public final class HttpApi {
     private final QueueRoutes queues;
     private final TraceRoutes traces;
     private final OtlpRoutes otel;
+    private final RunLogRoutes runLogs;
 
-    /** @param clock the node's clock: rate limits, token lifetimes and timeouts count on it */
+    /** An API with run logs of its own (tests): the node shares one {@link RunLogs} with its worker gateway. */
     public HttpApi(
             ActorSystem<?> system,
             Engine engine,
@@ -89,6 +92,21 @@ public final class HttpApi {
             Database database,
             ReadModels reads,
             Clock clock) {
+        this(system, engine, directory, database, reads, clock, RunLogs.create(system, database, clock));
+    }
+
+    /**
+     * @param clock the node's clock: rate limits, token lifetimes and timeouts count on it
+     * @param logs the runs' log lines, which the node's worker gateway writes
+     */
+    public HttpApi(
+            ActorSystem<?> system,
+            Engine engine,
+            EnvironmentDirectory directory,
+            Database database,
+            ReadModels reads,
+            Clock clock,
+            RunLogs logs) {
         this.settings = HttpSettings.fromConfig(system.settings().config());
         Config config = system.settings().config();
         EnvironmentSecrets secrets = EnvironmentSecrets.create(system, database);
@@ -160,6 +178,7 @@ public final class HttpApi {
         this.otel = new OtlpRoutes(
                 spans, authentication, config.getBytes("baton.http.otel.max-body-size"), settings.bodyReadTimeout());
         this.analytics = new AnalyticsRoutes(reads.analytics(), authentication, clock);
+        this.runLogs = new RunLogRoutes(engine, logs, authentication, clock);
     }
 
     public HttpSettings settings() {
@@ -188,6 +207,7 @@ public final class HttpApi {
                 queues.routes(),
                 traces.routes(),
                 otel.routes(),
+                runLogs.routes(),
                 dashboard.routes());
         var exceptions = ErrorHandling.exceptionHandler();
         var rejections = ErrorHandling.rejectionHandler();

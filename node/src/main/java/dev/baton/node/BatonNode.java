@@ -25,6 +25,7 @@ import dev.baton.engine.Engine;
 import dev.baton.engine.dispatch.EnvironmentSettingsSource;
 import dev.baton.engine.environment.EnvironmentDirectory;
 import dev.baton.engine.envvars.EnvironmentVariableStore;
+import dev.baton.engine.logs.RunLogs;
 import dev.baton.engine.metrics.BatonMetrics;
 import dev.baton.engine.storage.Database;
 import dev.baton.gateway.WorkerGateway;
@@ -110,6 +111,9 @@ public final class BatonNode {
                 lag,
                 TaskAnalytics.create(system));
 
+        // Written by the worker gateway, read by the API: one per node, so followers hear of this node's writes.
+        RunLogs logs = RunLogs.create(system, database, clock);
+
         Readiness readiness = new Readiness(
                 system,
                 database,
@@ -120,8 +124,14 @@ public final class BatonNode {
         Route api = Directives.concat(
                 Directives.path("health", () -> Directives.get(() -> health(cluster))),
                 Directives.path("ready", () -> Directives.get(() -> ready(readiness))),
-                new WorkerGateway(system, engine, directory, EnvironmentVariableStore.create(database, config)).route(),
-                new HttpApi(system, engine, directory, database, reads, clock).route());
+                new WorkerGateway(
+                                system,
+                                engine,
+                                directory,
+                                EnvironmentVariableStore.create(database, config),
+                                logs.writer())
+                        .route(),
+                new HttpApi(system, engine, directory, database, reads, clock, logs).route());
         Route routes = new HttpMetrics(BatonMetrics.get(system).registry()).measured(api);
         Config http = config.getConfig("baton.node.http");
         Duration startupTimeout = config.getDuration("baton.node.startup-timeout");

@@ -1024,6 +1024,105 @@ class DashboardBrowserTest {
         }
     }
 
+    @Test
+    void theRunPageShowsTheRunsLogsAsTheyArrive() throws Exception {
+        // Its own worker and task, so the other tests' worker stays as it is; the run waits until the page has shown
+        // its first lines, then logs once more: that line can only reach the page through the follow stream.
+        java.util.concurrent.CountDownLatch pageShowedFirstLines = new java.util.concurrent.CountDownLatch(1);
+        Task<Map, Map> logged = Task.<Map, Map>define("logs-in-browser", Map.class, (payload, ctx) -> {
+                    ctx.logger().info("charging order {}", "o-42", Map.of("orderId", "o-42", "cents", 1250));
+                    ctx.logger().warn("the card needs 3-D Secure");
+                    ctx.logger().error("the first charge failed", new IllegalStateException("card declined"));
+                    if (!pageShowedFirstLines.await(60, java.util.concurrent.TimeUnit.SECONDS))
+                        throw new IllegalStateException("the page never showed the first lines");
+                    ctx.logger().info("charged after the page was watching");
+                    return Map.of("charged", true);
+                })
+                .build();
+        try (BatonWorker logWorker = BatonWorker.builder(HappyPathScenario.url(node), TestNodes.WORKER_TOKEN)
+                .slots(1)
+                .register(logged)
+                .build()) {
+            logWorker.start();
+            assertTrue(logWorker.awaitConnected(PATIENCE), "the log worker connects");
+            String runId = HappyPathScenario.client(node)
+                    .trigger("logs-in-browser", Map.of())
+                    .id();
+
+            browser.get(base + "/runs/" + runId);
+            until(
+                    "the page asks for a key or shows the run",
+                    () -> !browser.findElements(By.name("token")).isEmpty()
+                            || !browser.findElements(By.id("run-logs")).isEmpty());
+            if (!browser.findElements(By.name("token")).isEmpty()) {
+                browser.findElement(By.name("token")).sendKeys(TestNodes.SECRET_KEY);
+                browser.findElement(By.cssSelector("#sign-in button[type=submit]"))
+                        .click();
+            }
+            until(
+                    "the Logs panel shows the first three lines",
+                    () -> browser.findElements(By.cssSelector("#log-lines li")).size() == 3);
+            WebElement first = browser.findElement(By.cssSelector("#log-lines li"));
+            assertTrue(first.getText().contains("charging order o-42"), first.getText());
+            assertTrue(first.getText().contains("orderId=\"o-42\""), "its attributes: " + first.getText());
+            assertTrue(first.getText().contains("#1"), "its attempt: " + first.getText());
+            assertEquals("live", browser.findElement(By.id("logs-state")).getText(), "the run is still executing");
+            pageShowedFirstLines.countDown();
+            until(
+                    "the line logged after the page opened arrives without a reload",
+                    () -> browser.findElement(By.id("log-lines")).getText().contains("charged after the page"));
+            until(
+                    "the panel says every line is shown once the run has ended",
+                    () -> browser.findElement(By.id("logs-state")).getText().startsWith("all lines shown"));
+            until(
+                    "the page reloads the run when its log stream ends",
+                    () -> browser.findElement(By.id("run-status")).getText().equals("COMPLETED"));
+
+            // The error's stack is folded until asked for.
+            WebElement error = browser.findElement(By.cssSelector("#log-lines li.level-error details"));
+            assertEquals(null, error.getAttribute("open"));
+            error.findElement(By.tagName("summary")).click();
+            until(
+                    "the stack unfolds",
+                    () -> error.findElement(By.tagName("pre")).isDisplayed());
+            assertTrue(error.findElement(By.tagName("pre")).getText().contains("IllegalStateException: card declined"));
+            assertNoConsoleErrors("run logs");
+            browser.executeScript("document.getElementById('run-logs').scrollIntoView()");
+            screenshot("run-logs");
+
+            // The level filter reads again from the server: warn and above.
+            browser.findElement(By.cssSelector("#logs-level option[value='warn']"))
+                    .click();
+            until(
+                    "only warn and error lines remain",
+                    () -> browser.findElements(By.cssSelector("#log-lines li")).size() == 2);
+            assertTrue(browser.findElement(By.id("log-lines")).getText().contains("3-D Secure"));
+            browser.findElement(By.cssSelector("#logs-attempt option[value='1']"))
+                    .click();
+            until(
+                    "attempt 1's warn and error lines",
+                    () -> browser.findElements(By.cssSelector("#log-lines li[data-attempt='1']"))
+                                    .size()
+                            == 2);
+            assertTrue(browser.getCurrentUrl().endsWith("?logLevel=warn&logAttempt=1"), browser.getCurrentUrl());
+            assertNoConsoleErrors("run logs filtered");
+
+            browser.manage().window().setSize(new Dimension(390, 844));
+            browser.navigate().refresh(); // the filters come back from the URL
+            until(
+                    "the shared URL shows the same two lines",
+                    () -> browser.findElements(By.cssSelector("#log-lines li")).size() == 2);
+            long overflow = (Long) browser.executeScript(
+                    "return document.documentElement.scrollWidth - document.documentElement.clientWidth;");
+            assertEquals(0L, overflow, "the Run page with its logs does not scroll sideways on a phone");
+            assertNoConsoleErrors("run logs on a phone");
+            browser.executeScript("document.getElementById('run-logs').scrollIntoView()");
+            screenshot("run-logs-phone");
+        } finally {
+            browser.manage().window().setSize(new Dimension(1280, 800));
+        }
+    }
+
     private static void assertNoSidewaysScroll(String page) {
         long overflow = (Long) browser.executeScript(
                 "return document.documentElement.scrollWidth - document.documentElement.clientWidth;");

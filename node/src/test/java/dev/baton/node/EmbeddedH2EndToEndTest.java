@@ -1,6 +1,7 @@
 package dev.baton.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import dev.baton.sdk.client.Run;
@@ -40,6 +41,17 @@ class EmbeddedH2EndToEndTest {
                                     .build(),
                             BodyHandlers.ofString());
             assertEquals(200, ready.statusCode(), "the journal and read model on H2 answer: " + ready.body());
+            // hello-world logs a line: the log table on H2 kept it across the restart
+            HttpResponse<String> logs = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(HappyPathScenario.url(restarted)
+                                            .resolve("/api/v1/runs/"
+                                                    + completed.get(0).id() + "/logs"))
+                                    .header("Authorization", "Bearer " + TestNodes.SECRET_KEY)
+                                    .build(),
+                            BodyHandlers.ofString());
+            assertEquals(200, logs.statusCode(), logs.body());
+            assertTrue(logs.body().contains("\"message\":\"greeting "), logs.body());
         } finally {
             TestNodes.stop(restarted);
         }

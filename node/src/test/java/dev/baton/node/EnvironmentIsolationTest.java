@@ -88,6 +88,9 @@ class EnvironmentIsolationTest {
         expect(200, "GET", run, keyA, null);
         expect(404, "GET", run, keyB, null);
         expect(404, "GET", "/api/v1/runs/" + runA + "/events", keyB, null);
+        expect(200, "GET", "/api/v1/runs/" + runA + "/logs", keyA, null);
+        expect(404, "GET", "/api/v1/runs/" + runA + "/logs", keyB, null);
+        expect(404, "GET", "/api/v1/runs/" + runA + "/logs?follow=true", keyB, null);
         expect(404, "POST", "/api/v2/runs/" + runA + "/cancel", keyB, null);
         expect(404, "POST", "/api/v1/runs/" + runA + "/replay", keyB, "{}");
         expect(404, "POST", "/api/v1/runs/" + runA + "/reschedule", keyB, "{\"delay\":\"2h\"}");

@@ -50,6 +50,7 @@ class MetricsEndToEndTest {
                                 0))
                         .withFallback(TestNodes.postgresConfig(TestNodes.freshPostgresSchema("metrics"))));
         Task<Map, Map> flaky = Task.<Map, Map>define("flaky", Map.class, (payload, ctx) -> {
+                    ctx.logger().info("attempt {}", ctx.attemptNumber());
                     if (ctx.attemptNumber() == 1) throw new IllegalStateException("first attempt fails");
                     return Map.of("attempt", ctx.attemptNumber());
                 })
@@ -90,6 +91,17 @@ class MetricsEndToEndTest {
         assertEquals(2.0, value(text, "baton_runs_queue_wait_seconds_count", task));
         assertTrue(text.contains("baton_runs_queue_wait_seconds_bucket{"), "the queue wait is a histogram");
         assertTrue(text.contains("jvm_memory_used_bytes{"), "the JVM's meters");
+        // each attempt's log line is written just before or after its result: wait for both
+        Pattern stored = Pattern.compile("(?m)^baton_run_logs_lines_stored_total (\\S+)$");
+        long logsDeadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!stored.matcher(HTTP.send(HttpRequest.newBuilder(metrics).build(), BodyHandlers.ofString())
+                        .body())
+                .results()
+                .anyMatch(found -> Double.parseDouble(found.group(1)) >= 2.0)) {
+            assertTrue(System.nanoTime() < logsDeadline, "both attempts' log lines are counted");
+            Thread.sleep(100);
+        }
+        assertTrue(text.contains("baton_run_logs_lines_dropped_total "), "drops are counted (none here)");
         assertTrue(text.contains("jvm_gc_"), "the garbage collector's meters");
         // The trigger, by its route's words with the task's name left out.
         assertTrue(

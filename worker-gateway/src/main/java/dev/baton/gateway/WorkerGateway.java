@@ -26,6 +26,7 @@ import dev.baton.engine.environment.CredentialKind;
 import dev.baton.engine.environment.Environment;
 import dev.baton.engine.environment.EnvironmentDirectory;
 import dev.baton.engine.envvars.EnvironmentVariableStore;
+import dev.baton.engine.logs.RunLogSink;
 import dev.baton.gateway.envvars.VariableCache;
 import dev.baton.gateway.session.GatewaySettings;
 import dev.baton.gateway.session.WorkerSession;
@@ -55,15 +56,30 @@ public final class WorkerGateway {
     private final Executor blocking;
     private final LongAdder staleRejected = new LongAdder();
     private final VariableCache variables;
+    private final RunLogSink logs;
 
     /** A gateway whose workers get no environment variables. */
     public WorkerGateway(ActorSystem<?> system, Engine engine, EnvironmentDirectory directory) {
         this(system, engine, directory, null);
     }
 
-    /** @param variables where each execution's environment variables come from; null for none */
+    /** A gateway that drops its workers' log lines (there is no log store). */
     public WorkerGateway(
             ActorSystem<?> system, Engine engine, EnvironmentDirectory directory, EnvironmentVariableStore variables) {
+        this(system, engine, directory, variables, RunLogSink.DISCARD);
+    }
+
+    /**
+     * @param variables where each execution's environment variables come from; null for none
+     * @param logs where the lines workers log go
+     */
+    public WorkerGateway(
+            ActorSystem<?> system,
+            Engine engine,
+            EnvironmentDirectory directory,
+            EnvironmentVariableStore variables,
+            RunLogSink logs) {
+        this.logs = logs;
         this.system = system;
         this.engine = engine;
         this.directory = directory;
@@ -122,7 +138,8 @@ public final class WorkerGateway {
                                         .authenticate(CredentialKind.WORKER_TOKEN, token)
                                         .filter(environment::equals)
                                         .isPresent(),
-                                blocking)),
+                                blocking),
+                        logs),
                 "worker-session-" + sessionId,
                 Props.empty());
     }

@@ -80,7 +80,8 @@ class MalformedWorkerFramesTest {
         SECOND_HELLO("second-hello"),
         NOT_HELD("attempt-not-held"),
         INVALID_METADATA("invalid-metadata"),
-        INVALID_WAIT("invalid-wait");
+        INVALID_WAIT("invalid-wait"),
+        INVALID_LOGS("invalid-logs");
 
         final String label;
 
@@ -508,6 +509,7 @@ class MalformedWorkerFramesTest {
                 case NOT_HELD -> rejected(kind, aboutAttempt(pick(ABOUT_ATTEMPT), "att_" + randomId(12)));
                 case INVALID_METADATA -> invalidMetadata();
                 case INVALID_WAIT -> invalidWait();
+                case INVALID_LOGS -> invalidLogs(stage);
             };
         }
 
@@ -550,6 +552,32 @@ class MalformedWorkerFramesTest {
                             hello("1", "[" + task + ",\"retry\":\"fast\"}]"),
                             hello("1", "[" + task + ",\"queue\":{\"name\":\"q\",\"concurrencyLimit\":\"many\"}}]"),
                             hello("1", "[" + task + ",\"maxDurationSeconds\":{}}]"))));
+        }
+
+        /** A {@code logs} message whose lines break a rule: a protocol error, wherever it comes. */
+        private Frame invalidLogs(Stage stage) {
+            String fine = "\"attemptId\":\"att_x\",\"timestamp\":\"2026-12-06T10:00:00Z\",\"level\":\"info\"";
+            return closing(
+                    Kind.INVALID_LOGS,
+                    stage,
+                    "{\"type\":\"logs\""
+                            + pick(List.of(
+                                    "",
+                                    ",\"lines\":null",
+                                    ",\"lines\":[]",
+                                    ",\"lines\":\"line\"",
+                                    ",\"lines\":[[]]",
+                                    ",\"lines\":[{" + fine + "}]",
+                                    ",\"lines\":[{" + fine + ",\"message\":{}}]",
+                                    ",\"lines\":[{" + fine.replace("info", "notice") + ",\"message\":\"m\"}]",
+                                    ",\"lines\":[{" + fine.replace("att_x", "") + ",\"message\":\"m\"}]",
+                                    ",\"lines\":[{" + fine.replace("2026-12-06T10:00:00Z", "2026-12-06")
+                                            + ",\"message\":\"m\"}]",
+                                    ",\"lines\":[{" + fine + ",\"message\":\"m\",\"attributes\":\"a\"}]",
+                                    ",\"lines\":[{" + fine + ",\"message\":\"m\",\"error\":{\"name\":[1]}}]",
+                                    ",\"lines\":[" + ("{" + fine + ",\"message\":\"m\"},").repeat(1000) + "{" + fine
+                                            + ",\"message\":\"m\"}]"))
+                            + "}");
         }
 
         private Frame missingField() {

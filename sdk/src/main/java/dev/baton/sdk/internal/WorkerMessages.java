@@ -43,7 +43,8 @@ public final class WorkerMessages {
         @JsonSubTypes.Type(value = Failed.class, name = "failed"),
         @JsonSubTypes.Type(value = Metadata.class, name = "metadata"),
         @JsonSubTypes.Type(value = Step.class, name = "step"),
-        @JsonSubTypes.Type(value = Suspend.class, name = "suspend")
+        @JsonSubTypes.Type(value = Suspend.class, name = "suspend"),
+        @JsonSubTypes.Type(value = Logs.class, name = "logs")
     })
     public sealed interface Outbound {}
 
@@ -61,6 +62,14 @@ public final class WorkerMessages {
     }
 
     public record Failed(String attemptId, ErrorBody error, boolean retryable) implements Outbound {}
+
+    /** Lines handlers logged, of any of the session's attempts; not answered. */
+    public record Logs(List<LogLine> lines) implements Outbound {}
+
+    /** One line of {@link Logs}; {@code timestamp} is ISO-8601 in UTC, {@code level} lowercase. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record LogLine(
+            String attemptId, String timestamp, String level, String message, JsonNode attributes, ErrorBody error) {}
 
     /** Operations on the run's metadata, applied together; the answer echoes {@code requestId}. */
     public record Metadata(String attemptId, String requestId, List<OperationBody> operations) implements Outbound {
@@ -156,7 +165,9 @@ public final class WorkerMessages {
 
     public sealed interface Inbound {}
 
-    public record Welcome(String sessionId, String environmentId, long heartbeatIntervalMs, long leaseTimeoutMs)
+    /** {@code logs}: the gateway takes {@code logs} messages; false (absent) from a node older than them. */
+    public record Welcome(
+            String sessionId, String environmentId, long heartbeatIntervalMs, long leaseTimeoutMs, boolean logs)
             implements Inbound {}
 
     /**

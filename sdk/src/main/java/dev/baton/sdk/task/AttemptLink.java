@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.MissingNode;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What a {@code TaskContext} needs from whatever runs its attempt: the worker's session, or
@@ -55,6 +57,22 @@ public interface AttemptLink {
 
     /** Waits shorter than this sleep in the worker instead of suspending the run. */
     Duration shortWaitThreshold();
+
+    /**
+     * Takes one line of the run's log; must neither block nor throw. The worker buffers it and sends it to the
+     * server; a link to nothing writes it to SLF4J's {@code dev.baton.sdk.task.TaskLogger} logger.
+     */
+    default void log(LogEntry entry) {
+        Logger logger = LoggerFactory.getLogger(TaskLogger.class);
+        String line = entry.attributes().isEmpty() ? entry.message() : entry.message() + " " + entry.attributes();
+        switch (entry.level()) {
+            case TRACE -> logger.trace(line, entry.error());
+            case DEBUG -> logger.debug(line, entry.error());
+            case INFO -> logger.info(line, entry.error());
+            case WARN -> logger.warn(line, entry.error());
+            case ERROR -> logger.error(line, entry.error());
+        }
+    }
 
     /**
      * A link to nothing: never cancelled, metadata updates are applied in memory, steps run inline

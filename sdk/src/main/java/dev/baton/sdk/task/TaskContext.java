@@ -90,6 +90,7 @@ public final class TaskContext {
     private final Duration maxDuration;
     private final Map<String, String> env;
     private final AttemptLink link;
+    private final TaskLogger logger;
     /** The keys of this execution's durable calls. */
     private final DurableKeys keys = new DurableKeys();
 
@@ -175,6 +176,7 @@ public final class TaskContext {
         this.isTest = isTest;
         this.maxDuration = maxDuration;
         this.link = Objects.requireNonNull(link, "link");
+        this.logger = new TaskLogger(link, Map.of());
     }
 
     /** The run this attempt belongs to ({@code run_…}). */
@@ -236,6 +238,14 @@ public final class TaskContext {
     /** One environment variable (see {@link #env()}); empty when the environment has no such variable. */
     public Optional<String> env(String name) {
         return Optional.ofNullable(env.get(name));
+    }
+
+    /**
+     * The run's log: lines logged here are stored with the run and this attempt ({@link TaskLogger} has the API,
+     * SLF4J-like). A context built for a test writes them to SLF4J.
+     */
+    public TaskLogger logger() {
+        return logger;
     }
 
     // ---- cancellation ----

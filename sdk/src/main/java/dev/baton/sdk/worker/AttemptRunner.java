@@ -9,6 +9,7 @@ import dev.baton.sdk.internal.WorkerMessages.Completed;
 import dev.baton.sdk.internal.WorkerMessages.ErrorBody;
 import dev.baton.sdk.internal.WorkerMessages.Execute;
 import dev.baton.sdk.internal.WorkerMessages.Failed;
+import dev.baton.sdk.internal.WorkerMessages.Outbound;
 import dev.baton.sdk.internal.WorkerMessages.Welcome;
 import dev.baton.sdk.internal.json.Json;
 import dev.baton.sdk.task.AttemptLink;
@@ -65,7 +66,7 @@ final class AttemptRunner<P, R> implements Runnable {
             payload = Payloads.decode(execute.payload(), task.payloadType());
         } catch (PayloadDecodingException e) {
             // the same payload would fail every attempt: end the run now
-            session.finish(attempt, new Failed(attemptId, ErrorBody.of(e), false));
+            finish(new Failed(attemptId, ErrorBody.of(e), false));
             return;
         }
         if (!session.begin(attempt)) {
@@ -80,7 +81,7 @@ final class AttemptRunner<P, R> implements Runnable {
                 return; // ended by its Suspension, or it failed after that: either way the attempt is over
             }
             // code and journal disagree: the same code fails the same way, so retrying is pointless
-            session.finish(attempt, new Failed(attemptId, ErrorBody.of(e), !(e instanceof NonDeterminismException)));
+            finish(new Failed(attemptId, ErrorBody.of(e), !(e instanceof NonDeterminismException)));
             return;
         }
 
@@ -90,10 +91,16 @@ final class AttemptRunner<P, R> implements Runnable {
         } catch (IllegalArgumentException e) {
             IllegalArgumentException unserializable = new IllegalArgumentException(
                     "output of task " + task.id() + " cannot be written as JSON: " + e.getMessage(), e);
-            session.finish(attempt, new Failed(attemptId, ErrorBody.of(unserializable), false));
+            finish(new Failed(attemptId, ErrorBody.of(unserializable), false));
             return;
         }
-        session.finish(attempt, new Completed(attemptId, output));
+        finish(new Completed(attemptId, output));
+    }
+
+    /** Reports the attempt's outcome after its log lines, which the gateway then stores before the run moves on. */
+    private void finish(Outbound result) {
+        session.flushLogs();
+        session.finish(attempt, result);
     }
 
     /** Flattens the protocol's execution context into what handlers see. */

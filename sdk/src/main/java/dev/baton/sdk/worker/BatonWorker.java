@@ -65,6 +65,8 @@ public final class BatonWorker implements AutoCloseable {
     private final Duration shutdownGracePeriod;
     private final Duration startedDelay;
     private final RunningAttempt.Settings attemptSettings;
+    private final LogShipper logs;
+    private final Duration logFlushInterval;
 
     private final HttpClient http;
     /** Runs handlers; sized to the slots declared, since the gateway never sends more than that. */
@@ -106,6 +108,8 @@ public final class BatonWorker implements AutoCloseable {
                 threads("baton-task-" + workerId + "-", true));
         this.heartbeats =
                 Executors.newSingleThreadScheduledExecutor(threads("baton-heartbeat-" + workerId + "-", true));
+        this.logs = new LogShipper(this::currentSession, builder.logRateLimit, builder.logBufferSize);
+        this.logFlushInterval = builder.logFlushInterval;
     }
 
     public static Builder builder(URI serverUrl, String workerToken) {
@@ -124,6 +128,8 @@ public final class BatonWorker implements AutoCloseable {
             // not a daemon: like a server, a started worker keeps the JVM alive until closed
             connector = threads("baton-connector-" + workerId + "-", false).newThread(this::connectLoop);
             connector.start();
+            long flushEvery = logFlushInterval.toNanos();
+            heartbeats.scheduleWithFixedDelay(this::flushLogs, flushEvery, flushEvery, TimeUnit.NANOSECONDS);
         }
     }
 
@@ -194,6 +200,7 @@ public final class BatonWorker implements AutoCloseable {
             handlers.shutdownNow();
         }
         heartbeats.shutdownNow();
+        flushLogs(); // the last lines of the handlers that finished, before the close frame
         if (current != null) {
             current.closeGracefully(connectTimeout);
         }
@@ -332,6 +339,30 @@ public final class BatonWorker implements AutoCloseable {
         return attemptSettings;
     }
 
+    LogShipper logs() {
+        return logs;
+    }
+
+    /** Sends the buffered log lines now; never throws (it runs on the heartbeat timer too). */
+    void flushLogs() {
+        try {
+            logs.flush();
+        } catch (RuntimeException e) {
+            log.warn("worker {}: could not send log lines: {}", workerId, e.toString());
+        }
+    }
+
+    /** Log lines dropped by this worker since it started (over the rate limit or with a full buffer). */
+    public long logLinesDropped() {
+        return logs.linesDropped();
+    }
+
+    private Session currentSession() {
+        synchronized (lifecycle) {
+            return session;
+        }
+    }
+
     boolean isStopping() {
         synchronized (lifecycle) {
             return stopping;
@@ -400,6 +431,9 @@ public final class BatonWorker implements AutoCloseable {
         private Duration durableCallTimeout = Duration.ofSeconds(10);
         private Duration shortWaitThreshold = Duration.ofSeconds(5);
         private Duration startedDelay = Duration.ofMillis(50);
+        private int logRateLimit = 10_000;
+        private int logBufferSize = 10_000;
+        private Duration logFlushInterval = Duration.ofMillis(200);
 
         private Builder(URI serverUrl, String workerToken) {
             this.serverUrl = Objects.requireNonNull(serverUrl, "serverUrl");
@@ -497,6 +531,29 @@ public final class BatonWorker implements AutoCloseable {
                 throw new IllegalArgumentException("startedDelay must not be negative, was " + startedDelay);
             }
             this.startedDelay = startedDelay;
+            return this;
+        }
+
+        /**
+         * The most lines per second the worker's handlers may log together (default 10,000): lines beyond it are
+         * dropped, and a line saying how many takes their place ({@code TaskContext.logger()}).
+         */
+        public Builder logRateLimit(int linesPerSecond) {
+            if (linesPerSecond < 1) throw new IllegalArgumentException("logRateLimit must be at least 1");
+            this.logRateLimit = linesPerSecond;
+            return this;
+        }
+
+        /** Log lines buffered while waiting to be sent (default 10,000); when full, lines are dropped and counted. */
+        public Builder logBufferSize(int lines) {
+            if (lines < 1) throw new IllegalArgumentException("logBufferSize must be at least 1");
+            this.logBufferSize = lines;
+            return this;
+        }
+
+        /** How often buffered log lines are sent (default 200 ms); an attempt's are also sent before its result. */
+        public Builder logFlushInterval(Duration interval) {
+            this.logFlushInterval = requirePositive(interval, "logFlushInterval");
             return this;
         }
 

@@ -10,6 +10,7 @@ import dev.baton.sdk.internal.WorkerMessages.Step;
 import dev.baton.sdk.internal.WorkerMessages.Suspend;
 import dev.baton.sdk.task.AttemptLink;
 import dev.baton.sdk.task.DurableCallException;
+import dev.baton.sdk.task.LogEntry;
 import dev.baton.sdk.task.Memoized;
 import dev.baton.sdk.task.MetadataOperation;
 import dev.baton.sdk.task.MetadataUpdateException;
@@ -225,6 +226,11 @@ final class RunningAttempt implements AttemptLink {
     @Override
     public JsonNode metadata() {
         return metadata;
+    }
+
+    @Override
+    public void log(LogEntry entry) {
+        session.log(this, entry);
     }
 
     @Override

@@ -18,6 +18,7 @@ import dev.baton.sdk.internal.WorkerMessages.SuspendRejected;
 import dev.baton.sdk.internal.WorkerMessages.Suspended;
 import dev.baton.sdk.internal.WorkerMessages.Unknown;
 import dev.baton.sdk.internal.WorkerMessages.Welcome;
+import dev.baton.sdk.task.LogEntry;
 import dev.baton.sdk.task.Memoized;
 import dev.baton.sdk.task.Task;
 import java.net.http.WebSocket;
@@ -86,6 +87,12 @@ final class Session implements WebSocket.Listener {
 
     boolean isWelcomed() {
         return welcome != null;
+    }
+
+    /** Whether the gateway takes {@code logs} messages (a node older than them closes the socket on one). */
+    boolean gatewayTakesLogs() {
+        Welcome w = welcome;
+        return w != null && w.logs();
     }
 
     boolean hasEnded() {
@@ -386,6 +393,16 @@ final class Session implements WebSocket.Listener {
             }
         }
         log.debug("worker {}: dropping the result of attempt {}", worker.id(), attempt.attemptId());
+    }
+
+    /** Takes a handler's log line for the worker's buffer. */
+    void log(RunningAttempt attempt, LogEntry entry) {
+        worker.logs().offer(attempt.attemptId(), entry);
+    }
+
+    /** Sends the buffered log lines, so that an attempt's lines go out before its result. */
+    void flushLogs() {
+        worker.flushLogs();
     }
 
     String nextRequestId() {

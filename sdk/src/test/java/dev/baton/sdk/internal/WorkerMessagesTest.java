@@ -144,7 +144,7 @@ class WorkerMessagesTest {
 
     @Test
     void decodesGatewayMessagesIgnoringUnknownFields() {
-        assertEquals(new Welcome("ws_1", "env_dev", 5000, 30000), WorkerMessages.decode("""
+        assertEquals(new Welcome("ws_1", "env_dev", 5000, 30000, false), WorkerMessages.decode("""
                 {"type":"welcome","sessionId":"ws_1","environmentId":"env_dev","heartbeatIntervalMs":5000,
                  "leaseTimeoutMs":30000,"futureField":[1]}"""));
         assertEquals(

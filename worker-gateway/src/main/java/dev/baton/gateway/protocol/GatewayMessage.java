@@ -24,7 +24,8 @@ import java.util.Map;
 })
 public sealed interface GatewayMessage {
 
-    record Welcome(String sessionId, String environmentId, long heartbeatIntervalMs, long leaseTimeoutMs)
+    /** {@code logs} true: this gateway takes {@code logs} messages (a worker must not send them to one without). */
+    record Welcome(String sessionId, String environmentId, long heartbeatIntervalMs, long leaseTimeoutMs, boolean logs)
             implements GatewayMessage {}
 
     /**

@@ -2,6 +2,8 @@ package dev.baton.gateway.protocol;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.engine.logs.LogLevel;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -50,6 +52,26 @@ public sealed interface WorkerMessage {
             String attemptId,
             JsonNode key,
             @JsonProperty("wait") JsonNode waitSpec) implements AboutAttempt {}
+
+    /**
+     * Lines the worker's handlers logged, for one or more attempts, validated by {@link WorkerProtocol#decode}. Not
+     * about one attempt: a line about an attempt the session does not know is dropped, not rejected.
+     */
+    record Logs(List<LogEntry> lines) implements WorkerMessage {}
+
+    /**
+     * One line of a {@code logs} message.
+     *
+     * @param attributesJson a JSON object's text, or null
+     * @param errorJson {@code {name?, message?, stackTrace?}} as JSON text, or null
+     */
+    record LogEntry(
+            String attemptId,
+            Instant timestamp,
+            LogLevel level,
+            String message,
+            String attributesJson,
+            String errorJson) {}
 
     record TaskDeclaration(String id, QueueDeclaration queue, RetryDeclaration retry, Integer maxDurationSeconds) {}
 

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.engine.common.JsonText;
 import dev.baton.engine.environment.Environment;
+import dev.baton.engine.logs.LogLevel;
 import dev.baton.engine.run.MetadataOperation;
 import dev.baton.engine.run.RunEntity;
 import dev.baton.engine.run.RunService;
@@ -91,6 +92,9 @@ public final class WorkerProtocol {
     /** The longest key of a step or wait. */
     public static final int MAX_KEY_LENGTH = 256;
 
+    /** The most lines one {@code logs} message may carry. */
+    public static final int MAX_LOG_LINES = 1000;
+
     /** The most runs one {@code suspend} may wait for. */
     public static final int MAX_WAIT_RUNS = RunEntity.MAX_CHILDREN;
 
@@ -121,6 +125,7 @@ public final class WorkerProtocol {
         if (json == null || !json.isObject()) throw new ProtocolException("a message must be a JSON object");
         JsonNode type = json.get("type");
         if (type == null || !type.isTextual()) throw new ProtocolException("a message needs a string \"type\"");
+        if (type.asText().equals("logs")) return logs(json.get("lines"));
         Class<? extends WorkerMessage> shape = switch (type.asText()) {
             case "hello" -> WorkerMessage.Hello.class;
             case "started" -> WorkerMessage.Started.class;
@@ -144,6 +149,69 @@ public final class WorkerProtocol {
         if (message instanceof WorkerMessage.Step step && invalidKey(step.key()) != null)
             throw new ProtocolException("step " + invalidKey(step.key()));
         return message;
+    }
+
+    /**
+     * A {@code logs} message: {@code lines} is an array of 1 to {@link #MAX_LOG_LINES} objects {@code {attemptId,
+     * timestamp, level, message, attributes?, error?}}; anything else is a protocol error, as for every other
+     * malformed message.
+     */
+    private static WorkerMessage.Logs logs(JsonNode lines) throws ProtocolException {
+        if (lines == null || !lines.isArray() || lines.isEmpty())
+            throw new ProtocolException("logs needs a non-empty \"lines\" array");
+        if (lines.size() > MAX_LOG_LINES)
+            throw new ProtocolException("logs may carry at most " + MAX_LOG_LINES + " lines");
+        List<WorkerMessage.LogEntry> entries = new ArrayList<>(lines.size());
+        for (int i = 0; i < lines.size(); i++) {
+            try {
+                entries.add(logEntry(lines.get(i)));
+            } catch (IllegalArgumentException e) {
+                throw new ProtocolException("logs line " + i + ": " + e.getMessage());
+            }
+        }
+        return new WorkerMessage.Logs(List.copyOf(entries));
+    }
+
+    private static WorkerMessage.LogEntry logEntry(JsonNode line) {
+        if (line == null || !line.isObject()) throw new IllegalArgumentException("must be an object");
+        JsonNode attemptId = line.get("attemptId");
+        if (attemptId == null || !attemptId.isTextual() || attemptId.asText().isBlank())
+            throw new IllegalArgumentException("needs an \"attemptId\"");
+        JsonNode timestamp = line.get("timestamp");
+        Instant at;
+        try {
+            if (timestamp == null || !timestamp.isTextual()) throw new DateTimeParseException("", "", 0);
+            at = OffsetDateTime.parse(timestamp.asText()).toInstant();
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("\"timestamp\" must be an ISO-8601 timestamp with an offset");
+        }
+        JsonNode level = line.get("level");
+        LogLevel parsed = level == null || !level.isTextual()
+                ? null
+                : LogLevel.fromWire(level.asText()).orElse(null);
+        if (parsed == null)
+            throw new IllegalArgumentException("\"level\" must be one of trace, debug, info, warn, error");
+        JsonNode message = line.get("message");
+        if (message == null || !message.isTextual()) throw new IllegalArgumentException("needs a string \"message\"");
+        JsonNode attributes = line.get("attributes");
+        if (attributes != null && !attributes.isNull() && !attributes.isObject())
+            throw new IllegalArgumentException("\"attributes\" must be an object");
+        JsonNode error = line.get("error");
+        if (error != null && !error.isNull()) {
+            if (!error.isObject()) throw new IllegalArgumentException("\"error\" must be an object");
+            for (String field : List.of("name", "message", "stackTrace")) {
+                JsonNode value = error.get(field);
+                if (value != null && !value.isNull() && !value.isTextual())
+                    throw new IllegalArgumentException("\"error." + field + "\" must be a string");
+            }
+        }
+        return new WorkerMessage.LogEntry(
+                attemptId.asText(),
+                at,
+                parsed,
+                message.asText(),
+                attributes == null || attributes.isNull() || attributes.isEmpty() ? null : write(attributes),
+                error == null || error.isNull() ? null : write(error));
     }
 
     /** Why a step or wait key is unusable, or null when it is fine. */

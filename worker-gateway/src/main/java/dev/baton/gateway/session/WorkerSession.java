@@ -13,6 +13,8 @@ import akka.actor.typed.receptionist.Receptionist;
 import dev.baton.engine.Engine;
 import dev.baton.engine.dispatch.EnvironmentDispatcher;
 import dev.baton.engine.environment.Environment;
+import dev.baton.engine.logs.LogLine;
+import dev.baton.engine.logs.RunLogSink;
 import dev.baton.engine.run.MetadataOperation;
 import dev.baton.engine.run.RunRejectedException;
 import dev.baton.engine.run.RunState;
@@ -108,6 +110,8 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
     static final String NO_ANSWER = "the engine did not answer in time";
     /** Canceled and suspended attempts remembered per session, so late messages about them are not counted as stale. */
     static final int REMEMBERED_ENDS = 4096;
+    /** Attempts sent to the worker remembered per session, whose log lines are stored (docs/worker-protocol.md). */
+    static final int REMEMBERED_SENT = 4096;
 
     public static Behavior<Command> create(
             Engine engine,
@@ -117,7 +121,8 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
             ActorRef<WorkerSocket.Outgoing> socket,
             LongAdder staleRejected,
             VariableCache variables,
-            Supplier<CompletionStage<Boolean>> tokenStillValid) {
+            Supplier<CompletionStage<Boolean>> tokenStillValid,
+            RunLogSink logs) {
         // The session's lines carry its environment and id as MDC fields (BATON_LOG_FORMAT=json shows them).
         return Behaviors.withMdc(
                 Command.class,
@@ -132,7 +137,8 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
                         socket,
                         staleRejected,
                         variables,
-                        tokenStillValid))));
+                        tokenStillValid,
+                        logs))));
     }
 
     private final TimerScheduler<Command> timers;
@@ -162,6 +168,18 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
         }
     };
 
+    /**
+     * The attempts sent to this worker, newest last (bounded): a {@code logs} line is stored only for one of them,
+     * which keeps a worker's lines in its own environment's runs and lets lines sent just after a result count.
+     */
+    private final Map<String, WorkerChannel.Execute> sentAttempts = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, WorkerChannel.Execute> eldest) {
+            return size() > REMEMBERED_SENT;
+        }
+    };
+
+    private final RunLogSink logs;
     private AcceptedHello hello;
     /** When the hello was welcomed: shown in the workers list. */
     private Instant connectedAt;
@@ -188,8 +206,10 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
             ActorRef<WorkerSocket.Outgoing> socket,
             LongAdder staleRejected,
             VariableCache variables,
-            Supplier<CompletionStage<Boolean>> tokenStillValid) {
+            Supplier<CompletionStage<Boolean>> tokenStillValid,
+            RunLogSink logs) {
         super(context);
+        this.logs = logs;
         this.tokenStillValid = tokenStillValid;
         this.timers = timers;
         this.engine = engine;
@@ -355,7 +375,8 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
                 sessionId,
                 environment.id(),
                 engine.runSettings().heartbeatInterval().toMillis(),
-                engine.runSettings().leaseTimeout().toMillis()));
+                engine.runSettings().leaseTimeout().toMillis(),
+                true));
         getContext().getSystem().receptionist().tell(Receptionist.register(WorkerChannel.SERVICE_KEY, channel));
         registered = true;
         report();
@@ -383,9 +404,44 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
         } catch (ProtocolException e) {
             return protocolError(e.getMessage());
         }
+        if (message instanceof WorkerMessage.Logs batch) {
+            onLogs(batch);
+            return Behaviors.same();
+        }
         if (!(message instanceof WorkerMessage.AboutAttempt about)) return protocolError("hello was already received");
         onAttemptMessage(about);
         return Behaviors.same();
+    }
+
+    /**
+     * Hands the lines of attempts sent to this worker to the log sink, which never blocks: a log batch neither waits
+     * for the store nor delays the messages behind it. Lines about other attempts are dropped (debug-logged): the
+     * gateway cannot tell which run they belong to.
+     */
+    private void onLogs(WorkerMessage.Logs batch) {
+        List<LogLine> lines = new ArrayList<>(batch.lines().size());
+        int unknown = 0;
+        for (WorkerMessage.LogEntry entry : batch.lines()) {
+            WorkerChannel.Execute execute = sentAttempts.get(entry.attemptId());
+            if (execute == null) {
+                unknown++;
+                continue;
+            }
+            lines.add(new LogLine(
+                    execute.runId(),
+                    entry.attemptId(),
+                    execute.attemptNumber(),
+                    entry.timestamp(),
+                    entry.level(),
+                    entry.message(),
+                    entry.attributesJson(),
+                    entry.errorJson()));
+        }
+        if (unknown > 0)
+            getContext()
+                    .getLog()
+                    .debug("session {}: dropped {} log lines of attempts it never sent", sessionId, unknown);
+        logs.offer(environment.id(), lines);
     }
 
     private void onAttemptMessage(WorkerMessage.AboutAttempt message) {
@@ -576,7 +632,7 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
         if (awaitingVariables.isEmpty()) {
             var fresh = variables.fresh(environment.id());
             if (fresh.isPresent()) {
-                send(WorkerProtocol.execute(execute, environment, fresh.get()));
+                sendExecute(execute, fresh.get());
                 return;
             }
             getContext()
@@ -608,10 +664,15 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
         for (WorkerChannel.Execute execute : ready) {
             // a cancel or a lost socket may have ended it meanwhile
             if (slots.inFlight(execute.attemptId()) != null) {
-                send(WorkerProtocol.execute(execute, environment, loaded));
+                sendExecute(execute, loaded);
             }
         }
         return Behaviors.same();
+    }
+
+    private void sendExecute(WorkerChannel.Execute execute, Map<String, String> envVars) {
+        sentAttempts.put(execute.attemptId(), execute);
+        send(WorkerProtocol.execute(execute, environment, envVars));
     }
 
     private void releaseSlot(String attemptId) {

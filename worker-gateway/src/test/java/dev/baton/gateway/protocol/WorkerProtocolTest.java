@@ -244,8 +244,8 @@ class WorkerProtocolTest {
         assertEquals(
                 JSON.readTree("{\"type\":\"welcome\",\"sessionId\":\"ws_1\",\"environmentId\""
                         + ":\"env\",\"heartbeatIntervalMs\":5000,"
-                        + "\"leaseTimeoutMs\":30000}"),
-                JSON.readTree(WorkerProtocol.encode(new GatewayMessage.Welcome("ws_1", "env", 5000, 30000))));
+                        + "\"leaseTimeoutMs\":30000,\"logs\":true}"),
+                JSON.readTree(WorkerProtocol.encode(new GatewayMessage.Welcome("ws_1", "env", 5000, 30000, true))));
         assertEquals(
                 JSON.readTree("{\"type\":\"rejected\",\"attemptId\":\"att_1\",\"reason\":\"stale attempt\"}"),
                 JSON.readTree(WorkerProtocol.encode(new GatewayMessage.Rejected("att_1", "stale attempt"))));
