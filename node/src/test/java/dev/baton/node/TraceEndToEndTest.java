@@ -67,10 +67,16 @@ class TraceEndToEndTest {
                     return Map.of("prepared", prepared, "child", result.ok());
                 })
                 .build();
+        Task<Map, Map> sleeper = Task.<Map, Map>define("timed", Map.class, (payload, ctx) -> {
+                    Thread.sleep(((Number) payload.get("ms")).longValue());
+                    return Map.of();
+                })
+                .build();
         worker = BatonWorker.builder(HappyPathScenario.url(node), TestNodes.WORKER_TOKEN)
                 .slots(4)
                 .register(parent)
                 .register(child)
+                .register(sleeper)
                 .build();
         worker.start();
         assertTrue(worker.awaitConnected(Duration.ofSeconds(30)), "the worker connects");
@@ -237,6 +243,35 @@ class TraceEndToEndTest {
                                         .build(),
                                 BodyHandlers.ofString())
                         .statusCode());
+    }
+
+    /**
+     * The worker reports how long its handler ran, so an attempt's span and the run's duration hold the handler's
+     * time, not when messages arrived: the Java SDK sends {@code started} only after a handler ran 50 ms, and not at
+     * all for a shorter one.
+     */
+    @Test
+    void anAttemptLastsAtLeastAsLongAsItsHandlerRan() throws Exception {
+        BatonClient client = HappyPathScenario.client(node);
+        for (int ms : new int[] {30, 300}) {
+            Run run = client.poll(client.trigger("timed", Map.of("ms", ms)).id(), Duration.ofSeconds(60));
+            assertEquals(RunStatus.COMPLETED, run.status());
+            JsonNode retrieved = JSON.readTree(get("/api/v3/runs/" + run.id()).body());
+            assertTrue(retrieved.get("durationMs").asLong() >= ms, ms + " ms handler: " + retrieved);
+            JsonNode attempt = single(
+                    asList(JSON.readTree(
+                                    get("/api/v1/runs/" + run.id() + "/trace").body())
+                            .get("spans")),
+                    "attempt 1");
+            assertTrue(attempt.get("durationMs").asLong() >= ms, ms + " ms handler's attempt: " + attempt);
+            assertTrue(
+                    attempt.get("startTime")
+                                    .asText()
+                                    .compareTo(attempt.at("/attributes/baton.attempt.leased_at")
+                                            .asText())
+                            >= 0,
+                    "an attempt starts after its lease: " + attempt);
+        }
     }
 
     @Test

@@ -90,19 +90,21 @@ public final class RunDriver {
     }
 
     public void start(String runId, String attemptId) {
-        value(await(run(runId).<StatusReply<Done>>ask(reply -> new RunEntity.StartAttempt(attemptId, reply), TIMEOUT)));
+        value(await(run(runId)
+                .<StatusReply<Done>>ask(reply -> new RunEntity.StartAttempt(attemptId, null, reply), TIMEOUT)));
     }
 
     public void complete(String runId, String attemptId) {
         value(await(run(runId)
                 .<StatusReply<Done>>ask(
-                        reply -> new RunEntity.CompleteAttempt(attemptId, "{\"ok\":true}", reply), TIMEOUT)));
+                        reply -> new RunEntity.CompleteAttempt(attemptId, "{\"ok\":true}", null, reply), TIMEOUT)));
     }
 
     public void fail(String runId, String attemptId) {
         value(await(run(runId)
                 .<StatusReply<Done>>ask(
-                        reply -> new RunEntity.FailAttempt(attemptId, new RunError("Error", "boom", null), true, reply),
+                        reply -> new RunEntity.FailAttempt(
+                                attemptId, new RunError("Error", "boom", null), true, null, reply),
                         TIMEOUT)));
     }
 

@@ -38,6 +38,7 @@ import dev.baton.engine.worker.RunError;
 import dev.baton.engine.worker.StepResult;
 import dev.baton.engine.worker.WorkerChannel;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
@@ -106,14 +107,20 @@ public final class RunEntity
             String sessionId, String workerId, ActorRef<WorkerChannel.Message> worker, ActorRef<DispatchReply> replyTo)
             implements Command {}
 
-    public record StartAttempt(String attemptId, ActorRef<StatusReply<Done>> replyTo) implements AttemptCommand {}
+    /** @param runningFor how long the handler had run when the worker said so; null when it did not say */
+    public record StartAttempt(String attemptId, Duration runningFor, ActorRef<StatusReply<Done>> replyTo)
+            implements AttemptCommand {}
 
     public record Heartbeat(String attemptId, ActorRef<StatusReply<Done>> replyTo) implements AttemptCommand {}
 
-    public record CompleteAttempt(String attemptId, String outputJson, ActorRef<StatusReply<Done>> replyTo)
+    /** @param ranFor how long the handler ran, as the worker measured it; null when it did not say */
+    public record CompleteAttempt(
+            String attemptId, String outputJson, Duration ranFor, ActorRef<StatusReply<Done>> replyTo)
             implements AttemptCommand {}
 
-    public record FailAttempt(String attemptId, RunError error, boolean retryable, ActorRef<StatusReply<Done>> replyTo)
+    /** @param ranFor how long the handler ran, as the worker measured it; null when it did not say */
+    public record FailAttempt(
+            String attemptId, RunError error, boolean retryable, Duration ranFor, ActorRef<StatusReply<Done>> replyTo)
             implements AttemptCommand {}
 
     /** From the gateway: the session that held this attempt is gone. */
@@ -466,7 +473,7 @@ public final class RunEntity
     ReplyEffect<Event, RunState> startAttempt(RunState state, StartAttempt cmd) {
         if (!isCurrent(cmd.attemptId())) return error(cmd.replyTo(), STALE_ATTEMPT);
         timers.lease(cmd.attemptId());
-        execution.started(state, clock.instant());
+        execution.started(state, clock.instant(), cmd.runningFor());
         return Effect().reply(cmd.replyTo(), StatusReply.ack());
     }
 
@@ -480,7 +487,8 @@ public final class RunEntity
         if (!isCurrent(cmd.attemptId())) return error(cmd.replyTo(), STALE_ATTEMPT);
         Instant now = clock.instant();
         return Effect()
-                .persist(new RunSucceeded(cmd.attemptId(), cmd.outputJson(), now, execution.reported(state, now)))
+                .persist(new RunSucceeded(
+                        cmd.attemptId(), cmd.outputJson(), now, execution.reported(state, now, cmd.ranFor())))
                 .thenRun(execution::leave)
                 .thenReply(cmd.replyTo(), done -> StatusReply.ack());
     }
@@ -495,13 +503,14 @@ public final class RunEntity
             RunError error,
             boolean retryable,
             RunStatus finalStatus,
+            Duration ranFor,
             ActorRef<StatusReply<Done>> replyTo) {
         if (!isCurrent(attemptId)) {
             return replyTo == null ? Effect().noReply() : error(replyTo, STALE_ATTEMPT);
         }
         Instant now = clock.instant();
         // The worker's own failure report means the handler ran; a lost worker's attempt may never have started.
-        Attempt attempt = replyTo != null ? execution.reported(state, now) : execution.held();
+        Attempt attempt = replyTo != null ? execution.reported(state, now, ranFor) : execution.held();
         boolean retry = retryable && attempt.number() < state.maxAttempts();
         List<Event> events = retry
                 ? List.of(new AttemptFailed(

@@ -47,12 +47,24 @@ final class RunExecution {
      * The attempt as the worker's outcome report shows it: a handler that finished before the worker's started
      * delay sends no {@code started} (the protocol allows it), so it started, at the latest, now.
      */
-    Attempt reported(RunState state, Instant now) {
+    Attempt reported(RunState state, Instant now, Duration ranFor) {
         if (lease.attempt().startedAt() == null) {
-            lease = lease.started(now);
-            countStart(state, now);
+            Instant began = began(now, ranFor);
+            lease = lease.started(began);
+            countStart(state, began);
         }
         return lease.attempt();
+    }
+
+    /**
+     * When the handler began: {@code runningFor} (the worker's own measure, so no clock is compared) before
+     * {@code now}, and never before the attempt was leased; {@code now} when the worker did not say.
+     */
+    private Instant began(Instant now, Duration runningFor) {
+        if (runningFor == null) return now;
+        Instant began = now.minus(runningFor);
+        Instant leasedAt = lease.attempt().leasedAt();
+        return began.isBefore(leasedAt) ? leasedAt : began;
     }
 
     /** Hands the run to the worker: the run leaves its queue, and the worker has one lease timeout to start. */
@@ -63,12 +75,13 @@ final class RunExecution {
         timers.lease(taken.attempt().id());
     }
 
-    /** The worker started the attempt: maxDuration counts from now. */
-    void started(RunState state, Instant at) {
+    /** The worker started the attempt, {@code runningFor} ago (null: now): maxDuration counts from then. */
+    void started(RunState state, Instant now, Duration runningFor) {
         if (lease.attempt().startedAt() != null) return;
-        lease = lease.started(at);
+        Instant began = began(now, runningFor);
+        lease = lease.started(began);
         timers.maxDuration(state, lease.attempt());
-        countStart(state, at);
+        countStart(state, began);
     }
 
     private void countStart(RunState state, Instant at) {

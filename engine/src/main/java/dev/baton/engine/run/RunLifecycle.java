@@ -151,7 +151,13 @@ final class RunLifecycle {
                 .on(
                         FailAttempt.class,
                         (run, state, cmd) -> run.failAttempt(
-                                state, cmd.attemptId(), cmd.error(), cmd.retryable(), RunStatus.FAILED, cmd.replyTo()),
+                                state,
+                                cmd.attemptId(),
+                                cmd.error(),
+                                cmd.retryable(),
+                                RunStatus.FAILED,
+                                cmd.ranFor(),
+                                cmd.replyTo()),
                         writes(AttemptFailed.class, RunFailed.class),
                         Stage.RETRYING,
                         Stage.FAILED)
@@ -163,6 +169,7 @@ final class RunLifecycle {
                                 RunError.workerLost(cmd.reason()),
                                 true,
                                 RunStatus.CRASHED,
+                                null,
                                 null),
                         writes(AttemptFailed.class, RunFailed.class),
                         Stage.RETRYING,
@@ -176,6 +183,7 @@ final class RunLifecycle {
                                         + run.settings().leaseTimeout().toSeconds() + "s"),
                                 true,
                                 RunStatus.CRASHED,
+                                null,
                                 null),
                         writes(AttemptFailed.class, RunFailed.class),
                         Stage.RETRYING,

@@ -373,7 +373,12 @@ public final class RunService {
     // ---------------------------------------------------------------- attempts (worker gateway)
 
     public CompletionStage<Done> startAttempt(String runId, String attemptId) {
-        return attemptCommand(runId, replyTo -> new RunEntity.StartAttempt(attemptId, replyTo));
+        return startAttempt(runId, attemptId, null);
+    }
+
+    /** @param runningFor how long the handler had run when the worker said it started; null when it did not say */
+    public CompletionStage<Done> startAttempt(String runId, String attemptId, Duration runningFor) {
+        return attemptCommand(runId, replyTo -> new RunEntity.StartAttempt(attemptId, runningFor, replyTo));
     }
 
     public CompletionStage<Done> heartbeat(String runId, String attemptId) {
@@ -381,11 +386,23 @@ public final class RunService {
     }
 
     public CompletionStage<Done> complete(String runId, String attemptId, String outputJson) {
-        return attemptCommand(runId, replyTo -> new RunEntity.CompleteAttempt(attemptId, outputJson, replyTo));
+        return complete(runId, attemptId, outputJson, null);
+    }
+
+    /** @param ranFor how long the handler ran, as the worker measured it; null when it did not say */
+    public CompletionStage<Done> complete(String runId, String attemptId, String outputJson, Duration ranFor) {
+        return attemptCommand(runId, replyTo -> new RunEntity.CompleteAttempt(attemptId, outputJson, ranFor, replyTo));
     }
 
     public CompletionStage<Done> fail(String runId, String attemptId, RunError error, boolean retryable) {
-        return attemptCommand(runId, replyTo -> new RunEntity.FailAttempt(attemptId, error, retryable, replyTo));
+        return fail(runId, attemptId, error, retryable, null);
+    }
+
+    /** @param ranFor how long the handler ran, as the worker measured it; null when it did not say */
+    public CompletionStage<Done> fail(
+            String runId, String attemptId, RunError error, boolean retryable, Duration ranFor) {
+        return attemptCommand(
+                runId, replyTo -> new RunEntity.FailAttempt(attemptId, error, retryable, ranFor, replyTo));
     }
 
     /** A durable operation of the attempt finished: its result is kept for every later attempt. */

@@ -83,7 +83,7 @@ class RunEntityJournalFailureTest {
 
         journal.failNextPersisted();
         TestProbe<StatusReply<Done>> completed = testKit.createTestProbe();
-        run.tell(new RunEntity.CompleteAttempt(attemptId, "{}", completed.ref()));
+        run.tell(new RunEntity.CompleteAttempt(attemptId, "{}", null, completed.ref()));
         completed.expectTerminated(run, Duration.ofSeconds(5));
         assertEquals(new EnvironmentDispatcher.Withdraw(runId), nextWithdraw(dispatcher));
     }

@@ -175,14 +175,15 @@ class RunEntityTest {
         trigger(retry);
         String attemptId = lease().attemptId();
         clock.advance(Duration.ofMillis(50));
-        assertTrue(run.<StatusReply<Done>>runCommand(replyTo -> new RunEntity.StartAttempt(attemptId, replyTo))
+        assertTrue(run.<StatusReply<Done>>runCommand(replyTo -> new RunEntity.StartAttempt(attemptId, null, replyTo))
                 .reply()
                 .isSuccess());
         return attemptId;
     }
 
     private StatusReply<Done> complete(String attemptId, String output) {
-        return run.<StatusReply<Done>>runCommand(replyTo -> new RunEntity.CompleteAttempt(attemptId, output, replyTo))
+        return run.<StatusReply<Done>>runCommand(
+                        replyTo -> new RunEntity.CompleteAttempt(attemptId, output, null, replyTo))
                 .reply();
     }
 
@@ -234,11 +235,11 @@ class RunEntityTest {
         @Test
         void attemptMessagesAreErrors() {
             for (var reply : List.of(
-                    run.<StatusReply<Done>>runCommand(r -> new RunEntity.StartAttempt("att_x", r)),
+                    run.<StatusReply<Done>>runCommand(r -> new RunEntity.StartAttempt("att_x", null, r)),
                     run.<StatusReply<Done>>runCommand(r -> new RunEntity.Heartbeat("att_x", r)),
-                    run.<StatusReply<Done>>runCommand(r -> new RunEntity.CompleteAttempt("att_x", "1", r)),
+                    run.<StatusReply<Done>>runCommand(r -> new RunEntity.CompleteAttempt("att_x", "1", null, r)),
                     run.<StatusReply<Done>>runCommand(
-                            r -> new RunEntity.FailAttempt("att_x", new RunError("E", "m", null), true, r)))) {
+                            r -> new RunEntity.FailAttempt("att_x", new RunError("E", "m", null), true, null, r)))) {
                 assertTrue(reply.hasNoEvents());
                 assertTrue(reply.reply().isError());
             }
@@ -279,7 +280,7 @@ class RunEntityTest {
         @Test
         void attemptMessagesAreStale() {
             trigger(RetryPolicy.DEFAULT);
-            assertStale(run.<StatusReply<Done>>runCommand(r -> new RunEntity.StartAttempt("att_x", r))
+            assertStale(run.<StatusReply<Done>>runCommand(r -> new RunEntity.StartAttempt("att_x", null, r))
                     .reply());
             assertStale(run.<StatusReply<Done>>runCommand(r -> new RunEntity.Heartbeat("att_x", r))
                     .reply());
@@ -294,7 +295,7 @@ class RunEntityTest {
         void startIsKeptUntilTheOutcomeAndShownAsExecuting() {
             trigger(RetryPolicy.DEFAULT);
             String attemptId = lease().attemptId();
-            var result = run.<StatusReply<Done>>runCommand(r -> new RunEntity.StartAttempt(attemptId, r));
+            var result = run.<StatusReply<Done>>runCommand(r -> new RunEntity.StartAttempt(attemptId, null, r));
             assertTrue(result.hasNoEvents());
             assertTrue(result.reply().isSuccess());
             assertEquals(RunStatus.EXECUTING, current().status());
@@ -305,7 +306,7 @@ class RunEntityTest {
         void startOfAnotherAttemptIsStale() {
             trigger(RetryPolicy.DEFAULT);
             lease();
-            var result = run.<StatusReply<Done>>runCommand(r -> new RunEntity.StartAttempt("att_other", r));
+            var result = run.<StatusReply<Done>>runCommand(r -> new RunEntity.StartAttempt("att_other", null, r));
             assertTrue(result.hasNoEvents());
             assertStale(result.reply());
         }
@@ -325,7 +326,8 @@ class RunEntityTest {
         void completionWithoutStartSucceeds() {
             trigger(RetryPolicy.DEFAULT);
             String attemptId = lease().attemptId();
-            var result = run.<StatusReply<Done>>runCommand(r -> new RunEntity.CompleteAttempt(attemptId, "42", r));
+            var result =
+                    run.<StatusReply<Done>>runCommand(r -> new RunEntity.CompleteAttempt(attemptId, "42", null, r));
             result.eventOfType(RunEntity.RunSucceeded.class);
             assertEquals(RunStatus.COMPLETED, result.state().status());
         }
@@ -358,7 +360,7 @@ class RunEntityTest {
         @Test
         void duplicateStartIsAcknowledgedWithoutEvents() {
             String attemptId = executing(RetryPolicy.DEFAULT);
-            var result = run.<StatusReply<Done>>runCommand(r -> new RunEntity.StartAttempt(attemptId, r));
+            var result = run.<StatusReply<Done>>runCommand(r -> new RunEntity.StartAttempt(attemptId, null, r));
             assertTrue(result.hasNoEvents());
             assertTrue(result.reply().isSuccess());
         }
@@ -368,7 +370,7 @@ class RunEntityTest {
             String attemptId = executing(RetryPolicy.DEFAULT);
             clock.advance(Duration.ofMillis(250));
             var result = run.<StatusReply<Done>>runCommand(
-                    r -> new RunEntity.CompleteAttempt(attemptId, "{\"ok\":true}", r));
+                    r -> new RunEntity.CompleteAttempt(attemptId, "{\"ok\":true}", null, r));
             RunEntity.RunSucceeded succeeded = result.eventOfType(RunEntity.RunSucceeded.class);
             assertEquals(attemptId, succeeded.attemptId());
             assertEquals("{\"ok\":true}", succeeded.outputJson());
@@ -387,7 +389,8 @@ class RunEntityTest {
         @Test
         void completionOfAnotherAttemptIsStale() {
             executing(RetryPolicy.DEFAULT);
-            var result = run.<StatusReply<Done>>runCommand(r -> new RunEntity.CompleteAttempt("att_zombie", "1", r));
+            var result =
+                    run.<StatusReply<Done>>runCommand(r -> new RunEntity.CompleteAttempt("att_zombie", "1", null, r));
             assertTrue(result.hasNoEvents());
             assertStale(result.reply());
         }
@@ -397,7 +400,8 @@ class RunEntityTest {
             RetryPolicy retry = new RetryPolicy(3, 2, 100, 1000, false);
             String attemptId = executing(retry);
             RunError error = new RunError("Error", "boom", "at x");
-            var result = run.<StatusReply<Done>>runCommand(r -> new RunEntity.FailAttempt(attemptId, error, true, r));
+            var result =
+                    run.<StatusReply<Done>>runCommand(r -> new RunEntity.FailAttempt(attemptId, error, true, null, r));
             RunEntity.AttemptFailed failed = result.eventOfType(RunEntity.AttemptFailed.class);
             assertEquals(clock.instant().plusMillis(100), failed.retryAt());
             assertEquals(RunStatus.RETRYING, result.state().status());
@@ -411,7 +415,8 @@ class RunEntityTest {
         void lastFailureEndsTheRunFailed() {
             String attemptId = executing(noBackoff(1));
             RunError error = new RunError("Error", "boom", null);
-            var result = run.<StatusReply<Done>>runCommand(r -> new RunEntity.FailAttempt(attemptId, error, true, r));
+            var result =
+                    run.<StatusReply<Done>>runCommand(r -> new RunEntity.FailAttempt(attemptId, error, true, null, r));
             assertEquals(2, result.events().size());
             assertEquals(
                     new RunEntity.RunFailed(error, RunStatus.FAILED, clock.instant()),
@@ -424,7 +429,7 @@ class RunEntityTest {
         void nonRetryableFailureEndsTheRunAtOnce() {
             String attemptId = executing(noBackoff(5));
             var result = run.<StatusReply<Done>>runCommand(
-                    r -> new RunEntity.FailAttempt(attemptId, new RunError("BadPayload", "no", null), false, r));
+                    r -> new RunEntity.FailAttempt(attemptId, new RunError("BadPayload", "no", null), false, null, r));
             assertEquals(RunStatus.FAILED, result.state().status());
             assertEquals(1, result.state().attemptCount());
         }
@@ -465,7 +470,7 @@ class RunEntityTest {
         void dispatchIsDeclinedAndOldAttemptIsStale() {
             String attemptId = executing(new RetryPolicy(2, 1, 60_000, 60_000, false));
             run.<StatusReply<Done>>runCommand(
-                    r -> new RunEntity.FailAttempt(attemptId, new RunError("E", "m", null), true, r));
+                    r -> new RunEntity.FailAttempt(attemptId, new RunError("E", "m", null), true, null, r));
             assertEquals(RunStatus.RETRYING, run.getState().status());
             var dispatch = run.<DispatchReply>runCommand(
                     replyTo -> new RunEntity.Dispatch("ws_1", "w", worker.ref(), replyTo));
@@ -485,7 +490,7 @@ class RunEntityTest {
             assertStale(run.<StatusReply<Done>>runCommand(r -> new RunEntity.Heartbeat(attemptId, r))
                     .reply());
             assertStale(run.<StatusReply<Done>>runCommand(
-                            r -> new RunEntity.FailAttempt(attemptId, new RunError("E", "m", null), true, r))
+                            r -> new RunEntity.FailAttempt(attemptId, new RunError("E", "m", null), true, null, r))
                     .reply());
             assertNoEventsFor(new RunEntity.WorkerLost(attemptId, "late"));
             var dispatch = run.<DispatchReply>runCommand(
@@ -572,7 +577,7 @@ class RunEntityTest {
             triggerWith(spec(RetryPolicy.DEFAULT, null, Duration.ofSeconds(1), null));
             expectEnqueue();
             String attemptId = lease().attemptId();
-            run.<StatusReply<Done>>runCommand(r -> new RunEntity.StartAttempt(attemptId, r));
+            run.<StatusReply<Done>>runCommand(r -> new RunEntity.StartAttempt(attemptId, null, r));
             for (int i = 0; i < 3; i++) { // past the TTL, with the lease kept alive
                 sleep(Duration.ofMillis(500));
                 run.<StatusReply<Done>>runCommand(r -> new RunEntity.Heartbeat(attemptId, r));
@@ -589,7 +594,7 @@ class RunEntityTest {
             triggerWith(spec(noBackoff(3), null, null, 1));
             expectEnqueue();
             String attemptId = lease().attemptId();
-            run.<StatusReply<Done>>runCommand(r -> new RunEntity.StartAttempt(attemptId, r));
+            run.<StatusReply<Done>>runCommand(r -> new RunEntity.StartAttempt(attemptId, null, r));
             for (int i = 0; i < 6; i++) { // heartbeats keep the lease; only maxDuration may end it
                 run.<StatusReply<Done>>runCommand(r -> new RunEntity.Heartbeat(attemptId, r));
                 sleep(Duration.ofMillis(250));
@@ -632,7 +637,7 @@ class RunEntityTest {
         void cancelOfARetryingRunEndsIt() {
             String attemptId = executing(new RetryPolicy(3, 1, 60_000, 60_000, false));
             run.<StatusReply<Done>>runCommand(
-                    r -> new RunEntity.FailAttempt(attemptId, new RunError("E", "m", null), true, r));
+                    r -> new RunEntity.FailAttempt(attemptId, new RunError("E", "m", null), true, null, r));
             assertEquals(
                     RunStatus.CANCELED,
                     run.<StatusReply<RunState>>runCommand(RunEntity.Cancel::new)
@@ -667,7 +672,7 @@ class RunEntityTest {
             // The lease and the start are not journaled, yet a subscriber sees them.
             String attemptId = lease().attemptId();
             assertEquals(RunStatus.DEQUEUED, awaitChange(3).status());
-            run.<StatusReply<Done>>runCommand(r -> new RunEntity.StartAttempt(attemptId, r));
+            run.<StatusReply<Done>>runCommand(r -> new RunEntity.StartAttempt(attemptId, null, r));
             assertEquals(RunStatus.EXECUTING, awaitChange(4).status());
             run.<StatusReply<Done>>runCommand(r -> new RunEntity.Heartbeat(attemptId, r));
             complete(attemptId, "{}");
@@ -790,11 +795,11 @@ class RunEntityTest {
                     new RunEntity.AttemptLeased(legacy));
             assertEquals(RunStatus.DEQUEUED, restarted.getState().status());
             assertTrue(restarted
-                    .<StatusReply<Done>>runCommand(r -> new RunEntity.StartAttempt("att_legacy", r))
+                    .<StatusReply<Done>>runCommand(r -> new RunEntity.StartAttempt("att_legacy", null, r))
                     .reply()
                     .isSuccess());
-            var done =
-                    restarted.<StatusReply<Done>>runCommand(r -> new RunEntity.CompleteAttempt("att_legacy", "1", r));
+            var done = restarted.<StatusReply<Done>>runCommand(
+                    r -> new RunEntity.CompleteAttempt("att_legacy", "1", null, r));
             assertEquals(RunStatus.COMPLETED, done.state().status());
             assertEquals(1, done.state().attemptCount());
         }
@@ -1086,7 +1091,7 @@ class RunEntityTest {
             triggerWith(childSpec());
             expectEnqueue();
             String attemptId = lease().attemptId();
-            run.<StatusReply<Done>>runCommand(replyTo -> new RunEntity.StartAttempt(attemptId, replyTo));
+            run.<StatusReply<Done>>runCommand(replyTo -> new RunEntity.StartAttempt(attemptId, null, replyTo));
             complete(attemptId, "{\"greeting\":\"hi\"}");
 
             var told = (RunEntity.ChildFinished) links.otherRuns.receiveMessage(Duration.ofSeconds(3));

@@ -50,18 +50,31 @@ public final class WorkerMessages {
 
     public record Hello(String workerId, String sdk, int slots, List<TaskDeclaration> tasks) implements Outbound {}
 
-    public record Started(String attemptId) implements Outbound {}
+    /** @param runningForMs how long the handler had run when this was sent (the gateway dates the start by it) */
+    public record Started(
+            String attemptId,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Long runningForMs) implements Outbound {}
 
     public record Heartbeat(String attemptId) implements Outbound {}
 
     /** {@code output} is always written, as JSON null when the handler returned nothing. */
-    public record Completed(String attemptId, JsonNode output) implements Outbound {
+    /** @param runningForMs how long the handler ran; null when unknown */
+    public record Completed(
+            String attemptId,
+            JsonNode output,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Long runningForMs) implements Outbound {
         public Completed {
             output = output == null ? NullNode.getInstance() : output;
         }
     }
 
-    public record Failed(String attemptId, ErrorBody error, boolean retryable) implements Outbound {}
+    /** @param runningForMs how long the handler ran; null when it never began */
+    public record Failed(
+            String attemptId,
+            ErrorBody error,
+            boolean retryable,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Long runningForMs)
+            implements Outbound {}
 
     /** Lines handlers logged, of any of the session's attempts; not answered. */
     public record Logs(List<LogLine> lines) implements Outbound {}

@@ -66,7 +66,7 @@ final class AttemptRunner<P, R> implements Runnable {
             payload = Payloads.decode(execute.payload(), task.payloadType());
         } catch (PayloadDecodingException e) {
             // the same payload would fail every attempt: end the run now
-            finish(new Failed(attemptId, ErrorBody.of(e), false));
+            finish(new Failed(attemptId, ErrorBody.of(e), false, null));
             return;
         }
         if (!session.begin(attempt)) {
@@ -81,7 +81,8 @@ final class AttemptRunner<P, R> implements Runnable {
                 return; // ended by its Suspension, or it failed after that: either way the attempt is over
             }
             // code and journal disagree: the same code fails the same way, so retrying is pointless
-            finish(new Failed(attemptId, ErrorBody.of(e), !(e instanceof NonDeterminismException)));
+            finish(new Failed(
+                    attemptId, ErrorBody.of(e), !(e instanceof NonDeterminismException), attempt.runningForMs()));
             return;
         }
 
@@ -91,10 +92,10 @@ final class AttemptRunner<P, R> implements Runnable {
         } catch (IllegalArgumentException e) {
             IllegalArgumentException unserializable = new IllegalArgumentException(
                     "output of task " + task.id() + " cannot be written as JSON: " + e.getMessage(), e);
-            finish(new Failed(attemptId, ErrorBody.of(unserializable), false));
+            finish(new Failed(attemptId, ErrorBody.of(unserializable), false, attempt.runningForMs()));
             return;
         }
-        finish(new Completed(attemptId, output));
+        finish(new Completed(attemptId, output, attempt.runningForMs()));
     }
 
     /** Reports the attempt's outcome after its log lines, which the gateway then stores before the run moves on. */

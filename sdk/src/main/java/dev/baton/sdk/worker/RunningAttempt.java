@@ -50,6 +50,9 @@ final class RunningAttempt implements AttemptLink {
     private final Map<String, Memoized> memoized;
     private volatile FutureTask<Void> execution;
     private volatile boolean started;
+    /** When the handler began ({@link System#nanoTime}); 0 before. */
+    private volatile long beganNanos;
+
     private volatile JsonNode metadata;
     /** Null while the attempt runs; why it is over otherwise. Written under {@code this}. */
     private volatile String endReason;
@@ -98,6 +101,20 @@ final class RunningAttempt implements AttemptLink {
     /** The handler is running, so heartbeats must keep its lease alive. */
     void markStarted() {
         started = true;
+    }
+
+    /** The handler begins now. */
+    void markBegun() {
+        beganNanos = System.nanoTime();
+    }
+
+    /**
+     * How long the handler has been running, for {@code started}, {@code completed} and {@code failed}: the gateway
+     * dates the attempt's start from it, not from when a message arrived. Null before the handler began.
+     */
+    Long runningForMs() {
+        long began = beganNanos;
+        return began == 0 ? null : TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
     }
 
     boolean hasStarted() {

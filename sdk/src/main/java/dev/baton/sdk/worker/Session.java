@@ -239,7 +239,8 @@ final class Session implements WebSocket.Listener {
                             "task " + execute.taskId() + " is not registered on worker " + worker.id(),
                             "TaskNotRegistered",
                             null),
-                    true));
+                    true,
+                    null));
             return;
         }
         log.debug(
@@ -360,6 +361,7 @@ final class Session implements WebSocket.Listener {
         if (running.get(attempt.attemptId()) != attempt) {
             return false;
         }
+        attempt.markBegun();
         Runnable started = () -> {
             synchronized (attempt) {
                 if (running.get(attempt.attemptId()) == attempt) reportStarted(attempt);
@@ -377,7 +379,7 @@ final class Session implements WebSocket.Listener {
     /** Sends {@code started} once; the caller holds the attempt's lock and knows it is current. */
     private void reportStarted(RunningAttempt attempt) {
         if (!attempt.hasStarted()) {
-            send(new Started(attempt.attemptId()));
+            send(new Started(attempt.attemptId(), attempt.runningForMs()));
             attempt.markStarted(); // from now on heartbeats keep its lease alive
         }
     }

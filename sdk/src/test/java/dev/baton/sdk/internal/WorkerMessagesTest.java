@@ -108,26 +108,30 @@ class WorkerMessagesTest {
     void attemptMessagesCarryTheirType() throws Exception {
         assertEquals(
                 json("{\"type\":\"started\",\"attemptId\":\"att_1\"}"),
-                json(WorkerMessages.encode(new Started("att_1"))));
+                json(WorkerMessages.encode(new Started("att_1", null))));
+        assertEquals(
+                json("{\"type\":\"started\",\"attemptId\":\"att_1\",\"runningForMs\":42}"),
+                json(WorkerMessages.encode(new Started("att_1", 42L))));
         assertEquals(
                 json("{\"type\":\"heartbeat\",\"attemptId\":\"att_1\"}"),
                 json(WorkerMessages.encode(new Heartbeat("att_1"))));
         assertEquals(
                 json("{\"type\":\"completed\",\"attemptId\":\"att_1\",\"output\":{\"n\":1}}"),
-                json(WorkerMessages.encode(new Completed("att_1", json("{\"n\":1}")))));
+                json(WorkerMessages.encode(new Completed("att_1", json("{\"n\":1}"), null))));
     }
 
     @Test
     void completedWithoutOutputSendsExplicitNull() throws Exception {
-        JsonNode completed = json(WorkerMessages.encode(new Completed("att_1", null)));
+        JsonNode completed = json(WorkerMessages.encode(new Completed("att_1", null, 7L)));
         assertTrue(completed.has("output"));
         assertTrue(completed.get("output").isNull());
+        assertEquals(7, completed.get("runningForMs").asInt());
     }
 
     @Test
     void failedDescribesTheException() throws Exception {
         ErrorBody error = ErrorBody.of(new IllegalStateException("boom"));
-        JsonNode failed = json(WorkerMessages.encode(new Failed("att_1", error, false)));
+        JsonNode failed = json(WorkerMessages.encode(new Failed("att_1", error, false, null)));
         assertEquals("failed", failed.get("type").asText());
         assertEquals("boom", failed.at("/error/message").asText());
         assertEquals("IllegalStateException", failed.at("/error/name").asText());

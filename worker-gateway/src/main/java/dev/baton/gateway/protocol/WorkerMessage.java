@@ -3,6 +3,7 @@ package dev.baton.gateway.protocol;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.engine.logs.LogLevel;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
@@ -21,15 +22,30 @@ public sealed interface WorkerMessage {
         String attemptId();
     }
 
-    record Started(String attemptId) implements AboutAttempt {}
+    /** {@code runningForMs}: how long the handler had run when the worker sent this (optional, at least 0). */
+    record Started(String attemptId, Long runningForMs) implements AboutAttempt, Timed {}
 
     record Heartbeat(String attemptId) implements AboutAttempt {}
 
     /** {@code output} is any JSON value; JSON null and an absent field both mean "no output". */
-    record Completed(String attemptId, JsonNode output) implements AboutAttempt {}
+    record Completed(String attemptId, JsonNode output, Long runningForMs) implements AboutAttempt, Timed {}
 
     /** {@code retryable} absent means true. */
-    record Failed(String attemptId, ErrorBody error, Boolean retryable) implements AboutAttempt {}
+    record Failed(String attemptId, ErrorBody error, Boolean retryable, Long runningForMs)
+            implements AboutAttempt, Timed {}
+
+    /**
+     * A message that may say how long the handler has run ({@code runningForMs}): the attempt's start is dated from
+     * it, not from when a message arrived (the Java SDK sends {@code started} only after a handler ran a moment).
+     */
+    interface Timed {
+        Long runningForMs();
+
+        /** The handler's running time so far, or null when the worker did not say. */
+        default Duration runningFor() {
+            return runningForMs() == null ? null : Duration.ofMillis(runningForMs());
+        }
+    }
 
     record ErrorBody(String message, String name, String stackTrace) {}
 

@@ -146,6 +146,8 @@ public final class WorkerProtocol {
         if (message instanceof WorkerMessage.AboutAttempt about
                 && (about.attemptId() == null || about.attemptId().isBlank()))
             throw new ProtocolException(type.asText() + " needs an \"attemptId\"");
+        if (message instanceof WorkerMessage.Timed timed && timed.runningForMs() != null && timed.runningForMs() < 0)
+            throw new ProtocolException(type.asText() + "'s \"runningForMs\" must be at least 0");
         if (message instanceof WorkerMessage.Step step && invalidKey(step.key()) != null)
             throw new ProtocolException("step " + invalidKey(step.key()));
         return message;

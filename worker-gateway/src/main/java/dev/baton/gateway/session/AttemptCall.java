@@ -6,6 +6,7 @@ import dev.baton.engine.run.RunService;
 import dev.baton.engine.run.Wait;
 import dev.baton.engine.worker.RunError;
 import dev.baton.engine.worker.StepResult;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -21,10 +22,11 @@ sealed interface AttemptCall {
         return false;
     }
 
-    record Start() implements AttemptCall {
+    /** @param runningFor how long the handler had run when the worker said so; null when it did not say */
+    record Start(Duration runningFor) implements AttemptCall {
         @Override
         public CompletionStage<?> send(RunService runs, String runId, String attemptId) {
-            return runs.startAttempt(runId, attemptId);
+            return runs.startAttempt(runId, attemptId, runningFor);
         }
     }
 
@@ -35,10 +37,10 @@ sealed interface AttemptCall {
         }
     }
 
-    record Complete(String outputJson) implements AttemptCall {
+    record Complete(String outputJson, Duration ranFor) implements AttemptCall {
         @Override
         public CompletionStage<?> send(RunService runs, String runId, String attemptId) {
-            return runs.complete(runId, attemptId, outputJson);
+            return runs.complete(runId, attemptId, outputJson, ranFor);
         }
 
         @Override
@@ -47,10 +49,10 @@ sealed interface AttemptCall {
         }
     }
 
-    record Fail(RunError error, boolean retryable) implements AttemptCall {
+    record Fail(RunError error, boolean retryable, Duration ranFor) implements AttemptCall {
         @Override
         public CompletionStage<?> send(RunService runs, String runId, String attemptId) {
-            return runs.fail(runId, attemptId, error, retryable);
+            return runs.fail(runId, attemptId, error, retryable, ranFor);
         }
 
         @Override

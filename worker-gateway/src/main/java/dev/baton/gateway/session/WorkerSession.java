@@ -472,15 +472,16 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
             call = new AttemptCall.RecordStep(step.key(), WorkerProtocol.stepResult(step));
         } else if (message instanceof WorkerMessage.Suspend suspend) {
             call = suspendCall(suspend, execute);
-        } else if (message instanceof WorkerMessage.Started) {
-            call = new AttemptCall.Start();
+        } else if (message instanceof WorkerMessage.Started started) {
+            call = new AttemptCall.Start(started.runningFor());
         } else if (message instanceof WorkerMessage.Heartbeat) {
             call = new AttemptCall.Beat();
         } else if (message instanceof WorkerMessage.Completed completed) {
-            call = new AttemptCall.Complete(WorkerProtocol.outputJson(completed));
+            call = new AttemptCall.Complete(WorkerProtocol.outputJson(completed), completed.runningFor());
         } else {
             WorkerMessage.Failed failed = (WorkerMessage.Failed) message;
-            call = new AttemptCall.Fail(WorkerProtocol.runError(failed), WorkerProtocol.retryable(failed));
+            call = new AttemptCall.Fail(
+                    WorkerProtocol.runError(failed), WorkerProtocol.retryable(failed), failed.runningFor());
         }
         if (call.finishesAttempt()) {
             // The worker's slot is free now, whatever the engine answers: if the call fails, the lease expires.

@@ -32,8 +32,16 @@ class WorkerProtocolTest {
     @Test
     void decodesEveryWorkerMessageAndIgnoresUnknownFields() throws Exception {
         assertEquals(
-                new WorkerMessage.Started("att_1"),
+                new WorkerMessage.Started("att_1", null),
                 WorkerProtocol.decode("{\"type\":\"started\",\"attemptId\":\"att_1\",\"extra\":true}"));
+        assertEquals(
+                new WorkerMessage.Started("att_1", 40L),
+                WorkerProtocol.decode("{\"type\":\"started\",\"attemptId\":\"att_1\",\"runningForMs\":40}"));
+        ProtocolException negative = assertThrows(
+                ProtocolException.class,
+                () -> WorkerProtocol.decode(
+                        "{\"type\":\"completed\",\"attemptId\":\"att_1\",\"output\":1,\"runningForMs\":-1}"));
+        assertTrue(negative.getMessage().contains("runningForMs"), negative.getMessage());
         assertEquals(
                 new WorkerMessage.Heartbeat("att_1"),
                 WorkerProtocol.decode("{\"type\":\"heartbeat\",\"attemptId\":\"att_1\"}"));

@@ -16,9 +16,9 @@ class AttemptCallsTest {
 
     @Test
     void issuesOneCallPerAttemptAtATimeInOrder() {
-        calls.submit("run_1", "a", new AttemptCall.Start());
-        calls.submit("run_1", "a", new AttemptCall.Complete("1"));
-        calls.submit("run_2", "b", new AttemptCall.Start());
+        calls.submit("run_1", "a", new AttemptCall.Start(null));
+        calls.submit("run_1", "a", new AttemptCall.Complete("1", null));
+        calls.submit("run_2", "b", new AttemptCall.Start(null));
         assertEquals(List.of("a:Start", "b:Start"), issued);
 
         calls.answered("a");
@@ -30,7 +30,7 @@ class AttemptCallsTest {
 
     @Test
     void coalescesHeartbeatsWaitingBehindEachOther() {
-        calls.submit("run_1", "a", new AttemptCall.Start());
+        calls.submit("run_1", "a", new AttemptCall.Start(null));
         calls.submit("run_1", "a", new AttemptCall.Beat());
         calls.submit("run_1", "a", new AttemptCall.Beat());
         calls.submit("run_1", "a", new AttemptCall.Beat());
@@ -42,13 +42,13 @@ class AttemptCallsTest {
 
     @Test
     void dropsWhatWaitsBehindAFencedAttemptAndKeepsOnlyAnswersWhenDraining() {
-        calls.submit("run_1", "a", new AttemptCall.Start());
+        calls.submit("run_1", "a", new AttemptCall.Start(null));
         calls.submit("run_1", "a", new AttemptCall.Beat());
         assertEquals(1, calls.dropWaiting("a").size());
 
-        calls.submit("run_2", "b", new AttemptCall.Start());
+        calls.submit("run_2", "b", new AttemptCall.Start(null));
         calls.submit("run_2", "b", new AttemptCall.Beat());
-        calls.submit("run_2", "b", new AttemptCall.Fail(null, true));
+        calls.submit("run_2", "b", new AttemptCall.Fail(null, true, null));
         calls.keepOnlyAnswers();
         calls.answered("a");
         calls.answered("b");
