@@ -1,6 +1,8 @@
 // Calls the node's APIs with the session cookie. Every call carries x-baton-csrf (which a cross-site form cannot
 // send; the node refuses a cookie-authenticated change without it) and, for a personal access token's session,
 // x-baton-environment naming the environment picked in the header.
+import { useEffect, useState } from 'preact/hooks';
+
 const ENVIRONMENT_KEY = 'baton.environment';
 
 export function chosenEnvironment() {
@@ -41,4 +43,29 @@ export async function api(path, { method = 'GET', body, environment = true } = {
     throw new ApiError(response.status, (json && json.error) || `${response.status} ${response.statusText}`);
   }
   return json;
+}
+
+/**
+ * A page's data: {@code read} (async, answering the data) runs when {@code deps} change and on {@code reload()};
+ * {@code loading} while it runs, {@code error} the last read's message ('' once a read succeeded).
+ */
+export function useLoaded(read, deps) {
+  const [data, setData] = useState(null);
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState('');
+  const reload = async () => {
+    setLoading(true);
+    try {
+      setData(await read());
+      setError('');
+    } catch (e) {
+      setError(e.message);
+    } finally {
+      setLoading(false);
+    }
+  };
+  useEffect(() => {
+    reload();
+  }, deps);
+  return { data, setData, loading, error, reload };
 }

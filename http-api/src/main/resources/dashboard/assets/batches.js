@@ -1,9 +1,9 @@
 // The Batches page (GET /api/v1/batches, the batch index: status filter, created within, keyset pages, all in the
 // URL) with a box to open any batch by id, and the Batch page (GET /api/v2/batches/{id}): its status, counts, item
 // errors and runs.
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { html, Link, navigate } from './html.js';
-import { api } from './api.js';
+import { api, useLoaded } from './api.js';
 import { time } from './format.js';
 
 const STATUSES = ['', 'PENDING', 'PROCESSING', 'COMPLETED', 'PARTIAL_FAILED'];
@@ -37,28 +37,13 @@ function OpenBatch() {
 
 export function BatchesPage({ search }) {
   const params = new URLSearchParams(search);
-  const [page, setPage] = useState(null);
-  const [error, setError] = useState('');
-  const [loading, setLoading] = useState(false);
-
-  const load = async () => {
-    setLoading(true);
-    try {
-      const query = new URLSearchParams();
-      if (params.get('status')) query.set('filter[status]', params.get('status'));
-      if (params.get('period')) query.set('filter[createdAt][period]', params.get('period'));
-      if (params.get('size')) query.set('page[size]', params.get('size'));
-      for (const cursor of PAGE_CURSORS) if (params.get(cursor)) query.set(`page[${cursor}]`, params.get(cursor));
-      setPage(await api('/api/v1/batches' + (query.toString() ? '?' + query : '')));
-      setError('');
-    } catch (e) {
-      setError(e.message);
-    } finally {
-      setLoading(false);
-    }
-  };
-  useEffect(() => {
-    load();
+  const { data: page, loading, error, reload: load } = useLoaded(async () => {
+    const query = new URLSearchParams();
+    if (params.get('status')) query.set('filter[status]', params.get('status'));
+    if (params.get('period')) query.set('filter[createdAt][period]', params.get('period'));
+    if (params.get('size')) query.set('page[size]', params.get('size'));
+    for (const cursor of PAGE_CURSORS) if (params.get(cursor)) query.set(`page[${cursor}]`, params.get(cursor));
+    return api('/api/v1/batches' + (query.toString() ? '?' + query : ''));
   }, [search]);
 
   const filter = (name) => (event) => {
@@ -124,24 +109,8 @@ export function BatchesPage({ search }) {
 }
 
 export function BatchPage({ id }) {
-  const [batch, setBatch] = useState(null);
-  const [error, setError] = useState('');
-  const [busy, setBusy] = useState(false);
-
-  const load = async () => {
-    setBusy(true);
-    try {
-      setBatch(await api(`/api/v2/batches/${encodeURIComponent(id)}`));
-      setError('');
-    } catch (e) {
-      setError(e.message);
-    } finally {
-      setBusy(false);
-    }
-  };
-  useEffect(() => {
-    load();
-  }, [id]);
+  const { data: batch, loading: busy, error, reload: load } = useLoaded(
+    () => api(`/api/v2/batches/${encodeURIComponent(id)}`), [id]);
 
   const header = html`
     <div class="row">

@@ -3,9 +3,10 @@
 // change in place, new runs appear at the top of the first page (a later page counts them instead), and rows can
 // be selected to cancel or replay them together.
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { CreatedWindowFields } from './filters.js';
 import { html, Link, navigate } from './html.js';
 import { api } from './api.js';
-import { fromLocalInput, runDuration, statusClass, time, toLocalInput } from './format.js';
+import { runDuration, statusClass, time } from './format.js';
 import { LIVE_LABELS, openRunStream, runBatcher, useTicking } from './live.js';
 
 // The page's query parameter → the API's.
@@ -27,7 +28,6 @@ const FILTERS = {
 };
 const STATUSES = ['PENDING_VERSION', 'DELAYED', 'QUEUED', 'DEQUEUED', 'EXECUTING', 'WAITING', 'COMPLETED', 'CANCELED',
   'FAILED', 'CRASHED', 'SYSTEM_FAILURE', 'EXPIRED', 'TIMED_OUT'];
-const PERIODS = ['', '30m', '1h', '6h', '1d', '7d', '30d'];
 const PAGE_CURSORS = ['after', 'before'];
 
 const DEFAULT_PAGE_SIZE = 25;
@@ -99,19 +99,7 @@ function Filters({ params }) {
       ${text('version', 'Version', '')}
       ${text('batch', 'Batch', 'batch id')}
       ${text('schedule', 'Schedule', 'schedule id')}
-      <label>Created within
-        <select name="period" value=${form.period} onChange=${field('period')}>
-          ${PERIODS.map((p) => html`<option value=${p}>${p || 'any time'}</option>`)}
-        </select>
-      </label>
-      <label>Created from
-        <input type="datetime-local" name="from" value=${toLocalInput(form.from)}
-          onInput=${(e) => setForm({ ...form, from: fromLocalInput(e.target.value) })} />
-      </label>
-      <label>Created to
-        <input type="datetime-local" name="to" value=${toLocalInput(form.to)}
-          onInput=${(e) => setForm({ ...form, to: fromLocalInput(e.target.value) })} />
-      </label>
+      <${CreatedWindowFields} form=${form} setForm=${setForm} />
       <label>Test runs
         <select name="isTest" value=${form.isTest} onChange=${field('isTest')}>
           <option value="">all</option><option value="true">only test</option><option value="false">no test</option>

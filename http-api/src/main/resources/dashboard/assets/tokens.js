@@ -1,10 +1,11 @@
 // The Waitpoint tokens page: GET /api/v1/waitpoints/tokens with every filter it has (status, tags, idempotency key,
 // created window, page size) and its keyset pages, all kept in the URL; a waiting token is completed here with a
 // JSON body (POST …/complete {data}).
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
+import { CreatedWindowFields } from './filters.js';
 import { html, navigate, Link } from './html.js';
-import { api } from './api.js';
-import { fromLocalInput, statusClass, time, toLocalInput } from './format.js';
+import { api, useLoaded } from './api.js';
+import { statusClass, time } from './format.js';
 
 const FILTERS = {
   status: 'filter[status]',
@@ -18,7 +19,6 @@ const FILTERS = {
   before: 'page[before]',
 };
 const PAGE_CURSORS = ['after', 'before'];
-const PERIODS = ['', '30m', '1h', '6h', '1d', '7d', '30d'];
 
 function tokenStatusClass(status) {
   if (status === 'TIMED_OUT') return 'bad';
@@ -49,19 +49,7 @@ function Filters({ params }) {
         <label>Tags<input name="tags" value=${form.tags} placeholder="any of these, comma-separated"
           onInput=${field('tags')} /></label>
         <label>Idempotency key<input name="key" value=${form.key} onInput=${field('key')} /></label>
-        <label>Created within
-          <select name="period" value=${form.period} onChange=${field('period')}>
-            ${PERIODS.map((p) => html`<option value=${p}>${p || 'any time'}</option>`)}
-          </select>
-        </label>
-        <label>Created from
-          <input type="datetime-local" name="from" value=${toLocalInput(form.from)}
-            onInput=${(e) => setForm({ ...form, from: fromLocalInput(e.target.value) })} />
-        </label>
-        <label>Created to
-          <input type="datetime-local" name="to" value=${toLocalInput(form.to)}
-            onInput=${(e) => setForm({ ...form, to: fromLocalInput(e.target.value) })} />
-        </label>
+        <${CreatedWindowFields} form=${form} setForm=${setForm} />
         <label>Per page
           <select name="size" value=${form.size} onChange=${field('size')}>
             ${['', '10', '25', '50', '100'].map((n) => html`<option value=${n}>${n || 'default'}</option>`)}
@@ -115,27 +103,12 @@ function CompleteForm({ token, onDone, onCancel }) {
 
 export function TokensPage({ search }) {
   const params = new URLSearchParams(search);
-  const [page, setPage] = useState(null);
-  const [error, setError] = useState('');
   const [notice, setNotice] = useState('');
-  const [loading, setLoading] = useState(false);
   const [completing, setCompleting] = useState('');
-
-  const load = async () => {
-    setLoading(true);
-    try {
-      const query = new URLSearchParams();
-      for (const [name, apiName] of Object.entries(FILTERS)) if (params.get(name)) query.set(apiName, params.get(name));
-      setPage(await api('/api/v1/waitpoints/tokens' + (query.toString() ? '?' + query : '')));
-      setError('');
-    } catch (e) {
-      setError(e.message);
-    } finally {
-      setLoading(false);
-    }
-  };
-  useEffect(() => {
-    load();
+  const { data: page, setData: setPage, loading, error, reload: load } = useLoaded(async () => {
+    const query = new URLSearchParams();
+    for (const [name, apiName] of Object.entries(FILTERS)) if (params.get(name)) query.set(apiName, params.get(name));
+    return api('/api/v1/waitpoints/tokens' + (query.toString() ? '?' + query : ''));
   }, [search]);
 
   // The list is the read model and lags a moment; the row shows what retrieve (the token itself) answered.

@@ -1,29 +1,12 @@
 // The Workers page: the worker sessions connected to the environment (GET /api/v1/workers, Baton's own), as the
 // environment's dispatcher knows them from their reports.
-import { useEffect, useState } from 'preact/hooks';
 import { html } from './html.js';
-import { api } from './api.js';
+import { api, useLoaded } from './api.js';
 import { time } from './format.js';
 
 export function WorkersPage() {
-  const [workers, setWorkers] = useState(null);
-  const [error, setError] = useState('');
-  const [loading, setLoading] = useState(false);
-
-  const load = async () => {
-    setLoading(true);
-    try {
-      setWorkers((await api('/api/v1/workers')).data);
-      setError('');
-    } catch (e) {
-      setError(e.message);
-    } finally {
-      setLoading(false);
-    }
-  };
-  useEffect(() => {
-    load();
-  }, []);
+  const { data: workers, loading, error, reload: load } = useLoaded(
+    async () => (await api('/api/v1/workers')).data, []);
 
   return html`
     <div class="row">
