@@ -34,10 +34,11 @@ class SchemaBootstrapTest {
                             "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()")) {
                 rows.next();
                 assertEquals(
-                        10,
+                        11,
                         rows.getInt(1),
-                        "event_journal, event_tag, snapshot and seven baton_ tables (organizations, projects,"
-                                + " environments, credentials, users, organization members, personal access tokens)");
+                        "event_journal, event_tag, snapshot and eight baton_ tables (organizations, projects,"
+                                + " environments, credentials, users, organization members, personal access tokens,"
+                                + " queue settings)");
             }
         } finally {
             databases.forEach(Database::close);
