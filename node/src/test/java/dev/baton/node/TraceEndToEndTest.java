@@ -49,6 +49,9 @@ class TraceEndToEndTest {
     private static final String TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
     private static final String CALLER_SPAN = "00f067aa0ba902b7";
 
+    /** The traceparent each attempt's handler was given, by run id and attempt number. */
+    private static final Map<String, String> HANDED = new java.util.concurrent.ConcurrentHashMap<>();
+
     private static BatonNode node;
     private static BatonWorker worker;
 
@@ -56,6 +59,7 @@ class TraceEndToEndTest {
     static void start() {
         node = TestNodes.start("traces", TestNodes.postgresConfig(TestNodes.freshPostgresSchema("traces")));
         Task<Map, Map> child = Task.<Map, Map>define("traced-child", Map.class, (payload, ctx) -> {
+                    HANDED.put(ctx.runId() + "/" + ctx.attemptNumber(), String.valueOf(ctx.traceparent()));
                     if (ctx.attemptNumber() == 1) throw new IllegalStateException("first attempt fails");
                     return Map.of("ok", true);
                 })
@@ -142,7 +146,12 @@ class TraceEndToEndTest {
         JsonNode failed = child(spans, childRun, "attempt 1");
         assertEquals("error", failed.get("status").asText());
         assertTrue(failed.get("statusMessage").asText().contains("first attempt fails"), failed.toString());
-        assertEquals("ok", child(spans, childRun, "attempt 2").get("status").asText());
+        JsonNode secondAttempt = child(spans, childRun, "attempt 2");
+        assertEquals("ok", secondAttempt.get("status").asText());
+        assertEquals(
+                "00-" + TRACE_ID + "-" + secondAttempt.get("spanId").asText() + "-01",
+                HANDED.get(childId + "/2"),
+                "the handler was given its attempt span's traceparent");
         assertTrue(spans.stream()
                 .anyMatch(span -> span.get("name").asText().equals("retry backoff")
                         && span.get("parentSpanId")

@@ -44,14 +44,17 @@ final class RunExecution {
     }
 
     /**
-     * The attempt as the worker's outcome report shows it: a handler that finished before the worker's started
-     * delay sends no {@code started} (the protocol allows it), so it started, at the latest, now.
+     * The attempt as the worker's outcome report shows it. With {@code ranFor} (how long the handler ran, by the
+     * worker's own clock) the attempt is dated to have run exactly that long up to now, whatever a {@code started}
+     * said, since that message's delay would shorten it; without, it started when {@code started} arrived or, a
+     * handler that finished before the worker's started delay sending none (the protocol allows it), now.
      */
     Attempt reported(RunState state, Instant now, Duration ranFor) {
-        if (lease.attempt().startedAt() == null) {
+        Attempt attempt = lease.attempt();
+        if (attempt.startedAt() == null || ranFor != null) {
             Instant began = began(now, ranFor);
-            lease = lease.started(began);
-            countStart(state, began);
+            if (attempt.startedAt() == null) countStart(state, began);
+            lease = new Lease(attempt.started(began), lease.worker());
         }
         return lease.attempt();
     }

@@ -186,7 +186,8 @@ public final class WorkerMessages {
     /**
      * {@code payload} is null when the run has none; {@code context} is kept as JSON (see the protocol
      * doc); {@code steps} holds the run's memoized results (see {@link Memoized#fromWire}), null when none;
-     * {@code envVars} the environment's variables (name → string value), null from a gateway that sends none.
+     * {@code envVars} the environment's variables (name → string value), null from a gateway that sends none;
+     * {@code traceparent} the attempt span's W3C trace context, null from a gateway that sends none.
      */
     public record Execute(
             String runId,
@@ -197,7 +198,8 @@ public final class WorkerMessages {
             String payloadType,
             JsonNode context,
             JsonNode steps,
-            JsonNode envVars)
+            JsonNode envVars,
+            String traceparent)
             implements Inbound {}
 
     public record Rejected(String attemptId, String reason) implements Inbound {}

@@ -23,6 +23,14 @@ public interface AttemptLink {
     String cancelReason();
 
     /**
+     * The W3C {@code traceparent} of the attempt's span in the run's trace, as the gateway sent it; null when it sent
+     * none (a detached context, an older node).
+     */
+    default String traceparent() {
+        return null;
+    }
+
+    /**
      * Applies the operations (together) and returns the run's metadata afterwards.
      *
      * @throws TaskCancelledException when the attempt is, or becomes, over

@@ -179,6 +179,15 @@ public final class TaskContext {
         this.logger = new TaskLogger(link, Map.of());
     }
 
+    /**
+     * The W3C {@code traceparent} of this attempt's span in the run's trace (docs/api.md "Traces"): give it to an
+     * OpenTelemetry tracer as the parent of the handler's own spans (and report them to the node's
+     * {@code /otel/v1/traces} with {@code ctx.run.id}) so they show under this attempt. Null when the node sent none.
+     */
+    public String traceparent() {
+        return link.traceparent();
+    }
+
     /** The run this attempt belongs to ({@code run_…}). */
     public String runId() {
         return runId;

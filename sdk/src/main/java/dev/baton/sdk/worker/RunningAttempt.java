@@ -43,6 +43,7 @@ final class RunningAttempt implements AttemptLink {
     record Settings(Duration metadataTimeout, Duration durableCallTimeout, Duration shortWaitThreshold) {}
 
     private final String attemptId;
+    private final String traceparent;
     private final Session session;
     private final Duration metadataTimeout;
     private final Duration durableCallTimeout;
@@ -72,7 +73,9 @@ final class RunningAttempt implements AttemptLink {
             Session session,
             JsonNode initialMetadata,
             Map<String, Memoized> memoized,
-            Settings settings) {
+            Settings settings,
+            String traceparent) {
+        this.traceparent = traceparent;
         this.attemptId = attemptId;
         this.session = session;
         // held as AttemptLink.metadata() promises: an object, or a MissingNode when the run has none
@@ -99,6 +102,11 @@ final class RunningAttempt implements AttemptLink {
     }
 
     /** The handler is running, so heartbeats must keep its lease alive. */
+    @Override
+    public String traceparent() {
+        return traceparent;
+    }
+
     void markStarted() {
         started = true;
     }

@@ -254,7 +254,8 @@ final class Session implements WebSocket.Listener {
                 this,
                 AttemptRunner.initialMetadata(execute),
                 Memoized.fromWire(execute.steps()),
-                worker.attemptSettings());
+                worker.attemptSettings(),
+                execute.traceparent());
         running.put(attempt.attemptId(), attempt);
         try {
             attempt.submit(AttemptRunner.of(task, execute, welcome, this, attempt), worker.handlers());
