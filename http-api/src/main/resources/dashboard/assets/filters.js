@@ -1,5 +1,6 @@
 // Filter fields more than one page's form has.
-import { html } from './html.js';
+import { useState } from 'preact/hooks';
+import { html, navigate } from './html.js';
 import { fromLocalInput, toLocalInput } from './format.js';
 
 const PERIODS = ['', '30m', '1h', '6h', '1d', '7d', '30d'];
@@ -23,4 +24,21 @@ export function CreatedWindowFields({ form, setForm }) {
       <input type="datetime-local" name="to" value=${toLocalInput(form.to)}
         onInput=${(e) => setForm({ ...form, to: fromLocalInput(e.target.value) })} />
     </label>`;
+}
+
+/**
+ * A filter form kept in the page's URL: its fields start from the URL's parameters ({@code names}), and applying it
+ * opens {@code path} with the fields that are set — without the page cursors, so a new filter starts again from the
+ * newest page.
+ */
+export function useFilterForm(params, names, path) {
+  const [form, setForm] = useState(() => Object.fromEntries(names.map((name) => [name, params.get(name) || ''])));
+  const field = (name) => (event) => setForm({ ...form, [name]: event.target.value });
+  const apply = (event) => {
+    event.preventDefault();
+    const query = new URLSearchParams();
+    for (const [name, value] of Object.entries(form)) if (value.trim()) query.set(name, value.trim());
+    navigate(path + (query.toString() ? '?' + query : ''));
+  };
+  return { form, setForm, field, apply };
 }

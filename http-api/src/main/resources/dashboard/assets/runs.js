@@ -3,7 +3,7 @@
 // change in place, new runs appear at the top of the first page (a later page counts them instead), and rows can
 // be selected to cancel or replay them together.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { CreatedWindowFields } from './filters.js';
+import { CreatedWindowFields, useFilterForm } from './filters.js';
 import { html, Link, navigate } from './html.js';
 import { api } from './api.js';
 import { runDuration, statusClass, time } from './format.js';
@@ -66,16 +66,8 @@ async function eachLimited(items, limit, fn) {
 }
 
 function Filters({ params }) {
-  const [form, setForm] = useState(() => Object.fromEntries(
-    Object.keys(FILTERS).filter((name) => !PAGE_CURSORS.includes(name)).map((name) => [name, params.get(name) || ''])));
-  const field = (name) => (event) => setForm({ ...form, [name]: event.target.value });
-  const apply = (event) => {
-    event.preventDefault();
-    const query = new URLSearchParams();
-    // A new filter starts again from the newest page: the cursors are left out.
-    for (const [name, value] of Object.entries(form)) if (value.trim()) query.set(name, value.trim());
-    navigate('/runs' + (query.toString() ? '?' + query : ''));
-  };
+  const { form, setForm, field, apply } = useFilterForm(
+    params, Object.keys(FILTERS).filter((name) => !PAGE_CURSORS.includes(name)), '/runs');
   const clear = () => navigate('/runs');
   const text = (name, label, placeholder) => html`
     <label>${label}

@@ -2,7 +2,7 @@
 // created window, page size) and its keyset pages, all kept in the URL; a waiting token is completed here with a
 // JSON body (POST …/complete {data}).
 import { useState } from 'preact/hooks';
-import { CreatedWindowFields } from './filters.js';
+import { CreatedWindowFields, useFilterForm } from './filters.js';
 import { html, navigate, Link } from './html.js';
 import { api, useLoaded } from './api.js';
 import { statusClass, time } from './format.js';
@@ -26,15 +26,8 @@ function tokenStatusClass(status) {
 }
 
 function Filters({ params }) {
-  const [form, setForm] = useState(() => Object.fromEntries(
-    Object.keys(FILTERS).filter((name) => !PAGE_CURSORS.includes(name)).map((name) => [name, params.get(name) || ''])));
-  const field = (name) => (event) => setForm({ ...form, [name]: event.target.value });
-  const apply = (event) => {
-    event.preventDefault();
-    const query = new URLSearchParams();
-    for (const [name, value] of Object.entries(form)) if (value.trim()) query.set(name, value.trim());
-    navigate('/tokens' + (query.toString() ? '?' + query : ''));
-  };
+  const { form, setForm, field, apply } = useFilterForm(
+    params, Object.keys(FILTERS).filter((name) => !PAGE_CURSORS.includes(name)), '/tokens');
   const filtered = Object.values(form).some((value) => value);
   const open = filtered || window.matchMedia('(min-width: 761px)').matches;
   return html`
