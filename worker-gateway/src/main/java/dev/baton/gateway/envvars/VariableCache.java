@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 /**
@@ -19,7 +20,9 @@ public final class VariableCache {
 
     private record Entry(Map<String, String> values, long loadedAtNanos) {}
 
-    private final EnvironmentVariableStore store;
+    /** Reads an environment's variables; null when the server has no variables (no store or no key). */
+    private final Function<String, Map<String, String>> reader;
+
     private final long ttlNanos;
     private final Executor blockingIo;
     private final LongSupplier nanoTime;
@@ -27,11 +30,12 @@ public final class VariableCache {
     private final ConcurrentHashMap<String, CompletableFuture<Map<String, String>>> loading = new ConcurrentHashMap<>();
 
     public VariableCache(EnvironmentVariableStore store, Duration ttl, Executor blockingIo) {
-        this(store, ttl, blockingIo, System::nanoTime);
+        this(store.enabled() ? store::values : null, ttl, blockingIo, System::nanoTime);
     }
 
-    VariableCache(EnvironmentVariableStore store, Duration ttl, Executor blockingIo, LongSupplier nanoTime) {
-        this.store = store;
+    VariableCache(
+            Function<String, Map<String, String>> reader, Duration ttl, Executor blockingIo, LongSupplier nanoTime) {
+        this.reader = reader;
         this.ttlNanos = ttl.toNanos();
         this.blockingIo = blockingIo;
         this.nanoTime = nanoTime;
@@ -39,12 +43,12 @@ public final class VariableCache {
 
     /** No store: every environment has no variables (a gateway built without one, as in tests). */
     public static VariableCache none() {
-        return new VariableCache(null, Duration.ZERO, Runnable::run);
+        return new VariableCache(null, Duration.ZERO, Runnable::run, System::nanoTime);
     }
 
     /** The environment's variables when the node read them less than {@code ttl} ago; empty means {@link #load}. */
     public Optional<Map<String, String>> fresh(String environmentId) {
-        if (store == null || !store.enabled()) return Optional.of(Map.of());
+        if (reader == null) return Optional.of(Map.of());
         Entry entry = entries.get(environmentId);
         if (entry == null || nanoTime.getAsLong() - entry.loadedAtNanos() >= ttlNanos) return Optional.empty();
         return Optional.of(entry.values());
@@ -60,15 +64,19 @@ public final class VariableCache {
     public CompletionStage<Map<String, String>> load(String environmentId) {
         Optional<Map<String, String>> fresh = fresh(environmentId);
         if (fresh.isPresent()) return CompletableFuture.completedFuture(fresh.get());
-        return loading.computeIfAbsent(environmentId, id -> {
-            long startedAt = nanoTime.getAsLong();
-            CompletableFuture<Map<String, String>> read =
-                    CompletableFuture.supplyAsync(() -> Map.copyOf(store.values(id)), blockingIo);
-            read.whenComplete((values, failure) -> {
-                if (values != null) entries.put(id, new Entry(values, startedAt));
-                loading.remove(id);
-            });
-            return read;
-        });
+        // The map holds the shared future, not the read: the read may finish before it could be registered, and
+        // its clean-up must never run inside a map update (that would leave a finished read there for good).
+        CompletableFuture<Map<String, String>> shared = new CompletableFuture<>();
+        CompletableFuture<Map<String, String>> underWay = loading.putIfAbsent(environmentId, shared);
+        if (underWay != null) return underWay;
+        long startedAt = nanoTime.getAsLong();
+        CompletableFuture.supplyAsync(() -> Map.copyOf(reader.apply(environmentId)), blockingIo)
+                .whenComplete((values, failure) -> {
+                    if (values != null) entries.put(environmentId, new Entry(values, startedAt));
+                    loading.remove(environmentId, shared);
+                    if (failure != null) shared.completeExceptionally(failure);
+                    else shared.complete(values);
+                });
+        return shared;
     }
 }
