@@ -1,6 +1,7 @@
 package dev.baton.api.errors;
 
 import static akka.http.javadsl.server.Directives.complete;
+import static akka.http.javadsl.server.Directives.extractRequest;
 
 import akka.http.javadsl.model.ContentTypes;
 import akka.http.javadsl.model.HttpEntity;
@@ -79,7 +80,11 @@ public final class ErrorHandling {
 
     public static ExceptionHandler exceptionHandler() {
         return ExceptionHandler.newBuilder()
-                .matchAny(thrown -> complete(responseFor(unwrap(thrown))))
+                .matchAny(thrown -> extractRequest(request -> {
+                    try (var context = RequestLogContext.of(request)) {
+                        return complete(responseFor(unwrap(thrown)));
+                    }
+                }))
                 .build();
     }
 
