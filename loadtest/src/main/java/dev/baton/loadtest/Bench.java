@@ -102,6 +102,7 @@ public final class Bench {
                 }
             }
             run.stopFleet();
+            if (options.logLines() > 0) emit(results, out, run.runLogs());
             expectation = run.expectation();
             if (options.check()) {
                 report = check(options, expectation);

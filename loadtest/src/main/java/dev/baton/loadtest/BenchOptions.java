@@ -35,6 +35,7 @@ public record BenchOptions(
         String label,
         boolean check,
         int warmup,
+        int logLines,
         String clickhouseUrl,
         String clickhouseDatabase) {
 
@@ -45,7 +46,7 @@ public record BenchOptions(
                    [--db-url jdbc:postgresql://…] [--db-user U] [--db-password P]
                    [--n 20000] [--batch 1000] [--inflight 64] [--concurrency 32] [--workers 1]
                    [--rate 500[,100…]] [--duration 20] [--phases %s]
-                   [--phase-timeout 240] [--label L] [--no-check] [--warmup 0]
+                   [--phase-timeout 240] [--label L] [--no-check] [--warmup 0] [--log-lines 0]
                    [--clickhouse-url http://127.0.0.1:8123] [--clickhouse-database baton]
       Environment defaults: BATON_URL, BATON_SECRET_KEY, BATON_WORKER_TOKEN, BATON_DB_URL, BATON_DB_USER,
       BATON_DB_PASSWORD, BATON_CLICKHOUSE_URL.""".formatted(DEFAULT_PHASES);
@@ -73,6 +74,7 @@ public record BenchOptions(
         values.put("phase-timeout", "240");
         values.put("label", "");
         values.put("warmup", "0");
+        values.put("log-lines", "0");
         values.put("clickhouse-url", env.getOrDefault("BATON_CLICKHOUSE_URL", ""));
         values.put("clickhouse-database", env.getOrDefault("BATON_CLICKHOUSE_DATABASE", "baton"));
         boolean check = true;
@@ -125,6 +127,7 @@ public record BenchOptions(
                 values.get("label"),
                 check,
                 notNegative("warmup", values.get("warmup")),
+                notNegative("log-lines", values.get("log-lines")),
                 blankToNull(values.get("clickhouse-url")),
                 values.get("clickhouse-database"));
         if (options.secretKey().isBlank())

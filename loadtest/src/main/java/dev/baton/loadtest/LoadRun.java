@@ -272,6 +272,25 @@ final class LoadRun implements AutoCloseable {
                 .put("loadavg1", Stats.loadavg1());
     }
 
+    /**
+     * With --log-lines: the lines handlers logged against those stored, once the writers had a moment to flush.
+     * Logging is best effort (a throttled worker drops lines and says so in a marker), so this is a figure, not an
+     * invariant.
+     */
+    ResultLine runLogs() {
+        long logged = recorder.executions().values().stream()
+                        .mapToLong(Integer::longValue)
+                        .sum()
+                * options.logLines();
+        long stored = 0;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline && (stored = counter.storedLogLines(since)) < logged) sleep(200);
+        return new ResultLine(options.label(), "run_logs")
+                .put("lines_logged", logged)
+                .put("lines_stored", stored)
+                .put("per_run", options.logLines());
+    }
+
     // ---------------------------------------------------------------- fleet
 
     private void startFleet() {

@@ -63,10 +63,13 @@ final class NoopFleet implements AutoCloseable {
 
     private NoopFleet() {}
 
-    static Task<JsonNode, Void> task(Recorder recorder) {
+    /** @param logLines lines each handler writes to its run log (--log-lines), to measure logging's cost */
+    static Task<JsonNode, Void> task(Recorder recorder, int logLines) {
         return Task.define(
                         TriggerClient.TASK, JsonNode.class, (JsonNode payload, dev.baton.sdk.task.TaskContext ctx) -> {
                             recorder.started(ctx.runId(), payload, System.nanoTime());
+                            for (int line = 1; line <= logLines; line++)
+                                ctx.logger().info("bench line {} of {}", line, logLines);
                             return (Void) null;
                         })
                 .build();
@@ -75,7 +78,7 @@ final class NoopFleet implements AutoCloseable {
     /** Starts the workers and waits until every one is welcomed by the gateway. */
     static NoopFleet start(BenchOptions options, Recorder recorder) {
         NoopFleet fleet = new NoopFleet();
-        Task<JsonNode, Void> task = task(recorder);
+        Task<JsonNode, Void> task = task(recorder, options.logLines());
         try {
             for (int i = 0; i < options.workers(); i++) {
                 BatonWorker worker = BatonWorker.builder(options.url(), options.workerToken())
@@ -109,7 +112,7 @@ final class NoopFleet implements AutoCloseable {
         try (BatonWorker worker = BatonWorker.builder(url, workerToken)
                 .workerId("bench-declare-" + ProcessHandle.current().pid() + "-" + System.nanoTime() % 100_000)
                 .slots(1)
-                .register(task(ignored))
+                .register(task(ignored, 0))
                 .build()) {
             worker.start();
             if (!worker.awaitConnected(Duration.ofSeconds(60))) {

@@ -38,6 +38,21 @@ final class RunCounter implements AutoCloseable {
         }
     }
 
+    /** Lines handlers logged (not Baton's cap or drop markers) that were stored since {@code since}. */
+    long storedLogLines(java.time.Instant since) {
+        try (PreparedStatement count =
+                connection.prepareStatement("SELECT count(*) FROM baton_run_logs WHERE stored_at >= ?"
+                        + " AND (attributes IS NULL OR attributes NOT LIKE '%baton.marker%')")) {
+            count.setObject(1, java.time.OffsetDateTime.ofInstant(since, java.time.ZoneOffset.UTC));
+            try (ResultSet rows = count.executeQuery()) {
+                rows.next();
+                return rows.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot count lines in baton_run_logs: " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public void close() throws SQLException {
         connection.close();

@@ -107,7 +107,9 @@ class LoadSmokeTest {
                     "--label",
                     "smoke",
                     "--warmup",
-                    "40"
+                    "40",
+                    "--log-lines",
+                    "2"
                 },
                 Map.of());
 
@@ -125,6 +127,9 @@ class LoadSmokeTest {
         assertEquals("80", latency.get("sent"));
         assertEquals("80", latency.get("received"));
         assertEquals("0", latency.get("remaining_after"));
+        ResultLine logs = outcome.result("run_logs");
+        assertEquals(String.valueOf(2 * report.runs()), logs.get("lines_logged"), "no run retried");
+        assertEquals(logs.get("lines_logged"), logs.get("lines_stored"), "every line a handler logged is stored");
         assertTrue(outcome.result("invariants")
                 .toString()
                 .startsWith("RESULT peer=baton:smoke metric=invariants ok=true"));
