@@ -9,11 +9,14 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import javax.sql.DataSource;
 
 /**
@@ -44,7 +47,8 @@ public final class RunLogStore {
 
     /**
      * Stores the lines in one transaction, in their order per run, under the per-run cap; returns the runs that got
-     * lines. Runs are locked in id order, so two nodes writing the same runs never deadlock.
+     * lines. A batch costs a handful of statements whatever its number of runs: a node writes thousands of runs' lines
+     * a second. Runs are locked in id order, so two nodes writing the same runs never deadlock.
      */
     public Set<String> append(String environmentId, List<LogLine> lines) {
         Map<String, List<LogLine>> byRun = new TreeMap<>();
@@ -52,19 +56,27 @@ public final class RunLogStore {
             byRun.computeIfAbsent(line.runId(), id -> new ArrayList<>()).add(line);
         Instant now = clock.instant();
         try (Connection connection = dataSource.getConnection()) {
-            for (String runId : byRun.keySet()) ensureCountRow(connection, runId, now);
+            ensureCountRows(connection, byRun.keySet(), now);
             connection.setAutoCommit(false);
             try {
-                Map<String, Boolean> written = new LinkedHashMap<>();
+                Map<String, Count> counts = lockCounts(connection, byRun.keySet());
+                Set<String> written = new LinkedHashSet<>();
                 List<LogLine> rows = new ArrayList<>();
-                for (Map.Entry<String, List<LogLine>> run : byRun.entrySet()) {
-                    List<LogLine> kept = withinCap(connection, run.getKey(), run.getValue(), now);
+                Map<String, Count> updated = new LinkedHashMap<>();
+                byRun.forEach((runId, runLines) -> {
+                    Count count = counts.get(runId);
+                    if (count == null) throw new IllegalStateException("no log counter for run " + runId);
+                    if (count.capped()) return;
+                    List<LogLine> kept = withinCap(runId, runLines, count.lines(), now);
                     rows.addAll(kept);
-                    if (!kept.isEmpty()) written.put(run.getKey(), true);
-                }
+                    written.add(runId);
+                    boolean reachesCap = runLines.size() > Math.max(0, maxLinesPerRun - count.lines());
+                    updated.put(runId, new Count(count.lines() + kept.size(), reachesCap));
+                });
                 insert(connection, environmentId, rows, now);
+                updateCounts(connection, updated, now);
                 connection.commit();
-                return written.keySet();
+                return written;
             } catch (SQLException | RuntimeException e) {
                 connection.rollback();
                 throw e;
@@ -74,44 +86,76 @@ public final class RunLogStore {
         }
     }
 
-    /** The counter row, created outside the transaction: a duplicate from another node is fine and aborts nothing. */
-    private static void ensureCountRow(Connection connection, String runId, Instant now) throws SQLException {
-        try (PreparedStatement exists =
-                connection.prepareStatement("SELECT 1 FROM baton_run_log_counts WHERE run_id = ?")) {
-            exists.setString(1, runId);
-            try (ResultSet rows = exists.executeQuery()) {
-                if (rows.next()) return;
+    private record Count(long lines, boolean capped) {}
+
+    /**
+     * The counter rows of runs that have none, created outside the transaction: a duplicate from another node is
+     * fine and must not abort the batch (PostgreSQL aborts a transaction on any error), so on a conflict each row is
+     * tried alone.
+     */
+    private static void ensureCountRows(Connection connection, Set<String> runIds, Instant now) throws SQLException {
+        Set<String> missing = new TreeSet<>(runIds);
+        forChunks(List.copyOf(runIds), chunk -> {
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT run_id FROM baton_run_log_counts WHERE run_id IN (" + markers(chunk.size()) + ")")) {
+                for (int i = 0; i < chunk.size(); i++) select.setString(i + 1, chunk.get(i));
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) missing.remove(rows.getString(1));
+                }
             }
-        }
-        try (PreparedStatement insert = connection.prepareStatement(
-                "INSERT INTO baton_run_log_counts(run_id, lines, capped, updated_at) VALUES (?, 0, FALSE, ?)")) {
-            insert.setString(1, runId);
-            insert.setObject(2, utc(now));
-            insert.executeUpdate();
+        });
+        if (missing.isEmpty()) return;
+        String insertRow =
+                "INSERT INTO baton_run_log_counts(run_id, lines, capped, updated_at) VALUES (?, 0, FALSE, ?)";
+        try (PreparedStatement insert = connection.prepareStatement(insertRow)) {
+            for (String runId : missing) {
+                insert.setString(1, runId);
+                insert.setObject(2, utc(now));
+                insert.addBatch();
+            }
+            insert.executeBatch();
         } catch (SQLException e) {
-            if (!UNIQUE_VIOLATION.equals(e.getSQLState())) throw e;
+            if (!isUniqueViolation(e)) throw e;
+            for (String runId : missing) {
+                try (PreparedStatement insert = connection.prepareStatement(insertRow)) {
+                    insert.setString(1, runId);
+                    insert.setObject(2, utc(now));
+                    insert.executeUpdate();
+                } catch (SQLException duplicate) {
+                    if (!isUniqueViolation(duplicate)) throw duplicate;
+                }
+            }
         }
     }
 
-    /** Locks the run's counter and returns the lines that fit, plus the cap's marker when this batch reaches it. */
-    private List<LogLine> withinCap(Connection connection, String runId, List<LogLine> lines, Instant now)
-            throws SQLException {
-        long stored;
-        boolean capped;
-        try (PreparedStatement select = connection.prepareStatement(
-                "SELECT lines, capped FROM baton_run_log_counts WHERE run_id = ? FOR UPDATE")) {
-            select.setString(1, runId);
-            try (ResultSet rows = select.executeQuery()) {
-                if (!rows.next()) throw new IllegalStateException("no log counter for run " + runId);
-                stored = rows.getLong(1);
-                capped = rows.getBoolean(2);
+    /** A batch's unique violation may come wrapped (BatchUpdateException's next exception names the cause). */
+    private static boolean isUniqueViolation(SQLException e) {
+        for (SQLException cause = e; cause != null; cause = cause.getNextException())
+            if (UNIQUE_VIOLATION.equals(cause.getSQLState())) return true;
+        return false;
+    }
+
+    /** Locks the runs' counters in id order and reads them. */
+    private static Map<String, Count> lockCounts(Connection connection, Set<String> runIds) throws SQLException {
+        Map<String, Count> counts = new LinkedHashMap<>();
+        forChunks(List.copyOf(runIds), chunk -> {
+            try (PreparedStatement select = connection.prepareStatement("SELECT run_id, lines, capped FROM"
+                    + " baton_run_log_counts WHERE run_id IN (" + markers(chunk.size()) + ") ORDER BY run_id"
+                    + " FOR UPDATE")) {
+                for (int i = 0; i < chunk.size(); i++) select.setString(i + 1, chunk.get(i));
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) counts.put(rows.getString(1), new Count(rows.getLong(2), rows.getBoolean(3)));
+                }
             }
-        }
-        if (capped) return List.of();
+        });
+        return counts;
+    }
+
+    /** The lines that fit under the cap, plus the cap's marker when this batch reaches it. */
+    private List<LogLine> withinCap(String runId, List<LogLine> lines, long stored, Instant now) {
         long room = Math.max(0, maxLinesPerRun - stored);
         List<LogLine> kept = new ArrayList<>(lines.subList(0, (int) Math.min(room, lines.size())));
-        boolean reachesCap = lines.size() > room;
-        if (reachesCap) {
+        if (lines.size() > room) {
             LogLine first = lines.get((int) room);
             kept.add(LogLine.marker(
                     runId,
@@ -122,15 +166,37 @@ public final class RunLogStore {
                     "maxLinesPerRun",
                     maxLinesPerRun));
         }
+        return kept;
+    }
+
+    private static void updateCounts(Connection connection, Map<String, Count> counts, Instant now)
+            throws SQLException {
+        if (counts.isEmpty()) return;
         try (PreparedStatement update = connection.prepareStatement(
                 "UPDATE baton_run_log_counts SET lines = ?, capped = ?, updated_at = ? WHERE run_id = ?")) {
-            update.setLong(1, stored + kept.size());
-            update.setBoolean(2, reachesCap);
-            update.setObject(3, utc(now));
-            update.setString(4, runId);
-            update.executeUpdate();
+            for (Map.Entry<String, Count> count : counts.entrySet()) {
+                update.setLong(1, count.getValue().lines());
+                update.setBoolean(2, count.getValue().capped());
+                update.setObject(3, utc(now));
+                update.setString(4, count.getKey());
+                update.addBatch();
+            }
+            update.executeBatch();
         }
-        return kept;
+    }
+
+    private interface ChunkWork {
+        void run(List<String> chunk) throws SQLException;
+    }
+
+    /** Run ids in chunks of {@link #ROWS_PER_INSERT}, so an IN list stays far below PostgreSQL's parameter limit. */
+    private static void forChunks(List<String> ids, ChunkWork work) throws SQLException {
+        for (int from = 0; from < ids.size(); from += ROWS_PER_INSERT)
+            work.run(ids.subList(from, Math.min(ids.size(), from + ROWS_PER_INSERT)));
+    }
+
+    private static String markers(int count) {
+        return String.join(",", Collections.nCopies(count, "?"));
     }
 
     /** One multi-row INSERT per {@link #ROWS_PER_INSERT} lines. */

@@ -117,6 +117,43 @@ class RunLogStoreTest {
         assertEquals(1, logs.read("env_a", "run_2", null, null, 0, 100).size());
     }
 
+    /** Two nodes' writers storing lines of the same new runs at once: both create counters, one row each wins. */
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgres"})
+    void concurrentWritersOfTheSameNewRunsLoseNoLineAndKeepTheCount(String store) throws Exception {
+        RunLogStore logs = open(store, 1_000);
+        int runs = 300;
+        int rounds = 5;
+        java.util.concurrent.ExecutorService writers = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+            for (int writer = 0; writer < 2; writer++) {
+                int w = writer;
+                done.add(writers.submit(() -> {
+                    for (int round = 0; round < rounds; round++) {
+                        List<LogLine> batch = new ArrayList<>();
+                        for (int run = 0; run < runs; run++)
+                            batch.add(line("run_" + run, 1, LogLevel.INFO, "w" + w + " r" + round));
+                        logs.append("env_a", batch);
+                    }
+                }));
+            }
+            for (var future : done) future.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        } finally {
+            writers.shutdownNow();
+        }
+        for (int run = 0; run < runs; run += 37) {
+            List<StoredLogLine> stored = logs.read("env_a", "run_" + run, null, null, 0, 100);
+            assertEquals(2 * rounds, stored.size(), "run_" + run);
+        }
+        RunLogStore capped = new RunLogStore(database.dataSource(), clock, 2 * rounds + 1);
+        capped.append(
+                "env_a", List.of(line("run_0", 1, LogLevel.INFO, "fits"), line("run_0", 1, LogLevel.INFO, "cut")));
+        List<StoredLogLine> run0 = logs.read("env_a", "run_0", null, null, 0, 100);
+        assertEquals("fits", run0.get(2 * rounds).line().message(), "the counter counted every line");
+        assertTrue(run0.get(2 * rounds + 1).line().message().contains("log limit"), "then the cap's marker");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"h2", "postgres"})
     void theSweepDeletesLinesStoredBeforeTheCutoff(String store) {
