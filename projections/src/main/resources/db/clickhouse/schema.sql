@@ -86,3 +86,26 @@ SELECT
 FROM run_events
 WHERE is_final = 1
 GROUP BY env_id, task_id, hour;
+
+-- Spans of finished runs: those Baton draws from each run's journal (source 'run', written by the run event
+-- projection on the run's final event; their ids are derived, so a redelivery repeats the same rows) Read with FINAL.
+CREATE TABLE IF NOT EXISTS spans (
+  env_id String,
+  run_id String,
+  trace_id String,
+  span_id String,
+  parent_span_id String,
+  name String,
+  kind String,
+  source String,
+  start_time DateTime('UTC'),
+  start_time_us UInt64,
+  end_time DateTime('UTC'),
+  end_time_us UInt64,
+  duration_us UInt64,
+  is_error UInt8,
+  status_message String,
+  attributes String
+) ENGINE = ReplacingMergeTree
+PARTITION BY toYYYYMM(start_time)
+ORDER BY (env_id, trace_id, span_id);

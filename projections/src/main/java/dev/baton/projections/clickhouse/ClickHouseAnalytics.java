@@ -16,6 +16,7 @@ import dev.baton.engine.run.RunEntity;
 import dev.baton.engine.storage.Database;
 import dev.baton.projections.internal.DataSourceJdbcSession;
 import dev.baton.projections.internal.ProjectionDaemons;
+import dev.baton.projections.traces.RunHistory;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -24,8 +25,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The ClickHouse analytics sink (docs/analytics.md): when {@code baton.clickhouse.url} is set, one
- * at-least-once projection per run event tag, run by a sharded daemon process, writes every run event to
- * ClickHouse. Offsets live in baton.db's offset store and move only after ClickHouse acknowledged a group.
+ * at-least-once projection per run event tag, run by a sharded daemon process, writes every run event (and the
+ * spans of every finished run) to ClickHouse. Offsets live in baton.db's offset store and move only after
+ * ClickHouse acknowledged a group.
  * ClickHouse being down or slow never touches the journal or the API: the projection fails, restarts with
  * backoff from its last offset, and catches up.
  */
@@ -110,7 +112,12 @@ public final class ClickHouseAnalytics {
                         projectionId(tag),
                         events,
                         () -> new DataSourceJdbcSession(database.dataSource()),
-                        () -> new ClickHouseHandler(tag, store, journal, cache),
+                        () -> new ClickHouseHandler(
+                                tag,
+                                store,
+                                journal,
+                                RunHistory.fromJournal(system, settings.readJournalPluginId()),
+                                cache),
                         system)
                 .withGroup(settings.groupAfterEnvelopes(), settings.groupAfterDuration())
                 // A failed group fails the projection; it restarts from its last stored offset after a backoff.
