@@ -183,6 +183,14 @@ public final class ClickHouseStore implements AutoCloseable {
         insertOrForgetSchema("spans", SpanRow.COLUMNS, out.toByteArray());
     }
 
+    /** Inserts log lines as they are (ReplacingMergeTree collapses copies on merge); blocking. */
+    public void insertLogLines(List<LogLineRow> lines) {
+        if (lines.isEmpty()) return;
+        RowBinary out = new RowBinary();
+        lines.forEach(line -> line.writeTo(out));
+        insertOrForgetSchema("run_logs", LogLineRow.COLUMNS, out.toByteArray());
+    }
+
     private void insertOrForgetSchema(String table, List<String> columns, byte[] rowBinary) {
         try {
             insert(table, columns, rowBinary);

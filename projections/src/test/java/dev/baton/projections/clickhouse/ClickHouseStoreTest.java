@@ -106,13 +106,16 @@ class ClickHouseStoreTest {
                 .stream()
                 .map(row -> row.get(0))
                 .toList();
-        assertEquals(List.of("run_events", "runs", "spans", "task_stats", "task_stats_mv"), tables);
+        assertEquals(List.of("run_events", "run_logs", "runs", "spans", "task_stats", "task_stats_mv"), tables);
         assertEquals(
                 RunEventRow.COLUMNS.stream().sorted().toList(),
                 columns("run_events").stream().sorted().toList());
         assertEquals(
                 ClickHouseStore.RUNS_COLUMNS.stream().sorted().toList(),
                 columns("runs").stream().sorted().toList());
+        assertEquals(
+                LogLineRow.COLUMNS.stream().sorted().toList(),
+                columns("run_logs").stream().sorted().toList());
         assertEquals(
                 SpanRow.COLUMNS.stream().sorted().toList(),
                 columns("spans").stream().sorted().toList());
