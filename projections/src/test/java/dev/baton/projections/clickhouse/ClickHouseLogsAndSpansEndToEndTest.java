@@ -17,15 +17,20 @@ import dev.baton.engine.worker.WorkerChannel;
 import dev.baton.projections.RunDriver;
 import dev.baton.projections.TestCluster;
 import dev.baton.projections.traces.SpanStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -193,6 +198,21 @@ class ClickHouseLogsAndSpansEndToEndTest {
                 store.select("SELECT attributes FROM spans FINAL WHERE span_id = '00000000000000d1'")
                         .single());
 
+        // The doc's two queries over logs and spans, as written there.
+        List<String> documented = documentedQueries();
+        assertEquals(2, documented.size(), "queries over logs and spans in docs/analytics.md");
+        List<List<String>> errorLines = store.select(documented.get(0)).rows().stream()
+                .filter(row -> row.get(0).equals(ENV))
+                .toList();
+        assertEquals(List.of(List.of(ENV, "task-a", "1", "1", "['TypeError']")), errorLines);
+        Map<String, List<String>> byName = new HashMap<>();
+        for (List<String> row : store.select(documented.get(1)).rows()) {
+            if (row.get(0).equals(ENV)) byName.put(row.get(1), row);
+        }
+        assertEquals(List.of("1", "1"), byName.get("attempt 1").subList(2, 4), "one attempt 1 span, failed");
+        assertEquals(List.of("1", "0"), byName.get("SELECT users").subList(2, 4));
+        assertEquals("5", byName.get("SELECT users").get(6), "its p95 in ms");
+
         // Everything again from offset 0: the shipper's offsets and every run event projection's.
         String logsBefore = count("run_logs");
         String spansBefore = count("spans");
@@ -222,6 +242,18 @@ class ClickHouseLogsAndSpansEndToEndTest {
         assertEquals(logsBefore, count("run_logs"));
         assertEquals(spansBefore, count("spans"));
         assertEquals(eventsBefore, count("run_events"));
+    }
+
+    /** The ```sql blocks of docs/analytics.md's "Queries over logs and spans". */
+    private static List<String> documentedQueries() throws Exception {
+        String markdown = Files.readString(Path.of("..", "docs", "analytics.md"));
+        int start = markdown.indexOf("## Queries over logs and spans");
+        int end = markdown.indexOf("\n## ", start + 1);
+        Matcher blocks = Pattern.compile("```sql\n(.*?)```", Pattern.DOTALL)
+                .matcher(markdown.substring(start, end < 0 ? markdown.length() : end));
+        List<String> sql = new ArrayList<>();
+        while (blocks.find()) sql.add(blocks.group(1));
+        return sql;
     }
 
     private static boolean indexed(String runId) throws Exception {
