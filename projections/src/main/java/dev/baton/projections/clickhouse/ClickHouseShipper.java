@@ -61,12 +61,6 @@ public final class ClickHouseShipper {
         }
     }
 
-    private static final String SAVE_POSTGRES = "INSERT INTO baton_clickhouse_shipping(feed, after_time, after_key,"
-            + " updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (feed) DO UPDATE SET after_time = EXCLUDED.after_time,"
-            + " after_key = EXCLUDED.after_key, updated_at = EXCLUDED.updated_at";
-    private static final String SAVE_H2 = "MERGE INTO baton_clickhouse_shipping(feed, after_time, after_key,"
-            + " updated_at) KEY (feed) VALUES (?, ?, ?, ?)";
-
     private final DataSource dataSource;
     private final String saveSql;
     private final ClickHouseStore store;
@@ -80,7 +74,10 @@ public final class ClickHouseShipper {
         database.runSchemaScript(SpanStore.SCHEMA_SCRIPT);
         database.runSchemaScript(SCHEMA_SCRIPT);
         this.dataSource = database.dataSource();
-        this.saveSql = database.dialect() == Database.Dialect.POSTGRES ? SAVE_POSTGRES : SAVE_H2;
+        this.saveSql = Jdbc.upsertSql(
+                database.dialect(),
+                "baton_clickhouse_shipping",
+                List.of("feed", "after_time", "after_key", "updated_at"));
         this.store = store;
         this.settings = settings;
         this.clock = clock;
