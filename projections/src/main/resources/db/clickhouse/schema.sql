@@ -86,3 +86,51 @@ SELECT
 FROM run_events
 WHERE is_final = 1
 GROUP BY env_id, task_id, hour;
+
+-- Every line in Baton's run logs (baton_run_logs), copied by the cluster's one log shipper in (stored_at, seq)
+-- order. seq is the line's id in baton_run_logs; a line shipped again is identical and collapses on merge (FINAL).
+-- Partitioned by stored_at, Baton's own clock: logged_at is the worker's.
+CREATE TABLE IF NOT EXISTS run_logs (
+  env_id String,
+  run_id String,
+  seq UInt64,
+  task_id String,
+  attempt_id String,
+  attempt_number UInt32,
+  logged_at DateTime('UTC'),
+  logged_at_ms UInt64,
+  stored_at DateTime('UTC'),
+  stored_at_ms UInt64,
+  level String,
+  message String,
+  attributes String,
+  error_type String,
+  error_message String,
+  error String
+) ENGINE = ReplacingMergeTree
+PARTITION BY toYYYYMM(stored_at)
+ORDER BY (env_id, run_id, seq);
+
+-- Spans of finished runs: those Baton draws from each run's journal (source 'run', written by the run event
+-- projection on the run's final event; their ids are derived, so a redelivery repeats the same rows) and those
+-- workers reported over OTLP (source 'worker', copied from baton_spans by the shipper). Read with FINAL.
+CREATE TABLE IF NOT EXISTS spans (
+  env_id String,
+  run_id String,
+  trace_id String,
+  span_id String,
+  parent_span_id String,
+  name String,
+  kind String,
+  source String,
+  start_time DateTime('UTC'),
+  start_time_us UInt64,
+  end_time DateTime('UTC'),
+  end_time_us UInt64,
+  duration_us UInt64,
+  is_error UInt8,
+  status_message String,
+  attributes String
+) ENGINE = ReplacingMergeTree
+PARTITION BY toYYYYMM(start_time)
+ORDER BY (env_id, trace_id, span_id);

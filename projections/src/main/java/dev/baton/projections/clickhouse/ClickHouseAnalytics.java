@@ -16,6 +16,8 @@ import dev.baton.engine.run.RunEntity;
 import dev.baton.engine.storage.Database;
 import dev.baton.projections.internal.DataSourceJdbcSession;
 import dev.baton.projections.internal.ProjectionDaemons;
+import dev.baton.projections.traces.RunHistory;
+import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -24,8 +26,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The ClickHouse analytics sink (docs/analytics.md): when {@code baton.clickhouse.url} is set, one
- * at-least-once projection per run event tag, run by a sharded daemon process, writes every run event to
- * ClickHouse. Offsets live in baton.db's offset store and move only after ClickHouse acknowledged a group.
+ * at-least-once projection per run event tag, run by a sharded daemon process, writes every run event (and the
+ * spans of every finished run) to ClickHouse, and the cluster's one {@link ClickHouseShipper} copies the runs' log
+ * lines and the spans workers reported. Offsets live in baton.db's offset store and move only after ClickHouse acknowledged a group.
  * ClickHouse being down or slow never touches the journal or the API: the projection fails, restarts with
  * backoff from its last offset, and catches up.
  */
@@ -62,6 +65,7 @@ public final class ClickHouseAnalytics {
         });
         List<String> tags = settings.tags();
         ProjectionDaemons.start(system, NAME, tags.size(), index -> create(system, database, store, tags.get(index)));
+        ClickHouseShipper.init(system, database, store, Clock.systemUTC());
     }
 
     /** A store on the sink's own dispatcher (the client blocks), closed when the system shuts down. */
@@ -110,7 +114,12 @@ public final class ClickHouseAnalytics {
                         projectionId(tag),
                         events,
                         () -> new DataSourceJdbcSession(database.dataSource()),
-                        () -> new ClickHouseHandler(tag, store, journal, cache),
+                        () -> new ClickHouseHandler(
+                                tag,
+                                store,
+                                journal,
+                                RunHistory.fromJournal(system, settings.readJournalPluginId()),
+                                cache),
                         system)
                 .withGroup(settings.groupAfterEnvelopes(), settings.groupAfterDuration())
                 // A failed group fails the projection; it restarts from its last stored offset after a backoff.

@@ -5,6 +5,8 @@ import akka.persistence.typed.PersistenceId;
 import akka.projection.eventsourced.EventEnvelope;
 import akka.projection.javadsl.Handler;
 import dev.baton.engine.run.RunEntity;
+import dev.baton.projections.traces.RunHistory;
+import dev.baton.projections.traces.RunTrace;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,8 +18,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes a group of one tag's run events to ClickHouse: folds each run's events in journal order onto its
- * facts (cached, else read back from the journal), builds one self-contained row per event, and inserts the
- * rows plus each run's latest facts. The returned stage completes only when ClickHouse has acknowledged both
+ * facts (cached, else read back from the journal), builds one self-contained row per event, draws the spans of
+ * each run the group finished from its whole journal ({@link RunTrace}, as the trace export does), and inserts the
+ * rows, each run's latest facts and the spans. The returned stage completes only when ClickHouse has acknowledged both
  * inserts; only then does akka-projection store the group's offset (at least once). Rows are deterministic,
  * so a group written again only adds copies that ReplacingMergeTree collapses.
  */
@@ -28,12 +31,14 @@ final class ClickHouseHandler extends Handler<List<EventEnvelope<RunEntity.Event
     private final String tag;
     private final ClickHouseStore store;
     private final RunJournal journal;
+    private final RunHistory history;
     private final RunFactsCache cache;
 
-    ClickHouseHandler(String tag, ClickHouseStore store, RunJournal journal, RunFactsCache cache) {
+    ClickHouseHandler(String tag, ClickHouseStore store, RunJournal journal, RunHistory history, RunFactsCache cache) {
         this.tag = tag;
         this.store = store;
         this.journal = journal;
+        this.history = history;
         this.cache = cache;
     }
 
@@ -42,12 +47,33 @@ final class ClickHouseHandler extends Handler<List<EventEnvelope<RunEntity.Event
         return store.ensureSchema()
                 .thenCompose(
                         ready -> fold(envelopes, 0, new Group(store.settings().maxErrorMessageLength())))
-                .thenCompose(group -> store.write(group.rows, group.latest).thenApply(written -> {
-                    // Only facts ClickHouse now holds move the cache forward: a failed group is redelivered as it was.
-                    cache.putAll(group.latest);
-                    log.debug("Projected {} run events of {} to ClickHouse", group.rows.size(), tag);
-                    return written;
-                }));
+                .thenCompose(group -> spansOfFinished(group).thenApply(spans -> {
+                    group.spans.addAll(spans);
+                    return group;
+                }))
+                .thenCompose(group -> store.write(group.rows, group.latest, group.spans)
+                        .thenApply(written -> {
+                            // Only facts ClickHouse now holds move the cache forward: a failed group is redelivered as
+                            // it was.
+                            cache.putAll(group.latest);
+                            log.debug("Projected {} run events of {} to ClickHouse", group.rows.size(), tag);
+                            return written;
+                        }));
+    }
+
+    /** The ended spans of the runs the group finished, drawn from their journals one run at a time. */
+    private CompletionStage<List<SpanRow>> spansOfFinished(Group group) {
+        List<SpanRow> spans = new ArrayList<>();
+        CompletionStage<Void> drawn = CompletableFuture.completedFuture(null);
+        for (Map.Entry<String, RunEventRow> finished : group.finished.entrySet()) {
+            RunEventRow last = finished.getValue();
+            drawn = drawn.thenCompose(previous -> history.of(finished.getKey()).thenAccept(events -> {
+                for (RunTrace.Span span : RunTrace.spans(last.runId(), events)) {
+                    if (span.end() != null) spans.add(SpanRow.drawn(last.envId(), last.runId(), span));
+                }
+            }));
+        }
+        return drawn.thenApply(done -> spans);
     }
 
     private CompletionStage<Group> fold(List<EventEnvelope<RunEntity.Event>> envelopes, int from, Group group) {
@@ -72,11 +98,11 @@ final class ClickHouseHandler extends Handler<List<EventEnvelope<RunEntity.Event
                 int next = i + 1;
                 return journal.factsBefore(envelope.persistenceId(), seqNr).thenCompose(loaded -> {
                     cache.put(runId, loaded);
-                    group.add(runId, event, loaded, seqNr);
+                    group.add(envelope.persistenceId(), runId, event, loaded, seqNr);
                     return fold(envelopes, next, group);
                 });
             }
-            group.add(runId, event, before, seqNr);
+            group.add(envelope.persistenceId(), runId, event, before, seqNr);
         }
         return CompletableFuture.completedFuture(group);
     }
@@ -86,15 +112,21 @@ final class ClickHouseHandler extends Handler<List<EventEnvelope<RunEntity.Event
         private final int maxErrorMessageLength;
         private final List<RunEventRow> rows = new ArrayList<>();
         private final Map<String, RunFacts> latest = new LinkedHashMap<>();
+        /** Persistence id → the final event's row, of each run the group finished. */
+        private final Map<String, RunEventRow> finished = new LinkedHashMap<>();
+
+        private final List<SpanRow> spans = new ArrayList<>();
 
         private Group(int maxErrorMessageLength) {
             this.maxErrorMessageLength = maxErrorMessageLength;
         }
 
-        private void add(String runId, RunEntity.Event event, RunFacts before, long seqNr) {
+        private void add(String persistenceId, String runId, RunEntity.Event event, RunFacts before, long seqNr) {
             RunFacts after = before.apply(event, seqNr);
-            rows.add(RunEventRow.of(runId, before, event, after, maxErrorMessageLength));
+            RunEventRow row = RunEventRow.of(runId, before, event, after, maxErrorMessageLength);
+            rows.add(row);
             latest.put(runId, after);
+            if (row.isFinal()) finished.put(persistenceId, row);
         }
     }
 }

@@ -143,15 +143,18 @@ public final class ClickHouseStore implements AutoCloseable {
     /**
      * Inserts the rows of a projected group: those of its events that run_events does not hold yet (a group
      * delivered again, or a replay, adds nothing there, so task_stats counts every run once), then the latest
-     * facts of each run it touched (versioned by seq_nr, so an older version never wins).
+     * facts of each run it touched (versioned by seq_nr, so an older version never wins), then the spans of the
+     * runs it finished (derived ids: copies collapse on merge).
      */
-    public CompletionStage<Done> write(List<RunEventRow> events, Map<String, RunFacts> latestByRunId) {
+    public CompletionStage<Done> write(
+            List<RunEventRow> events, Map<String, RunFacts> latestByRunId, List<SpanRow> spans) {
         return CompletableFuture.supplyAsync(
                 () -> {
                     try {
                         List<RunEventRow> missing = withoutWritten(events);
                         if (!missing.isEmpty()) insertEvents(missing);
                         if (!latestByRunId.isEmpty()) insert("runs", RUNS_COLUMNS, encodeRuns(latestByRunId));
+                        insertSpans(spans);
                         if (missing.size() < events.size()) {
                             log.debug(
                                     "Skipped {} of {} run events already in ClickHouse",
@@ -170,6 +173,31 @@ public final class ClickHouseStore implements AutoCloseable {
     /** After a failed write: check the tables again before the next one (a restarted or wiped server). */
     private synchronized void schemaMayBeGone() {
         if (schema != null && schema.isDone()) schema = null;
+    }
+
+    /** Inserts spans as they are (ReplacingMergeTree collapses copies on merge); blocking. */
+    public void insertSpans(List<SpanRow> spans) {
+        if (spans.isEmpty()) return;
+        RowBinary out = new RowBinary();
+        spans.forEach(span -> span.writeTo(out));
+        insertOrForgetSchema("spans", SpanRow.COLUMNS, out.toByteArray());
+    }
+
+    /** Inserts log lines as they are (ReplacingMergeTree collapses copies on merge); blocking. */
+    public void insertLogLines(List<LogLineRow> lines) {
+        if (lines.isEmpty()) return;
+        RowBinary out = new RowBinary();
+        lines.forEach(line -> line.writeTo(out));
+        insertOrForgetSchema("run_logs", LogLineRow.COLUMNS, out.toByteArray());
+    }
+
+    private void insertOrForgetSchema(String table, List<String> columns, byte[] rowBinary) {
+        try {
+            insert(table, columns, rowBinary);
+        } catch (RuntimeException e) {
+            schemaMayBeGone();
+            throw e;
+        }
     }
 
     /** Inserts rows into run_events as they are (ReplacingMergeTree collapses copies on merge). */

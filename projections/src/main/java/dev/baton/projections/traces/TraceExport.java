@@ -4,8 +4,6 @@ import akka.Done;
 import akka.actor.CoordinatedShutdown;
 import akka.actor.typed.ActorSystem;
 import akka.persistence.query.Offset;
-import akka.persistence.query.PersistenceQuery;
-import akka.persistence.query.javadsl.CurrentEventsByPersistenceIdQuery;
 import akka.projection.HandlerRecoveryStrategy;
 import akka.projection.ProjectionId;
 import akka.projection.eventsourced.EventEnvelope;
@@ -13,9 +11,7 @@ import akka.projection.eventsourced.javadsl.EventSourcedProvider;
 import akka.projection.javadsl.GroupedProjection;
 import akka.projection.javadsl.Handler;
 import akka.projection.jdbc.javadsl.JdbcProjection;
-import akka.stream.javadsl.Sink;
 import com.typesafe.config.Config;
-import dev.baton.engine.run.RecordedEvent;
 import dev.baton.engine.run.RunEntity;
 import dev.baton.engine.storage.Database;
 import dev.baton.projections.internal.DataSourceJdbcSession;
@@ -29,7 +25,6 @@ import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -101,13 +96,12 @@ public final class TraceExport {
             String readJournal,
             String tag,
             Config config) {
-        CurrentEventsByPersistenceIdQuery journal =
-                PersistenceQuery.get(system).getReadJournalFor(CurrentEventsByPersistenceIdQuery.class, readJournal);
+        RunHistory history = RunHistory.fromJournal(system, readJournal);
         return JdbcProjection.groupedWithinAsync(
                         ProjectionId.of(NAME, tag),
                         EventSourcedProvider.<RunEntity.Event>eventsByTag(system, readJournal, tag),
                         () -> new DataSourceJdbcSession(database.dataSource()),
-                        () -> new Exporting(system, journal, exporter, resource),
+                        () -> new Exporting(history, exporter, resource),
                         system)
                 .withGroup(config.getInt("group-after-envelopes"), config.getDuration("group-after-duration"))
                 .withRecoveryStrategy(HandlerRecoveryStrategy.fail())
@@ -117,18 +111,12 @@ public final class TraceExport {
     /** Exports the traces of the runs a group of events finished. */
     private static final class Exporting extends Handler<List<EventEnvelope<RunEntity.Event>>> {
 
-        private final ActorSystem<?> system;
-        private final CurrentEventsByPersistenceIdQuery journal;
+        private final RunHistory history;
         private final SpanExporter exporter;
         private final Resource resource;
 
-        Exporting(
-                ActorSystem<?> system,
-                CurrentEventsByPersistenceIdQuery journal,
-                SpanExporter exporter,
-                Resource resource) {
-            this.system = system;
-            this.journal = journal;
+        Exporting(RunHistory history, SpanExporter exporter, Resource resource) {
+            this.history = history;
             this.exporter = exporter;
             this.resource = resource;
         }
@@ -137,12 +125,12 @@ public final class TraceExport {
         public CompletionStage<Done> process(List<EventEnvelope<RunEntity.Event>> envelopes) {
             Set<String> finished = new LinkedHashSet<>();
             for (EventEnvelope<RunEntity.Event> envelope : envelopes) {
-                if (finishes(envelope.event())) finished.add(envelope.persistenceId());
+                if (RunHistory.finishes(envelope.event())) finished.add(envelope.persistenceId());
             }
             List<SpanData> spans = new ArrayList<>();
             CompletionStage<Void> drawn = CompletableFuture.completedFuture(null);
             for (String persistenceId : finished) {
-                drawn = drawn.thenCompose(previous -> history(persistenceId).thenAccept(history -> {
+                drawn = drawn.thenCompose(previous -> history.of(persistenceId).thenAccept(history -> {
                     String runId = persistenceId.substring(persistenceId.indexOf('|') + 1);
                     for (RunTrace.Span span : RunTrace.spans(runId, history)) {
                         if (span.end() != null) spans.add(new ExportedSpan(runId, span, resource));
@@ -152,22 +140,6 @@ public final class TraceExport {
             return drawn.thenCompose(ready -> spans.isEmpty()
                     ? CompletableFuture.completedFuture(Done.getInstance())
                     : sent(exporter.export(spans), spans.size()));
-        }
-
-        private static boolean finishes(RunEntity.Event event) {
-            return event instanceof RunEntity.RunSucceeded
-                    || event instanceof RunEntity.RunFailed
-                    || event instanceof RunEntity.RunCanceled
-                    || event instanceof RunEntity.RunExpired;
-        }
-
-        private CompletionStage<List<RecordedEvent>> history(String persistenceId) {
-            return journal.currentEventsByPersistenceId(persistenceId, 0, Long.MAX_VALUE)
-                    .filter(envelope -> envelope.event() instanceof RunEntity.Event)
-                    .map(envelope -> new RecordedEvent(
-                            envelope.sequenceNr(), Instant.ofEpochMilli(envelope.timestamp()), (RunEntity.Event)
-                                    envelope.event()))
-                    .runWith(Sink.seq(), system);
         }
 
         private static CompletionStage<Done> sent(CompletableResultCode result, int count) {

@@ -15,6 +15,7 @@ import dev.baton.engine.testkit.TestDatabases;
 import dev.baton.engine.worker.WorkerChannel;
 import dev.baton.projections.RunDriver;
 import dev.baton.projections.TestCluster;
+import dev.baton.projections.traces.RunHistory;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -291,7 +292,12 @@ class ClickHouseProjectionEndToEndTest {
                 journalReads[0]++;
                 return real.factsBefore(persistenceId, seqNr);
             };
-            new ClickHouseHandler("run-x", cold, counting, new RunFactsCache(10))
+            new ClickHouseHandler(
+                            "run-x",
+                            cold,
+                            counting,
+                            RunHistory.fromJournal(node.system(), "jdbc-read-journal"),
+                            new RunFactsCache(10))
                     .process(fromSecond)
                     .toCompletableFuture()
                     .get(30, TimeUnit.SECONDS);

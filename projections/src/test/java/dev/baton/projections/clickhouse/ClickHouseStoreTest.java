@@ -106,13 +106,19 @@ class ClickHouseStoreTest {
                 .stream()
                 .map(row -> row.get(0))
                 .toList();
-        assertEquals(List.of("run_events", "runs", "task_stats", "task_stats_mv"), tables);
+        assertEquals(List.of("run_events", "run_logs", "runs", "spans", "task_stats", "task_stats_mv"), tables);
         assertEquals(
                 RunEventRow.COLUMNS.stream().sorted().toList(),
                 columns("run_events").stream().sorted().toList());
         assertEquals(
                 ClickHouseStore.RUNS_COLUMNS.stream().sorted().toList(),
                 columns("runs").stream().sorted().toList());
+        assertEquals(
+                LogLineRow.COLUMNS.stream().sorted().toList(),
+                columns("run_logs").stream().sorted().toList());
+        assertEquals(
+                SpanRow.COLUMNS.stream().sorted().toList(),
+                columns("spans").stream().sorted().toList());
     }
 
     @Test
@@ -196,7 +202,7 @@ class ClickHouseStoreTest {
         runs.writeTo(store);
         RunFacts early = RunFacts.NONE;
         for (var event : runs.events.get("latest_failed").subList(0, 3)) early = early.apply(event, early.seqNr() + 1);
-        store.write(List.of(), Map.of("latest_failed", early))
+        store.write(List.of(), Map.of("latest_failed", early), List.of())
                 .toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
 

@@ -88,6 +88,6 @@ final class TestRuns {
     }
 
     void writeTo(ClickHouseStore store) throws Exception {
-        store.write(rows, latest).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        store.write(rows, latest, List.of()).toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 }
