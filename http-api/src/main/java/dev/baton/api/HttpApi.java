@@ -176,7 +176,13 @@ public final class HttpApi {
                 new RealtimeRoutes(engine, reads.runs(), authentication, RealtimeSettings.fromConfig(config), clock);
         this.traces = new TraceRoutes(engine, spans, authentication);
         this.otel = new OtlpRoutes(
-                spans, authentication, config.getBytes("baton.http.otel.max-body-size"), settings.bodyReadTimeout());
+                spans,
+                engine,
+                logs,
+                authentication,
+                config.getBytes("baton.http.otel.max-body-size"),
+                settings.bodyReadTimeout(),
+                clock);
         this.analytics = new AnalyticsRoutes(reads.analytics(), authentication, clock);
         this.runLogs = new RunLogRoutes(engine, logs, authentication, clock);
     }

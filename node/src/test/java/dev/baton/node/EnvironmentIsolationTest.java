@@ -47,19 +47,9 @@ class EnvironmentIsolationTest {
                         .withFallback(TestNodes.postgresConfig(TestNodes.freshPostgresSchema("isolation"))));
         keyA = TestNodes.SECRET_KEY;
         // Environment B: another project, made and keyed through the management API.
-        String organization = json(send("POST", "/api/v1/orgs", ADMIN_TOKEN, "{\"title\":\"Other\"}"))
-                .get("id")
-                .asText();
-        String ref = json(send("POST", "/api/v1/orgs/" + organization + "/projects", ADMIN_TOKEN, "{\"name\":\"B\"}"))
-                .get("externalRef")
-                .asText();
-        keyB = json(send("POST", "/api/v1/projects/" + ref + "/environments/prod/keys", ADMIN_TOKEN, "{}"))
-                .get("key")
-                .asText();
-        for (JsonNode environment : json(send("GET", "/api/v1/projects/" + ref + "/environments", ADMIN_TOKEN, null))) {
-            if (environment.get("slug").asText().equals("prod"))
-                environmentB = environment.get("id").asText();
-        }
+        TestNodes.OtherEnvironment other = TestNodes.otherEnvironment(node, ADMIN_TOKEN);
+        keyB = other.secretKey();
+        environmentB = other.id();
         for (String environmentId : List.of(node.credentials().environment().id(), environmentB)) {
             node.engine()
                     .declareTasks(environmentId, List.of(new TaskDefinition(TASK, null, null, null, null, null)))

@@ -2,10 +2,16 @@ package dev.baton.node;
 
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.Behaviors;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import dev.baton.engine.testkit.TestDatabases;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -67,6 +73,49 @@ public final class TestNodes {
             """)
                 .withValue("baton.bootstrap.secret-key", ConfigValueFactory.fromAnyRef(SECRET_KEY))
                 .withValue("baton.bootstrap.worker-token", ConfigValueFactory.fromAnyRef(WORKER_TOKEN));
+    }
+
+    /** An environment of another project than the node's own, and a secret key of it. */
+    record OtherEnvironment(String id, String secretKey) {}
+
+    /**
+     * Makes the prod environment of a new project in a new organization, and a secret key of it, through the
+     * management API with the node's admin token ({@code baton.bootstrap.admin-token}).
+     */
+    static OtherEnvironment otherEnvironment(BatonNode node, String adminToken) throws Exception {
+        String organization = manage(node, adminToken, "POST", "/api/v1/orgs", "{\"title\":\"Other\"}")
+                .get("id")
+                .asText();
+        String ref = manage(node, adminToken, "POST", "/api/v1/orgs/" + organization + "/projects", "{\"name\":\"B\"}")
+                .get("externalRef")
+                .asText();
+        String key = manage(node, adminToken, "POST", "/api/v1/projects/" + ref + "/environments/prod/keys", "{}")
+                .get("key")
+                .asText();
+        for (JsonNode environment : manage(node, adminToken, "GET", "/api/v1/projects/" + ref + "/environments", null))
+            if (environment.get("slug").asText().equals("prod"))
+                return new OtherEnvironment(environment.get("id").asText(), key);
+        throw new IllegalStateException("project " + ref + " has no prod environment");
+    }
+
+    private static JsonNode manage(BatonNode node, String adminToken, String method, String path, String body)
+            throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + path))
+                .timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Bearer " + adminToken);
+        if (body != null) request.header("Content-Type", "application/json");
+        HttpResponse<String> response = HttpClient.newHttpClient()
+                .send(
+                        request.method(
+                                        method,
+                                        body == null
+                                                ? HttpRequest.BodyPublishers.noBody()
+                                                : HttpRequest.BodyPublishers.ofString(body))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() / 100 != 2)
+            throw new IllegalStateException(method + " " + path + ": " + response.statusCode() + " " + response.body());
+        return new ObjectMapper().readTree(response.body());
     }
 
     static BatonNode start(String name, Config config) {

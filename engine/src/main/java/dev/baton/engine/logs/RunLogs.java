@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -73,6 +74,20 @@ public final class RunLogs {
 
     public RunLogFeed feed() {
         return feed;
+    }
+
+    /**
+     * Stores the lines now, on the blocking-IO executor, under the per-run cap ({@link RunLogStore#append}), and
+     * tells the runs' followers, as the writer does; completes once they are stored, with the runs that got lines.
+     * For lines whose sender waits for the answer (the OTLP receiver), unlike the worker gateway's, which never wait.
+     */
+    public CompletionStage<Set<String>> append(String environmentId, List<LogLine> lines) {
+        if (lines.isEmpty()) return CompletableFuture.completedFuture(Set.of());
+        return CompletableFuture.supplyAsync(() -> store.append(environmentId, lines), blockingIo)
+                .thenApply(runs -> {
+                    for (String runId : runs) feed.publish(new RunLogsAppended(environmentId, runId));
+                    return runs;
+                });
     }
 
     /** {@link RunLogStore#read}, on the blocking-IO executor. */
