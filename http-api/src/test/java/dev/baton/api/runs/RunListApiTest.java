@@ -171,6 +171,16 @@ class RunListApiTest {
         return URLEncoder.encode(name, StandardCharsets.UTF_8) + "=" + URLEncoder.encode(value, StandardCharsets.UTF_8);
     }
 
+    /** Trigger.dev's docs write {@code ?page[size]=2} as is; curl -g and hand-written clients send the brackets raw. */
+    @Test
+    void unencodedBracketsInTheQueryAreTheSameAsEncodedOnes() throws Exception {
+        String[] raw = server.sendRaw("GET", "/api/v1/runs?page[size]=2", KEY, 0, null);
+        assertTrue(raw[0].contains(" 200 "), raw[0] + " " + raw[1]);
+        JsonNode body = new com.fasterxml.jackson.databind.ObjectMapper().readTree(raw[1]);
+        assertEquals(ids(list("?" + q("page[size]", "2"))), ids(body));
+        assertEquals(2, ids(body).size());
+    }
+
     @Test
     void everyItemSaysWhatRetrieveSaysWithItsEnvironment() throws Exception {
         JsonNode body = list("");
