@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Run logs on one node: the table (created or upgraded on start), the writer the worker gateway hands lines to, the
@@ -28,14 +29,22 @@ public final class RunLogs {
     private final RunLogFeed feed;
     private final RunLogWriter writer;
     private final Executor blockingIo;
+    /** Lines {@link #append} stored, for the stored-lines meter beside the writer's. */
+    private final LongAdder appended;
 
     private RunLogs(
-            RunLogSettings settings, RunLogStore store, RunLogFeed feed, RunLogWriter writer, Executor blockingIo) {
+            RunLogSettings settings,
+            RunLogStore store,
+            RunLogFeed feed,
+            RunLogWriter writer,
+            Executor blockingIo,
+            LongAdder appended) {
         this.settings = settings;
         this.store = store;
         this.feed = feed;
         this.writer = writer;
         this.blockingIo = blockingIo;
+        this.appended = appended;
     }
 
     /** Creates the table if missing and starts the sweep singleton; settings from {@code baton.logs}. */
@@ -48,8 +57,9 @@ public final class RunLogs {
         RunLogFeed feed = new RunLogFeed(system);
         RunLogWriter writer = new RunLogWriter(store, feed::publish, blockingIo, clock, settings.writeQueueLines());
         MeterRegistry meters = BatonMetrics.get(system).registry();
-        FunctionCounter.builder("baton.run.logs.lines.stored", writer, RunLogWriter::linesStored)
-                .description("Run log lines this node wrote to the store, marker lines included")
+        LongAdder appended = new LongAdder();
+        FunctionCounter.builder("baton.run.logs.lines.stored", writer, w -> w.linesStored() + appended.sum())
+                .description("Run log lines this node wrote to the store (from workers and OTLP), markers included")
                 .register(meters);
         FunctionCounter.builder("baton.run.logs.lines.dropped", writer, RunLogWriter::linesDropped)
                 .description("Run log lines this node could not store (write queue full, store failed), each marked")
@@ -60,7 +70,7 @@ public final class RunLogs {
                                         store, clock, settings.maxAge(), settings.sweepInterval(), blockingIo))
                                 .onFailure(SupervisorStrategy.restart()),
                         "run-log-sweeper"));
-        return new RunLogs(settings, store, feed, writer, blockingIo);
+        return new RunLogs(settings, store, feed, writer, blockingIo, appended);
     }
 
     public RunLogSettings settings() {
@@ -85,6 +95,7 @@ public final class RunLogs {
         if (lines.isEmpty()) return CompletableFuture.completedFuture(Set.of());
         return CompletableFuture.supplyAsync(() -> store.append(environmentId, lines), blockingIo)
                 .thenApply(runs -> {
+                    appended.add(lines.size()); // an upper bound when a run's cap cut the batch, as the writer counts
                     for (String runId : runs) feed.publish(new RunLogsAppended(environmentId, runId));
                     return runs;
                 });
