@@ -40,10 +40,12 @@ function printed(text, ms) {
 }
 
 before(async () => {
+  // The CLI's own bin (not npx, which does not always pass signals on), in its own process group so the
+  // teardown reaches every process it started.
   cli = spawn(
-    "npx",
+    fileURLToPath(new URL("../node_modules/.bin/trigger", import.meta.url)),
     [
-      "trigger.dev", "dev",
+      "dev",
       "--project-ref", process.env.TRIGGER_PROJECT_REF,
       "--skip-update-check", "--skip-platform-notifications", "--skip-mcp-install", "--skip-rules-install",
       "--log-level", "debug",
@@ -57,6 +59,7 @@ before(async () => {
         TRIGGER_SECRET_KEY: "",
       },
       stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
     },
   );
   cli.stdout.on("data", (chunk) => (output += chunk));
@@ -68,10 +71,22 @@ before(async () => {
 after(async () => {
   if (!cli || cli.exitCode !== null) return;
   const exited = new Promise((resolve) => cli.on("exit", resolve));
-  cli.kill("SIGINT");
-  const timeout = setTimeout(() => cli.kill("SIGKILL"), 10_000);
+  const group = (signal) => {
+    try {
+      process.kill(-cli.pid, signal);
+    } catch {
+      // already gone
+    }
+  };
+  group("SIGINT");
+  const killed = setTimeout(() => {
+    console.log("the CLI did not stop on SIGINT within 15 s; killing it. Its last output:\n" + output.slice(-3000));
+    group("SIGKILL");
+  }, 15_000);
   await exited;
-  clearTimeout(timeout);
+  clearTimeout(killed);
+  cli.stdout.destroy();
+  cli.stderr.destroy();
   if (process.env.COMPAT_CLI_OUTPUT) console.log(output);
 });
 
