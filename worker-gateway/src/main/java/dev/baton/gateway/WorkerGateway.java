@@ -1,6 +1,7 @@
 package dev.baton.gateway;
 
 import static akka.http.javadsl.server.Directives.complete;
+import static akka.http.javadsl.server.Directives.concat;
 import static akka.http.javadsl.server.Directives.extractRequest;
 import static akka.http.javadsl.server.Directives.get;
 import static akka.http.javadsl.server.Directives.handleWebSocketMessages;
@@ -31,6 +32,7 @@ import dev.baton.gateway.envvars.VariableCache;
 import dev.baton.gateway.session.GatewaySettings;
 import dev.baton.gateway.session.WorkerSession;
 import dev.baton.gateway.session.WorkerSocket;
+import dev.baton.gateway.triggercli.TriggerCliRoutes;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -39,7 +41,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The worker gateway of one node: {@code GET /api/v1/workers/connect}, a WebSocket per worker
- * (docs/worker-protocol.md). The worker token is checked before the upgrade; each accepted
+ * (docs/worker-protocol.md), and the polling protocol of the unmodified {@code trigger.dev dev} CLI
+ * (docs/trigger-dev-compat.md). The worker token is checked before the upgrade; each accepted
  * connection gets its own {@link WorkerSession} actor.
  */
 public final class WorkerGateway {
@@ -57,6 +60,7 @@ public final class WorkerGateway {
     private final LongAdder staleRejected = new LongAdder();
     private final VariableCache variables;
     private final RunLogSink logs;
+    private final TriggerCliRoutes triggerCli;
 
     /** A gateway whose workers get no environment variables. */
     public WorkerGateway(ActorSystem<?> system, Engine engine, EnvironmentDirectory directory) {
@@ -92,9 +96,15 @@ public final class WorkerGateway {
                         variables,
                         system.settings().config().getDuration("baton.gateway.env-vars-cache-ttl"),
                         blocking);
+        this.triggerCli = new TriggerCliRoutes(system, engine, directory, this.variables);
     }
 
+    /** The WebSocket endpoint, and the routes the trigger.dev CLI's dev mode calls ({@link TriggerCliRoutes}). */
     public Route route() {
+        return concat(webSocketRoute(), triggerCli.route());
+    }
+
+    private Route webSocketRoute() {
         return path(
                 PathMatchers.segment("api").slash("v1").slash("workers").slash("connect"),
                 () -> get(() -> optionalHeaderValueByName(

@@ -146,6 +146,16 @@ public final class Projects {
                 ref);
     }
 
+    /** The project an environment belongs to, whoever asks (the caller already holds the environment's key). */
+    public Project projectOf(Environment environment) {
+        return sql.one(
+                        "SELECT " + PROJECT_COLUMNS + " FROM baton_projects p JOIN baton_organizations o"
+                                + " ON o.id = p.organization_id WHERE p.id = ?",
+                        Projects::project,
+                        environment.projectId())
+                .orElseThrow(() -> new IllegalStateException("no project " + environment.projectId()));
+    }
+
     /** In Trigger.dev's order: development, staging, production, preview. */
     public List<ProjectEnvironment> environments(Project project) {
         return sql

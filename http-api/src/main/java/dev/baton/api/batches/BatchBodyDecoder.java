@@ -36,11 +36,13 @@ final class BatchBodyDecoder {
     /**
      * {@code POST /api/v3/batches} {@code {runCount, idempotencyKey?, taskIdentifiers?, …}}. {@code taskIdentifiers}
      * decides what a public access token needs ({@code batchTrigger:tasks:<id>} for each);
-     * {@code idempotencyKeyOptions}, {@code parentRunId} and {@code resumeParentOnCompletion} are accepted
-     * and ignored.
+     * {@code idempotencyKeyOptions} and {@code parentRunId} are accepted and ignored; {@code resumeParentOnCompletion}
+     * true is refused (batchTriggerAndWait is not supported yet).
      */
     CreateBatch create(JsonNode body) {
         requireObject(body);
+        TriggerBodyDecoder.refuseParentResume(
+                present(body.get("resumeParentOnCompletion")), "resumeParentOnCompletion");
         JsonNode runCount = present(body.get("runCount"));
         if (runCount == null) throw ApiException.badRequest("runCount is required");
         if (!runCount.isIntegralNumber()

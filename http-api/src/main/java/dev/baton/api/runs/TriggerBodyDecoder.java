@@ -24,7 +24,8 @@ import java.time.Clock;
  * runs share ({@link TriggerOptions}). Raw HTTP callers may give the idempotency key and its TTL as
  * {@code idempotency-key} / {@code idempotency-key-ttl} headers; the body's values win. {@code context} and
  * every other option Trigger.dev knows ({@code machine}, {@code lockToVersion}, {@code idempotencyKeyOptions},
- * {@code payloadSize}, …) are accepted and ignored, as are unknown fields.
+ * {@code payloadSize}, …) are accepted and ignored, as are unknown fields, except {@code resumeParentOnCompletion}:
+ * true is refused ({@link #refuseParentResume}).
  */
 public final class TriggerBodyDecoder {
 
@@ -53,6 +54,7 @@ public final class TriggerBodyDecoder {
         if (!body.isObject()) throw ApiException.badRequest("The request body must be a JSON object");
         try {
             JsonNode given = TriggerOptions.optionsObject(body.get("options"));
+            refuseParentResume(option(given, "resumeParentOnCompletion"), "options.resumeParentOnCompletion");
             String payloadType = optionalString(option(given, "payloadType"), "options.payloadType");
             if (payloadType == null) payloadType = PayloadDecoder.APPLICATION_JSON;
             // An uploaded packet stays a path here; StoredPayloads puts its content in before the engine is asked.
@@ -70,6 +72,17 @@ public final class TriggerBodyDecoder {
                     .build();
         } catch (InvalidOptionException e) {
             throw ApiTriggerOptions.refusal(e);
+        }
+    }
+
+    /**
+     * {@code triggerAndWait} from a task the trigger.dev CLI runs: the parent would wait for a resume Baton does not
+     * send yet, so the trigger is refused and the task fails visibly instead.
+     */
+    public static void refuseParentResume(JsonNode resume, String field) {
+        if (resume != null && resume.asBoolean(false)) {
+            throw ApiException.badRequest("triggerAndWait / batchTriggerAndWait (" + field + ")"
+                    + " is not supported yet by Baton's Trigger.dev CLI support");
         }
     }
 

@@ -54,6 +54,17 @@ class TriggerBodyDecoderTest {
     }
 
     @Test
+    void triggerAndWaitFromACliTaskIsRefusedNamingTheOption() throws Exception {
+        ApiException refused = rejected("{\"options\":{\"parentRunId\":\"run_x\",\"resumeParentOnCompletion\":true}}");
+        assertEquals(400, refused.status().intValue());
+        assertTrue(refused.getMessage().contains("options.resumeParentOnCompletion"), refused.getMessage());
+        assertTrue(refused.getMessage().contains("not supported yet"), refused.getMessage());
+        // a parent without the resume is a plain trigger, as before
+        assertNull(decode("{\"options\":{\"parentRunId\":\"run_x\",\"resumeParentOnCompletion\":false}}")
+                .payloadJson());
+    }
+
+    @Test
     void nonStringPayloadIsKeptAsIs() throws Exception {
         assertEquals(
                 "{\"a\":[1,2.50,true]}",

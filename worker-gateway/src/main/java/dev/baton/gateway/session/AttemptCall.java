@@ -12,7 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /** One worker message about an attempt, as the engine call it turns into. */
-sealed interface AttemptCall {
+public sealed interface AttemptCall {
 
     /** Sends the call; the stage completes with the engine's answer ({@code Done}, or a {@code RunState}). */
     CompletionStage<?> send(RunService runs, String runId, String attemptId);

@@ -14,20 +14,20 @@ import java.util.Map;
  * held wait here, in order, and are
  * sent as slots free up. Not thread-safe: owned by one session actor.
  */
-final class SlotBook {
+public final class SlotBook {
 
     private final int slots;
     private final Map<String, WorkerChannel.Execute> inFlight = new LinkedHashMap<>();
     private final ArrayDeque<WorkerChannel.Execute> waiting = new ArrayDeque<>();
     private long executesReceived;
 
-    SlotBook(int slots) {
+    public SlotBook(int slots) {
         if (slots < 1) throw new IllegalArgumentException("slots must be at least 1");
         this.slots = slots;
     }
 
     /** Counts the execution and returns true when it took a slot (send it now), false when it waits. */
-    boolean offer(WorkerChannel.Execute execute) {
+    public boolean offer(WorkerChannel.Execute execute) {
         executesReceived++;
         if (waiting.isEmpty() && inFlight.size() < slots) {
             inFlight.put(execute.attemptId(), execute);
@@ -38,12 +38,12 @@ final class SlotBook {
     }
 
     /** The in-flight execution of this attempt, or null when the worker does not hold it (any more). */
-    WorkerChannel.Execute inFlight(String attemptId) {
+    public WorkerChannel.Execute inFlight(String attemptId) {
         return inFlight.get(attemptId);
     }
 
     /** Where a canceled attempt was. */
-    enum Canceled {
+    public enum Canceled {
         IN_FLIGHT,
         WAITING,
         NOT_HELD
@@ -53,19 +53,19 @@ final class SlotBook {
      * Drops an attempt the engine canceled: an in-flight one frees its slot (the worker must be told),
      * a waiting one is forgotten before the worker ever saw it.
      */
-    Canceled cancel(String attemptId) {
+    public Canceled cancel(String attemptId) {
         if (inFlight.remove(attemptId) != null) return Canceled.IN_FLIGHT;
         if (waiting.removeIf(execute -> execute.attemptId().equals(attemptId))) return Canceled.WAITING;
         return Canceled.NOT_HELD;
     }
 
     /** Ends an in-flight attempt; true when it held a slot. */
-    boolean release(String attemptId) {
+    public boolean release(String attemptId) {
         return inFlight.remove(attemptId) != null;
     }
 
     /** Moves waiting executions into free slots and returns them, in arrival order, to be sent. */
-    List<WorkerChannel.Execute> fillFreeSlots() {
+    public List<WorkerChannel.Execute> fillFreeSlots() {
         List<WorkerChannel.Execute> toSend = new ArrayList<>();
         while (!waiting.isEmpty() && inFlight.size() < slots) {
             WorkerChannel.Execute next = waiting.poll();
@@ -76,20 +76,20 @@ final class SlotBook {
     }
 
     /** Free slots as the dispatcher must see them: waiting executions already count as taken. */
-    int freeSlots() {
+    public int freeSlots() {
         return Math.max(0, slots - inFlight.size() - waiting.size());
     }
 
-    long executesReceived() {
+    public long executesReceived() {
         return executesReceived;
     }
 
-    int inFlightCount() {
+    public int inFlightCount() {
         return inFlight.size();
     }
 
     /** Every execution the session holds, in flight or waiting; the book is empty afterwards. */
-    List<WorkerChannel.Execute> takeAll() {
+    public List<WorkerChannel.Execute> takeAll() {
         List<WorkerChannel.Execute> all = new ArrayList<>(inFlight.values());
         all.addAll(waiting);
         inFlight.clear();

@@ -1,0 +1,59 @@
+import { task, wait } from "@trigger.dev/sdk";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export const hello = task({
+  id: "hello",
+  run: async (payload: { name: string }, { ctx }) => {
+    return { greeting: `Hello, ${payload.name}!`, attempt: ctx.attempt.number, runId: ctx.run.id };
+  },
+});
+
+// Fails its first attempt, succeeds on the second: Baton queues the retry after the task's backoff.
+export const flaky = task({
+  id: "flaky",
+  retry: { maxAttempts: 3, factor: 1, minTimeoutInMs: 200, maxTimeoutInMs: 200, randomize: false },
+  run: async (payload: { label: string }, { ctx }) => {
+    if (ctx.attempt.number < 2) throw new Error(`first attempt of ${payload.label} fails`);
+    return { label: payload.label, attempt: ctx.attempt.number };
+  },
+});
+
+// Always fails: two attempts, then the run fails with the task's error.
+export const doomed = task({
+  id: "doomed",
+  retry: { maxAttempts: 2, factor: 1, minTimeoutInMs: 100, maxTimeoutInMs: 100, randomize: false },
+  run: async () => {
+    throw new Error("doomed always fails");
+  },
+});
+
+// Runs until canceled (the CLI kills its process when the snapshot says PENDING_CANCEL).
+export const sleeper = task({
+  id: "sleeper",
+  run: async (payload: { seconds: number }) => {
+    await sleep(payload.seconds * 1000);
+    return { slept: payload.seconds };
+  },
+});
+
+// One run at a time: each reports when it started and ended, the test checks they never overlap.
+export const serial = task({
+  id: "serial",
+  queue: { concurrencyLimit: 1 },
+  run: async (payload: { index: number }) => {
+    const startedAt = Date.now();
+    await sleep(1500);
+    return { index: payload.index, startedAt, endedAt: Date.now() };
+  },
+});
+
+// A wait longer than 5 s goes to the server, which does not support it yet for the CLI: the run fails visibly.
+export const waiter = task({
+  id: "waiter",
+  retry: { maxAttempts: 1 },
+  run: async () => {
+    await wait.for({ seconds: 10 });
+    return { waited: true };
+  },
+});

@@ -1,0 +1,160 @@
+// The unmodified `trigger.dev dev` (4.8.3) runs this project's tasks on Baton: it logs in with a Baton personal
+// access token, registers its tasks, and executes the runs triggered through Baton's API with @trigger.dev/sdk.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { configure, runs, tasks } from "@trigger.dev/sdk";
+
+const PROJECT_DIR = fileURLToPath(new URL("..", import.meta.url));
+
+configure({
+  baseURL: process.env.BATON_URL,
+  accessToken: process.env.BATON_SECRET_KEY,
+  requestOptions: { retry: { maxAttempts: 2, minTimeoutInMs: 200, maxTimeoutInMs: 500 } },
+});
+
+let cli;
+let output = "";
+
+/** Resolves once the CLI printed `text`; rejects when it exits first or after `ms`. */
+function printed(text, ms) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the CLI did not print "${text}" within ${ms} ms:\n${output}`)), ms);
+    const check = () => {
+      if (output.includes(text)) {
+        clearTimeout(timer);
+        resolve();
+        return true;
+      }
+      return false;
+    };
+    if (check()) return;
+    cli.stdout.on("data", check);
+    cli.stderr.on("data", check);
+    cli.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the CLI exited (${code}) before printing "${text}":\n${output}`));
+    });
+  });
+}
+
+before(async () => {
+  // The CLI's own bin (not npx, which does not always pass signals on), in its own process group so the
+  // teardown reaches every process it started.
+  cli = spawn(
+    fileURLToPath(new URL("../node_modules/.bin/trigger", import.meta.url)),
+    [
+      "dev",
+      "--project-ref", process.env.TRIGGER_PROJECT_REF,
+      "--skip-update-check", "--skip-platform-notifications", "--skip-mcp-install", "--skip-rules-install",
+      "--log-level", "debug",
+    ],
+    {
+      cwd: PROJECT_DIR,
+      env: {
+        ...process.env,
+        TRIGGER_API_URL: process.env.BATON_URL,
+        TRIGGER_ACCESS_TOKEN: process.env.BATON_ADMIN_TOKEN,
+        TRIGGER_SECRET_KEY: "",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    },
+  );
+  cli.stdout.on("data", (chunk) => (output += chunk));
+  cli.stderr.on("data", (chunk) => (output += chunk));
+  // The first build bundles the project and indexes its tasks, then POSTs the background worker.
+  await printed("Local worker ready", 120_000);
+});
+
+after(async () => {
+  if (!cli || cli.exitCode !== null) return;
+  const exited = new Promise((resolve) => cli.on("exit", resolve));
+  const group = (signal) => {
+    try {
+      process.kill(-cli.pid, signal);
+    } catch {
+      // already gone
+    }
+  };
+  group("SIGINT");
+  const killed = setTimeout(() => {
+    console.log("the CLI did not stop on SIGINT within 15 s; killing it. Its last output:\n" + output.slice(-3000));
+    group("SIGKILL");
+  }, 15_000);
+  await exited;
+  clearTimeout(killed);
+  cli.stdout.destroy();
+  cli.stderr.destroy();
+  if (process.env.COMPAT_CLI_OUTPUT) console.log(output);
+});
+
+const poll = (id) => runs.poll(id, { pollIntervalMs: 250 });
+
+async function until(id, check, ms = 30_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const run = await runs.retrieve(id);
+    if (check(run)) return run;
+    if (Date.now() > deadline) assert.fail(`run ${id} is ${run.status}, still waiting after ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+test("a run triggered through Baton executes in the CLI and completes with its output", async () => {
+  const handle = await tasks.trigger("hello", { name: "Baton" }, { tags: ["cli"] });
+  const run = await poll(handle.id);
+  assert.equal(run.status, "COMPLETED", JSON.stringify(run.error));
+  assert.deepEqual(run.output, { greeting: "Hello, Baton!", attempt: 1, runId: handle.id });
+  assert.equal(run.attemptCount, 1);
+  assert.deepEqual(run.tags, ["cli"]);
+});
+
+test("a failed attempt is retried by the task's retry settings, and the retry succeeds", async () => {
+  const handle = await tasks.trigger("flaky", { label: "retry-me" });
+  const run = await poll(handle.id);
+  assert.equal(run.status, "COMPLETED", JSON.stringify(run.error));
+  assert.deepEqual(run.output, { label: "retry-me", attempt: 2 });
+  assert.equal(run.attemptCount, 2);
+});
+
+test("a task that always fails ends FAILED with its error after its maxAttempts", async () => {
+  const handle = await tasks.trigger("doomed", {});
+  const run = await poll(handle.id);
+  assert.equal(run.status, "FAILED");
+  assert.equal(run.error.message, "doomed always fails");
+  assert.equal(run.attemptCount, 2);
+});
+
+test("a run canceled while the CLI executes it is CANCELED and the CLI takes new runs", async () => {
+  const handle = await tasks.trigger("sleeper", { seconds: 60 });
+  await until(handle.id, (run) => run.status === "EXECUTING");
+  await runs.cancel(handle.id);
+  const run = await until(handle.id, (run) => run.isCompleted);
+  assert.equal(run.status, "CANCELED");
+  // The CLI saw PENDING_CANCEL on its next snapshot poll (every 5 s) and stopped the task process.
+  await printed(`Cancelling attempt`, 15_000);
+  const next = await poll((await tasks.trigger("hello", { name: "after cancel" })).id);
+  assert.equal(next.status, "COMPLETED");
+});
+
+test("a queue's concurrencyLimit of 1 runs its runs one at a time", async () => {
+  const handles = await Promise.all([0, 1, 2].map((index) => tasks.trigger("serial", { index })));
+  const finished = await Promise.all(handles.map((handle) => poll(handle.id)));
+  const spans = finished.map((run) => {
+    assert.equal(run.status, "COMPLETED", JSON.stringify(run.error));
+    return run.output;
+  });
+  spans.sort((a, b) => a.startedAt - b.startedAt);
+  for (let i = 1; i < spans.length; i++) {
+    assert.ok(spans[i].startedAt >= spans[i - 1].endedAt, `run ${spans[i].index} overlapped run ${spans[i - 1].index}`);
+  }
+});
+
+test("a wait the CLI support does not have yet fails the run with a clear error", async () => {
+  const handle = await tasks.trigger("waiter", {});
+  const run = await poll(handle.id);
+  assert.equal(run.status, "FAILED");
+  assert.match(JSON.stringify(run.error), /not supported yet by Baton's Trigger.dev CLI support/);
+});

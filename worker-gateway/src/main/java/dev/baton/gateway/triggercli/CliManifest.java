@@ -1,0 +1,171 @@
+package dev.baton.gateway.triggercli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.engine.task.QueueLimits;
+import dev.baton.engine.task.RetryPolicy;
+import dev.baton.engine.task.TaskDefinition;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A {@code POST /api/v1/projects/{ref}/background-workers} body (CreateBackgroundWorkerRequestBody) as Baton's task
+ * declarations: each task's queue (its own or a shared one from {@code queues}) with {@code concurrencyLimit} and
+ * {@code combinedConcurrencyLimit}, {@code retry} and {@code maxDuration}. A field Baton cannot honour yet
+ * ({@code schedule}, {@code ttl}, {@code gates}, {@code concurrency}, named {@code concurrencyLimits}, prompts,
+ * webhooks, agents) refuses the whole manifest with a message naming it, so the CLI stops with that message rather
+ * than running tasks that silently behave otherwise. {@code machine} is accepted: in dev every run executes on the
+ * developer's machine, in Trigger.dev too. {@code payloadSchema}, {@code description} and {@code sourceFiles} only
+ * feed Trigger.dev's dashboard and are not kept.
+ */
+final class CliManifest {
+
+    /** What a manifest declares; {@code files} and {@code exportNames} by task id. */
+    record Declared(
+            String contentHash,
+            List<TaskDefinition> tasks,
+            Map<String, String> files,
+            Map<String, String> exportNames,
+            Map<String, QueueLimits> queueLimits) {}
+
+    /** The manifest asks for something Baton does not do (yet): answered 400 with the message. */
+    static final class RefusedException extends RuntimeException {
+        RefusedException(String message) {
+            super(message);
+        }
+    }
+
+    static final String NOT_YET = " is not supported yet by Baton's Trigger.dev CLI support";
+    private static final Set<String> BODY_FIELDS =
+            Set.of("localOnly", "metadata", "engine", "supportsLazyAttempts", "buildPlatform", "targetPlatform");
+    private static final Set<String> TASK_FIELDS = Set.of(
+            "id",
+            "description",
+            "filePath",
+            "exportName",
+            "entryPoint",
+            "queue",
+            "retry",
+            "machine",
+            "triggerSource",
+            "maxDuration",
+            "payloadSchema");
+
+    private CliManifest() {}
+
+    static Declared read(JsonNode body) {
+        if (body == null || !body.isObject()) throw new RefusedException("the body must be a JSON object");
+        body.fieldNames().forEachRemaining(name -> {
+            if (!BODY_FIELDS.contains(name)) throw new RefusedException("unknown field '" + name + "'");
+        });
+        if (!body.path("localOnly").asBoolean(false))
+            throw new RefusedException("deployed workers (localOnly: false)" + NOT_YET + ": use `trigger.dev dev`");
+        if (body.hasNonNull("engine") && !"V2".equals(body.get("engine").asText()))
+            throw new RefusedException("engine " + body.get("engine").asText() + NOT_YET + " (only V2)");
+        JsonNode metadata = body.get("metadata");
+        if (metadata == null || !metadata.isObject()) throw new RefusedException("'metadata' is required");
+        for (String unsupported : List.of("prompts", "webhookEndpoints", "webhookSubscribers", "concurrencyLimits")) {
+            JsonNode value = metadata.get(unsupported);
+            if (value != null && value.isArray() && !value.isEmpty())
+                throw new RefusedException("'" + unsupported + "'" + NOT_YET);
+        }
+        String contentHash = text(metadata, "contentHash", "metadata.contentHash");
+        Map<String, QueueLimits> sharedQueues = new HashMap<>();
+        for (JsonNode queue : metadata.path("queues")) {
+            String name = text(queue, "name", "metadata.queues[].name");
+            sharedQueues.put(name, limits(queue, "queue " + name));
+        }
+        JsonNode tasks = metadata.get("tasks");
+        if (tasks == null || !tasks.isArray()) throw new RefusedException("'metadata.tasks' must be an array");
+        List<TaskDefinition> definitions = new ArrayList<>();
+        Map<String, String> files = new HashMap<>();
+        Map<String, String> exportNames = new HashMap<>();
+        Map<String, QueueLimits> queueLimits = new LinkedHashMap<>();
+        for (JsonNode task : tasks) {
+            TaskDefinition definition = task(task, sharedQueues);
+            definitions.add(definition);
+            files.put(definition.taskId(), text(task, "filePath", "task " + definition.taskId() + ": filePath"));
+            if (task.hasNonNull("exportName"))
+                exportNames.put(definition.taskId(), task.get("exportName").asText());
+            queueLimits.put(definition.queue(), definition.queueLimits());
+        }
+        return new Declared(contentHash, List.copyOf(definitions), files, exportNames, queueLimits);
+    }
+
+    private static TaskDefinition task(JsonNode task, Map<String, QueueLimits> sharedQueues) {
+        String id = text(task, "id", "metadata.tasks[].id");
+        String where = "task " + id + ": ";
+        task.fieldNames().forEachRemaining(name -> {
+            if (!TASK_FIELDS.contains(name) && !task.get(name).isNull())
+                throw new RefusedException(where + "'" + name + "'" + NOT_YET);
+        });
+        if (task.hasNonNull("triggerSource")
+                && !"standard".equals(task.get("triggerSource").asText()))
+            throw new RefusedException(
+                    where + "triggerSource " + task.get("triggerSource").asText() + NOT_YET);
+        JsonNode queue = task.path("queue");
+        String queueName = queue.hasNonNull("name") ? queue.get("name").asText() : TaskDefinition.defaultQueue(id);
+        QueueLimits limits = limits(queue, where + "queue");
+        if (limits.equals(QueueLimits.UNLIMITED)) limits = sharedQueues.getOrDefault(queueName, QueueLimits.UNLIMITED);
+        Integer maxDuration = null;
+        if (task.hasNonNull("maxDuration")) {
+            double seconds = task.get("maxDuration").asDouble();
+            if (seconds < 1) throw new RefusedException(where + "maxDuration must be at least 1 second");
+            maxDuration = (int) Math.ceil(seconds);
+        }
+        try {
+            return new TaskDefinition(
+                    id,
+                    queueName,
+                    limits.concurrencyLimit(),
+                    retry(task.path("retry"), where),
+                    maxDuration,
+                    limits.globalConcurrencyLimit());
+        } catch (IllegalArgumentException e) {
+            throw new RefusedException(where + e.getMessage());
+        }
+    }
+
+    private static QueueLimits limits(JsonNode queue, String where) {
+        Integer perKey = integer(queue.get("concurrencyLimit"), where + ".concurrencyLimit");
+        Integer total = integer(queue.get("combinedConcurrencyLimit"), where + ".combinedConcurrencyLimit");
+        return new QueueLimits(perKey, total);
+    }
+
+    /** Trigger.dev's retry options over Baton's defaults; {@code outOfMemory} names a machine, ignored in dev. */
+    private static RetryPolicy retry(JsonNode retry, String where) {
+        if (retry.isMissingNode() || retry.isNull()) return RetryPolicy.DEFAULT;
+        RetryPolicy base = RetryPolicy.DEFAULT;
+        try {
+            return new RetryPolicy(
+                    retry.hasNonNull("maxAttempts") ? retry.get("maxAttempts").asInt() : base.maxAttempts(),
+                    retry.hasNonNull("factor") ? retry.get("factor").asDouble() : base.factor(),
+                    retry.hasNonNull("minTimeoutInMs")
+                            ? retry.get("minTimeoutInMs").asLong()
+                            : base.minTimeoutInMs(),
+                    retry.hasNonNull("maxTimeoutInMs")
+                            ? retry.get("maxTimeoutInMs").asLong()
+                            : base.maxTimeoutInMs(),
+                    retry.hasNonNull("randomize") ? retry.get("randomize").asBoolean() : base.randomize());
+        } catch (IllegalArgumentException e) {
+            throw new RefusedException(where + "retry: " + e.getMessage());
+        }
+    }
+
+    private static Integer integer(JsonNode value, String where) {
+        if (value == null || value.isNull()) return null;
+        if (!value.canConvertToInt() || !value.isIntegralNumber() || value.intValue() < 0)
+            throw new RefusedException(where + " must be a non-negative integer");
+        return value.intValue();
+    }
+
+    private static String text(JsonNode node, String field, String where) {
+        JsonNode value = node.get(field);
+        if (value == null || !value.isTextual() || value.asText().isBlank())
+            throw new RefusedException("'" + where + "' is required");
+        return value.asText();
+    }
+}

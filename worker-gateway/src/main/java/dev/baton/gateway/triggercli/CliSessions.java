@@ -1,0 +1,103 @@
+package dev.baton.gateway.triggercli;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Props;
+import dev.baton.engine.Engine;
+import dev.baton.engine.common.Ids;
+import dev.baton.gateway.envvars.VariableCache;
+import java.time.Clock;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * This node's trigger.dev CLI sessions: one per environment (one {@code trigger.dev dev} at a time, as Trigger.dev's
+ * dev environment belongs to one developer), and the environment's last registered background worker. A CLI that
+ * polls again after its session left (it stopped polling for a while) gets a new session with that worker, so it
+ * picks up again without rebuilding. Node-local: the CLI must keep talking to the node it registered with.
+ */
+final class CliSessions {
+
+    /** A background worker as registered: the dequeue of a CLI names it as its current worker. */
+    record Registration(String workerId, String version, CliManifest.Declared declared) {}
+
+    private record Live(ActorRef<CliSession.Command> session, Registration registration) {}
+
+    private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyyMMdd");
+
+    private final ActorSystem<?> system;
+    private final Engine engine;
+    private final CliSession.Settings settings;
+    private final VariableCache variables;
+    private final Clock clock;
+    private final Map<String, ActorRef<CliSession.Command>> sessions = new ConcurrentHashMap<>();
+    private final Map<String, Registration> registrations = new ConcurrentHashMap<>();
+    private final AtomicInteger builds = new AtomicInteger();
+
+    CliSessions(
+            ActorSystem<?> system, Engine engine, CliSession.Settings settings, VariableCache variables, Clock clock) {
+        this.system = system;
+        this.engine = engine;
+        this.settings = settings;
+        this.variables = variables;
+        this.clock = clock;
+    }
+
+    CliSession.Settings settings() {
+        return settings;
+    }
+
+    /** A new background worker for the environment (its tasks declared): its session serves it from now on. */
+    Registration register(CliWire.Context context, CliManifest.Declared declared, String otelEndpoint) {
+        String version = LocalDate.now(clock.withZone(ZoneOffset.UTC)).format(DAY) + "." + builds.incrementAndGet();
+        Registration registration = new Registration(Ids.newId("worker"), version, declared);
+        registrations.put(context.environment().id(), registration);
+        session(context, otelEndpoint).tell(new CliSession.Register(registration.workerId(), version, declared));
+        return registration;
+    }
+
+    /** The environment's live session. */
+    Optional<ActorRef<CliSession.Command>> session(String environmentId) {
+        return Optional.ofNullable(sessions.get(environmentId));
+    }
+
+    /**
+     * The live session, or a new one for the CLI whose current worker is the environment's last registered one
+     * (its session left while the CLI was away); empty for a worker this node does not know.
+     */
+    Optional<ActorRef<CliSession.Command>> resume(CliWire.Context context, String workerId, String otelEndpoint) {
+        ActorRef<CliSession.Command> live = sessions.get(context.environment().id());
+        if (live != null) return Optional.of(live);
+        Registration last = registrations.get(context.environment().id());
+        if (last == null || !last.workerId().equals(workerId)) return Optional.empty();
+        ActorRef<CliSession.Command> session = session(context, otelEndpoint);
+        session.tell(new CliSession.Register(last.workerId(), last.version(), last.declared()));
+        return Optional.of(session);
+    }
+
+    private ActorRef<CliSession.Command> session(CliWire.Context context, String otelEndpoint) {
+        String environmentId = context.environment().id();
+        return sessions.computeIfAbsent(environmentId, id -> {
+            String sessionId = Ids.newId("cli");
+            ActorRef<CliSession.Command>[] self = new ActorRef[1];
+            self[0] = system.systemActorOf(
+                    CliSession.create(
+                            engine,
+                            settings,
+                            context,
+                            sessionId,
+                            variables,
+                            Map.of("TRIGGER_OTEL_EXPORTER_OTLP_ENDPOINT", otelEndpoint),
+                            clock,
+                            () -> sessions.remove(environmentId, self[0])),
+                    "trigger-cli-session-" + sessionId,
+                    Props.empty());
+            return self[0];
+        });
+    }
+}

@@ -1,0 +1,403 @@
+package dev.baton.gateway.triggercli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import akka.http.javadsl.Http;
+import akka.http.javadsl.ServerBinding;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.ConfigFactory;
+import dev.baton.engine.Engine;
+import dev.baton.engine.common.Ids;
+import dev.baton.engine.environment.Environment;
+import dev.baton.engine.run.RunState;
+import dev.baton.engine.run.RunStatus;
+import dev.baton.engine.run.TriggerRequest;
+import dev.baton.engine.testkit.TestNode;
+import dev.baton.gateway.WorkerGateway;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The trigger.dev CLI's dev protocol end to end: a real node and port, this test as the CLI (its calls as
+ * {@code trigger.dev@4.8.3} makes them). Covers the session's state machine: snapshot ids and attempt numbers, a
+ * retry queued, a cancel shown as PENDING_CANCEL, leases renewed while the CLI polls, and a CLI that stops polling
+ * losing its runs to a retry.
+ */
+class TriggerCliGatewayTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(15);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private static TestNode node;
+    private static ServerBinding binding;
+    private static int port;
+
+    private Environment environment;
+    private String secretKey;
+
+    @BeforeAll
+    static void start() throws Exception {
+        // TestNode's lease timeout is 3 s: an idle timeout of 2 s lets a silent CLI leave before its leases expire.
+        node = TestNode.start(
+                "trigger-cli-test", ConfigFactory.parseString("baton.gateway.trigger-cli.idle-timeout = 2s"));
+        WorkerGateway gateway = new WorkerGateway(node.system(), node.engine(), node.directory());
+        binding = Http.get(node.system())
+                .newServerAt("127.0.0.1", 0)
+                .bind(gateway.route())
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+        port = binding.localAddress().getPort();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        node.close();
+    }
+
+    @BeforeEach
+    void freshEnvironment() {
+        secretKey = "tr_dev_" + Ids.random(32);
+        environment = node.createEnvironment("p" + Ids.random(10), "dev", secretKey, "bw_dev_" + Ids.random(32));
+    }
+
+    @Test
+    void runsARunFromDequeueToFinishedWithNewSnapshotIdsAtEachStep() throws Exception {
+        String workerId = register(task("hello", ""));
+        JsonNode config = call("GET", "/engine/v1/dev/config", null, 200);
+        assertEquals(environment.id(), config.path("environmentId").asText());
+        assertEquals(25, config.path("maxConcurrentRuns").asInt());
+        assertEquals("http://127.0.0.1:" + port, config.path("engineUrl").asText());
+
+        String runId = trigger("hello", "{\"name\":\"Ada\"}");
+        JsonNode message = dequeueOne(workerId);
+        assertEquals(workerId, message.at("/backgroundWorker/friendlyId").asText());
+        assertEquals(runId, message.at("/run/friendlyId").asText());
+        assertEquals(1, message.at("/run/attemptNumber").asInt());
+        assertEquals(
+                "PENDING_EXECUTING", message.at("/snapshot/executionStatus").asText());
+        assertEquals("DEVELOPMENT", message.at("/environment/type").asText());
+        String dequeued = message.at("/snapshot/friendlyId").asText();
+
+        JsonNode started = start(runId, dequeued, 200);
+        String executing = started.at("/snapshot/friendlyId").asText();
+        assertNotEquals(dequeued, executing);
+        assertEquals("EXECUTING", started.at("/snapshot/executionStatus").asText());
+        assertEquals(1, started.at("/run/attemptNumber").asInt());
+        assertEquals(runId, started.at("/execution/run/id").asText());
+        assertEquals("{\"name\":\"Ada\"}", started.at("/execution/run/payload").asText());
+        assertEquals(
+                "src/trigger/hello.ts", started.at("/execution/task/filePath").asText());
+        assertEquals("task/hello", started.at("/execution/queue/name").asText());
+        assertEquals(
+                "http://127.0.0.1:" + port + "/otel",
+                started.at("/envVars/TRIGGER_OTEL_EXPORTER_OTLP_ENDPOINT").asText());
+        awaitRun(runId, run -> run.status() == RunStatus.EXECUTING);
+        // a second start of the same attempt is refused
+        start(runId, executing, 409);
+
+        assertEquals(executing, latest(runId).at("/snapshot/friendlyId").asText());
+        assertTrue(call("POST", runPath(runId, executing) + "/heartbeat", "{\"cpu\":0,\"memory\":0}", 200)
+                .path("ok")
+                .asBoolean());
+
+        JsonNode result = complete(
+                runId,
+                executing,
+                "{\"ok\":true,\"id\":\"" + runId + "\",\"output\":\"{\\\"json\\\":{\\\"greeting\\\":\\\"Hello\\\"}}\","
+                        + "\"outputType\":\"application/super+json\",\"usage\":{\"durationMs\":5}}");
+        assertEquals("RUN_FINISHED", result.path("attemptStatus").asText());
+        assertEquals("FINISHED", result.at("/snapshot/executionStatus").asText());
+        assertEquals("COMPLETED_SUCCESSFULLY", result.at("/run/status").asText());
+        RunState done = awaitRun(runId, run -> run.status() == RunStatus.COMPLETED);
+        assertEquals(JSON.readTree("{\"greeting\":\"Hello\"}"), JSON.readTree(done.outputJson()));
+        assertEquals("FINISHED", latest(runId).at("/snapshot/executionStatus").asText());
+    }
+
+    @Test
+    void aFailureWithRetryIsQueuedAndTheNextAttemptComesWithItsOwnNumber() throws Exception {
+        String workerId = register(task(
+                "flaky",
+                ",\"retry\":{\"maxAttempts\":3,\"factor\":1,\"minTimeoutInMs\":10,\"maxTimeoutInMs\":10,"
+                        + "\"randomize\":false}"));
+        String runId = trigger("flaky", "{}");
+        JsonNode first = dequeueOne(workerId);
+        String executing = start(runId, first.at("/snapshot/friendlyId").asText(), 200)
+                .at("/snapshot/friendlyId")
+                .asText();
+        JsonNode failed = complete(
+                runId,
+                executing,
+                "{\"ok\":false,\"id\":\"" + runId + "\",\"error\":{\"type\":\"BUILT_IN_ERROR\",\"name\":\"Error\","
+                        + "\"message\":\"boom\",\"stackTrace\":\"at x\"},\"retry\":{\"timestamp\":0,\"delay\":10}}");
+        assertEquals("RETRY_QUEUED", failed.path("attemptStatus").asText());
+        assertEquals("QUEUED", failed.at("/snapshot/executionStatus").asText());
+        assertEquals(1, failed.at("/run/attemptNumber").asInt(), "the CLI compares it with the attempt it ran");
+
+        JsonNode second = dequeueOne(workerId);
+        assertEquals(2, second.at("/run/attemptNumber").asInt());
+        assertNotEquals(
+                first.at("/snapshot/friendlyId").asText(),
+                second.at("/snapshot/friendlyId").asText());
+        String retry = start(runId, second.at("/snapshot/friendlyId").asText(), 200)
+                .at("/snapshot/friendlyId")
+                .asText();
+        // the CLI's late call about the first attempt is refused, not applied
+        complete(runId, executing, 409, "{\"ok\":true,\"id\":\"" + runId + "\"}");
+        JsonNode lastFailure = complete(
+                runId,
+                retry,
+                "{\"ok\":false,\"id\":\"" + runId + "\",\"error\":{\"type\":\"STRING_ERROR\",\"raw\":\"no retry\"}}");
+        assertEquals("RUN_FINISHED", lastFailure.path("attemptStatus").asText());
+        assertEquals("COMPLETED_WITH_ERRORS", lastFailure.at("/run/status").asText());
+        RunState done = awaitRun(runId, run -> run.status() == RunStatus.FAILED);
+        assertEquals("no retry", done.error().message());
+        assertEquals(2, done.attemptCount());
+    }
+
+    @Test
+    void aRunCanceledWhileExecutingShowsPendingCancelThenFinishes() throws Exception {
+        String workerId = register(task("sleeper", ""));
+        String runId = trigger("sleeper", "{}");
+        JsonNode message = dequeueOne(workerId);
+        String executing = start(runId, message.at("/snapshot/friendlyId").asText(), 200)
+                .at("/snapshot/friendlyId")
+                .asText();
+        engine().runs().cancel(environment.id(), runId).toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+        JsonNode canceled = awaitLatest(
+                runId, snapshot -> snapshot.path("executionStatus").asText().equals("PENDING_CANCEL"));
+        assertNotEquals(executing, canceled.at("/snapshot/friendlyId").asText());
+        JsonNode result = complete(
+                runId,
+                canceled.at("/snapshot/friendlyId").asText(),
+                "{\"ok\":false,\"id\":\"" + runId + "\",\"error\":{\"type\":\"INTERNAL_ERROR\","
+                        + "\"code\":\"TASK_RUN_CANCELLED\"}}");
+        assertEquals("RUN_FINISHED", result.path("attemptStatus").asText());
+        assertEquals("CANCELED", result.at("/run/status").asText());
+        assertEquals(RunStatus.CANCELED, run(runId).status());
+    }
+
+    @Test
+    void whileTheCliPollsItsRunTheLeaseIsRenewed() throws Exception {
+        String workerId = register(task("long", ""));
+        String runId = trigger("long", "{}");
+        JsonNode message = dequeueOne(workerId);
+        start(runId, message.at("/snapshot/friendlyId").asText(), 200);
+        // the CLI's own heartbeat comes every 30 s; TestNode's lease is 3 s
+        Instant until = Instant.now().plusSeconds(5);
+        while (Instant.now().isBefore(until)) {
+            latest(runId);
+            call("POST", "/engine/v1/dev/dequeue", dequeueBody(workerId), 200);
+            TestNode.sleep(Duration.ofMillis(300));
+        }
+        RunState running = run(runId);
+        assertEquals(RunStatus.EXECUTING, running.status());
+        assertEquals(1, running.attemptCount());
+    }
+
+    @Test
+    void aCliThatStopsPollingLosesItsRunsToARetry() throws Exception {
+        String workerId = register(task(
+                "abandoned",
+                ",\"retry\":{\"maxAttempts\":3,\"factor\":1,\"minTimeoutInMs\":10,\"maxTimeoutInMs\":10,"
+                        + "\"randomize\":false}"));
+        String runId = trigger("abandoned", "{}");
+        JsonNode message = dequeueOne(workerId);
+        start(runId, message.at("/snapshot/friendlyId").asText(), 200);
+        awaitRun(runId, run -> run.status() == RunStatus.EXECUTING);
+
+        // silence: the session leaves after its idle timeout and gives the attempt back
+        RunState retried = awaitRun(runId, run -> run.attemptCount() == 1 && run.status() != RunStatus.EXECUTING);
+        assertEquals(CliSession.STOPPED_POLLING, retried.error().message());
+        // the CLI comes back (its current worker is still known): a new session hands it the second attempt
+        JsonNode second = dequeueOne(workerId);
+        assertEquals(2, second.at("/run/attemptNumber").asInt());
+    }
+
+    @Test
+    void theWatchdogsDisconnectCancelsTheCliRunsAndEndsTheSession() throws Exception {
+        String workerId = register(task("orphaned", ""));
+        String runId = trigger("orphaned", "{}");
+        JsonNode message = dequeueOne(workerId);
+        String executing = start(runId, message.at("/snapshot/friendlyId").asText(), 200)
+                .at("/snapshot/friendlyId")
+                .asText();
+        JsonNode disconnected = call(
+                "POST", "/engine/v1/dev/disconnect", "{\"runFriendlyIds\":[\"" + runId + "\",\"run_unknown\"]}", 200);
+        assertEquals(1, disconnected.path("cancelled").asInt());
+        assertEquals(
+                RunStatus.CANCELED,
+                awaitRun(runId, run -> run.status().isFinal()).status());
+        // the session is gone: the dead CLI's run is no longer held here
+        Instant deadline = Instant.now().plus(WAIT);
+        while (!call("POST", runPath(runId, executing) + "/heartbeat", "{}", -1)
+                .path("error")
+                .asText()
+                .startsWith("No trigger.dev dev session")) {
+            if (Instant.now().isAfter(deadline)) throw new AssertionError("the session never ended");
+            TestNode.sleep(Duration.ofMillis(50));
+        }
+    }
+
+    @Test
+    void refusesWhatItCannotHonourNamingIt() throws Exception {
+        JsonNode schedule = call(
+                "POST",
+                "/api/v1/projects/" + environment.projectRef() + "/background-workers",
+                manifest("{\"id\":\"cron\",\"filePath\":\"src/trigger/cron.ts\",\"triggerSource\":\"schedule\","
+                        + "\"schedule\":{\"cron\":\"* * * * *\",\"timezone\":\"UTC\"}}"),
+                400);
+        assertTrue(schedule.path("error").asText().contains("'schedule'"), schedule.toString());
+        JsonNode waits = call("POST", "/engine/v1/runs/run_x/wait/duration", "{\"date\":\"2030-01-01\"}", 400);
+        assertTrue(waits.path("error").asText().contains("not supported yet"), waits.toString());
+        call("POST", "/api/v1/projects/proj_other/background-workers", manifest(task("x", "")), 403);
+        HttpResponse<String> anonymous = HTTP.send(
+                HttpRequest.newBuilder(uri("/engine/v1/dev/config")).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(401, anonymous.statusCode());
+    }
+
+    // ---------------------------------------------------------------- the CLI's calls
+
+    private static String task(String id, String extra) {
+        return "{\"id\":\"" + id + "\",\"filePath\":\"src/trigger/" + id + ".ts\",\"exportName\":\"" + id + "\","
+                + "\"entryPoint\":\"src/trigger/" + id + ".mjs\"" + extra + "}";
+    }
+
+    private static String manifest(String task) {
+        return "{\"localOnly\":true,\"engine\":\"V2\",\"supportsLazyAttempts\":true,\"metadata\":{"
+                + "\"packageVersion\":\"4.8.3\",\"contentHash\":\"hash-" + Ids.random(6) + "\",\"tasks\":[" + task
+                + "],\"queues\":[],\"sourceFiles\":[]}}";
+    }
+
+    private String register(String task) throws Exception {
+        JsonNode worker = call(
+                "POST", "/api/v1/projects/" + environment.projectRef() + "/background-workers", manifest(task), 200);
+        assertTrue(worker.path("id").asText().startsWith("worker_"), worker.toString());
+        return worker.path("id").asText();
+    }
+
+    private static String dequeueBody(String workerId) {
+        return "{\"currentWorker\":\"" + workerId + "\",\"oldWorkers\":[]}";
+    }
+
+    private JsonNode dequeueOne(String workerId) throws Exception {
+        Instant deadline = Instant.now().plus(WAIT);
+        for (; ; ) {
+            JsonNode messages = call("POST", "/engine/v1/dev/dequeue", dequeueBody(workerId), 200)
+                    .path("dequeuedMessages");
+            if (!messages.isEmpty()) {
+                assertEquals(1, messages.size(), messages.toString());
+                return messages.get(0);
+            }
+            if (Instant.now().isAfter(deadline)) throw new AssertionError("nothing dequeued");
+            TestNode.sleep(Duration.ofMillis(100));
+        }
+    }
+
+    private JsonNode start(String runId, String snapshotId, int status) throws Exception {
+        return call("POST", runPath(runId, snapshotId) + "/attempts/start", "{\"isWarmStart\":false}", status);
+    }
+
+    private JsonNode complete(String runId, String snapshotId, String completion) throws Exception {
+        return complete(runId, snapshotId, 200, completion).path("result");
+    }
+
+    private JsonNode complete(String runId, String snapshotId, int status, String completion) throws Exception {
+        return call(
+                "POST",
+                runPath(runId, snapshotId) + "/attempts/complete",
+                "{\"completion\":" + completion + "}",
+                status);
+    }
+
+    private JsonNode latest(String runId) throws Exception {
+        return call("GET", "/engine/v1/dev/runs/" + runId + "/snapshots/latest", null, 200)
+                .path("execution");
+    }
+
+    private JsonNode awaitLatest(String runId, Predicate<JsonNode> snapshot) throws Exception {
+        Instant deadline = Instant.now().plus(WAIT);
+        JsonNode latest = latest(runId);
+        while (!snapshot.test(latest.path("snapshot"))) {
+            if (Instant.now().isAfter(deadline)) throw new AssertionError("snapshot never matched: " + latest);
+            TestNode.sleep(Duration.ofMillis(50));
+            latest = latest(runId);
+        }
+        return latest;
+    }
+
+    private static String runPath(String runId, String snapshotId) {
+        return "/engine/v1/dev/runs/" + runId + "/snapshots/" + snapshotId;
+    }
+
+    private JsonNode call(String method, String path, String body, int expectedStatus) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path))
+                .header("Authorization", "Bearer " + secretKey)
+                .header("Content-Type", "application/json");
+        request.method(
+                method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        if (expectedStatus >= 0)
+            assertEquals(expectedStatus, response.statusCode(), method + " " + path + ": " + response.body());
+        return JSON.readTree(response.body());
+    }
+
+    private static URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    // ---------------------------------------------------------------- the engine's view
+
+    private static Engine engine() {
+        return node.engine();
+    }
+
+    private String trigger(String taskId, String payloadJson) throws Exception {
+        return engine().runs()
+                .trigger(
+                        environment.id(),
+                        TriggerRequest.builder(taskId)
+                                .payload(payloadJson, "application/json")
+                                .build())
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS)
+                .run()
+                .runId();
+    }
+
+    private RunState run(String runId) throws Exception {
+        return engine().runs()
+                .get(environment.id(), runId)
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS)
+                .orElseThrow();
+    }
+
+    private RunState awaitRun(String runId, Predicate<RunState> condition) throws Exception {
+        Instant deadline = Instant.now().plus(WAIT);
+        RunState state = run(runId);
+        while (!condition.test(state)) {
+            if (Instant.now().isAfter(deadline))
+                throw new AssertionError("run never reached the expected state: " + state);
+            TestNode.sleep(Duration.ofMillis(50));
+            state = run(runId);
+        }
+        return state;
+    }
+}
