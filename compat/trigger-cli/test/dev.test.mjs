@@ -111,6 +111,33 @@ test("a run triggered through Baton executes in the CLI and completes with its o
   assert.deepEqual(run.tags, ["cli"]);
 });
 
+test("what a task logs with the SDK's logger becomes the run's log lines", async () => {
+  const handle = await tasks.trigger("chatty", { order: "o-7" });
+  const run = await poll(handle.id);
+  assert.equal(run.status, "COMPLETED", JSON.stringify(run.error));
+  // The task's exporter flushes at the end of the attempt; the lines arrive shortly after.
+  const deadline = Date.now() + 20_000;
+  let lines = [];
+  while (Date.now() < deadline) {
+    const response = await fetch(`${process.env.BATON_URL}/api/v1/runs/${handle.id}/logs`, {
+      headers: { authorization: `Bearer ${process.env.BATON_SECRET_KEY}` },
+    });
+    assert.equal(response.status, 200);
+    lines = (await response.json()).data.filter((line) => ["charging", "card expires soon"].includes(line.message));
+    if (lines.length === 2) break;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  assert.deepEqual(
+    lines.map((line) => [line.message, line.level, line.attemptNumber, line.attributes.order]),
+    [
+      ["charging", "info", 1, "o-7"],
+      ["card expires soon", "warn", 1, "o-7"],
+    ],
+    output.slice(-2000),
+  );
+  assert.equal(lines[0].attributes.cents, 250);
+});
+
 test("a failed attempt is retried by the task's retry settings, and the retry succeeds", async () => {
   const handle = await tasks.trigger("flaky", { label: "retry-me" });
   const run = await poll(handle.id);

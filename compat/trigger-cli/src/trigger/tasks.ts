@@ -1,4 +1,4 @@
-import { task, wait } from "@trigger.dev/sdk";
+import { logger, task, wait } from "@trigger.dev/sdk";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -55,5 +55,15 @@ export const waiter = task({
   run: async () => {
     await wait.for({ seconds: 10 });
     return { waited: true };
+  },
+});
+
+// Logs through the SDK's logger: its OpenTelemetry log records reach Baton's /otel/v1/logs as run log lines.
+export const chatty = task({
+  id: "chatty",
+  run: async (payload: { order: string }) => {
+    logger.info("charging", { order: payload.order, cents: 250 });
+    logger.warn("card expires soon", { order: payload.order });
+    return { charged: payload.order };
   },
 });

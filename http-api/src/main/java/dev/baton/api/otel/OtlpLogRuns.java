@@ -8,6 +8,7 @@ import dev.baton.engine.run.RecordedEvent;
 import dev.baton.engine.run.RunEntity;
 import dev.baton.engine.run.RunState.Attempt;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,6 +51,9 @@ final class OtlpLogRuns {
                 lines.addAll(attributed.lines());
                 attributed.rejections().forEach(rejections::reject);
             }
+            // An exporter batches records in no promised order (the Trigger.dev SDK 4.8.3 sent them newest first): a run's
+            // log reads in stored order, so store an export's records in the order they were logged.
+            lines.sort(Comparator.comparing(LogLine::timestamp));
             return logs.append(environmentId, lines).thenApply(stored -> rejections);
         });
     }

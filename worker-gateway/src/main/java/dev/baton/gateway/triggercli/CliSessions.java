@@ -53,11 +53,11 @@ final class CliSessions {
     }
 
     /** A new background worker for the environment (its tasks declared): its session serves it from now on. */
-    Registration register(CliWire.Context context, CliManifest.Declared declared, String otelEndpoint) {
+    Registration register(CliWire.Context context, CliManifest.Declared declared, Map<String, String> taskTelemetry) {
         String version = LocalDate.now(clock.withZone(ZoneOffset.UTC)).format(DAY) + "." + builds.incrementAndGet();
         Registration registration = new Registration(Ids.newId("worker"), version, declared);
         registrations.put(context.environment().id(), registration);
-        session(context, otelEndpoint).tell(new CliSession.Register(registration.workerId(), version, declared));
+        session(context, taskTelemetry).tell(new CliSession.Register(registration.workerId(), version, declared));
         return registration;
     }
 
@@ -70,17 +70,18 @@ final class CliSessions {
      * The live session, or a new one for the CLI whose current worker is the environment's last registered one
      * (its session left while the CLI was away); empty for a worker this node does not know.
      */
-    Optional<ActorRef<CliSession.Command>> resume(CliWire.Context context, String workerId, String otelEndpoint) {
+    Optional<ActorRef<CliSession.Command>> resume(
+            CliWire.Context context, String workerId, Map<String, String> taskTelemetry) {
         ActorRef<CliSession.Command> live = sessions.get(context.environment().id());
         if (live != null) return Optional.of(live);
         Registration last = registrations.get(context.environment().id());
         if (last == null || !last.workerId().equals(workerId)) return Optional.empty();
-        ActorRef<CliSession.Command> session = session(context, otelEndpoint);
+        ActorRef<CliSession.Command> session = session(context, taskTelemetry);
         session.tell(new CliSession.Register(last.workerId(), last.version(), last.declared()));
         return Optional.of(session);
     }
 
-    private ActorRef<CliSession.Command> session(CliWire.Context context, String otelEndpoint) {
+    private ActorRef<CliSession.Command> session(CliWire.Context context, Map<String, String> taskTelemetry) {
         String environmentId = context.environment().id();
         return sessions.computeIfAbsent(environmentId, id -> {
             String sessionId = Ids.newId("cli");
@@ -92,7 +93,7 @@ final class CliSessions {
                             context,
                             sessionId,
                             variables,
-                            Map.of("TRIGGER_OTEL_EXPORTER_OTLP_ENDPOINT", otelEndpoint),
+                            taskTelemetry,
                             clock,
                             () -> sessions.remove(environmentId, self[0])),
                     "trigger-cli-session-" + sessionId,

@@ -38,6 +38,8 @@ import dev.baton.engine.environment.EnvironmentDirectory;
 import dev.baton.engine.environment.EnvironmentType;
 import dev.baton.engine.environment.Projects;
 import dev.baton.gateway.envvars.VariableCache;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -214,11 +216,11 @@ public final class TriggerCliRoutes {
     }
 
     private Route registerWorker(Environment environment) {
-        return extractUri(uri -> json(body -> {
+        return taskTelemetry(telemetry -> json(body -> {
             CliManifest.Declared declared = CliManifest.read(body);
             CompletionStage<CliSessions.Registration> registered = context(environment)
                     .thenCompose(context -> engine.declareTasks(environment.id(), declared.tasks())
-                            .thenApply(done -> sessions.register(context, declared, otelEndpoint(uri))));
+                            .thenApply(done -> sessions.register(context, declared, telemetry)));
             return onComplete(registered, result -> {
                 if (result.isFailure())
                     return answer(new CliSession.Answer(
@@ -276,10 +278,10 @@ public final class TriggerCliRoutes {
     }
 
     private Route dequeue(Environment environment) {
-        return extractUri(uri -> json(body -> {
+        return taskTelemetry(telemetry -> json(body -> {
             String workerId = body.path("currentWorker").asText("");
             return onComplete(
-                    context(environment).thenApply(context -> sessions.resume(context, workerId, otelEndpoint(uri))),
+                    context(environment).thenApply(context -> sessions.resume(context, workerId, telemetry)),
                     session -> {
                         if (session.isFailure()) return answer(new CliSession.Answer(503, CliWire.error("try again")));
                         if (session.get().isEmpty())
@@ -414,7 +416,20 @@ public final class TriggerCliRoutes {
         return uri.scheme() + "://" + uri.host().address() + (uri.port() > 0 ? ":" + uri.port() : "");
     }
 
-    private static String otelEndpoint(Uri uri) {
-        return baseUrl(uri) + "/otel";
+    /**
+     * The variables that point a task's OpenTelemetry export at this node: the endpoint, and the caller's secret key
+     * as the exporters' header (OpenTelemetry's {@code OTEL_EXPORTER_OTLP_HEADERS}, values URL-encoded), since Baton's
+     * OTLP receivers take only the environment's callers. The task already holds that key as TRIGGER_SECRET_KEY.
+     */
+    private static Route taskTelemetry(Function<Map<String, String>, Route> inner) {
+        return extractUri(uri -> optionalHeaderValueByName(
+                "Authorization",
+                header -> inner.apply(Map.of(
+                        "TRIGGER_OTEL_EXPORTER_OTLP_ENDPOINT",
+                        baseUrl(uri) + "/otel",
+                        "OTEL_EXPORTER_OTLP_HEADERS",
+                        "Authorization="
+                                + URLEncoder.encode("Bearer " + bearer(header).orElse(""), StandardCharsets.UTF_8)
+                                        .replace("+", "%20")))));
     }
 }
