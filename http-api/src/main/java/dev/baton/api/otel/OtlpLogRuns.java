@@ -51,7 +51,8 @@ final class OtlpLogRuns {
                 lines.addAll(attributed.lines());
                 attributed.rejections().forEach(rejections::reject);
             }
-            // An exporter batches records in no promised order (the Trigger.dev SDK 4.8.3 sent them newest first): a run's
+            // An exporter batches records in no promised order (the Trigger.dev SDK 4.8.3 sent them newest first): a
+            // run's
             // log reads in stored order, so store an export's records in the order they were logged.
             lines.sort(Comparator.comparing(LogLine::timestamp));
             return logs.append(environmentId, lines).thenApply(stored -> rejections);
