@@ -78,6 +78,12 @@ export function timelineOf(run, events) {
         entries.push(entry('rescheduled', 'Rescheduled', at,
           { lines: [`To start at ${new Date(data.delayUntil).toLocaleString()}.`] }));
         break;
+      case 'RunDebounced': {
+        const lines = [`A trigger with the run's debounce key moved its start to ${new Date(data.delayUntil).toLocaleString()}.`];
+        if (data.latest) lines.push('Trailing mode: the run takes that trigger\'s payload.');
+        entries.push(entry('rescheduled', 'Debounced', at, { lines }));
+        break;
+      }
       case 'RunEnqueued':
         entries.push(entry('queued', 'Queued', at, { tone: 'wait' }));
         break;

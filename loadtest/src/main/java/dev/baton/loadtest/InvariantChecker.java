@@ -191,7 +191,13 @@ public final class InvariantChecker {
                     maxAttempts = spec.path("retry").path("maxAttempts").asInt();
                 delayedUntil = instant(spec.path("delayUntil"));
             }
-            if (type.equals("RunRescheduled")) delayedUntil = instant(event.path("delayUntil"));
+            if (type.equals("RunRescheduled") || type.equals("RunDebounced")) {
+                delayedUntil = instant(event.path("delayUntil"));
+            }
+            if (type.equals("RunDebounced")
+                    && event.path("latest").path("maxAttempts").isInt()) {
+                maxAttempts = event.path("latest").path("maxAttempts").asInt();
+            }
             if (type.equals("RunSucceeded")) succeeded++;
             if (STATUS_OF_TERMINAL.containsKey(type)) {
                 terminals++;

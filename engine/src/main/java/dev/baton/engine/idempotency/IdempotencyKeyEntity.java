@@ -31,13 +31,16 @@ public final class IdempotencyKeyEntity
     public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "IdempotencyKey");
 
     /**
-     * Run keys ({@code options.idempotencyKey}), request keys ({@code x-trigger-request-idempotency-key}) and
-     * waitpoint token keys never collide. A token key's claim names the token's id instead of a run's.
+     * Run keys ({@code options.idempotencyKey}), request keys ({@code x-trigger-request-idempotency-key}),
+     * waitpoint token keys and debounce keys ({@code options.debounce.key}) never collide. A token key's claim
+     * names the token's id instead of a run's. A debounce key's claim names the run its triggers push back, and
+     * is replaced (with {@code replacing}) once that run has left DELAYED.
      */
     public enum Kind {
         RUN,
         REQUEST,
-        TOKEN
+        TOKEN,
+        DEBOUNCE
     }
 
     public sealed interface Command extends CborSerializable {}

@@ -67,6 +67,7 @@ public final class RunEntity
     public static final String STALE_ATTEMPT = "stale attempt";
     public static final String UNKNOWN_RUN = "unknown run";
     public static final String NOT_DELAYED = "only a DELAYED run can be rescheduled";
+    public static final String DEBOUNCE_WINDOW_CLOSED = "the run may not be pushed back beyond its maxDelay";
     public static final String TOO_MANY_TAGS = "too many tags";
     public static final String METADATA_TOO_LARGE = "metadata too large";
 
@@ -142,6 +143,19 @@ public final class RunEntity
     /** Move a DELAYED run's start to {@code delayUntil}. */
     public record Reschedule(Instant delayUntil, ActorRef<StatusReply<RunState>> replyTo) implements AnsweredCommand {}
 
+    /**
+     * A debounced trigger with this run's key: move the DELAYED run's start to {@code delayUntil}, unless that is
+     * more than {@code maxDelay} (null: no bound) after the run was triggered ({@link #DEBOUNCE_WINDOW_CLOSED}). In
+     * trailing mode {@code latest} (else null) replaces what it gives. A run no longer DELAYED answers
+     * {@link #NOT_DELAYED}: the trigger makes a new run.
+     */
+    public record PushBack(
+            Instant delayUntil,
+            Duration maxDelay,
+            Debounce.TrailingFields latest,
+            ActorRef<StatusReply<RunState>> replyTo)
+            implements AnsweredCommand {}
+
     public record AddTags(List<String> tags, ActorRef<StatusReply<RunState>> replyTo) implements AnsweredCommand {}
 
     /** @param attemptId when a worker updates its own run: must be the current attempt; null from the API */
@@ -187,6 +201,12 @@ public final class RunEntity
     public record RunTriggered(String runId, RunSpec spec, Instant at) implements Event {}
 
     public record RunRescheduled(Instant delayUntil, Instant at) implements Event {}
+
+    /**
+     * A debounced trigger pushed the DELAYED run back to {@code delayUntil}; in trailing mode {@code latest} is what
+     * it replaced (see {@link Debounce.TrailingFields}), in leading mode null.
+     */
+    public record RunDebounced(Instant delayUntil, Debounce.TrailingFields latest, Instant at) implements Event {}
 
     /** The run entered its queue: its delay or its retry backoff is over. */
     public record RunEnqueued(Instant at) implements Event {}
@@ -418,6 +438,16 @@ public final class RunEntity
                 .thenReply(cmd.replyTo(), StatusReply::success);
     }
 
+    ReplyEffect<Event, RunState> pushBack(RunState state, PushBack cmd) {
+        if (cmd.maxDelay() != null && cmd.delayUntil().isAfter(state.createdAt().plus(cmd.maxDelay()))) {
+            return error(cmd.replyTo(), DEBOUNCE_WINDOW_CLOSED);
+        }
+        return Effect()
+                .persist(new RunDebounced(cmd.delayUntil(), cmd.latest(), clock.instant()))
+                .thenRun(timers::delay)
+                .thenReply(cmd.replyTo(), StatusReply::success);
+    }
+
     ReplyEffect<Event, RunState> endDelay(RunState state, DelayDue cmd) {
         if (state.delayUntil().isAfter(clock.instant())) {
             timers.delay(state);
@@ -631,6 +661,7 @@ public final class RunEntity
     private static RunState applyEvent(RunState state, Event event) {
         if (event instanceof RunTriggered e) return state.triggered(e.spec(), e.at());
         if (event instanceof RunRescheduled e) return state.rescheduled(e.delayUntil(), e.at());
+        if (event instanceof RunDebounced e) return state.debounced(e.delayUntil(), e.latest(), e.at());
         if (event instanceof RunEnqueued e) return state.enqueued(e.at());
         if (event instanceof AttemptLeased e) return state.leased(e.attempt());
         if (event instanceof AttemptStarted e) return state.attemptStarted(e.at());

@@ -19,8 +19,10 @@ import dev.baton.engine.run.RunEntity.Get;
 import dev.baton.engine.run.RunEntity.Heartbeat;
 import dev.baton.engine.run.RunEntity.MetadataUpdated;
 import dev.baton.engine.run.RunEntity.Notice;
+import dev.baton.engine.run.RunEntity.PushBack;
 import dev.baton.engine.run.RunEntity.Reschedule;
 import dev.baton.engine.run.RunEntity.RunCanceled;
+import dev.baton.engine.run.RunEntity.RunDebounced;
 import dev.baton.engine.run.RunEntity.RunEnqueued;
 import dev.baton.engine.run.RunEntity.RunExpired;
 import dev.baton.engine.run.RunEntity.RunFailed;
@@ -139,6 +141,7 @@ final class RunLifecycle {
         in(Stage.DELAYED)
                 .on(DelayDue.class, RunEntity::endDelay, writes(RunEnqueued.class), Stage.QUEUED)
                 .on(Reschedule.class, RunEntity::reschedule, writes(RunRescheduled.class))
+                .on(PushBack.class, RunEntity::pushBack, writes(RunDebounced.class))
                 .on(Cancel.class, RunEntity::cancel, writes(RunCanceled.class), Stage.CANCELED);
         in(Stage.QUEUED)
                 .on(Dispatch.class, RunEntity::lease, writes(RunExpired.class), Stage.LEASED, Stage.EXPIRED)
@@ -249,6 +252,7 @@ final class RunLifecycle {
                         (run, state, cmd) -> run.Effect().reply(cmd.replyTo(), StatusReply.success(state)),
                         writes())
                 .on(Reschedule.class, (run, state, cmd) -> run.error(cmd.replyTo(), RunEntity.NOT_DELAYED), writes())
+                .on(PushBack.class, (run, state, cmd) -> run.error(cmd.replyTo(), RunEntity.NOT_DELAYED), writes())
                 .on(AddTags.class, RunAnnotations::addTags, writes(TagsAdded.class))
                 .on(UpdateMetadata.class, RunAnnotations::updateMetadata, writes(MetadataUpdated.class))
                 .on(

@@ -44,6 +44,15 @@ public final class RunService {
     private static final Set<RunStatus> FREES_IDEMPOTENCY_KEY = Set.of(
             RunStatus.FAILED, RunStatus.CRASHED, RunStatus.SYSTEM_FAILURE, RunStatus.TIMED_OUT, RunStatus.EXPIRED);
 
+    /** A debounce key's claim holds until its run leaves DELAYED, however long that takes: the run decides. */
+    private static final Instant DEBOUNCE_CLAIM_EXPIRY = Instant.parse("9999-12-31T00:00:00Z");
+
+    /**
+     * How often one debounced trigger may find the key's run gone by (started, or created by a concurrent trigger)
+     * before it gives up; each round means another trigger of the key made progress.
+     */
+    private static final int DEBOUNCE_ROUNDS = 16;
+
     /** @param cached true when an idempotency key returned an existing run */
     public record Triggered(RunState run, boolean cached) {}
 
@@ -103,7 +112,7 @@ public final class RunService {
         if (refusal != null) return CompletableFuture.failedFuture(refusal);
         return task(environmentId, request.taskId()).thenCompose(task -> {
             RunSpec spec = request.toRunSpec(environmentId, task).withLineage(lineage);
-            if (requestKey == null) return triggerWithKey(spec, request.idempotencyKeyTtl());
+            if (requestKey == null) return triggerWithKey(spec, request, Ids.newId("run"));
             String candidate = Ids.newId("run");
             return claim(
                             spec,
@@ -113,7 +122,7 @@ public final class RunService {
                             null,
                             clock.instant().plus(requestKeyTtl))
                     .thenCompose(claimed -> claimed.isNew()
-                            ? triggerWithKey(spec, request.idempotencyKeyTtl(), candidate)
+                            ? triggerWithKey(spec, request, candidate)
                                     .thenCompose(
                                             triggered -> rememberRequestAnswer(spec, requestKey, candidate, triggered))
                             // A retried request answers like the first one, whatever the run became since.
@@ -144,12 +153,17 @@ public final class RunService {
 
     private record CachedTask(TaskDefinition task, long fetchedAtNanos) {}
 
-    private CompletionStage<Triggered> triggerWithKey(RunSpec spec, Duration keyTtl) {
-        return triggerWithKey(spec, keyTtl, Ids.newId("run"));
-    }
-
     /** {@code candidate} is a new random id, never used before. */
-    private CompletionStage<Triggered> triggerWithKey(RunSpec spec, Duration keyTtl, String candidate) {
+    private CompletionStage<Triggered> triggerWithKey(RunSpec spec, TriggerRequest request, String candidate) {
+        if (request.debounce() != null) {
+            if (spec.idempotencyKey() != null) {
+                return CompletableFuture.failedFuture(new RunRejectedException(
+                        RunRejectedException.Reason.INVALID,
+                        "options.debounce cannot be combined with options.idempotencyKey"));
+            }
+            return debounced(spec, request.debounce(), Debounce.TrailingFields.of(request), candidate);
+        }
+        Duration keyTtl = request.idempotencyKeyTtl();
         if (spec.idempotencyKey() == null) {
             return createNew(candidate, spec).thenApply(run -> new Triggered(run, false));
         }
@@ -168,6 +182,58 @@ public final class RunService {
                                             .thenCompose(taken -> create(taken.runId(), spec)
                                                     .thenApply(created -> new Triggered(created, !taken.isNew())));
                                 }));
+    }
+
+    /**
+     * A debounced trigger: pushes back the DELAYED run its key names, or makes {@code candidate} the key's run (and
+     * creates it) when the key names none, or a run that left DELAYED, or one the push would move beyond its
+     * maxDelay. The key's entity says which run is current, so concurrent triggers of one key agree on one run.
+     */
+    private CompletionStage<Triggered> debounced(
+            RunSpec spec, Debounce debounce, Debounce.TrailingFields latest, String candidate) {
+        return claim(spec, Kind.DEBOUNCE, debounce.key(), candidate, null, DEBOUNCE_CLAIM_EXPIRY)
+                .thenCompose(claimed -> debounceInto(spec, debounce, latest, claimed, DEBOUNCE_ROUNDS));
+    }
+
+    private CompletionStage<Triggered> debounceInto(
+            RunSpec spec, Debounce debounce, Debounce.TrailingFields latest, Claimed claimed, int roundsLeft) {
+        if (claimed.isNew()) return createNew(claimed.runId(), spec).thenApply(run -> new Triggered(run, false));
+        String runId = claimed.runId();
+        Instant delayUntil = clock.instant().plus(debounce.delay());
+        Debounce.TrailingFields replacing = debounce.mode() == Debounce.Mode.TRAILING ? latest : null;
+        return pushBack(runId, delayUntil, debounce.maxDelay(), replacing).thenCompose(reply -> {
+            if (reply.isSuccess()) return CompletableFuture.completedFuture(new Triggered(reply.getValue(), false));
+            String refusal = reply.getError().getMessage();
+            if (roundsLeft == 0) throw new IllegalStateException("debounce key " + debounce.key() + " kept moving");
+            if (refusal.startsWith(RunEntity.UNKNOWN_RUN)) {
+                // The claim's own trigger has not created its run (it crashed, or is still on its way): creating it
+                // here heals the key. A run that exists by now answers with its state, then takes this push.
+                return create(runId, spec)
+                        .thenCompose(run -> run.spec().equals(spec)
+                                ? CompletableFuture.completedFuture(new Triggered(run, false))
+                                : debounceInto(spec, debounce, latest, claimed, roundsLeft - 1));
+            }
+            if (refusal.startsWith(RunEntity.NOT_DELAYED) || refusal.startsWith(RunEntity.DEBOUNCE_WINDOW_CLOSED)) {
+                return claim(spec, Kind.DEBOUNCE, debounce.key(), Ids.newId("run"), runId, DEBOUNCE_CLAIM_EXPIRY)
+                        .thenCompose(next -> debounceInto(spec, debounce, latest, next, roundsLeft - 1));
+            }
+            throw RunRejectedException.fromReply(refusal);
+        });
+    }
+
+    /** As {@link #change}, answering the run's refusal instead of failing with it: the caller decides on it. */
+    private CompletionStage<StatusReply<RunState>> pushBack(
+            String runId, Instant delayUntil, Duration maxDelay, Debounce.TrailingFields latest) {
+        String what = "a change to run " + runId;
+        return outcomeUnknownOnFailure(
+                what,
+                true,
+                store.endedByOutage(
+                        Asks.direct(run(runId)
+                                .<StatusReply<RunState>>ask(
+                                        replyTo -> new RunEntity.PushBack(delayUntil, maxDelay, latest, replyTo),
+                                        askTimeout)),
+                        () -> WriteOutcomeUnknownException.ofChange(what, store.unavailable())));
     }
 
     /** The request key must answer retries with the run this request ended up with (maybe a cached one). */

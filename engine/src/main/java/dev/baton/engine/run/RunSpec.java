@@ -110,6 +110,29 @@ public record RunSpec(
                 trace);
     }
 
+    /** This spec as a trailing debounced trigger leaves it: its payload, and what else it gave (see the fields). */
+    RunSpec debounced(Debounce.TrailingFields latest) {
+        return new RunSpec(
+                environmentId,
+                taskId,
+                queue,
+                latest.payloadJson(),
+                latest.payloadType(),
+                latest.tags().isEmpty() ? tags : latest.tags(),
+                latest.metadataJson() == null ? metadataJson : latest.metadataJson(),
+                idempotencyKey,
+                latest.maxAttempts() == null ? retry : retry.withMaxAttempts(latest.maxAttempts()),
+                latest.maxDurationSeconds() == null ? maxDurationSeconds : latest.maxDurationSeconds(),
+                test,
+                concurrencyKey,
+                priorityMs,
+                delayUntil,
+                ttl,
+                replayOf,
+                lineage,
+                trace);
+    }
+
     /** The run's place in its trace: as triggered, or a trace of its own derived from its id. */
     public TraceContext traceContext(String runId) {
         return trace != null ? trace : TraceContext.derived(runId);

@@ -191,6 +191,33 @@ public record RunState(
                 resuming);
     }
 
+    /** Pushed back by a debounced trigger; a trailing one ({@code latest} not null) also replaces what it gave. */
+    RunState debounced(Instant until, Debounce.TrailingFields latest, Instant at) {
+        if (latest == null) return rescheduled(until, at);
+        return new RunState(
+                runId,
+                status,
+                spec.debounced(latest),
+                createdAt,
+                at,
+                until,
+                queuedAt,
+                attemptCount,
+                currentAttempt,
+                startedAt,
+                finishedAt,
+                retryAt,
+                outputJson,
+                error,
+                durationMs,
+                latest.tags().isEmpty() ? tags : latest.tags(),
+                latest.metadataJson() == null ? metadataJson : latest.metadataJson(),
+                steps,
+                pendingWait,
+                children,
+                resuming);
+    }
+
     RunState enqueued(Instant at) {
         return new RunState(
                 runId,

@@ -414,6 +414,61 @@ public final class TriggerOptions {
                 field, "Invalid " + field + ": " + given + " is longer than " + Durations.format(limits.maxTtl()));
     }
 
+    // ---------------------------------------------------------------- debounce
+
+    /**
+     * {@code {key, delay, mode?, maxDelay?}} as Trigger.dev validates it; null when absent. Wrong types, a key that
+     * is empty or longer than {@link Debounce#MAX_KEY_LENGTH} and an unknown mode are malformed; a delay that is
+     * not a duration of at least a second (or beyond {@link Limits#maxDelay}) and a maxDelay not longer than the
+     * delay are unprocessable. Only the HTTP API's single triggers take it, so it is not part of {@link #decode}.
+     */
+    public Debounce debounce(JsonNode given, String field) {
+        JsonNode value = present(given);
+        if (value == null) return null;
+        if (!value.isObject()) throw malformed(field, field + " must be an object {key, delay, mode?, maxDelay?}");
+        String key = optionalString(value.get("key"), field + ".key");
+        if (key == null || key.isEmpty()) throw malformed(field + ".key", field + ".key is required");
+        if (key.length() > Debounce.MAX_KEY_LENGTH) {
+            throw malformed(field + ".key", field + ".key must be at most " + Debounce.MAX_KEY_LENGTH + " characters");
+        }
+        String delayText = optionalString(value.get("delay"), field + ".delay");
+        if (delayText == null) throw malformed(field + ".delay", field + ".delay is required");
+        Duration delay = debounceDuration(delayText, field + ".delay");
+        if (delay.compareTo(Debounce.MIN_DELAY) < 0) {
+            throw unprocessable(field + ".delay", "Invalid " + field + ".delay: \"" + delayText + "\" is less than 1s");
+        }
+        if (delay.compareTo(limits.maxDelay()) > 0) {
+            throw unprocessable(
+                    field + ".delay",
+                    "Invalid " + field + ".delay: \"" + delayText + "\" is longer than "
+                            + Durations.format(limits.maxDelay()));
+        }
+        String modeText = optionalString(value.get("mode"), field + ".mode");
+        Debounce.Mode mode;
+        if (modeText == null || modeText.equals("leading")) mode = Debounce.Mode.LEADING;
+        else if (modeText.equals("trailing")) mode = Debounce.Mode.TRAILING;
+        else throw malformed(field + ".mode", field + ".mode must be \"leading\" or \"trailing\"");
+        String maxDelayText = optionalString(value.get("maxDelay"), field + ".maxDelay");
+        Duration maxDelay = maxDelayText == null ? null : debounceDuration(maxDelayText, field + ".maxDelay");
+        if (maxDelay != null && maxDelay.compareTo(delay) <= 0) {
+            // Trigger.dev's rule: with such a bound every trigger would make its own run.
+            throw unprocessable(
+                    field + ".maxDelay",
+                    field + ".maxDelay (" + maxDelayText + ") must be longer than " + field + ".delay (" + delayText
+                            + ")");
+        }
+        return new Debounce(key, delay, mode, maxDelay);
+    }
+
+    /** A duration, never a date: it is applied again on every trigger of the key. */
+    private static Duration debounceDuration(String text, String field) {
+        return Durations.parseDuration(text)
+                .orElseThrow(() -> unprocessable(
+                        field,
+                        "Invalid " + field + ": \"" + text
+                                + "\". Use a duration like \"30s\", \"5m\" or \"1h30m\" (not a date)"));
+    }
+
     // ---------------------------------------------------------------- idempotency
 
     /** The key as given (null when absent); malformed when longer than {@link Limits#maxIdempotencyKeyLength}. */

@@ -15,6 +15,7 @@ import java.util.List;
  *
  * @param idempotencyKeyTtl how long {@code idempotencyKey} keeps returning the same run (default 30 days)
  * @param trace the trace the run joins (the caller's {@code traceparent}, or its parent run's); null for its own
+ * @param debounce collapses triggers with its key into one delayed run; null for none (HTTP triggers only)
  */
 public record TriggerRequest(
         String taskId,
@@ -32,7 +33,8 @@ public record TriggerRequest(
         Duration ttl,
         Integer maxDurationSeconds,
         Duration idempotencyKeyTtl,
-        TraceContext trace) {
+        TraceContext trace,
+        Debounce debounce) {
 
     public TriggerRequest {
         tags = tags == null ? List.of() : List.copyOf(tags);
@@ -63,7 +65,8 @@ public record TriggerRequest(
                 .delayUntil(delayUntil)
                 .ttl(ttl)
                 .maxDurationSeconds(maxDurationSeconds)
-                .trace(trace);
+                .trace(trace)
+                .debounce(debounce);
     }
 
     /** This request with another payload, everything else unchanged. */
@@ -113,6 +116,7 @@ public record TriggerRequest(
         private Duration ttl;
         private Integer maxDurationSeconds;
         private TraceContext trace;
+        private Debounce debounce;
 
         private Builder(String taskId) {
             this.taskId = taskId;
@@ -188,6 +192,11 @@ public record TriggerRequest(
             return this;
         }
 
+        public Builder debounce(Debounce debounce) {
+            this.debounce = debounce;
+            return this;
+        }
+
         public TriggerRequest build() {
             return new TriggerRequest(
                     taskId,
@@ -205,7 +214,8 @@ public record TriggerRequest(
                     ttl,
                     maxDurationSeconds,
                     idempotencyKeyTtl,
-                    trace);
+                    trace,
+                    debounce);
         }
     }
 }

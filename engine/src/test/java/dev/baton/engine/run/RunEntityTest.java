@@ -545,6 +545,100 @@ class RunEntityTest {
     }
 
     @Nested
+    class WhenDebounced {
+        private final Debounce.TrailingFields latest = new Debounce.TrailingFields(
+                "{\"name\":\"Grace\"}", "application/json", "{\"k\":2}", List.of("c"), 7, 30);
+
+        @Test
+        void aLeadingPushMovesTheStartAndKeepsThePayload() {
+            triggerWith(spec(RetryPolicy.DEFAULT, clock.instant().plusSeconds(10), null, null));
+            clock.advance(Duration.ofSeconds(3));
+            Instant later = clock.instant().plusSeconds(10);
+            var pushed = run.<StatusReply<RunState>>runCommand(r -> new RunEntity.PushBack(later, null, null, r));
+            RunEntity.RunDebounced event = pushed.eventOfType(RunEntity.RunDebounced.class);
+            assertEquals(later, event.delayUntil());
+            assertNull(event.latest());
+            RunState state = pushed.reply().getValue();
+            assertEquals(RunStatus.DELAYED, state.status());
+            assertEquals(later, state.delayUntil());
+            assertEquals("{\"name\":\"Ada\"}", state.spec().payloadJson());
+            assertEquals(List.of("a", "b"), state.tags());
+        }
+
+        @Test
+        void aTrailingPushTakesTheLatestTriggersFields() {
+            triggerWith(spec(RetryPolicy.DEFAULT, clock.instant().plusSeconds(10), null, null));
+            Instant later = clock.instant().plusSeconds(10);
+            var pushed = run.<StatusReply<RunState>>runCommand(r -> new RunEntity.PushBack(later, null, latest, r));
+            assertEquals(
+                    latest, pushed.eventOfType(RunEntity.RunDebounced.class).latest());
+            RunState state = pushed.reply().getValue();
+            assertEquals("{\"name\":\"Grace\"}", state.spec().payloadJson());
+            assertEquals("{\"k\":2}", state.metadataJson());
+            assertEquals(List.of("c"), state.tags());
+            assertEquals(7, state.maxAttempts());
+            assertEquals(30, state.spec().maxDurationSeconds());
+            assertEquals("tenant-1", state.spec().concurrencyKey(), "what a trigger cannot replace stays");
+        }
+
+        @Test
+        void aTrailingPushWithoutMetadataOrTagsKeepsTheRuns() {
+            triggerWith(spec(RetryPolicy.DEFAULT, clock.instant().plusSeconds(10), null, null));
+            var bare = new Debounce.TrailingFields("{\"n\":3}", "application/json", null, List.of(), null, null);
+            RunState state = run.<StatusReply<RunState>>runCommand(
+                            r -> new RunEntity.PushBack(clock.instant().plusSeconds(10), null, bare, r))
+                    .reply()
+                    .getValue();
+            assertEquals("{\"n\":3}", state.spec().payloadJson());
+            assertEquals("{\"k\":1}", state.metadataJson());
+            assertEquals(List.of("a", "b"), state.tags());
+            assertEquals(RetryPolicy.DEFAULT.maxAttempts(), state.maxAttempts());
+        }
+
+        @Test
+        void aPushBeyondMaxDelayFromTheFirstTriggerIsRefused() {
+            triggerWith(spec(RetryPolicy.DEFAULT, clock.instant().plusSeconds(10), null, null));
+            Duration maxDelay = Duration.ofSeconds(15);
+            clock.advance(Duration.ofSeconds(4));
+            var inside = run.<StatusReply<RunState>>runCommand(
+                    r -> new RunEntity.PushBack(clock.instant().plusSeconds(10), maxDelay, null, r));
+            assertTrue(inside.reply().isSuccess());
+            clock.advance(Duration.ofSeconds(2));
+            Instant before = run.getState().delayUntil();
+            var beyond = run.<StatusReply<RunState>>runCommand(
+                    r -> new RunEntity.PushBack(clock.instant().plusSeconds(10), maxDelay, latest, r));
+            assertTrue(beyond.hasNoEvents());
+            assertEquals(
+                    RunEntity.DEBOUNCE_WINDOW_CLOSED, beyond.reply().getError().getMessage());
+            assertEquals(before, run.getState().delayUntil(), "the run keeps its time");
+            assertEquals("{\"name\":\"Ada\"}", run.getState().spec().payloadJson());
+        }
+
+        @Test
+        void aRunThatLeftDelayedOrNeverExistedRefusesThePush() {
+            var unknown = run.<StatusReply<RunState>>runCommand(
+                    r -> new RunEntity.PushBack(clock.instant().plusSeconds(10), null, null, r));
+            assertEquals(RunEntity.UNKNOWN_RUN, unknown.reply().getError().getMessage());
+            triggerWith(spec(RetryPolicy.DEFAULT, null, null, null));
+            var queued = run.<StatusReply<RunState>>runCommand(
+                    r -> new RunEntity.PushBack(clock.instant().plusSeconds(10), null, latest, r));
+            assertTrue(queued.hasNoEvents());
+            assertEquals(RunEntity.NOT_DELAYED, queued.reply().getError().getMessage());
+        }
+
+        @Test
+        void aPushedRunStartsAtItsNewTime() {
+            run = runWithClock(Clock.systemUTC());
+            triggerWith(spec(RetryPolicy.DEFAULT, Instant.now().plusMillis(200), null, null));
+            Instant later = Instant.now().plusMillis(600);
+            run.<StatusReply<RunState>>runCommand(r -> new RunEntity.PushBack(later, null, latest, r));
+            expectEnqueue();
+            assertFalse(Instant.now().isBefore(later), "queued before its pushed-back start");
+            assertEquals(RunStatus.QUEUED, run.getState().status());
+        }
+    }
+
+    @Nested
     class Ttl {
         @Test
         void aRunThatDoesNotStartWithinItsTtlExpires() {

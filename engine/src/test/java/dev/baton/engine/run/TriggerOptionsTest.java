@@ -323,6 +323,59 @@ class TriggerOptionsTest {
                 () -> options.decode(json("{\"maxDuration\":\"x\",\"tags\":7}"), TriggerRequest.builder("t")));
     }
 
+    @Test
+    void debounce() {
+        String f = "options.debounce";
+        assertNull(options.debounce(json("null"), f));
+        assertEquals(
+                new Debounce("k", Duration.ofSeconds(5), Debounce.Mode.LEADING, null),
+                options.debounce(json("{\"key\":\"k\",\"delay\":\"5s\"}"), f));
+        assertEquals(
+                new Debounce("k", Duration.ofMinutes(1), Debounce.Mode.TRAILING, Duration.ofMinutes(10)),
+                options.debounce(
+                        json("{\"key\":\"k\",\"delay\":\"1m\",\"mode\":\"trailing\",\"maxDelay\":\"10m\"}"), f));
+        assertRefused(
+                Refusal.MALFORMED,
+                "options.debounce must be an object {key, delay, mode?, maxDelay?}",
+                () -> options.debounce(json("\"k\""), f));
+        assertRefused(
+                Refusal.MALFORMED,
+                "options.debounce.key is required",
+                () -> options.debounce(json("{\"key\":\"\",\"delay\":\"5s\"}"), f));
+        assertRefused(
+                Refusal.MALFORMED,
+                "options.debounce.key must be at most 512 characters",
+                () -> options.debounce(json("{\"key\":\"" + "k".repeat(513) + "\",\"delay\":\"5s\"}"), f));
+        assertRefused(
+                Refusal.MALFORMED,
+                "options.debounce.delay is required",
+                () -> options.debounce(json("{\"key\":\"k\"}"), f));
+        assertRefused(
+                Refusal.UNPROCESSABLE,
+                "Invalid options.debounce.delay: \"soon\". Use a duration like \"30s\", \"5m\" or \"1h30m\" (not a date)",
+                () -> options.debounce(json("{\"key\":\"k\",\"delay\":\"soon\"}"), f));
+        assertRefused(
+                Refusal.UNPROCESSABLE,
+                "Invalid options.debounce.delay: \"500ms\" is less than 1s",
+                () -> options.debounce(json("{\"key\":\"k\",\"delay\":\"500ms\"}"), f));
+        assertRefused(
+                Refusal.UNPROCESSABLE,
+                "Invalid options.debounce.delay: \"2d\" is longer than 1d",
+                () -> options.debounce(json("{\"key\":\"k\",\"delay\":\"2d\"}"), f));
+        assertRefused(
+                Refusal.MALFORMED,
+                "options.debounce.mode must be \"leading\" or \"trailing\"",
+                () -> options.debounce(json("{\"key\":\"k\",\"delay\":\"5s\",\"mode\":\"last\"}"), f));
+        assertRefused(
+                Refusal.UNPROCESSABLE,
+                "options.debounce.maxDelay (5s) must be longer than options.debounce.delay (5s)",
+                () -> options.debounce(json("{\"key\":\"k\",\"delay\":\"5s\",\"maxDelay\":\"5s\"}"), f));
+        assertRefused(
+                Refusal.UNPROCESSABLE,
+                "Invalid options.debounce.maxDelay: \"2026-01-02\". Use a duration like \"30s\", \"5m\" or \"1h30m\" (not a date)",
+                () -> options.debounce(json("{\"key\":\"k\",\"delay\":\"5s\",\"maxDelay\":\"2026-01-02\"}"), f));
+    }
+
     private static void assertRefused(Refusal refusal, String message, Executable decoding) {
         InvalidOptionException refused = assertThrows(InvalidOptionException.class, decoding);
         assertEquals(message, refused.getMessage());

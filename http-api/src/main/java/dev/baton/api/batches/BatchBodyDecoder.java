@@ -121,11 +121,17 @@ final class BatchBodyDecoder {
         if (!task.isTextual() || task.textValue().isEmpty()) {
             throw ApiException.badRequest(where + ": task must be a non-empty string");
         }
+        TriggerRequest request;
         try {
-            return triggers.decode(task.textValue(), item);
+            request = triggers.decode(task.textValue(), item);
         } catch (ApiException e) {
             throw new ApiException(e.status(), where + ": " + e.getMessage(), e.headers());
         }
+        // A batch item's run has an id derived from the batch, so it cannot join a debounced run of its key.
+        if (request.debounce() != null) {
+            throw ApiException.unprocessable(where + ": options.debounce is not supported in batch items");
+        }
+        return request;
     }
 
     private static void requireObject(JsonNode body) {

@@ -6,6 +6,7 @@ import static dev.baton.engine.run.TriggerOptions.present;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.api.config.HttpSettings;
 import dev.baton.api.errors.ApiException;
+import dev.baton.engine.run.Debounce;
 import dev.baton.engine.run.TriggerOptions;
 import dev.baton.engine.run.TriggerOptions.Fallback;
 import dev.baton.engine.run.TriggerOptions.InvalidOptionException;
@@ -21,15 +22,17 @@ import java.time.Clock;
  * <p>Honoured options: {@code payloadType}, {@code tags}, {@code metadata}, {@code maxAttempts},
  * {@code idempotencyKey} (+ {@code idempotencyKeyTTL}), {@code test}, {@code queue}, {@code concurrencyKey},
  * {@code priority}, {@code delay}, {@code ttl} and {@code maxDuration}, by the rules the worker protocol's child
- * runs share ({@link TriggerOptions}). Raw HTTP callers may give the idempotency key and its TTL as
- * {@code idempotency-key} / {@code idempotency-key-ttl} headers; the body's values win. {@code context} and
- * every other option Trigger.dev knows ({@code machine}, {@code lockToVersion}, {@code idempotencyKeyOptions},
- * {@code payloadSize}, …) are accepted and ignored, as are unknown fields, except {@code resumeParentOnCompletion}:
- * true is refused ({@link #refuseParentResume}).
+ * runs share ({@link TriggerOptions}), and {@code debounce} (not combined with an idempotency key; without
+ * {@code delay}, the first trigger's run waits {@code debounce.delay}, as in Trigger.dev). Raw HTTP callers may give
+ * the idempotency key and its TTL as {@code idempotency-key} / {@code idempotency-key-ttl} headers; the body's values
+ * win. {@code context} and every other option Trigger.dev knows ({@code machine}, {@code lockToVersion},
+ * {@code idempotencyKeyOptions}, {@code payloadSize}, …) are accepted and ignored, as are unknown fields, except
+ * {@code resumeParentOnCompletion}: true is refused ({@link #refuseParentResume}).
  */
 public final class TriggerBodyDecoder {
 
     private final TriggerOptions options;
+    private final Clock clock;
 
     public TriggerBodyDecoder(HttpSettings settings) {
         this(settings, Clock.systemUTC());
@@ -37,6 +40,7 @@ public final class TriggerBodyDecoder {
 
     public TriggerBodyDecoder(HttpSettings settings, Clock clock) {
         this.options = ApiTriggerOptions.create(settings, clock);
+        this.clock = clock;
     }
 
     /** The trigger request for {@code taskId}, without idempotency headers. */
@@ -64,12 +68,23 @@ public final class TriggerBodyDecoder {
                     : PayloadDecoder.decode(body.get("payload"), payloadType);
             TriggerRequest.Builder request = TriggerRequest.builder(taskId)
                     .payload(payloadJson, stored ? PayloadDecoder.STORE : PayloadDecoder.APPLICATION_JSON);
-            return options.decode(
-                            given,
-                            request,
-                            new Fallback(headerKey, "idempotency-key header"),
-                            new Fallback(headerKeyTtl, "idempotency-key-ttl header"))
-                    .build();
+            options.decode(
+                    given,
+                    request,
+                    new Fallback(headerKey, "idempotency-key header"),
+                    new Fallback(headerKeyTtl, "idempotency-key-ttl header"));
+            Debounce debounce = options.debounce(option(given, "debounce"), "options.debounce");
+            TriggerRequest decoded = request.debounce(debounce).build();
+            if (debounce == null) return decoded;
+            if (decoded.idempotencyKey() != null) {
+                // The key would stand for one run while debounce moves triggers between runs.
+                throw ApiException.unprocessable("options.debounce cannot be combined with an idempotency key");
+            }
+            return option(given, "delay") != null
+                    ? decoded
+                    : decoded.toBuilder()
+                            .delayUntil(clock.instant().plus(debounce.delay()))
+                            .build();
         } catch (InvalidOptionException e) {
             throw ApiTriggerOptions.refusal(e);
         }

@@ -280,6 +280,22 @@ class BatchApiTest {
     }
 
     @Test
+    void debounceInABatchItemIsRefusedNamingIt() throws Exception {
+        String debounced = "{\"task\":\"hello-world\",\"options\":{\"debounce\":{\"key\":\"k\",\"delay\":\"5s\"}}}";
+        assertError(
+                server.post("/api/v2/tasks/batch", KEY, "{\"items\":[{\"task\":\"hello-world\"}," + debounced + "]}"),
+                422,
+                "items[1]: options.debounce is not supported in batch items");
+        String batchId = createBatch(1);
+        assertError(
+                sendItems(batchId, "{\"index\":0," + debounced.substring(1) + "\n"),
+                422,
+                "options.debounce is not supported in batch items");
+        assertNoRunWasTouched();
+        assertEquals("PENDING", retrieveBatch(batchId).get("status").asText());
+    }
+
+    @Test
     void aBadLineAnywhereIs400AndNothingIsCreated() throws Exception {
         String batchId = createBatch(3);
         String valid = "{\"index\":0,\"task\":\"hello-world\"}\n{\"index\":1,\"task\":\"hello-world\"}\n";

@@ -518,6 +518,12 @@ class RunManagementTest {
         }
         server.awaitStatus(durable, KEY, "QUEUED");
 
+        // A debounced run a second trailing trigger pushed back and gave its payload.
+        String debounce = "{\"key\":\"events\",\"delay\":\"1h\",\"mode\":\"trailing\"}";
+        String debounced = trigger("{\"payload\":{\"n\":1},\"options\":{\"debounce\":" + debounce + "}}");
+        assertEquals(debounced, trigger("{\"payload\":{\"n\":2},\"options\":{\"debounce\":" + debounce + "}}"));
+        assertEquals(List.of("RunTriggered", "RunDebounced"), server.eventTypes(debounced, KEY));
+
         // An attempt is journaled with its outcome (AttemptFailed, RunSucceeded, RunSuspended carry it).
         assertEquals(
                 List.of(
@@ -538,7 +544,7 @@ class RunManagementTest {
                 server.eventTypes(durable, KEY));
 
         Map<String, JsonNode> byType = new java.util.HashMap<>();
-        for (String id : List.of(runId, failed, canceled, expired, durable)) {
+        for (String id : List.of(runId, failed, canceled, expired, durable, debounced)) {
             JsonNode events =
                     json(server.get("/api/v1/runs/" + id + "/events", KEY)).get("data");
             assertNoNulls(events, "$.data");
@@ -563,6 +569,10 @@ class RunManagementTest {
                 .isAfter(Instant.parse("2020-01-01T00:00:00Z")));
         assertTimestamp(byType.get("RunRescheduled").get("at"));
         assertTimestamp(byType.get("RunEnqueued").get("at"));
+        assertTimestamp(byType.get("RunDebounced").get("delayUntil"));
+        assertEquals(
+                2,
+                byType.get("RunDebounced").get("latest").get("payload").get("n").asInt());
         assertEquals(List.of("second"), texts(byType.get("TagsAdded").get("tags")));
         assertEquals("{\"m\":2}", byType.get("MetadataUpdated").get("metadata").toString());
         assertEquals(

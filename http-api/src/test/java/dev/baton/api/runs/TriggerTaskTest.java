@@ -168,6 +168,80 @@ class TriggerTaskTest {
         assertEquals(5, run.get("priority").asInt());
     }
 
+    // ---------------------------------------------------------------- debounce
+
+    private static JsonNode triggerDebounced(String key, String mode, int n) throws Exception {
+        HttpResponse<String> response = server.post(
+                TRIGGER,
+                KEY,
+                "{\"payload\":{\"n\":" + n + "},\"options\":{\"tags\":\"t" + n + "\",\"debounce\":{\"key\":\"" + key
+                        + "\",\"delay\":\"1h\",\"mode\":\"" + mode + "\"}}}");
+        assertEquals(200, response.statusCode(), response.body());
+        return json(response);
+    }
+
+    @Test
+    void trailingDebouncedTriggersAnswerWithOneRunThatTakesTheLatestPayload() throws Exception {
+        JsonNode first = triggerDebounced("api-trailing", "trailing", 1);
+        JsonNode second = triggerDebounced("api-trailing", "trailing", 2);
+        assertEquals(first.get("id").asText(), second.get("id").asText());
+        assertFalse(second.get("isCached").asBoolean(), "Trigger.dev answers a debounced trigger isCached false");
+        JsonNode run = server.retrieve(first.get("id").asText(), KEY);
+        assertEquals("DELAYED", run.get("status").asText(), "without options.delay the run waits debounce.delay");
+        assertTrue(run.has("delayedUntil"));
+        assertEquals(2, run.get("payload").get("n").asInt());
+        assertEquals(List.of("t2"), texts(run.get("tags")));
+    }
+
+    @Test
+    void leadingDebouncedTriggersKeepTheFirstPayload() throws Exception {
+        JsonNode first = triggerDebounced("api-leading", "leading", 1);
+        JsonNode second = triggerDebounced("api-leading", "leading", 2);
+        assertEquals(first.get("id").asText(), second.get("id").asText());
+        JsonNode run = server.retrieve(first.get("id").asText(), KEY);
+        assertEquals(1, run.get("payload").get("n").asInt());
+        assertEquals(List.of("t1"), texts(run.get("tags")));
+    }
+
+    @Test
+    void invalidDebounceIsRefusedNamingTheFieldAndNothingIsStored() throws Exception {
+        Map<String, String> refused = new java.util.LinkedHashMap<>();
+        refused.put("\"k\"", "400 options.debounce must be an object {key, delay, mode?, maxDelay?}");
+        refused.put("{\"delay\":\"5s\"}", "400 options.debounce.key is required");
+        refused.put("{\"key\":\"\",\"delay\":\"5s\"}", "400 options.debounce.key is required");
+        refused.put(
+                "{\"key\":\"" + "k".repeat(513) + "\",\"delay\":\"5s\"}",
+                "400 options.debounce.key must be at most 512 characters");
+        refused.put("{\"key\":\"k\"}", "400 options.debounce.delay is required");
+        refused.put(
+                "{\"key\":\"k\",\"delay\":\"soon\"}",
+                "422 Invalid options.debounce.delay: \"soon\". Use a duration like \"30s\", \"5m\" or \"1h30m\" (not a"
+                        + " date)");
+        refused.put(
+                "{\"key\":\"k\",\"delay\":\"999ms\"}", "422 Invalid options.debounce.delay: \"999ms\" is less than 1s");
+        refused.put(
+                "{\"key\":\"k\",\"delay\":\"5s\",\"mode\":\"both\"}",
+                "400 options.debounce.mode must be \"leading\" or \"trailing\"");
+        refused.put(
+                "{\"key\":\"k\",\"delay\":\"10s\",\"maxDelay\":\"5s\"}",
+                "422 options.debounce.maxDelay (5s) must be longer than options.debounce.delay (10s)");
+        for (Map.Entry<String, String> each : refused.entrySet()) {
+            String expected = each.getValue();
+            assertError(
+                    server.post(TRIGGER, KEY, "{\"options\":{\"debounce\":" + each.getKey() + "}}"),
+                    Integer.parseInt(expected.substring(0, 3)),
+                    expected.substring(4));
+        }
+        assertError(
+                server.post(
+                        TRIGGER,
+                        KEY,
+                        "{\"options\":{\"idempotencyKey\":\"i\",\"debounce\":{\"key\":\"k\",\"delay\":\"5s\"}}}"),
+                422,
+                "options.debounce cannot be combined with an idempotency key");
+        assertNothingReachedTheEngine();
+    }
+
     // ---------------------------------------------------------------- rejections (none reaches the engine)
 
     @Test

@@ -205,6 +205,25 @@ public record RunFacts(
                     error,
                     List.copyOf(all));
         }
+        if (event instanceof RunEntity.RunDebounced e
+                && e.latest() != null
+                && !e.latest().tags().isEmpty()) {
+            // A trailing debounced trigger with tags replaces the run's.
+            return with(
+                    eventSeqNr,
+                    status,
+                    at,
+                    queuedAtMs,
+                    startedAtMs,
+                    finishedAtMs,
+                    attemptCount,
+                    attemptId,
+                    workerId,
+                    attemptStartedAtMs,
+                    durationMs,
+                    error,
+                    e.latest().tags());
+        }
         if (event instanceof RunEntity.RunSuspended) {
             return with(
                     eventSeqNr,
@@ -237,7 +256,8 @@ public record RunFacts(
                     error,
                     tags);
         }
-        // RunRescheduled, MetadataUpdated, StepCompleted, WaitResolved: nothing the rows show changes but the time.
+        // RunRescheduled, RunDebounced (without tags), MetadataUpdated, StepCompleted, WaitResolved: nothing the rows
+        // show changes but the time.
         return with(
                 eventSeqNr,
                 status,

@@ -1,11 +1,13 @@
 package dev.baton.projections.runs;
 
+import dev.baton.engine.run.Debounce;
 import dev.baton.engine.run.RunEntity;
 import dev.baton.engine.run.RunEntity.AttemptFailed;
 import dev.baton.engine.run.RunEntity.AttemptLeased;
 import dev.baton.engine.run.RunEntity.AttemptStarted;
 import dev.baton.engine.run.RunEntity.MetadataUpdated;
 import dev.baton.engine.run.RunEntity.RunCanceled;
+import dev.baton.engine.run.RunEntity.RunDebounced;
 import dev.baton.engine.run.RunEntity.RunEnqueued;
 import dev.baton.engine.run.RunEntity.RunExpired;
 import dev.baton.engine.run.RunEntity.RunFailed;
@@ -279,6 +281,17 @@ public record RunRow(
         if (event instanceof RunRescheduled e) {
             return row.moved(tag, row.status, e.at(), e.delayUntil()).with(row.details.delayed(e.delayUntil()));
         }
+        if (event instanceof RunDebounced e) {
+            RunRow pushed =
+                    row.moved(tag, row.status, e.at(), e.delayUntil()).with(row.details.delayed(e.delayUntil()));
+            Debounce.TrailingFields latest = e.latest();
+            if (latest == null) return pushed;
+            // A trailing trigger replaces the tags and maxDuration it gives.
+            if (!latest.tags().isEmpty()) pushed = pushed.with(pushed.details.withTags(latest.tags()));
+            return latest.maxDurationSeconds() == null
+                    ? pushed
+                    : pushed.withMaxDurationSeconds(latest.maxDurationSeconds());
+        }
         if (event instanceof RunEnqueued e) {
             Instant wake = e.at().plus(rules.recheck());
             if (row.attemptCount == 0) wake = earliest(wake, expiry(row.ttl, e.at()));
@@ -398,6 +411,25 @@ public record RunRow(
                 maxDurationSeconds,
                 createdAt,
                 at,
+                wakeAt,
+                wakeCount,
+                details);
+    }
+
+    private RunRow withMaxDurationSeconds(Integer seconds) {
+        return new RunRow(
+                runId,
+                environmentId,
+                taskId,
+                queue,
+                concurrencyKey,
+                status,
+                tag,
+                attemptCount,
+                ttl,
+                seconds,
+                createdAt,
+                updatedAt,
                 wakeAt,
                 wakeCount,
                 details);

@@ -121,7 +121,7 @@ public final class RunTrace {
                     closeWait(resumed.key(), resumed.at(), resumed.result().error());
                     queued(resumed.at());
                 }
-                // A reschedule moves the delay's end: the delay span runs on to the enqueue.
+                // A reschedule or a debounced trigger moves the delay's end: the delay span runs on to the enqueue.
             }
             if (run == null) return List.of();
             // What is still open stays open: its span has no end yet.

@@ -5,12 +5,14 @@ import static dev.baton.projections.clickhouse.TestRuns.attempt;
 import static dev.baton.projections.clickhouse.TestRuns.spec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.baton.engine.run.Debounce;
 import dev.baton.engine.run.RunEntity;
 import dev.baton.engine.run.RunEntity.AttemptFailed;
 import dev.baton.engine.run.RunEntity.AttemptLeased;
 import dev.baton.engine.run.RunEntity.AttemptStarted;
 import dev.baton.engine.run.RunEntity.MetadataUpdated;
 import dev.baton.engine.run.RunEntity.RunCanceled;
+import dev.baton.engine.run.RunEntity.RunDebounced;
 import dev.baton.engine.run.RunEntity.RunEnqueued;
 import dev.baton.engine.run.RunEntity.RunExpired;
 import dev.baton.engine.run.RunEntity.RunFailed;
@@ -37,6 +39,47 @@ class RunFactsTest {
 
     private static List<String> statuses(List<RunEventRow> rows) {
         return rows.stream().map(RunEventRow::status).toList();
+    }
+
+    @Test
+    void aTrailingDebouncedTriggerWithTagsReplacesTheRunsTags() {
+        RunSpec delayed = TestRuns.spec("env", "task", List.of("first"));
+        delayed = new RunSpec(
+                delayed.environmentId(),
+                delayed.taskId(),
+                delayed.queue(),
+                "{}",
+                "application/json",
+                delayed.tags(),
+                null,
+                null,
+                delayed.retry(),
+                null,
+                false,
+                null,
+                0,
+                t(60_000),
+                null,
+                null);
+        List<RunEventRow> rows = rows(
+                "r",
+                new RunTriggered("r", delayed, T),
+                new RunDebounced(t(70_000), null, t(1000)),
+                new RunDebounced(
+                        t(80_000),
+                        new Debounce.TrailingFields("{}", "application/json", null, List.of("latest"), null, null),
+                        t(2000)),
+                new RunDebounced(
+                        t(90_000),
+                        new Debounce.TrailingFields("{}", "application/json", null, List.of(), null, null),
+                        t(3000)));
+        assertEquals(List.of("DELAYED", "DELAYED", "DELAYED", "DELAYED"), statuses(rows));
+        assertEquals(
+                List.of("RunTriggered", "RunDebounced", "RunDebounced", "RunDebounced"),
+                rows.stream().map(RunEventRow::eventType).toList());
+        assertEquals(List.of("first"), rows.get(1).tags(), "a leading trigger keeps the tags");
+        assertEquals(List.of("latest"), rows.get(2).tags());
+        assertEquals(List.of("latest"), rows.get(3).tags(), "a trailing trigger without tags keeps them");
     }
 
     @Test

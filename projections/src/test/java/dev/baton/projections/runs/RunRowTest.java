@@ -6,12 +6,14 @@ import static dev.baton.projections.runs.RunEvents.spec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import dev.baton.engine.run.Debounce;
 import dev.baton.engine.run.RunEntity.AttemptFailed;
 import dev.baton.engine.run.RunEntity.AttemptLeased;
 import dev.baton.engine.run.RunEntity.AttemptStarted;
 import dev.baton.engine.run.RunEntity.Event;
 import dev.baton.engine.run.RunEntity.MetadataUpdated;
 import dev.baton.engine.run.RunEntity.RunCanceled;
+import dev.baton.engine.run.RunEntity.RunDebounced;
 import dev.baton.engine.run.RunEntity.RunEnqueued;
 import dev.baton.engine.run.RunEntity.RunExpired;
 import dev.baton.engine.run.RunEntity.RunFailed;
@@ -87,6 +89,27 @@ class RunRowTest {
         RunRow rescheduled = fold(triggered(delayed), new RunRescheduled(at(900), at(5)));
         assertRow(rescheduled, RunStatus.DELAYED, at(900));
         assertEquals(at(5), rescheduled.updatedAt());
+    }
+
+    @Test
+    void aDebouncedRunWakesAtItsPushedStartAndTakesATrailingTriggersTagsAndMaxDuration() {
+        RunSpec delayed = spec("env_1", at(600), null, 60);
+        RunRow leading = fold(triggered(delayed), new RunDebounced(at(700), null, at(5)));
+        assertRow(leading, RunStatus.DELAYED, at(700));
+        assertEquals(at(5), leading.updatedAt());
+        assertEquals(delayed.tags(), leading.tags());
+        assertEquals(at(700), leading.details().delayedUntil());
+
+        var latest = new Debounce.TrailingFields("{}", "application/json", null, List.of("latest"), 3, 120);
+        RunRow trailing = fold(triggered(delayed), new RunDebounced(at(800), latest, at(6)));
+        assertRow(trailing, RunStatus.DELAYED, at(800));
+        assertEquals(List.of("latest"), trailing.tags());
+        assertEquals(120, trailing.maxDurationSeconds());
+
+        var bare = new Debounce.TrailingFields("{}", "application/json", null, List.of(), null, null);
+        RunRow kept = fold(triggered(delayed), new RunDebounced(at(900), bare, at(7)));
+        assertEquals(delayed.tags(), kept.tags());
+        assertEquals(60, kept.maxDurationSeconds());
     }
 
     @Test
