@@ -163,7 +163,8 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
         DispatchSettings settings = new DispatchSettings(
                 config.getInt("dispatch.environment-concurrency-limit"),
                 config.getDuration("dispatch.reconcile-interval"),
-                config.getDuration("dispatch.settings-retry"));
+                config.getDuration("dispatch.settings-retry"),
+                config.getDuration("dispatch.rate-limit-allowance"));
         // Passivating would drop the queues held in memory, so dispatchers stay up while the node does.
         ClusterShardingSettings sharding =
                 ClusterShardingSettings.create(system).withNoPassivationStrategy();
@@ -172,8 +173,12 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
                         .withSettings(sharding));
     }
 
+    /** @param rateLimitAllowance added to a rate limit's period when spacing starts ({@link StartRateLimiter}) */
     public record DispatchSettings(
-            int environmentConcurrencyLimit, Duration reconcileInterval, Duration settingsRetry) {}
+            int environmentConcurrencyLimit,
+            Duration reconcileInterval,
+            Duration settingsRetry,
+            Duration rateLimitAllowance) {}
 
     public static Behavior<Command> create(
             String environmentId,
@@ -302,7 +307,7 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
         this.runs = runs;
         this.settingsSource = settingsSource;
         this.timers = timers;
-        this.rateLimiter = new StartRateLimiter<>(clock.instant());
+        this.rateLimiter = new StartRateLimiter<>(clock.instant(), settings.rateLimitAllowance());
         this.metrics = BatonMetrics.get(context.getSystem()).queues();
         this.dispatchReplies = context.messageAdapter(DispatchReply.class, DispatchAnswered::new);
         ActorRef<Receptionist.Listing> listings = context.messageAdapter(Receptionist.Listing.class, Listed::new);

@@ -1,6 +1,7 @@
 package dev.baton.engine.dispatch;
 
 import dev.baton.engine.task.RateLimit;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -9,9 +10,10 @@ import java.util.function.Function;
 
 /**
  * The GCRA (generic cell rate algorithm) the dispatcher holds per queue and concurrency key, without burst tolerance:
- * a key's theoretical arrival time is its last start plus the limit's {@link RateLimit#interval() interval}, and a run
- * may start only at or after it. Starts are thus at least period / limit apart, so any window of the period's length
- * holds at most {@code limit} of them. The last start is kept rather than the arrival time, so a changed limit (an
+ * a key's theoretical arrival time is its last start plus the limit's {@link RateLimit#interval(Duration) interval}
+ * (period plus an allowance, divided by the limit), and a run may start only at or after it. Starts are thus at least
+ * that far apart, so any window of the period's length holds at most {@code limit} of them, even as seen by handlers
+ * whose start after the offer varies by up to the allowance. The last start is kept rather than the arrival time, so a changed limit (an
  * override) applies to the very next start.
  *
  * <p>Held in memory by the environment's one dispatcher. A dispatcher that starts (a node started, or its shard moved)
@@ -24,15 +26,17 @@ final class StartRateLimiter<K> {
     private record LastStart(Instant at, String runId, Instant before) {}
 
     private final Instant startedAt;
+    private final Duration allowance;
     private final Map<K, LastStart> lastStarts = new HashMap<>();
 
-    StartRateLimiter(Instant startedAt) {
+    StartRateLimiter(Instant startedAt, Duration allowance) {
         this.startedAt = startedAt;
+        this.allowance = allowance;
     }
 
     /** When {@code key} may start its next run under {@code limit}: at or before {@code now} means now. */
     Instant nextStart(K key, RateLimit limit) {
-        return lastStart(key).plus(limit.interval());
+        return lastStart(key).plus(limit.interval(allowance));
     }
 
     boolean mayStart(K key, RateLimit limit, Instant now) {
@@ -64,7 +68,8 @@ final class StartRateLimiter<K> {
         for (Iterator<Map.Entry<K, LastStart>> entries = lastStarts.entrySet().iterator(); entries.hasNext(); ) {
             Map.Entry<K, LastStart> entry = entries.next();
             RateLimit limit = limits.apply(entry.getKey());
-            if (limit == null || !entry.getValue().at().plus(limit.interval()).isAfter(now)) entries.remove();
+            if (limit == null
+                    || !entry.getValue().at().plus(limit.interval(allowance)).isAfter(now)) entries.remove();
         }
     }
 

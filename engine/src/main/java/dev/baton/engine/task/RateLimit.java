@@ -41,7 +41,12 @@ public record RateLimit(int limit, Duration period) implements CborSerializable 
      * {@code limit} intervals never add up to less than the period.
      */
     public Duration interval() {
-        long nanos = period.toNanos();
+        return interval(Duration.ZERO);
+    }
+
+    /** The spacing when {@code allowance} is added to the period, rounded up as {@link #interval()}. */
+    public Duration interval(Duration allowance) {
+        long nanos = period.plus(allowance).toNanos();
         return Duration.ofNanos((nanos + limit - 1) / limit);
     }
 

@@ -92,7 +92,8 @@ class RateLimitDispatchTest {
         };
         dispatcher = testKit.spawn(EnvironmentDispatcher.create(
                 "env_rate",
-                new EnvironmentDispatcher.DispatchSettings(100, Duration.ofHours(1), Duration.ofSeconds(1)),
+                new EnvironmentDispatcher.DispatchSettings(
+                        100, Duration.ofHours(1), Duration.ofSeconds(1), Duration.ZERO),
                 clock,
                 runs,
                 source));

@@ -23,7 +23,7 @@ class StartRateLimiterTest {
 
     @Test
     void aNewLimiterWaitsOneIntervalAfterItStarted() {
-        StartRateLimiter<String> limiter = new StartRateLimiter<>(T0);
+        StartRateLimiter<String> limiter = new StartRateLimiter<>(T0, Duration.ZERO);
         assertFalse(limiter.mayStart("k", FIVE_PER_SECOND, at(199)), "a predecessor may have started one at T0");
         assertTrue(limiter.mayStart("k", FIVE_PER_SECOND, at(200)));
         assertEquals(at(200), limiter.nextStart("k", FIVE_PER_SECOND));
@@ -31,7 +31,7 @@ class StartRateLimiterTest {
 
     @Test
     void startsAreOneIntervalApartAndUnusedTimeDoesNotBuildABurst() {
-        StartRateLimiter<String> limiter = new StartRateLimiter<>(T0);
+        StartRateLimiter<String> limiter = new StartRateLimiter<>(T0, Duration.ZERO);
         limiter.started("k", "r1", at(200));
         assertFalse(limiter.mayStart("k", FIVE_PER_SECOND, at(399)));
         assertEquals(at(400), limiter.nextStart("k", FIVE_PER_SECOND));
@@ -45,7 +45,7 @@ class StartRateLimiterTest {
     @Test
     void everyWindowOfThePeriodHoldsAtMostTheLimitWhenStartingAsSoonAsAllowed() {
         RateLimit threePerSecond = RateLimit.of(3, "1s");
-        StartRateLimiter<String> limiter = new StartRateLimiter<>(T0);
+        StartRateLimiter<String> limiter = new StartRateLimiter<>(T0, Duration.ZERO);
         List<Instant> starts = new ArrayList<>();
         Instant now = T0;
         while (starts.size() < 30) {
@@ -64,7 +64,7 @@ class StartRateLimiterTest {
 
     @Test
     void keysHaveTheirOwnBudget() {
-        StartRateLimiter<String> limiter = new StartRateLimiter<>(T0);
+        StartRateLimiter<String> limiter = new StartRateLimiter<>(T0, Duration.ZERO);
         limiter.started("a", "r1", at(200));
         assertFalse(limiter.mayStart("a", FIVE_PER_SECOND, at(200)));
         assertTrue(limiter.mayStart("b", FIVE_PER_SECOND, at(200)));
@@ -72,7 +72,7 @@ class StartRateLimiterTest {
 
     @Test
     void aChangedLimitAppliesToTheNextStart() {
-        StartRateLimiter<String> limiter = new StartRateLimiter<>(T0);
+        StartRateLimiter<String> limiter = new StartRateLimiter<>(T0, Duration.ZERO);
         limiter.started("k", "r1", at(1000));
         assertEquals(at(1200), limiter.nextStart("k", FIVE_PER_SECOND));
         assertEquals(at(2000), limiter.nextStart("k", RateLimit.of(1, "1s")));
@@ -80,7 +80,7 @@ class StartRateLimiterTest {
 
     @Test
     void aRefundGivesTheBudgetBackOnlyWhileNoOtherRunStartedSince() {
-        StartRateLimiter<String> limiter = new StartRateLimiter<>(T0);
+        StartRateLimiter<String> limiter = new StartRateLimiter<>(T0, Duration.ZERO);
         limiter.started("k", "r1", at(200));
         limiter.started("k", "r2", at(400));
         limiter.refund("k", "r2");
@@ -95,7 +95,7 @@ class StartRateLimiterTest {
 
     @Test
     void keysThatMayStartAnywayAreForgotten() {
-        StartRateLimiter<String> limiter = new StartRateLimiter<>(T0);
+        StartRateLimiter<String> limiter = new StartRateLimiter<>(T0, Duration.ZERO);
         limiter.started("idle", "r1", at(200));
         limiter.started("busy", "r2", at(900));
         limiter.started("unlimited", "r3", at(900));
@@ -103,5 +103,13 @@ class StartRateLimiterTest {
         assertEquals(1, limiter.size());
         assertFalse(limiter.mayStart("busy", FIVE_PER_SECOND, at(1000)));
         assertTrue(limiter.mayStart("idle", FIVE_PER_SECOND, at(1000)));
+    }
+
+    @Test
+    void anAllowanceLengthensThePeriodTheStartsAreSpreadOver() {
+        StartRateLimiter<String> limiter = new StartRateLimiter<>(T0, Duration.ofMillis(50));
+        assertEquals(at(210), limiter.nextStart("k", FIVE_PER_SECOND), "(1000 + 50) / 5");
+        limiter.started("k", "r1", at(210));
+        assertEquals(at(420), limiter.nextStart("k", FIVE_PER_SECOND));
     }
 }
