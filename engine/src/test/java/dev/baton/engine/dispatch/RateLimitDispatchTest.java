@@ -7,10 +7,12 @@ import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
 import dev.baton.engine.environment.EnvironmentSettings;
 import dev.baton.engine.environment.QueueSettings;
+import dev.baton.engine.metrics.BatonMetrics;
 import dev.baton.engine.task.QueueLimits;
 import dev.baton.engine.task.RateLimit;
 import dev.baton.engine.testkit.MutableClock;
 import dev.baton.engine.worker.WorkerChannel;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -34,6 +36,12 @@ import org.junit.jupiter.api.Test;
 class RateLimitDispatchTest {
 
     private static final ActorTestKit testKit = ActorTestKit.create("RateLimitDispatchTest");
+    private static final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+
+    static {
+        BatonMetrics.get(testKit.system()).registry().add(meters);
+    }
+
     private static final Duration QUIET = Duration.ofMillis(300);
     /** Two per second: one every 500 ms. */
     private static final RateLimit TWO_PER_SECOND = RateLimit.of(2, "1s");
@@ -47,6 +55,8 @@ class RateLimitDispatchTest {
     private final TestProbe<WorkerChannel.Message> worker = testKit.createTestProbe();
     private ActorRef<EnvironmentDispatcher.Command> dispatcher;
     private int sequence;
+    /** Each test its own environment, so its meters are its own. */
+    private final String environment = "env_rate_" + System.nanoTime();
 
     @AfterAll
     static void stop() {
@@ -91,12 +101,16 @@ class RateLimitDispatchTest {
             }
         };
         dispatcher = testKit.spawn(EnvironmentDispatcher.create(
-                "env_rate",
+                environment,
                 new EnvironmentDispatcher.DispatchSettings(
                         100, Duration.ofHours(1), Duration.ofSeconds(1), Duration.ZERO),
                 clock,
                 runs,
                 source));
+        // Its start (set up asynchronously) is the limiter's start-up guard: the clock must not move before it.
+        TestProbe<EnvironmentDispatcher.ConnectedWorkers> started = testKit.createTestProbe();
+        dispatcher.tell(new EnvironmentDispatcher.ListWorkers(started.ref()));
+        started.expectMessageClass(EnvironmentDispatcher.ConnectedWorkers.class);
     }
 
     /** As the queues API does: stored first, then told to the dispatcher. */
@@ -153,6 +167,13 @@ class RateLimitDispatchTest {
         assertEquals(List.of(ids.get(1)), offered());
         advance(5_000, limited);
         assertEquals(List.of(ids.get(2)), offered(), "ten quiet intervals still allow one start, not a burst");
+        assertEquals(
+                4.0,
+                meters.get("baton.queue.rate.limited")
+                        .tags("environment", environment, "queue", "q")
+                        .counter()
+                        .count(),
+                "run_0 to run_3 each came first in line without budget: counted once, however often looked at");
     }
 
     @Test
