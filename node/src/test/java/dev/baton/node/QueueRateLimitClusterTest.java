@@ -22,20 +22,23 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 15's rate-limit test: a queue allowing 6 starts per 2 s gets ten times that load for 30 s, triggered through
- * both nodes of a cluster and run by a worker on each. Counted from the handlers' own start times, no 2 s window
- * holds more than 6 starts, and the queue is not starved: the starts come close to 6 per window.
+ * Issue 15's rate-limit test: a queue allowing 15 starts per 5 s gets ten times that load for 30 s, triggered through
+ * both nodes of a cluster and run by a worker on each. Counted from the handlers' own start times, no 5 s window holds
+ * more than 15 starts, both workers run some (the one budget spans the cluster: a budget per node would start twice
+ * as many), and the queue is not starved: the starts come close to what the spacing allows.
  *
- * <p>A handler starts a little after the dispatcher offers its run, by a delay that varies (here up to some 25 ms on a
- * loaded machine): the dispatcher spreads each period's starts over the period plus
- * {@code baton.engine.dispatch.rate-limit-allowance} (50 ms), which absorbs it; and the starts come a little later
- * than budget allows (the dispatcher reacts to a timer or the next event), so "close to" allows 15 % less.
+ * <p>A handler starts after its offer by a delay that varies; on a machine as loaded as CI's shared two cores (a load
+ * average of 11 was seen) by up to some 300 ms, where an idle one varies by a few. The dispatcher spreads each
+ * period's starts over the period plus {@code baton.engine.dispatch.rate-limit-allowance} to absorb that; this test
+ * sets it to 500 ms (the default is 50 ms), so that the count by handler start times measures the dispatcher's
+ * spacing rather than the machine's scheduling.
  */
 class QueueRateLimitClusterTest {
 
-    private static final int LIMIT = 6;
-    private static final Duration PERIOD = Duration.ofSeconds(2);
-    private static final int WINDOWS = 15;
+    private static final int LIMIT = 15;
+    private static final Duration PERIOD = Duration.ofSeconds(5);
+    private static final Duration ALLOWANCE = Duration.ofMillis(500);
+    private static final int WINDOWS = 6;
     private static final int OVERLOAD = 10;
 
     private static final ConcurrentLinkedQueue<Long> startMillis = new ConcurrentLinkedQueue<>();
@@ -48,7 +51,10 @@ class QueueRateLimitClusterTest {
 
     @BeforeAll
     static void startCluster() {
-        Config config = TestNodes.postgresConfig(TestNodes.freshPostgresSchema("rate_cluster"));
+        Config config = TestNodes.postgresConfig(TestNodes.freshPostgresSchema("rate_cluster"))
+                .withValue(
+                        "baton.engine.dispatch.rate-limit-allowance",
+                        ConfigValueFactory.fromAnyRef(ALLOWANCE.toMillis() + "ms"));
         nodeA = TestNodes.start("rate-cluster", config);
         nodeB = TestNodes.start(
                 "rate-cluster",
@@ -141,6 +147,9 @@ class QueueRateLimitClusterTest {
             tightest = Math.min(tightest, span);
             tighterThanPeriod += Math.max(0, PERIOD.toMillis() - span);
         }
+        List<Long> gaps = new ArrayList<>();
+        for (int i = 1; i < starts.size(); i++) gaps.add(starts.get(i) - starts.get(i - 1));
+        System.out.println("gaps between starts (ms) " + gaps);
         System.out.println("starts per window " + counts + ", by worker " + startsByWorker + ", tightest span of "
                 + (LIMIT + 1) + " starts " + tightest + " ms (" + tighterThanPeriod + " ms short in all), "
                 + triggered.get()
@@ -150,6 +159,11 @@ class QueueRateLimitClusterTest {
                 "the load was about 10x the limit: " + triggered.get() + " triggers");
         assertTrue(startsByWorker.size() == 2, "the workers on both nodes started runs: " + startsByWorker);
         assertTrue(most <= LIMIT, "at most " + LIMIT + " starts per period: " + counts);
-        assertTrue(total >= LIMIT * WINDOWS * 85 / 100, "close to " + LIMIT + " per period, no starvation: " + counts);
+        // One start per (period + allowance) / limit at best; the dispatcher reacts a little after budget returns.
+        long allowed =
+                WINDOWS * PERIOD.toMillis() * LIMIT / PERIOD.plus(ALLOWANCE).toMillis();
+        assertTrue(
+                total >= allowed * 85 / 100,
+                "close to the " + allowed + " starts the spacing allows, no starvation: " + counts);
     }
 }
