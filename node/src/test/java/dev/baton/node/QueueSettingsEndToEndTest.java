@@ -200,7 +200,9 @@ class QueueSettingsEndToEndTest {
         List<Long> starts = new ArrayList<>(holdStartNanos);
         starts.sort(null);
         long spanMillis = (starts.get(3) - starts.get(0)) / 1_000_000;
-        assertTrue(spanMillis >= 1400, "two per second: 4 starts span 3 intervals of 500 ms, not " + spanMillis);
+        // Unlimited, the 4 would start together on the 8 slots; spaced, they span 3 intervals of 525 ms (500 ms and the
+        // allowance's share), less what the machine's scheduling shifts a handler's start by.
+        assertTrue(spanMillis >= 1000, "two per second: 4 starts span about 1.5 s, not " + spanMillis);
 
         JsonNode reset = send("POST", "/api/v1/queues/hold/rate-limit/reset", "{\"type\":\"task\"}", 200);
         assertTrue(reset.get("rateLimit").get("override").isNull());
