@@ -1,6 +1,6 @@
 // The unmodified @trigger.dev/sdk's queues.* against Baton: list, retrieve (by id and by type and name), pause and
-// resume, override and reset a queue's concurrency limit. The example worker declares `hello-world` (its own task
-// queue) and `sleep` (the custom queue `sleepy`, concurrency 2).
+// resume, override and reset a queue's concurrency limit; and Baton's rate-limit override beside them. The example
+// worker declares `hello-world` (its own task queue) and `sleep` (the custom queue `sleepy`, concurrency 2).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { configure, queues, runs, tasks } from "@trigger.dev/sdk";
@@ -95,4 +95,39 @@ test("overrideConcurrencyLimit and resetConcurrencyLimit", async () => {
     queues.overrideConcurrencyLimit({ type: "custom", name: "sleepy" }, 1_000_000),
     (error) => error.status === 400,
   );
+});
+
+// Baton's queue rate limit has no SDK call: it is set over HTTP, and the SDK's queue calls work unchanged around it
+// (its QueueItem schema has no rate-limit field and drops Baton's `rateLimit`).
+async function rateLimitCall(path, body) {
+  const response = await fetch(`${process.env.BATON_URL}/api/v1/queues/sleepy${path}`, {
+    method: body === undefined ? "GET" : "POST",
+    headers: { Authorization: `Bearer ${process.env.BATON_SECRET_KEY}`, "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, json: await response.json() };
+}
+
+test("a rate-limit override set over HTTP outlives the SDK's pause and resume", async () => {
+  const set = await rateLimitCall("/rate-limit/override", { type: "custom", limit: 20, period: "1s" });
+  assert.equal(set.status, 200, JSON.stringify(set.json));
+  try {
+    assert.deepEqual(set.json.rateLimit.override, { limit: 20, period: "1s" });
+    const seen = await queues.retrieve({ type: "custom", name: "sleepy" });
+    assert.equal(seen.name, "sleepy");
+    assert.equal(seen.concurrencyLimit, 2);
+    assert.equal(seen.rateLimit, undefined, "the SDK's schema drops Baton's field");
+    await queues.pause({ type: "custom", name: "sleepy" });
+    await queues.resume({ type: "custom", name: "sleepy" });
+    const after = await rateLimitCall("?type=custom");
+    assert.equal(after.json.paused, false);
+    assert.deepEqual(after.json.rateLimit.current, { limit: 20, period: "1s" });
+  } finally {
+    const reset = await rateLimitCall("/rate-limit/reset", { type: "custom" });
+    assert.equal(reset.status, 200, JSON.stringify(reset.json));
+    assert.equal(reset.json.rateLimit.override, null);
+  }
+  const refused = await rateLimitCall("/rate-limit/override", { type: "custom", limit: 0, period: "1s" });
+  assert.equal(refused.status, 400);
+  assert.match(refused.json.error, /'limit'/);
 });

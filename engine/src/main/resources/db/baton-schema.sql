@@ -68,7 +68,7 @@ ALTER TABLE baton_environments ADD COLUMN IF NOT EXISTS concurrency_limit INTEGE
 ALTER TABLE baton_environments ADD COLUMN IF NOT EXISTS trigger_rate_burst BIGINT;
 ALTER TABLE baton_environments ADD COLUMN IF NOT EXISTS trigger_rate_refill BIGINT;
 ALTER TABLE baton_environments ADD COLUMN IF NOT EXISTS trigger_rate_interval_ms BIGINT;
--- Per-queue overrides: a row only while the queue is paused or its concurrency limit is overridden. Read by the
+-- Per-queue overrides: a row only while the queue is paused or its concurrency or rate limit is overridden. Read by the
 -- environment's dispatcher when it starts and on every reconcile tick; queue names are Baton's (`task/<id>`).
 CREATE TABLE IF NOT EXISTS baton_queue_settings(
   environment_id VARCHAR(64) NOT NULL,
@@ -78,3 +78,7 @@ CREATE TABLE IF NOT EXISTS baton_queue_settings(
   concurrency_limit_overridden_at TIMESTAMP,
   PRIMARY KEY(environment_id, queue)
 );
+-- A queue's rate-limit override: at most rate_limit starts (per concurrency key) in any rate_limit_period_ms.
+ALTER TABLE baton_queue_settings ADD COLUMN IF NOT EXISTS rate_limit INTEGER;
+ALTER TABLE baton_queue_settings ADD COLUMN IF NOT EXISTS rate_limit_period_ms BIGINT;
+ALTER TABLE baton_queue_settings ADD COLUMN IF NOT EXISTS rate_limit_overridden_at TIMESTAMP;

@@ -1,5 +1,5 @@
 // The Queues page: GET /api/v1/queues (every page of it), read again every few seconds, with each queue's queued and
-// running runs, its concurrency limit and whether it is paused; Pause/Resume and the limit override call the same
+// running runs, its concurrency limit, its rate limit (Baton's) and whether it is paused; Pause/Resume and the limit override call the same
 // queue API the SDK's queues.* does, naming a queue by its type and name.
 import { useEffect, useState } from 'preact/hooks';
 import { html, Link } from './html.js';
@@ -34,6 +34,17 @@ function LimitCell({ queue }) {
     : html`<span class="limit">${current}</span>`;
 }
 
+// Baton's rateLimit ({current, base, override}, each {limit, period} or null): read-only here, set through the API.
+function RateCell({ queue }) {
+  const { current, base, override } = queue.rateLimit || {};
+  const rate = (r) => `${r.limit} / ${r.period}`;
+  if (override) {
+    const declared = base ? `, declared ${rate(base)}` : ', none declared';
+    return html`<span class="limit">${rate(override)}</span><span class="muted"> override${declared}</span>`;
+  }
+  return current ? html`<span class="limit">${rate(current)}</span>` : html`<span class="muted">none</span>`;
+}
+
 function QueueRow({ queue, onChanged, onError }) {
   const [limit, setLimit] = useState('');
   const [busy, setBusy] = useState(false);
@@ -64,6 +75,7 @@ function QueueRow({ queue, onChanged, onError }) {
       <td class="num" data-field="queued" data-label="Queued">${queue.queued}</td>
       <td class="num" data-field="running" data-label="Running">${queue.running}</td>
       <td data-field="limit" data-label="Limit"><${LimitCell} queue=${queue} /></td>
+      <td data-field="rate-limit" data-label="Rate limit"><${RateCell} queue=${queue} /></td>
       <td data-field="paused" data-label="State">${queue.paused
         ? html`<span class="status wait">Paused</span>`
         : html`<span class="status ok">Active</span>`}</td>
@@ -124,16 +136,17 @@ export function QueuesPage() {
         <table id="queues">
           <thead><tr>
             <th>Queue</th><th class="wide">Type</th><th class="num">Queued</th><th class="num">Running</th>
-            <th>Limit</th><th>State</th><th>Actions</th>
+            <th>Limit</th><th>Rate limit</th><th>State</th><th>Actions</th>
           </tr></thead>
           <tbody>
-            ${queues.length === 0 && html`<tr><td colspan="7" class="muted">No queues yet: a queue appears once a
+            ${queues.length === 0 && html`<tr><td colspan="8" class="muted">No queues yet: a queue appears once a
               worker declares a task or a run is triggered.</td></tr>`}
             ${queues.map((queue) => html`
               <${QueueRow} key=${queue.id} queue=${queue} onChanged=${changed} onError=${setActionError} />`)}
           </tbody>
         </table>
       </div>
-      <p class="muted">The limit is how many runs of the queue execute at once (per concurrency key, for runs that
-        name one). Pausing stops new runs from starting; running ones finish.</p>`}`;
+      <p class="muted">The limit is how many runs of the queue execute at once, the rate limit how many start per
+        period (both per concurrency key, for runs that name one). Pausing stops new runs from starting; running ones
+        finish.</p>`}`;
 }

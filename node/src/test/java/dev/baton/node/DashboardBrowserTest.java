@@ -614,6 +614,22 @@ class DashboardBrowserTest {
                                     .body())
                             .get("concurrencyLimit")
                             .asInt());
+            assertEquals(
+                    "none",
+                    browser.findElement(greetRow)
+                            .findElement(By.cssSelector("[data-field=rate-limit]"))
+                            .getText());
+            send(
+                    "POST",
+                    "/api/v1/queues/greet/rate-limit/override",
+                    "{\"type\":\"task\",\"limit\":5,\"period\":\"1m\"}",
+                    key);
+            until(
+                    "the row, refreshing itself, shows the rate-limit override",
+                    () -> browser.findElement(greetRow)
+                            .findElement(By.cssSelector("[data-field=rate-limit]"))
+                            .getText()
+                            .equals("5 / 1m override, none declared"));
             assertNoConsoleErrors("queues after pausing and overriding");
             screenshot("queues");
 
@@ -645,10 +661,13 @@ class DashboardBrowserTest {
                             .findElement(By.cssSelector("[data-field=limit]"))
                             .getText()
                             .equals("none"));
+            // Without the rate limit the resumed run need not wait for its budget.
+            send("POST", "/api/v1/queues/greet/rate-limit/reset", "{\"type\":\"task\"}", key);
             assertEquals(RunStatus.COMPLETED, client.poll(held, PATIENCE).status(), "resumed, the run runs");
             assertNoConsoleErrors("queues after resuming");
         } finally {
             send("POST", "/api/v1/queues/greet/pause", "{\"type\":\"task\",\"action\":\"resume\"}", key);
+            send("POST", "/api/v1/queues/greet/rate-limit/reset", "{\"type\":\"task\"}", key);
         }
     }
 

@@ -35,6 +35,8 @@ class QueueSettingsEndToEndTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final AtomicInteger running = new AtomicInteger();
     private static final AtomicInteger mostRunning = new AtomicInteger();
+    /** When each run of {@code hold} started, by the handler's clock. */
+    private static final List<Long> holdStartNanos = java.util.Collections.synchronizedList(new ArrayList<>());
 
     private static String databaseUrl;
     private static BatonNode node;
@@ -53,6 +55,7 @@ class QueueSettingsEndToEndTest {
                 ConfigFactory.parseMap(Map.of("baton.bootstrap.admin-token", ADMIN_TOKEN))
                         .withFallback(TestNodes.postgresConfig(databaseUrl)));
         Task<Map, Object> hold = Task.<Map, Object>define("hold", Map.class, (payload, ctx) -> {
+                    holdStartNanos.add(System.nanoTime());
                     mostRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
                     try {
                         Thread.sleep(400);
@@ -67,6 +70,7 @@ class QueueSettingsEndToEndTest {
                 .build();
         Task<Map, Object> slashed = Task.<Map, Object>define("slashed", Map.class, (payload, ctx) -> Map.of())
                 .queue("team/jobs", 2)
+                .rateLimit(50, Duration.ofSeconds(1))
                 .build();
         worker = BatonWorker.builder(HappyPathScenario.url(node), TestNodes.WORKER_TOKEN)
                 .slots(8)
@@ -167,6 +171,77 @@ class QueueSettingsEndToEndTest {
         mostRunning.set(0);
         runAll(5);
         assertTrue(mostRunning.get() > 1, "without the override the queue runs on every free slot");
+    }
+
+    @Test
+    void aRateLimitOverrideSpacesTheQueuesStartsUntilItIsReset() throws Exception {
+        JsonNode declared =
+                send("GET", "/api/v1/queues/team%2Fjobs?type=custom", null, 200).get("rateLimit");
+        assertEquals(JSON.readTree("{\"limit\":50,\"period\":\"1s\"}"), declared.get("base"));
+        assertEquals(declared.get("base"), declared.get("current"));
+        assertTrue(declared.get("override").isNull());
+
+        JsonNode overridden = send(
+                        "POST",
+                        "/api/v1/queues/hold/rate-limit/override",
+                        "{\"type\":\"task\",\"limit\":2,\"period\":\"1s\"}",
+                        200)
+                .get("rateLimit");
+        assertEquals(JSON.readTree("{\"limit\":2,\"period\":\"1s\"}"), overridden.get("override"));
+        assertEquals(overridden.get("override"), overridden.get("current"));
+        assertTrue(overridden.get("base").isNull(), "hold declares no rate limit");
+        assertTrue(overridden.get("overriddenAt").isTextual());
+        assertEquals(
+                overridden,
+                send("GET", "/api/v1/queues/hold?type=task", null, 200).get("rateLimit"),
+                "stored and listed");
+        holdStartNanos.clear();
+        runAll(4);
+        List<Long> starts = new ArrayList<>(holdStartNanos);
+        starts.sort(null);
+        long spanMillis = (starts.get(3) - starts.get(0)) / 1_000_000;
+        // Unlimited, the 4 would start together on the 8 slots; spaced, they span 3 intervals of 525 ms (500 ms and the
+        // allowance's share), less what the machine's scheduling shifts a handler's start by.
+        assertTrue(spanMillis >= 1000, "two per second: 4 starts span about 1.5 s, not " + spanMillis);
+
+        JsonNode reset = send("POST", "/api/v1/queues/hold/rate-limit/reset", "{\"type\":\"task\"}", 200);
+        assertTrue(reset.get("rateLimit").get("override").isNull());
+        assertTrue(reset.get("rateLimit").get("current").isNull());
+        assertEquals(
+                "Queue has no rate-limit override",
+                send("POST", "/api/v1/queues/hold/rate-limit/reset", "{\"type\":\"task\"}", 400)
+                        .get("error")
+                        .asText());
+
+        Map<String, String> refusals = Map.of(
+                "{\"type\":\"task\",\"limit\":0,\"period\":\"1s\"}", "'limit'",
+                "{\"type\":\"task\",\"limit\":1.5,\"period\":\"1s\"}", "'limit'",
+                "{\"type\":\"task\",\"period\":\"1s\"}", "'limit'",
+                "{\"type\":\"task\",\"limit\":1}", "'period'",
+                "{\"type\":\"task\",\"limit\":1,\"period\":\"soon\"}", "'period'",
+                "{\"type\":\"task\",\"limit\":1,\"period\":60}", "'period'",
+                "{\"type\":\"task\",\"limit\":1,\"period\":\"1s\",\"burst\":2}", "'burst'");
+        for (Map.Entry<String, String> refusal : refusals.entrySet()) {
+            String error = send("POST", "/api/v1/queues/hold/rate-limit/override", refusal.getKey(), 400)
+                    .get("error")
+                    .asText();
+            assertTrue(error.contains(refusal.getValue()), refusal.getKey() + ": " + error);
+        }
+        assertTrue(
+                send("GET", "/api/v1/queues/hold?type=task", null, 200)
+                        .get("rateLimit")
+                        .get("override")
+                        .isNull(),
+                "a refused override stores nothing");
+        assertEquals(
+                "Queue not found",
+                send(
+                                "POST",
+                                "/api/v1/queues/nope/rate-limit/override",
+                                "{\"type\":\"custom\",\"limit\":1,\"period\":\"1s\"}",
+                                404)
+                        .get("error")
+                        .asText());
     }
 
     @Test

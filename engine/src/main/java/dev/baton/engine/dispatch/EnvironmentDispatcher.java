@@ -17,7 +17,10 @@ import com.typesafe.config.Config;
 import dev.baton.engine.common.CborSerializable;
 import dev.baton.engine.environment.EnvironmentSettings;
 import dev.baton.engine.environment.QueueSettings;
+import dev.baton.engine.metrics.BatonMetrics;
+import dev.baton.engine.metrics.QueueMetrics;
 import dev.baton.engine.task.QueueLimits;
+import dev.baton.engine.task.RateLimit;
 import dev.baton.engine.worker.WorkerChannel;
 import java.time.Clock;
 import java.time.Duration;
@@ -37,8 +40,10 @@ import java.util.TreeSet;
  * queue's keys, and a limit for the whole environment. A queue may be paused, or its limit
  * overridden, by its environment's stored queue settings; an environment may be paused as a whole.
  * Queues and keys take turns, one run each per round, so a hot queue or key cannot starve the
- * others; within a key runs go by score (queued time minus priority). Every run of an environment
- * passes through this one actor, so its counts hold cluster-wide.
+ * others; within a key runs go by score (queued time minus priority). A queue may also limit how often its runs
+ * (those of each of its keys) start: a {@link StartRateLimiter} per queue and key spaces the starts, and a timer wakes
+ * the dispatcher when the earliest held-back key may start again. Every run of an environment passes through this one
+ * actor, so its counts and rate limits hold cluster-wide.
  *
  * <p>Dispatch is demand-driven: a run is offered only to a session that reported a free slot, and
  * the run decides (through {@link QueuedRuns}) whether the offer still stands. Nothing here is
@@ -145,6 +150,11 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
         INSTANCE
     }
 
+    /** A key held back by its rate limit may start again. */
+    private enum RateLimitWake implements Command {
+        INSTANCE
+    }
+
     /** @param activity null when the run did not answer */
     private record Reconciled(String runId, QueuedRuns.Activity activity) implements Command {}
 
@@ -153,7 +163,8 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
         DispatchSettings settings = new DispatchSettings(
                 config.getInt("dispatch.environment-concurrency-limit"),
                 config.getDuration("dispatch.reconcile-interval"),
-                config.getDuration("dispatch.settings-retry"));
+                config.getDuration("dispatch.settings-retry"),
+                config.getDuration("dispatch.rate-limit-allowance"));
         // Passivating would drop the queues held in memory, so dispatchers stay up while the node does.
         ClusterShardingSettings sharding =
                 ClusterShardingSettings.create(system).withNoPassivationStrategy();
@@ -162,8 +173,12 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
                         .withSettings(sharding));
     }
 
+    /** @param rateLimitAllowance added to a rate limit's period when spacing starts ({@link StartRateLimiter}) */
     public record DispatchSettings(
-            int environmentConcurrencyLimit, Duration reconcileInterval, Duration settingsRetry) {}
+            int environmentConcurrencyLimit,
+            Duration reconcileInterval,
+            Duration settingsRetry,
+            Duration rateLimitAllowance) {}
 
     public static Behavior<Command> create(
             String environmentId,
@@ -217,6 +232,8 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
         final String key;
         final java.util.PriorityQueue<QueuedRun> pending = new java.util.PriorityQueue<>();
         int running;
+        /** The last run counted as held back by the rate limit, so each is counted once. */
+        String heldBackRunId;
 
         KeyQueue(String key) {
             this.key = key;
@@ -268,6 +285,12 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
     private final Map<String, RunningRun> running = new HashMap<>();
     private long sequence;
     private int workerRotation;
+    private final StartRateLimiter<LimiterKey> rateLimiter;
+    private final QueueMetrics metrics;
+    /** The earliest a key held back by its rate limit in this dispatch pass may start; null when none was. */
+    private Instant earliestHeldBack;
+    /** When the rate-limit wake-up timer fires; null when none is pending. */
+    private Instant wakeAt;
 
     private EnvironmentDispatcher(
             ActorContext<Command> context,
@@ -284,6 +307,8 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
         this.runs = runs;
         this.settingsSource = settingsSource;
         this.timers = timers;
+        this.rateLimiter = new StartRateLimiter<>(clock.instant(), settings.rateLimitAllowance());
+        this.metrics = BatonMetrics.get(context.getSystem()).queues();
         this.dispatchReplies = context.messageAdapter(DispatchReply.class, DispatchAnswered::new);
         ActorRef<Receptionist.Listing> listings = context.messageAdapter(Receptionist.Listing.class, Listed::new);
         context.getSystem().receptionist().tell(Receptionist.find(WorkerChannel.SERVICE_KEY, listings));
@@ -325,7 +350,13 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
                 .onMessage(Listed.class, this::onListed)
                 .onMessage(ReconcileTick.class, msg -> {
                     loadSettings();
+                    rateLimiter.forgetIdle(clock.instant(), this::rateLimitOfLimiterKey);
                     return reconcile();
+                })
+                .onMessage(RateLimitWake.class, msg -> {
+                    wakeAt = null;
+                    dispatch();
+                    return this;
                 })
                 .onMessage(ApplySettings.class, msg -> {
                     overrides = msg.settings();
@@ -468,8 +499,11 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
         if (!msg.reply().accepted()) {
             // The run was no longer queued (canceled, expired, or a duplicate offer): slot and credit are free again.
             RunningRun offered = running.get(msg.reply().runId());
-            if (offered != null && msg.reply().sessionId().equals(offered.sessionId()))
+            if (offered != null && msg.reply().sessionId().equals(offered.sessionId())) {
+                rateLimiter.refund(
+                        limiterKey(offered.queue(), offered.key()), msg.reply().runId());
                 withdraw(msg.reply().runId());
+            }
             WorkerView view = workers.get(msg.reply().sessionId());
             if (view != null) view.offered--;
             dispatch();
@@ -505,6 +539,7 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
     /** Rounds over the queues with pending runs, one run per queue per round, until nothing more can go. */
     private void dispatch() {
         if (!settingsLoaded || !queueSettingsLoaded || overrides.paused()) return;
+        earliestHeldBack = null;
         boolean progress = true;
         while (progress && hasFreeWorker()) {
             progress = false;
@@ -517,8 +552,22 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
                     queueTurns.add(queue);
                 }
             }
-            if (environmentFull()) return;
+            if (environmentFull()) break;
         }
+        scheduleRateLimitWake();
+    }
+
+    /**
+     * Wakes the dispatcher when the earliest key held back by its rate limit may start. A pass that ended early (no
+     * free worker, the environment full) may not have seen every held-back key, but whatever ends that (a report, a
+     * withdrawal) dispatches again; so a pending wake-up is only ever brought forward, never pushed back.
+     */
+    private void scheduleRateLimitWake() {
+        if (earliestHeldBack == null) return;
+        if (wakeAt != null && !wakeAt.isAfter(earliestHeldBack)) return;
+        wakeAt = earliestHeldBack;
+        Duration delay = Duration.between(clock.instant(), earliestHeldBack);
+        timers.startSingleTimer(RateLimitWake.INSTANCE, delay.isNegative() ? Duration.ZERO : delay);
     }
 
     /** Offers the head run of the next key (in turn) that is under its limit and has a free worker for its task. */
@@ -528,15 +577,20 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
         if (own.paused()) return false;
         if (limits.globalConcurrencyLimit() != null && queue.running >= limits.globalConcurrencyLimit()) return false;
         Integer perKeyLimit = own.concurrencyLimit() != null ? own.concurrencyLimit() : limits.concurrencyLimit();
+        RateLimit rateLimit = own.rateLimit() != null ? own.rateLimit() : limits.rateLimit();
+        Instant now = clock.instant();
         for (int turn = queue.turns.size(); turn > 0; turn--) {
             KeyQueue key = queue.turns.poll();
             QueuedRun head = headOf(key);
             boolean offered = false;
-            if (head != null && (perKeyLimit == null || key.running < perKeyLimit)) {
+            if (head != null
+                    && (perKeyLimit == null || key.running < perKeyLimit)
+                    && withinRateLimit(queue, key, head, rateLimit, now)) {
                 WorkerView worker = freeWorkerFor(head.taskId());
                 if (worker != null) {
                     key.pending.poll();
                     removePending(head.runId());
+                    if (rateLimit != null) rateLimiter.started(limiterKey(queue.name, key.key), head.runId(), now);
                     offer(head, queue, key, worker);
                     offered = true;
                 }
@@ -545,6 +599,39 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
             if (offered) return true;
         }
         return false;
+    }
+
+    /**
+     * Whether the key's rate limit (null: none) lets its head run start now; if not, notes when it will, and counts the
+     * head run as held back (once).
+     */
+    private boolean withinRateLimit(QueueState queue, KeyQueue key, QueuedRun head, RateLimit rateLimit, Instant now) {
+        if (rateLimit == null) return true;
+        LimiterKey limiterKey = limiterKey(queue.name, key.key);
+        if (rateLimiter.mayStart(limiterKey, rateLimit, now)) return true;
+        Instant next = rateLimiter.nextStart(limiterKey, rateLimit);
+        if (earliestHeldBack == null || next.isBefore(earliestHeldBack)) earliestHeldBack = next;
+        if (!head.runId().equals(key.heldBackRunId)) {
+            key.heldBackRunId = head.runId();
+            metrics.rateLimited(environmentId, queue.name);
+        }
+        return false;
+    }
+
+    /** A queue's concurrency key (the empty key when runs name none) as the rate limiter knows it. */
+    private record LimiterKey(String queue, String key) {}
+
+    private static LimiterKey limiterKey(String queue, String key) {
+        return new LimiterKey(queue, key);
+    }
+
+    /** The rate limit in force for a rate limiter's key (its queue's), or null for none. */
+    private RateLimit rateLimitOfLimiterKey(LimiterKey limiterKey) {
+        String name = limiterKey.queue();
+        QueueSettings own = queueSettings.getOrDefault(name, QueueSettings.DEFAULTS);
+        if (own.rateLimit() != null) return own.rateLimit();
+        QueueState queue = queues.get(name);
+        return queue == null ? null : queue.limits.rateLimit();
     }
 
     /** The key's first run still pending (withdrawn runs are dropped here). */

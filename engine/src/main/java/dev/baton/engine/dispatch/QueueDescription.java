@@ -3,6 +3,7 @@ package dev.baton.engine.dispatch;
 import dev.baton.engine.common.CborSerializable;
 import dev.baton.engine.environment.QueueSettings;
 import dev.baton.engine.task.QueueLimits;
+import dev.baton.engine.task.RateLimit;
 
 /**
  * One queue of an environment as its dispatcher sees it.
@@ -11,7 +12,7 @@ import dev.baton.engine.task.QueueLimits;
  * @param queued runs waiting in it for a worker
  * @param running runs of it holding a concurrency slot
  * @param declared the limits its tasks declared, or null when no worker has declared it since the dispatcher started
- * @param settings its overrides (paused, concurrency limit)
+ * @param settings its overrides (paused, concurrency limit, rate limit)
  */
 public record QueueDescription(String name, int queued, int running, QueueLimits declared, QueueSettings settings)
         implements CborSerializable {
@@ -27,5 +28,11 @@ public record QueueDescription(String name, int queued, int running, QueueLimits
     public Integer effectiveConcurrencyLimit() {
         if (settings.concurrencyLimit() != null) return settings.concurrencyLimit();
         return declared == null ? null : declared.concurrencyLimit();
+    }
+
+    /** The rate limit (per concurrency key) that applies now: the override, else the declared one; null for none. */
+    public RateLimit effectiveRateLimit() {
+        if (settings.rateLimit() != null) return settings.rateLimit();
+        return declared == null ? null : declared.rateLimit();
     }
 }

@@ -1,15 +1,17 @@
 package dev.baton.engine.environment;
 
+import dev.baton.engine.task.RateLimit;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 
 /**
  * Reads and writes the per-queue overrides kept in {@code baton_queue_settings}: a row exists only while a queue is
- * paused or has a concurrency-limit override, so a queue without one is simply absent.
+ * paused or has a concurrency-limit or rate-limit override, so a queue without one is simply absent.
  */
 public final class QueueSettingsStore {
 
@@ -23,7 +25,8 @@ public final class QueueSettingsStore {
     public Map<String, QueueSettings> loadAll(String environmentId) {
         Map<String, QueueSettings> settings = new HashMap<>();
         sql.list(
-                        "SELECT queue, paused, concurrency_limit, concurrency_limit_overridden_at"
+                        "SELECT queue, paused, concurrency_limit, concurrency_limit_overridden_at, rate_limit,"
+                                + " rate_limit_period_ms, rate_limit_overridden_at"
                                 + " FROM baton_queue_settings WHERE environment_id = ?",
                         row -> Map.entry(row.getString(1), settings(row)),
                         environmentId)
@@ -33,7 +36,8 @@ public final class QueueSettingsStore {
 
     public QueueSettings load(String environmentId, String queue) {
         return sql.one(
-                        "SELECT queue, paused, concurrency_limit, concurrency_limit_overridden_at"
+                        "SELECT queue, paused, concurrency_limit, concurrency_limit_overridden_at, rate_limit,"
+                                + " rate_limit_period_ms, rate_limit_overridden_at"
                                 + " FROM baton_queue_settings WHERE environment_id = ? AND queue = ?",
                         QueueSettingsStore::settings,
                         environmentId,
@@ -54,7 +58,8 @@ public final class QueueSettingsStore {
         return sql.inTransaction(connection -> {
             QueueSettings current = Sql.list(
                             connection,
-                            "SELECT queue, paused, concurrency_limit, concurrency_limit_overridden_at"
+                            "SELECT queue, paused, concurrency_limit, concurrency_limit_overridden_at, rate_limit,"
+                                    + " rate_limit_period_ms, rate_limit_overridden_at"
                                     + " FROM baton_queue_settings WHERE environment_id = ? AND queue = ? FOR UPDATE",
                             QueueSettingsStore::settings,
                             environmentId,
@@ -80,28 +85,52 @@ public final class QueueSettingsStore {
         int updated = Sql.update(
                 connection,
                 "UPDATE baton_queue_settings SET paused = ?, concurrency_limit = ?,"
-                        + " concurrency_limit_overridden_at = ? WHERE environment_id = ? AND queue = ?",
+                        + " concurrency_limit_overridden_at = ?, rate_limit = ?, rate_limit_period_ms = ?,"
+                        + " rate_limit_overridden_at = ? WHERE environment_id = ? AND queue = ?",
                 settings.paused(),
                 settings.concurrencyLimit(),
                 settings.concurrencyLimitOverriddenAt(),
+                rateLimit(settings),
+                ratePeriodMillis(settings),
+                settings.rateLimitOverriddenAt(),
                 environmentId,
                 queue);
         if (updated > 0) return updated;
         return Sql.update(
                 connection,
                 "INSERT INTO baton_queue_settings(environment_id, queue, paused, concurrency_limit,"
-                        + " concurrency_limit_overridden_at) VALUES (?, ?, ?, ?, ?)",
+                        + " concurrency_limit_overridden_at, rate_limit, rate_limit_period_ms,"
+                        + " rate_limit_overridden_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 environmentId,
                 queue,
                 settings.paused(),
                 settings.concurrencyLimit(),
-                settings.concurrencyLimitOverriddenAt());
+                settings.concurrencyLimitOverriddenAt(),
+                rateLimit(settings),
+                ratePeriodMillis(settings),
+                settings.rateLimitOverriddenAt());
+    }
+
+    private static Integer rateLimit(QueueSettings settings) {
+        return settings.rateLimit() == null ? null : settings.rateLimit().limit();
+    }
+
+    private static Long ratePeriodMillis(QueueSettings settings) {
+        return settings.rateLimit() == null
+                ? null
+                : settings.rateLimit().period().toMillis();
     }
 
     private static QueueSettings settings(ResultSet row) throws SQLException {
+        Integer rateLimit = row.getObject(5, Integer.class);
+        Long ratePeriodMillis = row.getObject(6, Long.class);
         return new QueueSettings(
                 row.getBoolean(2),
                 (Integer) row.getObject(3, Integer.class),
-                Sql.instant(row, "concurrency_limit_overridden_at"));
+                Sql.instant(row, "concurrency_limit_overridden_at"),
+                rateLimit == null || ratePeriodMillis == null
+                        ? null
+                        : new RateLimit(rateLimit, Duration.ofMillis(ratePeriodMillis)),
+                Sql.instant(row, "rate_limit_overridden_at"));
     }
 }

@@ -16,6 +16,7 @@ public final class BatonMetrics implements Extension {
 
     private final CompositeMeterRegistry registry = new CompositeMeterRegistry();
     private final RunMetrics runs = new RunMetrics(registry);
+    private final QueueMetrics queues = new QueueMetrics(registry);
 
     public static BatonMetrics get(ActorSystem<?> system) {
         return ID.apply(system);
@@ -28,6 +29,10 @@ public final class BatonMetrics implements Extension {
 
     public RunMetrics runs() {
         return runs;
+    }
+
+    public QueueMetrics queues() {
+        return queues;
     }
 
     private static final class Id extends ExtensionId<BatonMetrics> {

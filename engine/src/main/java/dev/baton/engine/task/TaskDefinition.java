@@ -9,6 +9,8 @@ import java.util.regex.Pattern;
  * @param concurrencyLimit the queue's limit (per concurrency key), or null for none
  * @param maxDurationSeconds the attempt's time limit, or null for none
  * @param globalConcurrencyLimit the queue's limit across all its concurrency keys, or null for none
+ * @param rateLimit the queue's starts per period (per concurrency key), or null for none; absent from declarations
+ * persisted before rate limits existed, which read as none
  */
 public record TaskDefinition(
         String taskId,
@@ -16,7 +18,8 @@ public record TaskDefinition(
         Integer concurrencyLimit,
         RetryPolicy retry,
         Integer maxDurationSeconds,
-        Integer globalConcurrencyLimit)
+        Integer globalConcurrencyLimit,
+        RateLimit rateLimit)
         implements CborSerializable {
 
     public static final Pattern ID_PATTERN = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$");
@@ -36,11 +39,21 @@ public record TaskDefinition(
 
     public TaskDefinition(
             String taskId, String queue, Integer concurrencyLimit, RetryPolicy retry, Integer maxDurationSeconds) {
-        this(taskId, queue, concurrencyLimit, retry, maxDurationSeconds, null);
+        this(taskId, queue, concurrencyLimit, retry, maxDurationSeconds, null, null);
     }
 
-    public dev.baton.engine.task.QueueLimits queueLimits() {
-        return new dev.baton.engine.task.QueueLimits(concurrencyLimit, globalConcurrencyLimit);
+    public TaskDefinition(
+            String taskId,
+            String queue,
+            Integer concurrencyLimit,
+            RetryPolicy retry,
+            Integer maxDurationSeconds,
+            Integer globalConcurrencyLimit) {
+        this(taskId, queue, concurrencyLimit, retry, maxDurationSeconds, globalConcurrencyLimit, null);
+    }
+
+    public QueueLimits queueLimits() {
+        return new QueueLimits(concurrencyLimit, globalConcurrencyLimit, rateLimit);
     }
 
     public static String defaultQueue(String taskId) {

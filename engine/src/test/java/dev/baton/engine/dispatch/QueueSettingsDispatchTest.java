@@ -8,6 +8,7 @@ import dev.baton.engine.environment.QueueSettings;
 import dev.baton.engine.environment.QueueSettingsStore;
 import dev.baton.engine.run.TriggerRequest;
 import dev.baton.engine.task.QueueLimits;
+import dev.baton.engine.task.RateLimit;
 import dev.baton.engine.task.TaskDefinition;
 import dev.baton.engine.testkit.TestNode;
 import dev.baton.engine.worker.WorkerChannel;
@@ -121,8 +122,9 @@ class QueueSettingsDispatchTest {
                         "task/a",
                         2,
                         1,
-                        new QueueLimits(3, null),
-                        new QueueSettings(true, 1, Instant.parse("2026-01-02T03:04:05.678Z"))),
+                        new QueueLimits(3, null, RateLimit.of(10, "1m")),
+                        new QueueSettings(true, 1, Instant.parse("2026-01-02T03:04:05.678Z"))
+                                .withRateLimit(RateLimit.of(3, "1s"), Instant.parse("2026-01-02T03:04:06Z"))),
                 new QueueDescription("b", 0, 0, null, QueueSettings.DEFAULTS)));
         akka.serialization.Serialization serialization =
                 akka.serialization.SerializationExtension.get(node.testKit().system());

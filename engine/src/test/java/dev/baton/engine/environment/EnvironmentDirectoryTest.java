@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.ConfigFactory;
 import dev.baton.engine.common.Ids;
 import dev.baton.engine.storage.Database;
+import dev.baton.engine.task.RateLimit;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Instant;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -74,6 +76,22 @@ class EnvironmentDirectoryTest {
                 assertEquals(64, rows.getString(1).length());
             }
         }
+    }
+
+    @Test
+    void queueSettingsKeepARateLimitOverrideUntilEveryOverrideIsGone() {
+        QueueSettingsStore store = new QueueSettingsStore(directory);
+        Instant at = Instant.parse("2026-01-02T03:04:05.678Z");
+        QueueSettings limited = QueueSettings.DEFAULTS.withRateLimit(RateLimit.of(5, "1m"), at);
+        store.save("env_rl", "task/a", limited);
+        assertEquals(limited, store.load("env_rl", "task/a"));
+        assertEquals(java.util.Map.of("task/a", limited), store.loadAll("env_rl"));
+
+        QueueSettings paused = store.update("env_rl", "task/a", settings -> settings.withPaused(true));
+        assertEquals(limited.withPaused(true), store.load("env_rl", "task/a"), "pausing keeps the rate limit");
+        store.update(
+                "env_rl", "task/a", settings -> paused.withRateLimit(null, null).withPaused(false));
+        assertTrue(store.loadAll("env_rl").isEmpty(), "no override left: no row");
     }
 
     @Test

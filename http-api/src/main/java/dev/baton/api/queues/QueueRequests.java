@@ -2,6 +2,7 @@ package dev.baton.api.queues;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.api.errors.ApiException;
+import dev.baton.engine.task.RateLimit;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -84,6 +85,31 @@ final class QueueRequests {
             throw invalid("'percent' must be a number above 0 and at most 100");
         }
         return new Override(null, percent.doubleValue());
+    }
+
+    /**
+     * {@code {type?, limit, period}} (Baton's): {@code limit} a whole number from 1 to 1,000,000, {@code period} a
+     * duration string from {@code 1ms} to {@code 7d}.
+     */
+    static RateLimit rateLimit(JsonNode body) {
+        only(body, Set.of("type", "limit", "period"));
+        JsonNode limit = body.get("limit");
+        JsonNode period = body.get("period");
+        if (limit == null || limit.isNull()) throw invalid("'limit' is required");
+        if (period == null || period.isNull()) throw invalid("'period' is required, e.g. \"1s\" or \"1m\"");
+        if (!limit.isIntegralNumber()
+                || !limit.canConvertToInt()
+                || limit.intValue() < 1
+                || limit.intValue() > RateLimit.MAX_LIMIT) {
+            throw invalid("'limit' must be a whole number from 1 to " + RateLimit.MAX_LIMIT);
+        }
+        if (!period.isTextual()) throw invalid("'period' must be a duration string such as \"1s\" or \"1m\"");
+        try {
+            return RateLimit.of(limit.intValue(), period.textValue());
+        } catch (IllegalArgumentException e) {
+            throw invalid("'period' must be a duration string from 1ms to " + RateLimit.MAX_PERIOD_DAYS
+                    + "d, such as \"1s\", \"1m\" or \"1h30m\"");
+        }
     }
 
     /** {@code {type?}}. */

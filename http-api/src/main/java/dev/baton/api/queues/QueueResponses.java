@@ -2,6 +2,7 @@ package dev.baton.api.queues;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.baton.engine.dispatch.QueueDescription;
+import dev.baton.engine.task.RateLimit;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -11,7 +12,7 @@ import java.util.List;
 
 /**
  * Trigger.dev's {@code QueueItem} in its V1 shape (a queue with its own concurrency limit, which Baton's queues are),
- * and the offset-limit page the list answers.
+ * with Baton's {@code rateLimit}, and the offset-limit page the list answers.
  */
 final class QueueResponses {
 
@@ -30,11 +31,26 @@ final class QueueResponses {
             boolean paused,
             @JsonInclude(JsonInclude.Include.ALWAYS) Integer concurrencyLimit,
             String version,
-            Concurrency concurrency) {}
+            Concurrency concurrency,
+            RateLimits rateLimit) {}
 
     /** {@code base} is the declared limit, {@code override} the override; Baton records no user for an override. */
     @JsonInclude(JsonInclude.Include.ALWAYS)
     record Concurrency(Integer current, Integer base, Integer override, Instant overriddenAt, String overriddenBy) {}
+
+    /**
+     * Baton's addition to the {@code QueueItem} (the SDK's schema has no rate limit and drops the field): {@code
+     * current} the limit in force (the override, else the declared one), {@code base} the declared one, {@code
+     * override} the override; each {@code {limit, period}} or null.
+     */
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    record RateLimits(Rate current, Rate base, Rate override, Instant overriddenAt) {}
+
+    record Rate(int limit, String period) {
+        static Rate of(RateLimit limit) {
+            return limit == null ? null : new Rate(limit.limit(), limit.periodText());
+        }
+    }
 
     record Pagination(int currentPage, int totalPages, int count) {}
 
@@ -57,7 +73,15 @@ final class QueueResponses {
                         declared,
                         queue.settings().concurrencyLimit(),
                         queue.settings().concurrencyLimitOverriddenAt(),
-                        null));
+                        null),
+                new RateLimits(
+                        Rate.of(queue.effectiveRateLimit()),
+                        Rate.of(
+                                queue.declared() == null
+                                        ? null
+                                        : queue.declared().rateLimit()),
+                        Rate.of(queue.settings().rateLimit()),
+                        queue.settings().rateLimitOverriddenAt()));
     }
 
     /**

@@ -28,6 +28,7 @@ import dev.baton.engine.environment.Environment;
 import dev.baton.engine.environment.EnvironmentSettingsStore;
 import dev.baton.engine.environment.QueueSettings;
 import dev.baton.engine.environment.QueueSettingsStore;
+import dev.baton.engine.task.RateLimit;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -38,7 +39,8 @@ import java.util.concurrent.Executor;
 import java.util.function.UnaryOperator;
 
 /**
- * Trigger.dev's {@code queues.*}: list, retrieve, pause and resume, override and reset a queue's concurrency limit.
+ * Trigger.dev's {@code queues.*}: list, retrieve, pause and resume, override and reset a queue's concurrency limit;
+ * and Baton's override and reset of a queue's rate limit ({@code /rate-limit/override}, {@code /rate-limit/reset}).
  * A queue is one its environment's dispatcher knows (it has runs, or a connected worker declared it) or one a task
  * declared. A change is stored in {@code baton_queue_settings} first, then told to the environment's dispatcher,
  * which applies it at once cluster-wide and reads every queue's settings again when it starts.
@@ -96,7 +98,22 @@ public final class QueueRoutes {
                         path(
                                 segment().slash("concurrency").slash("reset"),
                                 param -> post(() -> authentication.authenticated(environment ->
-                                        jsonBody.optionalJson(body -> reset(environment, param, body)))))));
+                                        jsonBody.optionalJson(body -> reset(environment, param, body))))),
+                        path(
+                                segment().slash("rate-limit").slash("override"),
+                                param -> post(() -> authentication.authenticated(environment -> jsonBody.json(body -> {
+                                    RateLimit limit = QueueRequests.rateLimit(body);
+                                    return change(
+                                            environment,
+                                            param,
+                                            body,
+                                            settings -> settings.withRateLimit(limit, clock.instant()),
+                                            "Queue not found");
+                                })))),
+                        path(
+                                segment().slash("rate-limit").slash("reset"),
+                                param -> post(() -> authentication.authenticated(environment ->
+                                        jsonBody.optionalJson(body -> resetRateLimit(environment, param, body)))))));
     }
 
     private Route list(Environment environment, Map<String, List<String>> query) {
@@ -153,6 +170,20 @@ public final class QueueRoutes {
                 settings -> {
                     if (settings.concurrencyLimit() == null) throw ApiException.badRequest("Queue is not overridden");
                     return settings.withConcurrencyLimit(null, null);
+                },
+                "Queue not found");
+    }
+
+    private Route resetRateLimit(Environment environment, String param, JsonNode body) {
+        JsonNode given = body == null ? Json.mapper().createObjectNode() : body;
+        QueueRequests.reset(given);
+        return change(
+                environment,
+                param,
+                given,
+                settings -> {
+                    if (settings.rateLimit() == null) throw ApiException.badRequest("Queue has no rate-limit override");
+                    return settings.withRateLimit(null, null);
                 },
                 "Queue not found");
     }

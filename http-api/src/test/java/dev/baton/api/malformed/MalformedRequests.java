@@ -477,6 +477,15 @@ final class MalformedRequests {
                 List.of("/concurrencyLimit"),
                 List.of("/free"), // refused like any unknown field
                 false));
+        routes.add(new JsonRoute(
+                "queue-rate-limit-override",
+                "POST",
+                queue + "/rate-limit/override",
+                "{\"type\":\"task\",\"limit\":5,\"period\":\"1s\"}",
+                Map.of("/type", Shape.STRING, "/limit", Shape.NUMBER, "/period", Shape.STRING),
+                List.of("/limit", "/period"),
+                List.of("/free"), // refused like any unknown field
+                false));
 
         String run = "/api/v1/runs/" + t.runId();
         routes.add(new JsonRoute(

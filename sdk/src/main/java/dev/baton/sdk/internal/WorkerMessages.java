@@ -142,16 +142,21 @@ public final class WorkerMessages {
     public record TaskDeclaration(String id, QueueDeclaration queue, RetryDeclaration retry, Long maxDurationSeconds) {
 
         public static TaskDeclaration of(Task<?, ?> task) {
-            QueueDeclaration queue = task.queueName()
-                    .map(name -> new QueueDeclaration(
-                            name,
+            RateLimitDeclaration rateLimit = task.rateLimit()
+                    .map(limit -> new RateLimitDeclaration(limit.limit(), limit.periodText()))
+                    .orElse(null);
+            // A rate limit on the task's own queue goes in a queue without a name (the server's task/<id>).
+            QueueDeclaration queue = task.queueName().isEmpty() && rateLimit == null
+                    ? null
+                    : new QueueDeclaration(
+                            task.queueName().orElse(null),
                             task.concurrencyLimit().isPresent()
                                     ? task.concurrencyLimit().getAsInt()
                                     : null,
                             task.globalConcurrencyLimit().isPresent()
                                     ? task.globalConcurrencyLimit().getAsInt()
-                                    : null))
-                    .orElse(null);
+                                    : null,
+                            rateLimit);
             Long maxDurationSeconds = task.maxDuration()
                     .map(d -> d.getSeconds() + (d.getNano() > 0 ? 1 : 0))
                     .orElse(null);
@@ -160,7 +165,11 @@ public final class WorkerMessages {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record QueueDeclaration(String name, Integer concurrencyLimit, Integer globalConcurrencyLimit) {}
+    public record QueueDeclaration(
+            String name, Integer concurrencyLimit, Integer globalConcurrencyLimit, RateLimitDeclaration rateLimit) {}
+
+    /** {@code period}: a duration string the server reads ({@code "90s"}, {@code "500ms"}). */
+    public record RateLimitDeclaration(int limit, String period) {}
 
     public record RetryDeclaration(
             int maxAttempts, double factor, long minTimeoutInMs, long maxTimeoutInMs, boolean randomize) {

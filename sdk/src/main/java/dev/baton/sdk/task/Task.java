@@ -37,6 +37,7 @@ public final class Task<P, R> {
     private final String queueName;
     private final Integer concurrencyLimit;
     private final Integer globalConcurrencyLimit;
+    private final RateLimit rateLimit;
     private final RetryPolicy retry;
     private final Duration maxDuration;
 
@@ -47,6 +48,7 @@ public final class Task<P, R> {
         this.queueName = builder.queueName;
         this.concurrencyLimit = builder.concurrencyLimit;
         this.globalConcurrencyLimit = builder.globalConcurrencyLimit;
+        this.rateLimit = builder.rateLimit;
         this.retry = builder.retry;
         this.maxDuration = builder.maxDuration;
     }
@@ -95,8 +97,39 @@ public final class Task<P, R> {
         return globalConcurrencyLimit == null ? OptionalInt.empty() : OptionalInt.of(globalConcurrencyLimit);
     }
 
+    /**
+     * How often runs of the queue may start (per concurrency key, when runs are triggered with one); empty means no
+     * limit.
+     */
+    public Optional<RateLimit> rateLimit() {
+        return Optional.ofNullable(rateLimit);
+    }
+
     public RetryPolicy retry() {
         return retry;
+    }
+
+    /**
+     * At most {@code limit} starts in any {@code period} (Baton's extension): the server spaces them evenly, one every
+     * period / limit.
+     */
+    public record RateLimit(int limit, Duration period) {
+        public RateLimit {
+            if (limit < 1) throw new IllegalArgumentException("rateLimit limit must be at least 1, was " + limit);
+            Objects.requireNonNull(period, "period");
+            if (period.compareTo(Duration.ofMillis(1)) < 0
+                    || period.compareTo(Duration.ofDays(7)) > 0
+                    || period.getNano() % 1_000_000 != 0) {
+                throw new IllegalArgumentException(
+                        "rateLimit period must be whole milliseconds from 1 ms to 7 days, was " + period);
+            }
+        }
+
+        /** The period as the protocol writes it: {@code "90s"}, {@code "500ms"}. */
+        public String periodText() {
+            long millis = period.toMillis();
+            return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";
+        }
     }
 
     /** How long one attempt may run before the server times the run out; empty means no limit. */
@@ -116,6 +149,7 @@ public final class Task<P, R> {
         private String queueName;
         private Integer concurrencyLimit;
         private Integer globalConcurrencyLimit;
+        private RateLimit rateLimit;
         private RetryPolicy retry = RetryPolicy.defaults();
         private Duration maxDuration;
 
@@ -166,6 +200,17 @@ public final class Task<P, R> {
             this.queueName = name;
             this.concurrencyLimit = null;
             this.globalConcurrencyLimit = null;
+            return this;
+        }
+
+        /**
+         * Starts at most {@code limit} runs of the task's queue (the one named with {@link #queue(String)}, else the
+         * task's own) in any {@code period}, per concurrency key when runs are triggered with one. Baton's extension;
+         * the server spaces the starts evenly, one every period / limit. E.g. {@code rateLimit(10,
+         * Duration.ofMinutes(1))}: one start every 6 s.
+         */
+        public Builder<P, R> rateLimit(int limit, Duration period) {
+            this.rateLimit = new RateLimit(limit, period);
             return this;
         }
 

@@ -74,6 +74,23 @@ class WorkerMessagesTest {
     }
 
     @Test
+    void queueDeclaresItsRateLimitAlsoOnTheTasksOwnQueue() throws Exception {
+        Task<Void, Void> named = Task.<Void, Void>define("t", Void.class, (p, ctx) -> null)
+                .queue("q", 2)
+                .rateLimit(10, Duration.ofMinutes(1))
+                .build();
+        assertEquals(
+                json("{\"name\":\"q\",\"concurrencyLimit\":2,\"rateLimit\":{\"limit\":10,\"period\":\"60s\"}}"),
+                Json.mapper().valueToTree(TaskDeclaration.of(named)).get("queue"));
+        Task<Void, Void> own = Task.<Void, Void>define("t", Void.class, (p, ctx) -> null)
+                .rateLimit(3, Duration.ofMillis(1500))
+                .build();
+        assertEquals(
+                json("{\"rateLimit\":{\"limit\":3,\"period\":\"1500ms\"}}"),
+                Json.mapper().valueToTree(TaskDeclaration.of(own)).get("queue"));
+    }
+
+    @Test
     void metadataCarriesLowercaseOperations() throws Exception {
         String encoded = WorkerMessages.encode(Metadata.of(
                 "att_1",

@@ -88,4 +88,25 @@ class TaskTest {
         assertThrows(NullPointerException.class, () -> builder.retry(null));
         assertThrows(NullPointerException.class, () -> Task.define("t", null, NOOP));
     }
+
+    @Test
+    void aRateLimitNeedsAPositiveLimitAndWholeMillisecondsUpToAWeek() {
+        assertEquals(
+                Optional.of(new Task.RateLimit(5, Duration.ofSeconds(1))),
+                Task.define("t", Void.class, NOOP)
+                        .rateLimit(5, Duration.ofSeconds(1))
+                        .build()
+                        .rateLimit());
+        assertEquals(
+                Optional.empty(), Task.define("t", Void.class, NOOP).build().rateLimit());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> Task.define("t", Void.class, NOOP).rateLimit(0, Duration.ofSeconds(1)));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> Task.define("t", Void.class, NOOP).rateLimit(1, Duration.ofNanos(1_500_000)));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> Task.define("t", Void.class, NOOP).rateLimit(1, Duration.ofDays(8)));
+    }
 }

@@ -91,8 +91,15 @@ public sealed interface WorkerMessage {
 
     record TaskDeclaration(String id, QueueDeclaration queue, RetryDeclaration retry, Integer maxDurationSeconds) {}
 
-    /** {@code globalConcurrencyLimit} is Baton's extension: a cap across all concurrency keys of the queue. */
-    record QueueDeclaration(String name, Integer concurrencyLimit, Integer globalConcurrencyLimit) {}
+    /**
+     * {@code globalConcurrencyLimit} is Baton's extension: a cap across all concurrency keys of the queue; so is
+     * {@code rateLimit}: starts per period, per concurrency key.
+     */
+    record QueueDeclaration(
+            String name, Integer concurrencyLimit, Integer globalConcurrencyLimit, RateLimitDeclaration rateLimit) {}
+
+    /** {@code period} is a duration string: {@code "1s"}, {@code "1m"}, {@code "1h30m"}, {@code "500ms"}. */
+    record RateLimitDeclaration(Integer limit, String period) {}
 
     /** Each absent field takes its default from the protocol (the engine's {@code RetryPolicy.DEFAULT}). */
     record RetryDeclaration(

@@ -17,6 +17,7 @@ import dev.baton.engine.run.TriggerOptions;
 import dev.baton.engine.run.TriggerRequest;
 import dev.baton.engine.run.Wait;
 import dev.baton.engine.task.QueueLimits;
+import dev.baton.engine.task.RateLimit;
 import dev.baton.engine.task.RetryPolicy;
 import dev.baton.engine.task.TaskDefinition;
 import dev.baton.engine.worker.RunError;
@@ -252,10 +253,19 @@ public final class WorkerProtocol {
                     queue == null ? null : queue.concurrencyLimit(),
                     retryPolicy(declaration.retry()),
                     declaration.maxDurationSeconds(),
-                    queue == null ? null : queue.globalConcurrencyLimit());
+                    queue == null ? null : queue.globalConcurrencyLimit(),
+                    queue == null ? null : rateLimit(queue.rateLimit()));
         } catch (IllegalArgumentException e) {
             throw new ProtocolException("task \"" + declaration.id() + "\": " + e.getMessage());
         }
+    }
+
+    /** Null for none; a declaration missing its limit or period is refused, naming the field. */
+    private static RateLimit rateLimit(WorkerMessage.RateLimitDeclaration declaration) {
+        if (declaration == null) return null;
+        if (declaration.limit() == null) throw new IllegalArgumentException("rateLimit.limit is required");
+        if (declaration.period() == null) throw new IllegalArgumentException("rateLimit.period is required");
+        return RateLimit.of(declaration.limit(), declaration.period());
     }
 
     private static RetryPolicy retryPolicy(WorkerMessage.RetryDeclaration retry) {

@@ -15,6 +15,7 @@ import dev.baton.engine.run.RunService;
 import dev.baton.engine.run.TriggerRequest;
 import dev.baton.engine.run.Wait;
 import dev.baton.engine.task.QueueLimits;
+import dev.baton.engine.task.RateLimit;
 import dev.baton.engine.task.RetryPolicy;
 import dev.baton.engine.task.TaskDefinition;
 import dev.baton.engine.worker.RunError;
@@ -110,6 +111,33 @@ class WorkerProtocolTest {
                         "per-user",
                         new QueueLimits(1, 10)),
                 accepted.queueLimits());
+    }
+
+    @Test
+    void readsARateLimitPerQueue() throws Exception {
+        var hello = (WorkerMessage.Hello) WorkerProtocol.decode("""
+        {"type":"hello","workerId":"w","slots":1,"tasks":[
+          {"id":"t","queue":{"name":"q","concurrencyLimit":1,"rateLimit":{"limit":10,"period":"1m"}}}]}""");
+        var accepted = WorkerProtocol.acceptHello(hello, 10);
+        assertEquals(RateLimit.of(10, "1m"), accepted.tasks().get(0).rateLimit());
+        assertEquals(Map.of("q", new QueueLimits(1, null, RateLimit.of(10, "1m"))), accepted.queueLimits());
+    }
+
+    @Test
+    void refusesARateLimitWithoutItsLimitOrWithABadPeriod() throws Exception {
+        Map<String, String> refusals = Map.of(
+                "{\"period\":\"1s\"}", "rateLimit.limit",
+                "{\"limit\":0,\"period\":\"1s\"}", "rateLimit.limit",
+                "{\"limit\":5}", "rateLimit.period",
+                "{\"limit\":5,\"period\":\"soon\"}", "rateLimit.period");
+        for (Map.Entry<String, String> refusal : refusals.entrySet()) {
+            var hello = (WorkerMessage.Hello) WorkerProtocol.decode(
+                    "{\"type\":\"hello\",\"workerId\":\"w\",\"slots\":1,\"tasks\":[{\"id\":\"t\",\"queue\":"
+                            + "{\"name\":\"q\",\"rateLimit\":" + refusal.getKey() + "}}]}");
+            String message = assertThrows(ProtocolException.class, () -> WorkerProtocol.acceptHello(hello, 10))
+                    .getMessage();
+            assertTrue(message.contains(refusal.getValue()), refusal.getKey() + ": " + message);
+        }
     }
 
     @Test
