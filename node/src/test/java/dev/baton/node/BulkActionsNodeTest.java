@@ -121,6 +121,7 @@ class BulkActionsNodeTest {
             JsonNode abortedState = send(node, "GET", "/api/v1/bulk-actions/" + aborted, null, 200);
             assertEquals("ABORTED", abortedState.get("status").asText());
             assertEquals(60, abortedState.get("counts").get("total").asLong());
+            assertTrue(abortedState.get("completedAt") == null, abortedState.toString());
             assertTrue(abortedState.get("counts").get("success").asLong() < 60, abortedState.toString());
             long stillQueued = 0;
             for (String runId : many) if (status(node, runId).equals("QUEUED")) stillQueued++;

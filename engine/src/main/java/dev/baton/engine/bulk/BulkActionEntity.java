@@ -231,9 +231,12 @@ public final class BulkActionEntity
                     completedAt);
         }
 
-        /** Completed: the total becomes what was processed (runs may have come or gone since the count). */
+        /**
+         * Completed: the total becomes what was processed (runs may have come or gone since the count). Aborted: as in
+         * Trigger.dev, the action has no completion time.
+         */
         State ended(Status ending, Instant at) {
-            long processed = success + failure;
+            boolean completed = ending == Status.COMPLETED;
             return new State(
                     bulkActionId,
                     environmentId,
@@ -242,14 +245,14 @@ public final class BulkActionEntity
                     selection,
                     createdBy,
                     ending,
-                    ending == Status.COMPLETED ? processed : total,
+                    completed ? success + failure : total,
                     success,
                     failure,
                     cursor,
                     lastPageTaken,
                     page,
                     createdAt,
-                    at);
+                    completed ? at : null);
         }
     }
 

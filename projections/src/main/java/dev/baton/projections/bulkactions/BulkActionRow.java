@@ -87,7 +87,8 @@ public record BulkActionRow(
                     e.at(),
                     sequenceNr);
         }
-        if (event instanceof BulkActionAborted e) {
+        if (event instanceof BulkActionAborted) {
+            // As in Trigger.dev, an aborted action has no completion time.
             return new BulkActionRow(
                     row.bulkActionId,
                     row.environmentId,
@@ -98,7 +99,7 @@ public record BulkActionRow(
                     row.success,
                     row.failure,
                     row.createdAt,
-                    e.at(),
+                    null,
                     sequenceNr);
         }
         return new BulkActionRow(

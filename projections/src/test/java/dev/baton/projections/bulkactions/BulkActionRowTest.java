@@ -62,6 +62,7 @@ class BulkActionRowTest {
         BulkActionRow row = BulkActionRow.apply(created("bulk_2"), "bulk_2", 2, new BulkActionAborted(LATER));
         assertEquals(Status.ABORTED, row.status());
         assertEquals(3, row.total());
+        assertNull(row.completedAt(), "an aborted action never completed");
         assertNull(BulkActionRow.apply(null, "bulk_3", 2, new BulkActionAborted(LATER)));
     }
 }
