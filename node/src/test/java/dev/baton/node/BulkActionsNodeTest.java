@@ -156,31 +156,43 @@ class BulkActionsNodeTest {
     }
 
     @Test
-    void anActionResumesAfterItsNodeStopsAndProcessesEveryRunOnce() throws Exception {
+    void actionsResumeAfterTheirNodeStopsAndProcessEveryRunOnce() throws Exception {
         Config config = config("bulk_actions_restart", 3, 1);
         BatonNode node = TestNodes.start("bulk-actions-restart", config);
         String replay;
+        String cancel;
         List<String> originals;
+        List<String> toCancel;
         try {
             declare(node);
             originals = trigger(node, "r", 60);
+            toCancel = trigger(node, "c", 90);
             awaitListed(node, "r", 60);
+            awaitListed(node, "c", 90);
             replay = create(node, "{\"action\":\"replay\",\"filter\":{\"tag\":\"r\",\"taskIdentifier\":\"held\"}}");
-            JsonNode midway = await(
-                    () -> send(node, "GET", "/api/v1/bulk-actions/" + replay, null, 200),
-                    state -> state.get("counts").get("success").asLong() >= 3,
-                    WAIT);
-            assertEquals("PENDING", midway.get("status").asText(), "stopped mid-way: " + midway);
+            cancel = create(node, "{\"action\":\"cancel\",\"filter\":{\"tag\":\"c\"}}");
+            for (String id : List.of(replay, cancel)) {
+                JsonNode midway = await(
+                        () -> send(node, "GET", "/api/v1/bulk-actions/" + id, null, 200),
+                        state -> state.get("counts").get("success").asLong() >= 3,
+                        WAIT);
+                assertEquals("PENDING", midway.get("status").asText(), "stopped mid-way: " + midway);
+            }
         } finally {
             TestNodes.stop(node);
         }
 
         BatonNode restarted = TestNodes.start("bulk-actions-restarted", config);
         try {
-            // The sweeper wakes the pending action; it goes on from its recorded page and cursor.
-            JsonNode done = awaitEnded(restarted, replay);
-            assertEquals("COMPLETED", done.get("status").asText());
-            assertCounts(done, 60, 60, 0);
+            // The sweeper wakes the pending actions; each goes on from its recorded page and cursor.
+            JsonNode replayed = awaitEnded(restarted, replay);
+            assertEquals("COMPLETED", replayed.get("status").asText());
+            assertCounts(replayed, 60, 60, 0);
+            JsonNode canceled = awaitEnded(restarted, cancel);
+            assertEquals("COMPLETED", canceled.get("status").asText());
+            // A run whose cancel the stop interrupted before its outcome was recorded still counts as the action's.
+            assertCounts(canceled, 90, 90, 0);
+            for (String runId : toCancel) assertEquals("CANCELED", status(restarted, runId));
             // One replay per original, never two: the runs tagged r are the originals and exactly 60 replays.
             List<String> tagged = awaitListed(restarted, "r", 120);
             assertEquals(120, new HashSet<>(tagged).size());

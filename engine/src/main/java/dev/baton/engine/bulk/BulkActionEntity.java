@@ -65,10 +65,15 @@ public final class BulkActionEntity
     /** What happened to one run. */
     public record Outcome(boolean success, String detail) {}
 
-    /** Cancels or replays one run of an action; never fails (a failure is an unsuccessful outcome). */
+    /**
+     * Cancels or replays one run of an action; never fails (a failure is an unsuccessful outcome). {@code resumedSince}
+     * is set for a run an earlier incarnation may have processed without recording it (it was in the page at
+     * recovery): a cancel then counts the run as its own when it was canceled since that time.
+     */
     @FunctionalInterface
     public interface RunProcessor {
-        CompletionStage<Outcome> process(Type type, String bulkActionId, String environmentId, String runId);
+        CompletionStage<Outcome> process(
+                Type type, String bulkActionId, String environmentId, String runId, Instant resumedSince);
     }
 
     // ---------------------------------------------------------------- commands
@@ -298,6 +303,8 @@ public final class BulkActionEntity
     private final Set<String> inFlight = new HashSet<>();
     /** A page read is on its way. */
     private boolean reading;
+    /** The runs of the page at recovery: an earlier incarnation may have processed them without recording it. */
+    private final Set<String> resumed = new HashSet<>();
 
     private BulkActionEntity(
             String bulkActionId,
@@ -457,7 +464,12 @@ public final class BulkActionEntity
     private void start(State state, String runId) {
         CompletionStage<Outcome> outcome;
         try {
-            outcome = processor.process(state.type(), bulkActionId, state.environmentId(), runId);
+            outcome = processor.process(
+                    state.type(),
+                    bulkActionId,
+                    state.environmentId(),
+                    runId,
+                    resumed.contains(runId) ? state.createdAt() : null);
         } catch (RuntimeException e) {
             outcome = java.util.concurrent.CompletableFuture.completedFuture(new Outcome(false, e.getMessage()));
         }
@@ -496,7 +508,10 @@ public final class BulkActionEntity
     @Override
     public SignalHandler<State> signalHandler() {
         return newSignalHandlerBuilder()
-                .onSignal(RecoveryCompleted.instance(), this::drive)
+                .onSignal(RecoveryCompleted.instance(), state -> {
+                    resumed.addAll(state.page());
+                    drive(state);
+                })
                 .build();
     }
 

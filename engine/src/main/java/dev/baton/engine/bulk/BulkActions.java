@@ -14,6 +14,7 @@ import dev.baton.engine.run.RunService;
 import dev.baton.engine.run.RunStatus;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -126,9 +127,9 @@ public final class BulkActions {
     }
 
     static BulkActionEntity.RunProcessor processor(RunService runService) {
-        return (type, bulkActionId, environmentId, runId) -> {
+        return (type, bulkActionId, environmentId, runId, resumedSince) -> {
             CompletionStage<Outcome> outcome = switch (type) {
-                case CANCEL -> cancel(runService, environmentId, runId);
+                case CANCEL -> cancel(runService, environmentId, runId, resumedSince);
                 case REPLAY ->
                     runService
                             .replayAs(environmentId, runId, replayRunId(bulkActionId, runId))
@@ -139,10 +140,22 @@ public final class BulkActions {
         };
     }
 
-    private static CompletionStage<Outcome> cancel(RunService runService, String environmentId, String runId) {
+    /**
+     * A finished run is a failure, unless the action resumed after a restart and the run was canceled since the
+     * action began: then the cancel was most likely the earlier incarnation's, whose outcome the restart lost.
+     */
+    private static CompletionStage<Outcome> cancel(
+            RunService runService, String environmentId, String runId, Instant resumedSince) {
         return runService.get(environmentId, runId).thenCompose(found -> {
             if (found.isEmpty()) return CompletableFuture.completedFuture(new Outcome(false, "run not found"));
             RunStatus before = found.get().status();
+            Instant finishedAt = found.get().finishedAt();
+            if (before == RunStatus.CANCELED
+                    && resumedSince != null
+                    && finishedAt != null
+                    && !finishedAt.isBefore(resumedSince)) {
+                return CompletableFuture.completedFuture(new Outcome(true, "canceled before the action resumed"));
+            }
             if (before.isFinal()) {
                 return CompletableFuture.completedFuture(new Outcome(false, "run already finished: " + before));
             }
