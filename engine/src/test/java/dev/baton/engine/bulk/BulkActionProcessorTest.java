@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import akka.actor.testkit.typed.javadsl.SerializationTestKit;
 import dev.baton.engine.bulk.BulkActionEntity.Outcome;
 import dev.baton.engine.bulk.BulkActionEntity.RunProcessor;
+import dev.baton.engine.bulk.BulkActionEntity.Selection;
 import dev.baton.engine.bulk.BulkActionEntity.Type;
 import dev.baton.engine.environment.Environment;
 import dev.baton.engine.run.RunService;
@@ -16,6 +18,7 @@ import dev.baton.engine.task.TaskDefinition;
 import dev.baton.engine.testkit.TestNode;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -91,6 +94,45 @@ class BulkActionProcessorTest {
         assertFalse(
                 process(Type.CANCEL, runId, Instant.now().plusSeconds(60)).success(),
                 "canceled before the action began: already finished");
+    }
+
+    @Test
+    void anActionsStateCommandsAndEventsCrossNodes() {
+        SerializationTestKit serialization = new SerializationTestKit(node.system());
+        BulkRunFilter filter = new BulkRunFilter(
+                Set.of(RunStatus.QUEUED, RunStatus.DELAYED),
+                Set.of("held"),
+                Set.of("a", "b"),
+                null,
+                Set.of(),
+                "batch_1",
+                null,
+                false,
+                Instant.parse("2026-01-01T00:00:00Z"),
+                Instant.parse("2026-01-02T00:00:00Z"));
+        BulkActionEntity.BulkActionCreated created = new BulkActionEntity.BulkActionCreated(
+                environment.id(), "nightly", Type.REPLAY, new Selection(null, filter), 7, "api", Instant.now());
+        serialization.verifySerialization(created, true);
+        serialization.verifySerialization(
+                new BulkActionEntity.BulkActionCreated(
+                        environment.id(),
+                        null,
+                        Type.CANCEL,
+                        new Selection(List.of("run_a"), null),
+                        1,
+                        "api",
+                        Instant.now()),
+                true);
+        serialization.verifySerialization(
+                new BulkActionEntity.PageTaken(List.of("run_a", "run_b"), "MTIzOnJ1bl9i", Instant.now()), true);
+        serialization.verifySerialization(
+                new BulkActionEntity.RunProcessed("run_a", false, "run already finished: COMPLETED", Instant.now()),
+                true);
+        serialization.verifySerialization(new BulkActionEntity.BulkActionCompleted(Instant.now()), true);
+        serialization.verifySerialization(new BulkActionEntity.BulkActionAborted(Instant.now()), true);
+        BulkActionEntity.State state = BulkActionEntity.apply(BulkActionEntity.State.empty("bulk_x"), created);
+        serialization.verifySerialization(state, true);
+        serialization.verifySerialization(new BulkActionEntity.Wake(), true);
     }
 
     @Test
