@@ -17,14 +17,19 @@ import picocli.CommandLine.Parameters;
 /** Runs of one environment, through the Trigger.dev-compatible routes with the token naming the environment. */
 @Command(
         name = "runs",
-        description = "Trigger, list, inspect, cancel and replay runs.",
+        description = "Trigger, list, inspect, cancel and replay runs, one or in bulk.",
         subcommands = {
             RunCommands.List.class,
             RunCommands.Get.class,
             RunCommands.Trigger.class,
             RunCommands.Cancel.class,
             RunCommands.Replay.class,
-            RunCommands.Logs.class
+            RunCommands.Logs.class,
+            BulkCommands.Cancel.class,
+            BulkCommands.Replay.class,
+            BulkCommands.Get.class,
+            BulkCommands.List.class,
+            BulkCommands.Abort.class
         })
 final class RunCommands {
 

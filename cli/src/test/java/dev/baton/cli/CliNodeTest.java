@@ -239,6 +239,60 @@ class CliNodeTest {
     }
 
     @Test
+    void runsAreCancelledAndReplayedInBulk() throws Exception {
+        java.util.List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            ids.add(json(
+                            "runs",
+                            "trigger",
+                            "echo",
+                            "--payload",
+                            "{\"n\":" + i + "}",
+                            "--delay",
+                            "1h",
+                            "--tag",
+                            "cli-bulk")
+                    .path("id")
+                    .asText());
+        }
+        assertTrue(eventually(() -> json("runs", "list", "--tag", "cli-bulk", "--limit", "10")
+                        .path("data")
+                        .size()
+                == 3));
+
+        JsonNode canceled = json("runs", "bulk-cancel", "--tag", "cli-bulk", "--status", "DELAYED", "--wait");
+        assertTrue(canceled.path("id").asText().startsWith("bulk_"), canceled.toString());
+        assertEquals("COMPLETED", canceled.path("status").asText());
+        assertEquals(3, canceled.path("counts").path("success").asInt());
+        for (String id : ids)
+            assertEquals("CANCELED", json("runs", "get", id).path("status").asText());
+
+        JsonNode replayed = json("runs", "bulk-replay", "--id", String.join(",", ids), "--name", "again", "--wait");
+        assertEquals("REPLAY", replayed.path("type").asText());
+        assertEquals(3, replayed.path("counts").path("success").asInt());
+        assertEquals(
+                "again",
+                json("runs", "bulk-get", replayed.path("id").asText())
+                        .path("name")
+                        .asText());
+        assertTrue(eventually(() -> json("runs", "bulk-list", "--limit", "2")
+                .path("data")
+                .findValuesAsText("id")
+                .containsAll(java.util.List.of(
+                        canceled.path("id").asText(), replayed.path("id").asText()))));
+
+        CliRunner.Result aborted = cli().env("BATON_PROJECT", PROJECT)
+                .env("BATON_ENV", ENVIRONMENT)
+                .run("runs", "bulk-abort", canceled.path("id").asText());
+        assertEquals(1, aborted.exitCode(), aborted.out());
+        assertTrue(aborted.err().contains("already completed"), aborted.err());
+        CliRunner.Result unselected = cli().env("BATON_PROJECT", PROJECT)
+                .env("BATON_ENV", ENVIRONMENT)
+                .run("runs", "bulk-cancel");
+        assertEquals(2, unselected.exitCode(), unselected.err());
+    }
+
+    @Test
     void tailFollowsACompletedRunAndExits0() throws Exception {
         String runId = json("runs", "trigger", "echo", "--payload", "{\"hello\":\"tail\"}")
                 .path("id")

@@ -7,6 +7,9 @@ import com.typesafe.config.Config;
 import dev.baton.engine.batch.BatchEntity;
 import dev.baton.engine.batch.BatchService;
 import dev.baton.engine.batch.BatchSettings;
+import dev.baton.engine.bulk.BulkActionRuns;
+import dev.baton.engine.bulk.BulkActionSettings;
+import dev.baton.engine.bulk.BulkActions;
 import dev.baton.engine.changes.RunChangeFeed;
 import dev.baton.engine.dispatch.EnvironmentDispatcher;
 import dev.baton.engine.dispatch.EnvironmentSettingsSource;
@@ -46,6 +49,7 @@ public final class Engine {
     private final WaitpointTokens tokens;
     private final ScheduleService schedules;
     private final RunChangeFeed changes;
+    private final BulkActions bulkActions;
 
     private Engine(
             ActorSystem<?> system,
@@ -54,8 +58,10 @@ public final class Engine {
             RunService runs,
             WaitpointTokens tokens,
             BatchService batches,
-            RunChangeFeed changes) {
+            RunChangeFeed changes,
+            BulkActions bulkActions) {
         this.sharding = ClusterSharding.get(system);
+        this.bulkActions = bulkActions;
         this.changes = changes;
         this.runSettings = runSettings;
         this.askTimeout = askTimeout;
@@ -72,6 +78,15 @@ public final class Engine {
 
     /** @param environmentSettings where dispatchers read their environment's limit and paused flag */
     public static Engine init(ActorSystem<?> system, Clock clock, EnvironmentSettingsSource environmentSettings) {
+        return init(system, clock, environmentSettings, BulkActionRuns.UNAVAILABLE);
+    }
+
+    /** @param bulkActionRuns where bulk actions read the runs a filter selects (the node's run index) */
+    public static Engine init(
+            ActorSystem<?> system,
+            Clock clock,
+            EnvironmentSettingsSource environmentSettings,
+            BulkActionRuns bulkActionRuns) {
         Config config = system.settings().config().getConfig("baton.engine");
         RunSettings runSettings = RunSettings.fromConfig(config);
         Duration askTimeout = config.getDuration("ask-timeout");
@@ -98,7 +113,9 @@ public final class Engine {
         EnvironmentDispatcher.init(system, clock, new ShardedQueuedRuns(system, askTimeout), environmentSettings);
         BatchEntity.init(system, clock);
         BatchService batches = new BatchService(system, runs, clock, askTimeout, BatchSettings.fromConfig(config));
-        return new Engine(system, runSettings, askTimeout, runs, tokens, batches, changes);
+        BulkActions bulkActions = BulkActions.init(
+                system, clock, runs, bulkActionRuns, BulkActionSettings.fromConfig(config), askTimeout);
+        return new Engine(system, runSettings, askTimeout, runs, tokens, batches, changes, bulkActions);
     }
 
     public RunService runs() {
@@ -108,6 +125,11 @@ public final class Engine {
     /** Batch triggers: create a batch, add its items (each becomes a run), read it. */
     public BatchService batches() {
         return batches;
+    }
+
+    /** Bulk actions: cancel or replay many runs in the background. */
+    public BulkActions bulkActions() {
+        return bulkActions;
     }
 
     /** Every change of a run of an environment, cluster-wide: what realtime subscriptions listen to. */

@@ -20,6 +20,7 @@ import dev.baton.api.batches.BatchHttpSettings;
 import dev.baton.api.batches.BatchListRoutes;
 import dev.baton.api.batches.BatchRoutes;
 import dev.baton.api.body.BoundedBody;
+import dev.baton.api.bulkactions.BulkActionRoutes;
 import dev.baton.api.config.HttpSettings;
 import dev.baton.api.dashboard.DashboardRoutes;
 import dev.baton.api.envvars.EnvVarRoutes;
@@ -69,6 +70,7 @@ public final class HttpApi {
     private final ProjectionLagRoutes lag;
     private final BatchRoutes batches;
     private final BatchListRoutes batchList;
+    private final BulkActionRoutes bulkActions;
     private final ScheduleRoutes schedules;
     private final PacketRoutes packets;
     private final WaitpointRoutes waitpoints;
@@ -158,6 +160,8 @@ public final class HttpApi {
         this.management = new ManagementApi(system, engine, directory, sessions, settings, clock);
         this.workers = new WorkerRoutes(engine, authentication);
         this.batchList = new BatchListRoutes(reads.batches(), authentication, settings);
+        this.bulkActions =
+                new BulkActionRoutes(engine.bulkActions(), reads.bulkActions(), authentication, settings, clock);
         this.dashboard = new DashboardRoutes(system, sessions, directory, settings);
         this.envvars = new EnvVarRoutes(
                 system,
@@ -202,6 +206,7 @@ public final class HttpApi {
                 lag.routes(),
                 batches.routes(),
                 batchList.routes(),
+                bulkActions.routes(),
                 schedules.routes(),
                 packets.routes(),
                 waitpoints.routes(),

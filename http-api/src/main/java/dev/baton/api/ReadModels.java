@@ -1,6 +1,7 @@
 package dev.baton.api;
 
 import dev.baton.projections.batches.BatchList;
+import dev.baton.projections.bulkactions.BulkActionList;
 import dev.baton.projections.clickhouse.TaskAnalytics;
 import dev.baton.projections.lag.ProjectionLag;
 import dev.baton.projections.runs.RunList;
@@ -17,5 +18,6 @@ public record ReadModels(
         TokenList tokens,
         ScheduleList schedules,
         BatchList batches,
+        BulkActionList bulkActions,
         ProjectionLag lag,
         TaskAnalytics analytics) {}

@@ -23,6 +23,7 @@ import dev.baton.engine.testkit.TestNode;
 import dev.baton.engine.worker.WorkerChannel;
 import dev.baton.projections.Projections;
 import dev.baton.projections.batches.BatchList;
+import dev.baton.projections.bulkactions.BulkActionList;
 import dev.baton.projections.clickhouse.TaskAnalytics;
 import dev.baton.projections.internal.DataSourceJdbcSession;
 import dev.baton.projections.lag.ProjectionLag;
@@ -78,6 +79,7 @@ public final class ApiTestServer implements AutoCloseable {
                 TokenList.create(node.system(), node.database(), clock),
                 ScheduleList.create(node.system(), node.database()),
                 BatchList.create(node.system(), node.database(), clock),
+                BulkActionList.create(node.system(), node.database()),
                 ProjectionLag.create(node.system(), node.database(), clock),
                 TaskAnalytics.create(node.system()));
         HttpApi api = new HttpApi(node.system(), node.engine(), node.directory(), node.database(), reads, clock);

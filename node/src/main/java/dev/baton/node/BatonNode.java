@@ -31,6 +31,8 @@ import dev.baton.engine.storage.Database;
 import dev.baton.gateway.WorkerGateway;
 import dev.baton.projections.Projections;
 import dev.baton.projections.batches.BatchList;
+import dev.baton.projections.bulkactions.BulkActionList;
+import dev.baton.projections.bulkactions.IndexedRunSelection;
 import dev.baton.projections.clickhouse.TaskAnalytics;
 import dev.baton.projections.lag.ProjectionLag;
 import dev.baton.projections.runs.RunList;
@@ -98,16 +100,22 @@ public final class BatonNode {
         EnvironmentDirectory directory = new EnvironmentDirectory(
                 database.dataSource(), clock, config.getDuration("baton.engine.credential-cache-ttl"));
         Executor blockingIo = system.dispatchers().lookup(DispatcherSelector.blocking());
-        Engine engine = Engine.init(system, clock, EnvironmentSettingsSource.stored(directory, blockingIo));
+        RunList runList = RunList.create(system, database, clock);
+        Engine engine = Engine.init(
+                system,
+                clock,
+                EnvironmentSettingsSource.stored(directory, blockingIo),
+                new IndexedRunSelection(runList));
         Projections.init(system, database, clock);
         Credentials credentials = Credentials.bootstrap(config.getConfig("baton.bootstrap"), directory);
         // The API's lists read what the projections write: built here, on the same database and clock.
         ProjectionLag lag = ProjectionLag.create(system, database, clock);
         ReadModels reads = new ReadModels(
-                RunList.create(system, database, clock),
+                runList,
                 TokenList.create(system, database, clock),
                 ScheduleList.create(system, database),
                 BatchList.create(system, database, clock),
+                BulkActionList.create(system, database),
                 lag,
                 TaskAnalytics.create(system));
 

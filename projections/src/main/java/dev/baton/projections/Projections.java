@@ -3,6 +3,7 @@ package dev.baton.projections;
 import akka.actor.typed.ActorSystem;
 import dev.baton.engine.storage.Database;
 import dev.baton.projections.batches.BatchIndexProjection;
+import dev.baton.projections.bulkactions.BulkActionIndexProjection;
 import dev.baton.projections.clickhouse.ClickHouseAnalytics;
 import dev.baton.projections.runs.RunIndexProjection;
 import dev.baton.projections.runs.RunIndexSettings;
@@ -41,6 +42,7 @@ public final class Projections {
         TokenIndexProjection.init(system, database, clock);
         ScheduleIndexProjection.init(system, database, clock);
         BatchIndexProjection.init(system, database);
+        BulkActionIndexProjection.init(system, database, clock);
         TraceExport.init(system, database);
     }
 

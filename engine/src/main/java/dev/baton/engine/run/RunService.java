@@ -428,6 +428,20 @@ public final class RunService {
                                 .thenApply(Optional::of));
     }
 
+    /**
+     * As {@link #replay} with no overrides, under {@code replayRunId} (a derived id): repeated, it finds the replay it
+     * made before instead of making another.
+     */
+    public CompletionStage<Optional<RunState>> replayAs(String environmentId, String runId, String replayRunId) {
+        return get(environmentId, runId)
+                .thenCompose(found -> found.isEmpty()
+                        ? CompletableFuture.completedFuture(Optional.empty())
+                        : create(
+                                        replayRunId,
+                                        ReplayOverrides.NONE.applyTo(found.get().spec(), runId))
+                                .thenApply(Optional::of));
+    }
+
     private CompletionStage<Optional<RunState>> ifFound(
             String environmentId, String runId, java.util.function.Supplier<CompletionStage<RunState>> command) {
         return get(environmentId, runId)

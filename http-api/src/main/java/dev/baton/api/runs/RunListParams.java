@@ -20,30 +20,30 @@ import java.util.Set;
  * list's filter and page. Lists are comma-separated (a repeated parameter adds to the list); an empty value
  * does not filter. Every unreadable value is a 400 that names its parameter. Unknown parameters are ignored.
  */
-final class RunListParams {
+public final class RunListParams {
 
     /** @param matchesNothing a filter no Baton run can match (machine, region, bulk action): no query needed */
-    record Decoded(RunList.Filter filter, PageRequest page, boolean matchesNothing) {}
+    public record Decoded(RunList.Filter filter, PageRequest page, boolean matchesNothing) {}
 
-    static final String STATUS = "filter[status]";
-    static final String TASK = "filter[taskIdentifier]";
-    static final String TAG = "filter[tag]";
-    static final String QUEUE = "filter[queue]";
-    static final String VERSION = "filter[version]";
-    static final String BATCH = "filter[batch]";
-    static final String SCHEDULE = "filter[schedule]";
-    static final String IS_TEST = "filter[isTest]";
+    public static final String STATUS = "filter[status]";
+    public static final String TASK = "filter[taskIdentifier]";
+    public static final String TAG = "filter[tag]";
+    public static final String QUEUE = "filter[queue]";
+    public static final String VERSION = "filter[version]";
+    public static final String BATCH = "filter[batch]";
+    public static final String SCHEDULE = "filter[schedule]";
+    public static final String IS_TEST = "filter[isTest]";
     /** Runs have no machine, region or bulk action in Baton: filtering on one matches no run. */
     private static final List<String> NEVER_MATCHING =
             List.of("filter[machine]", "filter[region]", "filter[bulkAction]");
 
     private final HttpSettings settings;
 
-    RunListParams(HttpSettings settings) {
+    public RunListParams(HttpSettings settings) {
         this.settings = settings;
     }
 
-    Decoded decode(Map<String, List<String>> query) {
+    public Decoded decode(Map<String, List<String>> query) {
         ListParams params = new ListParams(query, settings, ListParams.Single.SPLIT_AT_COMMAS);
         RunList.Filter filter = new RunList.Filter(
                 statuses(params),

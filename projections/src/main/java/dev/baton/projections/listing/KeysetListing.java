@@ -132,6 +132,18 @@ public final class KeysetListing<R> {
         return plan;
     }
 
+    /** How many rows {@code where} matches, every page together (blocking). */
+    public long count(Connection connection, Where where) throws SQLException {
+        SqlWhere all = where.past(null, false);
+        try (PreparedStatement select = prepare(
+                        connection,
+                        new Statement("SELECT COUNT(*) FROM " + table + " WHERE " + all.text(), all.parameters()));
+                ResultSet result = select.executeQuery()) {
+            result.next();
+            return result.getLong(1);
+        }
+    }
+
     /** Whether the cursor's row exists and matches (a lookup by primary key). */
     private boolean matches(Connection connection, Where where, ListCursor cursor) throws SQLException {
         SqlWhere row =

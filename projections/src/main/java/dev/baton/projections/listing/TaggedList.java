@@ -73,6 +73,16 @@ public abstract class TaggedList<R, F extends TaggedList.Filter> {
         });
     }
 
+    /** How many of the environment's rows the filter matches, on the query dispatcher. */
+    public CompletionStage<Long> count(String environmentId, F filter) {
+        return Jdbc.async(
+                executor,
+                () -> filter.matchesNothing()
+                        ? 0L
+                        : Jdbc.withConnection(
+                                dataSource, connection -> listing.count(connection, where(environmentId, filter))));
+    }
+
     /**
      * The database's plan for a page's main query, as {@code EXPLAIN (ANALYZE, BUFFERS)} tells it (PostgreSQL);
      * for the benchmark (docs/benchmarks.md).

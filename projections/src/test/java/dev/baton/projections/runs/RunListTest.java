@@ -301,6 +301,12 @@ class RunListTest {
                 List<List<String>> forwards =
                         walkForwards(list, environment, filterCase.filter(), size, what, () -> {});
                 assertSameRuns(expected, forwards.stream().flatMap(List::stream).toList(), what + ": forwards");
+                assertEquals(
+                        expected.size(),
+                        list.count(environment, filterCase.filter())
+                                .toCompletableFuture()
+                                .get(30, java.util.concurrent.TimeUnit.SECONDS),
+                        what + ": count");
                 assertSameRuns(
                         expected,
                         walkBackFromTheOldest(list, environment, filterCase.filter(), size, what),
