@@ -23,6 +23,7 @@ import dev.baton.engine.task.TaskCatalog;
 import dev.baton.engine.task.TaskDefinition;
 import dev.baton.engine.worker.RunError;
 import dev.baton.engine.worker.StepResult;
+import dev.baton.engine.worker.WorkerChannel;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -510,6 +511,11 @@ public final class RunService {
                 throw new RunRejectedException(
                         RunRejectedException.Reason.INVALID,
                         "Run " + runId + " is " + run.status() + ": only an executing run can wait");
+            if (!WorkerChannel.keepsProcessAcrossWaits(run.currentAttempt().sessionId()))
+                throw new RunRejectedException(
+                        RunRejectedException.Reason.INVALID,
+                        "Run " + runId + " is not executed by a trigger.dev CLI: its worker waits for its own children"
+                                + " (parentRunId with resumeParentOnCompletion)");
             Wait wait = waitOf.apply(run);
             return suspend(runId, run.currentAttempt().id(), wait).thenApply(done -> wait);
         });

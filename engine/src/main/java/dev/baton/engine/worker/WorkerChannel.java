@@ -14,6 +14,18 @@ import java.util.Map;
 public final class WorkerChannel {
     private WorkerChannel() {}
 
+    /**
+     * The id prefix ({@code <kind>_…}) of sessions whose task process stays alive across a wait: a trigger.dev CLI's.
+     * Only an attempt such a session holds may be suspended by someone other than its worker (a child trigger naming
+     * it as parent); any other worker would go on running an attempt the engine no longer knows.
+     */
+    public static final String KEEP_ALIVE_SESSION_KIND = "cli";
+
+    /** True for the id of a session whose task process stays alive across a wait. */
+    public static boolean keepsProcessAcrossWaits(String sessionId) {
+        return sessionId != null && sessionId.startsWith(KEEP_ALIVE_SESSION_KIND + "_");
+    }
+
     /** Every worker session registers under this key so a restarted dispatcher can find them again. */
     public static final ServiceKey<Message> SERVICE_KEY = ServiceKey.create(Message.class, "baton-worker-sessions");
 
