@@ -430,6 +430,25 @@ class TriggerCliGatewayTest {
     }
 
     @Test
+    void theWatchdogsDisconnectCancelsRunsThatWait() throws Exception {
+        String workerId = register(task("dozer", ""));
+        String runId = trigger("dozer", "{}");
+        startNext(workerId, runId);
+        call(
+                "POST",
+                "/engine/v1/runs/" + runId + "/wait/duration",
+                "{\"date\":\"" + Instant.now().plusSeconds(600) + "\"}",
+                200);
+        awaitRun(runId, run -> run.status() == RunStatus.WAITING);
+        JsonNode disconnected =
+                call("POST", "/engine/v1/dev/disconnect", "{\"runFriendlyIds\":[\"" + runId + "\"]}", 200);
+        assertEquals(1, disconnected.path("cancelled").asInt());
+        assertEquals(
+                RunStatus.CANCELED,
+                awaitRun(runId, run -> run.status().isFinal()).status());
+    }
+
+    @Test
     void refusesWhatItCannotHonourNamingIt() throws Exception {
         JsonNode schedule = call(
                 "POST",
