@@ -318,15 +318,23 @@ public final class TriggerCliRoutes {
                         replyTo));
     }
 
-    /** {@code wait.forToken}: {@code {success: true}}; the token's completion resumes the run. */
+    /**
+     * {@code wait.forToken}: {@code {success: true}}; the token's completion (or timeout) resumes the run. A token
+     * unknown in the environment is a 404, as in Trigger.dev, rather than a wait that fails at once.
+     */
     private Route waitForToken(Environment environment, String runId, String tokenId) {
-        return ask(
-                environment,
-                replyTo -> new CliSession.WaitFor(
-                        runId,
-                        key -> Wait.token(key, tokenId),
-                        wait -> CliWire.MAPPER.createObjectNode().put("success", true),
-                        replyTo));
+        return onComplete(engine.tokens().get(environment.id(), tokenId), token -> {
+            if (token.isFailure()) return answer(new CliSession.Answer(503, CliWire.error("try again")));
+            if (token.get().isEmpty())
+                return answer(new CliSession.Answer(404, CliWire.error("Waitpoint token " + tokenId + " not found")));
+            return ask(
+                    environment,
+                    replyTo -> new CliSession.WaitFor(
+                            runId,
+                            key -> Wait.token(key, tokenId),
+                            wait -> CliWire.MAPPER.createObjectNode().put("success", true),
+                            replyTo));
+        });
     }
 
     // ---------------------------------------------------------------- plumbing

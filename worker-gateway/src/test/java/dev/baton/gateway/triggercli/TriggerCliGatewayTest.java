@@ -314,6 +314,7 @@ class TriggerCliGatewayTest {
                 .get(10, TimeUnit.SECONDS)
                 .token()
                 .tokenId();
+        call("POST", "/engine/v1/runs/" + runId + "/waitpoints/tokens/waitpoint_unknown/wait", "{}", 404);
         JsonNode waited =
                 call("POST", "/engine/v1/runs/" + runId + "/waitpoints/tokens/" + tokenId + "/wait", "{}", 200);
         assertTrue(waited.path("success").asBoolean(), waited.toString());
