@@ -4,7 +4,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { configure, runs, tasks } from "@trigger.dev/sdk";
+import { configure, runs, tasks, wait } from "@trigger.dev/sdk";
 
 const PROJECT_DIR = fileURLToPath(new URL("..", import.meta.url));
 
@@ -179,9 +179,33 @@ test("a queue's concurrencyLimit of 1 runs its runs one at a time", async () => 
   }
 });
 
-test("a wait the CLI support does not have yet fails the run with a clear error", async () => {
+test("wait.for of 10 s suspends the run and resumes it in the same attempt", async () => {
   const handle = await tasks.trigger("waiter", {});
+  const waiting = await until(handle.id, (run) => run.status === "WAITING", 15_000);
+  assert.equal(waiting.status, "WAITING");
   const run = await poll(handle.id);
-  assert.equal(run.status, "FAILED");
-  assert.match(JSON.stringify(run.error), /not supported yet by Baton's Trigger.dev CLI support/);
+  assert.equal(run.status, "COMPLETED", JSON.stringify(run.error));
+  assert.ok(run.output.waitedMs >= 10_000, `waited ${run.output.waitedMs} ms`);
+  assert.equal(run.output.attempt, 1);
+});
+
+test("wait.forToken resumes the run with the data the token is completed with", async () => {
+  const handle = await tasks.trigger("approval", {});
+  const waiting = await until(handle.id, (run) => run.status === "WAITING" && run.tags.some((tag) => tag.startsWith("token:")));
+  const tokenId = waiting.tags.find((tag) => tag.startsWith("token:")).slice("token:".length);
+  await wait.completeToken(tokenId, { approved: true });
+  const run = await poll(handle.id);
+  assert.equal(run.status, "COMPLETED", JSON.stringify(run.error));
+  assert.deepEqual(run.output, { approved: true });
+});
+
+test("triggerAndWait and batchTriggerAndWait resume the parent with the children's results", async () => {
+  const handle = await tasks.trigger("orchestrator", {});
+  const run = await poll(handle.id);
+  assert.equal(run.status, "COMPLETED", JSON.stringify(run.error));
+  assert.deepEqual(run.output.one, { doubled: 42 });
+  assert.deepEqual(run.output.many[0], { doubled: 2 });
+  assert.match(run.output.many[1].error, /cannot double -1/);
+  assert.deepEqual(run.output.many[2], { doubled: 6 });
+  assert.equal(run.output.attempt, 1);
 });

@@ -1,4 +1,4 @@
-import { logger, task, wait } from "@trigger.dev/sdk";
+import { logger, tags, task, wait } from "@trigger.dev/sdk";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -48,13 +48,50 @@ export const serial = task({
   },
 });
 
-// A wait longer than 5 s goes to the server, which does not support it yet for the CLI: the run fails visibly.
+// A wait longer than 5 s goes to the server: the run waits without its slot, the process stays alive.
 export const waiter = task({
   id: "waiter",
   retry: { maxAttempts: 1 },
-  run: async () => {
+  run: async (_payload: {}, { ctx }) => {
+    const startedAt = Date.now();
     await wait.for({ seconds: 10 });
-    return { waited: true };
+    return { waitedMs: Date.now() - startedAt, attempt: ctx.attempt.number };
+  },
+});
+
+// Creates a token, tags the run with its id (the test completes it), and waits for it.
+export const approval = task({
+  id: "approval",
+  retry: { maxAttempts: 1 },
+  run: async () => {
+    const token = await wait.createToken({ timeout: "10m" });
+    await tags.add(`token:${token.id}`);
+    const result = await wait.forToken<{ approved: boolean }>(token);
+    if (!result.ok) throw result.error;
+    return { approved: result.output.approved };
+  },
+});
+
+export const double = task({
+  id: "double",
+  run: async (payload: { n: number }) => {
+    if (payload.n < 0) throw new Error(`cannot double ${payload.n}`);
+    return { doubled: payload.n * 2 };
+  },
+});
+
+// triggerAndWait and batchTriggerAndWait of a child: the parent resumes in the same attempt with their results.
+export const orchestrator = task({
+  id: "orchestrator",
+  retry: { maxAttempts: 1 },
+  run: async (_payload: {}, { ctx }) => {
+    const one = await double.triggerAndWait({ n: 21 });
+    const many = await double.batchTriggerAndWait([{ payload: { n: 1 } }, { payload: { n: -1 } }, { payload: { n: 3 } }]);
+    return {
+      one: one.ok ? one.output : null,
+      many: many.runs.map((run) => (run.ok ? run.output : { error: String(run.error) })),
+      attempt: ctx.attempt.number,
+    };
   },
 });
 

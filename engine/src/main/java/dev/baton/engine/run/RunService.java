@@ -23,6 +23,7 @@ import dev.baton.engine.task.TaskCatalog;
 import dev.baton.engine.task.TaskDefinition;
 import dev.baton.engine.worker.RunError;
 import dev.baton.engine.worker.StepResult;
+import dev.baton.engine.worker.WorkerChannel;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -506,6 +507,46 @@ public final class RunService {
                     }
                     throw RunRejectedException.fromReply(message);
                 });
+    }
+
+    /**
+     * Suspends the attempt the run executes now with the wait {@code waitOf} builds from the run's state: for a wait
+     * asked for by someone other than the worker (a trigger.dev task's {@code triggerAndWait} arrives as an API
+     * trigger naming its parent). The worker learns it from {@link dev.baton.engine.worker.WorkerChannel.Suspended}.
+     * Fails with {@link RunRejectedException} when the run is unknown here or executes no attempt.
+     */
+    public CompletionStage<Wait> suspendCurrentAttempt(
+            String environmentId, String runId, java.util.function.Function<RunState, Wait> waitOf) {
+        return get(environmentId, runId).thenCompose(found -> {
+            if (found.isEmpty())
+                throw new RunRejectedException(RunRejectedException.Reason.UNKNOWN_RUN, "Run " + runId + " not found");
+            RunState run = found.get();
+            if (!run.isRunning() || run.currentAttempt() == null)
+                throw new RunRejectedException(
+                        RunRejectedException.Reason.INVALID,
+                        "Run " + runId + " is " + run.status() + ": only an executing run can wait");
+            if (!WorkerChannel.keepsProcessAcrossWaits(run.currentAttempt().sessionId()))
+                throw new RunRejectedException(
+                        RunRejectedException.Reason.INVALID,
+                        "Run " + runId + " is not executed by a trigger.dev CLI: its worker waits for its own children"
+                                + " (parentRunId with resumeParentOnCompletion)");
+            Wait wait = waitOf.apply(run);
+            return suspend(runId, run.currentAttempt().id(), wait).thenApply(done -> wait);
+        });
+    }
+
+    /**
+     * A trigger.dev task's {@code triggerAndWait} ({@code batch} false) or {@code batchTriggerAndWait}: the attempt
+     * the parent executes suspends for {@code children}, under the parent's next positional key, and the parent's
+     * wait triggers them as it does the Java SDK's child runs (ids derived from the parent and the key, see
+     * {@link Wait#childRunId}; a batch's id from {@link #batchIdOf}).
+     */
+    public CompletionStage<Wait> waitForChildren(
+            String environmentId, String parentRunId, List<TriggerRequest> children, boolean batch) {
+        return suspendCurrentAttempt(environmentId, parentRunId, parent -> {
+            String key = Wait.positionalKey(parent);
+            return Wait.runs(key, children, batch ? batchIdOf(parentRunId, key) : null);
+        });
     }
 
     /** The batch id of the children a run starts with {@code batchTriggerAndWait} under {@code key}. */

@@ -72,6 +72,7 @@ final class RunWaits {
         if (invalid != null) return run.error(cmd.replyTo(), RunEntity.INVALID_WAIT + ": " + invalid);
         return effects.persist(new RunSuspended(cmd.attemptId(), wait, clock.instant(), run.heldAttempt()))
                 .thenRun(suspended -> {
+                    run.execution().suspended(wait);
                     run.execution().leave(suspended);
                     pursue(suspended);
                 })

@@ -54,6 +54,19 @@ public record Wait(
         return new Wait(key, Kind.RUNS, null, null, children, batchId, Map.of());
     }
 
+    /**
+     * The key of a run's next wait when its worker names none (a trigger.dev task's waits): its position among the
+     * run's waits, from the results the run holds so far. Unique in the run, and the same for whoever asks while the
+     * attempt executes, so the waitpoint and child ids derived from it are never stored.
+     */
+    public static String positionalKey(RunState run) {
+        return positionalKey(run.steps().size());
+    }
+
+    public static String positionalKey(int resolvedSoFar) {
+        return "wait-" + resolvedSoFar;
+    }
+
     Wait withResolved(int index, StepResult result) {
         Map<Integer, StepResult> next = new TreeMap<>(resolved);
         next.put(index, result);

@@ -2,6 +2,7 @@ package dev.baton.engine.worker;
 
 import akka.actor.typed.receptionist.ServiceKey;
 import dev.baton.engine.common.CborSerializable;
+import dev.baton.engine.run.Wait;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +13,18 @@ import java.util.Map;
  */
 public final class WorkerChannel {
     private WorkerChannel() {}
+
+    /**
+     * The id prefix ({@code <kind>_…}) of sessions whose task process stays alive across a wait: a trigger.dev CLI's.
+     * Only an attempt such a session holds may be suspended by someone other than its worker (a child trigger naming
+     * it as parent); any other worker would go on running an attempt the engine no longer knows.
+     */
+    public static final String KEEP_ALIVE_SESSION_KIND = "cli";
+
+    /** True for the id of a session whose task process stays alive across a wait. */
+    public static boolean keepsProcessAcrossWaits(String sessionId) {
+        return sessionId != null && sessionId.startsWith(KEEP_ALIVE_SESSION_KIND + "_");
+    }
 
     /** Every worker session registers under this key so a restarted dispatcher can find them again. */
     public static final ServiceKey<Message> SERVICE_KEY = ServiceKey.create(Message.class, "baton-worker-sessions");
@@ -52,6 +65,14 @@ public final class WorkerChannel {
 
     /** Stop working on this attempt: the run was canceled or timed out. The attempt is over; its slot is free. */
     public record CancelAttempt(String runId, String attemptId, String reason) implements Message {}
+
+    /**
+     * The attempt suspended: the run waits for {@code waitFor} and the attempt's slot is free. Sent for every suspend,
+     * including one asked for by someone other than the worker (a trigger.dev task's {@code triggerAndWait} arrives as
+     * an API trigger naming its parent run), so a session that keeps the task's process alive while it waits knows.
+     * The run's next lease continues the same attempt number.
+     */
+    public record Suspended(String runId, String attemptId, Wait waitFor) implements Message {}
 
     /** A dispatcher (re)started and lost its view of the workers: report yourself if you serve this environment. */
     public record Resync(String environmentId) implements Message {}

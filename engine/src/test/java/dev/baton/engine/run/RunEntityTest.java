@@ -989,6 +989,10 @@ class RunEntityTest {
             assertTrue(result.reply().isSuccess());
             assertEquals(RunStatus.WAITING, result.state().status());
             assertNull(result.state().currentAttempt());
+            // the worker holding the attempt learns it suspended, whoever asked (a CLI session keeps its process)
+            assertEquals(
+                    new WorkerChannel.Suspended(runId, attemptId, Wait.duration("wait#1", until)),
+                    worker.expectMessageClass(WorkerChannel.Suspended.class));
             assertEquals(
                     runId,
                     expectDispatcherMessage(EnvironmentDispatcher.Withdraw.class)

@@ -21,7 +21,8 @@ final class BatchBodyDecoder {
 
     /** Phase 1: how many items, under which idempotency key (null for none). */
     /** @param taskIdentifiers the tasks the items will name, as newer SDKs declare them; null when not sent */
-    record CreateBatch(int runCount, String idempotencyKey, List<String> taskIdentifiers) {}
+    /** @param parentToResume the run that waits for the batch ({@code batchTriggerAndWait}); null for none */
+    record CreateBatch(int runCount, String idempotencyKey, List<String> taskIdentifiers, String parentToResume) {}
 
     private final TriggerBodyDecoder triggers;
     private final HttpSettings settings;
@@ -36,13 +37,14 @@ final class BatchBodyDecoder {
     /**
      * {@code POST /api/v3/batches} {@code {runCount, idempotencyKey?, taskIdentifiers?, …}}. {@code taskIdentifiers}
      * decides what a public access token needs ({@code batchTrigger:tasks:<id>} for each);
-     * {@code idempotencyKeyOptions} and {@code parentRunId} are accepted and ignored; {@code resumeParentOnCompletion}
-     * true is refused (batchTriggerAndWait is not supported yet).
+     * {@code idempotencyKeyOptions} is accepted and ignored; {@code resumeParentOnCompletion} true with
+     * {@code parentRunId} makes that run wait for the batch (not combined with an {@code idempotencyKey}); without
+     * it, {@code parentRunId} is ignored.
      */
     CreateBatch create(JsonNode body) {
         requireObject(body);
-        TriggerBodyDecoder.refuseParentResume(
-                present(body.get("resumeParentOnCompletion")), "resumeParentOnCompletion");
+        String parent = TriggerBodyDecoder.parentToResume(
+                present(body.get("resumeParentOnCompletion")), present(body.get("parentRunId")), "");
         JsonNode runCount = present(body.get("runCount"));
         if (runCount == null) throw ApiException.badRequest("runCount is required");
         if (!runCount.isIntegralNumber()
@@ -51,10 +53,11 @@ final class BatchBodyDecoder {
                 || runCount.intValue() > maxRunCount) {
             throw ApiException.badRequest("runCount must be an integer between 1 and " + maxRunCount);
         }
-        return new CreateBatch(
-                runCount.intValue(),
-                idempotencyKey(body.get("idempotencyKey"), "idempotencyKey"),
-                taskIdentifiers(present(body.get("taskIdentifiers"))));
+        String key = idempotencyKey(body.get("idempotencyKey"), "idempotencyKey");
+        if (parent != null && key != null)
+            throw ApiException.badRequest("idempotencyKey with resumeParentOnCompletion (batchTriggerAndWait)"
+                    + " is not supported yet: the parent's wait identifies the batch");
+        return new CreateBatch(runCount.intValue(), key, taskIdentifiers(present(body.get("taskIdentifiers"))), parent);
     }
 
     private static List<String> taskIdentifiers(JsonNode taskIdentifiers) {

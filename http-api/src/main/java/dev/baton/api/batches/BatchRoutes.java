@@ -82,6 +82,7 @@ public final class BatchRoutes {
     private static final ByteString NEWLINE = ByteString.fromString("\n");
 
     private final BatchService batches;
+    private final ParentBatches parentBatches;
     private final Authentication authentication;
     private final OneTimeTokens oneTimeTokens;
     private final PublicAccessTokens accessTokens;
@@ -105,6 +106,7 @@ public final class BatchRoutes {
         this.oneTimeTokens = oneTimeTokens;
         this.accessTokens = accessTokens;
         this.batches = engine.batches();
+        this.parentBatches = new ParentBatches(engine.runs(), java.time.Clock.systemUTC());
         this.authentication = authentication;
         this.limits = limits;
         this.createBody = new JsonBody(settings.maxBodySize(), settings.bodyReadTimeout());
@@ -163,6 +165,20 @@ public final class BatchRoutes {
     private Route create(Caller caller, CreateBatch create, String requestKey) {
         requireBatchTrigger(caller, create.taskIdentifiers());
         Environment environment = caller.environment();
+        if (create.parentToResume() != null) {
+            return onSuccess(
+                    oneTimeTokens
+                            .firstUse(caller)
+                            .thenCompose(first ->
+                                    parentBatches.create(environment.id(), create.parentToResume(), create.runCount()))
+                            .thenCompose(batchId -> accessTokens
+                                    .forBatch(environment.id(), batchId)
+                                    .thenApply(headers -> Json.response(
+                                            StatusCodes.ACCEPTED,
+                                            new CreateBatchResponse(batchId, create.runCount(), false, null),
+                                            headers))),
+                    answer -> complete(answer));
+        }
         return onSuccess(
                 oneTimeTokens
                         .firstUse(caller)
@@ -193,26 +209,47 @@ public final class BatchRoutes {
             if (declared.isPresent() && declared.getAsLong() > limits.maxItemsBodySize()) throw bodyTooLarge();
             return extractMaterializer(materializer -> onSuccess(
                     readItems(entity, materializer),
-                    items -> ifFound(batches.get(environment.id(), batchId), batch -> {
-                        if (!items.isEmpty()) {
-                            requireBatchTrigger(
-                                    caller,
-                                    items.stream()
-                                            .map(item -> item.request().taskId())
-                                            .toList());
-                        }
-                        checkIndices(batch, items);
-                        if (items.isEmpty()) return complete(itemsResponse(batch, 0, 0));
-                        return onSuccess(
-                                batches.addItems(environment.id(), batchId, items),
-                                added -> added.map(result -> {
-                                            if (result.unavailable() > 0) throw unavailable(result.unavailable());
-                                            return complete(itemsResponse(
-                                                    result.batch(), result.accepted(), result.deduplicated()));
-                                        })
-                                        .orElseGet(() -> complete(batchNotFound())));
-                    })));
+                    items -> parentBatches
+                            .add(environment.id(), batchId, checkedTasks(caller, items))
+                            .<Route>map(added -> onSuccess(
+                                    added,
+                                    done -> complete(Json.response(
+                                            StatusCodes.OK,
+                                            new BatchItemsResponse(
+                                                    done.batchId(),
+                                                    done.accepted(),
+                                                    0,
+                                                    done.sealed(),
+                                                    done.sealed() ? null : done.received(),
+                                                    done.sealed() ? null : done.runCount())))))
+                            .orElseGet(() -> ifFound(batches.get(environment.id(), batchId), batch -> {
+                                if (!items.isEmpty()) {
+                                    requireBatchTrigger(
+                                            caller,
+                                            items.stream()
+                                                    .map(item -> item.request().taskId())
+                                                    .toList());
+                                }
+                                checkIndices(batch, items);
+                                if (items.isEmpty()) return complete(itemsResponse(batch, 0, 0));
+                                return onSuccess(
+                                        batches.addItems(environment.id(), batchId, items),
+                                        added -> added.map(result -> {
+                                                    if (result.unavailable() > 0)
+                                                        throw unavailable(result.unavailable());
+                                                    return complete(itemsResponse(
+                                                            result.batch(), result.accepted(), result.deduplicated()));
+                                                })
+                                                .orElseGet(() -> complete(batchNotFound())));
+                            }))));
         });
+    }
+
+    private static List<Item> checkedTasks(Caller caller, List<Item> items) {
+        if (!items.isEmpty())
+            requireBatchTrigger(
+                    caller, items.stream().map(item -> item.request().taskId()).toList());
+        return items;
     }
 
     /** Every line is parsed and validated before anything is created; blank lines are skipped. */

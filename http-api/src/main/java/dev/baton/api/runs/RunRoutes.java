@@ -124,6 +124,7 @@ public final class RunRoutes {
                                             traceparent -> jsonBody.json(body -> trigger(
                                                     caller,
                                                     traced(decoder.decode(taskId, body, key, keyTtl), traceparent),
+                                                    TriggerBodyDecoder.parentToResume(body),
                                                     commands.requestKey(requestKey))))));
                         }))),
                 path(
@@ -219,12 +220,13 @@ public final class RunRoutes {
         return engine.runs();
     }
 
-    private Route trigger(Caller caller, TriggerRequest request, String requestKey) {
+    private Route trigger(Caller caller, TriggerRequest request, String parentToResume, String requestKey) {
         Environment environment = caller.environment();
         // A task id no worker could have declared needs no lookup.
         if (!TaskDefinition.ID_PATTERN.matcher(request.taskId()).matches()) {
             throw new TaskNotFoundException(request.taskId());
         }
+        if (parentToResume != null) return triggerAndWait(caller, request, parentToResume);
         CompletionStage<HttpResponse> answer = oneTimeTokens
                 .firstUse(caller)
                 .thenCompose(first -> storedPayloads.resolve(environment.id(), request))
@@ -235,6 +237,29 @@ public final class RunRoutes {
                                 StatusCodes.OK,
                                 new TriggerTaskResponse(triggered.run().runId(), triggered.cached()),
                                 headers)));
+        return onSuccess(answer, response -> complete(response));
+    }
+
+    /**
+     * {@code triggerAndWait} from a trigger.dev task: the parent's attempt suspends for the child, and the parent's
+     * wait triggers it (its id derived from the parent's wait, as for the Java SDK's child runs), so a repeated
+     * request finds the same child rather than starting a second one. The parent resumes with the child's outcome.
+     */
+    private Route triggerAndWait(Caller caller, TriggerRequest request, String parentRunId) {
+        String environmentId = caller.environment().id();
+        if (request.debounce() != null)
+            throw ApiException.badRequest("options.debounce cannot be combined with options.resumeParentOnCompletion");
+        CompletionStage<HttpResponse> answer = oneTimeTokens
+                .firstUse(caller)
+                .thenCompose(first -> storedPayloads.resolve(environmentId, request))
+                .thenCompose(resolved -> runs().waitForChildren(environmentId, parentRunId, List.of(resolved), false))
+                .thenCompose(wait -> {
+                    String childId = wait.childRunId(parentRunId, 0);
+                    return accessTokens
+                            .forRun(environmentId, childId)
+                            .thenApply(headers ->
+                                    Json.response(StatusCodes.OK, new TriggerTaskResponse(childId, false), headers));
+                });
         return onSuccess(answer, response -> complete(response));
     }
 

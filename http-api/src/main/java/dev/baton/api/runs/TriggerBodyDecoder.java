@@ -26,8 +26,9 @@ import java.time.Clock;
  * {@code delay}, the first trigger's run waits {@code debounce.delay}, as in Trigger.dev). Raw HTTP callers may give
  * the idempotency key and its TTL as {@code idempotency-key} / {@code idempotency-key-ttl} headers; the body's values
  * win. {@code context} and every other option Trigger.dev knows ({@code machine}, {@code lockToVersion},
- * {@code idempotencyKeyOptions}, {@code payloadSize}, …) are accepted and ignored, as are unknown fields, except
- * {@code resumeParentOnCompletion}: true is refused ({@link #refuseParentResume}).
+ * {@code idempotencyKeyOptions}, {@code payloadSize}, …) are accepted and ignored, as are unknown fields;
+ * {@code resumeParentOnCompletion} with {@code parentRunId} makes the parent wait for the run
+ * ({@link #parentToResume}).
  */
 public final class TriggerBodyDecoder {
 
@@ -58,7 +59,6 @@ public final class TriggerBodyDecoder {
         if (!body.isObject()) throw ApiException.badRequest("The request body must be a JSON object");
         try {
             JsonNode given = TriggerOptions.optionsObject(body.get("options"));
-            refuseParentResume(option(given, "resumeParentOnCompletion"), "options.resumeParentOnCompletion");
             String payloadType = optionalString(option(given, "payloadType"), "options.payloadType");
             if (payloadType == null) payloadType = PayloadDecoder.APPLICATION_JSON;
             // An uploaded packet stays a path here; StoredPayloads puts its content in before the engine is asked.
@@ -91,14 +91,25 @@ public final class TriggerBodyDecoder {
     }
 
     /**
-     * {@code triggerAndWait} from a task the trigger.dev CLI runs: the parent would wait for a resume Baton does not
-     * send yet, so the trigger is refused and the task fails visibly instead.
+     * The run that waits for this trigger's run ({@code triggerAndWait} from a task the trigger.dev CLI runs:
+     * {@code options.resumeParentOnCompletion} true with {@code options.parentRunId}), or null for a plain trigger.
+     * Without resumeParentOnCompletion, {@code parentRunId} is ignored, as before.
      */
-    public static void refuseParentResume(JsonNode resume, String field) {
-        if (resume != null && resume.asBoolean(false)) {
-            throw ApiException.badRequest("triggerAndWait / batchTriggerAndWait (" + field + ")"
-                    + " is not supported yet by Baton's Trigger.dev CLI support");
-        }
+    public static String parentToResume(JsonNode body) {
+        if (!body.isObject()) return null;
+        JsonNode given = TriggerOptions.optionsObject(body.get("options"));
+        return parentToResume(option(given, "resumeParentOnCompletion"), option(given, "parentRunId"), "options.");
+    }
+
+    /** @param prefix where the fields are, for the error ({@code options.} in a trigger, empty in a batch) */
+    public static String parentToResume(JsonNode resume, JsonNode parentRunId, String prefix) {
+        if (resume == null || !resume.asBoolean(false)) return null;
+        if (parentRunId == null
+                || !parentRunId.isTextual()
+                || parentRunId.textValue().isBlank())
+            throw ApiException.badRequest(
+                    prefix + "resumeParentOnCompletion needs " + prefix + "parentRunId, the run that waits");
+        return parentRunId.textValue();
     }
 
     private static JsonNode option(JsonNode options, String name) {

@@ -154,6 +154,31 @@ class BatchApiTest {
     }
 
     @Test
+    void batchTriggerAndWaitIsRefusedForAParentThatCannotWait() throws Exception {
+        HttpResponse<String> parent = server.post("/api/v1/tasks/hello-world/trigger", KEY, "{}");
+        String parentId = json(parent).get("id").asText();
+        assertError(
+                server.post(
+                        "/api/v3/batches",
+                        KEY,
+                        "{\"runCount\":2,\"parentRunId\":\"" + parentId + "\",\"resumeParentOnCompletion\":true}"),
+                400,
+                "only an executing run can wait");
+        assertError(
+                server.post("/api/v3/batches", KEY, "{\"runCount\":2,\"resumeParentOnCompletion\":true}"),
+                400,
+                "parentRunId");
+        assertError(
+                server.post(
+                        "/api/v3/batches",
+                        KEY,
+                        "{\"runCount\":2,\"parentRunId\":\"" + parentId + "\",\"resumeParentOnCompletion\":true,"
+                                + "\"idempotencyKey\":\"k\"}"),
+                400,
+                "idempotencyKey");
+    }
+
+    @Test
     void itemsMayArriveInSeveralCallsAndTheLastOneSeals() throws Exception {
         String batchId = createBatch(3);
         JsonNode part = json(sendItems(batchId, "{\"index\":2,\"task\":\"hello-world\"}\n"));

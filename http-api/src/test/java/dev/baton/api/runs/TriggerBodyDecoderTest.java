@@ -54,14 +54,20 @@ class TriggerBodyDecoderTest {
     }
 
     @Test
-    void triggerAndWaitFromACliTaskIsRefusedNamingTheOption() throws Exception {
-        ApiException refused = rejected("{\"options\":{\"parentRunId\":\"run_x\",\"resumeParentOnCompletion\":true}}");
-        assertEquals(400, refused.status().intValue());
-        assertTrue(refused.getMessage().contains("options.resumeParentOnCompletion"), refused.getMessage());
-        assertTrue(refused.getMessage().contains("not supported yet"), refused.getMessage());
+    void triggerAndWaitNamesTheParentThatWaits() throws Exception {
+        assertEquals(
+                "run_x",
+                TriggerBodyDecoder.parentToResume(
+                        Json.parse("{\"options\":{\"parentRunId\":\"run_x\",\"resumeParentOnCompletion\":true}}")));
         // a parent without the resume is a plain trigger, as before
-        assertNull(decode("{\"options\":{\"parentRunId\":\"run_x\",\"resumeParentOnCompletion\":false}}")
-                .payloadJson());
+        assertNull(TriggerBodyDecoder.parentToResume(
+                Json.parse("{\"options\":{\"parentRunId\":\"run_x\",\"resumeParentOnCompletion\":false}}")));
+        ApiException orphan = assertThrows(
+                ApiException.class,
+                () -> TriggerBodyDecoder.parentToResume(
+                        Json.parse("{\"options\":{\"resumeParentOnCompletion\":true}}")));
+        assertEquals(400, orphan.status().intValue());
+        assertTrue(orphan.getMessage().contains("options.parentRunId"), orphan.getMessage());
     }
 
     @Test

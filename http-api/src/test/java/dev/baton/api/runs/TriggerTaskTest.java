@@ -105,6 +105,37 @@ class TriggerTaskTest {
     }
 
     @Test
+    void triggerAndWaitIsRefusedForAParentThatCannotWaitAndCreatesNoRun() throws Exception {
+        String parent = json(server.post(TRIGGER, KEY, "{}")).get("id").asText();
+        server.forgetJournal();
+        // queued, not executing: nothing to suspend
+        assertRefused(
+                server.post(
+                        TRIGGER,
+                        KEY,
+                        "{\"options\":{\"parentRunId\":\"" + parent + "\",\"resumeParentOnCompletion\":true}}"),
+                400,
+                "only an executing run can wait");
+        assertRefused(
+                server.post(
+                        TRIGGER,
+                        KEY,
+                        "{\"options\":{\"parentRunId\":\"run_unknown0000000000000000\","
+                                + "\"resumeParentOnCompletion\":true}}"),
+                404,
+                "Run not found");
+        assertRefused(
+                server.post(TRIGGER, KEY, "{\"options\":{\"resumeParentOnCompletion\":true}}"),
+                400,
+                "options.parentRunId");
+        assertEquals(
+                List.of(),
+                server.runJournalOperations().stream()
+                        .filter(op -> op.endsWith("WriteEvents"))
+                        .toList());
+    }
+
+    @Test
     void superJsonPayloadIsStoredAsPlainJson() throws Exception {
         String superJson = "{\"json\":{\"when\":\"2024-05-01T10:00:00.000Z\",\"count\":3},"
                 + "\"meta\":{\"values\":{\"when\":[\"Date\"]}}}";
@@ -399,6 +430,12 @@ class TriggerTaskTest {
         JsonNode body = json(response);
         assertEquals(Set.of("error"), fieldNames(body), response.body());
         if (message != null) assertEquals(message, body.get("error").asText());
+    }
+
+    private static void assertRefused(HttpResponse<String> response, int status, String messagePart) throws Exception {
+        assertEquals(status, response.statusCode(), response.body());
+        String error = json(response).get("error").asText();
+        assertTrue(error.contains(messagePart), error);
     }
 
     private static void assertNothingReachedTheEngine() {

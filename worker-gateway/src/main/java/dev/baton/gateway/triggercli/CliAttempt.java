@@ -1,12 +1,16 @@
 package dev.baton.gateway.triggercli;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.baton.engine.run.Wait;
 import dev.baton.engine.worker.WorkerChannel;
 import java.time.Instant;
 
 /**
  * One attempt a CLI session holds, as the trigger.dev CLI sees it: a phase and a change counter. Every phase
  * change makes a new snapshot id ({@code snapshot_<attempt id>_<changes>}), so the CLI, which acts only on a
- * snapshot id it has not seen, notices each change, and the id is derived, not stored. Owned by one session actor.
+ * snapshot id it has not seen, notices each change, and the id is derived, not stored. A wait suspends Baton's
+ * attempt while the CLI's task process stays alive: the engine's next lease of the run (same attempt number, a new
+ * attempt id) continues this one, which then names the new attempt. Owned by one session actor.
  */
 final class CliAttempt {
 
@@ -21,6 +25,8 @@ final class CliAttempt {
         PENDING_CANCEL("PENDING_CANCEL"),
         /** The attempt failed and the engine queued another one: the CLI drops the run until it is dequeued again. */
         RETRY_QUEUED("QUEUED"),
+        /** The run waits (no slot held); the task process waits for the completed waitpoints. */
+        WAITING("EXECUTING_WITH_WAITPOINTS"),
         FINISHED("FINISHED");
 
         final String snapshotStatus;
@@ -30,7 +36,8 @@ final class CliAttempt {
         }
     }
 
-    final WorkerChannel.Execute execute;
+    /** Baton's attempt the CLI's attempt is now: after a wait, the lease that resumed the run. */
+    WorkerChannel.Execute execute;
     /** The background worker the attempt was handed out under: the CLI runs it with that worker's build. */
     final String workerId;
 
@@ -43,6 +50,10 @@ final class CliAttempt {
     private String finalRunStatus;
     /** When the CLI last called about the run (dequeue, start, snapshot poll, heartbeat). */
     private Instant lastSeen;
+    /** What the run waits for while {@link Phase#WAITING}; null otherwise. */
+    private Wait waitingFor;
+    /** The waitpoints the current snapshot hands the task process: set on a resume, until the next change. */
+    private ArrayNode completedWaitpoints = CliWire.MAPPER.createArrayNode();
 
     CliAttempt(WorkerChannel.Execute execute, String workerId, Instant now) {
         this.execute = execute;
@@ -57,9 +68,33 @@ final class CliAttempt {
     void moveTo(Phase next, Instant now) {
         if (next == phase) return;
         phase = next;
+        completedWaitpoints = CliWire.MAPPER.createArrayNode();
+        if (next != Phase.WAITING) waitingFor = null;
         changes++;
         changedAt = now;
         if (next == Phase.EXECUTING && startedAt == null) startedAt = now;
+    }
+
+    /** The run suspended with {@code wait}: the CLI sees EXECUTING_WITH_WAITPOINTS. */
+    void waitFor(Wait wait, Instant now) {
+        moveTo(Phase.WAITING, now);
+        waitingFor = wait;
+    }
+
+    Wait waitingFor() {
+        return waitingFor;
+    }
+
+    /** The engine leased the waiting run again as {@code next}: EXECUTING again, with the wait's waitpoints. */
+    void resume(WorkerChannel.Execute next, ArrayNode waitpoints, Instant now) {
+        execute = next;
+        moveTo(Phase.EXECUTING, now);
+        completedWaitpoints = waitpoints;
+        lastSeen = now;
+    }
+
+    ArrayNode completedWaitpoints() {
+        return completedWaitpoints;
     }
 
     void finish(Phase last, String runStatus, Instant now) {
@@ -104,6 +139,7 @@ final class CliAttempt {
             case EXECUTING -> "EXECUTING";
             case PENDING_CANCEL -> "CANCELED";
             case RETRY_QUEUED -> "RETRYING_AFTER_FAILURE";
+            case WAITING -> "WAITING_TO_RESUME";
             case FINISHED -> "COMPLETED_SUCCESSFULLY";
         };
     }

@@ -15,7 +15,9 @@ import dev.baton.engine.Engine;
 import dev.baton.engine.dispatch.EnvironmentDispatcher;
 import dev.baton.engine.run.RunRejectedException;
 import dev.baton.engine.run.RunState;
+import dev.baton.engine.run.RunStatus;
 import dev.baton.engine.run.StaleAttemptException;
+import dev.baton.engine.run.Wait;
 import dev.baton.engine.task.QueueLimits;
 import dev.baton.engine.worker.WorkerChannel;
 import dev.baton.gateway.envvars.VariableCache;
@@ -33,6 +35,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 
 /**
  * One {@code trigger.dev dev} process, as the engine's {@link WorkerChannel} for its environment. The CLI polls, so
@@ -74,6 +77,14 @@ public final class CliSession extends AbstractBehavior<CliSession.Command> {
 
     public record Latest(String runId, ActorRef<Answer> replyTo) implements Command {}
 
+    /**
+     * A wait inside a task ({@code wait.for} / {@code wait.until} past 5 s, {@code wait.forToken}): the run suspends
+     * under its next positional key; {@code answer} builds the reply from the wait.
+     */
+    public record WaitFor(
+            String runId, Function<String, Wait> waitOf, Function<Wait, JsonNode> answer, ActorRef<Answer> replyTo)
+            implements Command {}
+
     /** The CLI's watchdog: the CLI died; its runs are canceled, as Trigger.dev does. */
     public record Disconnect(List<String> runIds, ActorRef<Answer> replyTo) implements Command {}
 
@@ -85,6 +96,22 @@ public final class CliSession extends AbstractBehavior<CliSession.Command> {
 
     private record CompleteAnswered(
             CliAttempt attempt, CliCompletion completion, RunState after, Throwable failure, ActorRef<Answer> replyTo)
+            implements Command {}
+
+    private record WaitAnswered(
+            CliAttempt attempt,
+            String suspendedAttemptId,
+            Wait waitFor,
+            Function<Wait, JsonNode> answer,
+            Throwable failure,
+            ActorRef<Answer> replyTo)
+            implements Command {}
+
+    private record ResumeStarted(CliAttempt attempt, WorkerChannel.Execute execute, Throwable failure)
+            implements Command {}
+
+    private record WaitingRunLookedUp(
+            CliAttempt attempt, Optional<RunState> run, Throwable failure, ActorRef<Answer> replyTo)
             implements Command {}
 
     private record RunLookedUp(Optional<RunState> run, Throwable failure, ActorRef<Answer> replyTo)
@@ -218,6 +245,10 @@ public final class CliSession extends AbstractBehavior<CliSession.Command> {
                 .onMessage(Heartbeat.class, this::onHeartbeat)
                 .onMessage(Complete.class, this::onComplete)
                 .onMessage(CompleteAnswered.class, this::onCompleteAnswered)
+                .onMessage(WaitFor.class, this::onWaitFor)
+                .onMessage(WaitAnswered.class, this::onWaitAnswered)
+                .onMessage(ResumeStarted.class, this::onResumeStarted)
+                .onMessage(WaitingRunLookedUp.class, this::onWaitingRunLookedUp)
                 .onMessage(Latest.class, this::onLatest)
                 .onMessage(RunLookedUp.class, this::onRunLookedUp)
                 .onMessage(Disconnect.class, this::onDisconnect)
@@ -406,9 +437,102 @@ public final class CliSession extends AbstractBehavior<CliSession.Command> {
         return Behaviors.same();
     }
 
+    private Behavior<Command> onWaitFor(WaitFor msg) {
+        lastCall = clock.instant();
+        CliAttempt attempt = attempts.get(msg.runId());
+        if (attempt == null || attempt.phase() != CliAttempt.Phase.EXECUTING) {
+            msg.replyTo()
+                    .tell(Answer.refused(
+                            attempt == null ? 404 : 409,
+                            "Run " + msg.runId()
+                                    + " is not executing in this trigger.dev dev session: it cannot wait"));
+            return Behaviors.same();
+        }
+        attempt.seen(lastCall);
+        // The positional key the engine would choose too (Wait#positionalKey): the results the attempt started with.
+        Wait wait =
+                msg.waitOf().apply(Wait.positionalKey(attempt.execute.steps().size()));
+        String attemptId = attempt.execute.attemptId();
+        CompletionStage<?> suspended =
+                new AttemptCall.Suspend(wait.key(), wait, null).send(engine.runs(), msg.runId(), attemptId);
+        getContext()
+                .pipeToSelf(
+                        suspended,
+                        (done, failure) ->
+                                new WaitAnswered(attempt, attemptId, wait, msg.answer(), failure, msg.replyTo()));
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onWaitAnswered(WaitAnswered msg) {
+        Throwable failure = unwrap(msg.failure());
+        if (failure != null) {
+            msg.replyTo().tell(engineRefusal(msg.attempt(), failure));
+            return Behaviors.same();
+        }
+        // Usually the engine's Suspended came first; across nodes the reply may overtake it.
+        onSuspended(
+                new WorkerChannel.Suspended(msg.attempt().execute.runId(), msg.suspendedAttemptId(), msg.waitFor()));
+        msg.replyTo().tell(Answer.ok(msg.answer().apply(msg.waitFor())));
+        return Behaviors.same();
+    }
+
+    /** The run suspended (by the CLI's wait, or by a child trigger naming it as parent): its slot is free. */
+    private void onSuspended(WorkerChannel.Suspended suspended) {
+        CliAttempt attempt = attempts.get(suspended.runId());
+        if (attempt == null || !attempt.execute.attemptId().equals(suspended.attemptId())) return;
+        if (attempt.phase() != CliAttempt.Phase.EXECUTING && attempt.phase() != CliAttempt.Phase.DEQUEUED) return;
+        attempt.waitFor(suspended.waitFor(), clock.instant());
+        releaseSlot(suspended.attemptId());
+    }
+
+    /**
+     * The engine leased a waiting run again: not a new attempt for the CLI, but the next snapshot of the attempt
+     * whose process waits, EXECUTING with the completed waitpoints, once the engine knows the lease started.
+     */
+    private boolean resumes(WorkerChannel.Execute execute) {
+        CliAttempt attempt = attempts.get(execute.runId());
+        if (attempt == null || attempt.phase() != CliAttempt.Phase.WAITING) return false;
+        Wait wait = attempt.waitingFor();
+        if (wait == null || !execute.steps().containsKey(wait.key())) return false;
+        CompletionStage<?> started =
+                new AttemptCall.Start(null).send(engine.runs(), execute.runId(), execute.attemptId());
+        getContext().pipeToSelf(started, (done, failure) -> new ResumeStarted(attempt, execute, failure));
+        return true;
+    }
+
+    private Behavior<Command> onResumeStarted(ResumeStarted msg) {
+        CliAttempt attempt = msg.attempt();
+        WorkerChannel.Execute execute = msg.execute();
+        Throwable failure = unwrap(msg.failure());
+        if (attempt.phase() != CliAttempt.Phase.WAITING || failure != null) {
+            // canceled meanwhile, or the engine did not start it: the lease is given back and the run decides
+            if (failure != null && !isStale(failure))
+                engine.runs().workerLost(execute.runId(), execute.attemptId(), "the resumed attempt did not start");
+            releaseSlot(execute.attemptId());
+            return Behaviors.same();
+        }
+        Wait wait = attempt.waitingFor();
+        Instant now = clock.instant();
+        attempt.resume(
+                execute,
+                CliWire.completedWaitpoints(
+                        execute.runId(), wait, execute.steps().get(wait.key()), now),
+                now);
+        return Behaviors.same();
+    }
+
     private Behavior<Command> onLatest(Latest msg) {
         lastCall = clock.instant();
         CliAttempt attempt = attempts.get(msg.runId());
+        if (attempt != null && attempt.phase() == CliAttempt.Phase.WAITING) {
+            // No lease while it waits, so no cancel reaches the session: the run's state tells.
+            attempt.seen(lastCall);
+            getContext()
+                    .pipeToSelf(
+                            engine.runs().get(environmentId, msg.runId()),
+                            (run, failure) -> new WaitingRunLookedUp(attempt, run, failure, msg.replyTo()));
+            return Behaviors.same();
+        }
         if (attempt != null && attempt.phase() != CliAttempt.Phase.READY) {
             attempt.seen(lastCall);
             msg.replyTo().tell(Answer.ok(CliWire.latest(attempt)));
@@ -418,6 +542,20 @@ public final class CliSession extends AbstractBehavior<CliSession.Command> {
                 .pipeToSelf(
                         engine.runs().get(environmentId, msg.runId()),
                         (run, failure) -> new RunLookedUp(run, failure, msg.replyTo()));
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onWaitingRunLookedUp(WaitingRunLookedUp msg) {
+        CliAttempt attempt = msg.attempt();
+        if (msg.failure() == null && msg.run().isPresent() && attempt.phase() == CliAttempt.Phase.WAITING) {
+            RunState run = msg.run().get();
+            if (run.status() == RunStatus.CANCELED) {
+                attempt.moveTo(CliAttempt.Phase.PENDING_CANCEL, clock.instant());
+            } else if (run.status().isFinal()) {
+                attempt.finish(CliAttempt.Phase.FINISHED, CliWire.runStatus(run.status()), clock.instant());
+            }
+        }
+        msg.replyTo().tell(Answer.ok(CliWire.latest(attempt)));
         return Behaviors.same();
     }
 
@@ -436,7 +574,9 @@ public final class CliSession extends AbstractBehavior<CliSession.Command> {
         List<String> held = msg.runIds().stream()
                 .filter(runId -> {
                     CliAttempt attempt = attempts.get(runId);
-                    return attempt != null && slots.inFlight(attempt.execute.attemptId()) != null;
+                    return attempt != null
+                            && (slots.inFlight(attempt.execute.attemptId()) != null
+                                    || attempt.phase() == CliAttempt.Phase.WAITING);
                 })
                 .toList();
         CompletionStage<Integer> canceled = java.util.concurrent.CompletableFuture.completedFuture(0);
@@ -504,10 +644,12 @@ public final class CliSession extends AbstractBehavior<CliSession.Command> {
                 engine.runs().workerLost(execute.runId(), execute.attemptId(), "task not in the CLI's current build");
                 report();
             } else if (slots.offer(execute)) {
-                hold(execute);
+                if (!resumes(execute)) hold(execute);
             } else {
                 report();
             }
+        } else if (msg.message() instanceof WorkerChannel.Suspended suspended) {
+            onSuspended(suspended);
         } else if (msg.message() instanceof WorkerChannel.CancelAttempt cancel) {
             onCancel(cancel);
         } else if (msg.message() instanceof WorkerChannel.Resync resync
@@ -536,6 +678,9 @@ public final class CliSession extends AbstractBehavior<CliSession.Command> {
                     } else {
                         attempt.moveTo(CliAttempt.Phase.PENDING_CANCEL, clock.instant());
                     }
+                } else if (attempt != null && attempt.phase() == CliAttempt.Phase.WAITING) {
+                    // canceled while its resume was starting: the process that waits stops
+                    attempt.moveTo(CliAttempt.Phase.PENDING_CANCEL, clock.instant());
                 }
                 fillFreeSlots();
                 report();
@@ -554,7 +699,9 @@ public final class CliSession extends AbstractBehavior<CliSession.Command> {
     }
 
     private void fillFreeSlots() {
-        for (WorkerChannel.Execute next : slots.fillFreeSlots()) hold(next);
+        for (WorkerChannel.Execute next : slots.fillFreeSlots()) {
+            if (!resumes(next)) hold(next);
+        }
     }
 
     private void forget(CliAttempt attempt) {

@@ -5,6 +5,7 @@ import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Props;
 import dev.baton.engine.Engine;
 import dev.baton.engine.common.Ids;
+import dev.baton.engine.worker.WorkerChannel;
 import dev.baton.gateway.envvars.VariableCache;
 import java.time.Clock;
 import java.time.LocalDate;
@@ -84,7 +85,7 @@ final class CliSessions {
     private ActorRef<CliSession.Command> session(CliWire.Context context, Map<String, String> taskTelemetry) {
         String environmentId = context.environment().id();
         return sessions.computeIfAbsent(environmentId, id -> {
-            String sessionId = Ids.newId("cli");
+            String sessionId = Ids.newId(WorkerChannel.KEEP_ALIVE_SESSION_KIND);
             ActorRef<CliSession.Command>[] self = new ActorRef[1];
             self[0] = system.systemActorOf(
                     CliSession.create(

@@ -5,9 +5,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.engine.common.Ids;
 import dev.baton.engine.environment.Environment;
 import dev.baton.engine.run.RunState;
 import dev.baton.engine.run.RunStatus;
+import dev.baton.engine.run.Wait;
+import dev.baton.engine.worker.RunError;
+import dev.baton.engine.worker.StepResult;
 import dev.baton.engine.worker.WorkerChannel;
 import java.time.Instant;
 import java.util.Map;
@@ -126,8 +130,97 @@ final class CliWire {
     /** {@code snapshots/latest} of an attempt the session holds: RunExecutionData wrapped in {@code execution}. */
     static ObjectNode latest(CliAttempt attempt) {
         ObjectNode execution = executionResult(attempt).put("version", "1");
-        execution.set("completedWaitpoints", MAPPER.createArrayNode());
+        execution.set("completedWaitpoints", attempt.completedWaitpoints());
         return (ObjectNode) MAPPER.createObjectNode().set("execution", execution);
+    }
+
+    /**
+     * The friendly id of a duration wait's waitpoint: derived from the run and the wait's key, so it is never stored
+     * and the resume names the waitpoint the SDK waits for.
+     */
+    static String durationWaitpointId(String runId, String waitKey) {
+        return Ids.derived("waitpoint", runId + "/" + waitKey);
+    }
+
+    /**
+     * A resolved wait as the CompletedWaitpoints the task process matches to its waits: a duration's DATETIME
+     * waitpoint and a token's MANUAL one by friendly id, a child run's RUN waitpoint by the child's id, a batch
+     * item's by the batch id and its index. Outputs are JSON text; a failure's output is a TaskRunError (a token's
+     * timeout has the message the SDK's WaitpointTimeoutError shows).
+     */
+    static ArrayNode completedWaitpoints(String runId, Wait wait, StepResult result, Instant completedAt) {
+        ArrayNode waitpoints = MAPPER.createArrayNode();
+        switch (wait.kind()) {
+            case DURATION -> {
+                String id = durationWaitpointId(runId, wait.key());
+                waitpoints
+                        .addObject()
+                        .put("id", id)
+                        .put("friendlyId", id)
+                        .put("type", "DATETIME")
+                        .put("completedAt", completedAt.toString())
+                        .put("completedAfter", wait.until().toString())
+                        .put("outputIsError", false);
+            }
+            case TOKEN -> {
+                ObjectNode waitpoint = waitpoints
+                        .addObject()
+                        .put("id", wait.tokenId())
+                        .put("friendlyId", wait.tokenId())
+                        .put("type", "MANUAL")
+                        .put("completedAt", completedAt.toString());
+                output(waitpoint, result.ok() ? result.outputJson() : taskRunError(result.error()), !result.ok());
+            }
+            case RUNS -> {
+                JsonNode items = parse(result.outputJson());
+                for (int index = 0; items != null && index < items.size(); index++) {
+                    JsonNode item = items.get(index);
+                    String childId = item.path("id").asText();
+                    ObjectNode waitpoint = waitpoints
+                            .addObject()
+                            .put("id", Ids.derived("waitpoint", childId))
+                            .put("friendlyId", Ids.derived("waitpoint", childId))
+                            .put("type", "RUN")
+                            .put("completedAt", completedAt.toString());
+                    ObjectNode child = waitpoint
+                            .putObject("completedByTaskRun")
+                            .put("id", childId)
+                            .put("friendlyId", childId);
+                    if (wait.batchId() != null) {
+                        waitpoint.put("index", index);
+                        child.putObject("batch").put("id", wait.batchId()).put("friendlyId", wait.batchId());
+                    }
+                    boolean ok = item.path("ok").asBoolean(false);
+                    String output = ok
+                            ? (item.has("output") ? item.get("output").toString() : null)
+                            : taskRunError(item.path("error"));
+                    output(waitpoint, output, !ok);
+                }
+            }
+        }
+        return waitpoints;
+    }
+
+    private static void output(ObjectNode waitpoint, String json, boolean isError) {
+        if (json != null) waitpoint.put("output", json).put("outputType", "application/json");
+        waitpoint.put("outputIsError", isError);
+    }
+
+    /** An engine error as Trigger.dev's TaskRunError (BUILT_IN_ERROR), which the SDK rebuilds into an Error. */
+    private static String taskRunError(RunError error) {
+        ObjectNode json = MAPPER.createObjectNode()
+                .put("type", "BUILT_IN_ERROR")
+                .put("name", error.name())
+                .put("message", error.message());
+        json.put("stackTrace", error.stackTrace() == null ? "" : error.stackTrace());
+        return json.toString();
+    }
+
+    private static String taskRunError(JsonNode error) {
+        return taskRunError(new RunError(
+                error.path("name").asText("Error"),
+                error.path("message").asText(""),
+                error.path("stackTrace").asText(null)));
     }
 
     /**

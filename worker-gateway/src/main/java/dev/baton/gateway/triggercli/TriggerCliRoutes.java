@@ -37,11 +37,13 @@ import dev.baton.engine.environment.Environment;
 import dev.baton.engine.environment.EnvironmentDirectory;
 import dev.baton.engine.environment.EnvironmentType;
 import dev.baton.engine.environment.Projects;
+import dev.baton.engine.run.Wait;
 import dev.baton.gateway.envvars.VariableCache;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -58,13 +60,12 @@ import java.util.function.Function;
  * ({@code /engine/v1/dev/…}) its supervisor polls, each answered in the shape the CLI's zod schemas check
  * (docs/trigger-dev-compat.md, "Running your tasks with the trigger.dev CLI"). Everything but the platform
  * notifications takes the environment's secret key, which the CLI got from {@code projects/{ref}/dev}. Waits inside
- * tasks are refused with a 400 naming them until Baton supports them for the CLI.
+ * tasks ({@code /engine/v1/runs/{run}/…}) suspend the run through its session ({@link CliSession.WaitFor}).
  */
 public final class TriggerCliRoutes {
 
     private static final String BEARER = "bearer ";
     private static final Duration ASK_TIMEOUT = Duration.ofSeconds(15);
-    static final String WAITS_NOT_YET = CliManifest.NOT_YET + "; the task fails with this error";
 
     private final ActorSystem<?> system;
     private final Engine engine;
@@ -122,15 +123,17 @@ public final class TriggerCliRoutes {
                         runId -> concat(
                                 path(
                                         segment("wait").slash("duration"),
-                                        () -> post(
-                                                () -> secretKey(null, environment -> notYet("wait.for / wait.until")))),
+                                        () -> post(() -> secretKey(
+                                                null,
+                                                environment -> json(body -> waitForDuration(
+                                                        environment, runId, CliWaits.duration(body)))))),
                                 path(
                                         segment("waitpoints")
                                                 .slash("tokens")
                                                 .slash(segment())
                                                 .slash("wait"),
-                                        token ->
-                                                post(() -> secretKey(null, environment -> notYet("wait.forToken")))))));
+                                        tokenId -> post(() -> secretKey(
+                                                null, environment -> waitForToken(environment, runId, tokenId)))))));
     }
 
     private Route devRoutes() {
@@ -304,8 +307,34 @@ public final class TriggerCliRoutes {
         });
     }
 
-    private Route notYet(String what) {
-        return answer(new CliSession.Answer(400, CliWire.error(what + WAITS_NOT_YET)));
+    /** {@code wait.for} / {@code wait.until} past 5 s: {@code {waitUntil, waitpoint: {id}}}. */
+    private Route waitForDuration(Environment environment, String runId, Instant until) {
+        return ask(
+                environment,
+                replyTo -> new CliSession.WaitFor(
+                        runId,
+                        key -> Wait.duration(key, until),
+                        wait -> CliWaits.durationAnswer(runId, wait),
+                        replyTo));
+    }
+
+    /**
+     * {@code wait.forToken}: {@code {success: true}}; the token's completion (or timeout) resumes the run. A token
+     * unknown in the environment is a 404, as in Trigger.dev, rather than a wait that fails at once.
+     */
+    private Route waitForToken(Environment environment, String runId, String tokenId) {
+        return onComplete(engine.tokens().get(environment.id(), tokenId), token -> {
+            if (token.isFailure()) return answer(new CliSession.Answer(503, CliWire.error("try again")));
+            if (token.get().isEmpty())
+                return answer(new CliSession.Answer(404, CliWire.error("Waitpoint token " + tokenId + " not found")));
+            return ask(
+                    environment,
+                    replyTo -> new CliSession.WaitFor(
+                            runId,
+                            key -> Wait.token(key, tokenId),
+                            wait -> CliWire.MAPPER.createObjectNode().put("success", true),
+                            replyTo));
+        });
     }
 
     // ---------------------------------------------------------------- plumbing

@@ -15,7 +15,9 @@ import dev.baton.engine.environment.Environment;
 import dev.baton.engine.run.RunState;
 import dev.baton.engine.run.RunStatus;
 import dev.baton.engine.run.TriggerRequest;
+import dev.baton.engine.run.Wait;
 import dev.baton.engine.testkit.TestNode;
+import dev.baton.engine.waitpoint.WaitpointTokens;
 import dev.baton.gateway.WorkerGateway;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -23,6 +25,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
@@ -255,6 +258,198 @@ class TriggerCliGatewayTest {
     }
 
     @Test
+    void aDurationWaitFreesTheSlotAndResumesTheSameAttemptWithItsWaitpoint() throws Exception {
+        String queue = ",\"queue\":{\"name\":\"naps\",\"concurrencyLimit\":1}";
+        String workerId = register(task("napper", queue) + "," + task("other", queue));
+        String napper = trigger("napper", "{}");
+        String executing = startNext(workerId, napper);
+        String other = trigger("other", "{}");
+
+        Instant until = Instant.now().plusSeconds(2);
+        JsonNode waited =
+                call("POST", "/engine/v1/runs/" + napper + "/wait/duration", "{\"date\":\"" + until + "\"}", 200);
+        assertEquals(until, Instant.parse(waited.path("waitUntil").asText()));
+        String waitpointId = waited.at("/waitpoint/id").asText();
+        assertTrue(waitpointId.startsWith("waitpoint_"), waited.toString());
+        JsonNode waiting = latest(napper);
+        assertEquals(
+                "EXECUTING_WITH_WAITPOINTS",
+                waiting.at("/snapshot/executionStatus").asText());
+        assertNotEquals(executing, waiting.at("/snapshot/friendlyId").asText());
+        assertEquals(RunStatus.WAITING, run(napper).status());
+
+        // the queue's one slot is free while napper waits: the other run starts and finishes meanwhile
+        String otherSnapshot = startNext(workerId, other);
+        complete(other, otherSnapshot, "{\"ok\":true,\"id\":\"" + other + "\",\"output\":\"1\"}");
+
+        JsonNode resumed = awaitLatest(
+                napper, snapshot -> snapshot.path("executionStatus").asText().equals("EXECUTING"));
+        assertEquals(1, resumed.at("/run/attemptNumber").asInt());
+        JsonNode waitpoint = resumed.path("completedWaitpoints").get(0);
+        assertEquals(1, resumed.path("completedWaitpoints").size(), resumed.toString());
+        assertEquals(waitpointId, waitpoint.path("friendlyId").asText());
+        assertEquals("DATETIME", waitpoint.path("type").asText());
+        assertEquals(false, waitpoint.path("outputIsError").asBoolean(true));
+
+        String snapshot = resumed.at("/snapshot/friendlyId").asText();
+        assertTrue(call("POST", runPath(napper, snapshot) + "/heartbeat", "{}", 200)
+                .path("ok")
+                .asBoolean());
+        JsonNode result = complete(napper, snapshot, "{\"ok\":true,\"id\":\"" + napper + "\",\"output\":\"2\"}");
+        assertEquals("RUN_FINISHED", result.path("attemptStatus").asText());
+        assertEquals(1, result.at("/run/attemptNumber").asInt());
+        RunState done = awaitRun(napper, run -> run.status() == RunStatus.COMPLETED);
+        assertEquals("2", done.outputJson());
+        assertEquals(1, done.attemptCount(), "a wait continues the attempt");
+    }
+
+    @Test
+    void aTokenWaitResumesWithTheTokensDataOnceCompleted() throws Exception {
+        String workerId = register(task("approver", ""));
+        String runId = trigger("approver", "{}");
+        startNext(workerId, runId);
+        String tokenId = engine().tokens()
+                .create(environment.id(), new WaitpointTokens.CreateRequest(null, List.of(), null, null))
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS)
+                .token()
+                .tokenId();
+        call("POST", "/engine/v1/runs/" + runId + "/waitpoints/tokens/waitpoint_unknown/wait", "{}", 404);
+        JsonNode waited =
+                call("POST", "/engine/v1/runs/" + runId + "/waitpoints/tokens/" + tokenId + "/wait", "{}", 200);
+        assertTrue(waited.path("success").asBoolean(), waited.toString());
+        awaitLatest(runId, snapshot -> snapshot.path("executionStatus").asText().equals("EXECUTING_WITH_WAITPOINTS"));
+
+        engine().tokens()
+                .complete(environment.id(), tokenId, "{\"approved\":true}")
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+        JsonNode resumed = awaitLatest(
+                runId, snapshot -> snapshot.path("executionStatus").asText().equals("EXECUTING"));
+        JsonNode waitpoint = resumed.path("completedWaitpoints").get(0);
+        assertEquals(tokenId, waitpoint.path("friendlyId").asText(), resumed.toString());
+        assertEquals("MANUAL", waitpoint.path("type").asText());
+        assertEquals(
+                JSON.readTree("{\"approved\":true}"),
+                JSON.readTree(waitpoint.path("output").asText()));
+        assertEquals("application/json", waitpoint.path("outputType").asText());
+    }
+
+    @Test
+    void aChildWaitResumesWithTheChildsOutputAndABatchWaitWithIndexes() throws Exception {
+        String workerId = register(task("parent", "") + "," + task("child", ""));
+        String parent = trigger("parent", "{}");
+        startNext(workerId, parent);
+
+        // triggerAndWait: the API trigger naming the parent suspends it (as the trigger route does)
+        Wait single = suspendForChildren(parent, false, "{\"n\":1}");
+        String childId = single.childRunId(parent, 0);
+        awaitLatest(
+                parent, snapshot -> snapshot.path("executionStatus").asText().equals("EXECUTING_WITH_WAITPOINTS"));
+        String childSnapshot = startNext(workerId, childId);
+        assertEquals("{\"n\":1}", run(childId).spec().payloadJson());
+        complete(childId, childSnapshot, "{\"ok\":true,\"id\":\"" + childId + "\",\"output\":\"{\\\"doubled\\\":2}\"}");
+        JsonNode resumed = awaitLatest(
+                parent, snapshot -> snapshot.path("executionStatus").asText().equals("EXECUTING"));
+        JsonNode waitpoint = resumed.path("completedWaitpoints").get(0);
+        assertEquals("RUN", waitpoint.path("type").asText(), resumed.toString());
+        assertEquals(childId, waitpoint.at("/completedByTaskRun/friendlyId").asText());
+        assertTrue(waitpoint.at("/completedByTaskRun/batch").isMissingNode());
+        assertEquals(
+                JSON.readTree("{\"doubled\":2}"),
+                JSON.readTree(waitpoint.path("output").asText()));
+
+        // batchTriggerAndWait: two children, one fails; the waitpoints carry the batch and each item's index
+        Wait batch = suspendForChildren(parent, true, "{\"n\":2}", "{\"n\":3}");
+        awaitLatest(
+                parent, snapshot -> snapshot.path("executionStatus").asText().equals("EXECUTING_WITH_WAITPOINTS"));
+        java.util.Map<String, String> dequeued = new java.util.HashMap<>();
+        Instant deadline = Instant.now().plus(WAIT);
+        while (dequeued.size() < 2) {
+            if (Instant.now().isAfter(deadline)) throw new AssertionError("the batch's children were not dequeued");
+            for (JsonNode message : call("POST", "/engine/v1/dev/dequeue", dequeueBody(workerId), 200)
+                    .path("dequeuedMessages"))
+                dequeued.put(
+                        message.at("/run/friendlyId").asText(),
+                        message.at("/snapshot/friendlyId").asText());
+            TestNode.sleep(Duration.ofMillis(100));
+        }
+        for (int index = 0; index < 2; index++) {
+            String item = batch.childRunId(parent, index);
+            String snapshot = start(item, dequeued.get(item), 200)
+                    .at("/snapshot/friendlyId")
+                    .asText();
+            complete(
+                    item,
+                    snapshot,
+                    index == 0
+                            ? "{\"ok\":true,\"id\":\"" + item + "\",\"output\":\"20\"}"
+                            : "{\"ok\":false,\"id\":\"" + item + "\",\"error\":{\"type\":\"BUILT_IN_ERROR\","
+                                    + "\"name\":\"Error\",\"message\":\"odd\",\"stackTrace\":\"\"}}");
+        }
+        JsonNode batchResumed = awaitLatest(
+                parent,
+                snapshot -> snapshot.path("executionStatus").asText().equals("EXECUTING")
+                        && !snapshot.path("friendlyId")
+                                .asText()
+                                .equals(resumed.at("/snapshot/friendlyId").asText()));
+        JsonNode items = batchResumed.path("completedWaitpoints");
+        assertEquals(2, items.size(), batchResumed.toString());
+        for (int index = 0; index < 2; index++) {
+            assertEquals(index, items.get(index).path("index").asInt());
+            assertEquals(
+                    batch.batchId(),
+                    items.get(index).at("/completedByTaskRun/batch/friendlyId").asText());
+            assertEquals(
+                    batch.childRunId(parent, index),
+                    items.get(index).at("/completedByTaskRun/friendlyId").asText());
+        }
+        assertEquals("20", items.get(0).path("output").asText());
+        assertEquals(true, items.get(1).path("outputIsError").asBoolean());
+        assertEquals(
+                "odd",
+                JSON.readTree(items.get(1).path("output").asText())
+                        .path("message")
+                        .asText());
+        assertEquals(1, batchResumed.at("/run/attemptNumber").asInt());
+    }
+
+    @Test
+    void aRunCanceledWhileItWaitsShowsPendingCancel() throws Exception {
+        String workerId = register(task("patient", ""));
+        String runId = trigger("patient", "{}");
+        startNext(workerId, runId);
+        call(
+                "POST",
+                "/engine/v1/runs/" + runId + "/wait/duration",
+                "{\"date\":\"" + Instant.now().plusSeconds(600) + "\"}",
+                200);
+        awaitLatest(runId, snapshot -> snapshot.path("executionStatus").asText().equals("EXECUTING_WITH_WAITPOINTS"));
+        engine().runs().cancel(environment.id(), runId).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        awaitLatest(runId, snapshot -> snapshot.path("executionStatus").asText().equals("PENDING_CANCEL"));
+        assertEquals(RunStatus.CANCELED, run(runId).status());
+    }
+
+    @Test
+    void theWatchdogsDisconnectCancelsRunsThatWait() throws Exception {
+        String workerId = register(task("dozer", ""));
+        String runId = trigger("dozer", "{}");
+        startNext(workerId, runId);
+        call(
+                "POST",
+                "/engine/v1/runs/" + runId + "/wait/duration",
+                "{\"date\":\"" + Instant.now().plusSeconds(600) + "\"}",
+                200);
+        awaitRun(runId, run -> run.status() == RunStatus.WAITING);
+        JsonNode disconnected =
+                call("POST", "/engine/v1/dev/disconnect", "{\"runFriendlyIds\":[\"" + runId + "\"]}", 200);
+        assertEquals(1, disconnected.path("cancelled").asInt());
+        assertEquals(
+                RunStatus.CANCELED,
+                awaitRun(runId, run -> run.status().isFinal()).status());
+    }
+
+    @Test
     void refusesWhatItCannotHonourNamingIt() throws Exception {
         JsonNode schedule = call(
                 "POST",
@@ -263,8 +458,12 @@ class TriggerCliGatewayTest {
                         + "\"schedule\":{\"cron\":\"* * * * *\",\"timezone\":\"UTC\"}}"),
                 400);
         assertTrue(schedule.path("error").asText().contains("'schedule'"), schedule.toString());
-        JsonNode waits = call("POST", "/engine/v1/runs/run_x/wait/duration", "{\"date\":\"2030-01-01\"}", 400);
-        assertTrue(waits.path("error").asText().contains("not supported yet"), waits.toString());
+        JsonNode keyed = call(
+                "POST",
+                "/engine/v1/runs/run_x/wait/duration",
+                "{\"date\":\"2030-01-01T00:00:00Z\",\"idempotencyKey\":\"k\"}",
+                400);
+        assertTrue(keyed.path("error").asText().contains("idempotencyKey"), keyed.toString());
         call("POST", "/api/v1/projects/proj_other/background-workers", manifest(task("x", "")), 403);
         HttpResponse<String> anonymous = HTTP.send(
                 HttpRequest.newBuilder(uri("/engine/v1/dev/config")).GET().build(),
@@ -290,6 +489,26 @@ class TriggerCliGatewayTest {
                 "POST", "/api/v1/projects/" + environment.projectRef() + "/background-workers", manifest(task), 200);
         assertTrue(worker.path("id").asText().startsWith("worker_"), worker.toString());
         return worker.path("id").asText();
+    }
+
+    /** Dequeues {@code runId}'s attempt and starts it: the EXECUTING snapshot's id. */
+    private String startNext(String workerId, String runId) throws Exception {
+        JsonNode message = dequeueOne(workerId);
+        assertEquals(runId, message.at("/run/friendlyId").asText());
+        return start(runId, message.at("/snapshot/friendlyId").asText(), 200)
+                .at("/snapshot/friendlyId")
+                .asText();
+    }
+
+    /** What the trigger route does for a trigger or batch with resumeParentOnCompletion naming {@code parent}. */
+    private Wait suspendForChildren(String parent, boolean batch, String... payloads) throws Exception {
+        List<TriggerRequest> children = java.util.Arrays.stream(payloads)
+                .map(payload -> TriggerRequest.of("child", payload))
+                .toList();
+        return engine().runs()
+                .waitForChildren(environment.id(), parent, children, batch)
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
     }
 
     private static String dequeueBody(String workerId) {
