@@ -217,9 +217,11 @@ public final class TriggerCliRoutes {
 
     private Route registerWorker(Environment environment) {
         return taskTelemetry(telemetry -> json(body -> {
-            CliManifest.Declared declared = CliManifest.read(body);
+            CliManifest.Declared declared = CliManifest.read(body, environmentType(environment));
+            // Schedules after their tasks: a schedule fires only tasks the catalog knows.
             CompletionStage<CliSessions.Registration> registered = context(environment)
                     .thenCompose(context -> engine.declareTasks(environment.id(), declared.tasks())
+                            .thenCompose(done -> engine.schedules().declare(environment.id(), declared.schedules()))
                             .thenApply(done -> sessions.register(context, declared, telemetry)));
             return onComplete(registered, result -> {
                 if (result.isFailure())
@@ -252,7 +254,8 @@ public final class TriggerCliRoutes {
 
     /**
      * Server-sent events the CLI keeps open while it runs: {@code start}, then {@code time} every few seconds. The
-     * CLI ignores their content; Baton does not act on presence (declarative schedules are not supported yet).
+     * CLI ignores their content; Baton does not act on presence: a declarative schedule fires whether or not a CLI is
+     * connected, and its run waits in the queue for one.
      */
     private Route presence() {
         Source<ByteString, ?> events = Source.single(event("start"))
@@ -338,9 +341,7 @@ public final class TriggerCliRoutes {
                     Projects.Project project = projects.projectOf(environment);
                     CliWire.Context context = new CliWire.Context(
                             environment,
-                            EnvironmentType.named(environment.slug())
-                                    .orElse(EnvironmentType.DEVELOPMENT)
-                                    .name(),
+                            environmentType(environment),
                             project.organizationId(),
                             project.organizationName(),
                             project.name());
@@ -348,6 +349,12 @@ public final class TriggerCliRoutes {
                     return context;
                 },
                 blocking);
+    }
+
+    private static String environmentType(Environment environment) {
+        return EnvironmentType.named(environment.slug())
+                .orElse(EnvironmentType.DEVELOPMENT)
+                .name();
     }
 
     /** The environment of the request's secret key; a key of another project than the path's is refused. */

@@ -1,7 +1,9 @@
 package dev.baton.gateway.triggercli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.http.javadsl.Http;
@@ -15,6 +17,10 @@ import dev.baton.engine.environment.Environment;
 import dev.baton.engine.run.RunState;
 import dev.baton.engine.run.RunStatus;
 import dev.baton.engine.run.TriggerRequest;
+import dev.baton.engine.schedule.ScheduleEntity;
+import dev.baton.engine.schedule.ScheduleService;
+import dev.baton.engine.schedule.ScheduleSpec;
+import dev.baton.engine.schedule.ScheduleState;
 import dev.baton.engine.testkit.TestNode;
 import dev.baton.gateway.WorkerGateway;
 import java.net.URI;
@@ -23,6 +29,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
@@ -255,14 +266,92 @@ class TriggerCliGatewayTest {
     }
 
     @Test
-    void refusesWhatItCannotHonourNamingIt() throws Exception {
-        JsonNode schedule = call(
+    void aManifestsSchedulesBecomeDeclarativeSchedulesKeyedByTask() throws Exception {
+        register(scheduledTask("cron", "0 * * * *", ""));
+        String scheduleId = declaredSchedules().get("cron");
+        ScheduleState created = schedule(scheduleId).orElseThrow();
+        assertEquals(ScheduleSpec.DECLARATIVE, created.spec().type());
+        assertEquals("0 * * * *", created.spec().cron());
+        assertEquals("Europe/Paris", created.spec().timezone());
+        assertTrue(created.active());
+
+        // the same manifest again (a rebuild) changes nothing
+        register(scheduledTask("cron", "0 * * * *", ""));
+        assertEquals(Map.of("cron", scheduleId), declaredSchedules());
+        assertEquals(created, schedule(scheduleId).orElseThrow());
+
+        // a changed cron updates the same schedule
+        register(scheduledTask("cron", "30 * * * *", ""));
+        assertEquals(Map.of("cron", scheduleId), declaredSchedules());
+        assertEquals("30 * * * *", schedule(scheduleId).orElseThrow().spec().cron());
+
+        // the API may read it but not change it, as Trigger.dev refuses
+        ScheduleSpec imperative =
+                new ScheduleSpec("cron", "* * * * *", "UTC", null, null, null, ScheduleSpec.IMPERATIVE);
+        assertEquals(
+                ScheduleEntity.CANNOT_UPDATE_DECLARATIVE,
+                refusal(engine().schedules().update(environment.id(), scheduleId, imperative)));
+        assertEquals(
+                ScheduleEntity.CANNOT_DELETE_DECLARATIVE,
+                refusal(engine().schedules().delete(environment.id(), scheduleId)));
+        assertEquals(
+                ScheduleEntity.CANNOT_TOGGLE_DECLARATIVE,
+                refusal(engine().schedules().setActive(environment.id(), scheduleId, false)));
+        assertEquals("30 * * * *", schedule(scheduleId).orElseThrow().spec().cron());
+
+        // a manifest whose task no longer has a schedule deletes it, as Trigger.dev does; declared again, it is new
+        register(task("cron", ""));
+        assertTrue(schedule(scheduleId).isEmpty());
+        assertEquals(Map.of(), declaredSchedules());
+        register(scheduledTask("cron", "0 * * * *", ""));
+        String again = declaredSchedules().get("cron");
+        assertNotEquals(scheduleId, again);
+        // and a manifest that drops the task deletes it too
+        register(task("other", ""));
+        assertTrue(schedule(again).isEmpty());
+        assertEquals(Map.of(), declaredSchedules());
+    }
+
+    @Test
+    void aScheduleForOtherEnvironmentsIsNotCreatedHere() throws Exception {
+        register(scheduledTask("prod-only", "0 * * * *", ",\"environments\":[\"PRODUCTION\"]"));
+        assertEquals(Map.of(), declaredSchedules());
+        register(scheduledTask("dev-too", "0 * * * *", ",\"environments\":[\"PRODUCTION\",\"DEVELOPMENT\"]"));
+        assertEquals(Set.of("dev-too"), declaredSchedules().keySet());
+        JsonNode badCron = call(
                 "POST",
                 "/api/v1/projects/" + environment.projectRef() + "/background-workers",
-                manifest("{\"id\":\"cron\",\"filePath\":\"src/trigger/cron.ts\",\"triggerSource\":\"schedule\","
-                        + "\"schedule\":{\"cron\":\"* * * * *\",\"timezone\":\"UTC\"}}"),
+                manifest(scheduledTask("bad", "61 * * * *", "")),
                 400);
-        assertTrue(schedule.path("error").asText().contains("'schedule'"), schedule.toString());
+        assertTrue(badCron.path("error").asText().startsWith("task bad: schedule"), badCron.toString());
+    }
+
+    @Test
+    void aScheduledTaskGetsItsPayloadDatesAsDates() throws Exception {
+        String workerId = register(scheduledTask("tick", "0 * * * *", ""));
+        String runId = trigger(
+                "tick",
+                "{\"scheduleId\":\"sched_1\",\"type\":\"DECLARATIVE\",\"timestamp\":\"2030-01-01T10:00:00.000Z\","
+                        + "\"timezone\":\"UTC\",\"upcoming\":[\"2030-01-01T11:00:00.000Z\"]}");
+        JsonNode message = dequeueOne(workerId);
+        JsonNode started = start(runId, message.at("/snapshot/friendlyId").asText(), 200);
+        assertEquals(
+                "application/super+json",
+                started.at("/execution/run/payloadType").asText());
+        JsonNode document = JSON.readTree(started.at("/execution/run/payload").asText());
+        assertEquals("sched_1", document.at("/json/scheduleId").asText());
+        assertEquals(
+                JSON.readTree("{\"timestamp\":[\"Date\"],\"upcoming.0\":[\"Date\"]}"), document.at("/meta/values"));
+    }
+
+    @Test
+    void refusesWhatItCannotHonourNamingIt() throws Exception {
+        JsonNode gates = call(
+                "POST",
+                "/api/v1/projects/" + environment.projectRef() + "/background-workers",
+                manifest(task("gated", ",\"gates\":[{\"queue\":\"shared\"}]")),
+                400);
+        assertTrue(gates.path("error").asText().contains("'gates'"), gates.toString());
         JsonNode waits = call("POST", "/engine/v1/runs/run_x/wait/duration", "{\"date\":\"2030-01-01\"}", 400);
         assertTrue(waits.path("error").asText().contains("not supported yet"), waits.toString());
         call("POST", "/api/v1/projects/proj_other/background-workers", manifest(task("x", "")), 403);
@@ -277,6 +366,13 @@ class TriggerCliGatewayTest {
     private static String task(String id, String extra) {
         return "{\"id\":\"" + id + "\",\"filePath\":\"src/trigger/" + id + ".ts\",\"exportName\":\"" + id + "\","
                 + "\"entryPoint\":\"src/trigger/" + id + ".mjs\"" + extra + "}";
+    }
+
+    private static String scheduledTask(String id, String cron, String extraSchedule) {
+        return task(
+                id,
+                ",\"triggerSource\":\"schedule\",\"schedule\":{\"cron\":\"" + cron + "\",\"timezone\":\"Europe/Paris\""
+                        + extraSchedule + "}");
     }
 
     private static String manifest(String task) {
@@ -379,6 +475,28 @@ class TriggerCliGatewayTest {
                 .get(10, TimeUnit.SECONDS)
                 .run()
                 .runId();
+    }
+
+    private Map<String, String> declaredSchedules() throws Exception {
+        return engine().schedules()
+                .declared(environment.id())
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+    }
+
+    private Optional<ScheduleState> schedule(String scheduleId) throws Exception {
+        return engine().schedules()
+                .get(environment.id(), scheduleId)
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+    }
+
+    /** The message the engine refused a change with. */
+    private static String refusal(CompletionStage<?> change) {
+        ExecutionException failed = assertThrows(
+                ExecutionException.class, () -> change.toCompletableFuture().get(10, TimeUnit.SECONDS));
+        assertInstanceOf(ScheduleService.InvalidScheduleException.class, failed.getCause());
+        return failed.getCause().getMessage();
     }
 
     private RunState run(String runId) throws Exception {
