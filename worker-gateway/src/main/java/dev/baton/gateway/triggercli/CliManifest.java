@@ -1,10 +1,13 @@
 package dev.baton.gateway.triggercli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.engine.run.TriggerOptions;
 import dev.baton.engine.schedule.ScheduleSpec;
 import dev.baton.engine.task.QueueLimits;
 import dev.baton.engine.task.RetryPolicy;
 import dev.baton.engine.task.TaskDefinition;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -17,9 +20,9 @@ import java.util.Set;
 /**
  * A {@code POST /api/v1/projects/{ref}/background-workers} body (CreateBackgroundWorkerRequestBody) as Baton's task
  * declarations: each task's queue (its own or a shared one from {@code queues}) with {@code concurrencyLimit} and
- * {@code combinedConcurrencyLimit}, {@code retry}, {@code maxDuration}, and the declarative schedule of a
- * {@code schedules.task} ({@code schedule}: cron, timezone, window, and the environment types it applies to). A
- * field Baton cannot honour yet ({@code ttl}, {@code gates}, {@code concurrency}, named
+ * {@code combinedConcurrencyLimit}, {@code retry}, {@code maxDuration}, {@code ttl} (its runs' default), and the
+ * declarative schedule of a {@code schedules.task} ({@code schedule}: cron, timezone, window, and the environment
+ * types it applies to). A field Baton cannot honour yet ({@code gates}, {@code concurrency}, named
  * {@code concurrencyLimits}, prompts,
  * webhooks, agents) refuses the whole manifest with a message naming it, so the CLI stops with that message rather
  * than running tasks that silently behave otherwise. {@code machine} is accepted: in dev every run executes on the
@@ -64,9 +67,11 @@ final class CliManifest {
             "machine",
             "triggerSource",
             "maxDuration",
+            "ttl",
             "schedule",
             "payloadSchema");
     private static final Set<String> SCHEDULE_FIELDS = Set.of("cron", "timezone", "environments", "window");
+    private static final TriggerOptions OPTIONS = new TriggerOptions(TriggerOptions.Limits.DEFAULTS, Clock.systemUTC());
 
     private CliManifest() {}
 
@@ -179,6 +184,12 @@ final class CliManifest {
             if (seconds < 1) throw new RefusedException(where + "maxDuration must be at least 1 second");
             maxDuration = (int) Math.ceil(seconds);
         }
+        Duration ttl;
+        try {
+            ttl = OPTIONS.ttl(task.get("ttl"), "ttl");
+        } catch (TriggerOptions.InvalidOptionException e) {
+            throw new RefusedException(where + e.getMessage());
+        }
         try {
             return new TaskDefinition(
                     id,
@@ -186,7 +197,9 @@ final class CliManifest {
                     limits.concurrencyLimit(),
                     retry(task.path("retry"), where),
                     maxDuration,
-                    limits.globalConcurrencyLimit());
+                    limits.globalConcurrencyLimit(),
+                    null,
+                    ttl);
         } catch (IllegalArgumentException e) {
             throw new RefusedException(where + e.getMessage());
         }

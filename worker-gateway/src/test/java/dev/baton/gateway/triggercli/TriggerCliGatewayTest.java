@@ -345,6 +345,35 @@ class TriggerCliGatewayTest {
     }
 
     @Test
+    void aTasksTtlIsItsRunsDefaultAndATriggersOwnWins() throws Exception {
+        // (the session takes runs as they are queued, so the CLI's runs do not wait long enough to expire here)
+        register(task("short-lived", ",\"ttl\":\"10m\""));
+        String defaulted = trigger("short-lived", "{}");
+        assertEquals(Duration.ofMinutes(10), run(defaulted).spec().ttl());
+        register(task("numeric", ",\"ttl\":90"));
+        assertEquals(
+                Duration.ofSeconds(90), run(trigger("numeric", "{}")).spec().ttl());
+        String own = engine().runs()
+                .trigger(
+                        environment.id(),
+                        TriggerRequest.builder("short-lived")
+                                .payload("{}", "application/json")
+                                .ttl(Duration.ofHours(1))
+                                .build())
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS)
+                .run()
+                .runId();
+        assertEquals(Duration.ofHours(1), run(own).spec().ttl());
+        JsonNode badTtl = call(
+                "POST",
+                "/api/v1/projects/" + environment.projectRef() + "/background-workers",
+                manifest(task("x", ",\"ttl\":\"soon\"")),
+                400);
+        assertTrue(badTtl.path("error").asText().contains("ttl"), badTtl.toString());
+    }
+
+    @Test
     void refusesWhatItCannotHonourNamingIt() throws Exception {
         JsonNode gates = call(
                 "POST",
