@@ -37,6 +37,7 @@ import dev.baton.engine.environment.Environment;
 import dev.baton.engine.environment.EnvironmentDirectory;
 import dev.baton.engine.environment.EnvironmentType;
 import dev.baton.engine.environment.Projects;
+import dev.baton.engine.run.MetadataOperation;
 import dev.baton.gateway.envvars.VariableCache;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -179,13 +180,12 @@ public final class TriggerCliRoutes {
                                                 .slash("complete"),
                                         snapshotId -> post(() -> secretKey(
                                                 null,
-                                                environment -> json(body -> {
-                                                    CliCompletion completion = CliCompletion.read(body);
-                                                    return ask(
-                                                            environment,
-                                                            replyTo -> new CliSession.Complete(
-                                                                    runId, snapshotId, completion, replyTo));
-                                                })))))));
+                                                environment -> json(body -> completeAttempt(
+                                                        environment,
+                                                        runId,
+                                                        snapshotId,
+                                                        CliCompletion.read(body),
+                                                        CliCompletion.flushedMetadata(body)))))))));
     }
 
     // ---------------------------------------------------------------- routes
@@ -304,6 +304,30 @@ public final class TriggerCliRoutes {
             if (run.isFailure()) return answer(new CliSession.Answer(503, CliWire.error("try again")));
             if (run.get().isEmpty()) return answer(new CliSession.Answer(404, CliWire.error("Run not found")));
             return ok(CliWire.latest(run.get().get()));
+        });
+    }
+
+    /**
+     * Stores the metadata the task flushed with its completion before the completion itself, so the finished run
+     * already shows it; a failure to store it answers 503 and the CLI sends the completion again.
+     */
+    private Route completeAttempt(
+            Environment environment,
+            String runId,
+            String snapshotId,
+            CliCompletion completion,
+            List<MetadataOperation> flushedMetadata) {
+        Function<ActorRef<CliSession.Answer>, CliSession.Command> command =
+                replyTo -> new CliSession.Complete(runId, snapshotId, completion, replyTo);
+        if (flushedMetadata.isEmpty()) return ask(environment, command);
+        return onComplete(engine.runs().updateMetadata(environment.id(), runId, flushedMetadata), stored -> {
+            if (stored.isFailure())
+                return answer(new CliSession.Answer(
+                        503,
+                        CliWire.error("the run's metadata could not be stored, try again: "
+                                + stored.failed().get().getMessage())));
+            if (stored.get().isEmpty()) return answer(new CliSession.Answer(404, CliWire.error("Run not found")));
+            return ask(environment, command);
         });
     }
 

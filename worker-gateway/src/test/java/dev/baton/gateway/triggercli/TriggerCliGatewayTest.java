@@ -140,6 +140,29 @@ class TriggerCliGatewayTest {
     }
 
     @Test
+    void theMetadataFlushedWithTheCompletionIsStoredBeforeTheRunFinishes() throws Exception {
+        String workerId = register(task("progress", ""));
+        String runId = trigger("progress", "{}");
+        String executing = start(
+                        runId, dequeueOne(workerId).at("/snapshot/friendlyId").asText(), 200)
+                .at("/snapshot/friendlyId")
+                .asText();
+        // as the SDK's RunMetadataManager.stopAndReturnLastFlush() packs it: SuperJSON of the collapsed operations
+        String flushed = JSON.writeValueAsString(JSON.writeValueAsString(
+                JSON.readTree("{\"json\":{\"operations\":[{\"type\":\"set\",\"key\":\"progress\",\"value\":1},"
+                        + "{\"type\":\"append\",\"key\":\"steps\",\"value\":\"done\"}],"
+                        + "\"parentOperations\":[],\"rootOperations\":[]}}")));
+        JsonNode result = complete(
+                runId,
+                executing,
+                "{\"ok\":true,\"id\":\"" + runId + "\",\"outputType\":\"application/json\","
+                        + "\"flushedMetadata\":{\"data\":" + flushed + ",\"dataType\":\"application/super+json\"}}");
+        assertEquals("RUN_FINISHED", result.path("attemptStatus").asText());
+        RunState done = awaitRun(runId, run -> run.status() == RunStatus.COMPLETED);
+        assertEquals(JSON.readTree("{\"progress\":1,\"steps\":[\"done\"]}"), JSON.readTree(done.metadataJson()));
+    }
+
+    @Test
     void aFailureWithRetryIsQueuedAndTheNextAttemptComesWithItsOwnNumber() throws Exception {
         String workerId = register(task(
                 "flaky",
