@@ -4,7 +4,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { configure, runs, tasks, wait } from "@trigger.dev/sdk";
+import { configure, runs, schedules, tasks, wait } from "@trigger.dev/sdk";
 
 const PROJECT_DIR = fileURLToPath(new URL("..", import.meta.url));
 
@@ -16,6 +16,8 @@ configure({
 
 let cli;
 let output = "";
+/** When the CLI registered its tasks, and with them the `tick` schedule. */
+let readyAt;
 
 /** Resolves once the CLI printed `text`; rejects when it exits first or after `ms`. */
 function printed(text, ms) {
@@ -66,6 +68,7 @@ before(async () => {
   cli.stderr.on("data", (chunk) => (output += chunk));
   // The first build bundles the project and indexes its tasks, then POSTs the background worker.
   await printed("Local worker ready", 120_000);
+  readyAt = Date.now();
 });
 
 after(async () => {
@@ -208,4 +211,73 @@ test("triggerAndWait and batchTriggerAndWait resume the parent with the children
   assert.match(run.output.many[1].error, /cannot double -1/);
   assert.deepEqual(run.output.many[2], { doubled: 6 });
   assert.equal(run.output.attempt, 1);
+});
+
+test("a task's ttl is its runs' default, and a trigger's own ttl wins", async () => {
+  const defaulted = await poll((await tasks.trigger("perishable", {})).id);
+  assert.equal(defaulted.status, "COMPLETED", JSON.stringify(defaulted.error));
+  assert.equal(defaulted.ttl, "10m");
+  const own = await poll((await tasks.trigger("perishable", {}, { ttl: "1h" })).id);
+  assert.equal(own.ttl, "1h");
+});
+
+test("metadata set inside a task is stored, through the periodic flush and with the completion", async () => {
+  const handle = await tasks.trigger("progress", {});
+  // The first changes arrive while the task still runs (the SDK flushes them every second).
+  const midway = await until(handle.id, (run) => run.metadata?.progress === 0.5 || run.isCompleted);
+  assert.equal(midway.status, "EXECUTING", "the flushed metadata shows before the run finishes");
+  assert.deepEqual(midway.metadata, { progress: 0.5, steps: ["started"] });
+  const run = await poll(handle.id);
+  assert.equal(run.status, "COMPLETED", JSON.stringify(run.error));
+  assert.deepEqual(run.metadata, { progress: 1, steps: ["started", "done"], count: 2 });
+});
+
+// Last, so the other tests' time counts towards the wait for the first minute tick after the CLI registered.
+test("schedules.task becomes a DECLARATIVE schedule that fires once per minute tick", async () => {
+  const listed = await schedules.list({ perPage: 100 });
+  const declared = listed.data.filter((schedule) => schedule.task === "tick");
+  assert.equal(declared.length, 1, JSON.stringify(listed.data));
+  const schedule = declared[0];
+  assert.equal(schedule.type, "DECLARATIVE");
+  assert.equal(schedule.generator.expression, "* * * * *");
+  assert.equal((await schedules.retrieve(schedule.id)).type, "DECLARATIVE");
+  await assert.rejects(
+    schedules.update(schedule.id, { task: "tick", cron: "0 * * * *" }),
+    (error) => error.status === 422 && /Cannot update a declarative schedule/.test(error.message),
+  );
+
+  // The first tick after the registration: at most a minute away, plus the list's projection delay.
+  const firstTick = Math.ceil((readyAt + 1) / 60_000) * 60_000;
+  const deadline = Math.max(Date.now(), firstTick) + 45_000;
+  let ticks = [];
+  for (;;) {
+    const page = await runs.list({ taskIdentifier: "tick", limit: 100 });
+    ticks = page.data;
+    if (ticks.some((run) => run.status === "COMPLETED")) break;
+    if (Date.now() > deadline) assert.fail(`no tick ran by ${new Date(deadline).toISOString()}: ${JSON.stringify(ticks)}`);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  // A few seconds more, for a duplicate of the same tick to show if there were one.
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  ticks = (await runs.list({ taskIdentifier: "tick", limit: 100 })).data;
+  const outputs = [];
+  for (const listedRun of ticks) {
+    const run = await poll(listedRun.id);
+    assert.equal(run.status, "COMPLETED", JSON.stringify(run.error));
+    outputs.push(run.output);
+  }
+  const timestamps = outputs.map((output) => output.timestamp);
+  assert.equal(new Set(timestamps).size, timestamps.length, `one run per tick: ${timestamps}`);
+  const minutes = timestamps.map((timestamp) => new Date(timestamp).getTime()).sort((a, b) => a - b);
+  for (let i = 1; i < minutes.length; i++) {
+    assert.equal(minutes[i] - minutes[i - 1], 60_000, `a run for every tick, none skipped: ${timestamps}`);
+  }
+  for (const output of outputs) {
+    assert.equal(output.scheduleId, schedule.id);
+    assert.equal(output.type, "DECLARATIVE");
+    assert.equal(output.timezone, "UTC");
+    assert.equal(output.datesAreDates, true, "the task gets its payload's dates as Dates");
+    assert.equal(output.upcoming, 5);
+    assert.equal(new Date(output.timestamp).getTime() % 60_000, 0, "a minute tick");
+  }
 });

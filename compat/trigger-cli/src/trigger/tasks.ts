@@ -1,4 +1,4 @@
-import { logger, tags, task, wait } from "@trigger.dev/sdk";
+import { logger, metadata, schedules, tags, task, wait } from "@trigger.dev/sdk";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -105,5 +105,39 @@ export const chatty = task({
     await sleep(20);
     logger.warn("card expires soon", { order: payload.order });
     return { charged: payload.order };
+  },
+});
+
+// A declarative schedule: Baton fires it once per minute tick and the CLI runs it with Trigger.dev's scheduled payload,
+// whose dates arrive as Dates.
+export const tick = schedules.task({
+  id: "tick",
+  cron: "* * * * *",
+  run: async (payload) => ({
+    scheduleId: payload.scheduleId,
+    type: payload.type,
+    timezone: payload.timezone,
+    datesAreDates: payload.timestamp instanceof Date && payload.upcoming.every((date) => date instanceof Date),
+    timestamp: payload.timestamp.toISOString(),
+    upcoming: payload.upcoming.length,
+  }),
+});
+
+// Its runs' ttl is 10 minutes unless a trigger gives its own.
+export const perishable = task({
+  id: "perishable",
+  ttl: "10m",
+  run: async () => ({ fresh: true }),
+});
+
+// Metadata set inside the task: the first changes go out with the SDK's one-second flush (PUT
+// /api/v1/runs/{id}/metadata), the last ones with the completion.
+export const progress = task({
+  id: "progress",
+  run: async () => {
+    metadata.set("progress", 0.5).append("steps", "started");
+    await sleep(2500);
+    metadata.set("progress", 1).append("steps", "done").increment("count", 2);
+    return { done: true };
   },
 });

@@ -22,6 +22,8 @@ CREATE TABLE IF NOT EXISTS baton_schedules(
   next_run_at TIMESTAMP WITH TIME ZONE,
   due_at TIMESTAMP WITH TIME ZONE
 );
+-- IMPERATIVE (the API's) or DECLARATIVE (a task manifest's schedules.task).
+ALTER TABLE baton_schedules ADD COLUMN IF NOT EXISTS schedule_type VARCHAR(16) DEFAULT 'IMPERATIVE' NOT NULL;
 -- The list: an environment's schedules, oldest first.
 CREATE INDEX IF NOT EXISTS baton_schedules_env_created_idx ON baton_schedules(environment_id, created_at, schedule_id);
 -- The sweeper: schedules due soon.

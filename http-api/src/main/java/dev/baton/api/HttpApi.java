@@ -50,6 +50,7 @@ import dev.baton.engine.environment.EnvironmentSettingsStore;
 import dev.baton.engine.environment.QueueSettingsStore;
 import dev.baton.engine.envvars.EnvironmentVariableStore;
 import dev.baton.engine.logs.RunLogs;
+import dev.baton.engine.metrics.BatonMetrics;
 import dev.baton.engine.storage.Database;
 import dev.baton.projections.traces.SpanStore;
 import java.time.Clock;
@@ -186,7 +187,8 @@ public final class HttpApi {
                 authentication,
                 config.getBytes("baton.http.otel.max-body-size"),
                 settings.bodyReadTimeout(),
-                clock);
+                clock,
+                BatonMetrics.get(system).registry());
         this.analytics = new AnalyticsRoutes(reads.analytics(), authentication, clock);
         this.runLogs = new RunLogRoutes(engine, logs, authentication, clock);
     }

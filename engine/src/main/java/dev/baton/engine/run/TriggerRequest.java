@@ -92,7 +92,7 @@ public record TriggerRequest(
                 concurrencyKey,
                 priorityMs,
                 delayUntil,
-                ttl,
+                ttl == null ? task.ttl() : ttl,
                 null,
                 RunLineage.ROOT,
                 trace);

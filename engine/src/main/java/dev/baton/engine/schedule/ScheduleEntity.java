@@ -51,6 +51,11 @@ public final class ScheduleEntity
     public static final String TAG = "schedule";
 
     public static final String NOT_FOUND = "Schedule not found";
+    /** Trigger.dev's refusals of API changes to a declarative schedule: the task manifest owns it. */
+    public static final String CANNOT_UPDATE_DECLARATIVE = "Cannot update a declarative schedule";
+
+    public static final String CANNOT_DELETE_DECLARATIVE = "Cannot delete declarative schedules";
+    public static final String CANNOT_TOGGLE_DECLARATIVE = "Cannot enable/disable declarative schedules";
     /** The occurrences {@code upcoming} lists in a scheduled run's payload. */
     public static final int UPCOMING = 5;
 
@@ -75,6 +80,16 @@ public final class ScheduleEntity
             implements Command {}
 
     public record Delete(String environmentId, ActorRef<StatusReply<ScheduleState>> replyTo) implements Command {}
+
+    /**
+     * From a task manifest: create the declarative schedule, or bring it to {@code spec}; the same spec again changes
+     * nothing.
+     */
+    public record Declare(String environmentId, ScheduleSpec spec, ActorRef<StatusReply<ScheduleState>> replyTo)
+            implements Command {}
+
+    /** From a task manifest that no longer declares it: delete the declarative schedule. */
+    public record Undeclare(String environmentId, ActorRef<StatusReply<ScheduleState>> replyTo) implements Command {}
 
     /** The current state, whatever it is (an unknown id answers the empty state). */
     public record Get(ActorRef<ScheduleState> replyTo) implements Command {}
@@ -176,7 +191,38 @@ public final class ScheduleEntity
                         Upsert.class,
                         (state, cmd) -> persist(
                                 new ScheduleCreated(scheduleId, cmd.environmentId(), cmd.spec(), clock.instant()),
+                                cmd.replyTo()))
+                .onCommand(
+                        Declare.class,
+                        (state, cmd) -> persist(
+                                new ScheduleCreated(scheduleId, cmd.environmentId(), cmd.spec(), clock.instant()),
                                 cmd.replyTo()));
+
+        // The API reads a declarative schedule but does not change it; only its manifest does.
+        builder.forState(state -> state.exists() && state.spec().declarative())
+                .onCommand(
+                        Upsert.class,
+                        (state, cmd) -> refuse(state, cmd.environmentId(), CANNOT_UPDATE_DECLARATIVE, cmd.replyTo()))
+                .onCommand(
+                        Update.class,
+                        (state, cmd) -> refuse(state, cmd.environmentId(), CANNOT_UPDATE_DECLARATIVE, cmd.replyTo()))
+                .onCommand(
+                        SetActive.class,
+                        (state, cmd) -> refuse(state, cmd.environmentId(), CANNOT_TOGGLE_DECLARATIVE, cmd.replyTo()))
+                .onCommand(
+                        Delete.class,
+                        (state, cmd) -> refuse(state, cmd.environmentId(), CANNOT_DELETE_DECLARATIVE, cmd.replyTo()))
+                .onCommand(Declare.class, (state, cmd) -> {
+                    if (!state.belongsTo(cmd.environmentId())) return notFound(cmd.replyTo());
+                    if (state.spec().equals(cmd.spec()))
+                        return Effect().reply(cmd.replyTo(), StatusReply.success(state));
+                    return persist(new ScheduleUpdated(cmd.spec(), clock.instant()), cmd.replyTo());
+                })
+                .onCommand(
+                        Undeclare.class,
+                        (state, cmd) -> !state.belongsTo(cmd.environmentId())
+                                ? notFound(cmd.replyTo())
+                                : persist(new ScheduleDeleted(clock.instant()), cmd.replyTo()));
 
         builder.forState(ScheduleState::exists)
                 .onCommand(
@@ -211,6 +257,8 @@ public final class ScheduleEntity
                 .onCommand(Update.class, (state, cmd) -> notFound(cmd.replyTo()))
                 .onCommand(SetActive.class, (state, cmd) -> notFound(cmd.replyTo()))
                 .onCommand(Delete.class, (state, cmd) -> notFound(cmd.replyTo()))
+                .onCommand(Declare.class, (state, cmd) -> notFound(cmd.replyTo()))
+                .onCommand(Undeclare.class, (state, cmd) -> notFound(cmd.replyTo()))
                 .onCommand(Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), state))
                 .onCommand(Wake.class, (state, cmd) -> {
                     redrive(state);
@@ -304,6 +352,12 @@ public final class ScheduleEntity
         return Effect().persist(event).thenRun(this::redrive).thenReply(replyTo, StatusReply::success);
     }
 
+    /** A change the schedule's type forbids; another environment's schedule stays as absent as an unknown one. */
+    private ReplyEffect<Event, ScheduleState> refuse(
+            ScheduleState state, String environmentId, String refusal, ActorRef<StatusReply<ScheduleState>> replyTo) {
+        return Effect().reply(replyTo, StatusReply.error(state.belongsTo(environmentId) ? refusal : NOT_FOUND));
+    }
+
     private ReplyEffect<Event, ScheduleState> notFound(ActorRef<StatusReply<ScheduleState>> replyTo) {
         return Effect().reply(replyTo, StatusReply.error(NOT_FOUND));
     }
@@ -333,7 +387,7 @@ public final class ScheduleEntity
     static String payload(ScheduleState state, Instant timestamp) {
         ObjectNode payload = JSON.createObjectNode();
         payload.put("scheduleId", state.scheduleId());
-        payload.put("type", ScheduleState.TYPE_IMPERATIVE);
+        payload.put("type", state.spec().type());
         payload.put("timestamp", MILLIS.format(timestamp));
         if (state.lastTimestamp() != null) payload.put("lastTimestamp", MILLIS.format(state.lastTimestamp()));
         if (state.spec().externalId() != null)

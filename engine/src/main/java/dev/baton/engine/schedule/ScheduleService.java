@@ -1,5 +1,6 @@
 package dev.baton.engine.schedule;
 
+import akka.Done;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -12,7 +13,11 @@ import dev.baton.engine.run.TriggerRequest;
 import dev.baton.engine.task.TaskCatalog;
 import dev.baton.engine.task.TaskDefinition;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.regex.Pattern;
@@ -26,7 +31,7 @@ public final class ScheduleService {
 
     private static final Pattern SCHEDULE_ID = Pattern.compile("sched_[0-9a-z]{1,64}");
 
-    /** A request the engine refuses as unprocessable (422): the task is unknown. */
+    /** A request the engine refuses as unprocessable (422): the task is unknown, or the schedule is declarative. */
     public static final class InvalidScheduleException extends RuntimeException {
         public InvalidScheduleException(String message) {
             super(message, null, false, false);
@@ -45,6 +50,7 @@ public final class ScheduleService {
     public static void init(ActorSystem<?> system, java.time.Clock clock, Duration fireRetry, ScheduleFirer firer) {
         ScheduleEntity.init(system, clock, fireRetry, firer);
         ScheduleKeyEntity.init(system);
+        DeclaredSchedulesEntity.init(system);
     }
 
     /**
@@ -113,12 +119,71 @@ public final class ScheduleService {
         return ask(scheduleId, replyTo -> new ScheduleEntity.Delete(environmentId, replyTo));
     }
 
+    /**
+     * Brings the environment's declarative schedules to a task manifest's: {@code specs} by task id (each of type
+     * {@link ScheduleSpec#DECLARATIVE}). A task keeps its schedule across manifests, updated when its cron, timezone
+     * or window changed and untouched otherwise; the schedule of a task the manifest no longer schedules is deleted,
+     * as Trigger.dev does. Completes once every change is persisted; a failure leaves the rest to the next manifest
+     * (each step is idempotent).
+     */
+    public CompletionStage<Done> declare(String environmentId, Map<String, ScheduleSpec> specs) {
+        specs.values().forEach(spec -> {
+            spec.validated();
+            if (!spec.declarative()) throw new IllegalArgumentException("a manifest declares declarative schedules");
+        });
+        return sharding.entityRefFor(DeclaredSchedulesEntity.ENTITY_TYPE_KEY, environmentId)
+                .<DeclaredSchedulesEntity.Assignment>ask(
+                        replyTo -> new DeclaredSchedulesEntity.Assign(Set.copyOf(specs.keySet()), replyTo), askTimeout)
+                .thenCompose(assignment -> {
+                    List<CompletableFuture<?>> changes = new ArrayList<>();
+                    assignment
+                            .declared()
+                            .forEach((taskId, scheduleId) ->
+                                    changes.add(sharding.entityRefFor(ScheduleEntity.ENTITY_TYPE_KEY, scheduleId)
+                                            .<StatusReply<ScheduleState>>ask(
+                                                    replyTo -> new ScheduleEntity.Declare(
+                                                            environmentId, specs.get(taskId), replyTo),
+                                                    askTimeout)
+                                            .thenApply(reply -> {
+                                                if (reply.isError())
+                                                    throw new IllegalStateException("declarative schedule " + scheduleId
+                                                            + " of task " + taskId + ": "
+                                                            + reply.getError().getMessage());
+                                                return reply;
+                                            })
+                                            .toCompletableFuture()));
+                    // Deleting one already deleted (a retry) answers not found: done all the same.
+                    assignment
+                            .dropped()
+                            .forEach((taskId, scheduleId) -> changes.add(sharding.entityRefFor(
+                                            ScheduleEntity.ENTITY_TYPE_KEY, scheduleId)
+                                    .<StatusReply<ScheduleState>>ask(
+                                            replyTo -> new ScheduleEntity.Undeclare(environmentId, replyTo), askTimeout)
+                                    .toCompletableFuture()));
+                    return CompletableFuture.allOf(changes.toArray(CompletableFuture[]::new))
+                            .thenCompose(done -> assignment.dropped().isEmpty()
+                                    ? CompletableFuture.completedFuture(Done.getInstance())
+                                    : sharding.entityRefFor(DeclaredSchedulesEntity.ENTITY_TYPE_KEY, environmentId)
+                                            .<Done>ask(
+                                                    replyTo -> new DeclaredSchedulesEntity.Forget(
+                                                            assignment.dropped(), replyTo),
+                                                    askTimeout));
+                });
+    }
+
+    /** The environment's declarative schedule ids, by task id. */
+    public CompletionStage<Map<String, String>> declared(String environmentId) {
+        return sharding.entityRefFor(DeclaredSchedulesEntity.ENTITY_TYPE_KEY, environmentId)
+                .<DeclaredSchedulesEntity.State>ask(DeclaredSchedulesEntity.Get::new, askTimeout)
+                .thenApply(DeclaredSchedulesEntity.State::scheduleIdsByTask);
+    }
+
     private CompletionStage<ScheduleState> upsertInto(String scheduleId, String environmentId, ScheduleSpec spec) {
         return sharding.entityRefFor(ScheduleEntity.ENTITY_TYPE_KEY, scheduleId)
                 .<StatusReply<ScheduleState>>ask(
                         replyTo -> new ScheduleEntity.Upsert(environmentId, spec, replyTo), askTimeout)
                 .thenApply(reply -> {
-                    if (reply.isError()) throw new NotFound();
+                    if (reply.isError()) throw refusalOrNotFound(reply);
                     return reply.getValue();
                 });
     }
@@ -128,7 +193,18 @@ public final class ScheduleService {
         if (!looksLikeScheduleId(scheduleId)) return CompletableFuture.completedFuture(Optional.empty());
         return sharding.entityRefFor(ScheduleEntity.ENTITY_TYPE_KEY, scheduleId)
                 .ask(command, askTimeout)
-                .thenApply(reply -> reply.isError() ? Optional.empty() : Optional.of(reply.getValue()));
+                .thenApply(reply -> {
+                    if (!reply.isError()) return Optional.of(reply.getValue());
+                    RuntimeException failure = refusalOrNotFound(reply);
+                    if (failure instanceof NotFound) return Optional.empty();
+                    throw failure;
+                });
+    }
+
+    /** The entity answers an error for an absent schedule, or refuses an API change to a declarative one. */
+    private static RuntimeException refusalOrNotFound(StatusReply<ScheduleState> reply) {
+        String message = reply.getError().getMessage();
+        return ScheduleEntity.NOT_FOUND.equals(message) ? new NotFound() : new InvalidScheduleException(message);
     }
 
     private CompletionStage<ScheduleKeyEntity.Claimed> claim(

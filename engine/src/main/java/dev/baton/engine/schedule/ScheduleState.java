@@ -30,8 +30,6 @@ public record ScheduleState(
         String lastRunId)
         implements CborSerializable {
 
-    public static final String TYPE_IMPERATIVE = "IMPERATIVE";
-
     public static ScheduleState empty(String scheduleId) {
         return new ScheduleState(scheduleId, null, null, false, false, null, null, null, null, null);
     }

@@ -1,6 +1,7 @@
 package dev.baton.engine.task;
 
 import dev.baton.engine.common.CborSerializable;
+import java.time.Duration;
 import java.util.regex.Pattern;
 
 /**
@@ -11,6 +12,8 @@ import java.util.regex.Pattern;
  * @param globalConcurrencyLimit the queue's limit across all its concurrency keys, or null for none
  * @param rateLimit the queue's starts per period (per concurrency key), or null for none; absent from declarations
  * persisted before rate limits existed, which read as none
+ * @param ttl how long a run of the task may wait in its queue before it expires, unless its trigger gives its own
+ *     ttl; null for none (and in declarations persisted before task ttls existed)
  */
 public record TaskDefinition(
         String taskId,
@@ -19,7 +22,8 @@ public record TaskDefinition(
         RetryPolicy retry,
         Integer maxDurationSeconds,
         Integer globalConcurrencyLimit,
-        RateLimit rateLimit)
+        RateLimit rateLimit,
+        Duration ttl)
         implements CborSerializable {
 
     public static final Pattern ID_PATTERN = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$");
@@ -35,11 +39,24 @@ public record TaskDefinition(
             throw new IllegalArgumentException("maxDurationSeconds must be positive");
         if (globalConcurrencyLimit != null && globalConcurrencyLimit < 0)
             throw new IllegalArgumentException("globalConcurrencyLimit must not be negative");
+        if (ttl != null && (ttl.isNegative() || ttl.isZero()))
+            throw new IllegalArgumentException("ttl must be positive");
+    }
+
+    public TaskDefinition(
+            String taskId,
+            String queue,
+            Integer concurrencyLimit,
+            RetryPolicy retry,
+            Integer maxDurationSeconds,
+            Integer globalConcurrencyLimit,
+            RateLimit rateLimit) {
+        this(taskId, queue, concurrencyLimit, retry, maxDurationSeconds, globalConcurrencyLimit, rateLimit, null);
     }
 
     public TaskDefinition(
             String taskId, String queue, Integer concurrencyLimit, RetryPolicy retry, Integer maxDurationSeconds) {
-        this(taskId, queue, concurrencyLimit, retry, maxDurationSeconds, null, null);
+        this(taskId, queue, concurrencyLimit, retry, maxDurationSeconds, null, null, null);
     }
 
     public TaskDefinition(
@@ -49,7 +66,7 @@ public record TaskDefinition(
             RetryPolicy retry,
             Integer maxDurationSeconds,
             Integer globalConcurrencyLimit) {
-        this(taskId, queue, concurrencyLimit, retry, maxDurationSeconds, globalConcurrencyLimit, null);
+        this(taskId, queue, concurrencyLimit, retry, maxDurationSeconds, globalConcurrencyLimit, null, null);
     }
 
     public QueueLimits queueLimits() {

@@ -89,7 +89,7 @@ class ScheduleEntityTest {
     }
 
     private static ScheduleSpec everyMinute() {
-        return new ScheduleSpec("tick", "* * * * *", "UTC", "user-7", "dedup-1", null);
+        return new ScheduleSpec("tick", "* * * * *", "UTC", "user-7", "dedup-1", null, ScheduleSpec.IMPERATIVE);
     }
 
     private ScheduleState upsert(ActorRef<ScheduleEntity.Command> schedule, ScheduleSpec spec) {
@@ -312,7 +312,9 @@ class ScheduleEntityTest {
         TestProbe<StatusReply<ScheduleState>> reply = testKit.createTestProbe();
 
         schedule.tell(new ScheduleEntity.Update(
-                ENV, new ScheduleSpec("tock", "0 9 * * *", "Europe/Berlin", null, null, "30m"), reply.ref()));
+                ENV,
+                new ScheduleSpec("tock", "0 9 * * *", "Europe/Berlin", null, null, "30m", ScheduleSpec.IMPERATIVE),
+                reply.ref()));
         ScheduleState updated = reply.receiveMessage().getValue();
         assertEquals("tock", updated.spec().taskId());
         assertEquals("dedup-1", updated.spec().deduplicationKey(), "an update keeps the deduplication key");
@@ -335,7 +337,10 @@ class ScheduleEntityTest {
     @Test
     void aWindowDelaysEveryOccurrenceByTheSameStableAmount() {
         ScheduleState state = ScheduleState.empty("sched_window")
-                .created(ENV, new ScheduleSpec("tick", "0 * * * *", "UTC", null, null, "30m"), clock.instant());
+                .created(
+                        ENV,
+                        new ScheduleSpec("tick", "0 * * * *", "UTC", null, null, "30m", ScheduleSpec.IMPERATIVE),
+                        clock.instant());
         Instant nominal = state.nextRun().orElseThrow();
         Instant effective = state.effectiveAt(nominal);
         assertEquals(Instant.parse("2026-03-02T11:00:00Z"), nominal);

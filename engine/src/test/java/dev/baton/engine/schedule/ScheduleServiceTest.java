@@ -69,7 +69,7 @@ class ScheduleServiceTest {
     }
 
     private static ScheduleSpec spec(String cron, String key) {
-        return new ScheduleSpec("tick", cron, "UTC", null, key, null);
+        return new ScheduleSpec("tick", cron, "UTC", null, key, null, ScheduleSpec.IMPERATIVE);
     }
 
     @Test
@@ -116,7 +116,14 @@ class ScheduleServiceTest {
                 () -> await(schedules()
                         .upsert(
                                 environment.id(),
-                                new ScheduleSpec("never-declared", "0 * * * *", "UTC", null, "k", null))));
+                                new ScheduleSpec(
+                                        "never-declared",
+                                        "0 * * * *",
+                                        "UTC",
+                                        null,
+                                        "k",
+                                        null,
+                                        ScheduleSpec.IMPERATIVE))));
         assertTrue(refused.getCause() instanceof ScheduleService.InvalidScheduleException, refused.toString());
         assertEquals(
                 "Task with identifier never-declared not found in project.",
@@ -141,7 +148,14 @@ class ScheduleServiceTest {
                         .update(
                                 environment.id(),
                                 id,
-                                new ScheduleSpec("tick", "15 9 * * 1", "America/New_York", "ext", null, "10%")))
+                                new ScheduleSpec(
+                                        "tick",
+                                        "15 9 * * 1",
+                                        "America/New_York",
+                                        "ext",
+                                        null,
+                                        "10%",
+                                        ScheduleSpec.IMPERATIVE)))
                 .orElseThrow();
         assertEquals("toggle", updated.spec().deduplicationKey());
         assertEquals("America/New_York", updated.spec().timezone());
@@ -169,7 +183,9 @@ class ScheduleServiceTest {
                 node.testKit().spawn(ScheduleEntity.create(scheduleId, clock, Duration.ofMillis(200), firer));
         var reply = node.testKit().<akka.pattern.StatusReply<ScheduleState>>createTestProbe();
         schedule.tell(new ScheduleEntity.Upsert(
-                environment.id(), new ScheduleSpec("tick", "* * * * *", "UTC", "customer-9", null, null), reply.ref()));
+                environment.id(),
+                new ScheduleSpec("tick", "* * * * *", "UTC", "customer-9", null, null, ScheduleSpec.IMPERATIVE),
+                reply.ref()));
         reply.receiveMessage();
         clock.advance(Duration.ofSeconds(30));
         schedule.tell(new ScheduleEntity.Wake());

@@ -6,15 +6,21 @@ package dev.baton.api.otel;
  */
 final class OtlpRejections {
 
-    private int count;
+    private long count;
     private String firstReason;
 
     void reject(String reason) {
-        count++;
+        reject(1, reason);
+    }
+
+    /** {@code records} refused for one reason (none: nothing changes). */
+    void reject(long records, String reason) {
+        if (records <= 0) return;
+        count += records;
         if (firstReason == null) firstReason = reason;
     }
 
-    int count() {
+    long count() {
         return count;
     }
 

@@ -27,13 +27,18 @@ import dev.baton.engine.Engine;
 import dev.baton.engine.environment.Environment;
 import dev.baton.engine.logs.RunLogs;
 import dev.baton.projections.traces.SpanStore;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsPartialSuccess;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsPartialSuccess;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 
@@ -41,7 +46,9 @@ import java.util.function.Function;
  * The OTLP/HTTP receivers (docs/api.md "Traces" and "Run logs"): a worker in any language exports its handlers' spans
  * to {@code POST /otel/v1/traces} and their log records to {@code POST /otel/v1/logs}, with the environment's secret
  * key as bearer, in protobuf ({@code application/x-protobuf}) or JSON ({@code application/json}); they are stored
- * for the runs they name before the answer, and shown in those runs' traces and logs. The answer is OTLP's, in the
+ * for the runs they name before the answer, and shown in those runs' traces and logs. {@code POST /otel/v1/metrics}
+ * takes metrics exports (the trigger.dev CLI's task processes send them) but keeps none: every data point is
+ * answered rejected, and counted in {@code baton.otel.metrics.data.points.dropped}. The answer is OTLP's, in the
  * request's encoding, with {@code partialSuccess} counting the records refused and why.
  */
 public final class OtlpRoutes {
@@ -55,6 +62,7 @@ public final class OtlpRoutes {
     private final long maxBodyBytes;
     private final Duration bodyReadTimeout;
     private final Clock clock;
+    private final Counter droppedDataPoints;
 
     public OtlpRoutes(
             SpanStore spans,
@@ -63,19 +71,25 @@ public final class OtlpRoutes {
             Authentication authentication,
             long maxBodyBytes,
             Duration bodyReadTimeout,
-            Clock clock) {
+            Clock clock,
+            MeterRegistry meters) {
         this.spans = spans;
         this.logRuns = new OtlpLogRuns(engine, logs);
         this.authentication = authentication;
         this.maxBodyBytes = maxBodyBytes;
         this.bodyReadTimeout = bodyReadTimeout;
         this.clock = clock;
+        this.droppedDataPoints = Counter.builder("baton.otel.metrics.data.points.dropped")
+                .description("OTLP metric data points received on /otel/v1/metrics and dropped: Baton keeps no task"
+                        + " metrics")
+                .register(meters);
     }
 
     public Route routes() {
         return concat(
                 receiver("traces", "rejectedSpans", this::storeSpans, OtlpRoutes::traceResponse),
-                receiver("logs", "rejectedLogRecords", this::storeLogs, OtlpRoutes::logsResponse));
+                receiver("logs", "rejectedLogRecords", this::storeLogs, OtlpRoutes::logsResponse),
+                receiver("metrics", "rejectedDataPoints", this::dropMetrics, OtlpRoutes::metricsResponse));
     }
 
     /** Stores an export's records of the caller's environment; completes once stored, with those refused. */
@@ -93,6 +107,12 @@ public final class OtlpRoutes {
                 ? OtlpLogs.fromProtobuf(body, clock.instant())
                 : OtlpLogs.fromJson(json(body), clock.instant());
         return logRuns.store(environment.id(), parsed);
+    }
+
+    private CompletionStage<OtlpRejections> dropMetrics(Environment environment, byte[] body, boolean protobuf) {
+        OtlpRejections dropped = protobuf ? OtlpMetrics.fromProtobuf(body) : OtlpMetrics.fromJson(json(body));
+        droppedDataPoints.increment(dropped.count());
+        return CompletableFuture.completedFuture(dropped);
     }
 
     /**
@@ -161,6 +181,16 @@ public final class OtlpRoutes {
         if (rejections.count() > 0) {
             response.setPartialSuccess(ExportTracePartialSuccess.newBuilder()
                     .setRejectedSpans(rejections.count())
+                    .setErrorMessage(rejections.firstReason()));
+        }
+        return response.build();
+    }
+
+    private static MessageLite metricsResponse(OtlpRejections rejections) {
+        ExportMetricsServiceResponse.Builder response = ExportMetricsServiceResponse.newBuilder();
+        if (rejections.count() > 0) {
+            response.setPartialSuccess(ExportMetricsPartialSuccess.newBuilder()
+                    .setRejectedDataPoints(rejections.count())
                     .setErrorMessage(rejections.firstReason()));
         }
         return response.build();

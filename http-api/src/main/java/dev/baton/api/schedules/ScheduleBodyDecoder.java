@@ -73,7 +73,8 @@ final class ScheduleBodyDecoder {
                 timezone,
                 externalId == null || externalId.isEmpty() ? null : externalId,
                 deduplicationKey,
-                window);
+                window,
+                ScheduleSpec.IMPERATIVE);
     }
 
     private String string(JsonNode body, String field, boolean required) {

@@ -85,7 +85,7 @@ final class ScheduleResponses {
         String cron = spec.cron();
         return new ScheduleObject(
                 state.scheduleId(),
-                ScheduleState.TYPE_IMPERATIVE,
+                spec.type(),
                 spec.taskId(),
                 state.active(),
                 spec.deduplicationKey(),

@@ -89,7 +89,7 @@ public final class ScheduleRoutes {
                                         environment)))),
                                 delete(() ->
                                         authentication.authenticated(environment -> JsonBody.ignored(() -> onSuccess(
-                                                schedules.delete(environment.id(), id),
+                                                refused(schedules.delete(environment.id(), id)),
                                                 deleted -> deleted.map(state -> complete(Json.response(
                                                                 StatusCodes.OK,
                                                                 new ScheduleResponses.DeletedSchedule(id))))
@@ -100,16 +100,16 @@ public final class ScheduleRoutes {
                                 .slash("schedules")
                                 .slash(segment())
                                 .slash("activate"),
-                        id -> post(() -> authentication.authenticated(environment -> JsonBody.ignored(
-                                () -> ifFound(schedules.setActive(environment.id(), id, true), environment))))),
+                        id -> post(() -> authentication.authenticated(environment -> JsonBody.ignored(() ->
+                                ifFound(refused(schedules.setActive(environment.id(), id, true)), environment))))),
                 path(
                         segment("api")
                                 .slash("v1")
                                 .slash("schedules")
                                 .slash(segment())
                                 .slash("deactivate"),
-                        id -> post(() -> authentication.authenticated(environment -> JsonBody.ignored(
-                                () -> ifFound(schedules.setActive(environment.id(), id, false), environment))))));
+                        id -> post(() -> authentication.authenticated(environment -> JsonBody.ignored(() ->
+                                ifFound(refused(schedules.setActive(environment.id(), id, false)), environment))))));
     }
 
     private Route create(Environment environment, ScheduleSpec spec) {
@@ -134,7 +134,7 @@ public final class ScheduleRoutes {
                         .orElseGet(() -> complete(notFound())));
     }
 
-    /** The engine's refusals (an unknown task) become Trigger.dev's 422. */
+    /** The engine's refusals (an unknown task, a change to a declarative schedule) become Trigger.dev's 422. */
     private static <T> CompletionStage<T> refused(CompletionStage<T> call) {
         return call.exceptionally(failure -> {
             Throwable cause =

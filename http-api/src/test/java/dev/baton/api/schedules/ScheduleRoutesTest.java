@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.api.ApiTestServer;
 import dev.baton.engine.environment.Environment;
 import dev.baton.engine.schedule.ScheduleEntity;
+import dev.baton.engine.schedule.ScheduleSpec;
 import dev.baton.projections.internal.DataSourceJdbcSession;
 import dev.baton.projections.schedules.ScheduleIndexHandler;
 import dev.baton.projections.schedules.ScheduleIndexProjection;
@@ -199,6 +200,60 @@ class ScheduleRoutesTest {
                 create("{\"task\":\"report\",\"cron\":\"0 * * * *\",\"deduplicationKey\":\"lifecycle\"}")
                         .get("id")
                         .asText());
+    }
+
+    @Test
+    void aDeclarativeScheduleIsListedAndRetrievedButNotChangedThroughTheApi() throws Exception {
+        server.node()
+                .engine()
+                .schedules()
+                .declare(
+                        environment.id(),
+                        Map.of(
+                                "report",
+                                new ScheduleSpec(
+                                        "report", "15 * * * *", "UTC", null, null, null, ScheduleSpec.DECLARATIVE)))
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+        String id = server.node()
+                .engine()
+                .schedules()
+                .declared(environment.id())
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS)
+                .get("report");
+        assertEquals(
+                "DECLARATIVE",
+                json(server.get(SCHEDULES + "/" + id, KEY)).get("type").asText());
+        projectSchedules();
+        boolean listed = false;
+        for (JsonNode schedule :
+                json(server.get(SCHEDULES + "?perPage=100", KEY)).get("data")) {
+            if (schedule.get("id").asText().equals(id)) {
+                listed = true;
+                assertEquals("DECLARATIVE", schedule.get("type").asText());
+            }
+        }
+        assertTrue(listed);
+
+        assertError(
+                server.put(SCHEDULES + "/" + id, KEY, "{\"task\":\"report\",\"cron\":\"0 * * * *\"}"),
+                422,
+                "Cannot update a declarative schedule");
+        assertError(
+                server.send("DELETE", SCHEDULES + "/" + id, Map.of("Authorization", "Bearer " + KEY), null),
+                422,
+                "Cannot delete declarative schedules");
+        assertError(
+                server.postEmpty(SCHEDULES + "/" + id + "/deactivate", KEY),
+                422,
+                "Cannot enable/disable declarative schedules");
+        // another environment's key still finds nothing there
+        assertError(
+                server.put(SCHEDULES + "/" + id, OTHER_KEY, "{\"task\":\"report\",\"cron\":\"0 * * * *\"}"), 404, null);
+        JsonNode unchanged = json(server.get(SCHEDULES + "/" + id, KEY));
+        assertEquals("15 * * * *", unchanged.get("generator").get("expression").asText());
+        assertTrue(unchanged.get("active").asBoolean());
     }
 
     @Test

@@ -40,7 +40,8 @@ public final class ScheduleTable {
             "last_timestamp",
             "last_run_id",
             "next_run_at",
-            "due_at");
+            "due_at",
+            "schedule_type");
     static final String COLUMN_LIST = String.join(", ", COLUMNS);
 
     /** A schedule row: its state, and its next occurrence (null when it has none). */
@@ -139,6 +140,7 @@ public final class ScheduleTable {
         statement.setString(14, state.lastRunId());
         setInstant(statement, 15, row.nextRunAt());
         setInstant(statement, 16, row.dueAt());
+        statement.setString(17, spec.type());
     }
 
     private static Row read(ResultSet result) throws SQLException {
@@ -148,7 +150,8 @@ public final class ScheduleTable {
                 result.getString("timezone"),
                 result.getString("external_id"),
                 result.getString("deduplication_key"),
-                result.getString("schedule_window"));
+                result.getString("schedule_window"),
+                result.getString("schedule_type"));
         ScheduleState state = new ScheduleState(
                 result.getString("schedule_id"),
                 result.getString("environment_id"),

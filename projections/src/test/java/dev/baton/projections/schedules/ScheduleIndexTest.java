@@ -98,7 +98,7 @@ class ScheduleIndexTest {
     }
 
     private static ScheduleSpec spec(String cron) {
-        return new ScheduleSpec("tick", cron, "Europe/Berlin", "ext-1", "key-1", "30m");
+        return new ScheduleSpec("tick", cron, "Europe/Berlin", "ext-1", "key-1", "30m", ScheduleSpec.IMPERATIVE);
     }
 
     @ParameterizedTest
@@ -181,7 +181,7 @@ class ScheduleIndexTest {
         Database database = ProjectionDatabases.open(TestDatabases.freshH2("schedule-sweeper"));
         databases.add(database);
         database.runSchemaScript(ScheduleIndexProjection.SCHEMA_SCRIPT);
-        ScheduleSpec hourly = new ScheduleSpec("tick", "0 * * * *", "UTC", null, null, null);
+        ScheduleSpec hourly = new ScheduleSpec("tick", "0 * * * *", "UTC", null, null, null, ScheduleSpec.IMPERATIVE);
         project(
                 database,
                 List.of(

@@ -301,7 +301,11 @@ public final class WorkerProtocol {
      */
     public static List<MetadataOperation> metadataOperations(WorkerMessage.Metadata message)
             throws InvalidMetadataException {
-        JsonNode operations = message.operations();
+        return metadataOperations(message.operations());
+    }
+
+    /** {@link #metadataOperations(WorkerMessage.Metadata)} of an {@code operations} array from elsewhere. */
+    public static List<MetadataOperation> metadataOperations(JsonNode operations) throws InvalidMetadataException {
         if (operations == null || !operations.isArray() || operations.isEmpty())
             throw new InvalidMetadataException("\"operations\" must be a non-empty array");
         if (operations.size() > MAX_METADATA_OPERATIONS)

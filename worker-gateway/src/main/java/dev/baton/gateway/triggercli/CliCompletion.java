@@ -2,8 +2,11 @@ package dev.baton.gateway.triggercli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.engine.run.MetadataOperation;
 import dev.baton.engine.worker.RunError;
+import dev.baton.gateway.protocol.WorkerProtocol;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * An {@code attempts/complete} body's {@code completion} (TaskRunExecutionResult) as the engine's outcome. The
@@ -36,6 +39,44 @@ sealed interface CliCompletion {
         boolean retry = completion.hasNonNull("retry")
                 && !completion.path("skippedRetrying").asBoolean(false);
         return new Failed(error(completion.path("error")), retry, ranFor);
+    }
+
+    /**
+     * The metadata changes the task made since its last {@code PUT /api/v1/runs/{id}/metadata} flush, which the SDK
+     * sends with the completion instead of flushing them: {@code flushedMetadata}, a packet ({@code data} of
+     * {@code dataType} JSON or SuperJSON) of {@code {operations, parentOperations, rootOperations}}, or the older
+     * {@code metadata} object of the same fields. Only {@code operations} apply: as on the HTTP route, a run changes
+     * only its own metadata. Empty when there are none.
+     */
+    static List<MetadataOperation> flushedMetadata(JsonNode body) {
+        JsonNode completion = body == null ? null : body.get("completion");
+        if (completion == null) return List.of();
+        JsonNode flushed = completion.get("metadata");
+        JsonNode packet = completion.get("flushedMetadata");
+        if (packet != null && packet.isObject() && packet.hasNonNull("data")) {
+            String type = packet.path("dataType").asText("application/json");
+            try {
+                flushed = switch (type) {
+                    case "application/json" ->
+                        CliWire.MAPPER.readTree(packet.get("data").asText());
+                    case "application/super+json" ->
+                        CliWire.MAPPER.readTree(packet.get("data").asText()).get("json");
+                    default ->
+                        throw new CliManifest.RefusedException(
+                                "flushedMetadata of dataType " + type + CliManifest.NOT_YET);
+                };
+            } catch (JsonProcessingException e) {
+                throw new CliManifest.RefusedException(
+                        "flushedMetadata is not valid " + type + ": " + e.getOriginalMessage());
+            }
+        }
+        JsonNode operations = flushed == null ? null : flushed.get("operations");
+        if (operations == null || !operations.isArray() || operations.isEmpty()) return List.of();
+        try {
+            return WorkerProtocol.metadataOperations(operations);
+        } catch (WorkerProtocol.InvalidMetadataException e) {
+            throw new CliManifest.RefusedException("flushedMetadata: " + e.getMessage());
+        }
     }
 
     private static String output(String output, String outputType) {

@@ -1,21 +1,29 @@
 package dev.baton.gateway.triggercli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.engine.run.TriggerOptions;
+import dev.baton.engine.schedule.ScheduleSpec;
 import dev.baton.engine.task.QueueLimits;
 import dev.baton.engine.task.RetryPolicy;
 import dev.baton.engine.task.TaskDefinition;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
  * A {@code POST /api/v1/projects/{ref}/background-workers} body (CreateBackgroundWorkerRequestBody) as Baton's task
  * declarations: each task's queue (its own or a shared one from {@code queues}) with {@code concurrencyLimit} and
- * {@code combinedConcurrencyLimit}, {@code retry} and {@code maxDuration}. A field Baton cannot honour yet
- * ({@code schedule}, {@code ttl}, {@code gates}, {@code concurrency}, named {@code concurrencyLimits}, prompts,
+ * {@code combinedConcurrencyLimit}, {@code retry}, {@code maxDuration}, {@code ttl} (its runs' default), and the
+ * declarative schedule of a {@code schedules.task} ({@code schedule}: cron, timezone, window, and the environment
+ * types it applies to). A field Baton cannot honour yet ({@code gates}, {@code concurrency}, named
+ * {@code concurrencyLimits}, prompts,
  * webhooks, agents) refuses the whole manifest with a message naming it, so the CLI stops with that message rather
  * than running tasks that silently behave otherwise. {@code machine} is accepted: in dev every run executes on the
  * developer's machine, in Trigger.dev too. {@code payloadSchema}, {@code description} and {@code sourceFiles} only
@@ -23,13 +31,20 @@ import java.util.Set;
  */
 final class CliManifest {
 
-    /** What a manifest declares; {@code files} and {@code exportNames} by task id. */
+    /**
+     * What a manifest declares; {@code files}, {@code exportNames} and {@code schedules} by task id.
+     *
+     * @param schedules the declarative schedules that apply to the manifest's environment
+     * @param scheduledTasks the {@code schedules.task} tasks, whose runs get Trigger.dev's scheduled payload
+     */
     record Declared(
             String contentHash,
             List<TaskDefinition> tasks,
             Map<String, String> files,
             Map<String, String> exportNames,
-            Map<String, QueueLimits> queueLimits) {}
+            Map<String, QueueLimits> queueLimits,
+            Map<String, ScheduleSpec> schedules,
+            Set<String> scheduledTasks) {}
 
     /** The manifest asks for something Baton does not do (yet): answered 400 with the message. */
     static final class RefusedException extends RuntimeException {
@@ -52,11 +67,16 @@ final class CliManifest {
             "machine",
             "triggerSource",
             "maxDuration",
+            "ttl",
+            "schedule",
             "payloadSchema");
+    private static final Set<String> SCHEDULE_FIELDS = Set.of("cron", "timezone", "environments", "window");
+    private static final TriggerOptions OPTIONS = new TriggerOptions(TriggerOptions.Limits.DEFAULTS, Clock.systemUTC());
 
     private CliManifest() {}
 
-    static Declared read(JsonNode body) {
+    /** @param environmentType the manifest environment's type ({@code DEVELOPMENT}…), for schedules' environments */
+    static Declared read(JsonNode body, String environmentType) {
         if (body == null || !body.isObject()) throw new RefusedException("the body must be a JSON object");
         body.fieldNames().forEachRemaining(name -> {
             if (!BODY_FIELDS.contains(name)) throw new RefusedException("unknown field '" + name + "'");
@@ -84,15 +104,62 @@ final class CliManifest {
         Map<String, String> files = new HashMap<>();
         Map<String, String> exportNames = new HashMap<>();
         Map<String, QueueLimits> queueLimits = new LinkedHashMap<>();
+        Map<String, ScheduleSpec> schedules = new LinkedHashMap<>();
+        Set<String> scheduledTasks = new HashSet<>();
         for (JsonNode task : tasks) {
             TaskDefinition definition = task(task, sharedQueues);
+            if ("schedule".equals(task.path("triggerSource").asText())) scheduledTasks.add(definition.taskId());
+            JsonNode schedule = task.get("schedule");
+            if (schedule != null && !schedule.isNull()) {
+                scheduledTasks.add(definition.taskId());
+                schedule(definition.taskId(), schedule, environmentType)
+                        .ifPresent(spec -> schedules.put(definition.taskId(), spec));
+            }
             definitions.add(definition);
             files.put(definition.taskId(), text(task, "filePath", "task " + definition.taskId() + ": filePath"));
             if (task.hasNonNull("exportName"))
                 exportNames.put(definition.taskId(), task.get("exportName").asText());
             queueLimits.put(definition.queue(), definition.queueLimits());
         }
-        return new Declared(contentHash, List.copyOf(definitions), files, exportNames, queueLimits);
+        return new Declared(
+                contentHash,
+                List.copyOf(definitions),
+                files,
+                exportNames,
+                queueLimits,
+                schedules,
+                Set.copyOf(scheduledTasks));
+    }
+
+    /**
+     * A task's declarative schedule, or none when its {@code environments} leave this environment out (Trigger.dev
+     * creates it only in the environments named).
+     */
+    private static Optional<ScheduleSpec> schedule(String taskId, JsonNode schedule, String environmentType) {
+        String where = "task " + taskId + ": schedule";
+        if (!schedule.isObject()) throw new RefusedException(where + " must be an object");
+        schedule.fieldNames().forEachRemaining(name -> {
+            if (!SCHEDULE_FIELDS.contains(name) && !schedule.get(name).isNull())
+                throw new RefusedException(where + "." + name + NOT_YET);
+        });
+        JsonNode environments = schedule.get("environments");
+        if (environments != null && environments.isArray() && !environments.isEmpty()) {
+            boolean here = false;
+            for (JsonNode environment : environments)
+                here |= environment.asText().equals(environmentType);
+            if (!here) return Optional.empty();
+        }
+        String cron = text(schedule, "cron", where + ".cron");
+        String timezone =
+                schedule.hasNonNull("timezone") ? schedule.get("timezone").asText() : ScheduleSpec.UTC;
+        String window = schedule.hasNonNull("window") ? schedule.get("window").asText() : null;
+        ScheduleSpec spec = new ScheduleSpec(taskId, cron, timezone, null, null, window, ScheduleSpec.DECLARATIVE);
+        try {
+            spec.validated();
+        } catch (RuntimeException e) { // a bad cron, window (IllegalArgumentException) or zone (DateTimeException)
+            throw new RefusedException(where + ": " + e.getMessage());
+        }
+        return Optional.of(spec);
     }
 
     private static TaskDefinition task(JsonNode task, Map<String, QueueLimits> sharedQueues) {
@@ -103,7 +170,8 @@ final class CliManifest {
                 throw new RefusedException(where + "'" + name + "'" + NOT_YET);
         });
         if (task.hasNonNull("triggerSource")
-                && !"standard".equals(task.get("triggerSource").asText()))
+                && !Set.of("standard", "schedule")
+                        .contains(task.get("triggerSource").asText()))
             throw new RefusedException(
                     where + "triggerSource " + task.get("triggerSource").asText() + NOT_YET);
         JsonNode queue = task.path("queue");
@@ -116,6 +184,12 @@ final class CliManifest {
             if (seconds < 1) throw new RefusedException(where + "maxDuration must be at least 1 second");
             maxDuration = (int) Math.ceil(seconds);
         }
+        Duration ttl;
+        try {
+            ttl = OPTIONS.ttl(task.get("ttl"), "ttl");
+        } catch (TriggerOptions.InvalidOptionException e) {
+            throw new RefusedException(where + e.getMessage());
+        }
         try {
             return new TaskDefinition(
                     id,
@@ -123,7 +197,9 @@ final class CliManifest {
                     limits.concurrencyLimit(),
                     retry(task.path("retry"), where),
                     maxDuration,
-                    limits.globalConcurrencyLimit());
+                    limits.globalConcurrencyLimit(),
+                    null,
+                    ttl);
         } catch (IllegalArgumentException e) {
             throw new RefusedException(where + e.getMessage());
         }

@@ -353,6 +353,7 @@ public final class CliSession extends AbstractBehavior<CliSession.Command> {
                         context,
                         manifest.files().getOrDefault(taskId, ""),
                         manifest.exportNames().get(taskId),
+                        manifest.scheduledTasks().contains(taskId),
                         envVars)));
         return Behaviors.same();
     }

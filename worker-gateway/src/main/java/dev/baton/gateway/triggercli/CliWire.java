@@ -14,6 +14,7 @@ import dev.baton.engine.worker.RunError;
 import dev.baton.engine.worker.StepResult;
 import dev.baton.engine.worker.WorkerChannel;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -22,6 +23,8 @@ import java.util.Map;
  * CLI drops the run with only a debug line, so every field the schemas require is always written.
  */
 final class CliWire {
+
+    static final String SUPER_JSON = "application/super+json";
 
     static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -70,8 +73,14 @@ final class CliWire {
     }
 
     /** {@code attempts/start}: StartRunAttemptResult plus the task process's environment variables. */
+    /** @param scheduled the task is a {@code schedules.task}: its payload's dates are revived ({@link #scheduled}) */
     static ObjectNode started(
-            CliAttempt attempt, Context context, String filePath, String exportName, Map<String, String> envVars) {
+            CliAttempt attempt,
+            Context context,
+            String filePath,
+            String exportName,
+            boolean scheduled,
+            Map<String, String> envVars) {
         WorkerChannel.Execute execute = attempt.execute;
         ObjectNode result = executionResult(attempt);
         ObjectNode execution = result.putObject("execution");
@@ -83,8 +92,11 @@ final class CliWire {
                 .putObject("run")
                 .put("id", execute.runId())
                 .put("payload", execute.payloadJson() == null ? "" : execute.payloadJson())
-                .put("payloadType", "application/json")
-                .put("isTest", execute.test())
+                .put("payloadType", "application/json");
+        if (scheduled && execute.payloadJson() != null) {
+            run.put("payload", scheduled(execute.payloadJson())).put("payloadType", SUPER_JSON);
+        }
+        run.put("isTest", execute.test())
                 .put("createdAt", (execute.createdAt() == null ? attempt.startedAt() : execute.createdAt()).toString())
                 .put("startedAt", attempt.startedAt().toString())
                 .put("maxAttempts", execute.maxAttempts());
@@ -119,6 +131,40 @@ final class CliWire {
         ObjectNode variables = result.putObject("envVars");
         envVars.forEach(variables::put);
         return result;
+    }
+
+    /**
+     * A scheduled run's payload as Trigger.dev hands it to a {@code schedules.task}: a SuperJSON document whose
+     * {@code timestamp}, {@code lastTimestamp} and {@code upcoming} entries the task receives as {@code Date}s (the
+     * SDK's ScheduledTaskPayload), where Baton stores them as ISO strings. Other fields, and a payload that is not an
+     * object (a manual trigger of the task), pass as they are.
+     */
+    static String scheduled(String payloadJson) {
+        JsonNode payload = parse(payloadJson);
+        ObjectNode document = MAPPER.createObjectNode();
+        document.set("json", payload == null ? MAPPER.nullNode() : payload);
+        ObjectNode dates = MAPPER.createObjectNode();
+        if (payload != null && payload.isObject()) {
+            for (String field : List.of("timestamp", "lastTimestamp")) {
+                if (isInstant(payload.get(field))) dates.putArray(field).add("Date");
+            }
+            JsonNode upcoming = payload.path("upcoming");
+            for (int i = 0; i < upcoming.size(); i++) {
+                if (isInstant(upcoming.get(i))) dates.putArray("upcoming." + i).add("Date");
+            }
+        }
+        if (!dates.isEmpty()) document.putObject("meta").set("values", dates);
+        return document.toString();
+    }
+
+    private static boolean isInstant(JsonNode value) {
+        if (value == null || !value.isTextual()) return false;
+        try {
+            Instant.parse(value.asText());
+            return true;
+        } catch (java.time.format.DateTimeParseException e) {
+            return false;
+        }
     }
 
     /** {@code attempts/complete}: CompleteRunAttemptResult wrapped in {@code result}. */

@@ -37,6 +37,7 @@ import dev.baton.engine.environment.Environment;
 import dev.baton.engine.environment.EnvironmentDirectory;
 import dev.baton.engine.environment.EnvironmentType;
 import dev.baton.engine.environment.Projects;
+import dev.baton.engine.run.MetadataOperation;
 import dev.baton.engine.run.Wait;
 import dev.baton.gateway.envvars.VariableCache;
 import java.net.URLEncoder;
@@ -182,13 +183,12 @@ public final class TriggerCliRoutes {
                                                 .slash("complete"),
                                         snapshotId -> post(() -> secretKey(
                                                 null,
-                                                environment -> json(body -> {
-                                                    CliCompletion completion = CliCompletion.read(body);
-                                                    return ask(
-                                                            environment,
-                                                            replyTo -> new CliSession.Complete(
-                                                                    runId, snapshotId, completion, replyTo));
-                                                })))))));
+                                                environment -> json(body -> completeAttempt(
+                                                        environment,
+                                                        runId,
+                                                        snapshotId,
+                                                        CliCompletion.read(body),
+                                                        CliCompletion.flushedMetadata(body)))))))));
     }
 
     // ---------------------------------------------------------------- routes
@@ -220,9 +220,11 @@ public final class TriggerCliRoutes {
 
     private Route registerWorker(Environment environment) {
         return taskTelemetry(telemetry -> json(body -> {
-            CliManifest.Declared declared = CliManifest.read(body);
+            CliManifest.Declared declared = CliManifest.read(body, environmentType(environment));
+            // Schedules after their tasks: a schedule fires only tasks the catalog knows.
             CompletionStage<CliSessions.Registration> registered = context(environment)
                     .thenCompose(context -> engine.declareTasks(environment.id(), declared.tasks())
+                            .thenCompose(done -> engine.schedules().declare(environment.id(), declared.schedules()))
                             .thenApply(done -> sessions.register(context, declared, telemetry)));
             return onComplete(registered, result -> {
                 if (result.isFailure())
@@ -255,7 +257,8 @@ public final class TriggerCliRoutes {
 
     /**
      * Server-sent events the CLI keeps open while it runs: {@code start}, then {@code time} every few seconds. The
-     * CLI ignores their content; Baton does not act on presence (declarative schedules are not supported yet).
+     * CLI ignores their content; Baton does not act on presence: a declarative schedule fires whether or not a CLI is
+     * connected, and its run waits in the queue for one.
      */
     private Route presence() {
         Source<ByteString, ?> events = Source.single(event("start"))
@@ -337,6 +340,30 @@ public final class TriggerCliRoutes {
         });
     }
 
+    /**
+     * Stores the metadata the task flushed with its completion before the completion itself, so the finished run
+     * already shows it; a failure to store it answers 503 and the CLI sends the completion again.
+     */
+    private Route completeAttempt(
+            Environment environment,
+            String runId,
+            String snapshotId,
+            CliCompletion completion,
+            List<MetadataOperation> flushedMetadata) {
+        Function<ActorRef<CliSession.Answer>, CliSession.Command> command =
+                replyTo -> new CliSession.Complete(runId, snapshotId, completion, replyTo);
+        if (flushedMetadata.isEmpty()) return ask(environment, command);
+        return onComplete(engine.runs().updateMetadata(environment.id(), runId, flushedMetadata), stored -> {
+            if (stored.isFailure())
+                return answer(new CliSession.Answer(
+                        503,
+                        CliWire.error("the run's metadata could not be stored, try again: "
+                                + stored.failed().get().getMessage())));
+            if (stored.get().isEmpty()) return answer(new CliSession.Answer(404, CliWire.error("Run not found")));
+            return ask(environment, command);
+        });
+    }
+
     // ---------------------------------------------------------------- plumbing
 
     private Route ask(Environment environment, Function<ActorRef<CliSession.Answer>, CliSession.Command> command) {
@@ -367,9 +394,7 @@ public final class TriggerCliRoutes {
                     Projects.Project project = projects.projectOf(environment);
                     CliWire.Context context = new CliWire.Context(
                             environment,
-                            EnvironmentType.named(environment.slug())
-                                    .orElse(EnvironmentType.DEVELOPMENT)
-                                    .name(),
+                            environmentType(environment),
                             project.organizationId(),
                             project.organizationName(),
                             project.name());
@@ -377,6 +402,12 @@ public final class TriggerCliRoutes {
                     return context;
                 },
                 blocking);
+    }
+
+    private static String environmentType(Environment environment) {
+        return EnvironmentType.named(environment.slug())
+                .orElse(EnvironmentType.DEVELOPMENT)
+                .name();
     }
 
     /** The environment of the request's secret key; a key of another project than the path's is refused. */

@@ -1,7 +1,9 @@
 package dev.baton.gateway.triggercli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.http.javadsl.Http;
@@ -16,6 +18,10 @@ import dev.baton.engine.run.RunState;
 import dev.baton.engine.run.RunStatus;
 import dev.baton.engine.run.TriggerRequest;
 import dev.baton.engine.run.Wait;
+import dev.baton.engine.schedule.ScheduleEntity;
+import dev.baton.engine.schedule.ScheduleService;
+import dev.baton.engine.schedule.ScheduleSpec;
+import dev.baton.engine.schedule.ScheduleState;
 import dev.baton.engine.testkit.TestNode;
 import dev.baton.engine.waitpoint.WaitpointTokens;
 import dev.baton.gateway.WorkerGateway;
@@ -26,6 +32,11 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
@@ -129,6 +140,29 @@ class TriggerCliGatewayTest {
         RunState done = awaitRun(runId, run -> run.status() == RunStatus.COMPLETED);
         assertEquals(JSON.readTree("{\"greeting\":\"Hello\"}"), JSON.readTree(done.outputJson()));
         assertEquals("FINISHED", latest(runId).at("/snapshot/executionStatus").asText());
+    }
+
+    @Test
+    void theMetadataFlushedWithTheCompletionIsStoredBeforeTheRunFinishes() throws Exception {
+        String workerId = register(task("progress", ""));
+        String runId = trigger("progress", "{}");
+        String executing = start(
+                        runId, dequeueOne(workerId).at("/snapshot/friendlyId").asText(), 200)
+                .at("/snapshot/friendlyId")
+                .asText();
+        // as the SDK's RunMetadataManager.stopAndReturnLastFlush() packs it: SuperJSON of the collapsed operations
+        String flushed = JSON.writeValueAsString(JSON.writeValueAsString(
+                JSON.readTree("{\"json\":{\"operations\":[{\"type\":\"set\",\"key\":\"progress\",\"value\":1},"
+                        + "{\"type\":\"append\",\"key\":\"steps\",\"value\":\"done\"}],"
+                        + "\"parentOperations\":[],\"rootOperations\":[]}}")));
+        JsonNode result = complete(
+                runId,
+                executing,
+                "{\"ok\":true,\"id\":\"" + runId + "\",\"outputType\":\"application/json\","
+                        + "\"flushedMetadata\":{\"data\":" + flushed + ",\"dataType\":\"application/super+json\"}}");
+        assertEquals("RUN_FINISHED", result.path("attemptStatus").asText());
+        RunState done = awaitRun(runId, run -> run.status() == RunStatus.COMPLETED);
+        assertEquals(JSON.readTree("{\"progress\":1,\"steps\":[\"done\"]}"), JSON.readTree(done.metadataJson()));
     }
 
     @Test
@@ -450,14 +484,121 @@ class TriggerCliGatewayTest {
     }
 
     @Test
-    void refusesWhatItCannotHonourNamingIt() throws Exception {
-        JsonNode schedule = call(
+    void aManifestsSchedulesBecomeDeclarativeSchedulesKeyedByTask() throws Exception {
+        register(scheduledTask("cron", "0 * * * *", ""));
+        String scheduleId = declaredSchedules().get("cron");
+        ScheduleState created = schedule(scheduleId).orElseThrow();
+        assertEquals(ScheduleSpec.DECLARATIVE, created.spec().type());
+        assertEquals("0 * * * *", created.spec().cron());
+        assertEquals("Europe/Paris", created.spec().timezone());
+        assertTrue(created.active());
+
+        // the same manifest again (a rebuild) changes nothing
+        register(scheduledTask("cron", "0 * * * *", ""));
+        assertEquals(Map.of("cron", scheduleId), declaredSchedules());
+        assertEquals(created, schedule(scheduleId).orElseThrow());
+
+        // a changed cron updates the same schedule
+        register(scheduledTask("cron", "30 * * * *", ""));
+        assertEquals(Map.of("cron", scheduleId), declaredSchedules());
+        assertEquals("30 * * * *", schedule(scheduleId).orElseThrow().spec().cron());
+
+        // the API may read it but not change it, as Trigger.dev refuses
+        ScheduleSpec imperative =
+                new ScheduleSpec("cron", "* * * * *", "UTC", null, null, null, ScheduleSpec.IMPERATIVE);
+        assertEquals(
+                ScheduleEntity.CANNOT_UPDATE_DECLARATIVE,
+                refusal(engine().schedules().update(environment.id(), scheduleId, imperative)));
+        assertEquals(
+                ScheduleEntity.CANNOT_DELETE_DECLARATIVE,
+                refusal(engine().schedules().delete(environment.id(), scheduleId)));
+        assertEquals(
+                ScheduleEntity.CANNOT_TOGGLE_DECLARATIVE,
+                refusal(engine().schedules().setActive(environment.id(), scheduleId, false)));
+        assertEquals("30 * * * *", schedule(scheduleId).orElseThrow().spec().cron());
+
+        // a manifest whose task no longer has a schedule deletes it, as Trigger.dev does; declared again, it is new
+        register(task("cron", ""));
+        assertTrue(schedule(scheduleId).isEmpty());
+        assertEquals(Map.of(), declaredSchedules());
+        register(scheduledTask("cron", "0 * * * *", ""));
+        String again = declaredSchedules().get("cron");
+        assertNotEquals(scheduleId, again);
+        // and a manifest that drops the task deletes it too
+        register(task("other", ""));
+        assertTrue(schedule(again).isEmpty());
+        assertEquals(Map.of(), declaredSchedules());
+    }
+
+    @Test
+    void aScheduleForOtherEnvironmentsIsNotCreatedHere() throws Exception {
+        register(scheduledTask("prod-only", "0 * * * *", ",\"environments\":[\"PRODUCTION\"]"));
+        assertEquals(Map.of(), declaredSchedules());
+        register(scheduledTask("dev-too", "0 * * * *", ",\"environments\":[\"PRODUCTION\",\"DEVELOPMENT\"]"));
+        assertEquals(Set.of("dev-too"), declaredSchedules().keySet());
+        JsonNode badCron = call(
                 "POST",
                 "/api/v1/projects/" + environment.projectRef() + "/background-workers",
-                manifest("{\"id\":\"cron\",\"filePath\":\"src/trigger/cron.ts\",\"triggerSource\":\"schedule\","
-                        + "\"schedule\":{\"cron\":\"* * * * *\",\"timezone\":\"UTC\"}}"),
+                manifest(scheduledTask("bad", "61 * * * *", "")),
                 400);
-        assertTrue(schedule.path("error").asText().contains("'schedule'"), schedule.toString());
+        assertTrue(badCron.path("error").asText().startsWith("task bad: schedule"), badCron.toString());
+    }
+
+    @Test
+    void aScheduledTaskGetsItsPayloadDatesAsDates() throws Exception {
+        String workerId = register(scheduledTask("tick", "0 * * * *", ""));
+        String runId = trigger(
+                "tick",
+                "{\"scheduleId\":\"sched_1\",\"type\":\"DECLARATIVE\",\"timestamp\":\"2030-01-01T10:00:00.000Z\","
+                        + "\"timezone\":\"UTC\",\"upcoming\":[\"2030-01-01T11:00:00.000Z\"]}");
+        JsonNode message = dequeueOne(workerId);
+        JsonNode started = start(runId, message.at("/snapshot/friendlyId").asText(), 200);
+        assertEquals(
+                "application/super+json",
+                started.at("/execution/run/payloadType").asText());
+        JsonNode document = JSON.readTree(started.at("/execution/run/payload").asText());
+        assertEquals("sched_1", document.at("/json/scheduleId").asText());
+        assertEquals(
+                JSON.readTree("{\"timestamp\":[\"Date\"],\"upcoming.0\":[\"Date\"]}"), document.at("/meta/values"));
+    }
+
+    @Test
+    void aTasksTtlIsItsRunsDefaultAndATriggersOwnWins() throws Exception {
+        // (the session takes runs as they are queued, so the CLI's runs do not wait long enough to expire here)
+        register(task("short-lived", ",\"ttl\":\"10m\""));
+        String defaulted = trigger("short-lived", "{}");
+        assertEquals(Duration.ofMinutes(10), run(defaulted).spec().ttl());
+        register(task("numeric", ",\"ttl\":90"));
+        assertEquals(
+                Duration.ofSeconds(90), run(trigger("numeric", "{}")).spec().ttl());
+        String own = engine().runs()
+                .trigger(
+                        environment.id(),
+                        TriggerRequest.builder("short-lived")
+                                .payload("{}", "application/json")
+                                .ttl(Duration.ofHours(1))
+                                .build())
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS)
+                .run()
+                .runId();
+        assertEquals(Duration.ofHours(1), run(own).spec().ttl());
+        JsonNode badTtl = call(
+                "POST",
+                "/api/v1/projects/" + environment.projectRef() + "/background-workers",
+                manifest(task("x", ",\"ttl\":\"soon\"")),
+                400);
+        assertTrue(badTtl.path("error").asText().contains("ttl"), badTtl.toString());
+    }
+
+    @Test
+    void refusesWhatItCannotHonourNamingIt() throws Exception {
+        JsonNode gates = call(
+                "POST",
+                "/api/v1/projects/" + environment.projectRef() + "/background-workers",
+                manifest(task("gated", ",\"gates\":[{\"queue\":\"shared\"}]")),
+                400);
+        assertTrue(gates.path("error").asText().contains("'gates'"), gates.toString());
         JsonNode keyed = call(
                 "POST",
                 "/engine/v1/runs/run_x/wait/duration",
@@ -476,6 +617,13 @@ class TriggerCliGatewayTest {
     private static String task(String id, String extra) {
         return "{\"id\":\"" + id + "\",\"filePath\":\"src/trigger/" + id + ".ts\",\"exportName\":\"" + id + "\","
                 + "\"entryPoint\":\"src/trigger/" + id + ".mjs\"" + extra + "}";
+    }
+
+    private static String scheduledTask(String id, String cron, String extraSchedule) {
+        return task(
+                id,
+                ",\"triggerSource\":\"schedule\",\"schedule\":{\"cron\":\"" + cron + "\",\"timezone\":\"Europe/Paris\""
+                        + extraSchedule + "}");
     }
 
     private static String manifest(String task) {
@@ -598,6 +746,28 @@ class TriggerCliGatewayTest {
                 .get(10, TimeUnit.SECONDS)
                 .run()
                 .runId();
+    }
+
+    private Map<String, String> declaredSchedules() throws Exception {
+        return engine().schedules()
+                .declared(environment.id())
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+    }
+
+    private Optional<ScheduleState> schedule(String scheduleId) throws Exception {
+        return engine().schedules()
+                .get(environment.id(), scheduleId)
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+    }
+
+    /** The message the engine refused a change with. */
+    private static String refusal(CompletionStage<?> change) {
+        ExecutionException failed = assertThrows(
+                ExecutionException.class, () -> change.toCompletableFuture().get(10, TimeUnit.SECONDS));
+        assertInstanceOf(ScheduleService.InvalidScheduleException.class, failed.getCause());
+        return failed.getCause().getMessage();
     }
 
     private RunState run(String runId) throws Exception {
