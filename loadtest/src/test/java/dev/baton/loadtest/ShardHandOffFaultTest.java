@@ -36,11 +36,12 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * A node that leaves gracefully hands its run entities to another node, and a run a worker is executing meanwhile
- * is not executed again: the entity journals the attempt it hands out before it stops, so its successor holds the
- * same attempt, accepts that attempt's heartbeats and outcome, and does not offer the run to a worker a second time.
- * Runs are triggered until some live on node A; a worker on node B holds them all; node A leaves; then the
- * handlers finish and the invariant checker compares the worker's handler starts with the journal.
+ * A run's entity that moves to another node while a worker executes the run is not executed again: sharding stops
+ * the entity with its hand-off message, the entity journals the attempt it handed out, and its successor holds the
+ * same attempt, takes that attempt's heartbeats and outcome, and offers the run to no worker a second time. Both ways
+ * an entity moves: a node leaving gracefully hands all its shards over, and a node joining gets shards rebalanced to
+ * it. In each, a worker on the node that stays holds every run (its handlers wait) while runs move; then the handlers
+ * are released and the invariant checker compares the worker's handler starts with the journal.
  */
 @Tag("faults")
 class ShardHandOffFaultTest {
@@ -48,42 +49,26 @@ class ShardHandOffFaultTest {
     private static final String TASK = "handoff-hold";
     private static final int MOVED_RUNS = 3;
     private static final int MAX_RUNS = 40;
+    /** Held runs when a node joins: sharding moves one shard every 10 s while the two nodes' counts differ by two. */
+    private static final int RUNS_BEFORE_JOIN = 8;
+
+    private final NoopFleet.Recorder recorder = new NoopFleet.Recorder();
+    private final CountDownLatch release = new CountDownLatch(1);
+    private final Instant since = Instant.now();
+    private final String jdbcUrl = TestDatabases.freshPostgresSchema("handoff");
+    private final Config config = TestNodes.postgresConfig(jdbcUrl);
 
     @Test
-    void aRunExecutingWhileItsEntityMovesToAnotherNodeIsExecutedOnce() throws Exception {
-        String jdbcUrl = TestDatabases.freshPostgresSchema("handoff");
-        Config config = TestNodes.postgresConfig(jdbcUrl);
-        Instant since = Instant.now();
-        NoopFleet.Recorder recorder = new NoopFleet.Recorder();
-        CountDownLatch release = new CountDownLatch(1);
+    void runsHeldOnALeavingNodeAreHandedOverAndExecutedOnce() throws Exception {
         BatonNode nodeA = TestNodes.start("handoff", config);
         BatonNode nodeB = null;
         BatonWorker worker = null;
         try {
-            nodeB = TestNodes.start(
-                    "handoff",
-                    config.withValue(
-                            "akka.cluster.seed-nodes",
-                            ConfigValueFactory.fromIterable(
-                                    List.of(nodeA.system().address().toString()))));
+            nodeB = TestNodes.start("handoff", joining(nodeA));
             awaitMembersUp(nodeA.system(), 2);
-            Task<Map, Map> hold = Task.<Map, Map>define(TASK, Map.class, (payload, ctx) -> {
-                        recorder.started(ctx.runId(), null, 0);
-                        if (!release.await(120, TimeUnit.SECONDS)) throw new IllegalStateException("never released");
-                        return Map.of("attemptId", ctx.attemptId());
-                    })
-                    .build();
             // The worker's session lives on node B, which stays: only the run entities move.
-            worker = BatonWorker.builder(url(nodeB), TestNodes.WORKER_TOKEN)
-                    .slots(2 * MAX_RUNS)
-                    .register(hold)
-                    .build();
-            worker.start();
-            assertTrue(worker.awaitConnected(Duration.ofSeconds(60)), "worker connected to node B");
-
-            BatonClient client = BatonClient.builder(url(nodeB), TestNodes.SECRET_KEY)
-                    .requestTimeout(Duration.ofSeconds(30))
-                    .build();
+            worker = startWorker(nodeB);
+            BatonClient client = client(nodeB);
             List<String> runIds = new ArrayList<>();
             Set<String> onA = new HashSet<>();
             while (onA.size() < MOVED_RUNS && runIds.size() < MAX_RUNS) {
@@ -91,52 +76,124 @@ class ShardHandOffFaultTest {
                 onA.addAll(runsOn(nodeA.system(), runIds));
             }
             assertTrue(onA.size() >= MOVED_RUNS, "only " + onA.size() + " of " + runIds.size() + " runs on node A");
-            awaitTrue(
-                    Duration.ofSeconds(60),
-                    "every run's handler started",
-                    () -> recorder.executions().keySet().containsAll(runIds));
+            awaitEveryHandlerStarted(runIds);
 
             TestNodes.stop(nodeA); // coordinated shutdown: leaves the cluster, handing its shards over
             nodeA = null;
 
-            // Reading a moved run starts its entity on node B; a successor that forgot the attempt would queue the
-            // run again and show it EXECUTING only once a worker had started it a second time.
-            for (String runId : runIds) {
-                awaitTrue(
-                        Duration.ofSeconds(90),
-                        runId + " executing on node B",
-                        () -> client.retrieve(runId).status() == RunStatus.EXECUTING);
-            }
-            release.countDown();
-            for (String runId : runIds) {
-                Run run = client.poll(runId, Duration.ofSeconds(90));
-                assertEquals(RunStatus.COMPLETED, run.status(), runId);
-                assertEquals(1, run.attemptCount(), runId + " attempts");
-            }
-
-            InvariantChecker.Report report = new InvariantChecker(
-                            jdbcUrl, TestDatabases.user(), TestDatabases.password(), null, null)
-                    .check(
-                            new InvariantChecker.Expectation(
-                                    since,
-                                    runIds.size(),
-                                    0,
-                                    Set.copyOf(runIds),
-                                    recorder.executions(),
-                                    Set.of(TASK),
-                                    Set.of(),
-                                    0),
-                            Duration.ofSeconds(60));
-            System.out.println("ShardHandOffFaultTest: " + runIds.size() + " runs, " + onA.size()
-                    + " moved from node A, " + report.violations().size() + " violations");
-            assertTrue(report.ok(), () -> "invariants violated:\n" + String.join("\n", report.listed(30)));
-            for (String runId : runIds) assertEquals(1, recorder.executions().get(runId), runId + " handler starts");
+            releaseAndCheck(client, runIds, onA.size() + " moved from the node that left");
         } finally {
             release.countDown();
             if (worker != null) worker.close();
             if (nodeB != null) TestNodes.stop(nodeB);
             if (nodeA != null) TestNodes.stop(nodeA);
         }
+    }
+
+    @Test
+    void runsHeldWhileANodeJoinsAreRebalancedAndExecutedOnce() throws Exception {
+        BatonNode nodeA = TestNodes.start("handoff", config);
+        BatonNode nodeB = null;
+        BatonWorker worker = null;
+        try {
+            // Alone, node A hosts every run; the worker's session stays there.
+            worker = startWorker(nodeA);
+            BatonClient client = client(nodeA);
+            List<String> runIds = new ArrayList<>();
+            for (int i = 0; i < RUNS_BEFORE_JOIN; i++)
+                runIds.add(client.trigger(TASK, Map.of()).id());
+            awaitEveryHandlerStarted(runIds);
+
+            nodeB = TestNodes.start("handoff", joining(nodeA));
+            awaitMembersUp(nodeA.system(), 2);
+            // A moved run starts on node B at its worker's next heartbeat.
+            BatonNode joined = nodeB;
+            awaitTrue(
+                    Duration.ofSeconds(120),
+                    "a held run rebalanced to node B",
+                    () -> !runsOn(joined.system(), runIds).isEmpty());
+
+            releaseAndCheck(
+                    client, runIds, runsOn(nodeB.system(), runIds).size() + " rebalanced to the node that joined");
+        } finally {
+            release.countDown();
+            if (worker != null) worker.close();
+            if (nodeB != null) TestNodes.stop(nodeB);
+            if (nodeA != null) TestNodes.stop(nodeA);
+        }
+    }
+
+    private Config joining(BatonNode seed) {
+        return config.withValue(
+                "akka.cluster.seed-nodes",
+                ConfigValueFactory.fromIterable(List.of(seed.system().address().toString())));
+    }
+
+    private BatonWorker startWorker(BatonNode node) {
+        Task<Map, Map> hold = Task.<Map, Map>define(TASK, Map.class, (payload, ctx) -> {
+                    recorder.started(ctx.runId(), null, 0);
+                    if (!release.await(5, TimeUnit.MINUTES)) throw new IllegalStateException("never released");
+                    return Map.of("attemptId", ctx.attemptId());
+                })
+                .build();
+        BatonWorker worker = BatonWorker.builder(url(node), TestNodes.WORKER_TOKEN)
+                .slots(2 * MAX_RUNS)
+                .register(hold)
+                .build();
+        worker.start();
+        assertTrue(worker.awaitConnected(Duration.ofSeconds(60)), "worker connected");
+        return worker;
+    }
+
+    private static BatonClient client(BatonNode node) {
+        return BatonClient.builder(url(node), TestNodes.SECRET_KEY)
+                .requestTimeout(Duration.ofSeconds(30))
+                .build();
+    }
+
+    private void awaitEveryHandlerStarted(List<String> runIds) throws Exception {
+        awaitTrue(
+                Duration.ofSeconds(60),
+                "every run's handler started",
+                () -> recorder.executions().keySet().containsAll(runIds));
+    }
+
+    /**
+     * Waits until the client sees every run EXECUTING (reading a moved run starts its entity where it lives now; a
+     * successor that forgot the attempt would queue the run again and show it EXECUTING only once a worker had
+     * started it a second time), releases the handlers, and checks each run completed with one attempt and one
+     * handler start, and the invariants.
+     */
+    private void releaseAndCheck(BatonClient client, List<String> runIds, String moved) throws Exception {
+        for (String runId : runIds) {
+            awaitTrue(
+                    Duration.ofSeconds(90),
+                    runId + " executing",
+                    () -> client.retrieve(runId).status() == RunStatus.EXECUTING);
+        }
+        release.countDown();
+        for (String runId : runIds) {
+            Run run = client.poll(runId, Duration.ofSeconds(90));
+            assertEquals(RunStatus.COMPLETED, run.status(), runId);
+            assertEquals(1, run.attemptCount(), runId + " attempts");
+        }
+        InvariantChecker.Report report = new InvariantChecker(
+                        jdbcUrl, TestDatabases.user(), TestDatabases.password(), null, null)
+                .check(
+                        new InvariantChecker.Expectation(
+                                since,
+                                runIds.size(),
+                                0,
+                                Set.copyOf(runIds),
+                                recorder.executions(),
+                                Set.of(TASK),
+                                Set.of(),
+                                0),
+                        Duration.ofSeconds(60));
+        System.out.println("ShardHandOffFaultTest: " + runIds.size() + " runs, " + moved + ", "
+                + report.violations().size() + " violations");
+        assertTrue(report.ok(), () -> "invariants violated:\n" + String.join("\n", report.listed(30)));
+        for (String runId : runIds) assertEquals(1, recorder.executions().get(runId), runId + " handler starts");
     }
 
     private static URI url(BatonNode node) {
