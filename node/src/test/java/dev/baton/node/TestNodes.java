@@ -40,7 +40,7 @@ public final class TestNodes {
         return TestDatabases.password();
     }
 
-    static Config postgresConfig(String jdbcUrl) {
+    public static Config postgresConfig(String jdbcUrl) {
         return ConfigFactory.parseMap(Map.of(
                         "baton.db.url", jdbcUrl,
                         "baton.db.user", user(),
@@ -118,7 +118,7 @@ public final class TestNodes {
         return new ObjectMapper().readTree(response.body());
     }
 
-    static BatonNode start(String name, Config config) {
+    public static BatonNode start(String name, Config config) {
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), name, config);
         try {
             return BatonNode.start(system);
@@ -128,7 +128,7 @@ public final class TestNodes {
         }
     }
 
-    static void stop(BatonNode node) {
+    public static void stop(BatonNode node) {
         stop(node.system());
     }
 

@@ -12,9 +12,10 @@ import java.time.Instant;
  * {@link RunEntity.RunSuspended}, {@link RunEntity.RunCanceled}), like Temporal writes ActivityTaskStarted lazily,
  * so executing a run costs one event. A node that crashes loses only the lease: the run recovers QUEUED and a later
  * attempt runs it (at-least-once, as after any crash mid-attempt), and the lost attempt's messages are fenced
- * because its id is unknown.
+ * because its id is unknown. A run stopped gracefully (its shard moves, or it is passivated) journals the lease
+ * first ({@link RunEntity.HandOff}) and recovers holding it, with no session.
  *
- * @param worker the session holding the attempt; null for an attempt recovered from an old journal
+ * @param worker the session holding the attempt; null for an attempt recovered from the journal
  */
 record Lease(Attempt attempt, ActorRef<WorkerChannel.Message> worker) {
 

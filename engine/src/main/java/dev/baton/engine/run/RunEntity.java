@@ -40,6 +40,7 @@ import dev.baton.engine.worker.WorkerChannel;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.random.RandomGenerator;
@@ -52,7 +53,9 @@ import java.util.random.RandomGenerator;
  * (queueing, timers, telling a parent) run only after the event that justifies them is persisted, and
  * are re-driven from {@link RecoveryCompleted} and {@link Wake}. The one exception is the lease: an
  * attempt is handed to a worker at once and journaled with its outcome (see {@link Lease}), which
- * costs at most a repeated execution after a crash, never a lost or doubled outcome. Durable execution
+ * costs at most a repeated execution after a crash, never a lost or doubled outcome. A run that is stopped
+ * while a worker holds it (its shard moves to another node, or it is passivated) journals the attempt first
+ * ({@link HandOff}), so that a graceful move costs nothing. Durable execution
  * adds memoized steps and waits (duration, token, child runs) that suspend the run without a slot.
  *
  * <p>Here: the records, the handlers, the event function. Beside: {@link RunLifecycle} (the dispatch table),
@@ -137,6 +140,14 @@ public final class RunEntity
     /** From the sweeper: re-drive whatever the run waits for (its node may have crashed since). */
     public record Wake() implements Command {}
 
+    /**
+     * Sharding's stop message ({@link Entity#withStopMessage}): the run's shard moves to another node (a rebalance,
+     * or this node leaving the cluster) or the run is passivated. A run a worker holds journals the attempt before it
+     * stops, so the next incarnation holds the same attempt and takes its heartbeats and outcome rather than queueing
+     * the run for a second execution.
+     */
+    public record HandOff() implements Command {}
+
     /** Cancel the run; a finished run stays as it is. Replies with the resulting state. */
     public record Cancel(ActorRef<StatusReply<RunState>> replyTo) implements AnsweredCommand {}
 
@@ -211,7 +222,10 @@ public final class RunEntity
     /** The run entered its queue: its delay or its retry backoff is over. */
     public record RunEnqueued(Instant at) implements Event {}
 
-    /** Written before attempts were journaled with their outcome; replayed from older journals, never written now. */
+    /**
+     * An attempt a worker holds when the run stops ({@link HandOff}); also in journals from before attempts were
+     * journaled with their outcome.
+     */
     public record AttemptLeased(Attempt attempt) implements Event {
         @Override
         public Instant at() {
@@ -219,7 +233,7 @@ public final class RunEntity
         }
     }
 
-    /** Written before attempts were journaled with their outcome; replayed from older journals, never written now. */
+    /** The held attempt had started when the run stopped ({@link HandOff}); also in journals as AttemptLeased. */
     public record AttemptStarted(String attemptId, Instant at) implements Event {}
 
     /**
@@ -261,14 +275,15 @@ public final class RunEntity
     public static void init(ActorSystem<?> system, RunSettings settings, Clock clock, RunLinks links) {
         ClusterSharding.get(system)
                 .init(Entity.of(
-                        ENTITY_TYPE_KEY,
-                        entityContext -> create(
-                                entityContext.getEntityId(),
-                                settings,
-                                clock,
-                                RandomGenerator.getDefault(),
-                                links,
-                                entityContext.getShard())));
+                                ENTITY_TYPE_KEY,
+                                entityContext -> create(
+                                        entityContext.getEntityId(),
+                                        settings,
+                                        clock,
+                                        RandomGenerator.getDefault(),
+                                        links,
+                                        entityContext.getShard()))
+                        .withStopMessage(HAND_OFF));
     }
 
     /** @param shard the run's shard, asked to passivate the run once it has finished; null (tests) for never */
@@ -355,14 +370,15 @@ public final class RunEntity
             Transition transition = RunLifecycle.transition(Stage.of(state, execution.leased()), command);
             if (CHECK_WRITES) handling = transition;
             ReplyEffect<Event, RunState> effect = transition.apply(this, state, command);
-            // Reads and heartbeats change nothing a subscriber sees; everything else may.
-            if (!(command instanceof Get) && !(command instanceof Heartbeat))
+            // Reads and heartbeats change nothing a subscriber sees, and a run handed off is gone; all else may.
+            if (!(command instanceof Get) && !(command instanceof Heartbeat) && !(command instanceof HandOff))
                 context.getSelf().tell(ANNOUNCE);
             return effect;
         };
     }
 
     private static final Announce ANNOUNCE = new Announce();
+    private static final HandOff HAND_OFF = new HandOff();
 
     /**
      * The version of the run a subscriber saw last: its last event's sequence number and its attempt's lease
@@ -412,6 +428,11 @@ public final class RunEntity
     }
 
     // ---------------------------------------------------------------- what every stage answers alike
+
+    /** Stops the run; see {@link #handOffAttempt} for a run a worker holds. */
+    ReplyEffect<Event, RunState> stop(RunState state, HandOff cmd) {
+        return Effect().stop().thenNoReply();
+    }
 
     ReplyEffect<Event, RunState> passivate(RunState state, PassivateFinished cmd) {
         if (state.status().isFinal() && shard != null) shard.tell(new ClusterSharding.Passivate<>(context.getSelf()));
@@ -489,6 +510,30 @@ public final class RunEntity
                 Ids.newId("att"), state.nextAttemptNumber(), cmd.sessionId(), cmd.workerId(), clock.instant(), null);
         execution.lease(new Lease(attempt, cmd.worker()), state);
         return Effect().reply(cmd.replyTo(), new DispatchReply(runId, cmd.sessionId(), true));
+    }
+
+    /**
+     * Journals what this incarnation alone knows of the attempt a worker holds, then stops: the next incarnation (on
+     * another node, or here after passivation) recovers the run leased to that attempt, so it fences no message of
+     * the attempt and offers the run to no other worker. The run keeps its slot at the dispatcher meanwhile, which
+     * the successor confirms on recovery ({@link RunExecution#redrive}). A persist that fails stops the run as
+     * before: the attempt is lost, as after a crash.
+     */
+    ReplyEffect<Event, RunState> handOffAttempt(RunState state, HandOff cmd) {
+        Attempt attempt = execution.held();
+        List<Event> unjournaled = new ArrayList<>(2);
+        if (!state.isCurrentAttempt(attempt.id())) unjournaled.add(new AttemptLeased(attempt));
+        if (attempt.startedAt() != null && state.status() != RunStatus.EXECUTING)
+            unjournaled.add(new AttemptStarted(attempt.id(), attempt.startedAt()));
+        if (unjournaled.isEmpty()) {
+            execution.handedOff();
+            return Effect().stop().thenNoReply();
+        }
+        return Effect()
+                .persist(unjournaled)
+                .thenRun(handedOff -> execution.handedOff())
+                .thenStop()
+                .thenNoReply();
     }
 
     boolean isCurrent(String attemptId) {

@@ -180,19 +180,34 @@ final class RunExecution {
         if (lease != null) lease.stopWorker(reason, runId);
     }
 
-    /** The state as callers see it: with the attempt a worker holds now, which the journal gets with its outcome. */
+    /**
+     * The state as callers see it: with the attempt a worker holds now, which the journal gets with its outcome (or
+     * at a hand-off, when the worker may still start it afterwards).
+     */
     RunState view(RunState state) {
-        return lease == null || state.isRunning() ? state : state.running(lease.attempt());
+        return lease == null ? state : state.running(lease.attempt());
     }
 
-    /** A journal from before lazy attempts may end with a leased attempt: it holds the run until its lease lapses. */
+    /**
+     * A journal that ends with a leased attempt (a hand-off, or a journal from before lazy attempts): the run holds
+     * that attempt, and takes its heartbeats and outcome, until its lease lapses. Its worker's session is not
+     * journaled: a cancel or a timeout reaches the worker by fencing, at its next heartbeat.
+     */
     void recovered(RunState state) {
         if (state.isRunning()) lease = new Lease(state.currentAttempt(), null);
         redrive(state);
     }
 
     /**
-     * The lease lives in this incarnation only: stopped holding one (a write failed while the database was away),
+     * The run stops with its attempt journaled ({@link RunEntity#handOffAttempt}): the attempt goes on in the next
+     * incarnation, so its slot stays taken, and stopping must not withdraw the run.
+     */
+    void handedOff() {
+        lease = null;
+    }
+
+    /**
+     * The lease lives in this incarnation only unless handed off: stopped holding one (a write failed while the database was away),
      * the run frees its slot, or the dispatcher would ignore its enqueue after recovery until its reconcile.
      */
     void stopped(RunState state) {

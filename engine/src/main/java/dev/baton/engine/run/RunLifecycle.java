@@ -7,6 +7,8 @@ import dev.baton.engine.run.RunEntity.AddTags;
 import dev.baton.engine.run.RunEntity.AnsweredCommand;
 import dev.baton.engine.run.RunEntity.AttemptCommand;
 import dev.baton.engine.run.RunEntity.AttemptFailed;
+import dev.baton.engine.run.RunEntity.AttemptLeased;
+import dev.baton.engine.run.RunEntity.AttemptStarted;
 import dev.baton.engine.run.RunEntity.Cancel;
 import dev.baton.engine.run.RunEntity.ChildFinished;
 import dev.baton.engine.run.RunEntity.Command;
@@ -16,6 +18,7 @@ import dev.baton.engine.run.RunEntity.Dispatch;
 import dev.baton.engine.run.RunEntity.Event;
 import dev.baton.engine.run.RunEntity.FailAttempt;
 import dev.baton.engine.run.RunEntity.Get;
+import dev.baton.engine.run.RunEntity.HandOff;
 import dev.baton.engine.run.RunEntity.Heartbeat;
 import dev.baton.engine.run.RunEntity.MetadataUpdated;
 import dev.baton.engine.run.RunEntity.Notice;
@@ -202,7 +205,8 @@ final class RunLifecycle {
                         (run, state, cmd) -> run.waits().suspend(run, state, cmd),
                         writes(RunSuspended.class),
                         Stage.WAITING)
-                .on(Cancel.class, RunEntity::cancel, writes(RunCanceled.class), Stage.CANCELED);
+                .on(Cancel.class, RunEntity::cancel, writes(RunCanceled.class), Stage.CANCELED)
+                .on(HandOff.class, RunEntity::handOffAttempt, writes(AttemptLeased.class, AttemptStarted.class));
         in(Stage.WAITING)
                 .on(
                         WaitDue.class,
@@ -263,6 +267,7 @@ final class RunLifecycle {
                         },
                         writes())
                 .on(PassivateFinished.class, RunEntity::passivate, writes())
+                .on(HandOff.class, RunEntity::stop, writes())
                 // A timer or a notice that arrived after what it was about had passed.
                 .on(Notice.class, (run, state, cmd) -> run.Effect().noReply(), writes());
     }

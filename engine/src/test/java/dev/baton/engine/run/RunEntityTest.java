@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import akka.Done;
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
+import akka.actor.typed.ActorRef;
 import akka.pattern.StatusReply;
 import akka.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import akka.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
@@ -896,6 +897,107 @@ class RunEntityTest {
                     r -> new RunEntity.CompleteAttempt("att_legacy", "1", null, r));
             assertEquals(RunStatus.COMPLETED, done.state().status());
             assertEquals(1, done.state().attemptCount());
+        }
+
+        @Test
+        void aRunHandedOffWhileExecutingKeepsItsAttemptAndTakesItsOutcome() {
+            ActorRef<RunEntity.Command> first = incarnation();
+            String attemptId = leaseTo(first);
+            first.tell(new RunEntity.StartAttempt(attemptId, null, acks.ref()));
+            assertTrue(acks.receiveMessage().isSuccess());
+            stopAsItsShardDoes(first);
+            assertEquals(
+                    List.of(
+                            RunEntity.RunTriggered.class,
+                            RunEntity.AttemptLeased.class,
+                            RunEntity.AttemptStarted.class),
+                    journaled());
+
+            run.restart();
+            // The slot stays taken: no Withdraw between the first incarnation's Enqueue and the next one's Occupying.
+            expectEnqueue();
+            assertInstanceOf(EnvironmentDispatcher.Occupying.class, dispatcher.receiveMessage());
+            assertEquals(RunStatus.EXECUTING, current().status());
+            assertTrue(run.<StatusReply<Done>>runCommand(r -> new RunEntity.Heartbeat(attemptId, r))
+                    .reply()
+                    .isSuccess());
+            assertStale(complete("att_other", "2"));
+            assertTrue(complete(attemptId, "1").isSuccess());
+            assertEquals(RunStatus.COMPLETED, run.getState().status());
+            assertEquals(1, run.getState().attemptCount());
+            assertEquals("1", run.getState().outputJson());
+        }
+
+        @Test
+        void aRunHandedOffBeforeItsWorkerStartedItIsStartedInItsNextIncarnation() {
+            ActorRef<RunEntity.Command> first = incarnation();
+            String attemptId = leaseTo(first);
+            stopAsItsShardDoes(first);
+            assertEquals(List.of(RunEntity.RunTriggered.class, RunEntity.AttemptLeased.class), journaled());
+
+            ActorRef<RunEntity.Command> second = incarnation();
+            second.tell(new RunEntity.StartAttempt(attemptId, null, acks.ref()));
+            assertTrue(acks.receiveMessage().isSuccess());
+            TestProbe<RunState> states = testKit.createTestProbe();
+            second.tell(new RunEntity.Get(states.ref()));
+            assertEquals(RunStatus.EXECUTING, states.receiveMessage().status());
+            // Handed off again, it journals only what is new: the start.
+            stopAsItsShardDoes(second);
+            assertEquals(
+                    List.of(
+                            RunEntity.RunTriggered.class,
+                            RunEntity.AttemptLeased.class,
+                            RunEntity.AttemptStarted.class),
+                    journaled());
+
+            run.restart();
+            assertTrue(complete(attemptId, "1").isSuccess());
+            assertEquals(1, run.getState().attemptCount());
+        }
+
+        @Test
+        void aRunNoWorkerHoldsStopsWithoutWritingWhenHandedOff() {
+            ActorRef<RunEntity.Command> first = incarnation();
+            TestProbe<StatusReply<RunState>> triggered = testKit.createTestProbe();
+            first.tell(new RunEntity.Trigger(spec(noBackoff(2)), triggered.ref()));
+            assertTrue(triggered.receiveMessage().isSuccess());
+            stopAsItsShardDoes(first);
+            assertEquals(List.of(RunEntity.RunTriggered.class), journaled());
+        }
+
+        private final TestProbe<StatusReply<Done>> acks = testKit.createTestProbe();
+
+        /**
+         * The run as sharding runs it, apart from the testkit's incarnation (which sends no stop message): an actor
+         * on the same journal.
+         */
+        private ActorRef<RunEntity.Command> incarnation() {
+            return testKit.spawn(
+                    RunEntity.create(runId, SETTINGS, clock, RandomGenerator.of("L64X128MixRandom"), links, null));
+        }
+
+        /** Triggers the run and leases it to the worker; the attempt's id. */
+        private String leaseTo(ActorRef<RunEntity.Command> incarnation) {
+            TestProbe<StatusReply<RunState>> triggered = testKit.createTestProbe();
+            incarnation.tell(new RunEntity.Trigger(spec(noBackoff(2)), triggered.ref()));
+            assertTrue(triggered.receiveMessage().isSuccess());
+            incarnation.tell(new RunEntity.Dispatch("ws_1", "worker-1", worker.ref(), dispatchReplies.ref()));
+            assertTrue(dispatchReplies.receiveMessage().accepted());
+            return worker.expectMessageClass(WorkerChannel.Execute.class).attemptId();
+        }
+
+        private void stopAsItsShardDoes(ActorRef<RunEntity.Command> incarnation) {
+            incarnation.tell(new RunEntity.HandOff());
+            acks.expectTerminated(incarnation, Duration.ofSeconds(5));
+        }
+
+        private List<Class<?>> journaled() {
+            return run
+                    .persistenceTestKit()
+                    .persistedInStorage(RunEntity.persistenceId(runId).id())
+                    .stream()
+                    .<Class<?>>map(Object::getClass)
+                    .toList();
         }
     }
 

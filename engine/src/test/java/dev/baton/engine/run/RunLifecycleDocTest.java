@@ -51,12 +51,11 @@ class RunLifecycleDocTest {
     }
 
     @Test
-    void everyEventIsWrittenSomewhereOrKeptForOldJournals() {
+    void everyEventIsWrittenSomewhere() {
         Set<Class<?>> written =
                 allTransitions().stream().flatMap(t -> t.writes().stream()).collect(Collectors.toSet());
         for (Class<?> event : RunEntity.Event.class.getPermittedSubclasses()) {
-            boolean legacy = event == RunEntity.AttemptLeased.class || event == RunEntity.AttemptStarted.class;
-            assertEquals(!legacy, written.contains(event), event.getSimpleName());
+            assertTrue(written.contains(event), event.getSimpleName());
         }
     }
 

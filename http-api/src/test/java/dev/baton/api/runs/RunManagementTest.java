@@ -553,7 +553,7 @@ class RunManagementTest {
         Set<String> every = Arrays.stream(RunEntity.Event.class.getPermittedSubclasses())
                 .map(Class::getSimpleName)
                 .collect(Collectors.toCollection(TreeSet::new));
-        every.removeAll(Set.of("AttemptLeased", "AttemptStarted")); // only in journals from before lazy attempts
+        every.removeAll(Set.of("AttemptLeased", "AttemptStarted")); // only written when a run moves while held
         assertEquals(every, new TreeSet<>(byType.keySet()), "a new event type needs a case here");
 
         JsonNode spec = byType.get("RunTriggered").get("spec");
