@@ -136,7 +136,7 @@ test("what a task logs with the SDK's logger becomes the run's log lines", async
       ["charging", "info", 1, "o-7"],
       ["card expires soon", "warn", 1, "o-7"],
     ],
-    output.slice(-2000),
+    `${JSON.stringify(lines)}\n${output.slice(-1500)}`,
   );
   assert.equal(lines[0].attributes.cents, 250);
 });

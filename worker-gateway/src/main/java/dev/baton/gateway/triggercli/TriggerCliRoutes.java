@@ -480,6 +480,9 @@ public final class TriggerCliRoutes {
      * The variables that point a task's OpenTelemetry export at this node: the endpoint, and the caller's secret key
      * as the exporters' header (OpenTelemetry's {@code OTEL_EXPORTER_OTLP_HEADERS}, values URL-encoded), since Baton's
      * OTLP receivers take only the environment's callers. The task already holds that key as TRIGGER_SECRET_KEY.
+     * Batch processing is turned on (Trigger.dev's server can do the same): without it the SDK exports every log record
+     * in a request of its own, all at once, so records logged a few milliseconds apart could be stored out of order;
+     * the records of one export are stored in the order they were logged.
      */
     private static Route taskTelemetry(Function<Map<String, String>, Route> inner) {
         return extractUri(uri -> optionalHeaderValueByName(
@@ -487,6 +490,8 @@ public final class TriggerCliRoutes {
                 header -> inner.apply(Map.of(
                         "TRIGGER_OTEL_EXPORTER_OTLP_ENDPOINT",
                         baseUrl(uri) + "/otel",
+                        "TRIGGER_OTEL_BATCH_PROCESSING_ENABLED",
+                        "1",
                         "OTEL_EXPORTER_OTLP_HEADERS",
                         "Authorization="
                                 + URLEncoder.encode("Bearer " + bearer(header).orElse(""), StandardCharsets.UTF_8)

@@ -120,6 +120,9 @@ class TriggerCliGatewayTest {
         assertEquals(
                 "http://127.0.0.1:" + port + "/otel",
                 started.at("/envVars/TRIGGER_OTEL_EXPORTER_OTLP_ENDPOINT").asText());
+        assertEquals(
+                "1",
+                started.at("/envVars/TRIGGER_OTEL_BATCH_PROCESSING_ENABLED").asText());
         awaitRun(runId, run -> run.status() == RunStatus.EXECUTING);
         // a second start of the same attempt is refused
         start(runId, executing, 409);
