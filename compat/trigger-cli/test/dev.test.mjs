@@ -4,7 +4,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { configure, runs, schedules, tasks, wait } from "@trigger.dev/sdk";
+import { batch, configure, runs, schedules, tasks, wait } from "@trigger.dev/sdk";
 
 const PROJECT_DIR = fileURLToPath(new URL("..", import.meta.url));
 
@@ -211,6 +211,12 @@ test("triggerAndWait and batchTriggerAndWait resume the parent with the children
   assert.match(run.output.many[1].error, /cannot double -1/);
   assert.deepEqual(run.output.many[2], { doubled: 6 });
   assert.equal(run.output.attempt, 1);
+  // The batch the parent waited for is a batch like any other, with its runs in item order.
+  const waited = await batch.retrieve(run.output.batchId);
+  assert.equal(waited.status, "COMPLETED");
+  assert.deepEqual(waited.runs, run.output.batchRunIds);
+  const child = await runs.retrieve(run.output.batchRunIds[0]);
+  assert.equal(child.batchId, run.output.batchId);
 });
 
 test("a task's ttl is its runs' default, and a trigger's own ttl wins", async () => {

@@ -90,6 +90,8 @@ export const orchestrator = task({
     return {
       one: one.ok ? one.output : null,
       many: many.runs.map((run) => (run.ok ? run.output : { error: String(run.error) })),
+      batchId: many.id,
+      batchRunIds: many.runs.map((run) => run.id),
       attempt: ctx.attempt.number,
     };
   },

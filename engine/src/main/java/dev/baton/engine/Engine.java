@@ -111,8 +111,8 @@ public final class Engine {
         TaskCatalog.init(system);
         IdempotencyKeyEntity.init(system, clock);
         EnvironmentDispatcher.init(system, clock, new ShardedQueuedRuns(system, askTimeout), environmentSettings);
-        BatchEntity.init(system, clock);
         BatchService batches = new BatchService(system, runs, clock, askTimeout, BatchSettings.fromConfig(config));
+        BatchEntity.init(system, clock, batches::resumeParentAfterRecovery);
         BulkActions bulkActions = BulkActions.init(
                 system, clock, runs, bulkActionRuns, BulkActionSettings.fromConfig(config), askTimeout);
         return new Engine(system, runSettings, askTimeout, runs, tokens, batches, changes, bulkActions);

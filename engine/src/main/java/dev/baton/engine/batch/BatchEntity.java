@@ -7,17 +7,21 @@ import akka.cluster.sharding.typed.javadsl.Entity;
 import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
 import akka.pattern.StatusReply;
 import akka.persistence.typed.PersistenceId;
+import akka.persistence.typed.RecoveryCompleted;
 import akka.persistence.typed.javadsl.CommandHandlerWithReply;
 import akka.persistence.typed.javadsl.CommandHandlerWithReplyBuilder;
 import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import akka.persistence.typed.javadsl.ReplyEffect;
+import akka.persistence.typed.javadsl.SignalHandler;
 import dev.baton.engine.common.CborSerializable;
+import dev.baton.engine.run.TriggerRequest;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * One batch trigger: how many items it has, and what became of each item so far. Items are
@@ -25,6 +29,12 @@ import java.util.Set;
  * changes nothing. An item is recorded only after its run exists (or its run was refused), by
  * {@link BatchService}, many items per event. Once all {@code runCount} items are recorded the batch
  * is sealed and COMPLETED (PARTIAL_FAILED when some items got no run).
+ *
+ * <p>A batch a run waits for ({@code batchTriggerAndWait} from a trigger.dev task) names the parent and the key of
+ * its wait. Its items are held ({@link HoldItems}), each index once, until all are in; then the parent suspends for
+ * them, its wait triggers them as it does the Java SDK's child runs, and the items are recorded with those runs. A
+ * batch recovered with every item held but not recorded (a crash between the two) drives the parent's wait again:
+ * that step is idempotent ({@link BatchService#resumeParent}).
  */
 public final class BatchEntity
         extends EventSourcedBehaviorWithEnforcedReplies<BatchEntity.Command, BatchEntity.Event, BatchState> {
@@ -41,10 +51,26 @@ public final class BatchEntity
 
     public sealed interface Command extends CborSerializable {}
 
-    /** Create the batch. Idempotent: a batch that exists answers with its current state. */
+    /**
+     * Create the batch. Idempotent: a batch that exists answers with its current state.
+     *
+     * @param parentRunId the run that waits for the batch, or null
+     * @param parentWaitKey the key of that run's wait, or null
+     */
     public record Create(
-            String environmentId, int runCount, String idempotencyKey, ActorRef<StatusReply<BatchState>> replyTo)
-            implements Command {}
+            String environmentId,
+            int runCount,
+            String idempotencyKey,
+            String parentRunId,
+            String parentWaitKey,
+            ActorRef<StatusReply<BatchState>> replyTo)
+            implements Command {
+
+        public Create(
+                String environmentId, int runCount, String idempotencyKey, ActorRef<StatusReply<BatchState>> replyTo) {
+            this(environmentId, runCount, idempotencyKey, null, null, replyTo);
+        }
+    }
 
     /** Current state; {@link BatchStatus#NEW} when no batch exists under this id. */
     public record Get(ActorRef<BatchState> replyTo) implements Command {}
@@ -52,8 +78,11 @@ public final class BatchEntity
     /** Record what became of these items; indices already recorded are deduplicated. */
     public record RecordItems(List<RecordedItem> items, ActorRef<StatusReply<Recorded>> replyTo) implements Command {}
 
+    /** Hold items of a parent's batch until all are in; indices already held or recorded are deduplicated. */
+    public record HoldItems(List<HeldItem> items, ActorRef<StatusReply<Recorded>> replyTo) implements Command {}
+
     /**
-     * Answer to {@link RecordItems}.
+     * Answer to {@link RecordItems} and {@link HoldItems}.
      *
      * @param recorded how many of the items were recorded now
      * @param deduplicated how many had been recorded before
@@ -64,10 +93,29 @@ public final class BatchEntity
 
     public sealed interface Event extends CborSerializable {}
 
-    public record BatchCreated(String batchId, String environmentId, int runCount, String idempotencyKey, Instant at)
-            implements Event {}
+    /** Batches created before parents could wait for them read with a null parent. */
+    public record BatchCreated(
+            String batchId,
+            String environmentId,
+            int runCount,
+            String idempotencyKey,
+            Instant at,
+            String parentRunId,
+            String parentWaitKey)
+            implements Event {
+
+        public BatchCreated(String batchId, String environmentId, int runCount, String idempotencyKey, Instant at) {
+            this(batchId, environmentId, runCount, idempotencyKey, at, null, null);
+        }
+    }
 
     public record ItemsRecorded(List<RecordedItem> items, Instant at) implements Event {}
+
+    /** Items of a parent's batch, held until the parent waits for them. */
+    public record ItemsHeld(List<HeldItem> items, Instant at) implements Event {}
+
+    /** One item of a parent's batch: the run its wait will trigger for it. */
+    public record HeldItem(int index, TriggerRequest request) implements CborSerializable {}
 
     /**
      * What became of one item: its run ({@code runId}), or why it has none ({@code error}).
@@ -89,9 +137,12 @@ public final class BatchEntity
 
     // ---------------------------------------------------------------- wiring
 
-    public static void init(ActorSystem<?> system, Clock clock) {
+    /** @param resumeParent makes a parent wait for its batch, whose items are all held; safe to repeat */
+    public static void init(ActorSystem<?> system, Clock clock, Consumer<BatchState> resumeParent) {
         ClusterSharding.get(system)
-                .init(Entity.of(ENTITY_TYPE_KEY, entityContext -> new BatchEntity(entityContext.getEntityId(), clock)));
+                .init(Entity.of(
+                        ENTITY_TYPE_KEY,
+                        entityContext -> new BatchEntity(entityContext.getEntityId(), clock, resumeParent)));
     }
 
     public static PersistenceId persistenceId(String batchId) {
@@ -100,11 +151,13 @@ public final class BatchEntity
 
     private final String batchId;
     private final Clock clock;
+    private final Consumer<BatchState> resumeParent;
 
-    public BatchEntity(String batchId, Clock clock) {
+    public BatchEntity(String batchId, Clock clock, Consumer<BatchState> resumeParent) {
         super(persistenceId(batchId));
         this.batchId = batchId;
         this.clock = clock;
+        this.resumeParent = resumeParent;
     }
 
     @Override
@@ -128,11 +181,15 @@ public final class BatchEntity
                 .onCommand(Create.class, this::create)
                 .onCommand(
                         RecordItems.class,
+                        (state, cmd) -> Effect().reply(cmd.replyTo(), StatusReply.error(UNKNOWN_BATCH)))
+                .onCommand(
+                        HoldItems.class,
                         (state, cmd) -> Effect().reply(cmd.replyTo(), StatusReply.error(UNKNOWN_BATCH)));
 
         builder.forState(BatchState::exists)
                 .onCommand(Create.class, (state, cmd) -> Effect().reply(cmd.replyTo(), StatusReply.success(state)))
-                .onCommand(RecordItems.class, this::record);
+                .onCommand(RecordItems.class, this::record)
+                .onCommand(HoldItems.class, this::hold);
 
         builder.forAnyState().onCommand(Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), state));
 
@@ -145,7 +202,13 @@ public final class BatchEntity
         }
         return Effect()
                 .persist(new BatchCreated(
-                        batchId, cmd.environmentId(), cmd.runCount(), cmd.idempotencyKey(), clock.instant()))
+                        batchId,
+                        cmd.environmentId(),
+                        cmd.runCount(),
+                        cmd.idempotencyKey(),
+                        clock.instant(),
+                        cmd.parentRunId(),
+                        cmd.parentWaitKey()))
                 .thenReply(cmd.replyTo(), StatusReply::success);
     }
 
@@ -172,6 +235,45 @@ public final class BatchEntity
                         cmd.replyTo(), after -> StatusReply.success(new Recorded(fresh.size(), deduplicated, after)));
     }
 
+    private ReplyEffect<Event, BatchState> hold(BatchState state, HoldItems cmd) {
+        if (!state.resumesParent()) {
+            return Effect()
+                    .reply(cmd.replyTo(), StatusReply.error("batch " + batchId + " has no parent to hold items for"));
+        }
+        Set<Integer> received = state.receivedIndices();
+        List<HeldItem> fresh = new ArrayList<>();
+        for (HeldItem item : cmd.items()) {
+            if (item.index() < 0 || item.index() >= state.runCount()) {
+                return Effect()
+                        .reply(
+                                cmd.replyTo(),
+                                StatusReply.error(INDEX_OUT_OF_RANGE + ": " + item.index() + " (the batch has "
+                                        + state.runCount() + " items)"));
+            }
+            if (received.add(item.index())) fresh.add(item);
+        }
+        int deduplicated = cmd.items().size() - fresh.size();
+        if (fresh.isEmpty()) {
+            return Effect().reply(cmd.replyTo(), StatusReply.success(new Recorded(0, deduplicated, state)));
+        }
+        return Effect()
+                .persist(new ItemsHeld(fresh, clock.instant()))
+                .thenReply(
+                        cmd.replyTo(), after -> StatusReply.success(new Recorded(fresh.size(), deduplicated, after)));
+    }
+
+    // ---------------------------------------------------------------- recovery
+
+    /** A crash may have come between the last item held and the parent's wait: drive it again. */
+    @Override
+    public SignalHandler<BatchState> signalHandler() {
+        return newSignalHandlerBuilder()
+                .onSignal(RecoveryCompleted.instance(), state -> {
+                    if (state.awaitsParent()) resumeParent.accept(state);
+                })
+                .build();
+    }
+
     // ---------------------------------------------------------------- event handler (pure)
 
     @Override
@@ -180,6 +282,7 @@ public final class BatchEntity
                 .forAnyState()
                 .onEvent(BatchCreated.class, BatchState::created)
                 .onEvent(ItemsRecorded.class, BatchState::recorded)
+                .onEvent(ItemsHeld.class, BatchState::withHeld)
                 .build();
     }
 }

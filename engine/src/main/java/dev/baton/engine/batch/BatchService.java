@@ -6,6 +6,7 @@ import akka.cluster.sharding.typed.javadsl.EntityRef;
 import akka.pattern.StatusReply;
 import akka.stream.javadsl.Sink;
 import akka.stream.javadsl.Source;
+import dev.baton.engine.batch.BatchEntity.HeldItem;
 import dev.baton.engine.batch.BatchEntity.RecordedItem;
 import dev.baton.engine.common.Ids;
 import dev.baton.engine.idempotency.IdempotencyKeyEntity;
@@ -17,10 +18,12 @@ import dev.baton.engine.run.RunService;
 import dev.baton.engine.run.RunState;
 import dev.baton.engine.run.TaskNotFoundException;
 import dev.baton.engine.run.TriggerRequest;
+import dev.baton.engine.run.Wait;
 import dev.baton.engine.storage.StoreAvailability;
 import dev.baton.engine.storage.StoreUnavailableException;
 import dev.baton.engine.storage.WriteOutcomeUnknownException;
 import dev.baton.engine.task.TaskDefinition;
+import dev.baton.engine.worker.WorkerChannel;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -44,6 +47,10 @@ import org.slf4j.LoggerFactory;
  * derived from the batch id and the index, so creating it again reaches the same run; the batch
  * records the item only after its run exists, and a resent item is answered as deduplicated without
  * touching its run.
+ *
+ * <p>A batch a run waits for ({@code batchTriggerAndWait} from a trigger.dev task, {@link #createForParent}) is
+ * created under the id the parent's next wait derives ({@link RunService#batchIdOf}); its items are held by the batch
+ * until all are in, then the parent suspends for them and its wait triggers them ({@link #resumeParent}).
  */
 public final class BatchService {
 
@@ -152,6 +159,50 @@ public final class BatchService {
                         .thenApply(batch -> new Created(batch, !claimed.isNew())));
     }
 
+    /**
+     * Creates the batch {@code parentRunId} will wait for ({@code batchTriggerAndWait} from a trigger.dev task):
+     * its id is the one the parent's next wait derives, so a create sent again finds the same batch and the task
+     * process matches the completed waitpoints to it. Fails with {@link RunRejectedException} when the run is
+     * unknown or cannot wait (it executes no attempt, or not in a trigger.dev CLI). Completes once persisted.
+     */
+    public CompletionStage<BatchState> createForParent(String environmentId, String parentRunId, int runCount) {
+        if (runCount < 1 || runCount > settings.maxRunCount()) {
+            throw new IllegalArgumentException("runCount must be between 1 and " + settings.maxRunCount());
+        }
+        StoreUnavailableException refusal = store.refusal();
+        if (refusal != null) return CompletableFuture.failedFuture(refusal);
+        return runs.get(environmentId, parentRunId).thenCompose(found -> {
+            if (found.isEmpty())
+                throw new RunRejectedException(
+                        RunRejectedException.Reason.UNKNOWN_RUN, "Run " + parentRunId + " not found");
+            RunState parent = found.get();
+            if (!parent.isRunning() || parent.currentAttempt() == null)
+                throw new RunRejectedException(
+                        RunRejectedException.Reason.INVALID,
+                        "parentRunId " + parentRunId + " is " + parent.status()
+                                + ": only an executing run can wait for a batch");
+            if (!WorkerChannel.keepsProcessAcrossWaits(parent.currentAttempt().sessionId()))
+                throw new RunRejectedException(
+                        RunRejectedException.Reason.INVALID,
+                        "Run " + parentRunId + " is not executed by a trigger.dev CLI: its worker waits for its own"
+                                + " children (parentRunId with resumeParentOnCompletion)");
+            String key = Wait.positionalKey(parent);
+            String batchId = RunService.batchIdOf(parentRunId, key);
+            return store.endedByOutage(
+                            batch(batchId)
+                                    .<StatusReply<BatchState>>ask(
+                                            replyTo -> new BatchEntity.Create(
+                                                    environmentId, runCount, null, parentRunId, key, replyTo),
+                                            askTimeout),
+                            store::unavailable)
+                    .thenApply(reply -> {
+                        if (reply.isError())
+                            throw new IllegalArgumentException(reply.getError().getMessage());
+                        return reply.getValue();
+                    });
+        });
+    }
+
     private CompletionStage<Claimed> claim(
             String environmentId, Kind kind, String key, String candidate, String replacing, Instant expiresAt) {
         String entityId = IdempotencyKeyEntity.entityId(environmentId, KEY_SCOPE, kind, key);
@@ -236,6 +287,7 @@ public final class BatchService {
     }
 
     private CompletionStage<ItemsAdded> addItems(BatchState batch, List<Item> items) {
+        if (batch.resumesParent()) return holdItems(batch, items);
         Set<Integer> seen = new HashSet<>(batch.recordedIndices());
         List<Item> fresh = new ArrayList<>();
         for (Item item : items) {
@@ -260,6 +312,110 @@ public final class BatchService {
                     if (failure == null) return added;
                     throw new WriteOutcomeUnknownException("runs of batch " + batchId, unwrap(failure));
                 });
+    }
+
+    // ---------------------------------------------------------------- a parent's batch
+
+    /** A parent's batch keeps its items until all are in; the last one makes the parent wait for them. */
+    private CompletionStage<ItemsAdded> holdItems(BatchState batch, List<Item> items) {
+        String batchId = batch.batchId();
+        List<HeldItem> held = items.stream()
+                .map(item -> new HeldItem(item.index(), item.request()))
+                .toList();
+        return store.endedByOutage(
+                        batch(batchId)
+                                .<StatusReply<BatchEntity.Recorded>>ask(
+                                        replyTo -> new BatchEntity.HoldItems(held, replyTo), askTimeout),
+                        () -> new WriteOutcomeUnknownException("items of batch " + batchId, store.unavailable()))
+                .thenCompose(reply -> {
+                    if (reply.isError())
+                        throw new IllegalArgumentException(reply.getError().getMessage());
+                    BatchEntity.Recorded recorded = reply.getValue();
+                    CompletionStage<BatchState> after = recorded.batch().awaitsParent()
+                            ? resumeParent(recorded.batch())
+                            : CompletableFuture.completedFuture(recorded.batch());
+                    return after.thenApply(state -> {
+                        String refused = parentRefusal(state);
+                        if (refused != null)
+                            throw new RunRejectedException(RunRejectedException.Reason.INVALID, refused);
+                        return new ItemsAdded(state, recorded.recorded(), recorded.deduplicated(), 0);
+                    });
+                });
+    }
+
+    /** Why the parent of this sealed batch could not wait for it, or null. */
+    private static String parentRefusal(BatchState batch) {
+        if (!batch.resumesParent() || !batch.isSealed() || !batch.runs().isEmpty()) return null;
+        return batch.errors().isEmpty() ? null : batch.errors().get(0).error();
+    }
+
+    /**
+     * The batch's parent suspends for its held items, and the batch records them with the runs the parent's wait
+     * triggers, or, when the parent can never wait for them (it finished, or waits or waited for something else),
+     * with why. Idempotent: the batch's items call and its recovery may both drive it. Fails, recording nothing, when
+     * the engine did not answer, or when the parent may still wait for the batch later (it executes no attempt now:
+     * its next attempt, asking for the same batch, finds the items held); a resent items call, or the batch's next
+     * recovery, drives it again.
+     */
+    public CompletionStage<BatchState> resumeParent(BatchState batch) {
+        String batchId = batch.batchId();
+        String parentRunId = batch.parentRunId();
+        String key = batch.parentWaitKey();
+        List<TriggerRequest> children = List.copyOf(batch.held().values());
+        return runs.waitForBatch(batch.environmentId(), parentRunId, key, batchId, children)
+                .handle((wait, failure) -> failure == null ? null : unwrap(failure))
+                .thenCompose(failure -> {
+                    List<RecordedItem> items = new ArrayList<>();
+                    if (failure == null) {
+                        batch.held()
+                                .forEach((index, request) -> items.add(RecordedItem.created(
+                                        index, request.taskId(), Wait.childRunId(parentRunId, key, index))));
+                        return recordAll(batchId, items);
+                    }
+                    if (!(failure instanceof RunRejectedException refused))
+                        throw WriteOutcomeUnknownException.ofChange(
+                                "the wait of run " + parentRunId + " for batch " + batchId, failure);
+                    return runs.get(batch.environmentId(), parentRunId).thenCompose(parent -> {
+                        if (parent.isPresent() && mayWaitLater(parent.get(), key)) throw refused;
+                        batch.held()
+                                .forEach((index, request) ->
+                                        items.add(RecordedItem.failed(index, request.taskId(), refused.getMessage())));
+                        return recordAll(batchId, items);
+                    });
+                });
+    }
+
+    /** The run executes no attempt now, but its next one would ask for the wait under {@code key}. */
+    private static boolean mayWaitLater(RunState run, String key) {
+        return !run.status().isFinal()
+                && run.pendingWait() == null
+                && Wait.positionalKey(run).equals(key);
+    }
+
+    private CompletionStage<BatchState> recordAll(String batchId, List<RecordedItem> items) {
+        return store.endedByOutage(
+                        batch(batchId)
+                                .<StatusReply<BatchEntity.Recorded>>ask(
+                                        replyTo -> new BatchEntity.RecordItems(items, replyTo), askTimeout),
+                        () -> new WriteOutcomeUnknownException("runs of batch " + batchId, store.unavailable()))
+                .thenApply(reply -> {
+                    if (reply.isError())
+                        throw new IllegalStateException(
+                                "batch " + batchId + ": " + reply.getError().getMessage());
+                    return reply.getValue().batch();
+                });
+    }
+
+    /** {@link #resumeParent} for a batch that recovered with its items held: nobody waits for the answer. */
+    public void resumeParentAfterRecovery(BatchState batch) {
+        resumeParent(batch).whenComplete((resumed, failure) -> {
+            if (failure != null)
+                log.warn(
+                        "batch {}: its parent {} does not wait for it yet, the next items call or recovery retries: {}",
+                        batch.batchId(),
+                        batch.parentRunId(),
+                        unwrap(failure).toString());
+        });
     }
 
     /** The item's run, created or found; an empty outcome when the engine did not answer (try again later). */

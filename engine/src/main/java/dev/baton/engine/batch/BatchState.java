@@ -1,9 +1,12 @@
 package dev.baton.engine.batch;
 
 import dev.baton.engine.batch.BatchEntity.BatchCreated;
+import dev.baton.engine.batch.BatchEntity.HeldItem;
+import dev.baton.engine.batch.BatchEntity.ItemsHeld;
 import dev.baton.engine.batch.BatchEntity.ItemsRecorded;
 import dev.baton.engine.batch.BatchEntity.RecordedItem;
 import dev.baton.engine.common.CborSerializable;
+import dev.baton.engine.run.TriggerRequest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -20,6 +23,10 @@ import java.util.TreeMap;
  * @param completedAt when the last item was recorded (the batch sealed), else null
  * @param runs the run of each item whose run was created, by item index
  * @param errors the items whose run could not be created (an unknown task…), in recording order
+ * @param parentRunId the run that waits for the batch ({@code batchTriggerAndWait} from a trigger.dev task), or null
+ * @param parentWaitKey the key of that run's wait for the batch, or null
+ * @param held a parent's batch's items, by index, until every one is in and the parent waits for them; then its
+ *     wait triggers them and they are recorded with their runs
  */
 public record BatchState(
         String batchId,
@@ -30,7 +37,10 @@ public record BatchState(
         Instant updatedAt,
         Instant completedAt,
         SortedMap<Integer, String> runs,
-        List<ItemError> errors)
+        List<ItemError> errors,
+        String parentRunId,
+        String parentWaitKey,
+        SortedMap<Integer, TriggerRequest> held)
         implements CborSerializable {
 
     /** An item that got no run. */
@@ -39,10 +49,26 @@ public record BatchState(
     public BatchState {
         runs = runs == null ? Collections.emptySortedMap() : Collections.unmodifiableSortedMap(new TreeMap<>(runs));
         errors = errors == null ? List.of() : List.copyOf(errors);
+        held = held == null ? Collections.emptySortedMap() : Collections.unmodifiableSortedMap(new TreeMap<>(held));
     }
 
     static BatchState empty(String batchId) {
-        return new BatchState(batchId, null, 0, null, null, null, null, null, null);
+        return new BatchState(batchId, null, 0, null, null, null, null, null, null, null, null, null);
+    }
+
+    /** A batch a run waits for: its items are held until all are in, then become the parent's wait's children. */
+    public boolean resumesParent() {
+        return parentRunId != null;
+    }
+
+    /** Items in so far: recorded, or held for a parent. */
+    public int receivedCount() {
+        return recordedCount() + held.size();
+    }
+
+    /** Every item of a parent's batch is in, and not yet recorded: the parent is to wait for them. */
+    public boolean awaitsParent() {
+        return resumesParent() && recordedCount() == 0 && held.size() >= runCount;
     }
 
     public boolean exists() {
@@ -63,6 +89,13 @@ public record BatchState(
         return exists() && recordedCount() >= runCount;
     }
 
+    /** The indices of the items held for a parent or recorded. */
+    public Set<Integer> receivedIndices() {
+        Set<Integer> indices = recordedIndices();
+        indices.addAll(held.keySet());
+        return indices;
+    }
+
     /** The indices of the items recorded so far (with a run or with an error). */
     public Set<Integer> recordedIndices() {
         Set<Integer> indices = new HashSet<>(runs.keySet());
@@ -78,7 +111,7 @@ public record BatchState(
     public BatchStatus status() {
         if (!exists()) return BatchStatus.NEW;
         if (isSealed()) return errors.isEmpty() ? BatchStatus.COMPLETED : BatchStatus.PARTIAL_FAILED;
-        return recordedCount() == 0 ? BatchStatus.PENDING : BatchStatus.PROCESSING;
+        return recordedCount() == 0 && held.isEmpty() ? BatchStatus.PENDING : BatchStatus.PROCESSING;
     }
 
     BatchState created(BatchCreated event) {
@@ -91,7 +124,29 @@ public record BatchState(
                 event.at(),
                 null,
                 null,
+                null,
+                event.parentRunId(),
+                event.parentWaitKey(),
                 null);
+    }
+
+    /** A parent's batch with these items held; {@link BatchEntity} holds each index once. */
+    BatchState withHeld(ItemsHeld event) {
+        SortedMap<Integer, TriggerRequest> newHeld = new TreeMap<>(held);
+        for (HeldItem item : event.items()) newHeld.put(item.index(), item.request());
+        return new BatchState(
+                batchId,
+                environmentId,
+                runCount,
+                idempotencyKey,
+                createdAt,
+                event.at(),
+                completedAt,
+                runs,
+                errors,
+                parentRunId,
+                parentWaitKey,
+                newHeld);
     }
 
     /** The batch with these items recorded; {@link BatchEntity} records each index once. */
@@ -112,6 +167,10 @@ public record BatchState(
                 event.at(),
                 sealed && completedAt == null ? event.at() : completedAt,
                 newRuns,
-                newErrors);
+                newErrors,
+                parentRunId,
+                parentWaitKey,
+                // Recorded, a parent's items live on in its wait: the batch need not keep their payloads.
+                sealed ? null : held);
     }
 }

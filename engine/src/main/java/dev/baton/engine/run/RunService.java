@@ -536,17 +536,52 @@ public final class RunService {
     }
 
     /**
-     * A trigger.dev task's {@code triggerAndWait} ({@code batch} false) or {@code batchTriggerAndWait}: the attempt
-     * the parent executes suspends for {@code children}, under the parent's next positional key, and the parent's
-     * wait triggers them as it does the Java SDK's child runs (ids derived from the parent and the key, see
-     * {@link Wait#childRunId}; a batch's id from {@link #batchIdOf}).
+     * A trigger.dev task's {@code triggerAndWait}: the attempt the parent executes suspends for {@code children},
+     * under the parent's next positional key, and the parent's wait triggers them as it does the Java SDK's child runs
+     * (ids derived from the parent and the key, see {@link Wait#childRunId}). Its {@code batchTriggerAndWait} goes
+     * through a stored batch ({@code BatchService.createForParent}, then {@link #waitForBatch}).
      */
     public CompletionStage<Wait> waitForChildren(
-            String environmentId, String parentRunId, List<TriggerRequest> children, boolean batch) {
-        return suspendCurrentAttempt(environmentId, parentRunId, parent -> {
-            String key = Wait.positionalKey(parent);
-            return Wait.runs(key, children, batch ? batchIdOf(parentRunId, key) : null);
+            String environmentId, String parentRunId, List<TriggerRequest> children) {
+        return suspendCurrentAttempt(
+                environmentId, parentRunId, parent -> Wait.runs(Wait.positionalKey(parent), children, null));
+    }
+
+    /**
+     * A trigger.dev task's {@code batchTriggerAndWait} once its batch has every item: the attempt the parent executes
+     * suspends for {@code children} under {@code key}, the key its batch was created with (and {@code batchId} its id),
+     * and the parent's wait triggers them. Idempotent, so whoever drives the batch may ask again after a crash or
+     * concurrently: a parent that waits for {@code key} already, or has its result, completes it at once. Fails with
+     * {@link RunRejectedException} when the parent cannot wait for it any more (it finished, or waited for something
+     * else since the batch was created).
+     */
+    public CompletionStage<Wait> waitForBatch(
+            String environmentId, String parentRunId, String key, String batchId, List<TriggerRequest> children) {
+        Wait wait = Wait.runs(key, children, batchId);
+        return get(environmentId, parentRunId).thenCompose(found -> {
+            if (found.isPresent() && waitsOrWaitedFor(found.get(), key)) return CompletableFuture.completedFuture(wait);
+            return suspendCurrentAttempt(environmentId, parentRunId, parent -> {
+                        if (!Wait.positionalKey(parent).equals(key))
+                            throw new RunRejectedException(
+                                    RunRejectedException.Reason.INVALID,
+                                    "Run " + parentRunId + " waited for something else since batch " + batchId
+                                            + " was created");
+                        return wait;
+                    })
+                    // Another driver may have suspended it meanwhile (this one's attempt is then stale).
+                    .exceptionallyCompose(failure -> get(environmentId, parentRunId)
+                            .thenApply(again -> {
+                                if (again.isPresent() && waitsOrWaitedFor(again.get(), key)) return wait;
+                                throw failure instanceof CompletionException completion
+                                        ? completion
+                                        : new CompletionException(failure);
+                            }));
         });
+    }
+
+    private static boolean waitsOrWaitedFor(RunState run, String key) {
+        return run.steps().containsKey(key)
+                || (run.pendingWait() != null && key.equals(run.pendingWait().key()));
     }
 
     /** The batch id of the children a run starts with {@code batchTriggerAndWait} under {@code key}. */

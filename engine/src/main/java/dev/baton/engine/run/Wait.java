@@ -75,6 +75,11 @@ public record Wait(
 
     /** The id of the child run for item {@code index}: derived, so triggering it again finds the same run. */
     public String childRunId(String parentRunId, int index) {
+        return childRunId(parentRunId, key, index);
+    }
+
+    /** The id of the child run for item {@code index} of the parent's wait under {@code key}. */
+    public static String childRunId(String parentRunId, String key, int index) {
         return Ids.derived("run", parentRunId + "/" + key + "/" + index);
     }
 

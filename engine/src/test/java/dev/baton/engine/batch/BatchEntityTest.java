@@ -1,6 +1,7 @@
 package dev.baton.engine.batch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,14 +10,18 @@ import akka.pattern.StatusReply;
 import akka.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import com.typesafe.config.ConfigFactory;
 import dev.baton.engine.batch.BatchEntity.BatchCreated;
+import dev.baton.engine.batch.BatchEntity.HeldItem;
+import dev.baton.engine.batch.BatchEntity.ItemsHeld;
 import dev.baton.engine.batch.BatchEntity.ItemsRecorded;
 import dev.baton.engine.batch.BatchEntity.Recorded;
 import dev.baton.engine.batch.BatchEntity.RecordedItem;
 import dev.baton.engine.common.Ids;
+import dev.baton.engine.run.TriggerRequest;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,6 +30,8 @@ class BatchEntityTest {
 
     private static final Instant NOW = Instant.parse("2026-11-28T10:00:00Z");
     private static ActorTestKit testKit;
+    /** The batches a recovered entity asked to make their parent wait. */
+    private static final List<BatchState> RESUMED = new CopyOnWriteArrayList<>();
 
     @BeforeAll
     static void start() {
@@ -40,7 +47,7 @@ class BatchEntityTest {
     private static EventSourcedBehaviorTestKit<BatchEntity.Command, BatchEntity.Event, BatchState> batch(String id) {
         return EventSourcedBehaviorTestKit.create(
                 testKit.system(),
-                new BatchEntity(id, Clock.fixed(NOW, ZoneOffset.UTC)),
+                new BatchEntity(id, Clock.fixed(NOW, ZoneOffset.UTC), RESUMED::add),
                 EventSourcedBehaviorTestKit.enabledSerializationSettings());
     }
 
@@ -147,5 +154,55 @@ class BatchEntityTest {
         batch.restart();
         assertEquals(before, batch.getState());
         assertEquals(BatchStatus.PROCESSING, batch.getState().status());
+    }
+
+    @Test
+    void aParentsBatchHoldsItsItemsOnceByIndexUntilTheyAreRecordedWithTheirRuns() {
+        String id = Ids.newId("batch");
+        var batch = batch(id);
+        var created = batch.<StatusReply<BatchState>>runCommand(
+                r -> new BatchEntity.Create("env_1", 2, null, "run_parent", "wait-3", r));
+        assertEquals(new BatchCreated(id, "env_1", 2, null, NOW, "run_parent", "wait-3"), created.event());
+        assertTrue(created.state().resumesParent());
+
+        HeldItem first = new HeldItem(1, TriggerRequest.of("child", "{\"n\":1}"));
+        var held = batch.<StatusReply<Recorded>>runCommand(r -> new BatchEntity.HoldItems(List.of(first, first), r));
+        assertEquals(new ItemsHeld(List.of(first), NOW), held.event());
+        assertEquals(1, held.reply().getValue().recorded());
+        assertEquals(1, held.reply().getValue().deduplicated());
+        assertEquals(BatchStatus.PROCESSING, held.state().status());
+
+        HeldItem second = new HeldItem(0, TriggerRequest.of("child", "{\"n\":0}"));
+        var all = batch.<StatusReply<Recorded>>runCommand(r -> new BatchEntity.HoldItems(List.of(second, first), r));
+        assertEquals(1, all.reply().getValue().deduplicated());
+        assertTrue(all.state().awaitsParent());
+        assertEquals(2, all.state().receivedCount());
+
+        // A restart between "every item in" and "the parent waits" drives the parent's wait again.
+        RESUMED.clear();
+        batch.restart();
+        assertEquals(1, RESUMED.size());
+        assertEquals(
+                List.of(second.request(), first.request()),
+                List.copyOf(RESUMED.get(0).held().values()));
+
+        var recorded =
+                batch.<StatusReply<Recorded>>runCommand(r -> new BatchEntity.RecordItems(List.of(run(0), run(1)), r));
+        assertEquals(2, recorded.reply().getValue().recorded());
+        assertEquals(BatchStatus.COMPLETED, recorded.state().status());
+        assertTrue(recorded.state().held().isEmpty());
+        assertFalse(recorded.state().awaitsParent());
+        RESUMED.clear();
+        batch.restart();
+        assertTrue(RESUMED.isEmpty());
+    }
+
+    @Test
+    void aBatchWithoutAParentHoldsNothing() {
+        var batch = created(Ids.newId("batch"), 1);
+        var refused = batch.<StatusReply<Recorded>>runCommand(r ->
+                new BatchEntity.HoldItems(List.of(new HeldItem(0, TriggerRequest.of("child", "{}"))), r));
+        assertTrue(refused.reply().isError());
+        assertTrue(refused.events().isEmpty());
     }
 }

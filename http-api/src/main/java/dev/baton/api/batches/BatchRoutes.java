@@ -70,8 +70,11 @@ import java.util.function.Function;
  * NDJSON stream), the single-call batches of older SDKs ({@code POST /api/v2/tasks/batch},
  * {@code POST /api/v1/tasks/batch}) and {@code GET /api/v2/batches/{id}}. Every body is read and
  * validated whole before the engine is asked to create anything, so a bad item changes nothing. The
- * items calls answer once every accepted item's run exists. An unknown batch, or one of another
- * environment, is the same 404 {@code {"error":"Batch not found"}}.
+ * items calls answer once every accepted item's run exists. A batch created with {@code parentRunId} and
+ * {@code resumeParentOnCompletion} ({@code batchTriggerAndWait} from a trigger.dev task) is stored as any batch; its
+ * items call, on any node, answers once the items are stored, and the one that completes them once the parent waits
+ * for them ({@link BatchService#createForParent}). An unknown batch, or one of another environment, is the same 404
+ * {@code {"error":"Batch not found"}}.
  */
 public final class BatchRoutes {
 
@@ -82,7 +85,6 @@ public final class BatchRoutes {
     private static final ByteString NEWLINE = ByteString.fromString("\n");
 
     private final BatchService batches;
-    private final ParentBatches parentBatches;
     private final Authentication authentication;
     private final OneTimeTokens oneTimeTokens;
     private final PublicAccessTokens accessTokens;
@@ -106,7 +108,6 @@ public final class BatchRoutes {
         this.oneTimeTokens = oneTimeTokens;
         this.accessTokens = accessTokens;
         this.batches = engine.batches();
-        this.parentBatches = new ParentBatches(engine.runs(), java.time.Clock.systemUTC());
         this.authentication = authentication;
         this.limits = limits;
         this.createBody = new JsonBody(settings.maxBodySize(), settings.bodyReadTimeout());
@@ -169,13 +170,13 @@ public final class BatchRoutes {
             return onSuccess(
                     oneTimeTokens
                             .firstUse(caller)
-                            .thenCompose(first ->
-                                    parentBatches.create(environment.id(), create.parentToResume(), create.runCount()))
-                            .thenCompose(batchId -> accessTokens
-                                    .forBatch(environment.id(), batchId)
+                            .thenCompose(first -> batches.createForParent(
+                                    environment.id(), create.parentToResume(), create.runCount()))
+                            .thenCompose(batch -> accessTokens
+                                    .forBatch(environment.id(), batch.batchId())
                                     .thenApply(headers -> Json.response(
                                             StatusCodes.ACCEPTED,
-                                            new CreateBatchResponse(batchId, create.runCount(), false, null),
+                                            new CreateBatchResponse(batch.batchId(), batch.runCount(), false, null),
                                             headers))),
                     answer -> complete(answer));
         }
@@ -209,47 +210,26 @@ public final class BatchRoutes {
             if (declared.isPresent() && declared.getAsLong() > limits.maxItemsBodySize()) throw bodyTooLarge();
             return extractMaterializer(materializer -> onSuccess(
                     readItems(entity, materializer),
-                    items -> parentBatches
-                            .add(environment.id(), batchId, checkedTasks(caller, items))
-                            .<Route>map(added -> onSuccess(
-                                    added,
-                                    done -> complete(Json.response(
-                                            StatusCodes.OK,
-                                            new BatchItemsResponse(
-                                                    done.batchId(),
-                                                    done.accepted(),
-                                                    0,
-                                                    done.sealed(),
-                                                    done.sealed() ? null : done.received(),
-                                                    done.sealed() ? null : done.runCount())))))
-                            .orElseGet(() -> ifFound(batches.get(environment.id(), batchId), batch -> {
-                                if (!items.isEmpty()) {
-                                    requireBatchTrigger(
-                                            caller,
-                                            items.stream()
-                                                    .map(item -> item.request().taskId())
-                                                    .toList());
-                                }
-                                checkIndices(batch, items);
-                                if (items.isEmpty()) return complete(itemsResponse(batch, 0, 0));
-                                return onSuccess(
-                                        batches.addItems(environment.id(), batchId, items),
-                                        added -> added.map(result -> {
-                                                    if (result.unavailable() > 0)
-                                                        throw unavailable(result.unavailable());
-                                                    return complete(itemsResponse(
-                                                            result.batch(), result.accepted(), result.deduplicated()));
-                                                })
-                                                .orElseGet(() -> complete(batchNotFound())));
-                            }))));
+                    items -> ifFound(batches.get(environment.id(), batchId), batch -> {
+                        if (!items.isEmpty()) {
+                            requireBatchTrigger(
+                                    caller,
+                                    items.stream()
+                                            .map(item -> item.request().taskId())
+                                            .toList());
+                        }
+                        checkIndices(batch, items);
+                        if (items.isEmpty()) return complete(itemsResponse(batch, 0, 0));
+                        return onSuccess(
+                                batches.addItems(environment.id(), batchId, items),
+                                added -> added.map(result -> {
+                                            if (result.unavailable() > 0) throw unavailable(result.unavailable());
+                                            return complete(itemsResponse(
+                                                    result.batch(), result.accepted(), result.deduplicated()));
+                                        })
+                                        .orElseGet(() -> complete(batchNotFound())));
+                    })));
         });
-    }
-
-    private static List<Item> checkedTasks(Caller caller, List<Item> items) {
-        if (!items.isEmpty())
-            requireBatchTrigger(
-                    caller, items.stream().map(item -> item.request().taskId()).toList());
-        return items;
     }
 
     /** Every line is parsed and validated before anything is created; blank lines are skipped. */
@@ -315,7 +295,7 @@ public final class BatchRoutes {
                         accepted,
                         deduplicated,
                         sealed,
-                        sealed ? null : batch.recordedCount(),
+                        sealed ? null : batch.receivedCount(),
                         sealed ? null : batch.runCount()));
     }
 

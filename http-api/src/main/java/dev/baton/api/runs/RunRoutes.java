@@ -252,7 +252,7 @@ public final class RunRoutes {
         CompletionStage<HttpResponse> answer = oneTimeTokens
                 .firstUse(caller)
                 .thenCompose(first -> storedPayloads.resolve(environmentId, request))
-                .thenCompose(resolved -> runs().waitForChildren(environmentId, parentRunId, List.of(resolved), false))
+                .thenCompose(resolved -> runs().waitForChildren(environmentId, parentRunId, List.of(resolved)))
                 .thenCompose(wait -> {
                     String childId = wait.childRunId(parentRunId, 0);
                     return accessTokens

@@ -2,6 +2,7 @@ package dev.baton.projections.batches;
 
 import dev.baton.engine.batch.BatchEntity;
 import dev.baton.engine.batch.BatchEntity.BatchCreated;
+import dev.baton.engine.batch.BatchEntity.ItemsHeld;
 import dev.baton.engine.batch.BatchEntity.ItemsRecorded;
 import dev.baton.engine.batch.BatchEntity.RecordedItem;
 import dev.baton.engine.batch.BatchStatus;
@@ -61,6 +62,21 @@ public record BatchRow(
                     sequenceNr);
         }
         if (row == null) return null;
+        if (event instanceof ItemsHeld e) {
+            // A parent's batch: its items are in, their runs come once the parent waits for them (ItemsRecorded).
+            return new BatchRow(
+                    row.batchId,
+                    row.environmentId,
+                    BatchStatus.PROCESSING,
+                    row.runCount,
+                    row.runsCreated,
+                    row.itemErrors,
+                    row.idempotencyKey,
+                    row.createdAt,
+                    e.at(),
+                    row.completedAt,
+                    sequenceNr);
+        }
         if (event instanceof ItemsRecorded e) {
             int created = row.runsCreated;
             int errors = row.itemErrors;

@@ -5,9 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import dev.baton.engine.batch.BatchEntity.BatchCreated;
+import dev.baton.engine.batch.BatchEntity.HeldItem;
+import dev.baton.engine.batch.BatchEntity.ItemsHeld;
 import dev.baton.engine.batch.BatchEntity.ItemsRecorded;
 import dev.baton.engine.batch.BatchEntity.RecordedItem;
 import dev.baton.engine.batch.BatchStatus;
+import dev.baton.engine.run.TriggerRequest;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -55,5 +58,23 @@ class BatchRowTest {
         assertEquals(BatchStatus.COMPLETED, done.status());
         assertNull(BatchRow.apply(
                 null, "batch_3", 2, new ItemsRecorded(List.of(RecordedItem.created(0, "t", "run_0")), FIRST)));
+    }
+
+    @Test
+    void aParentsBatchIsProcessingWhileItsItemsAreHeldAndCompletesWithItsRuns() {
+        BatchRow created = BatchRow.apply(
+                null, "batch_4", 1, new BatchCreated("batch_4", "env", 1, null, CREATED, "run_parent", "wait-0"));
+        BatchRow held = BatchRow.apply(
+                created,
+                "batch_4",
+                2,
+                new ItemsHeld(List.of(new HeldItem(0, TriggerRequest.of("child", "{}"))), FIRST));
+        assertEquals(BatchStatus.PROCESSING, held.status());
+        assertEquals(0, held.runsCreated());
+        assertEquals(FIRST, held.updatedAt());
+        BatchRow done = BatchRow.apply(
+                held, "batch_4", 3, new ItemsRecorded(List.of(RecordedItem.created(0, "child", "run_0")), LAST));
+        assertEquals(BatchStatus.COMPLETED, done.status());
+        assertEquals(LAST, done.completedAt());
     }
 }

@@ -12,8 +12,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
 import dev.baton.engine.Engine;
+import dev.baton.engine.batch.BatchService;
+import dev.baton.engine.batch.BatchState;
+import dev.baton.engine.batch.BatchStatus;
 import dev.baton.engine.common.Ids;
 import dev.baton.engine.environment.Environment;
+import dev.baton.engine.run.RunRejectedException;
 import dev.baton.engine.run.RunState;
 import dev.baton.engine.run.RunStatus;
 import dev.baton.engine.run.TriggerRequest;
@@ -379,7 +383,7 @@ class TriggerCliGatewayTest {
         startNext(workerId, parent);
 
         // triggerAndWait: the API trigger naming the parent suspends it (as the trigger route does)
-        Wait single = suspendForChildren(parent, false, "{\"n\":1}");
+        Wait single = suspendForChild(parent, "{\"n\":1}");
         String childId = single.childRunId(parent, 0);
         awaitLatest(
                 parent, snapshot -> snapshot.path("executionStatus").asText().equals("EXECUTING_WITH_WAITPOINTS"));
@@ -397,7 +401,13 @@ class TriggerCliGatewayTest {
                 JSON.readTree(waitpoint.path("output").asText()));
 
         // batchTriggerAndWait: two children, one fails; the waitpoints carry the batch and each item's index
-        Wait batch = suspendForChildren(parent, true, "{\"n\":2}", "{\"n\":3}");
+        BatchState batch = batchForParent(parent, "{\"n\":2}", "{\"n\":3}");
+        assertEquals(BatchStatus.COMPLETED, batch.status());
+        assertEquals(
+                List.of(
+                        Wait.childRunId(parent, batch.parentWaitKey(), 0),
+                        Wait.childRunId(parent, batch.parentWaitKey(), 1)),
+                batch.runIds());
         awaitLatest(
                 parent, snapshot -> snapshot.path("executionStatus").asText().equals("EXECUTING_WITH_WAITPOINTS"));
         java.util.Map<String, String> dequeued = new java.util.HashMap<>();
@@ -412,7 +422,7 @@ class TriggerCliGatewayTest {
             TestNode.sleep(Duration.ofMillis(100));
         }
         for (int index = 0; index < 2; index++) {
-            String item = batch.childRunId(parent, index);
+            String item = batch.runIds().get(index);
             String snapshot = start(item, dequeued.get(item), 200)
                     .at("/snapshot/friendlyId")
                     .asText();
@@ -438,7 +448,7 @@ class TriggerCliGatewayTest {
                     batch.batchId(),
                     items.get(index).at("/completedByTaskRun/batch/friendlyId").asText());
             assertEquals(
-                    batch.childRunId(parent, index),
+                    batch.runIds().get(index),
                     items.get(index).at("/completedByTaskRun/friendlyId").asText());
         }
         assertEquals("20", items.get(0).path("output").asText());
@@ -449,6 +459,39 @@ class TriggerCliGatewayTest {
                         .path("message")
                         .asText());
         assertEquals(1, batchResumed.at("/run/attemptNumber").asInt());
+    }
+
+    @Test
+    void aBatchWhoseParentFinishedBeforeItsItemsCameRecordsWhyAndRefusesThem() throws Exception {
+        String workerId = register(task("parent", "") + "," + task("child", ""));
+        String parent = trigger("parent", "{}");
+        startNext(workerId, parent);
+        BatchService batches = engine().batches();
+        BatchState created = batches.createForParent(environment.id(), parent, 1)
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+        assertEquals(BatchStatus.PENDING, created.status());
+        engine().runs().cancel(environment.id(), parent).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        awaitRun(parent, run -> run.status().isFinal());
+
+        java.util.concurrent.ExecutionException refused = assertThrows(
+                java.util.concurrent.ExecutionException.class,
+                () -> batches.addItems(
+                                environment.id(),
+                                created.batchId(),
+                                List.of(new BatchService.Item(0, TriggerRequest.of("child", "{}"))))
+                        .toCompletableFuture()
+                        .get(10, TimeUnit.SECONDS));
+        assertInstanceOf(RunRejectedException.class, refused.getCause(), refused.toString());
+        BatchState after = batches.get(environment.id(), created.batchId())
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS)
+                .orElseThrow();
+        assertEquals(BatchStatus.PARTIAL_FAILED, after.status());
+        assertTrue(after.runIds().isEmpty());
+        assertTrue(
+                after.errors().get(0).error().contains("CANCELED"),
+                after.errors().toString());
     }
 
     @Test
@@ -651,15 +694,28 @@ class TriggerCliGatewayTest {
                 .asText();
     }
 
-    /** What the trigger route does for a trigger or batch with resumeParentOnCompletion naming {@code parent}. */
-    private Wait suspendForChildren(String parent, boolean batch, String... payloads) throws Exception {
-        List<TriggerRequest> children = java.util.Arrays.stream(payloads)
-                .map(payload -> TriggerRequest.of("child", payload))
-                .toList();
+    /** What the trigger route does for a trigger with resumeParentOnCompletion naming {@code parent}. */
+    private Wait suspendForChild(String parent, String payload) throws Exception {
         return engine().runs()
-                .waitForChildren(environment.id(), parent, children, batch)
+                .waitForChildren(environment.id(), parent, List.of(TriggerRequest.of("child", payload)))
                 .toCompletableFuture()
                 .get(10, TimeUnit.SECONDS);
+    }
+
+    /** What the batch routes do for a v3 batch with resumeParentOnCompletion naming {@code parent}: create, items. */
+    private BatchState batchForParent(String parent, String... payloads) throws Exception {
+        BatchService batches = engine().batches();
+        BatchState created = batches.createForParent(environment.id(), parent, payloads.length)
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+        List<BatchService.Item> items = new java.util.ArrayList<>();
+        for (int index = 0; index < payloads.length; index++)
+            items.add(new BatchService.Item(index, TriggerRequest.of("child", payloads[index])));
+        return batches.addItems(environment.id(), created.batchId(), items)
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS)
+                .orElseThrow()
+                .batch();
     }
 
     private static String dequeueBody(String workerId) {
