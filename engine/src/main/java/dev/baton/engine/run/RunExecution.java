@@ -4,7 +4,6 @@ import akka.actor.typed.RecipientRef;
 import dev.baton.engine.dispatch.EnvironmentDispatcher;
 import dev.baton.engine.metrics.RunMetrics;
 import dev.baton.engine.run.RunState.Attempt;
-import dev.baton.engine.worker.WorkerChannel;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -140,8 +139,7 @@ final class RunExecution {
     /** The held attempt suspended with {@code wait}: its worker learns it, whoever asked for the suspend. */
     void suspended(Wait wait) {
         if (lease != null && lease.worker() != null)
-            lease.worker()
-                    .tell(new WorkerChannel.Suspended(runId, lease.attempt().id(), wait));
+            lease.worker().tell(new AttemptSuspended(runId, lease.attempt().id(), wait));
     }
 
     /** The run left its queue or its execution for good or for now: free its place and its slot. */

@@ -512,7 +512,7 @@ public final class RunService {
     /**
      * Suspends the attempt the run executes now with the wait {@code waitOf} builds from the run's state: for a wait
      * asked for by someone other than the worker (a trigger.dev task's {@code triggerAndWait} arrives as an API
-     * trigger naming its parent). The worker learns it from {@link dev.baton.engine.worker.WorkerChannel.Suspended}.
+     * trigger naming its parent). The worker learns it from {@link AttemptSuspended}.
      * Fails with {@link RunRejectedException} when the run is unknown here or executes no attempt.
      */
     public CompletionStage<Wait> suspendCurrentAttempt(

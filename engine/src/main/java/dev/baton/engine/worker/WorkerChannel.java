@@ -2,7 +2,6 @@ package dev.baton.engine.worker;
 
 import akka.actor.typed.receptionist.ServiceKey;
 import dev.baton.engine.common.CborSerializable;
-import dev.baton.engine.run.Wait;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -65,14 +64,6 @@ public final class WorkerChannel {
 
     /** Stop working on this attempt: the run was canceled or timed out. The attempt is over; its slot is free. */
     public record CancelAttempt(String runId, String attemptId, String reason) implements Message {}
-
-    /**
-     * The attempt suspended: the run waits for {@code waitFor} and the attempt's slot is free. Sent for every suspend,
-     * including one asked for by someone other than the worker (a trigger.dev task's {@code triggerAndWait} arrives as
-     * an API trigger naming its parent run), so a session that keeps the task's process alive while it waits knows.
-     * The run's next lease continues the same attempt number.
-     */
-    public record Suspended(String runId, String attemptId, Wait waitFor) implements Message {}
 
     /** A dispatcher (re)started and lost its view of the workers: report yourself if you serve this environment. */
     public record Resync(String environmentId) implements Message {}

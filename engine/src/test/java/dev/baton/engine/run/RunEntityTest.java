@@ -1093,8 +1093,8 @@ class RunEntityTest {
             assertNull(result.state().currentAttempt());
             // the worker holding the attempt learns it suspended, whoever asked (a CLI session keeps its process)
             assertEquals(
-                    new WorkerChannel.Suspended(runId, attemptId, Wait.duration("wait#1", until)),
-                    worker.expectMessageClass(WorkerChannel.Suspended.class));
+                    new AttemptSuspended(runId, attemptId, Wait.duration("wait#1", until)),
+                    worker.expectMessageClass(AttemptSuspended.class));
             assertEquals(
                     runId,
                     expectDispatcherMessage(EnvironmentDispatcher.Withdraw.class)

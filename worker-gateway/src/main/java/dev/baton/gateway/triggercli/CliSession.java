@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.baton.engine.Engine;
 import dev.baton.engine.dispatch.EnvironmentDispatcher;
+import dev.baton.engine.run.AttemptSuspended;
 import dev.baton.engine.run.RunRejectedException;
 import dev.baton.engine.run.RunState;
 import dev.baton.engine.run.RunStatus;
@@ -471,14 +472,13 @@ public final class CliSession extends AbstractBehavior<CliSession.Command> {
             return Behaviors.same();
         }
         // Usually the engine's Suspended came first; across nodes the reply may overtake it.
-        onSuspended(
-                new WorkerChannel.Suspended(msg.attempt().execute.runId(), msg.suspendedAttemptId(), msg.waitFor()));
+        onSuspended(new AttemptSuspended(msg.attempt().execute.runId(), msg.suspendedAttemptId(), msg.waitFor()));
         msg.replyTo().tell(Answer.ok(msg.answer().apply(msg.waitFor())));
         return Behaviors.same();
     }
 
     /** The run suspended (by the CLI's wait, or by a child trigger naming it as parent): its slot is free. */
-    private void onSuspended(WorkerChannel.Suspended suspended) {
+    private void onSuspended(AttemptSuspended suspended) {
         CliAttempt attempt = attempts.get(suspended.runId());
         if (attempt == null || !attempt.execute.attemptId().equals(suspended.attemptId())) return;
         if (attempt.phase() != CliAttempt.Phase.EXECUTING && attempt.phase() != CliAttempt.Phase.DEQUEUED) return;
@@ -649,7 +649,7 @@ public final class CliSession extends AbstractBehavior<CliSession.Command> {
             } else {
                 report();
             }
-        } else if (msg.message() instanceof WorkerChannel.Suspended suspended) {
+        } else if (msg.message() instanceof AttemptSuspended suspended) {
             onSuspended(suspended);
         } else if (msg.message() instanceof WorkerChannel.CancelAttempt cancel) {
             onCancel(cancel);
