@@ -21,6 +21,7 @@ import dev.baton.sdk.internal.WorkerMessages.Welcome;
 import dev.baton.sdk.task.LogEntry;
 import dev.baton.sdk.task.Memoized;
 import dev.baton.sdk.task.Task;
+import java.net.URI;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -56,6 +57,8 @@ final class Session implements WebSocket.Listener {
     private static final int REMEMBERED_RESULTS = 1024;
 
     private final BatonWorker worker;
+    /** The node's HTTP base this session connects to. */
+    private final URI node;
     /** Attempts received and not yet answered. Removing an entry is the right to send its result. */
     private final Map<String, RunningAttempt> running = new ConcurrentHashMap<>();
     /**
@@ -81,8 +84,13 @@ final class Session implements WebSocket.Listener {
     /** Set by kill(): from then on nothing at all is sent. */
     private volatile boolean silenced;
 
-    Session(BatonWorker worker) {
+    Session(BatonWorker worker, URI node) {
         this.worker = worker;
+        this.node = node;
+    }
+
+    URI node() {
+        return node;
     }
 
     boolean isWelcomed() {
@@ -214,7 +222,12 @@ final class Session implements WebSocket.Listener {
 
     private void onWelcome(Welcome w) {
         welcome = w;
-        log.info("worker {} connected: session {}, environment {}", worker.id(), w.sessionId(), w.environmentId());
+        log.info(
+                "worker {} connected to {}: session {}, environment {}",
+                worker.id(),
+                node,
+                w.sessionId(),
+                w.environmentId());
         long interval = Math.max(1, w.heartbeatIntervalMs());
         try {
             heartbeatTimer = worker.heartbeats()
