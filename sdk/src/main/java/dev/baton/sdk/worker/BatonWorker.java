@@ -48,7 +48,8 @@ import org.slf4j.LoggerFactory;
  * because the server has already given them to another attempt. Given several nodes' URLs
  * ({@link #builder(List, String)}), it connects to the first and, when a connection fails or drops,
  * tries the next one, so a worker follows the cluster when a node stops; a node that failed in the
- * last 30 s is tried after the others. {@link #close()} stops
+ * last 30 s is tried after the others. A connection silent for longer than the idle timeout (nodes
+ * ping idle ones) counts as dropped. {@link #close()} stops
  * gracefully; {@link #kill()} stops like a crashed process. Implements
  * docs/worker-protocol.md.
  */
@@ -69,6 +70,7 @@ public final class BatonWorker implements AutoCloseable {
     private final Duration minBackoff;
     private final Duration maxBackoff;
     private final Duration connectTimeout;
+    private final Duration idleTimeout;
     private final Duration shutdownGracePeriod;
     private final Duration startedDelay;
     private final RunningAttempt.Settings attemptSettings;
@@ -101,6 +103,7 @@ public final class BatonWorker implements AutoCloseable {
         this.minBackoff = builder.minBackoff;
         this.maxBackoff = builder.maxBackoff;
         this.connectTimeout = builder.connectTimeout;
+        this.idleTimeout = builder.idleTimeout;
         this.shutdownGracePeriod = builder.shutdownGracePeriod;
         this.startedDelay = builder.startedDelay;
         this.attemptSettings = new RunningAttempt.Settings(
@@ -369,6 +372,10 @@ public final class BatonWorker implements AutoCloseable {
         return startedDelay;
     }
 
+    Duration idleTimeout() {
+        return idleTimeout;
+    }
+
     RunningAttempt.Settings attemptSettings() {
         return attemptSettings;
     }
@@ -460,6 +467,7 @@ public final class BatonWorker implements AutoCloseable {
         private Duration minBackoff = Duration.ofMillis(250);
         private Duration maxBackoff = Duration.ofSeconds(10);
         private Duration connectTimeout = Duration.ofSeconds(10);
+        private Duration idleTimeout = Duration.ofSeconds(30);
         private Duration shutdownGracePeriod = Duration.ofSeconds(10);
         private Duration metadataTimeout = Duration.ofSeconds(10);
         private Duration durableCallTimeout = Duration.ofSeconds(10);
@@ -522,6 +530,19 @@ public final class BatonWorker implements AutoCloseable {
         /** How long one connect try may take (default 10 s). */
         public Builder connectTimeout(Duration connectTimeout) {
             this.connectTimeout = requirePositive(connectTimeout, "connectTimeout");
+            return this;
+        }
+
+        /**
+         * How long the connection may stay silent before the worker drops it and connects again, to the next node when
+         * it has several (default 30 s; zero: never). A node pings an idle connection every 10 s, so silence means the
+         * node or the network path to it is gone, which a crashed machine or a partition does not announce.
+         */
+        public Builder idleTimeout(Duration idleTimeout) {
+            if (idleTimeout == null || idleTimeout.isNegative()) {
+                throw new IllegalArgumentException("idleTimeout must not be negative, was " + idleTimeout);
+            }
+            this.idleTimeout = idleTimeout;
             return this;
         }
 

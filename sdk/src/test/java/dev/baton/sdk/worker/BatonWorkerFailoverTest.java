@@ -47,9 +47,14 @@ class BatonWorkerFailoverTest {
     }
 
     private void startWorker(List<URI> nodes) {
+        startWorker(nodes, Duration.ofSeconds(30));
+    }
+
+    private void startWorker(List<URI> nodes, Duration idleTimeout) {
         worker = BatonWorker.builder(nodes, TOKEN)
                 .register(echo)
                 .reconnectBackoff(Duration.ofMillis(20), Duration.ofMillis(100))
+                .idleTimeout(idleTimeout)
                 .build();
         worker.start();
     }
@@ -87,6 +92,27 @@ class BatonWorkerFailoverTest {
         welcome(first.nextConnection(WAIT));
         assertEquals(Optional.of(first.httpUrl()), worker.connectedNode());
         assertNull(second.nextConnection(Duration.ofMillis(200)), "the worker went back to the node it just lost");
+    }
+
+    @Test
+    void aNodeThatFallsSilentIsLeftForTheNext() throws Exception {
+        first = new FakeGateway(TOKEN);
+        second = new FakeGateway(TOKEN);
+        startWorker(List.of(first.httpUrl(), second.httpUrl()), Duration.ofMillis(500));
+        FakeGateway.Connection onFirst = first.nextConnection(WAIT);
+        welcome(onFirst);
+
+        // pings keep a quiet connection alive past the idle timeout
+        for (int i = 0; i < 10; i++) {
+            onFirst.ping();
+            Thread.sleep(150);
+        }
+        assertEquals(Optional.of(first.httpUrl()), worker.connectedNode());
+        assertNull(second.nextConnection(Duration.ZERO), "the worker left a node that pinged");
+
+        // then nothing at all, as from a machine that is gone or cut off: no close frame, no FIN
+        welcome(second.nextConnection(WAIT));
+        assertEquals(Optional.of(second.httpUrl()), worker.connectedNode());
     }
 
     @Test
