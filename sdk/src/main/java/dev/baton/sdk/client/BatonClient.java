@@ -562,7 +562,8 @@ public final class BatonClient {
         /**
          * How often a failed call is sent again after a connection failure, a 5xx or a 429
          * (default 3; 0 turns retries off, except that a call whose connection a node refused still goes to
-         * the next node). Replays are never retried.
+         * the next node). A replay, which a node may have carried out, is sent again only when its connection
+         * was refused.
          */
         public Builder maxRetries(int maxRetries) {
             if (maxRetries < 0) {
