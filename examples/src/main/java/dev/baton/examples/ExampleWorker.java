@@ -4,6 +4,8 @@ import dev.baton.sdk.task.Task;
 import dev.baton.sdk.worker.BatonWorker;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,7 +18,9 @@ import org.slf4j.LoggerFactory;
  * java -cp … dev.baton.examples.ExampleWorker --url http://127.0.0.1:8080 --worker-token $BATON_WORKER_TOKEN
  * </pre>
  *
- * Options: {@code --url} (default {@code $BATON_URL}, else {@code http://127.0.0.1:8080}),
+ * Options: {@code --url} (default {@code $BATON_URL}, else {@code http://127.0.0.1:8080}; several nodes'
+ * URLs separated by commas, e.g. {@code http://10.0.0.1:8080,http://10.0.0.2:8080}: the worker connects to the
+ * first and moves to the next when its node goes away),
  * {@code --worker-token} (default {@code $BATON_WORKER_TOKEN}; required), {@code --slots} (default 8).
  */
 public final class ExampleWorker {
@@ -24,7 +28,7 @@ public final class ExampleWorker {
     private static final Logger log = LoggerFactory.getLogger(ExampleWorker.class);
 
     /** Command-line settings, after defaults from the environment. */
-    record Options(URI url, String workerToken, int slots) {
+    record Options(List<URI> urls, String workerToken, int slots) {
 
         static Options parse(String[] args) {
             String url = envOr("BATON_URL", "http://127.0.0.1:8080");
@@ -50,7 +54,20 @@ public final class ExampleWorker {
                 throw new IllegalArgumentException(
                         "a worker token is required (--worker-token or BATON_WORKER_TOKEN)\n" + USAGE);
             }
-            return new Options(URI.create(url), token, slots);
+            return new Options(parseUrls(url), token, slots);
+        }
+
+        /** One URL, or several separated by commas (blanks around them ignored). */
+        static List<URI> parseUrls(String value) {
+            List<URI> urls = Arrays.stream(value.split(","))
+                    .map(String::trim)
+                    .filter(url -> !url.isEmpty())
+                    .map(URI::create)
+                    .toList();
+            if (urls.isEmpty()) {
+                throw new IllegalArgumentException("--url needs at least one URL, got '" + value + "'");
+            }
+            return urls;
         }
 
         private static int parseSlots(String value) {
@@ -67,7 +84,8 @@ public final class ExampleWorker {
         }
     }
 
-    static final String USAGE = "usage: ExampleWorker [--url <http base>] [--worker-token <token>] [--slots <n>]";
+    static final String USAGE =
+            "usage: ExampleWorker [--url <http base>[,<http base>…]] [--worker-token <token>] [--slots <n>]";
 
     private ExampleWorker() {}
 
@@ -81,10 +99,10 @@ public final class ExampleWorker {
             return;
         }
 
-        // 1. Describe the worker: where the node is, its token (one environment's), how many
+        // 1. Describe the worker: where the nodes are, its token (one environment's), how many
         //    executions it runs at once, and the tasks it serves. The builder validates eagerly.
         BatonWorker.Builder builder =
-                BatonWorker.builder(options.url(), options.workerToken()).slots(options.slots());
+                BatonWorker.builder(options.urls(), options.workerToken()).slots(options.slots());
         for (Task<?, ?> task : ExampleTasks.all()) {
             builder.register(task);
         }
@@ -106,13 +124,14 @@ public final class ExampleWorker {
         //    reconnecting with backoff if the node is down or restarts, so the order in which
         //    nodes and workers start does not matter.
         worker.start();
-        log.info("example worker {} connecting to {} with {} slots", worker.workerId(), options.url(), options.slots());
+        log.info(
+                "example worker {} connecting to {} with {} slots", worker.workerId(), options.urls(), options.slots());
         while (stopped.getCount() > 0) {
             if (worker.awaitConnected(Duration.ofSeconds(10))) {
                 log.info("example worker connected");
                 break;
             }
-            log.info("still waiting for the Baton node at {}", options.url());
+            log.info("still waiting for a Baton node at {}", options.urls());
         }
 
         // 4. Nothing else to do on this thread: handlers run on the worker's own threads.

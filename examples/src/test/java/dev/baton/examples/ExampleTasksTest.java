@@ -96,7 +96,15 @@ class ExampleTasksTest {
     void workerOptionsParseTheCommandLine() {
         ExampleWorker.Options options = ExampleWorker.Options.parse(
                 new String[] {"--url", "http://node:9090", "--worker-token", "wt_1", "--slots", "3"});
-        assertEquals(new ExampleWorker.Options(URI.create("http://node:9090"), "wt_1", 3), options);
+        assertEquals(new ExampleWorker.Options(List.of(URI.create("http://node:9090")), "wt_1", 3), options);
+        assertEquals(
+                List.of(URI.create("http://a:8080"), URI.create("http://b:8080")),
+                ExampleWorker.Options.parse(
+                                new String[] {"--url", "http://a:8080, http://b:8080,", "--worker-token", "t"})
+                        .urls());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> ExampleWorker.Options.parse(new String[] {"--url", " , ", "--worker-token", "t"}));
         assertThrows(
                 IllegalArgumentException.class,
                 () -> ExampleWorker.Options.parse(new String[] {"--worker-token", "t", "--slots", "many"}));

@@ -3,11 +3,14 @@ package dev.baton.sdk.client;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.sdk.internal.NodeRotation;
 import dev.baton.sdk.internal.json.Json;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -31,21 +34,30 @@ import java.util.UUID;
  * }</pre>
  *
  * <p>Error statuses throw a {@link BatonApiException} subclass; a request that gets no answer
- * throws {@link BatonConnectionException}. Requests are not retried automatically.
+ * throws {@link BatonConnectionException}. Calls that are safe to send twice (reads, triggers, which carry a
+ * request idempotency key, and the idempotent updates) are retried with backoff after a connection failure, a 5xx
+ * or a 429 ({@link Builder#maxRetries}); a replay, and a waitpoint token created without an idempotency key, are not.
+ *
+ * <p>Given several nodes' URLs ({@link #builder(List, String)}), the client sends to one of them and moves to the
+ * next when that one cannot be reached or answers 503: a call safe to send twice goes to the next node at once, and
+ * any call whose connection was refused (so it never reached a node) does too. A node that failed in the last
+ * 30 s is tried after the others.
  */
 public final class BatonClient {
 
     private static final Duration DEFAULT_POLL_INTERVAL = Duration.ofMillis(200);
     private static final Duration RETRY_BASE_DELAY = Duration.ofMillis(250);
+    /** How long a node that failed is tried after the others. */
+    private static final Duration NODE_FAILURE_MEMORY = Duration.ofSeconds(30);
 
-    private final String baseUrl;
+    private final NodeRotation nodes;
     private final String authorization;
     private final Duration requestTimeout;
     private final int maxRetries;
     private final HttpClient http;
 
     private BatonClient(Builder builder) {
-        this.baseUrl = builder.serverUrl.toString().replaceAll("/+$", "");
+        this.nodes = new NodeRotation(builder.serverUrls, NODE_FAILURE_MEMORY);
         this.authorization = "Bearer " + builder.secretKey;
         this.requestTimeout = builder.requestTimeout;
         this.maxRetries = builder.maxRetries;
@@ -61,7 +73,16 @@ public final class BatonClient {
      * @param secretKey the environment's secret key ({@code BATON_SECRET_KEY})
      */
     public static Builder builder(URI serverUrl, String secretKey) {
-        return new Builder(serverUrl, secretKey);
+        return new Builder(List.of(Objects.requireNonNull(serverUrl, "serverUrl")), secretKey);
+    }
+
+    /**
+     * @param serverUrls several nodes' HTTP bases, in the order they are tried; the client stays on one while it
+     *     answers
+     * @param secretKey the environment's secret key ({@code BATON_SECRET_KEY})
+     */
+    public static Builder builder(List<URI> serverUrls, String secretKey) {
+        return new Builder(serverUrls, secretKey);
     }
 
     /** Triggers a run of {@code taskId} with {@code payload} (any Jackson-writable value) and default options. */
@@ -350,8 +371,9 @@ public final class BatonClient {
                 .build();
     }
 
+    /** A request to {@code path} of the current node; {@link #send} points it at another node when it fails over. */
     private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(URI.create(baseUrl + path))
+        return HttpRequest.newBuilder(URI.create(base(nodes.current()) + path))
                 .timeout(requestTimeout)
                 .header("Authorization", authorization)
                 .header("Accept", "application/json");
@@ -365,25 +387,91 @@ public final class BatonClient {
      * Sends the request; a {@code retryable} one is sent again, with exponential backoff, after a
      * connection failure, a 5xx or a 429 (then no sooner than its {@code Retry-After}), like the
      * Trigger.dev SDK does. 4xx answers other than 429 are never retried: they will not change.
+     *
+     * <p>A node that cannot be reached or answers 503 counts as failed, and the request moves to the next node
+     * without waiting (each node once per round) when it may be sent again: it is {@code retryable}, or its
+     * connection was refused, so no node has seen it. Only then does it back off and start another round.
      */
     private JsonNode send(HttpRequest request, boolean retryable) {
-        for (int attempt = 1; ; attempt++) {
-            boolean last = !retryable || attempt > maxRetries;
+        String path = pathOf(request.uri());
+        URI node = nodes.current();
+        int retries = 0;
+        int triedThisRound = 0;
+        while (true) {
             try {
-                return sendOnce(request);
+                JsonNode answer = sendOnce(at(request, node, path));
+                nodes.succeeded(node);
+                return answer;
             } catch (BatonConnectionException | ServerException | RateLimitException e) {
-                if (last || Thread.currentThread().isInterrupted()) {
+                if (Thread.currentThread().isInterrupted()) {
                     throw e;
                 }
-                Duration backoff = RETRY_BASE_DELAY.multipliedBy(1L << Math.min(attempt - 1, 6));
+                triedThisRound++;
+                boolean nodeFailed = e instanceof BatonConnectionException
+                        || (e instanceof ServerException server && server.status() == 503);
+                boolean neverSent = e instanceof BatonConnectionException && refusedConnection(e.getCause());
+                URI next = nodeFailed ? nodes.failed(node) : node;
+                if (!retryable && !neverSent) {
+                    throw e;
+                }
+                if (nodeFailed && triedThisRound < nodes.size() && (neverSent || maxRetries > 0)) {
+                    node = next;
+                    continue;
+                }
+                if (retries >= maxRetries) {
+                    throw e;
+                }
+                retries++;
+                triedThisRound = 0;
+                Duration backoff = RETRY_BASE_DELAY.multipliedBy(1L << Math.min(retries - 1, 6));
                 if (e instanceof RateLimitException limited
                         && limited.retryAfter().isPresent()
                         && limited.retryAfter().get().compareTo(backoff) > 0) {
                     backoff = limited.retryAfter().get();
                 }
                 sleep(backoff, request);
+                node = nodes.current();
             }
         }
+    }
+
+    /** Whether the failure happened before the request was sent: the node refused or never accepted the connection. */
+    private static boolean refusedConnection(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof ConnectException || t instanceof HttpConnectTimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The request's path and query, after the node's base it was built for. */
+    private String pathOf(URI uri) {
+        String full = uri.toString();
+        String longest = null;
+        for (URI node : nodes.nodes()) {
+            String base = base(node);
+            if (full.startsWith(base + "/") && (longest == null || base.length() > longest.length())) {
+                longest = base;
+            }
+        }
+        if (longest == null) {
+            throw new IllegalStateException("request " + uri + " is not for any of " + nodes.nodes());
+        }
+        return full.substring(longest.length());
+    }
+
+    private static HttpRequest at(HttpRequest request, URI node, String path) {
+        URI target = URI.create(base(node) + path);
+        return target.equals(request.uri())
+                ? request
+                : HttpRequest.newBuilder(request, (name, value) -> true)
+                        .uri(target)
+                        .build();
+    }
+
+    private static String base(URI node) {
+        return node.toString().replaceAll("/+$", "");
     }
 
     private static void sleep(Duration backoff, HttpRequest request) {
@@ -436,17 +524,26 @@ public final class BatonClient {
     }
 
     public static final class Builder {
-        private final URI serverUrl;
+        private final List<URI> serverUrls;
         private final String secretKey;
         private Duration requestTimeout = Duration.ofSeconds(30);
         private int maxRetries = 3;
 
-        private Builder(URI serverUrl, String secretKey) {
-            this.serverUrl = Objects.requireNonNull(serverUrl, "serverUrl");
-            String scheme = String.valueOf(serverUrl.getScheme()).toLowerCase();
-            if (!scheme.equals("http") && !scheme.equals("https")) {
-                throw new IllegalArgumentException("server URL must be http(s): " + serverUrl);
+        private Builder(List<URI> serverUrls, String secretKey) {
+            Objects.requireNonNull(serverUrls, "serverUrls");
+            if (serverUrls.isEmpty()) {
+                throw new IllegalArgumentException("at least one server URL is required");
             }
+            for (URI serverUrl : serverUrls) {
+                String scheme = String.valueOf(
+                                Objects.requireNonNull(serverUrl, "serverUrl").getScheme())
+                        .toLowerCase();
+                if (!scheme.equals("http") && !scheme.equals("https")) {
+                    throw new IllegalArgumentException("server URL must be http(s): " + serverUrl);
+                }
+            }
+            this.serverUrls = List.copyOf(serverUrls);
+            new NodeRotation(this.serverUrls, NODE_FAILURE_MEMORY); // refuses a URL listed twice
             if (secretKey == null || secretKey.isBlank()) {
                 throw new IllegalArgumentException("a secret key is required");
             }
@@ -464,7 +561,9 @@ public final class BatonClient {
 
         /**
          * How often a failed call is sent again after a connection failure, a 5xx or a 429
-         * (default 3; 0 turns retries off). Replays are never retried.
+         * (default 3; 0 turns retries off, except that a call whose connection a node refused still goes to
+         * the next node). A replay, which a node may have carried out, is sent again only when its connection
+         * was refused.
          */
         public Builder maxRetries(int maxRetries) {
             if (maxRetries < 0) {

@@ -1,6 +1,7 @@
 package dev.baton.sdk.worker;
 
 import dev.baton.sdk.internal.Backoff;
+import dev.baton.sdk.internal.NodeRotation;
 import dev.baton.sdk.internal.WorkerMessages.Hello;
 import dev.baton.sdk.internal.WorkerMessages.TaskDeclaration;
 import dev.baton.sdk.task.Task;
@@ -15,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -43,7 +45,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #start()} connects in the background and keeps reconnecting, with backoff, whenever
  * the connection fails or drops; executions running when a connection drops are interrupted,
- * because the server has already given them to another attempt. {@link #close()} stops
+ * because the server has already given them to another attempt. Given several nodes' URLs
+ * ({@link #builder(List, String)}), it connects to the first and, when a connection fails or drops,
+ * tries the next one, so a worker follows the cluster when a node stops; a node that failed in the
+ * last 30 s is tried after the others. A connection silent for longer than the idle timeout (nodes
+ * ping idle ones) counts as dropped. {@link #close()} stops
  * gracefully; {@link #kill()} stops like a crashed process. Implements
  * docs/worker-protocol.md.
  */
@@ -53,8 +59,10 @@ public final class BatonWorker implements AutoCloseable {
 
     static final String SDK_NAME = "baton-java/0.1.0";
     private static final String CONNECT_PATH = "/api/v1/workers/connect";
+    /** How long a node that failed is tried after the others. */
+    static final Duration NODE_FAILURE_MEMORY = Duration.ofSeconds(30);
 
-    private final URI connectUri;
+    private final NodeRotation nodes;
     private final String workerToken;
     private final String workerId;
     private final int slots;
@@ -62,6 +70,7 @@ public final class BatonWorker implements AutoCloseable {
     private final Duration minBackoff;
     private final Duration maxBackoff;
     private final Duration connectTimeout;
+    private final Duration idleTimeout;
     private final Duration shutdownGracePeriod;
     private final Duration startedDelay;
     private final RunningAttempt.Settings attemptSettings;
@@ -83,7 +92,7 @@ public final class BatonWorker implements AutoCloseable {
     private boolean killed;
 
     private BatonWorker(Builder builder) {
-        this.connectUri = connectUri(builder.serverUrl);
+        this.nodes = new NodeRotation(builder.serverUrls, NODE_FAILURE_MEMORY);
         this.workerToken = builder.workerToken;
         this.workerId = builder.workerId != null
                 ? builder.workerId
@@ -94,6 +103,7 @@ public final class BatonWorker implements AutoCloseable {
         this.minBackoff = builder.minBackoff;
         this.maxBackoff = builder.maxBackoff;
         this.connectTimeout = builder.connectTimeout;
+        this.idleTimeout = builder.idleTimeout;
         this.shutdownGracePeriod = builder.shutdownGracePeriod;
         this.startedDelay = builder.startedDelay;
         this.attemptSettings = new RunningAttempt.Settings(
@@ -112,8 +122,17 @@ public final class BatonWorker implements AutoCloseable {
         this.logFlushInterval = builder.logFlushInterval;
     }
 
+    /** @param serverUrl a node's HTTP base, or a load balancer's in front of several nodes */
     public static Builder builder(URI serverUrl, String workerToken) {
-        return new Builder(serverUrl, workerToken);
+        return new Builder(List.of(Objects.requireNonNull(serverUrl, "serverUrl")), workerToken);
+    }
+
+    /**
+     * @param serverUrls several nodes' HTTP bases, in the order they are tried: the worker connects to the first
+     *     and moves to the next whenever its connection fails or drops
+     */
+    public static Builder builder(List<URI> serverUrls, String workerToken) {
+        return new Builder(serverUrls, workerToken);
     }
 
     /** Connects in the background and stays connected until {@link #close()} or {@link #kill()}. */
@@ -162,6 +181,13 @@ public final class BatonWorker implements AutoCloseable {
 
     public String workerId() {
         return workerId;
+    }
+
+    /** The node this worker is connected to, or empty while it is not connected. */
+    public Optional<URI> connectedNode() {
+        synchronized (lifecycle) {
+            return isConnected() ? Optional.of(session.node()) : Optional.empty();
+        }
     }
 
     /**
@@ -238,7 +264,8 @@ public final class BatonWorker implements AutoCloseable {
     private void connectLoop() {
         Backoff backoff = new Backoff(minBackoff, maxBackoff);
         while (!isStopping()) {
-            Session attempt = new Session(this);
+            URI node = nodes.current();
+            Session attempt = new Session(this, node);
             String failure = null;
             try {
                 if (connect(attempt)) {
@@ -255,16 +282,24 @@ public final class BatonWorker implements AutoCloseable {
             if (isStopping()) {
                 break;
             }
+            // A node that refused or dropped us is likely stopping or gone: the next try goes to another one.
+            URI next = nodes.failed(node);
             Duration delay = backoff.next();
             if (failure != null) {
                 log.warn(
-                        "worker {} cannot connect to {}: {}; retrying in {} ms",
+                        "worker {} cannot connect to {}: {}; trying {} in {} ms",
                         workerId,
-                        connectUri,
+                        node,
                         failure,
+                        next,
                         delay.toMillis());
             } else {
-                log.info("worker {} reconnecting in {} ms", workerId, delay.toMillis());
+                log.info(
+                        "worker {} lost its connection to {}; connecting to {} in {} ms",
+                        workerId,
+                        node,
+                        next,
+                        delay.toMillis());
             }
             try {
                 Thread.sleep(delay.toMillis());
@@ -274,8 +309,9 @@ public final class BatonWorker implements AutoCloseable {
         }
     }
 
-    /** Opens the socket and sends hello; false when the worker was stopped meanwhile. */
+    /** Opens the socket to the session's node and sends hello; false when the worker was stopped meanwhile. */
     private boolean connect(Session attempt) throws InterruptedException, ExecutionException {
+        URI connectUri = connectUri(attempt.node());
         CompletableFuture<WebSocket> opening = http.newWebSocketBuilder()
                 .header("Authorization", "Bearer " + workerToken)
                 .connectTimeout(connectTimeout)
@@ -294,6 +330,7 @@ public final class BatonWorker implements AutoCloseable {
             }
             session = attempt;
         }
+        nodes.succeeded(attempt.node());
         log.debug("worker {} connected to {}; sending hello", workerId, connectUri);
         attempt.send(hello());
         return true;
@@ -333,6 +370,10 @@ public final class BatonWorker implements AutoCloseable {
 
     Duration startedDelay() {
         return startedDelay;
+    }
+
+    Duration idleTimeout() {
+        return idleTimeout;
     }
 
     RunningAttempt.Settings attemptSettings() {
@@ -418,7 +459,7 @@ public final class BatonWorker implements AutoCloseable {
     }
 
     public static final class Builder {
-        private final URI serverUrl;
+        private final List<URI> serverUrls;
         private final String workerToken;
         private final Map<String, Task<?, ?>> tasks = new LinkedHashMap<>();
         private int slots = 8;
@@ -426,6 +467,7 @@ public final class BatonWorker implements AutoCloseable {
         private Duration minBackoff = Duration.ofMillis(250);
         private Duration maxBackoff = Duration.ofSeconds(10);
         private Duration connectTimeout = Duration.ofSeconds(10);
+        private Duration idleTimeout = Duration.ofSeconds(30);
         private Duration shutdownGracePeriod = Duration.ofSeconds(10);
         private Duration metadataTimeout = Duration.ofSeconds(10);
         private Duration durableCallTimeout = Duration.ofSeconds(10);
@@ -435,13 +477,18 @@ public final class BatonWorker implements AutoCloseable {
         private int logBufferSize = 10_000;
         private Duration logFlushInterval = Duration.ofMillis(200);
 
-        private Builder(URI serverUrl, String workerToken) {
-            this.serverUrl = Objects.requireNonNull(serverUrl, "serverUrl");
+        private Builder(List<URI> serverUrls, String workerToken) {
+            Objects.requireNonNull(serverUrls, "serverUrls");
+            if (serverUrls.isEmpty()) {
+                throw new IllegalArgumentException("at least one server URL is required");
+            }
             if (workerToken == null || workerToken.isBlank()) {
                 throw new IllegalArgumentException("a worker token is required");
             }
+            this.serverUrls = List.copyOf(serverUrls);
             this.workerToken = workerToken;
-            connectUri(serverUrl); // fail here rather than in the background
+            this.serverUrls.forEach(BatonWorker::connectUri); // fail here rather than in the background
+            new NodeRotation(this.serverUrls, NODE_FAILURE_MEMORY); // refuses a URL listed twice
         }
 
         /** How many executions may run at once (default 8). */
@@ -483,6 +530,19 @@ public final class BatonWorker implements AutoCloseable {
         /** How long one connect try may take (default 10 s). */
         public Builder connectTimeout(Duration connectTimeout) {
             this.connectTimeout = requirePositive(connectTimeout, "connectTimeout");
+            return this;
+        }
+
+        /**
+         * How long the connection may stay silent before the worker drops it and connects again, to the next node when
+         * it has several (default 30 s; zero: never). A node pings an idle connection every 10 s, so silence means the
+         * node or the network path to it is gone, which a crashed machine or a partition does not announce.
+         */
+        public Builder idleTimeout(Duration idleTimeout) {
+            if (idleTimeout == null || idleTimeout.isNegative()) {
+                throw new IllegalArgumentException("idleTimeout must not be negative, was " + idleTimeout);
+            }
+            this.idleTimeout = idleTimeout;
             return this;
         }
 

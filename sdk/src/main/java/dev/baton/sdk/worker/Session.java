@@ -21,6 +21,7 @@ import dev.baton.sdk.internal.WorkerMessages.Welcome;
 import dev.baton.sdk.task.LogEntry;
 import dev.baton.sdk.task.Memoized;
 import dev.baton.sdk.task.Task;
+import java.net.URI;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -56,6 +57,8 @@ final class Session implements WebSocket.Listener {
     private static final int REMEMBERED_RESULTS = 1024;
 
     private final BatonWorker worker;
+    /** The node's HTTP base this session connects to. */
+    private final URI node;
     /** Attempts received and not yet answered. Removing an entry is the right to send its result. */
     private final Map<String, RunningAttempt> running = new ConcurrentHashMap<>();
     /**
@@ -78,11 +81,23 @@ final class Session implements WebSocket.Listener {
     private volatile SerialSender sender;
     private volatile Welcome welcome;
     private volatile ScheduledFuture<?> heartbeatTimer;
+    /** Checks that the gateway is still heard from; null when the idle timeout is off. */
+    private volatile ScheduledFuture<?> silenceWatch;
+    /**
+     * When the last frame (a message, a ping or a pong) came from the gateway. The gateway pings an idle connection,
+     * so a long silence means the node or the path to it is gone even though no FIN or RST arrived.
+     */
+    private volatile long lastHeardNanos = System.nanoTime();
     /** Set by kill(): from then on nothing at all is sent. */
     private volatile boolean silenced;
 
-    Session(BatonWorker worker) {
+    Session(BatonWorker worker, URI node) {
         this.worker = worker;
+        this.node = node;
+    }
+
+    URI node() {
+        return node;
     }
 
     boolean isWelcomed() {
@@ -113,11 +128,60 @@ final class Session implements WebSocket.Listener {
     public void onOpen(WebSocket webSocket) {
         this.socket = webSocket;
         this.sender = new SerialSender(webSocket);
+        heard();
+        watchForSilence();
         webSocket.request(1);
     }
 
     @Override
+    public CompletionStage<?> onPing(WebSocket webSocket, ByteBuffer message) {
+        heard(); // the WebSocket answers with a pong by itself
+        webSocket.request(1);
+        return null;
+    }
+
+    @Override
+    public CompletionStage<?> onPong(WebSocket webSocket, ByteBuffer message) {
+        heard();
+        webSocket.request(1);
+        return null;
+    }
+
+    private void heard() {
+        lastHeardNanos = System.nanoTime();
+    }
+
+    private void watchForSilence() {
+        Duration idleTimeout = worker.idleTimeout();
+        if (idleTimeout.isZero()) {
+            return;
+        }
+        long every = Math.max(TimeUnit.MILLISECONDS.toNanos(50), idleTimeout.toNanos() / 4);
+        try {
+            silenceWatch = worker.heartbeats()
+                    .scheduleWithFixedDelay(
+                            () -> {
+                                long silentNanos = System.nanoTime() - lastHeardNanos;
+                                if (silentNanos > idleTimeout.toNanos() && !ended.isDone()) {
+                                    log.warn(
+                                            "worker {}: nothing heard from {} for {} ms; dropping the connection",
+                                            worker.id(),
+                                            node,
+                                            TimeUnit.NANOSECONDS.toMillis(silentNanos));
+                                    abort();
+                                }
+                            },
+                            every,
+                            every,
+                            TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            log.debug("worker {}: not watching the connection, the worker is stopping", worker.id());
+        }
+    }
+
+    @Override
     public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+        heard();
         partialMessage.append(data);
         if (last) {
             String text = partialMessage.toString();
@@ -130,6 +194,7 @@ final class Session implements WebSocket.Listener {
 
     @Override
     public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
+        heard();
         log.debug("worker {}: ignoring a binary frame", worker.id());
         webSocket.request(1);
         return null;
@@ -214,7 +279,12 @@ final class Session implements WebSocket.Listener {
 
     private void onWelcome(Welcome w) {
         welcome = w;
-        log.info("worker {} connected: session {}, environment {}", worker.id(), w.sessionId(), w.environmentId());
+        log.info(
+                "worker {} connected to {}: session {}, environment {}",
+                worker.id(),
+                node,
+                w.sessionId(),
+                w.environmentId());
         long interval = Math.max(1, w.heartbeatIntervalMs());
         try {
             heartbeatTimer = worker.heartbeats()
@@ -484,6 +554,10 @@ final class Session implements WebSocket.Listener {
         ScheduledFuture<?> timer = heartbeatTimer;
         if (timer != null) {
             timer.cancel(false);
+        }
+        ScheduledFuture<?> watch = silenceWatch;
+        if (watch != null) {
+            watch.cancel(false);
         }
         if (!running.isEmpty()) {
             log.warn(

@@ -181,6 +181,17 @@ final class FakeGateway implements AutoCloseable {
             writeFrame(true, 0, java.util.Arrays.copyOfRange(bytes, half, bytes.length));
         }
 
+        /** Pings the worker, as a node does on an idle connection. */
+        void ping() throws IOException {
+            writeFrame(true, 9, new byte[0]);
+        }
+
+        /** Closes the connection with a close frame, as a node that is stopping does (1001: going away). */
+        void goAway() throws IOException {
+            writeFrame(true, 8, new byte[] {(byte) (1001 >> 8), (byte) (1001 & 0xff)});
+            closeQuietly(socket);
+        }
+
         /** Cuts the TCP connection without a close frame, like a crashed node. */
         void drop() {
             closeQuietly(socket);
