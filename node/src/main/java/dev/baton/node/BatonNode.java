@@ -68,6 +68,9 @@ public final class BatonNode {
     private final ServerBinding binding;
     private final Optional<Uri> management;
 
+    /** Within the before-service-unbind phase's timeout (http.conf). */
+    private static final Duration MAX_SHUTDOWN_DRAIN = Duration.ofSeconds(30);
+
     private BatonNode(
             ActorSystem<?> system,
             Engine engine,
@@ -79,6 +82,24 @@ public final class BatonNode {
         this.credentials = credentials;
         this.binding = binding;
         this.management = management;
+    }
+
+    /**
+     * Keeps the HTTP port open for {@code drain} after shutdown begins: {@link Readiness} already answers 503 then, so a
+     * load balancer probing /ready stops sending before connections are refused.
+     */
+    private static void drainBeforeUnbind(ActorSystem<?> system, Duration drain) {
+        if (drain.compareTo(MAX_SHUTDOWN_DRAIN) > 0)
+            throw new IllegalArgumentException(
+                    "baton.node.http.shutdown-drain must be at most " + MAX_SHUTDOWN_DRAIN + ", got " + drain);
+        if (drain.isZero() || drain.isNegative()) return;
+        CoordinatedShutdown.get(system)
+                .addTask(
+                        CoordinatedShutdown.PhaseBeforeServiceUnbind(),
+                        "drain-http",
+                        () -> CompletableFuture.supplyAsync(
+                                Done::getInstance,
+                                CompletableFuture.delayedExecutor(drain.toMillis(), TimeUnit.MILLISECONDS)));
     }
 
     public static BatonNode start(ActorSystem<?> system) {
@@ -150,6 +171,7 @@ public final class BatonNode {
                         .toCompletableFuture(),
                 "bind HTTP on port " + http.getInt("port"),
                 startupTimeout);
+        drainBeforeUnbind(system, http.getDuration("shutdown-drain"));
         binding.addToCoordinatedShutdown(http.getDuration("termination-deadline"), system);
 
         Optional<Uri> management = config.getBoolean("baton.management.enabled")
