@@ -119,6 +119,9 @@ public final class TriggerCliRoutes {
                                         segment("background-workers"),
                                         () -> post(() -> secretKey(ref, this::registerWorker))))),
                 pathPrefix(segment("engine").slash("v1").slash("dev"), this::devRoutes),
+                pathPrefix(segment("api").slash("v1").slash("deployments"), TriggerCliRoutes::deploy),
+                pathPrefix(segment("api").slash("v3").slash("deployments"), TriggerCliRoutes::deploy),
+                pathPrefix(segment("api").slash("v1").slash("artifacts"), TriggerCliRoutes::deploy),
                 pathPrefix(
                         segment("engine").slash("v1").slash("runs").slash(segment()),
                         runId -> concat(
@@ -194,6 +197,17 @@ public final class TriggerCliRoutes {
     // ---------------------------------------------------------------- routes
 
     /** Baton has no platform notifications; the CLI asks with the personal access token. */
+    /**
+     * {@code trigger.dev deploy}: it builds a container image for Trigger.dev's cloud to run, which Baton does not do.
+     * Answered with a 400 rather than a 404, so the CLI stops at once and prints why.
+     */
+    private static Route deploy() {
+        return answer(new CliSession.Answer(
+                400,
+                CliWire.error("Baton does not deploy: trigger.dev deploy builds container images for Trigger.dev's"
+                        + " cloud. Run your tasks with `trigger.dev dev` against Baton")));
+    }
+
     private Route platformNotifications() {
         return optionalHeaderValueByName("Authorization", header -> {
             Optional<String> token = bearer(header).filter(value -> value.startsWith(Accounts.TOKEN_PREFIX));

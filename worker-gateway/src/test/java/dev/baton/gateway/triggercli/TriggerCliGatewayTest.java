@@ -651,6 +651,8 @@ class TriggerCliGatewayTest {
                 "{\"date\":\"2030-01-01T00:00:00Z\",\"idempotencyKey\":\"k\"}",
                 400);
         assertTrue(keyed.path("error").asText().contains("idempotencyKey"), keyed.toString());
+        JsonNode deploy = call("POST", "/api/v1/deployments", "{\"contentHash\":\"abc\"}", 400);
+        assertTrue(deploy.path("error").asText().startsWith("Baton does not deploy"), deploy.toString());
         call("POST", "/api/v1/projects/proj_other/background-workers", manifest(task("x", "")), 403);
         HttpResponse<String> anonymous = HTTP.send(
                 HttpRequest.newBuilder(uri("/engine/v1/dev/config")).GET().build(),
