@@ -23,7 +23,7 @@ import java.util.Map;
  *
  * <p>Honoured options: {@code payloadType}, {@code tags}, {@code metadata}, {@code maxAttempts},
  * {@code idempotencyKey} (+ {@code idempotencyKeyTTL}), {@code test}, {@code queue}, {@code concurrencyKey},
- * {@code priority}, {@code delay}, {@code ttl} and {@code maxDuration}, by the rules the worker protocol's child
+ * {@code priority}, {@code delay}, {@code ttl}, {@code maxDuration} and {@code lockToVersion}, by the rules the worker protocol's child
  * runs share ({@link TriggerOptions}), and {@code debounce} (not combined with an idempotency key; without
  * {@code delay}, the first trigger's run waits {@code debounce.delay}, as in Trigger.dev). Raw HTTP callers may give
  * the idempotency key and its TTL as {@code idempotency-key} / {@code idempotency-key-ttl} headers; the body's values

@@ -138,7 +138,7 @@ class TriggerBodyDecoderTest {
         TriggerRequest body = decode("""
         {"payload":{},"context":{"anything":true},"options":{"tags":"one","metadata":{"k":"v"},"maxAttempts":2,
          "idempotencyKey":"abc","test":true,"queue":{"name":"q"},"delay":"1h","ttl":3600,"priority":10,
-         "concurrencyKey":"ck","maxDuration":60,"externalDeploymentId":"abc123",
+         "concurrencyKey":"ck","maxDuration":60,"externalDeploymentId":"abc123","lockToVersion":"20240101.1",
          "idempotencyKeyTTL":"1d","idempotencyKeyOptions":{"key":"k","scope":"global"},"payloadSize":2,
          "somethingNew":[1,2,3]}}""");
         assertEquals(List.of("one"), body.tags());
@@ -153,6 +153,7 @@ class TriggerBodyDecoderTest {
         assertEquals("ck", body.concurrencyKey());
         assertEquals(60, body.maxDurationSeconds());
         assertEquals(Duration.ofDays(1), body.idempotencyKeyTtl());
+        assertEquals("20240101.1", body.lockToVersion());
     }
 
     @Test

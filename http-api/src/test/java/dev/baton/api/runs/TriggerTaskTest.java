@@ -244,9 +244,32 @@ class TriggerTaskTest {
     // ---------------------------------------------------------------- rejections (none reaches the engine)
 
     @Test
-    void unknownTaskIs404AndNothingIsPersisted() throws Exception {
-        assertError(server.post("/api/v1/tasks/never-declared/trigger", KEY, "{}"), 404, "Task not found");
+    void aTaskNoWorkerDeclaredYetIsTriggeredAsPendingVersion() throws Exception {
+        HttpResponse<String> response = server.post("/api/v1/tasks/not-declared-yet/trigger", KEY, "{}");
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode run = server.retrieve(json(response).get("id").asText(), KEY);
+        assertEquals("PENDING_VERSION", run.get("status").asText());
+        assertTrue(run.get("isQueued").asBoolean());
+        assertFalse(run.has("version"), "no version was chosen yet");
+    }
+
+    @Test
+    void anImpossibleTaskIdIs404AndNothingIsPersisted() throws Exception {
         assertError(server.post("/api/v1/tasks/%20bad%20id/trigger", KEY, "{}"), 404, "Task not found");
+        assertNothingReachedTheEngine();
+    }
+
+    @Test
+    void aLockToAVersionThatDoesNotDeclareTheTaskIs422AndNothingIsPersisted() throws Exception {
+        assertError(
+                server.post(TRIGGER, KEY, "{\"options\":{\"lockToVersion\":\"20990101.1\"}}"),
+                422,
+                "Task 'hello-world' not found on locked version '20990101.1'.");
+        assertError(
+                server.post(TRIGGER, KEY, "{\"options\":{\"lockToVersion\":\"not a version\"}}"),
+                400,
+                "options.lockToVersion must be a version: up to 128 letters, digits and . _ : + -, starting with a"
+                        + " letter or digit");
         assertNothingReachedTheEngine();
     }
 

@@ -219,8 +219,8 @@ public final class TriggerCliRoutes {
         return taskTelemetry(telemetry -> json(body -> {
             CliManifest.Declared declared = CliManifest.read(body);
             CompletionStage<CliSessions.Registration> registered = context(environment)
-                    .thenCompose(context -> engine.declareTasks(environment.id(), declared.tasks())
-                            .thenApply(done -> sessions.register(context, declared, telemetry)));
+                    .thenCompose(context -> engine.declareBuild(environment.id(), sessions.today(), declared.tasks())
+                            .thenApply(build -> sessions.register(context, declared, telemetry, build)));
             return onComplete(registered, result -> {
                 if (result.isFailure())
                     return answer(new CliSession.Answer(
