@@ -239,8 +239,15 @@ public final class RunEntity
      */
     public record RunTaskDeclared(TaskDefinition task, String queue, Instant at) implements Event {}
 
-    /** The run entered its queue: its delay or its retry backoff is over. */
-    public record RunEnqueued(Instant at) implements Event {}
+    /**
+     * The run entered its queue: its delay or its retry backoff is over. {@code awaitingTask}: its task is not declared
+     * yet, so it is PENDING_VERSION rather than QUEUED (false in journals from before versions, whose tasks were).
+     */
+    public record RunEnqueued(Instant at, boolean awaitingTask) implements Event {
+        public RunEnqueued(Instant at) {
+            this(at, false);
+        }
+    }
 
     /** Written before attempts were journaled with their outcome; replayed from older journals, never written now. */
     public record AttemptLeased(Attempt attempt) implements Event {
@@ -485,7 +492,7 @@ public final class RunEntity
             return Effect().noReply();
         }
         return Effect()
-                .persist(new RunEnqueued(clock.instant()))
+                .persist(new RunEnqueued(clock.instant(), state.spec().pendingTask() != null))
                 .thenRun(execution::redrive)
                 .thenNoReply();
     }

@@ -121,10 +121,10 @@ public record RunFacts(
                     durationMs,
                     error);
         }
-        if (event instanceof RunEntity.RunEnqueued) {
+        if (event instanceof RunEntity.RunEnqueued e) {
             return with(
                     eventSeqNr,
-                    RunStatus.QUEUED,
+                    e.awaitingTask() ? RunStatus.PENDING_VERSION : RunStatus.QUEUED,
                     at,
                     at,
                     startedAtMs,

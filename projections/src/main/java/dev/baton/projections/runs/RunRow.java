@@ -319,7 +319,7 @@ public record RunRow(
         if (event instanceof RunEnqueued e) {
             Instant wake = e.at().plus(rules.recheck());
             if (row.attemptCount == 0) wake = earliest(wake, expiry(row.ttl, e.at()));
-            return row.moved(tag, RunStatus.QUEUED, e.at(), wake)
+            return row.moved(tag, e.awaitingTask() ? RunStatus.PENDING_VERSION : RunStatus.QUEUED, e.at(), wake)
                     .with(row.details.noAttempt().delayed(null));
         }
         if (event instanceof AttemptLeased e) {
