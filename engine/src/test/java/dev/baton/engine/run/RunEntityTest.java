@@ -544,6 +544,19 @@ class RunEntityTest {
         }
 
         @Test
+        void childrenAreTriggeredWithTheVersionTheParentRunsOn() {
+            trigger(RetryPolicy.DEFAULT);
+            assertTrue(run.<DispatchReply>runCommand(
+                            replyTo -> new RunEntity.Dispatch("ws_1", "worker-1", worker.ref(), replyTo, "v9"))
+                    .reply()
+                    .accepted());
+            String attemptId =
+                    worker.expectMessageClass(WorkerChannel.Execute.class).attemptId();
+            suspend(attemptId, Wait.runs("runs#1", List.of(child("a")), null));
+            assertEquals("v9", links.childTriggers.peek().parentVersion());
+        }
+
+        @Test
         void aLockedTriggerIsQueuedForItsVersionOnly() {
             RunSpec locked = TriggerRequest.builder("hello-world")
                     .lockToVersion("v7")

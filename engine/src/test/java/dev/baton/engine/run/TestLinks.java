@@ -24,6 +24,7 @@ final class TestLinks implements RunLinks {
             TriggerRequest request,
             String childRunId,
             RunLineage lineage,
+            String parentVersion,
             CompletableFuture<RunState> answer) {}
 
     record TokenRegistration(String environmentId, String tokenId, String runId) {}
@@ -53,7 +54,7 @@ final class TestLinks implements RunLinks {
     public CompletionStage<RunState> triggerChild(
             String environmentId, TriggerRequest request, String childRunId, RunLineage lineage, String parentVersion) {
         CompletableFuture<RunState> answer = new CompletableFuture<>();
-        childTriggers.add(new ChildTrigger(environmentId, request, childRunId, lineage, answer));
+        childTriggers.add(new ChildTrigger(environmentId, request, childRunId, lineage, parentVersion, answer));
         return answer;
     }
 
