@@ -87,6 +87,35 @@ class TaskVersionsEndToEndTest {
     }
 
     @Test
+    void aPendingVersionRunSurvivesARestartAndCompletesWhenAWorkerDeclaringItConnects() throws Exception {
+        String schema = TestNodes.freshPostgresSchema("versions_restart");
+        BatonNode first = TestNodes.start("versions-restart", TestNodes.postgresConfig(schema));
+        String runId;
+        try {
+            BatonClient client = HappyPathScenario.client(first);
+            runId = client.trigger("declared-after-restart", Map.of()).id();
+            assertEquals(RunStatus.PENDING_VERSION, client.retrieve(runId).status());
+        } finally {
+            TestNodes.stop(first);
+        }
+        BatonNode second = TestNodes.start("versions-restarted", TestNodes.postgresConfig(schema));
+        try (BatonWorker worker = BatonWorker.builder(HappyPathScenario.url(second), TestNodes.WORKER_TOKEN)
+                .version("7.0.0")
+                .register(reporting("declared-after-restart", "7.0.0"))
+                .build()) {
+            BatonClient client = HappyPathScenario.client(second);
+            assertEquals(RunStatus.PENDING_VERSION, client.retrieve(runId).status(), "stored, and still waiting");
+            worker.start();
+            assertTrue(worker.awaitConnected(Duration.ofSeconds(30)));
+            Run run = client.poll(runId, Duration.ofSeconds(60));
+            assertEquals(RunStatus.COMPLETED, run.status());
+            assertEquals("7.0.0", run.version());
+        } finally {
+            TestNodes.stop(second);
+        }
+    }
+
+    @Test
     void lockedRunsGoToTheirVersionWhileNewRunsGoToTheNewest() throws Exception {
         BatonClient client = HappyPathScenario.client(node);
         worker("2.0.0", "versioned");
