@@ -1,6 +1,7 @@
 // The unmodified @trigger.dev/sdk against Baton: batch triggers (the v3 two-phase API) and batch.retrieve.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
 import { configure, tasks, batch, runs, task } from "@trigger.dev/sdk";
 import { ApiError } from "@trigger.dev/core/v3";
 
@@ -77,19 +78,23 @@ test("a batch idempotency key returns the same batch, whose items are not sent a
   assert.ok(retrieved.idempotencyKey);
 });
 
-test("an unknown task fails its item only: the batch is PARTIAL_FAILED", async () => {
+test("an impossible task id fails its item only (PARTIAL_FAILED); an undeclared task's item waits", async () => {
   const handle = await batch.trigger([
     { id: "hello-world", payload: { name: "Fine" } },
-    { id: "no-such-task", payload: {} },
+    { id: "no such task", payload: {} },
+    { id: `not-declared-${randomUUID().slice(0, 8)}`, payload: {} },
   ]);
   const retrieved = await batch.retrieve(handle.batchId);
   assert.equal(retrieved.status, "PARTIAL_FAILED");
-  assert.equal(retrieved.runs.length, 1);
+  assert.equal(retrieved.runs.length, 2);
   assert.equal(retrieved.processing.errors.length, 1);
   assert.equal(retrieved.processing.errors[0].index, 1);
-  assert.equal(retrieved.processing.errors[0].taskIdentifier, "no-such-task");
+  assert.equal(retrieved.processing.errors[0].taskIdentifier, "no such task");
   const run = await poll(retrieved.runs[0]);
   assert.deepEqual(run.output, { greeting: "Hello, Fine!" });
+  const pending = await runs.retrieve(retrieved.runs[1]);
+  assert.equal(pending.status, "PENDING_VERSION");
+  await runs.cancel(pending.id);
 });
 
 test("more than 1,000 items are refused with a 400, and an unknown batch is a 404", async () => {

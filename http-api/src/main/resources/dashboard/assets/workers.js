@@ -29,7 +29,8 @@ export function WorkersPage() {
             ${workers.map((worker) => html`
               <tr data-session-id=${worker.sessionId}>
                 <td class="mono">${worker.workerId}<div class="muted">${worker.sessionId}</div></td>
-                <td class="mono">${worker.sdk || ''}</td>
+                <td class="mono">${worker.sdk || ''}${worker.version
+                  && html`<div class="muted" title="the version of its tasks">${worker.version}</div>`}</td>
                 <td>${worker.tasks.map((task) => html`<span class="tag">${task}</span>`)}</td>
                 <td class="slots">${worker.slotsInUse} / ${worker.slots}</td>
                 <td class="wide">${worker.runningRuns}</td>

@@ -107,7 +107,7 @@ public final class Engine {
                 runs::tokenCompleted);
         WaitpointTokenEntity.init(system, clock, runs::tokenCompleted);
         RunChangeFeed changes = new RunChangeFeed(system);
-        RunEntity.init(system, runSettings, clock, new ShardedRunLinks(system, runs, tokens, changes));
+        RunEntity.init(system, runSettings, clock, new ShardedRunLinks(system, runs, tokens, changes, askTimeout));
         TaskCatalog.init(system);
         IdempotencyKeyEntity.init(system, clock);
         EnvironmentDispatcher.init(system, clock, new ShardedQueuedRuns(system, askTimeout), environmentSettings);
@@ -150,10 +150,31 @@ public final class Engine {
         return runSettings;
     }
 
-    /** Registers (or updates) the tasks a worker serves; completes once persisted. */
+    /**
+     * Registers (or updates) the tasks a worker serves, as the version their content hash names; completes once
+     * persisted.
+     */
     public CompletionStage<Done> declareTasks(String environmentId, List<TaskDefinition> tasks) {
+        return declareVersion(environmentId, null, tasks).thenApply(number -> Done.getInstance());
+    }
+
+    /**
+     * Registers (or updates) the tasks of one version of a worker ({@code version} null: their content hash names it);
+     * completes once persisted, with the version's number (the higher, the newer: see {@link TaskCatalog}).
+     */
+    public CompletionStage<Long> declareVersion(String environmentId, String version, List<TaskDefinition> tasks) {
         return sharding.entityRefFor(TaskCatalog.ENTITY_TYPE_KEY, environmentId)
-                .ask(replyTo -> new TaskCatalog.DeclareTasks(tasks, replyTo), askTimeout);
+                .ask(replyTo -> new TaskCatalog.DeclareTasks(tasks, version, replyTo), askTimeout);
+    }
+
+    /**
+     * Registers the tasks of a new build (a trigger.dev CLI's background worker) as the day's next version,
+     * {@code <yyyyMMdd>.<n>}; completes once persisted, with the version and its number.
+     */
+    public CompletionStage<TaskCatalog.Build> declareBuild(
+            String environmentId, String day, List<TaskDefinition> tasks) {
+        return sharding.entityRefFor(TaskCatalog.ENTITY_TYPE_KEY, environmentId)
+                .ask(replyTo -> new TaskCatalog.DeclareBuild(tasks, day, replyTo), askTimeout);
     }
 
     public void reportWorker(String environmentId, EnvironmentDispatcher.WorkerReport report) {

@@ -32,9 +32,10 @@ final class ShardedQueuedRuns implements QueuedRuns {
             String sessionId,
             String workerId,
             ActorRef<WorkerChannel.Message> worker,
+            String version,
             ActorRef<DispatchReply> replyTo) {
         sharding.entityRefFor(RunEntity.ENTITY_TYPE_KEY, runId)
-                .tell(new RunEntity.Dispatch(sessionId, workerId, worker, replyTo));
+                .tell(new RunEntity.Dispatch(sessionId, workerId, worker, replyTo, version));
     }
 
     @Override

@@ -12,7 +12,11 @@ import dev.baton.engine.run.RunLinks;
 import dev.baton.engine.run.RunService;
 import dev.baton.engine.run.RunState;
 import dev.baton.engine.run.TriggerRequest;
+import dev.baton.engine.task.TaskCatalog;
+import dev.baton.engine.task.TaskDefinition;
 import dev.baton.engine.waitpoint.WaitpointTokens;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 /** A run's links in a cluster: every other entity is reached through sharding. */
@@ -22,9 +26,16 @@ final class ShardedRunLinks implements RunLinks {
     private final RunService runs;
     private final WaitpointTokens tokens;
     private final RunChangeFeed changes;
+    private final Duration askTimeout;
 
-    ShardedRunLinks(ActorSystem<?> system, RunService runs, WaitpointTokens tokens, RunChangeFeed changes) {
+    ShardedRunLinks(
+            ActorSystem<?> system,
+            RunService runs,
+            WaitpointTokens tokens,
+            RunChangeFeed changes,
+            Duration askTimeout) {
         this.sharding = ClusterSharding.get(system);
+        this.askTimeout = askTimeout;
         this.changes = changes;
         this.runs = runs;
         this.tokens = tokens;
@@ -42,8 +53,15 @@ final class ShardedRunLinks implements RunLinks {
 
     @Override
     public CompletionStage<RunState> triggerChild(
-            String environmentId, TriggerRequest request, String childRunId, RunLineage lineage) {
-        return runs.triggerWithId(environmentId, request, childRunId, lineage);
+            String environmentId, TriggerRequest request, String childRunId, RunLineage lineage, String parentVersion) {
+        return runs.triggerWithId(environmentId, request, childRunId, lineage, parentVersion);
+    }
+
+    @Override
+    public CompletionStage<Optional<TaskDefinition>> declaredTask(String environmentId, String taskId) {
+        return sharding.entityRefFor(TaskCatalog.ENTITY_TYPE_KEY, environmentId)
+                .<TaskCatalog.TaskLookup>ask(replyTo -> new TaskCatalog.LookUpTask(taskId, replyTo), askTimeout)
+                .thenApply(lookup -> Optional.ofNullable(lookup.task()));
     }
 
     @Override

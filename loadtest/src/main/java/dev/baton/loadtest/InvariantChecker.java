@@ -37,8 +37,10 @@ import java.util.Set;
  *       many runs as triggers were accepted (plus at most the calls that failed without an answer; child runs,
  *       which a parent's task triggered, are not counted);</li>
  *   <li>one {@code RunTriggered} first, no sequence gaps, exactly one terminal event and nothing after it; a run
- *       still delayed (its delay ends after the check) has none, and so does every run the caller expects to be
- *       pending;</li>
+ *       still delayed (its delay ends after the check) or still PENDING_VERSION (its task never declared) has none,
+ *       and so does every run the caller expects to be pending;</li>
+ *   <li>versions: no attempt while a run waited for its task's declaration, and a run locked to a version (by its
+ *       trigger or its parent) runs every attempt on that version;</li>
  *   <li>no outcome accepted from a fenced attempt: every attempt's id ends at most once (a second outcome for an
  *       attempt means a stale one was accepted), an outcome names the attempt it is journaled with (the run's
  *       current one: another's id means a fenced attempt's report was taken for the current attempt's), attempt
@@ -172,6 +174,12 @@ public final class InvariantChecker {
         Instant delayedUntil;
         int executions;
         int lastAttemptNumber;
+        /** Triggered for a task no worker had declared (PENDING_VERSION) and not yet given its declaration. */
+        boolean awaitingTask;
+        /** The trigger of a PENDING_VERSION run gave its own maxAttempts. */
+        boolean givenMaxAttempts;
+        /** The version the run is locked to (by its trigger or its parent); null when unlocked. */
+        String lockedVersion;
         /** Workers an attempt of this run was lost on whose next attempt ran elsewhere; the last such loss so far. */
         final Set<String> failedOverFrom = new HashSet<>();
 
@@ -190,6 +198,18 @@ public final class InvariantChecker {
                 if (spec.path("retry").has("maxAttempts"))
                     maxAttempts = spec.path("retry").path("maxAttempts").asInt();
                 delayedUntil = instant(spec.path("delayUntil"));
+                awaitingTask = spec.path("pendingTask").isObject();
+                givenMaxAttempts = spec.path("pendingTask").path("maxAttempts").isInt();
+                lockedVersion = spec.path("lockedToVersion").asText(null);
+            }
+            if (type.equals("RunTaskDeclared")) {
+                if (!awaitingTask) broken.add("RunTaskDeclared at " + seq + " for a run whose task was declared");
+                awaitingTask = false;
+                // The declaration's retry budget holds unless the trigger gave its own.
+                if (!givenMaxAttempts && event.path("task").path("retry").has("maxAttempts")) {
+                    maxAttempts =
+                            event.path("task").path("retry").path("maxAttempts").asInt();
+                }
             }
             if (type.equals("RunRescheduled") || type.equals("RunDebounced")) {
                 delayedUntil = instant(event.path("delayUntil"));
@@ -206,6 +226,13 @@ public final class InvariantChecker {
             }
             JsonNode attempt = event.path("attempt");
             if (ATTEMPT_OUTCOMES.contains(type) && attempt.isObject()) {
+                if (awaitingTask) broken.add(type + " at " + seq + " while the run waited for its task's declaration");
+                // A run locked to a version (by its trigger or its parent) runs on that version only.
+                String version = attempt.path("version").asText(null);
+                if (lockedVersion != null && version != null && !lockedVersion.equals(version)) {
+                    broken.add("attempt at " + seq + " ran on version " + version + ", the run is locked to "
+                            + lockedVersion);
+                }
                 executions++;
                 String attemptId = attempt.path("id").asText();
                 int number = attempt.path("number").asInt();
@@ -277,8 +304,10 @@ public final class InvariantChecker {
             // Still delayed (e.g. by an hour): no terminal event yet, whether or not the caller heard the 2xx.
             boolean stillDelayed =
                     run.delayedUntil != null && run.delayedUntil.isAfter(Instant.now()) && run.terminals == 0;
-            boolean pending = expected.pendingRunIds().contains(runId) || stillDelayed;
-            if (expected.pendingRunIds().contains(runId) && !stillDelayed) {
+            // Still PENDING_VERSION: its task was never declared, so it waits, neither run nor ended (unless canceled).
+            boolean awaitingTask = run.awaitingTask && run.terminals == 0;
+            boolean pending = expected.pendingRunIds().contains(runId) || stillDelayed || awaitingTask;
+            if (expected.pendingRunIds().contains(runId) && !stillDelayed && !awaitingTask) {
                 violations.add("run " + runId + ": expected still delayed, its delay ends " + run.delayedUntil);
             }
             if (pending) {

@@ -1,12 +1,10 @@
 package dev.baton.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import dev.baton.sdk.client.BatonClient;
-import dev.baton.sdk.client.NotFoundException;
 import dev.baton.sdk.client.Run;
 import dev.baton.sdk.client.RunStatus;
 import dev.baton.sdk.task.Task;
@@ -126,10 +124,9 @@ class PostgresEndToEndTest {
     }
 
     @Test
-    void aTaskNoWorkerEverDeclaredIsNotFound() {
+    void aTaskNoWorkerEverDeclaredIsPendingVersion() {
         BatonClient client = HappyPathScenario.client(node);
-        NotFoundException error =
-                assertThrows(NotFoundException.class, () -> client.trigger("never-declared", Map.of()));
-        assertEquals(404, error.status());
+        String runId = client.trigger("never-declared", Map.of()).id();
+        assertEquals(RunStatus.PENDING_VERSION, client.retrieve(runId).status());
     }
 }

@@ -59,8 +59,41 @@ public record RunChanged(
             Duration ttl,
             int attemptCount,
             String idempotencyKey,
-            Instant attemptStartedAt)
+            Instant attemptStartedAt,
+            String version)
             implements CborSerializable {
+
+        /** A summary without a version (none chosen yet). */
+        public Summary(
+                RunStatus status,
+                String taskId,
+                String queue,
+                boolean test,
+                Instant createdAt,
+                Instant startedAt,
+                Instant finishedAt,
+                Instant delayUntil,
+                long durationMs,
+                Duration ttl,
+                int attemptCount,
+                String idempotencyKey,
+                Instant attemptStartedAt) {
+            this(
+                    status,
+                    taskId,
+                    queue,
+                    test,
+                    createdAt,
+                    startedAt,
+                    finishedAt,
+                    delayUntil,
+                    durationMs,
+                    ttl,
+                    attemptCount,
+                    idempotencyKey,
+                    attemptStartedAt,
+                    null);
+        }
 
         static Summary of(RunState run) {
             return new Summary(
@@ -78,7 +111,8 @@ public record RunChanged(
                     run.spec().idempotencyKey(),
                     run.status() == RunStatus.EXECUTING && run.currentAttempt() != null
                             ? run.currentAttempt().startedAt()
-                            : null);
+                            : null,
+                    run.version());
         }
     }
 }

@@ -28,9 +28,11 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -57,9 +59,33 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
 
     public sealed interface Command extends CborSerializable {}
 
-    /** A run waits for a worker. Duplicates (recovery or wake plus a live enqueue) are ignored. */
-    public record Enqueue(String runId, String taskId, String queue, String concurrencyKey, long score)
-            implements Command {}
+    /**
+     * A run waits for a worker. Duplicates (recovery or wake plus a live enqueue) are ignored.
+     *
+     * @param version with {@code locked}, the only version whose workers may run it; without, the version it ran on
+     *     before, which it keeps while a worker of that version serving its task is connected (the old version drains
+     *     its runs), else the newest version serving its task takes it; null for the newest
+     */
+    public record Enqueue(
+            String runId,
+            String taskId,
+            String queue,
+            String concurrencyKey,
+            long score,
+            String version,
+            boolean locked)
+            implements Command {
+
+        public Enqueue(String runId, String taskId, String queue, String concurrencyKey, long score) {
+            this(runId, taskId, queue, concurrencyKey, score, null, false);
+        }
+    }
+
+    /**
+     * A PENDING_VERSION run waits for a worker declaring its task: it is woken ({@link QueuedRuns#wake}) when one
+     * reports, at once if one is connected. Kept in memory only: the run asks again on every wake.
+     */
+    public record AwaitTask(String runId, String taskId) implements Command {}
 
     /** A leased or executing run (re-)registers the concurrency slot it holds, e.g. after this dispatcher restarted. */
     public record Occupying(String runId, String taskId, String queue, String concurrencyKey) implements Command {}
@@ -72,7 +98,9 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
      * seen, so offers still in flight towards it are not counted as free slots twice. {@code queues}
      * carries the limits its tasks declared for their queues (the newest report wins). {@code sdk} (what the
      * worker's hello named, version included), {@code slots} (its total) and {@code connectedAt} only describe the
-     * worker to people ({@link ListWorkers}).
+     * worker to people ({@link ListWorkers}). {@code version} is the version of its task set and
+     * {@code versionNumber} its rank in the environment (the task catalog's, the higher the newer): runs locked to a
+     * version go to its workers only, others (see {@link Enqueue}) to the newest version serving their task.
      */
     public record WorkerReport(
             String sessionId,
@@ -84,8 +112,37 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
             long executesReceived,
             String sdk,
             int slots,
-            Instant connectedAt)
-            implements Command {}
+            Instant connectedAt,
+            String version,
+            long versionNumber)
+            implements Command {
+
+        public WorkerReport(
+                String sessionId,
+                String workerId,
+                ActorRef<WorkerChannel.Message> worker,
+                Set<String> taskIds,
+                Map<String, QueueLimits> queues,
+                int freeSlots,
+                long executesReceived,
+                String sdk,
+                int slots,
+                Instant connectedAt) {
+            this(
+                    sessionId,
+                    workerId,
+                    worker,
+                    taskIds,
+                    queues,
+                    freeSlots,
+                    executesReceived,
+                    sdk,
+                    slots,
+                    connectedAt,
+                    null,
+                    0);
+        }
+    }
 
     public record WorkerLeft(String sessionId) implements Command {}
 
@@ -107,7 +164,8 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
             int freeSlots,
             int runningRuns,
             Instant connectedAt,
-            Instant lastReportAt)
+            Instant lastReportAt,
+            String version)
             implements CborSerializable {}
 
     /**
@@ -199,6 +257,8 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
         ActorRef<WorkerChannel.Message> worker;
         Set<String> taskIds = Set.of();
         String sdk;
+        String version;
+        long versionNumber;
         int slots;
         Instant connectedAt;
         Instant lastReportAt;
@@ -216,7 +276,8 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
         }
     }
 
-    private record QueuedRun(String runId, String taskId, String queue, long score, long sequence)
+    private record QueuedRun(
+            String runId, String taskId, String queue, long score, long sequence, String version, boolean locked)
             implements Comparable<QueuedRun> {
         @Override
         public int compareTo(QueuedRun other) {
@@ -283,6 +344,9 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
     private final Map<String, QueuedRun> pending = new HashMap<>();
 
     private final Map<String, RunningRun> running = new HashMap<>();
+    /** PENDING_VERSION runs by the task they wait for a worker to declare. */
+    private final Map<String, Set<String>> awaitingTask = new HashMap<>();
+
     private long sequence;
     private int workerRotation;
     private final StartRateLimiter<LimiterKey> rateLimiter;
@@ -336,6 +400,7 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
                 .onMessage(Enqueue.class, this::onEnqueue)
+                .onMessage(AwaitTask.class, this::onAwaitTask)
                 .onMessage(Occupying.class, this::onOccupying)
                 .onMessage(Withdraw.class, msg -> {
                     withdraw(msg.runId());
@@ -407,7 +472,8 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
 
     private Behavior<Command> onEnqueue(Enqueue msg) {
         if (pending.containsKey(msg.runId()) || running.containsKey(msg.runId())) return this;
-        QueuedRun run = new QueuedRun(msg.runId(), msg.taskId(), msg.queue(), msg.score(), sequence++);
+        QueuedRun run = new QueuedRun(
+                msg.runId(), msg.taskId(), msg.queue(), msg.score(), sequence++, msg.version(), msg.locked());
         pending.put(run.runId(), run);
         QueueState queue = queues.computeIfAbsent(msg.queue(), QueueState::new);
         queue.queued++;
@@ -454,6 +520,8 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
         view.worker = msg.worker();
         view.taskIds = msg.taskIds();
         view.sdk = msg.sdk();
+        view.version = msg.version();
+        view.versionNumber = msg.versionNumber();
         view.slots = msg.slots();
         view.connectedAt = msg.connectedAt();
         view.lastReportAt = clock.instant();
@@ -464,7 +532,23 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
             queue.limits = limits;
             queue.declared = true;
         });
+        // The session declared its tasks before it reported: runs waiting for one of them find it declared now.
+        msg.taskIds().forEach(taskId -> {
+            Set<String> waiting = awaitingTask.remove(taskId);
+            if (waiting != null) waiting.forEach(runs::wake);
+        });
         dispatch();
+        return this;
+    }
+
+    private Behavior<Command> onAwaitTask(AwaitTask msg) {
+        for (WorkerView view : workers.values()) {
+            if (view.taskIds.contains(msg.taskId())) {
+                runs.wake(msg.runId());
+                return this;
+            }
+        }
+        awaitingTask.computeIfAbsent(msg.taskId(), id -> new HashSet<>()).add(msg.runId());
         return this;
     }
 
@@ -484,7 +568,8 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
                                 Math.max(0, view.available()),
                                 runningBySession.getOrDefault(view.sessionId, 0),
                                 view.connectedAt,
-                                view.lastReportAt))
+                                view.lastReportAt,
+                                view.version))
                         .toList()));
         return this;
     }
@@ -586,7 +671,7 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
             if (head != null
                     && (perKeyLimit == null || key.running < perKeyLimit)
                     && withinRateLimit(queue, key, head, rateLimit, now)) {
-                WorkerView worker = freeWorkerFor(head.taskId());
+                WorkerView worker = freeWorkerFor(head);
                 if (worker != null) {
                     key.pending.poll();
                     removePending(head.runId());
@@ -647,7 +732,7 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
     private void offer(QueuedRun run, QueueState queue, KeyQueue key, WorkerView worker) {
         worker.offered++;
         occupy(run.runId(), queue.name, key.key, worker.sessionId);
-        runs.offer(run.runId(), worker.sessionId, worker.workerId, worker.worker, dispatchReplies);
+        runs.offer(run.runId(), worker.sessionId, worker.workerId, worker.worker, worker.version, dispatchReplies);
     }
 
     private void occupy(String runId, String queueName, String keyName, String sessionId) {
@@ -701,16 +786,43 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
         return false;
     }
 
-    private WorkerView freeWorkerFor(String taskId) {
+    /**
+     * A worker with a free slot for the run's task, of the version the run goes to ({@link Enqueue}: its locked
+     * version; else the one it ran on while connected; else the newest among the connected workers serving the task).
+     * So new versions take new runs while old ones drain theirs. Workers take turns.
+     */
+    private WorkerView freeWorkerFor(QueuedRun run) {
+        String taskId = run.taskId();
+        String wanted = run.locked() || servedBy(taskId, run.version()) ? run.version() : newestVersionServing(taskId);
         List<WorkerView> candidates = new ArrayList<>(workers.values());
         for (int i = 0; i < candidates.size(); i++) {
             WorkerView view = candidates.get(Math.floorMod(workerRotation + i, candidates.size()));
-            if (view.available() > 0 && view.taskIds.contains(taskId)) {
+            if (view.available() > 0 && view.taskIds.contains(taskId) && Objects.equals(view.version, wanted)) {
                 workerRotation = Math.floorMod(workerRotation + i + 1, candidates.size());
                 return view;
             }
         }
         return null;
+    }
+
+    /** Whether a connected worker of {@code version} (non-null) serves the task. */
+    private boolean servedBy(String taskId, String version) {
+        if (version == null) return false;
+        for (WorkerView view : workers.values()) {
+            if (version.equals(view.version) && view.taskIds.contains(taskId)) return true;
+        }
+        return false;
+    }
+
+    /** The version of the highest number among the connected workers serving the task; null when none is. */
+    private String newestVersionServing(String taskId) {
+        WorkerView newest = null;
+        for (WorkerView view : workers.values()) {
+            if (view.taskIds.contains(taskId) && (newest == null || view.versionNumber > newest.versionNumber)) {
+                newest = view;
+            }
+        }
+        return newest == null ? null : newest.version;
     }
 
     private static String keyOf(String concurrencyKey) {

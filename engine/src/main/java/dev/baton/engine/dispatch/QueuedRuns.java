@@ -11,12 +11,16 @@ import java.util.concurrent.CompletionStage;
  */
 public interface QueuedRuns {
 
-    /** Offers the run to a worker session with a free slot; the run answers {@code replyTo} whether it took it. */
+    /**
+     * Offers the run to a worker session with a free slot, of version {@code version}; the run answers {@code replyTo}
+     * whether it took it.
+     */
     void offer(
             String runId,
             String sessionId,
             String workerId,
             ActorRef<WorkerChannel.Message> worker,
+            String version,
             ActorRef<DispatchReply> replyTo);
 
     /** What the run says it is doing; fails when it does not answer in time. */

@@ -37,7 +37,21 @@ public record ReplayOverrides(
                 pick(priorityMs, original.priorityMs()),
                 delayUntil,
                 pick(ttl, original.ttl()),
-                replayOf);
+                replayOf,
+                RunLineage.ROOT,
+                null,
+                // A replay goes to the newest version serving the task, as Trigger.dev's replays do.
+                null,
+                pending(original.pendingTask()));
+    }
+
+    /** A replay of a run whose task is still undeclared waits for it too, with these overrides given. */
+    private RunSpec.PendingTask pending(RunSpec.PendingTask original) {
+        if (original == null) return null;
+        return new RunSpec.PendingTask(
+                pick(queue, original.queue()),
+                pick(maxAttempts, original.maxAttempts()),
+                pick(maxDurationSeconds, original.maxDurationSeconds()));
     }
 
     private static <T> T pick(T override, T original) {

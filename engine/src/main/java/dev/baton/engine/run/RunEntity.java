@@ -24,6 +24,7 @@ import akka.persistence.typed.javadsl.SignalHandler;
 import dev.baton.engine.common.CborSerializable;
 import dev.baton.engine.common.Ids;
 import dev.baton.engine.dispatch.DispatchReply;
+import dev.baton.engine.dispatch.EnvironmentDispatcher;
 import dev.baton.engine.metrics.BatonMetrics;
 import dev.baton.engine.metrics.RunMetrics;
 import dev.baton.engine.run.RunLifecycle.Stage;
@@ -34,6 +35,7 @@ import dev.baton.engine.run.RunTimers.MaxDurationExceeded;
 import dev.baton.engine.run.RunTimers.PassivateFinished;
 import dev.baton.engine.run.RunTimers.RetryDue;
 import dev.baton.engine.run.RunTimers.TtlDue;
+import dev.baton.engine.task.TaskDefinition;
 import dev.baton.engine.worker.RunError;
 import dev.baton.engine.worker.StepResult;
 import dev.baton.engine.worker.WorkerChannel;
@@ -98,7 +100,7 @@ public final class RunEntity
 
     /** A timer or a notice from elsewhere: never answered, and ignored once what it is about has passed. */
     public sealed interface Notice extends Command
-            permits WorkerLost, ChildFinished, TokenCompleted, RunTimers.Due, RunWaits.ChildPending {}
+            permits WorkerLost, ChildFinished, TokenCompleted, TaskLookedUp, RunTimers.Due, RunWaits.ChildPending {}
 
     /** Create the run. Idempotent: a run that exists answers with its current state. */
     public record Trigger(RunSpec spec, ActorRef<StatusReply<RunState>> replyTo) implements AnsweredCommand {}
@@ -106,10 +108,33 @@ public final class RunEntity
     /** Current state; {@link RunStatus#NEW} when no run exists under this id. */
     public record Get(ActorRef<RunState> replyTo) implements Command {}
 
-    /** From the dispatcher: lease the run to this worker session if the run is still queued. */
+    /**
+     * From the dispatcher: lease the run to this worker session if the run is still queued.
+     *
+     * @param version the worker's version: an unlocked run is locked to it by the attempt's outcome
+     */
     public record Dispatch(
-            String sessionId, String workerId, ActorRef<WorkerChannel.Message> worker, ActorRef<DispatchReply> replyTo)
-            implements Command {}
+            String sessionId,
+            String workerId,
+            ActorRef<WorkerChannel.Message> worker,
+            ActorRef<DispatchReply> replyTo,
+            String version)
+            implements Command {
+
+        public Dispatch(
+                String sessionId,
+                String workerId,
+                ActorRef<WorkerChannel.Message> worker,
+                ActorRef<DispatchReply> replyTo) {
+            this(sessionId, workerId, worker, replyTo, null);
+        }
+    }
+
+    /**
+     * What the task catalog answered a PENDING_VERSION run asking for its task: the declaration, or null while no
+     * worker has declared it (or the catalog did not answer).
+     */
+    public record TaskLookedUp(TaskDefinition task) implements Notice {}
 
     /** @param runningFor how long the handler had run when the worker said so; null when it did not say */
     public record StartAttempt(String attemptId, Duration runningFor, ActorRef<StatusReply<Done>> replyTo)
@@ -219,8 +244,21 @@ public final class RunEntity
      */
     public record RunDebounced(Instant delayUntil, Debounce.TrailingFields latest, Instant at) implements Event {}
 
-    /** The run entered its queue: its delay or its retry backoff is over. */
-    public record RunEnqueued(Instant at) implements Event {}
+    /**
+     * A worker declared the task of the PENDING_VERSION run: the declaration completes its spec, and it is queued in
+     * {@code queue} (the task's, unless the trigger named one).
+     */
+    public record RunTaskDeclared(TaskDefinition task, String queue, Instant at) implements Event {}
+
+    /**
+     * The run entered its queue: its delay or its retry backoff is over. {@code awaitingTask}: its task is not declared
+     * yet, so it is PENDING_VERSION rather than QUEUED (false in journals from before versions, whose tasks were).
+     */
+    public record RunEnqueued(Instant at, boolean awaitingTask) implements Event {
+        public RunEnqueued(Instant at) {
+            this(at, false);
+        }
+    }
 
     /**
      * An attempt a worker holds when the run stops ({@link HandOff}); also in journals from before attempts were
@@ -334,7 +372,7 @@ public final class RunEntity
         this.links = links;
         this.shard = shard;
         this.metrics = BatonMetrics.get(context.getSystem()).runs();
-        this.execution = new RunExecution(runId, links, this.timers, waits, metrics);
+        this.execution = new RunExecution(runId, links, this.timers, waits, metrics, this::lookUpTask);
     }
 
     @Override
@@ -475,7 +513,7 @@ public final class RunEntity
             return Effect().noReply();
         }
         return Effect()
-                .persist(new RunEnqueued(clock.instant()))
+                .persist(new RunEnqueued(clock.instant(), state.spec().pendingTask() != null))
                 .thenRun(execution::redrive)
                 .thenNoReply();
     }
@@ -507,7 +545,13 @@ public final class RunEntity
                     .thenReply(cmd.replyTo(), expired -> new DispatchReply(runId, cmd.sessionId(), false));
         }
         Attempt attempt = new Attempt(
-                Ids.newId("att"), state.nextAttemptNumber(), cmd.sessionId(), cmd.workerId(), clock.instant(), null);
+                Ids.newId("att"),
+                state.nextAttemptNumber(),
+                cmd.sessionId(),
+                cmd.workerId(),
+                clock.instant(),
+                null,
+                cmd.version());
         execution.lease(new Lease(attempt, cmd.worker()), state);
         return Effect().reply(cmd.replyTo(), new DispatchReply(runId, cmd.sessionId(), true));
     }
@@ -533,6 +577,36 @@ public final class RunEntity
                 .persist(unjournaled)
                 .thenRun(handedOff -> execution.handedOff())
                 .thenStop()
+                .thenNoReply();
+    }
+
+    /**
+     * A PENDING_VERSION run asks the catalog for its task (after recovery, on every wake): it may have been declared
+     * while the run was not looking.
+     */
+    private void lookUpTask(RunState state) {
+        timers.ttlUnlessArmed(state);
+        RunSpec spec = state.spec();
+        context.pipeToSelf(
+                links.declaredTask(spec.environmentId(), spec.taskId()),
+                (task, failure) -> new TaskLookedUp(failure == null ? task.orElse(null) : null));
+    }
+
+    /**
+     * Declared: the run takes the declaration and is queued. Not yet: it asks its dispatcher to wake it when a worker
+     * declaring the task reports (and the sweeper wakes it now and then, should that be lost).
+     */
+    ReplyEffect<Event, RunState> taskLookedUp(RunState state, TaskLookedUp cmd) {
+        if (cmd.task() == null) {
+            links.dispatcher(state.spec().environmentId())
+                    .tell(new EnvironmentDispatcher.AwaitTask(
+                            runId, state.spec().taskId()));
+            return Effect().noReply();
+        }
+        return Effect()
+                .persist(new RunTaskDeclared(
+                        cmd.task(), state.spec().resolved(cmd.task()).queue(), clock.instant()))
+                .thenRun(execution::redrive)
                 .thenNoReply();
     }
 
@@ -708,6 +782,7 @@ public final class RunEntity
         if (event instanceof RunRescheduled e) return state.rescheduled(e.delayUntil(), e.at());
         if (event instanceof RunDebounced e) return state.debounced(e.delayUntil(), e.latest(), e.at());
         if (event instanceof RunEnqueued e) return state.enqueued(e.at());
+        if (event instanceof RunTaskDeclared e) return state.taskResolved(e.task(), e.at());
         if (event instanceof AttemptLeased e) return state.leased(e.attempt());
         if (event instanceof AttemptStarted e) return state.attemptStarted(e.at());
         if (event instanceof AttemptFailed e) {

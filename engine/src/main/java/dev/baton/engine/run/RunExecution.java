@@ -6,6 +6,7 @@ import dev.baton.engine.metrics.RunMetrics;
 import dev.baton.engine.run.RunState.Attempt;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.function.Consumer;
 
 /**
  * What a run keeps outside its journal: the attempt a worker holds ({@link Lease}), its place in the dispatcher's
@@ -19,11 +20,20 @@ final class RunExecution {
     private final RunTimers timers;
     private final RunWaits waits;
     private final RunMetrics metrics;
+    /** Asks for the task of a PENDING_VERSION run (see {@code RunEntity.lookUpTask}). */
+    private final Consumer<RunState> lookUpTask;
     /** Null when no worker holds the run. */
     private Lease lease;
 
-    RunExecution(String runId, RunLinks links, RunTimers timers, RunWaits waits, RunMetrics metrics) {
+    RunExecution(
+            String runId,
+            RunLinks links,
+            RunTimers timers,
+            RunWaits waits,
+            RunMetrics metrics,
+            Consumer<RunState> lookUpTask) {
         this.runId = runId;
+        this.lookUpTask = lookUpTask;
         this.links = links;
         this.timers = timers;
         this.waits = waits;
@@ -106,6 +116,7 @@ final class RunExecution {
         RunSpec spec = state.spec();
         switch (state.status()) {
             case DELAYED -> timers.delay(state);
+            case PENDING_VERSION -> lookUpTask.accept(state);
             case QUEUED, DEQUEUED, EXECUTING -> {
                 if (lease != null) {
                     dispatcher(state)
@@ -120,7 +131,9 @@ final class RunExecution {
                                     spec.taskId(),
                                     spec.queue(),
                                     spec.concurrencyKey(),
-                                    state.queuedAt().toEpochMilli() - spec.priorityMs()));
+                                    state.queuedAt().toEpochMilli() - spec.priorityMs(),
+                                    state.version(),
+                                    spec.lockedToVersion() != null));
                     timers.ttlUnlessArmed(state);
                 }
             }

@@ -33,11 +33,13 @@ import dev.baton.engine.run.RunEntity.RunRescheduled;
 import dev.baton.engine.run.RunEntity.RunResumed;
 import dev.baton.engine.run.RunEntity.RunSucceeded;
 import dev.baton.engine.run.RunEntity.RunSuspended;
+import dev.baton.engine.run.RunEntity.RunTaskDeclared;
 import dev.baton.engine.run.RunEntity.RunTriggered;
 import dev.baton.engine.run.RunEntity.StartAttempt;
 import dev.baton.engine.run.RunEntity.StepCompleted;
 import dev.baton.engine.run.RunEntity.Suspend;
 import dev.baton.engine.run.RunEntity.TagsAdded;
+import dev.baton.engine.run.RunEntity.TaskLookedUp;
 import dev.baton.engine.run.RunEntity.TokenCompleted;
 import dev.baton.engine.run.RunEntity.Trigger;
 import dev.baton.engine.run.RunEntity.UpdateMetadata;
@@ -72,6 +74,7 @@ final class RunLifecycle {
     /** Where a run is: its status, except that a run a worker holds is LEASED whatever its status says. */
     enum Stage {
         NEW,
+        PENDING_VERSION,
         DELAYED,
         QUEUED,
         LEASED,
@@ -136,13 +139,23 @@ final class RunLifecycle {
 
     static {
         in(Stage.NEW)
-                .on(Trigger.class, RunEntity::trigger, writes(RunTriggered.class), Stage.DELAYED, Stage.QUEUED)
+                .on(
+                        Trigger.class,
+                        RunEntity::trigger,
+                        writes(RunTriggered.class),
+                        Stage.DELAYED,
+                        Stage.QUEUED,
+                        Stage.PENDING_VERSION)
                 .on(
                         AnsweredCommand.class,
                         (run, state, cmd) -> run.error(cmd.replyTo(), RunEntity.UNKNOWN_RUN),
                         writes());
+        in(Stage.PENDING_VERSION)
+                .on(TaskLookedUp.class, RunEntity::taskLookedUp, writes(RunTaskDeclared.class), Stage.QUEUED)
+                .on(TtlDue.class, RunEntity::expireIfDue, writes(RunExpired.class), Stage.EXPIRED)
+                .on(Cancel.class, RunEntity::cancel, writes(RunCanceled.class), Stage.CANCELED);
         in(Stage.DELAYED)
-                .on(DelayDue.class, RunEntity::endDelay, writes(RunEnqueued.class), Stage.QUEUED)
+                .on(DelayDue.class, RunEntity::endDelay, writes(RunEnqueued.class), Stage.QUEUED, Stage.PENDING_VERSION)
                 .on(Reschedule.class, RunEntity::reschedule, writes(RunRescheduled.class))
                 .on(PushBack.class, RunEntity::pushBack, writes(RunDebounced.class))
                 .on(Cancel.class, RunEntity::cancel, writes(RunCanceled.class), Stage.CANCELED);

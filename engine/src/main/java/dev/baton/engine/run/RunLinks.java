@@ -2,6 +2,8 @@ package dev.baton.engine.run;
 
 import akka.actor.typed.RecipientRef;
 import dev.baton.engine.dispatch.EnvironmentDispatcher;
+import dev.baton.engine.task.TaskDefinition;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -16,10 +18,16 @@ public interface RunLinks {
 
     /**
      * Creates the child run under {@code childRunId}, or finds it when it exists, and completes with its
-     * state; fails with {@link TaskNotFoundException} or {@link RunRejectedException} when it cannot exist.
+     * state; fails with {@link RunRejectedException} when it cannot exist.
+     *
+     * @param parentVersion the version the parent is locked to, or null: the child is locked to it too unless its
+     *     request names a version or that version does not declare the child's task
      */
     CompletionStage<RunState> triggerChild(
-            String environmentId, TriggerRequest request, String childRunId, RunLineage lineage);
+            String environmentId, TriggerRequest request, String childRunId, RunLineage lineage, String parentVersion);
+
+    /** The task's declaration in the environment; empty while no worker has declared it. */
+    CompletionStage<Optional<TaskDefinition>> declaredTask(String environmentId, String taskId);
 
     /**
      * Registers {@code runId} as waiting for the token. The token answers with

@@ -9,6 +9,8 @@ public final class RunRejectedException extends RuntimeException {
         NOT_DELAYED,
         TOO_MANY_TAGS,
         METADATA_TOO_LARGE,
+        /** The trigger names a version that does not declare its task. */
+        UNKNOWN_VERSION,
         INVALID
     }
 

@@ -20,7 +20,6 @@ import dev.baton.engine.storage.StoreAvailability;
 import dev.baton.engine.storage.StoreUnavailableException;
 import dev.baton.engine.storage.WriteOutcomeUnknownException;
 import dev.baton.engine.task.TaskCatalog;
-import dev.baton.engine.task.TaskDefinition;
 import dev.baton.engine.worker.RunError;
 import dev.baton.engine.worker.StepResult;
 import dev.baton.engine.worker.WorkerChannel;
@@ -94,8 +93,8 @@ public final class RunService {
     }
 
     /**
-     * Creates a run. Completes only after {@code RunTriggered} is persisted (no lost trigger); fails
-     * with {@link TaskNotFoundException} when no worker of the environment ever declared the task.
+     * Creates a run. Completes only after {@code RunTriggered} is persisted (no lost trigger); a run of a task no
+     * worker of the environment declared yet is PENDING_VERSION until one does.
      * With an idempotency key, every trigger of the key gets the same run until the key expires or
      * that run ends in a failure; a request key makes a retried request return its first answer.
      * Fails with {@link StoreUnavailableException} when nothing was stored (the database is known to be
@@ -111,8 +110,8 @@ public final class RunService {
         // Refused before any key is claimed: a claim would wait out the ask timeout while the database is down.
         StoreUnavailableException refusal = store.refusal();
         if (refusal != null) return CompletableFuture.failedFuture(refusal);
-        return task(environmentId, request.taskId()).thenCompose(task -> {
-            RunSpec spec = request.toRunSpec(environmentId, task).withLineage(lineage);
+        return spec(environmentId, request, null).thenCompose(resolved -> {
+            RunSpec spec = resolved.withLineage(lineage);
             if (requestKey == null) return triggerWithKey(spec, request, Ids.newId("run"));
             String candidate = Ids.newId("run");
             return claim(
@@ -132,27 +131,56 @@ public final class RunService {
     }
 
     /**
-     * The task's definition; fails with {@link TaskNotFoundException} when no worker ever declared it. Every
-     * trigger needs one, so what the catalog answered is reused for {@code taskCacheTtl}: a new declaration
-     * reaches triggers on this node that much later.
+     * The spec of a run of the request's task: completed by the task's declaration, or, for a task no worker has
+     * declared yet, a PENDING_VERSION run's. A {@code lockToVersion} naming a version that does not declare the task
+     * fails with {@link RunRejectedException} ({@link RunRejectedException.Reason#UNKNOWN_VERSION}); a version
+     * {@code inherited} from a parent run locks the run only if that version declares the task.
      */
-    private CompletionStage<TaskDefinition> task(String environmentId, String taskId) {
+    private CompletionStage<RunSpec> spec(String environmentId, TriggerRequest request, String inherited) {
+        String locked = request.lockToVersion() != null ? request.lockToVersion() : inherited;
+        return task(environmentId, request.taskId(), locked).thenApply(lookup -> {
+            if (request.lockToVersion() != null && !lookup.versions().contains(request.lockToVersion())) {
+                // Trigger.dev's answer for a task its locked version does not have.
+                throw new RunRejectedException(
+                        RunRejectedException.Reason.UNKNOWN_VERSION,
+                        "Task '" + request.taskId() + "' not found on locked version '" + request.lockToVersion()
+                                + "'.");
+            }
+            TriggerRequest effective = request.lockToVersion() == null
+                            && inherited != null
+                            && lookup.versions().contains(inherited)
+                    ? request.toBuilder().lockToVersion(inherited).build()
+                    : request;
+            return lookup.task() == null
+                    ? effective.pendingRunSpec(environmentId)
+                    : effective.toRunSpec(environmentId, lookup.task());
+        });
+    }
+
+    /**
+     * The task's declaration and versions. Every trigger needs them, so what the catalog answered is reused for
+     * {@code taskCacheTtl}: a new declaration reaches triggers on this node that much later. Only a declared task's
+     * answer is kept, and it is asked again for a version it does not list, so a run is never made PENDING_VERSION,
+     * nor a lock refused, because of an old answer.
+     */
+    private CompletionStage<TaskCatalog.TaskLookup> task(String environmentId, String taskId, String version) {
         String key = environmentId + "/" + taskId;
         CachedTask cached = taskCache.get(key);
-        if (cached != null && System.nanoTime() - cached.fetchedAtNanos() < taskCacheTtl.toNanos()) {
-            return CompletableFuture.completedFuture(cached.task());
+        if (cached != null
+                && System.nanoTime() - cached.fetchedAtNanos() < taskCacheTtl.toNanos()
+                && (version == null || cached.lookup().versions().contains(version))) {
+            return CompletableFuture.completedFuture(cached.lookup());
         }
         return Asks.direct(sharding.entityRefFor(TaskCatalog.ENTITY_TYPE_KEY, environmentId)
-                        .<StatusReply<TaskDefinition>>ask(
-                                replyTo -> new TaskCatalog.GetTask(taskId, replyTo), askTimeout))
+                        .<TaskCatalog.TaskLookup>ask(
+                                replyTo -> new TaskCatalog.LookUpTask(taskId, replyTo), askTimeout))
                 .thenApply(found -> {
-                    if (found.isError()) throw new TaskNotFoundException(taskId);
-                    taskCache.put(key, new CachedTask(found.getValue(), System.nanoTime()));
-                    return found.getValue();
+                    if (found.task() != null) taskCache.put(key, new CachedTask(found, System.nanoTime()));
+                    return found;
                 });
     }
 
-    private record CachedTask(TaskDefinition task, long fetchedAtNanos) {}
+    private record CachedTask(TaskCatalog.TaskLookup lookup, long fetchedAtNanos) {}
 
     /** {@code candidate} is a new random id, never used before. */
     private CompletionStage<Triggered> triggerWithKey(RunSpec spec, TriggerRequest request, String candidate) {
@@ -308,14 +336,23 @@ public final class RunService {
     }
 
     /**
-     * Creates the run under {@code runId} (a derived id: a child's, a batch item's), or finds it when
-     * it exists; completes with its state. Fails with {@link TaskNotFoundException} for an unknown task.
+     * Creates the run under {@code runId} (a derived id: a batch item's), or finds it when it exists; completes with
+     * its state. A run of a task no worker declared yet is PENDING_VERSION.
      */
     public CompletionStage<RunState> triggerWithId(
             String environmentId, TriggerRequest request, String runId, RunLineage lineage) {
-        return task(environmentId, request.taskId())
-                .thenCompose(task ->
-                        create(runId, request.toRunSpec(environmentId, task).withLineage(lineage)));
+        return triggerWithId(environmentId, request, runId, lineage, null);
+    }
+
+    /**
+     * As {@link #triggerWithId(String, TriggerRequest, String, RunLineage)}, for a child run: it is locked to its
+     * parent's version ({@code parentVersion}, null for none) unless it names one or that version does not declare
+     * its task.
+     */
+    public CompletionStage<RunState> triggerWithId(
+            String environmentId, TriggerRequest request, String runId, RunLineage lineage, String parentVersion) {
+        return spec(environmentId, request, parentVersion)
+                .thenCompose(spec -> create(runId, spec.withLineage(lineage)));
     }
 
     /** Frees the key: the next trigger with it creates a new run. */

@@ -1,6 +1,7 @@
 package dev.baton.engine.run;
 
 import dev.baton.engine.common.CborSerializable;
+import dev.baton.engine.task.TaskDefinition;
 import dev.baton.engine.worker.RunError;
 import dev.baton.engine.worker.StepResult;
 import java.time.Duration;
@@ -24,6 +25,8 @@ import java.util.Map;
  * @param pendingWait what the run waits for while WAITING, else null
  * @param children the child runs it started and waited for, in order
  * @param resuming true from the end of a wait until the next lease: that lease continues the same attempt
+ * @param ranOnVersion the version of the worker that held its first attempt; null before any (or in journals from
+ *     before versions)
  */
 public record RunState(
         String runId,
@@ -46,14 +49,27 @@ public record RunState(
         Map<String, StepResult> steps,
         Wait pendingWait,
         List<String> children,
-        boolean resuming)
+        boolean resuming,
+        String ranOnVersion)
         implements CborSerializable {
 
-    public record Attempt(String id, int number, String sessionId, String workerId, Instant leasedAt, Instant startedAt)
+    /** @param version the version of the worker that held it; null in journals from before versions */
+    public record Attempt(
+            String id,
+            int number,
+            String sessionId,
+            String workerId,
+            Instant leasedAt,
+            Instant startedAt,
+            String version)
             implements CborSerializable {
 
+        public Attempt(String id, int number, String sessionId, String workerId, Instant leasedAt, Instant startedAt) {
+            this(id, number, sessionId, workerId, leasedAt, startedAt, null);
+        }
+
         Attempt started(Instant at) {
-            return new Attempt(id, number, sessionId, workerId, leasedAt, at);
+            return new Attempt(id, number, sessionId, workerId, leasedAt, at, version);
         }
 
         long runningMillis(Instant end) {
@@ -91,7 +107,8 @@ public record RunState(
                 Map.of(),
                 null,
                 List.of(),
-                false);
+                false,
+                null);
     }
 
     public boolean exists() {
@@ -140,11 +157,25 @@ public record RunState(
 
     // ---------------------------------------------------------------- transitions (one per event)
 
+    /**
+     * The run's version, as Trigger.dev's runs show {@code version}: the one it is locked to (by its trigger or its
+     * parent), else the one its first attempt ran on; null while neither is known.
+     */
+    public String version() {
+        if (spec != null && spec.lockedToVersion() != null) return spec.lockedToVersion();
+        return ranOnVersion;
+    }
+
+    /** What a run that may start now waits in: its queue, or PENDING_VERSION while no worker declared its task. */
+    private static RunStatus waiting(RunSpec spec) {
+        return spec.pendingTask() != null ? RunStatus.PENDING_VERSION : RunStatus.QUEUED;
+    }
+
     RunState triggered(RunSpec runSpec, Instant at) {
         boolean delayed = runSpec.delayUntil() != null && runSpec.delayUntil().isAfter(at);
         return new RunState(
                 runId,
-                delayed ? RunStatus.DELAYED : RunStatus.QUEUED,
+                delayed ? RunStatus.DELAYED : waiting(runSpec),
                 runSpec,
                 at,
                 at,
@@ -163,7 +194,8 @@ public record RunState(
                 Map.of(),
                 null,
                 List.of(),
-                false);
+                false,
+                ranOnVersion);
     }
 
     RunState rescheduled(Instant until, Instant at) {
@@ -188,7 +220,8 @@ public record RunState(
                 steps,
                 pendingWait,
                 children,
-                resuming);
+                resuming,
+                ranOnVersion);
     }
 
     /** Pushed back by a debounced trigger; a trailing one ({@code latest} not null) also replaces what it gave. */
@@ -215,13 +248,14 @@ public record RunState(
                 steps,
                 pendingWait,
                 children,
-                resuming);
+                resuming,
+                ranOnVersion);
     }
 
     RunState enqueued(Instant at) {
         return new RunState(
                 runId,
-                RunStatus.QUEUED,
+                waiting(spec),
                 spec,
                 createdAt,
                 at,
@@ -240,7 +274,35 @@ public record RunState(
                 steps,
                 null,
                 children,
-                false);
+                false,
+                ranOnVersion);
+    }
+
+    /** The task of a PENDING_VERSION run was declared: its declaration completes the spec and the run is queued. */
+    RunState taskResolved(TaskDefinition task, Instant at) {
+        return new RunState(
+                runId,
+                RunStatus.QUEUED,
+                spec.resolved(task),
+                createdAt,
+                at,
+                delayUntil,
+                queuedAt,
+                attemptCount,
+                currentAttempt,
+                startedAt,
+                finishedAt,
+                retryAt,
+                outputJson,
+                error,
+                durationMs,
+                tags,
+                metadataJson,
+                steps,
+                pendingWait,
+                children,
+                resuming,
+                ranOnVersion);
     }
 
     RunState leased(Attempt attempt) {
@@ -265,13 +327,15 @@ public record RunState(
                 steps,
                 null,
                 children,
-                false);
+                false,
+                ranOnVersion);
     }
 
     /**
      * The state with {@code attempt} as its current attempt (counted, its start kept as the run's first
      * start), before the attempt's outcome is applied; null (an older journal's event) changes nothing.
      */
+    /** The attempt counted; the version of the first attempt's worker is remembered: retries prefer that version. */
     RunState attempted(Attempt attempt) {
         if (attempt == null) return this;
         return new RunState(
@@ -295,7 +359,8 @@ public record RunState(
                 steps,
                 pendingWait,
                 children,
-                resuming);
+                resuming,
+                ranOnVersion != null ? ranOnVersion : attempt.version());
     }
 
     /** How a run held by a worker looks from outside: DEQUEUED until the worker starts it, then EXECUTING. */
@@ -322,7 +387,8 @@ public record RunState(
                 steps,
                 null,
                 children,
-                false);
+                false,
+                withAttempt.ranOnVersion);
     }
 
     /** The number of the next leased attempt: a run resuming after a wait continues its attempt. */
@@ -354,7 +420,8 @@ public record RunState(
                 next,
                 pendingWait,
                 children,
-                resuming);
+                resuming,
+                ranOnVersion);
     }
 
     /** The attempt ends without an outcome: its slots are free until the wait is resolved. */
@@ -382,7 +449,8 @@ public record RunState(
                 steps,
                 newWait,
                 allChildren,
-                false);
+                false,
+                ranOnVersion);
     }
 
     RunState waitPartlyResolved(int index, StepResult result, Instant at) {
@@ -407,7 +475,8 @@ public record RunState(
                 steps,
                 pendingWait.withResolved(index, result),
                 children,
-                resuming);
+                resuming,
+                ranOnVersion);
     }
 
     /** The wait is over: its result is memoized and the run is queued again in its original place. */
@@ -437,7 +506,8 @@ public record RunState(
                 steps,
                 null,
                 children,
-                true);
+                true,
+                ranOnVersion);
     }
 
     RunState attemptStarted(Instant at) {
@@ -462,7 +532,8 @@ public record RunState(
                 steps,
                 pendingWait,
                 children,
-                resuming);
+                resuming,
+                ranOnVersion);
     }
 
     /** The current attempt ended in failure; with {@code nextRetryAt} the run waits, else a terminal event follows. */
@@ -489,7 +560,8 @@ public record RunState(
                 steps,
                 null,
                 children,
-                false);
+                false,
+                ranOnVersion);
     }
 
     RunState succeeded(String output, Instant at) {
@@ -514,7 +586,8 @@ public record RunState(
                 steps,
                 null,
                 children,
-                false);
+                false,
+                ranOnVersion);
     }
 
     /** A terminal event other than success; an attempt still running is closed at {@code at}. */
@@ -541,7 +614,8 @@ public record RunState(
                 steps,
                 null,
                 children,
-                false);
+                false,
+                ranOnVersion);
     }
 
     RunState tagged(List<String> added, Instant at) {
@@ -568,7 +642,8 @@ public record RunState(
                 steps,
                 pendingWait,
                 children,
-                resuming);
+                resuming,
+                ranOnVersion);
     }
 
     RunState withMetadata(String metadata, Instant at) {
@@ -593,6 +668,7 @@ public record RunState(
                 steps,
                 pendingWait,
                 children,
-                resuming);
+                resuming,
+                ranOnVersion);
     }
 }

@@ -169,7 +169,8 @@ final class RunWaits {
                                         .under(TraceContext.waitSpanId(runId, wait.key())))
                                 .build(),
                         childId,
-                        lineage),
+                        lineage,
+                        state.version()),
                 (child, failure) -> {
                     if (failure != null) {
                         // A child that cannot exist fails its item; anything else (a timeout) is retried on the next

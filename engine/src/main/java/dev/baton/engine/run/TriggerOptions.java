@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.engine.common.Durations;
+import dev.baton.engine.task.TaskCatalog;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -18,7 +19,7 @@ import java.util.Set;
 /**
  * The rules of a run's options ({@code queue}, {@code concurrencyKey}, {@code tags}, {@code metadata},
  * {@code maxAttempts}, {@code idempotencyKey} + {@code idempotencyKeyTTL}, {@code test}, {@code priority},
- * {@code delay}, {@code ttl}, {@code maxDuration}), Trigger.dev's, in one place for every way a run is
+ * {@code delay}, {@code ttl}, {@code maxDuration}, {@code lockToVersion}), Trigger.dev's, in one place for every way a run is
  * triggered: the HTTP API's triggers, batches and replays, and the worker protocol's child runs. Each method
  * takes the name errors give the value ({@code options.delay} in a trigger, {@code delay} in a replay).
  *
@@ -163,7 +164,20 @@ public final class TriggerOptions {
         request.delayUntil(delayUntil(option(options, "delay"), "options.delay"));
         request.ttl(ttl(option(options, "ttl"), "options.ttl"));
         request.maxDurationSeconds(maxDurationSeconds(option(options, "maxDuration"), "options.maxDuration"));
+        request.lockToVersion(version(option(options, "lockToVersion"), "options.lockToVersion"));
         return request;
+    }
+
+    /** A version's name ({@link TaskCatalog#VERSION_PATTERN}), or null when absent. */
+    public static String version(JsonNode value, String field) {
+        String version = optionalString(value, field);
+        if (version != null && !TaskCatalog.VERSION_PATTERN.matcher(version).matches()) {
+            throw malformed(
+                    field,
+                    field + " must be a version: up to 128 letters, digits and . _ : + -, starting with a letter or"
+                            + " digit");
+        }
+        return version;
     }
 
     private static JsonNode option(JsonNode options, String name) {

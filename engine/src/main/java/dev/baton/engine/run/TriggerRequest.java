@@ -16,6 +16,8 @@ import java.util.List;
  * @param idempotencyKeyTtl how long {@code idempotencyKey} keeps returning the same run (default 30 days)
  * @param trace the trace the run joins (the caller's {@code traceparent}, or its parent run's); null for its own
  * @param debounce collapses triggers with its key into one delayed run; null for none (HTTP triggers only)
+ * @param lockToVersion the only version of the task's workers that may run it; null for the newest that serves the
+ *     task when the run is dispatched
  */
 public record TriggerRequest(
         String taskId,
@@ -34,7 +36,8 @@ public record TriggerRequest(
         Integer maxDurationSeconds,
         Duration idempotencyKeyTtl,
         TraceContext trace,
-        Debounce debounce) {
+        Debounce debounce,
+        String lockToVersion) {
 
     public TriggerRequest {
         tags = tags == null ? List.of() : List.copyOf(tags);
@@ -66,7 +69,8 @@ public record TriggerRequest(
                 .ttl(ttl)
                 .maxDurationSeconds(maxDurationSeconds)
                 .trace(trace)
-                .debounce(debounce);
+                .debounce(debounce)
+                .lockToVersion(lockToVersion);
     }
 
     /** This request with another payload, everything else unchanged. */
@@ -76,26 +80,38 @@ public record TriggerRequest(
 
     /** What a run of {@code task} is triggered with: the request's options where given, else the task's declaration. */
     RunSpec toRunSpec(String environmentId, TaskDefinition task) {
-        RetryPolicy retry = maxAttempts == null ? task.retry() : task.retry().withMaxAttempts(maxAttempts);
+        return pendingRunSpec(environmentId).resolved(task);
+    }
+
+    /**
+     * What a run of a task no worker has declared yet is triggered with: the request's options, the engine's
+     * defaults as placeholders for the rest, and what the request gave kept apart, for {@link RunSpec#resolved}.
+     */
+    RunSpec pendingRunSpec(String environmentId) {
+        TaskDefinition placeholder = new TaskDefinition(taskId, null, null, null, null);
+        RetryPolicy retry =
+                maxAttempts == null ? placeholder.retry() : placeholder.retry().withMaxAttempts(maxAttempts);
         return new RunSpec(
                 environmentId,
-                task.taskId(),
-                queue == null ? task.queue() : queue,
+                taskId,
+                queue == null ? placeholder.queue() : queue,
                 payloadJson,
                 payloadType,
                 tags,
                 metadataJson,
                 idempotencyKey,
                 retry,
-                maxDurationSeconds == null ? task.maxDurationSeconds() : maxDurationSeconds,
+                maxDurationSeconds,
                 test,
                 concurrencyKey,
                 priorityMs,
                 delayUntil,
-                ttl == null ? task.ttl() : ttl,
+                ttl,
                 null,
                 RunLineage.ROOT,
-                trace);
+                trace,
+                lockToVersion,
+                new RunSpec.PendingTask(queue, maxAttempts, maxDurationSeconds));
     }
 
     /** Sets a request's fields one by one; what is never set stays absent (null, false, no tags, priority 0). */
@@ -117,6 +133,7 @@ public record TriggerRequest(
         private Integer maxDurationSeconds;
         private TraceContext trace;
         private Debounce debounce;
+        private String lockToVersion;
 
         private Builder(String taskId) {
             this.taskId = taskId;
@@ -197,6 +214,12 @@ public record TriggerRequest(
             return this;
         }
 
+        /** @param version the only version of the task's workers that may run it; null for none */
+        public Builder lockToVersion(String version) {
+            this.lockToVersion = version;
+            return this;
+        }
+
         public TriggerRequest build() {
             return new TriggerRequest(
                     taskId,
@@ -215,7 +238,8 @@ public record TriggerRequest(
                     maxDurationSeconds,
                     idempotencyKeyTtl,
                     trace,
-                    debounce);
+                    debounce,
+                    lockToVersion);
         }
     }
 }

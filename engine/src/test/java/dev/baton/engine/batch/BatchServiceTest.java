@@ -135,29 +135,27 @@ class BatchServiceTest {
     }
 
     @Test
-    void anUnknownTaskFailsItsItemOnly() throws Exception {
+    void anUndeclaredTaskWaitsPendingVersionAndAnImpossibleIdFailsItsItemOnly() throws Exception {
         String batchId =
                 await(batches().create(environment.id(), 3, null, null)).batch().batchId();
         List<Item> items = List.of(
                 new Item(0, TriggerRequest.of("hello-world", null)),
-                new Item(1, TriggerRequest.of("no-such-task", null)),
+                new Item(1, TriggerRequest.of("not-declared-yet", null)),
                 new Item(2, TriggerRequest.of("bad task id!", null)));
         ItemsAdded added =
                 await(batches().addItems(environment.id(), batchId, items)).orElseThrow();
         assertEquals(3, added.accepted());
         assertEquals(BatchStatus.PARTIAL_FAILED, added.batch().status());
-        assertEquals(List.of(BatchService.itemRunId(batchId, 0)), added.batch().runIds());
         assertEquals(
-                List.of(1, 2),
-                added.batch().errors().stream()
-                        .map(BatchState.ItemError::index)
-                        .sorted()
-                        .toList());
-        assertTrue(
-                added.batch().errors().stream().allMatch(error -> error.error().startsWith("Task not found")));
-        RunState missing = await(node.engine().runs().get(environment.id(), BatchService.itemRunId(batchId, 1)))
-                .orElse(null);
-        assertEquals(null, missing);
+                List.of(BatchService.itemRunId(batchId, 0), BatchService.itemRunId(batchId, 1)),
+                added.batch().runIds());
+        assertEquals(
+                List.of(2),
+                added.batch().errors().stream().map(BatchState.ItemError::index).toList());
+        assertTrue(added.batch().errors().get(0).error().startsWith("Task not found"));
+        RunState pending = await(node.engine().runs().get(environment.id(), BatchService.itemRunId(batchId, 1)))
+                .orElseThrow();
+        assertEquals(RunStatus.PENDING_VERSION, pending.status());
     }
 
     @Test

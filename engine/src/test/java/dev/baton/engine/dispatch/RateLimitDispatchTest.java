@@ -70,6 +70,7 @@ class RateLimitDispatchTest {
                 String sessionId,
                 String workerId,
                 ActorRef<WorkerChannel.Message> worker,
+                String version,
                 ActorRef<DispatchReply> replyTo) {
             boolean accepted = !gone.contains(runId);
             if (accepted) offers.add(runId);

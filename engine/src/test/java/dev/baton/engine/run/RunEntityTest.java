@@ -18,6 +18,7 @@ import com.typesafe.config.ConfigFactory;
 import dev.baton.engine.dispatch.DispatchReply;
 import dev.baton.engine.dispatch.EnvironmentDispatcher;
 import dev.baton.engine.task.RetryPolicy;
+import dev.baton.engine.task.TaskDefinition;
 import dev.baton.engine.testkit.MutableClock;
 import dev.baton.engine.worker.RunError;
 import dev.baton.engine.worker.StepResult;
@@ -478,6 +479,94 @@ class RunEntityTest {
             assertFalse(dispatch.reply().accepted());
             assertStale(complete(attemptId, "1"));
             assertNoEventsFor(new RunEntity.WorkerLost(attemptId, "late"));
+        }
+    }
+
+    @Nested
+    class Versions {
+        @Test
+        void aRunOfAnUndeclaredTaskIsPendingUntilItsTaskIsDeclaredThenQueuedAsDeclared() {
+            RunSpec pending = TriggerRequest.builder("hello-world")
+                    .payload("{}", "application/json")
+                    .maxDurationSeconds(30)
+                    .build()
+                    .pendingRunSpec(ENV);
+            assertEquals(RunStatus.PENDING_VERSION, triggerWith(pending).status());
+            // Nobody declared it: the run asks its dispatcher to wake it when a worker declaring it reports.
+            assertEquals(
+                    new EnvironmentDispatcher.AwaitTask(runId, "hello-world"),
+                    expectDispatcherMessage(EnvironmentDispatcher.AwaitTask.class));
+            assertFalse(
+                    run.<DispatchReply>runCommand(replyTo -> new RunEntity.Dispatch("ws_1", "w", worker.ref(), replyTo))
+                            .reply()
+                            .accepted());
+
+            links.declaredTasks.put(
+                    "hello-world",
+                    new TaskDefinition("hello-world", "greetings", null, RetryPolicy.DEFAULT.withMaxAttempts(7), 60));
+            run.runCommand(new RunEntity.Wake());
+            EnvironmentDispatcher.Enqueue enqueued = expectEnqueue();
+            assertEquals("greetings", enqueued.queue());
+            RunState queued = current();
+            assertEquals(RunStatus.QUEUED, queued.status());
+            assertEquals(7, queued.spec().retry().maxAttempts());
+            assertEquals(30, queued.spec().maxDurationSeconds(), "the trigger's maxDuration, not the task's");
+            assertNull(queued.spec().pendingTask());
+            run.restart();
+            assertEquals(RunStatus.QUEUED, run.getState().status());
+        }
+
+        @Test
+        void aPendingRunCanBeCanceled() {
+            RunSpec pending = TriggerRequest.builder("hello-world")
+                    .ttl(Duration.ofHours(1))
+                    .build()
+                    .pendingRunSpec(ENV);
+            triggerWith(pending);
+            var canceled = run.<StatusReply<RunState>>runCommand(RunEntity.Cancel::new);
+            assertEquals(RunStatus.CANCELED, canceled.reply().getValue().status());
+        }
+
+        @Test
+        void aRetryPrefersTheVersionItsLastAttemptRanOnWithoutBeingLockedToIt() {
+            trigger(noBackoff(3));
+            var leased = run.<DispatchReply>runCommand(
+                    replyTo -> new RunEntity.Dispatch("ws_1", "worker-1", worker.ref(), replyTo, "20260101.2"));
+            assertTrue(leased.reply().accepted());
+            String attemptId =
+                    worker.expectMessageClass(WorkerChannel.Execute.class).attemptId();
+            assertEquals("20260101.2", current().version(), "a held attempt shows its version");
+            run.<StatusReply<Done>>runCommand(
+                    r -> new RunEntity.FailAttempt(attemptId, new RunError("E", "m", null), true, null, r));
+            assertEquals("20260101.2", run.getState().version());
+            EnvironmentDispatcher.Enqueue retry = expectEnqueue();
+            assertEquals("20260101.2", retry.version(), "the retry prefers the version it ran on");
+            assertFalse(retry.locked(), "but may go to another version when that one is gone");
+        }
+
+        @Test
+        void childrenAreTriggeredWithTheVersionTheParentRunsOn() {
+            trigger(RetryPolicy.DEFAULT);
+            assertTrue(run.<DispatchReply>runCommand(
+                            replyTo -> new RunEntity.Dispatch("ws_1", "worker-1", worker.ref(), replyTo, "v9"))
+                    .reply()
+                    .accepted());
+            String attemptId =
+                    worker.expectMessageClass(WorkerChannel.Execute.class).attemptId();
+            suspend(attemptId, Wait.runs("runs#1", List.of(child("a")), null));
+            assertEquals("v9", links.childTriggers.peek().parentVersion());
+        }
+
+        @Test
+        void aLockedTriggerIsQueuedForItsVersionOnly() {
+            RunSpec locked = TriggerRequest.builder("hello-world")
+                    .lockToVersion("v7")
+                    .build()
+                    .toRunSpec(ENV, new TaskDefinition("hello-world", null, null, null, null));
+            triggerWith(locked);
+            EnvironmentDispatcher.Enqueue enqueued = expectEnqueue();
+            assertEquals("v7", enqueued.version());
+            assertTrue(enqueued.locked());
         }
     }
 
@@ -1038,7 +1127,8 @@ class RunEntityTest {
                 Map.of(),
                 null,
                 List.of(),
-                false);
+                false,
+                null);
     }
 
     @Nested

@@ -4,9 +4,13 @@ import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.RecipientRef;
 import dev.baton.engine.dispatch.EnvironmentDispatcher;
+import dev.baton.engine.task.TaskDefinition;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
@@ -20,6 +24,7 @@ final class TestLinks implements RunLinks {
             TriggerRequest request,
             String childRunId,
             RunLineage lineage,
+            String parentVersion,
             CompletableFuture<RunState> answer) {}
 
     record TokenRegistration(String environmentId, String tokenId, String runId) {}
@@ -47,10 +52,18 @@ final class TestLinks implements RunLinks {
 
     @Override
     public CompletionStage<RunState> triggerChild(
-            String environmentId, TriggerRequest request, String childRunId, RunLineage lineage) {
+            String environmentId, TriggerRequest request, String childRunId, RunLineage lineage, String parentVersion) {
         CompletableFuture<RunState> answer = new CompletableFuture<>();
-        childTriggers.add(new ChildTrigger(environmentId, request, childRunId, lineage, answer));
+        childTriggers.add(new ChildTrigger(environmentId, request, childRunId, lineage, parentVersion, answer));
         return answer;
+    }
+
+    /** The tasks the test declared, by id: what {@link #declaredTask} answers. */
+    final Map<String, TaskDefinition> declaredTasks = new ConcurrentHashMap<>();
+
+    @Override
+    public CompletionStage<Optional<TaskDefinition>> declaredTask(String environmentId, String taskId) {
+        return CompletableFuture.completedFuture(Optional.ofNullable(declaredTasks.get(taskId)));
     }
 
     @Override

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import akka.Done;
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.pattern.StatusReply;
 import akka.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
@@ -48,20 +47,63 @@ class TaskCatalogTest {
 
     @Test
     void declaringPersistsOnlyWhatChangedAndTheNewestWins() {
-        var first = catalog.<Done>runCommand(r -> new TaskCatalog.DeclareTasks(List.of(HELLO), r));
-        assertEquals(List.of(new TaskCatalog.TaskDeclared(HELLO)), first.events());
+        var first = catalog.<Long>runCommand(r -> new TaskCatalog.DeclareTasks(List.of(HELLO), "v1", r));
+        assertEquals(
+                List.of(
+                        new TaskCatalog.TaskDeclared(HELLO),
+                        new TaskCatalog.VersionRegistered("v1", List.of("hello-world"))),
+                first.events());
+        assertEquals(1L, first.reply());
 
-        assertTrue(catalog.<Done>runCommand(r -> new TaskCatalog.DeclareTasks(List.of(HELLO), r))
-                .hasNoEvents());
+        var again = catalog.<Long>runCommand(r -> new TaskCatalog.DeclareTasks(List.of(HELLO), "v1", r));
+        assertTrue(again.hasNoEvents());
+        assertEquals(1L, again.reply());
 
         TaskDefinition changed =
                 new TaskDefinition("hello-world", "greetings", 3, RetryPolicy.DEFAULT.withMaxAttempts(5), 60);
-        var second = catalog.<Done>runCommand(r -> new TaskCatalog.DeclareTasks(List.of(HELLO, changed), r));
+        var second = catalog.<Long>runCommand(r -> new TaskCatalog.DeclareTasks(List.of(HELLO, changed), "v1", r));
         assertEquals(List.of(new TaskCatalog.TaskDeclared(changed)), second.events());
 
         catalog.restart();
         var found = catalog.<StatusReply<TaskDefinition>>runCommand(r -> new TaskCatalog.GetTask("hello-world", r));
         assertEquals(changed, found.reply().getValue());
+    }
+
+    @Test
+    void versionsAreNumberedInTheOrderTheyFirstRegisteredAlsoAfterARestart() {
+        TaskDefinition other = new TaskDefinition("other-task", null, null, null, null);
+        assertEquals(
+                1L,
+                catalog.<Long>runCommand(r -> new TaskCatalog.DeclareTasks(List.of(HELLO), "20250101.1", r))
+                        .reply());
+        assertEquals(
+                2L,
+                catalog.<Long>runCommand(r -> new TaskCatalog.DeclareTasks(List.of(HELLO, other), "20250101.2", r))
+                        .reply());
+        catalog.restart();
+        // The older version connecting again keeps its number: it is not the newer one for being seen last.
+        assertEquals(
+                1L,
+                catalog.<Long>runCommand(r -> new TaskCatalog.DeclareTasks(List.of(HELLO), "20250101.1", r))
+                        .reply());
+        var hello = catalog.<TaskCatalog.TaskLookup>runCommand(r -> new TaskCatalog.LookUpTask("hello-world", r));
+        assertEquals(java.util.Set.of("20250101.1", "20250101.2"), hello.reply().versions());
+        var onlyNew = catalog.<TaskCatalog.TaskLookup>runCommand(r -> new TaskCatalog.LookUpTask("other-task", r));
+        assertEquals(java.util.Set.of("20250101.2"), onlyNew.reply().versions());
+        var never = catalog.<TaskCatalog.TaskLookup>runCommand(r -> new TaskCatalog.LookUpTask("never", r));
+        assertEquals(null, never.reply().task());
+        assertTrue(never.reply().versions().isEmpty());
+    }
+
+    @Test
+    void aWorkerNamingNoVersionGetsTheHashOfItsDeclarations() {
+        TaskDefinition changed = new TaskDefinition("hello-world", null, 2, null, null);
+        String hashed = TaskCatalog.contentVersion(List.of(HELLO));
+        assertEquals(hashed, TaskCatalog.contentVersion(List.of(HELLO)));
+        assertTrue(!hashed.equals(TaskCatalog.contentVersion(List.of(changed))));
+        catalog.<Long>runCommand(r -> new TaskCatalog.DeclareTasks(List.of(HELLO), null, r));
+        var lookup = catalog.<TaskCatalog.TaskLookup>runCommand(r -> new TaskCatalog.LookUpTask("hello-world", r));
+        assertEquals(java.util.Set.of(hashed), lookup.reply().versions());
     }
 
     @Test

@@ -111,7 +111,7 @@ public final class ErrorHandling {
         if (failure instanceof RunRejectedException rejected) {
             return switch (rejected.reason()) {
                 case UNKNOWN_RUN -> runNotFound();
-                case NOT_DELAYED, TOO_MANY_TAGS ->
+                case NOT_DELAYED, TOO_MANY_TAGS, UNKNOWN_VERSION ->
                     errorResponse(StatusCodes.UNPROCESSABLE_CONTENT, rejected.getMessage());
                 case METADATA_TOO_LARGE -> errorResponse(StatusCodes.CONTENT_TOO_LARGE, rejected.getMessage());
                 case STALE_ATTEMPT -> errorResponse(StatusCodes.CONFLICT, rejected.getMessage());

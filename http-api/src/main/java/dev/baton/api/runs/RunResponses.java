@@ -142,7 +142,8 @@ public final class RunResponses {
             JsonNode metadata,
             String idempotencyKey,
             String concurrencyKey,
-            BigDecimal priority) {}
+            BigDecimal priority,
+            String version) {}
 
     /** The runs related to a retrieved one; {@code root} and {@code parent} are left out for a root run. */
     public record RelatedRuns(RelatedRun root, RelatedRun parent, List<RelatedRun> children) {}

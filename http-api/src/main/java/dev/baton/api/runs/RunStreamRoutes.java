@@ -232,8 +232,9 @@ public final class RunStreamRoutes {
         if (filter.taskIds() != null && !filter.taskIds().contains(run.taskId())) return false;
         if (filter.tags() != null && change.tags().stream().noneMatch(filter.tags()::contains)) return false;
         if (filter.queues() != null && !filter.queues().contains(run.queue())) return false;
-        // Runs have no version or schedule in the runs table yet, so the list matches none with these filters.
-        if (filter.versions() != null || filter.scheduleId() != null) return false;
+        if (filter.versions() != null && !filter.versions().contains(run.version())) return false;
+        // Runs have no schedule in the runs table yet, so the list matches none with this filter.
+        if (filter.scheduleId() != null) return false;
         if (filter.batchId() != null && !filter.batchId().equals(change.batchId())) return false;
         if (filter.test() != null && filter.test() != run.test()) return false;
         Instant created = run.createdAt();

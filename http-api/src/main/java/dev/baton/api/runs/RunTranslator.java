@@ -62,7 +62,8 @@ public final class RunTranslator {
                 Json.readStored(run.metadataJson()),
                 spec.idempotencyKey(),
                 spec.concurrencyKey(),
-                prioritySeconds(spec.priorityMs()));
+                prioritySeconds(spec.priorityMs()),
+                run.version());
     }
 
     private static CommonRunFields commonFields(RunState run) {
@@ -132,7 +133,7 @@ public final class RunTranslator {
                         change.tags(),
                         summary.durationMs()),
                 summary.idempotencyKey(),
-                null,
+                summary.version(),
                 new Env(environment.id(), environment.slug()));
     }
 

@@ -12,6 +12,8 @@ import dev.baton.engine.run.TriggerOptions.Fallback;
 import dev.baton.engine.run.TriggerOptions.InvalidOptionException;
 import dev.baton.engine.run.TriggerRequest;
 import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Validates a trigger body {@code {payload?, context?, options?}} against Trigger.dev's rules. A JSON
@@ -21,16 +23,28 @@ import java.time.Clock;
  *
  * <p>Honoured options: {@code payloadType}, {@code tags}, {@code metadata}, {@code maxAttempts},
  * {@code idempotencyKey} (+ {@code idempotencyKeyTTL}), {@code test}, {@code queue}, {@code concurrencyKey},
- * {@code priority}, {@code delay}, {@code ttl} and {@code maxDuration}, by the rules the worker protocol's child
+ * {@code priority}, {@code delay}, {@code ttl}, {@code maxDuration} and {@code lockToVersion}, by the rules the worker protocol's child
  * runs share ({@link TriggerOptions}), and {@code debounce} (not combined with an idempotency key; without
  * {@code delay}, the first trigger's run waits {@code debounce.delay}, as in Trigger.dev). Raw HTTP callers may give
  * the idempotency key and its TTL as {@code idempotency-key} / {@code idempotency-key-ttl} headers; the body's values
- * win. {@code context} and every other option Trigger.dev knows ({@code machine}, {@code lockToVersion},
- * {@code idempotencyKeyOptions}, {@code payloadSize}, …) are accepted and ignored, as are unknown fields;
- * {@code resumeParentOnCompletion} with {@code parentRunId} makes the parent wait for the run
- * ({@link #parentToResume}).
+ * win. Options naming what Baton does not have ({@link #UNSUPPORTED}: {@code machine}, {@code region}, named
+ * {@code concurrency} limits) are refused with 400 naming the option: the SDK sends each only when the caller sets
+ * it, and a caller who sets one expects it to take effect. {@code context}, what the SDK sends on every trigger
+ * only to describe it ({@code payloadSize}, {@code idempotencyKeyOptions}, {@code externalDeploymentId}, which it
+ * may fill from CI variables) and unknown fields are accepted and ignored. {@code resumeParentOnCompletion} with
+ * {@code parentRunId} makes the parent wait for the run ({@link #parentToResume}).
  */
 public final class TriggerBodyDecoder {
+
+    /** Options Baton refuses, with why: it has nothing they could select. */
+    private static final Map<String, String> UNSUPPORTED = new LinkedHashMap<>();
+
+    static {
+        UNSUPPORTED.put("machine", "Baton has no machine presets: a run executes on a worker that serves its task");
+        UNSUPPORTED.put("region", "Baton has no regions: a run executes on a worker that serves its task");
+        UNSUPPORTED.put(
+                "concurrency", "Baton has no named concurrency limits: use options.queue and options.concurrencyKey");
+    }
 
     private final TriggerOptions options;
     private final Clock clock;
@@ -59,6 +73,7 @@ public final class TriggerBodyDecoder {
         if (!body.isObject()) throw ApiException.badRequest("The request body must be a JSON object");
         try {
             JsonNode given = TriggerOptions.optionsObject(body.get("options"));
+            refuseUnsupported(given);
             String payloadType = optionalString(option(given, "payloadType"), "options.payloadType");
             if (payloadType == null) payloadType = PayloadDecoder.APPLICATION_JSON;
             // An uploaded packet stays a path here; StoredPayloads puts its content in before the engine is asked.
@@ -110,6 +125,15 @@ public final class TriggerBodyDecoder {
             throw ApiException.badRequest(
                     prefix + "resumeParentOnCompletion needs " + prefix + "parentRunId, the run that waits");
         return parentRunId.textValue();
+    }
+
+    /** A refused option is named in the 400, so the caller sees it had no effect rather than guessing. */
+    private static void refuseUnsupported(JsonNode options) {
+        UNSUPPORTED.forEach((name, why) -> {
+            if (option(options, name) != null) {
+                throw ApiException.badRequest("options." + name + " is not supported: " + why);
+            }
+        });
     }
 
     private static JsonNode option(JsonNode options, String name) {

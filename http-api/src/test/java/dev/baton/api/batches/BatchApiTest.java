@@ -239,19 +239,23 @@ class BatchApiTest {
     }
 
     @Test
-    void anUnknownTaskFailsOnlyItsItem() throws Exception {
-        String batchId = createBatch(2);
+    void anImpossibleTaskIdFailsOnlyItsItemAndAnUndeclaredTaskWaits() throws Exception {
+        String batchId = createBatch(3);
         JsonNode added = json(sendItems(
-                batchId, "{\"index\":0,\"task\":\"hello-world\"}\n{\"index\":1,\"task\":\"no-such-task\"}\n"));
-        assertEquals(2, added.get("itemsAccepted").asInt());
+                batchId,
+                "{\"index\":0,\"task\":\"hello-world\"}\n{\"index\":1,\"task\":\"no such task\"}\n"
+                        + "{\"index\":2,\"task\":\"not-declared-yet\"}\n"));
+        assertEquals(3, added.get("itemsAccepted").asInt());
         assertTrue(added.get("sealed").asBoolean());
         JsonNode batch = retrieveBatch(batchId);
         assertEquals("PARTIAL_FAILED", batch.get("status").asText());
-        assertEquals(1, batch.get("runs").size());
+        assertEquals(2, batch.get("runs").size());
         JsonNode error = batch.get("processing").get("errors").get(0);
         assertEquals(1, error.get("index").asInt());
-        assertEquals("no-such-task", error.get("taskIdentifier").asText());
+        assertEquals("no such task", error.get("taskIdentifier").asText());
         assertTrue(error.get("error").asText().startsWith("Task not found"), error.toString());
+        JsonNode pending = server.retrieve(batch.get("runs").get(1).asText(), KEY);
+        assertEquals("PENDING_VERSION", pending.get("status").asText());
     }
 
     // ---------------------------------------------------------------- errors

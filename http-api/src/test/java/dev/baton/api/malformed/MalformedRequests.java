@@ -278,7 +278,7 @@ final class MalformedRequests {
                         + TRIGGER_OPTIONS + "}",
                 itemShapes,
                 List.of("/index", "/task"),
-                List.of("/payload", "/options/metadata/free", "/options/lockToVersion"),
+                List.of("/payload", "/options/metadata/free", "/options/idempotencyKeyOptions"),
                 false);
     }
 
@@ -343,7 +343,7 @@ final class MalformedRequests {
                 "{\"payload\":{\"n\":1},\"context\":{},\"options\":" + TRIGGER_OPTIONS + "}",
                 withPrefix("/options", triggerOptionShapes()),
                 List.of("/options/queue/name"),
-                List.of("/payload", "/context", "/options/metadata/free", "/options/machine", "/free"),
+                List.of("/payload", "/context", "/options/metadata/free", "/options/idempotencyKeyOptions", "/free"),
                 false));
 
         String items = "{\"items\":[{\"task\":\"" + t.taskId() + "\",\"payload\":{\"n\":1},\"options\":"

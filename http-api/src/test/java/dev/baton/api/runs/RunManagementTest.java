@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import akka.actor.testkit.typed.javadsl.TestProbe;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.api.ApiTestServer;
 import dev.baton.engine.environment.Environment;
@@ -51,11 +52,12 @@ class RunManagementTest {
     private static final String UNKNOWN_RUN = "run_doesnotexist0000000000";
 
     private static ApiTestServer server;
+    private static Environment environment;
 
     @BeforeAll
     static void start() throws Exception {
         server = ApiTestServer.start("RunManagementTest");
-        Environment environment = server.environment("manage", "dev", KEY);
+        environment = server.environment("manage", "dev", KEY);
         server.declareTask(environment, "hello-world");
         // Retries after 10 ms, so a test can watch a retry without waiting out the default backoff.
         server.node()
@@ -524,6 +526,21 @@ class RunManagementTest {
         assertEquals(debounced, trigger("{\"payload\":{\"n\":2},\"options\":{\"debounce\":" + debounce + "}}"));
         assertEquals(List.of("RunTriggered", "RunDebounced"), server.eventTypes(debounced, KEY));
 
+        // A run of a task no worker had declared: PENDING_VERSION until its declaration, which it takes when woken.
+        String pending = triggerTask("declared-later", "{}");
+        server.awaitStatus(pending, KEY, "PENDING_VERSION");
+        server.node()
+                .engine()
+                .declareTasks(
+                        environment.id(), List.of(new TaskDefinition("declared-later", "later", null, null, null)))
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+        ClusterSharding.get(server.node().system())
+                .entityRefFor(RunEntity.ENTITY_TYPE_KEY, pending)
+                .tell(new RunEntity.Wake());
+        server.awaitStatus(pending, KEY, "QUEUED");
+        assertEquals(List.of("RunTriggered", "RunTaskDeclared"), server.eventTypes(pending, KEY));
+
         // An attempt is journaled with its outcome (AttemptFailed, RunSucceeded, RunSuspended carry it).
         assertEquals(
                 List.of(
@@ -544,7 +561,7 @@ class RunManagementTest {
                 server.eventTypes(durable, KEY));
 
         Map<String, JsonNode> byType = new java.util.HashMap<>();
-        for (String id : List.of(runId, failed, canceled, expired, durable, debounced)) {
+        for (String id : List.of(runId, failed, canceled, expired, durable, debounced, pending)) {
             JsonNode events =
                     json(server.get("/api/v1/runs/" + id + "/events", KEY)).get("data");
             assertNoNulls(events, "$.data");
@@ -556,6 +573,10 @@ class RunManagementTest {
         every.removeAll(Set.of("AttemptLeased", "AttemptStarted")); // only written when a run moves while held
         assertEquals(every, new TreeSet<>(byType.keySet()), "a new event type needs a case here");
 
+        assertEquals("later", byType.get("RunTaskDeclared").get("queue").asText());
+        assertEquals(
+                "declared-later",
+                byType.get("RunTaskDeclared").get("task").get("taskId").asText());
         JsonNode spec = byType.get("RunTriggered").get("spec");
         assertEquals("q1", spec.get("queue").asText());
         assertEquals("ck", spec.get("concurrencyKey").asText());

@@ -37,7 +37,8 @@ class RunStreamFilterTest {
                     null,
                     1,
                     null,
-                    null));
+                    null,
+                    "20260101.1"));
 
     private static RunList.Filter filter(
             Set<RunStatus> statuses,
@@ -103,8 +104,10 @@ class RunStreamFilterTest {
     }
 
     @Test
-    void versionAndScheduleMatchNoRunAsInTheRunsTable() {
+    void versionMatchesTheRunsVersionAndScheduleNoRunAsInTheRunsTable() {
         assertFalse(selects(filter(null, null, null, null, Set.of("1"), null, null, null, null, null, null)));
+        assertTrue(
+                selects(filter(null, null, null, null, Set.of("1", "20260101.1"), null, null, null, null, null, null)));
         assertFalse(selects(filter(null, null, null, null, null, null, "sched_1", null, null, null, null)));
     }
 }

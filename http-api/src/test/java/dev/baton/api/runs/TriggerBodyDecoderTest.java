@@ -144,7 +144,7 @@ class TriggerBodyDecoderTest {
         TriggerRequest body = decode("""
         {"payload":{},"context":{"anything":true},"options":{"tags":"one","metadata":{"k":"v"},"maxAttempts":2,
          "idempotencyKey":"abc","test":true,"queue":{"name":"q"},"delay":"1h","ttl":3600,"priority":10,
-         "concurrencyKey":"ck","machine":"small-1x","maxDuration":60,"lockToVersion":"20240101.1",
+         "concurrencyKey":"ck","maxDuration":60,"externalDeploymentId":"abc123","lockToVersion":"20240101.1",
          "idempotencyKeyTTL":"1d","idempotencyKeyOptions":{"key":"k","scope":"global"},"payloadSize":2,
          "somethingNew":[1,2,3]}}""");
         assertEquals(List.of("one"), body.tags());
@@ -159,6 +159,19 @@ class TriggerBodyDecoderTest {
         assertEquals("ck", body.concurrencyKey());
         assertEquals(60, body.maxDurationSeconds());
         assertEquals(Duration.ofDays(1), body.idempotencyKeyTtl());
+        assertEquals("20240101.1", body.lockToVersion());
+    }
+
+    @Test
+    void optionsBatonCannotHonourAreRefusedByName() throws Exception {
+        for (String option : List.of("\"machine\":\"small-1x\"", "\"region\":\"eu\"", "\"concurrency\":[\"openai\"]")) {
+            ApiException error = rejected("{\"payload\":{},\"options\":{" + option + "}}");
+            assertEquals(400, error.status().intValue(), option);
+            String name = option.substring(1, option.indexOf('"', 1));
+            assertTrue(error.getMessage().startsWith("options." + name + " is not supported"), error.getMessage());
+        }
+        // null means absent, as for every option
+        assertEquals(List.of(), decode("{\"options\":{\"machine\":null}}").tags());
     }
 
     @Test

@@ -163,7 +163,7 @@ class TriggerTaskTest {
 
     @Test
     void honouredOptionsShowOnTheRunAndOthersAreIgnored() throws Exception {
-        // machine, lockToVersion, idempotencyKeyOptions, payloadSize, context and unknown fields are ignored.
+        // idempotencyKeyOptions, payloadSize, externalDeploymentId, context and unknown fields are ignored.
         JsonNode run = triggerAndRead(Map.of(
                 "payload",
                 Map.of("x", 1),
@@ -181,9 +181,8 @@ class TriggerTaskTest {
                         Map.entry("delay", "1h"),
                         Map.entry("ttl", "10m"),
                         Map.entry("priority", 5),
-                        Map.entry("machine", "small-2x"),
                         Map.entry("maxDuration", 60),
-                        Map.entry("lockToVersion", "20250101.1"),
+                        Map.entry("externalDeploymentId", "3f2a9c1"),
                         Map.entry("idempotencyKeyTTL", "1d"),
                         Map.entry("idempotencyKeyOptions", Map.of("key", "k", "scope", "run")),
                         Map.entry("payloadSize", 7),
@@ -276,9 +275,32 @@ class TriggerTaskTest {
     // ---------------------------------------------------------------- rejections (none reaches the engine)
 
     @Test
-    void unknownTaskIs404AndNothingIsPersisted() throws Exception {
-        assertError(server.post("/api/v1/tasks/never-declared/trigger", KEY, "{}"), 404, "Task not found");
+    void aTaskNoWorkerDeclaredYetIsTriggeredAsPendingVersion() throws Exception {
+        HttpResponse<String> response = server.post("/api/v1/tasks/not-declared-yet/trigger", KEY, "{}");
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode run = server.retrieve(json(response).get("id").asText(), KEY);
+        assertEquals("PENDING_VERSION", run.get("status").asText());
+        assertTrue(run.get("isQueued").asBoolean());
+        assertFalse(run.has("version"), "no version was chosen yet");
+    }
+
+    @Test
+    void anImpossibleTaskIdIs404AndNothingIsPersisted() throws Exception {
         assertError(server.post("/api/v1/tasks/%20bad%20id/trigger", KEY, "{}"), 404, "Task not found");
+        assertNothingReachedTheEngine();
+    }
+
+    @Test
+    void aLockToAVersionThatDoesNotDeclareTheTaskIs422AndNothingIsPersisted() throws Exception {
+        assertError(
+                server.post(TRIGGER, KEY, "{\"options\":{\"lockToVersion\":\"20990101.1\"}}"),
+                422,
+                "Task 'hello-world' not found on locked version '20990101.1'.");
+        assertError(
+                server.post(TRIGGER, KEY, "{\"options\":{\"lockToVersion\":\"not a version\"}}"),
+                400,
+                "options.lockToVersion must be a version: up to 128 letters, digits and . _ : + -, starting with a"
+                        + " letter or digit");
         assertNothingReachedTheEngine();
     }
 
@@ -324,6 +346,26 @@ class TriggerTaskTest {
                 server.post(TRIGGER, KEY, "{\"payload\":\"x\",\"options\":{\"payloadType\":\"application/store\"}}"),
                 422,
                 "Payload packet x was not found: upload it first (PUT /api/v2/packets/x)");
+        assertNothingReachedTheEngine();
+    }
+
+    @Test
+    void machineRegionAndNamedConcurrencyAre400NamingTheOption() throws Exception {
+        assertError(
+                server.post(TRIGGER, KEY, "{\"options\":{\"machine\":\"large-1x\"}}"),
+                400,
+                "options.machine is not supported: Baton has no machine presets: a run executes on a worker that"
+                        + " serves its task");
+        assertError(
+                server.post(TRIGGER, KEY, "{\"options\":{\"region\":\"eu-central-1\"}}"),
+                400,
+                "options.region is not supported: Baton has no regions: a run executes on a worker that serves its"
+                        + " task");
+        assertError(
+                server.post(TRIGGER, KEY, "{\"options\":{\"concurrency\":[\"openai\"]}}"),
+                400,
+                "options.concurrency is not supported: Baton has no named concurrency limits: use options.queue and"
+                        + " options.concurrencyKey");
         assertNothingReachedTheEngine();
     }
 

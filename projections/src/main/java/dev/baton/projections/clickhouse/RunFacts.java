@@ -83,7 +83,9 @@ public record RunFacts(
                     spec.environmentId(),
                     spec.taskId(),
                     spec.queue(),
-                    delayed ? RunStatus.DELAYED : RunStatus.QUEUED,
+                    delayed
+                            ? RunStatus.DELAYED
+                            : spec.pendingTask() != null ? RunStatus.PENDING_VERSION : RunStatus.QUEUED,
                     spec.tags(),
                     spec.test(),
                     at,
@@ -98,10 +100,31 @@ public record RunFacts(
                     0,
                     null);
         }
-        if (event instanceof RunEntity.RunEnqueued) {
+        if (event instanceof RunEntity.RunTaskDeclared e) {
+            return new RunFacts(
+                    eventSeqNr,
+                    envId,
+                    taskId,
+                    e.queue(),
+                    RunStatus.QUEUED,
+                    tags,
+                    test,
+                    createdAtMs,
+                    at,
+                    queuedAtMs,
+                    startedAtMs,
+                    finishedAtMs,
+                    attemptCount,
+                    attemptId,
+                    workerId,
+                    attemptStartedAtMs,
+                    durationMs,
+                    error);
+        }
+        if (event instanceof RunEntity.RunEnqueued e) {
             return with(
                     eventSeqNr,
-                    RunStatus.QUEUED,
+                    e.awaitingTask() ? RunStatus.PENDING_VERSION : RunStatus.QUEUED,
                     at,
                     at,
                     startedAtMs,

@@ -15,6 +15,7 @@ import dev.baton.engine.run.RunEntity.RunRescheduled;
 import dev.baton.engine.run.RunEntity.RunResumed;
 import dev.baton.engine.run.RunEntity.RunSucceeded;
 import dev.baton.engine.run.RunEntity.RunSuspended;
+import dev.baton.engine.run.RunEntity.RunTaskDeclared;
 import dev.baton.engine.run.RunEntity.RunTriggered;
 import dev.baton.engine.run.RunEntity.StepCompleted;
 import dev.baton.engine.run.RunEntity.TagsAdded;
@@ -73,7 +74,8 @@ public record RunRow(
      * The run's list fields, folded like the engine's {@code RunState}: {@code durationMs} is time spent
      * executing, summed over attempts; {@code delayedUntil} is set while the run is DELAYED.
      * {@code batchId} is the batch that created the run (an API batch, or a {@code batchTriggerAndWait} of its
-     * parent), {@code scheduleId} the schedule that fired it; {@code version} stays null until runs get versions.
+     * parent), {@code scheduleId} the schedule that fired it; {@code version} the version the run is locked to (by
+     * its trigger, its parent, or the worker of its first attempt), null until then.
      *
      * @param tags the run's tags in order (the trigger's, then any added since), without duplicates
      * @param attemptStartedAt the running attempt's start, or null; to the nanosecond, as in the event, so
@@ -118,7 +120,7 @@ public record RunRow(
                     null,
                     0,
                     0,
-                    null,
+                    spec.lockedToVersion(),
                     spec.lineage().batchId(),
                     spec.lineage().scheduleId());
         }
@@ -243,6 +245,24 @@ public record RunRow(
                     batchId,
                     scheduleId);
         }
+
+        /** The version the run is locked to, from its trigger or the first attempt's worker; set once. */
+        Details withVersion(String newVersion) {
+            if (newVersion == null || version != null) return this;
+            return new Details(
+                    test,
+                    idempotencyKey,
+                    tags,
+                    startedAt,
+                    finishedAt,
+                    delayedUntil,
+                    attemptStartedAt,
+                    durationMs,
+                    timedAttempts,
+                    newVersion,
+                    batchId,
+                    scheduleId);
+        }
     }
 
     public RunRow {
@@ -292,10 +312,14 @@ public record RunRow(
                     ? pushed
                     : pushed.withMaxDurationSeconds(latest.maxDurationSeconds());
         }
+        if (event instanceof RunTaskDeclared e) {
+            return row.moved(tag, RunStatus.QUEUED, e.at(), e.at().plus(rules.recheck()))
+                    .inQueue(e.queue());
+        }
         if (event instanceof RunEnqueued e) {
             Instant wake = e.at().plus(rules.recheck());
             if (row.attemptCount == 0) wake = earliest(wake, expiry(row.ttl, e.at()));
-            return row.moved(tag, RunStatus.QUEUED, e.at(), wake)
+            return row.moved(tag, e.awaitingTask() ? RunStatus.PENDING_VERSION : RunStatus.QUEUED, e.at(), wake)
                     .with(row.details.noAttempt().delayed(null));
         }
         if (event instanceof AttemptLeased e) {
@@ -343,8 +367,10 @@ public record RunRow(
     /** The row with the attempt counted and its start recorded, before its outcome is applied. */
     private RunRow withAttempt(Attempt attempt) {
         if (attempt == null) return this;
-        RunRow counted = withAttemptCount(attempt.number());
-        return attempt.startedAt() == null ? counted : counted.with(details.attemptStarted(attempt.startedAt()));
+        RunRow counted = withAttemptCount(attempt.number()).with(details.withVersion(attempt.version()));
+        return attempt.startedAt() == null
+                ? counted
+                : counted.with(counted.details.attemptStarted(attempt.startedAt()));
     }
 
     private static RunRow triggered(String runId, String tag, RunSpec spec, Instant at, WakeRules rules) {
@@ -356,7 +382,7 @@ public record RunRow(
                 spec.taskId(),
                 spec.queue(),
                 spec.concurrencyKey(),
-                delayed ? RunStatus.DELAYED : RunStatus.QUEUED,
+                delayed ? RunStatus.DELAYED : spec.pendingTask() != null ? RunStatus.PENDING_VERSION : RunStatus.QUEUED,
                 tag,
                 0,
                 spec.ttl(),
@@ -411,6 +437,25 @@ public record RunRow(
                 maxDurationSeconds,
                 createdAt,
                 at,
+                wakeAt,
+                wakeCount,
+                details);
+    }
+
+    private RunRow inQueue(String newQueue) {
+        return new RunRow(
+                runId,
+                environmentId,
+                taskId,
+                newQueue,
+                concurrencyKey,
+                status,
+                tag,
+                attemptCount,
+                ttl,
+                maxDurationSeconds,
+                createdAt,
+                updatedAt,
                 wakeAt,
                 wakeCount,
                 details);

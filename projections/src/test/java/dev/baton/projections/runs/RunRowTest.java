@@ -21,6 +21,7 @@ import dev.baton.engine.run.RunEntity.RunRescheduled;
 import dev.baton.engine.run.RunEntity.RunResumed;
 import dev.baton.engine.run.RunEntity.RunSucceeded;
 import dev.baton.engine.run.RunEntity.RunSuspended;
+import dev.baton.engine.run.RunEntity.RunTaskDeclared;
 import dev.baton.engine.run.RunEntity.RunTriggered;
 import dev.baton.engine.run.RunEntity.TagsAdded;
 import dev.baton.engine.run.RunSettings;
@@ -29,6 +30,7 @@ import dev.baton.engine.run.RunState;
 import dev.baton.engine.run.RunStatus;
 import dev.baton.engine.run.TriggerRequest;
 import dev.baton.engine.run.Wait;
+import dev.baton.engine.task.TaskDefinition;
 import dev.baton.engine.worker.RunError;
 import dev.baton.engine.worker.StepResult;
 import java.time.Duration;
@@ -174,6 +176,61 @@ class RunRowTest {
     void theEndOfADelayStartsTheTtlClock() {
         RunSpec delayed = spec("env_1", at(600), Duration.ofSeconds(4), null);
         assertRow(fold(triggered(delayed), new RunEnqueued(at(600))), RunStatus.QUEUED, at(604));
+    }
+
+    /** {@code spec} as a trigger of a task no worker had declared leaves it, locked to {@code version} (or null). */
+    private static RunSpec awaitingTask(RunSpec spec, String version) {
+        return new RunSpec(
+                spec.environmentId(),
+                spec.taskId(),
+                spec.queue(),
+                spec.payloadJson(),
+                spec.payloadType(),
+                spec.tags(),
+                spec.metadataJson(),
+                spec.idempotencyKey(),
+                spec.retry(),
+                spec.maxDurationSeconds(),
+                spec.test(),
+                spec.concurrencyKey(),
+                spec.priorityMs(),
+                spec.delayUntil(),
+                spec.ttl(),
+                spec.replayOf(),
+                spec.lineage(),
+                spec.trace(),
+                version,
+                new RunSpec.PendingTask(null, null, null));
+    }
+
+    @Test
+    void aRunOfAnUndeclaredTaskIsPendingVersionAlsoAfterItsDelayUntilItsTaskIsDeclared() {
+        assertRow(fold(triggered(awaitingTask(spec("env_1"), null))), RunStatus.PENDING_VERSION, at(10));
+        RunSpec delayed = awaitingTask(spec("env_1", at(600), null, null), null);
+        RunRow pending = fold(triggered(delayed), new RunEnqueued(at(600), true));
+        assertRow(pending, RunStatus.PENDING_VERSION, at(610));
+        RunRow queued = fold(
+                triggered(delayed),
+                new RunEnqueued(at(600), true),
+                new RunTaskDeclared(new TaskDefinition("hello", "greetings", null, null, null), "greetings", at(700)));
+        assertRow(queued, RunStatus.QUEUED, at(710));
+        assertEquals("greetings", queued.queue());
+    }
+
+    @Test
+    void aRunsVersionIsItsLockElseTheVersionItsFirstAttemptRanOn() {
+        assertEquals(
+                "v2",
+                fold(triggered(awaitingTask(spec("env_1"), "v2"))).details().version());
+        RunState.Attempt first = new RunState.Attempt("att_1", 1, "ws_1", "w_1", at(2), at(3), "v1");
+        RunState.Attempt second = new RunState.Attempt("att_2", 2, "ws_2", "w_2", at(20), at(21), "v3");
+        RunRow done = fold(
+                triggered(spec("env_1")),
+                new AttemptFailed("att_1", BOOM, at(5), at(15), first),
+                new RunEnqueued(at(15)),
+                new RunSucceeded("att_2", "{}", at(24), second));
+        assertEquals("v1", done.details().version());
+        assertEquals(2_000 + 3_000, done.details().durationMs(), "the version changes nothing else");
     }
 
     @Test

@@ -39,6 +39,7 @@ final class ApiJson {
             putIfPresent(json, "ttl", options.ttl());
             putIfPresent(json, "priority", options.priority());
             putIfPresent(json, "maxDuration", options.maxDuration());
+            putIfPresent(json, "lockToVersion", options.lockToVersion());
         }
         if (!json.isEmpty()) {
             body.set("options", json);
@@ -120,7 +121,8 @@ final class ApiJson {
                 Json.text(json, "idempotencyKey"),
                 Json.instant(json.get("delayedUntil")),
                 Json.instant(json.get("expiredAt")),
-                Json.text(json, "ttl"));
+                Json.text(json, "ttl"),
+                Json.text(json, "version"));
     }
 
     static List<RunEvent> events(JsonNode json) {

@@ -17,6 +17,8 @@ import java.util.List;
  * @param delayedUntil when a delayed run enters its queue, or null
  * @param expiredAt    when the run expired because its TTL passed before it started, or null
  * @param ttl          the run's time to live as triggered, e.g. {@code "10m"}, or null
+ * @param version      the version of the task's workers the run is locked to (by its trigger, its parent, or the
+ *                     worker that first ran it), or null while none was chosen
  */
 public record Run(
         String id,
@@ -43,7 +45,8 @@ public record Run(
         String idempotencyKey,
         Instant delayedUntil,
         Instant expiredAt,
-        String ttl) {
+        String ttl,
+        String version) {
 
     public Run {
         tags = tags == null ? List.of() : List.copyOf(tags);

@@ -22,6 +22,9 @@ import java.util.List;
  * @param ttl            expire the run if it has not started within this, e.g. {@code "10m"}
  * @param priority       seconds of head start over other runs in the queue
  * @param maxDuration    maximum run time of one attempt, in seconds
+ * @param idempotencyKeyTTL how long the idempotency key keeps returning its run
+ * @param lockToVersion  only workers of this version run it (and its retries); the server refuses (422) a version
+ *                       that does not declare the task
  */
 public record TriggerOptions(
         List<String> tags,
@@ -34,7 +37,8 @@ public record TriggerOptions(
         String ttl,
         Integer priority,
         Integer maxDuration,
-        String idempotencyKeyTTL) {
+        String idempotencyKeyTTL,
+        String lockToVersion) {
 
     public TriggerOptions {
         tags = tags == null ? null : List.copyOf(tags);
@@ -61,6 +65,7 @@ public record TriggerOptions(
         private Integer priority;
         private Integer maxDuration;
         private String idempotencyKeyTTL;
+        private String lockToVersion;
 
         private Builder() {}
 
@@ -124,6 +129,12 @@ public record TriggerOptions(
             return this;
         }
 
+        /** Only workers of this version (their hello's, see {@code BatonWorker.Builder.version}) run the run. */
+        public Builder lockToVersion(String version) {
+            this.lockToVersion = version;
+            return this;
+        }
+
         public TriggerOptions build() {
             return new TriggerOptions(
                     tags,
@@ -136,7 +147,8 @@ public record TriggerOptions(
                     ttl,
                     priority,
                     maxDuration,
-                    idempotencyKeyTTL);
+                    idempotencyKeyTTL,
+                    lockToVersion);
         }
     }
 }

@@ -48,7 +48,9 @@ public final class WorkerMessages {
     })
     public sealed interface Outbound {}
 
-    public record Hello(String workerId, String sdk, int slots, List<TaskDeclaration> tasks) implements Outbound {}
+    /** @param version the version of the worker's task set (its build's, or a hash of its declarations) */
+    public record Hello(String workerId, String sdk, int slots, List<TaskDeclaration> tasks, String version)
+            implements Outbound {}
 
     /** @param runningForMs how long the handler had run when this was sent (the gateway dates the start by it) */
     public record Started(

@@ -10,8 +10,14 @@ import java.net.URISyntaxException;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -67,6 +73,9 @@ public final class BatonWorker implements AutoCloseable {
     private final String workerId;
     private final int slots;
     private final Map<String, Task<?, ?>> tasks;
+    /** The version of the task set this worker serves, as its hello names it. */
+    private final String version;
+
     private final Duration minBackoff;
     private final Duration maxBackoff;
     private final Duration connectTimeout;
@@ -100,6 +109,7 @@ public final class BatonWorker implements AutoCloseable {
         this.slots = builder.slots;
         // keeps registration order, so hello declares tasks in the order the code lists them
         this.tasks = Collections.unmodifiableMap(new LinkedHashMap<>(builder.tasks));
+        this.version = builder.version != null ? builder.version : contentVersion(tasks.values());
         this.minBackoff = builder.minBackoff;
         this.maxBackoff = builder.maxBackoff;
         this.connectTimeout = builder.connectTimeout;
@@ -353,7 +363,29 @@ public final class BatonWorker implements AutoCloseable {
     Hello hello() {
         List<TaskDeclaration> declarations =
                 tasks.values().stream().map(TaskDeclaration::of).toList();
-        return new Hello(workerId, SDK_NAME, slots, declarations);
+        return new Hello(workerId, SDK_NAME, slots, declarations, version);
+    }
+
+    /** The version this worker's hello names (see {@link Builder#version}). */
+    public String version() {
+        return version;
+    }
+
+    /**
+     * A version named by the tasks' declarations: the same tasks declared alike are one version, and any change to
+     * them (a task added, a queue or retry changed) makes another.
+     */
+    static String contentVersion(Collection<Task<?, ?>> tasks) {
+        List<String> declarations = new ArrayList<>();
+        tasks.forEach(task -> declarations.add(TaskDeclaration.of(task).toString()));
+        Collections.sort(declarations);
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest(String.join("\n", declarations).getBytes(StandardCharsets.UTF_8));
+            return "sha256-" + HexFormat.of().formatHex(digest, 0, 6);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
     }
 
     Task<?, ?> task(String taskId) {
@@ -464,6 +496,7 @@ public final class BatonWorker implements AutoCloseable {
         private final Map<String, Task<?, ?>> tasks = new LinkedHashMap<>();
         private int slots = 8;
         private String workerId;
+        private String version;
         private Duration minBackoff = Duration.ofMillis(250);
         private Duration maxBackoff = Duration.ofSeconds(10);
         private Duration connectTimeout = Duration.ofSeconds(10);
@@ -507,6 +540,37 @@ public final class BatonWorker implements AutoCloseable {
             }
             this.workerId = workerId;
             return this;
+        }
+
+        /**
+         * Names the version of the task set this worker serves (default: a hash of its task declarations). Workers of
+         * the newest version of a task take its new runs; runs locked to a version ({@code lockToVersion}, or by a
+         * first attempt on it) go to that version's workers only. Up to 128 letters, digits and {@code . _ : + -}.
+         */
+        public Builder version(String version) {
+            if (version == null || !version.matches("[A-Za-z0-9][A-Za-z0-9_.:+-]{0,127}")) {
+                throw new IllegalArgumentException(
+                        "version must be up to 128 letters, digits and . _ : + -, starting with a letter or digit, was "
+                                + version);
+            }
+            this.version = version;
+            return this;
+        }
+
+        /**
+         * The version from the build: the {@code Implementation-Version} of the jar holding {@code classOfYourApp}
+         * (Maven's and Gradle's jar plugins write it from the project's version when asked to).
+         *
+         * @throws IllegalStateException when that jar's manifest names no version (e.g. running from classes)
+         */
+        public Builder versionFromBuild(Class<?> classOfYourApp) {
+            Package where = classOfYourApp.getPackage();
+            String built = where == null ? null : where.getImplementationVersion();
+            if (built == null) {
+                throw new IllegalStateException("the jar of " + classOfYourApp.getName()
+                        + " has no Implementation-Version in its manifest; name the version with version(…)");
+            }
+            return version(built);
         }
 
         public Builder register(Task<?, ?> task) {

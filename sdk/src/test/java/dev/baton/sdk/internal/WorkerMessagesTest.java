@@ -49,8 +49,12 @@ class WorkerMessagesTest {
         Task<Void, Void> plain = Task.<Void, Void>define("plain", Void.class, (p, ctx) -> null)
                 .retry(new RetryPolicy(2, 1.5, 100, 500, false))
                 .build();
-        String encoded = WorkerMessages.encode(
-                new Hello("w-1", "baton-java/0.1.0", 2, List.of(TaskDeclaration.of(sleep), TaskDeclaration.of(plain))));
+        String encoded = WorkerMessages.encode(new Hello(
+                "w-1",
+                "baton-java/0.1.0",
+                2,
+                List.of(TaskDeclaration.of(sleep), TaskDeclaration.of(plain)),
+                "20260101.3"));
 
         assertEquals(json("""
                 {"type":"hello","workerId":"w-1","sdk":"baton-java/0.1.0","slots":2,"tasks":[
@@ -58,7 +62,8 @@ class WorkerMessagesTest {
                    "retry":{"maxAttempts":3,"factor":2.0,"minTimeoutInMs":1000,"maxTimeoutInMs":10000,"randomize":true},
                    "maxDurationSeconds":300},
                   {"id":"plain",
-                   "retry":{"maxAttempts":2,"factor":1.5,"minTimeoutInMs":100,"maxTimeoutInMs":500,"randomize":false}}]}
+                   "retry":{"maxAttempts":2,"factor":1.5,"minTimeoutInMs":100,"maxTimeoutInMs":500,"randomize":false}}],
+                 "version":"20260101.3"}
                 """), json(encoded));
     }
 

@@ -14,8 +14,12 @@ import java.util.List;
  */
 public sealed interface WorkerMessage {
 
-    /** Must be the first message of a connection. */
-    record Hello(String workerId, String sdk, Integer slots, List<TaskDeclaration> tasks) implements WorkerMessage {}
+    /**
+     * Must be the first message of a connection. {@code version} names the worker's task set (optional: the gateway
+     * names it by a hash of the declarations).
+     */
+    record Hello(String workerId, String sdk, Integer slots, List<TaskDeclaration> tasks, String version)
+            implements WorkerMessage {}
 
     /** A message about one attempt the gateway sent with {@code execute}. */
     sealed interface AboutAttempt extends WorkerMessage {

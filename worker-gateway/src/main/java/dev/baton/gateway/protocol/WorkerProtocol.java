@@ -19,6 +19,7 @@ import dev.baton.engine.run.Wait;
 import dev.baton.engine.task.QueueLimits;
 import dev.baton.engine.task.RateLimit;
 import dev.baton.engine.task.RetryPolicy;
+import dev.baton.engine.task.TaskCatalog;
 import dev.baton.engine.task.TaskDefinition;
 import dev.baton.engine.worker.RunError;
 import dev.baton.engine.worker.StepResult;
@@ -51,8 +52,12 @@ public final class WorkerProtocol {
 
     private WorkerProtocol() {}
 
-    /** A hello that passed validation, translated for the engine. */
-    public record AcceptedHello(String workerId, String sdk, int slots, List<TaskDefinition> tasks) {
+    /**
+     * A hello that passed validation, translated for the engine.
+     *
+     * @param version the hello's version, or the hash of its declarations when it named none
+     */
+    public record AcceptedHello(String workerId, String sdk, int slots, List<TaskDefinition> tasks, String version) {
         public Set<String> taskIds() {
             Set<String> ids = new LinkedHashSet<>();
             for (TaskDefinition task : tasks) ids.add(task.taskId());
@@ -240,7 +245,14 @@ public final class WorkerProtocol {
                 throw new ProtocolException("task \"" + declaration.id() + "\" is declared twice");
             definitions.add(taskDefinition(declaration));
         }
-        return new AcceptedHello(hello.workerId(), hello.sdk(), hello.slots(), List.copyOf(definitions));
+        if (hello.version() != null
+                && !TaskCatalog.VERSION_PATTERN.matcher(hello.version()).matches()) {
+            throw new ProtocolException("hello \"version\" must be up to 128 letters, digits and . _ : + -, starting"
+                    + " with a letter or digit");
+        }
+        List<TaskDefinition> tasks = List.copyOf(definitions);
+        String version = hello.version() != null ? hello.version() : TaskCatalog.contentVersion(tasks);
+        return new AcceptedHello(hello.workerId(), hello.sdk(), hello.slots(), tasks, version);
     }
 
     private static TaskDefinition taskDefinition(WorkerMessage.TaskDeclaration declaration) throws ProtocolException {

@@ -71,7 +71,8 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
     // ---- internal
     private record FromEngine(WorkerChannel.Message message) implements Command {}
 
-    private record TasksDeclared(AcceptedHello hello, ActorRef<SocketAck> ackTo, Throwable failure)
+    /** @param versionNumber the hello's version's rank in the environment (the higher, the newer) */
+    private record TasksDeclared(AcceptedHello hello, long versionNumber, ActorRef<SocketAck> ackTo, Throwable failure)
             implements Command {}
 
     private record CallAnswered(String attemptId, AttemptCall call, Object result, Throwable failure)
@@ -185,6 +186,7 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
     private Instant connectedAt;
 
     private Set<String> taskIds;
+    private long versionNumber;
     private Map<String, QueueLimits> queueLimits;
     private SlotBook slots;
     private boolean registered;
@@ -272,7 +274,9 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
                                     slots.executesReceived(),
                                     hello.sdk(),
                                     hello.slots(),
-                                    connectedAt));
+                                    connectedAt,
+                                    hello.version(),
+                                    versionNumber));
                     return Behaviors.same();
                 })
                 .onMessage(SocketClosed.class, msg -> onSocketEnded())
@@ -349,8 +353,9 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
         }
         getContext()
                 .pipeToSelf(
-                        engine.declareTasks(environment.id(), accepted.tasks()),
-                        (done, failure) -> new TasksDeclared(accepted, msg.ackTo(), failure));
+                        engine.declareVersion(environment.id(), accepted.version(), accepted.tasks()),
+                        (number, failure) ->
+                                new TasksDeclared(accepted, failure == null ? number : 0, msg.ackTo(), failure));
         return declaring();
     }
 
@@ -367,6 +372,7 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
                     + unwrap(msg.failure()).getMessage());
         }
         hello = msg.hello();
+        versionNumber = msg.versionNumber();
         taskIds = hello.taskIds();
         queueLimits = hello.queueLimits();
         slots = new SlotBook(hello.slots());
@@ -384,10 +390,11 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
         getContext()
                 .getLog()
                 .info(
-                        "session {}: worker {} ({}) connected to {} with {} slots for {}",
+                        "session {}: worker {} ({}, version {}) connected to {} with {} slots for {}",
                         sessionId,
                         hello.workerId(),
                         hello.sdk(),
+                        hello.version(),
                         environment.id(),
                         hello.slots(),
                         taskIds);

@@ -64,8 +64,12 @@ public final class CliSession extends AbstractBehavior<CliSession.Command> {
         }
     }
 
-    /** A new background worker (a build of the CLI's tasks), its tasks already declared. */
-    public record Register(String workerId, String version, CliManifest.Declared declared) implements Command {}
+    /**
+     * A new background worker (a build of the CLI's tasks), its tasks already declared as {@code version}, whose
+     * rank in the environment is {@code versionNumber}.
+     */
+    public record Register(String workerId, String version, long versionNumber, CliManifest.Declared declared)
+            implements Command {}
 
     public record Dequeue(ActorRef<Answer> replyTo) implements Command {}
 
@@ -196,6 +200,7 @@ public final class CliSession extends AbstractBehavior<CliSession.Command> {
     private Instant lastCall;
     private String workerId;
     private String workerVersion;
+    private long workerVersionNumber;
     private CliManifest.Declared declared;
     private final Map<String, String> versions = new HashMap<>();
     /** Each background worker's manifest: an attempt runs with the build it was handed out under. */
@@ -271,6 +276,7 @@ public final class CliSession extends AbstractBehavior<CliSession.Command> {
         lastCall = clock.instant();
         workerId = msg.workerId();
         workerVersion = msg.version();
+        workerVersionNumber = msg.versionNumber();
         declared = msg.declared();
         versions.put(msg.workerId(), msg.version());
         manifests.put(msg.workerId(), msg.declared());
@@ -780,7 +786,9 @@ public final class CliSession extends AbstractBehavior<CliSession.Command> {
                         slots.executesReceived(),
                         SDK,
                         settings.maxConcurrentRuns(),
-                        connectedAt));
+                        connectedAt,
+                        workerVersion,
+                        workerVersionNumber));
         return Behaviors.same();
     }
 

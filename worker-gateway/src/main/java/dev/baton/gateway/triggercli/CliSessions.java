@@ -5,6 +5,7 @@ import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Props;
 import dev.baton.engine.Engine;
 import dev.baton.engine.common.Ids;
+import dev.baton.engine.task.TaskCatalog;
 import dev.baton.engine.worker.WorkerChannel;
 import dev.baton.gateway.envvars.VariableCache;
 import java.time.Clock;
@@ -14,7 +15,6 @@ import java.time.format.DateTimeFormatter;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * This node's trigger.dev CLI sessions: one per environment (one {@code trigger.dev dev} at a time, as Trigger.dev's
@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class CliSessions {
 
     /** A background worker as registered: the dequeue of a CLI names it as its current worker. */
-    record Registration(String workerId, String version, CliManifest.Declared declared) {}
+    record Registration(String workerId, String version, long versionNumber, CliManifest.Declared declared) {}
 
     private record Live(ActorRef<CliSession.Command> session, Registration registration) {}
 
@@ -38,7 +38,6 @@ final class CliSessions {
     private final Clock clock;
     private final Map<String, ActorRef<CliSession.Command>> sessions = new ConcurrentHashMap<>();
     private final Map<String, Registration> registrations = new ConcurrentHashMap<>();
-    private final AtomicInteger builds = new AtomicInteger();
 
     CliSessions(
             ActorSystem<?> system, Engine engine, CliSession.Settings settings, VariableCache variables, Clock clock) {
@@ -53,12 +52,24 @@ final class CliSessions {
         return settings;
     }
 
-    /** A new background worker for the environment (its tasks declared): its session serves it from now on. */
-    Registration register(CliWire.Context context, CliManifest.Declared declared, Map<String, String> taskTelemetry) {
-        String version = LocalDate.now(clock.withZone(ZoneOffset.UTC)).format(DAY) + "." + builds.incrementAndGet();
-        Registration registration = new Registration(Ids.newId("worker"), version, declared);
+    /** Today (UTC) as a build version's day: {@code yyyyMMdd}. */
+    String today() {
+        return LocalDate.now(clock.withZone(ZoneOffset.UTC)).format(DAY);
+    }
+
+    /**
+     * A new background worker for the environment (its tasks declared as {@code build}, the day's next version):
+     * its session serves it from now on.
+     */
+    Registration register(
+            CliWire.Context context,
+            CliManifest.Declared declared,
+            Map<String, String> taskTelemetry,
+            TaskCatalog.Build build) {
+        Registration registration = new Registration(Ids.newId("worker"), build.version(), build.number(), declared);
         registrations.put(context.environment().id(), registration);
-        session(context, taskTelemetry).tell(new CliSession.Register(registration.workerId(), version, declared));
+        session(context, taskTelemetry)
+                .tell(new CliSession.Register(registration.workerId(), build.version(), build.number(), declared));
         return registration;
     }
 
@@ -78,7 +89,7 @@ final class CliSessions {
         Registration last = registrations.get(context.environment().id());
         if (last == null || !last.workerId().equals(workerId)) return Optional.empty();
         ActorRef<CliSession.Command> session = session(context, taskTelemetry);
-        session.tell(new CliSession.Register(last.workerId(), last.version(), last.declared()));
+        session.tell(new CliSession.Register(last.workerId(), last.version(), last.versionNumber(), last.declared()));
         return Optional.of(session);
     }
 

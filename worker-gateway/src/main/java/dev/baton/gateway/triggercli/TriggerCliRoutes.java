@@ -237,9 +237,10 @@ public final class TriggerCliRoutes {
             CliManifest.Declared declared = CliManifest.read(body, environmentType(environment));
             // Schedules after their tasks: a schedule fires only tasks the catalog knows.
             CompletionStage<CliSessions.Registration> registered = context(environment)
-                    .thenCompose(context -> engine.declareTasks(environment.id(), declared.tasks())
-                            .thenCompose(done -> engine.schedules().declare(environment.id(), declared.schedules()))
-                            .thenApply(done -> sessions.register(context, declared, telemetry)));
+                    .thenCompose(context -> engine.declareBuild(environment.id(), sessions.today(), declared.tasks())
+                            .thenCompose(build -> engine.schedules()
+                                    .declare(environment.id(), declared.schedules())
+                                    .thenApply(done -> sessions.register(context, declared, telemetry, build))));
             return onComplete(registered, result -> {
                 if (result.isFailure())
                     return answer(new CliSession.Answer(

@@ -17,6 +17,7 @@ import dev.baton.engine.run.Wait;
 import dev.baton.engine.task.QueueLimits;
 import dev.baton.engine.task.RateLimit;
 import dev.baton.engine.task.RetryPolicy;
+import dev.baton.engine.task.TaskCatalog;
 import dev.baton.engine.task.TaskDefinition;
 import dev.baton.engine.worker.RunError;
 import dev.baton.engine.worker.StepResult;
@@ -114,6 +115,19 @@ class WorkerProtocolTest {
     }
 
     @Test
+    void aHelloNamesItsVersionOrIsNamedByTheHashOfItsDeclarations() throws Exception {
+        var named = (WorkerMessage.Hello)
+                WorkerProtocol.decode(
+                        "{\"type\":\"hello\",\"workerId\":\"w\",\"slots\":1,\"tasks\":[{\"id\":\"t\"}],\"version\":\"20260101.4\"}");
+        assertEquals("20260101.4", WorkerProtocol.acceptHello(named, 10).version());
+        var unnamed = (WorkerMessage.Hello)
+                WorkerProtocol.decode("{\"type\":\"hello\",\"workerId\":\"w\",\"slots\":1,\"tasks\":[{\"id\":\"t\"}]}");
+        var accepted = WorkerProtocol.acceptHello(unnamed, 10);
+        assertEquals(TaskCatalog.contentVersion(accepted.tasks()), accepted.version());
+        assertTrue(accepted.version().startsWith("sha256-"));
+    }
+
+    @Test
     void readsARateLimitPerQueue() throws Exception {
         var hello = (WorkerMessage.Hello) WorkerProtocol.decode("""
         {"type":"hello","workerId":"w","slots":1,"tasks":[
@@ -207,7 +221,9 @@ class WorkerProtocolTest {
                 "{\"type\":\"hello\",\"workerId\":\"w\",\"slots\":1,\"tasks\":[{\"id\":\"t\"},{\"id\":\"t\"}]}",
                 "{\"type\":\"hello\",\"workerId\":\"w\",\"slots\":1,\"tasks\":[{\"id\":\"-bad\"}]}",
                 "{\"type\":\"hello\",\"workerId\":\"w\",\"slots\":1,\"tasks\":[{\"id\":"
-                        + "\"t\",\"retry\":{\"maxAttempts\":0}}]}")) {
+                        + "\"t\",\"retry\":{\"maxAttempts\":0}}]}",
+                "{\"type\":\"hello\",\"workerId\":\"w\",\"slots\":1,\"tasks\":[{\"id\":\"t\"}],\"version\":\"1 0\"}",
+                "{\"type\":\"hello\",\"workerId\":\"w\",\"slots\":1,\"tasks\":[{\"id\":\"t\"}],\"version\":\"\"}")) {
             var decoded = (WorkerMessage.Hello) WorkerProtocol.decode(hello);
             assertThrows(ProtocolException.class, () -> WorkerProtocol.acceptHello(decoded, 10), hello);
         }
