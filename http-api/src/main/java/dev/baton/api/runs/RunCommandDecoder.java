@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Validates the bodies of the run-management calls (replay, reschedule, tags, metadata, idempotency-key
@@ -38,17 +39,29 @@ public final class RunCommandDecoder {
         this.clock = clock;
     }
 
+    /** Options of the SDK's replay body that Baton refuses, with why. */
+    private static final Map<String, String> REPLAY_REFUSED = Map.of(
+            "machine", "Baton has no machine presets",
+            "region", "Baton has no regions",
+            "version", "a replay runs on the newest version serving its task",
+            "idempotencyKey", "a replay always makes a new run",
+            "idempotencyKeyTTL", "a replay always makes a new run");
+
     /**
      * {@code POST /api/v1/runs/{id}/replay}: an absent body (null) or {@code {}} replays unchanged. Honoured:
      * {@code payload} (+ {@code payloadType}, decoded as in a trigger), {@code tags}, {@code metadata},
      * {@code queue}, {@code concurrencyKey}, {@code delay}, {@code ttl}, {@code maxAttempts},
-     * {@code maxDuration}, {@code priority}; anything else ({@code machine}, {@code version}, {@code region},
-     * {@code idempotencyKey}…) is ignored.
+     * {@code maxDuration}, {@code priority}. The other options of the SDK's replay body are refused by name
+     * ({@link #REPLAY_REFUSED}), since a replay could not do what they ask; unknown fields are ignored.
      */
     public ReplayOverrides replay(JsonNode body) {
         try {
             if (body == null) return ReplayOverrides.NONE;
             requireObject(body);
+            REPLAY_REFUSED.forEach((option, why) -> {
+                if (present(body.get(option)) != null)
+                    throw ApiException.badRequest(option + " is not supported on a replay: " + why);
+            });
             String payloadType = optionalString(body.get("payloadType"), "payloadType");
             JsonNode payload = present(body.get("payload"));
             String payloadJson = payload == null

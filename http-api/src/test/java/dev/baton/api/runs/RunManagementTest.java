@@ -186,7 +186,7 @@ class RunManagementTest {
         HttpResponse<String> replayed = server.post("/api/v1/runs/" + original + "/replay", KEY, """
         {"payload":"{\\"json\\":{\\"name\\":\\"Grace\\"},\\"meta\\":{}}","payloadType":"application/super+json",
          "tags":["replayed"],"metadata":{"step":2},"queue":"other-queue","concurrencyKey":5,"delay":"1h",
-         "ttl":120,"maxAttempts":4,"maxDuration":60,"priority":1.5,"machine":"large-2x","unknownKey":true}""");
+         "ttl":120,"maxAttempts":4,"maxDuration":60,"priority":1.5,"unknownKey":true}""");
         assertEquals(200, replayed.statusCode(), replayed.body());
         String copy = json(replayed).get("id").asText();
 
@@ -218,6 +218,16 @@ class RunManagementTest {
                 400,
                 "maxAttempts must be an integer of at least 1");
         assertError(server.post("/api/v1/runs/" + original + "/replay", KEY, "{\"payload\":"), 400, null);
+        assertError(
+                server.post("/api/v1/runs/" + original + "/replay", KEY, "{\"machine\":\"large-2x\"}"),
+                400,
+                "machine is not supported on a replay: Baton has no machine presets");
+        for (String option : List.of("region", "version", "idempotencyKey", "idempotencyKeyTTL")) {
+            HttpResponse<String> refused =
+                    server.post("/api/v1/runs/" + original + "/replay", KEY, "{\"" + option + "\":\"x\"}");
+            assertEquals(400, refused.statusCode(), refused.body());
+            assertTrue(json(refused).get("error").asText().startsWith(option + " is not supported on a replay: "));
+        }
         assertEquals(List.of(), server.runJournalOperations());
     }
 
