@@ -11,6 +11,8 @@ import dev.baton.node.NodeProcess;
 import dev.baton.node.TestNodes;
 import dev.baton.sdk.worker.BatonWorker;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,6 +29,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
@@ -178,10 +181,11 @@ class ClusterFaultTest {
 
     private void startCluster(String scenario) throws Exception {
         dir = FaultRuns.directory(scenario);
+        Set<Integer> taken = new HashSet<>();
         for (int index = 0; index < NODES; index++) {
-            httpPorts[index] = NodeProcess.freePort();
-            clusterPorts[index] = NodeProcess.freePort();
-            managementPorts[index] = NodeProcess.freePort();
+            httpPorts[index] = unusedPort(taken);
+            clusterPorts[index] = unusedPort(taken);
+            managementPorts[index] = unusedPort(taken);
         }
         // The first seed forms the cluster; the others join it (and any seed that answers, on a restart).
         nodes[0] = startNode(0);
@@ -203,6 +207,26 @@ class ClusterFaultTest {
             workers[index] = FaultTasks.startWorker(url(index), TestNodes.WORKER_TOKEN, WORKER_SLOTS, recorder);
         System.out.println("ClusterFaultTest: " + NODES + " nodes Up on HTTP ports " + httpPorts[0] + ", "
                 + httpPorts[1] + ", " + httpPorts[2] + "; logs in " + dir);
+    }
+
+    /**
+     * A port nothing listens on, below Linux's ephemeral range (32768 and up): a node restarted on its ports must find
+     * them free, and an ephemeral port may meanwhile be any process's outgoing connection or another test's server.
+     */
+    private static int unusedPort(Set<Integer> taken) throws IOException {
+        Random random = new Random();
+        for (int tries = 0; tries < 1_000; tries++) {
+            int port = 20_000 + random.nextInt(12_000);
+            if (taken.contains(port)) continue;
+            try (ServerSocket socket = new ServerSocket()) {
+                socket.bind(new InetSocketAddress("127.0.0.1", port));
+                taken.add(port);
+                return port;
+            } catch (IOException inUse) {
+                // try another
+            }
+        }
+        throw new IOException("no unused port found between 20000 and 32000");
     }
 
     private NodeProcess startNode(int index) throws Exception {
