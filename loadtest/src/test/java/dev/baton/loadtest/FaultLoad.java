@@ -27,13 +27,23 @@ import java.util.concurrent.atomic.AtomicLong;
  * needs: every run id answered 2xx, the calls that got no answer (their runs may or may not exist), and every
  * answer's status, so a test can assert that a refused trigger was refused clearly (503 while the store is down,
  * 504 when the node could not confirm a write).
+ *
+ * <p>Given several nodes' URLs, client {@code i} starts on node {@code i mod n} and moves to the next node after a
+ * call that got no answer or a 503, as a client behind a list of nodes would. In {@linkplain #retryingEveryCall
+ * retrying mode} every call is sent again until answered 2xx, each under its own {@code
+ * x-trigger-request-idempotency-key} as the SDK sends it, so a repeat never triggers twice.
  */
 final class FaultLoad implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration KEYED_RETRY_FOR = Duration.ofSeconds(120);
 
-    private final URI url;
+    private final List<URI> urls;
+    /** The index in {@link #urls} each client thread sends to now. */
+    private final ThreadLocal<int[]> target = ThreadLocal.withInitial(() -> new int[] {0});
+
+    private boolean retryEveryCall;
+    private final AtomicLong givenUp = new AtomicLong();
     private final String authorization;
     private final long seed;
     private final HttpClient http = HttpClient.newBuilder()
@@ -52,9 +62,19 @@ final class FaultLoad implements AutoCloseable {
     private final List<String> unclearRefusals = java.util.Collections.synchronizedList(new ArrayList<>());
 
     FaultLoad(URI url, String secretKey, long seed) {
-        this.url = url;
+        this(List.of(url), secretKey, seed);
+    }
+
+    FaultLoad(List<URI> urls, String secretKey, long seed) {
+        this.urls = List.copyOf(urls);
         this.authorization = "Bearer " + secretKey;
         this.seed = seed;
+    }
+
+    /** Sends every call again until it is answered 2xx (each with a request idempotency key); before {@link #start}. */
+    FaultLoad retryingEveryCall() {
+        this.retryEveryCall = true;
+        return this;
     }
 
     /** Starts {@code clients} threads. */
@@ -78,6 +98,7 @@ final class FaultLoad implements AutoCloseable {
     }
 
     private void loop(int client, Random random) {
+        target.get()[0] = client % urls.size();
         long n = 0;
         while (running.get()) {
             try {
@@ -191,15 +212,20 @@ final class FaultLoad implements AutoCloseable {
 
     /** As {@link #send}, saying whether a call without a 2xx may have stored something. */
     private Sent call(String path, String contentType, String body, boolean retry) throws InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(url.resolve(path))
-                .timeout(Duration.ofSeconds(30))
-                .header("Authorization", authorization)
-                .header("Content-Type", contentType)
-                .POST(HttpRequest.BodyPublishers.ofString(body))
-                .build();
+        retry = retry || retryEveryCall;
+        String requestKey = retryEveryCall ? java.util.UUID.randomUUID().toString() : null;
         Instant giveUp = Instant.now().plus(KEYED_RETRY_FOR);
         boolean maybeStored = false;
         while (true) {
+            int[] node = target.get();
+            HttpRequest.Builder builder = HttpRequest.newBuilder(
+                            urls.get(node[0]).resolve(path))
+                    .timeout(Duration.ofSeconds(30))
+                    .header("Authorization", authorization)
+                    .header("Content-Type", contentType);
+            if (requestKey != null) builder.header("x-trigger-request-idempotency-key", requestKey);
+            HttpRequest request =
+                    builder.POST(HttpRequest.BodyPublishers.ofString(body)).build();
             try {
                 HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
                 int status = response.statusCode();
@@ -207,16 +233,19 @@ final class FaultLoad implements AutoCloseable {
                         .incrementAndGet();
                 if (status / 100 == 2) return new Sent(JSON.readTree(response.body()), true);
                 if (status == 504) maybeStored = true;
+                if (status == 503) node[0] = (node[0] + 1) % urls.size();
                 boolean clear = (status == 503 || status == 504 || status == 429)
                         && response.body().contains("\"error\"");
                 if (!clear) unclearRefusals.add(path + " answered " + status + ": " + response.body());
             } catch (IOException e) {
                 answers.computeIfAbsent("no answer", s -> new AtomicLong()).incrementAndGet();
                 maybeStored = true;
+                node[0] = (node[0] + 1) % urls.size();
             }
             // A keyed call that gives up counts once, if any of its sends may have stored the run (a later 503 does not
             // undo an earlier send that went unanswered).
             if (!retry || Instant.now().isAfter(giveUp)) {
+                givenUp.incrementAndGet();
                 if (maybeStored) unanswered.incrementAndGet();
                 return new Sent(null, maybeStored);
             }
@@ -228,12 +257,20 @@ final class FaultLoad implements AutoCloseable {
     void resolveBatchRuns() throws IOException, InterruptedException {
         batchRunIds.clear();
         for (String batchId : batchIds) {
-            HttpRequest request = HttpRequest.newBuilder(url.resolve("/api/v2/batches/" + batchId))
-                    .timeout(Duration.ofSeconds(30))
-                    .header("Authorization", authorization)
-                    .GET()
-                    .build();
-            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = null;
+            for (int node = 0; response == null; node++) {
+                HttpRequest request = HttpRequest.newBuilder(urls.get(node).resolve("/api/v2/batches/" + batchId))
+                        .timeout(Duration.ofSeconds(30))
+                        .header("Authorization", authorization)
+                        .GET()
+                        .build();
+                try {
+                    response = http.send(request, HttpResponse.BodyHandlers.ofString());
+                } catch (java.net.ConnectException gone) {
+                    // a node killed or stopped by the scenario: ask the next one
+                    if (node == urls.size() - 1) throw gone;
+                }
+            }
             if (response.statusCode() != 200) {
                 throw new IllegalStateException("batch " + batchId + " was accepted, now answers "
                         + response.statusCode() + ": " + response.body());
@@ -263,6 +300,19 @@ final class FaultLoad implements AutoCloseable {
     /** Runs answered 2xx so far (batch items counted as they were accepted). */
     long acceptedSoFar() {
         return singleRunIds.size() + acceptedBatchItems.get();
+    }
+
+    /** Calls that ended without a 2xx: sent once and refused or unanswered, or retried until the retries ran out. */
+    long failedCalls() {
+        return givenUp.get();
+    }
+
+    /** Answers other than 2xx, and sends that got no answer, over every send including retries. */
+    long refusedSends() {
+        long refused = 0;
+        for (Map.Entry<String, AtomicLong> answer : answers.entrySet())
+            if (!answer.getKey().startsWith("2")) refused += answer.getValue().get();
+        return refused;
     }
 
     List<String> unclearRefusals() {

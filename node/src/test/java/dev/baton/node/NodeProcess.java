@@ -84,12 +84,20 @@ public final class NodeProcess implements AutoCloseable {
      */
     public static NodeProcess start(Store store, int httpPort, Map<String, String> settings, Path log)
             throws Exception {
+        return start(store, httpPort, settings, List.of(), log);
+    }
+
+    /**
+     * The same with JVM options of the test's own after the defaults (a later {@code -Xmx} wins: several nodes on one
+     * small machine need smaller heaps).
+     */
+    public static NodeProcess start(
+            Store store, int httpPort, Map<String, String> settings, List<String> jvmOptions, Path log)
+            throws Exception {
         List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m",
-                "-XX:+UseParallelGC",
-                "-cp",
-                System.getProperty("java.class.path")));
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-XX:+UseParallelGC"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path")));
         command.addAll(store.nodeArguments());
         command.addAll(List.of(
                 "-Dbaton.node.http.interface=127.0.0.1",
@@ -133,6 +141,10 @@ public final class NodeProcess implements AutoCloseable {
         }
         process.destroyForcibly();
         throw new IllegalStateException("node did not become healthy within " + timeout);
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
     }
 
     /** SIGKILL: the node gets no chance to finish anything. */
