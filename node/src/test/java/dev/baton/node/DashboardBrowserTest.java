@@ -1123,7 +1123,8 @@ class DashboardBrowserTest {
                     () -> browser.findElements(By.cssSelector("#log-lines li[data-attempt='1']"))
                                     .size()
                             == 2);
-            assertTrue(browser.getCurrentUrl().endsWith("?logLevel=warn&logAttempt=1"), browser.getCurrentUrl());
+            // The list may already hold only attempt 1's lines before the URL takes the filter: wait for the URL too.
+            until("the URL keeps both filters", () -> browser.getCurrentUrl().endsWith("?logLevel=warn&logAttempt=1"));
             assertNoConsoleErrors("run logs filtered");
 
             browser.manage().window().setSize(new Dimension(390, 844));
