@@ -22,6 +22,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.ToIntFunction;
 
 /**
  * One batch trigger: how many items it has, and what became of each item so far. Items are
@@ -213,26 +215,13 @@ public final class BatchEntity
     }
 
     private ReplyEffect<Event, BatchState> record(BatchState state, RecordItems cmd) {
-        Set<Integer> recorded = state.recordedIndices();
-        List<RecordedItem> fresh = new ArrayList<>();
-        for (RecordedItem item : cmd.items()) {
-            if (item.index() < 0 || item.index() >= state.runCount()) {
-                return Effect()
-                        .reply(
-                                cmd.replyTo(),
-                                StatusReply.error(INDEX_OUT_OF_RANGE + ": " + item.index() + " (the batch has "
-                                        + state.runCount() + " items)"));
-            }
-            if (recorded.add(item.index())) fresh.add(item);
-        }
-        int deduplicated = cmd.items().size() - fresh.size();
-        if (fresh.isEmpty()) {
-            return Effect().reply(cmd.replyTo(), StatusReply.success(new Recorded(0, deduplicated, state)));
-        }
-        return Effect()
-                .persist(new ItemsRecorded(fresh, clock.instant()))
-                .thenReply(
-                        cmd.replyTo(), after -> StatusReply.success(new Recorded(fresh.size(), deduplicated, after)));
+        return storeOnce(
+                state,
+                cmd.items(),
+                RecordedItem::index,
+                state.recordedIndices(),
+                fresh -> new ItemsRecorded(fresh, clock.instant()),
+                cmd.replyTo());
     }
 
     private ReplyEffect<Event, BatchState> hold(BatchState state, HoldItems cmd) {
@@ -240,26 +229,40 @@ public final class BatchEntity
             return Effect()
                     .reply(cmd.replyTo(), StatusReply.error("batch " + batchId + " has no parent to hold items for"));
         }
-        Set<Integer> received = state.receivedIndices();
-        List<HeldItem> fresh = new ArrayList<>();
-        for (HeldItem item : cmd.items()) {
-            if (item.index() < 0 || item.index() >= state.runCount()) {
+        return storeOnce(
+                state,
+                cmd.items(),
+                HeldItem::index,
+                state.receivedIndices(),
+                fresh -> new ItemsHeld(fresh, clock.instant()),
+                cmd.replyTo());
+    }
+
+    /** Persists the items whose index {@code seen} does not hold yet (a resent stream is deduplicated by index). */
+    private <T> ReplyEffect<Event, BatchState> storeOnce(
+            BatchState state,
+            List<T> items,
+            ToIntFunction<T> index,
+            Set<Integer> seen,
+            Function<List<T>, Event> event,
+            ActorRef<StatusReply<Recorded>> replyTo) {
+        List<T> fresh = new ArrayList<>();
+        for (T item : items) {
+            int i = index.applyAsInt(item);
+            if (i < 0 || i >= state.runCount()) {
                 return Effect()
                         .reply(
-                                cmd.replyTo(),
-                                StatusReply.error(INDEX_OUT_OF_RANGE + ": " + item.index() + " (the batch has "
-                                        + state.runCount() + " items)"));
+                                replyTo,
+                                StatusReply.error(INDEX_OUT_OF_RANGE + ": " + i + " (the batch has " + state.runCount()
+                                        + " items)"));
             }
-            if (received.add(item.index())) fresh.add(item);
+            if (seen.add(i)) fresh.add(item);
         }
-        int deduplicated = cmd.items().size() - fresh.size();
-        if (fresh.isEmpty()) {
-            return Effect().reply(cmd.replyTo(), StatusReply.success(new Recorded(0, deduplicated, state)));
-        }
+        int deduplicated = items.size() - fresh.size();
+        if (fresh.isEmpty()) return Effect().reply(replyTo, StatusReply.success(new Recorded(0, deduplicated, state)));
         return Effect()
-                .persist(new ItemsHeld(fresh, clock.instant()))
-                .thenReply(
-                        cmd.replyTo(), after -> StatusReply.success(new Recorded(fresh.size(), deduplicated, after)));
+                .persist(event.apply(fresh))
+                .thenReply(replyTo, after -> StatusReply.success(new Recorded(fresh.size(), deduplicated, after)));
     }
 
     // ---------------------------------------------------------------- recovery
