@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import dev.baton.api.config.HttpSettings;
@@ -37,9 +38,17 @@ class RunCommandDecoderTest {
     void replayWithoutABodyChangesNothing() throws Exception {
         assertSame(ReplayOverrides.NONE, decoder.replay(null));
         assertEquals(ReplayOverrides.NONE, decoder.replay(Json.parse("{}")));
-        assertEquals(
-                ReplayOverrides.NONE,
-                decoder.replay(Json.parse("{\"machine\":\"large-1x\",\"version\":\"1\",\"idempotencyKey\":\"x\"}")));
+        assertEquals(ReplayOverrides.NONE, decoder.replay(Json.parse("{\"unknownKey\":true}")));
+    }
+
+    @Test
+    void replayRefusesWhatAReplayCannotHonourByName() {
+        for (String option : List.of("machine", "region", "version", "idempotencyKey", "idempotencyKeyTTL")) {
+            ApiException refused = rejected(() -> decoder.replay(Json.parse("{\"" + option + "\":\"x\"}")));
+            assertEquals(400, refused.status().intValue());
+            assertTrue(
+                    refused.getMessage().startsWith(option + " is not supported on a replay: "), refused.getMessage());
+        }
     }
 
     @Test
