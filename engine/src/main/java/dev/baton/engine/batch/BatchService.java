@@ -393,6 +393,11 @@ public final class BatchService {
     }
 
     private CompletionStage<BatchState> recordAll(String batchId, List<RecordedItem> items) {
+        return recordItems(batchId, items).thenApply(BatchEntity.Recorded::batch);
+    }
+
+    /** Stores the items' outcomes in the batch (each index once). */
+    private CompletionStage<BatchEntity.Recorded> recordItems(String batchId, List<RecordedItem> items) {
         return store.endedByOutage(
                         batch(batchId)
                                 .<StatusReply<BatchEntity.Recorded>>ask(
@@ -402,7 +407,7 @@ public final class BatchService {
                     if (reply.isError())
                         throw new IllegalStateException(
                                 "batch " + batchId + ": " + reply.getError().getMessage());
-                    return reply.getValue().batch();
+                    return reply.getValue();
                 });
     }
 
@@ -457,18 +462,9 @@ public final class BatchService {
         List<RecordedItem> items = outcomes.stream().flatMap(Optional::stream).toList();
         int unavailable = outcomes.size() - items.size();
         if (items.isEmpty()) return CompletableFuture.completedFuture(new ItemsAdded(null, 0, 0, unavailable));
-        return store.endedByOutage(
-                        batch(batchId)
-                                .<StatusReply<BatchEntity.Recorded>>ask(
-                                        replyTo -> new BatchEntity.RecordItems(items, replyTo), askTimeout),
-                        () -> new WriteOutcomeUnknownException("runs of batch " + batchId, store.unavailable()))
-                .thenApply(reply -> {
-                    if (reply.isError())
-                        throw new IllegalStateException(
-                                "batch " + batchId + ": " + reply.getError().getMessage());
-                    BatchEntity.Recorded recorded = reply.getValue();
-                    return new ItemsAdded(recorded.batch(), recorded.recorded(), recorded.deduplicated(), unavailable);
-                });
+        return recordItems(batchId, items)
+                .thenApply(recorded ->
+                        new ItemsAdded(recorded.batch(), recorded.recorded(), recorded.deduplicated(), unavailable));
     }
 
     private static ItemsAdded sum(ItemsAdded total, ItemsAdded chunk) {

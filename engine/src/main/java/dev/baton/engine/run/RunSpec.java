@@ -26,7 +26,7 @@ import java.util.List;
  * @param lockedToVersion the only version of the task's workers that may run it (the trigger's {@code lockToVersion}
  *     or its parent's); null for none
  * @param pendingTask what the trigger gave for a task no worker had declared yet, else null: the queue, retry and
- *     maxDuration above are placeholders until the task's declaration fills them in ({@link #resolved})
+ *     maxDuration above are the engine's defaults until the task's declaration replaces them ({@link #resolved})
  */
 public record RunSpec(
         String environmentId,

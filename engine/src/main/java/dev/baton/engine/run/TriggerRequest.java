@@ -85,16 +85,18 @@ public record TriggerRequest(
 
     /**
      * What a run of a task no worker has declared yet is triggered with: the request's options, the engine's
-     * defaults as placeholders for the rest, and what the request gave kept apart, for {@link RunSpec#resolved}.
+     * defaults for the rest until the task is declared, and what the request gave kept apart, for
+     * {@link RunSpec#resolved}.
      */
     RunSpec pendingRunSpec(String environmentId) {
-        TaskDefinition placeholder = new TaskDefinition(taskId, null, null, null, null);
-        RetryPolicy retry =
-                maxAttempts == null ? placeholder.retry() : placeholder.retry().withMaxAttempts(maxAttempts);
+        TaskDefinition engineDefaults = new TaskDefinition(taskId, null, null, null, null);
+        RetryPolicy retry = maxAttempts == null
+                ? engineDefaults.retry()
+                : engineDefaults.retry().withMaxAttempts(maxAttempts);
         return new RunSpec(
                 environmentId,
                 taskId,
-                queue == null ? placeholder.queue() : queue,
+                queue == null ? engineDefaults.queue() : queue,
                 payloadJson,
                 payloadType,
                 tags,
