@@ -128,7 +128,8 @@ public final class BatonNode {
                 EnvironmentSettingsSource.stored(directory, blockingIo),
                 new IndexedRunSelection(runList));
         Projections.init(system, database, clock);
-        Credentials credentials = Credentials.bootstrap(config.getConfig("baton.bootstrap"), directory);
+        Credentials credentials = database.exclusivelyAmongNodes(
+                () -> Credentials.bootstrap(config.getConfig("baton.bootstrap"), directory));
         // The API's lists read what the projections write: built here, on the same database and clock.
         ProjectionLag lag = ProjectionLag.create(system, database, clock);
         ReadModels reads = new ReadModels(

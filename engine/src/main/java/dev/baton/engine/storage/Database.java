@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 
 /**
@@ -65,48 +66,74 @@ public final class Database implements AutoCloseable {
     /** Creates the journal and Baton tables if missing. Safe to run on every start, from every node. */
     public void createSchemaIfMissing() {
         String journal = dialect == Dialect.POSTGRES ? "db/journal-postgres.sql" : "db/journal-h2.sql";
-        try (Connection connection = dataSource.getConnection()) {
-            connection.setAutoCommit(false);
-            if (dialect == Dialect.POSTGRES) {
-                // Nodes starting together must not race on CREATE ... IF NOT EXISTS (it is not atomic in PostgreSQL).
-                try (Statement lock = connection.createStatement()) {
-                    lock.execute("SELECT pg_advisory_xact_lock(7723001)");
-                }
-            }
-            runScript(connection, journal);
-            runScript(connection, "db/baton-schema.sql");
-            connection.commit();
-        } catch (SQLException e) {
-            throw new IllegalStateException("could not create the database schema", e);
-        }
+        runSchemaScripts(journal, "db/baton-schema.sql");
     }
 
     /**
      * Runs another module's idempotent schema script (a classpath resource; statements separated by
-     * {@code ;}, {@code --} line comments) in one transaction, under the same lock as
-     * {@link #createSchemaIfMissing()}, so nodes starting together never race on it.
+     * {@code ;}, {@code --} line comments) under the same lock as {@link #createSchemaIfMissing()}.
      */
     public void runSchemaScript(String resource) {
-        try (Connection connection = dataSource.getConnection()) {
-            connection.setAutoCommit(false);
-            if (dialect == Dialect.POSTGRES) {
-                try (Statement lock = connection.createStatement()) {
-                    lock.execute("SELECT pg_advisory_xact_lock(7723001)");
-                }
-            }
-            runScript(connection, resource);
-            connection.commit();
+        runSchemaScripts(resource);
+    }
+
+    /**
+     * Runs {@code work} while no other node runs a schema script or its own start-up step: nodes starting together on
+     * an empty database would otherwise all create the bootstrap organization, and all but one fail to start.
+     */
+    public <T> T exclusivelyAmongNodes(Supplier<T> work) {
+        try {
+            return underStartupLock(connection -> work.get());
         } catch (SQLException e) {
-            throw new IllegalStateException("could not run the schema script " + resource, e);
+            throw new IllegalStateException("could not take the nodes' start-up lock", e);
+        }
+    }
+
+    /**
+     * Nodes starting together must not race on CREATE ... IF NOT EXISTS (it is not atomic in PostgreSQL), so the
+     * scripts run under the start-up lock. Each statement commits on its own: a node joining a running cluster must
+     * not hold one table's lock while waiting for another's, or it deadlocks with the projections writing both (an
+     * ALTER TABLE ... IF NOT EXISTS locks its table even when there is nothing to do).
+     */
+    private void runSchemaScripts(String... resources) {
+        try {
+            underStartupLock(connection -> {
+                for (String resource : resources) runScript(connection, resource);
+                return null;
+            });
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not run the schema scripts " + String.join(", ", resources), e);
+        }
+    }
+
+    private interface WithConnection<T> {
+        T run(Connection connection) throws SQLException;
+    }
+
+    /** A PostgreSQL session lock, held on its own connection; none on H2, whose file only one node opens. */
+    private <T> T underStartupLock(WithConnection<T> work) throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(true);
+            boolean advisoryLock = dialect == Dialect.POSTGRES;
+            if (advisoryLock) execute(connection, "SELECT pg_advisory_lock(7723001)");
+            try {
+                return work.run(connection);
+            } finally {
+                if (advisoryLock) execute(connection, "SELECT pg_advisory_unlock(7723001)");
+            }
+        }
+    }
+
+    private static void execute(Connection connection, String sql) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute(sql);
         }
     }
 
     private static void runScript(Connection connection, String resource) throws SQLException {
-        try (Statement statement = connection.createStatement()) {
-            String withoutComments = readResource(resource).replaceAll("(?m)^\\s*--.*$", "");
-            for (String sql : withoutComments.split(";")) {
-                if (!sql.isBlank()) statement.execute(sql.trim());
-            }
+        String withoutComments = readResource(resource).replaceAll("(?m)^\\s*--.*$", "");
+        for (String sql : withoutComments.split(";")) {
+            if (!sql.isBlank()) execute(connection, sql.trim());
         }
     }
 
