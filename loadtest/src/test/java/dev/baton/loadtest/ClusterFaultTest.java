@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -187,12 +188,11 @@ class ClusterFaultTest {
             clusterPorts[index] = unusedPort(taken);
             managementPorts[index] = unusedPort(taken);
         }
-        // The first seed forms the cluster; the others join it (and any seed that answers, on a restart).
-        nodes[0] = startNode(0);
-        List<CompletableFuture<NodeProcess>> joining = new ArrayList<>();
-        for (int index = 1; index < NODES; index++) {
+        // All at once: a node forms the cluster only when every contact point has answered that it is in none.
+        List<CompletableFuture<NodeProcess>> starting = new ArrayList<>();
+        for (int index = 0; index < NODES; index++) {
             int node = index;
-            joining.add(CompletableFuture.supplyAsync(() -> {
+            starting.add(CompletableFuture.supplyAsync(() -> {
                 try {
                     return startNode(node);
                 } catch (Exception e) {
@@ -200,8 +200,8 @@ class ClusterFaultTest {
                 }
             }));
         }
-        for (int index = 1; index < NODES; index++)
-            nodes[index] = joining.get(index - 1).join();
+        for (int index = 0; index < NODES; index++)
+            nodes[index] = starting.get(index).join();
         awaitMembersUp(0);
         for (int index = 0; index < NODES; index++)
             workers[index] = FaultTasks.startWorker(url(index), TestNodes.WORKER_TOKEN, WORKER_SLOTS, recorder);
@@ -232,9 +232,10 @@ class ClusterFaultTest {
     private NodeProcess startNode(int index) throws Exception {
         Map<String, String> settings = new HashMap<>(NodeKillFaultTest.FAST_RECOVERY);
         settings.put("akka.remote.artery.canonical.port", String.valueOf(clusterPorts[index]));
-        for (int seedNode = 0; seedNode < NODES; seedNode++) {
-            settings.put("akka.cluster.seed-nodes." + seedNode, "akka://baton@127.0.0.1:" + clusterPorts[seedNode]);
-        }
+        // Contact points, not seed nodes: a first seed node restarted on a loaded machine can form a second cluster.
+        List<String> contactPoints = new ArrayList<>();
+        for (int node = 0; node < NODES; node++) contactPoints.add("127.0.0.1:" + managementPorts[node]);
+        settings.put("baton.cluster.contact-points", String.join(",", contactPoints));
         settings.put("baton.management.enabled", "on");
         settings.put("akka.management.http.hostname", "127.0.0.1");
         settings.put("akka.management.http.port", String.valueOf(managementPorts[index]));
@@ -268,13 +269,18 @@ class ClusterFaultTest {
 
     /** Waits until node {@code index} sees every node Up and none unreachable. */
     private void awaitMembersUp(int index) throws Exception {
-        awaitTrue(Duration.ofSeconds(120), NODES + " members Up", () -> {
-            JsonNode members = members(index);
-            int up = 0;
-            for (JsonNode member : members.path("members"))
-                if (member.path("status").asText().equals("Up")) up++;
-            return up == NODES && members.path("unreachable").isEmpty();
-        });
+        JsonNode[] lastSeen = {null};
+        awaitTrue(
+                Duration.ofSeconds(120),
+                () -> NODES + " members Up, as node " + index + " sees them: " + lastSeen[0],
+                () -> {
+                    JsonNode members = members(index);
+                    lastSeen[0] = members;
+                    int up = 0;
+                    for (JsonNode member : members.path("members"))
+                        if (member.path("status").asText().equals("Up")) up++;
+                    return up == NODES && members.path("unreachable").isEmpty();
+                });
     }
 
     /** The run shards node {@code index} hosts now (Akka Management asks its local shard region). */
@@ -389,6 +395,11 @@ class ClusterFaultTest {
     }
 
     private static void awaitTrue(Duration timeout, String what, Condition condition) throws Exception {
+        awaitTrue(timeout, () -> what, condition);
+    }
+
+    /** {@code what} is asked for when the wait fails: it may describe the last state seen. */
+    private static void awaitTrue(Duration timeout, Supplier<String> what, Condition condition) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             try {
@@ -396,7 +407,7 @@ class ClusterFaultTest {
             } catch (IOException notAnswering) {
                 // a node starting or stopping: ask again
             }
-            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting: " + what);
+            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting: " + what.get());
             Thread.sleep(250);
         }
     }

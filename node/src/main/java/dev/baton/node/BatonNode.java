@@ -6,7 +6,6 @@ import akka.actor.typed.ActorSystem;
 import akka.actor.typed.DispatcherSelector;
 import akka.cluster.MemberStatus;
 import akka.cluster.typed.Cluster;
-import akka.cluster.typed.Join;
 import akka.http.javadsl.Http;
 import akka.http.javadsl.ServerBinding;
 import akka.http.javadsl.model.ContentTypes;
@@ -113,9 +112,7 @@ public final class BatonNode {
         database.createSchemaIfMissing();
 
         Cluster cluster = Cluster.get(system);
-        if (config.getStringList("akka.cluster.seed-nodes").isEmpty()) {
-            cluster.manager().tell(Join.create(cluster.selfMember().address()));
-        }
+        ClusterFormation.joinIfAlone(system);
 
         Clock clock = Clock.systemUTC();
         EnvironmentDirectory directory = new EnvironmentDirectory(
@@ -182,6 +179,7 @@ public final class BatonNode {
                         startupTimeout))
                 : Optional.empty();
         if (management.isPresent()) {
+            ClusterFormation.bootstrapIfContactPoints(system);
             NodeGauges.start(
                     system,
                     lag,
@@ -189,7 +187,7 @@ public final class BatonNode {
                     config.getDuration("baton.node.metrics-sample-interval"));
         }
 
-        awaitMemberUp(cluster, startupTimeout);
+        awaitMemberUp(cluster, config.getDuration("baton.node.join-timeout"));
         BatonNode node = new BatonNode(system, engine, credentials, binding, management);
         node.announce();
         return node;
@@ -201,7 +199,8 @@ public final class BatonNode {
         while (cluster.selfMember().status() != MemberStatus.up()) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("this node did not become Up within " + timeout + " (status "
-                        + cluster.selfMember().status() + "); check akka.cluster.seed-nodes");
+                        + cluster.selfMember().status()
+                        + "); check akka.cluster.seed-nodes or baton.cluster.contact-points");
             }
             try {
                 Thread.sleep(50);

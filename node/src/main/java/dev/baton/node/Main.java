@@ -26,7 +26,8 @@ public final class Main {
                     COMMON_POOL_PARALLELISM,
                     String.valueOf(Math.max(4, Runtime.getRuntime().availableProcessors())));
         }
-        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "baton", ConfigFactory.load());
+        ActorSystem<Void> system = ActorSystem.create(
+                Behaviors.empty(), "baton", ClusterFormation.withContactPoints(ConfigFactory.load()));
         try {
             BatonNode.start(system);
         } catch (RuntimeException e) {
