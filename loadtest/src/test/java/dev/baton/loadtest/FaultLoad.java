@@ -183,13 +183,15 @@ final class FaultLoad implements AutoCloseable {
         Sent itemsCall = call("/api/v3/batches/" + batchId + "/items", "application/x-ndjson", items.toString(), false);
         JsonNode sent = itemsCall.answer();
         if (sent == null) {
-            // call() counted a call that may have stored something once: its items may each exist or not. After a 503
-            // or
-            // 429, none may.
+            // call() counted a call that may have stored something once: its items may each exist or not. After a
+            // 503 or 429, none may.
             if (itemsCall.maybeStored()) unanswered.addAndGet(count - 1);
             return;
         }
-        if (!sent.path("sealed").asBoolean() || sent.path("itemsAccepted").asInt() != count) {
+        // A repeat of a send that stored the items (its answer lost) finds them there: deduplicated, not accepted.
+        int stored = sent.path("itemsAccepted").asInt()
+                + sent.path("itemsDeduplicated").asInt();
+        if (!sent.path("sealed").asBoolean() || stored != count) {
             unclearRefusals.add("batch " + batchId + " answered " + sent + " for " + count + " items");
             return;
         }
