@@ -151,14 +151,16 @@ public final class BatonNode {
         Route api = Directives.concat(
                 Directives.path("health", () -> Directives.get(() -> health(cluster))),
                 Directives.path("ready", () -> Directives.get(() -> ready(readiness))),
-                new WorkerGateway(
-                                system,
-                                engine,
-                                directory,
-                                EnvironmentVariableStore.create(database, config),
-                                logs.writer())
-                        .route(),
-                new HttpApi(system, engine, directory, database, reads, clock, logs).route());
+                new MajorityGuard(system)
+                        .guard(Directives.concat(
+                                new WorkerGateway(
+                                                system,
+                                                engine,
+                                                directory,
+                                                EnvironmentVariableStore.create(database, config),
+                                                logs.writer())
+                                        .route(),
+                                new HttpApi(system, engine, directory, database, reads, clock, logs).route())));
         Route routes = new HttpMetrics(BatonMetrics.get(system).registry()).measured(api);
         Config http = config.getConfig("baton.node.http");
         Duration startupTimeout = config.getDuration("baton.node.startup-timeout");

@@ -24,9 +24,10 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Whether this node should get traffic (docs/operations.md "Health"): it is an Up cluster member, not shutting down,
- * and its journal, its read model and (when on) ClickHouse answer within {@code timeout}. The API port's
- * {@code /ready} and Akka Management's {@code /ready} ({@link ReadinessCheck}) both ask this.
+ * Whether this node should get traffic (docs/operations.md "Health"): it is an Up cluster member that reaches the
+ * majority of the cluster, not shutting down, and its journal, its read model and (when on) ClickHouse answer within
+ * {@code timeout}. The API port's {@code /ready} and Akka Management's {@code /ready} ({@link ReadinessCheck}) both
+ * ask this.
  */
 final class Readiness {
 
@@ -36,6 +37,7 @@ final class Readiness {
     private final Duration timeout;
     private final Executor blockingIo;
     private final HttpClient http;
+    private final MajorityGuard majority;
 
     Readiness(ActorSystem<?> system, Database database, Optional<String> clickHouseUrl, Duration timeout) {
         this.system = system;
@@ -44,6 +46,7 @@ final class Readiness {
         this.timeout = timeout;
         this.blockingIo = system.dispatchers().lookup(DispatcherSelector.blocking());
         this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+        this.majority = new MajorityGuard(system);
     }
 
     /** What keeps the node from being ready, each with its reason; empty when it is ready. */
@@ -52,6 +55,7 @@ final class Readiness {
         if (CoordinatedShutdown.get(system).getShutdownReason().isPresent()) failing.add("shutting down");
         MemberStatus status = Cluster.get(system).selfMember().status();
         if (status != MemberStatus.up()) failing.add("cluster member is " + status + ", not Up");
+        majority.cutOff().ifPresent(failing::add);
         CompletableFuture<Optional<String>> journal = answers("journal", "SELECT 1 FROM \"event_journal\" WHERE 1 = 0");
         CompletableFuture<Optional<String>> readModel = answers("read model", "SELECT 1 FROM baton_runs WHERE 1 = 0");
         CompletableFuture<Optional<String>> clickHouse =
