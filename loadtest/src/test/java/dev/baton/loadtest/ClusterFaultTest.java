@@ -17,6 +17,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -29,6 +30,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -77,6 +79,10 @@ class ClusterFaultTest {
     private final int[] httpPorts = new int[NODES];
     private final int[] clusterPorts = new int[NODES];
     private final int[] managementPorts = new int[NODES];
+    /** Relays in front of the cluster ports, for the partition: the nodes' canonical addresses name them. */
+    private final PartitionProxy[] proxies = new PartitionProxy[NODES];
+
+    private final int[] proxyPorts = new int[NODES];
     private final NodeProcess[] nodes = new NodeProcess[NODES];
     private final BatonWorker[] workers = new BatonWorker[NODES];
     private Path dir;
@@ -85,29 +91,29 @@ class ClusterFaultTest {
     void stopEverything() throws Exception {
         for (BatonWorker worker : workers) if (worker != null) worker.close();
         for (NodeProcess node : nodes) if (node != null) node.kill();
+        for (PartitionProxy proxy : proxies) if (proxy != null) proxy.close();
     }
 
     @Test
     void aKilledNodesRunsContinueOnTheOthers() throws Exception {
         startCluster("cluster-kill-" + seed);
-        int victim = 1;
         Instant loadStarted = Instant.now();
         try (FaultLoad load = new FaultLoad(urls(), TestNodes.SECRET_KEY, seed).start(CLIENTS)) {
             Thread.sleep(8_000);
+            // The node hosting the environment's dispatcher: its failover is measured with the runs'.
+            int victim = dispatcherHost().orElse(1);
+            boolean dispatcherHost = dispatcherHost().isPresent();
             long acceptedBeforeKill = load.acceptedSoFar();
             long refusedBeforeKill = load.refusedSends();
-            Set<String> victimShards = localShards(victim);
+            Set<String> victimShards = localShards(victim, "Run");
             Instant killedAt = Instant.now();
             nodes[victim].kill();
             nodes[victim] = null;
-            // The SDK worker takes one URL: the dead node's worker is started again against a live node.
-            workers[victim].close();
-            int survivor = (victim + 1) % NODES;
-            workers[victim] = FaultTasks.startWorker(url(survivor), TestNodes.WORKER_TOKEN, WORKER_SLOTS, recorder);
+            int survivor = (victim + 1) % NODES; // the victim's worker moves on to it by itself
             awaitTrue(Duration.ofSeconds(90), "the killed node downed and removed", () -> {
                 JsonNode members = members(survivor);
                 for (JsonNode member : members.path("members"))
-                    if (member.path("node").asText().endsWith(":" + clusterPorts[victim])) return false;
+                    if (member.path("node").asText().endsWith(":" + proxyPorts[victim])) return false;
                 return true;
             });
             Duration downedAfter = Duration.between(killedAt, Instant.now());
@@ -124,10 +130,14 @@ class ClusterFaultTest {
             // After the check, which waits until every run has ended: a held run that never went on shows.
             Failover failover = failover(killedAt, victimShards, expectation.pendingRunIds());
             System.out.println("ClusterFaultTest[kill -9]: seed " + seed + "; " + acceptedBeforeKill
-                    + " runs accepted before the kill; the node held " + victimShards.size() + " shards, "
+                    + " runs accepted before the kill; the node held " + victimShards.size() + " shards"
+                    + (dispatcherHost ? " and the environment's dispatcher" : "")
+                    + "; the first run triggered after the"
+                    + " kill succeeded " + describe(firstNewRunSucceededAfter(killedAt)) + " after it; the node held "
                     + failover.held() + " unfinished runs, " + failover.resumed() + " resumed on the others;"
                     + " downed and removed after " + downedAfter.toMillis() + " ms; failover (kill to the first"
-                    + " event of a held run on a live node) " + failover.describe() + "; sends refused or unanswered"
+                    + " event of a held run on a live node) " + describe(failover.firstResumed())
+                    + "; sends refused or unanswered"
                     + " after the kill " + refusedAfterKill + "; " + rate + load.summary() + "; " + summary(report));
             assertTrue(acceptedBeforeKill > 0, "no run was accepted before the kill");
             assertTrue(failover.held() > 0, "the killed node held no unfinished run: the kill proved nothing");
@@ -178,6 +188,95 @@ class ClusterFaultTest {
         }
     }
 
+    @Test
+    void aPartitionedNodeStopsServingAndTheMajorityCarriesOn() throws Exception {
+        startCluster("cluster-partition-" + seed);
+        int cutOff = 2;
+        Instant loadStarted = Instant.now();
+        try (FaultLoad load = new FaultLoad(urls(), TestNodes.SECRET_KEY, seed)
+                .retryingEveryCall()
+                .start(CLIENTS)) {
+            Thread.sleep(8_000);
+            long acceptedBefore = load.acceptedSoFar();
+            // The oldest member hosts the cluster's singletons (the shard coordinators): cutting it off stalls more.
+            boolean oldest = members(0).path("oldest").asText().endsWith(":" + proxyPorts[cutOff]);
+            Instant cutAt = Instant.now();
+            proxies[cutOff].cut();
+            awaitTrue(Duration.ofSeconds(60), "node " + cutOff + " refusing requests as cut off", () -> {
+                HttpResponse<String> answer = listRuns(cutOff);
+                return answer.statusCode() == 503 && answer.body().contains("cut off from the majority");
+            });
+            Duration refusingAfter = Duration.between(cutAt, Instant.now());
+            awaitTrue(Duration.ofSeconds(90), "the majority removing node " + cutOff, () -> {
+                for (JsonNode member : members(0).path("members"))
+                    if (member.path("node").asText().endsWith(":" + proxyPorts[cutOff])) return false;
+                return true;
+            });
+            Duration removedAfter = Duration.between(cutAt, Instant.now());
+            // The minority side downs itself at about the same time (keep-majority) and its JVM exits.
+            awaitTrue(
+                    Duration.ofSeconds(60),
+                    "node " + cutOff + " downing itself and exiting",
+                    () -> !nodes[cutOff].isAlive());
+            Duration exitedAfter = Duration.between(cutAt, Instant.now());
+            long acceptedWhileCut = load.acceptedSoFar() - acceptedBefore;
+
+            proxies[cutOff].heal();
+            nodes[cutOff] = startNode(cutOff);
+            awaitMembersUp(0);
+            Duration rejoinedAfter = Duration.between(cutAt, Instant.now());
+            Thread.sleep(5_000);
+            load.stop();
+            String rate = rate(load, loadStarted);
+            load.resolveBatchRuns();
+            InvariantChecker.Report report = new InvariantChecker(
+                            store.jdbcUrl(), store.user(), store.password(), null, null)
+                    .check(load.expectation(since, recorder.executions(), 1), Duration.ofSeconds(120));
+            System.out.println("ClusterFaultTest[partition]: seed " + seed + "; node " + cutOff
+                    + (oldest ? " (the oldest)" : "")
+                    + " cut off after "
+                    + acceptedBefore + " runs accepted; it refused with 503 after " + refusingAfter.toMillis()
+                    + " ms, the majority removed it after " + removedAfter.toMillis() + " ms, it exited after "
+                    + exitedAfter.toMillis() + " ms, " + acceptedWhileCut + " runs accepted meanwhile; healed, it was"
+                    + " Up again " + rejoinedAfter.toMillis() + " ms after the cut; failed triggers "
+                    + load.failedCalls() + ", sends refused or unanswered (then sent again) " + load.refusedSends()
+                    + "; " + rate + load.summary() + "; " + summary(report));
+            assertEquals(0, load.failedCalls(), "triggers that failed although sent again: " + load.summary());
+            assertTrue(
+                    report.ok(),
+                    () -> "seed " + seed + ", invariants violated:\n" + String.join("\n", report.listed(30)));
+            assertEquals(List.of(), load.unclearRefusals(), "every refusal is a clear 503, 504 or 429");
+        }
+    }
+
+    /**
+     * After every scenario: no entity was ever started twice at once. A second writer of one persistence id is
+     * refused by the journal's primary key, and says so in its node's log.
+     */
+    @AfterEach
+    void oneWriterPerEntity() throws IOException {
+        if (dir == null) return;
+        for (int index = 0; index < NODES; index++) {
+            Path log = dir.resolve("node-" + index + ".log");
+            if (!Files.exists(log)) continue;
+            try (var lines = Files.lines(log)) {
+                List<String> secondWriters = lines.filter(line -> line.contains("event_journal_pkey"))
+                        .limit(3)
+                        .toList();
+                assertEquals(List.of(), secondWriters, "node " + index + " met a second writer of an entity");
+            }
+        }
+    }
+
+    private HttpResponse<String> listRuns(int index) throws IOException, InterruptedException {
+        return http.send(
+                HttpRequest.newBuilder(url(index).resolve("/api/v1/runs"))
+                        .header("Authorization", "Bearer " + TestNodes.SECRET_KEY)
+                        .timeout(Duration.ofSeconds(5))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
     // ---------------------------------------------------------------- the cluster
 
     private void startCluster(String scenario) throws Exception {
@@ -187,6 +286,8 @@ class ClusterFaultTest {
             httpPorts[index] = unusedPort(taken);
             clusterPorts[index] = unusedPort(taken);
             managementPorts[index] = unusedPort(taken);
+            proxyPorts[index] = unusedPort(taken);
+            proxies[index] = new PartitionProxy(proxyPorts[index], clusterPorts[index]);
         }
         // All at once: a node forms the cluster only when every contact point has answered that it is in none.
         List<CompletableFuture<NodeProcess>> starting = new ArrayList<>();
@@ -204,7 +305,7 @@ class ClusterFaultTest {
             nodes[index] = starting.get(index).join();
         awaitMembersUp(0);
         for (int index = 0; index < NODES; index++)
-            workers[index] = FaultTasks.startWorker(url(index), TestNodes.WORKER_TOKEN, WORKER_SLOTS, recorder);
+            workers[index] = FaultTasks.startWorker(urlsFrom(index), TestNodes.WORKER_TOKEN, WORKER_SLOTS, recorder);
         System.out.println("ClusterFaultTest: " + NODES + " nodes Up on HTTP ports " + httpPorts[0] + ", "
                 + httpPorts[1] + ", " + httpPorts[2] + "; logs in " + dir);
     }
@@ -231,7 +332,10 @@ class ClusterFaultTest {
 
     private NodeProcess startNode(int index) throws Exception {
         Map<String, String> settings = new HashMap<>(NodeKillFaultTest.FAST_RECOVERY);
-        settings.put("akka.remote.artery.canonical.port", String.valueOf(clusterPorts[index]));
+        // The others reach the node through its relay (PartitionProxy); it listens behind it.
+        settings.put("akka.remote.artery.canonical.port", String.valueOf(proxyPorts[index]));
+        settings.put("akka.remote.artery.bind.hostname", "127.0.0.1");
+        settings.put("akka.remote.artery.bind.port", String.valueOf(clusterPorts[index]));
         // Contact points, not seed nodes: a first seed node restarted on a loaded machine can form a second cluster.
         List<String> contactPoints = new ArrayList<>();
         for (int node = 0; node < NODES; node++) contactPoints.add("127.0.0.1:" + managementPorts[node]);
@@ -247,8 +351,13 @@ class ClusterFaultTest {
     }
 
     private List<URI> urls() {
+        return urlsFrom(0);
+    }
+
+    /** Every node's URL, node {@code first}'s first: a worker's list, as docs/operations.md suggests. */
+    private List<URI> urlsFrom(int first) {
         List<URI> urls = new ArrayList<>();
-        for (int index = 0; index < NODES; index++) urls.add(url(index));
+        for (int index = 0; index < NODES; index++) urls.add(url((first + index) % NODES));
         return urls;
     }
 
@@ -283,10 +392,18 @@ class ClusterFaultTest {
                 });
     }
 
-    /** The run shards node {@code index} hosts now (Akka Management asks its local shard region). */
-    private Set<String> localShards(int index) throws IOException, InterruptedException {
+    /** The node hosting the environment dispatchers' shard, if one has started. */
+    private Optional<Integer> dispatcherHost() throws IOException, InterruptedException {
+        for (int index = 0; index < NODES; index++)
+            if (!localShards(index, "EnvironmentDispatcher").isEmpty()) return Optional.of(index);
+        return Optional.empty();
+    }
+
+    /** The shards of an entity type node {@code index} hosts now (Akka Management asks its local shard region). */
+    private Set<String> localShards(int index, String entityType) throws IOException, InterruptedException {
         Set<String> shards = new HashSet<>();
-        for (JsonNode region : management(index, "/cluster/shards/Run").path("regions"))
+        for (JsonNode region :
+                management(index, "/cluster/shards/" + entityType).path("regions"))
             shards.add(region.path("shardId").asText());
         return shards;
     }
@@ -298,11 +415,7 @@ class ClusterFaultTest {
      * the kill: nothing else writes a run's events than its entity, so those came from a live node) and when the
      * first of them went on.
      */
-    private record Failover(int held, int resumed, Duration firstResumed) {
-        String describe() {
-            return firstResumed == null ? "none" : firstResumed.toMillis() + " ms";
-        }
-    }
+    private record Failover(int held, int resumed, Duration firstResumed) {}
 
     private Failover failover(Instant killedAt, Set<String> victimShards, Set<String> delayedByAnHour)
             throws Exception {
@@ -335,6 +448,25 @@ class ClusterFaultTest {
             }
         }
         return new Failover(held, resumed, first == null ? null : Duration.ofMillis(first - kill));
+    }
+
+    /**
+     * When dispatching worked again after the kill: the first success of a run triggered after it (leases are not
+     * journaled; such a run was queued with the environment's dispatcher wherever it lived then). Null when none.
+     */
+    private Duration firstNewRunSucceededAfter(Instant killedAt) throws Exception {
+        String sql = "SELECT min(write_timestamp) FROM event_journal WHERE event_ser_manifest LIKE '%$RunSucceeded%'"
+                + " AND persistence_id IN (SELECT persistence_id FROM event_journal WHERE persistence_id LIKE 'Run|%'"
+                + " GROUP BY persistence_id HAVING min(write_timestamp) >= ?)";
+        try (Connection connection = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password());
+                PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setLong(1, killedAt.toEpochMilli());
+            try (ResultSet rows = statement.executeQuery()) {
+                rows.next();
+                long first = rows.getLong(1);
+                return rows.wasNull() ? null : Duration.ofMillis(first - killedAt.toEpochMilli());
+            }
+        }
     }
 
     /**
@@ -371,6 +503,10 @@ class ClusterFaultTest {
                 return rows.next() && rows.getString(1).equals("DELAYED");
             }
         }
+    }
+
+    private static String describe(Duration duration) {
+        return duration == null ? "never" : duration.toMillis() + " ms";
     }
 
     private static String rate(FaultLoad load, Instant started) {

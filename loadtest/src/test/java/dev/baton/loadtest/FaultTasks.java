@@ -120,8 +120,13 @@ final class FaultTasks {
      * suspends the run (no short waits held in the worker).
      */
     static BatonWorker startWorker(URI url, String workerToken, int slots, NoopFleet.Recorder recorder) {
+        return startWorker(List.of(url), workerToken, slots, recorder);
+    }
+
+    /** The same, given several nodes: it connects to the first and moves to the next when a connection is lost. */
+    static BatonWorker startWorker(List<URI> urls, String workerToken, int slots, NoopFleet.Recorder recorder) {
         return startWorker(
-                url,
+                urls,
                 workerToken,
                 "fault-" + ProcessHandle.current().pid() + "-" + System.nanoTime() % 100_000,
                 slots,
@@ -137,7 +142,17 @@ final class FaultTasks {
             int slots,
             NoopFleet.Recorder recorder,
             Consumer<TaskContext> onStart) {
-        BatonWorker.Builder builder = BatonWorker.builder(url, workerToken)
+        return startWorker(List.of(url), workerToken, workerId, slots, recorder, onStart);
+    }
+
+    private static BatonWorker startWorker(
+            List<URI> urls,
+            String workerToken,
+            String workerId,
+            int slots,
+            NoopFleet.Recorder recorder,
+            Consumer<TaskContext> onStart) {
+        BatonWorker.Builder builder = BatonWorker.builder(urls, workerToken)
                 .workerId(workerId)
                 .slots(slots)
                 .shortWaitThreshold(Duration.ZERO)
@@ -147,7 +162,7 @@ final class FaultTasks {
         worker.start();
         if (!worker.awaitConnected(Duration.ofSeconds(60))) {
             worker.close();
-            throw new IllegalStateException("the fault worker did not connect to " + url);
+            throw new IllegalStateException("the fault worker did not connect to " + urls);
         }
         return worker;
     }
