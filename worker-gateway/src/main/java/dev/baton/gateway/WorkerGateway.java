@@ -29,6 +29,7 @@ import dev.baton.engine.environment.EnvironmentDirectory;
 import dev.baton.engine.envvars.EnvironmentVariableStore;
 import dev.baton.engine.logs.RunLogSink;
 import dev.baton.gateway.envvars.VariableCache;
+import dev.baton.gateway.session.AttemptCall;
 import dev.baton.gateway.session.GatewaySettings;
 import dev.baton.gateway.session.WorkerSession;
 import dev.baton.gateway.session.WorkerSocket;
@@ -58,6 +59,8 @@ public final class WorkerGateway {
     private final GatewaySettings settings;
     private final Executor blocking;
     private final LongAdder staleRejected = new LongAdder();
+    private final LongAdder outcomesSentAgain = new LongAdder();
+    private final AttemptCall.Sender sender;
     private final VariableCache variables;
     private final RunLogSink logs;
     private final TriggerCliRoutes triggerCli;
@@ -83,6 +86,18 @@ public final class WorkerGateway {
             EnvironmentDirectory directory,
             EnvironmentVariableStore variables,
             RunLogSink logs) {
+        this(system, engine, directory, variables, logs, AttemptCall.Sender.DIRECT);
+    }
+
+    /** @param sender how sessions send their attempts' calls: tests lose one on the way */
+    WorkerGateway(
+            ActorSystem<?> system,
+            Engine engine,
+            EnvironmentDirectory directory,
+            EnvironmentVariableStore variables,
+            RunLogSink logs,
+            AttemptCall.Sender sender) {
+        this.sender = sender;
         this.logs = logs;
         this.system = system;
         this.engine = engine;
@@ -123,6 +138,11 @@ public final class WorkerGateway {
         return staleRejected.sum();
     }
 
+    /** Worker outcomes sent to the engine again on this node since start, because it did not answer the send before. */
+    public long outcomesSentAgain() {
+        return outcomesSentAgain.sum();
+    }
+
     private Route connect(Environment environment, String token) {
         return extractRequest(request ->
                 request.getAttribute(AttributeKeys.webSocketUpgrade).isPresent()
@@ -142,6 +162,7 @@ public final class WorkerGateway {
                         sessionId,
                         socket,
                         staleRejected,
+                        outcomesSentAgain,
                         variables,
                         () -> CompletableFuture.supplyAsync(
                                 () -> directory
@@ -149,7 +170,8 @@ public final class WorkerGateway {
                                         .filter(environment::equals)
                                         .isPresent(),
                                 blocking),
-                        logs),
+                        logs,
+                        sender),
                 "worker-session-" + sessionId,
                 Props.empty());
     }

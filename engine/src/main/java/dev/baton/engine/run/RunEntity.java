@@ -633,7 +633,7 @@ public final class RunEntity
     }
 
     ReplyEffect<Event, RunState> completeAttempt(RunState state, CompleteAttempt cmd) {
-        if (!isCurrent(cmd.attemptId())) return error(cmd.replyTo(), STALE_ATTEMPT);
+        if (!isCurrent(cmd.attemptId())) return notHeld(state, cmd);
         Instant now = clock.instant();
         return Effect()
                 .persist(new RunSucceeded(
@@ -655,7 +655,11 @@ public final class RunEntity
             Duration ranFor,
             ActorRef<StatusReply<Done>> replyTo) {
         if (!isCurrent(attemptId)) {
-            return replyTo == null ? Effect().noReply() : error(replyTo, STALE_ATTEMPT);
+            if (replyTo == null) return Effect().noReply();
+            // the worker's failure sent again (see notHeld)
+            return state.failedWith(attemptId, error)
+                    ? Effect().reply(replyTo, StatusReply.ack())
+                    : error(replyTo, STALE_ATTEMPT);
         }
         Instant now = clock.instant();
         // The worker's own failure report means the handler ran; a lost worker's attempt may never have started.
@@ -739,6 +743,19 @@ public final class RunEntity
         return Effect()
                 .persist(new StepCompleted(cmd.attemptId(), cmd.key(), cmd.result(), clock.instant()))
                 .thenReply(cmd.replyTo(), done -> StatusReply.ack());
+    }
+
+    /**
+     * A worker's message about an attempt no worker holds: stale, unless it repeats the outcome the run already took
+     * from that attempt. The gateway sends an outcome again when its ask got no answer (the run's shard moving between
+     * nodes); the first may have been applied, so the repeat is answered as it was, and changes nothing.
+     */
+    ReplyEffect<Event, RunState> notHeld(RunState state, AttemptCommand cmd) {
+        if (cmd instanceof CompleteAttempt complete && state.succeededWith(complete.attemptId(), complete.outputJson()))
+            return Effect().reply(complete.replyTo(), StatusReply.ack());
+        if (cmd instanceof FailAttempt fail && state.failedWith(fail.attemptId(), fail.error()))
+            return Effect().reply(fail.replyTo(), StatusReply.ack());
+        return error(cmd.replyTo(), STALE_ATTEMPT);
     }
 
     ReplyEffect<Event, RunState> error(ActorRef<? extends StatusReply<?>> replyTo, String message) {

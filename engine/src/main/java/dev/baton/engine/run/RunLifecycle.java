@@ -259,10 +259,7 @@ final class RunLifecycle {
                         (run, state, cmd) -> run.Effect()
                                 .reply(cmd.replyTo(), new DispatchReply(state.runId(), cmd.sessionId(), false)),
                         writes())
-                .on(
-                        AttemptCommand.class,
-                        (run, state, cmd) -> run.error(cmd.replyTo(), RunEntity.STALE_ATTEMPT),
-                        writes())
+                .on(AttemptCommand.class, RunEntity::notHeld, writes())
                 // A finished run stays as it is.
                 .on(
                         Cancel.class,

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * A run's state, folded from its events by {@link RunEntity}. Pure: every method returns a new state.
@@ -27,6 +28,9 @@ import java.util.Map;
  * @param resuming true from the end of a wait until the next lease: that lease continues the same attempt
  * @param ranOnVersion the version of the worker that held its first attempt; null before any (or in journals from
  *     before versions)
+ * @param endedAttemptId the attempt whose success or failure the journal holds last; null before any, and once a
+ *     suspension or a cancel ended an attempt. A worker's outcome sent again for it (the first answer was lost) is
+ *     recognised by it ({@link #succeededWith}, {@link #failedWith})
  */
 public record RunState(
         String runId,
@@ -50,7 +54,8 @@ public record RunState(
         Wait pendingWait,
         List<String> children,
         boolean resuming,
-        String ranOnVersion)
+        String ranOnVersion,
+        String endedAttemptId)
         implements CborSerializable {
 
     /** @param version the version of the worker that held it; null in journals from before versions */
@@ -108,6 +113,7 @@ public record RunState(
                 null,
                 List.of(),
                 false,
+                null,
                 null);
     }
 
@@ -144,6 +150,22 @@ public record RunState(
 
     boolean isCurrentAttempt(String attemptId) {
         return currentAttempt != null && currentAttempt.id().equals(attemptId);
+    }
+
+    /**
+     * True when the run ended with this success of {@code attemptId}: a worker's completion sent again because its
+     * answer was lost (the run's shard moved meanwhile) is a repeat, answered as accepted rather than as stale.
+     */
+    boolean succeededWith(String attemptId, String output) {
+        return status == RunStatus.COMPLETED && attemptId.equals(endedAttemptId) && Objects.equals(outputJson, output);
+    }
+
+    /**
+     * True when this failure of {@code attemptId} is the last outcome the journal holds: a repeat, as for
+     * {@link #succeededWith}. The engine's own failures (lease expired, timed out) carry errors of their own.
+     */
+    boolean failedWith(String attemptId, RunError attemptError) {
+        return attemptId.equals(endedAttemptId) && attemptError.equals(error);
     }
 
     int maxAttempts() {
@@ -195,7 +217,8 @@ public record RunState(
                 null,
                 List.of(),
                 false,
-                ranOnVersion);
+                ranOnVersion,
+                endedAttemptId);
     }
 
     RunState rescheduled(Instant until, Instant at) {
@@ -221,7 +244,8 @@ public record RunState(
                 pendingWait,
                 children,
                 resuming,
-                ranOnVersion);
+                ranOnVersion,
+                endedAttemptId);
     }
 
     /** Pushed back by a debounced trigger; a trailing one ({@code latest} not null) also replaces what it gave. */
@@ -249,7 +273,8 @@ public record RunState(
                 pendingWait,
                 children,
                 resuming,
-                ranOnVersion);
+                ranOnVersion,
+                endedAttemptId);
     }
 
     RunState enqueued(Instant at) {
@@ -275,7 +300,8 @@ public record RunState(
                 null,
                 children,
                 false,
-                ranOnVersion);
+                ranOnVersion,
+                endedAttemptId);
     }
 
     /** The task of a PENDING_VERSION run was declared: its declaration completes the spec and the run is queued. */
@@ -302,7 +328,8 @@ public record RunState(
                 pendingWait,
                 children,
                 resuming,
-                ranOnVersion);
+                ranOnVersion,
+                endedAttemptId);
     }
 
     RunState leased(Attempt attempt) {
@@ -328,7 +355,8 @@ public record RunState(
                 null,
                 children,
                 false,
-                ranOnVersion);
+                ranOnVersion,
+                endedAttemptId);
     }
 
     /**
@@ -360,7 +388,8 @@ public record RunState(
                 pendingWait,
                 children,
                 resuming,
-                ranOnVersion != null ? ranOnVersion : attempt.version());
+                ranOnVersion != null ? ranOnVersion : attempt.version(),
+                endedAttemptId);
     }
 
     /** How a run held by a worker looks from outside: DEQUEUED until the worker starts it, then EXECUTING. */
@@ -388,7 +417,8 @@ public record RunState(
                 null,
                 children,
                 false,
-                withAttempt.ranOnVersion);
+                withAttempt.ranOnVersion,
+                endedAttemptId);
     }
 
     /** The number of the next leased attempt: a run resuming after a wait continues its attempt. */
@@ -421,7 +451,8 @@ public record RunState(
                 pendingWait,
                 children,
                 resuming,
-                ranOnVersion);
+                ranOnVersion,
+                endedAttemptId);
     }
 
     /** The attempt ends without an outcome: its slots are free until the wait is resolved. */
@@ -450,7 +481,8 @@ public record RunState(
                 newWait,
                 allChildren,
                 false,
-                ranOnVersion);
+                ranOnVersion,
+                null);
     }
 
     RunState waitPartlyResolved(int index, StepResult result, Instant at) {
@@ -476,7 +508,8 @@ public record RunState(
                 pendingWait.withResolved(index, result),
                 children,
                 resuming,
-                ranOnVersion);
+                ranOnVersion,
+                endedAttemptId);
     }
 
     /** The wait is over: its result is memoized and the run is queued again in its original place. */
@@ -507,7 +540,8 @@ public record RunState(
                 null,
                 children,
                 true,
-                ranOnVersion);
+                ranOnVersion,
+                endedAttemptId);
     }
 
     RunState attemptStarted(Instant at) {
@@ -533,7 +567,8 @@ public record RunState(
                 pendingWait,
                 children,
                 resuming,
-                ranOnVersion);
+                ranOnVersion,
+                endedAttemptId);
     }
 
     /** The current attempt ended in failure; with {@code nextRetryAt} the run waits, else a terminal event follows. */
@@ -561,7 +596,8 @@ public record RunState(
                 null,
                 children,
                 false,
-                ranOnVersion);
+                ranOnVersion,
+                currentAttempt.id());
     }
 
     RunState succeeded(String output, Instant at) {
@@ -587,7 +623,8 @@ public record RunState(
                 null,
                 children,
                 false,
-                ranOnVersion);
+                ranOnVersion,
+                currentAttempt.id());
     }
 
     /** A terminal event other than success; an attempt still running is closed at {@code at}. */
@@ -615,7 +652,8 @@ public record RunState(
                 null,
                 children,
                 false,
-                ranOnVersion);
+                ranOnVersion,
+                currentAttempt == null ? endedAttemptId : null);
     }
 
     RunState tagged(List<String> added, Instant at) {
@@ -643,7 +681,8 @@ public record RunState(
                 pendingWait,
                 children,
                 resuming,
-                ranOnVersion);
+                ranOnVersion,
+                endedAttemptId);
     }
 
     RunState withMetadata(String metadata, Instant at) {
@@ -669,6 +708,7 @@ public record RunState(
                 pendingWait,
                 children,
                 resuming,
-                ranOnVersion);
+                ranOnVersion,
+                endedAttemptId);
     }
 }

@@ -594,6 +594,75 @@ class RunEntityTest {
         }
     }
 
+    /**
+     * The gateway sends a worker's outcome again when its ask got no answer (the run's shard moving between nodes);
+     * the first may have been applied, and its repeat must not read as a second outcome.
+     */
+    @Nested
+    class OutcomeSentAgain {
+        @Test
+        void aCompletionSentAgainIsAcceptedWithoutEventsAlsoByTheNextIncarnation() {
+            String attemptId = executing(RetryPolicy.DEFAULT);
+            assertTrue(complete(attemptId, "{\"n\":1}").isSuccess());
+            var again = run.<StatusReply<Done>>runCommand(
+                    r -> new RunEntity.CompleteAttempt(attemptId, "{\"n\":1}", null, r));
+            assertTrue(again.hasNoEvents());
+            assertTrue(again.reply().isSuccess());
+
+            run.restart(); // the run's shard moved: its next incarnation knows the outcome from the journal
+            assertTrue(complete(attemptId, "{\"n\":1}").isSuccess());
+            assertEquals("{\"n\":1}", run.getState().outputJson());
+        }
+
+        @Test
+        void anotherOutcomeOfAFinishedAttemptIsStillStale() {
+            String attemptId = executing(RetryPolicy.DEFAULT);
+            assertTrue(complete(attemptId, "1").isSuccess());
+            assertStale(complete(attemptId, "2"));
+            assertStale(fail(attemptId, new RunError("E", "m", null)));
+            assertStale(complete("att_other", "1"));
+            assertEquals("1", run.getState().outputJson());
+        }
+
+        @Test
+        void aFailureSentAgainIsAcceptedWhileTheRunWaitsToRetry() {
+            RunError error = new RunError("Error", "boom", "at x");
+            String first = executing(new RetryPolicy(2, 1, 60_000, 60_000, false));
+            assertTrue(fail(first, error).isSuccess());
+            assertEquals(RunStatus.RETRYING, run.getState().status());
+            var again = run.<StatusReply<Done>>runCommand(r -> new RunEntity.FailAttempt(first, error, true, null, r));
+            assertTrue(again.hasNoEvents());
+            assertTrue(again.reply().isSuccess());
+            assertStale(fail(first, new RunError("Error", "another", null)));
+            assertStale(complete(first, "1"));
+        }
+
+        @Test
+        void aFailureSentAgainIsAcceptedOnceTheRunFailed() {
+            RunError error = new RunError("Error", "boom", null);
+            String last = executing(noBackoff(1));
+            assertTrue(fail(last, error).isSuccess());
+            assertEquals(RunStatus.FAILED, run.getState().status());
+            var again = run.<StatusReply<Done>>runCommand(r -> new RunEntity.FailAttempt(last, error, true, null, r));
+            assertTrue(again.hasNoEvents());
+            assertTrue(again.reply().isSuccess());
+        }
+
+        @Test
+        void anOutcomeOfAnAttemptTheEngineEndedIsStale() {
+            String attemptId = executing(noBackoff(1));
+            run.runCommand(new RunEntity.WorkerLost(attemptId, "socket closed"));
+            assertEquals(RunStatus.CRASHED, run.getState().status());
+            assertStale(complete(attemptId, "1"));
+            assertStale(fail(attemptId, new RunError("Error", "boom", null)));
+        }
+
+        private StatusReply<Done> fail(String attemptId, RunError error) {
+            return run.<StatusReply<Done>>runCommand(r -> new RunEntity.FailAttempt(attemptId, error, true, null, r))
+                    .reply();
+        }
+    }
+
     @Nested
     class WhenDelayed {
         @Test
@@ -1128,6 +1197,7 @@ class RunEntityTest {
                 null,
                 List.of(),
                 false,
+                null,
                 null);
     }
 

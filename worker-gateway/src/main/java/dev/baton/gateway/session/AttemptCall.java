@@ -17,6 +17,17 @@ public sealed interface AttemptCall {
     /** Sends the call; the stage completes with the engine's answer ({@code Done}, or a {@code RunState}). */
     CompletionStage<?> send(RunService runs, String runId, String attemptId);
 
+    /**
+     * How a session sends its calls: {@link #DIRECT} on every node. A test passes one that loses a call on the way, as
+     * a run's shard moving between nodes can (see WorkerGateway's package-private constructor).
+     */
+    @FunctionalInterface
+    interface Sender {
+        Sender DIRECT = (runs, runId, attemptId, call) -> call.send(runs, runId, attemptId);
+
+        CompletionStage<?> send(RunService runs, String runId, String attemptId, AttemptCall call);
+    }
+
     /** True for the worker's answer to an execution ({@code completed} / {@code failed}). */
     default boolean finishesAttempt() {
         return false;

@@ -27,6 +27,7 @@ import dev.baton.gateway.protocol.ProtocolException;
 import dev.baton.gateway.protocol.WorkerMessage;
 import dev.baton.gateway.protocol.WorkerProtocol;
 import dev.baton.gateway.protocol.WorkerProtocol.AcceptedHello;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -35,6 +36,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
@@ -46,7 +48,8 @@ import java.util.function.Supplier;
  * once: the worker gets {@code cancel}, its slot is free, and later messages about it are answered
  * {@code rejected} without asking the engine (not counted as stale). A {@code suspend} the engine
  * accepts ends the attempt the same way: the worker gets {@code suspended} and its slot is free. When
- * the socket ends, every attempt it still held is reported lost so the runs retry elsewhere.
+ * the socket ends, every attempt it still held is reported lost so the runs retry elsewhere. A worker's
+ * outcome the engine does not answer is sent again a few times ({@link #OUTCOME_REPEATS}).
  */
 public final class WorkerSession extends AbstractBehavior<WorkerSession.Command> {
 
@@ -75,7 +78,22 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
     private record TasksDeclared(AcceptedHello hello, long versionNumber, ActorRef<SocketAck> ackTo, Throwable failure)
             implements Command {}
 
-    private record CallAnswered(String attemptId, AttemptCall call, Object result, Throwable failure)
+    /**
+     * @param firstSentNanos when the call was first sent ({@link System#nanoTime})
+     * @param repeats how often it was sent again since (see {@link #OUTCOME_REPEATS})
+     */
+    private record CallAnswered(
+            String runId,
+            String attemptId,
+            AttemptCall call,
+            long firstSentNanos,
+            int repeats,
+            Object result,
+            Throwable failure)
+            implements Command {}
+
+    /** Time to send an outcome the engine did not answer once more; the fields as in {@link CallAnswered}. */
+    private record SendAgain(String runId, String attemptId, AttemptCall call, long firstSentNanos, int repeats)
             implements Command {}
 
     /** The environment's variables were read for the executions waiting on them (or the read failed). */
@@ -109,6 +127,14 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
     static final String CANCELED_REASON = "attempt canceled";
     static final String SUSPENDED_REASON = "attempt suspended";
     static final String NO_ANSWER = "the engine did not answer in time";
+    /**
+     * How often a worker's outcome ({@code completed}, {@code failed}) is sent again when the engine does not answer
+     * it: the ask timed out, or the run's shard moved and dropped it. Given up on, the lease decides: the run is
+     * executed again although the worker finished it. The run answers a repeat of an outcome it took as accepted.
+     */
+    static final int OUTCOME_REPEATS = 3;
+    /** The pause before the first repeat, doubled before each next one. */
+    static final Duration OUTCOME_BACKOFF = Duration.ofMillis(200);
     /** Canceled and suspended attempts remembered per session, so late messages about them are not counted as stale. */
     static final int REMEMBERED_ENDS = 4096;
     /** Attempts sent to the worker remembered per session, whose log lines are stored (docs/worker-protocol.md). */
@@ -121,9 +147,11 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
             String sessionId,
             ActorRef<WorkerSocket.Outgoing> socket,
             LongAdder staleRejected,
+            LongAdder outcomesSentAgain,
             VariableCache variables,
             Supplier<CompletionStage<Boolean>> tokenStillValid,
-            RunLogSink logs) {
+            RunLogSink logs,
+            AttemptCall.Sender sender) {
         // The session's lines carry its environment and id as MDC fields (BATON_LOG_FORMAT=json shows them).
         return Behaviors.withMdc(
                 Command.class,
@@ -137,9 +165,11 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
                         sessionId,
                         socket,
                         staleRejected,
+                        outcomesSentAgain,
                         variables,
                         tokenStillValid,
-                        logs))));
+                        logs,
+                        sender))));
     }
 
     private final TimerScheduler<Command> timers;
@@ -149,6 +179,8 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
     private final String sessionId;
     private final ActorRef<WorkerSocket.Outgoing> socket;
     private final LongAdder staleRejected;
+    private final LongAdder outcomesSentAgain;
+    private final AttemptCall.Sender sender;
     private final VariableCache variables;
     /**
      * Executions held (in their slots) until the environment's variables are read; in order, and every execution
@@ -207,9 +239,11 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
             String sessionId,
             ActorRef<WorkerSocket.Outgoing> socket,
             LongAdder staleRejected,
+            LongAdder outcomesSentAgain,
             VariableCache variables,
             Supplier<CompletionStage<Boolean>> tokenStillValid,
-            RunLogSink logs) {
+            RunLogSink logs,
+            AttemptCall.Sender sender) {
         super(context);
         this.logs = logs;
         this.tokenStillValid = tokenStillValid;
@@ -220,11 +254,12 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
         this.sessionId = sessionId;
         this.socket = socket;
         this.staleRejected = staleRejected;
+        this.outcomesSentAgain = outcomesSentAgain;
+        this.sender = sender;
         this.variables = variables;
         this.channel = context.messageAdapter(WorkerChannel.Message.class, FromEngine::new);
-        this.calls = new AttemptCalls((runId, attemptId, call) -> context.pipeToSelf(
-                call.send(engine.runs(), runId, attemptId).thenApply(answer -> (Object) answer),
-                (answer, failure) -> new CallAnswered(attemptId, call, answer, failure)));
+        this.calls =
+                new AttemptCalls((runId, attemptId, call) -> sendCall(runId, attemptId, call, System.nanoTime(), 0));
         timers.startSingleTimer(HELLO_TIMER, HelloTimedOut.INSTANCE, settings.helloTimeout());
         timers.startTimerWithFixedDelay(TOKEN_TIMER, RecheckToken.INSTANCE, settings.tokenRecheckInterval());
     }
@@ -255,6 +290,7 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
         return phase().onMessage(FrameReceived.class, this::onFrame)
                 .onMessage(FromEngine.class, this::onEngineMessage)
                 .onMessage(CallAnswered.class, this::onCallAnswered)
+                .onMessage(SendAgain.class, this::onSendAgain)
                 .onMessage(VariablesLoaded.class, this::onVariablesLoaded)
                 .onMessage(ReportTick.class, msg -> {
                     report();
@@ -300,6 +336,7 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
                 })
                 .onMessage(FromEngine.class, this::whileGone)
                 .onMessage(CallAnswered.class, this::onCallAnswered)
+                .onMessage(SendAgain.class, this::onSendAgain)
                 .onMessage(SocketClosed.class, msg -> onSocketEnded())
                 .onMessage(SocketFailed.class, msg -> onSocketEnded())
                 .onMessage(ReportTick.class, msg -> Behaviors.same()) // a tick sent before the timer was cancelled
@@ -547,8 +584,55 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
         }
     }
 
+    /** Sends an attempt's call to the engine; its answer comes back as {@link CallAnswered}. */
+    private void sendCall(String runId, String attemptId, AttemptCall call, long firstSentNanos, int repeats) {
+        getContext()
+                .pipeToSelf(
+                        sender.send(engine.runs(), runId, attemptId, call).thenApply(answer -> (Object) answer),
+                        (answer, failure) ->
+                                new CallAnswered(runId, attemptId, call, firstSentNanos, repeats, answer, failure));
+    }
+
+    private Behavior<Command> onSendAgain(SendAgain msg) {
+        outcomesSentAgain.increment();
+        sendCall(msg.runId(), msg.attemptId(), msg.call(), msg.firstSentNanos(), msg.repeats());
+        return Behaviors.same();
+    }
+
+    /**
+     * An outcome the engine did not answer is sent again after a pause while the attempt's lease may still hold (it
+     * lapses at the latest a lease timeout after the outcome was first sent: the worker renews it no more); the
+     * attempt's later calls keep waiting behind it. A pause is scheduled, not a timer: leaving cancels the timers, and
+     * the worker's outcome still matters once its socket is gone.
+     */
+    private boolean sendAgainLater(CallAnswered msg, Throwable failure) {
+        if (!msg.call().finishesAttempt() || !(failure instanceof TimeoutException) || msg.repeats() >= OUTCOME_REPEATS)
+            return false;
+        Duration pause = OUTCOME_BACKOFF.multipliedBy(1L << msg.repeats());
+        long leaseLapses =
+                msg.firstSentNanos() + engine.runSettings().leaseTimeout().toNanos();
+        if (System.nanoTime() + pause.toNanos() - leaseLapses >= 0) return false;
+        getContext()
+                .getLog()
+                .info(
+                        "session {}: no answer from the engine for the outcome of attempt {} ({}); sending it again in"
+                                + " {} ms",
+                        sessionId,
+                        msg.attemptId(),
+                        failure.toString(),
+                        pause.toMillis());
+        getContext()
+                .scheduleOnce(
+                        pause,
+                        getContext().getSelf(),
+                        new SendAgain(
+                                msg.runId(), msg.attemptId(), msg.call(), msg.firstSentNanos(), msg.repeats() + 1));
+        return true;
+    }
+
     private Behavior<Command> onCallAnswered(CallAnswered msg) {
         Throwable failure = unwrap(msg.failure());
+        if (sendAgainLater(msg, failure)) return Behaviors.same(); // still outstanding
         if (isStale(failure)) {
             reject(msg.attemptId());
             for (AttemptCall ignored : calls.dropWaiting(msg.attemptId())) reject(msg.attemptId());
