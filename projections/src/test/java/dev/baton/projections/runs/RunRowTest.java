@@ -433,6 +433,7 @@ class RunRowTest {
                 RECHECK,
                 Duration.ofSeconds(60),
                 Duration.ofSeconds(1),
+                Duration.ofSeconds(5),
                 1000,
                 RunIndexSettings.SWEEPER_DISPATCHER);
         for (int i = 0; i < 200; i++) {
