@@ -30,6 +30,12 @@ public record RunIndexSettings(
         Config run = config.getConfig("baton.engine.run");
         Config index = config.getConfig("baton.projections.run-index");
         Duration wakeAhead = index.getDuration("wake-ahead");
+        Duration idlePassivation = run.getDuration("idle-passivation");
+        // A run that left memory waiting for a time within wake-ahead would be woken by no sweep before that time.
+        if (idlePassivation.compareTo(wakeAhead) <= 0) {
+            throw new IllegalArgumentException("baton.engine.run.idle-passivation (" + idlePassivation
+                    + ") must be longer than baton.projections.run-index.wake-ahead (" + wakeAhead + ")");
+        }
         return new RunIndexSettings(
                 run.getInt("tag-count"),
                 run.getDuration("lease-timeout"),
