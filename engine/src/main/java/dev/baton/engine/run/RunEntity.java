@@ -484,8 +484,9 @@ public final class RunEntity
      * on since the timer was armed. Nobody else has to remember the run meanwhile: the sweeper wakes it from the
      * run index wake-ahead before it is due. The index row may not hold that wake time yet (the projection runs
      * behind the journal), but the event that set the time is journaled before any timer is armed, and the
-     * projection writes every journaled event into the row eventually; with a projection less than idle-passivation
-     * minus wake-ahead behind, the run is woken in time, and later (never not at all) with one further behind.
+     * projection writes every journaled event into the row eventually. So with a projection less than
+     * idle-passivation minus wake-ahead behind the run is woken in time, and with one further behind it is woken late,
+     * as soon as its row is written, but never lost.
      */
     ReplyEffect<Event, RunState> passivateIdle(RunState state, PassivateIdle cmd) {
         if (shard != null && timers.beyondIdle(execution.idleUntil(state)))

@@ -32,8 +32,7 @@ import javax.sql.DataSource;
  * or a queue that died with its node (invariant 5), and the runs that left memory to wait
  * ({@code baton.engine.run.idle-passivation}) in time. Every {@code sweep-interval} it wakes the runs due
  * within {@code wake-ahead} (earliest first, at most {@code sweep-batch}) and moves their wake time out by a
- * backoff; on
- * {@link RunSweep.SweepEnvironment} (a dispatcher that started with empty queues) it wakes every
+ * backoff; on {@link RunSweep.SweepEnvironment} (a dispatcher that started with empty queues) it wakes every
  * unfinished run of the environment. Waking is {@link RunEntity.Wake}: idempotent, cheap for a live run.
  *
  * <p>The JDBC calls block, so they run on the sweeper dispatcher, one at a time; requests arriving
@@ -198,7 +197,7 @@ public final class RunIndexSweeper extends AbstractBehavior<RunIndexSweeper.Comm
     }
 
     /** When a run woken at {@code now} is looked at again: a backoff after its wake time, or after now if later. */
-    static Instant nextWake(RunIndexSettings settings, Due run, Instant now) {
+    private static Instant nextWake(RunIndexSettings settings, Due run, Instant now) {
         Instant from = run.wakeAt().isAfter(now) ? run.wakeAt() : now;
         return from.plus(backoff(settings, run.wakeCount()));
     }
