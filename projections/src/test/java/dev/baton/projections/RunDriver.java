@@ -10,6 +10,7 @@ import dev.baton.engine.dispatch.DispatchReply;
 import dev.baton.engine.run.RunEntity;
 import dev.baton.engine.run.RunSpec;
 import dev.baton.engine.run.RunState;
+import dev.baton.engine.run.Wait;
 import dev.baton.engine.task.RetryPolicy;
 import dev.baton.engine.worker.RunError;
 import dev.baton.engine.worker.WorkerChannel;
@@ -106,6 +107,12 @@ public final class RunDriver {
                         reply -> new RunEntity.FailAttempt(
                                 attemptId, new RunError("Error", "boom", null), true, null, reply),
                         TIMEOUT)));
+    }
+
+    /** The attempt suspends the run until {@code wait} is over, as a worker's durable wait does. */
+    public void suspend(String runId, String attemptId, Wait wait) {
+        value(await(
+                run(runId).<StatusReply<Done>>ask(reply -> new RunEntity.Suspend(attemptId, wait, reply), TIMEOUT)));
     }
 
     public RunState cancel(String runId) {

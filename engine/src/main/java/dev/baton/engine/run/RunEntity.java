@@ -33,6 +33,7 @@ import dev.baton.engine.run.RunState.Attempt;
 import dev.baton.engine.run.RunTimers.DelayDue;
 import dev.baton.engine.run.RunTimers.MaxDurationExceeded;
 import dev.baton.engine.run.RunTimers.PassivateFinished;
+import dev.baton.engine.run.RunTimers.PassivateIdle;
 import dev.baton.engine.run.RunTimers.RetryDue;
 import dev.baton.engine.run.RunTimers.TtlDue;
 import dev.baton.engine.task.TaskDefinition;
@@ -474,6 +475,22 @@ public final class RunEntity
 
     ReplyEffect<Event, RunState> passivate(RunState state, PassivateFinished cmd) {
         if (state.status().isFinal() && shard != null) shard.tell(new ClusterSharding.Passivate<>(context.getSelf()));
+        return Effect().noReply();
+    }
+
+    /**
+     * A run with nothing to do but wait for a time beyond {@link RunSettings#idlePassivation} leaves memory (sharding
+     * starts it again from its journal on its next command). The check runs again here, as the state may have moved
+     * on since the timer was armed. Nobody else has to remember the run meanwhile: the sweeper wakes it from the
+     * run index wake-ahead before it is due. The index row may not hold that wake time yet (the projection runs
+     * behind the journal), but the event that set the time is journaled before any timer is armed, and the
+     * projection writes every journaled event into the row eventually. So with a projection less than
+     * idle-passivation minus wake-ahead behind the run is woken in time, and with one further behind it is woken late,
+     * as soon as its row is written, but never lost.
+     */
+    ReplyEffect<Event, RunState> passivateIdle(RunState state, PassivateIdle cmd) {
+        if (shard != null && timers.beyondIdle(execution.idleUntil(state)))
+            shard.tell(new ClusterSharding.Passivate<>(context.getSelf()));
         return Effect().noReply();
     }
 

@@ -149,6 +149,24 @@ final class RunExecution {
         }
     }
 
+    /**
+     * When a run that waits only for one of its own timers is due, or null when it waits for anything else: a
+     * worker, its queue or slot at the dispatcher, a task declaration, a token or child runs. Such a run may leave
+     * memory until shortly before that time: the timer's time is journaled, and so in the run index's wake time.
+     */
+    Instant idleUntil(RunState state) {
+        if (lease != null) return null;
+        return switch (state.status()) {
+            case DELAYED -> state.delayUntil();
+            case RETRYING -> state.retryAt();
+            case WAITING ->
+                state.pendingWait().kind() == Wait.Kind.DURATION
+                        ? state.pendingWait().until()
+                        : null;
+            default -> null;
+        };
+    }
+
     /** The held attempt suspended with {@code wait}: its worker learns it, whoever asked for the suspend. */
     void suspended(Wait wait) {
         if (lease != null && lease.worker() != null)

@@ -50,6 +50,7 @@ import dev.baton.engine.run.RunTimers.DelayDue;
 import dev.baton.engine.run.RunTimers.LeaseExpired;
 import dev.baton.engine.run.RunTimers.MaxDurationExceeded;
 import dev.baton.engine.run.RunTimers.PassivateFinished;
+import dev.baton.engine.run.RunTimers.PassivateIdle;
 import dev.baton.engine.run.RunTimers.RetryDue;
 import dev.baton.engine.run.RunTimers.TtlDue;
 import dev.baton.engine.run.RunTimers.WaitDue;
@@ -277,6 +278,7 @@ final class RunLifecycle {
                         },
                         writes())
                 .on(PassivateFinished.class, RunEntity::passivate, writes())
+                .on(PassivateIdle.class, RunEntity::passivateIdle, writes())
                 .on(HandOff.class, RunEntity::stop, writes())
                 // A timer or a notice that arrived after what it was about had passed.
                 .on(Notice.class, (run, state, cmd) -> run.Effect().noReply(), writes());

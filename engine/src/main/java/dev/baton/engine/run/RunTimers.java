@@ -5,6 +5,8 @@ import dev.baton.engine.common.DeadlineTimers;
 import dev.baton.engine.run.RunEntity.Command;
 import dev.baton.engine.run.RunState.Attempt;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 
 /**
  * A run's timers, each sending the run the command that says something it waits for is due. They live in memory
@@ -15,7 +17,14 @@ final class RunTimers {
 
     /** What a timer sends the run when it is due. */
     sealed interface Due extends RunEntity.Notice
-            permits LeaseExpired, MaxDurationExceeded, RetryDue, DelayDue, TtlDue, WaitDue, PassivateFinished {}
+            permits LeaseExpired,
+                    MaxDurationExceeded,
+                    RetryDue,
+                    DelayDue,
+                    TtlDue,
+                    WaitDue,
+                    PassivateFinished,
+                    PassivateIdle {}
 
     record LeaseExpired(String attemptId) implements Due {}
 
@@ -32,6 +41,9 @@ final class RunTimers {
     /** The run finished a while ago: it leaves memory (see {@link RunSettings#finishedIdle}). */
     record PassivateFinished() implements Due {}
 
+    /** The run armed a timer far away and may have nothing else to do until then: it leaves memory if so. */
+    record PassivateIdle() implements Due {}
+
     private static final String LEASE = "lease";
     private static final String RETRY = "retry";
     private static final String DELAY = "delay";
@@ -39,6 +51,7 @@ final class RunTimers {
     private static final String MAX_DURATION = "max-duration";
     private static final String WAIT = "wait";
     private static final String PASSIVATE = "passivate";
+    private static final String IDLE = "idle";
 
     private final TimerScheduler<Command> timers;
     private final Clock clock;
@@ -79,6 +92,7 @@ final class RunTimers {
 
     void retry(RunState state) {
         DeadlineTimers.arm(timers, RETRY, new RetryDue(state.attemptCount()), clock, state.retryAt());
+        idleUntil(state.retryAt());
     }
 
     void retryUnlessArmed(RunState state) {
@@ -87,6 +101,7 @@ final class RunTimers {
 
     void delay(RunState state) {
         DeadlineTimers.arm(timers, DELAY, new DelayDue(), clock, state.delayUntil());
+        idleUntil(state.delayUntil());
     }
 
     void ttl(RunState state) {
@@ -104,6 +119,7 @@ final class RunTimers {
 
     void waitUntil(Wait wait) {
         DeadlineTimers.arm(timers, WAIT, new WaitDue(wait.key()), clock, wait.until());
+        idleUntil(wait.until());
     }
 
     void cancelWait() {
@@ -122,5 +138,19 @@ final class RunTimers {
     /** A finished run leaves memory after a while (see {@link RunSettings#finishedIdle}). */
     void passivation() {
         if (passivates) timers.startSingleTimer(PASSIVATE, new PassivateFinished(), settings.finishedIdle());
+    }
+
+    /**
+     * A timer was armed for {@code due}: beyond {@link RunSettings#idlePassivation}, the run checks (once what it is
+     * handling now is done, as a timer's message queues behind it) whether it may leave memory until then. Every
+     * caller arms its timer after the state it waits in is journaled.
+     */
+    private void idleUntil(Instant due) {
+        if (passivates && beyondIdle(due)) timers.startSingleTimer(IDLE, new PassivateIdle(), Duration.ZERO);
+    }
+
+    /** Whether {@code due} is further away than {@link RunSettings#idlePassivation}. */
+    boolean beyondIdle(Instant due) {
+        return due != null && due.isAfter(clock.instant().plus(settings.idlePassivation()));
     }
 }

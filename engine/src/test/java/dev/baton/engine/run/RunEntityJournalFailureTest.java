@@ -32,8 +32,14 @@ class RunEntityJournalFailureTest {
     private static final ActorTestKit testKit = ActorTestKit.create(
             "RunEntityJournalFailureTest",
             PersistenceTestKitPlugin.getInstance().config().withFallback(ConfigFactory.load()));
-    private static final RunSettings SETTINGS =
-            new RunSettings(Duration.ofSeconds(30), Duration.ofSeconds(5), 4, 10, 256 * 1024, Duration.ofSeconds(10));
+    private static final RunSettings SETTINGS = new RunSettings(
+            Duration.ofSeconds(30),
+            Duration.ofSeconds(5),
+            4,
+            10,
+            256 * 1024,
+            Duration.ofSeconds(10),
+            Duration.ofSeconds(30));
 
     @AfterAll
     static void stop() {

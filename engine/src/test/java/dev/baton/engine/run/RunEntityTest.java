@@ -42,8 +42,8 @@ class RunEntityTest {
     /** Real time: long enough that a stalled test thread (GC, a busy machine) does not lose a lease it renews. */
     private static final Duration LEASE = Duration.ofSeconds(2);
 
-    private static final RunSettings SETTINGS =
-            new RunSettings(LEASE, Duration.ofMillis(100), 4, 10, 256 * 1024, Duration.ofSeconds(10));
+    private static final RunSettings SETTINGS = new RunSettings(
+            LEASE, Duration.ofMillis(100), 4, 10, 256 * 1024, Duration.ofSeconds(10), Duration.ofSeconds(30));
 
     private static ActorTestKit testKit;
 
@@ -1488,7 +1488,13 @@ class RunEntityTest {
             TestProbe<akka.cluster.sharding.typed.javadsl.ClusterSharding.ShardCommand> shard =
                     testKit.createTestProbe();
             RunSettings quick = new RunSettings(
-                    Duration.ofSeconds(5), Duration.ofMillis(100), 4, 10, 256 * 1024, Duration.ofMillis(200));
+                    Duration.ofSeconds(5),
+                    Duration.ofMillis(100),
+                    4,
+                    10,
+                    256 * 1024,
+                    Duration.ofMillis(200),
+                    Duration.ofSeconds(30));
             run = EventSourcedBehaviorTestKit.create(
                     testKit.system(),
                     RunEntity.create(runId, quick, clock, RandomGenerator.of("L64X128MixRandom"), links, shard.ref()),
@@ -1502,6 +1508,82 @@ class RunEntityTest {
             assertInstanceOf(
                     akka.cluster.sharding.typed.javadsl.ClusterSharding.Passivate.class,
                     shard.receiveMessage(Duration.ofSeconds(3)));
+        }
+
+        private static final Duration IDLE = Duration.ofSeconds(5);
+
+        /** A run in a shard that passivates once it waits only for a time more than {@link #IDLE} away. */
+        private TestProbe<akka.cluster.sharding.typed.javadsl.ClusterSharding.ShardCommand> inShard() {
+            TestProbe<akka.cluster.sharding.typed.javadsl.ClusterSharding.ShardCommand> shard =
+                    testKit.createTestProbe();
+            RunSettings idle = new RunSettings(
+                    Duration.ofSeconds(5), Duration.ofMillis(100), 4, 10, 256 * 1024, Duration.ofSeconds(10), IDLE);
+            run = EventSourcedBehaviorTestKit.create(
+                    testKit.system(),
+                    RunEntity.create(runId, idle, clock, RandomGenerator.of("L64X128MixRandom"), links, shard.ref()),
+                    EventSourcedBehaviorTestKit.enabledSerializationSettings());
+            return shard;
+        }
+
+        private static void assertPassivates(
+                TestProbe<akka.cluster.sharding.typed.javadsl.ClusterSharding.ShardCommand> shard) {
+            assertInstanceOf(
+                    akka.cluster.sharding.typed.javadsl.ClusterSharding.Passivate.class,
+                    shard.receiveMessage(Duration.ofSeconds(3)));
+        }
+
+        @Test
+        void aRunDelayedBeyondTheIdleTimeLeavesMemoryAndOneDueSoonerStays() {
+            var shard = inShard();
+            triggerWith(spec(RetryPolicy.DEFAULT, clock.instant().plus(IDLE).plusSeconds(60), null, null));
+            assertEquals(RunStatus.DELAYED, run.getState().status());
+            assertPassivates(shard);
+
+            // Moved to within the idle time, then woken (as the sweeper does ahead of the time): it stays to fire.
+            assertTrue(run.<StatusReply<RunState>>runCommand(
+                            r -> new RunEntity.Reschedule(clock.instant().plus(IDLE.minusSeconds(1)), r))
+                    .reply()
+                    .isSuccess());
+            run.runCommand(new RunEntity.Wake());
+            shard.expectNoMessage(Duration.ofMillis(400));
+        }
+
+        @Test
+        void aRunWaitingOutALongRetryBackoffLeavesMemoryButNotWhileAWorkerHoldsIt() {
+            var shard = inShard();
+            long backoff = IDLE.plusSeconds(60).toMillis();
+            String attemptId = executing(new RetryPolicy(2, 1.0, backoff, backoff, false));
+            shard.expectNoMessage(Duration.ofMillis(400));
+
+            assertTrue(run.<StatusReply<Done>>runCommand(
+                            r -> new RunEntity.FailAttempt(attemptId, new RunError("E", "m", null), true, null, r))
+                    .reply()
+                    .isSuccess());
+            assertEquals(RunStatus.RETRYING, run.getState().status());
+            assertPassivates(shard);
+        }
+
+        @Test
+        void aRunInALongDurationWaitLeavesMemory() {
+            var shard = inShard();
+            String attemptId = executing(RetryPolicy.DEFAULT);
+            assertTrue(suspend(
+                            attemptId,
+                            Wait.duration("sleep", clock.instant().plus(IDLE).plusSeconds(60)))
+                    .reply()
+                    .isSuccess());
+            assertEquals(RunStatus.WAITING, run.getState().status());
+            assertPassivates(shard);
+        }
+
+        @Test
+        void aRunWaitingForATokenStays() {
+            var shard = inShard();
+            String attemptId = executing(RetryPolicy.DEFAULT);
+            assertTrue(
+                    suspend(attemptId, Wait.token("approval", "wt_1")).reply().isSuccess());
+            assertEquals(RunStatus.WAITING, run.getState().status());
+            shard.expectNoMessage(Duration.ofMillis(400));
         }
     }
 

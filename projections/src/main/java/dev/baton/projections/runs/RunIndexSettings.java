@@ -8,6 +8,8 @@ import java.util.stream.IntStream;
 /**
  * Settings of the run index and its sweepers, from {@code baton.projections.run-index} and the engine's
  * {@code baton.engine.run} (tag count and lease timeout, which the index must agree with).
+ *
+ * @param wakeAhead the sweepers wake runs due this soon, so that a run out of memory arms its timer in time
  */
 public record RunIndexSettings(
         int tagCount,
@@ -18,6 +20,7 @@ public record RunIndexSettings(
         Duration recheck,
         Duration maxRecheck,
         Duration sweepInterval,
+        Duration wakeAhead,
         int sweepBatch,
         String sweeperDispatcher) {
 
@@ -26,6 +29,13 @@ public record RunIndexSettings(
     public static RunIndexSettings fromConfig(Config config) {
         Config run = config.getConfig("baton.engine.run");
         Config index = config.getConfig("baton.projections.run-index");
+        Duration wakeAhead = index.getDuration("wake-ahead");
+        Duration idlePassivation = run.getDuration("idle-passivation");
+        // A run that left memory waiting for a time within wake-ahead would be woken by no sweep before that time.
+        if (idlePassivation.compareTo(wakeAhead) <= 0) {
+            throw new IllegalArgumentException("baton.engine.run.idle-passivation (" + idlePassivation
+                    + ") must be longer than baton.projections.run-index.wake-ahead (" + wakeAhead + ")");
+        }
         return new RunIndexSettings(
                 run.getInt("tag-count"),
                 run.getDuration("lease-timeout"),
@@ -35,6 +45,7 @@ public record RunIndexSettings(
                 index.getDuration("recheck"),
                 index.getDuration("max-recheck"),
                 index.getDuration("sweep-interval"),
+                wakeAhead,
                 index.getInt("sweep-batch"),
                 SWEEPER_DISPATCHER);
     }

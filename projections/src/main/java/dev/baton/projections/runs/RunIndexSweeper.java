@@ -29,9 +29,10 @@ import javax.sql.DataSource;
 
 /**
  * Wakes the runs of one tag that are overdue in the run index, so no run waits forever on a timer
- * or a queue that died with its node (invariant 5). Every {@code sweep-interval} it wakes the due
- * runs (earliest first, at most {@code sweep-batch}) and moves their wake time out by a backoff; on
- * {@link RunSweep.SweepEnvironment} (a dispatcher that started with empty queues) it wakes every
+ * or a queue that died with its node (invariant 5), and the runs that left memory to wait
+ * ({@code baton.engine.run.idle-passivation}) in time. Every {@code sweep-interval} it wakes the runs due
+ * within {@code wake-ahead} (earliest first, at most {@code sweep-batch}) and moves their wake time out by a
+ * backoff; on {@link RunSweep.SweepEnvironment} (a dispatcher that started with empty queues) it wakes every
  * unfinished run of the environment. Waking is {@link RunEntity.Wake}: idempotent, cheap for a live run.
  *
  * <p>The JDBC calls block, so they run on the sweeper dispatcher, one at a time; requests arriving
@@ -180,15 +181,25 @@ public final class RunIndexSweeper extends AbstractBehavior<RunIndexSweeper.Comm
         getContext().pipeToSelf(done, (woken, failure) -> new Swept(what, woken == null ? 0 : woken, failure));
     }
 
-    /** Wakes the due runs, then moves their wake time out (unless a newer event moved it first). */
+    /**
+     * Wakes the runs due within wake-ahead, then moves their wake time out (unless a newer event moved it first).
+     * A run woken early arms its timer for the exact time; its next wake counts from that time, not from now, so
+     * it is only looked at again (should its node die before it acts) a backoff after it was due.
+     */
     private int sweepDue() throws SQLException {
         Instant now = clock.instant();
         return Jdbc.withConnection(dataSource, connection -> {
-            List<Due> due = table.due(connection, tag, now, settings.sweepBatch());
+            List<Due> due = table.due(connection, tag, now.plus(settings.wakeAhead()), settings.sweepBatch());
             due.forEach(run -> wake.accept(run.runId()));
-            table.postpone(connection, due, run -> now.plus(backoff(settings, run.wakeCount())));
+            table.postpone(connection, due, run -> nextWake(settings, run, now));
             return due.size();
         });
+    }
+
+    /** When a run woken at {@code now} is looked at again: a backoff after its wake time, or after now if later. */
+    private static Instant nextWake(RunIndexSettings settings, Due run, Instant now) {
+        Instant from = run.wakeAt().isAfter(now) ? run.wakeAt() : now;
+        return from.plus(backoff(settings, run.wakeCount()));
     }
 
     private int sweepEnvironment(String environmentId) throws SQLException {

@@ -112,13 +112,13 @@ public final class RunTable {
         TAGS.replace(connection, retagged.stream().map(RunRow::tagged).toList());
     }
 
-    /** Runs of {@code tag} due at {@code now}, earliest first. */
-    public List<Due> due(Connection connection, String tag, Instant now, int limit) throws SQLException {
+    /** Runs of {@code tag} due by {@code by}, earliest first. */
+    public List<Due> due(Connection connection, String tag, Instant by, int limit) throws SQLException {
         try (PreparedStatement select = connection.prepareStatement(
                 "SELECT run_id, wake_at, wake_count FROM baton_runs WHERE tag = ? AND wake_at <= ? ORDER BY wake_at "
                         + "LIMIT ?")) {
             select.setString(1, tag);
-            setInstant(select, 2, now);
+            setInstant(select, 2, by);
             select.setInt(3, limit);
             List<Due> due = new ArrayList<>();
             try (ResultSet result = select.executeQuery()) {

@@ -65,6 +65,7 @@ class RunIndexHandlerTest {
             Duration.ofSeconds(10),
             Duration.ofSeconds(60),
             Duration.ofSeconds(1),
+            Duration.ofSeconds(5),
             1000,
             RunIndexSettings.SWEEPER_DISPATCHER);
     private static final RunError BOOM = new RunError("Error", "boom", null);

@@ -43,6 +43,7 @@ class RunIndexSweeperTest {
             RECHECK,
             Duration.ofSeconds(60),
             Duration.ofMillis(100),
+            Duration.ZERO,
             3,
             RunIndexSettings.SWEEPER_DISPATCHER);
     private static final Duration NO_MORE = Duration.ofMillis(500);
@@ -138,6 +139,46 @@ class RunIndexSweeperTest {
         woken.expectNoMessage(NO_MORE);
         assertEquals(now.plusSeconds(11 + 20), read(database, "due-1").wakeAt());
         assertEquals(2, read(database, "due-1").wakeCount());
+        testKit.stop(sweeper);
+    }
+
+    @ParameterizedTest
+    @MethodSource("databaseNames")
+    void wakesRunsDueWithinWakeAheadAndRechecksThemABackoffAfterTheirTime(String db) throws Exception {
+        Database database = databases.get(db);
+        Instant now = T0.plusSeconds(4000);
+        insert(
+                database,
+                row("overdue", "env", "run-9", RunStatus.RETRYING, now.minusSeconds(3), 0),
+                row("soon", "env", "run-9", RunStatus.DELAYED, now.plusSeconds(4), 0),
+                row("beyond", "env", "run-9", RunStatus.DELAYED, now.plusSeconds(6), 0));
+        RunIndexSettings ahead = new RunIndexSettings(
+                SETTINGS.tagCount(),
+                SETTINGS.leaseTimeout(),
+                SETTINGS.readJournalPluginId(),
+                SETTINGS.groupAfterEnvelopes(),
+                SETTINGS.groupAfterDuration(),
+                SETTINGS.recheck(),
+                SETTINGS.maxRecheck(),
+                SETTINGS.sweepInterval(),
+                Duration.ofSeconds(5),
+                SETTINGS.sweepBatch(),
+                SETTINGS.sweeperDispatcher());
+        MutableClock clock = new MutableClock(now);
+        TestProbe<String> woken = testKit.createTestProbe();
+        ActorRef<RunIndexSweeper.Command> sweeper = testKit.spawn(RunIndexSweeper.create(
+                "run-9", database.dataSource(), new RunTable(database.dialect()), ahead, clock, woken.ref()::tell));
+
+        assertEquals(List.of("overdue", "soon"), woken.receiveSeveralMessages(2));
+        woken.expectNoMessage(NO_MORE);
+        assertEquals(now.plus(RECHECK), read(database, "overdue").wakeAt());
+        // Woken ahead, the run is looked at again a backoff after it was due, not after it was woken.
+        assertEquals(now.plusSeconds(4).plus(RECHECK), read(database, "soon").wakeAt());
+        assertEquals(now.plusSeconds(6), read(database, "beyond").wakeAt());
+
+        clock.advance(Duration.ofSeconds(2));
+        assertEquals(List.of("beyond"), woken.receiveSeveralMessages(1));
+        woken.expectNoMessage(NO_MORE);
         testKit.stop(sweeper);
     }
 

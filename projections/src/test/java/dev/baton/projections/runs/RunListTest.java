@@ -74,6 +74,7 @@ class RunListTest {
             Duration.ofSeconds(10),
             Duration.ofSeconds(60),
             Duration.ofSeconds(1),
+            Duration.ofSeconds(5),
             1000,
             RunIndexSettings.SWEEPER_DISPATCHER);
 

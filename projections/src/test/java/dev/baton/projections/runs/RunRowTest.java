@@ -423,7 +423,8 @@ class RunRowTest {
 
     @Test
     void theIndexProjectsEveryTagARunCanHave() {
-        RunSettings engine = new RunSettings(LEASE, Duration.ofSeconds(5), 4, 10, 1000, Duration.ofSeconds(10));
+        RunSettings engine = new RunSettings(
+                LEASE, Duration.ofSeconds(5), 4, 10, 1000, Duration.ofSeconds(10), Duration.ofSeconds(30));
         RunIndexSettings index = new RunIndexSettings(
                 4,
                 LEASE,
@@ -433,6 +434,7 @@ class RunRowTest {
                 RECHECK,
                 Duration.ofSeconds(60),
                 Duration.ofSeconds(1),
+                Duration.ofSeconds(5),
                 1000,
                 RunIndexSettings.SWEEPER_DISPATCHER);
         for (int i = 0; i < 200; i++) {
