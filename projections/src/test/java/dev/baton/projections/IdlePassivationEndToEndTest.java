@@ -33,9 +33,11 @@ import org.junit.jupiter.api.Test;
  */
 class IdlePassivationEndToEndTest {
 
-    private static final Duration WAKE_AHEAD = Duration.ofSeconds(3);
-    private static final Duration DUE_IN = Duration.ofSeconds(10);
-    private static final Duration ON_TIME = Duration.ofMillis(500);
+    // Woken 2–6 s before its time (a sweep every 4 s looks 6 s ahead): room for a loaded machine. A sweeper waking
+    // only overdue runs would act within ON_TIME of the due time in fewer than half of the runs.
+    private static final Duration WAKE_AHEAD = Duration.ofSeconds(6);
+    private static final Duration DUE_IN = Duration.ofSeconds(16);
+    private static final Duration ON_TIME = Duration.ofMillis(1500);
 
     private TestCluster node;
 
@@ -73,10 +75,10 @@ class IdlePassivationEndToEndTest {
     @Test
     void delayedAndWaitingRunsLeaveMemoryAndActOnTime() throws Exception {
         Config config = TestCluster.postgresConfig(TestDatabases.freshPostgresSchema("idle_e2e"), """
-        baton.engine.run.idle-passivation = 4s
+        baton.engine.run.idle-passivation = 7s
         baton.projections.run-index.recheck = 1h
-        baton.projections.run-index.sweep-interval = 2s
-        baton.projections.run-index.wake-ahead = 3s
+        baton.projections.run-index.sweep-interval = 4s
+        baton.projections.run-index.wake-ahead = 6s
         """);
         node = TestCluster.start("IdlePassivationEndToEndTest", config);
         RunDriver runs = new RunDriver(node.system());
