@@ -196,16 +196,12 @@ class OutcomeSentAgainGatewayTest {
                 .runId();
     }
 
+    private RunState run(String runId) throws Exception {
+        return node.run(environment.id(), runId);
+    }
+
     private RunState awaitRun(String runId, Predicate<RunState> condition) throws Exception {
-        Instant deadline = Instant.now().plus(WAIT);
-        RunState state = run(runId);
-        while (!condition.test(state)) {
-            if (Instant.now().isAfter(deadline))
-                throw new AssertionError("run never reached the expected state: " + state);
-            TestNode.sleep(Duration.ofMillis(50));
-            state = run(runId);
-        }
-        return state;
+        return node.awaitRun(environment.id(), runId, condition);
     }
 
     private static void awaitCondition(java.util.function.BooleanSupplier condition) {
@@ -214,15 +210,6 @@ class OutcomeSentAgainGatewayTest {
             if (Instant.now().isAfter(deadline)) throw new AssertionError("never happened");
             TestNode.sleep(Duration.ofMillis(50));
         }
-    }
-
-    private RunState run(String runId) throws Exception {
-        return node.engine()
-                .runs()
-                .get(environment.id(), runId)
-                .toCompletableFuture()
-                .get(10, TimeUnit.SECONDS)
-                .orElseThrow();
     }
 
     private static String started(String attemptId) {

@@ -15,10 +15,13 @@ import dev.baton.engine.dispatch.EnvironmentSettingsSource;
 import dev.baton.engine.environment.CredentialKind;
 import dev.baton.engine.environment.Environment;
 import dev.baton.engine.environment.EnvironmentDirectory;
+import dev.baton.engine.run.RunState;
 import dev.baton.engine.storage.Database;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * A single-node cluster for module tests: real actors, sharding and serialization, the testkit's
@@ -107,6 +110,28 @@ public final class TestNode implements AutoCloseable {
 
     public Database database() {
         return database;
+    }
+
+    /** The run of {@code environmentId} as its entity holds it now. */
+    public RunState run(String environmentId, String runId) throws Exception {
+        return engine.runs()
+                .get(environmentId, runId)
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS)
+                .orElseThrow();
+    }
+
+    /** Asks the run's entity every 50 ms, for up to 15 s, until its state meets {@code condition}. */
+    public RunState awaitRun(String environmentId, String runId, Predicate<RunState> condition) throws Exception {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(15));
+        RunState state = run(environmentId, runId);
+        while (!condition.test(state)) {
+            if (Instant.now().isAfter(deadline))
+                throw new AssertionError("run never reached the expected state: " + state);
+            sleep(Duration.ofMillis(50));
+            state = run(environmentId, runId);
+        }
+        return state;
     }
 
     public static void sleep(Duration duration) {

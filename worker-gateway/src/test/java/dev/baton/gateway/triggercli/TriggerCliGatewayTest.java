@@ -832,22 +832,10 @@ class TriggerCliGatewayTest {
     }
 
     private RunState run(String runId) throws Exception {
-        return engine().runs()
-                .get(environment.id(), runId)
-                .toCompletableFuture()
-                .get(10, TimeUnit.SECONDS)
-                .orElseThrow();
+        return node.run(environment.id(), runId);
     }
 
     private RunState awaitRun(String runId, Predicate<RunState> condition) throws Exception {
-        Instant deadline = Instant.now().plus(WAIT);
-        RunState state = run(runId);
-        while (!condition.test(state)) {
-            if (Instant.now().isAfter(deadline))
-                throw new AssertionError("run never reached the expected state: " + state);
-            TestNode.sleep(Duration.ofMillis(50));
-            state = run(runId);
-        }
-        return state;
+        return node.awaitRun(environment.id(), runId, condition);
     }
 }
