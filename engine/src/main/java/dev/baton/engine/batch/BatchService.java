@@ -8,6 +8,7 @@ import akka.stream.javadsl.Sink;
 import akka.stream.javadsl.Source;
 import dev.baton.engine.batch.BatchEntity.HeldItem;
 import dev.baton.engine.batch.BatchEntity.RecordedItem;
+import dev.baton.engine.common.Failures;
 import dev.baton.engine.common.Ids;
 import dev.baton.engine.idempotency.IdempotencyKeyEntity;
 import dev.baton.engine.idempotency.IdempotencyKeyEntity.Claimed;
@@ -35,7 +36,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -310,7 +310,7 @@ public final class BatchService {
                     // Item runs may exist by now: a failure (recording them, most likely) must not read as "nothing
                     // stored".
                     if (failure == null) return added;
-                    throw new WriteOutcomeUnknownException("runs of batch " + batchId, unwrap(failure));
+                    throw new WriteOutcomeUnknownException("runs of batch " + batchId, Failures.cause(failure));
                 });
     }
 
@@ -363,7 +363,7 @@ public final class BatchService {
         String key = batch.parentWaitKey();
         List<TriggerRequest> children = List.copyOf(batch.held().values());
         return runs.waitForBatch(batch.environmentId(), parentRunId, key, batchId, children)
-                .handle((wait, failure) -> failure == null ? null : unwrap(failure))
+                .handle((wait, failure) -> failure == null ? null : Failures.cause(failure))
                 .thenCompose(failure -> {
                     List<RecordedItem> items = new ArrayList<>();
                     if (failure == null) {
@@ -419,7 +419,7 @@ public final class BatchService {
                         "batch {}: its parent {} does not wait for it yet, the next items call or recovery retries: {}",
                         batch.batchId(),
                         batch.parentRunId(),
-                        unwrap(failure).toString());
+                        Failures.cause(failure).toString());
         });
     }
 
@@ -445,7 +445,7 @@ public final class BatchService {
         }
         return created.handle((run, failure) -> {
             if (failure == null) return Optional.of(RecordedItem.created(item.index(), taskId, run.runId()));
-            Throwable cause = unwrap(failure);
+            Throwable cause = Failures.cause(failure);
             if (cause instanceof TaskNotFoundException || cause instanceof RunRejectedException) {
                 return Optional.of(RecordedItem.failed(item.index(), taskId, cause.getMessage()));
             }
@@ -491,14 +491,5 @@ public final class BatchService {
         return taskId == null || taskId.length() <= MAX_ERROR_TASK_LENGTH
                 ? taskId
                 : taskId.substring(0, MAX_ERROR_TASK_LENGTH) + "…";
-    }
-
-    private static Throwable unwrap(Throwable thrown) {
-        Throwable current = thrown;
-        while ((current instanceof CompletionException || current instanceof ExecutionException)
-                && current.getCause() != null) {
-            current = current.getCause();
-        }
-        return current;
     }
 }

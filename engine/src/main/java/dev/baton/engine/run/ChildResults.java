@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.engine.common.Failures;
 import dev.baton.engine.worker.RunError;
 import dev.baton.engine.worker.StepResult;
-import java.util.concurrent.CompletionException;
 
 /** How finished child runs become the result of their parent's wait. */
 final class ChildResults {
@@ -27,8 +27,7 @@ final class ChildResults {
 
     /** The error of a child that can never exist (unknown task, refused options); null when worth retrying. */
     static RunError refusal(Throwable failure) {
-        Throwable cause =
-                failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        Throwable cause = Failures.cause(failure);
         if (cause instanceof TaskNotFoundException || cause instanceof RunRejectedException) {
             return new RunError("TRIGGER_FAILED", cause.getMessage(), null);
         }

@@ -11,6 +11,7 @@ import akka.persistence.query.PersistenceQuery;
 import akka.persistence.query.javadsl.CurrentEventsByPersistenceIdQuery;
 import akka.stream.javadsl.Sink;
 import dev.baton.engine.common.Asks;
+import dev.baton.engine.common.Failures;
 import dev.baton.engine.common.Ids;
 import dev.baton.engine.idempotency.IdempotencyKeyEntity;
 import dev.baton.engine.idempotency.IdempotencyKeyEntity.Claimed;
@@ -315,8 +316,7 @@ public final class RunService {
             String what, boolean change, CompletionStage<T> stage) {
         return stage.handle((value, failure) -> {
             if (failure == null) return value;
-            Throwable cause =
-                    failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+            Throwable cause = Failures.cause(failure);
             if (cause instanceof RunRejectedException
                     || cause instanceof TaskNotFoundException
                     || cause instanceof WriteOutcomeUnknownException) {

@@ -23,6 +23,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.engine.common.CborSerializable;
 import dev.baton.engine.common.DeadlineTimers;
+import dev.baton.engine.common.Failures;
 import dev.baton.engine.run.TaskNotFoundException;
 import java.time.Clock;
 import java.time.Duration;
@@ -32,7 +33,6 @@ import java.time.format.DateTimeFormatter;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletionException;
 
 /**
  * One schedule: its definition, whether it is active, and which occurrence fired last. At the effective
@@ -305,8 +305,7 @@ public final class ScheduleEntity
                 payload(state, cmd.timestamp()));
         context.pipeToSelf(firer.fire(occurrence), (runId, failure) -> {
             if (failure == null) return new FireSucceeded(cmd.timestamp(), runId);
-            Throwable cause =
-                    failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+            Throwable cause = Failures.cause(failure);
             return new FireFailed(
                     cmd.timestamp(), String.valueOf(cause.getMessage()), cause instanceof TaskNotFoundException);
         });

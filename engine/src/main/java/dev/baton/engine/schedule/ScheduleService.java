@@ -6,6 +6,7 @@ import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.japi.function.Function;
 import akka.pattern.StatusReply;
+import dev.baton.engine.common.Failures;
 import dev.baton.engine.common.Ids;
 import dev.baton.engine.run.RunLineage;
 import dev.baton.engine.run.RunService;
@@ -225,11 +226,7 @@ public final class ScheduleService {
     }
 
     private static boolean isNotFound(Throwable failure) {
-        Throwable cause = failure;
-        while (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        return cause instanceof NotFound;
+        return Failures.cause(failure) instanceof NotFound;
     }
 
     /** Ids come from outside; anything that cannot be a schedule id must not start an entity. */

@@ -19,6 +19,7 @@ import dev.baton.api.auth.Scopes;
 import dev.baton.api.auth.Scopes.Resource;
 import dev.baton.api.errors.ApiException;
 import dev.baton.api.json.Json;
+import dev.baton.engine.common.Failures;
 import dev.baton.projections.clickhouse.AnalyticsUnavailableException;
 import dev.baton.projections.clickhouse.TaskAnalytics;
 import dev.baton.projections.clickhouse.TaskAnalytics.Bucket;
@@ -163,8 +164,7 @@ public final class AnalyticsRoutes {
 
     private static <T> CompletionStage<T> unavailableAs503(CompletionStage<T> read) {
         return read.exceptionally(error -> {
-            Throwable cause =
-                    error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            Throwable cause = Failures.cause(error);
             if (cause instanceof AnalyticsUnavailableException) {
                 throw new ApiException(
                         StatusCodes.SERVICE_UNAVAILABLE,

@@ -50,6 +50,7 @@ import dev.baton.engine.Engine;
 import dev.baton.engine.batch.BatchService;
 import dev.baton.engine.batch.BatchService.Item;
 import dev.baton.engine.batch.BatchState;
+import dev.baton.engine.common.Failures;
 import dev.baton.engine.environment.Environment;
 import dev.baton.engine.run.TriggerRequest;
 import java.io.IOException;
@@ -245,9 +246,7 @@ public final class BatchRoutes {
                 .runWith(Sink.seq(), materializer)
                 .handle((items, failure) -> {
                     if (failure == null) return items;
-                    Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                            ? failure.getCause()
-                            : failure;
+                    Throwable cause = Failures.cause(failure);
                     if (cause instanceof ApiException api) throw api;
                     if (cause instanceof EntityStreamSizeException) throw bodyTooLarge();
                     if (cause instanceof akka.stream.scaladsl.Framing.FramingException) {

@@ -15,6 +15,7 @@ import akka.stream.Materializer;
 import akka.stream.javadsl.Sink;
 import akka.util.ByteString;
 import dev.baton.api.errors.ApiException;
+import dev.baton.engine.common.Failures;
 import java.time.Duration;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
@@ -49,9 +50,7 @@ public final class BoundedBody {
                 .toStrict(timeout.toMillis(), maxBytes, materializer)
                 .handle((strict, failure) -> {
                     if (failure == null) return strict.getData();
-                    Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                            ? failure.getCause()
-                            : failure;
+                    Throwable cause = Failures.cause(failure);
                     if (cause instanceof EntityStreamSizeException) throw tooLarge.get();
                     if (cause instanceof TimeoutException) {
                         throw new ApiException(

@@ -16,6 +16,7 @@ import akka.http.javadsl.server.Route;
 import akka.http.scaladsl.model.EntityStreamException;
 import akka.http.scaladsl.model.EntityStreamSizeException;
 import dev.baton.api.json.Json;
+import dev.baton.engine.common.Failures;
 import dev.baton.engine.run.RunRejectedException;
 import dev.baton.engine.run.TaskNotFoundException;
 import dev.baton.engine.storage.StoreAvailability;
@@ -23,8 +24,6 @@ import dev.baton.engine.storage.StoreUnavailableException;
 import dev.baton.engine.storage.WriteOutcomeUnknownException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -82,7 +81,7 @@ public final class ErrorHandling {
         return ExceptionHandler.newBuilder()
                 .matchAny(thrown -> extractRequest(request -> {
                     try (var context = RequestLogContext.of(request)) {
-                        return complete(responseFor(unwrap(thrown)));
+                        return complete(responseFor(Failures.cause(thrown)));
                     }
                 }))
                 .build();
@@ -148,15 +147,6 @@ public final class ErrorHandling {
         }
         log.error("request failed", failure);
         return errorResponse(StatusCodes.INTERNAL_SERVER_ERROR, "Something went wrong");
-    }
-
-    static Throwable unwrap(Throwable thrown) {
-        Throwable current = thrown;
-        while ((current instanceof CompletionException || current instanceof ExecutionException)
-                && current.getCause() != null) {
-            current = current.getCause();
-        }
-        return current;
     }
 
     /** akka-http's default rejection answers are plain text: keep status and headers, wrap the text. */

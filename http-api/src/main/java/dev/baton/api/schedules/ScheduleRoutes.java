@@ -22,6 +22,7 @@ import dev.baton.api.errors.ApiException;
 import dev.baton.api.errors.ErrorHandling;
 import dev.baton.api.json.Json;
 import dev.baton.engine.Engine;
+import dev.baton.engine.common.Failures;
 import dev.baton.engine.environment.Environment;
 import dev.baton.engine.schedule.ScheduleService;
 import dev.baton.engine.schedule.ScheduleSpec;
@@ -137,8 +138,7 @@ public final class ScheduleRoutes {
     /** The engine's refusals (an unknown task, a change to a declarative schedule) become Trigger.dev's 422. */
     private static <T> CompletionStage<T> refused(CompletionStage<T> call) {
         return call.exceptionally(failure -> {
-            Throwable cause =
-                    failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+            Throwable cause = Failures.cause(failure);
             if (cause instanceof ScheduleService.InvalidScheduleException invalid) {
                 throw ApiException.unprocessable(invalid.getMessage());
             }

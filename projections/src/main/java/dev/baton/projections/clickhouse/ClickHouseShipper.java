@@ -7,6 +7,7 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.cluster.sharding.typed.ShardedDaemonProcessSettings;
 import akka.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
 import com.typesafe.config.Config;
+import dev.baton.engine.common.Failures;
 import dev.baton.engine.logs.RunLogStore;
 import dev.baton.engine.storage.Database;
 import dev.baton.projections.internal.Jdbc;
@@ -21,7 +22,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -217,10 +217,7 @@ public final class ClickHouseShipper {
             Duration backoff = settings.interval().multipliedBy(1L << Math.min(failures, 10));
             if (backoff.compareTo(MAX_BACKOFF) > 0) backoff = MAX_BACKOFF;
             nextRound = clock.instant().plus(backoff);
-            Throwable cause = done.failure() instanceof CompletionException
-                            && done.failure().getCause() != null
-                    ? done.failure().getCause()
-                    : done.failure();
+            Throwable cause = Failures.cause(done.failure());
             log.warn("Shipping logs and spans to ClickHouse failed, retried in {}: {}", backoff, cause.getMessage());
             return Behaviors.same();
         }

@@ -11,6 +11,7 @@ import akka.actor.typed.javadsl.ReceiveBuilder;
 import akka.actor.typed.javadsl.TimerScheduler;
 import akka.actor.typed.receptionist.Receptionist;
 import dev.baton.engine.Engine;
+import dev.baton.engine.common.Failures;
 import dev.baton.engine.dispatch.EnvironmentDispatcher;
 import dev.baton.engine.environment.Environment;
 import dev.baton.engine.logs.LogLine;
@@ -34,7 +35,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
@@ -406,7 +406,7 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
                             sessionId,
                             msg.failure().toString());
             return protocolError("could not declare the tasks, try again: "
-                    + unwrap(msg.failure()).getMessage());
+                    + Failures.cause(msg.failure()).getMessage());
         }
         hello = msg.hello();
         versionNumber = msg.versionNumber();
@@ -631,7 +631,7 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
     }
 
     private Behavior<Command> onCallAnswered(CallAnswered msg) {
-        Throwable failure = unwrap(msg.failure());
+        Throwable failure = Failures.cause(msg.failure());
         if (sendAgainLater(msg, failure)) return Behaviors.same(); // still outstanding
         if (isStale(failure)) {
             reject(msg.attemptId());
@@ -749,7 +749,7 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
                             environment.id(),
                             awaitingVariables.size(),
                             loaded.size(),
-                            unwrap(msg.failure()).toString());
+                            Failures.cause(msg.failure()).toString());
         }
         List<WorkerChannel.Execute> ready = List.copyOf(awaitingVariables);
         awaitingVariables.clear();
@@ -846,9 +846,5 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
     private static WorkerMessage decode(WorkerSocket.Incoming frame) throws ProtocolException {
         if (frame instanceof WorkerSocket.Unreadable unreadable) throw new ProtocolException(unreadable.reason());
         return WorkerProtocol.decode(((WorkerSocket.Text) frame).text());
-    }
-
-    private static Throwable unwrap(Throwable failure) {
-        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
     }
 }

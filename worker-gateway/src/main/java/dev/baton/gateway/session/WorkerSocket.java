@@ -13,9 +13,9 @@ import akka.stream.javadsl.Sink;
 import akka.stream.javadsl.Source;
 import akka.stream.typed.javadsl.ActorSink;
 import akka.stream.typed.javadsl.ActorSource;
+import dev.baton.engine.common.Failures;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 
@@ -99,17 +99,13 @@ public final class WorkerSocket {
                 .completionTimeout(settings.messageReadTimeout())
                 .runFold(new StringBuilder(), (collected, part) -> collected.append(part), materializer)
                 .<Incoming>thenApply(collected -> new Text(collected.toString()))
-                .exceptionally(error -> unwrap(error) instanceof StreamLimitReachedException
+                .exceptionally(error -> Failures.cause(error) instanceof StreamLimitReachedException
                         ? tooLarge(limit)
-                        : new Unreadable(
-                                "could not read the message: " + unwrap(error).getMessage()));
+                        : new Unreadable("could not read the message: "
+                                + Failures.cause(error).getMessage()));
     }
 
     private static Incoming tooLarge(int limit) {
         return new Unreadable("message larger than " + limit + " characters");
-    }
-
-    private static Throwable unwrap(Throwable error) {
-        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     }
 }

@@ -12,6 +12,7 @@ import akka.actor.typed.receptionist.Receptionist;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.baton.engine.Engine;
+import dev.baton.engine.common.Failures;
 import dev.baton.engine.dispatch.EnvironmentDispatcher;
 import dev.baton.engine.run.AttemptSuspended;
 import dev.baton.engine.run.RunRejectedException;
@@ -34,7 +35,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 
@@ -337,7 +337,7 @@ public final class CliSession extends AbstractBehavior<CliSession.Command> {
 
     private Behavior<Command> onStartAnswered(StartAnswered msg) {
         CliAttempt attempt = msg.attempt();
-        Throwable failure = unwrap(msg.failure());
+        Throwable failure = Failures.cause(msg.failure());
         if (failure != null) {
             msg.replyTo().tell(engineRefusal(attempt, failure));
             if (isStale(failure)) forget(attempt);
@@ -422,7 +422,7 @@ public final class CliSession extends AbstractBehavior<CliSession.Command> {
 
     private Behavior<Command> onCompleteAnswered(CompleteAnswered msg) {
         CliAttempt attempt = msg.attempt();
-        Throwable failure = unwrap(msg.failure());
+        Throwable failure = Failures.cause(msg.failure());
         if (failure != null) {
             msg.replyTo().tell(engineRefusal(attempt, failure));
             return Behaviors.same();
@@ -472,7 +472,7 @@ public final class CliSession extends AbstractBehavior<CliSession.Command> {
     }
 
     private Behavior<Command> onWaitAnswered(WaitAnswered msg) {
-        Throwable failure = unwrap(msg.failure());
+        Throwable failure = Failures.cause(msg.failure());
         if (failure != null) {
             msg.replyTo().tell(engineRefusal(msg.attempt(), failure));
             return Behaviors.same();
@@ -510,7 +510,7 @@ public final class CliSession extends AbstractBehavior<CliSession.Command> {
     private Behavior<Command> onResumeStarted(ResumeStarted msg) {
         CliAttempt attempt = msg.attempt();
         WorkerChannel.Execute execute = msg.execute();
-        Throwable failure = unwrap(msg.failure());
+        Throwable failure = Failures.cause(msg.failure());
         if (attempt.phase() != CliAttempt.Phase.WAITING || failure != null) {
             // canceled meanwhile, or the engine did not start it: the lease is given back and the run decides
             if (failure != null && !isStale(failure))
@@ -813,10 +813,6 @@ public final class CliSession extends AbstractBehavior<CliSession.Command> {
         return failure instanceof RunRejectedException rejected
                 && (rejected.reason() == RunRejectedException.Reason.STALE_ATTEMPT
                         || rejected.reason() == RunRejectedException.Reason.UNKNOWN_RUN);
-    }
-
-    private static Throwable unwrap(Throwable failure) {
-        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
     }
 
     private static Duration min(Duration a, Duration b) {
