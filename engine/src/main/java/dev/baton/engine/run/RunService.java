@@ -37,6 +37,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 
 /** The engine's API for runs, used by the HTTP API (trigger, read, manage) and the worker gateway (attempts). */
 public final class RunService {
@@ -671,8 +672,11 @@ public final class RunService {
         return sharding.entityRefFor(RunEntity.ENTITY_TYPE_KEY, runId);
     }
 
+    /** Compiled once: {@code String.matches} compiled it for every worker message (2 % of a drain's CPU). */
+    private static final Pattern RUN_ID = Pattern.compile("run_[0-9a-z]{1,64}");
+
     /** Ids come from outside; anything that cannot be a run id must not start an entity. */
-    private static boolean looksLikeRunId(String runId) {
-        return runId != null && runId.matches("run_[0-9a-z]{1,64}");
+    static boolean looksLikeRunId(String runId) {
+        return runId != null && RUN_ID.matcher(runId).matches();
     }
 }
