@@ -80,6 +80,17 @@ public final class BatchEntity
     /** Record what became of these items; indices already recorded are deduplicated. */
     public record RecordItems(List<RecordedItem> items, ActorRef<StatusReply<Recorded>> replyTo) implements Command {}
 
+    /**
+     * Note that runs of these items are about to be created. Answers the indices no one began before (neither started
+     * nor recorded): their runs cannot exist yet, so they may be created without asking the journal whether they do
+     * ({@link BatchService}). Persisted before the answer, so a crash or a concurrent call never gets the same index
+     * again.
+     */
+    public record StartItems(List<Integer> indices, ActorRef<StatusReply<Started>> replyTo) implements Command {}
+
+    /** Answer to {@link StartItems}: the indices started for the first time by it. */
+    public record Started(List<Integer> firstTime) implements CborSerializable {}
+
     /** Hold items of a parent's batch until all are in; indices already held or recorded are deduplicated. */
     public record HoldItems(List<HeldItem> items, ActorRef<StatusReply<Recorded>> replyTo) implements Command {}
 
@@ -112,6 +123,9 @@ public final class BatchEntity
     }
 
     public record ItemsRecorded(List<RecordedItem> items, Instant at) implements Event {}
+
+    /** Runs of these items were about to be created (they may or may not exist now). */
+    public record ItemsStarted(List<Integer> indices, Instant at) implements Event {}
 
     /** Items of a parent's batch, held until the parent waits for them. */
     public record ItemsHeld(List<HeldItem> items, Instant at) implements Event {}
@@ -186,11 +200,15 @@ public final class BatchEntity
                         (state, cmd) -> Effect().reply(cmd.replyTo(), StatusReply.error(UNKNOWN_BATCH)))
                 .onCommand(
                         HoldItems.class,
+                        (state, cmd) -> Effect().reply(cmd.replyTo(), StatusReply.error(UNKNOWN_BATCH)))
+                .onCommand(
+                        StartItems.class,
                         (state, cmd) -> Effect().reply(cmd.replyTo(), StatusReply.error(UNKNOWN_BATCH)));
 
         builder.forState(BatchState::exists)
                 .onCommand(Create.class, (state, cmd) -> Effect().reply(cmd.replyTo(), StatusReply.success(state)))
                 .onCommand(RecordItems.class, this::record)
+                .onCommand(StartItems.class, this::start)
                 .onCommand(HoldItems.class, this::hold);
 
         builder.forAnyState().onCommand(Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), state));
@@ -222,6 +240,19 @@ public final class BatchEntity
                 state.recordedIndices(),
                 fresh -> new ItemsRecorded(fresh, clock.instant()),
                 cmd.replyTo());
+    }
+
+    private ReplyEffect<Event, BatchState> start(BatchState state, StartItems cmd) {
+        Set<Integer> begun = state.recordedIndices();
+        begun.addAll(state.started());
+        List<Integer> firstTime = new ArrayList<>();
+        for (int index : cmd.indices()) {
+            if (index >= 0 && index < state.runCount() && begun.add(index)) firstTime.add(index);
+        }
+        if (firstTime.isEmpty()) return Effect().reply(cmd.replyTo(), StatusReply.success(new Started(List.of())));
+        return Effect()
+                .persist(new ItemsStarted(firstTime, clock.instant()))
+                .thenReply(cmd.replyTo(), after -> StatusReply.success(new Started(firstTime)));
     }
 
     private ReplyEffect<Event, BatchState> hold(BatchState state, HoldItems cmd) {
@@ -286,6 +317,7 @@ public final class BatchEntity
                 .onEvent(BatchCreated.class, BatchState::created)
                 .onEvent(ItemsRecorded.class, BatchState::recorded)
                 .onEvent(ItemsHeld.class, BatchState::withHeld)
+                .onEvent(ItemsStarted.class, BatchState::withStarted)
                 .build();
     }
 }

@@ -300,18 +300,48 @@ public final class BatchService {
         ItemsAdded start = new ItemsAdded(batch, 0, items.size() - fresh.size(), 0);
         if (fresh.isEmpty()) return CompletableFuture.completedFuture(start);
         String batchId = batch.batchId();
-        return Source.from(fresh)
-                .mapAsyncUnordered(
-                        settings.createParallelism(), item -> createRun(batch.environmentId(), batchId, item))
-                .grouped(settings.recordChunkSize())
-                .mapAsync(1, outcomes -> record(batchId, outcomes))
-                .runWith(Sink.fold(start, BatchService::sum), system)
+        return startItems(batchId, fresh)
+                .thenCompose(firstTime -> Source.from(fresh)
+                        .mapAsyncUnordered(
+                                settings.createParallelism(),
+                                item -> createRun(
+                                        batch.environmentId(), batchId, item, firstTime.contains(item.index())))
+                        .grouped(settings.recordChunkSize())
+                        .mapAsync(1, outcomes -> record(batchId, outcomes))
+                        .runWith(Sink.fold(start, BatchService::sum), system))
                 .handle((added, failure) -> {
                     // Item runs may exist by now: a failure (recording them, most likely) must not read as "nothing
                     // stored".
                     if (failure == null) return added;
                     throw new WriteOutcomeUnknownException("runs of batch " + batchId, Failures.cause(failure));
                 });
+    }
+
+    /**
+     * The indices of {@code items} whose runs nobody began to create before: the batch notes them first, so no later
+     * call (a retry after a crash or a timeout, a concurrent duplicate) gets them again, and their runs are created
+     * without asking the journal whether they exist. Without an answer, none is: creating a run that way only
+     * costs that query.
+     */
+    private CompletionStage<Set<Integer>> startItems(String batchId, List<Item> items) {
+        List<Integer> indices = items.stream()
+                .filter(item -> hasPossibleTaskId(item.request()))
+                .map(Item::index)
+                .toList();
+        if (indices.isEmpty()) return CompletableFuture.completedFuture(Set.of());
+        return store.endedByOutage(
+                        batch(batchId)
+                                .<StatusReply<BatchEntity.Started>>ask(
+                                        replyTo -> new BatchEntity.StartItems(indices, replyTo), askTimeout),
+                        store::unavailable)
+                .<Set<Integer>>thenApply(reply ->
+                        reply.isSuccess() ? new HashSet<>(reply.getValue().firstTime()) : Set.of())
+                .exceptionally(failure -> Set.of());
+    }
+
+    private static boolean hasPossibleTaskId(TriggerRequest request) {
+        return request.taskId() != null
+                && TaskDefinition.ID_PATTERN.matcher(request.taskId()).matches();
     }
 
     // ---------------------------------------------------------------- a parent's batch
@@ -423,10 +453,15 @@ public final class BatchService {
         });
     }
 
-    /** The item's run, created or found; an empty outcome when the engine did not answer (try again later). */
-    private CompletionStage<Optional<RecordedItem>> createRun(String environmentId, String batchId, Item item) {
+    /**
+     * The item's run, created or found; an empty outcome when the engine did not answer (try again later).
+     *
+     * @param firstTime nobody began to create the item's run before ({@link #startItems})
+     */
+    private CompletionStage<Optional<RecordedItem>> createRun(
+            String environmentId, String batchId, Item item, boolean firstTime) {
         String taskId = item.request().taskId();
-        if (taskId == null || !TaskDefinition.ID_PATTERN.matcher(taskId).matches()) {
+        if (!hasPossibleTaskId(item.request())) {
             // No worker can have declared such a task: no lookup needed.
             return CompletableFuture.completedFuture(Optional.of(RecordedItem.failed(
                     item.index(),
@@ -435,11 +470,11 @@ public final class BatchService {
         }
         CompletionStage<RunState> created;
         try {
-            created = runs.triggerWithId(
-                    environmentId,
-                    item.request(),
-                    itemRunId(batchId, item.index()),
-                    RunLineage.ofBatch(batchId, item.index()));
+            String runId = itemRunId(batchId, item.index());
+            RunLineage lineage = RunLineage.ofBatch(batchId, item.index());
+            created = firstTime
+                    ? runs.triggerFirstWithId(environmentId, item.request(), runId, lineage)
+                    : runs.triggerWithId(environmentId, item.request(), runId, lineage);
         } catch (RuntimeException e) {
             created = CompletableFuture.failedFuture(e);
         }

@@ -4,6 +4,7 @@ import dev.baton.engine.batch.BatchEntity.BatchCreated;
 import dev.baton.engine.batch.BatchEntity.HeldItem;
 import dev.baton.engine.batch.BatchEntity.ItemsHeld;
 import dev.baton.engine.batch.BatchEntity.ItemsRecorded;
+import dev.baton.engine.batch.BatchEntity.ItemsStarted;
 import dev.baton.engine.batch.BatchEntity.RecordedItem;
 import dev.baton.engine.common.CborSerializable;
 import dev.baton.engine.run.TriggerRequest;
@@ -14,7 +15,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * A batch's state, folded from its events by {@link BatchEntity}. Pure: every method returns a new state.
@@ -27,6 +30,7 @@ import java.util.TreeMap;
  * @param parentWaitKey the key of that run's wait for the batch, or null
  * @param held a parent's batch's items, by index, until every one is in and the parent waits for them; then its
  *     wait triggers them and they are recorded with their runs
+ * @param started the items whose run someone began to create, recorded or not; empty once the batch is sealed
  */
 public record BatchState(
         String batchId,
@@ -40,7 +44,8 @@ public record BatchState(
         List<ItemError> errors,
         String parentRunId,
         String parentWaitKey,
-        SortedMap<Integer, TriggerRequest> held)
+        SortedMap<Integer, TriggerRequest> held,
+        SortedSet<Integer> started)
         implements CborSerializable {
 
     /** An item that got no run. */
@@ -50,10 +55,13 @@ public record BatchState(
         runs = runs == null ? Collections.emptySortedMap() : Collections.unmodifiableSortedMap(new TreeMap<>(runs));
         errors = errors == null ? List.of() : List.copyOf(errors);
         held = held == null ? Collections.emptySortedMap() : Collections.unmodifiableSortedMap(new TreeMap<>(held));
+        started = started == null
+                ? Collections.emptySortedSet()
+                : Collections.unmodifiableSortedSet(new TreeSet<>(started));
     }
 
     static BatchState empty(String batchId) {
-        return new BatchState(batchId, null, 0, null, null, null, null, null, null, null, null, null);
+        return new BatchState(batchId, null, 0, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** A batch a run waits for: its items are held until all are in, then become the parent's wait's children. */
@@ -127,6 +135,7 @@ public record BatchState(
                 null,
                 event.parentRunId(),
                 event.parentWaitKey(),
+                null,
                 null);
     }
 
@@ -146,7 +155,29 @@ public record BatchState(
                 errors,
                 parentRunId,
                 parentWaitKey,
-                newHeld);
+                newHeld,
+                started);
+    }
+
+    /** The batch with these items' runs begun; {@link BatchEntity} starts each index once. */
+    BatchState withStarted(ItemsStarted event) {
+        SortedSet<Integer> newStarted = new TreeSet<>(started);
+        newStarted.addAll(event.indices());
+        return new BatchState(
+                batchId,
+                environmentId,
+                runCount,
+                idempotencyKey,
+                createdAt,
+                // Not a change a reader sees (the batch list's rows ignore the event).
+                updatedAt,
+                completedAt,
+                runs,
+                errors,
+                parentRunId,
+                parentWaitKey,
+                held,
+                newStarted);
     }
 
     /** The batch with these items recorded; {@link BatchEntity} records each index once. */
@@ -171,6 +202,8 @@ public record BatchState(
                 parentRunId,
                 parentWaitKey,
                 // Recorded, a parent's items live on in its wait: the batch need not keep their payloads.
-                sealed ? null : held);
+                sealed ? null : held,
+                // Sealed, no item is created again: which ones were begun no longer matters.
+                sealed ? null : started);
     }
 }

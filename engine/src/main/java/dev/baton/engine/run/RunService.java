@@ -16,6 +16,7 @@ import dev.baton.engine.common.Ids;
 import dev.baton.engine.idempotency.IdempotencyKeyEntity;
 import dev.baton.engine.idempotency.IdempotencyKeyEntity.Claimed;
 import dev.baton.engine.idempotency.IdempotencyKeyEntity.Kind;
+import dev.baton.engine.metrics.BatonMetrics;
 import dev.baton.engine.storage.NewEntities;
 import dev.baton.engine.storage.StoreAvailability;
 import dev.baton.engine.storage.StoreUnavailableException;
@@ -24,6 +25,7 @@ import dev.baton.engine.task.TaskCatalog;
 import dev.baton.engine.worker.RunError;
 import dev.baton.engine.worker.StepResult;
 import dev.baton.engine.worker.WorkerChannel;
+import io.micrometer.core.instrument.Counter;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -69,6 +71,7 @@ public final class RunService {
     private final StoreAvailability store;
     private final Duration taskCacheTtl;
     private final Map<String, CachedTask> taskCache = new ConcurrentHashMap<>();
+    private final Counter firstCreationsRetried;
 
     public RunService(
             ActorSystem<?> system,
@@ -88,6 +91,10 @@ public final class RunService {
         this.newEntities = NewEntities.get(system);
         this.store = StoreAvailability.get(system);
         this.taskCacheTtl = taskCacheTtl;
+        this.firstCreationsRetried = Counter.builder("baton.runs.first-creations.retried")
+                .description("Runs created under an id no one had used, whose first attempt failed and was sent again"
+                        + " reading the journal (a run existed after all, or the engine did not answer)")
+                .register(BatonMetrics.get(system).registry());
     }
 
     public CompletionStage<Triggered> trigger(String environmentId, TriggerRequest request) {
@@ -354,6 +361,35 @@ public final class RunService {
             String environmentId, TriggerRequest request, String runId, RunLineage lineage, String parentVersion) {
         return spec(environmentId, request, parentVersion)
                 .thenCompose(spec -> create(runId, spec.withLineage(lineage)));
+    }
+
+    /**
+     * As {@link #triggerWithId(String, TriggerRequest, String, RunLineage)}, for a derived id whose run nobody began to
+     * create before (the caller knows it: a batch item's first start). Its entity recovers without asking the journal,
+     * as a random id's does. Should the run exist after all, the journal refuses its second first event and the
+     * entity stops unanswered: then, as after any failure but a refusal of the run, the trigger is sent once more
+     * without the hint, and the recovered run answers with what is stored (counted as
+     * {@code baton.runs.first-creations.retried}).
+     */
+    public CompletionStage<RunState> triggerFirstWithId(
+            String environmentId, TriggerRequest request, String runId, RunLineage lineage) {
+        return spec(environmentId, request, null).thenCompose(resolved -> {
+            RunSpec spec = resolved.withLineage(lineage);
+            return createNew(runId, spec).exceptionallyCompose(failure -> {
+                Throwable cause = Failures.cause(failure);
+                if (cause instanceof RunRejectedException || cause instanceof TaskNotFoundException)
+                    return CompletableFuture.failedFuture(cause);
+                firstCreationsRetried.increment();
+                // The first attempt may have stored the run: a refusal now must not promise it was not.
+                return create(runId, spec).exceptionallyCompose(again -> {
+                    Throwable why = Failures.cause(again);
+                    return CompletableFuture.failedFuture(
+                            why instanceof StoreUnavailableException
+                                    ? new WriteOutcomeUnknownException("run " + runId, why)
+                                    : why);
+                });
+            });
+        });
     }
 
     /** Frees the key: the next trigger with it creates a new run. */

@@ -7,11 +7,13 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Persistence ids this node has just made up at random (a new run's) and whose entity it is about to
- * start: their journal is empty, so their recovery need not ask the database for the highest sequence
- * number ({@link NewEntityJournalDao}). Each id is taken once, by the entity's first recovery; the caller
- * forgets it when its command is answered, whatever happened. A wrong entry could not corrupt a journal:
- * the journal's primary key refuses a second event 1, so the persist would fail.
+ * Persistence ids whose journal is known to be empty and whose entity this node is about to start: a run's id
+ * this node has just made up at random, or a batch item's derived id the batch started for the first time. Their
+ * recovery need not ask the database for the highest sequence number ({@link NewEntityJournalDao}). Each id is
+ * taken once, by the entity's first recovery; the caller forgets it when its command is answered, whatever
+ * happened. A wrong entry could not corrupt a journal: the journal's primary key refuses a second event 1, so
+ * the persist would fail; but it would fail the other entities' writes inserted in the same transaction with it,
+ * so an entry must be certain, not likely.
  */
 public final class NewEntities implements Extension {
 

@@ -145,6 +145,31 @@ class BatchEntityTest {
         assertEquals(0, batch.getState().recordedCount());
     }
 
+    /**
+     * An item's run may be created without asking the journal only by the first call that starts it: any later call (a
+     * retry after a crash or a timeout, a concurrent duplicate) might find a run the first one created.
+     */
+    @Test
+    void anItemIsStartedForTheFirstTimeOnceEvenAcrossARestartAndNeverOnceRecorded() {
+        var batch = created(Ids.newId("batch"), 4);
+        batch.<StatusReply<Recorded>>runCommand(r -> new BatchEntity.RecordItems(List.of(run(3)), r));
+
+        var first = batch.<StatusReply<BatchEntity.Started>>runCommand(
+                r -> new BatchEntity.StartItems(List.of(0, 1, 3, 9), r));
+        assertEquals(new BatchEntity.ItemsStarted(List.of(0, 1), NOW), first.event());
+        assertEquals(List.of(0, 1), first.reply().getValue().firstTime());
+
+        batch.restart();
+        var again = batch.<StatusReply<BatchEntity.Started>>runCommand(
+                r -> new BatchEntity.StartItems(List.of(1, 2, 0), r));
+        assertEquals(List.of(2), again.reply().getValue().firstTime());
+        var resent = batch.<StatusReply<BatchEntity.Started>>runCommand(
+                r -> new BatchEntity.StartItems(List.of(0, 1, 2, 3), r));
+        assertTrue(resent.hasNoEvents());
+        assertEquals(List.of(), resent.reply().getValue().firstTime());
+        assertEquals(BatchStatus.PROCESSING, batch.getState().status());
+    }
+
     @Test
     void theBatchSurvivesARestart() {
         var batch = created(Ids.newId("batch"), 3);

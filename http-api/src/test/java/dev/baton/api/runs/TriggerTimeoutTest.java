@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import dev.baton.api.ApiTestServer;
+import dev.baton.engine.batch.BatchService;
 import dev.baton.engine.environment.Environment;
+import dev.baton.engine.run.RunEntity;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -56,9 +58,14 @@ class TriggerTimeoutTest {
     void batchItemsWhoseRunsAreNotConfirmedAreA504() throws Exception {
         HttpResponse<String> created = server.post("/api/v3/batches", KEY, "{\"runCount\":1}");
         assertEquals(202, created.statusCode(), created.body());
-        String items = "/api/v3/batches/" + json(created).get("id").asText() + "/items";
+        String batchId = json(created).get("id").asText();
+        String items = "/api/v3/batches/" + batchId + "/items";
         byte[] item = "{\"index\":0,\"task\":\"hello-world\",\"payload\":\"{}\"}\n".getBytes(StandardCharsets.UTF_8);
-        server.journal().failNextPersisted(); // the item's run: it may or may not exist, so not a 503
+        // The item's run, both times it is sent (a first creation is sent again reading the journal, which would
+        // confirm it): it may or may not exist, so not a 503.
+        String itemRun =
+                RunEntity.persistenceId(BatchService.itemRunId(batchId, 0)).id();
+        server.journal().failNextNPersisted(itemRun, 2);
         try {
             HttpResponse<String> response = server.postChunked(items, KEY, "application/x-ndjson", item);
             assertEquals(504, response.statusCode(), response.body());
