@@ -4,11 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.actor.testkit.typed.javadsl.TestProbe;
-import akka.cluster.sharding.ShardRegion;
-import akka.cluster.sharding.typed.GetShardRegionState;
-import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import com.typesafe.config.Config;
-import dev.baton.engine.run.RunEntity;
 import dev.baton.engine.run.RunState;
 import dev.baton.engine.run.RunStatus;
 import dev.baton.engine.run.Wait;
@@ -20,7 +16,6 @@ import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -44,17 +39,6 @@ class IdlePassivationEndToEndTest {
     @AfterEach
     void stop() {
         if (node != null) node.close();
-    }
-
-    /** Run entities alive on the node right now (asking does not start any). */
-    private Set<String> liveRuns() {
-        TestProbe<ShardRegion.CurrentShardRegionState> probe = node.testKit().createTestProbe();
-        ClusterSharding.get(node.system())
-                .shardState()
-                .tell(new GetShardRegionState(RunEntity.ENTITY_TYPE_KEY, probe.ref()));
-        return probe.receiveMessage().getShards().stream()
-                .flatMap(shard -> shard.getEntityIds().stream())
-                .collect(Collectors.toSet());
     }
 
     private boolean indexed(String runId, RunStatus status) throws Exception {
@@ -94,7 +78,7 @@ class IdlePassivationEndToEndTest {
 
         TestCluster.await(
                 () -> {
-                    Set<String> live = liveRuns();
+                    Set<String> live = node.liveRuns();
                     return !live.contains("run_delayed") && !live.contains("run_waiting");
                 },
                 Duration.ofSeconds(5),
@@ -102,7 +86,7 @@ class IdlePassivationEndToEndTest {
         assertTrue(Instant.now().isBefore(delayUntil.minus(WAKE_AHEAD)), "left memory too late to prove anything");
 
         TestCluster.await(
-                () -> liveRuns().containsAll(Set.of("run_delayed", "run_waiting")),
+                () -> node.liveRuns().containsAll(Set.of("run_delayed", "run_waiting")),
                 DUE_IN,
                 "the sweeper to wake both runs");
         Instant woken = Instant.now();

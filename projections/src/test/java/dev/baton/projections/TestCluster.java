@@ -1,18 +1,25 @@
 package dev.baton.projections;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.MemberStatus;
+import akka.cluster.sharding.ShardRegion;
+import akka.cluster.sharding.typed.GetShardRegionState;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.typed.Cluster;
 import akka.cluster.typed.Join;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.baton.engine.Engine;
+import dev.baton.engine.run.RunEntity;
 import dev.baton.engine.storage.Database;
 import dev.baton.engine.testkit.TestDatabases;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * A single-node cluster configured like a Baton node on PostgreSQL (the JDBC journal in the test
@@ -134,5 +141,16 @@ public final class TestCluster implements AutoCloseable {
             }
         }
         throw new AssertionError("timed out waiting for " + what, last);
+    }
+
+    /** Run entities alive on this node right now (asking starts none): which runs are in memory. */
+    public Set<String> liveRuns() {
+        TestProbe<ShardRegion.CurrentShardRegionState> probe = testKit().createTestProbe();
+        ClusterSharding.get(system())
+                .shardState()
+                .tell(new GetShardRegionState(RunEntity.ENTITY_TYPE_KEY, probe.ref()));
+        return probe.receiveMessage().getShards().stream()
+                .flatMap(shard -> shard.getEntityIds().stream())
+                .collect(Collectors.toSet());
     }
 }

@@ -135,6 +135,7 @@ final class RunExecution {
                                     state.version(),
                                     spec.lockedToVersion() != null));
                     timers.ttlUnlessArmed(state);
+                    timers.queued(state);
                 }
             }
             case RETRYING -> timers.retryUnlessArmed(state);
@@ -151,12 +152,17 @@ final class RunExecution {
 
     /**
      * When a run that waits only for one of its own timers is due, or null when it waits for anything else: a
-     * worker, its queue or slot at the dispatcher, a task declaration, a token or child runs. Such a run may leave
-     * memory until shortly before that time: the timer's time is journaled, and so in the run index's wake time.
+     * worker, its slot at the dispatcher, a task declaration, a token or child runs. Such a run may leave memory until
+     * shortly before that time: the timer's time is journaled, and so in the run index's wake time. A QUEUED run no
+     * worker holds waits for its dispatcher, which holds its place and whose offer ({@link RunEntity.Dispatch}) starts
+     * it again from its journal: it is idle for good ({@link Instant#MAX}), unless a TTL may expire it, whose timer
+     * lives in memory only (the sweeper's backoff does not keep to it). A PENDING_VERSION run is not idle: its
+     * {@link EnvironmentDispatcher.AwaitTask} lives in the dispatcher's memory only.
      */
     Instant idleUntil(RunState state) {
         if (lease != null) return null;
         return switch (state.status()) {
+            case QUEUED -> state.expiresAt() == null ? Instant.MAX : null;
             case DELAYED -> state.delayUntil();
             case RETRYING -> state.retryAt();
             case WAITING ->

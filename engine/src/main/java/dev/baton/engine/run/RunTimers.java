@@ -149,6 +149,18 @@ final class RunTimers {
         if (passivates && beyondIdle(due)) timers.startSingleTimer(IDLE, new PassivateIdle(), Duration.ZERO);
     }
 
+    /**
+     * The run is in its dispatcher's queue: once it has waited there {@link RunSettings#idlePassivation} (counted from
+     * when it was queued, so a run the sweeper starts again to re-enqueue it leaves at once), it checks whether it
+     * may leave memory ({@link RunExecution#idleUntil}). The dispatcher's offer starts it again.
+     */
+    void queued(RunState state) {
+        if (!passivates) return;
+        Duration waited = Duration.between(state.queuedAt(), clock.instant());
+        Duration left = settings.idlePassivation().minus(waited);
+        timers.startSingleTimer(IDLE, new PassivateIdle(), left.isNegative() ? Duration.ZERO : left);
+    }
+
     /** Whether {@code due} is further away than {@link RunSettings#idlePassivation}. */
     boolean beyondIdle(Instant due) {
         return due != null && due.isAfter(clock.instant().plus(settings.idlePassivation()));

@@ -1514,10 +1514,21 @@ class RunEntityTest {
 
         /** A run in a shard that passivates once it waits only for a time more than {@link #IDLE} away. */
         private TestProbe<akka.cluster.sharding.typed.javadsl.ClusterSharding.ShardCommand> inShard() {
+            return inShard(IDLE);
+        }
+
+        private TestProbe<akka.cluster.sharding.typed.javadsl.ClusterSharding.ShardCommand> inShard(
+                Duration idlePassivation) {
             TestProbe<akka.cluster.sharding.typed.javadsl.ClusterSharding.ShardCommand> shard =
                     testKit.createTestProbe();
             RunSettings idle = new RunSettings(
-                    Duration.ofSeconds(5), Duration.ofMillis(100), 4, 10, 256 * 1024, Duration.ofSeconds(10), IDLE);
+                    Duration.ofSeconds(5),
+                    Duration.ofMillis(100),
+                    4,
+                    10,
+                    256 * 1024,
+                    Duration.ofSeconds(10),
+                    idlePassivation);
             run = EventSourcedBehaviorTestKit.create(
                     testKit.system(),
                     RunEntity.create(runId, idle, clock, RandomGenerator.of("L64X128MixRandom"), links, shard.ref()),
@@ -1574,6 +1585,69 @@ class RunEntityTest {
                     .isSuccess());
             assertEquals(RunStatus.WAITING, run.getState().status());
             assertPassivates(shard);
+        }
+
+        /** How long a queued run waits in its queue before it leaves memory, in these tests. */
+        private static final Duration QUEUED_IDLE = Duration.ofMillis(300);
+
+        @Test
+        void aQueuedRunLeavesMemoryAndIsTakenOnceWhenTheDispatchersOfferStartsItAgain() {
+            var shard = inShard(QUEUED_IDLE);
+            trigger(RetryPolicy.DEFAULT);
+            assertEquals(RunStatus.QUEUED, run.getState().status());
+            assertPassivates(shard);
+
+            // Sharding starts the run from its journal for the offer: it enqueues itself again, which the dispatcher
+            // ignores (it counts the run as offered), then takes the offer; a second offer finds it taken.
+            run.restart();
+            expectEnqueue();
+            lease();
+            shard.expectNoMessage(QUEUED_IDLE.multipliedBy(2));
+            assertFalse(run.<DispatchReply>runCommand(
+                            replyTo -> new RunEntity.Dispatch("ws_2", "worker-2", worker.ref(), replyTo))
+                    .reply()
+                    .accepted());
+            worker.expectNoMessage(Duration.ofMillis(100));
+        }
+
+        @Test
+        void aQueuedRunStartedAgainAfterItWaitedTheIdleTimeReEnqueuesAndLeavesAtOnce() {
+            var shard = inShard(Duration.ofSeconds(30));
+            trigger(RetryPolicy.DEFAULT);
+            clock.advance(Duration.ofSeconds(31));
+            // As the sweeper's recheck starts it: counted from when it was queued, its idle time is over.
+            run.restart();
+            expectEnqueue();
+            assertPassivates(shard);
+        }
+
+        @Test
+        void aQueuedRunTakenBeforeTheIdleTimeStays() {
+            var shard = inShard(QUEUED_IDLE);
+            trigger(RetryPolicy.DEFAULT);
+            lease();
+            shard.expectNoMessage(QUEUED_IDLE.multipliedBy(3));
+        }
+
+        @Test
+        void aQueuedRunWithATtlStays() {
+            var shard = inShard(QUEUED_IDLE);
+            // Its TTL timer lives in memory only, and the sweeper's backoff does not keep to the TTL.
+            triggerWith(spec(RetryPolicy.DEFAULT, null, Duration.ofHours(1), null));
+            assertEquals(RunStatus.QUEUED, run.getState().status());
+            shard.expectNoMessage(QUEUED_IDLE.multipliedBy(3));
+        }
+
+        @Test
+        void aPendingVersionRunStays() {
+            var shard = inShard(QUEUED_IDLE);
+            // Its dispatcher remembers it (AwaitTask) in memory only: nothing durable would wake it for its task.
+            RunSpec pending = TriggerRequest.builder("hello-world")
+                    .payload("{}", "application/json")
+                    .build()
+                    .pendingRunSpec(ENV);
+            assertEquals(RunStatus.PENDING_VERSION, triggerWith(pending).status());
+            shard.expectNoMessage(QUEUED_IDLE.multipliedBy(3));
         }
 
         @Test

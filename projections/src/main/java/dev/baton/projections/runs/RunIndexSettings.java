@@ -9,6 +9,7 @@ import java.util.stream.IntStream;
  * Settings of the run index and its sweepers, from {@code baton.projections.run-index} and the engine's
  * {@code baton.engine.run} (tag count and lease timeout, which the index must agree with).
  *
+ * @param maxQueuedRecheck the longest backoff of a QUEUED run's recheck (see RunIndexSweeper#backoff)
  * @param wakeAhead the sweepers wake runs due this soon, so that a run out of memory arms its timer in time
  */
 public record RunIndexSettings(
@@ -19,6 +20,7 @@ public record RunIndexSettings(
         Duration groupAfterDuration,
         Duration recheck,
         Duration maxRecheck,
+        Duration maxQueuedRecheck,
         Duration sweepInterval,
         Duration wakeAhead,
         int sweepBatch,
@@ -44,6 +46,7 @@ public record RunIndexSettings(
                 index.getDuration("group-after-duration"),
                 index.getDuration("recheck"),
                 index.getDuration("max-recheck"),
+                index.getDuration("max-queued-recheck"),
                 index.getDuration("sweep-interval"),
                 wakeAhead,
                 index.getInt("sweep-batch"),

@@ -84,10 +84,16 @@ public final class RunIndexSweeper extends AbstractBehavior<RunIndexSweeper.Comm
         }));
     }
 
-    /** How long after a wake the run is looked at again: recheck x 2^wakes so far, at most max-recheck. */
-    static Duration backoff(RunIndexSettings settings, int wakeCount) {
+    /**
+     * How long after a wake the run is looked at again: recheck x 2^wakes so far, at most max-recheck, or for a
+     * QUEUED run at most max-queued-recheck. A queued run out of memory is started from its journal by each wake,
+     * and its dispatcher holds its place meanwhile (a dispatcher that starts empty wakes its environment's runs at
+     * once), so a short recheck would only replay a backlog's journals over and over.
+     */
+    static Duration backoff(RunIndexSettings settings, int wakeCount, boolean queued) {
         Duration grown = settings.recheck().multipliedBy(1L << Math.min(Math.max(wakeCount, 0), 30));
-        return grown.compareTo(settings.maxRecheck()) > 0 ? settings.maxRecheck() : grown;
+        Duration cap = queued ? settings.maxQueuedRecheck() : settings.maxRecheck();
+        return grown.compareTo(cap) > 0 ? cap : grown;
     }
 
     private final String tag;
@@ -199,7 +205,7 @@ public final class RunIndexSweeper extends AbstractBehavior<RunIndexSweeper.Comm
     /** When a run woken at {@code now} is looked at again: a backoff after its wake time, or after now if later. */
     private static Instant nextWake(RunIndexSettings settings, Due run, Instant now) {
         Instant from = run.wakeAt().isAfter(now) ? run.wakeAt() : now;
-        return from.plus(backoff(settings, run.wakeCount()));
+        return from.plus(backoff(settings, run.wakeCount(), run.queued()));
     }
 
     private int sweepEnvironment(String environmentId) throws SQLException {

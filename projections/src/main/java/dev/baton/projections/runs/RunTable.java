@@ -32,7 +32,8 @@ import java.util.stream.Collectors;
 public final class RunTable {
 
     /** A row the sweeper found due, with the wake time it read (its update only applies if that still stands). */
-    public record Due(String runId, Instant wakeAt, int wakeCount) {}
+    /** @param queued the run waits in its queue (its dispatcher holds its place; see RunIndexSweeper#backoff) */
+    public record Due(String runId, Instant wakeAt, int wakeCount, boolean queued) {}
 
     static final List<String> COLUMNS = List.of(
             "run_id",
@@ -115,7 +116,7 @@ public final class RunTable {
     /** Runs of {@code tag} due by {@code by}, earliest first. */
     public List<Due> due(Connection connection, String tag, Instant by, int limit) throws SQLException {
         try (PreparedStatement select = connection.prepareStatement(
-                "SELECT run_id, wake_at, wake_count FROM baton_runs WHERE tag = ? AND wake_at <= ? ORDER BY wake_at "
+                "SELECT run_id, wake_at, wake_count, status = 'QUEUED' FROM baton_runs WHERE tag = ? AND wake_at <= ? ORDER BY wake_at "
                         + "LIMIT ?")) {
             select.setString(1, tag);
             setInstant(select, 2, by);
@@ -123,7 +124,7 @@ public final class RunTable {
             List<Due> due = new ArrayList<>();
             try (ResultSet result = select.executeQuery()) {
                 while (result.next()) {
-                    due.add(new Due(result.getString(1), instant(result, 2), result.getInt(3)));
+                    due.add(new Due(result.getString(1), instant(result, 2), result.getInt(3), result.getBoolean(4)));
                 }
             }
             return due;

@@ -64,6 +64,7 @@ class RunIndexHandlerTest {
             Duration.ofMillis(50),
             Duration.ofSeconds(10),
             Duration.ofSeconds(60),
+            Duration.ofMinutes(10),
             Duration.ofSeconds(1),
             Duration.ofSeconds(5),
             1000,

@@ -42,6 +42,7 @@ class RunIndexSweeperTest {
             Duration.ofMillis(250),
             RECHECK,
             Duration.ofSeconds(60),
+            Duration.ofMinutes(10),
             Duration.ofMillis(100),
             Duration.ZERO,
             3,
@@ -144,6 +145,28 @@ class RunIndexSweeperTest {
 
     @ParameterizedTest
     @MethodSource("databaseNames")
+    void aQueuedRunIsRecheckedUpToMaxQueuedRecheckApart(String db) throws Exception {
+        Database database = databases.get(db);
+        Instant now = T0.plusSeconds(5000);
+        insert(
+                database,
+                row("queued", "env", "run-3", RunStatus.QUEUED, now.minusSeconds(1), 7),
+                row("executing", "env", "run-3", RunStatus.EXECUTING, now.minusSeconds(1), 7));
+        TestProbe<String> woken = testKit.createTestProbe();
+        ActorRef<RunIndexSweeper.Command> sweeper = sweeper(database, "run-3", new MutableClock(now), woken);
+
+        assertEquals(Set.of("queued", "executing"), new HashSet<>(woken.receiveSeveralMessages(2)));
+        woken.expectNoMessage(NO_MORE);
+        // Each wake starts a queued run out of memory from its journal, while its dispatcher holds its place.
+        assertEquals(
+                now.plus(SETTINGS.maxQueuedRecheck()), read(database, "queued").wakeAt());
+        assertEquals(
+                now.plus(SETTINGS.maxRecheck()), read(database, "executing").wakeAt());
+        testKit.stop(sweeper);
+    }
+
+    @ParameterizedTest
+    @MethodSource("databaseNames")
     void wakesRunsDueWithinWakeAheadAndRechecksThemABackoffAfterTheirTime(String db) throws Exception {
         Database database = databases.get(db);
         Instant now = T0.plusSeconds(4000);
@@ -160,6 +183,7 @@ class RunIndexSweeperTest {
                 SETTINGS.groupAfterDuration(),
                 SETTINGS.recheck(),
                 SETTINGS.maxRecheck(),
+                SETTINGS.maxQueuedRecheck(),
                 SETTINGS.sweepInterval(),
                 Duration.ofSeconds(5),
                 SETTINGS.sweepBatch(),

@@ -433,6 +433,7 @@ class RunRowTest {
                 Duration.ofMillis(250),
                 RECHECK,
                 Duration.ofSeconds(60),
+                Duration.ofMinutes(10),
                 Duration.ofSeconds(1),
                 Duration.ofSeconds(5),
                 1000,
