@@ -34,8 +34,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A worker's outcome that gets no answer from the run (as while the run's shard moves between nodes: the message is
- * dropped, or the ask times out while the run recovers elsewhere) is sent again, and the run is executed once. A real
- * node; the sessions' calls pass a sender that loses the next outcome once.
+ * dropped, or the ask times out while the run recovers elsewhere) is sent again, and the run is executed once; a
+ * {@code started} or heartbeat lost so does not cost the attempt its lease. A real node; the sessions' calls pass a
+ * sender that loses the next outcome, or the next call of a given kind, once.
  */
 class OutcomeSentAgainGatewayTest {
 
@@ -51,6 +52,7 @@ class OutcomeSentAgainGatewayTest {
     }
 
     private static final AtomicReference<Loss> nextOutcome = new AtomicReference<>(Loss.NONE);
+    private static final AtomicReference<Class<? extends AttemptCall>> nextLost = new AtomicReference<>();
 
     private static TestNode node;
     private static WorkerGateway gateway;
@@ -92,9 +94,14 @@ class OutcomeSentAgainGatewayTest {
         token = "bw_dev_" + Ids.random(32);
         environment = node.createEnvironment(project, "dev", "tr_dev_" + Ids.random(32), token);
         nextOutcome.set(Loss.NONE);
+        nextLost.set(null);
     }
 
     private static CompletionStage<?> send(RunService runs, String runId, String attemptId, AttemptCall call) {
+        if (nextLost.compareAndSet(call.getClass(), null)) {
+            // as an ask whose message was dropped: no answer, then the node's ask timeout (10 s, over the lease)
+            return new CompletableFuture<>().orTimeout(10, TimeUnit.SECONDS);
+        }
         Loss loss = call.finishesAttempt() ? nextOutcome.getAndSet(Loss.NONE) : Loss.NONE;
         return switch (loss) {
             case NONE -> call.send(runs, runId, attemptId);
@@ -164,6 +171,37 @@ class OutcomeSentAgainGatewayTest {
             List<Object> events =
                     journal.persistedInStorage(RunEntity.persistenceId(runId).id());
             assertEquals(1, count(events, RunEntity.AttemptFailed.class), events::toString);
+            assertNothingMore(worker);
+        }
+    }
+
+    @Test
+    void aHeartbeatLostOnTheWayDoesNotCostTheAttemptItsLease() throws Exception {
+        runWhileLosing(AttemptCall.Beat.class, "beat-lost");
+    }
+
+    @Test
+    void aStartedLostOnTheWayDoesNotCostTheAttemptItsLease() throws Exception {
+        runWhileLosing(AttemptCall.Start.class, "started-lost");
+    }
+
+    /** Starts an attempt and heartbeats it for two leases, losing the first call of the kind given. */
+    private void runWhileLosing(Class<? extends AttemptCall> lost, String taskId) throws Exception {
+        try (RawWorker worker = RawWorker.connectAndHello(port, token, "w-1", 1, "[{\"id\":\"" + taskId + "\"}]")) {
+            String runId = trigger(taskId);
+            String attemptId = worker.expect("execute").path("attemptId").asText();
+            nextLost.set(lost);
+            worker.send(started(attemptId));
+            // two leases (3 s on the test node) of heartbeats, one per interval (500 ms)
+            for (int beat = 0; beat < 12; beat++) {
+                worker.send("{\"type\":\"heartbeat\",\"attemptId\":\"" + attemptId + "\"}");
+                TestNode.sleep(Duration.ofMillis(500));
+            }
+            worker.send(completed(attemptId, "{\"n\":1}"));
+
+            RunState done = awaitRun(runId, state -> state.status() == RunStatus.COMPLETED);
+            assertEquals(1, done.attemptCount());
+            assertExecutedOnce(runId);
             assertNothingMore(worker);
         }
     }

@@ -33,11 +33,24 @@ public sealed interface AttemptCall {
         return false;
     }
 
+    /**
+     * True for {@code started} and {@code heartbeat}: they only keep the attempt's lease, and the worker hears nothing
+     * back, so the next call need not wait long for their answer.
+     */
+    default boolean keepsLease() {
+        return false;
+    }
+
     /** @param runningFor how long the handler had run when the worker said so; null when it did not say */
     record Start(Duration runningFor) implements AttemptCall {
         @Override
         public CompletionStage<?> send(RunService runs, String runId, String attemptId) {
             return runs.startAttempt(runId, attemptId, runningFor);
+        }
+
+        @Override
+        public boolean keepsLease() {
+            return true;
         }
     }
 
@@ -45,6 +58,11 @@ public sealed interface AttemptCall {
         @Override
         public CompletionStage<?> send(RunService runs, String runId, String attemptId) {
             return runs.heartbeat(runId, attemptId);
+        }
+
+        @Override
+        public boolean keepsLease() {
+            return true;
         }
     }
 

@@ -36,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
@@ -586,9 +587,18 @@ public final class WorkerSession extends AbstractBehavior<WorkerSession.Command>
 
     /** Sends an attempt's call to the engine; its answer comes back as {@link CallAnswered}. */
     private void sendCall(String runId, String attemptId, AttemptCall call, long firstSentNanos, int repeats) {
+        CompletionStage<?> sent = sender.send(engine.runs(), runId, attemptId, call);
+        if (call.keepsLease()) {
+            // A heartbeat or started lost on the way (sharding drops messages while a run's shard moves) would hold
+            // the attempt's line for the whole ask timeout, which may be longer than the lease: wait one heartbeat
+            // interval, when the next heartbeat is due, and let the next call go.
+            sent = sent.toCompletableFuture()
+                    .copy()
+                    .orTimeout(engine.runSettings().heartbeatInterval().toMillis(), TimeUnit.MILLISECONDS);
+        }
         getContext()
                 .pipeToSelf(
-                        sender.send(engine.runs(), runId, attemptId, call).thenApply(answer -> (Object) answer),
+                        sent.thenApply(answer -> (Object) answer),
                         (answer, failure) ->
                                 new CallAnswered(runId, attemptId, call, firstSentNanos, repeats, answer, failure));
     }
