@@ -255,23 +255,19 @@ final class FaultLoad implements AutoCloseable {
         }
     }
 
-    /** Reads the run ids of the accepted batches' items (the items call answers with counts only). */
+    /**
+     * Reads the run ids of the accepted batches' items (the items call answers with counts only). A 503 is a refusal
+     * to retry, as the load's own calls take it (right after a node rejoined, the batch may still be moving back to
+     * it): the read is sent again for up to a minute; any other answer but 200 means the batch was lost.
+     */
     void resolveBatchRuns() throws IOException, InterruptedException {
         batchRunIds.clear();
         for (String batchId : batchIds) {
-            HttpResponse<String> response = null;
-            for (int node = 0; response == null; node++) {
-                HttpRequest request = HttpRequest.newBuilder(urls.get(node).resolve("/api/v2/batches/" + batchId))
-                        .timeout(Duration.ofSeconds(30))
-                        .header("Authorization", authorization)
-                        .GET()
-                        .build();
-                try {
-                    response = http.send(request, HttpResponse.BodyHandlers.ofString());
-                } catch (java.net.ConnectException gone) {
-                    // a node killed or stopped by the scenario: ask the next one
-                    if (node == urls.size() - 1) throw gone;
-                }
+            HttpResponse<String> response = readBatch(batchId);
+            for (long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                    response.statusCode() == 503 && System.nanoTime() < deadline; ) {
+                Thread.sleep(1_000);
+                response = readBatch(batchId);
             }
             if (response.statusCode() != 200) {
                 throw new IllegalStateException("batch " + batchId + " was accepted, now answers "
@@ -279,6 +275,25 @@ final class FaultLoad implements AutoCloseable {
             }
             for (JsonNode run : JSON.readTree(response.body()).path("runs")) batchRunIds.add(run.asText());
         }
+    }
+
+    /** GET of the batch from the first node that takes the connection. */
+    private HttpResponse<String> readBatch(String batchId) throws IOException, InterruptedException {
+        HttpResponse<String> response = null;
+        for (int node = 0; response == null; node++) {
+            HttpRequest request = HttpRequest.newBuilder(urls.get(node).resolve("/api/v2/batches/" + batchId))
+                    .timeout(Duration.ofSeconds(30))
+                    .header("Authorization", authorization)
+                    .GET()
+                    .build();
+            try {
+                response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            } catch (java.net.ConnectException gone) {
+                // a node killed or stopped by the scenario: ask the next one
+                if (node == urls.size() - 1) throw gone;
+            }
+        }
+        return response;
     }
 
     /**
