@@ -129,7 +129,7 @@ public final class NodeProcess implements AutoCloseable {
         HttpClient http = HttpClient.newHttpClient();
         Instant deadline = Instant.now().plus(timeout);
         while (Instant.now().isBefore(deadline)) {
-            if (!process.isAlive()) throw new IllegalStateException("node exited with " + process.exitValue());
+            if (!process.isAlive()) throw new Exited("node exited with " + process.exitValue());
             try {
                 HttpResponse<String> health = http.send(
                         HttpRequest.newBuilder(url().resolve("/health")).build(), HttpResponse.BodyHandlers.ofString());
@@ -158,6 +158,13 @@ public final class NodeProcess implements AutoCloseable {
         if (process.isAlive()) {
             process.destroy();
             if (!process.waitFor(30, TimeUnit.SECONDS)) process.destroyForcibly();
+        }
+    }
+
+    /** The node's process ended while a test waited for it (to answer healthy, to join). */
+    public static final class Exited extends IllegalStateException {
+        public Exited(String message) {
+            super(message);
         }
     }
 }
