@@ -14,13 +14,16 @@ import akka.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
 import dev.baton.engine.dispatch.RunSweep;
 import dev.baton.engine.run.RunEntity;
 import dev.baton.projections.internal.Jdbc;
+import dev.baton.projections.listing.ListCursor;
 import dev.baton.projections.runs.RunTable.Due;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -33,7 +36,9 @@ import javax.sql.DataSource;
  * ({@code baton.engine.run.idle-passivation}) in time. Every {@code sweep-interval} it wakes the runs due
  * within {@code wake-ahead} (earliest first, at most {@code sweep-batch}) and moves their wake time out by a
  * backoff; on {@link RunSweep.SweepEnvironment} (a dispatcher that started with empty queues) it wakes every
- * unfinished run of the environment. Waking is {@link RunEntity.Wake}: idempotent, cheap for a live run.
+ * unfinished run of the environment, oldest first, {@code sweep-batch} a tick: a queued run out of memory starts
+ * from its journal when woken, and a backlog woken at once started every one of its entities together. Waking is
+ * {@link RunEntity.Wake}: idempotent, cheap for a live run.
  *
  * <p>The JDBC calls block, so they run on the sweeper dispatcher, one at a time; requests arriving
  * meanwhile are remembered and served next.
@@ -51,6 +56,9 @@ public final class RunIndexSweeper extends AbstractBehavior<RunIndexSweeper.Comm
     private record Requested(RunSweep.Request request) implements Command {}
 
     private record Swept(String what, int woken, Throwable failure) implements Command {}
+
+    private record PageSwept(String environmentId, ListCursor from, RunTable.Unfinished page, Throwable failure)
+            implements Command {}
 
     /** One sweeper per tag, somewhere in the cluster, each waking runs through cluster sharding. */
     public static void init(
@@ -87,8 +95,8 @@ public final class RunIndexSweeper extends AbstractBehavior<RunIndexSweeper.Comm
     /**
      * How long after a wake the run is looked at again: recheck x 2^wakes so far, at most max-recheck, or for a
      * QUEUED run at most max-queued-recheck. A queued run out of memory is started from its journal by each wake,
-     * and its dispatcher holds its place meanwhile (a dispatcher that starts empty wakes its environment's runs at
-     * once), so a short recheck would only replay a backlog's journals over and over.
+     * and its dispatcher holds its place meanwhile (a dispatcher that starts empty has its environment's runs
+     * woken), so a short recheck would only replay a backlog's journals over and over.
      */
     static Duration backoff(RunIndexSettings settings, int wakeCount, boolean queued) {
         Duration grown = settings.recheck().multipliedBy(1L << Math.min(Math.max(wakeCount, 0), 30));
@@ -105,7 +113,10 @@ public final class RunIndexSweeper extends AbstractBehavior<RunIndexSweeper.Comm
     private final Executor blocking;
     private boolean sweeping;
     private boolean tickPending;
-    private final LinkedHashSet<String> environmentsPending = new LinkedHashSet<>();
+    /** Environments whose runs are being woken, with the last run woken so far (null: none yet). */
+    private final LinkedHashMap<String, ListCursor> environmentsPending = new LinkedHashMap<>();
+    /** An environment's next page may be woken: once a tick, and at once for an environment newly asked for. */
+    private boolean pageDue;
 
     private RunIndexSweeper(
             ActorContext<Command> context,
@@ -135,16 +146,38 @@ public final class RunIndexSweeper extends AbstractBehavior<RunIndexSweeper.Comm
         return newReceiveBuilder()
                 .onMessage(Tick.class, tick -> {
                     tickPending = true;
+                    pageDue = true;
                     return next();
                 })
                 .onMessage(Requested.class, this::onRequested)
                 .onMessage(Swept.class, this::onSwept)
+                .onMessage(PageSwept.class, this::onPageSwept)
                 .build();
     }
 
     private Behavior<Command> onRequested(Requested msg) {
         if (msg.request() instanceof RunSweep.SweepEnvironment sweep) {
-            environmentsPending.add(sweep.environmentId());
+            // Asked again (its dispatcher started empty once more): from its first run again.
+            environmentsPending.put(sweep.environmentId(), null);
+            pageDue = true;
+        }
+        return next();
+    }
+
+    private Behavior<Command> onPageSwept(PageSwept msg) {
+        sweeping = false;
+        if (msg.failure() != null) {
+            getContext()
+                    .getLog()
+                    .warn(
+                            "Waking the runs of environment {} of {} failed (retried on the next tick): {}",
+                            msg.environmentId(),
+                            tag,
+                            msg.failure().getMessage());
+        } else if (environmentsPending.containsKey(msg.environmentId())
+                && Objects.equals(environmentsPending.get(msg.environmentId()), msg.from())) {
+            if (msg.page().runIds().size() < settings.sweepBatch()) environmentsPending.remove(msg.environmentId());
+            else environmentsPending.put(msg.environmentId(), msg.page().last());
         }
         return next();
     }
@@ -165,15 +198,20 @@ public final class RunIndexSweeper extends AbstractBehavior<RunIndexSweeper.Comm
         return next();
     }
 
-    /** Starts the next sweep if none is running: environments asked for first, then the due runs. */
+    /** Starts the next sweep if none is running: a page of an environment asked for first, then the due runs. */
     private Behavior<Command> next() {
         if (sweeping) return this;
-        String environmentId = environmentsPending.isEmpty()
-                ? null
-                : environmentsPending.iterator().next();
-        if (environmentId != null) {
-            environmentsPending.remove(environmentId);
-            run("environment " + environmentId, () -> sweepEnvironment(environmentId));
+        if (pageDue && !environmentsPending.isEmpty()) {
+            pageDue = false;
+            Map.Entry<String, ListCursor> first =
+                    environmentsPending.entrySet().iterator().next();
+            String environmentId = first.getKey();
+            ListCursor from = first.getValue();
+            sweeping = true;
+            getContext()
+                    .pipeToSelf(
+                            Jdbc.async(blocking, () -> sweepEnvironment(environmentId, from)),
+                            (page, failure) -> new PageSwept(environmentId, from, page, failure));
         } else if (tickPending) {
             tickPending = false;
             run("due runs", this::sweepDue);
@@ -208,11 +246,12 @@ public final class RunIndexSweeper extends AbstractBehavior<RunIndexSweeper.Comm
         return from.plus(backoff(settings, run.wakeCount(), run.queued()));
     }
 
-    private int sweepEnvironment(String environmentId) throws SQLException {
+    /** Wakes the environment's next {@code sweep-batch} unfinished runs after {@code from}. */
+    private RunTable.Unfinished sweepEnvironment(String environmentId, ListCursor from) throws SQLException {
         return Jdbc.withConnection(dataSource, connection -> {
-            List<String> unfinished = table.unfinished(connection, tag, environmentId);
-            unfinished.forEach(wake);
-            return unfinished.size();
+            RunTable.Unfinished page = table.unfinished(connection, tag, environmentId, from, settings.sweepBatch());
+            page.runIds().forEach(wake);
+            return page;
         });
     }
 }

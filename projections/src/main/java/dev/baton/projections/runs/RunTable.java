@@ -8,6 +8,7 @@ import dev.baton.engine.storage.Database;
 import dev.baton.projections.internal.Jdbc;
 import dev.baton.projections.internal.TagTable;
 import dev.baton.projections.listing.KeysetListing;
+import dev.baton.projections.listing.ListCursor;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -153,17 +154,38 @@ public final class RunTable {
         }
     }
 
-    /** Ids of the environment's runs of {@code tag} that are not finished. */
-    public List<String> unfinished(Connection connection, String tag, String environmentId) throws SQLException {
-        return Jdbc.selectStrings(
-                connection,
-                "SELECT run_id FROM baton_runs" + " WHERE environment_id = ? AND tag = ? AND status NOT IN ("
-                        + FINAL_STATUSES + ")",
-                select -> {
-                    select.setString(1, environmentId);
-                    select.setString(2, tag);
-                });
+    /**
+     * Up to {@code limit} of the environment's runs of {@code tag} that are not finished, oldest first, past
+     * {@code after} (from the first when it is null); with the cursor of the last, to go on from.
+     */
+    public Unfinished unfinished(Connection connection, String tag, String environmentId, ListCursor after, int limit)
+            throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement("SELECT run_id, created_at FROM baton_runs"
+                + " WHERE environment_id = ? AND tag = ? AND status NOT IN (" + FINAL_STATUSES + ")"
+                + (after == null ? "" : " AND (created_at, run_id) > (?, ?)")
+                + " ORDER BY created_at, run_id LIMIT ?")) {
+            int parameter = 1;
+            select.setString(parameter++, environmentId);
+            select.setString(parameter++, tag);
+            if (after != null) {
+                setInstant(select, parameter++, after.createdAt());
+                select.setString(parameter++, after.id());
+            }
+            select.setInt(parameter, limit);
+            List<String> runIds = new ArrayList<>();
+            ListCursor last = after;
+            try (ResultSet result = select.executeQuery()) {
+                while (result.next()) {
+                    runIds.add(result.getString(1));
+                    last = new ListCursor(instant(result, 2), result.getString(1));
+                }
+            }
+            return new Unfinished(runIds, last);
+        }
     }
+
+    /** A page of an environment's unfinished runs, and the position after its last. */
+    public record Unfinished(List<String> runIds, ListCursor last) {}
 
     private static void bind(PreparedStatement statement, RunRow row) throws SQLException {
         statement.setString(1, row.runId());

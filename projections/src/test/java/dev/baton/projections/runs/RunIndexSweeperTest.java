@@ -17,6 +17,7 @@ import dev.baton.projections.ProjectionDatabases;
 import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,6 +50,23 @@ class RunIndexSweeperTest {
             RunIndexSettings.SWEEPER_DISPATCHER);
     private static final Duration NO_MORE = Duration.ofMillis(500);
 
+    /** The test's settings with another sweep interval and wake-ahead. */
+    private static RunIndexSettings settings(Duration sweepInterval, Duration wakeAhead) {
+        return new RunIndexSettings(
+                SETTINGS.tagCount(),
+                SETTINGS.leaseTimeout(),
+                SETTINGS.readJournalPluginId(),
+                SETTINGS.groupAfterEnvelopes(),
+                SETTINGS.groupAfterDuration(),
+                SETTINGS.recheck(),
+                SETTINGS.maxRecheck(),
+                SETTINGS.maxQueuedRecheck(),
+                sweepInterval,
+                wakeAhead,
+                SETTINGS.sweepBatch(),
+                SETTINGS.sweeperDispatcher());
+    }
+
     private ActorTestKit testKit;
     private final Map<String, Database> databases = new LinkedHashMap<>();
 
@@ -71,6 +89,17 @@ class RunIndexSweeperTest {
 
     private static RunRow row(
             String runId, String environmentId, String tag, RunStatus status, Instant wakeAt, int wakeCount) {
+        return row(runId, environmentId, tag, status, wakeAt, wakeCount, T0);
+    }
+
+    private static RunRow row(
+            String runId,
+            String environmentId,
+            String tag,
+            RunStatus status,
+            Instant wakeAt,
+            int wakeCount,
+            Instant createdAt) {
         return new RunRow(
                 runId,
                 environmentId,
@@ -82,8 +111,8 @@ class RunIndexSweeperTest {
                 0,
                 null,
                 null,
-                T0,
-                T0,
+                createdAt,
+                createdAt,
                 wakeAt,
                 wakeCount,
                 RunRow.Details.none());
@@ -175,19 +204,7 @@ class RunIndexSweeperTest {
                 row("overdue", "env", "run-9", RunStatus.RETRYING, now.minusSeconds(3), 0),
                 row("soon", "env", "run-9", RunStatus.DELAYED, now.plusSeconds(4), 0),
                 row("beyond", "env", "run-9", RunStatus.DELAYED, now.plusSeconds(6), 0));
-        RunIndexSettings ahead = new RunIndexSettings(
-                SETTINGS.tagCount(),
-                SETTINGS.leaseTimeout(),
-                SETTINGS.readJournalPluginId(),
-                SETTINGS.groupAfterEnvelopes(),
-                SETTINGS.groupAfterDuration(),
-                SETTINGS.recheck(),
-                SETTINGS.maxRecheck(),
-                SETTINGS.maxQueuedRecheck(),
-                SETTINGS.sweepInterval(),
-                Duration.ofSeconds(5),
-                SETTINGS.sweepBatch(),
-                SETTINGS.sweeperDispatcher());
+        RunIndexSettings ahead = settings(SETTINGS.sweepInterval(), Duration.ofSeconds(5));
         MutableClock clock = new MutableClock(now);
         TestProbe<String> woken = testKit.createTestProbe();
         ActorRef<RunIndexSweeper.Command> sweeper = testKit.spawn(RunIndexSweeper.create(
@@ -245,7 +262,73 @@ class RunIndexSweeperTest {
         TestProbe<String> woken = testKit.createTestProbe();
         ActorRef<RunIndexSweeper.Command> sweeper = sweeper(database, "run-3", new MutableClock(now), woken);
 
-        // As a dispatcher does: every sweeper registered under the service key is asked.
+        askToSweep(env);
+
+        assertEquals(Set.of("a-queued", "a-executing", "a-retrying"), new HashSet<>(woken.receiveSeveralMessages(3)));
+        woken.expectNoMessage(NO_MORE);
+        assertEquals(far, read(database, "a-queued").wakeAt());
+        assertEquals(1, read(database, "a-executing").wakeCount());
+        testKit.stop(sweeper);
+    }
+
+    /**
+     * A backlog woken at once started every queued entity together (each from its journal): the environment's runs
+     * come a page (sweep-batch) at a time, oldest first, each once, also when finished ones lie between them.
+     */
+    @ParameterizedTest
+    @MethodSource("databaseNames")
+    void sweepEnvironmentWakesItsRunsOldestFirstAPageATime(String db) throws Exception {
+        Database database = databases.get(db);
+        String env = "env_paged_" + db;
+        Instant now = T0.plusSeconds(4000);
+        Instant far = now.plus(Duration.ofHours(1));
+        // Created in the order 7, 6, ..., 1, and two at the same time (ordered by id then); one finished between.
+        List<RunRow> rows = new ArrayList<>();
+        for (int index = 1; index <= 7; index++)
+            rows.add(row("r" + index, env, "run-2", RunStatus.QUEUED, far, 0, T0.minusSeconds(index)));
+        rows.add(row("r0", env, "run-2", RunStatus.QUEUED, far, 0, T0.minusSeconds(1)));
+        rows.add(row("done", env, "run-2", RunStatus.COMPLETED, null, 0, T0.minusSeconds(4)));
+        insert(database, rows.toArray(RunRow[]::new));
+        TestProbe<String> woken = testKit.createTestProbe();
+        ActorRef<RunIndexSweeper.Command> sweeper = sweeper(database, "run-2", new MutableClock(now), woken);
+
+        askToSweep(env);
+
+        assertEquals(List.of("r7", "r6", "r5", "r4", "r3", "r2", "r0", "r1"), woken.receiveSeveralMessages(8));
+        woken.expectNoMessage(NO_MORE);
+        testKit.stop(sweeper);
+    }
+
+    @ParameterizedTest
+    @MethodSource("databaseNames")
+    void sweepEnvironmentWakesOnePageATick(String db) throws Exception {
+        Database database = databases.get(db);
+        String env = "env_tick_" + db;
+        Instant far = T0.plus(Duration.ofHours(5));
+        List<RunRow> rows = new ArrayList<>();
+        for (int index = 1; index <= 5; index++)
+            rows.add(row("t" + index, env, "run-1", RunStatus.QUEUED, far, 0, T0.plusSeconds(index)));
+        insert(database, rows.toArray(RunRow[]::new));
+        RunIndexSettings hourlyTicks = settings(Duration.ofHours(1), SETTINGS.wakeAhead());
+        TestProbe<String> woken = testKit.createTestProbe();
+        ActorRef<RunIndexSweeper.Command> sweeper = testKit.spawn(RunIndexSweeper.create(
+                "run-1",
+                database.dataSource(),
+                new RunTable(database.dialect()),
+                hourlyTicks,
+                new MutableClock(T0),
+                woken.ref()::tell));
+
+        askToSweep(env);
+
+        // The first page at once, the next only with the next tick, an hour away.
+        assertEquals(List.of("t1", "t2", "t3"), woken.receiveSeveralMessages(3));
+        woken.expectNoMessage(NO_MORE);
+        testKit.stop(sweeper);
+    }
+
+    /** As a dispatcher that starts empty does: every sweeper registered under the service key is asked. */
+    private void askToSweep(String environmentId) {
         TestProbe<Receptionist.Listing> listings = testKit.createTestProbe();
         Set<ActorRef<RunSweep.Request>> sweepers = new HashSet<>();
         listings.awaitAssert(() -> {
@@ -255,12 +338,6 @@ class RunIndexSweeperTest {
             assertTrue(!sweepers.isEmpty());
             return null;
         });
-        sweepers.forEach(ref -> ref.tell(new RunSweep.SweepEnvironment(env)));
-
-        assertEquals(Set.of("a-queued", "a-executing", "a-retrying"), new HashSet<>(woken.receiveSeveralMessages(3)));
-        woken.expectNoMessage(NO_MORE);
-        assertEquals(far, read(database, "a-queued").wakeAt());
-        assertEquals(1, read(database, "a-executing").wakeCount());
-        testKit.stop(sweeper);
+        sweepers.forEach(ref -> ref.tell(new RunSweep.SweepEnvironment(environmentId)));
     }
 }
