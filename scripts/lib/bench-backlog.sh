@@ -5,14 +5,19 @@ SECRET=tr_dev_mem_secret_key_0123456789abcdef; TOKEN=bw_dev_mem_worker_token_012
 classpath() { echo "$ROOT/$1/target/classes:$(cat "$ROOT/$1/target/classpath.txt")"; }
 mkdir -p "$ROOT/target/bench"
 psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB" >/dev/null
-# shellcheck disable=SC2086
-BATON_DB_URL="jdbc:postgresql://127.0.0.1:5432/$DB" BATON_DB_USER=postgres BATON_DB_PASSWORD=postgres BATON_HTTP_PORT=$PORT \
-  BATON_HTTP_INTERFACE=127.0.0.1 BATON_CLUSTER_PORT=0 BATON_MANAGEMENT_ENABLED=off BATON_SECRET_KEY=$SECRET BATON_WORKER_TOKEN=$TOKEN \
-  java ${NODE_JAVA_OPTS:-} -cp "$(classpath node)" dev.baton.node.Main > "$ROOT/target/bench/$NAME-node.log" 2>&1 &
-NODE=$!
+# start_node: starts the node (its log appended to) and waits until it answers /health.
+start_node() {
+  # shellcheck disable=SC2086
+  BATON_DB_URL="jdbc:postgresql://127.0.0.1:5432/$DB" BATON_DB_USER=postgres BATON_DB_PASSWORD=postgres BATON_HTTP_PORT=$PORT \
+    BATON_HTTP_INTERFACE=127.0.0.1 BATON_CLUSTER_PORT=0 BATON_MANAGEMENT_ENABLED=off BATON_SECRET_KEY=$SECRET BATON_WORKER_TOKEN=$TOKEN \
+    java ${NODE_JAVA_OPTS:-} -cp "$(classpath node)" dev.baton.node.Main >> "$ROOT/target/bench/$NAME-node.log" 2>&1 &
+  NODE=$!
+  until curl -fsS "http://127.0.0.1:$PORT/health" >/dev/null 2>&1; do sleep 0.5; done
+}
+: > "$ROOT/target/bench/$NAME-node.log"
 WORKER=""
 trap 'kill $NODE $WORKER 2>/dev/null || true' EXIT
-until curl -fsS "http://127.0.0.1:$PORT/health" >/dev/null 2>&1; do sleep 0.5; done
+start_node
 java -cp "$(classpath examples)" dev.baton.examples.ExampleWorker --url "http://127.0.0.1:$PORT" --worker-token $TOKEN \
   ${WORKER_SLOTS:+--slots $WORKER_SLOTS} > "$ROOT/target/bench/$NAME-worker.log" 2>&1 &
 WORKER=$!
