@@ -163,8 +163,16 @@ public final class RunEntity
      */
     public record Announce() implements Command {}
 
-    /** From the sweeper: re-drive whatever the run waits for (its node may have crashed since). */
-    public record Wake() implements Command {}
+    /**
+     * From the sweeper: re-drive whatever the run waits for (its node may have crashed since). Answered once done
+     * when {@code replyTo} is given: a sweep of a whole environment wakes its next runs only when the last ones
+     * answered, so it never starts more of them than it woke at a time.
+     */
+    public record Wake(ActorRef<Done> replyTo) implements Command {
+        public Wake() {
+            this(null);
+        }
+    }
 
     /**
      * Sharding's stop message ({@link Entity#withStopMessage}): the run's shard moves to another node (a rebalance,

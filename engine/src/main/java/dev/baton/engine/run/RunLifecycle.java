@@ -1,5 +1,6 @@
 package dev.baton.engine.run;
 
+import akka.Done;
 import akka.pattern.StatusReply;
 import akka.persistence.typed.javadsl.ReplyEffect;
 import dev.baton.engine.dispatch.DispatchReply;
@@ -274,7 +275,9 @@ final class RunLifecycle {
                         Wake.class,
                         (run, state, cmd) -> {
                             run.execution().redrive(state);
-                            return run.Effect().noReply();
+                            return cmd.replyTo() == null
+                                    ? run.Effect().noReply()
+                                    : run.Effect().reply(cmd.replyTo(), Done.getInstance());
                         },
                         writes())
                 .on(PassivateFinished.class, RunEntity::passivate, writes())

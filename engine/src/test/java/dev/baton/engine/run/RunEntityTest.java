@@ -1004,6 +1004,16 @@ class RunEntityTest {
                     expectDispatcherMessage(EnvironmentDispatcher.Occupying.class)
                             .runId());
         }
+
+        /** An environment's sweep wakes its next runs only once these have answered. */
+        @Test
+        void aWakeWithAReplyToIsAnsweredOnceTheRunHasActed() {
+            trigger(RetryPolicy.DEFAULT);
+            var woken = run.<Done>runCommand(RunEntity.Wake::new);
+            assertTrue(woken.hasNoEvents());
+            assertEquals(Done.getInstance(), woken.reply());
+            expectEnqueue();
+        }
     }
 
     @Nested

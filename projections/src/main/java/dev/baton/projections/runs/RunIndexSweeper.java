@@ -1,5 +1,6 @@
 package dev.baton.projections.runs;
 
+import akka.Done;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.DispatcherSelector;
@@ -26,8 +27,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import javax.sql.DataSource;
 
 /**
@@ -36,9 +39,9 @@ import javax.sql.DataSource;
  * ({@code baton.engine.run.idle-passivation}) in time. Every {@code sweep-interval} it wakes the runs due
  * within {@code wake-ahead} (earliest first, at most {@code sweep-batch}) and moves their wake time out by a
  * backoff; on {@link RunSweep.SweepEnvironment} (a dispatcher that started with empty queues) it wakes every
- * unfinished run of the environment, oldest first, {@code sweep-batch} a tick: a queued run out of memory starts
- * from its journal when woken, and a backlog woken at once started every one of its entities together. Waking is
- * {@link RunEntity.Wake}: idempotent, cheap for a live run.
+ * unfinished run of the environment, oldest first, {@code sweep-batch} at a time, each page once the last one's
+ * runs have answered: a queued run out of memory starts from its journal when woken, and a backlog woken at once
+ * started every one of its entities together. Waking is {@link RunEntity.Wake}: idempotent, cheap for a live run.
  *
  * <p>The JDBC calls block, so they run on the sweeper dispatcher, one at a time; requests arriving
  * meanwhile are remembered and served next.
@@ -66,31 +69,41 @@ public final class RunIndexSweeper extends AbstractBehavior<RunIndexSweeper.Comm
         ClusterSharding sharding = ClusterSharding.get(system);
         Consumer<String> wake =
                 runId -> sharding.entityRefFor(RunEntity.ENTITY_TYPE_KEY, runId).tell(new RunEntity.Wake());
+        Function<String, CompletionStage<?>> wakeAnswered =
+                runId -> sharding.entityRefFor(RunEntity.ENTITY_TYPE_KEY, runId)
+                        .<Done>ask(RunEntity.Wake::new, WAKE_ANSWER_TIMEOUT);
         List<String> tags = settings.tags();
         ShardedDaemonProcess.get(system)
                 .init(
                         Command.class,
                         NAME,
                         tags.size(),
-                        index -> create(tags.get(index), dataSource, table, settings, clock, wake),
+                        index -> create(tags.get(index), dataSource, table, settings, clock, wake, wakeAnswered),
                         ShardedDaemonProcessSettings.create(system),
                         Optional.empty());
     }
 
-    /** @param wake tells a run to wake up (the run entity, through sharding, outside tests) */
+    /**
+     * @param wake tells a run to wake up (the run entity, through sharding, outside tests)
+     * @param wakeAnswered the same, done when the run has answered (or failed to in time)
+     */
     public static Behavior<Command> create(
             String tag,
             DataSource dataSource,
             RunTable table,
             RunIndexSettings settings,
             Clock clock,
-            Consumer<String> wake) {
+            Consumer<String> wake,
+            Function<String, CompletionStage<?>> wakeAnswered) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
             timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.sweepInterval());
             context.getSelf().tell(Tick.INSTANCE);
-            return new RunIndexSweeper(context, tag, dataSource, table, settings, clock, wake);
+            return new RunIndexSweeper(context, tag, dataSource, table, settings, clock, wake, wakeAnswered);
         }));
     }
+
+    /** How long an environment's sweep waits for a woken run's answer (one on a lost node never answers). */
+    private static final Duration WAKE_ANSWER_TIMEOUT = Duration.ofSeconds(10);
 
     /**
      * How long after a wake the run is looked at again: recheck x 2^wakes so far, at most max-recheck, or for a
@@ -110,13 +123,16 @@ public final class RunIndexSweeper extends AbstractBehavior<RunIndexSweeper.Comm
     private final RunIndexSettings settings;
     private final Clock clock;
     private final Consumer<String> wake;
+    private final Function<String, CompletionStage<?>> wakeAnswered;
     private final Executor blocking;
     private boolean sweeping;
     private boolean tickPending;
     /** Environments whose runs are being woken, with the last run woken so far (null: none yet). */
     private final LinkedHashMap<String, ListCursor> environmentsPending = new LinkedHashMap<>();
-    /** An environment's next page may be woken: once a tick, and at once for an environment newly asked for. */
-    private boolean pageDue;
+    /** The due runs go next, if a tick asked for them: they and the environments' pages take turns. */
+    private boolean dueTurn;
+    /** A page failed (the database, most likely): the next is tried on the next tick, not at once. */
+    private boolean pagesWaitForTick;
 
     private RunIndexSweeper(
             ActorContext<Command> context,
@@ -125,7 +141,8 @@ public final class RunIndexSweeper extends AbstractBehavior<RunIndexSweeper.Comm
             RunTable table,
             RunIndexSettings settings,
             Clock clock,
-            Consumer<String> wake) {
+            Consumer<String> wake,
+            Function<String, CompletionStage<?>> wakeAnswered) {
         super(context);
         this.tag = tag;
         this.dataSource = dataSource;
@@ -133,6 +150,7 @@ public final class RunIndexSweeper extends AbstractBehavior<RunIndexSweeper.Comm
         this.settings = settings;
         this.clock = clock;
         this.wake = wake;
+        this.wakeAnswered = wakeAnswered;
         this.blocking =
                 context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(settings.sweeperDispatcher()));
         context.getSystem()
@@ -146,7 +164,7 @@ public final class RunIndexSweeper extends AbstractBehavior<RunIndexSweeper.Comm
         return newReceiveBuilder()
                 .onMessage(Tick.class, tick -> {
                     tickPending = true;
-                    pageDue = true;
+                    pagesWaitForTick = false;
                     return next();
                 })
                 .onMessage(Requested.class, this::onRequested)
@@ -159,7 +177,6 @@ public final class RunIndexSweeper extends AbstractBehavior<RunIndexSweeper.Comm
         if (msg.request() instanceof RunSweep.SweepEnvironment sweep) {
             // Asked again (its dispatcher started empty once more): from its first run again.
             environmentsPending.put(sweep.environmentId(), null);
-            pageDue = true;
         }
         return next();
     }
@@ -167,6 +184,7 @@ public final class RunIndexSweeper extends AbstractBehavior<RunIndexSweeper.Comm
     private Behavior<Command> onPageSwept(PageSwept msg) {
         sweeping = false;
         if (msg.failure() != null) {
+            pagesWaitForTick = true;
             getContext()
                     .getLog()
                     .warn(
@@ -201,8 +219,13 @@ public final class RunIndexSweeper extends AbstractBehavior<RunIndexSweeper.Comm
     /** Starts the next sweep if none is running: a page of an environment asked for first, then the due runs. */
     private Behavior<Command> next() {
         if (sweeping) return this;
-        if (pageDue && !environmentsPending.isEmpty()) {
-            pageDue = false;
+        boolean pagesPending = !environmentsPending.isEmpty() && !pagesWaitForTick;
+        if (tickPending && (dueTurn || !pagesPending)) {
+            tickPending = false;
+            dueTurn = false;
+            run("due runs", this::sweepDue);
+        } else if (pagesPending) {
+            dueTurn = true;
             Map.Entry<String, ListCursor> first =
                     environmentsPending.entrySet().iterator().next();
             String environmentId = first.getKey();
@@ -210,11 +233,9 @@ public final class RunIndexSweeper extends AbstractBehavior<RunIndexSweeper.Comm
             sweeping = true;
             getContext()
                     .pipeToSelf(
-                            Jdbc.async(blocking, () -> sweepEnvironment(environmentId, from)),
+                            Jdbc.async(blocking, () -> unfinishedPage(environmentId, from))
+                                    .thenCompose(this::wakeAll),
                             (page, failure) -> new PageSwept(environmentId, from, page, failure));
-        } else if (tickPending) {
-            tickPending = false;
-            run("due runs", this::sweepDue);
         }
         return this;
     }
@@ -246,12 +267,18 @@ public final class RunIndexSweeper extends AbstractBehavior<RunIndexSweeper.Comm
         return from.plus(backoff(settings, run.wakeCount(), run.queued()));
     }
 
-    /** Wakes the environment's next {@code sweep-batch} unfinished runs after {@code from}. */
-    private RunTable.Unfinished sweepEnvironment(String environmentId, ListCursor from) throws SQLException {
-        return Jdbc.withConnection(dataSource, connection -> {
-            RunTable.Unfinished page = table.unfinished(connection, tag, environmentId, from, settings.sweepBatch());
-            page.runIds().forEach(wake);
-            return page;
-        });
+    /** The environment's next {@code sweep-batch} unfinished runs after {@code from}. */
+    private RunTable.Unfinished unfinishedPage(String environmentId, ListCursor from) throws SQLException {
+        return Jdbc.withConnection(
+                dataSource,
+                connection -> table.unfinished(connection, tag, environmentId, from, settings.sweepBatch()));
+    }
+
+    /** Wakes the page's runs; done when every one has answered or failed to. */
+    private CompletableFuture<RunTable.Unfinished> wakeAll(RunTable.Unfinished page) {
+        CompletableFuture<?>[] answers = page.runIds().stream()
+                .map(runId -> wakeAnswered.apply(runId).toCompletableFuture().exceptionally(failure -> null))
+                .toArray(CompletableFuture[]::new);
+        return CompletableFuture.allOf(answers).thenApply(all -> page);
     }
 }

@@ -23,6 +23,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -49,23 +52,6 @@ class RunIndexSweeperTest {
             3,
             RunIndexSettings.SWEEPER_DISPATCHER);
     private static final Duration NO_MORE = Duration.ofMillis(500);
-
-    /** The test's settings with another sweep interval and wake-ahead. */
-    private static RunIndexSettings settings(Duration sweepInterval, Duration wakeAhead) {
-        return new RunIndexSettings(
-                SETTINGS.tagCount(),
-                SETTINGS.leaseTimeout(),
-                SETTINGS.readJournalPluginId(),
-                SETTINGS.groupAfterEnvelopes(),
-                SETTINGS.groupAfterDuration(),
-                SETTINGS.recheck(),
-                SETTINGS.maxRecheck(),
-                SETTINGS.maxQueuedRecheck(),
-                sweepInterval,
-                wakeAhead,
-                SETTINGS.sweepBatch(),
-                SETTINGS.sweeperDispatcher());
-    }
 
     private ActorTestKit testKit;
     private final Map<String, Database> databases = new LinkedHashMap<>();
@@ -132,8 +118,28 @@ class RunIndexSweeperTest {
 
     private ActorRef<RunIndexSweeper.Command> sweeper(
             Database database, String tag, MutableClock clock, TestProbe<String> woken) {
+        return sweeper(database, tag, SETTINGS, clock, woken, runId -> CompletableFuture.completedFuture(null));
+    }
+
+    /** @param answered when a run woken by an environment's sweep answers */
+    private ActorRef<RunIndexSweeper.Command> sweeper(
+            Database database,
+            String tag,
+            RunIndexSettings settings,
+            MutableClock clock,
+            TestProbe<String> woken,
+            Function<String, CompletionStage<?>> answered) {
         return testKit.spawn(RunIndexSweeper.create(
-                tag, database.dataSource(), new RunTable(database.dialect()), SETTINGS, clock, woken.ref()::tell));
+                tag,
+                database.dataSource(),
+                new RunTable(database.dialect()),
+                settings,
+                clock,
+                woken.ref()::tell,
+                runId -> {
+                    woken.ref().tell(runId);
+                    return answered.apply(runId);
+                }));
     }
 
     @ParameterizedTest
@@ -204,11 +210,23 @@ class RunIndexSweeperTest {
                 row("overdue", "env", "run-9", RunStatus.RETRYING, now.minusSeconds(3), 0),
                 row("soon", "env", "run-9", RunStatus.DELAYED, now.plusSeconds(4), 0),
                 row("beyond", "env", "run-9", RunStatus.DELAYED, now.plusSeconds(6), 0));
-        RunIndexSettings ahead = settings(SETTINGS.sweepInterval(), Duration.ofSeconds(5));
+        RunIndexSettings ahead = new RunIndexSettings(
+                SETTINGS.tagCount(),
+                SETTINGS.leaseTimeout(),
+                SETTINGS.readJournalPluginId(),
+                SETTINGS.groupAfterEnvelopes(),
+                SETTINGS.groupAfterDuration(),
+                SETTINGS.recheck(),
+                SETTINGS.maxRecheck(),
+                SETTINGS.maxQueuedRecheck(),
+                SETTINGS.sweepInterval(),
+                Duration.ofSeconds(5),
+                SETTINGS.sweepBatch(),
+                SETTINGS.sweeperDispatcher());
         MutableClock clock = new MutableClock(now);
         TestProbe<String> woken = testKit.createTestProbe();
-        ActorRef<RunIndexSweeper.Command> sweeper = testKit.spawn(RunIndexSweeper.create(
-                "run-9", database.dataSource(), new RunTable(database.dialect()), ahead, clock, woken.ref()::tell));
+        ActorRef<RunIndexSweeper.Command> sweeper =
+                sweeper(database, "run-9", ahead, clock, woken, runId -> CompletableFuture.completedFuture(null));
 
         assertEquals(List.of("overdue", "soon"), woken.receiveSeveralMessages(2));
         woken.expectNoMessage(NO_MORE);
@@ -299,30 +317,33 @@ class RunIndexSweeperTest {
         testKit.stop(sweeper);
     }
 
+    /** Each page's runs start from their journals: the next page waits until they have answered. */
     @ParameterizedTest
     @MethodSource("databaseNames")
-    void sweepEnvironmentWakesOnePageATick(String db) throws Exception {
+    void sweepEnvironmentWakesThePageAfterTheLastOnesRunsAnswered(String db) throws Exception {
         Database database = databases.get(db);
-        String env = "env_tick_" + db;
+        String env = "env_answers_" + db;
         Instant far = T0.plus(Duration.ofHours(5));
         List<RunRow> rows = new ArrayList<>();
         for (int index = 1; index <= 5; index++)
             rows.add(row("t" + index, env, "run-1", RunStatus.QUEUED, far, 0, T0.plusSeconds(index)));
         insert(database, rows.toArray(RunRow[]::new));
-        RunIndexSettings hourlyTicks = settings(Duration.ofHours(1), SETTINGS.wakeAhead());
+        CompletableFuture<Void> lastAnswer = new CompletableFuture<>();
         TestProbe<String> woken = testKit.createTestProbe();
-        ActorRef<RunIndexSweeper.Command> sweeper = testKit.spawn(RunIndexSweeper.create(
+        ActorRef<RunIndexSweeper.Command> sweeper = sweeper(
+                database,
                 "run-1",
-                database.dataSource(),
-                new RunTable(database.dialect()),
-                hourlyTicks,
+                SETTINGS,
                 new MutableClock(T0),
-                woken.ref()::tell));
+                woken,
+                runId -> runId.equals("t3") ? lastAnswer : CompletableFuture.completedFuture(null));
 
         askToSweep(env);
 
-        // The first page at once, the next only with the next tick, an hour away.
         assertEquals(List.of("t1", "t2", "t3"), woken.receiveSeveralMessages(3));
+        woken.expectNoMessage(NO_MORE); // ticks come every 100 ms meanwhile
+        lastAnswer.complete(null);
+        assertEquals(List.of("t4", "t5"), woken.receiveSeveralMessages(2));
         woken.expectNoMessage(NO_MORE);
         testKit.stop(sweeper);
     }
