@@ -216,7 +216,10 @@ public final class RunIndexSweeper extends AbstractBehavior<RunIndexSweeper.Comm
         return next();
     }
 
-    /** Starts the next sweep if none is running: a page of an environment asked for first, then the due runs. */
+    /**
+     * Starts the next sweep if none is running: the due runs when a tick asked for them, and the pages of the
+     * environments asked for, taking turns.
+     */
     private Behavior<Command> next() {
         if (sweeping) return this;
         boolean pagesPending = !environmentsPending.isEmpty() && !pagesWaitForTick;
