@@ -60,7 +60,8 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
     public sealed interface Command extends CborSerializable {}
 
     /**
-     * A run waits for a worker. Duplicates (recovery or wake plus a live enqueue) are ignored.
+     * A run waits for a worker. Duplicates (recovery or wake plus a live enqueue) are ignored; one from a run counted
+     * as running since well before has the run checked with its entity.
      *
      * @param version with {@code locked}, the only version whose workers may run it; without, the version it ran on
      *     before, which it keeps while a worker of that version serving its task is connected (the old version drains
@@ -288,6 +289,12 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
 
     private record RunningRun(String queue, String key, String sessionId, Instant since) {}
 
+    /**
+     * How long after its offer a run's enqueue is taken for the recovery the offer caused; a later one has the run
+     * checked with its entity (a check of a run that is running changes nothing, so this only saves asks).
+     */
+    private static final Duration OFFER_RECOVERY = Duration.ofSeconds(2);
+
     /** One concurrency key of a queue (the empty key when runs name none). */
     private static final class KeyQueue {
         final String key;
@@ -410,7 +417,7 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
                 .onMessage(WorkerReport.class, this::onWorkerReport)
                 .onMessage(WorkerLeft.class, msg -> removeWorker(msg.sessionId()))
                 .onMessage(ListWorkers.class, this::onListWorkers)
-                .onMessage(WorkerTerminated.class, msg -> removeWorker(msg.sessionId()))
+                .onMessage(WorkerTerminated.class, this::onWorkerTerminated)
                 .onMessage(DispatchAnswered.class, this::onDispatchAnswered)
                 .onMessage(Listed.class, this::onListed)
                 .onMessage(ReconcileTick.class, msg -> {
@@ -471,7 +478,14 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
     }
 
     private Behavior<Command> onEnqueue(Enqueue msg) {
-        if (pending.containsKey(msg.runId()) || running.containsKey(msg.runId())) return this;
+        if (pending.containsKey(msg.runId())) return this;
+        RunningRun counted = running.get(msg.runId());
+        if (counted != null) {
+            // Mostly the run's own recovery answering the offer that started it, which it then takes. Long after the
+            // offer it is a new incarnation that lost its lease with a dead node: checking it frees its slot now.
+            if (counted.since().isBefore(clock.instant().minus(OFFER_RECOVERY))) reconcile(msg.runId());
+            return this;
+        }
         QueueState queue = queues.computeIfAbsent(msg.queue(), QueueState::new);
         // Runs bring their own copies of these names, and a queued run out of memory leaves only its QueuedRun
         // behind: sharing one instance of each made a backlog's live heap about 58 bytes a run smaller.
@@ -604,15 +618,30 @@ public final class EnvironmentDispatcher extends AbstractBehavior<EnvironmentDis
         return this;
     }
 
+    /**
+     * A session that stopped without leaving (its node died or was removed) told its runs nothing, and their entities
+     * lost their leases with that node: started again elsewhere they enqueue, which is ignored while they count as
+     * running. So they are checked now, not at a reconcile tick up to {@code reconcileInterval} later.
+     */
+    private Behavior<Command> onWorkerTerminated(WorkerTerminated msg) {
+        removeWorker(msg.sessionId());
+        running.forEach((runId, run) -> {
+            if (msg.sessionId().equals(run.sessionId())) reconcile(runId);
+        });
+        return this;
+    }
+
     /** Runs counted as running for a while are checked with their entities, so a lost Withdraw cannot leak a slot. */
     private Behavior<Command> reconcile() {
         Instant threshold = clock.instant().minus(settings.reconcileInterval());
         running.forEach((runId, run) -> {
-            if (run.since().isBefore(threshold)) {
-                getContext().pipeToSelf(runs.activity(runId), (activity, failure) -> new Reconciled(runId, activity));
-            }
+            if (run.since().isBefore(threshold)) reconcile(runId);
         });
         return this;
+    }
+
+    private void reconcile(String runId) {
+        getContext().pipeToSelf(runs.activity(runId), (activity, failure) -> new Reconciled(runId, activity));
     }
 
     private Behavior<Command> onReconciled(Reconciled msg) {

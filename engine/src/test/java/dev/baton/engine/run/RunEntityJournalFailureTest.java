@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A run entity stopped by a failed journal write (its database went away) while a worker held its attempt: the
  * lease dies with it, so the dispatcher must free the slot at once. Otherwise the dispatcher ignores the run's
- * enqueue when it recovers (it still counts the run as running) until its reconcile, half a minute later.
+ * enqueue when it recovers within 2 s of its offer (it still counts the run as running) until its reconcile, half a
+ * minute later.
  */
 class RunEntityJournalFailureTest {
 
