@@ -6,18 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
-import dev.baton.engine.environment.EnvironmentSettings;
-import dev.baton.engine.environment.QueueSettings;
 import dev.baton.engine.testkit.MutableClock;
 import dev.baton.engine.worker.WorkerChannel;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -33,43 +27,16 @@ class LostSessionDispatchTest {
 
     private static final ActorTestKit testKit = ActorTestKit.create("LostSessionDispatchTest");
 
-    private final LinkedBlockingQueue<String> offers = new LinkedBlockingQueue<>();
-    private final LinkedBlockingQueue<String> woken = new LinkedBlockingQueue<>();
-    /** What each run says it is doing when asked; RUNNING unless set. */
-    private final Map<String, QueuedRuns.Activity> activities = new ConcurrentHashMap<>();
+    private final RecordingRuns runs = new RecordingRuns();
 
-    private final QueuedRuns runs = new QueuedRuns() {
-        @Override
-        public void offer(
-                String runId,
-                String sessionId,
-                String workerId,
-                ActorRef<WorkerChannel.Message> worker,
-                String version,
-                ActorRef<DispatchReply> replyTo) {
-            offers.add(runId + " → " + sessionId);
-            replyTo.tell(new DispatchReply(runId, sessionId, true));
-        }
-
-        @Override
-        public CompletionStage<Activity> activity(String runId) {
-            return CompletableFuture.completedFuture(activities.getOrDefault(runId, Activity.RUNNING));
-        }
-
-        @Override
-        public void wake(String runId) {
-            woken.add(runId);
-        }
-    };
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-12-07T12:00:00Z"));
+    private ActorRef<EnvironmentDispatcher.Command> dispatcher;
+    private final TestProbe<WorkerChannel.Message> lost = testKit.createTestProbe();
 
     @AfterAll
     static void stop() {
         testKit.shutdownTestKit();
     }
-
-    private final MutableClock clock = new MutableClock(Instant.parse("2026-12-07T12:00:00Z"));
-    private ActorRef<EnvironmentDispatcher.Command> dispatcher;
-    private final TestProbe<WorkerChannel.Message> lost = testKit.createTestProbe();
 
     /** Session ws_lost holds run_lost and run_kept; ws_other has a free slot. */
     @BeforeEach
@@ -80,52 +47,42 @@ class LostSessionDispatchTest {
                         100, Duration.ofHours(1), Duration.ofSeconds(1), Duration.ZERO),
                 clock,
                 runs,
-                new EnvironmentSettingsSource() {
-                    @Override
-                    public CompletionStage<EnvironmentSettings> load(String environmentId) {
-                        return CompletableFuture.completedFuture(EnvironmentSettings.DEFAULTS);
-                    }
-
-                    @Override
-                    public CompletionStage<Map<String, QueueSettings>> loadQueues(String environmentId) {
-                        return CompletableFuture.completedFuture(Map.of());
-                    }
-                }));
+                EnvironmentSettingsSource.DEFAULTS));
         report("ws_lost", lost, 2);
         enqueue("run_lost", 0);
         enqueue("run_kept", 1);
-        assertEquals("run_lost → ws_lost", offers.poll(5, TimeUnit.SECONDS));
-        assertEquals("run_kept → ws_lost", offers.poll(5, TimeUnit.SECONDS));
+        assertEquals("run_lost → ws_lost (null)", runs.offers.poll(5, TimeUnit.SECONDS));
+        assertEquals("run_kept → ws_lost (null)", runs.offers.poll(5, TimeUnit.SECONDS));
         report("ws_other", testKit.createTestProbe(), 1);
     }
 
     @Test
     void theRunsOfASessionThatStoppedWithoutLeavingAreCheckedAtOnce() throws Exception {
         // run_lost's entity came back without its lease and is queued again; run_kept holds one elsewhere.
-        activities.put("run_lost", QueuedRuns.Activity.QUEUED);
+        runs.activities.put("run_lost", QueuedRuns.Activity.QUEUED);
         lost.stop();
 
-        assertEquals("run_lost", woken.poll(5, TimeUnit.SECONDS), "checked at once, found queued and woken");
+        assertEquals("run_lost", runs.woken.poll(5, TimeUnit.SECONDS), "checked at once, found queued and woken");
         enqueue("run_lost", 0);
-        assertEquals("run_lost → ws_other", offers.poll(5, TimeUnit.SECONDS));
-        assertNull(woken.poll(300, TimeUnit.MILLISECONDS), "a run still running elsewhere is left alone");
+        assertEquals("run_lost → ws_other (null)", runs.offers.poll(5, TimeUnit.SECONDS));
+        assertNull(runs.woken.poll(300, TimeUnit.MILLISECONDS), "a run still running elsewhere is left alone");
     }
 
     @Test
     void aRunEnqueuedLongAfterItsOfferIsChecked() throws Exception {
         // run_lost's entity lived on a dead node and started again without its lease; its session lives on.
-        activities.put("run_lost", QueuedRuns.Activity.QUEUED);
+        runs.activities.put("run_lost", QueuedRuns.Activity.QUEUED);
         enqueue("run_lost", 0);
-        assertNull(woken.poll(300, TimeUnit.MILLISECONDS), "right after the offer: the recovery the offer caused");
+        assertNull(runs.woken.poll(300, TimeUnit.MILLISECONDS), "right after the offer: the recovery the offer caused");
 
         clock.advance(Duration.ofSeconds(10));
         enqueue("run_lost", 0);
-        assertEquals("run_lost", woken.poll(5, TimeUnit.SECONDS), "checked, found queued and woken");
+        assertEquals("run_lost", runs.woken.poll(5, TimeUnit.SECONDS), "checked, found queued and woken");
         enqueue("run_lost", 0);
-        assertEquals("run_lost → ws_other", offers.poll(5, TimeUnit.SECONDS));
+        assertEquals("run_lost → ws_other (null)", runs.offers.poll(5, TimeUnit.SECONDS));
         enqueue("run_kept", 1);
-        assertNull(woken.poll(300, TimeUnit.MILLISECONDS), "a run that is running is left alone");
-        assertNull(offers.poll(100, TimeUnit.MILLISECONDS));
+        assertNull(runs.woken.poll(300, TimeUnit.MILLISECONDS), "a run that is running is left alone");
+        assertNull(runs.offers.poll(100, TimeUnit.MILLISECONDS));
     }
 
     private void enqueue(String runId, long score) {

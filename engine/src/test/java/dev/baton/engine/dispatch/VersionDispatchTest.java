@@ -6,15 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
-import dev.baton.engine.environment.EnvironmentSettings;
-import dev.baton.engine.environment.QueueSettings;
 import dev.baton.engine.worker.WorkerChannel;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -31,39 +27,14 @@ class VersionDispatchTest {
     private static final ActorTestKit testKit = ActorTestKit.create("VersionDispatchTest");
     private static final Duration QUIET = Duration.ofMillis(300);
 
-    /** The offers the dispatcher made: "runId → sessionId (version)". */
-    private final LinkedBlockingQueue<String> offers = new LinkedBlockingQueue<>();
-
-    private final LinkedBlockingQueue<String> woken = new LinkedBlockingQueue<>();
+    private final RecordingRuns runs = new RecordingRuns();
+    private final LinkedBlockingQueue<String> offers = runs.offers;
+    private final LinkedBlockingQueue<String> woken = runs.woken;
     /** One worker per session: the dispatcher watches each session's worker. */
     private final Map<String, TestProbe<WorkerChannel.Message>> workers =
             new java.util.concurrent.ConcurrentHashMap<>();
 
     private ActorRef<EnvironmentDispatcher.Command> dispatcher;
-
-    private final QueuedRuns runs = new QueuedRuns() {
-        @Override
-        public void offer(
-                String runId,
-                String sessionId,
-                String workerId,
-                ActorRef<WorkerChannel.Message> worker,
-                String version,
-                ActorRef<DispatchReply> replyTo) {
-            offers.add(runId + " → " + sessionId + " (" + version + ")");
-            replyTo.tell(new DispatchReply(runId, sessionId, true));
-        }
-
-        @Override
-        public CompletionStage<Activity> activity(String runId) {
-            return CompletableFuture.completedFuture(Activity.RUNNING);
-        }
-
-        @Override
-        public void wake(String runId) {
-            woken.add(runId);
-        }
-    };
 
     @AfterAll
     static void stop() {
@@ -72,24 +43,13 @@ class VersionDispatchTest {
 
     @BeforeEach
     void startDispatcher() {
-        EnvironmentSettingsSource source = new EnvironmentSettingsSource() {
-            @Override
-            public CompletionStage<EnvironmentSettings> load(String environmentId) {
-                return CompletableFuture.completedFuture(EnvironmentSettings.DEFAULTS);
-            }
-
-            @Override
-            public CompletionStage<Map<String, QueueSettings>> loadQueues(String environmentId) {
-                return CompletableFuture.completedFuture(Map.of());
-            }
-        };
         dispatcher = testKit.spawn(EnvironmentDispatcher.create(
                 "env_versions_" + System.nanoTime(),
                 new EnvironmentDispatcher.DispatchSettings(
                         100, Duration.ofHours(1), Duration.ofSeconds(1), Duration.ZERO),
                 Clock.systemUTC(),
                 runs,
-                source));
+                EnvironmentSettingsSource.DEFAULTS));
     }
 
     private void report(String sessionId, Set<String> taskIds, String version, long number) {
