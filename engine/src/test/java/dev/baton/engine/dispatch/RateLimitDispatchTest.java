@@ -22,7 +22,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -47,10 +46,7 @@ class RateLimitDispatchTest {
     private static final RateLimit TWO_PER_SECOND = RateLimit.of(2, "1s");
 
     private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
-    /** Offers the dispatcher made, by run id, in order. */
-    private final LinkedBlockingQueue<String> offers = new LinkedBlockingQueue<>();
-    /** Runs that answer an offer as no longer queued. */
-    private final Set<String> gone = ConcurrentHashMap.newKeySet();
+    private final RecordingRuns runs = new RecordingRuns();
 
     private final TestProbe<WorkerChannel.Message> worker = testKit.createTestProbe();
     private ActorRef<EnvironmentDispatcher.Command> dispatcher;
@@ -62,29 +58,6 @@ class RateLimitDispatchTest {
     static void stop() {
         testKit.shutdownTestKit();
     }
-
-    private final QueuedRuns runs = new QueuedRuns() {
-        @Override
-        public void offer(
-                String runId,
-                String sessionId,
-                String workerId,
-                ActorRef<WorkerChannel.Message> worker,
-                String version,
-                ActorRef<DispatchReply> replyTo) {
-            boolean accepted = !gone.contains(runId);
-            if (accepted) offers.add(runId);
-            replyTo.tell(new DispatchReply(runId, sessionId, accepted));
-        }
-
-        @Override
-        public CompletionStage<Activity> activity(String runId) {
-            return CompletableFuture.completedFuture(Activity.RUNNING);
-        }
-
-        @Override
-        public void wake(String runId) {}
-    };
 
     private final Map<String, QueueSettings> storedQueueSettings = new ConcurrentHashMap<>();
 
@@ -145,11 +118,18 @@ class RateLimitDispatchTest {
         report(queues);
     }
 
+    /** The runs offered until the dispatcher is quiet, by id, in order. */
     private List<String> offered() throws InterruptedException {
         List<String> got = new ArrayList<>();
         String next;
-        while ((next = offers.poll(QUIET.toMillis(), TimeUnit.MILLISECONDS)) != null) got.add(next);
+        while ((next = nextOffered(QUIET)) != null) got.add(next);
         return got;
+    }
+
+    /** The id of the next run offered within the wait, or null. */
+    private String nextOffered(Duration wait) throws InterruptedException {
+        String offer = runs.offers.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
+        return offer == null ? null : offer.substring(0, offer.indexOf(" → "));
     }
 
     @Test
@@ -185,7 +165,7 @@ class RateLimitDispatchTest {
         assertEquals(List.of(), offered());
         // No report, no enqueue: only the timer the dispatcher set for the held-back queue brings the offer.
         clock.advance(Duration.ofMillis(500));
-        assertEquals(ids.get(0), offers.poll(5, TimeUnit.SECONDS));
+        assertEquals(ids.get(0), nextOffered(Duration.ofSeconds(5)));
     }
 
     @Test
@@ -218,7 +198,7 @@ class RateLimitDispatchTest {
         Map<String, QueueLimits> limited = Map.of("q", new QueueLimits(null, null, TWO_PER_SECOND));
         report(limited);
         List<String> ids = enqueue("q", null, 2);
-        gone.add(ids.get(0));
+        runs.gone.add(ids.get(0));
         advance(500, limited);
         assertEquals(List.of(ids.get(1)), offered(), "the canceled run's start was refunded");
     }
